@@ -1,0 +1,52 @@
+/**
+ * The exit-statistics report: what `hyperscope run --stats-json` writes, what the debug
+ * adapter's `hyperscope.exitStats` request returns and what the Exit Statistics panel shows.
+ * Times are host nanoseconds spent handling exits (measured with process.hrtime); counts are
+ * exact and, with the icount clock, reproducible run to run.
+ */
+
+/** One row of the perf-kvm-stat style table. */
+export interface ExitStatsRow {
+  /** Exit reason (see EXIT_REASONS) or breakdown key ("TIME.set_timer", "uart0"...). */
+  key: string;
+  samples: number;
+  /** Share of samples in percent (0..100) within the table the row belongs to. */
+  samplesPct: number;
+  /** Share of handling time in percent (0..100) within the table the row belongs to. */
+  timePct: number;
+  totalNs: number;
+  minNs: number;
+  maxNs: number;
+  meanNs: number;
+}
+
+/** Statistics of one vCPU. */
+export interface VcpuStats {
+  vcpu: number;
+  /** Guest instructions retired by this vCPU. */
+  instructions: number;
+  /** Host time running guest code. */
+  guestNs: number;
+  /** Host time handling this vCPU's exits. */
+  hypervisorNs: number;
+  reasons: ExitStatsRow[];
+}
+
+/** The whole report. Field names are the JSON schema documented in the README. */
+export interface ExitStatsReport {
+  schema: 'hyperscope.exit-stats/1';
+  clock: 'realtime' | 'icount';
+  vcpus: number;
+  totalExits: number;
+  /** Guest instructions retired by all vCPUs. */
+  instructions: number;
+  guestNs: number;
+  hypervisorNs: number;
+  /** Per exit reason, all vCPUs together, sorted by samples (descending). */
+  reasons: ExitStatsRow[];
+  /** SBI calls by "EXTENSION.function" (e.g. "TIME.set_timer", "legacy.console_putchar"). */
+  sbi: ExitStatsRow[];
+  /** MMIO exits by device name (e.g. "uart0", "plic"). */
+  mmio: ExitStatsRow[];
+  perVcpu: VcpuStats[];
+}

@@ -1,0 +1,25 @@
+// Bundles the entry points into dist/ with esbuild. Type checking is `tsc` (npm run typecheck / pretest).
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const entries = {
+  cli: 'hypervisor-core/cli/main.ts',
+  bench: 'scripts/bench.ts',
+  'debug-adapter': 'debug-adapter/main.ts',
+  extension: 'extension/extension.ts',
+};
+
+for (const [name, entry] of Object.entries(entries)) {
+  if (!existsSync(entry)) continue; // entry points land issue by issue
+  await build({
+    entryPoints: [entry],
+    outfile: `dist/${name}.js`,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
+}
