@@ -34,16 +34,33 @@ export interface SbiCall {
 }
 
 /**
+ * A trap met while the SBI implementation read guest memory on the guest's behalf (the
+ * legacy calls take a pointer to a hart mask). As under KVM (`kvm_riscv_vcpu_unpriv_read`
+ * then `kvm_riscv_vcpu_trap_redirect`), the trap is redirected to the guest.
+ */
+export interface SbiGuestFault {
+  /** Exception code to deliver to VS-mode (e.g. 13 load page fault, 5 load access fault). */
+  readonly scause: bigint;
+  /** Faulting guest virtual address. */
+  readonly stval: bigint;
+}
+
+/**
  * What the call returns. `error` goes to a0 and `value` to a1. Legacy extensions
  * (eid 0x00..0x0f) return only a0: they set `legacy` and put their result in `error`.
- * `resume: false` means the calling vCPU must not continue (it stopped, suspended, or the
- * system is going down); the vCPU's pc is then not advanced by the caller either.
+ * `resume: false` means the calling vCPU must not continue (it stopped, entered a
+ * non-retentive suspend, or the system is going down); the vCPU's pc is then not advanced
+ * by the caller either. A retentive suspend resumes normally: a0/a1 are written, pc is
+ * advanced, and the host's `hartSuspend` has made the vCPU wait for an interrupt (like WFI).
+ * `redirect` means the call faulted on guest memory: the caller injects that trap into the
+ * guest with sepc at the ecall, and writes neither a0 nor a1 nor advances pc.
  */
 export interface SbiResult {
   error: number;
   value: bigint;
   legacy?: boolean;
   resume?: boolean;
+  redirect?: SbiGuestFault;
 }
 
 /** HSM hart states (SBI v2.0 section 9, table 31). */
@@ -100,4 +117,17 @@ export interface SbiHost {
   systemReset(type: number, reason: number): void;
   /** Current value of the time CSR as the guest sees it. */
   time(): bigint;
+  /**
+   * Optional: clears the hart's pending VS software interrupt (hvip.VSSIP) for the legacy
+   * clear_ipi call; returns whether one was pending. Without it clear_ipi returns 0 and
+   * leaves the bit alone (the guest can still clear sip.SSIP itself).
+   */
+  clearIpi?(hartId: number): boolean;
+  /**
+   * Optional: reads guest memory at a guest *virtual* address through the calling hart's
+   * vsatp (and the G-stage), as KVM does with HLV for the legacy hart-mask pointers. Returns
+   * the bytes or the fault to redirect. Without it the legacy calls treat the pointer as a
+   * guest-physical address (right for guests that run with vsatp = Bare, as early boot does).
+   */
+  readGuestVirt?(hartId: number, gva: bigint, length: number): Uint8Array | SbiGuestFault;
 }
