@@ -1,0 +1,326 @@
+/**
+ * ns16550a UART, behaving like QEMU's `hw/char/serial.c` (what Linux's 8250 driver and
+ * simple bare-metal drivers expect). reg-shift 0, reg-io-width 1: one register per byte;
+ * wider accesses touch the low byte only.
+ *
+ *   off  DLAB=0 read     DLAB=0 write    DLAB=1
+ *   0    RBR rx data     THR tx data     DLL divisor low
+ *   1    IER             IER             DLM divisor high
+ *          bit0 ERBFI rx data avail, bit1 ETBEI THR empty, bit2 ELSI line status,
+ *          bit3 EDSSI modem status
+ *   2    IIR             FCR
+ *          IIR: bit0 1 = no interrupt; bits 3:1 id: 011 line status, 010 rx data,
+ *               110 char timeout, 001 THR empty, 000 modem status; bits 7:6 = 11 if FIFOs on
+ *          FCR: bit0 FIFO enable, bit1 clear rx, bit2 clear tx, bits 7:6 rx trigger 1/4/8/14
+ *   3    LCR (bit7 DLAB, bits 1:0 word length...)
+ *   4    MCR (bit0 DTR, bit1 RTS, bit2 OUT1, bit3 OUT2, bit4 LOOP)
+ *   5    LSR (bit0 DR, bit1 OE, bit4 BI, bit5 THRE, bit6 TEMT); read-only
+ *   6    MSR (bit4 CTS, bit5 DSR, bit6 RI, bit7 DCD; bits 3:0 deltas, cleared on read)
+ *   7    SCR scratch
+ *
+ * Interrupt priority (highest first, as serial_update_irq): line status, character timeout,
+ * received data, THR empty, modem status. Transmission is instantaneous: a THR write goes
+ * to the sink at once and THRE/TEMT stay set. Input from the host waits in an unbounded
+ * queue and is moved into the 16-byte receive FIFO (1-byte holding register with FIFOs off)
+ * as space frees, so nothing typed is ever lost (QEMU's serial_can_receive flow control).
+ * With FIFOs on and fewer bytes than the trigger level, the character-timeout interrupt is
+ * reported at once, as if the four character times had already elapsed.
+ */
+import type { MmioDevice } from '../bus/device';
+import type { IrqLine } from './irq-line';
+import type { FdtBuilder } from '../machine/fdt-builder';
+import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
+
+const IER_RDI = 0x01;
+const IER_THRI = 0x02;
+const IER_RLSI = 0x04;
+const IER_MSI = 0x08;
+
+const IIR_NO_INT = 0x01;
+const IIR_MSI = 0x00;
+const IIR_THRI = 0x02;
+const IIR_RDI = 0x04;
+const IIR_RLSI = 0x06;
+const IIR_CTI = 0x0c;
+const IIR_ID_MASK = 0x0e;
+const IIR_FIFO_ON = 0xc0;
+
+const FCR_FE = 0x01;
+const FCR_RFR = 0x02;
+
+const LCR_DLAB = 0x80;
+
+const MCR_DTR = 0x01;
+const MCR_RTS = 0x02;
+const MCR_OUT1 = 0x04;
+const MCR_OUT2 = 0x08;
+const MCR_LOOP = 0x10;
+
+const LSR_DR = 0x01;
+const LSR_OE = 0x02;
+const LSR_BI = 0x10;
+const LSR_THRE = 0x20;
+const LSR_TEMT = 0x40;
+const LSR_INT_ANY = 0x1e;
+
+const MSR_CTS = 0x10;
+const MSR_DSR = 0x20;
+const MSR_RI = 0x40;
+const MSR_DCD = 0x80;
+const MSR_DELTAS = 0x0f;
+
+const FIFO_SIZE = 16;
+const TRIGGER_LEVELS = [1, 4, 8, 14];
+
+/** Size of the UART's MMIO window on QEMU virt. */
+export const UART_MMIO_SIZE = 0x100;
+/** Input clock QEMU virt advertises (`clock-frequency = <0x384000>`, 3.6864 MHz). */
+export const UART_CLOCK_HZ = 0x384000;
+
+/** Construction options of {@link Uart16550}. */
+export interface Uart16550Options {
+  /** Interrupt output (to a PLIC source). */
+  irq: IrqLine;
+  /** Receives every transmitted byte (not called in loopback mode). */
+  sink: (byte: number) => void;
+  /** PLIC source number, used only for the device tree (default 10, as on QEMU virt). */
+  irqNumber?: number;
+  /** Name in statistics (default "uart0"). */
+  name?: string;
+}
+
+/** An emulated ns16550a. */
+export class Uart16550 implements MmioDevice, FdtDescribable {
+  /** @inheritdoc */
+  readonly name: string;
+  private readonly irq: IrqLine;
+  private readonly sink: (byte: number) => void;
+  private readonly irqNumber: number;
+
+  private ier = 0;
+  private iir = IIR_NO_INT;
+  private fcr = 0;
+  private lcr = 0;
+  private mcr = MCR_OUT2;
+  private lsr = LSR_TEMT | LSR_THRE;
+  private msr = MSR_DCD | MSR_DSR | MSR_CTS;
+  private scr = 0;
+  private divisor = 0x0c;
+  private thrIpending = false;
+  private readonly rxFifo: number[] = [];
+  private hostQueue: number[] = [];
+  private hostHead = 0;
+
+  constructor(opts: Uart16550Options) {
+    this.irq = opts.irq;
+    this.sink = opts.sink;
+    this.irqNumber = opts.irqNumber ?? 10;
+    this.name = opts.name ?? 'uart0';
+  }
+
+  /** Queues bytes typed on the host; they reach the guest as FIFO space allows. */
+  receive(bytes: Uint8Array | number[]): void {
+    for (let i = 0; i < bytes.length; i++) this.hostQueue.push(bytes[i] & 0xff);
+    this.refill();
+    this.updateIrq();
+  }
+
+  /** Bytes waiting on the host side, not yet in the receive FIFO. */
+  get pendingInput(): number {
+    return this.hostQueue.length - this.hostHead;
+  }
+
+  /** Current level of the interrupt output. */
+  get interruptPending(): boolean {
+    return (this.iir & IIR_NO_INT) === 0;
+  }
+
+  /** @inheritdoc */
+  read(offset: number, _size: 1 | 2 | 4): number {
+    switch (offset) {
+      case 0:
+        if (this.lcr & LCR_DLAB) return this.divisor & 0xff;
+        return this.readRbr();
+      case 1:
+        if (this.lcr & LCR_DLAB) return (this.divisor >>> 8) & 0xff;
+        return this.ier;
+      case 2: {
+        const v = this.iir;
+        // Reading IIR while it reports THR empty acknowledges that interrupt.
+        if ((v & IIR_ID_MASK) === IIR_THRI && (v & IIR_NO_INT) === 0) {
+          this.thrIpending = false;
+          this.updateIrq();
+        }
+        return v;
+      }
+      case 3:
+        return this.lcr;
+      case 4:
+        return this.mcr;
+      case 5: {
+        const v = this.lsr;
+        if (v & (LSR_BI | LSR_OE)) {
+          this.lsr &= ~(LSR_BI | LSR_OE);
+          this.updateIrq();
+        }
+        return v;
+      }
+      case 6:
+        return this.readMsr();
+      case 7:
+        return this.scr;
+      default:
+        return 0;
+    }
+  }
+
+  /** @inheritdoc */
+  write(offset: number, _size: 1 | 2 | 4, value: number): void {
+    const v = value & 0xff;
+    switch (offset) {
+      case 0:
+        if (this.lcr & LCR_DLAB) this.divisor = (this.divisor & 0xff00) | v;
+        else this.transmit(v);
+        break;
+      case 1:
+        if (this.lcr & LCR_DLAB) {
+          this.divisor = (this.divisor & 0xff) | (v << 8);
+        } else {
+          const changed = (this.ier ^ v) & 0x0f;
+          this.ier = v & 0x0f;
+          // Enabling ETBEI while THR is empty raises the interrupt again (serial.c, as
+          // Bochs and Windows expect).
+          if (changed & IER_THRI) this.thrIpending = (this.ier & IER_THRI) !== 0 && (this.lsr & LSR_THRE) !== 0;
+          this.updateIrq();
+        }
+        break;
+      case 2:
+        this.writeFcr(v);
+        break;
+      case 3:
+        this.lcr = v;
+        break;
+      case 4:
+        this.writeMcr(v & 0x1f);
+        break;
+      case 7:
+        this.scr = v;
+        break;
+      default:
+        break; // LSR and MSR are read-only
+    }
+  }
+
+  /** @inheritdoc */
+  describe(fdt: FdtBuilder, ctx: FdtContext): void {
+    fdt
+      .beginNode(`serial@${unitAddress(ctx.base)}`)
+      .propU32('interrupts', this.irqNumber)
+      .propU32('interrupt-parent', ctx.plicPhandle)
+      .propU32('clock-frequency', UART_CLOCK_HZ)
+      .propU64Array('reg', [ctx.base, ctx.size])
+      .propString('compatible', 'ns16550a')
+      .endNode();
+  }
+
+  private readRbr(): number {
+    const v = this.rxFifo.length > 0 ? (this.rxFifo.shift() as number) : 0;
+    this.refill();
+    if (this.rxFifo.length === 0) this.lsr &= ~(LSR_DR | LSR_BI);
+    this.updateIrq();
+    return v;
+  }
+
+  private readMsr(): number {
+    if (this.mcr & MCR_LOOP) {
+      // Loopback: the modem outputs feed the modem inputs (DTR->DSR, RTS->CTS, OUT1->RI,
+      // OUT2->DCD); the Linux 8250 probe checks for 0x90 after writing MCR = LOOP | 0x0a.
+      const m = this.mcr;
+      return (
+        (m & MCR_DTR ? MSR_DSR : 0) |
+        (m & MCR_RTS ? MSR_CTS : 0) |
+        (m & MCR_OUT1 ? MSR_RI : 0) |
+        (m & MCR_OUT2 ? MSR_DCD : 0)
+      );
+    }
+    const v = this.msr;
+    if (v & MSR_DELTAS) {
+      this.msr &= ~MSR_DELTAS;
+      this.updateIrq();
+    }
+    return v;
+  }
+
+  private transmit(byte: number): void {
+    if (this.mcr & MCR_LOOP) {
+      // The byte loops back into the receiver; it overruns if the FIFO is full.
+      if (this.rxFifo.length < this.rxCapacity()) {
+        this.rxFifo.push(byte);
+        this.lsr |= LSR_DR;
+      } else {
+        this.lsr |= LSR_OE;
+      }
+    } else {
+      this.sink(byte);
+    }
+    // Instant transmission: THR and the shift register are empty again at once.
+    this.lsr |= LSR_THRE | LSR_TEMT;
+    this.thrIpending = true;
+    this.updateIrq();
+  }
+
+  private writeFcr(v: number): void {
+    const fifoWasOn = (this.fcr & FCR_FE) !== 0;
+    const fifoOn = (v & FCR_FE) !== 0;
+    // Toggling FIFO enable resets both FIFOs (as on a real 16550A).
+    if (fifoWasOn !== fifoOn || (v & FCR_RFR) !== 0) {
+      this.rxFifo.length = 0;
+      this.lsr &= ~(LSR_DR | LSR_BI);
+    }
+    this.fcr = v & 0xc9; // the clear bits are self-clearing
+    if (fifoOn) this.iir |= IIR_FIFO_ON;
+    else this.iir &= ~IIR_FIFO_ON;
+    this.refill();
+    this.updateIrq();
+  }
+
+  private writeMcr(v: number): void {
+    const wasLoop = (this.mcr & MCR_LOOP) !== 0;
+    this.mcr = v;
+    if (wasLoop && (v & MCR_LOOP) === 0) this.refill();
+    this.updateIrq();
+  }
+
+  private rxCapacity(): number {
+    return this.fcr & FCR_FE ? FIFO_SIZE : 1;
+  }
+
+  /** Moves host input into the receive FIFO while there is room (not in loopback). */
+  private refill(): void {
+    if (this.mcr & MCR_LOOP) return;
+    const cap = this.rxCapacity();
+    while (this.rxFifo.length < cap && this.hostHead < this.hostQueue.length) {
+      this.rxFifo.push(this.hostQueue[this.hostHead++]);
+    }
+    if (this.hostHead > 4096 && this.hostHead * 2 > this.hostQueue.length) {
+      this.hostQueue = this.hostQueue.slice(this.hostHead);
+      this.hostHead = 0;
+    }
+    if (this.rxFifo.length > 0) this.lsr |= LSR_DR;
+  }
+
+  /** Recomputes IIR and the interrupt output (serial_update_irq). */
+  private updateIrq(): void {
+    const fifoOn = (this.fcr & FCR_FE) !== 0;
+    const dataReady = (this.lsr & LSR_DR) !== 0;
+    const belowTrigger = fifoOn && this.rxFifo.length < TRIGGER_LEVELS[this.fcr >>> 6];
+    let id = IIR_NO_INT;
+    if (this.ier & IER_RLSI && this.lsr & LSR_INT_ANY) id = IIR_RLSI;
+    else if (this.ier & IER_RDI && dataReady && belowTrigger) id = IIR_CTI;
+    else if (this.ier & IER_RDI && dataReady) id = IIR_RDI;
+    else if (this.ier & IER_THRI && this.thrIpending) id = IIR_THRI;
+    else if (this.ier & IER_MSI && this.msr & MSR_DELTAS) id = IIR_MSI;
+    this.iir = id | (fifoOn ? IIR_FIFO_ON : 0);
+    this.irq.set(id !== IIR_NO_INT);
+  }
+}
