@@ -1,0 +1,117 @@
+/**
+ * The `hyperscope` debug configuration provider. F5 on a folder without a launch.json finds the
+ * RISC-V ELF files in the workspace (`**\/*.elf`), asks which one when there are several and
+ * fills in a launch configuration; "create a launch.json" gets the same configuration.
+ */
+import * as vscode from 'vscode';
+
+/** The debug type contributed in package.json. */
+export const DEBUG_TYPE = 'hyperscope';
+
+/** ELF e_machine for RISC-V. */
+const EM_RISCV = 243;
+
+/** Launch attributes understood by the debug adapter (see package.json `configurationAttributes`). */
+export interface HyperscopeLaunchConfig extends vscode.DebugConfiguration {
+  program?: string;
+  initrd?: string;
+  args?: string;
+  vcpus?: number;
+  memory?: string | number;
+  stopOnEntry?: boolean;
+  symbols?: Array<{ path: string; offset?: string | number }>;
+  sourceMap?: Record<string, string>;
+  substitutePath?: Array<{ from: string; to: string }>;
+  clock?: 'realtime' | 'icount';
+  cwd?: string;
+}
+
+/** True when the first bytes are a little-endian ELF for RISC-V (checked so a stray .elf is not offered). */
+export function isRiscvElfHeader(head: Uint8Array): boolean {
+  if (head.length < 20) return false;
+  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return false;
+  const littleEndian = head[5] === 1;
+  const machine = littleEndian ? head[18] | (head[19] << 8) : (head[18] << 8) | head[19];
+  return machine === EM_RISCV;
+}
+
+async function isRiscvElf(uri: vscode.Uri): Promise<boolean> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    return isRiscvElfHeader(bytes.subarray(0, 20));
+  } catch {
+    return false;
+  }
+}
+
+/** RISC-V ELF files under a folder (or the whole workspace), nearest to the root first. */
+export async function findGuestElfs(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Uri[]> {
+  const include = folder ? new vscode.RelativePattern(folder, '**/*.elf') : '**/*.elf';
+  const found = await vscode.workspace.findFiles(include, '**/node_modules/**', 200);
+  const checked = await Promise.all(found.map(async (u) => ((await isRiscvElf(u)) ? u : undefined)));
+  return checked
+    .filter((u): u is vscode.Uri => u !== undefined)
+    .sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.localeCompare(b.path));
+}
+
+/** `${workspaceFolder}/rel/path` when inside the folder, else the absolute path. */
+function programPath(uri: vscode.Uri, folder: vscode.WorkspaceFolder | undefined): string {
+  const rel = folder ? vscode.workspace.asRelativePath(uri, false) : undefined;
+  return folder && rel && rel !== uri.fsPath ? `\${workspaceFolder}/${rel}` : uri.fsPath;
+}
+
+async function pickElf(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Uri | undefined> {
+  const elfs = await findGuestElfs(folder);
+  if (elfs.length === 0) {
+    void vscode.window.showErrorMessage(
+      'Hyperscope: no RISC-V ELF (*.elf) found in the workspace. Build the guest or add a launch.json with "program".',
+    );
+    return undefined;
+  }
+  if (elfs.length === 1) return elfs[0];
+  const picked = await vscode.window.showQuickPick(
+    elfs.map((uri) => ({ label: vscode.workspace.asRelativePath(uri, false), uri })),
+    { placeHolder: 'Which guest program should Hyperscope run?', ignoreFocusOut: true },
+  );
+  return picked?.uri;
+}
+
+/** A launch configuration for one guest program. */
+export function launchConfigFor(program: string, name: string): HyperscopeLaunchConfig {
+  return {
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: `Hyperscope: ${name}`,
+    program,
+    vcpus: 1,
+    memory: '128M',
+    stopOnEntry: true,
+    clock: 'realtime',
+  };
+}
+
+/** Fills F5-without-launch.json configurations and the initial launch.json. */
+export class HyperscopeConfigurationProvider implements vscode.DebugConfigurationProvider {
+  /** The configurations a new launch.json starts with. */
+  async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
+    const elfs = await findGuestElfs(folder);
+    if (elfs.length === 0) return [launchConfigFor('${workspaceFolder}/guest.elf', 'guest')];
+    return elfs.slice(0, 5).map((u) => launchConfigFor(programPath(u, folder), u.path.split('/').pop() ?? 'guest'));
+  }
+
+  /** F5 with no launch.json gives an empty config: find the program; an explicit config only gets defaults. */
+  async resolveDebugConfiguration(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    const c = config as HyperscopeLaunchConfig;
+    const empty = !c.type && !c.request && !c.name;
+    if (empty || !c.program) {
+      const elf = await pickElf(folder);
+      if (!elf) return undefined; // abort the launch; the message is already shown
+      const filled = launchConfigFor(programPath(elf, folder), elf.path.split('/').pop() ?? 'guest');
+      return empty ? filled : { ...filled, ...c, program: filled.program };
+    }
+    return { ...c, type: c.type || DEBUG_TYPE, request: c.request || 'launch', name: c.name || 'Hyperscope' };
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The Exit Statistics panel's data model: which rows to show for a vCPU filter, how they sort,
+ * the CSV export and the exits-per-second series for the chart. Pure functions with no DOM and
+ * no vscode import, so the webview script, the extension and unit tests share them.
+ */
+import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
+
+/** A column of the table that can be sorted. */
+export type SortKey = 'key' | 'samples' | 'samplesPct' | 'timePct' | 'minNs' | 'maxNs' | 'meanNs';
+
+/** Sort direction. */
+export type SortDir = 'asc' | 'desc';
+
+/** Which vCPU the table and chart show: all together, or one by index. */
+export type VcpuFilter = 'all' | number;
+
+/** One table line: a reason row, with breakdown children for `sbi` and `mmio`. */
+export interface TableRow {
+  row: ExitStatsRow;
+  /** SBI extensions under `sbi`, MMIO devices under `mmio`; empty otherwise. */
+  children: ExitStatsRow[];
+}
+
+/** The columns in display order, with their header text. */
+export const COLUMNS: ReadonlyArray<{ key: SortKey; title: string; numeric: boolean }> = [
+  { key: 'key', title: 'VM-EXIT', numeric: false },
+  { key: 'samples', title: 'Samples', numeric: true },
+  { key: 'samplesPct', title: 'Samples%', numeric: true },
+  { key: 'timePct', title: 'Time%', numeric: true },
+  { key: 'minNs', title: 'Min Time', numeric: true },
+  { key: 'maxNs', title: 'Max Time', numeric: true },
+  { key: 'meanNs', title: 'Avg Time', numeric: true },
+];
+
+/** Reason rows for the filter; breakdowns exist only for all vCPUs together (the report keeps them global). */
+export function tableRows(report: ExitStatsReport, vcpu: VcpuFilter): TableRow[] {
+  if (vcpu !== 'all') {
+    const v = report.perVcpu.find((p) => p.vcpu === vcpu);
+    return (v?.reasons ?? []).map((row) => ({ row, children: [] }));
+  }
+  return report.reasons.map((row) => ({
+    row,
+    children: row.key === 'sbi' ? report.sbi : row.key === 'mmio' ? report.mmio : [],
+  }));
+}
+
+function compareRows(a: ExitStatsRow, b: ExitStatsRow, key: SortKey, dir: SortDir): number {
+  const sign = dir === 'asc' ? 1 : -1;
+  const c = key === 'key' ? a.key.localeCompare(b.key) : a[key] - b[key];
+  // Ties fall back to the name so the order is stable across refreshes.
+  return c !== 0 ? sign * c : a.key.localeCompare(b.key);
+}
+
+/** Sorts top-level rows and, with the same key, each row's children. Returns new arrays. */
+export function sortRows(rows: TableRow[], key: SortKey, dir: SortDir): TableRow[] {
+  return rows
+    .map((r) => ({ row: r.row, children: [...r.children].sort((a, b) => compareRows(a, b, key, dir)) }))
+    .sort((a, b) => compareRows(a.row, b.row, key, dir));
+}
+
+/** The direction a click on a header gives: flip on the same column, names ascend and numbers descend on a new one. */
+export function nextSort(current: { key: SortKey; dir: SortDir }, clicked: SortKey): { key: SortKey; dir: SortDir } {
+  if (current.key === clicked) return { key: clicked, dir: current.dir === 'asc' ? 'desc' : 'asc' };
+  return { key: clicked, dir: clicked === 'key' ? 'asc' : 'desc' };
+}
+
+/** Formats host nanoseconds the way perf kvm stat prints times: microseconds with two decimals. */
+export function formatUs(ns: number): string {
+  return `${(ns / 1000).toFixed(2)}us`;
+}
+
+/** Formats a percentage with two decimals and a percent sign. */
+export function formatPct(pct: number): string {
+  return `${pct.toFixed(2)}%`;
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The table as CSV: one line per row, breakdown rows named `parent/child` (e.g. `sbi/TIME.set_timer`),
+ * times in nanoseconds so nothing is lost to rounding.
+ */
+export function toCsv(report: ExitStatsReport, vcpu: VcpuFilter): string {
+  const lines = ['vcpu,exit,samples,samples_pct,time_pct,total_ns,min_ns,max_ns,mean_ns'];
+  const scope = vcpu === 'all' ? 'all' : String(vcpu);
+  const line = (name: string, r: ExitStatsRow): string =>
+    [scope, csvCell(name), r.samples, r.samplesPct, r.timePct, r.totalNs, r.minNs, r.maxNs, r.meanNs].join(',');
+  for (const t of tableRows(report, vcpu)) {
+    lines.push(line(t.row.key, t.row));
+    for (const c of t.children) lines.push(line(`${t.row.key}/${c.key}`, c));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** One point of the chart: exits per second for each reason over the interval ending at `at`. */
+export interface RatePoint {
+  /** Milliseconds since the epoch at the end of the interval. */
+  at: number;
+  perReason: Record<string, number>;
+}
+
+/**
+ * Turns successive cumulative reports into exits-per-second points. A report whose counts went
+ * down (the statistics were reset, or a new session began) starts a new series.
+ */
+export class RateHistory {
+  private last: { at: number; counts: Map<string, number> } | undefined;
+  private readonly points: RatePoint[] = [];
+
+  /** @param capacity points kept; older ones are dropped (a few minutes at a few reports a second). */
+  constructor(private readonly capacity = 600) {}
+
+  /** Adds a report received at `at` (ms); returns true when the history was restarted. */
+  push(report: ExitStatsReport, at: number, vcpu: VcpuFilter): boolean {
+    const counts = new Map<string, number>();
+    for (const t of tableRows(report, vcpu)) counts.set(t.row.key, t.row.samples);
+    const prev = this.last;
+    this.last = { at, counts };
+    if (!prev) return false;
+    let restarted = false;
+    for (const [k, n] of prev.counts) if ((counts.get(k) ?? 0) < n) restarted = true;
+    if (restarted) {
+      this.points.length = 0;
+      return true;
+    }
+    const dt = (at - prev.at) / 1000;
+    if (dt <= 0) return false; // two reports in the same millisecond: no rate to give
+    const perReason: Record<string, number> = {};
+    for (const [k, n] of counts) perReason[k] = (n - (prev.counts.get(k) ?? 0)) / dt;
+    this.points.push({ at, perReason });
+    if (this.points.length > this.capacity) this.points.splice(0, this.points.length - this.capacity);
+    return false;
+  }
+
+  /** Forgets everything (reset button, new session, filter change). */
+  clear(): void {
+    this.last = undefined;
+    this.points.length = 0;
+  }
+
+  /** The points so far, oldest first. */
+  series(): readonly RatePoint[] {
+    return this.points;
+  }
+
+  /** Every reason that appears in any point, in first-seen order. */
+  reasons(): string[] {
+    const seen = new Set<string>();
+    for (const p of this.points) for (const k of Object.keys(p.perReason)) seen.add(k);
+    return [...seen];
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The Exit Statistics webview panel: one per window, revealed again when already open. It shows
+ * the latest `ExitStatsReport` it was given, replays it when the webview (re)loads, and turns the
+ * webview's Reset and Export CSV buttons into calls the extension supplies.
+ */
+import * as vscode from 'vscode';
+import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
+import { exitStatsHtml, WEBVIEW_BUNDLE_DIR } from './html';
+import type { FromWebview, ToWebview } from './messages';
+import { toCsv } from './model';
+
+/** The webview panel's view type (also used to restore it). */
+export const EXIT_STATS_VIEW_TYPE = 'hyperscope.exitStats';
+
+/** What the panel asks of the rest of the extension. */
+export interface ExitStatsPanelHooks {
+  /** Zero the counters in the running session; resolves with the fresh report, if any. */
+  reset(): Promise<ExitStatsReport | undefined>;
+}
+
+/** The singleton Exit Statistics panel. */
+export class ExitStatsPanel {
+  private static current: ExitStatsPanel | undefined;
+
+  private last: { report: ExitStatsReport; at: number } | undefined;
+  private emptyReason = 'No exit statistics yet: start a Hyperscope debug session.';
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+
+  /** Opens the panel (or reveals the open one) and returns it. */
+  static show(extensionUri: vscode.Uri, hooks: ExitStatsPanelHooks): ExitStatsPanel {
+    if (ExitStatsPanel.current) {
+      ExitStatsPanel.current.panel.reveal(undefined, true);
+      return ExitStatsPanel.current;
+    }
+    const root = vscode.Uri.joinPath(extensionUri, ...WEBVIEW_BUNDLE_DIR);
+    const panel = vscode.window.createWebviewPanel(
+      EXIT_STATS_VIEW_TYPE,
+      'Exit Statistics',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [root] },
+    );
+    ExitStatsPanel.current = new ExitStatsPanel(panel, root, hooks);
+    return ExitStatsPanel.current;
+  }
+
+  /** The open panel, if any (the custom-event listener feeds it only when open). */
+  static get instance(): ExitStatsPanel | undefined {
+    return ExitStatsPanel.current;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    bundleRoot: vscode.Uri,
+    private readonly hooks: ExitStatsPanelHooks,
+  ) {
+    const webview = panel.webview;
+    webview.html = exitStatsHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(bundleRoot, 'exit-stats.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(bundleRoot, 'exit-stats.css')).toString(),
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Shows a new cumulative report; `at` is when it was produced (ms since the epoch). */
+  update(report: ExitStatsReport, at: number = Date.now()): void {
+    this.last = { report, at };
+    this.post({ type: 'stats', report, at });
+  }
+
+  /** Shows the empty state with a reason (e.g. no session runs). */
+  showEmpty(reason: string): void {
+    this.last = undefined;
+    this.emptyReason = reason;
+    this.post({ type: 'empty', reason });
+  }
+
+  /** Forgets the chart's history (a new session started). */
+  clearHistory(): void {
+    this.post({ type: 'clear' });
+  }
+
+  private post(msg: ToWebview): void {
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private async onMessage(msg: FromWebview): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        if (this.last) this.post({ type: 'stats', report: this.last.report, at: this.last.at });
+        else this.post({ type: 'empty', reason: this.emptyReason });
+        return;
+      case 'reset': {
+        try {
+          const fresh = await this.hooks.reset();
+          this.clearHistory();
+          if (fresh) this.update(fresh);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`Hyperscope: reset failed: ${(e as Error).message}`);
+        }
+        return;
+      }
+      case 'exportCsv':
+        await this.exportCsv(msg.vcpu);
+        return;
+    }
+  }
+
+  private async exportCsv(vcpu: 'all' | number): Promise<void> {
+    if (!this.last) {
+      void vscode.window.showInformationMessage('Hyperscope: no exit statistics to export yet.');
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `exit-stats${vcpu === 'all' ? '' : `-vcpu${vcpu}`}.csv`;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: { CSV: ['csv'] },
+      title: 'Export exit statistics',
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(toCsv(this.last.report, vcpu), 'utf8'));
+    void vscode.window.showInformationMessage(`Hyperscope: exit statistics saved to ${target.fsPath}`);
+  }
+
+  /** Closes the panel. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (ExitStatsPanel.current === this) ExitStatsPanel.current = undefined;
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+    this.panel.dispose();
+  }
+}

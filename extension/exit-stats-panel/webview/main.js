@@ -1,0 +1,257 @@
+// @ts-check
+/**
+ * The Exit Statistics webview script: renders the perf-kvm-stat style table and the
+ * exits-per-second chart from the reports the extension posts.
+ *
+ * Written as JavaScript checked by TypeScript (see tsconfig.json beside it) because it needs
+ * the DOM library, which the root tsconfig leaves out for the Node code. The logic that can be
+ * tested without a browser lives in ../model.ts. Bundled with chart.js by extension/build-webview.mjs.
+ */
+import {
+  Chart,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  Legend,
+  Tooltip,
+} from 'chart.js';
+import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory } from '../model';
+import './panel.css';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+
+/** @typedef {import('../../../hypervisor-core/hypervisor/stats/report').ExitStatsReport} ExitStatsReport */
+/** @typedef {import('../../../hypervisor-core/hypervisor/stats/report').ExitStatsRow} ExitStatsRow */
+/** @typedef {import('../messages').ToWebview} ToWebview */
+/** @typedef {import('../messages').FromWebview} FromWebview */
+/** @typedef {import('../model').SortKey} SortKey */
+/** @typedef {import('../model').SortDir} SortDir */
+/** @typedef {import('../model').VcpuFilter} VcpuFilter */
+
+/** @type {{ postMessage(msg: FromWebview): void }} */
+// eslint-disable-next-line no-undef
+const vscode = /** @type {any} */ (globalThis).acquireVsCodeApi();
+
+/** Reports kept for the chart: enough to rebuild it when the vCPU filter changes. */
+const MAX_REPORTS = 600;
+
+const state = {
+  /** @type {ExitStatsReport | undefined} */
+  report: undefined,
+  /** @type {{ report: ExitStatsReport, at: number }[]} */
+  history: [],
+  /** @type {{ key: SortKey, dir: SortDir }} */
+  sort: { key: 'samples', dir: 'desc' },
+  /** @type {VcpuFilter} */
+  vcpu: 'all',
+  emptyReason: 'No exit statistics yet: start a Hyperscope debug session.',
+};
+
+/** @param {string} id */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`exit-stats webview: #${id} missing`);
+  return el;
+}
+
+const tbody = byId('exit-rows');
+const select = /** @type {HTMLSelectElement} */ (byId('vcpu-filter'));
+const summary = byId('summary');
+const note = byId('breakdown-note');
+const canvas = /** @type {HTMLCanvasElement} */ (byId('rate-chart'));
+
+/** A theme color from VS Code's CSS variables, with a fallback outside VS Code. */
+function themeColor(/** @type {string} */ name, /** @type {string} */ fallback) {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+const PALETTE = [
+  ['--vscode-charts-blue', '#3794ff'],
+  ['--vscode-charts-red', '#f14c4c'],
+  ['--vscode-charts-yellow', '#cca700'],
+  ['--vscode-charts-green', '#89d185'],
+  ['--vscode-charts-purple', '#b180d7'],
+  ['--vscode-charts-orange', '#d18616'],
+  ['--vscode-charts-foreground', '#cccccc'],
+];
+
+/** Stable color per reason so a line keeps its color across updates. */
+const colorOf = (() => {
+  /** @type {Map<string, string>} */
+  const assigned = new Map();
+  return (/** @type {string} */ reason) => {
+    let c = assigned.get(reason);
+    if (!c) {
+      const [v, f] = PALETTE[assigned.size % PALETTE.length];
+      c = themeColor(v, f);
+      assigned.set(reason, c);
+    }
+    return c;
+  };
+})();
+
+const chart = new Chart(canvas, {
+  type: 'line',
+  data: { datasets: [] },
+  options: {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    scales: {
+      x: {
+        type: 'linear',
+        title: { display: true, text: 'seconds', color: themeColor('--vscode-foreground', '#ccc') },
+        ticks: { color: themeColor('--vscode-descriptionForeground', '#999') },
+        grid: { color: themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)') },
+      },
+      y: {
+        type: 'linear',
+        beginAtZero: true,
+        title: { display: true, text: 'exits/s', color: themeColor('--vscode-foreground', '#ccc') },
+        ticks: { color: themeColor('--vscode-descriptionForeground', '#999') },
+        grid: { color: themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)') },
+      },
+    },
+    plugins: { legend: { labels: { color: themeColor('--vscode-foreground', '#ccc') } } },
+  },
+});
+
+/** Rebuilds the chart's datasets from the kept reports for the current filter. */
+function renderChart() {
+  const rates = new RateHistory(MAX_REPORTS);
+  for (const h of state.history) rates.push(h.report, h.at, state.vcpu);
+  const series = rates.series();
+  const t0 = series.length ? series[0].at : 0;
+  chart.data.datasets = rates.reasons().map((reason) => ({
+    label: reason,
+    data: series.map((p) => ({ x: (p.at - t0) / 1000, y: p.perReason[reason] ?? 0 })),
+    borderColor: colorOf(reason),
+    backgroundColor: colorOf(reason),
+    pointRadius: 0,
+    borderWidth: 2,
+  }));
+  chart.update('none');
+}
+
+/** @param {ExitStatsRow} r @param {boolean} child */
+function rowHtml(r, child) {
+  const tr = document.createElement('tr');
+  tr.className = child ? 'child' : 'reason';
+  /** @type {[string, string][]} */
+  const cells = [
+    [r.key, 'name'],
+    [String(r.samples), 'num'],
+    [formatPct(r.samplesPct), 'num'],
+    [formatPct(r.timePct), 'num'],
+    [formatUs(r.minNs), 'num'],
+    [formatUs(r.maxNs), 'num'],
+    [formatUs(r.meanNs), 'num'],
+  ];
+  for (const [text, cls] of cells) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    td.className = cls;
+    tr.appendChild(td);
+  }
+  return tr;
+}
+
+function renderTable() {
+  tbody.replaceChildren();
+  for (const th of document.querySelectorAll('th[data-key]')) {
+    const key = th.getAttribute('data-key');
+    const sorted = key === state.sort.key;
+    th.setAttribute('aria-sort', sorted ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    th.classList.toggle('sorted', sorted);
+  }
+  const report = state.report;
+  const rows = report ? sortRows(tableRows(report, state.vcpu), state.sort.key, state.sort.dir) : [];
+  if (!report || rows.length === 0) {
+    const tr = document.createElement('tr');
+    tr.className = 'empty';
+    const td = document.createElement('td');
+    td.colSpan = COLUMNS.length;
+    td.id = 'empty-state';
+    td.textContent = report ? 'No VM exits yet.' : state.emptyReason;
+    tr.appendChild(td);
+    tbody.appendChild(tr);
+  }
+  for (const t of rows) {
+    tbody.appendChild(rowHtml(t.row, false));
+    for (const c of t.children) tbody.appendChild(rowHtml(c, true));
+  }
+  note.hidden = state.vcpu === 'all' || !report;
+  if (report) {
+    const v = state.vcpu === 'all' ? undefined : report.perVcpu.find((p) => p.vcpu === state.vcpu);
+    const exits = v ? v.reasons.reduce((s, r) => s + r.samples, 0) : report.totalExits;
+    const instr = v ? v.instructions : report.instructions;
+    summary.textContent = `${exits} exits, ${instr} instructions, clock ${report.clock}`;
+  } else {
+    summary.textContent = '';
+  }
+}
+
+/** Keeps the vCPU options in step with the report's vCPU count. */
+function renderFilter() {
+  const n = state.report ? state.report.vcpus : 0;
+  if (select.options.length === n + 1) return;
+  select.replaceChildren(new Option('All vCPUs', 'all'));
+  for (let i = 0; i < n; i++) select.appendChild(new Option(`vCPU ${i}`, String(i)));
+  if (state.vcpu !== 'all' && state.vcpu >= n) state.vcpu = 'all';
+  select.value = String(state.vcpu);
+}
+
+function renderAll() {
+  renderFilter();
+  renderTable();
+  renderChart();
+}
+
+for (const th of document.querySelectorAll('th[data-key]')) {
+  const activate = () => {
+    state.sort = nextSort(state.sort, /** @type {SortKey} */ (th.getAttribute('data-key')));
+    renderTable();
+  };
+  th.addEventListener('click', activate);
+  th.addEventListener('keydown', (e) => {
+    const k = /** @type {KeyboardEvent} */ (e).key;
+    if (k === 'Enter' || k === ' ') activate();
+  });
+}
+
+select.addEventListener('change', () => {
+  state.vcpu = select.value === 'all' ? 'all' : Number(select.value);
+  renderTable();
+  renderChart();
+});
+
+byId('reset').addEventListener('click', () => vscode.postMessage({ type: 'reset' }));
+byId('export-csv').addEventListener('click', () => vscode.postMessage({ type: 'exportCsv', vcpu: state.vcpu }));
+
+window.addEventListener('message', (/** @type {MessageEvent<ToWebview>} */ event) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'stats':
+      state.report = msg.report;
+      state.history.push({ report: msg.report, at: msg.at });
+      if (state.history.length > MAX_REPORTS) state.history.splice(0, state.history.length - MAX_REPORTS);
+      renderAll();
+      break;
+    case 'empty':
+      state.report = undefined;
+      state.history = [];
+      state.emptyReason = msg.reason;
+      renderAll();
+      break;
+    case 'clear':
+      state.history = [];
+      renderChart();
+      break;
+  }
+});
+
+renderAll();
+vscode.postMessage({ type: 'ready' });

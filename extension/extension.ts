@@ -1,0 +1,31 @@
+/**
+ * Hyperscope's VS Code activation: registers the `hyperscope` debug configuration provider, the
+ * Exit Statistics panel and its feed, and the Translate Address command. The debug adapter itself
+ * runs as its own Node process (package.json `debuggers[].program`: dist/debug-adapter.js), so a
+ * busy guest never blocks the extension host.
+ */
+import * as vscode from 'vscode';
+import { DEBUG_TYPE, HyperscopeConfigurationProvider } from './debug-config';
+import { registerExitStatsFeed } from './exit-stats-feed';
+import { translateAddressCommand } from './translate-address';
+
+/** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('Hyperscope');
+  const provider = new HyperscopeConfigurationProvider();
+  context.subscriptions.push(
+    output,
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
+    // Dynamic: offers "Hyperscope" with the ELFs found in the Run and Debug dropdown.
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      { provideDebugConfigurations: (folder) => provider.provideDebugConfigurations(folder) },
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
+    vscode.commands.registerCommand('hyperscope.translateAddress', () => translateAddressCommand(output)),
+  );
+  registerExitStatsFeed(context);
+}
+
+/** Nothing to do: everything is disposed through context.subscriptions. */
+export function deactivate(): void {}

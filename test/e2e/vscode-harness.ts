@@ -1,0 +1,353 @@
+/**
+ * Drives a real VS Code for end-to-end tests: code-server 4.139 (VS Code 1.139, run by Node 24)
+ * on 127.0.0.1 with a fresh user-data-dir and extensions-dir, the extension installed from a
+ * packaged .vsix (or symlinked, HYPERSCOPE_E2E_LINK=1), and Debian's chromium headless through
+ * playwright-core. Tools come from scripts/e2e/setup.sh (see /work/shared/design/VSCODE-E2E.md
+ * for the pitfalls each helper works around).
+ *
+ * Usage:
+ *   const vs = await VsCode.start({ folder });   // always pair with `await vs.close()`
+ *   await vs.runCommand('Hyperscope: Show Exit Statistics');
+ *   await vs.webview().locator('th', { hasText: 'Samples%' }).waitFor();
+ *   await vs.screenshot('panel');
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { stopTree } from './processes';
+
+/** Repository root (this file runs from out/test/e2e/). */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+/** Where screenshots and logs go (gitignored). */
+export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts', 'e2e');
+
+const CODE_SERVER_VERSION = '4.139.1';
+const CACHE = process.env.HYPERSCOPE_E2E_CACHE || join(homedir(), '.cache', 'hyperscope-e2e');
+
+/** The tools the harness runs, at the places scripts/e2e/setup.sh installs them. */
+export const TOOLS = {
+  node24: join(CACHE, 'node24', 'node_modules', '.bin', 'node'),
+  codeServer: join(CACHE, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  chromium: process.env.HYPERSCOPE_E2E_CHROMIUM || '/usr/bin/chromium',
+};
+
+/** What is missing to run e2e tests (empty when ready). */
+export function missingTools(): string[] {
+  return Object.entries(TOOLS)
+    .filter(([, p]) => !existsSync(p))
+    .map(([k, p]) => `${k} (${p})`);
+}
+
+/** VS Code user settings that keep code-server quiet and offline (VSCODE-E2E.md pitfall 4). */
+export const E2E_SETTINGS: Record<string, unknown> = {
+  'telemetry.telemetryLevel': 'off',
+  'workbench.startupEditor': 'none',
+  'chat.disableAIFeatures': true,
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'update.mode': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.colorTheme': 'Default Dark Modern',
+};
+
+/** Error with a one-line message naming the step that timed out. */
+export class E2eError extends Error {}
+
+/** Resolves `p` or rejects with "e2e: <what> did not happen within N s" after `ms`. */
+export async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new E2eError(`e2e: ${what} did not happen within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+/** Ensures dist/ holds the extension and the webview bundle (building what is missing). */
+export function ensureBuilt(): void {
+  const run = (args: string[]): void => {
+    const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new E2eError(`e2e: node ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+  };
+  if (!existsSync(join(REPO_ROOT, 'dist', 'extension.js'))) run(['scripts/build.mjs']);
+  // Cheap (about 0.2 s) and independent of whether scripts/build.mjs already calls it.
+  run(['extension/build-webview.mjs']);
+}
+
+/** Packages the extension with @vscode/vsce into `outDir`; returns the .vsix path. */
+export function packageVsix(outDir: string): string {
+  const vsix = join(outDir, 'hyperscope.vsix');
+  const vsce = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  // esbuild bundles everything into dist/, so no node_modules in the package.
+  const r = spawnSync(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-star-activation', '-o', vsix],
+    { cwd: REPO_ROOT, encoding: 'utf8', input: 'y\n' },
+  );
+  if (r.status !== 0 || !existsSync(vsix)) {
+    throw new E2eError(`e2e: vsce package failed: ${firstLine(r.stderr || r.stdout)}`);
+  }
+  return vsix;
+}
+
+/** Options of {@link VsCode.start}. */
+export interface StartOptions {
+  /** Folder to open; copied to a temp dir first when `copyFolder` is true (the default). */
+  folder: string;
+  copyFolder?: boolean;
+  /** Extra environment for code-server and so the extension host (e.g. HYPERSCOPE_DEMO_STATS). */
+  env?: Record<string, string>;
+  /** Install by symlink instead of .vsix (faster; also HYPERSCOPE_E2E_LINK=1). */
+  link?: boolean;
+  /** Viewport size; screenshots are this size. */
+  viewport?: { width: number; height: number };
+}
+
+/** A running code-server + chromium page showing the workbench. */
+export class VsCode {
+  private closed = false;
+
+  private constructor(
+    /** The workbench page (use for editor and view locators). */
+    readonly page: Page,
+    private readonly browser: Browser,
+    private readonly server: ChildProcess,
+    /** The URL the workbench was opened at. */
+    readonly url: string,
+    /** The folder opened in VS Code (the temp copy when copied). */
+    readonly folder: string,
+    private readonly tempDirs: string[],
+  ) {}
+
+  /** Starts everything; on any failure what was started is stopped before rethrowing. */
+  static async start(opts: StartOptions): Promise<VsCode> {
+    const missing = missingTools();
+    if (missing.length) throw new E2eError(`e2e: missing ${missing.join(', ')}: run bash scripts/e2e/setup.sh`);
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const base = mkdtempSync(join(tmpdir(), 'hyperscope-e2e-'));
+    const userData = join(base, 'user-data');
+    const extensions = join(base, 'extensions');
+    mkdirSync(join(userData, 'User'), { recursive: true });
+    mkdirSync(extensions, { recursive: true });
+    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(E2E_SETTINGS, null, 2));
+    let folder = resolve(opts.folder);
+    if (opts.copyFolder !== false) {
+      const copy = join(base, 'workspace');
+      cpSync(folder, copy, { recursive: true });
+      folder = copy;
+    }
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...opts.env,
+      EXTENSIONS_GALLERY: '{}',
+      // Node 24 first, as code-server expects of its helper processes.
+      PATH: `${join(CACHE, 'node24', 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    };
+    const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+
+    ensureBuilt();
+    if (opts.link || process.env.HYPERSCOPE_E2E_LINK === '1') {
+      symlinkSync(REPO_ROOT, join(extensions, 'hyperscope.hyperscope-dev'));
+    } else {
+      const vsix = packageVsix(base);
+      const r = spawnSync(TOOLS.node24, [TOOLS.codeServer, ...common, '--install-extension', vsix], {
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      if (r.status !== 0) throw new E2eError(`e2e: code-server --install-extension failed: ${firstLine(r.stderr || r.stdout)}`);
+    }
+
+    const log = createWriteStream(join(ARTIFACTS_DIR, 'code-server.log'));
+    const server = spawn(
+      TOOLS.node24,
+      [
+        TOOLS.codeServer,
+        '--auth', 'none',
+        '--bind-addr', '127.0.0.1:0',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        ...common,
+        folder,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let browser: Browser | undefined;
+    try {
+      const url = await within('code-server listening', 20_000, listeningUrl(server, log));
+      browser = await within(
+        'chromium launch',
+        20_000,
+        chromium.launch({
+          executablePath: TOOLS.chromium,
+          headless: true,
+          args: [
+            '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync',
+          ],
+        }),
+      );
+      const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      const folderUrl = `${url}?folder=${encodeURIComponent(folder)}`;
+      await page.goto(folderUrl, { waitUntil: 'domcontentloaded', timeout: 20_000 });
+      await within('VS Code workbench (.monaco-workbench)', 30_000, page.locator('.monaco-workbench').waitFor());
+      return new VsCode(page, browser, server, folderUrl, folder, [base]);
+    } catch (e) {
+      await browser?.close().catch(() => undefined);
+      if (server.pid) await stopTree(server.pid);
+      rmSync(base, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a command by its palette title. On a cold start the palette can open before the
+   * extension's commands are registered and never refresh (pitfall 1): wait ~2.5 s for the row,
+   * otherwise Escape and retry.
+   */
+  async runCommand(title: string, timeoutMs = 25_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    while (Date.now() < deadline) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('Control+Shift+P');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 3000 });
+        await input.fill(`>${title}`);
+        await row.waitFor({ state: 'visible', timeout: 2500 });
+        await row.click();
+        return;
+      } catch {
+        // palette not up yet, or commands not registered yet: retry
+      }
+    }
+    await this.page.keyboard.press('Escape');
+    await this.failureShot(`command-${title}`);
+    throw new E2eError(`e2e: command "${title}" did not appear in the command palette within ${timeoutMs / 1000} s`);
+  }
+
+  /** Opens the Run and Debug view (Ctrl+Shift+D); needed before reading the Call Stack or Variables (pitfall 2). */
+  async openRunAndDebug(): Promise<void> {
+    await this.page.keyboard.press('Control+Shift+D');
+    await this.waitFor('Run and Debug view', this.page.locator('.debug-viewlet, [id="workbench.view.debug"]').first());
+  }
+
+  /** Opens a file of the workspace in an editor (Quick Open), e.g. `main.c`. */
+  async openFile(relPath: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await this.waitFor('Quick Open', input);
+    await input.fill(relPath);
+    const row = this.page.locator('.quick-input-list .monaco-list-row').first();
+    await this.waitFor(`Quick Open result for ${relPath}`, row);
+    await this.page.keyboard.press('Enter');
+    const name = relPath.split('/').pop()!;
+    await this.waitFor(`editor tab ${name}`, this.page.locator('.tab.active', { hasText: name }));
+  }
+
+  /** Toggles a breakpoint on a 1-based line of the active editor (Go to Line, then F9). */
+  async toggleBreakpoint(line: number): Promise<void> {
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await this.waitFor('Go to Line', input);
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await this.page.keyboard.press('F9');
+    await this.waitFor(`breakpoint on line ${line}`, this.page.locator('.codicon-debug-breakpoint').first());
+  }
+
+  /** Presses F5 (focus in the workbench first so the key reaches VS Code). */
+  async pressF5(): Promise<void> {
+    await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
+    await this.page.keyboard.press('F5');
+  }
+
+  /** Waits for the debug toolbar to show (a session started) or hide (it ended; pitfall 6). */
+  async waitForDebugToolbar(state: 'visible' | 'hidden' = 'visible', timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(`debug toolbar ${state}`, this.page.locator('.debug-toolbar'), state, timeoutMs);
+  }
+
+  /** Waits until the debuggee is stopped: the current-line marker shows in an editor gutter. */
+  async waitForStopped(timeoutMs = 30_000): Promise<void> {
+    await this.waitFor('debugger stopped (stack-frame marker)', this.page.locator('.codicon-debug-stackframe').first(), 'visible', timeoutMs);
+  }
+
+  /**
+   * The content of a webview: two iframes deep (pitfall 3). With several webviews open, pick
+   * one by index in DOM order (`-1` = the last one opened).
+   */
+  webview(index = -1): FrameLocator {
+    const outer = this.page.locator('iframe.webview.ready');
+    return (index < 0 ? outer.last() : outer.nth(index)).contentFrame().frameLocator('#active-frame');
+  }
+
+  /** Waits for a locator's state with a one-line error naming `what`; takes a failure screenshot. */
+  async waitFor(
+    what: string,
+    locator: { waitFor(o: { state: 'visible' | 'hidden' | 'attached'; timeout: number }): Promise<void> },
+    state: 'visible' | 'hidden' | 'attached' = 'visible',
+    timeoutMs = 15_000,
+  ): Promise<void> {
+    try {
+      await locator.waitFor({ state, timeout: timeoutMs });
+    } catch (e) {
+      await this.failureShot(what);
+      throw new E2eError(`e2e: ${what} did not happen within ${timeoutMs / 1000} s (${firstLine(e)})`);
+    }
+  }
+
+  /** Saves a PNG of the page into test-artifacts/e2e/NAME.png; returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const file = join(ARTIFACTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  private async failureShot(what: string): Promise<void> {
+    await this.screenshot(`failure-${what}`).catch(() => undefined);
+  }
+
+  /** Stops chromium, code-server and every process it started (by pid), removes temp dirs. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await within('chromium close', 10_000, this.browser.close()).catch(() => undefined);
+    if (this.server.pid) await stopTree(this.server.pid);
+    for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** Reads code-server's output until it prints the URL it listens on; logs everything to `log`. */
+function listeningUrl(server: ChildProcess, log: NodeJS.WritableStream): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      log.write(chunk);
+      seen += chunk.toString('utf8');
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\/?/.exec(seen);
+      if (m) resolveUrl(`${m[1]}/`);
+    };
+    server.stdout?.on('data', onData);
+    server.stderr?.on('data', onData);
+    server.once('exit', (code) =>
+      reject(new E2eError(`e2e: code-server exited with code ${code} before listening: ${seen.trim().split('\n').pop() ?? ''}`)),
+    );
+  });
+}
