@@ -33,6 +33,7 @@
  *   RVTEST_DATA_BEGIN / RVTEST_DATA_END   wrap the test data
  *   TEST_CASE(num, reg, expected, code...) run code, compare reg with the
  *                                          64-bit expected value (via li)
+ *   CHECK(reg, expected)  another comparison inside the current case
  *   EXPECT_TRAP(cause)  after an instruction that must trap: checks s10
  *   PASS / FAIL         end the test now
  *   TRAP_HOOK(label)    install label as the trap vector of the entry mode
@@ -96,6 +97,13 @@ test_##num:                                 \
     beq reg, t6, 8888f;                     \
     j fail;                                 \
 8888:
+
+/* Extra check inside the current test case (no new number). */
+#define CHECK(reg, expected)                \
+    li t6, expected;                        \
+    beq reg, t6, 8889f;                     \
+    j fail;                                 \
+8889:
 
 /* Arm the handlers: the next trap resumes at label. */
 #define ARM_TRAP(label) la s8, label
@@ -213,15 +221,16 @@ _start:                                                         \
     csrc mstatus, t0;                                           \
     csrwi mcounteren, 7; csrwi scounteren, 7;                   \
     la sp, _stack_top;                                          \
+    j test_body;                                                \
     .option pop;                                                \
     .text;                                                      \
-    j test_body;                                                \
 test_body:
 
 #define RVTEST_CODE_END                                         \
     j pass;                                                     \
-    .option push; .option norvc;                                \
+    /* align before norvc: GAS cannot pad with c.nop under it */ \
     .balign 4;                                                  \
+    .option push; .option norvc;                                \
     /* M-mode handler: see "Trap protocol" */                   \
 mtrap_vector:                                                   \
     beqz s8, mtrap_unexpected;                                  \
@@ -292,15 +301,16 @@ _start:                                                         \
     la t0, strap_vector; csrw stvec, t0;                        \
     csrwi sie, 0; csrci sstatus, MSTATUS_SIE;                   \
     la sp, _stack_top;                                          \
+    j test_body;                                                \
     .option pop;                                                \
     .text;                                                      \
-    j test_body;                                                \
 test_body:
 
 #define RVTEST_CODE_END                                         \
     j pass;                                                     \
-    .option push; .option norvc;                                \
+    /* align before norvc: GAS cannot pad with c.nop under it */ \
     .balign 4;                                                  \
+    .option push; .option norvc;                                \
 strap_vector:                                                   \
     beqz s8, strap_unexpected;                                  \
     csrr s9, sepc; csrr s10, scause; csrr s11, stval;           \
