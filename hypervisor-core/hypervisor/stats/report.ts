@@ -18,6 +18,11 @@ export interface ExitStatsRow {
   minNs: number;
   maxNs: number;
   meanNs: number;
+  /**
+   * Relative standard deviation of the mean, in percent: perf kvm stat's "( +- x% )", i.e.
+   * 100 * sqrt(variance / samples) / mean with the sample variance; 0 below 2 samples.
+   */
+  stddevPct?: number;
 }
 
 /** Statistics of one vCPU. */
