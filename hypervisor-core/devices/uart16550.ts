@@ -278,8 +278,6 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
       this.lsr &= ~(LSR_DR | LSR_BI);
     }
     this.fcr = v & 0xc9; // the clear bits are self-clearing
-    if (fifoOn) this.iir |= IIR_FIFO_ON;
-    else this.iir &= ~IIR_FIFO_ON;
     this.refill();
     this.updateIrq();
   }
