@@ -1,0 +1,930 @@
+/**
+ * The RISC-V hart: RV64IMAC + Zicsr + Zifencei + Zicntr + Sstc with the H extension,
+ * privilege modes M, HS, U, VS and VU. It is the hardware: it knows nothing about VMs. A
+ * trap that would enter HS-mode or M-mode while `hostTraps` is set stops `run()` with
+ * HOST_TRAP instead of jumping to the trap vector; the host software (the hypervisor) reads
+ * scause/stval/htval/htinst/sepc exactly as KVM does, handles it and resumes.
+ *
+ * The interpreter (TinyEMU style): run for a budget of instructions; the pc lives in
+ * locals; memory accesses hit a per-mode TLB inline and fall back to a full translation;
+ * every fault leaves through one path (`throw TRAP` caught once in `run`). 64-bit values
+ * are int32 pairs: x[2*i] is the low word of register i, x[2*i+1] the high word.
+ */
+import { PhysMemory } from '../memory/phys-memory';
+import { Access, Walker } from '../mmu/walker';
+import { TlbSet, TLB_MASK } from '../mmu/tlb';
+import { Cause, Csr, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
+import { HartState, Slot } from './hart-state';
+import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
+import { TRAP, Translator } from './translate';
+import { CSR_VALUE, checkCsrAccess, readCsr, redirectCsr, writeCsr } from './csr-file';
+import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from './int64';
+import { Op } from './isa/opcodes';
+import { decode, expandCompressed } from './isa/decoder';
+
+/** Why `run()` returned. */
+export const enum StopReason {
+  /** The instruction budget ran out. */
+  BUDGET = 0,
+  /** A trap into HS-mode or M-mode with `hostTraps` set: host software must handle it. */
+  HOST_TRAP = 1,
+  /** WFI with no interrupt pending (bare machine: advance time, then run again). */
+  WFI = 2,
+  /** The pc reached a debugger breakpoint (the instruction there has not executed). */
+  BREAKPOINT = 3,
+}
+
+/** Physical accesses outside RAM (MMIO on the bare machine). */
+export interface PhysBus {
+  /** Reads size bytes; returns undefined when nothing answers (access fault). 8-byte reads leave the high word in `hi`. */
+  read(addr: number, size: 1 | 2 | 4 | 8): number | undefined;
+  /** Writes; returns false when nothing answers. */
+  write(addr: number, size: 1 | 2 | 4 | 8, lo: number, hi?: number): boolean;
+  /** High word of the last 8-byte read. */
+  hi: number;
+}
+
+const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
+const TWO32 = 4294967296;
+
+/** Names of the ABI registers, x0..x31. */
+export const ABI_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
+  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
+
+/** One hart. */
+export class Hart extends HartState {
+  /** Integer registers as int32 pairs. */
+  readonly x = new Int32Array(64);
+  pcLo = 0;
+  pcHi = 0;
+  /** Traps into HS/M end `run()` (the hypervisor is host software) instead of vectoring. */
+  hostTraps = false;
+  /** Details of the last trap (for the host after HOST_TRAP). */
+  readonly trap = new PendingTrap();
+  /** Target of the last trap taken. */
+  lastTrapTarget: TrapTarget = TrapTarget.M;
+  /** Time source in ticks of the timebase; gets the number of retired instructions. */
+  timeSource: (retired: number) => number = (r) => r;
+  /** MMIO for physical accesses outside RAM; null when there is none (access fault). */
+  bus: PhysBus | null = null;
+  /** Debugger breakpoints by low word of the pc (high words in the value set). */
+  readonly breakpoints = new Map<number, Set<number>>();
+  /** Skip the breakpoint check for the first instruction of the next run (resuming from one). */
+  resumeFromBreakpoint = false;
+  /** Guest physical address of the last two-stage translation (for MMIO exits). */
+  get lastGpa(): number { return this.translator.lastGpa; }
+
+  private readonly mem: PhysMemory;
+  private readonly u16: Uint16Array;
+  private readonly dv: DataView;
+  private readonly translator: Translator;
+  /** TLB sets by context: index = virt * 8 + priv * 2 + sum. */
+  private readonly tlbs: TlbSet[] = [];
+  /** Retired instructions at the start of the current run (instret = base + executed). */
+  private retiredBase = 0;
+  private executedInRun = 0;
+  /** LR/SC reservation: host offset, or -1. */
+  private reservation = -1;
+  /** Scratch for slow-path values. */
+  private readonly val = new Int32Array(2);
+  private readonly pcOut = new Int32Array(2);
+
+  constructor(hartId: number, mem: PhysMemory) {
+    super(hartId);
+    this.mem = mem;
+    this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
+    this.dv = mem.view;
+    this.translator = new Translator(this, this.trap, new Walker(mem), () => true);
+    for (let i = 0; i < 16; i++) this.tlbs.push(new TlbSet());
+    this.c[Slot.MSTATUS * 2 + 1] = 0;
+  }
+
+  /** Resets to the reset state: M-mode, pc = resetPc, CSRs cleared. */
+  reset(resetPcLo: number, resetPcHi = 0): void {
+    this.c.fill(0);
+    this.x.fill(0);
+    this.priv = Priv.M;
+    this.virt = false;
+    this.medeleg = this.mideleg = this.mie = this.mipSoft = 0;
+    this.mcounteren = this.scounteren = this.hcounteren = this.mcountinhibit = 0;
+    this.hedeleg = this.hideleg = this.hvip = this.hgeie = 0;
+    this.pcLo = resetPcLo;
+    this.pcHi = resetPcHi;
+    this.reservation = -1;
+    this.flushAllTlbs();
+  }
+
+  // ---- services used by the CSR file ----
+
+  /** Retired instructions so far (also cycle: one instruction per cycle). */
+  retired(): number {
+    return this.instret + this.executedInRun;
+  }
+  /** Sets minstret/mcycle. */
+  setRetired(n: number): void {
+    this.instret = n - this.executedInRun;
+  }
+  /** The time CSR (HS view) now. */
+  timeNow(): number {
+    return this.timeSource(this.retired());
+  }
+  /** The effective mip: software bits, interrupt lines, hvip and the Sstc comparators. */
+  pendingInterrupts(): number {
+    let p = this.mipSoft | this.mipLines | (this.hvip & VS_IRQS);
+    const stce = this.hi(Slot.MENVCFG) < 0;
+    const henvStce = this.hi(Slot.HENVCFG) < 0;
+    if (stce || henvStce) {
+      const t = this.timeNow();
+      if (stce) {
+        p &= ~(1 << Irq.STI);
+        if (t >= this.num(Slot.STIMECMP)) p |= 1 << Irq.STI;
+      }
+      if (henvStce) {
+        const delta = this.hi(Slot.HTIMEDELTA) * TWO32 + (this.lo(Slot.HTIMEDELTA) >>> 0);
+        if (t + delta >= this.num(Slot.VSTIMECMP)) p |= 1 << Irq.VSTI;
+      }
+    }
+    return p;
+  }
+  /** Called when mstatus/sstatus/vsstatus change: MXR, MPRV and MPP affect translation. */
+  onStatusWrite(oldLo: number, newLo: number): void {
+    if ((oldLo ^ newLo) & (Mstatus.MXR | Mstatus.MPRV | Mstatus.MPP_MASK)) this.flushAllTlbs();
+  }
+  /** Called when satp, vsatp or hgatp change: the TLB is not tagged with ASID/VMID. */
+  onTranslationChange(): void {
+    this.flushAllTlbs();
+  }
+  /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
+  flushAllTlbs(): void {
+    for (const t of this.tlbs) t.flush();
+  }
+
+  /** The effective external/timer/software interrupt lines (bits of mip) from devices. */
+  setInterruptLine(irq: Irq, level: boolean): void {
+    if (level) this.mipLines |= 1 << irq;
+    else this.mipLines &= ~(1 << irq);
+  }
+
+  /** Sets a breakpoint at a 64-bit pc. */
+  addBreakpoint(lo: number, hi: number): void {
+    let s = this.breakpoints.get(lo | 0);
+    if (!s) this.breakpoints.set(lo | 0, (s = new Set()));
+    s.add(hi | 0);
+  }
+  /** Removes every breakpoint. */
+  clearBreakpoints(): void {
+    this.breakpoints.clear();
+  }
+
+  // ---- memory helpers for the slow paths and for host software ----
+
+  /** Translates an address for an access by the current mode; throws TRAP on a fault. */
+  private translateOrTrap(lo: number, hi: number, access: Access, insn: number, compressed: boolean): number {
+    return this.translator.translate(lo, hi, access, insn, compressed, false, Priv.U);
+  }
+
+  private tlbSet(): TlbSet {
+    const sum = (this.virt ? this.lo(Slot.VSSTATUS) : this.lo(Slot.MSTATUS)) & Mstatus.SUM ? 1 : 0;
+    return this.tlbs[(this.virt ? 8 : 0) + this.priv * 2 + sum];
+  }
+
+  /** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
+  private cacheable(access: Access): boolean {
+    return !(this.priv === Priv.M && access !== Access.FETCH && (this.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
+  }
+
+  /** Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. */
+  private fetchPage(lo: number, hi: number): number {
+    const set = this.tlbSet();
+    const i = (lo >>> 12) & TLB_MASK;
+    const t = set.fetch;
+    if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) return t.off[i];
+    const pa = this.translateOrTrap(lo, hi, Access.FETCH, 0, false);
+    const page = pa - (pa % 4096);
+    if (!this.mem.contains(page, 4096)) this.translator.accessFault(Access.FETCH, lo, hi);
+    const off = page - this.mem.base;
+    t.fill(lo, hi, off);
+    return off;
+  }
+
+  /**
+   * Slow-path load of `size` bytes: translation, page-crossing, MMIO. Result in this.val
+   * (sign/zero extension is the caller's). Returns true when MMIO was accessed.
+   */
+  private loadSlow(lo: number, hi: number, size: number, insn: number, compressed: boolean): boolean {
+    if ((lo & 0xfff) + size > 4096) {
+      // Crosses a page: byte by byte (each byte translated).
+      let vlo = 0, vhi = 0;
+      for (let b = 0; b < size; b++) {
+        const blo = (lo + b) | 0;
+        const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
+        this.loadSlow(blo, bhi, 1, insn, compressed);
+        const byte = this.val[0] & 0xff;
+        if (b < 4) vlo |= byte << (8 * b); else vhi |= byte << (8 * (b - 4));
+      }
+      this.val[0] = vlo; this.val[1] = vhi;
+      return false;
+    }
+    const pa = this.translateOrTrap(lo, hi, Access.READ, insn, compressed);
+    if (this.mem.contains(pa, size)) {
+      const off = pa - this.mem.base;
+      if (this.cacheable(Access.READ)) this.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
+      this.readRam(off, size);
+      return false;
+    }
+    const v = this.bus?.read(pa, size as 1 | 2 | 4 | 8);
+    if (v === undefined) this.translator.accessFault(Access.READ, lo, hi);
+    this.val[0] = v!;
+    this.val[1] = size === 8 ? this.bus!.hi : 0;
+    return true;
+  }
+
+  private readRam(off: number, size: number): void {
+    const dv = this.dv;
+    switch (size) {
+      case 1: this.val[0] = dv.getUint8(off); this.val[1] = 0; break;
+      case 2: this.val[0] = dv.getUint16(off, true); this.val[1] = 0; break;
+      case 4: this.val[0] = dv.getInt32(off, true); this.val[1] = 0; break;
+      default: this.val[0] = dv.getInt32(off, true); this.val[1] = dv.getInt32(off + 4, true);
+    }
+  }
+
+  /** Slow-path store. Returns true when MMIO was accessed. */
+  private storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean): boolean {
+    if ((lo & 0xfff) + size > 4096) {
+      // Translate both pages first so a fault leaves memory untouched.
+      const end = (lo + size - 1) | 0;
+      const endHi = (hi + ((end >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
+      this.translateOrTrap(lo, hi, Access.WRITE, insn, compressed);
+      this.translateOrTrap(end, endHi, Access.WRITE, insn, compressed);
+      for (let b = 0; b < size; b++) {
+        const blo = (lo + b) | 0;
+        const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
+        const byte = b < 4 ? (vlo >>> (8 * b)) & 0xff : (vhi >>> (8 * (b - 4))) & 0xff;
+        this.storeSlow(blo, bhi, 1, byte, 0, insn, compressed);
+      }
+      return false;
+    }
+    const pa = this.translateOrTrap(lo, hi, Access.WRITE, insn, compressed);
+    if (this.mem.contains(pa, size)) {
+      const off = pa - this.mem.base;
+      if (this.cacheable(Access.WRITE)) this.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
+      this.writeRam(off, size, vlo, vhi);
+      return false;
+    }
+    if (!this.bus?.write(pa, size as 1 | 2 | 4 | 8, vlo, vhi)) this.translator.accessFault(Access.WRITE, lo, hi);
+    return true;
+  }
+
+  private writeRam(off: number, size: number, vlo: number, vhi: number): void {
+    const dv = this.dv;
+    switch (size) {
+      case 1: dv.setUint8(off, vlo & 0xff); break;
+      case 2: dv.setUint16(off, vlo & 0xffff, true); break;
+      case 4: dv.setInt32(off, vlo, true); break;
+      default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
+    }
+    if (off === this.reservation || off - 4 === this.reservation || off + 4 === this.reservation) this.reservation = -1;
+  }
+
+  /** Host offset of an aligned atomic access (AMO, LR, SC); raises misaligned/faults. */
+  private atomicOffset(lo: number, hi: number, size: number, insn: number, write: boolean): number {
+    if ((lo & (size - 1)) !== 0) this.raise(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
+    const pa = this.translateOrTrap(lo, hi, write ? Access.WRITE : Access.READ, insn, false);
+    if (!this.mem.contains(pa, size)) this.translator.accessFault(write ? Access.WRITE : Access.READ, lo, hi);
+    return pa - this.mem.base;
+  }
+
+  /** Hypervisor load/store: translate as V=1 with hstatus.SPVP. */
+  private hypervisorAccess(lo: number, hi: number, size: number, access: Access, hlvx: boolean, insn: number): number {
+    const spvp = (this.lo(Slot.HSTATUS) & Hstatus.SPVP) ? Priv.S : Priv.U;
+    if ((lo & 0xfff) + size > 4096) this.raise(access === Access.WRITE ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
+    let pa: number;
+    if (hlvx) {
+      // HLVX needs execute permission but faults as a load.
+      try {
+        pa = this.translator.translate(lo, hi, Access.FETCH, insn, false, true, spvp);
+      } catch (e) {
+        if (e !== TRAP) throw e;
+        const c = this.trap.cause;
+        this.trap.cause = c === Cause.FETCH_PAGE_FAULT ? Cause.LOAD_PAGE_FAULT
+          : c === Cause.FETCH_GUEST_PAGE_FAULT ? Cause.LOAD_GUEST_PAGE_FAULT : c === Cause.FETCH_ACCESS ? Cause.LOAD_ACCESS : c;
+        if (this.trap.cause === Cause.LOAD_GUEST_PAGE_FAULT && this.trap.tinst === 0) this.trap.tinst = insn & ~(0x1f << 15);
+        throw e;
+      }
+    } else {
+      pa = this.translator.translate(lo, hi, access, insn, false, true, spvp);
+    }
+    this.trap.gva = true;
+    if (!this.mem.contains(pa, size)) this.translator.accessFault(access === Access.WRITE ? Access.WRITE : Access.READ, lo, hi);
+    return pa - this.mem.base;
+  }
+
+  /** Fills the pending trap with an exception and throws TRAP. */
+  raise(cause: number, tvalLo: number, tvalHi: number): never {
+    const t = this.trap;
+    t.cause = cause;
+    t.interrupt = false;
+    t.tvalLo = tvalLo;
+    t.tvalHi = tvalHi;
+    t.tval2 = 0;
+    t.tinst = 0;
+    t.gva = this.virt && (cause === Cause.MISALIGNED_LOAD || cause === Cause.MISALIGNED_STORE || cause === Cause.BREAKPOINT);
+    throw TRAP;
+  }
+
+  /**
+   * Takes the pending trap at (pcLo, pcHi). Returns true when it stops for the host (HS/M
+   * with hostTraps), else sets pc to the vector.
+   */
+  private takeTrap(pcLo: number, pcHi: number): boolean {
+    const target = enterTrap(this, this.trap, pcLo, pcHi);
+    this.lastTrapTarget = target;
+    if (this.hostTraps && target !== TrapTarget.VS) {
+      this.pcLo = pcLo;
+      this.pcHi = pcHi;
+      return true;
+    }
+    trapVector(this, target, this.trap, this.pcOut);
+    this.pcLo = this.pcOut[0];
+    this.pcHi = this.pcOut[1];
+    return false;
+  }
+
+  /** Checks for an interrupt to take now; takes it (sets pc) and returns true if one was. */
+  private checkInterrupts(): boolean {
+    const irq = selectInterrupt(this, this.pendingInterrupts());
+    if (irq < 0) return false;
+    const t = this.trap;
+    t.cause = irq; t.interrupt = true; t.tvalLo = t.tvalHi = 0; t.tval2 = 0; t.tinst = 0; t.gva = false;
+    return true;
+  }
+
+  /** True when an interrupt is pending and enabled in mie (WFI wake-up condition). */
+  interruptPendingForWfi(): boolean {
+    return (this.pendingInterrupts() & this.mie) !== 0;
+  }
+
+  /**
+   * Returns from HS host software into the guest: like SRET executed in HS-mode
+   * (V = hstatus.SPV, priv = sstatus.SPP, pc = sepc).
+   */
+  hostSret(): void {
+    this.doSret();
+    this.pcLo = this.lo(Slot.SEPC);
+    this.pcHi = this.hi(Slot.SEPC);
+  }
+
+  /** The state changes of SRET from HS-mode or VS-mode (pc excluded). */
+  private doSret(): void {
+    if (this.virt) {
+      let s = this.lo(Slot.VSSTATUS);
+      const spp = (s & Mstatus.SPP) ? Priv.S : Priv.U;
+      s = (s & ~(Mstatus.SIE | Mstatus.SPP)) | ((s & Mstatus.SPIE) ? Mstatus.SIE : 0) | Mstatus.SPIE;
+      this.c[Slot.VSSTATUS * 2] = s;
+      this.priv = spp;
+      return;
+    }
+    let s = this.lo(Slot.MSTATUS);
+    const spp = (s & Mstatus.SPP) ? Priv.S : Priv.U;
+    s = (s & ~(Mstatus.SIE | Mstatus.SPP | Mstatus.MPRV)) | ((s & Mstatus.SPIE) ? Mstatus.SIE : 0) | Mstatus.SPIE;
+    this.c[Slot.MSTATUS * 2] = s;
+    let hs = this.lo(Slot.HSTATUS);
+    this.virt = (hs & Hstatus.SPV) !== 0;
+    hs &= ~Hstatus.SPV;
+    this.c[Slot.HSTATUS * 2] = hs;
+    this.priv = spp;
+  }
+
+  private doMret(): void {
+    let s = this.lo(Slot.MSTATUS);
+    let shi = this.hi(Slot.MSTATUS);
+    const mpp = (s & Mstatus.MPP_MASK) >> Mstatus.MPP_SHIFT;
+    s = (s & ~(Mstatus.MIE | Mstatus.MPP_MASK)) | ((s & Mstatus.MPIE) ? Mstatus.MIE : 0) | Mstatus.MPIE;
+    if (mpp !== Priv.M) s &= ~Mstatus.MPRV;
+    this.virt = mpp !== Priv.M && (shi & Mstatus.HI_MPV) !== 0;
+    shi &= ~Mstatus.HI_MPV;
+    this.set(Slot.MSTATUS, s, shi);
+    this.priv = mpp;
+  }
+
+  /** Executes a CSR instruction; throws TRAP on an access fault. */
+  private csrInstruction(op: Op, insn: number): void {
+    const num = insn >>> 20;
+    const rd = (insn >> 6) & 62;
+    const rs1 = (insn >> 14) & 62;
+    const imm = op >= Op.CSRRWI;
+    const kind = imm ? op - Op.CSRRWI : op - Op.CSRRW; // 0 = write, 1 = set, 2 = clear
+    const srcLo = imm ? (insn >> 15) & 31 : this.x[rs1];
+    const srcHi = imm ? 0 : this.x[rs1 + 1];
+    const writes = kind === 0 || (imm ? ((insn >> 15) & 31) !== 0 : rs1 !== 0);
+    const reads = kind !== 0 || rd !== 0;
+    const fault = checkCsrAccess(this, num, writes);
+    if (fault !== 0) this.raise(fault, insn, 0);
+    const n = redirectCsr(this, num);
+    let oldLo = 0, oldHi = 0;
+    if (reads) {
+      readCsr(this, n);
+      oldLo = CSR_VALUE[0];
+      oldHi = CSR_VALUE[1];
+    }
+    if (writes) {
+      let lo = srcLo, hi = srcHi;
+      if (kind === 1) { lo = oldLo | srcLo; hi = oldHi | srcHi; }
+      else if (kind === 2) { lo = oldLo & ~srcLo; hi = oldHi & ~srcHi; }
+      writeCsr(this, n, lo, hi);
+    }
+    this.x[rd] = oldLo;
+    this.x[rd + 1] = oldHi;
+  }
+
+  /** Checks the rules for SRET/WFI/SFENCE/HFENCE/HLV and raises when not allowed. */
+  private privilegedCheck(op: Op, insn: number): void {
+    const priv = this.priv, virt = this.virt;
+    const ms = this.lo(Slot.MSTATUS), hs = this.lo(Slot.HSTATUS);
+    let fault = 0;
+    switch (op) {
+      case Op.SRET:
+        if (priv === Priv.U) fault = virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION;
+        else if (priv === Priv.S && !virt && (ms & Mstatus.TSR)) fault = Cause.ILLEGAL_INSTRUCTION;
+        else if (priv === Priv.S && virt && (hs & Hstatus.VTSR)) fault = Cause.VIRTUAL_INSTRUCTION;
+        break;
+      case Op.WFI:
+        if (priv !== Priv.M && (ms & Mstatus.TW)) fault = Cause.ILLEGAL_INSTRUCTION;
+        else if (priv === Priv.U) fault = virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION;
+        else if (virt && (hs & Hstatus.VTW)) fault = Cause.VIRTUAL_INSTRUCTION;
+        break;
+      case Op.SFENCE_VMA:
+        if (priv === Priv.U) fault = virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION;
+        else if (priv === Priv.S && !virt && (ms & Mstatus.TVM)) fault = Cause.ILLEGAL_INSTRUCTION;
+        else if (priv === Priv.S && virt && (hs & Hstatus.VTVM)) fault = Cause.VIRTUAL_INSTRUCTION;
+        break;
+      case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
+        if (virt) fault = Cause.VIRTUAL_INSTRUCTION;
+        else if (priv === Priv.U) fault = Cause.ILLEGAL_INSTRUCTION;
+        else if (op === Op.HFENCE_GVMA && priv === Priv.S && (ms & Mstatus.TVM)) fault = Cause.ILLEGAL_INSTRUCTION;
+        break;
+      default: // HLV, HLVX, HSV
+        if (virt) fault = Cause.VIRTUAL_INSTRUCTION;
+        else if (priv === Priv.U && (hs & Hstatus.HU) === 0) fault = Cause.ILLEGAL_INSTRUCTION;
+    }
+    if (fault !== 0) this.raise(fault, insn, 0);
+  }
+
+  /**
+   * Runs at most `budget` instructions. Returns why it stopped; `pcLo/pcHi` and all state
+   * are up to date on return.
+   */
+  run(budget: number): StopReason {
+    const x = this.x, u16 = this.u16, dv = this.dv;
+    let pcLo = this.pcLo, pcHi = this.pcHi;
+    let n = 0, traps = 0;
+    let stop = StopReason.BUDGET;
+    this.reservation = -1; // a reservation never survives a descheduling
+    this.retiredBase = this.instret;
+    this.executedInRun = 0;
+    let checkBreakpoint = this.breakpoints.size > 0 && !this.resumeFromBreakpoint;
+    this.resumeFromBreakpoint = false;
+    const hasBreakpoints = this.breakpoints.size > 0;
+    let insn = 0, ilen = 4;
+    outer: for (;;) {
+      this.pcLo = pcLo; this.pcHi = pcHi;
+      this.executedInRun = n - traps;
+      if (this.checkInterrupts()) {
+        if (this.takeTrap(pcLo, pcHi)) { stop = StopReason.HOST_TRAP; break; }
+        pcLo = this.pcLo; pcHi = this.pcHi;
+      }
+      const set = this.tlbSet();
+      const rTag = set.read.tagLo, rTagHi = set.read.tagHi, rOff = set.read.off;
+      const wTag = set.write.tagLo, wTagHi = set.write.tagHi, wOff = set.write.off;
+      const mprv = !this.cacheable(Access.READ);
+      let fetchTag = 1, fetchTagHi = 0, fetchBase = 0;
+      try {
+        while (n < budget) {
+          if (hasBreakpoints) {
+            if (checkBreakpoint) {
+              const s = this.breakpoints.get(pcLo);
+              if (s !== undefined && s.has(pcHi)) { stop = StopReason.BREAKPOINT; break outer; }
+            }
+            checkBreakpoint = true;
+          }
+          // ---- fetch ----
+          if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {
+            fetchBase = this.fetchPage(pcLo, pcHi);
+            fetchTag = pcLo & ~0xfff;
+            fetchTagHi = pcHi;
+          }
+          const foff = fetchBase + (pcLo & 0xfff);
+          insn = u16[foff >>> 1];
+          let compressed = false;
+          if ((insn & 3) === 3) {
+            if ((pcLo & 0xfff) === 0xffe) {
+              const nlo = (pcLo + 2) | 0;
+              const nhi = (pcHi + (nlo === 0 ? 1 : 0)) | 0;
+              insn |= u16[this.fetchPage(nlo, nhi) >>> 1] << 16;
+            } else {
+              insn |= u16[(foff >>> 1) + 1] << 16;
+            }
+            ilen = 4;
+          } else {
+            const half = insn;
+            insn = expandCompressed(half);
+            if (insn === 0) this.raise(Cause.ILLEGAL_INSTRUCTION, half, 0);
+            compressed = true;
+            ilen = 2;
+          }
+          const op = decode(insn);
+          const rd = (insn >> 6) & 62;
+          const rs1 = (insn >> 14) & 62;
+          const rs2 = (insn >> 19) & 62;
+          let npcLo = (pcLo + ilen) | 0;
+          let npcHi = (npcLo >>> 0) < ilen ? (pcHi + 1) | 0 : pcHi;
+          switch (op) {
+            // ---- RV64I: upper immediates, jumps, branches ----
+            case Op.LUI: x[rd] = insn & 0xfffff000; x[rd + 1] = insn >> 31; break;
+            case Op.AUIPC: {
+              const imm = insn & 0xfffff000;
+              const lo = (pcLo + imm) | 0;
+              x[rd + 1] = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              x[rd] = lo;
+              break;
+            }
+            case Op.JAL: {
+              const imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+              const lo = (pcLo + imm) | 0;
+              const hi = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              x[rd] = npcLo; x[rd + 1] = npcHi;
+              npcLo = lo; npcHi = hi;
+              break;
+            }
+            case Op.JALR: {
+              const imm = insn >> 20;
+              const blo = x[rs1], bhi = x[rs1 + 1];
+              const lo = (blo + imm) | 0;
+              const hi = (bhi + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              x[rd] = npcLo; x[rd + 1] = npcHi;
+              npcLo = lo & ~1; npcHi = hi;
+              break;
+            }
+            case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
+              const alo = x[rs1], ahi = x[rs1 + 1], blo = x[rs2], bhi = x[rs2 + 1];
+              let taken: boolean;
+              switch (op) {
+                case Op.BEQ: taken = alo === blo && ahi === bhi; break;
+                case Op.BNE: taken = alo !== blo || ahi !== bhi; break;
+                case Op.BLT: taken = ahi < bhi || (ahi === bhi && (alo >>> 0) < (blo >>> 0)); break;
+                case Op.BGE: taken = !(ahi < bhi || (ahi === bhi && (alo >>> 0) < (blo >>> 0))); break;
+                case Op.BLTU: taken = (ahi >>> 0) < (bhi >>> 0) || (ahi === bhi && (alo >>> 0) < (blo >>> 0)); break;
+                default: taken = !((ahi >>> 0) < (bhi >>> 0) || (ahi === bhi && (alo >>> 0) < (blo >>> 0)));
+              }
+              if (taken) {
+                const imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+                npcLo = (pcLo + imm) | 0;
+                npcHi = (pcHi + (imm >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              }
+              break;
+            }
+            // ---- loads ----
+            case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+              const imm = insn >> 20;
+              const blo = x[rs1];
+              const lo = (blo + imm) | 0;
+              const hi = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const size = 1 << ((insn >> 12) & 3);
+              const i = (lo >>> 12) & TLB_MASK;
+              let vlo: number, vhi = 0;
+              if (rTag[i] === (lo & ~0xfff) && rTagHi[i] === hi && (lo & 0xfff) <= 4096 - size && !mprv) {
+                const off = rOff[i] + (lo & 0xfff);
+                switch (op) {
+                  case Op.LB: vlo = dv.getInt8(off); vhi = vlo >> 31; break;
+                  case Op.LBU: vlo = dv.getUint8(off); break;
+                  case Op.LH: vlo = dv.getInt16(off, true); vhi = vlo >> 31; break;
+                  case Op.LHU: vlo = dv.getUint16(off, true); break;
+                  case Op.LW: vlo = dv.getInt32(off, true); vhi = vlo >> 31; break;
+                  case Op.LWU: vlo = dv.getInt32(off, true); break;
+                  default: vlo = dv.getInt32(off, true); vhi = dv.getInt32(off + 4, true);
+                }
+              } else {
+                this.executedInRun = n - traps;
+                const mmio = this.loadSlow(lo, hi, size, insn, compressed);
+                vlo = this.val[0]; vhi = this.val[1];
+                switch (op) {
+                  case Op.LB: vlo = (vlo << 24) >> 24; vhi = vlo >> 31; break;
+                  case Op.LH: vlo = (vlo << 16) >> 16; vhi = vlo >> 31; break;
+                  case Op.LW: vhi = vlo >> 31; break;
+                  case Op.LBU: vlo &= 0xff; vhi = 0; break;
+                  case Op.LHU: vlo &= 0xffff; vhi = 0; break;
+                  case Op.LWU: vhi = 0; break;
+                }
+                if (mmio) { x[rd] = vlo; x[rd + 1] = vhi; x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
+              }
+              x[rd] = vlo; x[rd + 1] = vhi;
+              break;
+            }
+            // ---- stores ----
+            case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+              const imm = ((insn >> 20) & ~31) | ((insn >> 7) & 31);
+              const blo = x[rs1];
+              const lo = (blo + imm) | 0;
+              const hi = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const size = 1 << ((insn >> 12) & 3);
+              const i = (lo >>> 12) & TLB_MASK;
+              const vlo = x[rs2], vhi = x[rs2 + 1];
+              if (wTag[i] === (lo & ~0xfff) && wTagHi[i] === hi && (lo & 0xfff) <= 4096 - size && !mprv) {
+                const off = wOff[i] + (lo & 0xfff);
+                switch (size) {
+                  case 1: dv.setUint8(off, vlo & 0xff); break;
+                  case 2: dv.setUint16(off, vlo & 0xffff, true); break;
+                  case 4: dv.setInt32(off, vlo, true); break;
+                  default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
+                }
+                if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+              } else if ((this.executedInRun = n - traps, this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed))) {
+                pcLo = npcLo; pcHi = npcHi; n++; continue outer;
+              }
+              break;
+            }
+            // ---- integer immediate ----
+            case Op.ADDI: {
+              const imm = insn >> 20, blo = x[rs1];
+              const lo = (blo + imm) | 0;
+              x[rd + 1] = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              x[rd] = lo;
+              break;
+            }
+            case Op.SLTI: {
+              const imm = insn >> 20, ahi = x[rs1 + 1], bhi = imm >> 31;
+              x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.SLTIU: {
+              const imm = insn >> 20, ahi = x[rs1 + 1] >>> 0, bhi = (imm >> 31) >>> 0;
+              x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.XORI: { const imm = insn >> 20; x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); x[rd] = x[rs1] ^ imm; break; }
+            case Op.ORI: { const imm = insn >> 20; x[rd + 1] = x[rs1 + 1] | (imm >> 31); x[rd] = x[rs1] | imm; break; }
+            case Op.ANDI: { const imm = insn >> 20; x[rd + 1] = x[rs1 + 1] & (imm >> 31); x[rd] = x[rs1] & imm; break; }
+            case Op.SLLI: shiftLeft(x, rd, x[rs1], x[rs1 + 1], (insn >> 20) & 63); break;
+            case Op.SRLI: shiftRight(x, rd, x[rs1], x[rs1 + 1], (insn >> 20) & 63, false); break;
+            case Op.SRAI: shiftRight(x, rd, x[rs1], x[rs1 + 1], (insn >> 20) & 63, true); break;
+            // ---- integer register-register ----
+            case Op.ADD: {
+              const alo = x[rs1], lo = (alo + x[rs2]) | 0;
+              x[rd + 1] = (x[rs1 + 1] + x[rs2 + 1] + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+              x[rd] = lo;
+              break;
+            }
+            case Op.SUB: {
+              const alo = x[rs1], blo = x[rs2];
+              x[rd + 1] = (x[rs1 + 1] - x[rs2 + 1] - ((alo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              x[rd] = (alo - blo) | 0;
+              break;
+            }
+            case Op.SLL: shiftLeft(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); break;
+            case Op.SRL: shiftRight(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63, false); break;
+            case Op.SRA: shiftRight(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63, true); break;
+            case Op.SLT: {
+              const ahi = x[rs1 + 1], bhi = x[rs2 + 1];
+              x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (x[rs2] >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.SLTU: {
+              const ahi = x[rs1 + 1] >>> 0, bhi = x[rs2 + 1] >>> 0;
+              x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (x[rs2] >>> 0)) ? 1 : 0; x[rd + 1] = 0;
+              break;
+            }
+            case Op.XOR: x[rd + 1] = x[rs1 + 1] ^ x[rs2 + 1]; x[rd] = x[rs1] ^ x[rs2]; break;
+            case Op.OR: x[rd + 1] = x[rs1 + 1] | x[rs2 + 1]; x[rd] = x[rs1] | x[rs2]; break;
+            case Op.AND: x[rd + 1] = x[rs1 + 1] & x[rs2 + 1]; x[rd] = x[rs1] & x[rs2]; break;
+            // ---- 32-bit (W) operations: results sign-extended ----
+            case Op.ADDIW: { const v = (x[rs1] + (insn >> 20)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SLLIW: { const v = x[rs1] << ((insn >> 20) & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SRLIW: { const v = (x[rs1] >>> ((insn >> 20) & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SRAIW: { const v = x[rs1] >> ((insn >> 20) & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.ADDW: { const v = (x[rs1] + x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SUBW: { const v = (x[rs1] - x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SLLW: { const v = x[rs1] << (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SRLW: { const v = (x[rs1] >>> (x[rs2] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SRAW: { const v = x[rs1] >> (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+            // ---- M ----
+            case Op.MUL: mul64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
+            case Op.MULH: mulh64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
+            case Op.MULHSU: mulhsu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
+            case Op.MULHU: mulhu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
+            case Op.MULW: { const v = Math.imul(x[rs1], x[rs2]); x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.DIV: case Op.REM: {
+              const alo = x[rs1], ahi = x[rs1 + 1], blo = x[rs2], bhi = x[rs2 + 1];
+              if (blo === 0 && bhi === 0) {
+                if (op === Op.DIV) { x[rd] = -1; x[rd + 1] = -1; } else { x[rd] = alo; x[rd + 1] = ahi; }
+              } else if (blo === -1 && bhi === -1 && alo === 0 && ahi === (0x80000000 | 0)) {
+                if (op === Op.DIV) { x[rd] = alo; x[rd + 1] = ahi; } else { x[rd] = 0; x[rd + 1] = 0; }
+              } else {
+                div64(alo, ahi, blo, bhi);
+                if (op === Op.DIV) { x[rd] = R[0]; x[rd + 1] = R[1]; } else { x[rd] = REM[0]; x[rd + 1] = REM[1]; }
+              }
+              break;
+            }
+            case Op.DIVU: case Op.REMU: {
+              const alo = x[rs1], ahi = x[rs1 + 1], blo = x[rs2], bhi = x[rs2 + 1];
+              if (blo === 0 && bhi === 0) {
+                if (op === Op.DIVU) { x[rd] = -1; x[rd + 1] = -1; } else { x[rd] = alo; x[rd + 1] = ahi; }
+              } else {
+                divu64(alo, ahi, blo, bhi);
+                if (op === Op.DIVU) { x[rd] = R[0]; x[rd + 1] = R[1]; } else { x[rd] = REM[0]; x[rd + 1] = REM[1]; }
+              }
+              break;
+            }
+            case Op.DIVW: case Op.REMW: {
+              const a = x[rs1], b = x[rs2];
+              let v: number;
+              if (b === 0) v = op === Op.DIVW ? -1 : a;
+              else if (b === -1 && a === (0x80000000 | 0)) v = op === Op.DIVW ? a : 0;
+              else v = op === Op.DIVW ? (a / b) | 0 : a % b | 0;
+              x[rd] = v; x[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.DIVUW: case Op.REMUW: {
+              const a = x[rs1] >>> 0, b = x[rs2] >>> 0;
+              let v: number;
+              if (b === 0) v = op === Op.DIVUW ? -1 : a | 0;
+              else v = op === Op.DIVUW ? Math.floor(a / b) | 0 : (a % b) | 0;
+              x[rd] = v; x[rd + 1] = v >> 31;
+              break;
+            }
+            // ---- A ----
+            case Op.LR_W: case Op.LR_D: {
+              const size = op === Op.LR_W ? 4 : 8;
+              const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, false);
+              const v = dv.getInt32(off, true);
+              x[rd + 1] = size === 4 ? v >> 31 : dv.getInt32(off + 4, true);
+              x[rd] = v;
+              this.reservation = off;
+              break;
+            }
+            case Op.SC_W: case Op.SC_D: {
+              const size = op === Op.SC_W ? 4 : 8;
+              const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, true);
+              if (this.reservation === off) {
+                dv.setInt32(off, x[rs2], true);
+                if (size === 8) dv.setInt32(off + 4, x[rs2 + 1], true);
+                x[rd] = 0;
+              } else {
+                x[rd] = 1;
+              }
+              x[rd + 1] = 0;
+              this.reservation = -1;
+              break;
+            }
+            case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
+            case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
+              const off = this.atomicOffset(x[rs1], x[rs1 + 1], 4, insn, true);
+              const old = dv.getInt32(off, true), b = x[rs2];
+              let v: number;
+              switch (op) {
+                case Op.AMOSWAP_W: v = b; break;
+                case Op.AMOADD_W: v = (old + b) | 0; break;
+                case Op.AMOXOR_W: v = old ^ b; break;
+                case Op.AMOAND_W: v = old & b; break;
+                case Op.AMOOR_W: v = old | b; break;
+                case Op.AMOMIN_W: v = old < b ? old : b; break;
+                case Op.AMOMAX_W: v = old > b ? old : b; break;
+                case Op.AMOMINU_W: v = (old >>> 0) < (b >>> 0) ? old : b; break;
+                default: v = (old >>> 0) > (b >>> 0) ? old : b;
+              }
+              dv.setInt32(off, v, true);
+              if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+              x[rd] = old; x[rd + 1] = old >> 31;
+              break;
+            }
+            case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
+            case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
+              const off = this.atomicOffset(x[rs1], x[rs1 + 1], 8, insn, true);
+              const olo = dv.getInt32(off, true), ohi = dv.getInt32(off + 4, true);
+              const blo = x[rs2], bhi = x[rs2 + 1];
+              let vlo = blo, vhi = bhi;
+              switch (op) {
+                case Op.AMOSWAP_D: break;
+                case Op.AMOADD_D: vlo = (olo + blo) | 0; vhi = (ohi + bhi + ((vlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
+                case Op.AMOXOR_D: vlo = olo ^ blo; vhi = ohi ^ bhi; break;
+                case Op.AMOAND_D: vlo = olo & blo; vhi = ohi & bhi; break;
+                case Op.AMOOR_D: vlo = olo | blo; vhi = ohi | bhi; break;
+                default: {
+                  const signed = op === Op.AMOMIN_D || op === Op.AMOMAX_D;
+                  const less = signed ? ohi < bhi || (ohi === bhi && (olo >>> 0) < (blo >>> 0))
+                    : (ohi >>> 0) < (bhi >>> 0) || (ohi === bhi && (olo >>> 0) < (blo >>> 0));
+                  const takeOld = op === Op.AMOMIN_D || op === Op.AMOMINU_D ? less : !less;
+                  if (takeOld) { vlo = olo; vhi = ohi; }
+                }
+              }
+              dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
+              if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+              x[rd] = olo; x[rd + 1] = ohi;
+              break;
+            }
+            // ---- fences ----
+            case Op.FENCE: case Op.FENCE_I: break;
+            // ---- system ----
+            case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
+              this.executedInRun = n - traps;
+              this.csrInstruction(op, insn);
+              x[0] = 0; x[1] = 0;
+              pcLo = npcLo; pcHi = npcHi; n++;
+              continue outer; // CSR writes may change interrupts and translation
+            case Op.ECALL: {
+              const cause = this.priv === Priv.M ? Cause.ECALL_M : this.priv === Priv.U ? Cause.ECALL_U
+                : this.virt ? Cause.ECALL_VS : Cause.ECALL_S;
+              this.raise(cause, 0, 0);
+              break;
+            }
+            case Op.EBREAK: this.raise(Cause.BREAKPOINT, pcLo, pcHi); break;
+            case Op.MRET:
+              if (this.priv !== Priv.M) this.raise(this.virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION, insn, 0);
+              this.doMret();
+              pcLo = this.lo(Slot.MEPC); pcHi = this.hi(Slot.MEPC); n++;
+              continue outer;
+            case Op.SRET: {
+              this.privilegedCheck(op, insn);
+              const virt = this.virt;
+              this.doSret();
+              const slot = virt ? Slot.VSEPC : Slot.SEPC;
+              pcLo = this.lo(slot); pcHi = this.hi(slot); n++;
+              continue outer;
+            }
+            case Op.WFI:
+              this.privilegedCheck(op, insn);
+              pcLo = npcLo; pcHi = npcHi; n++;
+              if (!this.interruptPendingForWfi()) { stop = StopReason.WFI; break outer; }
+              continue outer;
+            case Op.SFENCE_VMA: case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
+              this.privilegedCheck(op, insn);
+              this.flushAllTlbs();
+              pcLo = npcLo; pcHi = npcHi; n++;
+              continue outer;
+            case Op.HLV_B: case Op.HLV_BU: case Op.HLV_H: case Op.HLV_HU: case Op.HLVX_HU:
+            case Op.HLV_W: case Op.HLV_WU: case Op.HLVX_WU: case Op.HLV_D: {
+              this.privilegedCheck(op, insn);
+              const size = op <= Op.HLV_BU ? 1 : op <= Op.HLVX_HU ? 2 : op <= Op.HLVX_WU ? 4 : 8;
+              const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.READ, op === Op.HLVX_HU || op === Op.HLVX_WU, insn);
+              let vlo: number, vhi = 0;
+              switch (op) {
+                case Op.HLV_B: vlo = dv.getInt8(off); vhi = vlo >> 31; break;
+                case Op.HLV_BU: vlo = dv.getUint8(off); break;
+                case Op.HLV_H: vlo = dv.getInt16(off, true); vhi = vlo >> 31; break;
+                case Op.HLV_HU: case Op.HLVX_HU: vlo = dv.getUint16(off, true); break;
+                case Op.HLV_W: vlo = dv.getInt32(off, true); vhi = vlo >> 31; break;
+                case Op.HLV_WU: case Op.HLVX_WU: vlo = dv.getInt32(off, true); break;
+                default: vlo = dv.getInt32(off, true); vhi = dv.getInt32(off + 4, true);
+              }
+              x[rd] = vlo; x[rd + 1] = vhi;
+              break;
+            }
+            case Op.HSV_B: case Op.HSV_H: case Op.HSV_W: case Op.HSV_D: {
+              this.privilegedCheck(op, insn);
+              const size = op === Op.HSV_B ? 1 : op === Op.HSV_H ? 2 : op === Op.HSV_W ? 4 : 8;
+              const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.WRITE, false, insn);
+              this.writeRam(off, size, x[rs2], x[rs2 + 1]);
+              break;
+            }
+            default:
+              // ILLEGAL, and F/D until the FPU lands (misa.F/D are clear).
+              this.raise(Cause.ILLEGAL_INSTRUCTION, compressed ? u16[foff >>> 1] : insn, 0);
+          }
+          x[0] = 0; x[1] = 0;
+          pcLo = npcLo; pcHi = npcHi;
+          n++;
+        }
+        break;
+      } catch (e) {
+        if (e !== TRAP) throw e;
+        x[0] = 0; x[1] = 0;
+        // A trap retires nothing but consumes budget, so a guest trapping in a loop still yields.
+        n++; traps++;
+        this.executedInRun = n - traps;
+        if (this.takeTrap(pcLo, pcHi)) { stop = StopReason.HOST_TRAP; break; }
+        pcLo = this.pcLo; pcHi = this.pcHi;
+      }
+    }
+    this.pcLo = pcLo;
+    this.pcHi = pcHi;
+    this.instret += n - traps;
+    this.executedInRun = 0;
+    return stop;
+  }
+}
+
+/** rd = (lo, hi) << s for s in 0..63. */
+function shiftLeft(x: Int32Array, rd: number, lo: number, hi: number, s: number): void {
+  if (s === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (s < 32) { x[rd + 1] = (hi << s) | (lo >>> (32 - s)); x[rd] = lo << s; }
+  else { x[rd + 1] = lo << (s - 32); x[rd] = 0; }
+}
+
+/** rd = (lo, hi) >> s (arithmetic or logical) for s in 0..63. */
+function shiftRight(x: Int32Array, rd: number, lo: number, hi: number, s: number, arith: boolean): void {
+  if (s === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (s < 32) { x[rd] = (lo >>> s) | (hi << (32 - s)); x[rd + 1] = arith ? hi >> s : (hi >>> s) | 0; }
+  else { x[rd] = arith ? hi >> (s - 32) : (hi >>> (s - 32)) | 0; x[rd + 1] = arith ? hi >> 31 : 0; }
+}
+
+export { Csr };

@@ -1,0 +1,120 @@
+/**
+ * 64-bit integer arithmetic on pairs of int32 halves, for the interpreter (no BigInt on the
+ * hot path). Results are written to `R`: R[0] = low word, R[1] = high word.
+ */
+
+/** Result register of the helpers below. */
+export const R = new Int32Array(2);
+
+const TWO32 = 4294967296;
+
+/** Unsigned 32x32 -> 64 multiply into R. */
+function umul32(a: number, b: number): void {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  // middle terms with carry into the high word
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  R[0] = (p00 & 0xffff) | (mid << 16);
+  R[1] = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+}
+
+/** Low 64 bits of a * b (mul). */
+export function mul64(alo: number, ahi: number, blo: number, bhi: number): void {
+  umul32(alo, blo);
+  const hi = (R[1] + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
+  R[1] = hi;
+}
+
+/** High 64 bits of the unsigned 128-bit product a * b (mulhu). */
+export function mulhu64(alo: number, ahi: number, blo: number, bhi: number): void {
+  // a = ah*2^32 + al, b = bh*2^32 + bl. Sum the four 64-bit partial products by 32-bit columns.
+  umul32(alo, blo); const ll1 = R[1] >>> 0;
+  umul32(alo, bhi); const lh0 = R[0] >>> 0, lh1 = R[1] >>> 0;
+  umul32(ahi, blo); const hl0 = R[0] >>> 0, hl1 = R[1] >>> 0;
+  umul32(ahi, bhi); const hh0 = R[0] >>> 0, hh1 = R[1] >>> 0;
+  const col1 = ll1 + lh0 + hl0; // < 3 * 2^32
+  const carry1 = Math.floor(col1 / TWO32);
+  const col2 = lh1 + hl1 + hh0 + carry1;
+  const carry2 = Math.floor(col2 / TWO32);
+  R[0] = col2 | 0;
+  R[1] = (hh1 + carry2) | 0;
+}
+
+/** High 64 bits of the signed x signed product (mulh). */
+export function mulh64(alo: number, ahi: number, blo: number, bhi: number): void {
+  mulhu64(alo, ahi, blo, bhi);
+  let lo = R[0], hi = R[1];
+  if (ahi < 0) { const t = (lo - blo) | 0; hi = (hi - bhi - ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0; lo = t; }
+  if (bhi < 0) { const t = (lo - alo) | 0; hi = (hi - ahi - ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0; lo = t; }
+  R[0] = lo; R[1] = hi;
+}
+
+/** High 64 bits of the signed a x unsigned b product (mulhsu). */
+export function mulhsu64(alo: number, ahi: number, blo: number, bhi: number): void {
+  mulhu64(alo, ahi, blo, bhi);
+  if (ahi < 0) {
+    const lo = R[0];
+    R[0] = (lo - blo) | 0;
+    R[1] = (R[1] - bhi - ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+  }
+}
+
+/** Unsigned division: quotient in R, remainder in REM. b must not be zero. */
+export const REM = new Int32Array(2);
+
+/** Unsigned 64-bit division and remainder (divu/remu); b != 0. */
+export function divu64(alo: number, ahi: number, blo: number, bhi: number): void {
+  if (ahi === 0 && bhi === 0) {
+    const a = alo >>> 0, b = blo >>> 0;
+    const q = Math.floor(a / b);
+    R[0] = q | 0; R[1] = 0; REM[0] = (a - q * b) | 0; REM[1] = 0;
+    return;
+  }
+  const a = (ahi >>> 0) * TWO32 + (alo >>> 0);
+  const b = (bhi >>> 0) * TWO32 + (blo >>> 0);
+  if ((ahi >>> 0) < 0x100000 && (bhi >>> 0) < 0x100000) {
+    // Both below 2^52: q * b stays below 2^53, so the correction below is exact.
+    let q = Math.floor(a / b);
+    let r = a - q * b;
+    if (r < 0) { q--; r += b; } else if (r >= b) { q++; r -= b; }
+    R[0] = q | 0; R[1] = Math.floor(q / TWO32) | 0;
+    REM[0] = r | 0; REM[1] = Math.floor(r / TWO32) | 0;
+    return;
+  }
+  // Restoring shift-subtract division over 64 bits.
+  let qlo = 0, qhi = 0, rlo = 0, rhi = 0;
+  for (let i = 63; i >= 0; i--) {
+    rhi = (rhi << 1) | (rlo >>> 31);
+    rlo = rlo << 1;
+    const bit = i >= 32 ? (ahi >>> (i - 32)) & 1 : (alo >>> i) & 1;
+    rlo |= bit;
+    if ((rhi >>> 0) > (bhi >>> 0) || (rhi === bhi && (rlo >>> 0) >= (blo >>> 0))) {
+      const nlo = (rlo - blo) | 0;
+      rhi = (rhi - bhi - ((rlo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+      rlo = nlo;
+      if (i >= 32) qhi |= 1 << (i - 32); else qlo |= 1 << i;
+    }
+  }
+  R[0] = qlo; R[1] = qhi; REM[0] = rlo; REM[1] = rhi;
+}
+
+/** Signed 64-bit division and remainder (div/rem); b != 0 and not (INT64_MIN / -1). */
+export function div64(alo: number, ahi: number, blo: number, bhi: number): void {
+  const an = ahi < 0, bn = bhi < 0;
+  if (an) { alo = -alo | 0; ahi = (~ahi + (alo === 0 ? 1 : 0)) | 0; }
+  if (bn) { blo = -blo | 0; bhi = (~bhi + (blo === 0 ? 1 : 0)) | 0; }
+  divu64(alo, ahi, blo, bhi);
+  if (an !== bn) { const lo = R[0]; R[0] = -lo | 0; R[1] = (~R[1] + (lo === 0 ? 1 : 0)) | 0; }
+  if (an) { const lo = REM[0]; REM[0] = -lo | 0; REM[1] = (~REM[1] + (lo === 0 ? 1 : 0)) | 0; }
+}
+
+/** Converts an int32 pair to a bigint (unsigned). For the debugger and tests, never the hot path. */
+export function toBigU64(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** Splits a bigint into an int32 pair written to R. */
+export function fromBig64(v: bigint): void {
+  R[0] = Number(BigInt.asIntN(32, v));
+  R[1] = Number(BigInt.asIntN(32, v >> 32n));
+}

@@ -1,0 +1,162 @@
+/**
+ * Address translation for the hart: chooses the stages from the privilege mode, V, MPRV and
+ * the hypervisor load/store instructions, walks them with the one `Walker`, and turns
+ * failures into the right exception: page fault (VS-stage or single stage), guest page fault
+ * (G-stage, with htval = GPA >> 2 and htinst), or access fault.
+ */
+import { Access, PagingMode, PteAddressTranslator, SV39, SV39X4, SV48, SV48X4, Walker, WalkFault } from '../mmu/walker';
+import { Cause, Mstatus, Priv } from './csr-numbers';
+import { HartState, Slot } from './hart-state';
+import { PendingTrap } from './trap';
+
+const TWO32 = 4294967296;
+
+/** Thrown (as this one object) when an instruction traps; the details are in `PendingTrap`. */
+export const TRAP = { trap: true } as const;
+
+/** Page-fault causes by access type. */
+const PAGE_FAULT = [Cause.LOAD_PAGE_FAULT, Cause.STORE_PAGE_FAULT, Cause.FETCH_PAGE_FAULT];
+const GUEST_PAGE_FAULT = [Cause.LOAD_GUEST_PAGE_FAULT, Cause.STORE_GUEST_PAGE_FAULT, Cause.FETCH_GUEST_PAGE_FAULT];
+const ACCESS_FAULT = [Cause.LOAD_ACCESS, Cause.STORE_ACCESS, Cause.FETCH_ACCESS];
+
+/** satp-style MODE field (bits 63:60) to a paging mode. */
+function vsMode(hi: number): PagingMode | null {
+  const mode = hi >>> 28;
+  return mode === 8 ? SV39 : mode === 9 ? SV48 : null;
+}
+
+/** The PPN field (bits 43:0) of satp/vsatp/hgatp as a physical address. */
+function rootOf(lo: number, hi: number): number {
+  return ((hi & 0xfff) * TWO32 + (lo >>> 0)) * 4096;
+}
+
+/**
+ * The htinst/mtinst value for a guest page fault on an explicit load or store (spec 9.6.3,
+ * "Transformed Instruction"): the instruction with its address-offset fields cleared, and
+ * bit 1 cleared when the original was compressed.
+ */
+export function transformedInstruction(insn: number, compressed: boolean): number {
+  const opcode = insn & 0x7f;
+  let t: number;
+  if (opcode === 0x03 || opcode === 0x07) t = insn & 0x000fffff & ~(0x1f << 15); // loads: clear imm and rs1
+  else if (opcode === 0x23 || opcode === 0x27) t = insn & 0x01fff07f & ~(0x1f << 15); // stores
+  else if (opcode === 0x2f || opcode === 0x73) t = insn & ~(0x1f << 15); // AMO, LR/SC, HLV/HSV
+  else return 0;
+  return compressed ? t & ~2 : t;
+}
+
+/** Translates addresses for one hart. */
+export class Translator implements PteAddressTranslator {
+  private readonly walker: Walker;
+  /** Guest physical address of the last G-stage translation (for MMIO exits). */
+  lastGpa = 0;
+  private gMode: PagingMode | null = null;
+  private gRoot = 0;
+  private mxr = false;
+
+  constructor(private readonly h: HartState, private readonly t: PendingTrap, walker: Walker,
+    /** The guest physical address space limit: RAM and MMIO are below it. */
+    private readonly ramContains: (pa: number) => boolean) {
+    this.walker = walker;
+  }
+
+  /** G-stage translation of a VS-stage PTE address (an implicit read). */
+  translatePteAddress(gpa: number): number {
+    if (this.gMode === null) return gpa;
+    const r = this.walker.walk(this.gMode, this.gRoot, gpa, Access.READ, true, false, this.mxr, null);
+    return r < 0 ? (r === WalkFault.ACCESS ? WalkFault.ACCESS : WalkFault.PAGE) : r;
+  }
+
+  /**
+   * Translates (lo, hi) for an access and returns the host physical address. On failure it
+   * fills the pending trap and throws TRAP. `insn`/`compressed` give htinst.
+   * @param forceVirt the access is an HLV/HSV (translate as VS/VU with hstatus.SPVP)
+   */
+  translate(lo: number, hi: number, access: Access, insn: number, compressed: boolean,
+    forceVirt: boolean, forcePriv: Priv): number {
+    const h = this.h;
+    const mstatus = h.lo(Slot.MSTATUS);
+    let priv = h.priv;
+    let virt = h.virt;
+    if (forceVirt) {
+      priv = forcePriv;
+      virt = true;
+    } else if (priv === Priv.M && access !== Access.FETCH && (mstatus & Mstatus.MPRV) !== 0) {
+      priv = (mstatus >> Mstatus.MPP_SHIFT) & 3;
+      virt = priv !== Priv.M && (h.hi(Slot.MSTATUS) & Mstatus.HI_MPV) !== 0;
+    }
+    if (priv === Priv.M) return (hi >>> 0) * TWO32 + (lo >>> 0);
+
+    this.mxr = (mstatus & Mstatus.MXR) !== 0;
+    if (!virt) {
+      const mode = vsMode(h.hi(Slot.SATP));
+      if (mode === null) return (hi >>> 0) * TWO32 + (lo >>> 0);
+      const va = this.canonical(lo, hi, mode.vaBits);
+      if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, false);
+      const r = this.walker.walk(mode, rootOf(h.lo(Slot.SATP), h.hi(Slot.SATP)), va, access,
+        priv === Priv.U, (mstatus & Mstatus.SUM) !== 0, this.mxr, null);
+      if (r >= 0) return r;
+      return this.fault(r === WalkFault.ACCESS ? ACCESS_FAULT[access] : PAGE_FAULT[access], lo, hi, 0, 0, forceVirt);
+    }
+
+    // Two-stage: VS-stage (vsatp) then G-stage (hgatp).
+    const hgHi = h.hi(Slot.HGATP);
+    const gm = hgHi >>> 28;
+    this.gMode = gm === 8 ? SV39X4 : gm === 9 ? SV48X4 : null;
+    this.gRoot = rootOf(h.lo(Slot.HGATP) & ~0x3, hgHi);
+    const vsMxr = (h.lo(Slot.VSSTATUS) & Mstatus.MXR) !== 0 || this.mxr;
+    const vsm = vsMode(h.hi(Slot.VSATP));
+    let gpa: number;
+    if (vsm === null) {
+      gpa = (hi >>> 0) * TWO32 + (lo >>> 0);
+    } else {
+      const va = this.canonical(lo, hi, vsm.vaBits);
+      if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, true);
+      const r = this.walker.walk(vsm, rootOf(h.lo(Slot.VSATP), h.hi(Slot.VSATP)), va, access,
+        priv === Priv.U, (h.lo(Slot.VSSTATUS) & Mstatus.SUM) !== 0, vsMxr, this);
+      if (r === WalkFault.GUEST_IMPLICIT) {
+        if (this.walker.faultAccess) return this.fault(ACCESS_FAULT[access], lo, hi, 0, 0, true);
+        // A guest page fault on the implicit PTE read: htinst is the "64-bit read" pseudoinstruction.
+        return this.fault(GUEST_PAGE_FAULT[access], lo, hi, this.walker.faultGpa / 4, 0x3000, true);
+      }
+      if (r < 0) return this.fault(r === WalkFault.ACCESS ? ACCESS_FAULT[access] : PAGE_FAULT[access], lo, hi, 0, 0, true);
+      gpa = r;
+    }
+    this.lastGpa = gpa;
+    if (this.gMode === null) return gpa;
+    if (gpa >= 2 ** this.gMode.vaBits) {
+      return this.fault(GUEST_PAGE_FAULT[access], lo, hi, gpa / 4, access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);
+    }
+    const r = this.walker.walk(this.gMode, this.gRoot, gpa, access, true, false, this.mxr, null);
+    if (r >= 0) return r;
+    if (r === WalkFault.ACCESS) return this.fault(ACCESS_FAULT[access], lo, hi, 0, 0, true);
+    return this.fault(GUEST_PAGE_FAULT[access], lo, hi, Math.floor(gpa / 4),
+      access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);
+  }
+
+  /** Raises an access fault for a physical address outside RAM and devices. */
+  accessFault(access: Access, lo: number, hi: number): never {
+    this.fault(ACCESS_FAULT[access], lo, hi, 0, 0, this.h.virt);
+    throw TRAP;
+  }
+
+  /** Checks that bits above vaBits are a sign extension; returns the low vaBits as a number, or -1. */
+  private canonical(lo: number, hi: number, vaBits: number): number {
+    const top = hi >> (vaBits - 33); // bits 63..vaBits-1 all equal
+    if (top !== 0 && top !== -1) return -1;
+    const hiBits = hi & ((1 << (vaBits - 32)) - 1);
+    return hiBits * TWO32 + (lo >>> 0);
+  }
+
+  private fault(cause: number, lo: number, hi: number, tval2: number, tinst: number, gva: boolean): never {
+    const t = this.t;
+    t.cause = cause;
+    t.interrupt = false;
+    t.tvalLo = lo;
+    t.tvalHi = hi;
+    t.tval2 = Math.floor(tval2);
+    t.tinst = tinst;
+    t.gva = gva;
+    throw TRAP;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Host physical memory: one contiguous RAM region of the hart's physical address space,
+ * backed by an ArrayBuffer. The hart reads it through typed views at host offsets
+ * (HPA - base); everything outside it is MMIO (bare machine) or a fault.
+ */
+import { Hpa, PAGE_SIZE } from './address';
+
+/** The RAM of a physical address space. */
+export class PhysMemory {
+  /** Byte view of all of RAM. */
+  readonly bytes: Uint8Array;
+  /** DataView over the same buffer, for little-endian loads and stores at any alignment. */
+  readonly view: DataView;
+
+  /**
+   * @param base host physical address of the first byte (page aligned)
+   * @param size size in bytes (multiple of the page size)
+   */
+  constructor(readonly base: number, readonly size: number) {
+    if (base % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size <= 0) {
+      throw new Error(`RAM base and size must be page aligned (base 0x${base.toString(16)}, size ${size})`);
+    }
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** True when [addr, addr + length) lies entirely in RAM. */
+  contains(addr: number, length = 1): boolean {
+    return addr >= this.base && addr + length <= this.base + this.size;
+  }
+
+  /** Host offset of a physical address that lies in RAM. */
+  offsetOf(addr: Hpa | number): number {
+    return addr - this.base;
+  }
+
+  /** Copies bytes into RAM at a physical address; throws when they do not fit. */
+  write(addr: number, data: Uint8Array): void {
+    if (!this.contains(addr, data.length)) {
+      throw new RangeError(`0x${addr.toString(16)}+${data.length} is outside RAM`);
+    }
+    this.bytes.set(data, addr - this.base);
+  }
+
+  /** Copies bytes out of RAM; throws when the range is outside. */
+  read(addr: number, length: number): Uint8Array {
+    if (!this.contains(addr, length)) {
+      throw new RangeError(`0x${addr.toString(16)}+${length} is outside RAM`);
+    }
+    return this.bytes.slice(addr - this.base, addr - this.base + length);
+  }
+}
