@@ -4,12 +4,11 @@
  * fills in a launch configuration; "create a launch.json" gets the same configuration.
  */
 import * as vscode from 'vscode';
+import { open } from 'node:fs/promises';
+import { isRiscvElfHeader } from './guest-input';
 
 /** The debug type contributed in package.json. */
 export const DEBUG_TYPE = 'hyperscope';
-
-/** ELF e_machine for RISC-V. */
-const EM_RISCV = 243;
 
 /** Launch attributes understood by the debug adapter (see package.json `configurationAttributes`). */
 export interface HyperscopeLaunchConfig extends vscode.DebugConfiguration {
@@ -26,17 +25,19 @@ export interface HyperscopeLaunchConfig extends vscode.DebugConfiguration {
   cwd?: string;
 }
 
-/** True when the first bytes are a little-endian ELF for RISC-V (checked so a stray .elf is not offered). */
-export function isRiscvElfHeader(head: Uint8Array): boolean {
-  if (head.length < 20) return false;
-  if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return false;
-  const littleEndian = head[5] === 1;
-  const machine = littleEndian ? head[18] | (head[19] << 8) : (head[18] << 8) | head[19];
-  return machine === EM_RISCV;
-}
-
+/** Reads only the ELF header for local files (a vmlinux can be hundreds of MB). */
 async function isRiscvElf(uri: vscode.Uri): Promise<boolean> {
   try {
+    if (uri.scheme === 'file') {
+      const fh = await open(uri.fsPath, 'r');
+      try {
+        const head = new Uint8Array(20);
+        const { bytesRead } = await fh.read(head, 0, 20, 0);
+        return isRiscvElfHeader(head.subarray(0, bytesRead));
+      } finally {
+        await fh.close();
+      }
+    }
     const bytes = await vscode.workspace.fs.readFile(uri);
     return isRiscvElfHeader(bytes.subarray(0, 20));
   } catch {

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from './debug-config';
+import { describeTranslation, parseAddress } from './guest-input';
 
 /** Arguments of the `hyperscope.translate` custom request. */
 export interface TranslateArgs {
@@ -12,25 +13,6 @@ export interface TranslateArgs {
   address: string;
   /** vCPU index; the adapter uses the stopped/selected one when absent. */
   vcpu?: number;
-}
-
-/** Parses "0x..." hex or a decimal address; undefined when it is neither. */
-export function parseAddress(text: string): string | undefined {
-  const t = text.trim().replace(/_/g, '');
-  if (/^0x[0-9a-f]{1,16}$/i.test(t)) return `0x${t.slice(2).toLowerCase()}`;
-  if (/^[0-9]{1,20}$/.test(t)) {
-    const v = BigInt(t); // once per command, not a hot path
-    return v < 1n << 64n ? `0x${v.toString(16)}` : undefined;
-  }
-  return undefined;
-}
-
-/** Text to show for the adapter's answer: its `text` field when it gives one, else the JSON. */
-export function describeTranslation(body: unknown): string {
-  if (body && typeof body === 'object' && typeof (body as { text?: unknown }).text === 'string') {
-    return (body as { text: string }).text;
-  }
-  return JSON.stringify(body, null, 2);
 }
 
 /** The active Hyperscope debug session, if any. */

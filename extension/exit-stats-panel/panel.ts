@@ -9,6 +9,9 @@ import { exitStatsHtml, WEBVIEW_BUNDLE_DIR } from './html';
 import type { FromWebview, ToWebview } from './messages';
 import { toCsv } from './model';
 
+/** Reports kept for replay: a few minutes at a few reports a second (the webview keeps as many). */
+const MAX_HISTORY = 600;
+
 /** The webview panel's view type (also used to restore it). */
 export const EXIT_STATS_VIEW_TYPE = 'hyperscope.exitStats';
 
@@ -22,7 +25,10 @@ export interface ExitStatsPanelHooks {
 export class ExitStatsPanel {
   private static current: ExitStatsPanel | undefined;
 
-  private last: { report: ExitStatsReport; at: number } | undefined;
+  /** Reports since the last reset/session start, replayed when the webview (re)loads. */
+  private history: Array<{ report: ExitStatsReport; at: number }> = [];
+  /** Messages posted before the webview script listens are lost, so nothing is posted until `ready`. */
+  private ready = false;
   private emptyReason = 'No exit statistics yet: start a Hyperscope debug session.';
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
@@ -37,7 +43,8 @@ export class ExitStatsPanel {
     const panel = vscode.window.createWebviewPanel(
       EXIT_STATS_VIEW_TYPE,
       'Exit Statistics',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      // Beside the editor when one is open, else in the active group (no empty group left over).
+      { viewColumn: vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus: true },
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [root] },
     );
     ExitStatsPanel.current = new ExitStatsPanel(panel, root, hooks);
@@ -68,31 +75,39 @@ export class ExitStatsPanel {
 
   /** Shows a new cumulative report; `at` is when it was produced (ms since the epoch). */
   update(report: ExitStatsReport, at: number = Date.now()): void {
-    this.last = { report, at };
+    this.history.push({ report, at });
+    if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
     this.post({ type: 'stats', report, at });
+  }
+
+  /** The latest report shown, if any. */
+  get latest(): ExitStatsReport | undefined {
+    return this.history[this.history.length - 1]?.report;
   }
 
   /** Shows the empty state with a reason (e.g. no session runs). */
   showEmpty(reason: string): void {
-    this.last = undefined;
+    this.history = [];
     this.emptyReason = reason;
     this.post({ type: 'empty', reason });
   }
 
   /** Forgets the chart's history (a new session started). */
   clearHistory(): void {
+    this.history = this.history.slice(-1);
     this.post({ type: 'clear' });
   }
 
   private post(msg: ToWebview): void {
-    void this.panel.webview.postMessage(msg);
+    if (this.ready) void this.panel.webview.postMessage(msg);
   }
 
   private async onMessage(msg: FromWebview): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        if (this.last) this.post({ type: 'stats', report: this.last.report, at: this.last.at });
-        else this.post({ type: 'empty', reason: this.emptyReason });
+        this.ready = true;
+        this.post({ type: 'empty', reason: this.emptyReason });
+        for (const h of this.history) this.post({ type: 'stats', report: h.report, at: h.at });
         return;
       case 'reset': {
         try {
@@ -111,7 +126,8 @@ export class ExitStatsPanel {
   }
 
   private async exportCsv(vcpu: 'all' | number): Promise<void> {
-    if (!this.last) {
+    const report = this.latest;
+    if (!report) {
       void vscode.window.showInformationMessage('Hyperscope: no exit statistics to export yet.');
       return;
     }
@@ -123,7 +139,7 @@ export class ExitStatsPanel {
       title: 'Export exit statistics',
     });
     if (!target) return;
-    await vscode.workspace.fs.writeFile(target, Buffer.from(toCsv(this.last.report, vcpu), 'utf8'));
+    await vscode.workspace.fs.writeFile(target, Buffer.from(toCsv(report, vcpu), 'utf8'));
     void vscode.window.showInformationMessage(`Hyperscope: exit statistics saved to ${target.fsPath}`);
   }
 

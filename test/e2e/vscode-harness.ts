@@ -53,6 +53,8 @@ export const E2E_SETTINGS: Record<string, unknown> = {
   'update.mode': 'none',
   'workbench.tips.enabled': false,
   'workbench.colorTheme': 'Default Dark Modern',
+  // The secondary side bar (Chat) would take a third of the width in screenshots.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Error with a one-line message naming the step that timed out. */

@@ -130,7 +130,7 @@ function renderChart() {
     data: series.map((p) => ({ x: (p.at - t0) / 1000, y: p.perReason[reason] ?? 0 })),
     borderColor: colorOf(reason),
     backgroundColor: colorOf(reason),
-    pointRadius: 0,
+    pointRadius: series.length < 20 ? 2 : 0,
     borderWidth: 2,
   }));
   chart.update('none');

@@ -1,0 +1,148 @@
+/**
+ * Fast unit tests (no VS Code) for the extension's pure parts: the Exit Statistics model, the
+ * ELF/address helpers and the e2e harness's process-tree teardown. Run by plain `npm test`.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
+import { nextSort, RateHistory, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { describeTranslation, isRiscvElfHeader, parseAddress } from '../../extension/guest-input';
+import { descendants, isAlive, stopTree } from './processes';
+
+function row(key: string, samples: number, meanNs = 1000): ExitStatsRow {
+  return { key, samples, samplesPct: 0, timePct: 0, totalNs: samples * meanNs, minNs: meanNs / 2, maxNs: meanNs * 2, meanNs };
+}
+
+function report(sbi: number, mmio: number): ExitStatsReport {
+  return {
+    schema: 'hyperscope.exit-stats/1',
+    clock: 'icount',
+    vcpus: 2,
+    totalExits: sbi + mmio,
+    instructions: 1000,
+    guestNs: 1,
+    hypervisorNs: 1,
+    reasons: [row('sbi', sbi, 2000), row('mmio', mmio, 5000)],
+    sbi: [row('TIME.set_timer', sbi - 1), row('legacy.console_putchar', 1)],
+    mmio: [row('uart0', mmio)],
+    perVcpu: [
+      { vcpu: 0, instructions: 600, guestNs: 1, hypervisorNs: 1, reasons: [row('sbi', sbi)] },
+      { vcpu: 1, instructions: 400, guestNs: 1, hypervisorNs: 1, reasons: [row('mmio', mmio)] },
+    ],
+  };
+}
+
+describe('extension: exit statistics model', () => {
+  it('puts SBI and MMIO breakdowns under their reason rows for all vCPUs only', () => {
+    const all = tableRows(report(10, 4), 'all');
+    assert.deepEqual(all.map((t) => [t.row.key, t.children.map((c) => c.key)]), [
+      ['sbi', ['TIME.set_timer', 'legacy.console_putchar']],
+      ['mmio', ['uart0']],
+    ]);
+    const one = tableRows(report(10, 4), 1);
+    assert.deepEqual(one.map((t) => [t.row.key, t.children.length]), [['mmio', 0]]);
+    assert.deepEqual(tableRows(report(1, 1), 7), []);
+  });
+
+  it('sorts by any column, children too, and flips on a second click', () => {
+    const rows = tableRows(report(10, 40), 'all');
+    assert.deepEqual(sortRows(rows, 'samples', 'desc').map((t) => t.row.key), ['mmio', 'sbi']);
+    assert.deepEqual(sortRows(rows, 'key', 'asc').map((t) => t.row.key), ['mmio', 'sbi']);
+    assert.deepEqual(sortRows(rows, 'meanNs', 'asc').map((t) => t.row.key), ['sbi', 'mmio']);
+    const sbiKids = sortRows(rows, 'samples', 'asc').find((t) => t.row.key === 'sbi')!.children.map((c) => c.key);
+    assert.deepEqual(sbiKids, ['legacy.console_putchar', 'TIME.set_timer']);
+    assert.deepEqual(nextSort({ key: 'samples', dir: 'desc' }, 'samples'), { key: 'samples', dir: 'asc' });
+    assert.deepEqual(nextSort({ key: 'samples', dir: 'desc' }, 'key'), { key: 'key', dir: 'asc' });
+    assert.deepEqual(nextSort({ key: 'key', dir: 'asc' }, 'maxNs'), { key: 'maxNs', dir: 'desc' });
+  });
+
+  it('exports CSV with breakdown rows and exact nanoseconds', () => {
+    const csv = toCsv(report(3, 2), 'all').trim().split('\n');
+    assert.equal(csv[0], 'vcpu,exit,samples,samples_pct,time_pct,total_ns,min_ns,max_ns,mean_ns');
+    assert.equal(csv[1], 'all,sbi,3,0,0,6000,1000,4000,2000');
+    assert.equal(csv[2], 'all,sbi/TIME.set_timer,2,0,0,2000,500,2000,1000');
+    assert.equal(csv.length, 6);
+    assert.equal(toCsv(report(3, 2), 0).trim().split('\n')[1], '0,sbi,3,0,0,3000,500,2000,1000');
+  });
+
+  it('formats times in microseconds and percentages like perf kvm stat', () => {
+    assert.equal(formatUs(2150), '2.15us');
+    assert.equal(formatPct(52.6315), '52.63%');
+  });
+
+  it('turns cumulative reports into exits per second and restarts when counts drop', () => {
+    const h = new RateHistory();
+    assert.equal(h.push(report(10, 0), 1000, 'all'), false);
+    h.push(report(30, 5), 1500, 'all');
+    h.push(report(40, 5), 2500, 'all');
+    assert.deepEqual(h.series().map((p) => p.perReason), [{ sbi: 40, mmio: 10 }, { sbi: 10, mmio: 0 }]);
+    assert.deepEqual(h.reasons(), ['sbi', 'mmio']);
+    assert.equal(h.push(report(2, 0), 3000, 'all'), true, 'a reset starts a new series');
+    assert.equal(h.series().length, 0);
+    h.push(report(4, 0), 3000, 'all'); // same millisecond: no point
+    assert.equal(h.series().length, 0);
+    const perVcpu = new RateHistory();
+    perVcpu.push(report(10, 10), 0, 1);
+    perVcpu.push(report(10, 30), 2000, 1);
+    assert.deepEqual(perVcpu.series()[0].perReason, { mmio: 10 });
+  });
+
+  it('keeps at most its capacity of points', () => {
+    const h = new RateHistory(3);
+    for (let i = 0; i < 10; i++) h.push(report(i + 1, 0), i * 1000, 'all');
+    assert.equal(h.series().length, 3);
+    assert.equal(h.series()[2].at, 9000);
+  });
+
+  it('reads the committed demo fixture as cumulative, schema-tagged reports', () => {
+    const path = join(__dirname, '..', '..', '..', 'test', 'e2e', 'fixtures', 'exit-stats-demo.json');
+    const demo = JSON.parse(readFileSync(path, 'utf8')) as Array<{ at: number; report: ExitStatsReport }>;
+    const h = new RateHistory();
+    for (const d of demo) {
+      assert.equal(d.report.schema, 'hyperscope.exit-stats/1');
+      assert.equal(h.push(d.report, d.at, 'all'), false, 'counts never go down');
+    }
+    assert.equal(h.series().length, demo.length - 1);
+  });
+});
+
+describe('extension: guest input helpers', () => {
+  it('recognises RISC-V ELF headers only', () => {
+    const h = new Uint8Array(20);
+    h.set([0x7f, 0x45, 0x4c, 0x46, 2, 1]);
+    h[18] = 243;
+    assert.equal(isRiscvElfHeader(h), true);
+    h[18] = 62; // x86-64
+    assert.equal(isRiscvElfHeader(h), false);
+    assert.equal(isRiscvElfHeader(new Uint8Array(4)), false);
+  });
+
+  it('parses hex and decimal addresses up to 64 bits', () => {
+    assert.equal(parseAddress(' 0x8020_0000 '), '0x80200000');
+    assert.equal(parseAddress('0X0000ff'), '0xff');
+    assert.equal(parseAddress('4096'), '0x1000');
+    assert.equal(parseAddress('0xffffffffffffffff'), '0xffffffffffffffff');
+    assert.equal(parseAddress('18446744073709551616'), undefined);
+    assert.equal(parseAddress('0x'), undefined);
+    assert.equal(parseAddress('sepc'), undefined);
+  });
+
+  it('shows the adapter text when given, else JSON', () => {
+    assert.equal(describeTranslation({ text: 'GVA 0x1 -> GPA 0x2' }), 'GVA 0x1 -> GPA 0x2');
+    assert.equal(describeTranslation({ gpa: '0x2' }), '{\n  "gpa": "0x2"\n}');
+  });
+});
+
+describe('e2e harness: process-tree teardown', () => {
+  it('stops a process and every descendant by pid', async () => {
+    const sh = spawn('sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    const kids = descendants(sh.pid!);
+    assert.equal(kids.length, 2);
+    await stopTree(sh.pid!, 2000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal([sh.pid!, ...kids].some(isAlive), false);
+  });
+});
