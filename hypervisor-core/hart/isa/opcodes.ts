@@ -9,6 +9,10 @@
  *
  * Covered: RV64I, M, A, F, D, Zicsr, Zifencei, the privileged instructions
  * (MRET, SRET, WFI, SFENCE.VMA) and the H extension (HFENCE.*, HLV/HLVX/HSV).
+ *
+ * Order guarantees the executor may use (checked by test/unit/hart/isa): CSRRW,
+ * CSRRS, CSRRC, CSRRWI, CSRRSI, CSRRCI are consecutive in that order; HLV_B ..
+ * HLV_D are consecutive by access size (B, BU, H, HU, HLVX_HU, W, WU, HLVX_WU, D).
  */
 export const enum Op {
   ILLEGAL = 0,

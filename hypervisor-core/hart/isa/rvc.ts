@@ -11,6 +11,9 @@
  * HINT encodings (rd = x0, shift by 0, c.nop with imm) expand to their base
  * instruction, which has no architectural effect, as the spec allows.
  *
+ * The expansion of every halfword is precomputed at module load into a 64 Ki-entry
+ * table, so `expandCompressed` is a single array read on the CPU's hot path.
+ *
  * Quadrant map (bits [1:0] / funct3 [15:13]):
  *   Q0: addi4spn fld lw ld - fsd sw sd
  *   Q1: addi addiw li lui/addi16sp misc-alu j beqz bnez
@@ -36,11 +39,10 @@ const ciImm = (h: number) => ((h << 19) >> 26 & ~31) | ((h >>> 2) & 31);
 const clsdOff = (h: number) => (((h >>> 10) & 7) << 3) | (((h >>> 5) & 3) << 6);
 
 /**
- * Expand a 16-bit compressed instruction (bits [1:0] != 0b11) to the 32-bit
- * instruction it stands for; returns 0 for reserved/illegal encodings. The result
- * is an int32 (bit 31 may make it negative), ready for `decode()`.
+ * The expansion, computed from the spec's field layout: used to fill `EXPANDED`
+ * at module load, and by tests. Same contract as `expandCompressed`.
  */
-export function expandCompressed(half: number): number {
+export function expandCompressedSlow(half: number): number {
   const h = half & 0xffff;
   const f3 = h >>> 13;
   const rdF = (h >>> 7) & 31; // full rd / rs1
@@ -133,4 +135,18 @@ export function expandCompressed(half: number): number {
       return encS(0x23, 3, 2, rs2F, (((h >>> 10) & 7) << 3) | (((h >>> 7) & 7) << 6));
     default: return 0; // bits [1:0] == 0b11: not a compressed instruction
   }
+}
+
+/** Every halfword's expansion, precomputed (256 KiB): the hot path is one array read. */
+const EXPANDED = new Int32Array(1 << 16);
+for (let h = 0; h < 1 << 16; h++) EXPANDED[h] = expandCompressedSlow(h);
+
+/**
+ * Expand a 16-bit compressed instruction (bits [1:0] != 0b11; bits above 15 are
+ * ignored) to the 32-bit instruction it stands for; returns 0 for reserved/illegal
+ * encodings and for halfwords with bits [1:0] == 0b11. The result is an int32 (bit
+ * 31 may make it negative), ready for `decode()`.
+ */
+export function expandCompressed(half: number): number {
+  return EXPANDED[half & 0xffff];
 }
