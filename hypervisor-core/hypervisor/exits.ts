@@ -1,0 +1,91 @@
+/**
+ * The VM exits: what a trap from the guest into HS-mode means to the hypervisor, as a
+ * discriminated union (Firecracker `VcpuExit`, kvmtool `KVM_EXIT_*`). `decodeExit` reads the
+ * HS trap CSRs the hart left (scause, stval, htval, htinst, sepc) exactly as KVM's
+ * `kvm_riscv_vcpu_exit` does and classifies the exit; the vCPU's one switch handles it.
+ */
+import { Cause } from '../hart/csr-numbers';
+import { Slot } from '../hart/hart-state';
+import type { Hart } from '../hart/hart';
+import type { GuestRam } from './guest-ram';
+
+/** An MMIO access decoded from htinst (the transformed load/store). */
+export interface MmioAccess {
+  gpa: number;
+  write: boolean;
+  size: 1 | 2 | 4 | 8;
+  /** Sign-extend a loaded value. */
+  signed: boolean;
+  /** Destination register of a load / source register of a store. */
+  reg: number;
+  /** Length of the trapping instruction (2 or 4). */
+  length: 2 | 4;
+}
+
+/** One VM exit. */
+export type VmExit =
+  /** ecall from VS-mode: an SBI call (a7 = eid, a6 = fid). */
+  | { reason: 'sbi'; eid: number; fid: number }
+  /** G-stage miss on guest RAM: map the page. */
+  | { reason: 'guest-page-fault'; gpa: number; access: 'read' | 'write' | 'fetch' }
+  /** G-stage miss on a device (or on nothing): emulate the access. */
+  | { reason: 'mmio'; access: MmioAccess | null; gpa: number }
+  /** A virtual-instruction exception other than WFI. */
+  | { reason: 'virtual-instruction'; insn: number }
+  /** WFI in VS-mode (hstatus.VTW = 1). */
+  | { reason: 'wfi' }
+  /** An illegal instruction (not delegated, as under KVM): reflected to the guest. */
+  | { reason: 'illegal-instruction'; insn: number }
+  /** The slice ran out: the host's timer preempted the guest. */
+  | { reason: 'interrupt' }
+  /** Any other trap: the VM cannot continue. */
+  | { reason: 'unhandled'; cause: number };
+
+const WFI = 0x10500073;
+const TWO32 = 4294967296;
+
+/** Decodes the MMIO access from a transformed instruction (htinst). */
+export function decodeMmio(htinst: number, gpa: number): MmioAccess | null {
+  if (htinst === 0) return null;
+  const length: 2 | 4 = (htinst & 2) !== 0 ? 4 : 2;
+  const opcode = (htinst | 2) & 0x7f;
+  const funct3 = (htinst >>> 12) & 7;
+  if (opcode === 0x03) {
+    if (funct3 === 7) return null;
+    return { gpa, write: false, size: (1 << (funct3 & 3)) as 1 | 2 | 4 | 8, signed: funct3 < 4, reg: (htinst >>> 7) & 31, length };
+  }
+  if (opcode === 0x23 && funct3 < 4) {
+    return { gpa, write: true, size: (1 << funct3) as 1 | 2 | 4 | 8, signed: false, reg: (htinst >>> 20) & 31, length };
+  }
+  return null; // AMOs and FP accesses to MMIO are not emulated
+}
+
+/** Classifies the trap the hart just took into HS-mode. */
+export function decodeExit(hart: Hart, ram: GuestRam): VmExit {
+  const cause = hart.lo(Slot.SCAUSE);
+  const interrupt = hart.hi(Slot.SCAUSE) < 0;
+  if (interrupt) return { reason: 'interrupt' };
+  switch (cause) {
+    case Cause.ECALL_VS:
+      return { reason: 'sbi', eid: hart.x[17 * 2], fid: hart.x[16 * 2] };
+    case Cause.FETCH_GUEST_PAGE_FAULT:
+    case Cause.LOAD_GUEST_PAGE_FAULT:
+    case Cause.STORE_GUEST_PAGE_FAULT: {
+      const htval = (hart.hi(Slot.HTVAL) >>> 0) * TWO32 + (hart.lo(Slot.HTVAL) >>> 0);
+      const gpa = htval * 4 + (hart.lo(Slot.STVAL) & 3);
+      if (ram.contains(gpa)) {
+        const access = cause === Cause.FETCH_GUEST_PAGE_FAULT ? 'fetch' : cause === Cause.LOAD_GUEST_PAGE_FAULT ? 'read' : 'write';
+        return { reason: 'guest-page-fault', gpa, access };
+      }
+      const access = cause === Cause.FETCH_GUEST_PAGE_FAULT ? null : decodeMmio(hart.lo(Slot.HTINST), gpa);
+      return { reason: 'mmio', access, gpa };
+    }
+    case Cause.VIRTUAL_INSTRUCTION: {
+      const insn = hart.lo(Slot.STVAL);
+      return insn === WFI ? { reason: 'wfi' } : { reason: 'virtual-instruction', insn };
+    }
+    case Cause.ILLEGAL_INSTRUCTION:
+      return { reason: 'illegal-instruction', insn: hart.lo(Slot.STVAL) };
+  }
+  return { reason: 'unhandled', cause };
+}

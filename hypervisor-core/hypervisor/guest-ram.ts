@@ -1,0 +1,74 @@
+/**
+ * A VM's RAM slot (KVM's memslot): the guest-physical range that is RAM, and for each guest
+ * page the host page backing it, allocated on first touch. The G-stage table is filled from
+ * here when the guest faults on a page; the hypervisor itself (loader, SBI, virtio) reads
+ * and writes guest memory through `read`/`write`, which populate pages the same way.
+ */
+import { Gpa, PAGE_SIZE } from '../memory/address';
+import { PageAllocator } from '../memory/page-allocator';
+import { PhysMemory } from '../memory/phys-memory';
+
+/** Guest RAM backed by host pages. */
+export class GuestRam {
+  /** Host physical address + 1 of each guest page's backing page (0 = not populated). */
+  private readonly backing: Float64Array;
+  /** Pages populated so far. */
+  populated = 0;
+
+  constructor(readonly base: number, readonly size: number, private readonly host: PhysMemory,
+    private readonly alloc: PageAllocator) {
+    this.backing = new Float64Array(size / PAGE_SIZE);
+  }
+
+  /** True when [gpa, gpa + length) is RAM. */
+  contains(gpa: number, length = 1): boolean {
+    return gpa >= this.base && gpa + length <= this.base + this.size;
+  }
+
+  /** Host physical address of the page backing `gpa` (populating it), or -1 outside RAM. */
+  backingPage(gpa: Gpa | number): number {
+    if (!this.contains(gpa)) return -1;
+    const i = Math.floor((gpa - this.base) / PAGE_SIZE);
+    let h = this.backing[i];
+    if (h === 0) {
+      h = this.alloc.allocate() + 1;
+      this.backing[i] = h;
+      this.populated++;
+    }
+    return h - 1;
+  }
+
+  /** Whether the page holding `gpa` has a host page yet. */
+  isPopulated(gpa: number): boolean {
+    return this.contains(gpa) && this.backing[Math.floor((gpa - this.base) / PAGE_SIZE)] !== 0;
+  }
+
+  /** Copies guest memory out; null if any byte is outside RAM. */
+  read(gpa: number, length: number): Uint8Array | null {
+    if (!this.contains(gpa, length)) return null;
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const a = gpa + done;
+      const inPage = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const off = this.backingPage(a) + (a % PAGE_SIZE) - this.host.base;
+      out.set(this.host.bytes.subarray(off, off + inPage), done);
+      done += inPage;
+    }
+    return out;
+  }
+
+  /** Copies bytes into guest memory; false if any byte is outside RAM. */
+  write(gpa: number, data: Uint8Array): boolean {
+    if (!this.contains(gpa, data.length)) return false;
+    let done = 0;
+    while (done < data.length) {
+      const a = gpa + done;
+      const inPage = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const off = this.backingPage(a) + (a % PAGE_SIZE) - this.host.base;
+      this.host.bytes.set(data.subarray(done, done + inPage), off);
+      done += inPage;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * A vCPU: the guest state on a hart, its lifecycle, its small run loop and the one switch
+ * that handles every VM exit (Firecracker `handle_kvm_exit`, KVM `kvm_riscv_vcpu_exit`).
+ * Each vCPU is bound to its own hart; the VM's scheduler decides which runs next.
+ */
+import { Cause, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-numbers';
+import { Hart, StopReason } from '../hart/hart';
+import { Slot } from '../hart/hart-state';
+import { decodeExit, MmioAccess, VmExit } from './exits';
+import type { ExitReason } from './exit-reason';
+import { HartState as HsmState } from './sbi/sbi-host';
+import type { Vm } from './vm';
+
+/** Lifecycle of a vCPU. */
+export type VcpuState =
+  /** Not started (HSM STOPPED): waits for hart_start. */
+  | 'stopped'
+  /** Ready to run guest code. */
+  | 'runnable'
+  /** In WFI or a retentive suspend: waits for an interrupt. */
+  | 'blocked';
+
+const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
+/** Exceptions delegated to the guest, as KVM does (arch/riscv/kvm/main.c). */
+const HEDELEG = (1 << Cause.MISALIGNED_FETCH) | (1 << Cause.BREAKPOINT) | (1 << Cause.ECALL_U) |
+  (1 << Cause.FETCH_PAGE_FAULT) | (1 << Cause.LOAD_PAGE_FAULT) | (1 << Cause.STORE_PAGE_FAULT);
+const TWO32 = 4294967296;
+
+/** Where a vCPU resumes after a non-retentive suspend. */
+interface ResumePoint { addr: bigint; opaque: bigint }
+
+/** One virtual CPU. */
+export class Vcpu {
+  state: VcpuState = 'stopped';
+  /** HSM state reported to the guest. */
+  hsm: number = HsmState.STOPPED;
+  /** Retired instructions at the start of the current slice (for the icount clock). */
+  sliceStart = 0;
+  private resumeAt: ResumePoint | null = null;
+
+  constructor(readonly id: number, readonly hart: Hart, private readonly vm: Vm) {
+    hart.hostTraps = true;
+    hart.timeSource = (retired) => vm.clock.now(retired - this.sliceStart);
+  }
+
+  /**
+   * Puts the hart in HS-mode with the H-extension state a KVM vCPU gets at reset, ready to
+   * enter the guest at `entry` in VS-mode with a0 = hart id, a1 = `arg`.
+   */
+  reset(entry: bigint, arg: bigint): void {
+    const h = this.hart;
+    h.reset(0, 0);
+    h.priv = Priv.S;
+    h.virt = false;
+    h.medeleg = 0xf0b7ff;
+    h.mideleg = (1 << Irq.SSI) | (1 << Irq.STI) | (1 << Irq.SEI) | VS_IRQS | (1 << Irq.SGEI);
+    h.hedeleg = HEDELEG;
+    h.hideleg = VS_IRQS;
+    h.mcounteren = 7;
+    h.hcounteren = 7;
+    h.set(Slot.MENVCFG, 0, 0x80000000 | 0); // Sstc available
+    h.set(Slot.HENVCFG, 0, 0x80000000 | 0); // ... and given to the guest (vstimecmp)
+    h.set(Slot.VSTIMECMP, -1, -1);
+    const [glo, ghi] = this.vm.gstage.hgatp(this.vm.vmid);
+    h.set(Slot.HGATP, glo, ghi);
+    h.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP | Hstatus.VTW, 2);
+    h.set(Slot.MSTATUS, Mstatus.SPP | (Priv.S << Mstatus.MPP_SHIFT), 0);
+    h.set(Slot.SEPC, Number(BigInt.asIntN(32, entry)), Number(BigInt.asIntN(32, entry >> 32n)));
+    h.x[10 * 2] = this.id;
+    h.x[11 * 2] = Number(BigInt.asIntN(32, arg));
+    h.x[11 * 2 + 1] = Number(BigInt.asIntN(32, arg >> 32n));
+    h.flushAllTlbs();
+    h.hostSret();
+  }
+
+  /** Starts the vCPU (HSM hart_start or boot). */
+  start(entry: bigint, arg: bigint): void {
+    this.reset(entry, arg);
+    this.state = 'runnable';
+    this.hsm = HsmState.STARTED;
+  }
+
+  /** Stops the vCPU (HSM hart_stop). */
+  stop(): void {
+    this.state = 'stopped';
+    this.hsm = HsmState.STOPPED;
+  }
+
+  /** Blocks until an interrupt (WFI, retentive or non-retentive suspend). */
+  block(resume: ResumePoint | null = null, suspended = false): void {
+    this.state = 'blocked';
+    this.resumeAt = resume;
+    if (suspended) this.hsm = HsmState.SUSPENDED;
+  }
+
+  /** An interrupt for the guest is pending and enabled in vsie (the WFI wake-up condition). */
+  hasPendingInterrupt(): boolean {
+    const h = this.hart;
+    return (h.pendingInterrupts() & h.mie & VS_IRQS) !== 0;
+  }
+
+  /** Wakes a blocked vCPU when an interrupt is pending; returns whether it is runnable. */
+  tryWake(): boolean {
+    if (this.state !== 'blocked' || !this.hasPendingInterrupt()) return this.state === 'runnable';
+    this.state = 'runnable';
+    this.hsm = HsmState.STARTED;
+    if (this.resumeAt) {
+      const { addr, opaque } = this.resumeAt;
+      this.resumeAt = null;
+      this.start(addr, opaque);
+    }
+    return true;
+  }
+
+  /** Guest time at which this vCPU's timer fires (vstimecmp - htimedelta), or Infinity. */
+  timerDeadline(): number {
+    const h = this.hart;
+    if (h.hi(Slot.VSTIMECMP) < 0 && h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return Infinity;
+    const delta = h.hi(Slot.HTIMEDELTA) * TWO32 + (h.lo(Slot.HTIMEDELTA) >>> 0);
+    return h.num(Slot.VSTIMECMP) - delta;
+  }
+
+  /**
+   * Runs guest code for at most `budget` instructions and returns the exit that ended the
+   * slice, or null when it stopped for the debugger (breakpoint).
+   */
+  runSlice(budget: number): { exit: VmExit | null; instructions: number; stop: StopReason } {
+    const h = this.hart;
+    const before = h.instret;
+    this.sliceStart = before;
+    const stop = h.run(budget);
+    const instructions = h.instret - before;
+    this.sliceStart = h.instret;
+    if (stop === StopReason.HOST_TRAP) return { exit: decodeExit(h, this.vm.ram), instructions, stop };
+    if (stop === StopReason.BUDGET) return { exit: { reason: 'interrupt' }, instructions, stop };
+    return { exit: null, instructions, stop };
+  }
+
+  /**
+   * The exit switch: handles one exit and says whether the guest can be resumed at once.
+   * Every case ends by resuming the guest (hostSret), blocking the vCPU, or stopping the VM.
+   */
+  handleExit(exit: VmExit): ExitReason | 'unhandled' {
+    const h = this.hart;
+    switch (exit.reason) {
+      case 'sbi':
+        this.vm.handleSbi(this, exit.eid, exit.fid);
+        return 'sbi';
+      case 'guest-page-fault':
+        this.vm.mapGuestPage(exit.gpa);
+        h.hostSret();
+        return 'guest-page-fault';
+      case 'mmio':
+        if (exit.access === null || !this.emulateMmio(exit.access)) {
+          // Nothing answers at this address: an access fault for the guest, as on hardware.
+          const fetch = h.lo(Slot.SCAUSE) === Cause.FETCH_GUEST_PAGE_FAULT;
+          const write = exit.access?.write ?? h.lo(Slot.SCAUSE) === Cause.STORE_GUEST_PAGE_FAULT;
+          this.redirectTrap(fetch ? Cause.FETCH_ACCESS : write ? Cause.STORE_ACCESS : Cause.LOAD_ACCESS);
+        }
+        return 'mmio';
+      case 'wfi':
+        this.advancePc(4);
+        h.hostSret();
+        if (!this.hasPendingInterrupt()) this.block();
+        return 'wfi';
+      case 'virtual-instruction':
+        // No CSR is emulated for the guest: like KVM for unknown ones, raise illegal instruction.
+        this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
+        return 'virtual-instruction';
+      case 'illegal-instruction':
+        this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
+        return 'illegal-instruction';
+      case 'interrupt':
+        return 'interrupt';
+      case 'unhandled':
+        this.vm.fail(this, `unhandled trap from the guest (scause ${exit.cause})`);
+        return 'unhandled';
+      default: {
+        const never: never = exit;
+        return never;
+      }
+    }
+  }
+
+  /** Emulates a load/store on a device; false when no device is there. */
+  private emulateMmio(a: MmioAccess): boolean {
+    const h = this.hart;
+    const hit = this.vm.bus.lookup(a.gpa, a.size);
+    if (!hit) return false;
+    if (a.write) {
+      this.vm.mmioWrite(this, a.gpa, a.size, h.x[a.reg * 2], h.x[a.reg * 2 + 1]);
+    } else {
+      let lo = this.vm.mmioRead(this, a.gpa, a.size);
+      let hi = a.size === 8 ? this.vm.bus.hi : 0;
+      if (a.signed && a.size < 8) {
+        const shift = 32 - 8 * a.size;
+        lo = a.size === 4 ? lo | 0 : (lo << shift) >> shift;
+        hi = lo >> 31;
+      }
+      if (a.reg !== 0) {
+        h.x[a.reg * 2] = lo;
+        h.x[a.reg * 2 + 1] = hi;
+      }
+    }
+    this.advancePc(a.length);
+    h.hostSret();
+    return true;
+  }
+
+  /** sepc += n (the trapping instruction is done). */
+  advancePc(n: number): void {
+    const h = this.hart;
+    const lo = (h.lo(Slot.SEPC) + n) | 0;
+    h.set(Slot.SEPC, lo, (h.hi(Slot.SEPC) + ((lo >>> 0) < n ? 1 : 0)) | 0);
+  }
+
+  /**
+   * Reflects the trap to the guest's own handler (KVM `kvm_riscv_vcpu_trap_redirect`): the
+   * guest sees `cause` with vsepc = the trapping pc and vstval = stval, entering at vstvec.
+   */
+  redirectTrap(cause: number): void {
+    const h = this.hart;
+    let vs = h.lo(Slot.VSSTATUS);
+    vs = (vs & ~(Mstatus.SPP | Mstatus.SPIE | Mstatus.SIE)) |
+      ((h.lo(Slot.MSTATUS) & Mstatus.SPP) ? Mstatus.SPP : 0) | ((vs & Mstatus.SIE) ? Mstatus.SPIE : 0);
+    h.c[Slot.VSSTATUS * 2] = vs;
+    h.set(Slot.VSCAUSE, cause, 0);
+    h.set(Slot.VSTVAL, h.lo(Slot.STVAL), h.hi(Slot.STVAL));
+    h.set(Slot.VSEPC, h.lo(Slot.SEPC), h.hi(Slot.SEPC));
+    h.set(Slot.SEPC, h.lo(Slot.VSTVEC) & ~3, h.hi(Slot.VSTVEC));
+    h.c[Slot.MSTATUS * 2] |= Mstatus.SPP;
+    h.hostSret();
+  }
+
+  /** Guest pc as a bigint (for traces and the debugger). */
+  pc(): bigint {
+    const h = this.hart;
+    return (BigInt(h.pcHi >>> 0) << 32n) | BigInt(h.pcLo >>> 0);
+  }
+}

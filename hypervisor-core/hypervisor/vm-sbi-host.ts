@@ -1,0 +1,93 @@
+/**
+ * The VM side of SBI: what the firmware extensions (sbi/*.ts) do to the VM, as KVM's
+ * vcpu_sbi_*.c do to their vCPUs: console, timer (vstimecmp, as KVM with Sstc), IPIs through
+ * hvip.VSSIP, remote fences as TLB flushes, HSM state changes and system reset.
+ */
+import { Irq } from '../hart/csr-numbers';
+import { Slot } from '../hart/hart-state';
+import { HartState as HsmState, RemoteFence, SbiHost } from './sbi/sbi-host';
+import type { Vm } from './vm';
+
+/** Implementation id reported by BASE: 3 is KVM's id; ours is "Hyperscope" (unassigned). */
+export const HYPERSCOPE_IMPL_ID = 0x4859; // "HY"
+
+/** SbiHost over a Vm. */
+export class VmSbiHost implements SbiHost {
+  readonly implId = HYPERSCOPE_IMPL_ID;
+  readonly implVersion = 0x00010000;
+
+  constructor(private readonly vm: Vm) {}
+
+  get hartCount(): number {
+    return this.vm.vcpus.length;
+  }
+
+  consoleWrite(bytes: Uint8Array): void {
+    this.vm.opts.console(bytes);
+  }
+
+  consoleRead(): number {
+    return this.vm.consoleInput.length > 0 ? this.vm.consoleInput.shift()! : -1;
+  }
+
+  readGuestPhys(gpa: bigint, length: number): Uint8Array | null {
+    if (gpa > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+    return this.vm.ram.read(Number(gpa), length);
+  }
+
+  writeGuestPhys(gpa: bigint, bytes: Uint8Array): boolean {
+    if (gpa > BigInt(Number.MAX_SAFE_INTEGER)) return false;
+    return this.vm.ram.write(Number(gpa), bytes);
+  }
+
+  setTimer(hartId: number, deadline: bigint): void {
+    // Like KVM with Sstc: program vstimecmp; the hart raises VSTIP itself when it passes.
+    const h = this.vm.vcpus[hartId].hart;
+    h.set(Slot.VSTIMECMP, Number(BigInt.asIntN(32, deadline)), Number(BigInt.asIntN(32, deadline >> 32n)));
+  }
+
+  sendIpi(hartId: number): void {
+    this.vm.setGuestIrq(hartId, Irq.VSSI, true);
+  }
+
+  clearIpi(hartId: number): boolean {
+    const h = this.vm.vcpus[hartId].hart;
+    const was = (h.hvip & (1 << Irq.VSSI)) !== 0;
+    h.hvip &= ~(1 << Irq.VSSI);
+    return was;
+  }
+
+  remoteFence(hartId: number, fence: RemoteFence): void {
+    void fence; // the TLB is not tagged by address: flush all of it
+    this.vm.vcpus[hartId].hart.flushAllTlbs();
+  }
+
+  hartState(hartId: number): number {
+    return this.vm.vcpus[hartId].hsm;
+  }
+
+  hartStart(hartId: number, startAddr: bigint, opaque: bigint): void {
+    this.vm.vcpus[hartId].start(startAddr, opaque);
+  }
+
+  hartStop(hartId: number): void {
+    this.vm.vcpus[hartId].stop();
+  }
+
+  hartSuspend(hartId: number, resumeAddr?: bigint, opaque?: bigint): void {
+    const v = this.vm.vcpus[hartId];
+    v.block(resumeAddr === undefined ? null : { addr: resumeAddr, opaque: opaque ?? 0n }, true);
+  }
+
+  systemReset(type: number, reason: number): void {
+    if (type === 0) this.vm.requestStop({ kind: 'shutdown', failure: reason === 1 });
+    else this.vm.requestStop({ kind: 'reboot' });
+    for (const v of this.vm.vcpus) v.stop();
+  }
+
+  time(): bigint {
+    return BigInt(this.vm.clock.now());
+  }
+}
+
+export { HsmState };

@@ -1,0 +1,311 @@
+/**
+ * A virtual machine: host memory with the guest's RAM slot and its G-stage table, N vCPUs
+ * (one hart each), the guest MMIO bus with the QEMU-virt devices, SBI firmware services, the
+ * VM clock, the scheduler loop, exit statistics and the exit trace. Built like a KVM VM
+ * plus the user-space VMM around it.
+ */
+import { MmioBus } from '../bus/mmio-bus';
+import { CallbackIrqLine, IrqLine } from '../devices/irq-line';
+import { Plic } from '../devices/plic';
+import { Uart16550 } from '../devices/uart16550';
+import { Irq } from '../hart/csr-numbers';
+import { Hart, StopReason } from '../hart/hart';
+import { Slot } from '../hart/hart-state';
+import { PAGE_SIZE } from '../memory/address';
+import { PageAllocator } from '../memory/page-allocator';
+import { PhysMemory } from '../memory/phys-memory';
+import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
+import { ClockKind, VmClock } from './clock';
+import { GStage } from './gstage';
+import { GuestRam } from './guest-ram';
+import { SbiDispatcher } from './sbi/dispatcher';
+import { VmSbiHost } from './vm-sbi-host';
+import { ExitStats } from './stats/exit-stats';
+import { ExitTrace, ExitRecord } from './trace/exit-trace';
+import { Vcpu } from './vcpu';
+import type { VmExit } from './exits';
+import type { ExitReason } from './exit-reason';
+
+/** Why the VM stopped running. */
+export type VmStop =
+  | { kind: 'shutdown'; failure: boolean }
+  | { kind: 'reboot' }
+  | { kind: 'fatal'; message: string; vcpu: number; pc: bigint; scause: bigint; stval: bigint; htval: bigint; htinst: bigint }
+  | { kind: 'idle' }
+  | { kind: 'breakpoint'; vcpu: number }
+  | { kind: 'paused' };
+
+/** VM configuration. */
+export interface VmOptions {
+  vcpus: number;
+  /** Guest RAM in bytes (at GPA 0x80000000). */
+  memory: number;
+  clock: ClockKind;
+  /** Guest console output (UART and SBI console). */
+  console: (bytes: Uint8Array) => void;
+}
+
+/** Instructions a vCPU runs before the scheduler moves on (the host timer slice). */
+export const SLICE_INSTRUCTIONS = 50_000;
+
+const TWO32 = 4294967296;
+let nextVmid = 1;
+
+/** One virtual machine. */
+export class Vm {
+  readonly host: PhysMemory;
+  readonly ram: GuestRam;
+  readonly gstage: GStage;
+  readonly vmid = nextVmid++;
+  readonly bus = new MmioBus();
+  readonly uart: Uart16550;
+  readonly plic: Plic;
+  readonly vcpus: Vcpu[] = [];
+  readonly clock: VmClock;
+  readonly stats: ExitStats;
+  readonly trace = new ExitTrace();
+  readonly sbi: SbiDispatcher;
+  /** Bytes typed by the user for the SBI console (getchar / DBCN read). */
+  readonly consoleInput: number[] = [];
+  /** Set when the VM must stop (shutdown, fatal error); run() returns it. */
+  stopRequest: VmStop | null = null;
+  private next = 0;
+
+  constructor(readonly opts: VmOptions) {
+    if (opts.vcpus < 1 || opts.vcpus > 32) throw new RangeError(`vcpus must be 1..32, not ${opts.vcpus}`);
+    // Host memory: the guest's RAM, its G-stage tables (about 1/512 of RAM) and slack.
+    const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + 4 * 1024 * 1024;
+    this.host = new PhysMemory(DRAM_BASE, hostSize);
+    const alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
+    this.gstage = new GStage(this.host, alloc);
+    this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, alloc);
+    this.clock = new VmClock(opts.clock);
+    this.stats = new ExitStats(opts.vcpus, opts.clock);
+
+    const contexts: IrqLine[] = [];
+    for (let i = 0; i < opts.vcpus; i++) {
+      contexts.push(new CallbackIrqLine(() => undefined)); // M-mode context: no M-mode in a guest
+      contexts.push(new CallbackIrqLine((level) => this.setGuestIrq(i, Irq.VSEI, level)));
+    }
+    this.plic = new Plic({ contexts });
+    this.uart = new Uart16550({ irq: this.plic.source(UART0_IRQ), sink: (b) => opts.console(Uint8Array.of(b)) });
+    this.bus.add(PLIC_BASE, PLIC_SIZE, this.plic);
+    this.bus.add(UART0_BASE, UART0_SIZE, this.uart);
+
+    for (let i = 0; i < opts.vcpus; i++) this.vcpus.push(new Vcpu(i, new Hart(i, this.host), this));
+    this.sbi = new SbiDispatcher(new VmSbiHost(this));
+  }
+
+  /** Sets or clears a VS-level interrupt in a vCPU's hvip (interrupt injection) and wakes it. */
+  setGuestIrq(vcpu: number, irq: Irq, level: boolean): void {
+    const h = this.vcpus[vcpu].hart;
+    if (level) h.hvip |= 1 << irq;
+    else h.hvip &= ~(1 << irq);
+    this.vcpus[vcpu].tryWake();
+  }
+
+  /** Maps a guest page on demand (the guest-page-fault exit). */
+  mapGuestPage(gpa: number): void {
+    const page = gpa - (gpa % PAGE_SIZE);
+    this.gstage.map(page, this.ram.backingPage(page));
+  }
+
+  /** Reads a device register for the guest. */
+  mmioRead(vcpu: Vcpu, gpa: number, size: 1 | 2 | 4 | 8): number {
+    void vcpu;
+    return this.bus.read(gpa, size) ?? 0;
+  }
+
+  /** Writes a device register for the guest. */
+  mmioWrite(vcpu: Vcpu, gpa: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void {
+    void vcpu;
+    this.bus.write(gpa, size, lo, hi);
+  }
+
+  /** Delivers bytes typed by the user to the guest (UART receive and SBI console). */
+  sendInput(bytes: Uint8Array): void {
+    this.uart.receive(bytes);
+    for (const b of bytes) this.consoleInput.push(b);
+  }
+
+  /** Handles an SBI call exit of `vcpu`: a7 = eid, a6 = fid, a0..a5 = arguments. */
+  handleSbi(vcpu: Vcpu, eid: number, fid: number): void {
+    const h = vcpu.hart;
+    const args: bigint[] = [];
+    for (let i = 10; i <= 15; i++) args.push((BigInt(h.x[i * 2 + 1] >>> 0) << 32n) | BigInt(h.x[i * 2] >>> 0));
+    // eid/fid are the low 32 bits of a7/a6 (the SBI spec defines them as 32-bit values).
+    const result = this.sbi.handle({ hartId: vcpu.id, eid: eid >>> 0, fid: fid >>> 0, args });
+    this.lastSbi = { eid: eid >>> 0, fid: fid >>> 0, args, error: result.error, value: result.value };
+    if (result.redirect) {
+      h.set(Slot.STVAL, Number(BigInt.asIntN(32, result.redirect.stval)), Number(BigInt.asIntN(32, result.redirect.stval >> 32n)));
+      vcpu.redirectTrap(Number(result.redirect.scause));
+      return;
+    }
+    if (result.resume === false) return; // the host already moved this vCPU (stop, suspend, reset)
+    h.x[10 * 2] = result.error | 0;
+    h.x[10 * 2 + 1] = result.error < 0 ? -1 : 0;
+    if (!result.legacy) {
+      h.x[11 * 2] = Number(BigInt.asIntN(32, result.value));
+      h.x[11 * 2 + 1] = Number(BigInt.asIntN(32, result.value >> 32n));
+    }
+    vcpu.advancePc(4);
+    h.hostSret();
+  }
+
+  /** The last SBI call handled (for the exit trace). */
+  private lastSbi: { eid: number; fid: number; args: bigint[]; error: number; value: bigint } | null = null;
+
+  /** Stops the VM on an exit it cannot handle, with the trap registers for the report. */
+  fail(vcpu: Vcpu, message: string): void {
+    const h = vcpu.hart;
+    const big = (s: Slot) => (BigInt(h.hi(s) >>> 0) << 32n) | BigInt(h.lo(s) >>> 0);
+    this.stopRequest = {
+      kind: 'fatal', message, vcpu: vcpu.id, pc: big(Slot.SEPC), scause: big(Slot.SCAUSE),
+      stval: big(Slot.STVAL), htval: big(Slot.HTVAL), htinst: big(Slot.HTINST),
+    };
+  }
+
+  /** Starts vCPU 0 at the kernel entry with a1 = the device tree; the others wait for HSM. */
+  boot(entry: number, fdtGpa: number): void {
+    this.vcpus[0].start(BigInt(entry), BigInt(fdtGpa));
+  }
+
+  /**
+   * Runs the scheduler until `maxInstructions` more guest instructions have run, the VM stops
+   * (shutdown, fatal, breakpoint), or every vCPU is idle with no timer pending. Returns the
+   * stop, or null when the budget ran out (call again).
+   */
+  runFor(maxInstructions: number): VmStop | null {
+    let done = 0;
+    this.clock.start();
+    try {
+      while (done < maxInstructions) {
+        if (this.stopRequest) return this.takeStop();
+        const vcpu = this.pickRunnable();
+        if (!vcpu) {
+          const idle = this.idleUntilDeadline();
+          if (idle !== null) return idle;
+          continue;
+        }
+        done += this.runOne(vcpu);
+        if (this.breakpointHit >= 0) {
+          const v = this.breakpointHit;
+          this.breakpointHit = -1;
+          return { kind: 'breakpoint', vcpu: v };
+        }
+      }
+      return this.stopRequest ? this.takeStop() : null;
+    } finally {
+      this.clock.stop();
+    }
+  }
+
+  private breakpointHit = -1;
+
+  private takeStop(): VmStop {
+    const s = this.stopRequest!;
+    this.stopRequest = null;
+    return s;
+  }
+
+  /** Round-robin over runnable vCPUs (waking those with a pending interrupt). */
+  private pickRunnable(): Vcpu | null {
+    const n = this.vcpus.length;
+    for (let k = 0; k < n; k++) {
+      const v = this.vcpus[(this.next + k) % n];
+      if (v.state === 'blocked') v.tryWake();
+      if (v.state === 'runnable') {
+        this.next = (v.id + 1) % n;
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Every vCPU waits: move time to the earliest timer deadline (icount), or report idle so the
+   * caller can sleep until it (realtime). Returns a stop when nothing can ever wake the VM.
+   */
+  private idleUntilDeadline(): VmStop | null {
+    let deadline = Infinity;
+    for (const v of this.vcpus) if (v.state === 'blocked') deadline = Math.min(deadline, v.timerDeadline());
+    if (this.clock.kind === 'icount' && deadline !== Infinity) {
+      this.clock.advanceTo(Math.ceil(deadline));
+      return null;
+    }
+    return { kind: 'idle' };
+  }
+
+  /** Milliseconds until the next timer deadline of a blocked vCPU (Infinity if none). */
+  msUntilNextDeadline(): number {
+    let deadline = Infinity;
+    for (const v of this.vcpus) if (v.state === 'blocked') deadline = Math.min(deadline, v.timerDeadline());
+    return deadline === Infinity ? Infinity : this.clock.msUntil(deadline);
+  }
+
+  /** Runs one slice of one vCPU and handles its exit; returns the instructions retired. */
+  private runOne(vcpu: Vcpu): number {
+    const t0 = performance.now();
+    const { exit, instructions, stop } = vcpu.runSlice(SLICE_INSTRUCTIONS);
+    const t1 = performance.now();
+    this.clock.retire(instructions);
+    this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
+    if (stop === StopReason.BREAKPOINT) {
+      this.breakpointHit = vcpu.id;
+      return instructions;
+    }
+    if (exit === null) return instructions; // WFI on a bare hart cannot happen in V=1 with VTW
+    this.handleExit(vcpu, exit, t1);
+    return instructions;
+  }
+
+  /** Handles an exit, counts and traces it. */
+  private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {
+    const h = vcpu.hart;
+    const pc = (BigInt(h.pcHi >>> 0) << 32n) | BigInt(h.pcLo >>> 0);
+    const scause = (BigInt(h.hi(Slot.SCAUSE) >>> 0) << 32n) | BigInt(h.lo(Slot.SCAUSE) >>> 0);
+    const stval = (BigInt(h.hi(Slot.STVAL) >>> 0) << 32n) | BigInt(h.lo(Slot.STVAL) >>> 0);
+    const htval = BigInt(h.hi(Slot.HTVAL) >>> 0) * BigInt(TWO32) + BigInt(h.lo(Slot.HTVAL) >>> 0);
+    const htinst = BigInt(h.lo(Slot.HTINST) >>> 0);
+    this.lastSbi = null;
+    const reason = vcpu.handleExit(exit);
+    const ns = (performance.now() - t1) * 1e6;
+    if (reason === 'unhandled') return;
+    if (reason === 'interrupt') {
+      this.stats.record(vcpu.id, reason, ns);
+      return; // slice ends are counted, not traced: they would drown the interesting exits
+    }
+    const record: ExitRecord = { seq: 0, vcpu: vcpu.id, reason, pc, scause, stval, htval, htinst, ns };
+    if (exit.reason === 'sbi' && this.lastSbi) {
+      const key = this.sbi.statsKey(this.lastSbi.eid, this.lastSbi.fid);
+      this.stats.recordSbi(vcpu.id, ns, key);
+      record.sbi = { ...this.lastSbi, name: key };
+    } else if (exit.reason === 'mmio') {
+      const hit = exit.access ? this.bus.lookup(exit.access.gpa, exit.access.size) : undefined;
+      const device = hit?.device.name ?? 'unassigned';
+      this.stats.recordMmio(vcpu.id, ns, device);
+      record.gpa = BigInt(exit.gpa);
+      if (exit.access) {
+        const a = exit.access;
+        const v = a.reg === 0 ? 0n : (BigInt(h.x[a.reg * 2 + 1] >>> 0) << 32n) | BigInt(h.x[a.reg * 2] >>> 0);
+        record.mmio = { device, address: BigInt(a.gpa), size: a.size, write: a.write, value: v };
+      }
+    } else {
+      if (exit.reason === 'guest-page-fault') record.gpa = BigInt(exit.gpa);
+      this.stats.record(vcpu.id, reason as ExitReason, ns);
+    }
+    this.trace.push(record);
+  }
+
+  /** Requests a stop from inside an exit handler (SRST). */
+  requestStop(stop: VmStop): void {
+    if (!this.stopRequest) this.stopRequest = stop;
+  }
+
+  /** Total instructions retired by all vCPUs. */
+  get instructions(): number {
+    let n = 0;
+    for (const v of this.vcpus) n += v.hart.instret;
+    return n;
+  }
+}

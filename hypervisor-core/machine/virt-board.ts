@@ -1,0 +1,61 @@
+/**
+ * The virt board under the hypervisor: creates a VM with QEMU virt's memory map, loads the
+ * kernel (ELF at its physical addresses, Image at RAM + text_offset) and the initrd, builds
+ * the device tree the way QEMU does and places it at the top of RAM, and boots vCPU 0 with
+ * a0 = 0 and a1 = the device tree address, the other harts waiting for HSM hart_start.
+ */
+import { Vm, VmOptions } from '../hypervisor/vm';
+import { KernelFormatError, LoadedKernel, loadKernel } from './loaders/kernel';
+import { buildVirtFdt, fdtAddress, initrdAddress } from './virt-fdt';
+import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
+
+/** The ISA string the device tree advertises (what the hart implements). */
+export const GUEST_ISA = 'rv64imac_zicsr_zifencei_zicntr_sstc';
+
+/** What to boot. */
+export interface BootOptions extends VmOptions {
+  kernel: Uint8Array;
+  initrd?: Uint8Array;
+  bootargs?: string;
+}
+
+/** A booted VM and what was loaded into it. */
+export interface BootedVm {
+  vm: Vm;
+  kernel: LoadedKernel;
+  fdtAddress: number;
+  fdt: Uint8Array;
+}
+
+/** Creates the VM, loads everything and starts vCPU 0. Throws KernelFormatError for bad input. */
+export function bootVirt(opts: BootOptions): BootedVm {
+  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory });
+  const vm = new Vm(opts);
+  for (const s of kernel.segments) vm.ram.write(s.addr, s.bytes);
+  let initrd: { start: number; end: number } | undefined;
+  if (opts.initrd) {
+    try {
+      initrd = initrdAddress(DRAM_BASE, opts.memory, kernel.entry, opts.initrd.length);
+    } catch (e) {
+      throw new KernelFormatError((e as Error).message);
+    }
+    vm.ram.write(initrd.start, opts.initrd);
+  }
+  const fdt = buildVirtFdt({
+    harts: opts.vcpus,
+    isa: GUEST_ISA,
+    mmuType: 'riscv,sv48',
+    ram: { base: DRAM_BASE, size: opts.memory },
+    devices: [
+      { base: PLIC_BASE, size: PLIC_SIZE, device: vm.plic },
+      { base: UART0_BASE, size: UART0_SIZE, device: vm.uart },
+    ],
+    bootargs: opts.bootargs ?? '',
+    initrd,
+  });
+  const at = fdtAddress(DRAM_BASE, opts.memory, fdt.length);
+  if (at < kernel.end) throw new KernelFormatError('kernel and device tree do not both fit in memory');
+  vm.ram.write(at, fdt);
+  vm.boot(kernel.entry, at);
+  return { vm, kernel, fdtAddress: at, fdt };
+}
