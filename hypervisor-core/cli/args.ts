@@ -1,0 +1,110 @@
+/**
+ * Command-line parsing for `hyperscope`. Errors are UsageError with a one-line message; the
+ * caller prints it and exits with status 2.
+ */
+
+/** A bad command line. */
+export class UsageError extends Error {}
+
+/** Options of `hyperscope run`. */
+export interface RunOptions {
+  kernel: string;
+  vcpus: number;
+  memory: number;
+  initrd?: string;
+  append?: string;
+  stats: boolean;
+  statsJson?: string;
+  clock: 'realtime' | 'icount';
+  timeout?: number;
+  bare: boolean;
+}
+
+/** Parses a size such as 128M, 1G, 65536K or a byte count. */
+export function parseSize(text: string): number {
+  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`invalid size '${text}' (use e.g. 128M or 1G)`);
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * unit;
+}
+
+const MIN_MEMORY = 16 * 1024 * 1024;
+const MAX_MEMORY = 2048 * 1024 * 1024;
+
+/** Parses the arguments after `run`. */
+export function parseRunArgs(argv: string[]): RunOptions {
+  const o: Partial<RunOptions> & { stats: boolean; bare: boolean } = { stats: false, bare: false };
+  const value = (i: number, name: string): string => {
+    if (i >= argv.length) throw new UsageError(`${name} needs a value`);
+    return argv[i];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const next = (): string => (inline !== undefined ? inline : value(++i, flag));
+    switch (flag) {
+      case '--vcpus': case '--smp': {
+        const v = next();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 32) throw new UsageError(`--vcpus must be a number from 1 to 32, not '${v}'`);
+        o.vcpus = n;
+        break;
+      }
+      case '--memory': case '-m': {
+        const n = parseSize(next());
+        if (n < MIN_MEMORY || n > MAX_MEMORY || n % 4096 !== 0) throw new UsageError('--memory must be between 16M and 2G, a multiple of 4K');
+        o.memory = n;
+        break;
+      }
+      case '--initrd': o.initrd = next(); break;
+      case '--append': o.append = next(); break;
+      case '--stats': o.stats = true; break;
+      case '--stats-json': o.statsJson = next(); break;
+      case '--clock': {
+        const c = next();
+        if (c !== 'realtime' && c !== 'icount') throw new UsageError(`--clock must be realtime or icount, not '${c}'`);
+        o.clock = c;
+        break;
+      }
+      case '--timeout': {
+        const v = next();
+        const t = Number(v);
+        if (!(t > 0) || !Number.isFinite(t)) throw new UsageError(`--timeout must be a positive number of seconds, not '${v}'`);
+        o.timeout = t;
+        break;
+      }
+      case '--bare': o.bare = true; break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+        if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
+        o.kernel = a;
+    }
+  }
+  if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
+  return {
+    kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
+    append: o.append, stats: o.stats, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
+    timeout: o.timeout, bare: o.bare,
+  };
+}
+
+/** The usage text. */
+export const USAGE = `usage: hyperscope run <kernel> [options]
+
+Runs a RISC-V RV64 guest (ELF, or Linux Image) as a VS-mode guest of the Hyperscope hypervisor,
+on QEMU virt's memory map. The guest console is on stdin/stdout (Ctrl-A x quits).
+
+options:
+  --vcpus N             number of vCPUs (default 1)
+  --memory SIZE         guest RAM, e.g. 128M (default), 1G
+  --initrd FILE         initial ramdisk, placed as QEMU does
+  --append "ARGS"       kernel command line (/chosen/bootargs)
+  --stats               print exit statistics (perf kvm stat style) at the end, on stderr
+  --stats-json FILE     write the exit statistics as JSON
+  --clock realtime|icount   guest time from host time (default) or from executed instructions
+  --timeout SECONDS     stop after this many seconds (exit status 124)
+  --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
+
+exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
+3 the VM stopped on an error, 124 timeout`;

@@ -1,0 +1,126 @@
+/**
+ * `hyperscope run`: boots a guest on the hypervisor (or, with --bare, on the hart alone),
+ * streams its console, and maps how it ended to the exit status.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { bootVirt } from '../machine/virt-board';
+import { BareMachine } from '../machine/bare-machine';
+import { KernelFormatError } from '../machine/loaders/kernel';
+import { Vm, VmStop } from '../hypervisor/vm';
+import { formatExitTable } from '../hypervisor/stats/perf-table';
+import { RunOptions, UsageError } from './args';
+import { attachStdin } from './console-io';
+
+/** Exit statuses of the command. */
+export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIMEOUT: 124 } as const;
+
+/** Instructions run between two visits to the event loop (input, timers, timeout). */
+const BATCH = 2_000_000;
+
+function readInput(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+  }
+}
+
+/** Runs the command; resolves to the process exit status. */
+export async function runCommand(o: RunOptions): Promise<number> {
+  const kernel = readInput(o.kernel, 'kernel');
+  if (o.bare) return runBare(kernel, o);
+  const initrd = o.initrd !== undefined ? readInput(o.initrd, 'initrd') : undefined;
+  let booted;
+  try {
+    booted = bootVirt({
+      kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
+      console: (b) => process.stdout.write(b),
+    });
+  } catch (e) {
+    if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
+    throw e;
+  }
+  const vm = booted.vm;
+  let quit = false;
+  const detach = attachStdin((b) => vm.sendInput(b), () => { quit = true; });
+  const onSigint = () => { quit = true; };
+  process.on('SIGINT', onSigint);
+  const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
+  let status: number;
+  try {
+    status = await runUntilStop(vm, deadline, () => quit);
+  } finally {
+    detach();
+    process.off('SIGINT', onSigint);
+  }
+  const report = vm.stats.report();
+  if (o.stats) process.stderr.write('\n' + formatExitTable(report) + '\n');
+  if (o.statsJson) writeFileSync(o.statsJson, JSON.stringify(report, null, 2) + '\n');
+  return status;
+}
+
+/** The scheduler loop in batches, yielding to the event loop between them. */
+async function runUntilStop(vm: Vm, deadline: number, quit: () => boolean): Promise<number> {
+  for (;;) {
+    if (quit()) return ExitStatus.OK;
+    if (performance.now() >= deadline) {
+      process.stderr.write('\nhyperscope: timeout\n');
+      return ExitStatus.TIMEOUT;
+    }
+    const stop = vm.runFor(BATCH);
+    if (stop === null) {
+      await new Promise((r) => setImmediate(r));
+      continue;
+    }
+    const status = statusOf(stop);
+    if (status !== undefined) return status;
+    // Every vCPU waits for an interrupt: sleep until the next timer (or input).
+    const ms = Math.min(vm.msUntilNextDeadline(), 50, Math.max(0, deadline - performance.now()));
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
+function hex(v: bigint): string {
+  return '0x' + v.toString(16);
+}
+
+/** Exit status for a stop, or undefined to keep running (idle). */
+function statusOf(stop: VmStop): number | undefined {
+  switch (stop.kind) {
+    case 'shutdown': return stop.failure ? ExitStatus.GUEST_FAILURE : ExitStatus.OK;
+    case 'reboot':
+      process.stderr.write('\nhyperscope: the guest asked for a reboot; stopping\n');
+      return ExitStatus.OK;
+    case 'fatal':
+      process.stderr.write(`\nhyperscope: vCPU ${stop.vcpu}: ${stop.message}: pc ${hex(stop.pc)} scause ${hex(stop.scause)} ` +
+        `stval ${hex(stop.stval)} htval ${hex(stop.htval)} htinst ${hex(stop.htinst)}\n`);
+      return ExitStatus.VM_ERROR;
+    case 'idle': case 'paused': return undefined;
+    case 'breakpoint': return undefined;
+  }
+}
+
+/** --bare: the hart alone in M-mode with HTIF. */
+function runBare(kernel: Uint8Array, o: RunOptions): number {
+  let m: BareMachine;
+  try {
+    m = new BareMachine(kernel, { memory: o.memory, output: (b) => process.stdout.write(b) });
+  } catch (e) {
+    if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
+    throw e;
+  }
+  const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
+  for (;;) {
+    const r = m.run(m.hart.instret + 50_000_000);
+    if (r.kind === 'pass') return ExitStatus.OK;
+    if (r.kind === 'fail') {
+      process.stderr.write(`hyperscope: test failed with code ${r.code}\n`);
+      return ExitStatus.GUEST_FAILURE;
+    }
+    if (performance.now() >= deadline) {
+      process.stderr.write('hyperscope: timeout\n');
+      return ExitStatus.TIMEOUT;
+    }
+  }
+}
