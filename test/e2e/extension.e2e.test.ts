@@ -56,6 +56,17 @@ describe('e2e: Hyperscope in a real VS Code', function () {
     assert.ok(existsSync(shot));
   });
 
+  it('contributes the hyperscope debugger: F5 on a C file asks it for a configuration', async () => {
+    // The workspace has no *.elf, so the configuration provider (activated by onDebugResolve)
+    // aborts the launch with its one-line message: proof the debugger type, its `c` language
+    // and the provider are wired, without needing the debug adapter.
+    await vs!.openFile('main.c');
+    await vs!.pressF5();
+    const toast = vs!.page.locator('.notifications-toasts .notification-toast', { hasText: 'no RISC-V ELF' });
+    await vs!.waitFor('"no RISC-V ELF" notification from the configuration provider', toast);
+    await vs!.screenshot('f5-no-elf');
+  });
+
   /*
    * The F5 flow, to be enabled by the debug adapter's author once dist/debug-adapter.js runs a
    * sample. Every helper it needs exists in vscode-harness.ts.

@@ -219,6 +219,17 @@ export class VsCode {
   }
 
   /**
+   * Moves keyboard focus from a webview (an iframe that swallows shortcuts like Ctrl+P) back to
+   * the workbench by clicking an empty spot of the status bar.
+   */
+  async focusWorkbench(): Promise<void> {
+    const bar = this.page.locator('.part.statusbar');
+    const box = await bar.boundingBox();
+    if (box) await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await this.page.keyboard.press('Escape');
+  }
+
+  /**
    * Runs a command by its palette title. On a cold start the palette can open before the
    * extension's commands are registered and never refresh (pitfall 1): wait ~2.5 s for the row,
    * otherwise Escape and retry.
@@ -228,7 +239,7 @@ export class VsCode {
     const input = this.page.locator('.quick-input-widget input');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     while (Date.now() < deadline) {
-      await this.page.keyboard.press('Escape');
+      await this.focusWorkbench();
       await this.page.keyboard.press('Control+Shift+P');
       try {
         await input.waitFor({ state: 'visible', timeout: 3000 });
@@ -247,20 +258,23 @@ export class VsCode {
 
   /** Opens the Run and Debug view (Ctrl+Shift+D); needed before reading the Call Stack or Variables (pitfall 2). */
   async openRunAndDebug(): Promise<void> {
+    await this.focusWorkbench();
     await this.page.keyboard.press('Control+Shift+D');
     await this.waitFor('Run and Debug view', this.page.locator('.debug-viewlet, [id="workbench.view.debug"]').first());
   }
 
   /** Opens a file of the workspace in an editor (Quick Open), e.g. `main.c`. */
   async openFile(relPath: string): Promise<void> {
+    await this.focusWorkbench();
     await this.page.keyboard.press('Control+P');
     const input = this.page.locator('.quick-input-widget input');
     await this.waitFor('Quick Open', input);
     await input.fill(relPath);
-    const row = this.page.locator('.quick-input-list .monaco-list-row').first();
-    await this.waitFor(`Quick Open result for ${relPath}`, row);
-    await this.page.keyboard.press('Enter');
     const name = relPath.split('/').pop()!;
+    // Results come from a file search that may lag the typing: wait for the row naming the file.
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    await this.waitFor(`Quick Open result for ${relPath}`, row);
+    await row.click();
     await this.waitFor(`editor tab ${name}`, this.page.locator('.tab.active', { hasText: name }));
   }
 
@@ -275,9 +289,9 @@ export class VsCode {
     await this.waitFor(`breakpoint on line ${line}`, this.page.locator('.codicon-debug-breakpoint').first());
   }
 
-  /** Presses F5 (focus in the workbench first so the key reaches VS Code). */
+  /** Presses F5 in the active editor (so the debugger is chosen by the editor's language). */
   async pressF5(): Promise<void> {
-    await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
+    await this.page.locator('.editor-instance .monaco-editor textarea, .editor-instance .monaco-editor .native-edit-context').first().focus().catch(() => this.focusWorkbench());
     await this.page.keyboard.press('F5');
   }
 
