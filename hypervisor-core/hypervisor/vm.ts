@@ -33,6 +33,8 @@ export type VmStop =
   | { kind: 'fatal'; message: string; vcpu: number; pc: bigint; scause: bigint; stval: bigint; htval: bigint; htinst: bigint }
   | { kind: 'idle' }
   | { kind: 'breakpoint'; vcpu: number }
+  /** `onExit` asked to stop after this exit (the debugger's exit breakpoints). */
+  | { kind: 'exit-breakpoint'; vcpu: number; record: ExitRecord }
   | { kind: 'paused' };
 
 /** VM configuration. */
@@ -69,6 +71,12 @@ export class Vm {
   readonly consoleInput: number[] = [];
   /** Set when the VM must stop (shutdown, fatal error); run() returns it. */
   stopRequest: VmStop | null = null;
+  /**
+   * Debugger hook, called after each traced exit (and each slice-end interrupt exit, with a
+   * record made only when the hook is set); returning true stops `runFor` with 'exit-breakpoint'.
+   */
+  onExit?: (record: ExitRecord) => boolean;
+  private exitBreak: ExitRecord | null = null;
   private next = 0;
 
   constructor(readonly opts: VmOptions) {
@@ -193,6 +201,11 @@ export class Vm {
           this.breakpointHit = -1;
           return { kind: 'breakpoint', vcpu: v };
         }
+        if (this.exitBreak) {
+          const record = this.exitBreak;
+          this.exitBreak = null;
+          return { kind: 'exit-breakpoint', vcpu: record.vcpu, record };
+        }
       }
       return this.stopRequest ? this.takeStop() : null;
     } finally {
@@ -273,13 +286,19 @@ export class Vm {
     if (reason === 'unhandled') return;
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
-      return; // slice ends are counted, not traced: they would drown the interesting exits
+      // slice ends are counted, not traced: they would drown the interesting exits
+      if (this.onExit) {
+        const r: ExitRecord = { seq: -1, vcpu: vcpu.id, reason, pc, scause, stval, htval, htinst, ns };
+        if (this.onExit(r)) this.exitBreak = r;
+      }
+      return;
     }
     const record: ExitRecord = { seq: 0, vcpu: vcpu.id, reason, pc, scause, stval, htval, htinst, ns };
-    if (exit.reason === 'sbi' && this.lastSbi) {
-      const key = this.sbi.statsKey(this.lastSbi.eid, this.lastSbi.fid);
+    const sbiCall = this.lastSbi as Vm['lastSbi']; // set by handleSbi during handleExit
+    if (exit.reason === 'sbi' && sbiCall) {
+      const key = this.sbi.statsKey(sbiCall.eid, sbiCall.fid);
       this.stats.recordSbi(vcpu.id, ns, key);
-      record.sbi = { ...this.lastSbi, name: key };
+      record.sbi = { ...sbiCall, name: key };
     } else if (exit.reason === 'mmio') {
       const hit = exit.access ? this.bus.lookup(exit.access.gpa, exit.access.size) : undefined;
       const device = hit?.device.name ?? 'unassigned';
@@ -295,6 +314,7 @@ export class Vm {
       this.stats.record(vcpu.id, reason as ExitReason, ns);
     }
     this.trace.push(record);
+    if (this.onExit?.(record)) this.exitBreak = record;
   }
 
   /** Requests a stop from inside an exit handler (SRST). */
