@@ -97,7 +97,7 @@ function statusOf(stop: VmStop): number | undefined {
         `stval ${hex(stop.stval)} htval ${hex(stop.htval)} htinst ${hex(stop.htinst)}\n`);
       return ExitStatus.VM_ERROR;
     case 'idle': case 'paused': return undefined;
-    case 'breakpoint': return undefined;
+    case 'breakpoint': case 'exit-breakpoint': return undefined;
   }
 }
 
