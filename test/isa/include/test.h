@@ -24,7 +24,7 @@
  *       Otherwise the handler records the trap, sets xepc = s8, clears s8
  *       and returns with xRET (to the privilege mode the trap came from).
  *   s7  non-zero: "resume in M-mode". The M handler sets mstatus.MPP = M and
- *       clears mstatus.MPV; the S handler (bare only) forwards with an ecall
+ *       clears mstatus.MPV and MPIE (M-mode resumes with MIE = 0); the S handler (bare only) forwards with an ecall
  *       to M. Cleared by the M handler. TO_M(label) uses it.
  *   s9  xepc of the trap, s10 xcause, s11 xtval (written by the handler).
  *
@@ -239,7 +239,7 @@ mtrap_vector:                                                   \
     beqz s7, 1f;                                                \
     csrw mscratch, t0;                                          \
     li t0, MSTATUS_MPP; csrs mstatus, t0;                       \
-    li t0, MSTATUS_MPV; csrc mstatus, t0;                       \
+    li t0, MSTATUS_MPV | MSTATUS_MPIE; csrc mstatus, t0;        \
     csrr t0, mscratch;                                          \
     li s7, 0;                                                   \
 1:  mret;                                                       \
