@@ -256,6 +256,34 @@ export class Vm {
     return deadline === Infinity ? Infinity : this.clock.msUntil(deadline);
   }
 
+  /**
+   * The debugger's instruction step: runs one instruction of vCPU `id` (even at a breakpoint)
+   * and handles the exit it causes, if any; other vCPUs do not run. A step that exits is not
+   * counted as a slice end. Returns the stop it caused (shutdown, exit breakpoint...) or null.
+   */
+  stepVcpu(id: number): VmStop | null {
+    const vcpu = this.vcpus[id];
+    if (vcpu.state !== 'runnable') return null;
+    this.clock.start();
+    try {
+      vcpu.hart.resumeFromBreakpoint = true;
+      const t0 = performance.now();
+      const { exit, instructions, stop } = vcpu.runSlice(1);
+      const t1 = performance.now();
+      this.clock.retire(instructions);
+      this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
+      if (stop === StopReason.HOST_TRAP && exit) this.handleExit(vcpu, exit, t1);
+      if (this.exitBreak) {
+        const record = this.exitBreak;
+        this.exitBreak = null;
+        return { kind: 'exit-breakpoint', vcpu: record.vcpu, record };
+      }
+      return this.stopRequest ? this.takeStop() : null;
+    } finally {
+      this.clock.stop();
+    }
+  }
+
   /** Runs one slice of one vCPU and handles its exit; returns the instructions retired. */
   private runOne(vcpu: Vcpu): number {
     const t0 = performance.now();
