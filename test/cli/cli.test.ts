@@ -1,0 +1,148 @@
+/**
+ * The `hyperscope` command as users run it: console output, exit statuses, one-line errors,
+ * --stats and --stats-json, --timeout, --bare. Runs dist/cli.js (built by `npm test`).
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from '../guests/guest-runner';
+
+const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+
+function hyperscope(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, input: '' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('hyperscope CLI', function () {
+  this.timeout(60_000);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-cli-'));
+
+  it('runs a sample guest: console on stdout, status 0 on SBI shutdown', () => {
+    const r = hyperscope('run', 'samples/hello/hello.elf');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Hello from a Hyperscope guest!$/m);
+    assert.equal(r.stderr, '');
+  });
+
+  it('--stats prints a perf-kvm-stat style table with breakdowns', () => {
+    const r = hyperscope('run', 'samples/uart/uart.elf', '--stats', '--clock', 'icount');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Analyze events for all VMs, all VCPUs:/);
+    assert.match(r.stderr, /VM-EXIT\s+Samples\s+Samples%\s+Time%\s+Min Time\s+Max Time\s+Avg time/);
+    assert.match(r.stderr, /^\s+mmio\s+450\s/m);
+    assert.match(r.stderr, /^\s+uart0\s+320\s/m);
+    assert.match(r.stderr, /^\s+plic\s+130\s/m);
+  });
+
+  it('--stats-json writes the report (same counts with icount, run to run)', () => {
+    const a = path.join(tmp, 'a.json'), b = path.join(tmp, 'b.json');
+    assert.equal(hyperscope('run', 'samples/timer/timer.elf', '--clock', 'icount', '--stats-json', a).status, 0);
+    assert.equal(hyperscope('run', 'samples/timer/timer.elf', '--clock', 'icount', '--stats-json', b).status, 0);
+    const ra = JSON.parse(readFileSync(a, 'utf8')), rb = JSON.parse(readFileSync(b, 'utf8'));
+    assert.equal(ra.schema, 'hyperscope.exit-stats/1');
+    assert.equal(ra.clock, 'icount');
+    assert.ok(ra.totalExits > 0);
+    const counts = (r: { reasons: { key: string; samples: number }[] }) => r.reasons.map((x) => `${x.key}:${x.samples}`).join();
+    assert.equal(counts(ra), counts(rb));
+    assert.ok(ra.sbi.some((x: { key: string }) => x.key === 'TIME.set_timer'));
+  });
+
+  it('--vcpus 4 runs the SMP sample', () => {
+    const r = hyperscope('run', 'samples/smp/smp.elf', '--vcpus', '4');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /hart 3 got IPI from hart 0/);
+  });
+
+  it('a guest that reports a system failure exits with status 1', () => {
+    // The guest variant of an ISA test shuts down with reason "system failure" when a case
+    // fails; a hand-made kernel calling SRST with reason 1 does the same.
+    const elf = tinyKernel([
+      0x535258b7, 0x3548889b, // li a7, 0x53525354 (lui + addiw)
+      0x00000813, // li a6, 0 (fid system_reset)
+      0x00000513, // li a0, 0 (shutdown)
+      0x00100593, // li a1, 1 (system failure)
+      0x00000073, // ecall
+      0x0000006f, // j .
+    ]);
+    const f = path.join(tmp, 'fail.elf');
+    writeFileSync(f, elf);
+    const r = hyperscope('run', f);
+    assert.equal(r.status, 1, r.stderr);
+  });
+
+  it('--timeout ends a guest that never stops with status 124', () => {
+    const f = path.join(tmp, 'spin.elf');
+    writeFileSync(f, tinyKernel([0x0000006f])); // j .
+    const r = hyperscope('run', f, '--timeout', '0.5');
+    assert.equal(r.status, 124);
+    assert.match(r.stderr, /timeout/);
+  });
+
+  it('--bare runs an ISA test on the hart alone (HTIF pass)', () => {
+    assert.equal(hyperscope('run', '--bare', 'test/isa/build/bare/rv64i.elf').status, 0);
+  });
+
+  describe('bad input: one line on stderr, status 2, no stack trace', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['missing kernel file', ['run', 'no/such/kernel.elf'], /cannot read kernel 'no\/such\/kernel.elf': no such file/],
+      ['not a kernel', ['run', 'package.json'], /not an ELF or RISC-V Image file/],
+      ['bad vcpus', ['run', 'samples/hello/hello.elf', '--vcpus', '0'], /--vcpus must be a number from 1 to 32/],
+      ['bad memory', ['run', 'samples/hello/hello.elf', '--memory', 'lots'], /invalid size 'lots'/],
+      ['bad clock', ['run', 'samples/hello/hello.elf', '--clock', 'fast'], /--clock must be realtime or icount/],
+      ['unknown option', ['run', 'samples/hello/hello.elf', '--turbo'], /unknown option '--turbo'/],
+      ['unknown command', ['launch'], /unknown command 'launch'/],
+    ];
+    for (const [name, args, message] of cases) {
+      it(name, () => {
+        const r = hyperscope(...args);
+        assert.equal(r.status, 2, r.stderr + r.stdout);
+        assert.match(r.stderr, message);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+      });
+    }
+
+    it('an initrd that does not fit in guest memory is refused', () => {
+      const f = path.join(tmp, 'big.cpio');
+      writeFileSync(f, Buffer.alloc(10 * 1024 * 1024));
+      const r = hyperscope('run', 'samples/hello/hello.elf', '--memory', '16M', '--initrd', f);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /initrd of 10485760 bytes does not fit in RAM/);
+    });
+
+    it('a 32-bit or non-RISC-V ELF is refused by name', () => {
+      const f = path.join(tmp, 'x86.elf');
+      const elf = tinyKernel([0x6f]);
+      elf.writeUInt16LE(62, 18); // e_machine = EM_X86_64
+      writeFileSync(f, elf);
+      const r = hyperscope('run', f);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /not RISC-V/);
+    });
+  });
+});
+
+/** A minimal ELF64 RISC-V executable: the words at 0x80200000, entry there. */
+function tinyKernel(words: number[]): Buffer {
+  const code = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => code.writeUInt32LE(w >>> 0, i * 4));
+  const eh = Buffer.alloc(64), ph = Buffer.alloc(56);
+  eh.write('\x7fELF', 0, 'latin1');
+  eh[4] = 2; eh[5] = 1; eh[6] = 1; // ELFCLASS64, little-endian, version
+  eh.writeUInt16LE(2, 16); // ET_EXEC
+  eh.writeUInt16LE(243, 18); // EM_RISCV
+  eh.writeUInt32LE(1, 20);
+  eh.writeBigUInt64LE(0x80200000n, 24); // entry
+  eh.writeBigUInt64LE(64n, 32); // phoff
+  eh.writeUInt16LE(64, 52); eh.writeUInt16LE(56, 54); eh.writeUInt16LE(1, 56); // ehsize, phentsize, phnum
+  eh.writeUInt16LE(64, 58); // shentsize
+  ph.writeUInt32LE(1, 0); ph.writeUInt32LE(5, 4); // PT_LOAD, R+X
+  ph.writeBigUInt64LE(120n, 8); // offset
+  ph.writeBigUInt64LE(0x80200000n, 16); ph.writeBigUInt64LE(0x80200000n, 24);
+  ph.writeBigUInt64LE(BigInt(code.length), 32); ph.writeBigUInt64LE(BigInt(code.length), 40);
+  ph.writeBigUInt64LE(4096n, 48);
+  return Buffer.concat([eh, ph, code]);
+}
