@@ -1,6 +1,7 @@
 // Bundles the entry points into dist/ with esbuild. Type checking is `tsc` (npm run typecheck / pretest).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { buildWebview } from '../extension/build-webview.mjs';
 
 const entries = {
   cli: 'hypervisor-core/cli/main.ts',
@@ -23,3 +24,6 @@ for (const [name, entry] of Object.entries(entries)) {
     logLevel: 'warning',
   });
 }
+
+// The Exit Statistics panel's webview script (chart.js, browser build).
+if (existsSync('extension/exit-stats-panel/webview/main.js')) await buildWebview();
