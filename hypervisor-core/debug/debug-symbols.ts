@@ -1,0 +1,184 @@
+/**
+ * Symbols of a guest image for the debugger: ELF function symbols (address -> name+offset,
+ * name -> address), DWARF functions including inlined copies (function breakpoints on
+ * `static` functions gcc inlined), and the DWARF line table (address -> file:line,
+ * file:line -> breakpoint addresses). Paths are as recorded in DWARF (maybe relative);
+ * `SourceResolver` maps them to local files.
+ */
+import type { ElfFile } from '../machine/loaders/elf';
+import { parseDebugInfo, FunctionRange } from './dwarf/debug-info';
+import { filePath, parseLinePrograms } from './dwarf/line-program';
+
+/** A symbol with the offset of an address into it. */
+export interface SymbolHit {
+  name: string;
+  /** Symbol start address. */
+  start: number;
+  offset: number;
+}
+
+/** A source position as recorded in DWARF. */
+export interface SourceLine {
+  /** Recorded path (comp_dir/dir/name, possibly relative). */
+  path: string;
+  line: number;
+  column: number;
+}
+
+/** One address range of the line table. */
+interface LineRange { start: number; end: number; path: string; line: number; column: number; isStmt: boolean; lineStart: boolean }
+
+/** Symbols and line information of one ELF, optionally loaded at an offset. */
+export class DebugSymbols {
+  /** Function and untyped text symbols, sorted by address. */
+  private readonly syms: { name: string; start: number; size: number }[] = [];
+  private readonly byName = new Map<string, number>();
+  private readonly ranges: LineRange[] = [];
+  private readonly functions: FunctionRange[] = [];
+  /** Recorded paths of every file with line information. */
+  readonly files = new Set<string>();
+  /** Why the DWARF information could not be read, when it could not. */
+  readonly dwarfError?: string;
+
+  constructor(elf: ElfFile, readonly loadOffset = 0) {
+    for (const s of elf.symbols) {
+      if (!s.name || s.shndx === 0) continue;
+      if (s.type !== 'func' && !(s.type === 'notype' && !s.name.startsWith('.L') && !s.name.startsWith('$'))) continue;
+      const start = Number(s.value) + loadOffset;
+      this.syms.push({ name: s.name, start, size: s.size });
+      if (!this.byName.has(s.name) || s.type === 'func') this.byName.set(s.name, start);
+    }
+    this.syms.sort((a, b) => a.start - b.start || b.size - a.size);
+    try {
+      this.loadDwarf(elf);
+    } catch (e) {
+      this.dwarfError = (e as Error).message;
+    }
+  }
+
+  private loadDwarf(elf: ElfFile): void {
+    const debugLine = elf.sectionBytes('.debug_line');
+    const debugStr = elf.sectionBytes('.debug_str');
+    const debugLineStr = elf.sectionBytes('.debug_line_str');
+    const compDirs = new Map<number, string>();
+    const debugInfo = elf.sectionBytes('.debug_info');
+    const debugAbbrev = elf.sectionBytes('.debug_abbrev');
+    if (debugInfo && debugAbbrev) {
+      const info = parseDebugInfo({ debugInfo, debugAbbrev, debugStr, debugLineStr });
+      for (const u of info.units) if (u.stmtList !== undefined && u.compDir !== undefined) compDirs.set(u.stmtList, u.compDir);
+      for (const f of info.functions) this.functions.push({ ...f, entry: f.entry + this.loadOffset, low: f.low + this.loadOffset, high: f.high ? f.high + this.loadOffset : 0 });
+    }
+    if (!debugLine) return;
+    for (const p of parseLinePrograms({ debugLine, debugLineStr, debugStr }, compDirs)) {
+      const paths = p.files.map((_, i) => filePath(p, i));
+      const rows = p.rows;
+      for (let k = 0; k + 1 < rows.length; k++) {
+        const r = rows[k];
+        if (r.endSequence) continue;
+        const next = rows[k + 1];
+        const path = paths[r.file];
+        // Empty ranges (two rows at one address) still say where a line's statement starts.
+        if (path === undefined || next.address < r.address) continue;
+        const prev = k > 0 && !rows[k - 1].endSequence ? rows[k - 1] : undefined;
+        this.files.add(path);
+        this.ranges.push({
+          start: r.address + this.loadOffset, end: next.address + this.loadOffset, path, line: r.line, column: r.column,
+          isStmt: r.isStmt, lineStart: !prev || prev.line !== r.line || prev.file !== r.file,
+        });
+      }
+    }
+    this.ranges.sort((a, b) => a.start - b.start);
+  }
+
+  /** The function symbol containing `addr` (or the nearest one below it within 1 MiB). */
+  symbolAt(addr: number): SymbolHit | undefined {
+    const s = this.syms;
+    let lo = 0, hi = s.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid].start <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (best < 0) return undefined;
+    const sym = s[best];
+    if (sym.size ? addr >= sym.start + sym.size : addr - sym.start > 0x100000) return undefined;
+    return { name: sym.name, start: sym.start, offset: addr - sym.start };
+  }
+
+  /** "name" or "name+0x10" for an address, as objdump prints it; undefined when unknown. */
+  describe(addr: number): string | undefined {
+    const h = this.symbolAt(addr);
+    return h ? (h.offset ? `${h.name}+0x${h.offset.toString(16)}` : h.name) : undefined;
+  }
+
+  /** Address of a symbol (ELF symbol first, then an out-of-line DWARF function). */
+  addressOf(name: string): number | undefined {
+    const a = this.byName.get(name);
+    if (a !== undefined) return a;
+    return this.functions.find((f) => f.name === name && !f.inlined)?.entry;
+  }
+
+  /**
+   * Where a function breakpoint goes: the ELF symbol or out-of-line body, and the entry of
+   * every inlined copy. Empty when the function is unknown.
+   */
+  functionAddresses(name: string): number[] {
+    const out = new Set<number>();
+    const a = this.addressOf(name);
+    if (a !== undefined) out.add(a);
+    for (const f of this.functions) if (f.name === name && f.inlined) out.add(f.entry);
+    return [...out].sort((x, y) => x - y);
+  }
+
+  /** The innermost DWARF function (inlined copies included) whose range holds `addr`. */
+  functionAt(addr: number): string | undefined {
+    let best: FunctionRange | undefined;
+    for (const f of this.functions) {
+      if (f.high && addr >= f.low && addr < f.high && (!best || f.high - f.low < best.high - best.low)) best = f;
+    }
+    return best?.name;
+  }
+
+  /** The source line of the instruction at `addr`. */
+  lineAt(addr: number): SourceLine | undefined {
+    const r = this.rangeAt(addr);
+    return r ? { path: r.path, line: r.line, column: r.column } : undefined;
+  }
+
+  /** True when `addr` starts a statement of a line (a good place to stop a line step). */
+  isLineStart(addr: number): boolean {
+    const r = this.rangeAt(addr);
+    return !!r && r.start === addr && r.isStmt;
+  }
+
+  private rangeAt(addr: number): LineRange | undefined {
+    const rs = this.ranges;
+    let lo = 0, hi = rs.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (rs[mid].start <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    // Ranges of different sequences may nest (inlined code): look back a little for a hit.
+    for (let k = best; k >= 0 && k > best - 8; k--) if (addr >= rs[k].start && addr < rs[k].end) return rs[k];
+    return undefined;
+  }
+
+  /**
+   * Breakpoint addresses for `line` of the recorded file `path`: where statements of that line
+   * begin, one per function (the lowest), as gdb does. When the line has no code, the next
+   * line that has some (up to 100 lines further). Returns the line actually used.
+   */
+  addressesForLine(path: string, line: number): { line: number; addresses: number[] } | undefined {
+    const inFile = this.ranges.filter((r) => r.path === path && r.isStmt);
+    let best: number | undefined;
+    for (const r of inFile) if (r.line >= line && r.line - line <= 100 && (best === undefined || r.line < best)) best = r.line;
+    if (best === undefined) return undefined;
+    const perFunction = new Map<string, number>();
+    for (const r of inFile) {
+      if (r.line !== best) continue;
+      const key = this.symbolAt(r.start)?.name ?? '';
+      const cur = perFunction.get(key);
+      if (cur === undefined || r.start < cur) perFunction.set(key, r.start);
+    }
+    return { line: best, addresses: [...perFunction.values()].sort((a, b) => a - b) };
+  }
+}

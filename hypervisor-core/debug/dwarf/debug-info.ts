@@ -1,0 +1,193 @@
+/**
+ * Just enough of .debug_info (DWARF 2 to 5, spec section 7.5, "Format of Debugging
+ * Information") for the debugger: each compilation unit's name, comp_dir and line-program
+ * offset, and every function's code: out-of-line subprograms (low_pc/high_pc) and inlined
+ * copies (DW_TAG_inlined_subroutine, entry_pc or low_pc), named through abstract_origin /
+ * specification. A DIE walker that skips every attribute it does not need by its form.
+ */
+import { ByteReader, stringAt } from './byte-reader';
+import { DwarfError } from './line-program';
+
+/** One compilation unit. */
+export interface CompUnit {
+  name: string;
+  compDir?: string;
+  /** DW_AT_stmt_list: offset of the unit's line program in .debug_line. */
+  stmtList?: number;
+}
+
+/** Code of a function: an out-of-line body or an inlined copy. */
+export interface FunctionRange {
+  name: string;
+  /** First address (entry_pc for inlined copies when given). */
+  entry: number;
+  low: number;
+  /** One past the last address (0 when unknown: ranges lists are not read). */
+  high: number;
+  inlined: boolean;
+}
+
+/** What `parseDebugInfo` gathers. */
+export interface DebugInfo {
+  units: CompUnit[];
+  functions: FunctionRange[];
+}
+
+/** Sections .debug_info refers to. */
+export interface InfoSections {
+  debugInfo: Uint8Array;
+  debugAbbrev: Uint8Array;
+  debugStr?: Uint8Array;
+  debugLineStr?: Uint8Array;
+}
+
+const enum At { name = 0x03, stmt_list = 0x10, low_pc = 0x11, high_pc = 0x12, comp_dir = 0x1b,
+  abstract_origin = 0x31, specification = 0x47, entry_pc = 0x52 }
+const enum Tag { compile_unit = 0x11, subprogram = 0x2e, inlined_subroutine = 0x1d, partial_unit = 0x3c, skeleton_unit = 0x4a }
+const enum Form { addr = 0x01, block2 = 0x03, block4 = 0x04, data2 = 0x05, data4 = 0x06, data8 = 0x07, string = 0x08,
+  block = 0x09, block1 = 0x0a, data1 = 0x0b, flag = 0x0c, sdata = 0x0d, strp = 0x0e, udata = 0x0f, ref_addr = 0x10,
+  ref1 = 0x11, ref2 = 0x12, ref4 = 0x13, ref8 = 0x14, ref_udata = 0x15, indirect = 0x16, sec_offset = 0x17,
+  exprloc = 0x18, flag_present = 0x19, strx = 0x1a, addrx = 0x1b, ref_sup4 = 0x1c, strp_sup = 0x1d, data16 = 0x1e,
+  line_strp = 0x1f, ref_sig8 = 0x20, implicit_const = 0x21, loclistx = 0x22, rnglistx = 0x23, ref_sup8 = 0x24,
+  strx1 = 0x25, strx2 = 0x26, strx3 = 0x27, strx4 = 0x28, addrx1 = 0x29, addrx2 = 0x2a, addrx3 = 0x2b, addrx4 = 0x2c }
+
+interface Abbrev { tag: number; children: boolean; attrs: [number, number, number][] }
+
+/** A value read for an attribute: a number, a string, or a DIE reference. */
+type Value = number | string | { ref: number } | undefined;
+
+/** Reads units and functions from .debug_info. */
+export function parseDebugInfo(s: InfoSections): DebugInfo {
+  const units: CompUnit[] = [];
+  const functions: (FunctionRange & { origin?: number })[] = [];
+  const names = new Map<number, string>(); // DIE offset -> name
+  const origins = new Map<number, number>(); // DIE offset -> abstract_origin/specification DIE
+  const abbrevCache = new Map<number, Map<number, Abbrev>>();
+  const r = new ByteReader(s.debugInfo);
+  while (!r.atEnd()) {
+    const unitStart = r.pos;
+    const { length, dwarf64 } = r.initialLength();
+    const end = r.pos + length;
+    const version = r.u16();
+    if (version < 2 || version > 5) throw new DwarfError(`.debug_info version ${version} is not supported`);
+    let addrSize: number, abbrevOff: number, unitType = 1;
+    if (version >= 5) {
+      unitType = r.u8();
+      addrSize = r.u8();
+      abbrevOff = r.offset(dwarf64);
+      if (unitType === 4 || unitType === 5) r.skip(8); // skeleton / split_compile: dwo_id
+      else if (unitType === 2 || unitType === 6) { r.skip(8); r.offset(dwarf64); } // type units
+    } else {
+      abbrevOff = r.offset(dwarf64);
+      addrSize = r.u8();
+    }
+    let abbrevs = abbrevCache.get(abbrevOff);
+    if (!abbrevs) abbrevCache.set(abbrevOff, (abbrevs = parseAbbrevs(s.debugAbbrev, abbrevOff)));
+    const ctx = { s, r, dwarf64, addrSize, version, unitStart };
+    while (r.pos < end) {
+      const dieOffset = r.pos;
+      const code = r.uleb();
+      if (code === 0) continue; // end of a sibling chain
+      const ab = abbrevs.get(code);
+      if (!ab) throw new DwarfError(`.debug_info: unknown abbreviation ${code} at 0x${dieOffset.toString(16)}`);
+      let name: string | undefined, low: number | undefined, high: Value, highIsOffset = false, entry: number | undefined;
+      let origin: number | undefined, compDir: string | undefined, stmtList: number | undefined;
+      for (const [at, form, implicit] of ab.attrs) {
+        const v = readValue(ctx, form, implicit);
+        switch (at) {
+          case At.name: if (typeof v === 'string') name = v; break;
+          case At.low_pc: if (typeof v === 'number') low = v; break;
+          case At.high_pc: high = v; highIsOffset = form !== Form.addr; break;
+          case At.entry_pc: if (typeof v === 'number' && form === Form.addr) entry = v; break;
+          case At.abstract_origin: case At.specification: if (v && typeof v === 'object') origin = v.ref; break;
+          case At.comp_dir: if (typeof v === 'string') compDir = v; break;
+          case At.stmt_list: if (typeof v === 'number') stmtList = v; break;
+        }
+      }
+      if (name !== undefined) names.set(dieOffset, name);
+      if (origin !== undefined) origins.set(dieOffset, origin);
+      if (ab.tag === Tag.compile_unit || ab.tag === Tag.partial_unit || ab.tag === Tag.skeleton_unit) {
+        units.push({ name: name ?? '', compDir, stmtList });
+      } else if ((ab.tag === Tag.subprogram || ab.tag === Tag.inlined_subroutine) && (low !== undefined || entry !== undefined)) {
+        const lo = low ?? entry!;
+        const hi = typeof high === 'number' ? (highIsOffset ? lo + high : high) : 0;
+        functions.push({ name: name ?? '', entry: entry ?? lo, low: lo, high: hi, inlined: ab.tag === Tag.inlined_subroutine, origin: dieOffset });
+      }
+    }
+    r.pos = end;
+  }
+  // Names of inlined copies and of out-of-line bodies of inline functions live on the abstract DIE.
+  const nameOf = (die: number): string => {
+    for (let d: number | undefined = die, k = 0; d !== undefined && k < 8; d = origins.get(d), k++) {
+      const n = names.get(d);
+      if (n !== undefined) return n;
+    }
+    return '';
+  };
+  const out: FunctionRange[] = [];
+  for (const f of functions) {
+    const name = f.name || nameOf(f.origin!);
+    if (name) out.push({ name, entry: f.entry, low: f.low, high: f.high, inlined: f.inlined });
+  }
+  return { units, functions: out };
+}
+
+function parseAbbrevs(bytes: Uint8Array, offset: number): Map<number, Abbrev> {
+  const r = new ByteReader(bytes, offset);
+  const out = new Map<number, Abbrev>();
+  for (;;) {
+    const code = r.uleb();
+    if (code === 0) return out;
+    const tag = r.uleb();
+    const children = r.u8() !== 0;
+    const attrs: [number, number, number][] = [];
+    for (;;) {
+      const at = r.uleb(), form = r.uleb();
+      if (at === 0 && form === 0) break;
+      attrs.push([at, form, form === Form.implicit_const ? r.sleb() : 0]);
+    }
+    out.set(code, { tag, children, attrs });
+  }
+}
+
+interface Ctx { s: InfoSections; r: ByteReader; dwarf64: boolean; addrSize: number; version: number; unitStart: number }
+
+function readValue(c: Ctx, form: number, implicit: number): Value {
+  const r = c.r;
+  switch (form) {
+    case Form.addr: return r.uint(c.addrSize);
+    case Form.data1: case Form.flag: return r.u8();
+    case Form.data2: return r.u16();
+    case Form.data4: return r.u32();
+    case Form.data8: return r.u64();
+    case Form.data16: r.skip(16); return undefined;
+    case Form.sdata: return r.sleb();
+    case Form.udata: return r.uleb();
+    case Form.string: return r.cstr();
+    case Form.strp: return stringAt(c.s.debugStr, r.offset(c.dwarf64));
+    case Form.line_strp: return stringAt(c.s.debugLineStr, r.offset(c.dwarf64));
+    case Form.strp_sup: r.offset(c.dwarf64); return undefined;
+    case Form.sec_offset: return r.offset(c.dwarf64);
+    case Form.ref1: return { ref: c.unitStart + r.u8() };
+    case Form.ref2: return { ref: c.unitStart + r.u16() };
+    case Form.ref4: return { ref: c.unitStart + r.u32() };
+    case Form.ref8: return { ref: c.unitStart + r.u64() };
+    case Form.ref_udata: return { ref: c.unitStart + r.uleb() };
+    case Form.ref_addr: return { ref: c.version <= 2 ? r.uint(c.addrSize) : r.offset(c.dwarf64) };
+    case Form.ref_sup4: r.skip(4); return undefined;
+    case Form.ref_sup8: case Form.ref_sig8: r.skip(8); return undefined;
+    case Form.block1: r.skip(r.u8()); return undefined;
+    case Form.block2: r.skip(r.u16()); return undefined;
+    case Form.block4: r.skip(r.u32()); return undefined;
+    case Form.block: case Form.exprloc: r.skip(r.uleb()); return undefined;
+    case Form.flag_present: return 1;
+    case Form.implicit_const: return implicit;
+    case Form.strx: case Form.addrx: case Form.loclistx: case Form.rnglistx: r.uleb(); return undefined;
+    case Form.strx1: case Form.addrx1: r.u8(); return undefined;
+    case Form.strx2: case Form.addrx2: r.u16(); return undefined;
+    case Form.strx3: case Form.addrx3: r.u24(); return undefined;
+    case Form.strx4: case Form.addrx4: r.u32(); return undefined;
+    case Form.indirect: return readValue(c, r.uleb(), implicit);
+    default: throw new DwarfError(`.debug_info: unsupported form 0x${form.toString(16)}`);
+  }
+}

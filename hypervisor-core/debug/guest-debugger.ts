@@ -1,0 +1,509 @@
+/**
+ * The debugger facade (vscode-mock-debug's "runtime"): boots a guest on the virt board and
+ * drives it for a debugger, with no DAP types. All-stop: the VM runs in batches between
+ * visits to the event loop, so `pause` and other requests are answered within a few
+ * milliseconds even when the guest spins; when one vCPU stops, all stop.
+ *
+ * Events: 'stopped' (StopEvent), 'output' (guest console text), 'stats' (ExitStatsReport, at
+ * most 4 per second while running and one per stop), 'exited' (exit code), 'terminated'.
+ */
+import { EventEmitter } from 'node:events';
+import { dirname, resolve } from 'node:path';
+import { bootVirt } from '../machine/virt-board';
+import type { ElfFile } from '../machine/loaders/elf';
+import type { Vm, VmStop } from '../hypervisor/vm';
+import type { ClockKind } from '../hypervisor/clock';
+import type { ExitRecord } from '../hypervisor/trace/exit-trace';
+import type { ExitStatsReport } from '../hypervisor/stats/report';
+import { formatExitRecord } from '../hypervisor/trace/format';
+import type { Hart } from '../hart/hart';
+import { BreakpointRequest, BreakpointSet } from './breakpoints';
+import { DebugSymbols } from './debug-symbols';
+import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
+import { ExprEnv } from './expression';
+import { GuestMemory } from './guest-memory';
+import { readRegister, registerByName } from './registers';
+import { PathSubstitution, SourceResolver } from './source-resolver';
+import { StackFrame, unwindStack } from './unwind';
+
+/** Instructions per batch between two visits to the event loop (a few ms of guest time). */
+export const DEBUG_BATCH = 200_000;
+/** Minimum milliseconds between two 'stats' events while running. */
+export const STATS_INTERVAL_MS = 250;
+
+/** How to start the guest. */
+export interface DebugLaunchOptions {
+  kernel: Uint8Array;
+  /** Path of the program (relative source paths are searched from its folder). */
+  programPath: string;
+  initrd?: Uint8Array;
+  bootargs?: string;
+  vcpus: number;
+  memory: number;
+  clock: ClockKind;
+  cwd: string;
+  substitutePath?: PathSubstitution[];
+  /** Extra symbol files (user programs) with their load offsets. */
+  extraSymbols?: { elf: ElfFile; offset: number }[];
+}
+
+/** Why the VM stopped, for the adapter's stopped event. */
+export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'step' | 'pause' | 'exception';
+
+/** A stop. */
+export interface StopEvent {
+  reason: StopKind;
+  /** The vCPU that stopped (all others stop too). */
+  vcpu: number;
+  /** Short text for the UI. */
+  description: string;
+  /** Longer text (exit details, condition errors). */
+  text?: string;
+  /** The code breakpoints that were hit. */
+  breakpointIds?: number[];
+  /** For exit breakpoints: the filter and the exit. */
+  exit?: { filter: string; record: ExitRecord };
+  /** For a fatal VM error. */
+  fatal?: string;
+}
+
+/** A code location to run to while stepping, with a predicate on the vCPU state. */
+interface RunTarget { vcpu: number; address: number; until: (h: Hart) => boolean }
+
+type RunOutcome = 'target' | 'stopped' | 'ended';
+
+const pcOf = (h: Hart): number => (h.pcHi >>> 0) * 4294967296 + (h.pcLo >>> 0);
+const spOf = (h: Hart): number => (h.x[5] >>> 0) * 4294967296 + (h.x[4] >>> 0);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** True when the instruction bits are a call (jal/jalr/c.jalr with rd = ra). */
+export function isCall(raw: number): boolean {
+  if ((raw & 3) !== 3) return (raw & 0xf07f) === 0x9002 && ((raw >> 7) & 31) !== 0; // c.jalr
+  const op = raw & 0x7f;
+  return (op === 0x6f || op === 0x67) && ((raw >> 7) & 31) === 1;
+}
+
+/** One debugged VM. */
+export class GuestDebugger extends EventEmitter {
+  readonly vm: Vm;
+  readonly symbols: DebugSymbols[] = [];
+  readonly resolver: SourceResolver;
+  readonly memory: GuestMemory;
+  readonly breakpoints = new BreakpointSet();
+  readonly exitBreakpoints = new ExitBreakpoints();
+  /** 'stopped' after launch; 'running' while the VM runs; 'ended' after shutdown/terminate. */
+  state: 'stopped' | 'running' | 'ended' = 'stopped';
+  /** The last stop, for exceptionInfo and the VM exit scope. */
+  lastStop?: StopEvent;
+  private pauseRequested = false;
+  private fatal?: string;
+  private lastStatsAt = 0;
+  private readonly decoder = new TextDecoder();
+
+  private constructor(o: DebugLaunchOptions) {
+    super();
+    const booted = bootVirt({
+      kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
+      console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
+    });
+    this.vm = booted.vm;
+    if (booted.kernel.elf) this.symbols.push(new DebugSymbols(booted.kernel.elf));
+    for (const s of o.extraSymbols ?? []) this.symbols.push(new DebugSymbols(s.elf, s.offset));
+    this.resolver = new SourceResolver(dirname(resolve(o.cwd, o.programPath)), o.cwd, o.substitutePath);
+    this.memory = new GuestMemory(this.vm);
+    this.vm.onExit = (r) => this.exitBreakpoints.active && this.exitBreakpoints.match(r) !== undefined;
+  }
+
+  /** Boots the guest, stopped before its first instruction. Throws KernelFormatError/RangeError for bad input. */
+  static launch(o: DebugLaunchOptions): GuestDebugger {
+    return new GuestDebugger(o);
+  }
+
+  /** The hart of a vCPU (throws RangeError for a bad index). */
+  hart(vcpu: number): Hart {
+    const v = this.vm.vcpus[vcpu];
+    if (!v) throw new RangeError(`no vCPU ${vcpu}`);
+    return v.hart;
+  }
+
+  // ---- symbols ----
+
+  /** The symbols holding an address (first that knows it). */
+  private symbolsFor(addr: number): DebugSymbols | undefined {
+    return this.symbols.find((s) => s.symbolAt(addr) || s.lineAt(addr)) ?? this.symbols[0];
+  }
+
+  /** "name+0x10" for an address, or undefined. */
+  describeAddress(addr: number): string | undefined {
+    for (const s of this.symbols) {
+      const d = s.describe(addr);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  /** Source file (local path) and line of an address. */
+  sourceAt(addr: number): { path: string; line: number; column: number } | undefined {
+    for (const s of this.symbols) {
+      const l = s.lineAt(addr);
+      if (l) return { path: this.resolver.toLocal(l.path), line: l.line, column: l.column };
+    }
+    return undefined;
+  }
+
+  /** Address of a symbol in any symbol file. */
+  addressOfSymbol(name: string): number | undefined {
+    for (const s of this.symbols) {
+      const a = s.addressOf(name);
+      if (a !== undefined) return a;
+    }
+    return undefined;
+  }
+
+  // ---- breakpoints ----
+
+  /** Source breakpoints of one local file: per line, the line used and its addresses (empty: not placed). */
+  setSourceBreakpoints(localPath: string, bps: { line: number; condition?: string; hitCondition?: string }[]):
+    { line: number; ids: number[]; addresses: number[]; error?: string }[] {
+    const placed = bps.map((b) => {
+      for (const s of this.symbols) {
+        for (const recorded of this.resolver.matching(localPath, s.files)) {
+          const hit = s.addressesForLine(recorded, b.line);
+          if (hit) return { line: hit.line, addresses: hit.addresses };
+        }
+      }
+      return { line: b.line, addresses: [] as number[] };
+    });
+    const results = this.breakpoints.replace(`source:${resolve(localPath)}`, bps.map((b, i) => ({
+      kind: 'source', addresses: placed[i].addresses, condition: b.condition, hitCondition: b.hitCondition,
+    }) as BreakpointRequest));
+    this.syncHartBreakpoints();
+    return results.map((r, i) => ({
+      line: placed[i].line, addresses: placed[i].addresses,
+      ids: 'ids' in r ? r.ids : [], error: 'error' in r ? r.error : placed[i].addresses.length ? undefined : 'no code at this line',
+    }));
+  }
+
+  /** Function breakpoints (ELF symbols, DWARF functions and their inlined copies). */
+  setFunctionBreakpoints(bps: { name: string; condition?: string; hitCondition?: string }[]):
+    { addresses: number[]; ids: number[]; error?: string }[] {
+    const addrs = bps.map((b) => {
+      const out: number[] = [];
+      for (const s of this.symbols) out.push(...s.functionAddresses(b.name.trim()));
+      if (out.length === 0 && /^(0x[0-9a-f]+|\d+)$/i.test(b.name.trim())) out.push(Number(b.name.trim()));
+      return out;
+    });
+    const results = this.breakpoints.replace('function', bps.map((b, i) => ({
+      kind: 'function', addresses: addrs[i], condition: b.condition, hitCondition: b.hitCondition,
+    })));
+    this.syncHartBreakpoints();
+    return results.map((r, i) => ({
+      addresses: addrs[i], ids: 'ids' in r ? r.ids : [],
+      error: 'error' in r ? r.error : addrs[i].length ? undefined : `no function '${bps[i].name}'`,
+    }));
+  }
+
+  /** Instruction breakpoints at absolute addresses. */
+  setInstructionBreakpoints(bps: { address: number; condition?: string; hitCondition?: string }[]):
+    { ids: number[]; error?: string }[] {
+    const results = this.breakpoints.replace('instruction', bps.map((b) => ({
+      kind: 'instruction', addresses: [b.address], condition: b.condition, hitCondition: b.hitCondition,
+    })));
+    this.syncHartBreakpoints();
+    return results.map((r) => ('ids' in r ? { ids: r.ids } : { ids: [], error: r.error }));
+  }
+
+  /** Exit breakpoints; returns per filter undefined (accepted) or an error message. */
+  setExitBreakpoints(specs: ExitFilterSpec[]): (string | undefined)[] {
+    return this.exitBreakpoints.set(specs);
+  }
+
+  private syncHartBreakpoints(extra?: number): void {
+    const addrs = this.breakpoints.addresses();
+    if (extra !== undefined) addrs.add(extra);
+    for (const v of this.vm.vcpus) {
+      v.hart.clearBreakpoints();
+      for (const a of addrs) v.hart.addBreakpoint(a % 4294967296 | 0, Math.floor(a / 4294967296) | 0);
+    }
+  }
+
+  // ---- expressions ----
+
+  /** Names visible to expressions on a vCPU: registers ($a0 or a0), symbols; memory through its translation. */
+  exprEnv(vcpu: number): ExprEnv {
+    const h = this.hart(vcpu);
+    return {
+      lookup: (name) => {
+        const r = registerByName(name);
+        if (r) return r.get(h);
+        const a = this.addressOfSymbol(name);
+        return a === undefined ? undefined : BigInt(a);
+      },
+      read: (address, size) => {
+        const b = this.memory.readVirt(h, address, size);
+        if (!b || b.length < size) return undefined;
+        let v = 0n;
+        for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+        return v;
+      },
+    };
+  }
+
+  // ---- execution ----
+
+  /** Resumes all vCPUs; resolves when the VM stops again (the 'stopped' event says why). */
+  async continue(): Promise<void> {
+    if (this.state !== 'stopped') return;
+    if (this.fatal) { this.end(1); return; }
+    const out = await this.runLoop();
+    void out;
+  }
+
+  /** Asks a running VM to stop; the 'stopped' event (reason pause) follows within one batch. */
+  pause(): void {
+    if (this.state === 'running') this.pauseRequested = true;
+  }
+
+  /** Executes one instruction of `vcpu` (the others stay stopped). */
+  async stepInstruction(vcpu: number): Promise<void> {
+    if (!this.beginStep()) return;
+    if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
+  }
+
+  /**
+   * Steps `vcpu` to the next source line: `over` runs called functions to their return,
+   * `in` stops in a called function that has line information.
+   */
+  async stepLine(vcpu: number, mode: 'over' | 'in'): Promise<void> {
+    if (!this.beginStep()) return;
+    const h = this.hart(vcpu);
+    const syms = this.symbolsFor(pcOf(h));
+    const start = syms?.lineAt(pcOf(h));
+    if (!syms || !start) {
+      if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
+      return;
+    }
+    const startSp = spOf(h);
+    for (let steps = 1; ; steps++) {
+      const pc = pcOf(h);
+      const raw = this.readInsn(h, BigInt(pc));
+      if (raw !== undefined && isCall(raw)) {
+        const ret = pc + ((raw & 3) === 3 ? 4 : 2);
+        const spAtCall = spOf(h);
+        if (this.stepOnce(vcpu) !== 'ok') return;
+        if (mode === 'over' || !syms.lineAt(pcOf(h))) {
+          const out = await this.runLoop({ vcpu, address: ret, until: (x) => spOf(x) >= spAtCall });
+          if (out !== 'target') return;
+          this.state = 'running';
+        } else {
+          this.stopped({ reason: 'step', vcpu, description: 'step' });
+          return;
+        }
+      } else if (this.stepOnce(vcpu) !== 'ok') {
+        return;
+      }
+      const now = syms.lineAt(pcOf(h));
+      if (now && (now.line !== start.line || now.path !== start.path)) break;
+      if (now && spOf(h) > startSp && !this.inSameFunction(syms, pc, pcOf(h))) break; // returned to the caller
+      if (this.vm.vcpus[vcpu].state !== 'runnable') break;
+      if (steps % 4096 === 0) {
+        await yieldToLoop();
+        if (this.pauseRequested) { this.stopped({ reason: 'pause', vcpu, description: 'paused' }); return; }
+        if (this.isEnded()) return;
+      }
+      if (steps > 5_000_000) break;
+    }
+    this.stopped({ reason: 'step', vcpu, description: 'step' });
+  }
+
+  /** True once the VM has shut down or been terminated (a method: state changes across awaits). */
+  isEnded(): boolean {
+    return this.state === 'ended';
+  }
+
+  private inSameFunction(syms: DebugSymbols, a: number, b: number): boolean {
+    return syms.symbolAt(a)?.start === syms.symbolAt(b)?.start;
+  }
+
+  /** Runs until the current function of `vcpu` returns to its caller. */
+  async stepOut(vcpu: number): Promise<void> {
+    if (!this.beginStep()) return;
+    const frames = this.stackTrace(vcpu);
+    if (frames.length < 2) {
+      if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
+      return;
+    }
+    const cfa = Number(frames[0].fp);
+    const out = await this.runLoop({ vcpu, address: Number(frames[1].pc), until: (h) => spOf(h) >= cfa });
+    if (out === 'target') this.stopped({ reason: 'step', vcpu, description: 'step out' });
+  }
+
+  private beginStep(): boolean {
+    if (this.state !== 'stopped') return false;
+    if (this.fatal) { this.end(1); return false; }
+    this.state = 'running';
+    this.pauseRequested = false;
+    return true;
+  }
+
+  /** One instruction of one vCPU, retried over exits that do not move it (page mapped on demand). */
+  private stepOnce(vcpu: number): 'ok' | 'stopped' | 'ended' {
+    const v = this.vm.vcpus[vcpu];
+    const h = v.hart;
+    const pc0 = pcOf(h), n0 = h.instret;
+    for (let k = 0; k < 8 && v.state === 'runnable'; k++) {
+      const stop = this.vm.stepVcpu(vcpu);
+      if (stop) return this.handleStop(stop, undefined) === 'target' ? 'ok' : this.state === 'ended' ? 'ended' : 'stopped';
+      if (pcOf(h) !== pc0 || h.instret !== n0) break;
+    }
+    return 'ok';
+  }
+
+  /** The run loop: batches of DEBUG_BATCH instructions until a stop, the target, or the end. */
+  private async runLoop(target?: RunTarget): Promise<RunOutcome> {
+    this.state = 'running';
+    this.pauseRequested = false;
+    this.syncHartBreakpoints(target?.address);
+    // Resuming executes the instruction under a breakpoint at each vCPU's pc instead of stopping again.
+    const bps = this.breakpoints.addresses();
+    for (const v of this.vm.vcpus) if (bps.has(pcOf(v.hart)) || pcOf(v.hart) === target?.address) v.hart.resumeFromBreakpoint = true;
+    try {
+      for (;;) {
+        if (this.isEnded()) return 'ended';
+        if (this.pauseRequested) {
+          this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
+          return 'stopped';
+        }
+        const stop = this.vm.runFor(DEBUG_BATCH);
+        this.maybeEmitStats();
+        if (stop === null) {
+          await yieldToLoop();
+          continue;
+        }
+        if (stop.kind === 'idle') {
+          await sleep(Math.max(1, Math.min(this.vm.msUntilNextDeadline(), 50)));
+          continue;
+        }
+        const out = this.handleStop(stop, target);
+        if (out === 'resume') continue;
+        return out;
+      }
+    } finally {
+      if (target) this.syncHartBreakpoints();
+    }
+  }
+
+  /** Maps a VM stop to an outcome, emitting 'stopped'/'terminated' as needed. */
+  private handleStop(stop: VmStop, target: RunTarget | undefined): RunOutcome | 'resume' {
+    switch (stop.kind) {
+      case 'breakpoint': {
+        const h = this.hart(stop.vcpu);
+        const pc = pcOf(h);
+        if (target && target.vcpu === stop.vcpu && target.address === pc && target.until(h)) return 'target';
+        const hit = this.breakpoints.hit(pc, this.exprEnv(stop.vcpu));
+        if (!hit) {
+          h.resumeFromBreakpoint = true;
+          return 'resume';
+        }
+        const reason = hit.bp.kind === 'function' ? 'function breakpoint' : hit.bp.kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
+        this.stopped({
+          reason, vcpu: stop.vcpu, description: hit.error ? 'breakpoint condition error' : reason,
+          text: hit.error, breakpointIds: [hit.bp.id],
+        });
+        return 'stopped';
+      }
+      case 'exit-breakpoint': {
+        const r = stop.record;
+        const filter = this.exitBreakpoints.match(r) ?? `exit-${r.reason}`;
+        const error = this.exitBreakpoints.lastError;
+        this.exitBreakpoints.lastError = undefined;
+        this.stopped({
+          reason: 'exception', vcpu: stop.vcpu, description: `VM exit: ${r.sbi ? `sbi ${r.sbi.name}` : r.mmio ? `mmio ${r.mmio.device} ${r.mmio.write ? 'write' : 'read'}` : r.reason}`,
+          text: (error ? error + '\n' : '') + formatExitRecord(r), exit: { filter, record: r },
+        });
+        return 'stopped';
+      }
+      case 'shutdown':
+        this.end(stop.failure ? 1 : 0);
+        return 'ended';
+      case 'reboot':
+        this.end(0);
+        return 'ended';
+      case 'fatal': {
+        this.fatal = `vCPU ${stop.vcpu}: ${stop.message}: pc 0x${stop.pc.toString(16)} scause 0x${stop.scause.toString(16)} stval 0x${stop.stval.toString(16)}`;
+        this.stopped({ reason: 'exception', vcpu: stop.vcpu, description: 'VM error', text: this.fatal, fatal: this.fatal });
+        return 'stopped';
+      }
+      case 'paused':
+        this.stopped({ reason: 'pause', vcpu: 0, description: 'paused' });
+        return 'stopped';
+      case 'idle':
+        return 'resume';
+    }
+  }
+
+  private stopped(e: StopEvent): void {
+    this.state = 'stopped';
+    this.pauseRequested = false;
+    this.lastStop = e;
+    this.emit('stats', this.vm.stats.report());
+    this.lastStatsAt = performance.now();
+    this.emit('stopped', e);
+  }
+
+  private end(code: number): void {
+    if (this.isEnded()) return;
+    this.state = 'ended';
+    this.emit('stats', this.vm.stats.report());
+    this.emit('exited', code);
+    this.emit('terminated');
+  }
+
+  /** Stops everything for good (terminate/disconnect). */
+  terminate(): void {
+    this.end(0);
+  }
+
+  /** Sends the announced stop on entry (after configuration). */
+  reportEntry(): void {
+    this.stopped({ reason: 'entry', vcpu: 0, description: 'entry' });
+  }
+
+  private maybeEmitStats(): void {
+    const now = performance.now();
+    if (now - this.lastStatsAt < STATS_INTERVAL_MS) return;
+    this.lastStatsAt = now;
+    this.emit('stats', this.vm.stats.report());
+  }
+
+  /** The exit statistics now. */
+  statsReport(): ExitStatsReport {
+    return this.vm.stats.report();
+  }
+
+  // ---- inspection ----
+
+  /** Instruction bits at a guest virtual address of a vCPU's address space. */
+  readInsn(h: Hart, addr: bigint): number | undefined {
+    const lo = this.memory.readVirt(h, addr, 2);
+    if (!lo || lo.length < 2) return undefined;
+    const half = lo[0] | (lo[1] << 8);
+    if ((half & 3) !== 3) return half;
+    const hi = this.memory.readVirt(h, addr + 2n, 2);
+    if (!hi || hi.length < 2) return undefined;
+    return (half | (hi[0] << 16) | (hi[1] << 24)) >>> 0;
+  }
+
+  /** The call stack of a vCPU, innermost first. */
+  stackTrace(vcpu: number): StackFrame[] {
+    const h = this.hart(vcpu);
+    const reg = (n: string) => readRegister(h, n)!;
+    const pc = reg('pc');
+    return unwindStack({
+      pc, sp: reg('sp'), fp: reg('s0'), ra: reg('ra'),
+      read64: (a) => this.exprEnv(vcpu).read!(a, 8),
+      readInsn: (a) => this.readInsn(h, a),
+    }, this.symbolsFor(Number(pc)));
+  }
+}
