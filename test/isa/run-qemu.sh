@@ -14,7 +14,9 @@
 #           with 0 whatever the reason, so the console line is what counts.
 #
 # Usage: ./run-qemu.sh [elf...]   (default: build/bare/*.elf build/guest/*.elf)
-# Prints one line per ELF, then "N passed, N failed"; exits 1 if any failed.
+# Prints one line per ELF, then "N passed, N failed"; a failure listed in
+# qemu-7.2.expected (a case where QEMU 7.2 departs from the spec) is marked
+# "known QEMU deviation" and does not make the exit status 1.
 cd "$(dirname "$0")" || exit 2
 QEMU=${QEMU:-qemu-system-riscv64}
 OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin}
@@ -54,7 +56,7 @@ run_guest() {
   echo "$res"
 }
 
-pass=0; fail=0
+pass=0; fail=0; unexpected=0
 [ $# -eq 0 ] && set -- build/bare/*.elf build/guest/*.elf
 for elf in "$@"; do
   name=$(basename "$elf" .elf)
@@ -65,8 +67,13 @@ for elf in "$@"; do
       if [ $machine = spike ]; then res=$(run_spike "$elf"); else res=$(run_virt_bare "$elf"); fi ;;
     *) machine=virt+opensbi; res=$(run_guest "$elf") ;;
   esac
-  printf '%-26s %-12s %s\n' "$elf" "$machine" "$res"
+  note=""
+  if [ "$res" != PASS ]; then
+    if grep -qxF "$elf $res" qemu-7.2.expected 2>/dev/null; then note="  (known QEMU deviation)"
+    else unexpected=$((unexpected + 1)); fi
+  fi
+  printf '%-26s %-12s %s%s\n' "$elf" "$machine" "$res" "$note"
   if [ "$res" = PASS ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+[ $unexpected -eq 0 ]
