@@ -839,7 +839,8 @@ export class Hart extends HartState {
             }
             case Op.EBREAK: this.raise(Cause.BREAKPOINT, pcLo, pcHi); break;
             case Op.MRET:
-              if (this.priv !== Priv.M) this.raise(this.virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION, insn, 0);
+              // MRET is not allowed in HS-mode either, so it is illegal (not virtual) in VS/VU.
+              if (this.priv !== Priv.M) this.raise(Cause.ILLEGAL_INSTRUCTION, insn, 0);
               this.doMret();
               pcLo = this.lo(Slot.MEPC); pcHi = this.hi(Slot.MEPC); n++;
               continue outer;

@@ -311,11 +311,11 @@ RVTEST_CODE_BEGIN
      * cleared; a compressed instruction becomes its 32-bit form with bit 1 clear.
      * A VS-stage PTE read that faults in the G-stage gives the pseudoinstruction
      * 0x00003000 (64-bit read). ---- */
-    TEST_CASE(901, s4, 0x00003503,                                      /* ld a0, 8(a1) */
+    TEST_CASE(901, s4, 0x00003503,                                      /* ld a0, 8(t1) */
         GOTO_MODE(1, 1, 2f); 2: csrw satp, zero; sfence.vma;
-        li a1, 0x40002000; TRAPS(CAUSE_LOAD_GPF, ld a0, 8(a1)))
-    TEST_CASE(902, s4, 0x00c03023,                                      /* sd a2, 16(a1) */
-        li a1, 0x40001000; TRAPS(CAUSE_STORE_GPF, sd a2, 16(a1)))
+        li t1, 0x40002000; TRAPS(CAUSE_LOAD_GPF, ld a0, 8(t1)))      /* t1: not compressible */
+    TEST_CASE(902, s4, 0x00c03023,                                      /* sd a2, 16(t1) */
+        li t1, 0x40001000; TRAPS(CAUSE_STORE_GPF, sd a2, 16(t1)))
     TEST_CASE(903, s4, 0x00002501,                                      /* c.lw a0, 4(a1) */
         li a1, 0x40002000; TRAPS(CAUSE_LOAD_GPF, c.lw a0, 4(a1)))
     TEST_CASE(904, s4, 0x00c03021,                                      /* c.sd a2, 8(a1) */
