@@ -115,7 +115,7 @@ export class Vcpu {
   /** Guest time at which this vCPU's timer fires (vstimecmp - htimedelta), or Infinity. */
   timerDeadline(): number {
     const h = this.hart;
-    if (h.hi(Slot.VSTIMECMP) < 0 && h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return Infinity;
+    if (h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return Infinity; // disarmed
     const delta = h.hi(Slot.HTIMEDELTA) * TWO32 + (h.lo(Slot.HTIMEDELTA) >>> 0);
     return h.num(Slot.VSTIMECMP) - delta;
   }

@@ -240,8 +240,7 @@ export class Vm {
    * caller can sleep until it (realtime). Returns a stop when nothing can ever wake the VM.
    */
   private idleUntilDeadline(): VmStop | null {
-    let deadline = Infinity;
-    for (const v of this.vcpus) if (v.state === 'blocked') deadline = Math.min(deadline, v.timerDeadline());
+    const deadline = this.nextTimerDeadline();
     if (this.clock.kind === 'icount' && deadline !== Infinity) {
       this.clock.advanceTo(Math.ceil(deadline));
       return null;
@@ -251,9 +250,15 @@ export class Vm {
 
   /** Milliseconds until the next timer deadline of a blocked vCPU (Infinity if none). */
   msUntilNextDeadline(): number {
+    const deadline = this.nextTimerDeadline();
+    return deadline === Infinity ? Infinity : this.clock.msUntil(deadline);
+  }
+
+  /** The earliest timer deadline of a blocked vCPU, in ticks (Infinity if none). */
+  private nextTimerDeadline(): number {
     let deadline = Infinity;
     for (const v of this.vcpus) if (v.state === 'blocked') deadline = Math.min(deadline, v.timerDeadline());
-    return deadline === Infinity ? Infinity : this.clock.msUntil(deadline);
+    return deadline;
   }
 
   /**
