@@ -31,7 +31,7 @@ interface LineRange { start: number; end: number; path: string; line: number; co
 /** Symbols and line information of one ELF, optionally loaded at an offset. */
 export class DebugSymbols {
   /** Function and untyped text symbols, sorted by address. */
-  private readonly syms: { name: string; start: number; size: number }[] = [];
+  private readonly syms: { name: string; start: number; size: number; func: boolean }[] = [];
   private readonly byName = new Map<string, number>();
   private readonly ranges: LineRange[] = [];
   private readonly functions: FunctionRange[] = [];
@@ -45,10 +45,11 @@ export class DebugSymbols {
       if (!s.name || s.shndx === 0) continue;
       if (s.type !== 'func' && !(s.type === 'notype' && !s.name.startsWith('.L') && !s.name.startsWith('$'))) continue;
       const start = Number(s.value) + loadOffset;
-      this.syms.push({ name: s.name, start, size: s.size });
+      this.syms.push({ name: s.name, start, size: s.size, func: s.type === 'func' });
       if (!this.byName.has(s.name) || s.type === 'func') this.byName.set(s.name, start);
     }
-    this.syms.sort((a, b) => a.start - b.start || b.size - a.size);
+    // At one address, a function symbol wins over a label (symbolAt takes the last).
+    this.syms.sort((a, b) => a.start - b.start || Number(a.func) - Number(b.func) || b.size - a.size);
     try {
       this.loadDwarf(elf);
     } catch (e) {
@@ -64,9 +65,15 @@ export class DebugSymbols {
     const debugInfo = elf.sectionBytes('.debug_info');
     const debugAbbrev = elf.sectionBytes('.debug_abbrev');
     if (debugInfo && debugAbbrev) {
-      const info = parseDebugInfo({ debugInfo, debugAbbrev, debugStr, debugLineStr });
+      const info = parseDebugInfo({
+        debugInfo, debugAbbrev, debugStr, debugLineStr,
+        debugRnglists: elf.sectionBytes('.debug_rnglists'), debugRanges: elf.sectionBytes('.debug_ranges'),
+      });
       for (const u of info.units) if (u.stmtList !== undefined && u.compDir !== undefined) compDirs.set(u.stmtList, u.compDir);
-      for (const f of info.functions) this.functions.push({ ...f, entry: f.entry + this.loadOffset, low: f.low + this.loadOffset, high: f.high ? f.high + this.loadOffset : 0 });
+      const o = this.loadOffset;
+      for (const f of info.functions) {
+        this.functions.push({ ...f, entry: f.entry + o, low: f.low + o, high: f.high ? f.high + o : 0, ranges: f.ranges.map(([a, b]) => [a + o, b + o]) });
+      }
     }
     if (!debugLine) return;
     for (const p of parseLinePrograms({ debugLine, debugLineStr, debugStr }, compDirs)) {
@@ -131,9 +138,13 @@ export class DebugSymbols {
 
   /** The innermost DWARF function (inlined copies included) whose range holds `addr`. */
   functionAt(addr: number): string | undefined {
-    let best: FunctionRange | undefined;
+    // Inlined copies nest inside their callers: the smallest enclosing code is the innermost.
+    let best: FunctionRange | undefined, bestSize = Infinity;
     for (const f of this.functions) {
-      if (f.high && addr >= f.low && addr < f.high && (!best || f.high - f.low < best.high - best.low)) best = f;
+      if (!f.high || addr < f.low || addr >= f.high) continue;
+      if (!f.ranges.some(([a, b]) => addr >= a && addr < b)) continue;
+      const size = f.ranges.reduce((n, [a, b]) => n + (b - a), 0);
+      if (size < bestSize) { best = f; bestSize = size; }
     }
     return best?.name;
   }

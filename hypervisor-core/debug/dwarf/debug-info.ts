@@ -22,9 +22,11 @@ export interface FunctionRange {
   /** First address (entry_pc for inlined copies when given). */
   entry: number;
   low: number;
-  /** One past the last address (0 when unknown: ranges lists are not read). */
+  /** One past the last address (0 when unknown). */
   high: number;
   inlined: boolean;
+  /** The address ranges of the code ([start, end) pairs; one pair for low_pc/high_pc). */
+  ranges: [number, number][];
 }
 
 /** What `parseDebugInfo` gathers. */
@@ -39,10 +41,14 @@ export interface InfoSections {
   debugAbbrev: Uint8Array;
   debugStr?: Uint8Array;
   debugLineStr?: Uint8Array;
+  /** .debug_rnglists (DWARF 5 DW_AT_ranges). */
+  debugRnglists?: Uint8Array;
+  /** .debug_ranges (DWARF 2-4 DW_AT_ranges). */
+  debugRanges?: Uint8Array;
 }
 
 const enum At { name = 0x03, stmt_list = 0x10, low_pc = 0x11, high_pc = 0x12, comp_dir = 0x1b,
-  abstract_origin = 0x31, specification = 0x47, entry_pc = 0x52 }
+  abstract_origin = 0x31, specification = 0x47, entry_pc = 0x52, ranges = 0x55 }
 const enum Tag { compile_unit = 0x11, subprogram = 0x2e, inlined_subroutine = 0x1d, partial_unit = 0x3c, skeleton_unit = 0x4a }
 const enum Form { addr = 0x01, block2 = 0x03, block4 = 0x04, data2 = 0x05, data4 = 0x06, data8 = 0x07, string = 0x08,
   block = 0x09, block1 = 0x0a, data1 = 0x0b, flag = 0x0c, sdata = 0x0d, strp = 0x0e, udata = 0x0f, ref_addr = 0x10,
@@ -60,6 +66,7 @@ type Value = number | string | { ref: number } | undefined;
 export function parseDebugInfo(s: InfoSections): DebugInfo {
   const units: CompUnit[] = [];
   const functions: (FunctionRange & { origin?: number })[] = [];
+  let cuBase = 0;
   const names = new Map<number, string>(); // DIE offset -> name
   const origins = new Map<number, number>(); // DIE offset -> abstract_origin/specification DIE
   const abbrevCache = new Map<number, Map<number, Abbrev>>();
@@ -91,7 +98,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
       const ab = abbrevs.get(code);
       if (!ab) throw new DwarfError(`.debug_info: unknown abbreviation ${code} at 0x${dieOffset.toString(16)}`);
       let name: string | undefined, low: number | undefined, high: Value, highIsOffset = false, entry: number | undefined;
-      let origin: number | undefined, compDir: string | undefined, stmtList: number | undefined;
+      let origin: number | undefined, compDir: string | undefined, stmtList: number | undefined, ranges: number | undefined;
       for (const [at, form, implicit] of ab.attrs) {
         const v = readValue(ctx, form, implicit);
         switch (at) {
@@ -102,16 +109,22 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
           case At.abstract_origin: case At.specification: if (v && typeof v === 'object') origin = v.ref; break;
           case At.comp_dir: if (typeof v === 'string') compDir = v; break;
           case At.stmt_list: if (typeof v === 'number') stmtList = v; break;
+          case At.ranges: if (typeof v === 'number' && form === Form.sec_offset) ranges = v; break;
         }
       }
       if (name !== undefined) names.set(dieOffset, name);
       if (origin !== undefined) origins.set(dieOffset, origin);
       if (ab.tag === Tag.compile_unit || ab.tag === Tag.partial_unit || ab.tag === Tag.skeleton_unit) {
         units.push({ name: name ?? '', compDir, stmtList });
-      } else if ((ab.tag === Tag.subprogram || ab.tag === Tag.inlined_subroutine) && (low !== undefined || entry !== undefined)) {
-        const lo = low ?? entry!;
-        const hi = typeof high === 'number' ? (highIsOffset ? lo + high : high) : 0;
-        functions.push({ name: name ?? '', entry: entry ?? lo, low: lo, high: hi, inlined: ab.tag === Tag.inlined_subroutine, origin: dieOffset });
+        cuBase = low ?? 0;
+      } else if ((ab.tag === Tag.subprogram || ab.tag === Tag.inlined_subroutine) && (low !== undefined || entry !== undefined || ranges !== undefined)) {
+        let list: [number, number][] = [];
+        if (low !== undefined && typeof high === 'number') list = [[low, highIsOffset ? low + high : high]];
+        else if (ranges !== undefined) list = readRanges(s, ranges, version, addrSize, cuBase);
+        if (list.length === 0 && low === undefined && entry === undefined) continue;
+        const lo = low ?? entry ?? Math.min(...list.map((x) => x[0]));
+        const hi = list.length ? Math.max(...list.map((x) => x[1])) : 0;
+        functions.push({ name: name ?? '', entry: entry ?? lo, low: lo, high: hi, inlined: ab.tag === Tag.inlined_subroutine, ranges: list, origin: dieOffset });
       }
     }
     r.pos = end;
@@ -127,9 +140,44 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
   const out: FunctionRange[] = [];
   for (const f of functions) {
     const name = f.name || nameOf(f.origin!);
-    if (name) out.push({ name, entry: f.entry, low: f.low, high: f.high, inlined: f.inlined });
+    if (name) out.push({ name, entry: f.entry, low: f.low, high: f.high, inlined: f.inlined, ranges: f.ranges });
   }
   return { units, functions: out };
+}
+
+/** A range list: .debug_rnglists (v5, DW_RLE_* entries) or .debug_ranges (address pairs). */
+function readRanges(s: InfoSections, offset: number, version: number, addrSize: number, cuBase: number): [number, number][] {
+  const out: [number, number][] = [];
+  let base = cuBase;
+  if (version >= 5) {
+    if (!s.debugRnglists) return out;
+    const r = new ByteReader(s.debugRnglists, offset);
+    for (let n = 0; n < 4096 && !r.atEnd(); n++) {
+      const kind = r.u8();
+      switch (kind) {
+        case 0: return out; // end_of_list
+        case 1: r.uleb(); break; // base_addressx: needs .debug_addr, not used by gcc here
+        case 2: r.uleb(); r.uleb(); break; // startx_endx
+        case 3: r.uleb(); r.uleb(); break; // startx_length
+        case 4: { const a = r.uleb(), b = r.uleb(); out.push([base + a, base + b]); break; } // offset_pair
+        case 5: base = r.uint(addrSize); break; // base_address
+        case 6: { const a = r.uint(addrSize), b = r.uint(addrSize); out.push([a, b]); break; } // start_end
+        case 7: { const a = r.uint(addrSize), l = r.uleb(); out.push([a, a + l]); break; } // start_length
+        default: return out;
+      }
+    }
+    return out;
+  }
+  if (!s.debugRanges) return out;
+  const r = new ByteReader(s.debugRanges, offset);
+  const maxAddr = addrSize === 8 ? 2 ** 64 - 1 : 2 ** 32 - 1;
+  while (!r.atEnd()) {
+    const a = r.uint(addrSize), b = r.uint(addrSize);
+    if (a === 0 && b === 0) break;
+    if (a >= maxAddr) { base = b; continue; } // base address selection entry
+    out.push([base + a, base + b]);
+  }
+  return out;
 }
 
 function parseAbbrevs(bytes: Uint8Array, offset: number): Map<number, Abbrev> {

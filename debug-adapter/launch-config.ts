@@ -1,0 +1,86 @@
+/**
+ * The `hyperscope` launch configuration: validates what VS Code sends and reads the files,
+ * turning every problem into a LaunchError with a one-line message (the DAP error the user
+ * sees): missing or unreadable program, not a RISC-V kernel, bad memory size or vCPU count.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseElf } from '../hypervisor-core/machine/loaders/elf';
+import type { DebugLaunchOptions } from '../hypervisor-core/debug/guest-debugger';
+import type { PathSubstitution } from '../hypervisor-core/debug/source-resolver';
+
+/** The launch request's arguments (see package.json configurationAttributes). */
+export interface HyperscopeLaunchArgs {
+  program?: string;
+  initrd?: string;
+  args?: string;
+  vcpus?: number;
+  memory?: string | number;
+  stopOnEntry?: boolean;
+  symbols?: { path: string; offset?: string | number }[];
+  sourceMap?: Record<string, string>;
+  substitutePath?: { from: string; to: string }[];
+  clock?: string;
+  cwd?: string;
+}
+
+/** A configuration problem (one line). */
+export class LaunchError extends Error {}
+
+const MIN_MEMORY = 16 * 1024 * 1024;
+const MAX_MEMORY = 2048 * 1024 * 1024;
+
+/** Parses "128M", "1G", "65536" or a number of bytes. */
+export function parseMemorySize(v: string | number): number {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v <= 0) throw new LaunchError(`invalid memory size ${v}`);
+    return v;
+  }
+  const m = /^\s*(\d+)\s*([KMG]?)(i?B)?\s*$/i.exec(v);
+  if (!m) throw new LaunchError(`invalid memory size '${v}' (use e.g. "128M" or "1G")`);
+  return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message;
+    throw new LaunchError(`cannot read ${what} '${path}': ${why}`);
+  }
+}
+
+/** Validates the arguments and reads the files into the facade's launch options. */
+export function resolveLaunch(a: HyperscopeLaunchArgs): DebugLaunchOptions & { stopOnEntry: boolean } {
+  const cwd = resolve(a.cwd ?? process.cwd());
+  if (typeof a.program !== 'string' || a.program.trim() === '') throw new LaunchError("the launch configuration needs 'program' (the guest ELF or Image)");
+  const programPath = resolve(cwd, a.program);
+  const vcpus = a.vcpus ?? 1;
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > 32) throw new LaunchError(`vcpus must be an integer from 1 to 32, not ${JSON.stringify(a.vcpus)}`);
+  const memory = parseMemorySize(a.memory ?? '128M');
+  if (memory < MIN_MEMORY || memory > MAX_MEMORY || memory % 4096 !== 0) {
+    throw new LaunchError(`memory must be a multiple of 4K from 16M to 2G, not ${JSON.stringify(a.memory)}`);
+  }
+  const clock = a.clock ?? 'realtime';
+  if (clock !== 'realtime' && clock !== 'icount') throw new LaunchError(`clock must be "realtime" or "icount", not ${JSON.stringify(a.clock)}`);
+  const substitutePath: PathSubstitution[] = [...(a.substitutePath ?? [])];
+  for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
+  const extraSymbols = (a.symbols ?? []).map((s) => {
+    const path = resolve(cwd, s.path);
+    const offset = typeof s.offset === 'string' ? Number(s.offset) : s.offset ?? 0;
+    if (!Number.isFinite(offset)) throw new LaunchError(`invalid symbols offset ${JSON.stringify(s.offset)} for '${s.path}'`);
+    try {
+      return { elf: parseElf(readInput(path, 'symbol file')), offset };
+    } catch (e) {
+      if (e instanceof LaunchError) throw e;
+      throw new LaunchError(`${path}: ${(e as Error).message}`);
+    }
+  });
+  return {
+    kernel: readInput(programPath, 'program'), programPath,
+    initrd: a.initrd ? readInput(resolve(cwd, a.initrd), 'initrd') : undefined,
+    bootargs: a.args, vcpus, memory, clock, cwd, substitutePath, extraSymbols,
+    stopOnEntry: a.stopOnEntry ?? false,
+  };
+}

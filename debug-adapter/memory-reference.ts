@@ -1,0 +1,32 @@
+/**
+ * DAP memory references: "0x80200000" is a guest virtual address of the stopped vCPU (what
+ * the guest's own loads would see), "phys:0x80200000" a guest physical address. Offsets are
+ * added by the requests.
+ */
+
+/** A parsed memory reference. */
+export interface MemoryRef {
+  space: 'virtual' | 'physical';
+  address: bigint;
+}
+
+/** The prefix of guest-physical memory references. */
+export const PHYS_PREFIX = 'phys:';
+
+/** Parses a memory reference; undefined when malformed. */
+export function parseMemoryReference(ref: string, offset = 0): MemoryRef | undefined {
+  let t = ref.trim();
+  let space: MemoryRef['space'] = 'virtual';
+  if (t.startsWith(PHYS_PREFIX)) {
+    space = 'physical';
+    t = t.slice(PHYS_PREFIX.length);
+  }
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(t)) return undefined;
+  const address = BigInt.asUintN(64, BigInt(t) + BigInt(offset));
+  return { space, address };
+}
+
+/** Formats an address as a (virtual) memory reference. */
+export function memoryReference(address: bigint | number, space: MemoryRef['space'] = 'virtual'): string {
+  return (space === 'physical' ? PHYS_PREFIX : '') + '0x' + address.toString(16);
+}
