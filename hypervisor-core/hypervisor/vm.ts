@@ -201,11 +201,8 @@ export class Vm {
           this.breakpointHit = -1;
           return { kind: 'breakpoint', vcpu: v };
         }
-        if (this.exitBreak) {
-          const record = this.exitBreak;
-          this.exitBreak = null;
-          return { kind: 'exit-breakpoint', vcpu: record.vcpu, record };
-        }
+        const exitStop = this.takeExitBreak();
+        if (exitStop) return exitStop;
       }
       return this.stopRequest ? this.takeStop() : null;
     } finally {
@@ -214,6 +211,14 @@ export class Vm {
   }
 
   private breakpointHit = -1;
+
+  /** The stop for an exit breakpoint that hit during the last slice, if any (clears it). */
+  private takeExitBreak(): VmStop | null {
+    const record = this.exitBreak;
+    if (!record) return null;
+    this.exitBreak = null;
+    return { kind: 'exit-breakpoint', vcpu: record.vcpu, record };
+  }
 
   private takeStop(): VmStop {
     const s = this.stopRequest!;
@@ -278,11 +283,8 @@ export class Vm {
       this.clock.retire(instructions);
       this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
       if (stop === StopReason.HOST_TRAP && exit) this.handleExit(vcpu, exit, t1);
-      if (this.exitBreak) {
-        const record = this.exitBreak;
-        this.exitBreak = null;
-        return { kind: 'exit-breakpoint', vcpu: record.vcpu, record };
-      }
+      const exitStop = this.takeExitBreak();
+      if (exitStop) return exitStop;
       return this.stopRequest ? this.takeStop() : null;
     } finally {
       this.clock.stop();
