@@ -4,7 +4,9 @@
  *
  * Custom requests: `hyperscope.exitStats` ({ reset? } -> ExitStatsReport),
  * `hyperscope.exitTrace` ({ count? } -> { exits }), `hyperscope.translate`
- * ({ address, vcpu? } -> walk + text). Custom event: `hyperscope.exitStats` (ExitStatsReport),
+ * ({ address, vcpu? } -> the two-stage walk + text), `hyperscope.pageTable`
+ * ({ vcpu, stage: 'vs' | 'g' } -> the tree of valid entries; see page-table-json.ts),
+ * `hyperscope.input` ({ text } -> the guest console's input: UART and SBI console). Custom event: `hyperscope.exitStats` (ExitStatsReport),
  * at most 4 per second while the guest runs and once per stop.
  */
 import {
@@ -21,6 +23,7 @@ import { compileExpression } from '../hypervisor-core/debug/expression';
 import { writeRegister } from '../hypervisor-core/debug/registers';
 import { HyperscopeLaunchArgs, LaunchError, resolveLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference } from './memory-reference';
+import { pageTableJson, translationJson } from './page-table-json';
 import { SCOPES, ScopeRef, exitFor, exitRecordJson, scopeVariables } from './variables';
 
 /** Labels of the exception-breakpoint filters. */
@@ -411,6 +414,13 @@ export class HyperscopeSession extends LoggingDebugSession {
     }
   }
 
+  /** The `vcpu` argument of a custom request (default: the focused vCPU), checked. */
+  private vcpuArg(d: GuestDebugger, args: Record<string, unknown> | undefined): number {
+    const v = args?.vcpu ?? this.focusVcpu();
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= d.vm.vcpus.length) throw new Error(`no vCPU ${String(v)}`);
+    return v;
+  }
+
   private focusVcpu(): number {
     return this.dbg?.lastStop?.vcpu ?? 0;
   }
@@ -433,15 +443,23 @@ export class HyperscopeSession extends LoggingDebugSession {
         }
         case 'hyperscope.translate': {
           if (d.state !== 'stopped') throw new Error('the guest is running: pause it first');
-          const vcpu = typeof args?.vcpu === 'number' ? args.vcpu : this.focusVcpu();
+          const vcpu = this.vcpuArg(d, args);
           const v = compileExpression(String(args?.address ?? ''))(d.exprEnv(vcpu));
           if (typeof v !== 'bigint') throw new Error('address must be a number');
-          const t = d.memory.translate(d.hart(vcpu), v);
-          response.body = {
-            text: translateText(d, vcpu, v), gva: hex(t.gva), mode: t.mode, fault: t.fault,
-            gpa: t.gpa !== undefined ? hex(t.gpa) : undefined, hpa: t.hpa !== undefined ? hex(t.hpa) : undefined,
-            steps: t.steps.map((s) => ({ level: s.level, pteAddress: hex(s.pteAddress), pte: hex(s.pte), flags: s.flags })),
-          };
+          response.body = translationJson(d.memory.translate(d.hart(vcpu), v), translateText(d, vcpu, v));
+          break;
+        }
+        case 'hyperscope.pageTable': {
+          if (d.state !== 'stopped') throw new Error('the guest is running: pause it first');
+          const stage = args?.stage ?? 'vs';
+          if (stage !== 'vs' && stage !== 'g') throw new Error(`stage must be 'vs' or 'g', not '${String(stage)}'`);
+          response.body = pageTableJson(d.memory.pageTable(d.hart(this.vcpuArg(d, args)), stage));
+          break;
+        }
+        case 'hyperscope.input': {
+          if (typeof args?.text !== 'string') throw new Error('text must be a string');
+          if (d.isEnded()) throw new Error('the guest has ended');
+          d.vm.sendInput(new TextEncoder().encode(args.text));
           break;
         }
         default:

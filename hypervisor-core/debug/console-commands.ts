@@ -3,7 +3,8 @@
  *
  *   x/NFU ADDR      examine memory: N units, F = x (hex) | d | u | i (instructions),
  *                   U = b | h | w | g (1, 2, 4, 8 bytes); ADDR is an expression
- *   translate ADDR  the VS-stage walk of ADDR, level by level, then GPA and HPA
+ *   translate ADDR  the two-stage walk of ADDR, level by level: VS-stage PTEs (each with
+ *                   its G-stage translation), the GPA, its G-stage walk and the HPA
  *   exits           the perf-kvm-stat style exit table
  *   info vcpus      every vCPU with its state, pc and privilege
  *   EXPR            an expression ($a0, $sepc, symbols, *(uint64_t*)ADDR, arithmetic)
@@ -68,14 +69,25 @@ function examine(d: GuestDebugger, vcpu: number, count: number, format: string, 
   return lines.join('\n');
 }
 
-/** The `translate` text: mode, each level's PTE, the GPA and HPA. */
+/** The `translate` text: the VS-stage walk level by level (each PTE's GPA with its own G-stage walk), the GPA, its G-stage walk and the HPA. */
 export function translateText(d: GuestDebugger, vcpu: number, gva: bigint): string {
   const t = d.memory.translate(d.hart(vcpu), gva);
-  const lines = [`GVA ${hex(t.gva)} (vsatp mode ${t.mode})`];
-  for (const s of t.steps) lines.push(`  level ${s.level}: PTE @ GPA ${hex(s.pteAddress)} = ${hex(s.pte)} [${s.flags}]`);
+  const lines = [`GVA ${hex(t.gva)}: VS stage ${t.mode}${t.mode !== 'bare' ? ` (vsatp root GPA ${hex(t.root)})` : ''}`];
+  for (const s of t.steps) {
+    lines.push(`  VS level ${s.level}: PTE @ GPA ${hex(s.pteAddress)} = ${hex(s.pte)} [${s.flags}]`);
+    const g = s.gstage;
+    const hpa = g.output !== undefined ? `HPA ${hex(g.output)}` : `G-stage fault: ${g.fault}`;
+    lines.push(`    PTE GPA -> ${hpa}${g.steps.length ? ` (${g.steps.map((x) => `L${x.level} ${hex(x.pte)} [${x.flags}]`).join(', ')})` : ''}`);
+  }
   if (t.fault) lines.push(`  fault: ${t.fault}`);
-  if (t.gpa !== undefined) lines.push(`GPA ${hex(t.gpa)}`);
-  if (t.gpa !== undefined) lines.push(t.hpa !== undefined ? `HPA ${hex(t.hpa)}` : 'HPA: not mapped yet (the G-stage maps guest RAM on first touch) or not RAM');
+  if (t.gpa === undefined) return lines.join('\n');
+  lines.push(`GPA ${hex(t.gpa)}`);
+  const g = t.gstage!;
+  lines.push(`  G stage ${g.mode}${g.mode !== 'bare' ? ` (hgatp root HPA ${hex(g.root)})` : ''}`);
+  for (const s of g.steps) lines.push(`  G level ${s.level}: PTE @ HPA ${hex(s.pteAddress)} = ${hex(s.pte)} [${s.flags}]`);
+  if (g.fault) lines.push(`  G-stage fault: ${g.fault}${t.hpaFromSlot ? ' (the hypervisor maps this page on the guest\'s first touch)' : ''}`);
+  if (t.hpa !== undefined) lines.push(`HPA ${hex(t.hpa)}${t.hpaFromSlot ? ' (from the RAM slot)' : ''}`);
+  else lines.push('HPA: none (not RAM, or a RAM page the guest has not touched yet)');
   return lines.join('\n');
 }
 

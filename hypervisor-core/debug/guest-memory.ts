@@ -1,96 +1,148 @@
 /**
  * Guest memory for the debugger: guest-physical reads and writes of RAM (MMIO is never
- * touched: reading a device register has side effects), and guest-virtual ones through the
- * stopped vCPU's VS-stage table (vsatp: Bare, Sv39 or Sv48; privileged spec 4.3.2 / 4.4),
- * walked here without side effects and reported level by level for `translate`.
- * GPA -> HPA is the VM's memory slot (what the G-stage maps once the guest touches a page).
+ * touched: reading a device register has side effects; reads never populate a page: an
+ * untouched page reads as zeros), guest-virtual ones through the stopped vCPU's VS-stage
+ * table, and the full two-stage translation for `translate`: the VS-stage walk (vsatp; each
+ * PTE address a GPA, itself translated by the G stage) then the G-stage walk of the final
+ * GPA (hgatp; tables in host memory) to the HPA (privileged spec 4.3.2, H extension 9.5).
  */
 import type { Hart } from '../hart/hart';
 import { Slot } from '../hart/hart-state';
 import type { Vm } from '../hypervisor/vm';
+import { PAGE_SIZE } from '../memory/address';
+import {
+  AddressWalk, MAX_DUMP_LEAVES, PageTableDump, PageTableStage, PteReader, WalkStep, dumpTables, formatOf, walkAddress,
+} from './page-tables';
 
-/** One level of a page-table walk. */
-export interface WalkStep {
-  level: number;
-  /** Guest physical address of the PTE. */
-  pteAddress: bigint;
-  pte: bigint;
-  /** "V R W X U G A D" letters present, e.g. "VRWXAD". */
-  flags: string;
+export type { WalkStep } from './page-tables';
+
+/** One VS-stage level with the G-stage walk of its PTE's GPA. */
+export interface TwoStageStep extends WalkStep {
+  /** The G-stage walk of `pteAddress` (a GPA). */
+  gstage: AddressWalk;
 }
 
 /** A GVA -> GPA -> HPA translation. */
 export interface Translation {
   gva: bigint;
-  /** 'bare', 'sv39' or 'sv48'. */
+  /** The VS-stage mode: 'bare', 'sv39' or 'sv48'. */
   mode: string;
-  steps: WalkStep[];
+  /** GPA of the VS-stage root table. */
+  root: bigint;
+  steps: TwoStageStep[];
   gpa?: bigint;
-  /** Host physical address backing the GPA, when RAM and populated. */
+  /** The G-stage walk of the final GPA. */
+  gstage?: AddressWalk;
+  /** Host physical address of the GPA: from the G stage, else from the RAM slot when populated. */
   hpa?: bigint;
+  /** True when `hpa` comes from the RAM slot because the G stage has no mapping yet. */
+  hpaFromSlot?: boolean;
   /** Why the walk failed. */
   fault?: string;
 }
 
-const FLAG_NAMES = 'VRWXUGAD';
-const flagsOf = (pte: bigint): string => [...FLAG_NAMES].filter((_, i) => (pte >> BigInt(i)) & 1n).join('');
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const csr = (h: Hart, s: Slot): bigint => (BigInt(h.hi(s) >>> 0) << 32n) | BigInt(h.lo(s) >>> 0);
 
 /** Debugger access to one VM's memory. */
 export class GuestMemory {
+  /** Reads PTEs of guest RAM (VS-stage tables). */
+  readonly guestPte: PteReader = (gpa) => {
+    const b = this.readPhys(gpa, 8);
+    return b ? new DataView(b.buffer, b.byteOffset).getBigUint64(0, true) : undefined;
+  };
+  /** Reads PTEs of host memory (G-stage tables). */
+  readonly hostPte: PteReader = (hpa) => {
+    const host = this.vm.host;
+    if (hpa > MAX_SAFE || !host.contains(Number(hpa), 8)) return undefined;
+    return host.view.getBigUint64(Number(hpa) - host.base, true);
+  };
+
   constructor(private readonly vm: Vm) {}
 
-  /** Reads guest RAM at a guest physical address; null when any byte is not RAM. */
+  /** Reads guest RAM at a guest physical address (zeros for untouched pages); null when any byte is not RAM. */
   readPhys(gpa: bigint, length: number): Uint8Array | null {
     const a = Number(gpa);
-    if (gpa > BigInt(Number.MAX_SAFE_INTEGER) || !this.vm.ram.contains(a, length)) return null;
-    return this.vm.ram.read(a, length);
+    const ram = this.vm.ram;
+    if (gpa > MAX_SAFE || !ram.contains(a, length)) return null;
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length;) {
+      const p = a + done;
+      const n = Math.min(length - done, PAGE_SIZE - (p % PAGE_SIZE));
+      if (ram.isPopulated(p)) out.set(ram.read(p, n)!, done);
+      done += n;
+    }
+    return out;
   }
 
   /** Writes guest RAM; false when any byte is not RAM. Harts see the new bytes at once. */
   writePhys(gpa: bigint, data: Uint8Array): boolean {
     const a = Number(gpa);
-    if (gpa > BigInt(Number.MAX_SAFE_INTEGER) || !this.vm.ram.contains(a, data.length)) return false;
+    if (gpa > MAX_SAFE || !this.vm.ram.contains(a, data.length)) return false;
     return this.vm.ram.write(a, data);
   }
 
-  /** Walks vsatp for `gva` as the guest's S-mode would (no permission checks). */
+  /** The VS-stage walk of `gva` (vsatp) as the guest's S-mode would do it, without permission checks. */
+  walkVs(h: Hart, gva: bigint): AddressWalk {
+    const { format, root } = formatOf('vs', csr(h, Slot.VSATP));
+    return walkAddress(format, root, this.guestPte, gva);
+  }
+
+  /** The G-stage walk of `gpa` (hgatp). */
+  walkG(h: Hart, gpa: bigint): AddressWalk {
+    const { format, root } = formatOf('g', csr(h, Slot.HGATP));
+    return walkAddress(format, root, this.hostPte, gpa);
+  }
+
+  /** The full two-stage translation of `gva` on vCPU hart `h`. */
   translate(h: Hart, gva: bigint): Translation {
     gva &= (1n << 64n) - 1n;
-    const satp = (BigInt(h.hi(Slot.VSATP) >>> 0) << 32n) | BigInt(h.lo(Slot.VSATP) >>> 0);
-    const modeBits = Number(satp >> 60n);
-    const t: Translation = { gva, mode: 'bare', steps: [] };
-    if (modeBits === 0) {
-      t.gpa = gva;
-    } else if (modeBits === 8 || modeBits === 9) {
-      const levels = modeBits === 8 ? 3 : 4;
-      t.mode = modeBits === 8 ? 'sv39' : 'sv48';
-      const vaBits = 12 + 9 * levels;
-      const top = BigInt.asIntN(64, gva) >> BigInt(vaBits - 1);
-      if (top !== 0n && top !== -1n) return { ...t, fault: `address not canonical for ${t.mode}` };
-      let table = (satp & ((1n << 44n) - 1n)) << 12n;
-      for (let level = levels - 1; level >= 0; level--) {
-        const vpn = (gva >> BigInt(12 + 9 * level)) & 0x1ffn;
-        const pteAddress = table + vpn * 8n;
-        const bytes = this.readPhys(pteAddress, 8);
-        if (!bytes) return { ...t, fault: `PTE at 0x${pteAddress.toString(16)} is outside guest RAM` };
-        const pte = new DataView(bytes.buffer).getBigUint64(0, true);
-        t.steps.push({ level, pteAddress, pte, flags: flagsOf(pte) });
-        if ((pte & 1n) === 0n) return { ...t, fault: `invalid PTE at level ${level}` };
-        const ppn = (pte >> 10n) & ((1n << 44n) - 1n);
-        if ((pte & 0xen) !== 0n) { // a leaf: R, W or X
-          const pageBits = BigInt(12 + 9 * level);
-          t.gpa = ((ppn << 12n) & ~((1n << pageBits) - 1n)) | (gva & ((1n << pageBits) - 1n));
-          break;
-        }
-        if (level === 0) return { ...t, fault: 'no leaf PTE at level 0' };
-        table = ppn << 12n;
-      }
-    } else {
-      return { ...t, mode: `mode ${modeBits}`, fault: `unsupported vsatp mode ${modeBits}` };
+    let vs: AddressWalk;
+    try {
+      vs = this.walkVs(h, gva);
+    } catch (e) {
+      return { gva, mode: 'unknown', root: 0n, steps: [], fault: (e as Error).message };
     }
-    const gpa = Number(t.gpa!);
-    if (this.vm.ram.isPopulated(gpa)) t.hpa = BigInt(this.vm.ram.backingPage(gpa) + (gpa % 4096));
+    const t: Translation = {
+      gva, mode: vs.mode, root: vs.root, fault: vs.fault,
+      steps: vs.steps.map((s) => ({ ...s, gstage: this.safeWalkG(h, s.pteAddress) })),
+    };
+    if (vs.output === undefined) return t;
+    t.gpa = vs.output;
+    t.gstage = this.safeWalkG(h, t.gpa);
+    if (t.gstage.output !== undefined) {
+      t.hpa = t.gstage.output;
+    } else {
+      const g = Number(t.gpa);
+      if (this.vm.ram.isPopulated(g)) {
+        t.hpa = BigInt(this.vm.ram.backingPage(g) + (g % PAGE_SIZE));
+        t.hpaFromSlot = true;
+      }
+    }
     return t;
+  }
+
+  private safeWalkG(h: Hart, gpa: bigint): AddressWalk {
+    try {
+      return this.walkG(h, gpa);
+    } catch (e) {
+      return { mode: 'unknown', root: 0n, steps: [], fault: (e as Error).message };
+    }
+  }
+
+  /** The valid entries of a vCPU's VS-stage (vsatp) or G-stage (hgatp) tables; throws RangeError on an unknown mode. */
+  pageTable(h: Hart, stage: PageTableStage, maxLeaves = MAX_DUMP_LEAVES): PageTableDump {
+    const { format, root } = formatOf(stage, csr(h, stage === 'vs' ? Slot.VSATP : Slot.HGATP));
+    return dumpTables(stage, format, root, stage === 'vs' ? this.guestPte : this.hostPte, maxLeaves);
+  }
+
+  /** The GPA of a GVA through the VS stage, or undefined. */
+  private gpaOf(h: Hart, gva: bigint): bigint | undefined {
+    try {
+      return this.walkVs(h, gva).output;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Reads through the VS-stage of `h`, page by page; null when any page is unmapped or not RAM. */
@@ -100,8 +152,8 @@ export class GuestMemory {
     while (done < length) {
       const a = gva + BigInt(done);
       const n = Math.min(length - done, 4096 - Number(a & 0xfffn));
-      const t = this.translate(h, a);
-      const chunk = t.gpa === undefined ? null : this.readPhys(t.gpa, n);
+      const gpa = this.gpaOf(h, a);
+      const chunk = gpa === undefined ? null : this.readPhys(gpa, n);
       if (!chunk) return done > 0 ? out.subarray(0, done) : null;
       out.set(chunk, done);
       done += n;
@@ -115,8 +167,8 @@ export class GuestMemory {
     while (done < data.length) {
       const a = gva + BigInt(done);
       const n = Math.min(data.length - done, 4096 - Number(a & 0xfffn));
-      const t = this.translate(h, a);
-      if (t.gpa === undefined || !this.writePhys(t.gpa, data.subarray(done, done + n))) break;
+      const gpa = this.gpaOf(h, a);
+      if (gpa === undefined || !this.writePhys(gpa, data.subarray(done, done + n))) break;
       done += n;
     }
     return done;
