@@ -2,7 +2,7 @@
  * A fake virtio driver for tests: drives a VirtioMmioTransport through its registers the way
  * Linux's virtio_mmio does, and builds split-queue chains in a flat fake guest RAM.
  */
-import { FlatGuestMemory } from '../../../../hypervisor-core/devices/virtio/guest-memory';
+import { FlatGuestMemory, type GuestMemory } from '../../../../hypervisor-core/devices/virtio/guest-memory';
 import { VirtioMmioReg as R, VirtioMmioTransport, VirtioStatus as S } from '../../../../hypervisor-core/devices/virtio/transport/mmio';
 import type { VirtioDevice } from '../../../../hypervisor-core/devices/virtio/virtio-device';
 
@@ -17,6 +17,23 @@ export class TestIrq {
   set(level: boolean): void {
     if (level && !this.level) this.raised++;
     this.level = level;
+  }
+}
+
+/** Guest memory that counts every device access reaching outside RAM (there must be none). */
+export class CheckedMemory implements GuestMemory {
+  violations = 0;
+  constructor(private readonly inner: FlatGuestMemory) {}
+  contains(gpa: number, length?: number): boolean {
+    return this.inner.contains(gpa, length);
+  }
+  read(gpa: number, length: number): Uint8Array | null {
+    if (!this.inner.contains(gpa, length)) this.violations++;
+    return this.inner.read(gpa, length);
+  }
+  write(gpa: number, data: Uint8Array): boolean {
+    if (!this.inner.contains(gpa, data.length)) this.violations++;
+    return this.inner.write(gpa, data);
   }
 }
 
@@ -44,12 +61,14 @@ export class FakeDriver {
   readonly mem = new FlatGuestMemory(RAM_BASE, RAM_SIZE);
   readonly irq = new TestIrq();
   readonly transport: VirtioMmioTransport;
+  /** What the device sees: `mem`, with out-of-RAM accesses counted. */
+  readonly checked = new CheckedMemory(this.mem);
   readonly queues: DriverQueue[] = [];
   /** Bump allocator for buffers in fake RAM (above the rings). */
   private heap = RAM_BASE + 0x40000;
 
   constructor(readonly device: VirtioDevice) {
-    this.transport = new VirtioMmioTransport({ name: 'test0', device, memory: this.mem, irq: this.irq, irqNumber: 1 });
+    this.transport = new VirtioMmioTransport({ name: 'test0', device, memory: this.checked, irq: this.irq, irqNumber: 1 });
   }
 
   r(off: number): number {
