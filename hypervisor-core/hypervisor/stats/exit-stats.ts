@@ -1,7 +1,8 @@
 /**
  * Exit statistics: per vCPU and exit reason, the number of exits and the host time spent
  * handling them (min / max / mean / total / spread), with breakdowns of SBI calls by
- * "EXTENSION.function" and MMIO exits by device, and the time spent running guest code.
+ * "EXTENSION.function", MMIO exits by device and virtio notifications by device and queue
+ * ("virtio-blk0.q0"), and the time spent running guest code.
  * This is the data behind `hyperscope run --stats`, `--stats-json` and the panel; its
  * shape is `ExitStatsReport` (report.ts).
  *
@@ -77,6 +78,7 @@ export class ExitStats {
   private readonly instructions: Float64Array;
   private readonly sbi = new Breakdown();
   private readonly mmio = new Breakdown();
+  private readonly virtio = new Breakdown();
 
   /**
    * @param vcpus number of vCPUs (0..vcpus-1)
@@ -113,6 +115,14 @@ export class ExitStats {
     this.mmio.add(device, ns);
   }
 
+  /**
+   * Adds a virtio notification ("virtio-blk0.q0") to the virtio breakdown. The exit itself is
+   * counted by recordMmio: this is a breakdown of those MMIO exits, not another exit.
+   */
+  recordVirtio(key: string, ns: number): void {
+    this.virtio.add(key, ns);
+  }
+
   /** Adds time spent running guest code and the instructions it retired. */
   addGuestTime(vcpu: number, ns: number, instructions: number): void {
     this.checkVcpu(vcpu);
@@ -127,6 +137,7 @@ export class ExitStats {
     this.instructions.fill(0);
     this.sbi.clear();
     this.mmio.clear();
+    this.virtio.clear();
   }
 
   /** A snapshot of the statistics (a fresh object; later records do not change it). */
@@ -161,6 +172,7 @@ export class ExitStats {
       reasons,
       sbi: this.sbi.rows(),
       mmio: this.mmio.rows(),
+      virtio: this.virtio.rows(),
       perVcpu,
     };
   }

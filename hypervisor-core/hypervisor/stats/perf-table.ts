@@ -4,7 +4,8 @@
  * in microseconds and the relative spread "( +- x% )", then "Total Samples:..., Total events
  * handled time:...us.". Column widths and printf formats are perf's ("%20s %10llu %8.2f%%
  * %8.2f%% %9.2fus %9.2fus %9.2fus ( +-%7.2f%% )"); the key column widens for long keys and
- * trailing blanks are trimmed. Breakdown tables follow (SBI calls, MMIO devices), then one
+ * trailing blanks are trimmed. Breakdown tables follow (SBI calls, MMIO devices, virtio notifications by device and
+ * queue), then one
  * line with guest versus hypervisor time and guest instructions.
  */
 import { ExitStatsReport, ExitStatsRow } from './report';
@@ -72,6 +73,7 @@ export function formatExitTable(report: ExitStatsReport, opts: ExitTableOptions 
     lines.push(...table('VM-EXIT', report.reasons));
     if (report.sbi.length > 0) lines.push(...table('SBI-CALL', report.sbi));
     if (report.mmio.length > 0) lines.push(...table('MMIO-DEVICE', report.mmio));
+    if (report.virtio && report.virtio.length > 0) lines.push(...table('VIRTIO-NOTIFY', report.virtio));
     lines.push(timeLine(report.guestNs, report.hypervisorNs, report.instructions, report.clock));
   }
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';

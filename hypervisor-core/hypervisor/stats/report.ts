@@ -53,5 +53,10 @@ export interface ExitStatsReport {
   sbi: ExitStatsRow[];
   /** MMIO exits by device name (e.g. "uart0", "plic"). */
   mmio: ExitStatsRow[];
+  /**
+   * Virtio notifications (QueueNotify writes, also counted under `mmio`) by device and queue,
+   * "virtio-blk0.q0". Always present in reports made by ExitStats; optional for older ones.
+   */
+  virtio?: ExitStatsRow[];
   perVcpu: VcpuStats[];
 }
