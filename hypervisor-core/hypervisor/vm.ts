@@ -8,6 +8,8 @@ import { MmioBus } from '../bus/mmio-bus';
 import { CallbackIrqLine, IrqLine } from '../devices/irq-line';
 import { Plic } from '../devices/plic';
 import { Uart16550 } from '../devices/uart16550';
+import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/mmio';
+import type { VirtioDevice } from '../devices/virtio/virtio-device';
 import { Irq } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
 import { Slot } from '../hart/hart-state';
@@ -15,6 +17,7 @@ import { PAGE_SIZE } from '../memory/address';
 import { PageAllocator } from '../memory/page-allocator';
 import { PhysMemory } from '../memory/phys-memory';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
+import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { ClockKind, VmClock } from './clock';
 import { GStage } from './gstage';
 import { GuestRam } from './guest-ram';
@@ -62,6 +65,8 @@ export class Vm {
   readonly bus = new MmioBus();
   readonly uart: Uart16550;
   readonly plic: Plic;
+  /** Virtio-mmio transports, indexed by slot (undefined: empty slot). */
+  readonly virtio: (VirtioMmioTransport | undefined)[] = [];
   readonly vcpus: Vcpu[] = [];
   readonly clock: VmClock;
   readonly stats: ExitStats;
@@ -130,9 +135,28 @@ export class Vm {
     this.bus.write(gpa, size, lo, hi);
   }
 
-  /** Delivers bytes typed by the user to the guest (UART receive and SBI console). */
+  /**
+   * Attaches a virtio device in virtio-mmio slot `slot` (0..7, default the first free one):
+   * MMIO at 0x10001000 + 0x1000 * slot, PLIC source 1 + slot. Its name ("virtio-blk0") counts
+   * devices of the same kind. Returns the transport (describe it in the device tree).
+   */
+  addVirtio(device: VirtioDevice, slot = this.virtio.findIndex((t) => t === undefined)): VirtioMmioTransport {
+    if (slot < 0) slot = this.virtio.length;
+    if (slot >= VIRTIO_COUNT || this.virtio[slot]) throw new RangeError(`virtio-mmio slot ${slot} is taken or does not exist (0..${VIRTIO_COUNT - 1})`);
+    const same = this.virtio.filter((t) => t?.device.kind === device.kind).length;
+    const t = new VirtioMmioTransport({
+      name: `${device.kind}${same}`, device, memory: this.ram,
+      irq: this.plic.source(VIRTIO_IRQ_BASE + slot), irqNumber: VIRTIO_IRQ_BASE + slot,
+    });
+    this.bus.add(virtioSlotBase(slot), VIRTIO_STRIDE, t);
+    this.virtio[slot] = t;
+    return t;
+  }
+
+  /** Delivers bytes typed by the user to the guest (UART receive, SBI console, virtio console). */
   sendInput(bytes: Uint8Array): void {
     this.uart.receive(bytes);
+    for (const t of this.virtio) t?.device.input?.(bytes);
     for (const b of bytes) this.consoleInput.push(b);
   }
 
@@ -343,6 +367,12 @@ export class Vm {
         const a = exit.access;
         const v = a.reg === 0 ? 0n : (BigInt(h.x[a.reg * 2 + 1] >>> 0) << 32n) | BigInt(h.x[a.reg * 2] >>> 0);
         record.mmio = { device, address: BigInt(a.gpa), size: a.size, write: a.write, value: v };
+        if (hit?.device instanceof VirtioMmioTransport) {
+          // Notifications are their own breakdown; a guest error is noted in the trace.
+          if (a.write && hit.offset === VirtioMmioReg.QUEUE_NOTIFY) this.stats.recordVirtio(`${device}.q${Number(v & 0xffffn)}`, ns);
+          const error = hit.device.takeError();
+          if (error) record.note = error;
+        }
       }
     } else {
       if (exit.reason === 'guest-page-fault') record.gpa = BigInt(exit.gpa);
