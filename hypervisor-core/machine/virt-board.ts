@@ -8,6 +8,11 @@ import { Vm, VmOptions } from '../hypervisor/vm';
 import { KernelFormatError, LoadedKernel, loadKernel } from './loaders/kernel';
 import { buildVirtFdt, fdtAddress, initrdAddress } from './virt-fdt';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
+import { VIRTIO_STRIDE, virtioSlotBase } from './memory-map';
+import type { BlockBackend } from '../devices/virtio/block/backend';
+import { VirtioBlock } from '../devices/virtio/block/device';
+import { VirtioConsole } from '../devices/virtio/console/device';
+import { VirtioRng, hostEntropy, type EntropySource } from '../devices/virtio/rng/device';
 
 /** The ISA string the device tree advertises (what the hart implements). */
 export const GUEST_ISA = 'rv64imac_zicsr_zifencei_zicntr_sstc';
@@ -17,6 +22,12 @@ export interface BootOptions extends VmOptions {
   kernel: Uint8Array;
   initrd?: Uint8Array;
   bootargs?: string;
+  /** Virtio block disks, in virtio-mmio slots 0, 1... (Linux: /dev/vda, /dev/vdb...). */
+  disks?: BlockBackend[];
+  /** Adds a virtio console after the disks (Linux: /dev/hvc0), on the VM console and input. */
+  virtioConsole?: boolean;
+  /** Adds a virtio entropy device last: true for the host's generator, or a source. */
+  rng?: boolean | EntropySource;
 }
 
 /** A booted VM and what was loaded into it. */
@@ -31,6 +42,9 @@ export interface BootedVm {
 export function bootVirt(opts: BootOptions): BootedVm {
   const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory });
   const vm = new Vm(opts);
+  for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
+  if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.console));
+  if (opts.rng) vm.addVirtio(new VirtioRng(opts.rng === true ? hostEntropy : opts.rng));
   for (const s of kernel.segments) vm.ram.write(s.addr, s.bytes);
   let initrd: { start: number; end: number } | undefined;
   if (opts.initrd) {
@@ -49,6 +63,7 @@ export function bootVirt(opts: BootOptions): BootedVm {
     devices: [
       { base: PLIC_BASE, size: PLIC_SIZE, device: vm.plic },
       { base: UART0_BASE, size: UART0_SIZE, device: vm.uart },
+      ...vm.virtio.flatMap((t, i) => (t ? [{ base: virtioSlotBase(i), size: VIRTIO_STRIDE, device: t }] : [])),
     ],
     bootargs: opts.bootargs ?? '',
     initrd,
