@@ -6,6 +6,7 @@
 import { Cause, Csr, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
 import { Slot } from './hart-state';
 import type { Hart } from './hart';
+import { fpEnabled, markFpDirty, sdBit } from './fpu/fp-status';
 
 /** Value register for reads and writes: [lo, hi]. */
 export const CSR_VALUE = new Int32Array(2);
@@ -15,7 +16,7 @@ export type CsrFault = 0 | Cause.ILLEGAL_INSTRUCTION | Cause.VIRTUAL_INSTRUCTION
 
 const SSTATUS_MASK = Mstatus.SIE | Mstatus.SPIE | Mstatus.UBE | Mstatus.SPP | Mstatus.VS_MASK |
   Mstatus.FS_MASK | Mstatus.XS_MASK | Mstatus.SUM | Mstatus.MXR;
-const SSTATUS_WRITABLE = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.SUM | Mstatus.MXR;
+const SSTATUS_WRITABLE = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.FS_MASK | Mstatus.SUM | Mstatus.MXR;
 const MSTATUS_WRITABLE = SSTATUS_WRITABLE | Mstatus.MIE | Mstatus.MPIE | Mstatus.MPP_MASK |
   Mstatus.MPRV | Mstatus.TVM | Mstatus.TW | Mstatus.TSR;
 /** mstatus high word: UXL = SXL = 2 (64-bit). */
@@ -31,8 +32,8 @@ const MIDELEG_FIXED = H_IRQS; // read-only one with the H extension
 const MEDELEG_WRITABLE = 0xf0b7ff; // all but ecall-from-M (11) and reserved 14
 const HEDELEG_WRITABLE = 0xb1ff; // not ecall from HS/VS/M, not guest page faults / virtual instruction
 
-/** misa: RV64 (MXL = 2) with A, C, H, I, M, S, U. */
-export const MISA_LO = (1 << 0) | (1 << 2) | (1 << 7) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+/** misa: RV64 (MXL = 2) with A, C, D, F, H, I, M, S, U. */
+export const MISA_LO = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 7) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 export const MISA_HI = 0x80000000 | 0;
 
 /** The S CSR a VS CSR number stands for when V = 1, and vice versa. */
@@ -47,6 +48,7 @@ function implemented(n: number): boolean {
   if (n >= Csr.PMPCFG0 && n <= 0x3ef) return true;
   if ((n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f) || (n >= 0xc03 && n <= 0xc1f)) return true;
   switch (n) {
+    case Csr.FFLAGS: case Csr.FRM: case Csr.FCSR:
     case Csr.CYCLE: case Csr.TIME: case Csr.INSTRET:
     case Csr.SSTATUS: case Csr.SIE: case Csr.STVEC: case Csr.SCOUNTEREN: case Csr.SENVCFG:
     case Csr.SSCRATCH: case Csr.SEPC: case Csr.SCAUSE: case Csr.STVAL: case Csr.SIP:
@@ -98,6 +100,8 @@ export function checkCsrAccess(h: Hart, n: number, write: boolean): CsrFault {
     }
     return 0;
   }
+  // fcsr and its fields: like FP instructions, illegal while FS (or vsstatus.FS with V=1) is Off.
+  if (n <= Csr.FCSR) return fpEnabled(h) ? 0 : Cause.ILLEGAL_INSTRUCTION;
   // Unprivileged counters: cycle, time, instret, hpmcounterN.
   if (n >= Csr.CYCLE && n <= 0xc1f && priv !== Priv.M) {
     const bit = 1 << (n - Csr.CYCLE);
@@ -132,9 +136,16 @@ export function readCsr(h: Hart, n: number): void {
   if (n >= Csr.PMPCFG0 && n <= 0x3af) { put(h.pmpcfg[(n - Csr.PMPCFG0) * 2], h.pmpcfg[(n - Csr.PMPCFG0) * 2 + 1]); return; }
   if (n >= Csr.PMPADDR0 && n <= 0x3ef) { put(h.pmpaddr[(n - Csr.PMPADDR0) * 2], h.pmpaddr[(n - Csr.PMPADDR0) * 2 + 1]); return; }
   switch (n) {
-    case Csr.MSTATUS: put(h.lo(Slot.MSTATUS), (h.hi(Slot.MSTATUS) & (Mstatus.HI_MPV | Mstatus.HI_GVA)) | MSTATUS_HI_FIXED); return;
-    case Csr.SSTATUS: put(h.lo(Slot.MSTATUS) & SSTATUS_MASK, 2); return;
-    case Csr.VSSTATUS: put(h.lo(Slot.VSSTATUS) & SSTATUS_MASK, 2); return;
+    case Csr.MSTATUS: {
+      const lo = h.lo(Slot.MSTATUS);
+      put(lo, (h.hi(Slot.MSTATUS) & (Mstatus.HI_MPV | Mstatus.HI_GVA)) | MSTATUS_HI_FIXED | sdBit(lo));
+      return;
+    }
+    case Csr.SSTATUS: put(h.lo(Slot.MSTATUS) & SSTATUS_MASK, 2 | sdBit(h.lo(Slot.MSTATUS))); return;
+    case Csr.VSSTATUS: put(h.lo(Slot.VSSTATUS) & SSTATUS_MASK, 2 | sdBit(h.lo(Slot.VSSTATUS))); return;
+    case Csr.FFLAGS: put(h.fp.fflags, 0); return;
+    case Csr.FRM: put(h.fp.frm, 0); return;
+    case Csr.FCSR: put(h.fp.fcsr, 0); return;
     case Csr.HSTATUS: put(h.lo(Slot.HSTATUS), 2); return;
     case Csr.MISA: put(MISA_LO, MISA_HI); return;
     case Csr.MEDELEG: put(h.medeleg, 0); return;
@@ -227,6 +238,9 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
       return;
     }
     case Csr.HSTATUS: h.c[Slot.HSTATUS * 2] = lo & HSTATUS_WRITABLE; return;
+    case Csr.FFLAGS: h.fp.fflags = lo & 0x1f; markFpDirty(h); return;
+    case Csr.FRM: h.fp.frm = lo & 7; markFpDirty(h); return;
+    case Csr.FCSR: h.fp.fcsr = lo & 0xff; markFpDirty(h); return;
     case Csr.MEDELEG: h.medeleg = lo & MEDELEG_WRITABLE; return;
     case Csr.MIDELEG: h.mideleg = (lo & S_IRQS) | MIDELEG_FIXED; return;
     case Csr.HEDELEG: h.hedeleg = lo & HEDELEG_WRITABLE; return;

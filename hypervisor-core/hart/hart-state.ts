@@ -5,6 +5,7 @@
  * defined bits all sit in the low word, are plain numbers.
  */
 import { Priv } from './csr-numbers';
+import { FpRegisters } from './fpu/fp-registers';
 
 /** Storage slots of the 64-bit CSRs. */
 export const enum Slot {
@@ -40,6 +41,8 @@ export class HartState {
   hcounteren = 0;
   /** Retired instructions and cycles (doubles: exact up to 2^53). */
   instret = 0;
+  /** F/D registers and fcsr. */
+  readonly fp = new FpRegisters();
   /** PMP registers: stored so firmware-style code can program them; not enforced. */
   readonly pmpcfg = new Int32Array(32);
   readonly pmpaddr = new Int32Array(128);

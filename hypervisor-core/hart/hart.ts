@@ -1,5 +1,5 @@
 /**
- * The RISC-V hart: RV64IMAC + Zicsr + Zifencei + Zicntr + Sstc with the H extension,
+ * The RISC-V hart: RV64IMAFDC + Zicsr + Zifencei + Zicntr + Sstc with the H extension,
  * privilege modes M, HS, U, VS and VU. It is the hardware: it knows nothing about VMs. A
  * trap that would enter HS-mode or M-mode while `hostTraps` is set stops `run()` with
  * HOST_TRAP instead of jumping to the trap vector; the host software (the hypervisor) reads
@@ -21,6 +21,8 @@ import { CSR_VALUE, checkCsrAccess, readCsr, redirectCsr, writeCsr } from './csr
 import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from './int64';
 import { Op } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
+import { executeFp } from './fpu/execute-fp';
+import { fpEnabled, markFpDirty } from './fpu/fp-status';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -103,6 +105,7 @@ export class Hart extends HartState {
   reset(resetPcLo: number, resetPcHi = 0): void {
     this.c.fill(0);
     this.x.fill(0);
+    this.fp.reset();
     this.priv = Priv.M;
     this.virt = false;
     this.medeleg = this.mideleg = this.mie = this.mipSoft = 0;
@@ -436,6 +439,57 @@ export class Hart extends HartState {
     }
     this.x[rd] = oldLo;
     this.x[rd + 1] = oldHi;
+  }
+
+  /**
+   * One F or D instruction: the FS check (illegal instruction when FS is Off, or vsstatus.FS
+   * is Off with V = 1), loads and stores through the data paths (TLB, slow path, MMIO; a
+   * guest page fault gets the transformed instruction in htinst like integer accesses), the
+   * rest in fpu/execute-fp.ts. `bits` is the instruction as fetched (xtval). Returns true
+   * when MMIO was accessed.
+   */
+  private fpInstruction(op: Op, insn: number, compressed: boolean, bits: number): boolean {
+    if (!fpEnabled(this)) this.raise(Cause.ILLEGAL_INSTRUCTION, bits, 0);
+    const x = this.x;
+    if (op === Op.FLW || op === Op.FLD || op === Op.FSW || op === Op.FSD) {
+      const store = op === Op.FSW || op === Op.FSD;
+      const imm = store ? ((insn >> 20) & ~31) | ((insn >> 7) & 31) : insn >> 20;
+      const rs1 = (insn >> 14) & 62, blo = x[rs1];
+      const lo = (blo + imm) | 0;
+      const hi = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+      const size = op === Op.FLW || op === Op.FSW ? 4 : 8;
+      if (store) {
+        const w = this.fp.w, r = (insn >>> 20) & 31;
+        return this.storeData(lo, hi, size, w[2 * r], w[2 * r + 1], insn, compressed);
+      }
+      const mmio = this.loadData(lo, hi, size, insn, compressed);
+      const rd = (insn >>> 7) & 31;
+      if (size === 4) this.fp.setS(rd, this.val[0]); else this.fp.setD(rd, this.val[0], this.val[1]);
+      markFpDirty(this);
+      return mmio;
+    }
+    if (!executeFp(this, x, op, insn)) this.raise(Cause.ILLEGAL_INSTRUCTION, bits, 0);
+    return false;
+  }
+
+  /** A load for the FPU: TLB hit or slow path; the value in this.val. True when MMIO. */
+  private loadData(lo: number, hi: number, size: number, insn: number, compressed: boolean): boolean {
+    const t = this.tlbSet().read, i = (lo >>> 12) & TLB_MASK;
+    if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi && (lo & 0xfff) <= 4096 - size && this.cacheable(Access.READ)) {
+      this.readRam(t.off[i] + (lo & 0xfff), size);
+      return false;
+    }
+    return this.loadSlow(lo, hi, size, insn, compressed);
+  }
+
+  /** A store for the FPU: TLB hit or slow path. True when MMIO. */
+  private storeData(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean): boolean {
+    const t = this.tlbSet().write, i = (lo >>> 12) & TLB_MASK;
+    if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi && (lo & 0xfff) <= 4096 - size && this.cacheable(Access.WRITE)) {
+      this.writeRam(t.off[i] + (lo & 0xfff), size, vlo, vhi);
+      return false;
+    }
+    return this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed);
   }
 
   /** Checks the rules for SRET/WFI/SFENCE/HFENCE/HLV and raises when not allowed. */
@@ -888,7 +942,14 @@ export class Hart extends HartState {
               break;
             }
             default:
-              // ILLEGAL, and F/D until the FPU lands (misa.F/D are clear).
+              // F and D (the Ops FLW..FMV_D_X, last in the enum): one call into the FPU.
+              if (op >= Op.FLW) {
+                this.executedInRun = n - traps;
+                if (this.fpInstruction(op, insn, compressed, compressed ? u16[foff >>> 1] : insn)) {
+                  x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++; continue outer; // MMIO: recheck interrupts
+                }
+                break;
+              }
               this.raise(Cause.ILLEGAL_INSTRUCTION, compressed ? u16[foff >>> 1] : insn, 0);
           }
           x[0] = 0; x[1] = 0;
