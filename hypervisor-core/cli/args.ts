@@ -18,6 +18,12 @@ export interface RunOptions {
   clock: 'realtime' | 'icount';
   timeout?: number;
   bare: boolean;
+  /** Virtio disks in command-line order (--disk, --disk-readonly). */
+  disks: { path: string; readOnly: boolean }[];
+  /** --virtio-console: add a virtio console (Linux /dev/hvc0). */
+  virtioConsole: boolean;
+  /** --rng: add a virtio entropy device. */
+  rng: boolean;
 }
 
 /** Parses a size such as 128M, 1G, 65536K or a byte count. */
@@ -34,6 +40,7 @@ const MAX_MEMORY = 2048 * 1024 * 1024;
 /** Parses the arguments after `run`. */
 export function parseRunArgs(argv: string[]): RunOptions {
   const o: Partial<RunOptions> & { stats: boolean; bare: boolean } = { stats: false, bare: false };
+  const disks: { path: string; readOnly: boolean }[] = [];
   const value = (i: number, name: string): string => {
     if (i >= argv.length) throw new UsageError(`${name} needs a value`);
     return argv[i];
@@ -75,6 +82,10 @@ export function parseRunArgs(argv: string[]): RunOptions {
         break;
       }
       case '--bare': o.bare = true; break;
+      case '--disk': disks.push({ path: next(), readOnly: false }); break;
+      case '--disk-readonly': disks.push({ path: next(), readOnly: true }); break;
+      case '--virtio-console': o.virtioConsole = true; break;
+      case '--rng': o.rng = true; break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -85,7 +96,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   return {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
-    timeout: o.timeout, bare: o.bare,
+    timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
   };
 }
 
@@ -104,6 +115,11 @@ options:
   --stats-json FILE     write the exit statistics as JSON
   --clock realtime|icount   guest time from host time (default) or from executed instructions
   --timeout SECONDS     stop after this many seconds (exit status 124)
+  --disk FILE           attach FILE as a virtio block disk (repeatable; /dev/vda, vdb... in
+                        order); its size must be a multiple of 512 bytes
+  --disk-readonly FILE  the same, read-only (VIRTIO_BLK_F_RO)
+  --virtio-console      add a virtio console (Linux: /dev/hvc0, use --append "console=hvc0")
+  --rng                 add a virtio entropy device (host random numbers)
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { bootVirt } from '../machine/virt-board';
 import { BareMachine } from '../machine/bare-machine';
 import { KernelFormatError } from '../machine/loaders/kernel';
+import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { RunOptions, UsageError } from './args';
@@ -31,11 +32,35 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const kernel = readInput(o.kernel, 'kernel');
   if (o.bare) return runBare(kernel, o);
   const initrd = o.initrd !== undefined ? readInput(o.initrd, 'initrd') : undefined;
+  const disks = openDisks(o);
+  try {
+    return await runVirt(o, kernel, initrd, disks);
+  } finally {
+    for (const d of disks) d.close();
+  }
+}
+
+/** Opens the --disk files; an unusable image is a usage error (one line). */
+function openDisks(o: RunOptions): FileBackend[] {
+  const disks: FileBackend[] = [];
+  try {
+    for (const d of o.disks) disks.push(new FileBackend(d.path, d.readOnly));
+  } catch (e) {
+    for (const d of disks) d.close();
+    if (e instanceof BlockImageError) throw new UsageError(e.message);
+    throw e;
+  }
+  return disks;
+}
+
+/** Boots the virt board and runs it to the end. */
+async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[]): Promise<number> {
   let booted;
   try {
     booted = bootVirt({
       kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
       console: (b) => process.stdout.write(b),
+      disks, virtioConsole: o.virtioConsole, rng: o.rng,
     });
   } catch (e) {
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
@@ -53,6 +78,9 @@ export async function runCommand(o: RunOptions): Promise<number> {
   } finally {
     detach();
     process.off('SIGINT', onSigint);
+  }
+  for (const t of vm.virtio) {
+    if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
   const report = vm.stats.report();
   if (o.stats) process.stderr.write('\n' + formatExitTable(report) + '\n');
