@@ -56,27 +56,51 @@ export interface DriverQueue {
   lastUsed: number;
 }
 
+/** Where a driver finds a device that is already on a bus (a whole VM), instead of its own. */
+export interface DriverPort {
+  /** Guest RAM. */
+  mem: GuestMemory;
+  /** 32-bit register read / write at an offset of the device window. */
+  read(off: number): number;
+  write(off: number, v: number): void;
+  /** Guest RAM the driver may use for rings and buffers (1 MiB from here). */
+  scratch: number;
+}
+
 /** The fake driver. */
 export class FakeDriver {
-  readonly mem = new FlatGuestMemory(RAM_BASE, RAM_SIZE);
+  readonly mem: GuestMemory;
   readonly irq = new TestIrq();
-  readonly transport: VirtioMmioTransport;
+  /** The transport (only when the driver made its own, without a port). */
+  readonly transport!: VirtioMmioTransport;
   /** What the device sees: `mem`, with out-of-RAM accesses counted. */
-  readonly checked = new CheckedMemory(this.mem);
+  readonly checked!: CheckedMemory;
   readonly queues: DriverQueue[] = [];
-  /** Bump allocator for buffers in fake RAM (above the rings). */
-  private heap = RAM_BASE + 0x40000;
+  private readonly scratch: number;
+  /** Bump allocator for buffers (above the rings). */
+  private heap: number;
 
-  constructor(readonly device: VirtioDevice) {
-    this.transport = new VirtioMmioTransport({ name: 'test0', device, memory: this.checked, irq: this.irq, irqNumber: 1 });
+  constructor(readonly device: VirtioDevice | null, private readonly port?: DriverPort) {
+    if (port) {
+      this.mem = port.mem;
+      this.scratch = port.scratch;
+    } else {
+      const flat = new FlatGuestMemory(RAM_BASE, RAM_SIZE);
+      this.mem = flat;
+      this.scratch = RAM_BASE;
+      this.checked = new CheckedMemory(flat);
+      this.transport = new VirtioMmioTransport({ name: 'test0', device: device!, memory: this.checked, irq: this.irq, irqNumber: 1 });
+    }
+    this.heap = this.scratch + 0x40000;
   }
 
   r(off: number): number {
-    return this.transport.read(off, 4);
+    return this.port ? this.port.read(off) : this.transport.read(off, 4);
   }
 
   w(off: number, v: number): void {
-    this.transport.write(off, 4, v);
+    if (this.port) this.port.write(off, v);
+    else this.transport.write(off, 4, v);
   }
 
   /** Offered features as [lo, hi]. */
@@ -102,7 +126,7 @@ export class FakeDriver {
 
   /** Sets up queue `i` with `size` entries at fresh places in RAM (or the ones given). */
   setupQueue(i: number, size: number, at?: Partial<Pick<DriverQueue, 'desc' | 'avail' | 'used'>>): DriverQueue {
-    const base = RAM_BASE + 0x10000 * (i + 1) - 0x10000 + 0x1000;
+    const base = this.scratch + 0x10000 * i + 0x1000;
     const q: DriverQueue = {
       size, desc: at?.desc ?? base, avail: at?.avail ?? base + 16 * size, used: at?.used ?? base + 0x8000,
       nextDesc: 0, availIdx: 0, lastUsed: 0,
