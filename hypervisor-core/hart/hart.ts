@@ -34,7 +34,23 @@ export const enum StopReason {
   WFI = 2,
   /** The pc reached a debugger breakpoint (the instruction there has not executed). */
   BREAKPOINT = 3,
+  /** A load or store touched a debugger watchpoint (`watchHit`); the instruction has not executed. */
+  WATCHPOINT = 4,
+  /** A trap was taken into VS-mode and `onGuestTrap` asked to stop; pc is the guest handler's first instruction. */
+  GUEST_TRAP = 5,
 }
+
+/** A debugger watchpoint: `length` bytes at the 64-bit address (lo, hi) as the running mode sees it. */
+export interface HartWatchpoint {
+  lo: number;
+  hi: number;
+  length: number;
+  read: boolean;
+  write: boolean;
+}
+
+/** Thrown by the slow paths when an access touches a watchpoint (caught once in `run`). */
+const WATCH_HIT = { watchpoint: true };
 
 /** Physical accesses outside RAM (MMIO on the bare machine). */
 export interface PhysBus {
@@ -73,6 +89,15 @@ export class Hart extends HartState {
   readonly breakpoints = new Map<number, Set<number>>();
   /** Skip the breakpoint check for the first instruction of the next run (resuming from one). */
   resumeFromBreakpoint = false;
+  /**
+   * Debugger hook: a trap is being taken into VS-mode (a trap inside the guest); called after
+   * the trap entry, only when set. Returning true stops `run()` with GUEST_TRAP.
+   */
+  onGuestTrap?: (cause: number, interrupt: boolean) => boolean;
+  /** The access that stopped the last run with WATCHPOINT: the watchpoint's index and the access. */
+  watchHit: { index: number; lo: number; hi: number; size: number; write: boolean } | null = null;
+  /** Watchpoints; while any exist no load or store is cached in the TLB, so all take the slow path. */
+  private watches: HartWatchpoint[] | null = null;
   /** Guest physical address of the last two-stage translation (for MMIO exits). */
   get lastGpa(): number { return this.translator.lastGpa; }
 
@@ -178,6 +203,26 @@ export class Hart extends HartState {
   clearBreakpoints(): void {
     this.breakpoints.clear();
   }
+  /** Replaces the watchpoints (an empty list restores the TLB fast path). */
+  setWatchpoints(list: HartWatchpoint[]): void {
+    this.watches = list.length > 0 ? list.slice() : null;
+    this.flushAllTlbs();
+  }
+
+  /** Throws WATCH_HIT when [lo/hi, +size) overlaps a watchpoint of this access kind (1 read, 2 write, 3 both). */
+  private checkWatch(lo: number, hi: number, size: number, kind: number): void {
+    const w = this.watches!;
+    for (let i = 0; i < w.length; i++) {
+      const e = w[i];
+      if (!((kind & 1 && e.read) || (kind & 2 && e.write))) continue;
+      // Exact while the two addresses are within 2^53 of each other; far apart never overlap.
+      const diff = ((hi >>> 0) - (e.hi >>> 0)) * TWO32 + ((lo >>> 0) - (e.lo >>> 0));
+      if (diff > -size && diff < e.length) {
+        this.watchHit = { index: i, lo, hi, size, write: (kind & 2) !== 0 };
+        throw WATCH_HIT;
+      }
+    }
+  }
 
   // ---- memory helpers for the slow paths and for host software ----
 
@@ -193,7 +238,7 @@ export class Hart extends HartState {
 
   /** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
   private cacheable(access: Access): boolean {
-    return !(this.priv === Priv.M && access !== Access.FETCH && (this.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
+    return this.watches === null && !(this.priv === Priv.M && access !== Access.FETCH && (this.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
   }
 
   /** Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. */
@@ -229,6 +274,7 @@ export class Hart extends HartState {
       return false;
     }
     const pa = this.translateOrTrap(lo, hi, Access.READ, insn, compressed);
+    if (this.watches !== null) this.checkWatch(lo, hi, size, 1);
     if (this.mem.contains(pa, size)) {
       const off = pa - this.mem.base;
       if (this.cacheable(Access.READ)) this.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
@@ -260,6 +306,7 @@ export class Hart extends HartState {
       const endHi = (hi + ((end >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
       this.translateOrTrap(lo, hi, Access.WRITE, insn, compressed);
       this.translateOrTrap(end, endHi, Access.WRITE, insn, compressed);
+      if (this.watches !== null) this.checkWatch(lo, hi, size, 2); // before any byte is written
       for (let b = 0; b < size; b++) {
         const blo = (lo + b) | 0;
         const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
@@ -269,6 +316,7 @@ export class Hart extends HartState {
       return false;
     }
     const pa = this.translateOrTrap(lo, hi, Access.WRITE, insn, compressed);
+    if (this.watches !== null) this.checkWatch(lo, hi, size, 2);
     if (this.mem.contains(pa, size)) {
       const off = pa - this.mem.base;
       if (this.cacheable(Access.WRITE)) this.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
@@ -295,6 +343,7 @@ export class Hart extends HartState {
     if ((lo & (size - 1)) !== 0) this.raise(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
     const pa = this.translateOrTrap(lo, hi, write ? Access.WRITE : Access.READ, insn, false);
     if (!this.mem.contains(pa, size)) this.translator.accessFault(write ? Access.WRITE : Access.READ, lo, hi);
+    if (this.watches !== null) this.checkWatch(lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
     return pa - this.mem.base;
   }
 
@@ -337,21 +386,25 @@ export class Hart extends HartState {
   }
 
   /**
-   * Takes the pending trap at (pcLo, pcHi). Returns true when it stops for the host (HS/M
-   * with hostTraps), else sets pc to the vector.
+   * Takes the pending trap at (pcLo, pcHi). Returns HOST_TRAP when it stops for the host
+   * (HS/M with hostTraps), else sets pc to the vector and returns BUDGET (go on) or
+   * GUEST_TRAP (the debugger's `onGuestTrap` asked to stop).
    */
-  private takeTrap(pcLo: number, pcHi: number): boolean {
+  private takeTrap(pcLo: number, pcHi: number): StopReason {
     const target = enterTrap(this, this.trap, pcLo, pcHi);
     this.lastTrapTarget = target;
     if (this.hostTraps && target !== TrapTarget.VS) {
       this.pcLo = pcLo;
       this.pcHi = pcHi;
-      return true;
+      return StopReason.HOST_TRAP;
     }
     trapVector(this, target, this.trap, this.pcOut);
     this.pcLo = this.pcOut[0];
     this.pcHi = this.pcOut[1];
-    return false;
+    if (target === TrapTarget.VS && this.onGuestTrap !== undefined && this.onGuestTrap(this.trap.cause, this.trap.interrupt)) {
+      return StopReason.GUEST_TRAP;
+    }
+    return StopReason.BUDGET;
   }
 
   /** Checks for an interrupt to take now; takes it (sets pc) and returns true if one was. */
@@ -545,8 +598,9 @@ export class Hart extends HartState {
       this.pcLo = pcLo; this.pcHi = pcHi;
       this.executedInRun = n - traps;
       if (this.checkInterrupts()) {
-        if (this.takeTrap(pcLo, pcHi)) { stop = StopReason.HOST_TRAP; break; }
+        const s = this.takeTrap(pcLo, pcHi);
         pcLo = this.pcLo; pcHi = this.pcHi;
+        if (s !== StopReason.BUDGET) { stop = s; break; }
       }
       const set = this.tlbSet();
       const rTag = set.read.tagLo, rTagHi = set.read.tagHi, rOff = set.read.off;
@@ -958,13 +1012,18 @@ export class Hart extends HartState {
         }
         break;
       } catch (e) {
-        if (e !== TRAP) throw e;
+        if (e !== TRAP) {
+          if (e !== WATCH_HIT) throw e;
+          stop = StopReason.WATCHPOINT; // pc stays at the instruction, which has not executed
+          break;
+        }
         x[0] = 0; x[1] = 0;
         // A trap retires nothing but consumes budget, so a guest trapping in a loop still yields.
         n++; traps++;
         this.executedInRun = n - traps;
-        if (this.takeTrap(pcLo, pcHi)) { stop = StopReason.HOST_TRAP; break; }
+        const s = this.takeTrap(pcLo, pcHi);
         pcLo = this.pcLo; pcHi = this.pcHi;
+        if (s !== StopReason.BUDGET) { stop = s; break; }
       }
     }
     this.pcLo = pcLo;

@@ -35,7 +35,8 @@ export type VmStop =
   | { kind: 'reboot' }
   | { kind: 'fatal'; message: string; vcpu: number; pc: bigint; scause: bigint; stval: bigint; htval: bigint; htinst: bigint }
   | { kind: 'idle' }
-  | { kind: 'breakpoint'; vcpu: number }
+  /** A debugger stop in the hart: a code breakpoint, or (`cause`) a watchpoint or a trap into the guest. */
+  | { kind: 'breakpoint'; vcpu: number; cause?: 'watchpoint' | 'guest-trap' }
   /** `onExit` asked to stop after this exit (the debugger's exit breakpoints). */
   | { kind: 'exit-breakpoint'; vcpu: number; record: ExitRecord }
   | { kind: 'paused' };
@@ -55,6 +56,13 @@ export const SLICE_INSTRUCTIONS = 50_000;
 
 const TWO32 = 4294967296;
 let nextVmid = 1;
+
+/** The VmStop for a hart's debugger stop. */
+function debugStop(vcpu: number, stop: StopReason): VmStop {
+  if (stop === StopReason.WATCHPOINT) return { kind: 'breakpoint', vcpu, cause: 'watchpoint' };
+  if (stop === StopReason.GUEST_TRAP) return { kind: 'breakpoint', vcpu, cause: 'guest-trap' };
+  return { kind: 'breakpoint', vcpu };
+}
 
 /** One virtual machine. */
 export class Vm {
@@ -223,7 +231,7 @@ export class Vm {
         if (this.breakpointHit >= 0) {
           const v = this.breakpointHit;
           this.breakpointHit = -1;
-          return { kind: 'breakpoint', vcpu: v };
+          return debugStop(v, this.breakpointStop);
         }
         const exitStop = this.takeExitBreak();
         if (exitStop) return exitStop;
@@ -235,6 +243,7 @@ export class Vm {
   }
 
   private breakpointHit = -1;
+  private breakpointStop = StopReason.BREAKPOINT;
 
   /** The stop for an exit breakpoint that hit during the last slice, if any (clears it). */
   private takeExitBreak(): VmStop | null {
@@ -307,6 +316,7 @@ export class Vm {
       this.clock.retire(instructions);
       this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
       if (stop === StopReason.HOST_TRAP && exit) this.handleExit(vcpu, exit, t1);
+      if (stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) return debugStop(id, stop);
       const exitStop = this.takeExitBreak();
       if (exitStop) return exitStop;
       return this.stopRequest ? this.takeStop() : null;
@@ -322,8 +332,9 @@ export class Vm {
     const t1 = performance.now();
     this.clock.retire(instructions);
     this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
-    if (stop === StopReason.BREAKPOINT) {
+    if (stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) {
       this.breakpointHit = vcpu.id;
+      this.breakpointStop = stop;
       return instructions;
     }
     if (exit === null) return instructions; // WFI on a bare hart cannot happen in V=1 with VTW
