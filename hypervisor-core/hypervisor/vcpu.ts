@@ -25,6 +25,8 @@ const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 const HEDELEG = (1 << Cause.MISALIGNED_FETCH) | (1 << Cause.BREAKPOINT) | (1 << Cause.ECALL_U) |
   (1 << Cause.FETCH_PAGE_FAULT) | (1 << Cause.LOAD_PAGE_FAULT) | (1 << Cause.STORE_PAGE_FAULT);
 const TWO32 = 4294967296;
+/** mstatus.FS = Initial (01). */
+const FS_INITIAL = 1 << 13;
 
 /** Where a vCPU resumes after a non-retentive suspend. */
 interface ResumePoint { addr: bigint; opaque: bigint }
@@ -64,7 +66,9 @@ export class Vcpu {
     const [glo, ghi] = this.vm.gstage.hgatp(this.vm.vmid);
     h.set(Slot.HGATP, glo, ghi);
     h.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP | Hstatus.VTW, 2);
-    h.set(Slot.MSTATUS, Mstatus.SPP | (Priv.S << Mstatus.MPP_SHIFT), 0);
+    // FS = Initial in the host's mstatus: the guest's FPU is enabled (KVM's guest sstatus.FS),
+    // and the guest's own vsstatus.FS decides whether it uses it.
+    h.set(Slot.MSTATUS, Mstatus.SPP | (Priv.S << Mstatus.MPP_SHIFT) | FS_INITIAL, 0);
     h.set(Slot.SEPC, Number(BigInt.asIntN(32, entry)), Number(BigInt.asIntN(32, entry >> 32n)));
     h.x[10 * 2] = this.id;
     h.x[11 * 2] = Number(BigInt.asIntN(32, arg));

@@ -15,7 +15,7 @@ import { VirtioConsole } from '../devices/virtio/console/device';
 import { VirtioRng, hostEntropy, type EntropySource } from '../devices/virtio/rng/device';
 
 /** The ISA string the device tree advertises (what the hart implements). */
-export const GUEST_ISA = 'rv64imac_zicsr_zifencei_zicntr_sstc';
+export const GUEST_ISA = 'rv64imafdc_zicsr_zifencei_zicntr_sstc';
 
 /** What to boot. */
 export interface BootOptions extends VmOptions {
