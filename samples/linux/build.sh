@@ -157,6 +157,8 @@ build_initramfs() {
   cp -a "$HERE/rootfs/." "$root/"
   mkdir -p "$root"/{proc,sys,dev,tmp,mnt,root}
   [ -x "$gen" ] || kmake usr/gen_init_cpio >/dev/null
+  # gen_init_cpio takes a regular file's mtime from the file (-t covers the rest).
+  find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   # The cpio list: every file owned by root with a fixed mtime, plus the
   # /dev/console node the kernel opens before init runs (devtmpfs is not yet
   # mounted at that point).
