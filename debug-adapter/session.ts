@@ -17,6 +17,9 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename } from 'node:path';
 import { GuestDebugger, StopEvent } from '../hypervisor-core/debug/guest-debugger';
 import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
+import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
+import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
+import type { WatchAccess } from '../hypervisor-core/debug/watchpoints';
 import { evaluateConsole, translateText } from '../hypervisor-core/debug/console-commands';
 import { disassembleAround } from '../hypervisor-core/debug/disassembly';
 import { compileExpression } from '../hypervisor-core/debug/expression';
@@ -31,11 +34,14 @@ const FILTER_LABELS: Record<string, string> = {
   'exit-sbi': 'VM exit: SBI call', 'exit-mmio': 'VM exit: MMIO access', 'exit-guest-page-fault': 'VM exit: guest page fault',
   'exit-virtual-instruction': 'VM exit: virtual instruction', 'exit-wfi': 'VM exit: WFI', 'exit-interrupt': 'VM exit: interrupt / slice end',
   'exit-illegal-instruction': 'VM exit: illegal instruction',
+  'guest-exception': 'Guest exception (trap taken inside the guest)', 'guest-interrupt': 'Guest interrupt (taken inside the guest)',
 };
 const CONDITION_HELP: Record<string, string> = {
   'exit-sbi': 'e.g. eid == 0x54494D45 (TIME), fid == 0, ext == \'DBCN\', vcpu == 1',
   'exit-mmio': 'e.g. gpa >= 0x10000000 && gpa < 0x10000008, write, device == \'uart0\'',
   'exit-guest-page-fault': 'e.g. cause == 21, gpa >= 0x80400000',
+  'guest-exception': 'e.g. cause == 13 (load page fault), user == 1, tval >= 0x400000, vcpu == 1',
+  'guest-interrupt': 'e.g. cause == 5 (timer), cause == 9 (external)',
 };
 
 /** Frame ids encode the vCPU and the frame's depth. */
@@ -72,7 +78,8 @@ export class HyperscopeSession extends LoggingDebugSession {
       supportsExceptionFilterOptions: true,
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
-      exceptionBreakpointFilters: EXIT_FILTER_IDS.map((id) => ({
+      supportsDataBreakpoints: true,
+      exceptionBreakpointFilters: [...EXIT_FILTER_IDS, ...GUEST_TRAP_FILTER_IDS].map((id) => ({
         filter: id, label: FILTER_LABELS[id] ?? id, default: false, supportsCondition: true,
         conditionDescription: CONDITION_HELP[id] ?? 'e.g. vcpu == 1, cause == 13, pc == 0x80200000',
       })),
@@ -329,11 +336,61 @@ export class HyperscopeSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    const d = this.need(response);
+    if (!d) return;
+    const ref = args.variablesReference ? this.scopes.get(args.variablesReference) : undefined;
+    const vcpu = ref?.vcpu ?? (args.frameId !== undefined ? Math.floor(args.frameId / FRAME_STRIDE) : this.focusVcpu());
+    const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
+    let target: WatchTarget | undefined;
+    let why = 'only memory can be watched: a register holding an address, or an address expression';
+    try {
+      if (args.variablesReference) {
+        if (ref?.scope === 'general') target = registerTarget(d, vcpu, args.name, args.bytes);
+      } else {
+        target = expressionTarget(d, vcpu, args.name, args.bytes);
+      }
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    response.body = target
+      ? { dataId: watchDataId(target), description: target.description, accessTypes, canPersist: true }
+      : { dataId: null, description: why };
+    this.sendResponse(response);
+  }
+
+  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    const d = this.need(response);
+    if (!d) return;
+    const parsed = args.breakpoints.map((b) => parseWatchDataId(b.dataId));
+    const results = d.setDataBreakpoints(args.breakpoints.flatMap((b, i) => {
+      const t = parsed[i];
+      const access: WatchAccess = b.accessType ?? 'write';
+      return t ? [{ address: t.address, size: t.size, access, condition: b.condition, hitCondition: b.hitCondition }] : [];
+    }));
+    let k = 0;
+    response.body = {
+      breakpoints: parsed.map((t) => {
+        if (!t) return this.toDap([], false, 'invalid data breakpoint id');
+        const r = results[k++];
+        return 'id' in r ? this.toDap([r.id], true, undefined, { instructionReference: memoryReference(t.address) }) : this.toDap([], false, r.error);
+      }),
+    };
+    this.sendResponse(response);
+  }
+
   protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
     const d = this.need(response);
     if (!d) return;
     const s = d.lastStop;
     const record = s?.exit?.record ?? exitFor(d, args.threadId - 1);
+    if (s?.guestTrap) {
+      response.body = {
+        exceptionId: s.guestTrap.filter, description: s.description, breakMode: 'always',
+        details: { message: s.text, typeName: s.guestTrap.trap.interrupt ? 'interrupt' : 'exception' },
+      };
+      return this.sendResponse(response);
+    }
     response.body = {
       exceptionId: s?.exit?.filter ?? (s?.fatal ? 'vm-error' : record ? `exit-${record.reason}` : 'none'),
       description: s?.fatal ?? s?.description ?? 'no exception',

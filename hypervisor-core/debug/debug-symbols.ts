@@ -43,6 +43,10 @@ export class DebugSymbols {
   constructor(elf: ElfFile, readonly loadOffset = 0) {
     for (const s of elf.symbols) {
       if (!s.name || s.shndx === 0) continue;
+      if (s.type === 'object') { // data: found by name (expressions, watchpoints), never a code location
+        if (!this.byName.has(s.name)) this.byName.set(s.name, Number(s.value) + loadOffset);
+        continue;
+      }
       if (s.type !== 'func' && !(s.type === 'notype' && !s.name.startsWith('.L') && !s.name.startsWith('$'))) continue;
       const start = Number(s.value) + loadOffset;
       this.syms.push({ name: s.name, start, size: s.size, func: s.type === 'func' });
@@ -117,7 +121,7 @@ export class DebugSymbols {
     return h ? (h.offset ? `${h.name}+0x${h.offset.toString(16)}` : h.name) : undefined;
   }
 
-  /** Address of a symbol (ELF symbol first, then an out-of-line DWARF function). */
+  /** Address of a symbol (ELF code or data symbol first, then an out-of-line DWARF function). */
   addressOf(name: string): number | undefined {
     const a = this.byName.get(name);
     if (a !== undefined) return a;

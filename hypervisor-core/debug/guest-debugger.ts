@@ -25,6 +25,9 @@ import { GuestMemory } from './guest-memory';
 import { readRegister, registerByName } from './registers';
 import { PathSubstitution, SourceResolver } from './source-resolver';
 import { StackFrame, unwindStack } from './unwind';
+import { WatchRequest, WatchpointSet } from './watchpoints';
+import { GUEST_TRAP_FILTER_IDS, GuestTrap, GuestTrapBreakpoints, guestTrapName } from './guest-trap-breakpoints';
+import { Slot } from '../hart/hart-state';
 
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
@@ -48,7 +51,7 @@ export interface DebugLaunchOptions {
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
-export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'step' | 'pause' | 'exception';
+export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'step' | 'pause' | 'exception';
 
 /** A stop. */
 export interface StopEvent {
@@ -63,6 +66,8 @@ export interface StopEvent {
   breakpointIds?: number[];
   /** For exit breakpoints: the filter and the exit. */
   exit?: { filter: string; record: ExitRecord };
+  /** For guest trap breakpoints: the filter and the trap. */
+  guestTrap?: { filter: string; trap: GuestTrap };
   /** For a fatal VM error. */
   fatal?: string;
 }
@@ -92,6 +97,8 @@ export class GuestDebugger extends EventEmitter {
   readonly memory: GuestMemory;
   readonly breakpoints = new BreakpointSet();
   readonly exitBreakpoints = new ExitBreakpoints();
+  readonly watchpoints = new WatchpointSet(() => this.nextWatchId++);
+  readonly guestTraps = new GuestTrapBreakpoints();
   /** 'stopped' after launch; 'running' while the VM runs; 'ended' after shutdown/terminate. */
   state: 'stopped' | 'running' | 'ended' = 'stopped';
   /** The last stop, for exceptionInfo and the VM exit scope. */
@@ -100,6 +107,12 @@ export class GuestDebugger extends EventEmitter {
   private fatal?: string;
   private lastStatsAt = 0;
   private readonly decoder = new TextDecoder();
+  /** Watchpoint ids, apart from the code breakpoints' ids. */
+  private nextWatchId = 1_000_000;
+  /** vCPUs stopped before an access to a watchpoint: their next instruction runs unwatched. */
+  private readonly watchSkip = new Set<number>();
+  /** The guest trap that stopped the hart (set by the onGuestTrap hook). */
+  private guestTrapHit?: { filter: string; trap: GuestTrap };
 
   private constructor(o: DebugLaunchOptions) {
     super();
@@ -214,9 +227,40 @@ export class GuestDebugger extends EventEmitter {
     return results.map((r) => ('ids' in r ? { ids: r.ids } : { ids: [], error: r.error }));
   }
 
-  /** Exit breakpoints; returns per filter undefined (accepted) or an error message. */
+  /** Exit and guest trap breakpoints; returns per filter undefined (accepted) or an error message. */
   setExitBreakpoints(specs: ExitFilterSpec[]): (string | undefined)[] {
-    return this.exitBreakpoints.set(specs);
+    const isGuest = (s: ExitFilterSpec) => GUEST_TRAP_FILTER_IDS.includes(s.filter);
+    const exitErrors = this.exitBreakpoints.set(specs.filter((s) => !isGuest(s)));
+    const guestErrors = this.guestTraps.set(specs.filter(isGuest));
+    this.installGuestTrapHook();
+    let e = 0, g = 0;
+    return specs.map((s) => (isGuest(s) ? guestErrors[g++] : exitErrors[e++]));
+  }
+
+  /** Watchpoints on guest virtual addresses; per request its id, or why it was refused. */
+  setDataBreakpoints(requests: WatchRequest[]): ({ id: number } | { error: string })[] {
+    const results = this.watchpoints.replace(requests);
+    const list = this.watchpoints.hartList();
+    for (const v of this.vm.vcpus) v.hart.setWatchpoints(list);
+    return results;
+  }
+
+  /** The hart hook exists only while a guest trap filter is enabled (no cost otherwise). */
+  private installGuestTrapHook(): void {
+    for (const v of this.vm.vcpus) {
+      const h = v.hart;
+      h.onGuestTrap = !this.guestTraps.active ? undefined : (cause, interrupt) => {
+        const big = (slot: Slot) => (BigInt(h.hi(slot) >>> 0) << 32n) | BigInt(h.lo(slot) >>> 0);
+        const trap: GuestTrap = {
+          vcpu: v.id, cause: big(Slot.VSCAUSE) & ((1n << 63n) - 1n), interrupt, tval: big(Slot.VSTVAL), epc: big(Slot.VSEPC),
+          pc: BigInt(pcOf(h)), fromUser: (h.lo(Slot.VSSTATUS) & 0x100) === 0, // sstatus.SPP
+        };
+        void cause;
+        const filter = this.guestTraps.match(trap);
+        if (filter) this.guestTrapHit = { filter, trap };
+        return filter !== undefined;
+      };
+    }
   }
 
   private syncHartBreakpoints(extra?: number): void {
@@ -349,15 +393,28 @@ export class GuestDebugger extends EventEmitter {
 
   /** One instruction of one vCPU, retried over exits that do not move it (page mapped on demand). */
   private stepOnce(vcpu: number): 'ok' | 'stopped' | 'ended' {
+    const stop = this.stepRaw(vcpu, this.watchSkip.delete(vcpu));
+    if (!stop) return 'ok';
+    const out = this.handleStop(stop, undefined);
+    return out === 'target' || out === 'resume' ? 'ok' : this.state === 'ended' ? 'ended' : 'stopped';
+  }
+
+  /** One instruction of one vCPU (unwatched when `unwatched`: the access a watchpoint stopped), retried over exits that do not move it. */
+  private stepRaw(vcpu: number, unwatched: boolean): VmStop | null {
     const v = this.vm.vcpus[vcpu];
     const h = v.hart;
     const pc0 = pcOf(h), n0 = h.instret;
-    for (let k = 0; k < 8 && v.state === 'runnable'; k++) {
-      const stop = this.vm.stepVcpu(vcpu);
-      if (stop) return this.handleStop(stop, undefined) === 'target' ? 'ok' : this.state === 'ended' ? 'ended' : 'stopped';
-      if (pcOf(h) !== pc0 || h.instret !== n0) break;
+    if (unwatched) h.setWatchpoints([]);
+    try {
+      for (let k = 0; k < 8 && v.state === 'runnable'; k++) {
+        const stop = this.vm.stepVcpu(vcpu);
+        if (stop) return stop;
+        if (pcOf(h) !== pc0 || h.instret !== n0) break;
+      }
+      return null;
+    } finally {
+      if (unwatched) h.setWatchpoints(this.watchpoints.hartList());
     }
-    return 'ok';
   }
 
   /** The run loop: batches of DEBUG_BATCH instructions until a stop, the target, or the end. */
@@ -369,6 +426,11 @@ export class GuestDebugger extends EventEmitter {
     const bps = this.breakpoints.addresses();
     for (const v of this.vm.vcpus) if (bps.has(pcOf(v.hart)) || pcOf(v.hart) === target?.address) v.hart.resumeFromBreakpoint = true;
     try {
+      // A vCPU stopped before a watched access performs it first.
+      for (const vcpu of [...this.watchSkip]) {
+        const out = this.stepOnce(vcpu);
+        if (out !== 'ok') return out;
+      }
       for (;;) {
         if (this.isEnded()) return 'ended';
         if (this.pauseRequested) {
@@ -398,6 +460,7 @@ export class GuestDebugger extends EventEmitter {
   private handleStop(stop: VmStop, target: RunTarget | undefined): RunOutcome | 'resume' {
     switch (stop.kind) {
       case 'breakpoint': {
+        if (stop.cause) return this.debugStop(stop.vcpu, stop.cause);
         const h = this.hart(stop.vcpu);
         const pc = pcOf(h);
         if (target && target.vcpu === stop.vcpu && target.address === pc && target.until(h)) return 'target';
@@ -441,6 +504,43 @@ export class GuestDebugger extends EventEmitter {
       case 'idle':
         return 'resume';
     }
+  }
+
+  /** A watchpoint or guest trap stop of the hart: stop, or go on when its conditions say so. */
+  private debugStop(vcpu: number, cause: 'watchpoint' | 'guest-trap'): RunOutcome | 'resume' {
+    const h = this.hart(vcpu);
+    if (cause === 'guest-trap') {
+      const g = this.guestTrapHit;
+      this.guestTrapHit = undefined;
+      if (!g) return 'resume';
+      const error = this.guestTraps.lastError;
+      this.guestTraps.lastError = undefined;
+      const t = g.trap;
+      this.stopped({
+        reason: 'exception', vcpu, description: `guest ${t.interrupt ? 'interrupt' : 'exception'}: ${guestTrapName(t)}`,
+        text: (error ? error + '\n' : '') + `${guestTrapName(t)} at 0x${t.epc.toString(16)} from ${t.fromUser ? 'VU' : 'VS'}-mode, ` +
+          `stval 0x${t.tval.toString(16)}; the guest handler at 0x${t.pc.toString(16)} has not run yet`,
+        guestTrap: g,
+      });
+      return 'stopped';
+    }
+    const access = h.watchHit;
+    h.watchHit = null;
+    const hit = access ? this.watchpoints.hit(access.index, this.exprEnv(vcpu)) : undefined;
+    if (!access || !hit) {
+      // Not stopping: perform the access unwatched, then run on.
+      const stop = this.stepRaw(vcpu, true);
+      return stop ? this.handleStop(stop, undefined) : 'resume';
+    }
+    this.watchSkip.add(vcpu);
+    const addr = ((BigInt(access.hi >>> 0) << 32n) | BigInt(access.lo >>> 0));
+    const what = `${access.write ? 'write' : 'read'} of ${access.size} byte${access.size > 1 ? 's' : ''} at 0x${addr.toString(16)}`;
+    this.stopped({
+      reason: 'data breakpoint', vcpu, description: hit.error ? 'watchpoint condition error' : `watchpoint: ${what}`,
+      text: hit.error ?? `${what} (watching 0x${hit.wp.address.toString(16)}, ${hit.wp.size} bytes, ${hit.wp.access}); the access has not happened yet`,
+      breakpointIds: [hit.wp.id],
+    });
+    return 'stopped';
   }
 
   private stopped(e: StopEvent): void {
