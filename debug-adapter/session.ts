@@ -79,6 +79,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
       supportsDataBreakpoints: true,
+      supportsRestartRequest: true,
       exceptionBreakpointFilters: [...EXIT_FILTER_IDS, ...GUEST_TRAP_FILTER_IDS].map((id) => ({
         filter: id, label: FILTER_LABELS[id] ?? id, default: false, supportsCondition: true,
         conditionDescription: CONDITION_HELP[id] ?? 'e.g. vcpu == 1, cause == 13, pc == 0x80200000',
@@ -246,6 +247,21 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
     this.step(response, args.threadId, args.granularity, 'out');
+  }
+
+  /** Re-boots the guest with the same configuration; breakpoints stay; then as after launch (entry stop or run). */
+  protected restartRequest(response: DebugProtocol.RestartResponse): void {
+    const d = this.dbg;
+    if (!d) return this.sendErrorResponse(response, { id: 1002, format: 'no guest is running', showUser: false });
+    try {
+      d.restart();
+    } catch (e) {
+      return this.sendErrorResponse(response, { id: 1009, format: `restart: ${(e as Error).message.replace(/[{}]/g, '')}`, showUser: true });
+    }
+    this.scopes.reset();
+    this.sendResponse(response);
+    if (this.stopOnEntry) d.reportEntry();
+    else void d.continue();
   }
 
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {

@@ -91,10 +91,12 @@ export function isCall(raw: number): boolean {
 
 /** One debugged VM. */
 export class GuestDebugger extends EventEmitter {
-  readonly vm: Vm;
+  /** The VM (a new one after `restart`). */
+  vm!: Vm;
   readonly symbols: DebugSymbols[] = [];
   readonly resolver: SourceResolver;
-  readonly memory: GuestMemory;
+  /** Memory access of the current VM. */
+  memory!: GuestMemory;
   readonly breakpoints = new BreakpointSet();
   readonly exitBreakpoints = new ExitBreakpoints();
   readonly watchpoints = new WatchpointSet(() => this.nextWatchId++);
@@ -107,6 +109,8 @@ export class GuestDebugger extends EventEmitter {
   private fatal?: string;
   private lastStatsAt = 0;
   private readonly decoder = new TextDecoder();
+  /** Incremented by `restart`: loops of an older VM stop when they see it change. */
+  private generation = 0;
   /** Watchpoint ids, apart from the code breakpoints' ids. */
   private nextWatchId = 1_000_000;
   /** vCPUs stopped before an access to a watchpoint: their next instruction runs unwatched. */
@@ -114,18 +118,45 @@ export class GuestDebugger extends EventEmitter {
   /** The guest trap that stopped the hart (set by the onGuestTrap hook). */
   private guestTrapHit?: { filter: string; trap: GuestTrap };
 
-  private constructor(o: DebugLaunchOptions) {
+  private constructor(private readonly options: DebugLaunchOptions) {
     super();
+    const elf = this.boot();
+    if (elf) this.symbols.push(new DebugSymbols(elf));
+    for (const s of options.extraSymbols ?? []) this.symbols.push(new DebugSymbols(s.elf, s.offset));
+    this.resolver = new SourceResolver(dirname(resolve(options.cwd, options.programPath)), options.cwd, options.substitutePath);
+  }
+
+  /** Boots a new VM from the launch options, with the debugger's hooks and breakpoints; returns the kernel's ELF. */
+  private boot(): ElfFile | undefined {
+    const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });
     this.vm = booted.vm;
-    if (booted.kernel.elf) this.symbols.push(new DebugSymbols(booted.kernel.elf));
-    for (const s of o.extraSymbols ?? []) this.symbols.push(new DebugSymbols(s.elf, s.offset));
-    this.resolver = new SourceResolver(dirname(resolve(o.cwd, o.programPath)), o.cwd, o.substitutePath);
     this.memory = new GuestMemory(this.vm);
     this.vm.onExit = (r) => this.exitBreakpoints.active && this.exitBreakpoints.match(r) !== undefined;
+    this.syncHartBreakpoints();
+    const watches = this.watchpoints.hartList();
+    for (const v of this.vm.vcpus) v.hart.setWatchpoints(watches);
+    this.installGuestTrapHook();
+    return booted.kernel.elf ?? undefined;
+  }
+
+  /**
+   * Re-boots the guest with the same configuration, stopped before its first instruction;
+   * breakpoints of every kind stay. A run or step in progress on the old VM ends silently.
+   */
+  restart(): void {
+    this.generation++;
+    this.boot();
+    this.state = 'stopped';
+    this.pauseRequested = false;
+    this.fatal = undefined;
+    this.lastStop = undefined;
+    this.guestTrapHit = undefined;
+    this.watchSkip.clear();
+    this.emit('stats', this.vm.stats.report());
   }
 
   /** Boots the guest, stopped before its first instruction. Throws KernelFormatError/RangeError for bad input. */
@@ -329,6 +360,7 @@ export class GuestDebugger extends EventEmitter {
       return;
     }
     const startSp = spOf(h);
+    const gen = this.generation;
     for (let steps = 1; ; steps++) {
       const pc = pcOf(h);
       const raw = this.readInsn(h, BigInt(pc));
@@ -353,6 +385,7 @@ export class GuestDebugger extends EventEmitter {
       if (this.vm.vcpus[vcpu].state !== 'runnable') break;
       if (steps % 4096 === 0) {
         await yieldToLoop();
+        if (this.generation !== gen) return;
         if (this.pauseRequested) { this.stopped({ reason: 'pause', vcpu, description: 'paused' }); return; }
         if (this.isEnded()) return;
       }
@@ -419,6 +452,7 @@ export class GuestDebugger extends EventEmitter {
 
   /** The run loop: batches of DEBUG_BATCH instructions until a stop, the target, or the end. */
   private async runLoop(target?: RunTarget): Promise<RunOutcome> {
+    const gen = this.generation;
     this.state = 'running';
     this.pauseRequested = false;
     this.syncHartBreakpoints(target?.address);
@@ -432,6 +466,7 @@ export class GuestDebugger extends EventEmitter {
         if (out !== 'ok') return out;
       }
       for (;;) {
+        if (this.generation !== gen) return 'ended';
         if (this.isEnded()) return 'ended';
         if (this.pauseRequested) {
           this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
@@ -452,7 +487,7 @@ export class GuestDebugger extends EventEmitter {
         return out;
       }
     } finally {
-      if (target) this.syncHartBreakpoints();
+      if (target && this.generation === gen) this.syncHartBreakpoints();
     }
   }
 
