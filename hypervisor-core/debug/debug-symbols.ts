@@ -8,6 +8,7 @@
 import type { ElfFile } from '../machine/loaders/elf';
 import { parseDebugInfo, FunctionRange } from './dwarf/debug-info';
 import { filePath, parseLinePrograms } from './dwarf/line-program';
+import { CallFrameInfo, CfaRow, FrameSection } from './dwarf/call-frames';
 
 /** A symbol with the offset of an address into it. */
 export interface SymbolHit {
@@ -59,6 +60,21 @@ export class DebugSymbols {
     } catch (e) {
       this.dwarfError = (e as Error).message;
     }
+    const frames: FrameSection[] = [];
+    for (const [name, eh] of [['.debug_frame', false], ['.eh_frame', true]] as const) {
+      const bytes = elf.sectionBytes(name);
+      if (bytes) frames.push({ bytes, address: Number(elf.section(name)!.addr), eh });
+    }
+    const cfi = new CallFrameInfo(frames);
+    if (cfi.size > 0) this.cfi = cfi;
+  }
+
+  /** Call-frame information (.debug_frame, .eh_frame), when the ELF has some. */
+  private readonly cfi?: CallFrameInfo;
+
+  /** The call-frame table row at a (loaded) address, or undefined when no FDE covers it. */
+  frameRowAt(addr: number): CfaRow | undefined {
+    return this.cfi?.rowAt(addr - this.loadOffset);
   }
 
   private loadDwarf(elf: ElfFile): void {

@@ -639,6 +639,7 @@ export class GuestDebugger extends EventEmitter {
       pc, sp: reg('sp'), fp: reg('s0'), ra: reg('ra'),
       read64: (a) => this.exprEnv(vcpu).read!(a, 8),
       readInsn: (a) => this.readInsn(h, a),
+      reg: (n) => (BigInt(h.x[2 * n + 1] >>> 0) << 32n) | BigInt(h.x[2 * n] >>> 0),
     }, this.symbolsFor(Number(pc)));
   }
 }

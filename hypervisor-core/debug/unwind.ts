@@ -1,5 +1,7 @@
 /**
- * Stack unwinding with frame pointers, for code built with -fno-omit-frame-pointer (gcc's
+ * Stack unwinding: with DWARF call-frame information when the ELF has it for the stop pc
+ * (`.debug_frame`/`.eh_frame`: exact at every instruction, prologues and leaf functions
+ * included), handing over to frame pointers at the first frame it does not cover. Frame pointers, for code built with -fno-omit-frame-pointer (gcc's
  * RISC-V frame layout: s0/fp = the CFA, i.e. sp on entry; the return address at fp-8 and the
  * caller's fp at fp-16; a leaf function that saves no ra keeps the caller's fp at fp-8).
  * The innermost frame is special: before the prologue has set s0 (or in a leaf), the return
@@ -28,6 +30,8 @@ export interface UnwindTarget {
   read64(addr: bigint): bigint | undefined;
   /** Reads the instruction bits at an address (16 or 32), or undefined. */
   readInsn(addr: bigint): number | undefined;
+  /** Integer register x1..x31 of the stopped vCPU (for call-frame information). */
+  reg?(n: number): bigint;
 }
 
 const MAX_FRAMES = 64;
@@ -47,14 +51,75 @@ function prologueState(t: UnwindTarget, start: bigint): { fpSet: boolean; raSave
   return { fpSet, raSaved };
 }
 
-/** Unwinds the stack of a stopped vCPU. */
+/** The function name of a frame's pc (a return address belongs to the call before it). */
+function nameAt(syms: DebugSymbols | undefined, pc: bigint, inner: boolean): string | undefined {
+  if (!syms) return undefined;
+  const a = Number(inner ? pc : pc - 1n);
+  return syms.functionAt(a) ?? syms.symbolAt(a)?.name;
+}
+
+const U64 = (1n << 64n) - 1n;
+const SP = 2, FP = 8;
+
+/** Unwinds the stack of a stopped vCPU: call-frame information first, frame pointers otherwise. */
 export function unwindStack(t: UnwindTarget, syms: DebugSymbols | undefined): StackFrame[] {
-  const nameAt = (pc: bigint, inner: boolean): string | undefined => {
-    if (!syms) return undefined;
-    const a = Number(inner ? pc : pc - 1n); // a return address belongs to the call before it
-    return syms.functionAt(a) ?? syms.symbolAt(a)?.name;
-  };
-  const frames: StackFrame[] = [{ pc: t.pc, fp: t.fp, name: nameAt(t.pc, true) }];
+  const cfi = syms && t.reg ? unwindCfi(t, syms) : undefined;
+  return cfi ?? unwindFramePointers(t, syms);
+}
+
+/**
+ * Unwinds with DWARF call-frame information (undefined when the stop pc has none). Each
+ * frame's CFA is the caller's sp at the call; saved registers are read at CFA + offset.
+ */
+export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | undefined {
+  if (!t.reg) return undefined;
+  let regs = new Map<number, bigint>();
+  for (let i = 1; i < 32; i++) regs.set(i, t.reg(i));
+  const frames: StackFrame[] = [];
+  let pc = t.pc;
+  let prevCfa = -1n;
+  while (frames.length < MAX_FRAMES) {
+    const inner = frames.length === 0;
+    const row = syms.frameRowAt(Number(inner ? pc : pc - 1n));
+    const base = row?.cfaReg !== undefined ? regs.get(row.cfaReg) : undefined;
+    if (!row || base === undefined) {
+      if (inner) return undefined;
+      // No CFI for this caller: frame pointers from here (gcc's s0 is the CFA).
+      const fp = regs.get(FP);
+      frames.push({ pc, fp: fp ?? 0n, name: nameAt(syms, pc, false) });
+      if (fp !== undefined && fp > prevCfa) framePointerCallers(t, syms, frames, fp);
+      return frames;
+    }
+    const cfa = (base + BigInt(row.cfaOffset)) & U64;
+    frames.push({ pc, fp: cfa, name: nameAt(syms, pc, inner) });
+    // Frames grow down: each caller's CFA lies above the callee's.
+    if (cfa <= prevCfa) break;
+    prevCfa = cfa;
+    const caller = new Map(regs);
+    for (const [reg, rule] of row.rules) {
+      let v: bigint | undefined;
+      switch (rule.kind) {
+        case 'offset': v = t.read64((cfa + BigInt(rule.offset)) & U64); break;
+        case 'val-offset': v = (cfa + BigInt(rule.offset)) & U64; break;
+        case 'register': v = regs.get(rule.reg); break;
+        case 'same': v = regs.get(reg); break;
+        default: v = undefined;
+      }
+      if (v === undefined) caller.delete(reg); else caller.set(reg, v);
+    }
+    caller.set(SP, cfa);
+    // Without a rule, the return address is still in ra only in the innermost frame (a leaf).
+    const ra = row.rules.has(row.returnColumn) || inner ? caller.get(row.returnColumn) : undefined;
+    if (ra === undefined || ra === 0n || (ra & 1n) !== 0n || !syms.symbolAt(Number(ra - 1n))) break;
+    pc = ra;
+    regs = caller;
+  }
+  return frames;
+}
+
+/** Unwinds with frame pointers only. */
+export function unwindFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined): StackFrame[] {
+  const frames: StackFrame[] = [{ pc: t.pc, fp: t.fp, name: nameAt(syms, t.pc, true) }];
   const sym = syms?.symbolAt(Number(t.pc));
   let callerPc: bigint | undefined;
   let callerFp: bigint | undefined;
@@ -73,11 +138,23 @@ export function unwindStack(t: UnwindTarget, syms: DebugSymbols | undefined): St
     callerPc = t.read64(t.fp - 8n);
     callerFp = t.read64(t.fp - 16n);
   }
-  let prevFp = frames[0].fp;
+  followFramePointers(t, syms, frames, callerPc, callerFp);
+  return frames;
+}
+
+/** Appends the callers of the last frame, whose frame pointer (CFA) is `fp`. */
+function framePointerCallers(t: UnwindTarget, syms: DebugSymbols | undefined, frames: StackFrame[], fp: bigint): void {
+  followFramePointers(t, syms, frames, t.read64(fp - 8n), t.read64(fp - 16n));
+}
+
+/** Follows the chain of saved (ra, fp) pairs from a caller's pc and frame pointer. */
+function followFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined, frames: StackFrame[],
+  callerPc: bigint | undefined, callerFp: bigint | undefined): void {
+  let prevFp = frames[frames.length - 1].fp;
   while (frames.length < MAX_FRAMES && callerPc !== undefined && callerFp !== undefined) {
     if (callerPc === 0n || (callerPc & 1n) !== 0n) break;
     if (syms && !syms.symbolAt(Number(callerPc - 1n))) break;
-    frames.push({ pc: callerPc, fp: callerFp, name: nameAt(callerPc, false) });
+    frames.push({ pc: callerPc, fp: callerFp, name: nameAt(syms, callerPc, false) });
     // Frames grow down: each caller's frame lies above the callee's.
     if (callerFp === 0n || (callerFp & 7n) !== 0n || callerFp <= prevFp) break;
     prevFp = callerFp;
@@ -85,5 +162,4 @@ export function unwindStack(t: UnwindTarget, syms: DebugSymbols | undefined): St
     callerPc = t.read64(fp - 8n);
     callerFp = t.read64(fp - 16n);
   }
-  return frames;
 }
