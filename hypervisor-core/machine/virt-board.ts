@@ -8,7 +8,8 @@ import { Vm, VmOptions } from '../hypervisor/vm';
 import { KernelFormatError, LoadedKernel, loadKernel } from './loaders/kernel';
 import { buildVirtFdt, fdtAddress, initrdAddress } from './virt-fdt';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
-import { VIRTIO_STRIDE, virtioSlotBase } from './memory-map';
+import { VIRTIO_COUNT, VIRTIO_STRIDE, virtioSlotBase } from './memory-map';
+import { EmptyVirtioSlot } from '../devices/virtio/transport/empty-slot';
 import type { BlockBackend } from '../devices/virtio/block/backend';
 import { VirtioBlock } from '../devices/virtio/block/device';
 import { VirtioConsole } from '../devices/virtio/console/device';
@@ -45,6 +46,10 @@ export function bootVirt(opts: BootOptions): BootedVm {
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.console));
   if (opts.rng) vm.addVirtio(new VirtioRng(opts.rng === true ? hostEntropy : opts.rng));
+  // The other slots answer "no device" as on QEMU (not described in the device tree).
+  for (let i = 0; i < VIRTIO_COUNT; i++) {
+    if (!vm.virtio[i]) vm.bus.add(virtioSlotBase(i), VIRTIO_STRIDE, new EmptyVirtioSlot(`virtio-empty${i}`));
+  }
   for (const s of kernel.segments) vm.ram.write(s.addr, s.bytes);
   let initrd: { start: number; end: number } | undefined;
   if (opts.initrd) {
