@@ -89,8 +89,12 @@ ensure_deb_src() {
 }
 
 # --- kernel --------------------------------------------------------------------
-kmake() { make -C "$KSRC" ARCH=riscv CROSS_COMPILE=$CROSS -j"$JOBS" \
-  KCFLAGS="-fdebug-prefix-map=$KSRC=samples/linux/build/linux-source-$KVER" "$@"; }
+# DWARF paths relative to the repository root (C and assembler), so the debug
+# info and the build-id (a hash over vmlinux) do not depend on the checkout's path.
+kmake() {
+  local map="-fdebug-prefix-map=$KSRC=samples/linux/build/linux-source-$KVER"
+  make -C "$KSRC" ARCH=riscv CROSS_COMPILE=$CROSS -j"$JOBS" KCFLAGS="$map" KAFLAGS="$map" "$@"
+}
 
 build_kernel() {
   if [ ! -f "$KSRC/Makefile" ]; then
