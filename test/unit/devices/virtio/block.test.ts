@@ -131,6 +131,17 @@ describe('virtio block', () => {
     assert.equal(d.r(R.STATUS) & S.DEVICE_NEEDS_RESET, 0);
   });
 
+  it('answers IOERR when the host I/O fails, and keeps working', () => {
+    const backend = new MemoryBackend(new Uint8Array(4096));
+    const d = blockDriver(backend);
+    backend.read = () => {
+      throw new Error('EIO');
+    };
+    assert.equal(request(d, T.IN, 0, { inLen: 512 }).status, St.IOERR);
+    assert.equal(request(d, T.OUT, 0, { out: new Uint8Array(512) }).status, St.OK);
+    assert.equal(d.r(R.STATUS) & S.DEVICE_NEEDS_RESET, 0);
+  });
+
   it('refuses writes to a read-only disk with IOERR and offers VIRTIO_BLK_F_RO', () => {
     const p = image(4);
     const before = readFileSync(p);
