@@ -185,6 +185,42 @@ export class Hart extends HartState {
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
     for (const t of this.tlbs) t.flush();
+    this.superpages.length = 0;
+    this.superpagesUntracked = false;
+  }
+
+  /**
+   * Flushes the entries for the page holding virtual address (lo, hi) in every context. When
+   * the address lies in a superpage some entries came from, every entry goes (they are
+   * cached 4 KiB at a time, so one flush could not find them all).
+   */
+  flushTlbPage(lo: number, hi: number): void {
+    if (this.superpagesUntracked) return this.flushAllTlbs();
+    const r = this.superpages;
+    for (let i = 0; i < r.length; i += 3) {
+      if (r[i + 1] === hi && (lo & r[i + 2]) === r[i]) return this.flushAllTlbs();
+    }
+    for (const t of this.tlbs) t.flushPage(lo, hi);
+  }
+
+  /** Superpages cached since the last full flush: [base lo, hi, mask] triples. */
+  private readonly superpages: number[] = [];
+  /** Too many (or too large) superpages to track: every page flush is a full flush. */
+  private superpagesUntracked = false;
+
+  /** Notes that a TLB entry for (lo, hi) was filled from the last translation's leaf. */
+  private noteLeaf(lo: number, hi: number): void {
+    const size = this.translator.leafSize;
+    if (size === 4096 || this.superpagesUntracked) return;
+    const r = this.superpages;
+    // 512 GiB Sv48 leaves span several high words; a long list would slow every flush.
+    if (size > 0x40000000 || r.length >= 3 * 32) {
+      this.superpagesUntracked = true;
+      return;
+    }
+    const mask = ~(size - 1);
+    for (let i = 0; i < r.length; i += 3) if (r[i + 1] === hi && r[i] === (lo & mask)) return;
+    r.push(lo & mask, hi, mask);
   }
 
   /** The effective external/timer/software interrupt lines (bits of mip) from devices. */
@@ -252,6 +288,7 @@ export class Hart extends HartState {
     if (!this.mem.contains(page, 4096)) this.translator.accessFault(Access.FETCH, lo, hi);
     const off = page - this.mem.base;
     t.fill(lo, hi, off);
+    this.noteLeaf(lo, hi);
     return off;
   }
 
@@ -277,7 +314,10 @@ export class Hart extends HartState {
     if (this.watches !== null) this.checkWatch(lo, hi, size, 1);
     if (this.mem.contains(pa, size)) {
       const off = pa - this.mem.base;
-      if (this.cacheable(Access.READ)) this.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
+      if (this.cacheable(Access.READ)) {
+        this.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
+        this.noteLeaf(lo, hi);
+      }
       this.readRam(off, size);
       return false;
     }
@@ -319,7 +359,10 @@ export class Hart extends HartState {
     if (this.watches !== null) this.checkWatch(lo, hi, size, 2);
     if (this.mem.contains(pa, size)) {
       const off = pa - this.mem.base;
-      if (this.cacheable(Access.WRITE)) this.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
+      if (this.cacheable(Access.WRITE)) {
+        this.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
+        this.noteLeaf(lo, hi);
+      }
       this.writeRam(off, size, vlo, vhi);
       return false;
     }
@@ -967,7 +1010,10 @@ export class Hart extends HartState {
               continue outer;
             case Op.SFENCE_VMA: case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
               this.privilegedCheck(op, insn);
-              this.flushAllTlbs();
+              // With a virtual address (rs1 != x0), only that page goes; HFENCE.GVMA names a
+              // guest physical address, which this GVA-indexed TLB cannot look up: flush all.
+              if (rs1 !== 0 && op !== Op.HFENCE_GVMA) this.flushTlbPage(x[rs1], x[rs1 + 1]);
+              else this.flushAllTlbs();
               pcLo = npcLo; pcHi = npcHi; n++;
               continue outer;
             case Op.HLV_B: case Op.HLV_BU: case Op.HLV_H: case Op.HLV_HU: case Op.HLVX_HU:

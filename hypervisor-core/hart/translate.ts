@@ -50,6 +50,12 @@ export class Translator implements PteAddressTranslator {
   private readonly walker: Walker;
   /** Guest physical address of the last G-stage translation (for MMIO exits). */
   lastGpa = 0;
+  /**
+   * Size of the first-stage (satp or vsatp) leaf of the last successful translation: a TLB
+   * entry filled from it stands for part of a page that large, which a later SFENCE.VMA of
+   * any address inside it must remove.
+   */
+  leafSize = 4096;
   private gMode: PagingMode | null = null;
   private gRoot = 0;
   private mxr = false;
@@ -85,6 +91,7 @@ export class Translator implements PteAddressTranslator {
       priv = (mstatus >> Mstatus.MPP_SHIFT) & 3;
       virt = priv !== Priv.M && (h.hi(Slot.MSTATUS) & Mstatus.HI_MPV) !== 0;
     }
+    this.leafSize = 4096;
     if (priv === Priv.M) return (hi >>> 0) * TWO32 + (lo >>> 0);
 
     this.mxr = (mstatus & Mstatus.MXR) !== 0;
@@ -95,7 +102,10 @@ export class Translator implements PteAddressTranslator {
       if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, false);
       const r = this.walker.walk(mode, rootOf(h.lo(Slot.SATP), h.hi(Slot.SATP)), va, access,
         priv === Priv.U, (mstatus & Mstatus.SUM) !== 0, this.mxr, null);
-      if (r >= 0) return r;
+      if (r >= 0) {
+        this.leafSize = this.walker.pageSize;
+        return r;
+      }
       return this.fault(r === WalkFault.ACCESS ? ACCESS_FAULT[access] : PAGE_FAULT[access], lo, hi, 0, 0, forceVirt);
     }
 
@@ -121,6 +131,7 @@ export class Translator implements PteAddressTranslator {
       }
       if (r < 0) return this.fault(r === WalkFault.ACCESS ? ACCESS_FAULT[access] : PAGE_FAULT[access], lo, hi, 0, 0, true);
       gpa = r;
+      this.leafSize = this.walker.pageSize;
     }
     this.lastGpa = gpa;
     if (this.gMode === null) return gpa;

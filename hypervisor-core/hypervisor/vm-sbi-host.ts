@@ -58,8 +58,17 @@ export class VmSbiHost implements SbiHost {
   }
 
   remoteFence(hartId: number, fence: RemoteFence): void {
-    void fence; // the TLB is not tagged by address: flush all of it
-    this.vm.vcpus[hartId].hart.flushAllTlbs();
+    // FENCE.I: the hart has no instruction cache (it decodes from memory every time).
+    if (fence.kind === 'fence.i') return;
+    const hart = this.vm.vcpus[hartId].hart;
+    // A short range of pages is flushed page by page, anything larger (or "all") at once.
+    if (fence.kind === 'hfence.gvma' || fence.size === 0n || fence.size > 64n * 4096n) {
+      hart.flushAllTlbs();
+      return;
+    }
+    for (let a = fence.start & ~0xfffn; a < fence.start + fence.size; a += 4096n) {
+      hart.flushTlbPage(Number(BigInt.asIntN(32, a)), Number(BigInt.asIntN(32, a >> 32n)));
+    }
   }
 
   hartState(hartId: number): number {

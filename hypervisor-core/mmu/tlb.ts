@@ -31,6 +31,12 @@ export class Tlb {
   flush(): void {
     this.tagLo.fill(1);
   }
+
+  /** Invalidates the entry of the page holding (lo, hi), if cached. */
+  flushPage(lo: number, hi: number): void {
+    const i = (lo >>> 12) & TLB_MASK;
+    if (this.tagLo[i] === (lo & ~0xfff) && this.tagHi[i] === hi) this.tagLo[i] = 1;
+  }
 }
 
 /** The three TLBs of one translation context. */
@@ -43,5 +49,12 @@ export class TlbSet {
     this.read.flush();
     this.write.flush();
     this.fetch.flush();
+  }
+
+  /** Invalidates one page in the three. */
+  flushPage(lo: number, hi: number): void {
+    this.read.flushPage(lo, hi);
+    this.write.flushPage(lo, hi);
+    this.fetch.flushPage(lo, hi);
   }
 }
