@@ -6,8 +6,15 @@
  * `hyperscope.exitTrace` ({ count? } -> { exits }), `hyperscope.translate`
  * ({ address, vcpu? } -> the two-stage walk + text), `hyperscope.pageTable`
  * ({ vcpu, stage: 'vs' | 'g' } -> the tree of valid entries; see page-table-json.ts),
- * `hyperscope.input` ({ text } -> the guest console's input: UART and SBI console). Custom event: `hyperscope.exitStats` (ExitStatsReport),
- * at most 4 per second while the guest runs and once per stop.
+ * `hyperscope.input` ({ text } -> the guest console's input: UART and SBI console).
+ * Custom event: `hyperscope.exitStats` (ExitStatsReport), at most 4 per second while the
+ * guest runs and once per stop.
+ *
+ * Data breakpoints watch guest virtual memory of the stopped vCPU: dataIds are "0xADDR/SIZE"
+ * (from a register in the Registers scope: the memory it points to; from an expression:
+ * its value as an address, or the bytes a `*(type*)addr` expression reads). Exception
+ * filters: `exit-<reason>` for VM exits, `guest-exception`/`guest-interrupt` for traps
+ * taken inside the guest. `restart` re-boots the guest and keeps every breakpoint.
  */
 import {
   Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source,
@@ -361,7 +368,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     let target: WatchTarget | undefined;
     let why = 'only memory can be watched: a register holding an address, or an address expression';
     try {
-      if (args.variablesReference) {
+      if (args.variablesReference && !args.asAddress) {
         if (ref?.scope === 'general') target = registerTarget(d, vcpu, args.name, args.bytes);
       } else {
         target = expressionTarget(d, vcpu, args.name, args.bytes);
