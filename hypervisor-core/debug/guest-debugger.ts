@@ -579,6 +579,7 @@ export class GuestDebugger extends EventEmitter {
   }
 
   private stopped(e: StopEvent): void {
+    this.vm.pause(); // guest time stands still while the user looks
     this.state = 'stopped';
     this.pauseRequested = false;
     this.lastStop = e;

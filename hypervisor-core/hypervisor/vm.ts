@@ -217,29 +217,33 @@ export class Vm {
    */
   runFor(maxInstructions: number): VmStop | null {
     let done = 0;
-    this.clock.start();
-    try {
-      while (done < maxInstructions) {
-        if (this.stopRequest) return this.takeStop();
-        const vcpu = this.pickRunnable();
-        if (!vcpu) {
-          const idle = this.idleUntilDeadline();
-          if (idle !== null) return idle;
-          continue;
-        }
-        done += this.runOne(vcpu);
-        if (this.breakpointHit >= 0) {
-          const v = this.breakpointHit;
-          this.breakpointHit = -1;
-          return debugStop(v, this.breakpointStop);
-        }
-        const exitStop = this.takeExitBreak();
-        if (exitStop) return exitStop;
+    this.clock.start(); // guest time runs from here until pause(), idle periods included
+    while (done < maxInstructions) {
+      if (this.stopRequest) return this.takeStop();
+      const vcpu = this.pickRunnable();
+      if (!vcpu) {
+        const idle = this.idleUntilDeadline();
+        if (idle !== null) return idle;
+        continue;
       }
-      return this.stopRequest ? this.takeStop() : null;
-    } finally {
-      this.clock.stop();
+      done += this.runOne(vcpu);
+      if (this.breakpointHit >= 0) {
+        const v = this.breakpointHit;
+        this.breakpointHit = -1;
+        return debugStop(v, this.breakpointStop);
+      }
+      const exitStop = this.takeExitBreak();
+      if (exitStop) return exitStop;
     }
+    return this.stopRequest ? this.takeStop() : null;
+  }
+
+  /**
+   * Stops the VM clock (the debugger stopped the VM): guest time does not pass while paused.
+   * The next runFor or stepVcpu starts it again.
+   */
+  pause(): void {
+    this.clock.stop();
   }
 
   private breakpointHit = -1;
@@ -321,7 +325,7 @@ export class Vm {
       if (exitStop) return exitStop;
       return this.stopRequest ? this.takeStop() : null;
     } finally {
-      this.clock.stop();
+      this.clock.stop(); // a single step happens while the VM is paused
     }
   }
 

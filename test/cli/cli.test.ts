@@ -50,6 +50,12 @@ describe('hyperscope CLI', function () {
     assert.ok(ra.sbi.some((x: { key: string }) => x.key === 'TIME.set_timer'));
   });
 
+  it('with the realtime clock, guest time passes while every vCPU waits (timer sample ends)', () => {
+    const r = hyperscope('run', 'samples/timer/timer.elf', '--timeout', '20');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /timer: 10 ticks, at least 100 ms elapsed: yes/);
+  });
+
   it('--vcpus 4 runs the SMP sample', () => {
     const r = hyperscope('run', 'samples/smp/smp.elf', '--vcpus', '4');
     assert.equal(r.status, 0, r.stderr);
