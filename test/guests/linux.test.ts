@@ -47,7 +47,7 @@ describe('Linux guest (samples/linux)', function () {
     if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
   });
 
-  for (const vcpus of [1, 2]) {
+  for (const vcpus of [1, 2, 4]) {
     it(`boots to a busybox shell on ${vcpus} vCPU(s), runs commands, powers off with status 0`, async () => {
       const r = await bootAndRun(['--vcpus', String(vcpus)], [
         'uname -a', 'cat /proc/cpuinfo', 'cat /proc/interrupts', 'poweroff']);
