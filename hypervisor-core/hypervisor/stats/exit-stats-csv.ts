@@ -4,7 +4,8 @@
  *
  *   table,vcpu,key,samples,samples_pct,time_pct,total_ns,min_ns,max_ns,mean_ns,stddev_pct
  *
- *   table   "reasons" (vcpu empty: all vCPUs; or a vCPU number), "sbi", "mmio" (VM-wide),
+ *   table   "reasons" (vcpu empty: all vCPUs; or a vCPU number), "sbi", "mmio", "virtio"
+ *           (notifications by device and queue; all VM-wide),
  *           or "totals": key "guest" (samples = guest instructions, total_ns = guest time)
  *           and key "hypervisor" (samples = exits, total_ns = handling time), for the VM
  *           (vcpu empty) and per vCPU.
@@ -64,6 +65,7 @@ export function toCsv(report: ExitStatsReport): string {
   for (const v of report.perVcpu) for (const r of v.reasons) lines.push(rowLine('reasons', v.vcpu, r));
   for (const r of report.sbi) lines.push(rowLine('sbi', undefined, r));
   for (const r of report.mmio) lines.push(rowLine('mmio', undefined, r));
+  for (const r of report.virtio ?? []) lines.push(rowLine('virtio', undefined, r));
   lines.push(...totals(undefined, report.instructions, report.guestNs, report.totalExits, report.hypervisorNs));
   for (const v of report.perVcpu) {
     lines.push(...totals(v.vcpu, v.instructions, v.guestNs, sumSamples(v.reasons), v.hypervisorNs));

@@ -44,3 +44,12 @@ describe('toCsv', () => {
     }
   });
 });
+
+describe('toCsv: virtio notifications', () => {
+  it('writes the virtio breakdown as its own table', () => {
+    const s = new ExitStats(1, 'icount');
+    s.recordMmio(0, 400, 'virtio-blk0');
+    s.recordVirtio('virtio-blk0.q0', 400);
+    assert.ok(toCsv(s.report()).includes('\nvirtio,,virtio-blk0.q0,1,100,100,400,400,400,400,0\n'), toCsv(s.report()));
+  });
+});
