@@ -53,20 +53,24 @@ function openDisks(o: RunOptions): FileBackend[] {
   return disks;
 }
 
-/** Boots the virt board and runs it to the end. */
+/** Internal status: the guest asked for a reboot (SBI SRST cold or warm reboot). */
+const REBOOT = -1;
+
+/** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
 async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[]): Promise<number> {
-  let booted;
-  try {
-    booted = bootVirt({
-      kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      console: (b) => process.stdout.write(b),
-      disks, virtioConsole: o.virtioConsole, rng: o.rng,
-    });
-  } catch (e) {
-    if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
-    throw e;
-  }
-  const vm = booted.vm;
+  const boot = (): Vm => {
+    try {
+      return bootVirt({
+        kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
+        console: (b) => process.stdout.write(b),
+        disks, virtioConsole: o.virtioConsole, rng: o.rng,
+      }).vm;
+    } catch (e) {
+      if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
+      throw e;
+    }
+  };
+  let vm = boot();
   let quit = false;
   const detach = attachStdin((b) => vm.sendInput(b), () => { quit = true; });
   const onSigint = () => { quit = true; };
@@ -74,7 +78,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
   let status: number;
   try {
-    status = await runUntilStop(vm, deadline, () => quit);
+    while ((status = await runUntilStop(vm, deadline, () => quit)) === REBOOT) vm = boot();
   } finally {
     detach();
     process.off('SIGINT', onSigint);
@@ -117,9 +121,7 @@ function hex(v: bigint): string {
 function statusOf(stop: VmStop): number | undefined {
   switch (stop.kind) {
     case 'shutdown': return stop.failure ? ExitStatus.GUEST_FAILURE : ExitStatus.OK;
-    case 'reboot':
-      process.stderr.write('\nhyperscope: the guest asked for a reboot; stopping\n');
-      return ExitStatus.OK;
+    case 'reboot': return REBOOT;
     case 'fatal':
       process.stderr.write(`\nhyperscope: vCPU ${stop.vcpu}: ${stop.message}: pc ${hex(stop.pc)} scause ${hex(stop.scause)} ` +
         `stval ${hex(stop.stval)} htval ${hex(stop.htval)} htinst ${hex(stop.htinst)}\n`);

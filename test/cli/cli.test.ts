@@ -79,6 +79,24 @@ describe('hyperscope CLI', function () {
     assert.equal(r.status, 1, r.stderr);
   });
 
+  it('an SBI SRST reboot starts the guest again on a fresh VM (as QEMU does)', () => {
+    const f = path.join(tmp, 'reboot.elf');
+    writeFileSync(f, tinyKernel([
+      0x00100893, // li a7, 1 (legacy console_putchar)
+      0x05800513, // li a0, 'X'
+      0x00000073, // ecall
+      0x535258b7, 0x3548889b, // li a7, 0x53525354 (SRST)
+      0x00000813, // li a6, 0 (system_reset)
+      0x00100513, // li a0, 1 (cold reboot)
+      0x00000593, // li a1, 0
+      0x00000073, // ecall
+      0x0000006f, // j .
+    ]));
+    const r = hyperscope('run', f, '--timeout', '1');
+    assert.equal(r.status, 124);
+    assert.ok(r.stdout.length >= 3 && /^X+$/.test(r.stdout), `output: ${r.stdout.slice(0, 80)}`);
+  });
+
   it('--timeout ends a guest that never stops with status 124', () => {
     const f = path.join(tmp, 'spin.elf');
     writeFileSync(f, tinyKernel([0x0000006f])); // j .
