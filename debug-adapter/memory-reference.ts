@@ -26,7 +26,7 @@ export function parseMemoryReference(ref: string, offset = 0): MemoryRef | undef
   return { space, address };
 }
 
-/** Formats an address as a (virtual) memory reference. */
+/** Formats an address (a 64-bit value, or a code address: negative numbers are sign-extended kernel addresses) as a memory reference. */
 export function memoryReference(address: bigint | number, space: MemoryRef['space'] = 'virtual'): string {
-  return (space === 'physical' ? PHYS_PREFIX : '') + '0x' + address.toString(16);
+  return (space === 'physical' ? PHYS_PREFIX : '') + '0x' + BigInt.asUintN(64, BigInt(address)).toString(16);
 }

@@ -30,6 +30,7 @@ import type { WatchAccess } from '../hypervisor-core/debug/watchpoints';
 import { evaluateConsole, translateText } from '../hypervisor-core/debug/console-commands';
 import { disassembleAround } from '../hypervisor-core/debug/disassembly';
 import { compileExpression } from '../hypervisor-core/debug/expression';
+import { codeAddr } from '../hypervisor-core/debug/address';
 import { writeRegister } from '../hypervisor-core/debug/registers';
 import { HyperscopeLaunchArgs, LaunchError, resolveLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference } from './memory-reference';
@@ -53,7 +54,7 @@ const CONDITION_HELP: Record<string, string> = {
 
 /** Frame ids encode the vCPU and the frame's depth. */
 const FRAME_STRIDE = 1 << 16;
-const hex = (v: bigint | number): string => '0x' + v.toString(16);
+const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
 
 /** The debug session. */
 export class HyperscopeSession extends LoggingDebugSession {
@@ -167,8 +168,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       totalFrames: frames.length,
       stackFrames: frames.slice(start, end).map((f, k) => {
         const i = start + k;
-        const pc = Number(f.pc);
-        const src = d.sourceAt(i === 0 ? pc : pc - 1);
+        const src = d.sourceAt(i === 0 ? f.pc : f.pc - 1n);
         const sf = new StackFrame(vcpu * FRAME_STRIDE + i, f.name ?? hex(f.pc),
           src ? new Source(basename(src.path), src.path) : undefined, src?.line ?? 0, src?.column ?? 0) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = memoryReference(f.pc);
@@ -334,7 +334,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     const addrs = args.breakpoints.map((b) => parseMemoryReference(b.instructionReference, b.offset ?? 0));
     const results = d.setInstructionBreakpoints(args.breakpoints.flatMap((b, i) => {
       const a = addrs[i];
-      return a ? [{ address: Number(a.address), condition: b.condition, hitCondition: b.hitCondition }] : [];
+      return a ? [{ address: codeAddr(a.address), condition: b.condition, hitCondition: b.hitCondition }] : [];
     }));
     let k = 0;
     response.body = {

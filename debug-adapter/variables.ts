@@ -35,7 +35,7 @@ export function scopeVariables(d: GuestDebugger, ref: ScopeRef): DebugProtocol.V
     if (r.name === 'priv') value = `${PRIV[Number(v)] ?? v} (${privilegeName(h)})`;
     else if (r.name === 'V') value = String(v);
     else if (r.address) {
-      const sym = d.describeAddress(Number(v));
+      const sym = d.describeAddress(v);
       if (sym) value += ` <${sym}>`;
     }
     out.push({

@@ -34,7 +34,7 @@ export function evaluateConsole(d: GuestDebugger, vcpu: number, line: string): C
   if (t === 'info vcpus') return { text: infoVcpus(d) };
   const v = compileExpression(t)(d.exprEnv(vcpu));
   if (typeof v === 'string') return { text: JSON.stringify(v), value: v };
-  const sym = d.describeAddress(Number(v));
+  const sym = d.describeAddress(v);
   return { text: `${hex(v)} (${v})${sym ? ` <${sym}>` : ''}`, value: v };
 }
 
@@ -60,7 +60,7 @@ function examine(d: GuestDebugger, vcpu: number, count: number, format: string, 
     for (let b = size - 1; b >= 0; b--) v = (v << 8n) | BigInt(bytes[i * size + b]);
     const a = addr + BigInt(i * size);
     if (i % perLine === 0) {
-      const sym = d.describeAddress(Number(a));
+      const sym = d.describeAddress(a);
       lines.push(`${hex(a)}${sym ? ` <${sym}>` : ''}:`);
     }
     const text = format === 'd' ? BigInt.asIntN(size * 8, v).toString() : format === 'u' ? v.toString() : '0x' + v.toString(16).padStart(size * 2, '0');
@@ -94,7 +94,7 @@ export function translateText(d: GuestDebugger, vcpu: number, gva: bigint): stri
 function infoVcpus(d: GuestDebugger): string {
   return d.vm.vcpus.map((v) => {
     const pc = v.pc();
-    const sym = d.describeAddress(Number(pc));
+    const sym = d.describeAddress(pc);
     return `vCPU ${v.id}: ${v.state} pc=${hex(pc)}${sym ? ` <${sym}>` : ''} ${privilegeName(v.hart)} instret=${v.hart.instret}`;
   }).join('\n');
 }

@@ -3,11 +3,12 @@
  * name -> address), DWARF functions including inlined copies (function breakpoints on
  * `static` functions gcc inlined), and the DWARF line table (address -> file:line,
  * file:line -> breakpoint addresses). Paths are as recorded in DWARF (maybe relative);
- * `SourceResolver` maps them to local files.
+ * `SourceResolver` maps them to local files. Addresses are code addresses (./address.ts).
  */
 import type { ElfFile } from '../machine/loaders/elf';
 import { parseDebugInfo, FunctionRange } from './dwarf/debug-info';
-import { filePath, parseLinePrograms } from './dwarf/line-program';
+import { LineProgram, filePath, parseLinePrograms } from './dwarf/line-program';
+import { codeAddr, isCodeAddr } from './address';
 import { CallFrameInfo, CfaRow, FrameSection } from './dwarf/call-frames';
 
 /** A symbol with the offset of an address into it. */
@@ -29,96 +30,140 @@ export interface SourceLine {
 /** One address range of the line table. */
 interface LineRange { start: number; end: number; path: string; line: number; column: number; isStmt: boolean; lineStart: boolean }
 
-/** Symbols and line information of one ELF, optionally loaded at an offset. */
+/** What the lazily parsed .debug_info gives. */
+interface InfoTables { functions: FunctionRange[]; compDirs: Map<number, string> }
+
+/**
+ * Symbols and line information of one ELF, optionally loaded at an offset. Addresses are
+ * code addresses (./address.ts: exact signed numbers, kernel addresses included). Only the
+ * ELF symbol table is read up front; .debug_info (functions, inlined copies), .debug_line
+ * and the call-frame sections are parsed on first use, so a 44 MB vmlinux costs a few tens
+ * of milliseconds at launch.
+ */
 export class DebugSymbols {
   /** Function and untyped text symbols, sorted by address. */
   private readonly syms: { name: string; start: number; size: number; func: boolean }[] = [];
   private readonly byName = new Map<string, number>();
-  private readonly ranges: LineRange[] = [];
-  private readonly functions: FunctionRange[] = [];
-  /** Recorded paths of every file with line information. */
-  readonly files = new Set<string>();
-  /** Why the DWARF information could not be read, when it could not. */
-  readonly dwarfError?: string;
+  private infoTables?: InfoTables;
+  private lineTables?: { ranges: LineRange[]; files: Set<string> };
+  private cfiTables?: CallFrameInfo | null;
+  private error?: string;
 
-  constructor(elf: ElfFile, readonly loadOffset = 0) {
+  constructor(private readonly elf: ElfFile, readonly loadOffset = 0) {
     for (const s of elf.symbols) {
       if (!s.name || s.shndx === 0) continue;
+      const start = codeAddr(s.value) + loadOffset;
+      if (!isCodeAddr(start)) continue;
       if (s.type === 'object') { // data: found by name (expressions, watchpoints), never a code location
-        if (!this.byName.has(s.name)) this.byName.set(s.name, Number(s.value) + loadOffset);
+        if (!this.byName.has(s.name)) this.byName.set(s.name, start);
         continue;
       }
       if (s.type !== 'func' && !(s.type === 'notype' && !s.name.startsWith('.L') && !s.name.startsWith('$'))) continue;
-      const start = Number(s.value) + loadOffset;
       this.syms.push({ name: s.name, start, size: s.size, func: s.type === 'func' });
       if (!this.byName.has(s.name) || s.type === 'func') this.byName.set(s.name, start);
     }
     // At one address, a function symbol wins over a label (symbolAt takes the last).
     this.syms.sort((a, b) => a.start - b.start || Number(a.func) - Number(b.func) || b.size - a.size);
-    try {
-      this.loadDwarf(elf);
-    } catch (e) {
-      this.dwarfError = (e as Error).message;
-    }
-    const frames: FrameSection[] = [];
-    for (const [name, eh] of [['.debug_frame', false], ['.eh_frame', true]] as const) {
-      const bytes = elf.sectionBytes(name);
-      if (bytes) frames.push({ bytes, address: Number(elf.section(name)!.addr), eh });
-    }
-    const cfi = new CallFrameInfo(frames);
-    if (cfi.size > 0) this.cfi = cfi;
   }
 
-  /** Call-frame information (.debug_frame, .eh_frame), when the ELF has some. */
-  private readonly cfi?: CallFrameInfo;
+  /** Why the DWARF information could not be read, when it could not (reading it if not done yet). */
+  get dwarfError(): string | undefined {
+    this.info();
+    this.lines();
+    return this.error;
+  }
+
+  /** Recorded paths of every file with line information (parses .debug_line on first use). */
+  get files(): Set<string> {
+    return this.lines().files;
+  }
+
+  /** .debug_info: every function and inlined copy, and the units' compilation directories. */
+  private info(): InfoTables {
+    if (this.infoTables) return this.infoTables;
+    const tables: InfoTables = { functions: [], compDirs: new Map() };
+    this.infoTables = tables;
+    const elf = this.elf;
+    const debugInfo = elf.sectionBytes('.debug_info');
+    const debugAbbrev = elf.sectionBytes('.debug_abbrev');
+    if (!debugInfo || !debugAbbrev) return tables;
+    try {
+      const info = parseDebugInfo({
+        debugInfo, debugAbbrev, debugStr: elf.sectionBytes('.debug_str'), debugLineStr: elf.sectionBytes('.debug_line_str'),
+        debugRnglists: elf.sectionBytes('.debug_rnglists'), debugRanges: elf.sectionBytes('.debug_ranges'),
+      });
+      for (const u of info.units) if (u.stmtList !== undefined && u.compDir !== undefined) tables.compDirs.set(u.stmtList, u.compDir);
+      const o = this.loadOffset;
+      for (const f of info.functions) {
+        tables.functions.push({ ...f, entry: f.entry + o, low: f.low + o, high: f.high ? f.high + o : 0, ranges: f.ranges.map(([a, b]) => [a + o, b + o]) });
+      }
+    } catch (e) {
+      this.error ??= (e as Error).message;
+    }
+    return tables;
+  }
+
+  /** .debug_line as sorted address ranges. */
+  private lines(): { ranges: LineRange[]; files: Set<string> } {
+    if (this.lineTables) return this.lineTables;
+    const tables = { ranges: [] as LineRange[], files: new Set<string>() };
+    this.lineTables = tables;
+    const debugLine = this.elf.sectionBytes('.debug_line');
+    if (!debugLine) return tables;
+    try {
+      const sections = { debugLine, debugLineStr: this.elf.sectionBytes('.debug_line_str'), debugStr: this.elf.sectionBytes('.debug_str') };
+      let programs = parseLinePrograms(sections);
+      // Before DWARF 5 the line header lacks the compilation directory: it comes from .debug_info.
+      if (programs.some((p) => p.version < 5) && this.elf.sectionBytes('.debug_info')) programs = parseLinePrograms(sections, this.info().compDirs);
+      for (const p of programs) this.addLineProgram(p, tables);
+      tables.ranges.sort((a, b) => a.start - b.start);
+    } catch (e) {
+      this.error ??= (e as Error).message;
+    }
+    return tables;
+  }
+
+  private addLineProgram(p: LineProgram, tables: { ranges: LineRange[]; files: Set<string> }): void {
+    const paths = p.files.map((_, i) => filePath(p, i));
+    const rows = p.rows;
+    for (let k = 0; k + 1 < rows.length; k++) {
+      const r = rows[k];
+      if (r.endSequence) continue;
+      const next = rows[k + 1];
+      const path = paths[r.file];
+      // Empty ranges (two rows at one address) still say where a line's statement starts.
+      if (path === undefined || next.address < r.address) continue;
+      const prev = k > 0 && !rows[k - 1].endSequence ? rows[k - 1] : undefined;
+      tables.files.add(path);
+      tables.ranges.push({
+        start: r.address + this.loadOffset, end: next.address + this.loadOffset, path, line: r.line, column: r.column,
+        isStmt: r.isStmt, lineStart: !prev || prev.line !== r.line || prev.file !== r.file,
+      });
+    }
+  }
+
+  /** Call-frame information (.debug_frame, .eh_frame), or null when the ELF has none. */
+  private cfi(): CallFrameInfo | null {
+    if (this.cfiTables !== undefined) return this.cfiTables;
+    const frames: FrameSection[] = [];
+    for (const [name, eh] of [['.debug_frame', false], ['.eh_frame', true]] as const) {
+      const bytes = this.elf.sectionBytes(name);
+      if (bytes) frames.push({ bytes, address: codeAddr(this.elf.section(name)!.addr), eh });
+    }
+    const cfi = new CallFrameInfo(frames);
+    this.cfiTables = cfi.size > 0 ? cfi : null;
+    return this.cfiTables;
+  }
 
   /** The call-frame table row at a (loaded) address, or undefined when no FDE covers it. */
   frameRowAt(addr: number): CfaRow | undefined {
-    return this.cfi?.rowAt(addr - this.loadOffset);
-  }
-
-  private loadDwarf(elf: ElfFile): void {
-    const debugLine = elf.sectionBytes('.debug_line');
-    const debugStr = elf.sectionBytes('.debug_str');
-    const debugLineStr = elf.sectionBytes('.debug_line_str');
-    const compDirs = new Map<number, string>();
-    const debugInfo = elf.sectionBytes('.debug_info');
-    const debugAbbrev = elf.sectionBytes('.debug_abbrev');
-    if (debugInfo && debugAbbrev) {
-      const info = parseDebugInfo({
-        debugInfo, debugAbbrev, debugStr, debugLineStr,
-        debugRnglists: elf.sectionBytes('.debug_rnglists'), debugRanges: elf.sectionBytes('.debug_ranges'),
-      });
-      for (const u of info.units) if (u.stmtList !== undefined && u.compDir !== undefined) compDirs.set(u.stmtList, u.compDir);
-      const o = this.loadOffset;
-      for (const f of info.functions) {
-        this.functions.push({ ...f, entry: f.entry + o, low: f.low + o, high: f.high ? f.high + o : 0, ranges: f.ranges.map(([a, b]) => [a + o, b + o]) });
-      }
-    }
-    if (!debugLine) return;
-    for (const p of parseLinePrograms({ debugLine, debugLineStr, debugStr }, compDirs)) {
-      const paths = p.files.map((_, i) => filePath(p, i));
-      const rows = p.rows;
-      for (let k = 0; k + 1 < rows.length; k++) {
-        const r = rows[k];
-        if (r.endSequence) continue;
-        const next = rows[k + 1];
-        const path = paths[r.file];
-        // Empty ranges (two rows at one address) still say where a line's statement starts.
-        if (path === undefined || next.address < r.address) continue;
-        const prev = k > 0 && !rows[k - 1].endSequence ? rows[k - 1] : undefined;
-        this.files.add(path);
-        this.ranges.push({
-          start: r.address + this.loadOffset, end: next.address + this.loadOffset, path, line: r.line, column: r.column,
-          isStmt: r.isStmt, lineStart: !prev || prev.line !== r.line || prev.file !== r.file,
-        });
-      }
-    }
-    this.ranges.sort((a, b) => a.start - b.start);
+    if (!isCodeAddr(addr)) return undefined;
+    return this.cfi()?.rowAt(addr - this.loadOffset);
   }
 
   /** The function symbol containing `addr` (or the nearest one below it within 1 MiB). */
   symbolAt(addr: number): SymbolHit | undefined {
+    if (!isCodeAddr(addr)) return undefined;
     const s = this.syms;
     let lo = 0, hi = s.length - 1, best = -1;
     while (lo <= hi) {
@@ -141,7 +186,7 @@ export class DebugSymbols {
   addressOf(name: string): number | undefined {
     const a = this.byName.get(name);
     if (a !== undefined) return a;
-    return this.functions.find((f) => f.name === name && !f.inlined)?.entry;
+    return this.info().functions.find((f) => f.name === name && !f.inlined)?.entry;
   }
 
   /**
@@ -152,15 +197,16 @@ export class DebugSymbols {
     const out = new Set<number>();
     const a = this.addressOf(name);
     if (a !== undefined) out.add(a);
-    for (const f of this.functions) if (f.name === name && f.inlined) out.add(f.entry);
+    for (const f of this.info().functions) if (f.name === name && f.inlined) out.add(f.entry);
     return [...out].sort((x, y) => x - y);
   }
 
   /** The innermost DWARF function (inlined copies included) whose range holds `addr`. */
   functionAt(addr: number): string | undefined {
     // Inlined copies nest inside their callers: the smallest enclosing code is the innermost.
+    if (!isCodeAddr(addr)) return undefined;
     let best: FunctionRange | undefined, bestSize = Infinity;
-    for (const f of this.functions) {
+    for (const f of this.info().functions) {
       if (!f.high || addr < f.low || addr >= f.high) continue;
       if (!f.ranges.some(([a, b]) => addr >= a && addr < b)) continue;
       const size = f.ranges.reduce((n, [a, b]) => n + (b - a), 0);
@@ -182,7 +228,8 @@ export class DebugSymbols {
   }
 
   private rangeAt(addr: number): LineRange | undefined {
-    const rs = this.ranges;
+    if (!isCodeAddr(addr)) return undefined;
+    const rs = this.lines().ranges;
     let lo = 0, hi = rs.length - 1, best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
@@ -199,7 +246,7 @@ export class DebugSymbols {
    * line that has some (up to 100 lines further). Returns the line actually used.
    */
   addressesForLine(path: string, line: number): { line: number; addresses: number[] } | undefined {
-    const inFile = this.ranges.filter((r) => r.path === path && r.isStmt);
+    const inFile = this.lines().ranges.filter((r) => r.path === path && r.isStmt);
     let best: number | undefined;
     for (const r of inFile) if (r.line >= line && r.line - line <= 100 && (best === undefined || r.line < best)) best = r.line;
     if (best === undefined) return undefined;

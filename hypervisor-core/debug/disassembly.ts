@@ -6,6 +6,7 @@
  */
 import { disassemble } from '../hart/isa/disassembler';
 import type { GuestDebugger } from './guest-debugger';
+import { bigAddr, codeAddr } from './address';
 
 /** One disassembled instruction. */
 export interface DisassembledInstruction {
@@ -28,11 +29,11 @@ export function disassembleAround(d: GuestDebugger, vcpu: number, address: bigin
   const decodeAt = (a: bigint): DisassembledInstruction => {
     const raw = d.readInsn(h, a);
     if (raw === undefined) return { address: a, bytes: '', text: '<unreadable>', unreadable: true };
-    const dis = disassemble(raw, a, (t) => d.describeAddress(Number(t)));
+    const dis = disassemble(raw, a, (t) => d.describeAddress(t));
     const bytes = dis.length === 2 ? (raw & 0xffff).toString(16).padStart(4, '0') : (raw >>> 0).toString(16).padStart(8, '0');
-    const src = d.sourceAt(Number(a));
+    const src = d.sourceAt(a);
     return {
-      address: a, bytes, text: dis.text.replace('\t', ' '), symbol: d.describeAddress(Number(a)),
+      address: a, bytes, text: dis.text.replace('\t', ' '), symbol: d.describeAddress(a),
       source: src ? { path: src.path, line: src.line } : undefined,
     };
   };
@@ -43,8 +44,8 @@ export function disassembleAround(d: GuestDebugger, vcpu: number, address: bigin
   if (instructionOffset < 0) {
     const back = -instructionOffset;
     let from = address - BigInt(4 * back);
-    const sym = d.symbols[0]?.symbolAt(Number(address));
-    if (sym && BigInt(sym.start) >= from - 256n && BigInt(sym.start) <= address) from = BigInt(sym.start);
+    const sym = d.symbols[0]?.symbolAt(codeAddr(address));
+    if (sym && bigAddr(sym.start) >= from - 256n && bigAddr(sym.start) <= address) from = bigAddr(sym.start);
     if (from < 0n) from = 0n;
     const seen: DisassembledInstruction[] = [];
     for (let a = from; a < address;) {

@@ -19,6 +19,7 @@ import { formatExitRecord } from '../hypervisor/trace/format';
 import type { Hart } from '../hart/hart';
 import { BreakpointRequest, BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
+import { bigAddr, codeAddr, codeAddrLoHi, isCodeAddr, loHiOf } from './address';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
 import { ExprEnv } from './expression';
 import { GuestMemory } from './guest-memory';
@@ -77,8 +78,9 @@ interface RunTarget { vcpu: number; address: number; until: (h: Hart) => boolean
 
 type RunOutcome = 'target' | 'stopped' | 'ended';
 
-const pcOf = (h: Hart): number => (h.pcHi >>> 0) * 4294967296 + (h.pcLo >>> 0);
-const spOf = (h: Hart): number => (h.x[5] >>> 0) * 4294967296 + (h.x[4] >>> 0);
+// Code addresses (./address.ts): exact signed numbers, kernel addresses 0xffffffff8... included.
+const pcOf = (h: Hart): number => codeAddrLoHi(h.pcLo, h.pcHi);
+const spOf = (h: Hart): number => codeAddrLoHi(h.x[4], h.x[5]);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -178,8 +180,9 @@ export class GuestDebugger extends EventEmitter {
     return this.symbols.find((s) => s.symbolAt(addr) || s.lineAt(addr)) ?? this.symbols[0];
   }
 
-  /** "name+0x10" for an address, or undefined. */
-  describeAddress(addr: number): string | undefined {
+  /** "name+0x10" for an address (a code address, or a 64-bit value), or undefined. */
+  describeAddress(address: number | bigint): string | undefined {
+    const addr = typeof address === 'bigint' ? codeAddr(address) : address;
     for (const s of this.symbols) {
       const d = s.describe(addr);
       if (d) return d;
@@ -187,8 +190,9 @@ export class GuestDebugger extends EventEmitter {
     return undefined;
   }
 
-  /** Source file (local path) and line of an address. */
-  sourceAt(addr: number): { path: string; line: number; column: number } | undefined {
+  /** Source file (local path) and line of an address (a code address, or a 64-bit value). */
+  sourceAt(address: number | bigint): { path: string; line: number; column: number } | undefined {
+    const addr = typeof address === 'bigint' ? codeAddr(address) : address;
     for (const s of this.symbols) {
       const l = s.lineAt(addr);
       if (l) return { path: this.resolver.toLocal(l.path), line: l.line, column: l.column };
@@ -235,7 +239,7 @@ export class GuestDebugger extends EventEmitter {
     const addrs = bps.map((b) => {
       const out: number[] = [];
       for (const s of this.symbols) out.push(...s.functionAddresses(b.name.trim()));
-      if (out.length === 0 && /^(0x[0-9a-f]+|\d+)$/i.test(b.name.trim())) out.push(Number(b.name.trim()));
+      if (out.length === 0 && /^(0x[0-9a-f]+|\d+)$/i.test(b.name.trim())) out.push(codeAddr(BigInt(b.name.trim())));
       return out;
     });
     const results = this.breakpoints.replace('function', bps.map((b, i) => ({
@@ -284,7 +288,7 @@ export class GuestDebugger extends EventEmitter {
         const big = (slot: Slot) => (BigInt(h.hi(slot) >>> 0) << 32n) | BigInt(h.lo(slot) >>> 0);
         const trap: GuestTrap = {
           vcpu: v.id, cause: big(Slot.VSCAUSE) & ((1n << 63n) - 1n), interrupt, tval: big(Slot.VSTVAL), epc: big(Slot.VSEPC),
-          pc: BigInt(pcOf(h)), fromUser: (h.lo(Slot.VSSTATUS) & 0x100) === 0, // sstatus.SPP
+          pc: bigAddr(pcOf(h)), fromUser: (h.lo(Slot.VSSTATUS) & 0x100) === 0, // sstatus.SPP
         };
         void cause;
         const filter = this.guestTraps.match(trap);
@@ -299,7 +303,11 @@ export class GuestDebugger extends EventEmitter {
     if (extra !== undefined) addrs.add(extra);
     for (const v of this.vm.vcpus) {
       v.hart.clearBreakpoints();
-      for (const a of addrs) v.hart.addBreakpoint(a % 4294967296 | 0, Math.floor(a / 4294967296) | 0);
+      for (const a of addrs) {
+        if (!isCodeAddr(a)) continue;
+        const { lo, hi } = loHiOf(a);
+        v.hart.addBreakpoint(lo, hi);
+      }
     }
   }
 
@@ -313,7 +321,7 @@ export class GuestDebugger extends EventEmitter {
         const r = registerByName(name);
         if (r) return r.get(h);
         const a = this.addressOfSymbol(name);
-        return a === undefined ? undefined : BigInt(a);
+        return a === undefined ? undefined : bigAddr(a);
       },
       read: (address, size) => {
         const b = this.memory.readVirt(h, address, size);
@@ -363,7 +371,7 @@ export class GuestDebugger extends EventEmitter {
     const gen = this.generation;
     for (let steps = 1; ; steps++) {
       const pc = pcOf(h);
-      const raw = this.readInsn(h, BigInt(pc));
+      const raw = this.readInsn(h, bigAddr(pc));
       if (raw !== undefined && isCall(raw)) {
         const ret = pc + ((raw & 3) === 3 ? 4 : 2);
         const spAtCall = spOf(h);
@@ -411,8 +419,8 @@ export class GuestDebugger extends EventEmitter {
       if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
       return;
     }
-    const cfa = Number(frames[0].fp);
-    const out = await this.runLoop({ vcpu, address: Number(frames[1].pc), until: (h) => spOf(h) >= cfa });
+    const cfa = codeAddr(frames[0].fp);
+    const out = await this.runLoop({ vcpu, address: codeAddr(frames[1].pc), until: (h) => spOf(h) >= cfa });
     if (out === 'target') this.stopped({ reason: 'step', vcpu, description: 'step out' });
   }
 
@@ -641,6 +649,6 @@ export class GuestDebugger extends EventEmitter {
       read64: (a) => this.exprEnv(vcpu).read!(a, 8),
       readInsn: (a) => this.readInsn(h, a),
       reg: (n) => (BigInt(h.x[2 * n + 1] >>> 0) << 32n) | BigInt(h.x[2 * n] >>> 0),
-    }, this.symbolsFor(Number(pc)));
+    }, this.symbolsFor(codeAddr(pc)));
   }
 }

@@ -9,6 +9,7 @@
  */
 import { disassemble } from '../hart/isa/disassembler';
 import type { DebugSymbols } from './debug-symbols';
+import { bigAddr, codeAddr } from './address';
 
 /** One frame, innermost first. */
 export interface StackFrame {
@@ -54,7 +55,7 @@ function prologueState(t: UnwindTarget, start: bigint): { fpSet: boolean; raSave
 /** The function name of a frame's pc (a return address belongs to the call before it). */
 function nameAt(syms: DebugSymbols | undefined, pc: bigint, inner: boolean): string | undefined {
   if (!syms) return undefined;
-  const a = Number(inner ? pc : pc - 1n);
+  const a = codeAddr(inner ? pc : pc - 1n);
   return syms.functionAt(a) ?? syms.symbolAt(a)?.name;
 }
 
@@ -80,7 +81,7 @@ export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | u
   let prevCfa = -1n;
   while (frames.length < MAX_FRAMES) {
     const inner = frames.length === 0;
-    const row = syms.frameRowAt(Number(inner ? pc : pc - 1n));
+    const row = syms.frameRowAt(codeAddr(inner ? pc : pc - 1n));
     const base = row?.cfaReg !== undefined ? regs.get(row.cfaReg) : undefined;
     if (!row || base === undefined) {
       if (inner) return undefined;
@@ -110,7 +111,7 @@ export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | u
     caller.set(SP, cfa);
     // Without a rule, the return address is still in ra only in the innermost frame (a leaf).
     const ra = row.rules.has(row.returnColumn) || inner ? caller.get(row.returnColumn) : undefined;
-    if (ra === undefined || ra === 0n || (ra & 1n) !== 0n || !syms.symbolAt(Number(ra - 1n))) break;
+    if (ra === undefined || ra === 0n || (ra & 1n) !== 0n || !syms.symbolAt(codeAddr(ra - 1n))) break;
     pc = ra;
     regs = caller;
   }
@@ -120,11 +121,11 @@ export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | u
 /** Unwinds with frame pointers only. */
 export function unwindFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined): StackFrame[] {
   const frames: StackFrame[] = [{ pc: t.pc, fp: t.fp, name: nameAt(syms, t.pc, true) }];
-  const sym = syms?.symbolAt(Number(t.pc));
+  const sym = syms?.symbolAt(codeAddr(t.pc));
   let callerPc: bigint | undefined;
   let callerFp: bigint | undefined;
   if (sym) {
-    const st = prologueState(t, BigInt(sym.start));
+    const st = prologueState(t, bigAddr(sym.start));
     if (!st.fpSet) {
       callerPc = t.ra;
       callerFp = t.fp;
@@ -153,7 +154,7 @@ function followFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined, fr
   let prevFp = frames[frames.length - 1].fp;
   while (frames.length < MAX_FRAMES && callerPc !== undefined && callerFp !== undefined) {
     if (callerPc === 0n || (callerPc & 1n) !== 0n) break;
-    if (syms && !syms.symbolAt(Number(callerPc - 1n))) break;
+    if (syms && !syms.symbolAt(codeAddr(callerPc - 1n))) break;
     frames.push({ pc: callerPc, fp: callerFp, name: nameAt(syms, callerPc, false) });
     // Frames grow down: each caller's frame lies above the callee's.
     if (callerFp === 0n || (callerFp & 7n) !== 0n || callerFp <= prevFp) break;

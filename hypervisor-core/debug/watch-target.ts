@@ -23,7 +23,7 @@ export function registerTarget(d: GuestDebugger, vcpu: number, name: string, siz
   const r = registerByName(name);
   if (!r || !r.address || r.group !== 'general') return undefined;
   const address = r.get(d.hart(vcpu));
-  const sym = d.describeAddress(Number(address));
+  const sym = d.describeAddress(address);
   return { address, size, description: `${size} bytes at ${hex(address)}${sym ? ` <${sym}>` : ''} (where ${name} points)` };
 }
 
@@ -42,7 +42,7 @@ export function expressionTarget(d: GuestDebugger, vcpu: number, src: string, si
   }
   if (typeof value !== 'bigint') throw new ExprError(`'${src}' is not an address`);
   const n = size ?? 8;
-  const sym = d.describeAddress(Number(value));
+  const sym = d.describeAddress(value);
   return { address: value, size: n, description: `${n} bytes at ${hex(value)}${sym ? ` <${sym}>` : ''}` };
 }
 

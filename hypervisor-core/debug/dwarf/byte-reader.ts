@@ -1,7 +1,8 @@
 /**
  * A cursor over a DWARF section: fixed-size little-endian integers, LEB128, strings and
- * initial lengths (32- or 64-bit DWARF). Addresses and offsets come back as numbers: the
- * guests' addresses fit in 53 bits. Not a hot path.
+ * initial lengths (32- or 64-bit DWARF). Offsets and lengths come back as numbers; target
+ * addresses (`addr`) as signed code addresses (see ../address.ts), exact for kernel
+ * addresses such as 0xffffffff80000000.
  */
 
 const TWO32 = 4294967296;
@@ -29,6 +30,13 @@ export class ByteReader {
   u24(): number { const v = this.u16(); return v + this.u8() * 65536; }
   u32(): number { const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
   u64(): number { const lo = this.u32(); return this.u32() * TWO32 + lo; }
+
+  /** A target address of `size` bytes: 8-byte ones sign-extended (a code address, ../address.ts). */
+  addr(size: number): number {
+    if (size !== 8) return this.uint(size);
+    const lo = this.u32();
+    return (this.u32() | 0) * TWO32 + lo;
+  }
 
   /** An unsigned integer of `size` bytes (1, 2, 4 or 8). */
   uint(size: number): number {

@@ -101,7 +101,7 @@ export class CallFrameInfo {
       if (!isCie) {
         const cie = cieAt(s.eh ? idPos - id : id);
         const begin = this.readPointer(r, s, cie.fdeEncoding, cie.addressSize);
-        const range = this.readPointer(r, s, cie.fdeEncoding === undefined ? undefined : cie.fdeEncoding & 0x0f, cie.addressSize);
+        const range = cie.fdeEncoding === undefined ? r.uint(cie.addressSize) : this.readPointer(r, s, cie.fdeEncoding & 0x0f, cie.addressSize);
         if (cie.hasAugData) r.skip(r.uleb());
         if (begin !== undefined && range !== undefined && range > 0) {
           this.fdes.push({ start: begin, end: begin + range, cie, instructions: s.bytes.subarray(r.pos, end) });
@@ -146,15 +146,15 @@ export class CallFrameInfo {
 
   /** Reads an address: absolute (`enc` undefined) or an .eh_frame encoded pointer. */
   private readPointer(r: ByteReader, s: FrameSection, enc: number | undefined, addressSize: number): number | undefined {
-    if (enc === undefined) return r.uint(addressSize);
+    if (enc === undefined) return r.addr(addressSize);
     if (enc === PE_OMIT) return undefined;
     const here = s.address + r.pos;
     let v: number;
     switch (enc & 0x0f) {
-      case PE_ABSPTR: v = r.uint(addressSize); break;
+      case PE_ABSPTR: v = r.addr(addressSize); break;
       case PE_UDATA2: v = r.u16(); break;
       case PE_UDATA4: v = r.u32(); break;
-      case PE_UDATA8: v = r.u64(); break;
+      case PE_UDATA8: v = r.addr(8); break; // an address: sign-extended
       case PE_SDATA2: v = (r.u16() << 16) >> 16; break;
       case PE_SDATA4: v = r.u32() | 0; break;
       case PE_SDATA8: { const lo = r.u32(); v = (r.u32() | 0) * 4294967296 + lo; break; }
@@ -205,7 +205,7 @@ function run(code: Uint8Array, cie: Cie, row: CfaRow, initialRules: Map<number, 
     if (hi === 0xc0) { restore(low); continue; }
     switch (op) {
       case 0x00: break; // nop
-      case 0x01: loc = r.uint(cie.addressSize); break; // set_loc
+      case 0x01: loc = r.addr(cie.addressSize); break; // set_loc
       case 0x02: loc += r.u8() * cie.codeAlign; break;
       case 0x03: loc += r.u16() * cie.codeAlign; break;
       case 0x04: loc += r.u32() * cie.codeAlign; break;

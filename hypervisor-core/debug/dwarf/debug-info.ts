@@ -57,7 +57,67 @@ const enum Form { addr = 0x01, block2 = 0x03, block4 = 0x04, data2 = 0x05, data4
   line_strp = 0x1f, ref_sig8 = 0x20, implicit_const = 0x21, loclistx = 0x22, rnglistx = 0x23, ref_sup8 = 0x24,
   strx1 = 0x25, strx2 = 0x26, strx3 = 0x27, strx4 = 0x28, addrx1 = 0x29, addrx2 = 0x2a, addrx3 = 0x2b, addrx4 = 0x2c }
 
-interface Abbrev { tag: number; children: boolean; attrs: [number, number, number][] }
+interface Abbrev {
+  tag: number;
+  children: boolean;
+  attrs: [number, number, number][];
+  /** Whether the walker reads this DIE's attributes (units and functions) or only skips them. */
+  wanted: boolean;
+  /** Byte size of the attributes when every form has a fixed size, per `sizeKey`; -1 when variable. */
+  fixed?: number;
+  fixedKey?: number;
+}
+
+/** Byte size of a form in a unit (-1 when it varies: strings, LEB128, blocks). */
+function formSize(form: number, addrSize: number, dwarf64: boolean, version: number): number {
+  switch (form) {
+    case Form.addr: return addrSize;
+    case Form.data1: case Form.flag: case Form.ref1: case Form.strx1: case Form.addrx1: return 1;
+    case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2: return 2;
+    case Form.strx3: case Form.addrx3: return 3;
+    case Form.data4: case Form.ref4: case Form.ref_sup4: case Form.strx4: case Form.addrx4: return 4;
+    case Form.data8: case Form.ref8: case Form.ref_sup8: case Form.ref_sig8: return 8;
+    case Form.data16: return 16;
+    case Form.strp: case Form.line_strp: case Form.sec_offset: case Form.strp_sup: return dwarf64 ? 8 : 4;
+    case Form.ref_addr: return version <= 2 ? addrSize : dwarf64 ? 8 : 4;
+    case Form.flag_present: case Form.implicit_const: return 0;
+    default: return -1;
+  }
+}
+
+/** Skips the attributes of a DIE the walker does not need (most of .debug_info: types, variables). */
+function skipAttributes(c: Ctx, ab: Abbrev): void {
+  const key = c.addrSize * 4 + (c.dwarf64 ? 2 : 0) + (c.version <= 2 ? 1 : 0);
+  if (ab.fixedKey !== key) {
+    let n = 0;
+    for (const [, form] of ab.attrs) {
+      const size = formSize(form, c.addrSize, c.dwarf64, c.version);
+      if (size < 0) { n = -1; break; }
+      n += size;
+    }
+    ab.fixed = n;
+    ab.fixedKey = key;
+  }
+  if (ab.fixed! >= 0) { c.r.pos += ab.fixed!; return; }
+  for (const [, form] of ab.attrs) skipForm(c, form);
+}
+
+function skipForm(c: Ctx, form: number): void {
+  const r = c.r;
+  const size = formSize(form, c.addrSize, c.dwarf64, c.version);
+  if (size >= 0) { r.pos += size; return; }
+  switch (form) {
+    case Form.string: while (r.bytes[r.pos++] !== 0 && r.pos < r.bytes.length); return;
+    case Form.sdata: case Form.udata: case Form.ref_udata: case Form.strx: case Form.addrx: case Form.loclistx: case Form.rnglistx:
+      while (r.bytes[r.pos++] & 0x80); return;
+    case Form.block1: r.skip(r.u8()); return;
+    case Form.block2: r.skip(r.u16()); return;
+    case Form.block4: r.skip(r.u32()); return;
+    case Form.block: case Form.exprloc: r.skip(r.uleb()); return;
+    case Form.indirect: skipForm(c, r.uleb()); return;
+    default: throw new DwarfError(`.debug_info: unsupported form 0x${form.toString(16)}`);
+  }
+}
 
 /** A value read for an attribute: a number, a string, or a DIE reference. */
 type Value = number | string | { ref: number } | undefined;
@@ -97,6 +157,8 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
       if (code === 0) continue; // end of a sibling chain
       const ab = abbrevs.get(code);
       if (!ab) throw new DwarfError(`.debug_info: unknown abbreviation ${code} at 0x${dieOffset.toString(16)}`);
+      // Names and origins are needed only on subprograms: inlined copies and specifications point at those.
+      if (!ab.wanted) { skipAttributes(ctx, ab); continue; }
       let name: string | undefined, low: number | undefined, high: Value, highIsOffset = false, entry: number | undefined;
       let origin: number | undefined, compDir: string | undefined, stmtList: number | undefined, ranges: number | undefined;
       for (const [at, form, implicit] of ab.attrs) {
@@ -160,9 +222,9 @@ function readRanges(s: InfoSections, offset: number, version: number, addrSize: 
         case 2: r.uleb(); r.uleb(); break; // startx_endx
         case 3: r.uleb(); r.uleb(); break; // startx_length
         case 4: { const a = r.uleb(), b = r.uleb(); out.push([base + a, base + b]); break; } // offset_pair
-        case 5: base = r.uint(addrSize); break; // base_address
-        case 6: { const a = r.uint(addrSize), b = r.uint(addrSize); out.push([a, b]); break; } // start_end
-        case 7: { const a = r.uint(addrSize), l = r.uleb(); out.push([a, a + l]); break; } // start_length
+        case 5: base = r.addr(addrSize); break; // base_address
+        case 6: { const a = r.addr(addrSize), b = r.addr(addrSize); out.push([a, b]); break; } // start_end
+        case 7: { const a = r.addr(addrSize), l = r.uleb(); out.push([a, a + l]); break; } // start_length
         default: return out;
       }
     }
@@ -170,11 +232,11 @@ function readRanges(s: InfoSections, offset: number, version: number, addrSize: 
   }
   if (!s.debugRanges) return out;
   const r = new ByteReader(s.debugRanges, offset);
-  const maxAddr = addrSize === 8 ? 2 ** 64 - 1 : 2 ** 32 - 1;
+  const maxAddr = addrSize === 8 ? -1 : 2 ** 32 - 1; // all ones (8-byte addresses are sign-extended)
   while (!r.atEnd()) {
-    const a = r.uint(addrSize), b = r.uint(addrSize);
+    const a = r.addr(addrSize), b = r.addr(addrSize);
     if (a === 0 && b === 0) break;
-    if (a >= maxAddr) { base = b; continue; } // base address selection entry
+    if (a === maxAddr) { base = b; continue; } // base address selection entry
     out.push([base + a, base + b]);
   }
   return out;
@@ -194,7 +256,9 @@ function parseAbbrevs(bytes: Uint8Array, offset: number): Map<number, Abbrev> {
       if (at === 0 && form === 0) break;
       attrs.push([at, form, form === Form.implicit_const ? r.sleb() : 0]);
     }
-    out.set(code, { tag, children, attrs });
+    const wanted = tag === Tag.compile_unit || tag === Tag.partial_unit || tag === Tag.skeleton_unit ||
+      tag === Tag.subprogram || tag === Tag.inlined_subroutine;
+    out.set(code, { tag, children, attrs, wanted });
   }
 }
 
@@ -203,7 +267,7 @@ interface Ctx { s: InfoSections; r: ByteReader; dwarf64: boolean; addrSize: numb
 function readValue(c: Ctx, form: number, implicit: number): Value {
   const r = c.r;
   switch (form) {
-    case Form.addr: return r.uint(c.addrSize);
+    case Form.addr: return r.addr(c.addrSize);
     case Form.data1: case Form.flag: return r.u8();
     case Form.data2: return r.u16();
     case Form.data4: return r.u32();

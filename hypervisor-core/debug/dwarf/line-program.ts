@@ -135,7 +135,7 @@ function parseUnit(r: ByteReader, s: LineSections, offset: number, end: number, 
         const next = r.pos + len;
         const ext = len > 0 ? r.u8() : 0;
         if (ext === 1) { emit(true); reset(); }
-        else if (ext === 2) address = r.uint(len - 1 === 8 || len - 1 === 4 ? len - 1 : addressSize);
+        else if (ext === 2) address = r.addr(len - 1 === 8 || len - 1 === 4 ? len - 1 : addressSize);
         else if (ext === 3) { // DW_LNE_define_file (before v5)
           const name = r.cstr();
           const dir = r.uleb();
