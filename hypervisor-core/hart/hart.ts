@@ -185,6 +185,7 @@ export class Hart extends HartState {
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
     for (const t of this.tlbs) t.flush();
+    this.translator.flushGStageCache();
     this.superpages.length = 0;
     this.superpagesUntracked = false;
   }
@@ -648,6 +649,7 @@ export class Hart extends HartState {
       const set = this.tlbSet();
       const rTag = set.read.tagLo, rTagHi = set.read.tagHi, rOff = set.read.off;
       const wTag = set.write.tagLo, wTagHi = set.write.tagHi, wOff = set.write.off;
+      const fTag = set.fetch.tagLo, fTagHi = set.fetch.tagHi, fOff = set.fetch.off;
       const mprv = !this.cacheable(Access.READ);
       let fetchTag = 1, fetchTagHi = 0, fetchBase = 0;
       try {
@@ -661,7 +663,8 @@ export class Hart extends HartState {
           }
           // ---- fetch ----
           if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {
-            fetchBase = this.fetchPage(pcLo, pcHi);
+            const i = (pcLo >>> 12) & TLB_MASK;
+            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : this.fetchPage(pcLo, pcHi);
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
           }

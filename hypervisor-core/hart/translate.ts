@@ -10,6 +10,10 @@ import { HartState, Slot } from './hart-state';
 import { PendingTrap } from './trap';
 
 const TWO32 = 4294967296;
+/** Entries of the G-stage cache (power of two). */
+const G_CACHE_SIZE = 4096;
+/** PTE flags of a G-stage leaf that allows every access: V R W X U A D. */
+const G_FULL = 0xdf;
 
 /** Thrown (as this one object) when an instruction traps; the details are in `PendingTrap`. */
 export const TRAP = { trap: true } as const;
@@ -69,8 +73,39 @@ export class Translator implements PteAddressTranslator {
   /** G-stage translation of a VS-stage PTE address (an implicit read). */
   translatePteAddress(gpa: number): number {
     if (this.gMode === null) return gpa;
+    const cached = this.gCached(gpa);
+    if (cached >= 0) return cached;
     const r = this.walker.walk(this.gMode, this.gRoot, gpa, Access.READ, true, false, this.mxr, null);
+    if (r >= 0) this.gFill(gpa, r);
     return r < 0 ? (r === WalkFault.ACCESS ? WalkFault.ACCESS : WalkFault.PAGE) : r;
+  }
+
+  // ---- G-stage cache: GPA page -> HPA page, for leaves that allow every access ----
+  // A two-stage TLB miss would otherwise walk the G-stage for each VS-stage PTE and for the
+  // final GPA. Only full-permission leaves (V R W X U A D) are cached, so a hit needs no
+  // permission check; the cache goes with the TLB (hgatp writes, HFENCE.GVMA, full flushes).
+  private readonly gTag = new Int32Array(G_CACHE_SIZE).fill(-1);
+  private readonly gPage = new Float64Array(G_CACHE_SIZE);
+
+  /** The HPA for `gpa` from the G-stage cache, or -1. */
+  private gCached(gpa: number): number {
+    const page = Math.floor(gpa / 4096);
+    const i = page & (G_CACHE_SIZE - 1);
+    return this.gTag[i] === page ? this.gPage[i] + (gpa % 4096) : -1;
+  }
+
+  /** Caches the translation the walker just made, when its leaf allows every access. */
+  private gFill(gpa: number, hpa: number): void {
+    if ((this.walker.leafFlags & G_FULL) !== G_FULL) return;
+    const page = Math.floor(gpa / 4096);
+    const i = page & (G_CACHE_SIZE - 1);
+    this.gTag[i] = page;
+    this.gPage[i] = hpa - (hpa % 4096);
+  }
+
+  /** Empties the G-stage cache. */
+  flushGStageCache(): void {
+    this.gTag.fill(-1);
   }
 
   /**
@@ -138,8 +173,13 @@ export class Translator implements PteAddressTranslator {
     if (gpa >= 2 ** this.gMode.vaBits) {
       return this.fault(GUEST_PAGE_FAULT[access], lo, hi, gpa / 4, access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);
     }
+    const cached = this.gCached(gpa);
+    if (cached >= 0) return cached;
     const r = this.walker.walk(this.gMode, this.gRoot, gpa, access, true, false, this.mxr, null);
-    if (r >= 0) return r;
+    if (r >= 0) {
+      this.gFill(gpa, r);
+      return r;
+    }
     if (r === WalkFault.ACCESS) return this.fault(ACCESS_FAULT[access], lo, hi, 0, 0, true);
     return this.fault(GUEST_PAGE_FAULT[access], lo, hi, Math.floor(gpa / 4),
       access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);

@@ -6,7 +6,7 @@
  */
 
 /** Number of entries (power of two). */
-export const TLB_SIZE = 1024;
+export const TLB_SIZE = 4096;
 /** Mask selecting the entry index from a page number. */
 export const TLB_MASK = TLB_SIZE - 1;
 
