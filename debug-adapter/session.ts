@@ -161,14 +161,14 @@ export class HyperscopeSession extends LoggingDebugSession {
     const d = this.stoppedOrError(response);
     if (!d) return;
     const vcpu = args.threadId - 1;
-    const frames = d.stackTrace(vcpu);
+    const frames = d.callStack(vcpu);
     const start = args.startFrame ?? 0;
     const end = args.levels ? start + args.levels : frames.length;
     response.body = {
       totalFrames: frames.length,
       stackFrames: frames.slice(start, end).map((f, k) => {
         const i = start + k;
-        const src = d.sourceAt(i === 0 ? f.pc : f.pc - 1n);
+        const src = f.source;
         const sf = new StackFrame(vcpu * FRAME_STRIDE + i, f.name ?? hex(f.pc),
           src ? new Source(basename(src.path), src.path) : undefined, src?.line ?? 0, src?.column ?? 0) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = memoryReference(f.pc);

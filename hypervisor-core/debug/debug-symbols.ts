@@ -27,8 +27,19 @@ export interface SourceLine {
   column: number;
 }
 
+/** One function holding an address: an inlined copy (with the line it was inlined at) or the out-of-line function. */
+export interface InlineLevel {
+  name: string;
+  inlined: boolean;
+  /** For an inlined copy: the call's place, a line of the next (outer) level. */
+  call?: SourceLine;
+}
+
 /** One address range of the line table. */
 interface LineRange { start: number; end: number; path: string; line: number; column: number; isStmt: boolean; lineStart: boolean }
+
+/** What the lazily parsed .debug_line gives: address ranges, recorded paths, each unit's file table. */
+interface LineTables { ranges: LineRange[]; files: Set<string>; unitPaths: Map<number, (string | undefined)[]> }
 
 /** What the lazily parsed .debug_info gives. */
 interface InfoTables { functions: FunctionRange[]; compDirs: Map<number, string> }
@@ -45,7 +56,7 @@ export class DebugSymbols {
   private readonly syms: { name: string; start: number; size: number; func: boolean }[] = [];
   private readonly byName = new Map<string, number>();
   private infoTables?: InfoTables;
-  private lineTables?: { ranges: LineRange[]; files: Set<string> };
+  private lineTables?: LineTables;
   private cfiTables?: CallFrameInfo | null;
   private error?: string;
 
@@ -104,9 +115,9 @@ export class DebugSymbols {
   }
 
   /** .debug_line as sorted address ranges. */
-  private lines(): { ranges: LineRange[]; files: Set<string> } {
+  private lines(): LineTables {
     if (this.lineTables) return this.lineTables;
-    const tables = { ranges: [] as LineRange[], files: new Set<string>() };
+    const tables: LineTables = { ranges: [], files: new Set(), unitPaths: new Map() };
     this.lineTables = tables;
     const debugLine = this.elf.sectionBytes('.debug_line');
     if (!debugLine) return tables;
@@ -123,8 +134,9 @@ export class DebugSymbols {
     return tables;
   }
 
-  private addLineProgram(p: LineProgram, tables: { ranges: LineRange[]; files: Set<string> }): void {
+  private addLineProgram(p: LineProgram, tables: LineTables): void {
     const paths = p.files.map((_, i) => filePath(p, i));
+    tables.unitPaths.set(p.offset, paths);
     const rows = p.rows;
     for (let k = 0; k + 1 < rows.length; k++) {
       const r = rows[k];
@@ -213,6 +225,34 @@ export class DebugSymbols {
       if (size < bestSize) { best = f; bestSize = size; }
     }
     return best?.name;
+  }
+
+  /**
+   * The functions whose code holds `addr`, innermost first: inlined copies, each with the
+   * line it was inlined at, then the function they were inlined into. Empty when DWARF
+   * does not cover the address.
+   */
+  inlineChainAt(addr: number): InlineLevel[] {
+    if (!isCodeAddr(addr)) return [];
+    const hits: { f: FunctionRange; size: number }[] = [];
+    for (const f of this.info().functions) {
+      if (!f.high || addr < f.low || addr >= f.high) continue;
+      if (!f.ranges.some(([a, b]) => addr >= a && addr < b)) continue;
+      hits.push({ f, size: f.ranges.reduce((n, [a, b]) => n + (b - a), 0) });
+    }
+    // Inlined copies nest inside their callers: smaller code is further in.
+    hits.sort((a, b) => a.size - b.size || Number(a.f.inlined) - Number(b.f.inlined));
+    const out: InlineLevel[] = [];
+    for (const { f } of hits) {
+      const level: InlineLevel = { name: f.name, inlined: f.inlined };
+      if (f.inlined && f.callLine && f.unit !== undefined && f.callFile !== undefined) {
+        const path = this.lines().unitPaths.get(f.unit)?.[f.callFile];
+        if (path !== undefined) level.call = { path, line: f.callLine, column: f.callColumn ?? 0 };
+      }
+      out.push(level);
+      if (!f.inlined) break; // the out-of-line function ends the chain
+    }
+    return out;
   }
 
   /** The source line of the instruction at `addr`. */

@@ -73,6 +73,17 @@ export interface StopEvent {
   fatal?: string;
 }
 
+/** A frame as the user sees it: the unwound frames expanded into the functions inlined there. */
+export interface DisplayFrame {
+  /** The frame's pc (a return address for callers); inlined levels share their frame's pc. */
+  pc: bigint;
+  name?: string;
+  /** Local source position: the pc's line, or for an outer level the call of the inlined function. */
+  source?: { path: string; line: number; column: number };
+  /** True for an inlined function (it has no frame of its own on the stack). */
+  inlined: boolean;
+}
+
 /** A code location to run to while stepping, with a predicate on the vCPU state. */
 interface RunTarget { vcpu: number; address: number; until: (h: Hart) => boolean }
 
@@ -639,7 +650,31 @@ export class GuestDebugger extends EventEmitter {
     return (half | (hi[0] << 16) | (hi[1] << 24)) >>> 0;
   }
 
-  /** The call stack of a vCPU, innermost first. */
+  /**
+   * The call stack for display, innermost first: each unwound frame with the functions
+   * inlined at its pc (as gdb shows them), each level with its source line.
+   */
+  callStack(vcpu: number): DisplayFrame[] {
+    const out: DisplayFrame[] = [];
+    this.stackTrace(vcpu).forEach((f, i) => {
+      // A return address belongs to the call before it.
+      const at = codeAddr(i === 0 ? f.pc : f.pc - 1n);
+      const source = this.sourceAt(at);
+      const syms = this.symbolsFor(at);
+      const chain = syms?.inlineChainAt(at) ?? [];
+      if (chain.length < 2) { out.push({ pc: f.pc, name: f.name, source, inlined: false }); return; }
+      let src = source;
+      for (const level of chain) {
+        out.push({ pc: f.pc, name: level.name, source: src, inlined: level.inlined });
+        src = level.call ? { path: this.resolver.toLocal(level.call.path), line: level.call.line, column: level.call.column } : undefined;
+      }
+      // DWARF without the out-of-line function: its ELF symbol closes the chain.
+      if (chain[chain.length - 1].inlined) out.push({ pc: f.pc, name: syms?.symbolAt(at)?.name, source: src, inlined: false });
+    });
+    return out;
+  }
+
+  /** The call stack of a vCPU, innermost first (the unwound frames, one per activation). */
   stackTrace(vcpu: number): StackFrame[] {
     const h = this.hart(vcpu);
     const reg = (n: string) => readRegister(h, n)!;

@@ -91,7 +91,11 @@ describe('debug adapter: Linux kernel (samples/linux with vmlinux)', function ()
     assert.ok(['ksys_write', '__se_sys_write', 'sys_write'].includes(frames[0]), frames.join(' < '));
     // Linux 6.1 dispatches system calls from entry.S: handle_exception -> handle_syscall -> check_syscall_nr (jalr).
     assert.equal(frames[frames.length - 1], 'check_syscall_nr', `up to the trap entry: ${frames.join(' < ')}`);
-    assert.ok(frames.includes('__do_sys_write'), `the inlined syscall body is named: ${frames.join(' < ')}`);
+    // __do_sys_write is inlined into __se_sys_write: both are shown, as gdb does, with the call's line.
+    const i = frames.indexOf('__do_sys_write');
+    assert.ok(i > 0 && frames[i + 1] === '__se_sys_write', `the inlined syscall body and its function: ${frames.join(' < ')}`);
+    assert.equal(st.body.stackFrames[i].instructionPointerReference, st.body.stackFrames[i + 1].instructionPointerReference);
+    assert.match(st.body.stackFrames[i + 1].source?.path ?? '', /fs\/read_write\.c$/);
     for (const f of st.body.stackFrames) assert.match(f.instructionPointerReference ?? '', /^0xffffffff8[0-9a-f]{7}$/);
 
     const stats = await client.customRequest('hyperscope.exitStats');

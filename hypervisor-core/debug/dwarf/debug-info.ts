@@ -27,6 +27,12 @@ export interface FunctionRange {
   inlined: boolean;
   /** The address ranges of the code ([start, end) pairs; one pair for low_pc/high_pc). */
   ranges: [number, number][];
+  /** Offset in .debug_line of the unit's line program (whose file table `callFile` indexes). */
+  unit?: number;
+  /** For inlined copies: where the call was (DW_AT_call_file index, call_line, call_column). */
+  callFile?: number;
+  callLine?: number;
+  callColumn?: number;
 }
 
 /** What `parseDebugInfo` gathers. */
@@ -48,7 +54,8 @@ export interface InfoSections {
 }
 
 const enum At { name = 0x03, stmt_list = 0x10, low_pc = 0x11, high_pc = 0x12, comp_dir = 0x1b,
-  abstract_origin = 0x31, specification = 0x47, entry_pc = 0x52, ranges = 0x55 }
+  abstract_origin = 0x31, specification = 0x47, entry_pc = 0x52, ranges = 0x55, call_column = 0x57, call_file = 0x58,
+  call_line = 0x59 }
 const enum Tag { compile_unit = 0x11, subprogram = 0x2e, inlined_subroutine = 0x1d, partial_unit = 0x3c, skeleton_unit = 0x4a }
 const enum Form { addr = 0x01, block2 = 0x03, block4 = 0x04, data2 = 0x05, data4 = 0x06, data8 = 0x07, string = 0x08,
   block = 0x09, block1 = 0x0a, data1 = 0x0b, flag = 0x0c, sdata = 0x0d, strp = 0x0e, udata = 0x0f, ref_addr = 0x10,
@@ -127,6 +134,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
   const units: CompUnit[] = [];
   const functions: (FunctionRange & { origin?: number })[] = [];
   let cuBase = 0;
+  let unitLines: number | undefined;
   const names = new Map<number, string>(); // DIE offset -> name
   const origins = new Map<number, number>(); // DIE offset -> abstract_origin/specification DIE
   const abbrevCache = new Map<number, Map<number, Abbrev>>();
@@ -161,6 +169,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
       if (!ab.wanted) { skipAttributes(ctx, ab); continue; }
       let name: string | undefined, low: number | undefined, high: Value, highIsOffset = false, entry: number | undefined;
       let origin: number | undefined, compDir: string | undefined, stmtList: number | undefined, ranges: number | undefined;
+      let callFile: number | undefined, callLine: number | undefined, callColumn: number | undefined;
       for (const [at, form, implicit] of ab.attrs) {
         const v = readValue(ctx, form, implicit);
         switch (at) {
@@ -172,6 +181,9 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
           case At.comp_dir: if (typeof v === 'string') compDir = v; break;
           case At.stmt_list: if (typeof v === 'number') stmtList = v; break;
           case At.ranges: if (typeof v === 'number' && form === Form.sec_offset) ranges = v; break;
+          case At.call_file: if (typeof v === 'number') callFile = v; break;
+          case At.call_line: if (typeof v === 'number') callLine = v; break;
+          case At.call_column: if (typeof v === 'number') callColumn = v; break;
         }
       }
       if (name !== undefined) names.set(dieOffset, name);
@@ -179,6 +191,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
       if (ab.tag === Tag.compile_unit || ab.tag === Tag.partial_unit || ab.tag === Tag.skeleton_unit) {
         units.push({ name: name ?? '', compDir, stmtList });
         cuBase = low ?? 0;
+        unitLines = stmtList;
       } else if ((ab.tag === Tag.subprogram || ab.tag === Tag.inlined_subroutine) && (low !== undefined || entry !== undefined || ranges !== undefined)) {
         let list: [number, number][] = [];
         if (low !== undefined && typeof high === 'number') list = [[low, highIsOffset ? low + high : high]];
@@ -186,7 +199,8 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
         if (list.length === 0 && low === undefined && entry === undefined) continue;
         const lo = low ?? entry ?? Math.min(...list.map((x) => x[0]));
         const hi = list.length ? Math.max(...list.map((x) => x[1])) : 0;
-        functions.push({ name: name ?? '', entry: entry ?? lo, low: lo, high: hi, inlined: ab.tag === Tag.inlined_subroutine, ranges: list, origin: dieOffset });
+        functions.push({ name: name ?? '', entry: entry ?? lo, low: lo, high: hi, inlined: ab.tag === Tag.inlined_subroutine, ranges: list, origin: dieOffset,
+          unit: unitLines, callFile, callLine, callColumn });
       }
     }
     r.pos = end;
@@ -202,7 +216,10 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
   const out: FunctionRange[] = [];
   for (const f of functions) {
     const name = f.name || nameOf(f.origin!);
-    if (name) out.push({ name, entry: f.entry, low: f.low, high: f.high, inlined: f.inlined, ranges: f.ranges });
+    if (!name) continue;
+    const { origin, ...rest } = f;
+    void origin;
+    out.push({ ...rest, name });
   }
   return { units, functions: out };
 }
