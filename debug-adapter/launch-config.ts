@@ -3,6 +3,7 @@
  * turning every problem into a LaunchError with a one-line message (the DAP error the user
  * sees): missing or unreadable program, not a RISC-V kernel, bad memory size or vCPU count.
  */
+import { codeAddr } from '../hypervisor-core/debug/address';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseElf } from '../hypervisor-core/machine/loaders/elf';
@@ -41,6 +42,14 @@ export function parseMemorySize(v: string | number): number {
   return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
 }
 
+/** A symbols offset written as a string: decimal or hex, optionally negative; NaN when malformed. */
+function parseOffset(text: string): number {
+  const m = /^\s*(-?)(0x[0-9a-f]+|\d+)\s*$/i.exec(text);
+  if (!m) return NaN;
+  const v = BigInt(m[2]);
+  return codeAddr(m[1] ? -v : v);
+}
+
 function readInput(path: string, what: string): Uint8Array {
   try {
     return readFileSync(path);
@@ -68,8 +77,9 @@ export function resolveLaunch(a: HyperscopeLaunchArgs): DebugLaunchOptions & { s
   for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
   const extraSymbols = (a.symbols ?? []).map((s) => {
     const path = resolve(cwd, s.path);
-    const offset = typeof s.offset === 'string' ? Number(s.offset) : s.offset ?? 0;
-    if (!Number.isFinite(offset)) throw new LaunchError(`invalid symbols offset ${JSON.stringify(s.offset)} for '${s.path}'`);
+    // A string offset is a 64-bit value ("0xffffffff00000000" relocates downwards): exact, modulo 2^64.
+    const offset = typeof s.offset === 'string' ? parseOffset(s.offset) : s.offset ?? 0;
+    if (!Number.isSafeInteger(offset)) throw new LaunchError(`invalid symbols offset ${JSON.stringify(s.offset)} for '${s.path}'`);
     try {
       return { elf: parseElf(readInput(path, 'symbol file')), offset };
     } catch (e) {

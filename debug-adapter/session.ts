@@ -60,6 +60,8 @@ const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v))
 export class HyperscopeSession extends LoggingDebugSession {
   private dbg?: GuestDebugger;
   private stopOnEntry = false;
+  /** Symbol files whose DWARF error was already shown. */
+  private readonly dwarfErrorsTold = new Set<object>();
   private readonly scopes = new Handles<ScopeRef>();
   /** Internal breakpoint ids -> the DAP breakpoint id that stands for them. */
   private readonly dapIds = new Map<number, number>();
@@ -107,7 +109,6 @@ export class HyperscopeSession extends LoggingDebugSession {
       return;
     }
     const d = this.dbg;
-    for (const s of d.symbols) if (s.dwarfError) this.sendEvent(new OutputEvent(`hyperscope: DWARF: ${s.dwarfError}\n`, 'console'));
     d.on('output', (text: string) => this.sendEvent(new OutputEvent(text, 'stdout')));
     d.on('stopped', (e: StopEvent) => this.onStopped(e));
     d.on('stats', (report: unknown) => this.sendEvent(new Event('hyperscope.exitStats', report)));
@@ -124,7 +125,19 @@ export class HyperscopeSession extends LoggingDebugSession {
     else void this.dbg.continue();
   }
 
+  /** DWARF is parsed on first use (a stop, a breakpoint): its errors are told once, when met. */
+  private reportDwarfErrors(): void {
+    for (const s of this.dbg?.symbols ?? []) {
+      const err = s.dwarfError;
+      if (err && !this.dwarfErrorsTold.has(s)) {
+        this.dwarfErrorsTold.add(s);
+        this.sendEvent(new OutputEvent(`hyperscope: DWARF: ${err}\n`, 'console'));
+      }
+    }
+  }
+
   private onStopped(e: StopEvent): void {
+    this.reportDwarfErrors();
     this.scopes.reset();
     const ev = new StoppedEvent(e.reason, e.vcpu + 1, e.text) as DebugProtocol.StoppedEvent;
     ev.body.description = e.description;
@@ -310,6 +323,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       })),
     };
     this.sendResponse(response);
+    this.reportDwarfErrors();
   }
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
@@ -326,6 +340,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       }),
     };
     this.sendResponse(response);
+    this.reportDwarfErrors();
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {

@@ -77,11 +77,19 @@ export class DebugSymbols {
     this.syms.sort((a, b) => a.start - b.start || Number(a.func) - Number(b.func) || b.size - a.size);
   }
 
-  /** Why the DWARF information could not be read, when it could not (reading it if not done yet). */
+  /**
+   * Why the DWARF information could not be read, when it could not: the first error met so
+   * far (sections are parsed on first use; `loadDwarf` reads them all now).
+   */
   get dwarfError(): string | undefined {
+    return this.error;
+  }
+
+  /** Parses every DWARF section now (normally each waits for its first use). */
+  loadDwarf(): void {
     this.info();
     this.lines();
-    return this.error;
+    this.cfi();
   }
 
   /** Recorded paths of every file with line information (parses .debug_line on first use). */
