@@ -67,26 +67,5 @@ describe('e2e: Hyperscope in a real VS Code', function () {
     await vs!.screenshot('f5-no-elf');
   });
 
-  /*
-   * The F5 flow, to be enabled by the debug adapter's author once dist/debug-adapter.js runs a
-   * sample. Every helper it needs exists in vscode-harness.ts.
-   */
-  it.skip('F5 stops at a breakpoint in a C file, shows Registers and live exit counts', async () => {
-    // 1. Start VS Code on a sample folder that holds a built RISC-V ELF with DWARF lines
-    //    (e.g. samples/<name>/ with <name>.elf and its .c), no launch.json: the configuration
-    //    provider fills the launch config from the only *.elf it finds.
-    //      vs = await VsCode.start({ folder: join(REPO_ROOT, 'samples', '<name>') });
-    // 2. await vs.openFile('main.c'); await vs.toggleBreakpoint(<line in add()>);
-    // 3. await vs.pressF5(); await vs.waitForDebugToolbar('visible');
-    //    (launch config has stopOnEntry: true: press F5 again to continue to the breakpoint.)
-    // 4. await vs.waitForStopped();
-    //    await vs.openRunAndDebug();
-    //    await vs.waitFor('Call Stack paused', vs.page.locator('.debug-call-stack-title, .pane-header', { hasText: /Paused on breakpoint/i }).first());
-    //    await vs.waitFor('Registers scope', vs.page.locator('.debug-variables .monaco-list-row', { hasText: 'Registers' }).first());
-    // 5. await vs.runCommand('Hyperscope: Show Exit Statistics');
-    //    const web = vs.webview();
-    //    const samples = await web.locator('tr.reason td.num').first().textContent();
-    //    assert.ok(Number(samples) > 0);
-    // 6. await vs.screenshot('debug-session'); then Shift+F5 and waitForDebugToolbar('hidden').
-  });
+  // The F5 flow on a sample (breakpoint, Registers, live exit counts) is debug-session.e2e.test.ts.
 });

@@ -57,6 +57,12 @@ export const E2E_SETTINGS: Record<string, unknown> = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
+const loadedAt = Date.now();
+/** With HYPERSCOPE_E2E_TIMING=1, prints a step with the seconds since the harness loaded. */
+export function mark(step: string): void {
+  if (process.env.HYPERSCOPE_E2E_TIMING === '1') console.log(`      [${((Date.now() - loadedAt) / 1000).toFixed(1)} s] ${step}`);
+}
+
 /** Error with a one-line message naming the step that timed out. */
 export class E2eError extends Error {}
 
@@ -88,19 +94,11 @@ export function ensureBuilt(): void {
   run(['extension/build-webview.mjs']);
 }
 
-/** Packages the extension with @vscode/vsce into `outDir`; returns the .vsix path. */
+/** Packages the extension into `outDir` (scripts/e2e/package-vsix.mjs stages dist/ for vsce); returns the .vsix path. */
 export function packageVsix(outDir: string): string {
   const vsix = join(outDir, 'hyperscope.vsix');
-  const vsce = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  // esbuild bundles everything into dist/, so no node_modules in the package.
-  const r = spawnSync(
-    process.execPath,
-    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--allow-star-activation', '-o', vsix],
-    { cwd: REPO_ROOT, encoding: 'utf8', input: 'y\n' },
-  );
-  if (r.status !== 0 || !existsSync(vsix)) {
-    throw new E2eError(`e2e: vsce package failed: ${firstLine(r.stderr || r.stdout)}`);
-  }
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'e2e', 'package-vsix.mjs'), vsix], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(vsix)) throw new E2eError(`e2e: ${firstLine(r.stderr || r.stdout)}`);
   return vsix;
 }
 
@@ -161,16 +159,19 @@ export class VsCode {
     const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
 
     ensureBuilt();
+    mark('built');
     if (opts.link || process.env.HYPERSCOPE_E2E_LINK === '1') {
       symlinkSync(REPO_ROOT, join(extensions, 'hyperscope.hyperscope-dev'));
     } else {
       const vsix = packageVsix(base);
+      mark('vsix packaged');
       const r = spawnSync(TOOLS.node24, [TOOLS.codeServer, ...common, '--install-extension', vsix], {
         env,
         encoding: 'utf8',
         timeout: 60_000,
       });
       if (r.status !== 0) throw new E2eError(`e2e: code-server --install-extension failed: ${firstLine(r.stderr || r.stdout)}`);
+      mark('extension installed from the .vsix');
     }
 
     const log = createWriteStream(join(ARTIFACTS_DIR, 'code-server.log'));
@@ -192,6 +193,7 @@ export class VsCode {
     let browser: Browser | undefined;
     try {
       const url = await within('code-server listening', 20_000, listeningUrl(server, log));
+      mark('code-server listening');
       browser = await within(
         'chromium launch',
         20_000,
@@ -204,6 +206,7 @@ export class VsCode {
           ],
         }),
       );
+      mark('chromium up');
       const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
       const page = await context.newPage();
       const folderUrl = `${url}?folder=${encodeURIComponent(folder)}`;
@@ -278,15 +281,28 @@ export class VsCode {
     await this.waitFor(`editor tab ${name}`, this.page.locator('.tab.active', { hasText: name }));
   }
 
-  /** Toggles a breakpoint on a 1-based line of the active editor (Go to Line, then F9). */
+  /**
+   * Toggles a breakpoint on a 1-based line of the active editor (Go to Line, then F9). Enter is
+   * pressed only once the widget offers that line, and F9 only once the cursor is on it (the
+   * status bar reads "Ln N"): pressing them earlier races the widget.
+   */
   async toggleBreakpoint(line: number): Promise<void> {
-    await this.page.keyboard.press('Control+G');
-    const input = this.page.locator('.quick-input-widget input');
-    await this.waitFor('Go to Line', input);
-    await input.fill(`:${line}`);
-    await this.page.keyboard.press('Enter');
+    await this.goToLine(line);
     await this.page.keyboard.press('F9');
     await this.waitFor(`breakpoint on line ${line}`, this.page.locator('.codicon-debug-breakpoint').first());
+  }
+
+  /** Moves the active editor's cursor to a 1-based line (Ctrl+G) and waits until it is there. */
+  async goToLine(line: number): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await this.page.keyboard.press('Control+G');
+    await this.waitFor('Go to Line', input);
+    await input.fill(`:${line}`);
+    await this.waitFor(`Go to Line offering line ${line}`,
+      this.page.locator('.quick-input-widget', { hasText: new RegExp(`\\b(line|Line) ${line}\\b`) }).first());
+    await this.page.keyboard.press('Enter');
+    await this.waitFor('Go to Line closed', input, 'hidden');
+    await this.waitFor(`cursor on line ${line}`, this.page.locator('.statusbar-item', { hasText: new RegExp(`^\\s*Ln ${line},`) }).first());
   }
 
   /** Presses F5 in the active editor (so the debugger is chosen by the editor's language). */
