@@ -11,6 +11,7 @@
  */
 import type { GuestMemory } from './guest-memory';
 import type { SplitQueue } from './queue/split-queue';
+import type { DescriptorChain } from './queue/chain';
 
 /** Device ids (virtio 1.2 section 5, "Device Types"). */
 export const VirtioDeviceId = { NET: 1, BLOCK: 2, CONSOLE: 3, ENTROPY: 4 } as const;
@@ -48,6 +49,21 @@ export interface VirtioHost {
   kick(index: number): void;
   /** Signals a configuration change (config-change interrupt, generation bump). */
   configChanged(): void;
+}
+
+/**
+ * Completes every available chain of queue `index` with `complete` (which returns the bytes
+ * it wrote into the chain), then signals the driver once, even if a chain made it throw.
+ */
+export function serviceQueue(host: VirtioHost | null | undefined, index: number,
+  complete: (chain: DescriptorChain, memory: GuestMemory) => number): void {
+  const q = host?.queue(index);
+  if (!host || !q) return;
+  try {
+    for (let chain = q.pop(); chain; chain = q.pop()) q.push(chain.head, complete(chain, host.memory));
+  } finally {
+    host.signalUsed(index);
+  }
 }
 
 /** A virtio device type, driven by a transport. */

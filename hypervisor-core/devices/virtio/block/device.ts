@@ -12,7 +12,7 @@
  * Requests are executed synchronously in ring order when the driver notifies (request.ts),
  * so writes reach the file in order and FLUSH returns once the file is durable.
  */
-import { ConfigSpace, FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost } from '../virtio-device';
+import { ConfigSpace, FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost, serviceQueue } from '../virtio-device';
 import { SECTOR_SIZE, type BlockBackend } from './backend';
 import { executeBlockRequest } from './request';
 
@@ -61,18 +61,10 @@ export class VirtioBlock implements VirtioDevice {
 
   /** @inheritdoc */
   processQueue(index: number): void {
-    const host = this.host;
-    const q = host?.queue(index);
-    if (!host || !q) return;
-    try {
-      for (let chain = q.pop(); chain; chain = q.pop()) {
-        const r = executeBlockRequest(host.memory, chain, this.disk);
-        q.push(chain.head, r.written);
-        this.requests++;
-      }
-    } finally {
-      host.signalUsed(index);
-    }
+    serviceQueue(this.host, index, (chain, memory) => {
+      this.requests++;
+      return executeBlockRequest(memory, chain, this.disk).written;
+    });
   }
 
   /** @inheritdoc */

@@ -9,7 +9,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { writeStream } from '../queue/chain';
-import { FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost } from '../virtio-device';
+import { FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost, serviceQueue } from '../virtio-device';
 
 /** Queue size offered. */
 export const RNG_QUEUE_SIZE = 64;
@@ -70,20 +70,13 @@ export class VirtioRng implements VirtioDevice {
 
   /** @inheritdoc */
   processQueue(index: number): void {
-    const host = this.host;
-    const q = host?.queue(index);
-    if (!host || !q) return;
-    try {
-      for (let chain = q.pop(); chain; chain = q.pop()) {
-        const buf = new Uint8Array(Math.min(chain.writableBytes, RNG_MAX_REQUEST));
-        this.source(buf);
-        const n = writeStream(host.memory, chain.writable, 0, buf);
-        this.bytesServed += n;
-        q.push(chain.head, n);
-      }
-    } finally {
-      host.signalUsed(index);
-    }
+    serviceQueue(this.host, index, (chain, memory) => {
+      const buf = new Uint8Array(Math.min(chain.writableBytes, RNG_MAX_REQUEST));
+      this.source(buf);
+      const n = writeStream(memory, chain.writable, 0, buf);
+      this.bytesServed += n;
+      return n;
+    });
   }
 
   /** @inheritdoc */
