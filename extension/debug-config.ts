@@ -1,7 +1,8 @@
 /**
  * The `hyperscope` debug configuration provider. F5 on a folder without a launch.json finds the
- * RISC-V ELF files in the workspace (`**\/*.elf`), asks which one when there are several and
- * fills in a launch configuration; "create a launch.json" gets the same configuration.
+ * RISC-V ELF files in the workspace (`**\/*.elf`), takes the one next to the active editor's
+ * file or asks which one when there are several, and fills in a launch configuration; "create a
+ * launch.json" gets the same configuration.
  */
 import * as vscode from 'vscode';
 import { open } from 'node:fs/promises';
@@ -70,6 +71,13 @@ async function pickElf(folder: vscode.WorkspaceFolder | undefined): Promise<vsco
     return undefined;
   }
   if (elfs.length === 1) return elfs[0];
+  // F5 in a sample's source: the one ELF in the same folder is the program (samples/hello/hello.c -> hello.elf).
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active) {
+    const dir = active.path.slice(0, active.path.lastIndexOf('/') + 1);
+    const beside = elfs.filter((u) => u.path.slice(0, u.path.lastIndexOf('/') + 1) === dir);
+    if (beside.length === 1) return beside[0];
+  }
   const picked = await vscode.window.showQuickPick(
     elfs.map((uri) => ({ label: vscode.workspace.asRelativePath(uri, false), uri })),
     { placeHolder: 'Which guest program should Hyperscope run?', ignoreFocusOut: true },

@@ -1,13 +1,19 @@
 /**
  * Hyperscope's VS Code activation: registers the `hyperscope` debug configuration provider, the
- * Exit Statistics panel and its feed, and the Translate Address command. The debug adapter itself
- * runs as its own Node process (package.json `debuggers[].program`: dist/debug-adapter.js), so a
- * busy guest never blocks the extension host.
+ * Exit Statistics panel and its feed, the Translate Address command, the session tracker and
+ * what it feeds (Page Tables and VM Exits views, guest console terminal, status bar item). The
+ * debug adapter itself runs as its own Node process (package.json `debuggers[].program`:
+ * dist/debug-adapter.js), so a busy guest never blocks the extension host.
  */
 import * as vscode from 'vscode';
 import { DEBUG_TYPE, HyperscopeConfigurationProvider } from './debug-config';
 import { registerExitStatsFeed } from './exit-stats-feed';
 import { translateAddressCommand } from './translate-address';
+import { HyperscopeSessions } from './session-tracker';
+import { registerPageTablesView } from './page-tables/view';
+import { registerVmExitsView } from './vm-exits/view';
+import { registerGuestConsole } from './guest-console';
+import { registerStatusBar } from './status-bar';
 
 /** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
 export function activate(context: vscode.ExtensionContext): void {
@@ -25,6 +31,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('hyperscope.translateAddress', () => translateAddressCommand(output)),
   );
   registerExitStatsFeed(context);
+  const sessions = new HyperscopeSessions();
+  context.subscriptions.push(sessions);
+  registerPageTablesView(context, sessions);
+  registerVmExitsView(context, sessions);
+  registerGuestConsole(context, sessions);
+  registerStatusBar(context, sessions);
 }
 
 /** Nothing to do: everything is disposed through context.subscriptions. */

@@ -33,3 +33,8 @@ export function describeTranslation(body: unknown): string {
   }
   return JSON.stringify(body, null, 2);
 }
+
+/** Guest console text for a terminal: lone "\n" become "\r\n" (the guest may send either). */
+export function toTerminalNewlines(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
+}

@@ -38,12 +38,12 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     mark('closed');
   });
 
-  it('F5 stops at a breakpoint in hello.c, shows Registers and live exit counts, then runs to the end', async () => {
+  // The steps share one session and run in order; a failed step leaves a failure-*.png.
+  it('F5 stops at a breakpoint set in the gutter of hello.c', async () => {
     const v = vs!;
     const page = v.page;
     await v.openFile('hello/hello.c');
     await v.toggleBreakpoint(BREAK_LINE);
-
     mark('breakpoint set');
     await v.pressF5();
     await v.waitForDebugToolbar('visible');
@@ -57,15 +57,16 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     // the adapter's description of the stop).
     await v.waitFor('Call Stack header showing the breakpoint stop',
       page.locator('.pane-header', { hasText: 'Call Stack' }).filter({ hasText: /breakpoint/i }).first());
-    await v.waitFor('top stack frame say_hello at hello.c:49',
+    await v.waitFor(`top stack frame say_hello at hello.c:${BREAK_LINE}`,
       page.locator('.debug-call-stack .monaco-list-row', { hasText: /say_hello/ }).filter({ hasText: new RegExp(`hello\\.c\\s*${BREAK_LINE}\\b`) }).first());
+  });
 
+  it('shows the Registers scope with pc and a0', async () => {
+    const v = vs!;
+    const page = v.page;
     // Room for Variables: collapse Watch and Breakpoints (the exit filters make it tall).
-    for (const pane of ['Watch', 'Breakpoints']) {
-      const header = page.locator('.debug-viewlet .pane-header[aria-expanded="true"]', { hasText: new RegExp(`^\\s*${pane}`) }).first();
-      if (await header.count()) await header.click();
-    }
-    // Variables: the Registers scope (VS Code expands the first cheap scope, or we do) with pc and a0.
+    await v.setDebugPane('Watch', false);
+    await v.setDebugPane('Breakpoints', false);
     const variables = page.locator('.debug-variables');
     const registers = variables.locator('.monaco-list-row', { hasText: 'Registers' }).first();
     await v.waitFor('Registers scope', registers);
@@ -78,8 +79,72 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     await v.waitFor('register a0', reg('a0'));
     await v.screenshot('debug-stopped-at-breakpoint');
     mark('registers seen');
+  });
 
-    // Exit Statistics: the first console line went out through SBI calls, so counts are non-zero.
+  it('shows the guest console as a terminal and the VM state in the status bar', async () => {
+    const v = vs!;
+    const page = v.page;
+    await v.waitFor('status bar "VM paused"', page.locator('.statusbar-item', { hasText: /VM paused · \d+ exits/ }).first());
+    await v.waitFor('Guest console terminal tab',
+      page.locator('.part.panel', { hasText: /Guest console \(hello\)/ }).first());
+    await v.waitFor('guest output in the console terminal',
+      page.locator('.part.panel .xterm-rows, .part.panel .xterm-accessibility-tree', { hasText: /Hello\sfrom\sa\sHyperscope\sguest!/ }).first());
+    // Keystrokes go to the guest through hyperscope.input: an adapter refusing them leaves a note.
+    await page.locator('.part.panel .xterm').first().click();
+    await page.keyboard.type('x');
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('.part.panel .xterm-rows', { hasText: /input\snot\sdelivered/ }).count(), 0, 'console input refused');
+    mark('console and status bar seen');
+  });
+
+  it('shows the VS-stage and G-stage page tables of the stopped vCPU', async () => {
+    const v = vs!;
+    const page = v.page;
+    await v.setDebugPane('Variables', false);
+    await v.setDebugPane('Call Stack', false);
+    await v.setDebugPane('Page Tables', true);
+    const rows = page.locator('.debug-viewlet .pane', { has: page.locator('.pane-header', { hasText: /^\s*Page Tables/ }) }).locator('.monaco-list-row');
+    // hello runs without paging (vsatp Bare); the hypervisor's G-stage maps the pages it touched.
+    await v.waitFor('VS-stage row', rows.filter({ hasText: /VS-stage \(vsatp\)/ }).first());
+    await v.waitFor('G-stage row with its mode and root', rows.filter({ hasText: /G-stage \(hgatp\).*sv(39|48)x4, root 0x/i }).first());
+    await v.waitFor('a G-stage entry (L<level>[index])', rows.filter({ hasText: /^\s*L\d\[\d+\]/ }).first());
+    await v.screenshot('debug-page-tables');
+    mark('page tables seen');
+  });
+
+  it('lists recent VM exits, newest first, and opens one', async () => {
+    const v = vs!;
+    const page = v.page;
+    await v.setDebugPane('Page Tables', false);
+    await v.setDebugPane('VM Exits', true);
+    const rows = page.locator('.debug-viewlet .pane', { has: page.locator('.pane-header', { hasText: /^\s*VM Exits/ }) }).locator('.monaco-list-row');
+    const first = rows.filter({ hasText: /^\s*#\d+ / }).first();
+    await v.waitFor('a VM exit row', first);
+    const seqs = (await rows.allTextContents()).map((t) => Number(/#(\d+)/.exec(t)?.[1])).filter((n) => Number.isFinite(n));
+    assert.ok(seqs.length > 1 && seqs.every((n, i) => i === 0 || n < seqs[i - 1]), `exits newest first: ${seqs.join(',')}`);
+    await first.click();
+    await v.waitFor('exit details document', page.locator('.tab', { hasText: /VM exit \d+/ }).first());
+    await v.waitFor('exit details text', page.locator('.editor-instance .view-lines', { hasText: /VM\sexit\s#\d+:/ }).first());
+    await v.screenshot('debug-vm-exits');
+    mark('vm exits seen');
+  });
+
+  it('translates an address: GVA -> GPA -> HPA', async () => {
+    const v = vs!;
+    const page = v.page;
+    await v.runCommand('Hyperscope: Translate Address');
+    const input = page.locator('.quick-input-widget input');
+    await v.waitFor('address input box', input);
+    await input.fill('0x80200000');
+    await page.keyboard.press('Enter');
+    await v.waitFor('translation in the Hyperscope output',
+      page.locator('.part.panel .view-lines', { hasText: /GPA\s0x80200000.*HPA\s0x/ }).first());
+    mark('translation seen');
+  });
+
+  it('shows non-zero counts in the Exit Statistics panel', async () => {
+    const v = vs!;
+    // The first console line went out through SBI calls: the counts are non-zero.
     await v.runCommand('Hyperscope: Show Exit Statistics');
     const web = v.webview();
     await v.waitFor('Exit Statistics sbi row', web.locator('tr.reason td.name', { hasText: /^sbi$/ }));
@@ -87,11 +152,18 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     assert.ok(samples > 0, `exit samples in the first row: ${samples}`);
     await v.screenshot('debug-exit-statistics');
     mark('exit statistics seen');
+  });
 
-    // Continue: the guest prints the rest and shuts down; the session ends.
+  it('continues to the end of the guest', async () => {
+    const v = vs!;
+    const page = v.page;
     await v.focusWorkbench();
     await page.keyboard.press('F5');
     await v.waitForDebugToolbar('hidden', 30_000);
+    await v.runCommand('Hyperscope: Show Guest Console');
+    await v.waitFor('the rest of the guest output in the console',
+      page.locator('.part.panel .xterm-rows', { hasText: /hello:\sshutting\sdown/ }).first());
+    await v.waitFor('status bar item hidden', page.locator('.statusbar-item', { hasText: /VM (paused|running)/ }).first(), 'hidden');
     await v.screenshot('debug-session-ended');
     mark('session ended');
   });

@@ -55,6 +55,8 @@ export const E2E_SETTINGS: Record<string, unknown> = {
   'workbench.colorTheme': 'Default Dark Modern',
   // The secondary side bar (Chat) would take a third of the width in screenshots.
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // The DOM renderer puts terminal text in the page (.xterm-rows) where tests can read it.
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 const loadedAt = Date.now();
@@ -264,6 +266,15 @@ export class VsCode {
     await this.focusWorkbench();
     await this.page.keyboard.press('Control+Shift+D');
     await this.waitFor('Run and Debug view', this.page.locator('.debug-viewlet, [id="workbench.view.debug"]').first());
+  }
+
+  /** Expands or collapses a pane of the Run and Debug side bar by its title ("Watch", "Page Tables"). */
+  async setDebugPane(title: string, expanded: boolean): Promise<void> {
+    const header = this.page.locator('.debug-viewlet .pane-header', { hasText: new RegExp(`^\\s*${title}`) }).first();
+    await this.waitFor(`${title} pane header`, header);
+    if (((await header.getAttribute('aria-expanded')) === 'true') !== expanded) await header.click();
+    await this.waitFor(`${title} pane ${expanded ? 'expanded' : 'collapsed'}`,
+      this.page.locator(`.debug-viewlet .pane-header[aria-expanded="${expanded}"]`, { hasText: new RegExp(`^\\s*${title}`) }).first());
   }
 
   /** Opens a file of the workspace in an editor (Quick Open), e.g. `main.c`. */
