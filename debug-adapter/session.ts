@@ -35,6 +35,9 @@ import { writeRegister } from '../hypervisor-core/debug/registers';
 import { HyperscopeLaunchArgs, LaunchError, resolveLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference } from './memory-reference';
 import { pageTableJson, translationJson } from './page-table-json';
+
+/** Stop descriptions that only repeat the stop reason. */
+const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paused', 'entry']);
 import { SCOPES, ScopeRef, exitFor, exitRecordJson, scopeVariables } from './variables';
 
 /** Labels of the exception-breakpoint filters. */
@@ -140,7 +143,8 @@ export class HyperscopeSession extends LoggingDebugSession {
     this.reportDwarfErrors();
     this.scopes.reset();
     const ev = new StoppedEvent(e.reason, e.vcpu + 1, e.text) as DebugProtocol.StoppedEvent;
-    ev.body.description = e.description;
+    // VS Code shows a description as is; for plain stops it composes "Paused on breakpoint" itself.
+    if (e.description && !PLAIN_STOP_DESCRIPTIONS.has(e.description)) ev.body.description = e.description;
     ev.body.allThreadsStopped = true;
     if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds.map((id) => this.dapIds.get(id) ?? id);
     this.sendEvent(ev);
