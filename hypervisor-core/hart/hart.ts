@@ -121,7 +121,7 @@ export class Hart extends HartState {
     this.mem = mem;
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     this.dv = mem.view;
-    this.translator = new Translator(this, this.trap, new Walker(mem), () => true);
+    this.translator = new Translator(this, this.trap, new Walker(mem));
     for (let i = 0; i < 16; i++) this.tlbs.push(new TlbSet());
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }

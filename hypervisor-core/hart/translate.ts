@@ -64,9 +64,7 @@ export class Translator implements PteAddressTranslator {
   private gRoot = 0;
   private mxr = false;
 
-  constructor(private readonly h: HartState, private readonly t: PendingTrap, walker: Walker,
-    /** The guest physical address space limit: RAM and MMIO are below it. */
-    private readonly ramContains: (pa: number) => boolean) {
+  constructor(private readonly h: HartState, private readonly t: PendingTrap, walker: Walker) {
     this.walker = walker;
   }
 

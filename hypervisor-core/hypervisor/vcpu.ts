@@ -192,9 +192,9 @@ export class Vcpu {
     const hit = this.vm.bus.lookup(a.gpa, a.size);
     if (!hit) return false;
     if (a.write) {
-      this.vm.mmioWrite(this, a.gpa, a.size, h.x[a.reg * 2], h.x[a.reg * 2 + 1]);
+      this.vm.mmioWrite(a.gpa, a.size, h.x[a.reg * 2], h.x[a.reg * 2 + 1]);
     } else {
-      let lo = this.vm.mmioRead(this, a.gpa, a.size);
+      let lo = this.vm.mmioRead(a.gpa, a.size);
       let hi = a.size === 8 ? this.vm.bus.hi : 0;
       if (a.signed && a.size < 8) {
         const shift = 32 - 8 * a.size;

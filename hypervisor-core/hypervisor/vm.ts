@@ -131,15 +131,13 @@ export class Vm {
     this.gstage.map(page, this.ram.backingPage(page));
   }
 
-  /** Reads a device register for the guest. */
-  mmioRead(vcpu: Vcpu, gpa: number, size: 1 | 2 | 4 | 8): number {
-    void vcpu;
+  /** Reads a device register for the guest (0 where the access straddles devices). */
+  mmioRead(gpa: number, size: 1 | 2 | 4 | 8): number {
     return this.bus.read(gpa, size) ?? 0;
   }
 
   /** Writes a device register for the guest. */
-  mmioWrite(vcpu: Vcpu, gpa: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void {
-    void vcpu;
+  mmioWrite(gpa: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void {
     this.bus.write(gpa, size, lo, hi);
   }
 
