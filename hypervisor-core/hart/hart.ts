@@ -13,6 +13,7 @@
 import { PhysMemory } from '../memory/phys-memory';
 import { Access, Walker } from '../mmu/walker';
 import { TlbSet, TLB_MASK } from '../mmu/tlb';
+import { TlbContexts } from '../mmu/tlb-contexts';
 import { Cause, Csr, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
@@ -105,8 +106,8 @@ export class Hart extends HartState {
   private readonly u16: Uint16Array;
   private readonly dv: DataView;
   private readonly translator: Translator;
-  /** TLB sets by context: index = virt * 8 + priv * 2 + sum. */
-  private readonly tlbs: TlbSet[] = [];
+  /** The TLBs, one set per translation context. */
+  private readonly tlbs = new TlbContexts();
   /** Retired instructions at the start of the current run (instret = base + executed). */
   private retiredBase = 0;
   private executedInRun = 0;
@@ -122,7 +123,7 @@ export class Hart extends HartState {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     this.dv = mem.view;
     this.translator = new Translator(this, this.trap, new Walker(mem));
-    for (let i = 0; i < 16; i++) this.tlbs.push(new TlbSet());
+    this.tlbs.onFlushAll = () => this.translator.flushGStageCache();
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }
 
@@ -184,44 +185,17 @@ export class Hart extends HartState {
   }
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
-    for (const t of this.tlbs) t.flush();
-    this.translator.flushGStageCache();
-    this.superpages.length = 0;
-    this.superpagesUntracked = false;
+    this.tlbs.flushAll();
   }
 
-  /**
-   * Flushes the entries for the page holding virtual address (lo, hi) in every context. When
-   * the address lies in a superpage some entries came from, every entry goes (they are
-   * cached 4 KiB at a time, so one flush could not find them all).
-   */
+  /** Flushes the entries for the page holding virtual address (lo, hi) in every context. */
   flushTlbPage(lo: number, hi: number): void {
-    if (this.superpagesUntracked) return this.flushAllTlbs();
-    const r = this.superpages;
-    for (let i = 0; i < r.length; i += 3) {
-      if (r[i + 1] === hi && (lo & r[i + 2]) === r[i]) return this.flushAllTlbs();
-    }
-    for (const t of this.tlbs) t.flushPage(lo, hi);
+    this.tlbs.flushPage(lo, hi);
   }
-
-  /** Superpages cached since the last full flush: [base lo, hi, mask] triples. */
-  private readonly superpages: number[] = [];
-  /** Too many (or too large) superpages to track: every page flush is a full flush. */
-  private superpagesUntracked = false;
 
   /** Notes that a TLB entry for (lo, hi) was filled from the last translation's leaf. */
   private noteLeaf(lo: number, hi: number): void {
-    const size = this.translator.leafSize;
-    if (size === 4096 || this.superpagesUntracked) return;
-    const r = this.superpages;
-    // 512 GiB Sv48 leaves span several high words; a long list would slow every flush.
-    if (size > 0x40000000 || r.length >= 3 * 32) {
-      this.superpagesUntracked = true;
-      return;
-    }
-    const mask = ~(size - 1);
-    for (let i = 0; i < r.length; i += 3) if (r[i + 1] === hi && r[i] === (lo & mask)) return;
-    r.push(lo & mask, hi, mask);
+    this.tlbs.noteLeaf(lo, hi, this.translator.leafSize);
   }
 
   /** The effective external/timer/software interrupt lines (bits of mip) from devices. */
@@ -269,8 +243,8 @@ export class Hart extends HartState {
   }
 
   private tlbSet(): TlbSet {
-    const sum = (this.virt ? this.lo(Slot.VSSTATUS) : this.lo(Slot.MSTATUS)) & Mstatus.SUM ? 1 : 0;
-    return this.tlbs[(this.virt ? 8 : 0) + this.priv * 2 + sum];
+    const status = this.virt ? this.lo(Slot.VSSTATUS) : this.lo(Slot.MSTATUS);
+    return this.tlbs.set(this.virt, this.priv, (status & Mstatus.SUM) !== 0);
   }
 
   /** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
