@@ -18,7 +18,7 @@ import { Cause, Csr, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
 import { TRAP, Translator } from './translate';
-import { CSR_VALUE, checkCsrAccess, readCsr, redirectCsr, writeCsr } from './csr-file';
+import { csrInstruction, privilegedCheck } from './system-instructions';
 import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from './int64';
 import { Op } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
@@ -482,36 +482,6 @@ export class Hart extends HartState {
     this.priv = mpp;
   }
 
-  /** Executes a CSR instruction; throws TRAP on an access fault. */
-  private csrInstruction(op: Op, insn: number): void {
-    const num = insn >>> 20;
-    const rd = (insn >> 6) & 62;
-    const rs1 = (insn >> 14) & 62;
-    const imm = op >= Op.CSRRWI;
-    const kind = imm ? op - Op.CSRRWI : op - Op.CSRRW; // 0 = write, 1 = set, 2 = clear
-    const srcLo = imm ? (insn >> 15) & 31 : this.x[rs1];
-    const srcHi = imm ? 0 : this.x[rs1 + 1];
-    const writes = kind === 0 || (imm ? ((insn >> 15) & 31) !== 0 : rs1 !== 0);
-    const reads = kind !== 0 || rd !== 0;
-    const fault = checkCsrAccess(this, num, writes);
-    if (fault !== 0) this.raise(fault, insn, 0);
-    const n = redirectCsr(this, num);
-    let oldLo = 0, oldHi = 0;
-    if (reads) {
-      readCsr(this, n);
-      oldLo = CSR_VALUE[0];
-      oldHi = CSR_VALUE[1];
-    }
-    if (writes) {
-      let lo = srcLo, hi = srcHi;
-      if (kind === 1) { lo = oldLo | srcLo; hi = oldHi | srcHi; }
-      else if (kind === 2) { lo = oldLo & ~srcLo; hi = oldHi & ~srcHi; }
-      writeCsr(this, n, lo, hi);
-    }
-    this.x[rd] = oldLo;
-    this.x[rd + 1] = oldHi;
-  }
-
   /**
    * One F or D instruction: the FS check (illegal instruction when FS is Off, or vsstatus.FS
    * is Off with V = 1), loads and stores through the data paths (TLB, slow path, MMIO; a
@@ -561,39 +531,6 @@ export class Hart extends HartState {
       return false;
     }
     return this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed);
-  }
-
-  /** Checks the rules for SRET/WFI/SFENCE/HFENCE/HLV and raises when not allowed. */
-  private privilegedCheck(op: Op, insn: number): void {
-    const priv = this.priv, virt = this.virt;
-    const ms = this.lo(Slot.MSTATUS), hs = this.lo(Slot.HSTATUS);
-    let fault = 0;
-    switch (op) {
-      case Op.SRET:
-        if (priv === Priv.U) fault = virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION;
-        else if (priv === Priv.S && !virt && (ms & Mstatus.TSR)) fault = Cause.ILLEGAL_INSTRUCTION;
-        else if (priv === Priv.S && virt && (hs & Hstatus.VTSR)) fault = Cause.VIRTUAL_INSTRUCTION;
-        break;
-      case Op.WFI:
-        if (priv !== Priv.M && (ms & Mstatus.TW)) fault = Cause.ILLEGAL_INSTRUCTION;
-        else if (priv === Priv.U) fault = virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION;
-        else if (virt && (hs & Hstatus.VTW)) fault = Cause.VIRTUAL_INSTRUCTION;
-        break;
-      case Op.SFENCE_VMA:
-        if (priv === Priv.U) fault = virt ? Cause.VIRTUAL_INSTRUCTION : Cause.ILLEGAL_INSTRUCTION;
-        else if (priv === Priv.S && !virt && (ms & Mstatus.TVM)) fault = Cause.ILLEGAL_INSTRUCTION;
-        else if (priv === Priv.S && virt && (hs & Hstatus.VTVM)) fault = Cause.VIRTUAL_INSTRUCTION;
-        break;
-      case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
-        if (virt) fault = Cause.VIRTUAL_INSTRUCTION;
-        else if (priv === Priv.U) fault = Cause.ILLEGAL_INSTRUCTION;
-        else if (op === Op.HFENCE_GVMA && priv === Priv.S && (ms & Mstatus.TVM)) fault = Cause.ILLEGAL_INSTRUCTION;
-        break;
-      default: // HLV, HLVX, HSV
-        if (virt) fault = Cause.VIRTUAL_INSTRUCTION;
-        else if (priv === Priv.U && (hs & Hstatus.HU) === 0) fault = Cause.ILLEGAL_INSTRUCTION;
-    }
-    if (fault !== 0) this.raise(fault, insn, 0);
   }
 
   /**
@@ -955,7 +892,7 @@ export class Hart extends HartState {
             // ---- system ----
             case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
               this.executedInRun = n - traps;
-              this.csrInstruction(op, insn);
+              csrInstruction(this, op, insn);
               x[0] = 0; x[1] = 0;
               pcLo = npcLo; pcHi = npcHi; n++;
               continue outer; // CSR writes may change interrupts and translation
@@ -973,7 +910,7 @@ export class Hart extends HartState {
               pcLo = this.lo(Slot.MEPC); pcHi = this.hi(Slot.MEPC); n++;
               continue outer;
             case Op.SRET: {
-              this.privilegedCheck(op, insn);
+              privilegedCheck(this, op, insn);
               const virt = this.virt;
               this.doSret();
               const slot = virt ? Slot.VSEPC : Slot.SEPC;
@@ -981,12 +918,12 @@ export class Hart extends HartState {
               continue outer;
             }
             case Op.WFI:
-              this.privilegedCheck(op, insn);
+              privilegedCheck(this, op, insn);
               pcLo = npcLo; pcHi = npcHi; n++;
               if (!this.interruptPendingForWfi()) { stop = StopReason.WFI; break outer; }
               continue outer;
             case Op.SFENCE_VMA: case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
-              this.privilegedCheck(op, insn);
+              privilegedCheck(this, op, insn);
               // With a virtual address (rs1 != x0), only that page goes; HFENCE.GVMA names a
               // guest physical address, which this GVA-indexed TLB cannot look up: flush all.
               if (rs1 !== 0 && op !== Op.HFENCE_GVMA) this.flushTlbPage(x[rs1], x[rs1 + 1]);
@@ -995,7 +932,7 @@ export class Hart extends HartState {
               continue outer;
             case Op.HLV_B: case Op.HLV_BU: case Op.HLV_H: case Op.HLV_HU: case Op.HLVX_HU:
             case Op.HLV_W: case Op.HLV_WU: case Op.HLVX_WU: case Op.HLV_D: {
-              this.privilegedCheck(op, insn);
+              privilegedCheck(this, op, insn);
               const size = op <= Op.HLV_BU ? 1 : op <= Op.HLVX_HU ? 2 : op <= Op.HLVX_WU ? 4 : 8;
               const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.READ, op === Op.HLVX_HU || op === Op.HLVX_WU, insn);
               let vlo: number, vhi = 0;
@@ -1012,7 +949,7 @@ export class Hart extends HartState {
               break;
             }
             case Op.HSV_B: case Op.HSV_H: case Op.HSV_W: case Op.HSV_D: {
-              this.privilegedCheck(op, insn);
+              privilegedCheck(this, op, insn);
               const size = op === Op.HSV_B ? 1 : op === Op.HSV_H ? 2 : op === Op.HSV_W ? 4 : 8;
               const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.WRITE, false, insn);
               this.writeRam(off, size, x[rs2], x[rs2 + 1]);
