@@ -116,10 +116,14 @@ export class Vcpu {
     return true;
   }
 
-  /** Guest time at which this vCPU's timer fires (vstimecmp - htimedelta), or Infinity. */
+  /**
+   * Guest time at which this vCPU's timer fires and can wake it (vstimecmp - htimedelta),
+   * or Infinity when it is disarmed or the guest disabled the timer interrupt.
+   */
   timerDeadline(): number {
     const h = this.hart;
     if (h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return Infinity; // disarmed
+    if ((h.mie & (1 << Irq.VSTI)) === 0) return Infinity; // the timer cannot wake it
     const delta = h.hi(Slot.HTIMEDELTA) * TWO32 + (h.lo(Slot.HTIMEDELTA) >>> 0);
     return h.num(Slot.VSTIMECMP) - delta;
   }

@@ -51,6 +51,9 @@ export interface VmOptions {
   console: (bytes: Uint8Array) => void;
 }
 
+/** What one exit counts against runFor's budget, in instructions (host time of an exit). */
+const EXIT_COST = 500;
+
 /** Instructions a vCPU runs before the scheduler moves on (the host timer slice). */
 export const SLICE_INSTRUCTIONS = 50_000;
 
@@ -224,7 +227,10 @@ export class Vm {
         if (idle !== null) return idle;
         continue;
       }
-      done += this.runOne(vcpu);
+      // An exit costs the host about as much as EXIT_COST instructions: counting it keeps a
+      // guest whose every instruction exits (retiring nothing) from holding runFor forever,
+      // so the debugger can still pause it and the CLI still sees its timeout.
+      done += this.runOne(vcpu) + EXIT_COST;
       if (this.breakpointHit >= 0) {
         const v = this.breakpointHit;
         this.breakpointHit = -1;
@@ -281,7 +287,8 @@ export class Vm {
    */
   private idleUntilDeadline(): VmStop | null {
     const deadline = this.nextTimerDeadline();
-    if (this.clock.kind === 'icount' && deadline !== Infinity) {
+    // A deadline already passed that did not wake anyone would never make progress.
+    if (this.clock.kind === 'icount' && deadline !== Infinity && deadline > this.clock.now()) {
       this.clock.advanceTo(Math.ceil(deadline));
       return null;
     }
