@@ -7,23 +7,14 @@
 import * as vscode from 'vscode';
 import { open } from 'node:fs/promises';
 import { isRiscvElfHeader } from './guest-input';
+import type { HyperscopeLaunchArgs } from '../debug-adapter/launch-config';
 
 /** The debug type contributed in package.json. */
 export const DEBUG_TYPE = 'hyperscope';
 
 /** Launch attributes understood by the debug adapter (see package.json `configurationAttributes`). */
-export interface HyperscopeLaunchConfig extends vscode.DebugConfiguration {
-  program?: string;
-  initrd?: string;
-  args?: string;
-  vcpus?: number;
-  memory?: string | number;
-  stopOnEntry?: boolean;
-  symbols?: Array<{ path: string; offset?: string | number }>;
-  sourceMap?: Record<string, string>;
-  substitutePath?: Array<{ from: string; to: string }>;
+export interface HyperscopeLaunchConfig extends vscode.DebugConfiguration, Omit<HyperscopeLaunchArgs, 'clock'> {
   clock?: 'realtime' | 'icount';
-  cwd?: string;
 }
 
 /** Reads only the ELF header for local files (a vmlinux can be hundreds of MB). */

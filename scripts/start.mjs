@@ -22,16 +22,9 @@ const CODE_SERVER = join(CACHE, 'code-server-4.139.1', 'node_modules', 'code-ser
 const STATE = join(ROOT, '.e2e', 'start');
 const DEFAULT_PORT = 3939;
 
+/** VS Code settings that keep code-server quiet and offline (shared with the e2e harness). */
 const SETTINGS = {
-  'telemetry.telemetryLevel': 'off',
-  'workbench.startupEditor': 'none',
-  'chat.disableAIFeatures': true,
-  'extensions.autoUpdate': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.ignoreRecommendations': true,
-  'security.workspace.trust.enabled': false,
-  'update.mode': 'none',
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  ...JSON.parse(readFileSync(join(ROOT, 'scripts', 'e2e', 'code-server-settings.json'), 'utf8')),
   // samples/linux/build can hold a whole kernel build tree: no need to watch it.
   'files.watcherExclude': { '**/build/**': true },
 };

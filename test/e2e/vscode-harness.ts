@@ -12,7 +12,7 @@
  *   await vs.screenshot('panel');
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
@@ -40,21 +40,15 @@ export function missingTools(): string[] {
     .map(([k, p]) => `${k} (${p})`);
 }
 
-/** VS Code user settings that keep code-server quiet and offline (VSCODE-E2E.md pitfall 4). */
+/**
+ * VS Code user settings for the tests: the quiet, offline base shared with `npm start`
+ * (scripts/e2e/code-server-settings.json, VSCODE-E2E.md pitfall 4) plus what tests need.
+ */
 export const E2E_SETTINGS: Record<string, unknown> = {
-  'telemetry.telemetryLevel': 'off',
-  'workbench.startupEditor': 'none',
-  'chat.disableAIFeatures': true,
-  'extensions.autoUpdate': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.ignoreRecommendations': true,
+  ...JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'e2e', 'code-server-settings.json'), 'utf8')),
   'git.enabled': false,
-  'security.workspace.trust.enabled': false,
-  'update.mode': 'none',
   'workbench.tips.enabled': false,
   'workbench.colorTheme': 'Default Dark Modern',
-  // The secondary side bar (Chat) would take a third of the width in screenshots.
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   // The DOM renderer puts terminal text in the page (.xterm-rows) where tests can read it.
   'terminal.integrated.gpuAcceleration': 'off',
 };
