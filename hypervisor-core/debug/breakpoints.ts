@@ -5,7 +5,7 @@
  * every hart. Hit conditions: `N` or `>= N` (stop from the Nth hit on), `== N`, `> N`,
  * `< N`, `<= N`, `% N` (every Nth hit).
  */
-import { CompiledExpr, ExprEnv, ExprError, compileExpression, truthy } from './expression';
+import { CompiledExpr, ExprEnv, ExprError, compileCondition, truthy } from './expression';
 
 /** What a breakpoint is for. */
 export type BreakpointKind = 'source' | 'function' | 'instruction';
@@ -56,7 +56,7 @@ export class BreakpointSet {
     const placed: CodeBreakpoint[][] = [];
     const results = requests.map((r) => {
       try {
-        const condition = r.condition?.trim() ? compileExpression(r.condition) : undefined;
+        const condition = compileCondition(r.condition);
         const hitCondition = r.hitCondition?.trim() ? parseHitCondition(r.hitCondition) : undefined;
         const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, hitCondition, hits: 0 }));
         placed.push(bps);

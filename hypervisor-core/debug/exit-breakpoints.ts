@@ -10,7 +10,7 @@
 import type { ExitReason } from '../hypervisor/exit-reason';
 import { EXIT_REASONS } from '../hypervisor/exit-reason';
 import type { ExitRecord } from '../hypervisor/trace/exit-trace';
-import { CompiledExpr, ExprError, ExprValue, compileExpression, truthy } from './expression';
+import { CompiledExpr, ExprError, ExprValue, compileCondition, truthy } from './expression';
 
 /** One enabled filter as the user gave it. */
 export interface ExitFilterSpec {
@@ -87,7 +87,7 @@ export class ExitBreakpoints {
       if (!reason) return `unknown exit filter '${s.filter}'`;
       const text = s.condition?.trim() || undefined;
       try {
-        this.filters.push({ reason, condition: text ? compileExpression(text) : undefined, text });
+        this.filters.push({ reason, condition: compileCondition(text), text });
         return undefined;
       } catch (e) {
         return e instanceof ExprError ? e.message : String(e);

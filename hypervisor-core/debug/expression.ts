@@ -90,6 +90,11 @@ export function truthy(v: ExprValue): boolean {
   return typeof v === 'bigint' ? v !== 0n : v.length > 0;
 }
 
+/** Compiles a breakpoint condition; undefined when there is none (absent or blank). */
+export function compileCondition(src: string | undefined): CompiledExpr | undefined {
+  return src?.trim() ? compileExpression(src) : undefined;
+}
+
 /** Compiles `src`; throws ExprError with a one-line message on a syntax error. */
 export function compileExpression(src: string): CompiledExpr {
   const toks = tokenize(src);

@@ -6,7 +6,7 @@
  *
  *   vcpu cause scause interrupt tval stval epc sepc user (1 when taken from VU-mode) pc (the handler)
  */
-import { CompiledExpr, ExprError, ExprValue, compileExpression, truthy } from './expression';
+import { CompiledExpr, ExprError, ExprValue, compileCondition, truthy } from './expression';
 import type { ExitFilterSpec } from './exit-breakpoints';
 
 /** The filter ids. */
@@ -69,7 +69,7 @@ export class GuestTrapBreakpoints {
       if (!GUEST_TRAP_FILTER_IDS.includes(s.filter)) return `unknown guest trap filter '${s.filter}'`;
       const text = s.condition?.trim() || undefined;
       try {
-        this.filters.push({ id: s.filter, interrupt: s.filter === 'guest-interrupt', condition: text ? compileExpression(text) : undefined, text });
+        this.filters.push({ id: s.filter, interrupt: s.filter === 'guest-interrupt', condition: compileCondition(text), text });
         return undefined;
       } catch (e) {
         return e instanceof ExprError ? e.message : String(e);

@@ -6,7 +6,7 @@
  */
 import type { HartWatchpoint } from '../hart/hart';
 import { parseHitCondition } from './breakpoints';
-import { CompiledExpr, ExprEnv, compileExpression, truthy } from './expression';
+import { CompiledExpr, ExprEnv, compileCondition, truthy } from './expression';
 
 /** What accesses a watchpoint stops on (DAP's DataBreakpointAccessType). */
 export type WatchAccess = 'read' | 'write' | 'readWrite';
@@ -51,7 +51,7 @@ export class WatchpointSet {
         if (!Number.isInteger(r.size) || r.size < 1 || r.size > MAX_WATCH_SIZE) throw new Error(`watch size must be 1..${MAX_WATCH_SIZE} bytes`);
         const w: Watchpoint = {
           id: this.newId(), address: BigInt.asUintN(64, r.address), size: r.size, access: r.access, hits: 0,
-          condition: r.condition?.trim() ? compileExpression(r.condition) : undefined,
+          condition: compileCondition(r.condition),
           hitCondition: r.hitCondition?.trim() ? parseHitCondition(r.hitCondition) : undefined,
         };
         this.list.push(w);
