@@ -14,7 +14,7 @@ import { PhysMemory } from '../memory/phys-memory';
 import { Access, Walker } from '../mmu/walker';
 import { TlbSet, TLB_MASK } from '../mmu/tlb';
 import { TlbContexts } from '../mmu/tlb-contexts';
-import { Cause, Csr, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
+import { Cause, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
 import { TRAP, Translator } from './translate';
@@ -80,8 +80,6 @@ export class Hart extends HartState {
   hostTraps = false;
   /** Details of the last trap (for the host after HOST_TRAP). */
   readonly trap = new PendingTrap();
-  /** Target of the last trap taken. */
-  lastTrapTarget: TrapTarget = TrapTarget.M;
   /** Time source in ticks of the timebase; gets the number of retired instructions. */
   timeSource: (retired: number) => number = (r) => r;
   /** MMIO for physical accesses outside RAM; null when there is none (access fault). */
@@ -99,17 +97,13 @@ export class Hart extends HartState {
   watchHit: { index: number; lo: number; hi: number; size: number; write: boolean } | null = null;
   /** Watchpoints; while any exist no load or store is cached in the TLB, so all take the slow path. */
   private watches: HartWatchpoint[] | null = null;
-  /** Guest physical address of the last two-stage translation (for MMIO exits). */
-  get lastGpa(): number { return this.translator.lastGpa; }
-
   private readonly mem: PhysMemory;
   private readonly u16: Uint16Array;
   private readonly dv: DataView;
   private readonly translator: Translator;
   /** The TLBs, one set per translation context. */
   private readonly tlbs = new TlbContexts();
-  /** Retired instructions at the start of the current run (instret = base + executed). */
-  private retiredBase = 0;
+  /** Instructions retired so far by the running `run()` (for instret and time reads). */
   private executedInRun = 0;
   /** LR/SC reservation: host offset, or -1. */
   private reservation = -1;
@@ -410,7 +404,6 @@ export class Hart extends HartState {
    */
   private takeTrap(pcLo: number, pcHi: number): StopReason {
     const target = enterTrap(this, this.trap, pcLo, pcHi);
-    this.lastTrapTarget = target;
     if (this.hostTraps && target !== TrapTarget.VS) {
       this.pcLo = pcLo;
       this.pcHi = pcHi;
@@ -543,7 +536,6 @@ export class Hart extends HartState {
     let n = 0, traps = 0;
     let stop = StopReason.BUDGET;
     this.reservation = -1; // a reservation never survives a descheduling
-    this.retiredBase = this.instret;
     this.executedInRun = 0;
     let checkBreakpoint = this.breakpoints.size > 0 && !this.resumeFromBreakpoint;
     this.resumeFromBreakpoint = false;
@@ -1008,4 +1000,3 @@ function shiftRight(x: Int32Array, rd: number, lo: number, hi: number, s: number
   else { x[rd] = arith ? hi >> (s - 32) : (hi >>> (s - 32)) | 0; x[rd + 1] = arith ? hi >> 31 : 0; }
 }
 
-export { Csr };

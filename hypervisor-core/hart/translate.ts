@@ -52,8 +52,6 @@ export function transformedInstruction(insn: number, compressed: boolean): numbe
 /** Translates addresses for one hart. */
 export class Translator implements PteAddressTranslator {
   private readonly walker: Walker;
-  /** Guest physical address of the last G-stage translation (for MMIO exits). */
-  lastGpa = 0;
   /**
    * Size of the first-stage (satp or vsatp) leaf of the last successful translation: a TLB
    * entry filled from it stands for part of a page that large, which a later SFENCE.VMA of
@@ -166,7 +164,6 @@ export class Translator implements PteAddressTranslator {
       gpa = r;
       this.leafSize = this.walker.pageSize;
     }
-    this.lastGpa = gpa;
     if (this.gMode === null) return gpa;
     if (gpa >= 2 ** this.gMode.vaBits) {
       return this.fault(GUEST_PAGE_FAULT[access], lo, hi, gpa / 4, access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);

@@ -64,12 +64,11 @@ export function trapTarget(h: HartState, t: PendingTrap): TrapTarget {
   const bit = 1 << t.cause;
   const mdeleg = t.interrupt ? h.mideleg : h.medeleg;
   if ((t.cause >= 32 ? 0 : mdeleg & bit) === 0) return TrapTarget.M;
-  if (!h.virt && !(t.interrupt && (bit & VS_IRQS) !== 0)) return TrapTarget.HS;
+  // With V=0 a trap never goes to VS (selectInterrupt only offers VS-level interrupts that
+  // hideleg does not delegate); with V=1, hedeleg/hideleg decide.
+  if (!h.virt) return TrapTarget.HS;
   const hdeleg = t.interrupt ? h.hideleg : h.hedeleg;
-  if (h.virt && (hdeleg & bit) !== 0) return TrapTarget.VS;
-  // VS-level interrupts pending while V=0 are not taken (selectInterrupt filters them), and
-  // non-delegated ones go to HS.
-  return TrapTarget.HS;
+  return (hdeleg & bit) !== 0 ? TrapTarget.VS : TrapTarget.HS;
 }
 
 /**
