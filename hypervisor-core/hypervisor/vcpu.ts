@@ -5,6 +5,7 @@
  */
 import { Cause, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
+import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
 import { decodeExit, MmioAccess, VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
@@ -243,6 +244,6 @@ export class Vcpu {
   /** Guest pc as a bigint (for traces and the debugger). */
   pc(): bigint {
     const h = this.hart;
-    return (BigInt(h.pcHi >>> 0) << 32n) | BigInt(h.pcLo >>> 0);
+    return toBigU64(h.pcLo, h.pcHi);
   }
 }

@@ -12,6 +12,7 @@ import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/
 import type { VirtioDevice } from '../devices/virtio/virtio-device';
 import { Irq } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
+import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
 import { PAGE_SIZE } from '../memory/address';
 import { PageAllocator } from '../memory/page-allocator';
@@ -57,7 +58,6 @@ const EXIT_COST = 500;
 /** Instructions a vCPU runs before the scheduler moves on (the host timer slice). */
 export const SLICE_INSTRUCTIONS = 50_000;
 
-const TWO32 = 4294967296;
 let nextVmid = 1;
 
 /** The VmStop for a hart's debugger stop. */
@@ -173,7 +173,7 @@ export class Vm {
   handleSbi(vcpu: Vcpu, eid: number, fid: number): void {
     const h = vcpu.hart;
     const args: bigint[] = [];
-    for (let i = 10; i <= 15; i++) args.push((BigInt(h.x[i * 2 + 1] >>> 0) << 32n) | BigInt(h.x[i * 2] >>> 0));
+    for (let i = 10; i <= 15; i++) args.push(toBigU64(h.x[i * 2], h.x[i * 2 + 1]));
     // eid/fid are the low 32 bits of a7/a6 (the SBI spec defines them as 32-bit values).
     const result = this.sbi.handle({ hartId: vcpu.id, eid: eid >>> 0, fid: fid >>> 0, args });
     this.lastSbi = { eid: eid >>> 0, fid: fid >>> 0, args, error: result.error, value: result.value };
@@ -196,10 +196,17 @@ export class Vm {
   /** The last SBI call handled (for the exit trace). */
   private lastSbi: { eid: number; fid: number; args: bigint[]; error: number; value: bigint } | null = null;
 
+  /** The SBI call handled during the current exit, if any (clears it). */
+  private takeLastSbi(): Vm['lastSbi'] {
+    const call = this.lastSbi;
+    this.lastSbi = null;
+    return call;
+  }
+
   /** Stops the VM on an exit it cannot handle, with the trap registers for the report. */
   fail(vcpu: Vcpu, message: string): void {
     const h = vcpu.hart;
-    const big = (s: Slot) => (BigInt(h.hi(s) >>> 0) << 32n) | BigInt(h.lo(s) >>> 0);
+    const big = (s: Slot) => toBigU64(h.lo(s), h.hi(s));
     this.stopRequest = {
       kind: 'fatal', message, vcpu: vcpu.id, pc: big(Slot.SEPC), scause: big(Slot.SCAUSE),
       stval: big(Slot.STVAL), htval: big(Slot.HTVAL), htinst: big(Slot.HTINST),
@@ -354,26 +361,29 @@ export class Vm {
   /** Handles an exit, counts and traces it. */
   private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {
     const h = vcpu.hart;
-    const pc = (BigInt(h.pcHi >>> 0) << 32n) | BigInt(h.pcLo >>> 0);
-    const scause = (BigInt(h.hi(Slot.SCAUSE) >>> 0) << 32n) | BigInt(h.lo(Slot.SCAUSE) >>> 0);
-    const stval = (BigInt(h.hi(Slot.STVAL) >>> 0) << 32n) | BigInt(h.lo(Slot.STVAL) >>> 0);
-    const htval = BigInt(h.hi(Slot.HTVAL) >>> 0) * BigInt(TWO32) + BigInt(h.lo(Slot.HTVAL) >>> 0);
-    const htinst = BigInt(h.lo(Slot.HTINST) >>> 0);
-    this.lastSbi = null;
+    // The trap registers as the exit found them (handling moves pc); bigints only if traced.
+    const pcLo = h.pcLo, pcHi = h.pcHi;
+    const causeLo = h.lo(Slot.SCAUSE), causeHi = h.hi(Slot.SCAUSE);
+    const tvalLo = h.lo(Slot.STVAL), tvalHi = h.hi(Slot.STVAL);
+    const htvalLo = h.lo(Slot.HTVAL), htvalHi = h.hi(Slot.HTVAL), htinst = h.lo(Slot.HTINST);
     const reason = vcpu.handleExit(exit);
     const ns = (performance.now() - t1) * 1e6;
     if (reason === 'unhandled') return;
+    const newRecord = (seq: number): ExitRecord => ({
+      seq, vcpu: vcpu.id, reason, pc: toBigU64(pcLo, pcHi), scause: toBigU64(causeLo, causeHi),
+      stval: toBigU64(tvalLo, tvalHi), htval: toBigU64(htvalLo, htvalHi), htinst: toBigU64(htinst, 0), ns,
+    });
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
       // slice ends are counted, not traced: they would drown the interesting exits
       if (this.onExit) {
-        const r: ExitRecord = { seq: -1, vcpu: vcpu.id, reason, pc, scause, stval, htval, htinst, ns };
+        const r = newRecord(-1);
         if (this.onExit(r)) this.exitBreak = r;
       }
       return;
     }
-    const record: ExitRecord = { seq: 0, vcpu: vcpu.id, reason, pc, scause, stval, htval, htinst, ns };
-    const sbiCall = this.lastSbi as Vm['lastSbi']; // set by handleSbi during handleExit
+    const record = newRecord(0);
+    const sbiCall = this.takeLastSbi(); // set by handleSbi during vcpu.handleExit
     if (exit.reason === 'sbi' && sbiCall) {
       const key = this.sbi.statsKey(sbiCall.eid, sbiCall.fid);
       this.stats.recordSbi(vcpu.id, ns, key);
@@ -385,7 +395,7 @@ export class Vm {
       record.gpa = BigInt(exit.gpa);
       if (exit.access) {
         const a = exit.access;
-        const v = a.reg === 0 ? 0n : (BigInt(h.x[a.reg * 2 + 1] >>> 0) << 32n) | BigInt(h.x[a.reg * 2] >>> 0);
+        const v = a.reg === 0 ? 0n : toBigU64(h.x[a.reg * 2], h.x[a.reg * 2 + 1]);
         record.mmio = { device, address: BigInt(a.gpa), size: a.size, write: a.write, value: v };
         if (hit?.device instanceof VirtioMmioTransport) {
           // Notifications are their own breakdown; a guest error is noted in the trace.
