@@ -28,7 +28,8 @@ const S_IRQS = (1 << Irq.SSI) | (1 << Irq.STI) | (1 << Irq.SEI);
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 const H_IRQS = VS_IRQS | (1 << Irq.SGEI);
 const MIE_WRITABLE = 0x1eee;
-const MIDELEG_FIXED = H_IRQS; // read-only one with the H extension
+/** mideleg bits that are read-only one with the H extension (VSSI, VSTI, VSEI, SGEI). */
+export const MIDELEG_FIXED = H_IRQS;
 const MEDELEG_WRITABLE = 0xf0b7ff; // all but ecall-from-M (11) and reserved 14
 const HEDELEG_WRITABLE = 0xb1ff; // not ecall from HS/VS/M, not guest page faults / virtual instruction
 

@@ -19,6 +19,7 @@ import { HartState, Slot } from './hart-state';
 import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
 import { TRAP, Translator } from './translate';
 import { csrInstruction, privilegedCheck } from './system-instructions';
+import { MIDELEG_FIXED } from './csr-file';
 import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from './int64';
 import { Op } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
@@ -128,7 +129,8 @@ export class Hart extends HartState {
     this.fp.reset();
     this.priv = Priv.M;
     this.virt = false;
-    this.medeleg = this.mideleg = this.mie = this.mipSoft = 0;
+    this.medeleg = this.mie = this.mipSoft = 0;
+    this.mideleg = MIDELEG_FIXED; // as the CSR reads: the VS-level bits are always delegated
     this.mcounteren = this.scounteren = this.hcounteren = this.mcountinhibit = 0;
     this.hedeleg = this.hideleg = this.hvip = this.hgeie = 0;
     this.pcLo = resetPcLo;
