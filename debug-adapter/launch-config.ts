@@ -4,9 +4,9 @@
  * sees): missing or unreadable program, not a RISC-V kernel, bad memory size or vCPU count.
  */
 import { codeAddr } from '../hypervisor-core/debug/address';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseElf } from '../hypervisor-core/machine/loaders/elf';
+import { ELF_FILE_LIMIT, guestRamLimit, readGuestFile, readKernelFile } from '../hypervisor-core/machine/loaders/read-guest-file';
 import type { DebugLaunchOptions } from '../hypervisor-core/debug/guest-debugger';
 import type { PathSubstitution } from '../hypervisor-core/debug/source-resolver';
 
@@ -50,13 +50,12 @@ function parseOffset(text: string): number {
   return codeAddr(m[1] ? -v : v);
 }
 
-function readInput(path: string, what: string): Uint8Array {
+/** Reads a guest file through the core's bounded reader (size checked before reading). */
+function readInput(read: () => Uint8Array): Uint8Array {
   try {
-    return readFileSync(path);
+    return read();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message;
-    throw new LaunchError(`cannot read ${what} '${path}': ${why}`);
+    throw new LaunchError((e as Error).message);
   }
 }
 
@@ -81,15 +80,15 @@ export function resolveLaunch(a: HyperscopeLaunchArgs): DebugLaunchOptions & { s
     const offset = typeof s.offset === 'string' ? parseOffset(s.offset) : s.offset ?? 0;
     if (!Number.isSafeInteger(offset)) throw new LaunchError(`invalid symbols offset ${JSON.stringify(s.offset)} for '${s.path}'`);
     try {
-      return { elf: parseElf(readInput(path, 'symbol file')), offset };
+      return { elf: parseElf(readInput(() => readGuestFile(path, 'symbol file', ELF_FILE_LIMIT))), offset };
     } catch (e) {
       if (e instanceof LaunchError) throw e;
       throw new LaunchError(`${path}: ${(e as Error).message}`);
     }
   });
   return {
-    kernel: readInput(programPath, 'program'), programPath,
-    initrd: a.initrd ? readInput(resolve(cwd, a.initrd), 'initrd') : undefined,
+    kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath,
+    initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
     bootargs: a.args, vcpus, memory, clock, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false,
   };

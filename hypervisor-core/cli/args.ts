@@ -2,6 +2,7 @@
  * Command-line parsing for `hyperscope`. Errors are UsageError with a one-line message; the
  * caller prints it and exits with status 2.
  */
+import { VIRTIO_COUNT } from '../machine/memory-map';
 
 /** A bad command line. */
 export class UsageError extends Error {}
@@ -93,6 +94,10 @@ export function parseRunArgs(argv: string[]): RunOptions {
     }
   }
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
+  const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0);
+  if (virtio > VIRTIO_COUNT) {
+    throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
+  }
   return {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsJson: o.statsJson, clock: o.clock ?? 'realtime',

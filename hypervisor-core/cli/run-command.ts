@@ -2,10 +2,11 @@
  * `hyperscope run`: boots a guest on the hypervisor (or, with --bare, on the hart alone),
  * streams its console, and maps how it ended to the exit status.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { bootVirt } from '../machine/virt-board';
 import { BareMachine } from '../machine/bare-machine';
 import { KernelFormatError } from '../machine/loaders/kernel';
+import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '../machine/loaders/read-guest-file';
 import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
@@ -18,25 +19,40 @@ export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIME
 /** Instructions run between two visits to the event loop (input, timers, timeout). */
 const BATCH = 2_000_000;
 
-function readInput(path: string, what: string): Uint8Array {
+/** Runs a file read; an unusable file is a usage error (one line, status 2). */
+function readInput(read: () => Uint8Array): Uint8Array {
   try {
-    return readFileSync(path);
+    return read();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+    if (e instanceof GuestFileError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
 /** Runs the command; resolves to the process exit status. */
 export async function runCommand(o: RunOptions): Promise<number> {
-  const kernel = readInput(o.kernel, 'kernel');
+  const kernel = readInput(() => readKernelFile(o.kernel, o.memory));
   if (o.bare) return runBare(kernel, o);
-  const initrd = o.initrd !== undefined ? readInput(o.initrd, 'initrd') : undefined;
+  const initrd = o.initrd !== undefined ? readInput(() => readGuestFile(o.initrd!, 'initrd', guestRamLimit(o.memory))) : undefined;
   const disks = openDisks(o);
+  let statsFd: number | undefined;
   try {
-    return await runVirt(o, kernel, initrd, disks);
+    statsFd = o.statsJson !== undefined ? openStatsFile(o.statsJson) : undefined;
+    return await runVirt(o, kernel, initrd, disks, statsFd);
   } finally {
     for (const d of disks) d.close();
+    if (statsFd !== undefined) closeSync(statsFd);
+  }
+}
+
+/** Opens --stats-json for writing before the guest runs, so a bad path costs one line, not the run. */
+function openStatsFile(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message;
+    throw new UsageError(`cannot write --stats-json '${path}': ${why}`);
   }
 }
 
@@ -57,7 +73,8 @@ function openDisks(o: RunOptions): FileBackend[] {
 const REBOOT = -1;
 
 /** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
-async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[]): Promise<number> {
+async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
+  statsFd: number | undefined): Promise<number> {
   const boot = (): Vm => {
     try {
       return bootVirt({
@@ -88,7 +105,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   }
   const report = vm.stats.report();
   if (o.stats) process.stderr.write('\n' + formatExitTable(report) + '\n');
-  if (o.statsJson) writeFileSync(o.statsJson, JSON.stringify(report, null, 2) + '\n');
+  if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   return status;
 }
 

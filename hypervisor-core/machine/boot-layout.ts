@@ -43,3 +43,21 @@ export function initrdAddress(ramBase: number, ramSize: number, kernelEntry: num
   }
   return { start, end };
 }
+
+/**
+ * Why the initrd cannot go where QEMU's rule put it, or null: it must not overlap the kernel
+ * (it would be overwritten by, or overwrite, the kernel's image) nor the device tree (QEMU
+ * 7.2 would write the device tree over its end). Placement stays QEMU's; only a layout QEMU
+ * would silently corrupt is refused.
+ */
+export function initrdOverlap(initrd: PhysRange, kernel: PhysRange, fdt: PhysRange): string | null {
+  const overlaps = (a: PhysRange, b: PhysRange): boolean => a.start < b.end && b.start < a.end;
+  const where = `initrd of ${initrd.end - initrd.start} bytes at ${hex(initrd.start)}-${hex(initrd.end - 1)}`;
+  if (overlaps(initrd, kernel)) return `${where} overlaps the kernel (${hex(kernel.start)}-${hex(kernel.end - 1)})`;
+  if (overlaps(initrd, fdt)) return `${where} overlaps the device tree at ${hex(fdt.start)} (give the guest more --memory)`;
+  return null;
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}

@@ -7,6 +7,7 @@
 import { Vm, VmOptions } from '../hypervisor/vm';
 import { KernelFormatError, LoadedKernel, loadKernel } from './loaders/kernel';
 import { buildVirtFdt, fdtAddress, initrdAddress } from './virt-fdt';
+import { initrdOverlap } from './boot-layout';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
 import { VIRTIO_COUNT, VIRTIO_STRIDE, virtioSlotBase } from './memory-map';
 import { EmptyVirtioSlot } from '../devices/virtio/transport/empty-slot';
@@ -58,7 +59,6 @@ export function bootVirt(opts: BootOptions): BootedVm {
     } catch (e) {
       throw new KernelFormatError((e as Error).message);
     }
-    vm.ram.write(initrd.start, opts.initrd);
   }
   const fdt = buildVirtFdt({
     harts: opts.vcpus,
@@ -75,6 +75,12 @@ export function bootVirt(opts: BootOptions): BootedVm {
   });
   const at = fdtAddress(DRAM_BASE, opts.memory, fdt.length);
   if (at < kernel.end) throw new KernelFormatError('kernel and device tree do not both fit in memory');
+  if (initrd && opts.initrd) {
+    const kernelStart = Math.min(...kernel.segments.map((s) => s.addr));
+    const problem = initrdOverlap(initrd, { start: kernelStart, end: kernel.end }, { start: at, end: at + fdt.length });
+    if (problem) throw new KernelFormatError(problem);
+    vm.ram.write(initrd.start, opts.initrd);
+  }
   vm.ram.write(at, fdt);
   vm.boot(kernel.entry, at);
   return { vm, kernel, fdtAddress: at, fdt };

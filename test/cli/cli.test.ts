@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
@@ -135,6 +135,56 @@ describe('hyperscope CLI', function () {
       const r = hyperscope('run', 'samples/hello/hello.elf', '--memory', '16M', '--initrd', f);
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /initrd of 10485760 bytes does not fit in RAM/);
+    });
+
+    /** Status 2, exactly one line on stderr matching `message`, no stack frame, no guest output. */
+    function refused(r: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
+      assert.equal(r.status, 2, r.stderr + r.stdout);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
+      assert.equal(r.stdout, '');
+    }
+
+    it('an endless file (/dev/zero) as kernel or initrd is refused before reading it', () => {
+      refused(hyperscope('run', '/dev/zero'), /^hyperscope: kernel \/dev\/zero: not a regular file$/m);
+      refused(hyperscope('run', 'samples/hello/hello.elf', '--initrd', '/dev/zero'), /initrd \/dev\/zero: not a regular file/);
+      refused(hyperscope('run', '--bare', '/dev/zero'), /kernel \/dev\/zero: not a regular file/);
+    });
+
+    it('an initrd larger than guest RAM is refused by its size, before reading it', () => {
+      const f = path.join(tmp, 'huge.cpio');
+      writeFileSync(f, '');
+      truncateSync(f, 300 * 1024 * 1024); // sparse: no disk space used
+      refused(hyperscope('run', 'samples/hello/hello.elf', '--initrd', f),
+        /initrd .*huge\.cpio: 300 MiB does not fit in 128 MiB of guest RAM/);
+    });
+
+    it('an initrd that would overlap the device tree is refused (QEMU would overwrite its end)', () => {
+      // 128 MiB: the initrd goes at entry + 64 MiB = 0x84200000, the device tree at 0x87e00000.
+      const f = path.join(tmp, 'overlap.cpio');
+      writeFileSync(f, '');
+      truncateSync(f, 61 * 1024 * 1024);
+      refused(hyperscope('run', 'samples/hello/hello.elf', '--initrd', f), /initrd of 63963136 bytes at 0x84200000-0x87efffff overlaps the device tree at 0x87e00000/);
+    });
+
+    it('an ELF whose entry point is odd is refused', () => {
+      const f = path.join(tmp, 'odd.elf');
+      const elf = tinyKernel([0x0000006f]);
+      elf.writeBigUInt64LE(0x80200001n, 24);
+      writeFileSync(f, elf);
+      refused(hyperscope('run', f), /ELF entry point 0x80200001 is not 2-byte aligned/);
+    });
+
+    it('more virtio devices than the 8 slots of the board are refused', () => {
+      const disks = Array.from({ length: 8 }, () => ['--disk', 'a.img']).flat();
+      refused(hyperscope('run', 'samples/hello/hello.elf', ...disks, '--rng'), /9 virtio devices .* the board has 8 virtio-mmio slots/);
+    });
+
+    it('an unwritable --stats-json path is refused before the guest runs', () => {
+      refused(hyperscope('run', 'samples/hello/hello.elf', '--stats-json', path.join(tmp, 'no-such-dir', 's.json')),
+        /cannot write --stats-json '.*s\.json': no such directory/);
+      refused(hyperscope('run', 'samples/hello/hello.elf', '--stats-json', tmp), /cannot write --stats-json .*: is a directory/);
     });
 
     it('a 32-bit or non-RISC-V ELF is refused by name', () => {

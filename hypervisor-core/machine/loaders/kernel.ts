@@ -99,6 +99,8 @@ function loadElf(bytes: Uint8Array, ram: { base: number; size: number }): Loaded
     }
   }
   if (segments.length === 0) throw new KernelFormatError('ELF has no loadable segments');
+  // With the C extension instructions are 2-byte aligned; an odd entry would reach sepc as is.
+  if (entry % 2 !== 0) throw new KernelFormatError(`ELF entry point ${hex(entry)} is not 2-byte aligned`);
   return { format: 'elf', entry, segments, end, symbols: elf.symbols, elf };
 }
 

@@ -127,6 +127,7 @@ describe('loadKernel', () => {
     rejects(makeElf({ fileSize: 100 }), /truncated ELF: program headers/);
     rejects(makeElf({ segs: [{ offset: 0x100, paddr: 0x80000000, filesz: 0x1000, memsz: 0x1000 }], fileSize: 0x200 }), /truncated ELF: segment 0 extends past end of file/);
     rejects(makeElf({ segs: [{ type: 4, offset: 0x100, paddr: 0, filesz: 4, memsz: 4 }] }), /no loadable segments/);
+    rejects(makeElf({ entry: 0x80000001 }), /^ELF entry point 0x80000001 is not 2-byte aligned$/);
     rejects(makeElf({ segs: [{ offset: 0x100, paddr: 0x1000, filesz: 0x10, memsz: 0x10 }] }), /^ELF segment at 0x1000 is outside RAM \(0x80000000-0x87ffffff\)$/);
     rejects(makeElf({ segs: [{ offset: 0x100, paddr: 0x87fff000, filesz: 0x10, memsz: 0x2000 }] }), /^kernel does not fit in memory: .*128 MiB/);
     rejects(makeImage(0x200000, 200 * 1024 * 1024), /does not fit in memory/);

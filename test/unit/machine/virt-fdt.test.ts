@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildVirtFdt, fdtAddress, initrdAddress, type VirtFdtOptions } from '../../../hypervisor-core/machine/virt-fdt';
+import { initrdOverlap } from '../../../hypervisor-core/machine/boot-layout';
 import { parseFdt } from '../../../hypervisor-core/machine/fdt-parser';
 import { Uart16550 } from '../../../hypervisor-core/devices/uart16550';
 import { Plic } from '../../../hypervisor-core/devices/plic';
@@ -137,5 +138,13 @@ describe('boot layout (QEMU 7.2 hw/riscv/boot.c)', () => {
     });
     assert.equal(initrdAddress(0x80000000, 1024 * MiB, 0x80200000, 0x1000).start, 0x80200000 + 128 * MiB);
     assert.throws(() => initrdAddress(0x80000000, 128 * MiB, 0x80200000, 100 * MiB), /does not fit/);
+  });
+
+  it('refuses an initrd that overlaps the kernel or the device tree, accepts one between them', () => {
+    const kernel = { start: 0x80200000, end: 0x80400000 };
+    const fdt = { start: 0x87e00000, end: 0x87e01000 };
+    assert.equal(initrdOverlap({ start: 0x84200000, end: 0x87e00000 }, kernel, fdt), null);
+    assert.match(initrdOverlap({ start: 0x84200000, end: 0x87e00001 }, kernel, fdt)!, /^initrd of 62914561 bytes at 0x84200000-0x87e00000 overlaps the device tree at 0x87e00000/);
+    assert.match(initrdOverlap({ start: 0x80300000, end: 0x80301000 }, kernel, fdt)!, /overlaps the kernel \(0x80200000-0x803fffff\)/);
   });
 });
