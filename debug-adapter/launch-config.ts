@@ -9,6 +9,8 @@ import { parseElf } from '../hypervisor-core/machine/loaders/elf';
 import { ELF_FILE_LIMIT, guestRamLimit, readGuestFile, readKernelFile } from '../hypervisor-core/machine/loaders/read-guest-file';
 import type { DebugLaunchOptions } from '../hypervisor-core/debug/guest-debugger';
 import type { PathSubstitution } from '../hypervisor-core/debug/source-resolver';
+import { findSymbolFile, UnpackError } from './compressed-symbols';
+import { openDisks, type LaunchDisk } from './launch-disks';
 
 /** The launch request's arguments (see package.json configurationAttributes). */
 export interface HyperscopeLaunchArgs {
@@ -23,6 +25,12 @@ export interface HyperscopeLaunchArgs {
   substitutePath?: { from: string; to: string }[];
   clock?: string;
   cwd?: string;
+  /** Virtio block disks, /dev/vda first; `snapshot` keeps the guest's writes in memory. */
+  disks?: LaunchDisk[];
+  /** A virtio entropy device. */
+  rng?: boolean;
+  /** The command that gets the program's sources, named when a frame's source file is missing. */
+  sourcesCommand?: string;
 }
 
 /** A configuration problem (one line). */
@@ -59,8 +67,11 @@ function readInput(read: () => Uint8Array): Uint8Array {
   }
 }
 
-/** Validates the arguments and reads the files into the facade's launch options. */
-export function resolveLaunch(a: HyperscopeLaunchArgs): DebugLaunchOptions & { stopOnEntry: boolean } {
+/**
+ * Validates the arguments and reads the files into the facade's launch options. `log` gets the
+ * lines worth a word on the debug console (a symbol file unpacked on first use).
+ */
+export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => void): DebugLaunchOptions & { stopOnEntry: boolean } {
   const cwd = resolve(a.cwd ?? process.cwd());
   if (typeof a.program !== 'string' || a.program.trim() === '') throw new LaunchError("the launch configuration needs 'program' (the guest ELF or Image)");
   const programPath = resolve(cwd, a.program);
@@ -75,7 +86,12 @@ export function resolveLaunch(a: HyperscopeLaunchArgs): DebugLaunchOptions & { s
   const substitutePath: PathSubstitution[] = [...(a.substitutePath ?? [])];
   for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
   const extraSymbols = (a.symbols ?? []).map((s) => {
-    const path = resolve(cwd, s.path);
+    let path = resolve(cwd, s.path);
+    try {
+      path = findSymbolFile(path, { log }).path;
+    } catch (e) {
+      throw new LaunchError(e instanceof UnpackError ? e.message : `${path}: ${(e as Error).message}`);
+    }
     // A string offset is a 64-bit value ("0xffffffff00000000" relocates downwards): exact, modulo 2^64.
     const offset = typeof s.offset === 'string' ? parseOffset(s.offset) : s.offset ?? 0;
     if (!Number.isSafeInteger(offset)) throw new LaunchError(`invalid symbols offset ${JSON.stringify(s.offset)} for '${s.path}'`);
@@ -91,5 +107,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs): DebugLaunchOptions & { s
     initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
     bootargs: a.args, vcpus, memory, clock, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false,
+    // Last: files opened here stay open for the session (the caller closes them).
+    disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true,
   };
 }

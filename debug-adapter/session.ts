@@ -22,7 +22,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename } from 'node:path';
-import { GuestDebugger, StopEvent } from '../hypervisor-core/debug/guest-debugger';
+import { DisplayFrame, GuestDebugger, StopEvent } from '../hypervisor-core/debug/guest-debugger';
 import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
 import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
 import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
@@ -35,6 +35,7 @@ import { writeRegister } from '../hypervisor-core/debug/registers';
 import { HyperscopeLaunchArgs, LaunchError, resolveLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference } from './memory-reference';
 import { pageTableJson, translationJson } from './page-table-json';
+import { FrameSources } from './frame-sources';
 
 /** Stop descriptions that only repeat the stop reason. */
 const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paused', 'entry']);
@@ -63,6 +64,10 @@ const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v))
 export class HyperscopeSession extends LoggingDebugSession {
   private dbg?: GuestDebugger;
   private stopOnEntry = false;
+  /** Which frames' source files exist; set by launch. */
+  private frameSources?: FrameSources;
+  /** The launch's disks, closed at disconnect. */
+  private disks: { close(): void }[] = [];
   /** Symbol files whose DWARF error was already shown. */
   private readonly dwarfErrorsTold = new Set<object>();
   private readonly scopes = new Handles<ScopeRef>();
@@ -103,10 +108,13 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments & HyperscopeLaunchArgs): void {
     try {
-      const opts = resolveLaunch(args);
+      const opts = resolveLaunch(args, (line) => this.sendEvent(new OutputEvent(`hyperscope: ${line}\n`, 'console')));
       this.stopOnEntry = opts.stopOnEntry;
+      this.disks = opts.disks ?? [];
+      this.frameSources = new FrameSources({ cwd: opts.cwd, substitutions: opts.substitutePath ?? [], command: args.sourcesCommand });
       this.dbg = GuestDebugger.launch(opts);
     } catch (e) {
+      this.closeDisks();
       const msg = e instanceof LaunchError ? e.message : `${args.program ?? 'program'}: ${(e as Error).message}`;
       this.sendErrorResponse(response, { id: 1001, format: msg.replace(/[{}]/g, ''), showUser: true });
       return;
@@ -185,7 +193,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       totalFrames: frames.length,
       stackFrames: frames.slice(start, end).map((f, k) => {
         const i = start + k;
-        const src = f.source;
+        const src = this.existingSource(f);
         const sf = new StackFrame(vcpu * FRAME_STRIDE + i, f.name ?? hex(f.pc),
           src ? new Source(basename(src.path), src.path) : undefined, src?.line ?? 0, src?.column ?? 0) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = memoryReference(f.pc);
@@ -194,6 +202,14 @@ export class HyperscopeSession extends LoggingDebugSession {
       }),
     };
     this.sendResponse(response);
+  }
+
+  /** The frame's source when its file exists; tells once on the debug console when one does not. */
+  private existingSource(f: DisplayFrame): DisplayFrame['source'] {
+    if (!f.source || !this.frameSources) return f.source;
+    const checked = this.frameSources.check(f.source.path, f.pc);
+    if (checked.notice) this.sendEvent(new OutputEvent(`hyperscope: ${checked.notice}\n`, 'console'));
+    return checked.path ? f.source : undefined;
   }
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
@@ -298,7 +314,12 @@ export class HyperscopeSession extends LoggingDebugSession {
       this.dbg.removeAllListeners('terminated');
       this.dbg.terminate();
     }
+    this.closeDisks();
     super.disconnectRequest(response, args);
+  }
+
+  private closeDisks(): void {
+    for (const d of this.disks.splice(0)) d.close();
   }
 
   // ---- breakpoints ----

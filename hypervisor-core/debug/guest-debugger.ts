@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import { bootVirt } from '../machine/virt-board';
 import type { ElfFile } from '../machine/loaders/elf';
+import type { BlockBackend } from '../devices/virtio/block/backend';
 import type { Vm, VmStop } from '../hypervisor/vm';
 import type { ClockKind } from '../hypervisor/clock';
 import type { ExitRecord } from '../hypervisor/trace/exit-trace';
@@ -49,6 +50,9 @@ export interface DebugLaunchOptions {
   substitutePath?: PathSubstitution[];
   /** Extra symbol files (user programs) with their load offsets. */
   extraSymbols?: { elf: ElfFile; offset: number }[];
+  /** Virtio block disks (the caller opens and closes them) and an entropy device, as bootVirt takes them. */
+  disks?: BlockBackend[];
+  rng?: boolean;
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -144,6 +148,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
+      disks: o.disks, rng: o.rng,
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });
     this.vm = booted.vm;

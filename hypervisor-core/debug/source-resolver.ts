@@ -2,7 +2,8 @@
  * Maps source paths recorded in DWARF to local files and back. Recorded paths may be build
  * paths (fixed with `substitutePath` rules, applied in order, first match wins) or relative
  * (gcc -fdebug-prefix-map; the samples record "samples/hello/hello.c"): a relative path is
- * looked up under `cwd`, then under the program's folder and each of its parents.
+ * looked up under `cwd`, then under the program's folder and each of its parents; when it is
+ * under none, the guess is where most of its folders exist.
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
@@ -41,12 +42,13 @@ export class SourceResolver {
       }
     }
     if (isAbsolute(p)) return normalize(p);
-    const candidates = [resolve(this.cwd, p)];
+    const bases = [resolve(this.cwd)];
     for (let d = resolve(this.programDir); ; d = dirname(d)) {
-      candidates.push(join(d, p));
+      bases.push(d);
       if (dirname(d) === d) break;
     }
-    return candidates.find((c) => existsSync(c)) ?? candidates[0];
+    const hit = bases.map((d) => join(d, p)).find((c) => existsSync(c));
+    return hit ?? join(bestBase(bases, p), p);
   }
 
   /** The recorded paths (of `recorded`) that name the local file `local`. */
@@ -60,4 +62,21 @@ export class SourceResolver {
     for (const r of recorded) if (r.length > best.length && want.endsWith('/' + normalize(r).replace(/^(\.\.\/)+/, ''))) best = r;
     return best ? [best] : [];
   }
+}
+
+/**
+ * For a file that exists under none of the bases: the base under which most of its leading
+ * folders exist, so the guess (and the "not found under" message) points where the sources
+ * belong ("samples/linux/build/..." under the repository, not under samples/samples/...).
+ */
+function bestBase(bases: string[], relative: string): string {
+  const parts = normalize(relative).split('/').slice(0, -1);
+  let best = bases[0];
+  let bestDepth = 0;
+  for (const base of bases) {
+    let depth = 0;
+    while (depth < parts.length && existsSync(join(base, ...parts.slice(0, depth + 1)))) depth++;
+    if (depth > bestDepth) [best, bestDepth] = [base, depth];
+  }
+  return best;
 }

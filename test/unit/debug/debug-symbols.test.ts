@@ -71,4 +71,11 @@ describe('debug symbols', () => {
     const sub = new SourceResolver('/tmp', '/', [{ from: '/build/src', to: resolve(ROOT, 'samples') }]);
     assert.equal(sub.toLocal('/build/src/hello/hello.c'), resolve(ROOT, 'samples/hello/hello.c'));
   });
+
+  it('guesses a missing file where most of its folders exist (kernel sources not fetched yet)', () => {
+    // From the samples folder (cwd, as `npm start` opens it) the recorded path lies under the repository root.
+    const r = new SourceResolver(resolve(ROOT, 'samples/linux'), resolve(ROOT, 'samples'));
+    assert.equal(r.toLocal('samples/linux/no-such-build/linux-source-6.1/init/main.c'),
+      resolve(ROOT, 'samples/linux/no-such-build/linux-source-6.1/init/main.c'));
+  });
 });
