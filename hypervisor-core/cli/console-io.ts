@@ -1,18 +1,56 @@
 /**
- * The guest console on the terminal: stdout for output; stdin in raw mode (when a TTY) for
- * input, with QEMU's escape Ctrl-A x to quit.
+ * The guest console on the terminal: stdout for output, with back-pressure and a quiet end
+ * when the reader goes away (`hyperscope run ... | head`); stdin for input, in raw mode when
+ * a TTY (QEMU's escape Ctrl-A x quits), paused while the guest's input queue is full.
  */
+import type { ConsoleInput } from '../devices/console-input';
+import type { ConsoleSink } from '../devices/console-sink';
 
-/** Exit status meaning "the user quit". */
-export const QUIT = Symbol('quit');
+/** A readable like process.stdin (tests pass a PassThrough). */
+export interface InputStream extends NodeJS.ReadableStream {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  unref?(): unknown;
+}
 
-/** Connects stdin to `onInput`; returns a function that restores the terminal. */
-export function attachStdin(onInput: (bytes: Uint8Array) => void, onQuit: () => void): () => void {
-  const stdin = process.stdin;
+/** How stdin is connected to the current VM. */
+export interface StdinLink {
+  /** The VM changed (a reboot made a new one): bytes held back go to its input queue. */
+  retarget(): void;
+  /** Disconnects and restores the terminal. */
+  detach(): void;
+}
+
+/**
+ * Forwards `stdin` to `target()` (the current VM's input queue). When the queue is full the
+ * rest of the chunk is held, stdin is paused, and both resume when the guest has read enough
+ * (ConsoleInput.onDrain): memory stays bounded however much is piped in.
+ */
+export function attachStdin(target: () => ConsoleInput, onQuit: () => void, stdin: InputStream = process.stdin): StdinLink {
   const tty = stdin.isTTY === true;
   let escape = false;
+  let held: Uint8Array | null = null;
+  let unwatch: (() => void) | null = null;
+  const forward = (): void => {
+    if (!held) return;
+    const input = target();
+    const n = input.push(held);
+    held = n < held.length ? held.subarray(n) : null;
+    unwatch?.();
+    unwatch = null;
+    if (held) {
+      stdin.pause();
+      unwatch = input.onDrain(forward);
+    } else {
+      stdin.resume();
+    }
+  };
+  const send = (bytes: Uint8Array): void => {
+    held = held ? concat(held, bytes) : bytes;
+    forward();
+  };
   const onData = (chunk: Buffer) => {
-    if (!tty) return onInput(chunk);
+    if (!tty) return send(new Uint8Array(chunk));
     const out: number[] = [];
     for (const b of chunk) {
       if (escape) {
@@ -25,16 +63,56 @@ export function attachStdin(onInput: (bytes: Uint8Array) => void, onQuit: () => 
       }
       out.push(b);
     }
-    if (out.length > 0) onInput(Uint8Array.from(out));
+    if (out.length > 0) send(Uint8Array.from(out));
   };
-  if (tty) stdin.setRawMode(true);
+  if (tty) stdin.setRawMode?.(true);
   stdin.on('data', onData);
   stdin.on('error', () => undefined);
   stdin.resume();
-  return () => {
-    stdin.off('data', onData);
-    if (tty) stdin.setRawMode(false);
-    stdin.pause();
-    stdin.unref?.();
+  return {
+    retarget: forward,
+    detach: () => {
+      unwatch?.();
+      stdin.off('data', onData);
+      if (tty) stdin.setRawMode?.(false);
+      stdin.pause();
+      stdin.unref?.();
+    },
   };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * The guest console on stdout. A write error ends the output: EPIPE (the reader closed the
+ * pipe) calls `onClosed(null)`, anything else `onClosed(code)`; later output is dropped.
+ */
+export class StdoutSink implements ConsoleSink {
+  /** Set once stdout failed; nothing is written after. */
+  closed = false;
+
+  constructor(private readonly onClosed: (code: string | null) => void, private readonly stream: NodeJS.WritableStream = process.stdout) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (this.closed) return;
+      this.closed = true;
+      onClosed(e.code === 'EPIPE' ? null : e.code ?? e.message);
+    });
+  }
+
+  /** @inheritdoc */
+  write(bytes: Uint8Array): boolean {
+    if (this.closed) return true;
+    return this.stream.write(bytes);
+  }
+
+  /** @inheritdoc */
+  onceDrained(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.stream.once('drain', listener);
+  }
 }

@@ -11,10 +11,10 @@ import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { RunOptions, UsageError } from './args';
-import { attachStdin } from './console-io';
+import { attachStdin, StdoutSink } from './console-io';
 
-/** Exit statuses of the command. */
-export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIMEOUT: 124 } as const;
+/** Exit statuses of the command (SIGPIPE: stdout's reader went away, 128 + 13 as a shell reports). */
+export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIMEOUT: 124, SIGPIPE: 141 } as const;
 
 /** Instructions run between two visits to the event loop (input, timers, timeout). */
 const BATCH = 2_000_000;
@@ -75,11 +75,19 @@ const REBOOT = -1;
 /** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
 async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
   statsFd: number | undefined): Promise<number> {
+  let quit: number | null = null;
+  const stop = (status: number) => { quit ??= status; };
+  const stdout = new StdoutSink((code) => {
+    // The reader went away (`| head`): stop quietly with the status of a process that died
+    // of SIGPIPE, as QEMU and other producers in a pipeline do. Another error gets one line.
+    if (code !== null) process.stderr.write(`\nhyperscope: cannot write the guest console to stdout: ${code}\n`);
+    stop(code === null ? ExitStatus.SIGPIPE : ExitStatus.VM_ERROR);
+  });
   const boot = (): Vm => {
     try {
       return bootVirt({
         kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-        console: (b) => process.stdout.write(b),
+        console: (b) => stdout.write(b), consoleSink: stdout,
         disks, virtioConsole: o.virtioConsole, rng: o.rng,
       }).vm;
     } catch (e) {
@@ -88,16 +96,18 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
     }
   };
   let vm = boot();
-  let quit = false;
-  const detach = attachStdin((b) => vm.sendInput(b), () => { quit = true; });
-  const onSigint = () => { quit = true; };
+  const stdin = attachStdin(() => vm.input, () => stop(ExitStatus.OK));
+  const onSigint = () => stop(ExitStatus.OK);
   process.on('SIGINT', onSigint);
   const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
   let status: number;
   try {
-    while ((status = await runUntilStop(vm, deadline, () => quit)) === REBOOT) vm = boot();
+    while ((status = await runUntilStop(vm, deadline, () => quit)) === REBOOT) {
+      vm = boot();
+      stdin.retarget();
+    }
   } finally {
-    detach();
+    stdin.detach();
     process.off('SIGINT', onSigint);
   }
   for (const t of vm.virtio) {
@@ -110,9 +120,10 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
 }
 
 /** The scheduler loop in batches, yielding to the event loop between them. */
-async function runUntilStop(vm: Vm, deadline: number, quit: () => boolean): Promise<number> {
+async function runUntilStop(vm: Vm, deadline: number, quit: () => number | null): Promise<number> {
   for (;;) {
-    if (quit()) return ExitStatus.OK;
+    const q = quit();
+    if (q !== null) return q;
     if (performance.now() >= deadline) {
       process.stderr.write('\nhyperscope: timeout\n');
       return ExitStatus.TIMEOUT;
@@ -152,7 +163,8 @@ function statusOf(stop: VmStop): number | undefined {
 function runBare(kernel: Uint8Array, o: RunOptions): number {
   let m: BareMachine;
   try {
-    m = new BareMachine(kernel, { memory: o.memory, output: (b) => process.stdout.write(b) });
+    const stdout = new StdoutSink(() => undefined); // a write error ends no test early; it just loses output
+    m = new BareMachine(kernel, { memory: o.memory, output: (b) => stdout.write(b) });
   } catch (e) {
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
     throw e;

@@ -20,14 +20,16 @@
  *
  * Interrupt priority (highest first, as serial_update_irq): line status, character timeout,
  * received data, THR empty, modem status. Transmission is instantaneous: a THR write goes
- * to the sink at once and THRE/TEMT stay set. Input from the host waits in an unbounded
- * queue and is moved into the 16-byte receive FIFO (1-byte holding register with FIFOs off)
- * as space frees, so nothing typed is ever lost (QEMU's serial_can_receive flow control).
+ * to the sink at once and THRE/TEMT stay set. Input from the host waits in the VM's bounded
+ * ConsoleInput and is moved into the 16-byte receive FIFO (1-byte holding register with FIFOs
+ * off) as space frees, so nothing typed is lost while the guest reads (QEMU's
+ * serial_can_receive flow control); the writer is held back when the queue is full.
  * With FIFOs on and fewer bytes than the trigger level, the character-timeout interrupt is
  * reported at once, as if the four character times had already elapsed.
  */
 import type { MmioDevice } from '../bus/device';
 import type { IrqLine } from './irq-line';
+import { ConsoleInput, type ConsoleInputReader } from './console-input';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
 
@@ -87,6 +89,8 @@ export interface Uart16550Options {
   irqNumber?: number;
   /** Name in statistics (default "uart0"). */
   name?: string;
+  /** The VM's input queue (default: a queue of its own, fed by `receive`). */
+  input?: ConsoleInput;
 }
 
 /** An emulated ns16550a. */
@@ -108,26 +112,32 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   private divisor = 0x0c;
   private thrIpending = false;
   private readonly rxFifo: number[] = [];
-  private hostQueue: number[] = [];
-  private hostHead = 0;
+  private readonly inputQueue: ConsoleInput;
+  private readonly inputReader: ConsoleInputReader;
 
   constructor(opts: Uart16550Options) {
     this.irq = opts.irq;
     this.sink = opts.sink;
     this.irqNumber = opts.irqNumber ?? 10;
     this.name = opts.name ?? 'uart0';
+    this.inputQueue = opts.input ?? new ConsoleInput();
+    this.inputReader = this.inputQueue.reader(() => {
+      this.refill();
+      this.updateIrq();
+    });
   }
 
-  /** Queues bytes typed on the host; they reach the guest as FIFO space allows. */
-  receive(bytes: Uint8Array | number[]): void {
-    for (let i = 0; i < bytes.length; i++) this.hostQueue.push(bytes[i] & 0xff);
-    this.refill();
-    this.updateIrq();
+  /**
+   * Queues bytes typed on the host; they reach the guest as FIFO space allows. Returns how
+   * many the input queue took (see ConsoleInput.push).
+   */
+  receive(bytes: Uint8Array | number[]): number {
+    return this.inputQueue.push(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes));
   }
 
   /** Bytes waiting on the host side, not yet in the receive FIFO. */
   get pendingInput(): number {
-    return this.hostQueue.length - this.hostHead;
+    return this.inputReader.available;
   }
 
   /** Current level of the interrupt output. */
@@ -297,13 +307,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   private refill(): void {
     if (this.mcr & MCR_LOOP) return;
     const cap = this.rxCapacity();
-    while (this.rxFifo.length < cap && this.hostHead < this.hostQueue.length) {
-      this.rxFifo.push(this.hostQueue[this.hostHead++]);
-    }
-    if (this.hostHead > 4096 && this.hostHead * 2 > this.hostQueue.length) {
-      this.hostQueue = this.hostQueue.slice(this.hostHead);
-      this.hostHead = 0;
-    }
+    while (this.rxFifo.length < cap && this.inputReader.available > 0) this.rxFifo.push(this.inputReader.read());
     if (this.rxFifo.length > 0) this.lsr |= LSR_DR;
   }
 

@@ -27,7 +27,7 @@ export class VmSbiHost implements SbiHost {
   }
 
   consoleRead(): number {
-    return this.vm.consoleInput.length > 0 ? this.vm.consoleInput.shift()! : -1;
+    return this.vm.sbiConsoleInput.read();
   }
 
   readGuestPhys(gpa: bigint, length: number): Uint8Array | null {

@@ -5,6 +5,7 @@
  * plus the user-space VMM around it.
  */
 import { MmioBus } from '../bus/mmio-bus';
+import { ConsoleInput } from '../devices/console-input';
 import { CallbackIrqLine, IrqLine } from '../devices/irq-line';
 import { Plic } from '../devices/plic';
 import { Uart16550 } from '../devices/uart16550';
@@ -55,6 +56,9 @@ export interface VmOptions {
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
 const EXIT_COST = 500;
 
+/** What one round of leftover device work counts against runFor's budget, in instructions. */
+const DEVICE_ROUND_COST = 25_000;
+
 /** Instructions a vCPU runs before the scheduler moves on (the host timer slice). */
 export const SLICE_INSTRUCTIONS = 50_000;
 
@@ -83,8 +87,10 @@ export class Vm {
   readonly stats: ExitStats;
   readonly trace = new ExitTrace();
   readonly sbi: SbiDispatcher;
-  /** Bytes typed by the user for the SBI console (getchar / DBCN read). */
-  readonly consoleInput: number[] = [];
+  /** What the user types: one bounded queue that the UART, virtio console and SBI console read. */
+  readonly input = new ConsoleInput();
+  /** The SBI console's place in `input` (getchar / DBCN read). */
+  readonly sbiConsoleInput = this.input.reader();
   /** Set when the VM must stop (shutdown, fatal error); run() returns it. */
   stopRequest: VmStop | null = null;
   /**
@@ -112,7 +118,7 @@ export class Vm {
       contexts.push(new CallbackIrqLine((level) => this.setGuestIrq(i, Irq.VSEI, level)));
     }
     this.plic = new Plic({ contexts });
-    this.uart = new Uart16550({ irq: this.plic.source(UART0_IRQ), sink: (b) => opts.console(Uint8Array.of(b)) });
+    this.uart = new Uart16550({ irq: this.plic.source(UART0_IRQ), sink: (b) => opts.console(Uint8Array.of(b)), input: this.input });
     this.bus.add(PLIC_BASE, PLIC_SIZE, this.plic);
     this.bus.add(UART0_BASE, UART0_SIZE, this.uart);
 
@@ -162,11 +168,13 @@ export class Vm {
     return t;
   }
 
-  /** Delivers bytes typed by the user to the guest (UART receive, SBI console, virtio console). */
-  sendInput(bytes: Uint8Array): void {
-    this.uart.receive(bytes);
-    for (const t of this.virtio) t?.device.input?.(bytes);
-    for (const b of bytes) this.consoleInput.push(b);
+  /**
+   * Delivers bytes typed by the user to the guest (UART, SBI console, virtio console). Returns
+   * how many the bounded input queue took: fewer means it is full, push the rest after
+   * `input.onDrain`.
+   */
+  sendInput(bytes: Uint8Array): number {
+    return this.input.push(bytes);
   }
 
   /** Handles an SBI call exit of `vcpu`: a7 = eid, a6 = fid, a0..a5 = arguments. */
@@ -228,8 +236,13 @@ export class Vm {
     this.clock.start(); // guest time runs from here until pause(), idle periods included
     while (done < maxInstructions) {
       if (this.stopRequest) return this.takeStop();
+      // Device work a notify left over continues here, bounded and counted against the budget,
+      // so a guest that keeps a device busy forever still lets runFor return.
+      const deviceWork = this.serviceDevices();
+      done += deviceWork;
       const vcpu = this.pickRunnable();
       if (!vcpu) {
+        if (deviceWork > 0) continue; // the device may yet wake a vCPU (used-buffer interrupt)
         const idle = this.idleUntilDeadline();
         if (idle !== null) return idle;
         continue;
@@ -247,6 +260,13 @@ export class Vm {
       if (exitStop) return exitStop;
     }
     return this.stopRequest ? this.takeStop() : null;
+  }
+
+  /** Runs one round of every device's unfinished work; returns its cost in instructions. */
+  private serviceDevices(): number {
+    let cost = 0;
+    for (const t of this.virtio) if (t?.hasPendingWork) cost += t.service() * DEVICE_ROUND_COST;
+    return cost;
   }
 
   /**

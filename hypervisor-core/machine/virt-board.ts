@@ -14,6 +14,7 @@ import { EmptyVirtioSlot } from '../devices/virtio/transport/empty-slot';
 import type { BlockBackend } from '../devices/virtio/block/backend';
 import { VirtioBlock } from '../devices/virtio/block/device';
 import { VirtioConsole } from '../devices/virtio/console/device';
+import type { ConsoleSink } from '../devices/console-sink';
 import { VirtioRng, hostEntropy, type EntropySource } from '../devices/virtio/rng/device';
 
 /** The ISA string the device tree advertises (what the hart implements). */
@@ -28,6 +29,8 @@ export interface BootOptions extends VmOptions {
   disks?: BlockBackend[];
   /** Adds a virtio console after the disks (Linux: /dev/hvc0), on the VM console and input. */
   virtioConsole?: boolean;
+  /** Where the virtio console writes, with back-pressure (default: `console`, never full). */
+  consoleSink?: ConsoleSink;
   /** Adds a virtio entropy device last: true for the host's generator, or a source. */
   rng?: boolean | EntropySource;
 }
@@ -45,7 +48,7 @@ export function bootVirt(opts: BootOptions): BootedVm {
   const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory });
   const vm = new Vm(opts);
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
-  if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.console));
+  if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));
   if (opts.rng) vm.addVirtio(new VirtioRng(opts.rng === true ? hostEntropy : opts.rng));
   // The other slots answer "no device" as on QEMU (not described in the device tree).
   for (let i = 0; i < VIRTIO_COUNT; i++) {

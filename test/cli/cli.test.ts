@@ -3,7 +3,7 @@
  * --stats and --stats-json, --timeout, --bare. Runs dist/cli.js (built by `npm test`).
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -103,6 +103,23 @@ describe('hyperscope CLI', function () {
     const r = hyperscope('run', f, '--timeout', '0.5');
     assert.equal(r.status, 124);
     assert.match(r.stderr, /timeout/);
+  });
+
+  it('stdout closed early (`| head`): the VM stops quietly with status 141, as a producer killed by SIGPIPE', async () => {
+    const f = path.join(tmp, 'chatty.elf');
+    writeFileSync(f, tinyKernel([
+      0x00100893, // li a7, 1 (legacy console_putchar)
+      0x05800513, // li a0, 'X'
+      0x00000073, // ecall
+      0xff5ff06f, // j -12
+    ]));
+    const child = spawn(process.execPath, [CLI, 'run', f, '--timeout', '30'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b) => { stderr += b; });
+    child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after the first output
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    assert.equal(status, 141, stderr);
+    assert.equal(stderr, '', 'no stack trace, no message');
   });
 
   it('--bare runs an ISA test on the hart alone (HTIF pass)', () => {

@@ -52,15 +52,36 @@ export interface VirtioHost {
 }
 
 /**
- * Completes every available chain of queue `index` with `complete` (which returns the bytes
- * it wrote into the chain), then signals the driver once, even if a chain made it throw.
+ * Most chains a device completes in one service call. Real devices work asynchronously; here
+ * a notify runs inside the guest's MMIO exit, so the work it may do there is bounded and the
+ * rest continues at the next service point (VirtioMmioTransport.service, between slices). A
+ * guest whose requests feed the available ring themselves (a read landing on the ring) thus
+ * cannot hold the host in one notify.
+ */
+export const SERVICE_CHAINS = 64;
+/** Most bytes a device moves in one service call (at least one chain always completes). */
+export const SERVICE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Completes available chains of queue `index` with `complete` (which returns the bytes it
+ * wrote into the chain), at most SERVICE_CHAINS chains or SERVICE_BYTES bytes, then signals
+ * the driver once, even if a chain made it throw. Returns true when chains remain (call
+ * again at the next service point).
  */
 export function serviceQueue(host: VirtioHost | null | undefined, index: number,
-  complete: (chain: DescriptorChain, memory: GuestMemory) => number): void {
+  complete: (chain: DescriptorChain, memory: GuestMemory) => number): boolean {
   const q = host?.queue(index);
-  if (!host || !q) return;
+  if (!host || !q) return false;
+  let bytes = 0;
   try {
-    for (let chain = q.pop(); chain; chain = q.pop()) q.push(chain.head, complete(chain, host.memory));
+    for (let n = 0; n < SERVICE_CHAINS && bytes < SERVICE_BYTES; n++) {
+      const chain = q.pop();
+      if (!chain) return false;
+      const written = complete(chain, host.memory);
+      q.push(chain.head, written);
+      bytes += chain.readableBytes + written;
+    }
+    return q.available() > 0;
   } finally {
     host.signalUsed(index);
   }
@@ -83,14 +104,15 @@ export interface VirtioDevice {
   /** The driver set DRIVER_OK: queues are ready, `host` stays valid until `reset`. */
   activate(host: VirtioHost): void;
   /**
-   * Consumes available buffers of queue `index`. May throw (e.g. VirtqueueError) on a
-   * malformed request: the transport catches it and marks the device NEEDS_RESET.
+   * Consumes available buffers of queue `index`, a bounded amount (see SERVICE_CHAINS).
+   * Returns true when work is left that can continue right away: the transport calls again at
+   * its next service point. A device waiting for the host (a full console sink) returns false
+   * and kicks the queue when it can go on. May throw (e.g. VirtqueueError) on a malformed
+   * request: the transport catches it and marks the device NEEDS_RESET.
    */
-  processQueue(index: number): void;
+  processQueue(index: number): boolean;
   /** The driver reset the device (status 0): forget the host and any in-flight state. */
   reset(): void;
-  /** Bytes typed by the user, for devices that take input (the console). */
-  input?(bytes: Uint8Array): void;
 }
 
 /**

@@ -9,8 +9,9 @@
  *     +20  le32 blk_size      (not offered: 512)
  *   Features offered: SEG_MAX (2), RO (5) for read-only disks, FLUSH (9).
  *
- * Requests are executed synchronously in ring order when the driver notifies (request.ts),
- * so writes reach the file in order and FLUSH returns once the file is durable.
+ * Requests are executed synchronously in ring order (request.ts), a bounded number per notify
+ * (the rest at the next service point), so writes reach the file in order and FLUSH returns
+ * once the file is durable.
  */
 import { ConfigSpace, FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost, serviceQueue } from '../virtio-device';
 import { SECTOR_SIZE, type BlockBackend } from './backend';
@@ -60,8 +61,8 @@ export class VirtioBlock implements VirtioDevice {
   }
 
   /** @inheritdoc */
-  processQueue(index: number): void {
-    serviceQueue(this.host, index, (chain, memory) => {
+  processQueue(index: number): boolean {
+    return serviceQueue(this.host, index, (chain, memory) => {
       this.requests++;
       return executeBlockRequest(memory, chain, this.disk).written;
     });

@@ -69,8 +69,8 @@ export class VirtioRng implements VirtioDevice {
   }
 
   /** @inheritdoc */
-  processQueue(index: number): void {
-    serviceQueue(this.host, index, (chain, memory) => {
+  processQueue(index: number): boolean {
+    return serviceQueue(this.host, index, (chain, memory) => {
       const buf = new Uint8Array(Math.min(chain.writableBytes, RNG_MAX_REQUEST));
       this.source(buf);
       const n = writeStream(memory, chain.writable, 0, buf);

@@ -38,6 +38,10 @@
  * layout) the device stops, sets DEVICE_NEEDS_RESET, sends a configuration-change interrupt
  * if DRIVER_OK was set (section 2.1.2) and keeps the message in `lastError`; only a reset
  * (Status = 0) brings it back.
+ *
+ * Device work per notify is bounded (virtio-device.ts SERVICE_CHAINS): what is left waits in
+ * `hasPendingWork` and continues at each `service()` call, which the VM's run loop makes
+ * between slices, as a real device works on while the vCPU runs.
  */
 import type { MmioDevice } from '../../../bus/device';
 import type { FdtBuilder } from '../../../machine/fdt-builder';
@@ -163,6 +167,8 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
   private unreportedError: string | null = null;
   private processing = false;
   private readonly pendingKicks = new Set<number>();
+  /** Queues whose device has work left that can continue right away. */
+  private readonly unfinished = new Set<number>();
 
   constructor(opts: VirtioMmioOptions) {
     this.name = opts.name;
@@ -272,6 +278,23 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
     this.notify(index);
   }
 
+  /** Whether the device has work left from earlier notifies (call `service`). */
+  get hasPendingWork(): boolean {
+    return this.unfinished.size > 0;
+  }
+
+  /**
+   * Continues the device's unfinished work: one bounded round per queue that has some.
+   * Returns the number of rounds run (0 when there was nothing to do).
+   */
+  service(): number {
+    if (this.unfinished.size === 0) return 0;
+    const queues = [...this.unfinished];
+    this.unfinished.clear();
+    for (const i of queues) this.notify(i);
+    return queues.length;
+  }
+
   private writeStatus(v: number): void {
     if (v === 0) {
       this.device.reset();
@@ -299,6 +322,7 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
     if (!ready) {
       r.ready = false;
       this.queues[index] = null;
+      this.unfinished.delete(index);
       return;
     }
     if (r.ready) return;
@@ -346,7 +370,7 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
       for (const i of this.pendingKicks) {
         this.pendingKicks.delete(i);
         if (this.needsReset) break;
-        if (this.queues[i]) this.guarded(() => this.device.processQueue(i));
+        if (this.queues[i] && this.guarded(() => this.device.processQueue(i))) this.unfinished.add(i);
       }
     } finally {
       this.pendingKicks.clear();
@@ -360,12 +384,13 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
   }
 
   /** Runs device code; any error becomes DEVICE_NEEDS_RESET, never an exception to the VM. */
-  private guarded(fn: () => void): void {
+  private guarded(fn: () => boolean | void): boolean {
     try {
-      fn();
+      return fn() === true;
     } catch (e) {
       const message = e instanceof VirtqueueError ? e.message : `device error: ${(e as Error)?.message ?? String(e)}`;
       this.fail(message);
+      return false;
     }
   }
 
@@ -377,6 +402,7 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
     this.errorCount++;
     if (this.needsReset) return;
     this.needsReset = true;
+    this.unfinished.clear();
     if (this.status & VirtioStatus.DRIVER_OK) this.raise(VIRTIO_MMIO_INT_CONFIG);
   }
 
@@ -398,6 +424,7 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
     this.queueSel = 0;
     this.queueRegs = this.device.queueMaxSizes.map((max) => ({ num: max, ready: false, desc: [0, 0], driver: [0, 0], device: [0, 0] }));
     this.queues = this.device.queueMaxSizes.map(() => null);
+    this.unfinished.clear();
     this.interruptStatus = 0;
     this.updateIrq();
   }

@@ -30,7 +30,7 @@ export class RecordingDevice implements VirtioDevice {
     this.host = host;
     this.activations++;
   }
-  processQueue(index: number): void {
+  processQueue(index: number): boolean {
     const q = this.host!.queue(index)!;
     for (let c = q.pop(); c; c = q.pop()) {
       this.chains.push(c);
@@ -38,6 +38,7 @@ export class RecordingDevice implements VirtioDevice {
       q.push(c.head, n);
     }
     this.host!.signalUsed(index);
+    return false;
   }
   reset(): void {
     this.host = null;
