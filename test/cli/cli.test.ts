@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
@@ -120,6 +120,34 @@ describe('hyperscope CLI', function () {
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     assert.equal(status, 141, stderr);
     assert.equal(stderr, '', 'no stack trace, no message');
+  });
+
+  it('a disk image another VM has open for writing is refused with one line; free again once that VM is gone', async () => {
+    const runtime = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-runtime-'));
+    const env = { ...process.env, XDG_RUNTIME_DIR: runtime };
+    const img = path.join(tmp, 'shared.img');
+    writeFileSync(img, Buffer.alloc(4096));
+    const spin = path.join(tmp, 'spin-disk.elf');
+    writeFileSync(spin, tinyKernel([0x0000006f])); // j .
+    const first = spawn(process.execPath, [CLI, 'run', spin, '--disk', img, '--timeout', '60'], { cwd: ROOT, env, stdio: 'ignore' });
+    try {
+      // The first VM holds the image once its entry is in the lock directory (a guard, not a timing).
+      const locks = path.join(runtime, 'hyperscope-locks');
+      for (let i = 0; i < 400 && !(existsSync(locks) && readdirSync(locks).some((n) => n.includes(`.${first.pid}.`))); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const flag of ['--disk', '--disk-readonly']) {
+        const r = spawnSync(process.execPath, [CLI, 'run', 'samples/hello/hello.elf', flag, img], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`^hyperscope: disk .*shared\\.img: in use by another VM \\(pid ${first.pid}\\) for writing \\(Failed to get (shared )?"write" lock\\)\\n$`));
+        assert.equal(r.stdout, '', 'the guest did not run');
+      }
+    } finally {
+      first.kill(); // SIGTERM: its entry stays behind, stale
+      await new Promise((r) => first.once('exit', r));
+    }
+    const again = spawnSync(process.execPath, [CLI, 'run', 'samples/hello/hello.elf', '--disk', img], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(again.status, 0, again.stderr);
   });
 
   it('--bare runs an ISA test on the hart alone (HTIF pass)', () => {

@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
+import { ImageLockedError, lockImage, type ImageLock } from './image-lock';
 
 /** Size of a virtio-blk sector. */
 export const SECTOR_SIZE = 512;
@@ -38,8 +39,13 @@ export class FileBackend implements BlockBackend {
   /** @inheritdoc */
   readonly id: string;
   private fd: number;
+  private readonly lock: ImageLock;
 
-  /** Opens `path`; throws BlockImageError if it cannot be opened or is not whole sectors. */
+  /**
+   * Opens `path` and locks it as QEMU does (image-lock.ts: a writer excludes every other VM,
+   * readers share); throws BlockImageError if it cannot be opened, is not whole sectors or
+   * another VM holds it.
+   */
   constructor(readonly path: string, readonly readOnly = false) {
     try {
       this.fd = openSync(path, readOnly ? 'r' : 'r+');
@@ -56,6 +62,12 @@ export class FileBackend implements BlockBackend {
     if (st.size % SECTOR_SIZE !== 0) {
       closeSync(this.fd);
       throw new BlockImageError(`disk image '${path}' is ${st.size} bytes, not a multiple of ${SECTOR_SIZE}`);
+    }
+    try {
+      this.lock = lockImage(path, st, readOnly ? 'read' : 'write');
+    } catch (e) {
+      closeSync(this.fd);
+      throw e instanceof ImageLockedError ? new BlockImageError(e.message) : e;
     }
     this.size = st.size;
     this.id = basename(path).slice(0, 20);
@@ -89,6 +101,7 @@ export class FileBackend implements BlockBackend {
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    this.lock.release();
   }
 }
 

@@ -43,7 +43,19 @@ describe('virtio block', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'hyperscope-blk-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** Backends opened by a test, closed after it (closing releases the image lock). */
+  let opened: FileBackend[] = [];
+  afterEach(() => {
+    for (const b of opened) b.close();
+    opened = [];
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function file(path: string, readOnly = false): FileBackend {
+    const b = new FileBackend(path, readOnly);
+    opened.push(b);
+    return b;
+  }
 
   function image(sectors: number, name = 'disk.img'): string {
     const p = join(dir, name);
@@ -60,7 +72,7 @@ describe('virtio block', () => {
   }
 
   it('reports capacity in sectors, SEG_MAX and FLUSH', () => {
-    const d = new FakeDriver(new VirtioBlock(new FileBackend(image(8))));
+    const d = new FakeDriver(new VirtioBlock(file(image(8))));
     assert.equal(d.transport.read(R.CONFIG, 4), 8);
     assert.equal(d.transport.read(R.CONFIG + 4, 4), 0);
     assert.equal(d.transport.read(R.CONFIG + 12, 4), 254);
@@ -71,7 +83,7 @@ describe('virtio block', () => {
 
   it('reads sectors from the file', () => {
     const p = image(8);
-    const d = blockDriver(new FileBackend(p));
+    const d = blockDriver(file(p));
     const r = request(d, T.IN, 2, { inLen: 1024 });
     assert.equal(r.status, St.OK);
     assert.equal(r.len, 1025);
@@ -80,7 +92,7 @@ describe('virtio block', () => {
 
   it('writes sectors through to the file, in order, and flushes', () => {
     const p = image(8);
-    const d = blockDriver(new FileBackend(p));
+    const d = blockDriver(file(p));
     const a = new Uint8Array(512).fill(0x11);
     const b = new Uint8Array(1024).fill(0x22);
     assert.equal(request(d, T.OUT, 3, { out: a }).status, St.OK);
@@ -113,7 +125,7 @@ describe('virtio block', () => {
   });
 
   it('answers GET_ID with the image name', () => {
-    const d = blockDriver(new FileBackend(image(1, 'rootfs.ext2')));
+    const d = blockDriver(file(image(1, 'rootfs.ext2')));
     const r = request(d, T.GET_ID, 0, { inLen: 20 });
     assert.equal(r.status, St.OK);
     assert.equal(Buffer.from(d.bytes(r.data, 11)).toString(), 'rootfs.ext2');
@@ -145,7 +157,7 @@ describe('virtio block', () => {
   it('refuses writes to a read-only disk with IOERR and offers VIRTIO_BLK_F_RO', () => {
     const p = image(4);
     const before = readFileSync(p);
-    const d = new FakeDriver(new VirtioBlock(new FileBackend(p, true)));
+    const d = new FakeDriver(new VirtioBlock(file(p, true)));
     assert.equal(d.deviceFeatures()[0] & (1 << 5), 1 << 5);
     d.start(1, 16);
     assert.equal(request(d, T.OUT, 0, { out: new Uint8Array(512) }).status, St.IOERR);
