@@ -67,11 +67,48 @@ function readInput(read: () => Uint8Array): Uint8Array {
   }
 }
 
+const describe = (v: unknown): string => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+};
+
+/** Checks the type of each attribute the client sent (any client: not only VS Code's schema-checked ones). */
+function checkTypes(a: HyperscopeLaunchArgs): void {
+  const raw = a as Record<string, unknown>;
+  const wrong = (name: string, what: string) => new LaunchError(`${name} must be ${what}, not ${describe(raw[name])}`);
+  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand']) {
+    if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
+  }
+  for (const name of ['stopOnEntry', 'rng']) {
+    if (raw[name] !== undefined && typeof raw[name] !== 'boolean') throw wrong(name, 'true or false');
+  }
+  if (raw.memory !== undefined && typeof raw.memory !== 'string' && typeof raw.memory !== 'number') throw wrong('memory', 'a size such as "128M"');
+  if (raw.symbols !== undefined) {
+    if (!Array.isArray(raw.symbols)) throw wrong('symbols', 'a list of { path, offset }');
+    raw.symbols.forEach((s: unknown, i) => {
+      const e = s as Record<string, unknown>;
+      if (typeof e !== 'object' || e === null || typeof e.path !== 'string') throw new LaunchError(`symbols[${i}] must be { path, offset }, not ${describe(s)}`);
+      if (e.offset !== undefined && typeof e.offset !== 'string' && typeof e.offset !== 'number') throw new LaunchError(`symbols[${i}].offset must be a number or a hex string`);
+    });
+  }
+  if (raw.sourceMap !== undefined) {
+    const m = raw.sourceMap;
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || Object.values(m).some((v) => typeof v !== 'string')) throw wrong('sourceMap', 'an object of paths');
+  }
+  if (raw.substitutePath !== undefined) {
+    const l = raw.substitutePath;
+    if (!Array.isArray(l) || l.some((e) => typeof e !== 'object' || e === null || typeof e.from !== 'string' || typeof e.to !== 'string')) {
+      throw wrong('substitutePath', 'a list of { from, to }');
+    }
+  }
+}
+
 /**
  * Validates the arguments and reads the files into the facade's launch options. `log` gets the
  * lines worth a word on the debug console (a symbol file unpacked on first use).
  */
 export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => void): DebugLaunchOptions & { stopOnEntry: boolean } {
+  checkTypes(a);
   const cwd = resolve(a.cwd ?? process.cwd());
   if (typeof a.program !== 'string' || a.program.trim() === '') throw new LaunchError("the launch configuration needs 'program' (the guest ELF or Image)");
   const programPath = resolve(cwd, a.program);

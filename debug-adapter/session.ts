@@ -2,12 +2,7 @@
  * The `hyperscope` DAP session: translates Debug Adapter Protocol requests to the core's
  * debugger facade (`hypervisor-core/debug`) and its events back to DAP. No VM logic here.
  *
- * Custom requests: `hyperscope.exitStats` ({ reset? } -> ExitStatsReport),
- * `hyperscope.exitTrace` ({ count? } -> { exits }), `hyperscope.translate`
- * ({ address, vcpu? } -> the two-stage walk + text), `hyperscope.pageTable`
- * ({ vcpu, stage: 'vs' | 'g' } -> the tree of valid entries; see page-table-json.ts),
- * `hyperscope.input` ({ text } -> the guest console's input: UART and SBI console).
- * Custom event: `hyperscope.exitStats` (ExitStatsReport), at most 4 per second while the
+ * Custom requests: see custom-requests.ts. Custom event: `hyperscope.exitStats` (ExitStatsReport), at most 4 per second while the
  * guest runs and once per stop.
  *
  * Data breakpoints watch guest virtual memory of the stopped vCPU: dataIds are "0xADDR/SIZE"
@@ -15,11 +10,16 @@
  * its value as an address, or the bytes a `*(type*)addr` expression reads). Exception
  * filters: `exit-<reason>` for VM exits, `guest-exception`/`guest-interrupt` for traps
  * taken inside the guest. `restart` re-boots the guest and keeps every breakpoint.
+ *
+ * No client can kill or hang it: every request's arguments are checked (request-args.ts)
+ * and bounded, any failure is an error response of one line, and the input stream is read
+ * by DapReader, which gets past malformed messages.
  */
 import {
-  Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source,
+  Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source,
   StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
 } from '@vscode/debugadapter';
+import { PassThrough } from 'node:stream';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename } from 'node:path';
 import { DisplayFrame, GuestDebugger, StopEvent } from '../hypervisor-core/debug/guest-debugger';
@@ -27,19 +27,21 @@ import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
 import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
 import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
 import type { WatchAccess } from '../hypervisor-core/debug/watchpoints';
-import { evaluateConsole, translateText } from '../hypervisor-core/debug/console-commands';
-import { disassembleAround } from '../hypervisor-core/debug/disassembly';
+import { evaluateConsole } from '../hypervisor-core/debug/console-commands';
+import { MAX_DISASSEMBLE_COUNT, MAX_DISASSEMBLE_OFFSET, disassembleAround } from '../hypervisor-core/debug/disassembly';
 import { compileExpression } from '../hypervisor-core/debug/expression';
 import { codeAddr } from '../hypervisor-core/debug/address';
 import { writeRegister } from '../hypervisor-core/debug/registers';
 import { HyperscopeLaunchArgs, LaunchError, resolveLaunch } from './launch-config';
-import { memoryReference, parseMemoryReference } from './memory-reference';
-import { pageTableJson, translationJson } from './page-table-json';
+import { MemoryRef, memoryReference, parseMemoryReference } from './memory-reference';
+import { SCOPES, ScopeRef, exitFor, scopeVariables } from './variables';
+import { Args, RequestError, field, intArg, listArg, objArg, objListArg, oneLine, optStrArg, shown, strArg } from './request-args';
+import { DapReader, ReadProblem } from './dap-reader';
+import { customRequestBody } from './custom-requests';
 import { FrameSources } from './frame-sources';
 
 /** Stop descriptions that only repeat the stop reason. */
 const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paused', 'entry']);
-import { SCOPES, ScopeRef, exitFor, exitRecordJson, scopeVariables } from './variables';
 
 /** Labels of the exception-breakpoint filters. */
 const FILTER_LABELS: Record<string, string> = {
@@ -60,6 +62,14 @@ const CONDITION_HELP: Record<string, string> = {
 const FRAME_STRIDE = 1 << 16;
 const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
 
+/** Bounds on what one request may ask for (each well above what VS Code sends). */
+const MAX_READ_BYTES = 1 << 20;
+const MAX_EXPRESSION = 4096;
+const MAX_PATH = 4096;
+const MAX_BREAKPOINTS = 10_000;
+const MAX_ADDRESS_TEXT = 100;
+const U64 = 2 ** 64;
+
 /** The debug session. */
 export class HyperscopeSession extends LoggingDebugSession {
   private dbg?: GuestDebugger;
@@ -74,10 +84,92 @@ export class HyperscopeSession extends LoggingDebugSession {
   /** Internal breakpoint ids -> the DAP breakpoint id that stands for them. */
   private readonly dapIds = new Map<number, number>();
 
+  /** The run or step in progress (resolves when it ends), so `dispose` can wait for it. */
+  private running: Promise<void> = Promise.resolve();
+
   constructor() {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+  }
+
+  /**
+   * Reads the client's bytes with DapReader instead of the library's parser, which drops the
+   * connection on a message that is not JSON and loses its place on a wrong Content-Length.
+   * The library still watches a stream of its own for 'close'/'error', which end the session.
+   */
+  start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+    const reader = new DapReader((m) => this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage), (p) => this.onReadProblem(p));
+    const lifecycle = new PassThrough();
+    super.start(lifecycle, outStream);
+    inStream.on('data', (b: Buffer | string) => reader.push(typeof b === 'string' ? Buffer.from(b) : b));
+    inStream.on('close', () => lifecycle.destroy());
+    inStream.on('error', (e: Error) => lifecycle.destroy(e));
+  }
+
+  /** A broken message: answered with an error when it names its request, else told in the debug console. */
+  private onReadProblem(p: ReadProblem): void {
+    process.stderr.write(`hyperscope debug adapter: ${p.text}\n`);
+    if (p.seq !== undefined && p.command !== undefined) {
+      const response = new Response({ seq: p.seq, type: 'request', command: p.command });
+      this.sendErrorResponse(response, { id: 1010, format: `malformed request: ${p.text}`, showUser: false });
+    } else {
+      this.sendEvent(new OutputEvent(`hyperscope: ignored from the client: ${p.text}\n`, 'console'));
+    }
+  }
+
+  /**
+   * Every request goes through here: arguments must be an object (absent means empty); a
+   * handler that throws (a RequestError from argument checks, or anything else) gets an
+   * error response of one line from the library's catch and sendErrorResponse below.
+   */
+  protected dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.arguments === undefined || request.arguments === null) request.arguments = {};
+    if (typeof request.arguments !== 'object' || Array.isArray(request.arguments)) {
+      return this.sendErrorResponse(new Response(request), { id: 1011, format: `${request.command}: arguments must be an object, not ${shown(request.arguments)}`, showUser: false });
+    }
+    super.dispatchRequest(request);
+  }
+
+  /**
+   * All error responses: one line, never a stack. The library's own catch passes the stack
+   * as `{_stack}` with the message in `_exception`: only that message's first line is kept.
+   */
+  protected sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string,
+    variables?: Record<string, string>, dest?: number): void {
+    const m: DebugProtocol.Message = typeof codeOrMessage === 'number'
+      ? { id: codeOrMessage, format: format ?? '', showUser: dest === undefined || (dest & 1) !== 0 }
+      : codeOrMessage;
+    const exception = variables?._exception ?? m.variables?._exception;
+    const text = oneLine(exception ?? m.format);
+    // The text goes in as a variable, so braces in it are never taken for placeholders.
+    super.sendErrorResponse(response, { id: m.id, format: '{_message}', variables: { _message: text }, showUser: m.showUser });
+  }
+
+  /** Runs a run/step in the background: a failure inside the debugger stops the guest with one line, never the adapter. */
+  private background(p: Promise<void>): void {
+    this.running = p.catch((e) => {
+      const line = oneLine(e);
+      process.stderr.write(`hyperscope debug adapter: internal error: ${line}\n`);
+      this.sendEvent(new OutputEvent(`hyperscope: internal error: ${line}\n`, 'stderr'));
+      this.dbg?.fail(line);
+    });
+  }
+
+  /** Ends the session for good (its client went away): stops the VM and waits until its run loop has returned. */
+  async dispose(): Promise<void> {
+    const d = this.dbg;
+    if (d) {
+      d.removeAllListeners();
+      d.terminate();
+    }
+    await this.running;
+    this.closeDisks();
+  }
+
+  /** `attach` needs a VM that already runs, which comes with the several-VMs work. */
+  protected attachRequest(response: DebugProtocol.AttachResponse): void {
+    this.sendErrorResponse(response, { id: 1012, format: 'attach is not supported yet: use launch', showUser: true });
   }
 
   protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
@@ -107,6 +199,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments & HyperscopeLaunchArgs): void {
+    if (this.dbg && !this.dbg.isEnded()) throw new RequestError('a guest is already running in this session: restart it, or end the session first');
     try {
       const opts = resolveLaunch(args, (line) => this.sendEvent(new OutputEvent(`hyperscope: ${line}\n`, 'console')));
       this.stopOnEntry = opts.stopOnEntry;
@@ -115,8 +208,8 @@ export class HyperscopeSession extends LoggingDebugSession {
       this.dbg = GuestDebugger.launch(opts);
     } catch (e) {
       this.closeDisks();
-      const msg = e instanceof LaunchError ? e.message : `${args.program ?? 'program'}: ${(e as Error).message}`;
-      this.sendErrorResponse(response, { id: 1001, format: msg.replace(/[{}]/g, ''), showUser: true });
+      const msg = e instanceof LaunchError ? e.message : `${typeof args.program === 'string' ? args.program : 'program'}: ${oneLine(e)}`;
+      this.sendErrorResponse(response, { id: 1001, format: msg, showUser: true });
       return;
     }
     const d = this.dbg;
@@ -131,9 +224,10 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.sendResponse(response);
-    if (!this.dbg) return;
-    if (this.stopOnEntry) this.dbg.reportEntry();
-    else void this.dbg.continue();
+    const d = this.dbg;
+    if (!d || d.isEnded()) return;
+    if (this.stopOnEntry) d.reportEntry();
+    else this.background(d.continue());
   }
 
   /** DWARF is parsed on first use (a stop, a breakpoint): its errors are told once, when met. */
@@ -158,20 +252,57 @@ export class HyperscopeSession extends LoggingDebugSession {
     this.sendEvent(ev);
   }
 
-  /** The debugger, or an error response when there is none (no launch yet / VM ended). */
-  private need(response: DebugProtocol.Response): GuestDebugger | undefined {
+  // ---- argument checks (each throws a RequestError: the response is an error of one line) ----
+
+  /** The debugger of a live guest. */
+  private guest(): GuestDebugger {
     if (this.dbg && !this.dbg.isEnded()) return this.dbg;
-    this.sendErrorResponse(response, { id: 1002, format: 'no guest is running', showUser: false });
-    return undefined;
+    throw new RequestError('no guest is running');
   }
 
-  private stoppedOrError(response: DebugProtocol.Response): GuestDebugger | undefined {
-    const d = this.need(response);
-    if (d && d.state !== 'stopped') {
-      this.sendErrorResponse(response, { id: 1003, format: 'the guest is running: pause it first', showUser: false });
-      return undefined;
-    }
+  /** The debugger of a live guest that is stopped (inspection and stepping need it). */
+  private stoppedGuest(): GuestDebugger {
+    const d = this.guest();
+    if (d.state !== 'stopped') throw new RequestError('the guest is running: pause it first');
     return d;
+  }
+
+  /** The vCPU of the `threadId` argument (thread ids are vCPU numbers + 1). */
+  private threadVcpu(d: GuestDebugger, args: Args): number {
+    const n = d.vm.vcpus.length;
+    const t = field(args, 'threadId');
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > n) {
+      throw new RequestError(`threadId ${t === undefined ? 'missing' : shown(t)} is not a vCPU thread (threads 1 to ${n})`);
+    }
+    return t - 1;
+  }
+
+  /** The vCPU of a frame id. */
+  private frameVcpu(d: GuestDebugger, frameId: unknown): number {
+    const vcpu = typeof frameId === 'number' && Number.isSafeInteger(frameId) && frameId >= 0 ? Math.floor(frameId / FRAME_STRIDE) : -1;
+    if (vcpu < 0 || vcpu >= d.vm.vcpus.length) throw new RequestError(`frameId ${shown(frameId)} is not a frame of this guest`);
+    return vcpu;
+  }
+
+  /** The vCPU an optional `frameId` names, else the focused one. */
+  private frameOrFocus(d: GuestDebugger, args: Args): number {
+    return field(args, 'frameId') === undefined ? this.focusVcpu() : this.frameVcpu(d, field(args, 'frameId'));
+  }
+
+  /** What a `variablesReference` argument stands for. */
+  private scopeArg(args: Args): ScopeRef {
+    const n = intArg(args, 'variablesReference', 1, 2 ** 31 - 1);
+    const ref = this.scopes.get(n);
+    if (!ref) throw new RequestError(`variablesReference ${n} is unknown (references last until the guest runs again)`);
+    return ref;
+  }
+
+  /** The `memoryReference` + `offset` arguments as an address. */
+  private memoryArg(args: Args): MemoryRef {
+    const text = strArg(args, 'memoryReference', MAX_ADDRESS_TEXT);
+    const ref = parseMemoryReference(text, intArg(args, 'offset', -U64, U64, 0));
+    if (!ref) throw new RequestError(`invalid memory reference '${text}' (use 0x... or phys:0x...)`);
+    return ref;
   }
 
   // ---- threads, stack, variables ----
@@ -183,12 +314,12 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    const d = this.stoppedOrError(response);
-    if (!d) return;
-    const vcpu = args.threadId - 1;
+    const d = this.stoppedGuest();
+    const vcpu = this.threadVcpu(d, args);
+    const start = intArg(args, 'startFrame', 0, 2 ** 31 - 1, 0);
+    const levels = intArg(args, 'levels', 0, 2 ** 31 - 1, 0);
     const frames = d.callStack(vcpu);
-    const start = args.startFrame ?? 0;
-    const end = args.levels ? start + args.levels : frames.length;
+    const end = levels ? start + levels : frames.length;
     response.body = {
       totalFrames: frames.length,
       stackFrames: frames.slice(start, end).map((f, k) => {
@@ -213,7 +344,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    const vcpu = Math.floor(args.frameId / FRAME_STRIDE);
+    const vcpu = this.frameVcpu(this.guest(), args.frameId);
     response.body = {
       scopes: SCOPES.map((s) => {
         const sc = new Scope(s.name, this.scopes.create({ vcpu, scope: s.scope }), s.expensive) as DebugProtocol.Scope;
@@ -225,83 +356,84 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const ref = this.scopes.get(args.variablesReference);
-    response.body = { variables: ref ? scopeVariables(d, ref) : [] };
+    const d = this.guest();
+    response.body = { variables: scopeVariables(d, this.scopeArg(args)) };
     this.sendResponse(response);
   }
 
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
-    const d = this.stoppedOrError(response);
-    if (!d) return;
-    const ref = this.scopes.get(args.variablesReference);
+    const d = this.stoppedGuest();
+    const ref = this.scopeArg(args);
+    const name = strArg(args, 'name', 64);
+    const value = strArg(args, 'value', MAX_EXPRESSION);
     try {
-      if (!ref || ref.scope === 'exit') throw new Error('the VM exit fields cannot be changed');
-      const v = compileExpression(args.value)(d.exprEnv(ref.vcpu));
-      if (typeof v !== 'bigint') throw new Error(`'${args.value}' is not a number`);
-      writeRegister(d.hart(ref.vcpu), args.name, v);
-      const shown = scopeVariables(d, ref).find((x) => x.name === args.name);
-      response.body = { value: shown?.value ?? hex(v), memoryReference: shown?.memoryReference } as DebugProtocol.SetVariableResponse['body'];
+      if (ref.scope === 'exit') throw new Error('the VM exit fields cannot be changed');
+      const v = compileExpression(value)(d.exprEnv(ref.vcpu));
+      if (typeof v !== 'bigint') throw new Error(`'${value}' is not a number`);
+      writeRegister(d.hart(ref.vcpu), name, v);
+      const shownVar = scopeVariables(d, ref).find((x) => x.name === name);
+      response.body = { value: shownVar?.value ?? hex(v), memoryReference: shownVar?.memoryReference } as DebugProtocol.SetVariableResponse['body'];
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, { id: 1004, format: (e as Error).message.replace(/[{}]/g, ''), showUser: true });
+      this.sendErrorResponse(response, { id: 1004, format: oneLine(e), showUser: true });
     }
   }
 
   // ---- execution ----
 
-  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
-    const d = this.need(response);
-    if (!d) return;
+  protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
+    const d = this.guest();
+    this.threadVcpu(d, args);
     response.body = { allThreadsContinued: true };
     this.sendResponse(response);
-    void d.continue();
+    this.background(d.continue());
   }
 
-  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
-    const d = this.need(response);
-    if (!d) return;
+  protected pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): void {
+    const d = this.guest();
+    this.threadVcpu(d, args);
     d.pause();
     this.sendResponse(response);
   }
 
-  private step(response: DebugProtocol.Response, threadId: number, granularity: DebugProtocol.SteppingGranularity | undefined,
-    kind: 'over' | 'in' | 'out'): void {
-    const d = this.stoppedOrError(response);
-    if (!d) return;
+  private step(response: DebugProtocol.Response, args: Args, kind: 'over' | 'in' | 'out'): void {
+    const d = this.stoppedGuest();
+    const vcpu = this.threadVcpu(d, args);
+    const granularity = field(args, 'granularity') ?? 'statement';
+    if (granularity !== 'statement' && granularity !== 'line' && granularity !== 'instruction') {
+      throw new RequestError(`granularity must be 'statement', 'line' or 'instruction', not ${shown(granularity)}`);
+    }
     this.sendResponse(response);
-    const vcpu = threadId - 1;
-    if (kind === 'out') void d.stepOut(vcpu);
-    else if (granularity === 'instruction') void d.stepInstruction(vcpu);
-    else void d.stepLine(vcpu, kind);
+    if (kind === 'out') this.background(d.stepOut(vcpu));
+    else if (granularity === 'instruction') this.background(d.stepInstruction(vcpu));
+    else this.background(d.stepLine(vcpu, kind));
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.step(response, args.threadId, args.granularity, 'over');
+    this.step(response, args, 'over');
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.step(response, args.threadId, args.granularity, 'in');
+    this.step(response, args, 'in');
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.step(response, args.threadId, args.granularity, 'out');
+    this.step(response, args, 'out');
   }
 
   /** Re-boots the guest with the same configuration; breakpoints stay; then as after launch (entry stop or run). */
   protected restartRequest(response: DebugProtocol.RestartResponse): void {
     const d = this.dbg;
-    if (!d) return this.sendErrorResponse(response, { id: 1002, format: 'no guest is running', showUser: false });
+    if (!d) throw new RequestError('no guest is running');
     try {
       d.restart();
     } catch (e) {
-      return this.sendErrorResponse(response, { id: 1009, format: `restart: ${(e as Error).message.replace(/[{}]/g, '')}`, showUser: true });
+      return this.sendErrorResponse(response, { id: 1009, format: `restart: ${oneLine(e)}`, showUser: true });
     }
     this.scopes.reset();
     this.sendResponse(response);
     if (this.stopOnEntry) d.reportEntry();
-    else void d.continue();
+    else this.background(d.continue());
   }
 
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
@@ -334,13 +466,17 @@ export class HyperscopeSession extends LoggingDebugSession {
     return Object.assign(bp, extra);
   }
 
+  /** The condition and hit condition of a breakpoint entry. */
+  private static conditions(b: Args): { condition?: string; hitCondition?: string } {
+    return { condition: optStrArg(b, 'condition', MAX_EXPRESSION), hitCondition: optStrArg(b, 'hitCondition', MAX_EXPRESSION) };
+  }
+
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const path = args.source.path ?? '';
-    const results = d.setSourceBreakpoints(path, (args.breakpoints ?? []).map((b) => ({
-      line: b.line, condition: b.condition, hitCondition: b.hitCondition,
-    })));
+    const d = this.guest();
+    const path = strArg(objArg(args.source, 'source'), 'path', MAX_PATH);
+    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS, true)
+      .map((b) => ({ line: intArg(b, 'line', 1, 2 ** 31 - 1), ...HyperscopeSession.conditions(b) }));
+    const results = d.setSourceBreakpoints(path, bps);
     response.body = {
       breakpoints: results.map((r) => this.toDap(r.ids, r.ids.length > 0 && !r.error, r.error, {
         line: r.line, source: new Source(basename(path), path),
@@ -352,9 +488,9 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const results = d.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
+    const d = this.guest();
+    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS).map((b) => ({ name: strArg(b, 'name', 1024), ...HyperscopeSession.conditions(b) }));
+    const results = d.setFunctionBreakpoints(bps);
     response.body = {
       breakpoints: results.map((r) => {
         const src = r.addresses.length ? d.sourceAt(r.addresses[0]) : undefined;
@@ -369,30 +505,31 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const addrs = args.breakpoints.map((b) => parseMemoryReference(b.instructionReference, b.offset ?? 0));
-    const results = d.setInstructionBreakpoints(args.breakpoints.flatMap((b, i) => {
-      const a = addrs[i];
-      return a ? [{ address: codeAddr(a.address), condition: b.condition, hitCondition: b.hitCondition }] : [];
+    const d = this.guest();
+    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS).map((b) => ({
+      ref: parseMemoryReference(strArg(b, 'instructionReference', MAX_ADDRESS_TEXT), intArg(b, 'offset', -U64, U64, 0)),
+      ...HyperscopeSession.conditions(b),
     }));
+    const results = d.setInstructionBreakpoints(bps.flatMap((b) => (b.ref ? [{ address: codeAddr(b.ref.address), condition: b.condition, hitCondition: b.hitCondition }] : [])));
     let k = 0;
     response.body = {
-      breakpoints: addrs.map((a) => {
-        if (!a) return this.toDap([], false, 'invalid instruction reference');
+      breakpoints: bps.map(({ ref }) => {
+        if (!ref) return this.toDap([], false, 'invalid instruction reference');
         const r = results[k++];
-        return this.toDap(r.ids, !r.error, r.error, { instructionReference: memoryReference(a.address) });
+        return this.toDap(r.ids, !r.error, r.error, { instructionReference: memoryReference(ref.address) });
       }),
     };
     this.sendResponse(response);
   }
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    const d = this.need(response);
-    if (!d) return;
+    const d = this.guest();
     const specs = [
-      ...(args.filters ?? []).map((filter) => ({ filter })),
-      ...(args.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition })),
+      ...listArg(args, 'filters', 100, true).map((filter, i) => {
+        if (typeof filter !== 'string') throw new RequestError(`filters[${i}] must be a string, not ${shown(filter)}`);
+        return { filter };
+      }),
+      ...objListArg(args, 'filterOptions', 100, true).map((o) => ({ filter: strArg(o, 'filterId', 100), condition: optStrArg(o, 'condition', MAX_EXPRESSION) })),
     ];
     const errors = d.setExitBreakpoints(specs);
     response.body = { breakpoints: errors.map((e) => this.toDap([], !e, e)) };
@@ -400,21 +537,22 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const ref = args.variablesReference ? this.scopes.get(args.variablesReference) : undefined;
-    const vcpu = ref?.vcpu ?? (args.frameId !== undefined ? Math.floor(args.frameId / FRAME_STRIDE) : this.focusVcpu());
+    const d = this.guest();
+    const name = strArg(args, 'name', MAX_EXPRESSION);
+    const bytes = args.bytes === undefined ? undefined : intArg(args, 'bytes', 1, 8);
+    const ref = args.variablesReference ? this.scopeArg(args) : undefined;
+    const vcpu = ref?.vcpu ?? this.frameOrFocus(d, args);
     const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
     let target: WatchTarget | undefined;
     let why = 'only memory can be watched: a register holding an address, or an address expression';
     try {
-      if (args.variablesReference && !args.asAddress) {
-        if (ref?.scope === 'general') target = registerTarget(d, vcpu, args.name, args.bytes);
+      if (ref && !args.asAddress) {
+        if (ref.scope === 'general') target = registerTarget(d, vcpu, name, bytes);
       } else {
-        target = expressionTarget(d, vcpu, args.name, args.bytes);
+        target = expressionTarget(d, vcpu, name, bytes);
       }
     } catch (e) {
-      why = (e as Error).message;
+      why = oneLine(e);
     }
     response.body = target
       ? { dataId: watchDataId(target), description: target.description, accessTypes, canPersist: true }
@@ -423,17 +561,17 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const parsed = args.breakpoints.map((b) => parseWatchDataId(b.dataId));
-    const results = d.setDataBreakpoints(args.breakpoints.flatMap((b, i) => {
-      const t = parsed[i];
-      const access: WatchAccess = b.accessType ?? 'write';
-      return t ? [{ address: t.address, size: t.size, access, condition: b.condition, hitCondition: b.hitCondition }] : [];
-    }));
+    const d = this.guest();
+    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS).map((b) => {
+      const access = field(b, 'accessType') ?? 'write';
+      if (access !== 'read' && access !== 'write' && access !== 'readWrite') throw new RequestError(`accessType must be 'read', 'write' or 'readWrite', not ${shown(access)}`);
+      return { target: parseWatchDataId(strArg(b, 'dataId', MAX_ADDRESS_TEXT)), access: access as WatchAccess, ...HyperscopeSession.conditions(b) };
+    });
+    const results = d.setDataBreakpoints(bps.flatMap((b) => (b.target
+      ? [{ address: b.target.address, size: b.target.size, access: b.access, condition: b.condition, hitCondition: b.hitCondition }] : [])));
     let k = 0;
     response.body = {
-      breakpoints: parsed.map((t) => {
+      breakpoints: bps.map(({ target: t }) => {
         if (!t) return this.toDap([], false, 'invalid data breakpoint id');
         const r = results[k++];
         return 'id' in r ? this.toDap([r.id], true, undefined, { instructionReference: memoryReference(t.address) }) : this.toDap([], false, r.error);
@@ -443,10 +581,10 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
-    const d = this.need(response);
-    if (!d) return;
+    const d = this.guest();
+    const vcpu = this.threadVcpu(d, args);
     const s = d.lastStop;
-    const record = s?.exit?.record ?? exitFor(d, args.threadId - 1);
+    const record = s?.exit?.record ?? exitFor(d, vcpu);
     if (s?.guestTrap) {
       response.body = {
         exceptionId: s.guestTrap.filter, description: s.description, breakMode: 'always',
@@ -466,11 +604,9 @@ export class HyperscopeSession extends LoggingDebugSession {
   // ---- memory, disassembly, evaluation ----
 
   protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
-    const d = this.stoppedOrError(response);
-    if (!d) return;
-    const ref = parseMemoryReference(args.memoryReference, args.offset ?? 0);
-    if (!ref) return this.sendErrorResponse(response, { id: 1005, format: `invalid memory reference '${args.memoryReference}'`, showUser: false });
-    const count = Math.min(args.count, 1 << 20);
+    const d = this.stoppedGuest();
+    const ref = this.memoryArg(args);
+    const count = intArg(args, 'count', 0, MAX_READ_BYTES);
     const bytes = ref.space === 'physical' ? d.memory.readPhys(ref.address, count) : d.memory.readVirt(d.hart(this.focusVcpu()), ref.address, count);
     const data = bytes ?? new Uint8Array(0);
     response.body = {
@@ -482,11 +618,11 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
-    const d = this.stoppedOrError(response);
-    if (!d) return;
-    const ref = parseMemoryReference(args.memoryReference, args.offset ?? 0);
-    if (!ref) return this.sendErrorResponse(response, { id: 1005, format: `invalid memory reference '${args.memoryReference}'`, showUser: false });
-    const data = new Uint8Array(Buffer.from(args.data, 'base64'));
+    const d = this.stoppedGuest();
+    const ref = this.memoryArg(args);
+    const text = strArg(args, 'data', Math.ceil(MAX_READ_BYTES / 3) * 4);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) throw new RequestError('data must be base64');
+    const data = new Uint8Array(Buffer.from(text, 'base64'));
     const written = ref.space === 'physical' ? (d.memory.writePhys(ref.address, data) ? data.length : 0) : d.memory.writeVirt(d.hart(this.focusVcpu()), ref.address, data);
     if (written === 0 && data.length > 0) return this.sendErrorResponse(response, { id: 1006, format: `cannot write guest memory at ${hex(ref.address)}`, showUser: true });
     response.body = { bytesWritten: written };
@@ -495,11 +631,11 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
-    const d = this.stoppedOrError(response);
-    if (!d) return;
-    const ref = parseMemoryReference(args.memoryReference, args.offset ?? 0);
-    if (!ref) return this.sendErrorResponse(response, { id: 1005, format: `invalid memory reference '${args.memoryReference}'`, showUser: false });
-    const list = disassembleAround(d, this.focusVcpu(), ref.address, args.instructionOffset ?? 0, Math.min(args.instructionCount, 4096));
+    const d = this.stoppedGuest();
+    const ref = this.memoryArg(args);
+    const offset = intArg(args, 'instructionOffset', -MAX_DISASSEMBLE_OFFSET, MAX_DISASSEMBLE_OFFSET, 0);
+    const count = intArg(args, 'instructionCount', 0, MAX_DISASSEMBLE_COUNT);
+    const list = disassembleAround(d, this.focusVcpu(), ref.address, offset, count);
     let lastPath: string | undefined;
     response.body = {
       instructions: list.map((i) => {
@@ -519,26 +655,19 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    const d = this.need(response);
-    if (!d) return;
-    const vcpu = args.frameId !== undefined ? Math.floor(args.frameId / FRAME_STRIDE) : this.focusVcpu();
+    const d = this.guest();
+    const expression = strArg(args, 'expression', MAX_EXPRESSION);
+    const vcpu = this.frameOrFocus(d, args);
     try {
-      const r = evaluateConsole(d, vcpu, args.expression);
+      const r = evaluateConsole(d, vcpu, expression);
       response.body = {
         result: r.text, variablesReference: 0,
         memoryReference: typeof r.value === 'bigint' ? memoryReference(r.value) : undefined,
       };
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, { id: 1007, format: (e as Error).message.replace(/[{}]/g, ''), showUser: false });
+      this.sendErrorResponse(response, { id: 1007, format: oneLine(e), showUser: false });
     }
-  }
-
-  /** The `vcpu` argument of a custom request (default: the focused vCPU), checked. */
-  private vcpuArg(d: GuestDebugger, args: Record<string, unknown> | undefined): number {
-    const v = args?.vcpu ?? this.focusVcpu();
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= d.vm.vcpus.length) throw new Error(`no vCPU ${String(v)}`);
-    return v;
   }
 
   private focusVcpu(): number {
@@ -547,47 +676,10 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   // ---- custom requests ----
 
-  protected customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
+  protected customRequest(command: string, response: DebugProtocol.Response, args: Args): void {
     const d = this.dbg;
-    if (!d) return this.sendErrorResponse(response, { id: 1002, format: 'no guest is running', showUser: false });
-    try {
-      switch (command) {
-        case 'hyperscope.exitStats':
-          if (args?.reset) d.vm.stats.reset();
-          response.body = d.statsReport();
-          break;
-        case 'hyperscope.exitTrace': {
-          const count = typeof args?.count === 'number' ? args.count : undefined;
-          response.body = { exits: d.vm.trace.recent(count).map(exitRecordJson), total: d.vm.trace.total };
-          break;
-        }
-        case 'hyperscope.translate': {
-          if (d.state !== 'stopped') throw new Error('the guest is running: pause it first');
-          const vcpu = this.vcpuArg(d, args);
-          const v = compileExpression(String(args?.address ?? ''))(d.exprEnv(vcpu));
-          if (typeof v !== 'bigint') throw new Error('address must be a number');
-          response.body = translationJson(d.memory.translate(d.hart(vcpu), v), translateText(d, vcpu, v));
-          break;
-        }
-        case 'hyperscope.pageTable': {
-          if (d.state !== 'stopped') throw new Error('the guest is running: pause it first');
-          const stage = args?.stage ?? 'vs';
-          if (stage !== 'vs' && stage !== 'g') throw new Error(`stage must be 'vs' or 'g', not '${String(stage)}'`);
-          response.body = pageTableJson(d.memory.pageTable(d.hart(this.vcpuArg(d, args)), stage));
-          break;
-        }
-        case 'hyperscope.input': {
-          if (typeof args?.text !== 'string') throw new Error('text must be a string');
-          if (d.isEnded()) throw new Error('the guest has ended');
-          d.vm.sendInput(new TextEncoder().encode(args.text));
-          break;
-        }
-        default:
-          return super.customRequest(command, response, args);
-      }
-      this.sendResponse(response);
-    } catch (e) {
-      this.sendErrorResponse(response, { id: 1008, format: (e as Error).message.replace(/[{}]/g, ''), showUser: false });
-    }
+    if (!d) throw new RequestError(command.startsWith('hyperscope.') ? 'no guest is running' : `unknown request '${command}'`);
+    response.body = customRequestBody(d, command, args, this.focusVcpu());
+    this.sendResponse(response);
   }
 }

@@ -23,8 +23,20 @@ export interface DisassembledInstruction {
   unreadable?: boolean;
 }
 
-/** Disassembles `count` instructions starting `instructionOffset` instructions from `address`. */
+/** The most instructions one call disassembles (the Disassembly view asks for about 50 at a time). */
+export const MAX_DISASSEMBLE_COUNT = 10_000;
+/** The farthest, in instructions, a window may start from its address. */
+export const MAX_DISASSEMBLE_OFFSET = 10_000;
+
+/**
+ * Disassembles `count` instructions starting `instructionOffset` instructions from `address`.
+ * Throws RangeError beyond MAX_DISASSEMBLE_COUNT / MAX_DISASSEMBLE_OFFSET: the work grows with both.
+ */
 export function disassembleAround(d: GuestDebugger, vcpu: number, address: bigint, instructionOffset: number, count: number): DisassembledInstruction[] {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_DISASSEMBLE_COUNT) throw new RangeError(`instruction count must be from 0 to ${MAX_DISASSEMBLE_COUNT}, not ${count}`);
+  if (!Number.isInteger(instructionOffset) || Math.abs(instructionOffset) > MAX_DISASSEMBLE_OFFSET) {
+    throw new RangeError(`instruction offset must be from -${MAX_DISASSEMBLE_OFFSET} to ${MAX_DISASSEMBLE_OFFSET}, not ${instructionOffset}`);
+  }
   const h = d.hart(vcpu);
   const decodeAt = (a: bigint): DisassembledInstruction => {
     const raw = d.readInsn(h, a);

@@ -625,6 +625,16 @@ export class GuestDebugger extends EventEmitter {
     this.end(0);
   }
 
+  /**
+   * Stops a run or step that failed inside the debugger (not the guest's doing), so the user
+   * sees why and can still inspect, step or end the session.
+   */
+  fail(message: string): void {
+    if (this.state !== 'running') return;
+    this.generation++; // a loop still pending on the event loop ends quietly
+    this.stopped({ reason: 'exception', vcpu: this.lastStop?.vcpu ?? 0, description: 'debugger error', text: message });
+  }
+
   /** Sends the announced stop on entry (after configuration). */
   reportEntry(): void {
     this.stopped({ reason: 'entry', vcpu: 0, description: 'entry' });

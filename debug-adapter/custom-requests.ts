@@ -1,0 +1,68 @@
+/**
+ * The adapter's own requests (names and bodies as the extension uses them):
+ * `hyperscope.exitStats` ({ reset? } -> ExitStatsReport), `hyperscope.exitTrace`
+ * ({ count? } -> { exits, total }), `hyperscope.translate` ({ address, vcpu? } -> the two-stage
+ * walk + text), `hyperscope.pageTable` ({ vcpu?, stage: 'vs' | 'g' } -> the tree of valid
+ * entries; see page-table-json.ts), `hyperscope.input` ({ text } -> keystrokes for the guest
+ * console, refused while CONSOLE_INPUT_LIMIT bytes wait for the guest).
+ */
+import type { GuestDebugger } from '../hypervisor-core/debug/guest-debugger';
+import { translateText } from '../hypervisor-core/debug/console-commands';
+import { compileExpression } from '../hypervisor-core/debug/expression';
+import { CONSOLE_INPUT_LIMIT, offerConsoleInput } from './console-input';
+import { pageTableJson, translationJson } from './page-table-json';
+import { Args, RequestError, field, intArg, shown, strArg } from './request-args';
+import { exitRecordJson } from './variables';
+
+/** The longest console input taken in one request. */
+export const MAX_INPUT_TEXT = 64 * 1024;
+
+/** The `vcpu` argument (default: the focused vCPU), checked. */
+function vcpuArg(d: GuestDebugger, args: Args, focus: number): number {
+  const v = field(args, 'vcpu') ?? focus;
+  const n = d.vm.vcpus.length;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) throw new RequestError(`no vCPU ${shown(v)} (vcpu is from 0 to ${n - 1})`);
+  return v;
+}
+
+function needStopped(d: GuestDebugger): void {
+  if (d.isEnded()) throw new RequestError('the guest has ended');
+  if (d.state !== 'stopped') throw new RequestError('the guest is running: pause it first');
+}
+
+/** The response body of a custom request; throws RequestError for a bad one or an unknown command. */
+export function customRequestBody(d: GuestDebugger, command: string, args: Args, focus: number): unknown {
+  switch (command) {
+    case 'hyperscope.exitStats':
+      if (field(args, 'reset')) d.vm.stats.reset();
+      return d.statsReport();
+    case 'hyperscope.exitTrace': {
+      const count = field(args, 'count') === undefined ? undefined : intArg(args, 'count', 0, 1_000_000);
+      return { exits: d.vm.trace.recent(count).map(exitRecordJson), total: d.vm.trace.total };
+    }
+    case 'hyperscope.translate': {
+      needStopped(d);
+      const vcpu = vcpuArg(d, args, focus);
+      const address = typeof field(args, 'address') === 'number' ? String(field(args, 'address')) : strArg(args, 'address', 4096);
+      const v = compileExpression(address)(d.exprEnv(vcpu));
+      if (typeof v !== 'bigint') throw new RequestError('address must be a number');
+      return translationJson(d.memory.translate(d.hart(vcpu), v), translateText(d, vcpu, v));
+    }
+    case 'hyperscope.pageTable': {
+      needStopped(d);
+      const stage = field(args, 'stage') ?? 'vs';
+      if (stage !== 'vs' && stage !== 'g') throw new RequestError(`stage must be 'vs' or 'g', not ${shown(stage)}`);
+      return pageTableJson(d.memory.pageTable(d.hart(vcpuArg(d, args, focus)), stage));
+    }
+    case 'hyperscope.input': {
+      const text = strArg(args, 'text', MAX_INPUT_TEXT);
+      if (d.isEnded()) throw new RequestError('the guest has ended');
+      if (!offerConsoleInput(d.vm, new TextEncoder().encode(text))) {
+        throw new RequestError(`the guest console's input is full (${CONSOLE_INPUT_LIMIT / 1024} KiB wait for the guest to read them): try again later`);
+      }
+      return { accepted: true };
+    }
+    default:
+      throw new RequestError(`unknown request '${command}'`);
+  }
+}
