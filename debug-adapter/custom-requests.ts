@@ -4,12 +4,12 @@
  * ({ count? } -> { exits, total }), `hyperscope.translate` ({ address, vcpu? } -> the two-stage
  * walk + text), `hyperscope.pageTable` ({ vcpu?, stage: 'vs' | 'g' } -> the tree of valid
  * entries; see page-table-json.ts), `hyperscope.input` ({ text } -> keystrokes for the guest
- * console, refused while CONSOLE_INPUT_LIMIT bytes wait for the guest).
+ * console, refused when the VM's bounded input queue has no room for them).
  */
 import type { GuestDebugger } from '../hypervisor-core/debug/guest-debugger';
 import { translateText } from '../hypervisor-core/debug/console-commands';
 import { compileExpression } from '../hypervisor-core/debug/expression';
-import { CONSOLE_INPUT_LIMIT, offerConsoleInput } from './console-input';
+import { offerConsoleInput } from './console-input';
 import { pageTableJson, translationJson } from './page-table-json';
 import { Args, RequestError, field, intArg, shown, strArg } from './request-args';
 import { exitRecordJson } from './variables';
@@ -58,7 +58,7 @@ export function customRequestBody(d: GuestDebugger, command: string, args: Args,
       const text = strArg(args, 'text', MAX_INPUT_TEXT);
       if (d.isEnded()) throw new RequestError('the guest has ended');
       if (!offerConsoleInput(d.vm, new TextEncoder().encode(text))) {
-        throw new RequestError(`the guest console's input is full (${CONSOLE_INPUT_LIMIT / 1024} KiB wait for the guest to read them): try again later`);
+        throw new RequestError(`the guest console's input is full (${d.vm.input.queued} bytes wait for the guest to read them): try again later`);
       }
       return { accepted: true };
     }
