@@ -1,7 +1,9 @@
 // `npm start`: builds the extension and opens it in a real VS Code (code-server 4.139 on Node 24,
 // installed by scripts/e2e/setup.sh when missing) with the samples folder, on 127.0.0.1, and
 // prints the URL to open in a browser. Stays up until Ctrl-C, then stops code-server and every
-// process it started (extension host, debug adapters, file watcher) by pid.
+// process it started (extension host, debug adapters, file watcher) by pid. The first start
+// installs Node 24 and code-server (setup.sh says how big and how long, and shows progress);
+// scripts/e2e/fresh-start-check.sh checks that path in CI from an empty tool cache.
 //
 //   npm start [-- --port N] [-- --folder DIR]        (default port 3939, else a free one)
 //
@@ -19,6 +21,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = process.env.HYPERSCOPE_E2E_CACHE || join(homedir(), '.cache', 'hyperscope-e2e');
 const NODE24 = join(CACHE, 'node24', 'node_modules', '.bin', 'node');
 const CODE_SERVER = join(CACHE, 'code-server-4.139.1', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+// setup.sh writes this marker last: entry.js alone may be left by an interrupted install.
+const CODE_SERVER_COMPLETE = join(CACHE, 'code-server-4.139.1', '.complete');
 const STATE = join(ROOT, '.e2e', 'start');
 const DEFAULT_PORT = 3939;
 
@@ -146,11 +150,39 @@ async function stopTree(root) {
 // ---- main ----
 
 const opts = parseArgs(process.argv.slice(2));
+
+// Ctrl-C (or SIGINT/SIGTERM sent to npm, which passes it on: package.json's start script execs
+// this file so no shell sits in between) stops whichever step runs: the first-start install or
+// code-server, with every process under it.
+let current; // { child, what, status }: status is the exit status when a signal ends it
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  if (current) {
+    console.log(`\nnpm start: stopping ${current.what}`);
+    if (current.child.pid) await stopTree(current.child.pid);
+  }
+  process.exit(code);
+}
+// Stopping code-server is how a session ends (status 0); an interrupted install is not.
+process.on('SIGINT', () => void stop(current?.status ?? 130));
+process.on('SIGTERM', () => void stop(current?.status ?? 143));
+
 console.log('npm start: building the extension and the debug adapter');
 run(process.execPath, ['scripts/build.mjs'], 'node scripts/build.mjs');
-if (!existsSync(NODE24) || !existsSync(CODE_SERVER)) {
-  console.log('npm start: installing Node 24 and code-server (first time only, a few minutes)');
-  run('bash', ['scripts/e2e/setup.sh'], 'scripts/e2e/setup.sh');
+if (!existsSync(NODE24) || !existsSync(CODE_SERVER) || !existsSync(CODE_SERVER_COMPLETE)) {
+  // First start (or an interrupted one): setup.sh says what it installs, how big and how long,
+  // and shows progress. No browser: the user opens the URL in their own.
+  const child = spawn('bash', ['scripts/e2e/setup.sh', '--no-browser'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  current = { child, what: 'the first-start install (the next npm start resumes it)', status: 130 };
+  const status = await new Promise((res) => {
+    child.on('error', (e) => res(e.message));
+    child.on('exit', (code, sig) => res(code ?? sig));
+  });
+  if (stopping) await new Promise(() => {}); // stop() exits
+  if (status !== 0) fail(`scripts/e2e/setup.sh failed (exit ${status})`);
+  current = undefined;
 }
 
 const userData = join(STATE, 'user-data');
@@ -178,16 +210,7 @@ const server = spawn(
   },
 );
 
-let stopping = false;
-async function stop(code) {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nnpm start: stopping code-server and its processes');
-  if (server.pid) await stopTree(server.pid);
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+current = { child: server, what: 'code-server and its processes', status: 0 };
 
 let seen = '';
 let announced = false;
