@@ -90,10 +90,10 @@ export function ensureBuilt(): void {
   run(['extension/build-webview.mjs']);
 }
 
-/** Packages the extension into `outDir` (scripts/e2e/package-vsix.mjs stages dist/ for vsce); returns the .vsix path. */
+/** Packages the extension into `outDir` the way `npm run package` does (scripts/package.mjs); returns the .vsix path. */
 export function packageVsix(outDir: string): string {
   const vsix = join(outDir, 'hyperscope.vsix');
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'e2e', 'package-vsix.mjs'), vsix], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), vsix], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0 || !existsSync(vsix)) throw new E2eError(`e2e: ${firstLine(r.stderr || r.stdout)}`);
   return vsix;
 }
