@@ -14,6 +14,7 @@ import { registerPageTablesView } from './page-tables/view';
 import { registerVmExitsView } from './vm-exits/view';
 import { registerGuestConsole } from './guest-console';
 import { registerStatusBar } from './status-bar';
+import { NoSourceStopWatcher, OPEN_DISASSEMBLY_COMMAND } from './no-source-stop';
 
 /** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
 export function activate(context: vscode.ExtensionContext): void {
@@ -29,6 +30,12 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.DebugConfigurationProviderTriggerKind.Dynamic,
     ),
     vscode.commands.registerCommand('hyperscope.translateAddress', () => translateAddressCommand(output)),
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+      createDebugAdapterTracker: () => {
+        const watcher = new NoSourceStopWatcher();
+        return { onDidSendMessage: (m) => { if (watcher.onMessage(m)) void vscode.commands.executeCommand(OPEN_DISASSEMBLY_COMMAND); } };
+      },
+    }),
   );
   registerExitStatsFeed(context);
   const sessions = new HyperscopeSessions();
