@@ -67,6 +67,14 @@ export interface PhysBus {
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 const TWO32 = 4294967296;
 
+/**
+ * What taking one trap costs of `run()`'s budget, in instructions. A trap retires nothing but
+ * costs the host about a hundred simple instructions (the throw, the catch, the trap entry), so
+ * a guest whose trap handler itself traps (a trap storm) must spend its budget as fast, in host
+ * time, as one that computes: otherwise a slice of it never ends in reasonable time.
+ */
+export const TRAP_COST = 64;
+
 /** Names of the ABI registers, x0..x31. */
 export const ABI_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
   'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
@@ -104,6 +112,8 @@ export class Hart extends HartState {
   private readonly translator: Translator;
   /** The TLBs, one set per translation context. */
   private readonly tlbs = new TlbContexts();
+  /** Budget the last `run()` consumed: instructions retired plus TRAP_COST per trap taken. */
+  lastRunCost = 0;
   /** Instructions retired so far by the running `run()` (for instret and time reads). */
   private executedInRun = 0;
   /** LR/SC reservation: host offset, or -1. */
@@ -535,7 +545,7 @@ export class Hart extends HartState {
   run(budget: number): StopReason {
     const x = this.x, u16 = this.u16, dv = this.dv;
     let pcLo = this.pcLo, pcHi = this.pcHi;
-    let n = 0, traps = 0;
+    let n = 0, traps = 0; // budget consumed, and the part of it that traps consumed
     let stop = StopReason.BUDGET;
     this.reservation = -1; // a reservation never survives a descheduling
     this.executedInRun = 0;
@@ -973,7 +983,7 @@ export class Hart extends HartState {
         }
         x[0] = 0; x[1] = 0;
         // A trap retires nothing but consumes budget, so a guest trapping in a loop still yields.
-        n++; traps++;
+        n += TRAP_COST; traps += TRAP_COST;
         this.executedInRun = n - traps;
         const s = this.takeTrap(pcLo, pcHi);
         pcLo = this.pcLo; pcHi = this.pcHi;
@@ -983,6 +993,7 @@ export class Hart extends HartState {
     this.pcLo = pcLo;
     this.pcHi = pcHi;
     this.instret += n - traps;
+    this.lastRunCost = n;
     this.executedInRun = 0;
     return stop;
   }

@@ -69,6 +69,9 @@ export class Translator implements PteAddressTranslator {
   /** G-stage translation of a VS-stage PTE address (an implicit read). */
   translatePteAddress(gpa: number): number {
     if (this.gMode === null) return gpa;
+    // A GPA wider than the G-stage input (41 bits for Sv39x4, 50 for Sv48x4) is a guest page
+    // fault (privileged spec, "Guest Physical Address Translation"), not its low bits.
+    if (gpa >= 2 ** this.gMode.vaBits) return WalkFault.PAGE;
     const cached = this.gCached(gpa);
     if (cached >= 0) return cached;
     const r = this.walker.walk(this.gMode, this.gRoot, gpa, Access.READ, true, false, this.mxr, null);

@@ -11,6 +11,7 @@ export const EXIT_REASONS = [
   'wfi',
   'interrupt',
   'illegal-instruction',
+  'fault-redirect',
   'halt',
 ] as const;
 

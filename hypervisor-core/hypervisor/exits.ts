@@ -36,6 +36,11 @@ export type VmExit =
   | { reason: 'wfi' }
   /** An illegal instruction (not delegated, as under KVM): reflected to the guest. */
   | { reason: 'illegal-instruction'; insn: number }
+  /**
+   * A misaligned access the hart does not do (AMO, LR/SC) or an access fault: the guest's own
+   * business, reflected to it as KVM does (`kvm_riscv_vcpu_trap_redirect`).
+   */
+  | { reason: 'fault-redirect'; cause: number }
   /** The slice ran out: the host's timer preempted the guest. */
   | { reason: 'interrupt' }
   /** Any other trap: the VM cannot continue. */
@@ -86,6 +91,12 @@ export function decodeExit(hart: Hart, ram: GuestRam): VmExit {
     }
     case Cause.ILLEGAL_INSTRUCTION:
       return { reason: 'illegal-instruction', insn: hart.lo(Slot.STVAL) };
+    case Cause.FETCH_ACCESS:
+    case Cause.MISALIGNED_LOAD:
+    case Cause.LOAD_ACCESS:
+    case Cause.MISALIGNED_STORE:
+    case Cause.STORE_ACCESS:
+      return { reason: 'fault-redirect', cause };
   }
   return { reason: 'unhandled', cause };
 }

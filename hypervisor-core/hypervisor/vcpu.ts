@@ -61,6 +61,9 @@ export class Vcpu {
     h.hideleg = VS_IRQS;
     h.mcounteren = 7;
     h.hcounteren = 7;
+    // What OpenSBI enters a kernel with: cycle, time and instret readable from U-mode (the
+    // vDSO's rdtime). senvcfg stays 0, as OpenSBI leaves it.
+    h.scounteren = 7;
     h.set(Slot.MENVCFG, 0, 0x80000000 | 0); // Sstc available
     h.set(Slot.HENVCFG, 0, 0x80000000 | 0); // ... and given to the guest (vstimecmp)
     h.set(Slot.VSTIMECMP, -1, -1);
@@ -131,18 +134,20 @@ export class Vcpu {
 
   /**
    * Runs guest code for at most `budget` instructions and returns the exit that ended the
-   * slice, or null when it stopped for the debugger (breakpoint).
+   * slice, or null when it stopped for the debugger (breakpoint), with the instructions
+   * retired and the budget consumed (`cost`: trap entries inside the guest count too).
    */
-  runSlice(budget: number): { exit: VmExit | null; instructions: number; stop: StopReason } {
+  runSlice(budget: number): { exit: VmExit | null; instructions: number; cost: number; stop: StopReason } {
     const h = this.hart;
     const before = h.instret;
     this.sliceStart = before;
     const stop = h.run(budget);
     const instructions = h.instret - before;
     this.sliceStart = h.instret;
-    if (stop === StopReason.HOST_TRAP) return { exit: decodeExit(h, this.vm.ram), instructions, stop };
-    if (stop === StopReason.BUDGET) return { exit: { reason: 'interrupt' }, instructions, stop };
-    return { exit: null, instructions, stop };
+    const cost = h.lastRunCost;
+    if (stop === StopReason.HOST_TRAP) return { exit: decodeExit(h, this.vm.ram), instructions, cost, stop };
+    if (stop === StopReason.BUDGET) return { exit: { reason: 'interrupt' }, instructions, cost, stop };
+    return { exit: null, instructions, cost, stop };
   }
 
   /**
@@ -179,6 +184,10 @@ export class Vcpu {
       case 'illegal-instruction':
         this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
         return 'illegal-instruction';
+      case 'fault-redirect':
+        // A Linux user process gets SIGBUS for it, and the VM lives on (as on QEMU + OpenSBI).
+        this.redirectTrap(exit.cause);
+        return 'fault-redirect';
       case 'interrupt':
         return 'interrupt';
       case 'unhandled':

@@ -227,7 +227,8 @@ export class Vm {
   }
 
   /**
-   * Runs the scheduler until `maxInstructions` more guest instructions have run, the VM stops
+   * Runs the scheduler until `maxInstructions` more guest instructions have run (a trap taken
+   * inside the guest counts as TRAP_COST, an exit as EXIT_COST), the VM stops
    * (shutdown, fatal, breakpoint), or every vCPU is idle with no timer pending. Returns the
    * stop, or null when the budget ran out (call again).
    */
@@ -361,21 +362,21 @@ export class Vm {
     }
   }
 
-  /** Runs one slice of one vCPU and handles its exit; returns the instructions retired. */
+  /** Runs one slice of one vCPU and handles its exit; returns the budget it consumed (instructions and trap entries). */
   private runOne(vcpu: Vcpu): number {
     const t0 = performance.now();
-    const { exit, instructions, stop } = vcpu.runSlice(SLICE_INSTRUCTIONS);
+    const { exit, instructions, cost, stop } = vcpu.runSlice(SLICE_INSTRUCTIONS);
     const t1 = performance.now();
     this.clock.retire(instructions);
     this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
     if (stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) {
       this.breakpointHit = vcpu.id;
       this.breakpointStop = stop;
-      return instructions;
+      return cost;
     }
-    if (exit === null) return instructions; // WFI on a bare hart cannot happen in V=1 with VTW
+    if (exit === null) return cost; // WFI on a bare hart cannot happen in V=1 with VTW
     this.handleExit(vcpu, exit, t1);
-    return instructions;
+    return cost;
   }
 
   /** Handles an exit, counts and traces it. */

@@ -14,7 +14,7 @@ import { Uart16550 } from '../devices/uart16550';
 import { Hart, StopReason } from '../hart/hart';
 import { Irq } from '../hart/csr-numbers';
 import { PhysMemory } from '../memory/phys-memory';
-import { loadKernel } from './loaders/kernel';
+import { KernelFormatError, loadKernel } from './loaders/kernel';
 import { CLINT_BASE, CLINT_SIZE, DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_IRQ, UART0_SIZE } from './memory-map';
 
 /** How a bare run ended. */
@@ -58,7 +58,14 @@ export class BareMachine {
     const k = loadKernel(kernel, { base: this.mem.base, size: this.mem.size });
     for (const s of k.segments) this.mem.write(s.addr, s.bytes);
     const tohost = k.symbols?.find((s) => s.name === 'tohost');
-    if (tohost) this.tohost = Number(tohost.value) - this.mem.base;
+    if (tohost) {
+      // HTIF polls it every slice: outside RAM it could never be read, so the file is unusable.
+      const addr = Number(tohost.value);
+      if (!this.mem.contains(addr, 8)) {
+        throw new KernelFormatError(`tohost at 0x${tohost.value.toString(16)} is outside RAM (0x${this.mem.base.toString(16)}..0x${(this.mem.base + this.mem.size).toString(16)})`);
+      }
+      this.tohost = addr - this.mem.base;
+    }
     hart.reset(k.entry | 0, 0);
     hart.x[2 * 10] = 0; // a0 = hart id
   }
@@ -67,12 +74,18 @@ export class BareMachine {
     return this.hart.retired() + this.ticks;
   }
 
-  /** Runs until HTIF reports a result or `limit` instructions have run. */
+  /**
+   * Runs until HTIF reports a result, `limit` instructions have retired, or as much work as
+   * that has been done: trap entries count (TRAP_COST each), so a hart whose trap vector traps
+   * again (a trap storm, retiring nothing) still returns and the caller sees its timeout.
+   */
   run(limit = 2_000_000_000): BareResult {
     const hart = this.hart;
     const slice = 100_000;
-    while (hart.instret < limit) {
-      const stop = hart.run(slice);
+    let work = limit - hart.instret;
+    while (hart.instret < limit && work > 0) {
+      const stop = hart.run(Math.min(slice, work));
+      work -= Math.max(1, hart.lastRunCost);
       this.clint.update();
       if (stop === StopReason.WFI) {
         const deadline = this.clint.nextDeadline(0);

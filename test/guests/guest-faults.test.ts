@@ -1,0 +1,80 @@
+/**
+ * Guests that once hung or stopped the hypervisor (test/guests/reproducers, sources and a
+ * Makefile there): a trap storm ends its slices, batches and `--timeout` like any busy guest,
+ * in VS, VU and on the bare machine; a misaligned AMO or an access fault goes to the guest's
+ * own handler; U-mode reads the counters, as with OpenSBI; a tohost outside RAM is a bad file.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { TRAP_COST } from '../../hypervisor-core/hart/hart';
+import { BareMachine } from '../../hypervisor-core/machine/bare-machine';
+import { bootVirt } from '../../hypervisor-core/machine/virt-board';
+import { SLICE_INSTRUCTIONS } from '../../hypervisor-core/hypervisor/vm';
+import { ROOT, runGuest } from './guest-runner';
+
+const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+const elf = (name: string) => path.join('test', 'guests', 'reproducers', 'build', `${name}.elf`);
+
+/** Runs the CLI; `ms` is how long it took (a generous guard against a hang, not a measurement). */
+function hyperscope(...args: string[]) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, input: '' });
+  return { status: r.status, stderr: r.stderr, ms: performance.now() - t0 };
+}
+
+describe('guests cannot hang or stop the hypervisor', function () {
+  this.timeout(60_000);
+
+  for (const name of ['trap-storm', 'trap-storm-user']) {
+    it(`${name}: a guest whose trap vector traps spends runFor's budget (trap entries count)`, () => {
+      const { vm } = bootVirt({ kernel: readFileSync(path.join(ROOT, elf(name))), vcpus: 1, memory: 16 * 1024 * 1024, clock: 'icount', console: () => undefined });
+      let traps = 0;
+      vm.vcpus[0].hart.onGuestTrap = () => { traps++; return false; };
+      const budget = 2_000_000;
+      assert.equal(vm.runFor(budget), null, 'the budget ran out');
+      assert.ok(traps > 1000, `the guest is in its storm (${traps} traps)`);
+      // Before, each slice took 50,000 traps and counted as nothing: about 80 million traps.
+      assert.ok(traps <= (budget + SLICE_INSTRUCTIONS) / TRAP_COST, `${traps} traps for a budget of ${budget}`);
+    });
+  }
+
+  it('trap-storm: `hyperscope run --timeout 1` ends with status 124', () => {
+    const r = hyperscope('run', elf('trap-storm'), '--timeout', '1');
+    assert.equal(r.status, 124, r.stderr);
+    assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
+  });
+
+  it('trap-storm-bare: the bare machine returns from run(limit) and the CLI times out with 124', () => {
+    const m = new BareMachine(readFileSync(path.join(ROOT, elf('trap-storm-bare'))), { output: () => undefined });
+    // Before, run(limit) waited for `limit` instructions to retire, which a storm never does.
+    const r = m.run(1_000_000);
+    assert.equal(r.kind, 'limit');
+    assert.equal(r.instructions, 3, 'only the three set-up instructions retire');
+    const cli = hyperscope('run', '--bare', elf('trap-storm-bare'), '--timeout', '1');
+    assert.equal(cli.status, 124, cli.stderr);
+    assert.ok(cli.ms < 30_000, `took ${cli.ms} ms`);
+  });
+
+  it('misaligned-amo: a misaligned AMO and access faults reach the guest\'s handler; the VM lives on', () => {
+    const r = runGuest(elf('misaligned-amo'));
+    assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+    assert.match(r.output, /^misaligned-amo: PASS$/m);
+    const redirected = r.vm.trace.recent().reverse().filter((e) => e.reason === 'fault-redirect').map((e) => Number(e.scause));
+    assert.deepEqual(redirected, [6, 6], 'store/AMO address misaligned (6) from VU and from VS, reflected to the guest');
+  });
+
+  it('counters: scounteren = 7 and senvcfg = 0 at entry; U-mode rdtime/rdcycle/rdinstret do not trap', () => {
+    const r = runGuest(elf('counters'));
+    assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+    assert.match(r.output, /^counters: PASS$/m);
+  });
+
+  it('tohost-outside: a tohost symbol outside RAM under --bare is one line and status 2', () => {
+    const r = hyperscope('run', '--bare', elf('tohost-outside'));
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /tohost at 0x10000000 is outside RAM/);
+  });
+});
