@@ -149,6 +149,7 @@ export class GuestDebugger extends EventEmitter {
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
       disks: o.disks, rng: o.rng,
+      idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });
     this.vm = booted.vm;

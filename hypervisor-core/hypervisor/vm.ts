@@ -18,7 +18,7 @@ import { Slot } from '../hart/hart-state';
 import { PAGE_SIZE } from '../memory/address';
 import { PageAllocator } from '../memory/page-allocator';
 import { PhysMemory } from '../memory/phys-memory';
-import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
+import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { ClockKind, VmClock } from './clock';
 import { GStage } from './gstage';
@@ -51,6 +51,15 @@ export interface VmOptions {
   clock: ClockKind;
   /** Guest console output (UART and SBI console). */
   console: (bytes: Uint8Array) => void;
+  /**
+   * icount only: while every vCPU waits for a timer, guest time follows host time and
+   * `runFor` returns 'idle' so the caller sleeps (QEMU's `-icount sleep=on`: an idle guest
+   * costs no host CPU). Off, guest time jumps to the deadline at once (`sleep=off`), which
+   * batch runs and tests want. Either way the instructions and exits are the same run to run.
+   */
+  idleSleep?: boolean;
+  /** Host time in milliseconds for `idleSleep` (default `performance.now`). */
+  hostNow?: () => number;
 }
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
@@ -100,6 +109,8 @@ export class Vm {
   onExit?: (record: ExitRecord) => boolean;
   private exitBreak: ExitRecord | null = null;
   private next = 0;
+  /** An idle period with `idleSleep`: host ms and guest ticks when it began, its deadline (ticks). */
+  private idle: { sinceMs: number; fromTicks: number; deadline: number } | null = null;
 
   constructor(readonly opts: VmOptions) {
     if (opts.vcpus < 1 || opts.vcpus > 32) throw new RangeError(`vcpus must be 1..32, not ${opts.vcpus}`);
@@ -248,6 +259,7 @@ export class Vm {
         if (idle !== null) return idle;
         continue;
       }
+      if (this.idle) this.endIdle(); // woken before the deadline (input, a device)
       // An exit costs the host about as much as EXIT_COST instructions: counting it keeps a
       // guest whose every instruction exits (retiring nothing) from holding runFor forever,
       // so the debugger can still pause it and the CLI still sees its timeout.
@@ -275,6 +287,7 @@ export class Vm {
    * The next runFor or stepVcpu starts it again.
    */
   pause(): void {
+    if (this.idle) this.endIdle(); // paused host time is not guest time
     this.clock.stop();
   }
 
@@ -310,17 +323,46 @@ export class Vm {
   }
 
   /**
-   * Every vCPU waits: move time to the earliest timer deadline (icount), or report idle so the
-   * caller can sleep until it (realtime). Returns a stop when nothing can ever wake the VM.
+   * Every vCPU waits. icount: move guest time to the earliest timer deadline, at once or (with
+   * `idleSleep`) as host time passes, reporting idle until it is reached; realtime: report idle
+   * so the caller can sleep until it. Returns null to go on running, or the idle stop.
    */
   private idleUntilDeadline(): VmStop | null {
     const deadline = this.nextTimerDeadline();
     // A deadline already passed that did not wake anyone would never make progress.
-    if (this.clock.kind === 'icount' && deadline !== Infinity && deadline > this.clock.now()) {
-      this.clock.advanceTo(Math.ceil(deadline));
+    if (this.clock.kind !== 'icount' || deadline === Infinity || deadline <= this.clock.now()) return { kind: 'idle' };
+    const wake = Math.ceil(deadline);
+    if (!this.opts.idleSleep) {
+      this.clock.advanceTo(wake);
       return null;
     }
-    return { kind: 'idle' };
+    if (!this.idle) this.idle = { sinceMs: this.hostNow(), fromTicks: this.clock.now(), deadline: wake };
+    this.idle.deadline = Math.min(this.idle.deadline, wake);
+    if (this.idleTarget() < this.idle.deadline) {
+      this.clock.advanceTo(this.idleTarget());
+      return { kind: 'idle' };
+    }
+    // The deadline came: guest time is exactly it, however late the host looked, so the
+    // instructions and exits that follow do not depend on host timing.
+    this.clock.advanceTo(this.idle.deadline);
+    this.idle = null;
+    return null;
+  }
+
+  /** Guest ticks the current idle period has reached in host time. */
+  private idleTarget(): number {
+    const idle = this.idle!;
+    return idle.fromTicks + Math.floor(Math.max(0, this.hostNow() - idle.sinceMs) * (TIMEBASE_HZ / 1000));
+  }
+
+  /** Ends an idle period early (a vCPU woke, or the VM pauses): guest time as far as host time went. */
+  private endIdle(): void {
+    this.clock.advanceTo(Math.min(this.idleTarget(), this.idle!.deadline));
+    this.idle = null;
+  }
+
+  private hostNow(): number {
+    return this.opts.hostNow ? this.opts.hostNow() : performance.now();
   }
 
   /** Milliseconds until the next timer deadline of a blocked vCPU (Infinity if none). */
