@@ -50,6 +50,15 @@ describe('npm run package (.vsix)', function () {
     }
   });
 
+  it('holds what vsce would package in the repository root (npx vsce ls, same .vscodeignore)', () => {
+    const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+    const r = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const inRoot = r.stdout.split('\n').filter(Boolean).map((f) => (f.toLowerCase() === 'readme.md' ? 'readme.md' : f)).sort();
+    const packaged = [...entries.keys()].filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length)).sort();
+    assert.deepEqual(packaged, inRoot);
+  });
+
   it('carries nothing else from the checkout: no tests, sources, node_modules, source maps', () => {
     const allowed = /^(extension\.vsixmanifest|\[Content_Types\]\.xml|extension\/(package\.json|readme\.md|docs\/images\/[^/]+\.png|dist\/[^/]+\.js|dist\/webview\/[^/]+\.(js|css)))$/;
     const stray = [...entries.keys()].filter((n) => !allowed.test(n));
