@@ -11,7 +11,7 @@ import { VirtioBlock } from '../../../../hypervisor-core/devices/virtio/block/de
 import { VirtioBlkStatus, VirtioBlkType } from '../../../../hypervisor-core/devices/virtio/block/request';
 import { VirtioStatus } from '../../../../hypervisor-core/devices/virtio/transport/mmio';
 import { SERVICE_CHAINS } from '../../../../hypervisor-core/devices/virtio/virtio-device';
-import { Vm } from '../../../../hypervisor-core/hypervisor/vm';
+import { DEVICE_ROUND_COST, Vm } from '../../../../hypervisor-core/hypervisor/vm';
 import { FakeDriver } from './fake-driver';
 
 const QUEUE_SIZE = 8;
@@ -102,7 +102,7 @@ describe('virtio: bounded device work per notify', () => {
         const before = blk.requests;
         assert.equal(vm.runFor(2_000_000), null, 'the budget ran out; the caller gets control back');
         assert.ok(blk.requests > before, 'the device kept working between slices');
-        assert.ok(blk.requests - before <= (2_000_000 / 25_000 + 1) * SERVICE_CHAINS, `${blk.requests - before} requests in one runFor`);
+        assert.ok(blk.requests - before <= (2_000_000 / DEVICE_ROUND_COST + 1) * SERVICE_CHAINS, `${blk.requests - before} requests in one runFor`);
       }
       assert.equal(vm.virtio[0]!.lastError, null);
     });
