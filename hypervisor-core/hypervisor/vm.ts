@@ -72,6 +72,9 @@ const EXIT_COST = 500;
  */
 export const DEVICE_ROUND_COST = 100_000;
 
+/** With `idleSleep`, how close to a deadline (1 ms in ticks) counts as reaching it. */
+const IDLE_SLACK_TICKS = TIMEBASE_HZ / 1000;
+
 /** Instructions a vCPU runs before the scheduler moves on (the host timer slice). */
 export const SLICE_INSTRUCTIONS = 50_000;
 
@@ -342,7 +345,8 @@ export class Vm {
     }
     if (!this.idle) this.idle = { sinceMs: this.hostNow(), fromTicks: this.clock.now(), deadline: wake };
     this.idle.deadline = Math.min(this.idle.deadline, wake);
-    if (this.idleTarget() < this.idle.deadline) {
+    // Less than a millisecond to go is not worth another host timer (they are that coarse).
+    if (this.idleTarget() < this.idle.deadline - IDLE_SLACK_TICKS) {
       this.clock.advanceTo(this.idleTarget());
       return { kind: 'idle' };
     }

@@ -66,6 +66,15 @@ describe('hypervisor: an idle guest sleeps in host time (icount)', () => {
     assert.ok(wokeAt(vm) >= DEADLINE_TICKS);
   });
 
+  it('less than a millisecond before the deadline, the guest wakes without another host timer', () => {
+    let hostMs = 0;
+    const vm = boot(true, () => hostMs);
+    assert.deepEqual(vm.runFor(1_000_000), { kind: 'idle' });
+    hostMs += vm.msUntilNextDeadline() - 0.5; // a host timer that fired half a millisecond early
+    assert.deepEqual(vm.runFor(1_000_000), { kind: 'shutdown', failure: false });
+    assert.equal(wfiExits(vm), 1);
+  });
+
   it('an interrupt before the deadline wakes the guest at the guest time host time reached', () => {
     let hostMs = 0;
     const vm = boot(true, () => hostMs);
