@@ -174,7 +174,8 @@ run(process.execPath, ['scripts/build.mjs'], 'node scripts/build.mjs');
 if (!existsSync(NODE24) || !existsSync(CODE_SERVER) || !existsSync(CODE_SERVER_COMPLETE)) {
   // First start (or an interrupted one): setup.sh says what it installs, how big and how long,
   // and shows progress. No browser: the user opens the URL in their own.
-  const child = spawn('bash', ['scripts/e2e/setup.sh', '--no-browser'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  // stdin stays the user's: sudo may ask for a password for apt-get.
+  const child = spawn('bash', ['scripts/e2e/setup.sh', '--no-browser'], { cwd: ROOT, stdio: 'inherit' });
   current = { child, what: 'the first-start install (the next npm start resumes it)', status: 130 };
   const status = await new Promise((res) => {
     child.on('error', (e) => res(e.message));
