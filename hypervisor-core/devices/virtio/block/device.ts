@@ -9,13 +9,13 @@
  *     +20  le32 blk_size      (not offered: 512)
  *   Features offered: SEG_MAX (2), RO (5) for read-only disks, FLUSH (9).
  *
- * Requests are executed synchronously in ring order (request.ts), a bounded number per notify
- * (the rest at the next service point), so writes reach the file in order and FLUSH returns
- * once the file is durable.
+ * Requests are executed one at a time in ring order (request.ts), a bounded amount of work per
+ * notify (the rest, even of one large request, at the next service point), so writes reach
+ * the file in order and FLUSH returns once the file is durable.
  */
-import { ConfigSpace, FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost, serviceQueue } from '../virtio-device';
+import { ConfigSpace, FeatureWords, SERVICE_BYTES, SERVICE_CHAINS, VirtioDevice, VirtioDeviceId, VirtioHost } from '../virtio-device';
 import { SECTOR_SIZE, type BlockBackend } from './backend';
-import { executeBlockRequest } from './request';
+import { BlockJob } from './request';
 
 /** Block feature bits. */
 export const VirtioBlkFeature = { SIZE_MAX: 1, SEG_MAX: 2, GEOMETRY: 4, RO: 5, BLK_SIZE: 6, FLUSH: 9 } as const;
@@ -37,6 +37,8 @@ export class VirtioBlock implements VirtioDevice {
   requests = 0;
   private readonly config = new ConfigSpace(24);
   private host: VirtioHost | null = null;
+  /** The request in flight (its data moves over several calls when large). */
+  private job: BlockJob | null = null;
 
   constructor(readonly disk: BlockBackend) {
     const F = VirtioBlkFeature;
@@ -60,16 +62,39 @@ export class VirtioBlock implements VirtioDevice {
     this.host = host;
   }
 
-  /** @inheritdoc */
+  /**
+   * Works through requests in ring order, one at a time: at most SERVICE_CHAINS requests and
+   * SERVICE_BYTES of data per call; a larger request continues at the next call.
+   */
   processQueue(index: number): boolean {
-    return serviceQueue(this.host, index, (chain, memory) => {
-      this.requests++;
-      return executeBlockRequest(memory, chain, this.disk).written;
-    });
+    const host = this.host;
+    const q = host?.queue(index);
+    if (!host || !q) return false;
+    let budget = SERVICE_BYTES;
+    try {
+      for (let n = 0; n < SERVICE_CHAINS && budget > 0;) {
+        if (!this.job) {
+          const chain = q.pop();
+          if (!chain) return false;
+          this.requests++;
+          this.job = new BlockJob(host.memory, chain, this.disk);
+        }
+        budget -= this.job.run(budget);
+        if (this.job.done) {
+          q.push(this.job.head, this.job.finish());
+          this.job = null;
+          n++;
+        }
+      }
+      return this.job !== null || q.available() > 0;
+    } finally {
+      host.signalUsed(index);
+    }
   }
 
   /** @inheritdoc */
   reset(): void {
     this.host = null;
+    this.job = null;
   }
 }

@@ -10,7 +10,7 @@ import { MemoryBackend } from '../../../../hypervisor-core/devices/virtio/block/
 import { VirtioBlock } from '../../../../hypervisor-core/devices/virtio/block/device';
 import { VirtioBlkStatus, VirtioBlkType } from '../../../../hypervisor-core/devices/virtio/block/request';
 import { VirtioStatus } from '../../../../hypervisor-core/devices/virtio/transport/mmio';
-import { SERVICE_CHAINS } from '../../../../hypervisor-core/devices/virtio/virtio-device';
+import { SERVICE_BYTES, SERVICE_CHAINS } from '../../../../hypervisor-core/devices/virtio/virtio-device';
 import { DEVICE_ROUND_COST, Vm } from '../../../../hypervisor-core/hypervisor/vm';
 import { FakeDriver } from './fake-driver';
 
@@ -107,4 +107,35 @@ describe('virtio: bounded device work per notify', () => {
       assert.equal(vm.virtio[0]!.lastError, null);
     });
   }
+});
+
+describe('virtio-blk: one large request moves in bounded steps', () => {
+  it('a read of 16 MiB is done SERVICE_BYTES at a time, the request completing once, in order', () => {
+    const MiB = 1024 * 1024;
+    const disk = new MemoryBackend(new Uint8Array(16 * MiB).map((_, i) => (i >> 9) & 0xff));
+    const blk = new VirtioBlock(disk);
+    const d = new FakeDriver(blk);
+    d.start(1, 128);
+    const hdr = new DataView(new ArrayBuffer(16));
+    hdr.setUint32(0, VirtioBlkType.IN, true);
+    const status = d.alloc(1, Uint8Array.of(0xff));
+    // 64 writable descriptors covering the same 256 KiB of the fake RAM: 16 MiB of data.
+    const bufs = [{ addr: d.alloc(16, new Uint8Array(hdr.buffer)), len: 16 }];
+    const data = d.alloc(256 * 1024);
+    for (let i = 0; i < 64; i++) bufs.push({ addr: data, len: 256 * 1024, write: true } as never);
+    bufs.push({ addr: status, len: 1, write: true } as never);
+    d.addChain(0, bufs);
+    assert.deepEqual(d.takeUsed(0), [], 'not done in one notify');
+    assert.equal(d.transport.hasPendingWork, true);
+    let rounds = 1;
+    while (d.transport.hasPendingWork) {
+      d.transport.service();
+      rounds++;
+    }
+    assert.equal(rounds, (16 * MiB) / SERVICE_BYTES);
+    assert.deepEqual(d.takeUsed(0), [{ id: 0, len: 16 * MiB + 1 }]);
+    assert.equal(d.bytes(status, 1)[0], VirtioBlkStatus.OK);
+    assert.equal(d.bytes(data + 5 * 512, 1)[0], ((16 * MiB - 256 * 1024) / 512 + 5) & 0xff, 'the buffer holds the last 256 KiB of the disk');
+    assert.equal(blk.requests, 1);
+  });
 });
