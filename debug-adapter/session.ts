@@ -26,7 +26,7 @@ import { DisplayFrame, GuestDebugger, StopEvent } from '../hypervisor-core/debug
 import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
 import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
 import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
-import type { WatchAccess } from '../hypervisor-core/debug/watchpoints';
+import { MAX_WATCH_SIZE, WatchAccess } from '../hypervisor-core/debug/watchpoints';
 import { evaluateConsole } from '../hypervisor-core/debug/console-commands';
 import { MAX_DISASSEMBLE_COUNT, MAX_DISASSEMBLE_OFFSET, disassembleAround } from '../hypervisor-core/debug/disassembly';
 import { compileExpression } from '../hypervisor-core/debug/expression';
@@ -61,6 +61,15 @@ const CONDITION_HELP: Record<string, string> = {
 /** Frame ids encode the vCPU and the frame's depth. */
 const FRAME_STRIDE = 1 << 16;
 const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
+
+/**
+ * Requests of the protocol this adapter does not implement (none is announced in its
+ * capabilities): answered with an error rather than the library's empty success.
+ */
+const UNSUPPORTED = new Set([
+  'setExpression', 'stepBack', 'reverseContinue', 'restartFrame', 'goto', 'gotoTargets', 'stepInTargets', 'source',
+  'terminateThreads', 'completions', 'loadedSources', 'cancel', 'breakpointLocations', 'modules', 'locations',
+]);
 
 /** Bounds on what one request may ask for (each well above what VS Code sends). */
 const MAX_READ_BYTES = 1 << 20;
@@ -127,6 +136,9 @@ export class HyperscopeSession extends LoggingDebugSession {
     if (request.arguments === undefined || request.arguments === null) request.arguments = {};
     if (typeof request.arguments !== 'object' || Array.isArray(request.arguments)) {
       return this.sendErrorResponse(new Response(request), { id: 1011, format: `${request.command}: arguments must be an object, not ${shown(request.arguments)}`, showUser: false });
+    }
+    if (UNSUPPORTED.has(request.command)) {
+      return this.sendErrorResponse(new Response(request), { id: 1013, format: `${request.command} is not supported`, showUser: false });
     }
     super.dispatchRequest(request);
   }
@@ -539,7 +551,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     const d = this.guest();
     const name = strArg(args, 'name', MAX_EXPRESSION);
-    const bytes = args.bytes === undefined ? undefined : intArg(args, 'bytes', 1, 8);
+    const bytes = args.bytes === undefined ? undefined : intArg(args, 'bytes', 1, MAX_WATCH_SIZE);
     const ref = args.variablesReference ? this.scopeArg(args) : undefined;
     const vcpu = ref?.vcpu ?? this.frameOrFocus(d, args);
     const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];

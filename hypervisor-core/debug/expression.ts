@@ -95,10 +95,14 @@ export function compileCondition(src: string | undefined): CompiledExpr | undefi
   return src?.trim() ? compileExpression(src) : undefined;
 }
 
+/** Deepest nesting of parentheses and unary operators (the parser recurses once per level). */
+export const MAX_EXPR_NESTING = 256;
+
 /** Compiles `src`; throws ExprError with a one-line message on a syntax error. */
 export function compileExpression(src: string): CompiledExpr {
   const toks = tokenize(src);
   let i = 0;
+  let depth = 0;
   const peek = (): Tok | undefined => toks[i];
   const isOp = (v: string, t = peek()): boolean => t !== undefined && t.k === 'op' && t.v === v;
   const expect = (v: string) => {
@@ -132,6 +136,15 @@ export function compileExpression(src: string): CompiledExpr {
     }
   };
   const unary = (): CompiledExpr => {
+    if (depth >= MAX_EXPR_NESTING) throw new ExprError(`expression nested more than ${MAX_EXPR_NESTING} levels deep`);
+    depth++;
+    try {
+      return unaryAt();
+    } finally {
+      depth--;
+    }
+  };
+  const unaryAt = (): CompiledExpr => {
     const t = peek();
     if (t && t.k === 'op') {
       if (t.v === '!') { i++; const a = unary(); return (e) => bool(!truthy(a(e))); }

@@ -103,12 +103,19 @@ describe('debug adapter: request validation', function () {
       ['stackTrace', 'args' as never],
       ['evaluate', undefined],
       ['noSuchRequest', {}],
+      ['setExpression', { expression: '$a0', value: '1' }],
+      ['goto', { threadId: 1, targetId: 1 }],
+      ['source', { sourceReference: 1 }],
+      ['launch', { program: sample('hello') }],
+      ['dataBreakpointInfo', { name: '$sp', bytes: 1e9 }],
     ];
     for (const [command, args] of bad) {
       const what = `${command} ${JSON.stringify(args)?.slice(0, 60)}`;
       const msg = await refusal(dc.customRequest(command, args));
       assertOneLine(msg, what);
     }
+    assert.match(await refusal(dc.evaluateRequest({ expression: '('.repeat(300) + '1' + ')'.repeat(300) })), /nested more than 256 levels/);
+    assert.match(await refusal(dc.evaluateRequest({ expression: '!'.repeat(1000) + '1' })), /nested more than 256 levels/);
     // The adapter still answers, and the guest is where it was.
     assert.equal((await topFrame(dc)).instructionPointerReference, '0x80200000');
   });
