@@ -12,8 +12,9 @@
  * taken inside the guest. `restart` re-boots the guest and keeps every breakpoint.
  *
  * No client can kill or hang it: every request's arguments are checked (request-args.ts)
- * and bounded, any failure is an error response of one line, and the input stream is read
- * by DapReader, which gets past malformed messages.
+ * and bounded, any failure is an error response of one line, the input stream is read by
+ * DapReader, which gets past malformed messages, and what the client leaves unread is
+ * bounded by ClientBacklog.
  */
 import {
   Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source,
@@ -38,6 +39,7 @@ import { SCOPES, ScopeRef, exitFor, scopeVariables } from './variables';
 import { Args, RequestError, field, intArg, listArg, objArg, objListArg, oneLine, optStrArg, shown, strArg } from './request-args';
 import { DapReader, ReadProblem } from './dap-reader';
 import { customRequestBody } from './custom-requests';
+import { ClientBacklog } from './client-backlog';
 import { FrameSources } from './frame-sources';
 
 /** Stop descriptions that only repeat the stop reason. */
@@ -95,6 +97,9 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   /** The run or step in progress (resolves when it ends), so `dispose` can wait for it. */
   private running: Promise<void> = Promise.resolve();
+  /** What the client has not read yet (set by start). */
+  private backlog?: ClientBacklog;
+  private out?: NodeJS.WritableStream & { destroy?: () => void };
 
   constructor() {
     super();
@@ -110,10 +115,35 @@ export class HyperscopeSession extends LoggingDebugSession {
   start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
     const reader = new DapReader((m) => this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage), (p) => this.onReadProblem(p));
     const lifecycle = new PassThrough();
+    this.out = outStream;
+    this.backlog = new ClientBacklog(outStream as { writableLength?: number });
     super.start(lifecycle, outStream);
     inStream.on('data', (b: Buffer | string) => reader.push(typeof b === 'string' ? Buffer.from(b) : b));
     inStream.on('close', () => lifecycle.destroy());
     inStream.on('error', (e: Error) => lifecycle.destroy(e));
+  }
+
+  /** Events go out unless the client is too far behind: console output and statistics are dropped first. */
+  sendEvent(event: DebugProtocol.Event): void {
+    const admitted = this.backlog?.admit(event.event === 'output' || event.event === 'hyperscope.exitStats') ?? { send: true };
+    if (admitted.note) super.sendEvent(new OutputEvent(admitted.note, 'console'));
+    if (admitted.send) super.sendEvent(event);
+    this.checkBacklog();
+  }
+
+  sendResponse(response: DebugProtocol.Response): void {
+    if (this.backlog?.cutOff) return;
+    super.sendResponse(response);
+    this.checkBacklog();
+  }
+
+  /** A client that reads nothing while its messages pile up is cut off: its VM stops, its connection closes. */
+  private checkBacklog(): void {
+    if (!this.backlog?.overflowed()) return;
+    process.stderr.write(`hyperscope debug adapter: the client is not reading (${this.backlog.bytes} bytes unread): closing its session\n`);
+    void this.dispose();
+    this.out?.destroy?.();
+    this.shutdown();
   }
 
   /** A broken message: answered with an error when it names its request, else told in the debug console. */

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn } from 'node:child_process';
 import { ADAPTER, sample } from './dap-helpers';
-import { RawDapClient } from './raw-client';
+import { RawDapClient, frame } from './raw-client';
 
 describe('debug adapter: server mode', function () {
   this.timeout(20_000);
@@ -13,11 +13,11 @@ describe('debug adapter: server mode', function () {
   let stderr = '';
   let port = 0;
 
-  /** Waits until the server's stderr has a line matching `re`. */
-  function logLine(re: RegExp, timeout = 10_000): Promise<RegExpExecArray> {
+  /** Waits until the server's stderr has a line matching `re` (after its first `from` characters). */
+  function logLine(re: RegExp, from = 0, timeout = 10_000): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const m = re.exec(stderr);
+        const m = re.exec(stderr.slice(from));
         if (m) { clearTimeout(timer); server.stderr!.off('data', check); resolve(m); }
       };
       const timer = setTimeout(() => { server.stderr!.off('data', check); reject(new Error(`no ${re} in: ${stderr}`)); }, timeout);
@@ -45,6 +45,25 @@ describe('debug adapter: server mode', function () {
     b.close();
     await logLine(/client 2 disconnected: its VM stopped; 0 sessions left/);
     assert.equal(server.exitCode, null);
+  });
+
+  it('cuts off a client that stops reading its responses (memory stays bounded), and goes on serving', async () => {
+    const from = stderr.length;
+    const a = await RawDapClient.connect(port);
+    await a.launch({ program: sample('hello'), stopOnEntry: true });
+    await a.waitFor((m) => m.type === 'event' && m.event === 'stopped', 10_000, 'the entry stop');
+    a.socket!.pause(); // reads nothing more
+    // 100 reads of 1 MiB: about 140 MB of responses, more than the 64 MiB the adapter holds for a client.
+    for (let i = 0; i < 100; i++) {
+      a.write(frame(JSON.stringify({ seq: a.nextSeq(), type: 'request', command: 'readMemory', arguments: { memoryReference: 'phys:0x80000000', count: 1 << 20 } })));
+    }
+    await logLine(/the client is not reading \(\d+ bytes unread\): closing its session/, from);
+    await logLine(/client \d+ disconnected: its VM stopped; 0 sessions left/, from);
+    a.close();
+    const b = await RawDapClient.connect(port);
+    await b.launch({ program: sample('hello'), stopOnEntry: true });
+    await b.waitFor((m) => m.type === 'event' && m.event === 'stopped', 10_000, 'the entry stop');
+    b.close();
   });
 
   it('refuses a bad --server option with one line and status 2', async () => {
