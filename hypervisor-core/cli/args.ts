@@ -121,11 +121,12 @@ options:
   --clock realtime|icount   guest time from host time (default) or from executed instructions
   --timeout SECONDS     stop after this many seconds (exit status 124)
   --disk FILE           attach FILE as a virtio block disk (repeatable; /dev/vda, vdb... in
-                        order); its size must be a multiple of 512 bytes
+                        order); its size must be a multiple of 512 bytes; locked as QEMU
+                        does (no other VM may use it meanwhile; read-only users share)
   --disk-readonly FILE  the same, read-only (VIRTIO_BLK_F_RO)
   --virtio-console      add a virtio console (Linux: /dev/hvc0, use --append "console=hvc0")
   --rng                 add a virtio entropy device (host random numbers)
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
-3 the VM stopped on an error, 124 timeout`;
+3 the VM stopped on an error, 124 timeout, 141 stdout was closed (e.g. | head)`;
