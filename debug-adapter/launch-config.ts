@@ -67,6 +67,9 @@ function readInput(read: () => Uint8Array): Uint8Array {
   }
 }
 
+/** The most symbol files one launch reads (each may be up to ELF_FILE_LIMIT). */
+const MAX_SYMBOL_FILES = 16;
+
 const describe = (v: unknown): string => {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
@@ -85,6 +88,7 @@ function checkTypes(a: HyperscopeLaunchArgs): void {
   if (raw.memory !== undefined && typeof raw.memory !== 'string' && typeof raw.memory !== 'number') throw wrong('memory', 'a size such as "128M"');
   if (raw.symbols !== undefined) {
     if (!Array.isArray(raw.symbols)) throw wrong('symbols', 'a list of { path, offset }');
+    if (raw.symbols.length > MAX_SYMBOL_FILES) throw new LaunchError(`symbols lists ${raw.symbols.length} files, at most ${MAX_SYMBOL_FILES}`);
     raw.symbols.forEach((s: unknown, i) => {
       const e = s as Record<string, unknown>;
       if (typeof e !== 'object' || e === null || typeof e.path !== 'string') throw new LaunchError(`symbols[${i}] must be { path, offset }, not ${describe(s)}`);

@@ -92,6 +92,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   /** Symbol files whose DWARF error was already shown. */
   private readonly dwarfErrorsTold = new Set<object>();
   private readonly scopes = new Handles<ScopeRef>();
+  private readonly scopeHandles = new Map<string, number>();
   /** Internal breakpoint ids -> the DAP breakpoint id that stands for them. */
   private readonly dapIds = new Map<number, number>();
 
@@ -285,7 +286,7 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   private onStopped(e: StopEvent): void {
     this.reportDwarfErrors();
-    this.scopes.reset();
+    this.resetScopes();
     const ev = new StoppedEvent(e.reason, e.vcpu + 1, e.text) as DebugProtocol.StoppedEvent;
     // VS Code shows a description as is; for plain stops it composes "Paused on breakpoint" itself.
     if (e.description && !PLAIN_STOP_DESCRIPTIONS.has(e.description)) ev.body.description = e.description;
@@ -329,6 +330,19 @@ export class HyperscopeSession extends LoggingDebugSession {
   /** The vCPU an optional `frameId` names, else the focused one. */
   private frameOrFocus(d: GuestDebugger, args: Args): number {
     return field(args, 'frameId') === undefined ? this.focusVcpu() : this.frameVcpu(d, field(args, 'frameId'));
+  }
+
+  /** One handle per vCPU and scope until the guest runs again: asking for scopes again and again allocates nothing new. */
+  private scopeHandle(vcpu: number, scope: ScopeRef['scope']): number {
+    const key = `${vcpu}:${scope}`;
+    let h = this.scopeHandles.get(key);
+    if (h === undefined) this.scopeHandles.set(key, h = this.scopes.create({ vcpu, scope }));
+    return h;
+  }
+
+  private resetScopes(): void {
+    this.scopes.reset();
+    this.scopeHandles.clear();
   }
 
   /** What a `variablesReference` argument stands for. */
@@ -389,7 +403,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     const vcpu = this.frameVcpu(this.guest(), args.frameId);
     response.body = {
       scopes: SCOPES.map((s) => {
-        const sc = new Scope(s.name, this.scopes.create({ vcpu, scope: s.scope }), s.expensive) as DebugProtocol.Scope;
+        const sc = new Scope(s.name, this.scopeHandle(vcpu, s.scope), s.expensive) as DebugProtocol.Scope;
         if (s.presentationHint) sc.presentationHint = s.presentationHint;
         return sc;
       }),
@@ -472,7 +486,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     } catch (e) {
       return this.sendErrorResponse(response, { id: 1009, format: `restart: ${oneLine(e)}`, showUser: true });
     }
-    this.scopes.reset();
+    this.resetScopes();
     this.sendResponse(response);
     if (this.stopOnEntry) d.reportEntry();
     else this.background(d.continue());

@@ -118,6 +118,10 @@ describe('debug adapter: request validation', function () {
     assert.match(await refusal(dc.evaluateRequest({ expression: '!'.repeat(1000) + '1' })), /nested more than 256 levels/);
     // The adapter still answers, and the guest is where it was.
     assert.equal((await topFrame(dc)).instructionPointerReference, '0x80200000');
+    // Asking for the scopes again hands out the same references, not new ones each time.
+    const frameId = (await topFrame(dc)).id;
+    const refs = async () => (await dc.scopesRequest({ frameId })).body.scopes.map((x) => x.variablesReference);
+    assert.deepEqual(await refs(), await refs());
   });
 
   it('disassembles with an instructionOffset of -1e6 quickly: an error, not a hang', async () => {
@@ -141,6 +145,8 @@ describe('debug adapter: request validation', function () {
     assert.match(init, /initrd '?\/dev\/zero'?: not a regular file/);
     const syms = await refusal(dc.launch({ cwd: ROOT, program: sample('hello'), symbols: 'vmlinux' }));
     assert.match(syms, /symbols must be a list/);
+    const many = await refusal(dc.launch({ cwd: ROOT, program: sample('hello'), symbols: Array(17).fill({ path: sample('hello') }) }));
+    assert.match(many, /symbols lists 17 files, at most 16/);
     assertOneLine(syms, 'launch symbols string');
   });
 
