@@ -12,6 +12,8 @@ import { PendingTrap } from './trap';
 const TWO32 = 4294967296;
 /** Entries of the G-stage cache (power of two). */
 const G_CACHE_SIZE = 4096;
+/** G-stage cache fills remembered for a cheap flush. */
+const G_FILLS_TRACKED = 64;
 /** PTE flags of a G-stage leaf that allows every access: V R W X U A D. */
 const G_FULL = 0xdf;
 
@@ -85,6 +87,8 @@ export class Translator implements PteAddressTranslator {
   // permission check; the cache goes with the TLB (hgatp writes, HFENCE.GVMA, full flushes).
   private readonly gTag = new Int32Array(G_CACHE_SIZE).fill(-1);
   private readonly gPage = new Float64Array(G_CACHE_SIZE);
+  private readonly gFilled = new Int32Array(G_FILLS_TRACKED);
+  private gFills = 0;
 
   /** The HPA for `gpa` from the G-stage cache, or -1. */
   private gCached(gpa: number): number {
@@ -100,11 +104,16 @@ export class Translator implements PteAddressTranslator {
     const i = page & (G_CACHE_SIZE - 1);
     this.gTag[i] = page;
     this.gPage[i] = hpa - (hpa % 4096);
+    if (this.gFills < G_FILLS_TRACKED) this.gFilled[this.gFills] = i;
+    this.gFills++;
   }
 
-  /** Empties the G-stage cache. */
+  /** Empties the G-stage cache (just the entries filled, while they are few: see tlb.ts). */
   flushGStageCache(): void {
-    this.gTag.fill(-1);
+    const n = this.gFills;
+    if (n > G_FILLS_TRACKED) this.gTag.fill(-1);
+    else for (let k = 0; k < n; k++) this.gTag[this.gFilled[k]] = -1;
+    this.gFills = 0;
   }
 
   /**

@@ -9,6 +9,13 @@
 export const TLB_SIZE = 4096;
 /** Mask selecting the entry index from a page number. */
 export const TLB_MASK = TLB_SIZE - 1;
+/**
+ * Fills remembered one by one since the last flush. A flush clears just those while they
+ * are few: a guest that flushes in a loop (SFENCE.VMA, satp writes) refills an entry or two
+ * between flushes, and clearing all 4096 each time made each such instruction cost the host
+ * as much as ten thousand others.
+ */
+const FILLS_TRACKED = 64;
 
 /** One TLB: parallel typed arrays for the tag halves and the host offset. */
 export class Tlb {
@@ -18,6 +25,10 @@ export class Tlb {
   readonly tagHi = new Int32Array(TLB_SIZE);
   /** Offset of the page in host RAM. */
   readonly off = new Int32Array(TLB_SIZE);
+  /** Indices filled since the last flush (the first FILLS_TRACKED of them). */
+  private readonly filled = new Int32Array(FILLS_TRACKED);
+  /** Fills since the last flush; above FILLS_TRACKED a flush clears every entry. */
+  private fills = 0;
 
   /** Fills the entry for the page containing (lo, hi). */
   fill(lo: number, hi: number, hostPageOffset: number): void {
@@ -25,11 +36,16 @@ export class Tlb {
     this.tagLo[i] = lo & ~0xfff;
     this.tagHi[i] = hi;
     this.off[i] = hostPageOffset;
+    if (this.fills < FILLS_TRACKED) this.filled[this.fills] = i;
+    this.fills++;
   }
 
   /** Invalidates every entry. */
   flush(): void {
-    this.tagLo.fill(1);
+    const n = this.fills;
+    if (n > FILLS_TRACKED) this.tagLo.fill(1);
+    else for (let k = 0; k < n; k++) this.tagLo[this.filled[k]] = 1;
+    this.fills = 0;
   }
 
   /** Invalidates the entry of the page holding (lo, hi), if cached. */
