@@ -105,7 +105,8 @@ node_ready() { [ -x "$NODE24" ] && "$NODE24" --version 2>/dev/null | grep -q '^v
 cs_ready() { [ -f "$CS_ENTRY" ] && [ -f "$CS_PREFIX/.complete" ]; }
 
 apt_missing=()
-[ -f /usr/include/gssapi/gssapi.h ] || apt_missing+=(libkrb5-dev)
+# libkrb5-dev only matters while code-server is built.
+cs_ready || [ -f /usr/include/gssapi/gssapi.h ] || apt_missing+=(libkrb5-dev)
 [ $BROWSER = 0 ] || [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 
 STARTED=$SECONDS
@@ -157,14 +158,14 @@ apt_run() {
   done
 }
 if [ ${#apt_missing[@]} -eq 0 ]; then
-  log "[2/3] Debian packages present: libkrb5-dev$([ $BROWSER = 0 ] || echo ', chromium')"
+  log "[2/3] Debian packages: none missing"
 else
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   log "[2/3] installing Debian packages: ${apt_missing[*]} (${SUDO:+sudo }apt-get)"
   apt_run update -qq || die "apt-get update failed"
   apt_run install -y -qq "${apt_missing[@]}" || die "apt-get install ${apt_missing[*]} failed"
-  [ -f /usr/include/gssapi/gssapi.h ] || die "apt-get install libkrb5-dev did not provide /usr/include/gssapi/gssapi.h"
+  cs_ready || [ -f /usr/include/gssapi/gssapi.h ] || die "apt-get install libkrb5-dev did not provide /usr/include/gssapi/gssapi.h"
   [ $BROWSER = 0 ] || [ -x /usr/bin/chromium ] || die "apt-get install chromium did not provide /usr/bin/chromium"
   log "[2/3] Debian packages installed ($(elapsed "$STARTED"))"
 fi
