@@ -22,8 +22,12 @@ function openOne(d: LaunchDisk, cwd: string): BlockBackend {
   if (!d.snapshot) return new FileBackend(path, d.readOnly === true);
   let size: number;
   try {
-    size = statSync(path).size;
+    const st = statSync(path);
+    // A device or FIFO (/dev/zero) has no size to check and could be endless: never read it whole.
+    if (!st.isFile()) throw new BlockImageError(`disk image '${path}' is not a regular file`);
+    size = st.size;
   } catch (e) {
+    if (e instanceof BlockImageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new BlockImageError(`cannot open disk image '${path}': ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
   }

@@ -143,6 +143,8 @@ describe('debug adapter: request validation', function () {
     assert.match(dir, /is a directory/);
     const init = await refusal(dc.launch({ cwd: ROOT, program: sample('hello'), initrd: '/dev/zero' }));
     assert.match(init, /initrd '?\/dev\/zero'?: not a regular file/);
+    const disk = await refusal(dc.launch({ cwd: ROOT, program: sample('hello'), disks: [{ path: '/dev/zero', snapshot: true }] }));
+    assert.match(disk, /disk image '\/dev\/zero' is not a regular file/);
     const syms = await refusal(dc.launch({ cwd: ROOT, program: sample('hello'), symbols: 'vmlinux' }));
     assert.match(syms, /symbols must be a list/);
     const many = await refusal(dc.launch({ cwd: ROOT, program: sample('hello'), symbols: Array(17).fill({ path: sample('hello') }) }));
