@@ -57,6 +57,7 @@ export class DebugSymbols {
   private readonly byName = new Map<string, number>();
   private infoTables?: InfoTables;
   private lineTables?: LineTables;
+  private rowsByPath?: Map<string, LineRange[]>;
   private cfiTables?: CallFrameInfo | null;
   private error?: string;
 
@@ -294,17 +295,41 @@ export class DebugSymbols {
    * line that has some (up to 100 lines further). Returns the line actually used.
    */
   addressesForLine(path: string, line: number): { line: number; addresses: number[] } | undefined {
-    const inFile = this.lines().ranges.filter((r) => r.path === path && r.isStmt);
-    let best: number | undefined;
-    for (const r of inFile) if (r.line >= line && r.line - line <= 100 && (best === undefined || r.line < best)) best = r.line;
-    if (best === undefined) return undefined;
+    const rows = this.statementRows(path);
+    let lo = 0, hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid].line < line) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === rows.length || rows[lo].line - line > 100) return undefined;
+    const best = rows[lo].line;
     const perFunction = new Map<string, number>();
-    for (const r of inFile) {
-      if (r.line !== best) continue;
+    for (let i = lo; i < rows.length && rows[i].line === best; i++) {
+      const r = rows[i];
       const key = this.symbolAt(r.start)?.name ?? '';
       const cur = perFunction.get(key);
       if (cur === undefined || r.start < cur) perFunction.set(key, r.start);
     }
     return { line: best, addresses: [...perFunction.values()].sort((a, b) => a - b) };
+  }
+
+  /**
+   * The statement rows of one recorded path, by line: built for every path at the first line
+   * breakpoint, so each breakpoint costs a binary search, not a pass over a kernel's millions of rows.
+   */
+  private statementRows(path: string): LineRange[] {
+    if (!this.rowsByPath) {
+      const byPath = new Map<string, LineRange[]>();
+      for (const r of this.lines().ranges) {
+        if (!r.isStmt) continue;
+        let rows = byPath.get(r.path);
+        if (!rows) byPath.set(r.path, rows = []);
+        rows.push(r);
+      }
+      for (const rows of byPath.values()) rows.sort((a, b) => a.line - b.line || a.start - b.start);
+      this.rowsByPath = byPath;
+    }
+    return this.rowsByPath.get(path) ?? [];
   }
 }

@@ -231,9 +231,11 @@ export class GuestDebugger extends EventEmitter {
   /** Source breakpoints of one local file: per line, the line used and its addresses (empty: not placed). */
   setSourceBreakpoints(localPath: string, bps: { line: number; condition?: string; hitCondition?: string }[]):
     { line: number; ids: number[]; addresses: number[]; error?: string }[] {
+    // Which recorded paths are this file: once per request, not once per breakpoint.
+    const recordedIn = this.symbols.map((s) => ({ s, paths: this.resolver.matching(localPath, s.files) }));
     const placed = bps.map((b) => {
-      for (const s of this.symbols) {
-        for (const recorded of this.resolver.matching(localPath, s.files)) {
+      for (const { s, paths } of recordedIn) {
+        for (const recorded of paths) {
           const hit = s.addressesForLine(recorded, b.line);
           if (hit) return { line: hit.line, addresses: hit.addresses };
         }
