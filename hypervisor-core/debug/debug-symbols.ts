@@ -58,6 +58,7 @@ export class DebugSymbols {
   private infoTables?: InfoTables;
   private lineTables?: LineTables;
   private rowsByPath?: Map<string, LineRange[]>;
+  private functionsByName?: Map<string, FunctionRange[]>;
   private cfiTables?: CallFrameInfo | null;
   private error?: string;
 
@@ -207,7 +208,21 @@ export class DebugSymbols {
   addressOf(name: string): number | undefined {
     const a = this.byName.get(name);
     if (a !== undefined) return a;
-    return this.info().functions.find((f) => f.name === name && !f.inlined)?.entry;
+    return this.functionsNamed(name).find((f) => !f.inlined)?.entry;
+  }
+
+  /** The DWARF functions of a name (out-of-line and inlined copies), from an index built on first use. */
+  private functionsNamed(name: string): FunctionRange[] {
+    if (!this.functionsByName) {
+      const byName = new Map<string, FunctionRange[]>();
+      for (const f of this.info().functions) {
+        let list = byName.get(f.name);
+        if (!list) byName.set(f.name, list = []);
+        list.push(f);
+      }
+      this.functionsByName = byName;
+    }
+    return this.functionsByName.get(name) ?? [];
   }
 
   /**
@@ -218,7 +233,7 @@ export class DebugSymbols {
     const out = new Set<number>();
     const a = this.addressOf(name);
     if (a !== undefined) out.add(a);
-    for (const f of this.info().functions) if (f.name === name && f.inlined) out.add(f.entry);
+    for (const f of this.functionsNamed(name)) if (f.inlined) out.add(f.entry);
     return [...out].sort((x, y) => x - y);
   }
 
