@@ -113,10 +113,10 @@ STARTED=$SECONDS
 installing=0
 if ! node_ready || ! cs_ready; then
   installing=1
-  # Measured on a 2-core machine with the npm registry nearby, busy with other work: 6 to 10
-  # minutes (about 3.5 minutes of CPU), most of it code-server's postinstall building native
-  # modules. Node 24 takes 190 MB, code-server 620 MB.
-  log "first start: installs Node 24 and code-server (about 800 MB into $CACHE), takes about 5 to 10 minutes"
+  # Measured on a 2-core machine with the npm registry nearby, busy with other work (load 8 to
+  # 10): 6 to 11 minutes, about 3.5 minutes of it CPU, most in code-server's postinstall building
+  # native modules. Node 24 takes 190 MB, code-server 620 MB.
+  log "first start: installs Node 24 and code-server (about 800 MB into $CACHE), takes about 5 to 10 minutes (more on a busy machine)"
 fi
 mkdir -p "$CACHE"
 
