@@ -85,6 +85,8 @@ const U64 = 2 ** 64;
 export class HyperscopeSession extends LoggingDebugSession {
   private dbg?: GuestDebugger;
   private stopOnEntry = false;
+  /** configurationDone came for the current launch. */
+  private configured = false;
   /** Which frames' source files exist; set by launch. */
   private frameSources?: FrameSources;
   /** The launch's disks, closed at disconnect. */
@@ -246,6 +248,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     try {
       const opts = resolveLaunch(args, (line) => this.sendEvent(new OutputEvent(`hyperscope: ${line}\n`, 'console')));
       this.stopOnEntry = opts.stopOnEntry;
+      this.configured = false;
       this.disks = opts.disks ?? [];
       this.frameSources = new FrameSources({ cwd: opts.cwd, substitutions: opts.substitutePath ?? [], command: args.sourcesCommand });
       this.dbg = GuestDebugger.launch(opts);
@@ -266,8 +269,11 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
-    this.sendResponse(response);
+    // Once per launch: a second one would report a second entry stop, or start a second run loop on the same VM.
+    if (this.configured) throw new RequestError('configurationDone was already sent for this launch');
     const d = this.dbg;
+    this.configured = d !== undefined;
+    this.sendResponse(response);
     if (!d || d.isEnded()) return;
     if (this.stopOnEntry) d.reportEntry();
     else this.background(d.continue());

@@ -53,6 +53,16 @@ describe('debug adapter: request validation', function () {
     assert.equal((await topFrame(dc)).instructionPointerReference, '0x80200004');
   });
 
+  it('refuses a second configurationDone: no second entry stop, no second run loop on the same VM', async () => {
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true });
+    await firstStop;
+    assert.match(await refusal(dc.configurationDoneRequest()), /configurationDone was already sent/);
+    const ended = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: 1 });
+    assert.match(await refusal(dc.configurationDoneRequest()), /configurationDone was already sent/);
+    await ended;
+  });
+
   it('answers attach at once with an error', async () => {
     await dc.initializeRequest();
     const msg = await refusal(dc.attachRequest({ cwd: ROOT } as never));
