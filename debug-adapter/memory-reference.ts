@@ -13,7 +13,7 @@ export interface MemoryRef {
 /** The prefix of guest-physical memory references. */
 export const PHYS_PREFIX = 'phys:';
 
-/** Parses a memory reference; undefined when malformed. */
+/** Parses a memory reference; undefined when malformed or beyond 64 bits. The offset wraps modulo 2^64. */
 export function parseMemoryReference(ref: string, offset = 0): MemoryRef | undefined {
   let t = ref.trim();
   let space: MemoryRef['space'] = 'virtual';
@@ -21,8 +21,10 @@ export function parseMemoryReference(ref: string, offset = 0): MemoryRef | undef
     space = 'physical';
     t = t.slice(PHYS_PREFIX.length);
   }
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(t)) return undefined;
-  const address = BigInt.asUintN(64, BigInt(t) + BigInt(offset));
+  if (!/^(0x[0-9a-f]{1,16}|\d{1,20})$/i.test(t)) return undefined;
+  const base = BigInt(t);
+  if (base >= 1n << 64n) return undefined; // not an address: refused, not wrapped
+  const address = BigInt.asUintN(64, base + BigInt(offset));
   return { space, address };
 }
 

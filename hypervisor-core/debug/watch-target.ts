@@ -51,8 +51,8 @@ export function watchDataId(t: WatchTarget): string {
   return `${hex(t.address)}/${t.size}`;
 }
 
-/** Decodes a dataId; undefined when malformed. */
+/** Decodes a dataId; undefined when malformed (an address beyond 64 bits included). */
 export function parseWatchDataId(id: string): { address: bigint; size: number } | undefined {
-  const m = /^(0x[0-9a-f]+)\/(\d+)$/i.exec(id.trim());
+  const m = /^(0x[0-9a-f]{1,16})\/(\d{1,9})$/i.exec(id.trim());
   return m ? { address: BigInt(m[1]), size: Number(m[2]) } : undefined;
 }

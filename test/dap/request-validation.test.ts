@@ -94,6 +94,8 @@ describe('debug adapter: request validation', function () {
       ['readMemory', { memoryReference: '0x80200000', count: 1e9 }],
       ['readMemory', { memoryReference: '0x80200000', count: 4, offset: 0.5 }],
       ['readMemory', { memoryReference: '0x80200000zz', count: 4 }],
+      ['readMemory', { memoryReference: '0x180200000' + '0'.repeat(8), count: 4 }],
+      ['disassemble', { memoryReference: '18446744073709551616', instructionCount: 4 }],
       ['writeMemory', { memoryReference: '0x80300000' }],
       ['writeMemory', { memoryReference: '0x80300000', data: 'not base64!' }],
       ['disassemble', { memoryReference: '0x80200000' }],
