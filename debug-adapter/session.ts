@@ -40,7 +40,7 @@ import { Args, RequestError, field, intArg, listArg, objArg, objListArg, oneLine
 import { DapReader, ReadProblem } from './dap-reader';
 import { customRequestBody } from './custom-requests';
 import { ClientBacklog } from './client-backlog';
-import { FrameSources } from './frame-sources';
+import { FrameSources, MISSING_SOURCE_ORIGIN } from './frame-sources';
 
 /** Stop descriptions that only repeat the stop reason. */
 const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paused', 'entry']);
@@ -69,7 +69,7 @@ const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v))
  * capabilities): answered with an error rather than the library's empty success.
  */
 const UNSUPPORTED = new Set([
-  'setExpression', 'stepBack', 'reverseContinue', 'restartFrame', 'goto', 'gotoTargets', 'stepInTargets', 'source',
+  'setExpression', 'stepBack', 'reverseContinue', 'restartFrame', 'goto', 'gotoTargets', 'stepInTargets',
   'terminateThreads', 'completions', 'loadedSources', 'cancel', 'breakpointLocations', 'modules', 'locations',
 ]);
 
@@ -386,9 +386,9 @@ export class HyperscopeSession extends LoggingDebugSession {
       totalFrames: frames.length,
       stackFrames: frames.slice(start, end).map((f, k) => {
         const i = start + k;
-        const src = this.existingSource(f);
+        const src = f.source;
         const sf = new StackFrame(vcpu * FRAME_STRIDE + i, f.name ?? hex(f.pc),
-          src ? new Source(basename(src.path), src.path) : undefined, src?.line ?? 0, src?.column ?? 0) as DebugProtocol.StackFrame;
+          this.frameSource(f), src?.line ?? 0, src?.column ?? 0) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = memoryReference(f.pc);
         if (!src) sf.presentationHint = 'subtle';
         return sf;
@@ -397,12 +397,28 @@ export class HyperscopeSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  /** The frame's source when its file exists; tells once on the debug console when one does not. */
-  private existingSource(f: DisplayFrame): DisplayFrame['source'] {
-    if (!f.source || !this.frameSources) return f.source;
-    const checked = this.frameSources.check(f.source.path, f.pc);
+  /**
+   * The frame's file when it exists, else a stand-in that says how to get it (frame-sources.ts);
+   * tells once on the debug console when a file is missing.
+   */
+  private frameSource(f: DisplayFrame): Source | undefined {
+    if (!f.source) return undefined;
+    const checked = this.frameSources?.check(f.source.path, f.pc, f.source.line) ?? { path: f.source.path };
     if (checked.notice) this.sendEvent(new OutputEvent(`hyperscope: ${checked.notice}\n`, 'console'));
-    return checked.path ? f.source : undefined;
+    if (checked.path) return new Source(basename(checked.path), checked.path);
+    return checked.reference ? new Source(basename(f.source.path), undefined, checked.reference, MISSING_SOURCE_ORIGIN) : undefined;
+  }
+
+  /** Only the stand-ins of missing source files have references. */
+  protected sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    const ref = args.source?.sourceReference ?? args.sourceReference;
+    const content = typeof ref === 'number' ? this.frameSources?.content(ref) : undefined;
+    if (content === undefined) {
+      this.sendErrorResponse(response, { id: 1020, format: `no source with reference ${shown(ref)}`, showUser: false });
+      return;
+    }
+    response.body = { content, mimeType: 'text/x-c' };
+    this.sendResponse(response);
   }
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {

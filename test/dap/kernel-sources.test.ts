@@ -1,8 +1,9 @@
 /**
  * Kernel frames when the kernel's sources are not on this machine (the Linux sample's DWARF
  * names samples/linux/build/linux-source-6.1/...): no frame names a missing file (VS Code would
- * offer "Create File"), every frame keeps its instruction pointer for the Disassembly view, and
- * the debug console says once where the sources were expected and the command that gets them.
+ * offer "Create File"); each gets a stand-in source reference whose text says how to get the
+ * sources, every frame keeps its instruction pointer for the Disassembly view, and the debug
+ * console says once where the sources were expected and the command that gets them.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -44,9 +45,16 @@ describe('debug adapter: kernel frames without the kernel sources', function () 
       assert.equal(frames[0].name, 'start_kernel');
       for (const f of frames) {
         assert.equal(f.source?.path, undefined, `${f.name}: no path to a missing file`);
+        assert.ok((f.source?.sourceReference ?? 0) > 0, `${f.name}: a stand-in source`);
         assert.match(f.instructionPointerReference ?? '', /^0xffffffff8/);
       }
+      assert.equal(frames[0].source?.name, 'main.c');
     }
+    const top = (await client.stackTraceRequest({ threadId: ev.body.threadId ?? 1 })).body.stackFrames[0];
+    const text = (await client.sourceRequest({ source: top.source, sourceReference: top.source!.sourceReference! })).body.content.split('\n');
+    assert.equal(text[0], `// ${join(expected, 'init/main.c')} is not on this machine.`);
+    assert.equal(text[1], `// kernel sources not found under ${expected}: run bash linux/get-sources.sh to get them, then restart the debug session.`);
+    assert.equal(text[top.line - 1], `// line ${top.line} of ${join(expected, 'init/main.c')}`);
     const notices = consoleLines.filter((l) => l.includes('not found'));
     assert.deepEqual(notices, [`hyperscope: kernel sources not found under ${expected}: run bash linux/get-sources.sh to get them\n`]);
   });

@@ -16,6 +16,9 @@ describe('extension: disassembly for stops without source', () => {
     assert.equal(w.onMessage(trace([kernelFrame])), false, 'no stop yet');
     assert.equal(w.onMessage(stopped), false);
     assert.equal(w.onMessage(trace([kernelFrame, sourceFrame])), true);
+    w.onMessage(stopped);
+    const standIn = { ...kernelFrame, source: { name: 'main.c', sourceReference: 3, origin: 'source not on this machine' }, line: 1000 };
+    assert.equal(w.onMessage(trace([standIn])), true, 'the stand-in of a missing file');
     assert.equal(w.onMessage(trace([kernelFrame])), false, 'later traces (the user clicking frames) leave the editor alone');
   });
 
@@ -25,6 +28,8 @@ describe('extension: disassembly for stops without source', () => {
     assert.equal(w.onMessage(trace([sourceFrame])), false);
     w.onMessage(stopped);
     assert.equal(w.onMessage(trace([{ id: 1, name: '??', line: 0, column: 0 }])), false);
+    w.onMessage(stopped);
+    assert.equal(w.onMessage(trace([{ ...kernelFrame, source: { name: 'gen.c', sourceReference: 9, origin: 'generated' } }])), false);
     w.onMessage(stopped);
     assert.equal(w.onMessage(trace([])), false);
   });
