@@ -4,8 +4,28 @@
  */
 import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { ADAPTER, sample } from './dap-helpers';
 import { RawDapClient, frame } from './raw-client';
+
+/** CPU milliseconds a process has used (Linux /proc; undefined elsewhere). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peak resident memory of a process in MB (Linux /proc; undefined elsewhere). */
+function peakRssMb(pid: number): number | undefined {
+  try {
+    return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+  } catch {
+    return undefined;
+  }
+}
 
 describe('debug adapter: server mode', function () {
   this.timeout(20_000);
@@ -39,6 +59,11 @@ describe('debug adapter: server mode', function () {
     await a.waitFor((m) => m.type === 'event' && m.event === 'hyperscope.exitStats', 10_000, 'stats while running');
     a.close();
     await logLine(/client 1 disconnected: its VM stopped; 0 sessions left/);
+    // A figure, not a check (the machine may be busy): what the server uses once the guest is gone.
+    const c0 = cpuMs(server.pid!);
+    await new Promise((r) => setTimeout(r, 1000));
+    const c1 = cpuMs(server.pid!);
+    if (c0 !== undefined && c1 !== undefined) console.log(`    (server CPU in the second after the client left: ${c1 - c0} ms)`);
     const b = await RawDapClient.connect(port);
     await b.launch({ program: sample('hello'), stopOnEntry: true });
     await b.waitFor((m) => m.type === 'event' && m.event === 'stopped', 10_000, 'the entry stop');
@@ -59,6 +84,7 @@ describe('debug adapter: server mode', function () {
     }
     await logLine(/the client is not reading \(\d+ bytes unread\): closing its session/, from);
     await logLine(/client \d+ disconnected: its VM stopped; 0 sessions left/, from);
+    console.log(`    (server peak RSS: ${peakRssMb(server.pid!)} MB after a client left about 140 MB of responses unread)`);
     a.close();
     const b = await RawDapClient.connect(port);
     await b.launch({ program: sample('hello'), stopOnEntry: true });
