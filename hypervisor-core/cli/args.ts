@@ -116,7 +116,8 @@ options:
   --memory SIZE         guest RAM, e.g. 128M (default), 1G
   --initrd FILE         initial ramdisk, placed as QEMU does
   --append "ARGS"       kernel command line (/chosen/bootargs)
-  --stats               print exit statistics (perf kvm stat style) at the end, on stderr
+  --stats               print exit statistics (perf kvm stat style) at the end, on stderr,
+                        then a log2 latency histogram per exit reason (bpftrace style)
   --stats-json FILE     write the exit statistics as JSON
   --clock realtime|icount   guest time from host time (default) or from executed instructions
   --timeout SECONDS     stop after this many seconds (exit status 124)

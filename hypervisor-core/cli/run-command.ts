@@ -10,6 +10,7 @@ import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '..
 import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
+import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
 
@@ -115,9 +116,15 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
     if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
   const report = vm.stats.report();
-  if (o.stats) process.stderr.write('\n' + formatExitTable(report) + '\n');
+  // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
+  // latency distribution of each exit reason with samples (the mean alone hides outliers).
+  if (o.stats) process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   return status;
+}
+
+function withBlank(text: string): string {
+  return text === '' ? '' : text + '\n';
 }
 
 /** The scheduler loop in batches, yielding to the event loop between them. */

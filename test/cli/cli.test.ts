@@ -50,6 +50,35 @@ describe('hyperscope CLI', function () {
     assert.ok(ra.sbi.some((x: { key: string }) => x.key === 'TIME.set_timer'));
   });
 
+  it('--stats and --stats-json give a log2 latency histogram per row whose counts sum to its samples', () => {
+    const json = path.join(tmp, 'hist.json');
+    const r = hyperscope('run', 'samples/hello/hello.elf', '--clock', 'icount', '--stats', '--stats-json', json);
+    assert.equal(r.status, 0, r.stderr);
+    type Row = { key: string; samples: number; histogram: { unit: string; buckets: { lo: number; hi: number; count: number }[] } };
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { reasons: Row[]; sbi: Row[]; mmio: Row[]; virtio: Row[] };
+    const sbi = report.reasons.find((x) => x.key === 'sbi');
+    assert.equal(sbi?.samples, 24); // the calls hello.c makes: 8 probes, 6 BASE queries, 9 writes, 1 reset
+    assert.equal(report.sbi.find((x) => x.key === 'DBCN.console_write')?.samples, 9);
+    for (const row of [...report.reasons, ...report.sbi, ...report.mmio, ...report.virtio]) {
+      assert.equal(row.histogram.unit, 'ns');
+      assert.equal(row.histogram.buckets.reduce((s, b) => s + b.count, 0), row.samples, row.key);
+    }
+    // stderr: after the perf table, one bpftrace-style block per exit reason, same counts.
+    const [table, hists] = r.stderr.split(/\n(?=@exit_ns\[)/);
+    assert.match(table, /Guest time:/);
+    const blocks = r.stderr.slice(table.length + 1).split('\n\n').filter((b) => b.trim() !== '');
+    assert.ok(hists !== undefined);
+    assert.deepEqual(blocks.map((b) => b.split('\n')[0]), report.reasons.map((x) => `@exit_ns[${x.key}]:`));
+    blocks.forEach((b, i) => {
+      const counts = b.split('\n').slice(1).map((l) => {
+        const m = /^\[\d+[KMG]?, \d+[KMG]?\) +(\d+) \|@* *\|$/.exec(l);
+        assert.ok(m, `not a histogram line: '${l}'`);
+        return Number(m[1]);
+      });
+      assert.equal(counts.reduce((s, c) => s + c, 0), report.reasons[i].samples, report.reasons[i].key);
+    });
+  });
+
   it('with the realtime clock, guest time passes while every vCPU waits (timer sample ends)', () => {
     const r = hyperscope('run', 'samples/timer/timer.elf', '--timeout', '20');
     assert.equal(r.status, 0, r.stderr);

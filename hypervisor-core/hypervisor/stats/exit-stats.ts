@@ -2,7 +2,8 @@
  * Exit statistics: per vCPU and exit reason, the number of exits and the host time spent
  * handling them (min / max / mean / total / spread), with breakdowns of SBI calls by
  * "EXTENSION.function", MMIO exits by device and virtio notifications by device and queue
- * ("virtio-blk0.q0"), and the time spent running guest code.
+ * ("virtio-blk0.q0"), and the time spent running guest code; every row carries a log2
+ * latency histogram of its handling times.
  * This is the data behind `hyperscope run --stats`, `--stats-json` and the panel; its
  * shape is `ExitStatsReport` (report.ts).
  *
@@ -216,6 +217,7 @@ function buildRows(slots: { key: string; table: StatTable; i: number }[]): ExitS
     maxNs: table.max[i],
     meanNs: table.total[i] / table.count[i],
     stddevPct: table.relStddevPct(i),
+    histogram: table.histogram(i),
   }));
   return rows.sort((a, b) => b.samples - a.samples || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -23,6 +23,28 @@ export interface ExitStatsRow {
    * 100 * sqrt(variance / samples) / mean with the sample variance; 0 below 2 samples.
    */
   stddevPct?: number;
+  /**
+   * Log2 histogram of the handling times: bucket counts sum to `samples`. Always present in
+   * reports made by ExitStats; optional for older ones.
+   */
+  histogram?: LatencyHistogram;
+}
+
+/** One bucket of a log2 histogram: `count` values in [lo, hi). */
+export interface HistogramBucket {
+  lo: number;
+  hi: number;
+  count: number;
+}
+
+/**
+ * A log2 latency histogram as bpftrace's hist() and bcc's funclatency make them: bucket k
+ * holds values in [2^k, 2^(k+1)) and the first bucket [0, 2). Only the buckets from the first
+ * to the last non-empty one are listed, in ascending order (empty ones between included).
+ */
+export interface LatencyHistogram {
+  unit: 'ns';
+  buckets: HistogramBucket[];
 }
 
 /** Statistics of one vCPU. */

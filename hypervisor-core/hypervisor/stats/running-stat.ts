@@ -1,8 +1,25 @@
 /**
  * Running count / total / min / max / mean / variance of handling times, updated in O(1)
  * without allocation (Welford's algorithm, the one perf's util/stat.c `update_stats` uses),
- * stored in parallel Float64Arrays so that a table of slots is one allocation.
+ * stored in parallel Float64Arrays so that a table of slots is one allocation, plus a log2
+ * latency histogram per slot (HIST_BUCKETS counters, bucket k counting values in
+ * [2^k, 2^(k+1)) as bpftrace's hist() and bcc's log2 histograms do; bucket 0 is [0, 2)).
  */
+import { HistogramBucket, LatencyHistogram } from './report';
+
+/** Buckets of a slot's latency histogram: enough for any double up to 2^64 ns. */
+export const HIST_BUCKETS = 64;
+
+/**
+ * The histogram bucket of a value: floor(log2(x)) for x >= 2, 0 below (and for NaN),
+ * HIST_BUCKETS - 1 at and above 2^63.
+ */
+export function histBucket(x: number): number {
+  if (!(x >= 2)) return 0;
+  // clz32 is exact for the integer part of values below 2^32 (4.3 s), the common case.
+  if (x < 4294967296) return 31 - Math.clz32(x);
+  return Math.min(HIST_BUCKETS - 1, Math.floor(Math.log2(x)));
+}
 
 /** A table of `size` running statistics. */
 export class StatTable {
@@ -13,6 +30,8 @@ export class StatTable {
   readonly mean: Float64Array;
   /** Sum of squared deviations from the mean (Welford's M2). */
   readonly m2: Float64Array;
+  /** Histogram counts: slot i's bucket k is hist[i * HIST_BUCKETS + k]. */
+  readonly hist: Float64Array;
 
   constructor(readonly size: number) {
     this.count = new Float64Array(size);
@@ -21,6 +40,7 @@ export class StatTable {
     this.max = new Float64Array(size);
     this.mean = new Float64Array(size);
     this.m2 = new Float64Array(size);
+    this.hist = new Float64Array(size * HIST_BUCKETS);
   }
 
   /** Adds one sample to slot i. */
@@ -32,6 +52,7 @@ export class StatTable {
     const d = x - this.mean[i];
     this.mean[i] += d / n;
     this.m2[i] += d * (x - this.mean[i]);
+    this.hist[i * HIST_BUCKETS + histBucket(x)]++;
   }
 
   /** Merges slot j of `other` into slot i (Chan et al.'s parallel update). */
@@ -47,6 +68,25 @@ export class StatTable {
     this.m2[i] += other.m2[j] + (d * d * na * nb) / n;
     this.total[i] += other.total[j];
     this.count[i] = n;
+    const a = i * HIST_BUCKETS, b = j * HIST_BUCKETS;
+    for (let k = 0; k < HIST_BUCKETS; k++) this.hist[a + k] += other.hist[b + k];
+  }
+
+  /**
+   * Slot i's histogram trimmed to its first and last non-empty buckets (empty buckets
+   * between stay, as bpftrace prints them); the counts sum to count[i].
+   */
+  histogram(i: number): LatencyHistogram {
+    const a = i * HIST_BUCKETS;
+    let first = 0;
+    let last = HIST_BUCKETS - 1;
+    while (first < HIST_BUCKETS && this.hist[a + first] === 0) first++;
+    while (last > first && this.hist[a + last] === 0) last--;
+    const buckets: HistogramBucket[] = [];
+    for (let k = first; k <= last && k < HIST_BUCKETS; k++) {
+      buckets.push({ lo: k === 0 ? 0 : 2 ** k, hi: 2 ** (k + 1), count: this.hist[a + k] });
+    }
+    return { unit: 'ns', buckets };
   }
 
   /** perf's kvm_event_rel_stddev: relative standard deviation of the mean, percent. */
@@ -60,6 +100,6 @@ export class StatTable {
 
   /** Empties every slot. */
   clear(): void {
-    for (const a of [this.count, this.total, this.min, this.max, this.mean, this.m2]) a.fill(0);
+    for (const a of [this.count, this.total, this.min, this.max, this.mean, this.m2, this.hist]) a.fill(0);
   }
 }
