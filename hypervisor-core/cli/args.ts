@@ -108,8 +108,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
 /** The usage text. */
 export const USAGE = `usage: hyperscope run <kernel> [options]
 
-Runs a RISC-V RV64 guest (ELF, or Linux Image) as a VS-mode guest of the Hyperscope hypervisor,
-on QEMU virt's memory map. The guest console is on stdin/stdout (Ctrl-A x quits).
+Runs a RISC-V RV64 guest (ELF, Linux Image, or a raw binary loaded at 0x80200000) as a
+VS-mode guest of the Hyperscope hypervisor, on QEMU virt's memory map. The guest console is on stdin/stdout (Ctrl-A x quits).
 
 options:
   --vcpus N             number of vCPUs (default 1)

@@ -9,12 +9,15 @@
  *   0x200000 + 0x1000*ctx     priority threshold of context ctx
  *   0x200004 + 0x1000*ctx     claim (read) / complete (write)
  *
- * Gateways are level-triggered: a source is pending while its line is high and it is not
- * in service (claimed and not yet completed). A claim returns the highest-priority pending
- * source enabled for the context with priority above its threshold (ties: lowest id),
- * clears its pending bit and marks it in service; a completion of an enabled source ends
- * the service, and the source is pending again at once if its line is still high. A line
- * that drops before the claim withdraws the request (QEMU's sifive_plic behaviour).
+ * Gateways behave as QEMU 7.2's sifive_plic (hw/intc/sifive_plic.c), which guests built for
+ * QEMU virt rely on: each time a device drives its line (`set`, QEMU's qemu_set_irq) the
+ * source's pending bit follows the level, also while it is in service; a claim returns the
+ * highest-priority pending source enabled for the context with priority above its threshold
+ * (ties: lowest id), clears its pending bit and marks it in service; a completion only ends
+ * the service. A line that stays high without being driven again is not pending again after
+ * the completion: xv6 claims and completes the 16550's THR-empty interrupt without reading IIR
+ * and gets no more of it until it sends a byte. A line that drops before the claim withdraws
+ * the request.
  * Each context drives one output line: the hart's MEIP or SEIP.
  */
 import type { MmioDevice } from '../bus/device';
@@ -22,7 +25,10 @@ import type { IrqLine } from './irq-line';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
 
-/** Sources on QEMU virt: ids 1..95 (`riscv,ndev = <95>`). */
+/**
+ * Sources on QEMU virt: ids 1..95. QEMU 7.2's device tree says `riscv,ndev = <96>`
+ * (VIRT_IRQCHIP_NUM_SOURCES, which counts source 0); {@link Plic.describe} writes the same.
+ */
 export const PLIC_NUM_SOURCES = 95;
 /** Highest priority (QEMU virt: VIRT_IRQCHIP_NUM_PRIORITIES = 7). */
 export const PLIC_MAX_PRIORITY = 7;
@@ -58,7 +64,6 @@ export class Plic implements MmioDevice, FdtDescribable {
   private readonly outputs: IrqLine[];
   private readonly words: number;
   private readonly priority: Uint8Array;
-  private readonly level: Uint32Array;
   private readonly pending: Uint32Array;
   private readonly inService: Uint32Array;
   private readonly enable: Uint32Array; // [ctx * words + w]
@@ -71,7 +76,6 @@ export class Plic implements MmioDevice, FdtDescribable {
     this.outputs = opts.contexts;
     this.words = (this.numSources + 1 + 31) >>> 5;
     this.priority = new Uint8Array(this.numSources + 1);
-    this.level = new Uint32Array(this.words);
     this.pending = new Uint32Array(this.words);
     this.inService = new Uint32Array(this.words);
     this.enable = new Uint32Array(this.words * this.outputs.length);
@@ -168,7 +172,7 @@ export class Plic implements MmioDevice, FdtDescribable {
     fdt
       .beginNode(`plic@${unitAddress(ctx.base)}`)
       .propU32('phandle', ctx.plicPhandle)
-      .propU32('riscv,ndev', this.numSources)
+      .propU32('riscv,ndev', this.numSources + 1)
       .propU64Array('reg', [ctx.base, ctx.size])
       .propU32Array('interrupts-extended', ext)
       .propEmpty('interrupt-controller')
@@ -181,13 +185,8 @@ export class Plic implements MmioDevice, FdtDescribable {
   private setLevel(n: number, high: boolean): void {
     const w = n >>> 5;
     const bit = 1 << (n & 31);
-    if (high) {
-      this.level[w] |= bit;
-      if ((this.inService[w] & bit) === 0) this.pending[w] |= bit;
-    } else {
-      this.level[w] &= ~bit;
-      this.pending[w] &= ~bit;
-    }
+    if (high) this.pending[w] |= bit;
+    else this.pending[w] &= ~bit;
     this.updateOutputs();
   }
 
@@ -197,7 +196,7 @@ export class Plic implements MmioDevice, FdtDescribable {
     let bestPrio = this.threshold[ctx];
     const base = ctx * this.words;
     for (let w = 0; w < this.words; w++) {
-      let bits = this.pending[w] & this.enable[base + w];
+      let bits = this.pending[w] & ~this.inService[w] & this.enable[base + w];
       while (bits !== 0) {
         const b = 31 - Math.clz32(bits & -bits);
         bits &= bits - 1;
@@ -231,7 +230,6 @@ export class Plic implements MmioDevice, FdtDescribable {
     // The spec ignores completions of sources not enabled for this context.
     if ((this.enable[ctx * this.words + w] & bit) === 0) return;
     this.inService[w] &= ~bit;
-    if (this.level[w] & bit) this.pending[w] |= bit;
     this.updateOutputs();
   }
 

@@ -19,7 +19,11 @@
  *   7    SCR scratch
  *
  * Interrupt priority (highest first, as serial_update_irq): line status, character timeout,
- * received data, THR empty, modem status. Transmission is instantaneous: a THR write goes
+ * received data, THR empty, modem status. The line is driven (IrqLine.set) at exactly the
+ * register accesses where serial.c calls serial_update_irq, because QEMU's PLIC latches a
+ * pending interrupt only then: a THR write drives it low then high (THRI cleared, the byte
+ * sent, THRI set), an IER write only if IER changed, an FCR write always (clearing the
+ * transmit FIFO sets THRI), LCR and MCR writes never. Transmission is instantaneous: a THR write goes
  * to the sink at once and THRE/TEMT stay set. Input from the host waits in the VM's bounded
  * ConsoleInput and is moved into the 16-byte receive FIFO (1-byte holding register with FIFOs
  * off) as space frees, so nothing typed is lost while the guest reads (QEMU's
@@ -49,6 +53,7 @@ const IIR_FIFO_ON = 0xc0;
 
 const FCR_FE = 0x01;
 const FCR_RFR = 0x02;
+const FCR_XFR = 0x04;
 
 const LCR_DLAB = 0x80;
 
@@ -201,7 +206,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
           // Enabling ETBEI while THR is empty raises the interrupt again (serial.c, as
           // Bochs and Windows expect).
           if (changed & IER_THRI) this.thrIpending = (this.ier & IER_THRI) !== 0 && (this.lsr & LSR_THRE) !== 0;
-          this.updateIrq();
+          if (changed) this.updateIrq();
         }
         break;
       case 2:
@@ -262,6 +267,9 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   }
 
   private transmit(byte: number): void {
+    this.thrIpending = false;
+    this.lsr &= ~(LSR_THRE | LSR_TEMT);
+    this.updateIrq();
     if (this.mcr & MCR_LOOP) {
       // The byte loops back into the receiver; it overruns if the FIFO is full.
       if (this.rxFifo.length < this.rxCapacity()) {
@@ -283,9 +291,15 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     const fifoWasOn = (this.fcr & FCR_FE) !== 0;
     const fifoOn = (v & FCR_FE) !== 0;
     // Toggling FIFO enable resets both FIFOs (as on a real 16550A).
-    if (fifoWasOn !== fifoOn || (v & FCR_RFR) !== 0) {
+    const toggled = fifoWasOn !== fifoOn;
+    if (toggled || (v & FCR_RFR) !== 0) {
       this.rxFifo.length = 0;
       this.lsr &= ~(LSR_DR | LSR_BI);
+    }
+    // Clearing the (always empty) transmit FIFO reports THR empty again (serial.c).
+    if (toggled || (v & FCR_XFR) !== 0) {
+      this.lsr |= LSR_THRE;
+      this.thrIpending = true;
     }
     this.fcr = v & 0xc9; // the clear bits are self-clearing
     this.refill();
@@ -295,8 +309,11 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   private writeMcr(v: number): void {
     const wasLoop = (this.mcr & MCR_LOOP) !== 0;
     this.mcr = v;
-    if (wasLoop && (v & MCR_LOOP) === 0) this.refill();
-    this.updateIrq();
+    // Leaving loopback lets host input in again (serial.c: qemu_chr_fe_accept_input).
+    if (wasLoop && (v & MCR_LOOP) === 0) {
+      this.refill();
+      this.updateIrq();
+    }
   }
 
   private rxCapacity(): number {

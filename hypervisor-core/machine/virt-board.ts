@@ -1,6 +1,7 @@
 /**
  * The virt board under the hypervisor: creates a VM with QEMU virt's memory map, loads the
- * kernel (ELF at its physical addresses, Image at RAM + text_offset) and the initrd, builds
+ * kernel (ELF at its physical addresses, Image at RAM + text_offset, anything else as a raw
+ * binary at RAM + 2 MiB) and the initrd, builds
  * the device tree the way QEMU does and places it at the top of RAM, and boots vCPU 0 with
  * a0 = 0 and a1 = the device tree address, the other harts waiting for HSM hart_start.
  */
@@ -45,7 +46,9 @@ export interface BootedVm {
 
 /** Creates the VM, loads everything and starts vCPU 0. Throws KernelFormatError for bad input. */
 export function bootVirt(opts: BootOptions): BootedVm {
-  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory });
+  // As QEMU's -kernel: a file that is neither ELF nor Image is a raw binary at RAM + 2 MiB
+  // (U-Boot's S-mode u-boot.bin, objcopy -O binary output).
+  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: true });
   const vm = new Vm(opts);
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));

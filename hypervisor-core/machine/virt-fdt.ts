@@ -12,8 +12,8 @@
  *     soc             simple-bus, ranges; every device adds its own node
  *
  * Differences from QEMU, on purpose: the cpu-intc nodes carry `#address-cells = <0>` (dtc's
- * interrupt_provider check warns without it), and `riscv,ndev` is the number of sources
- * (95, ids 1..95) where QEMU 7.2 writes 96.
+ * interrupt_provider check warns without it). `riscv,ndev` is 96 as QEMU 7.2 writes it
+ * (sources are ids 1..95; Linux sizes its tables from it and guests compare device trees).
  */
 import { FdtBuilder } from './fdt-builder';
 import type { FdtDescribable } from '../devices/fdt-describable';

@@ -31,6 +31,27 @@ describe('Uart16550', () => {
     assert.equal(r(LSR) & 0x60, 0x60);
   });
 
+  it('drives its line exactly where QEMU serial.c calls serial_update_irq (the PLIC latches then)', () => {
+    const driven: boolean[] = [];
+    const uart = new Uart16550({ irq: { set: (l) => driven.push(l) }, sink: () => {} });
+    const w = (off: number, v: number) => uart.write(off, 1, v);
+    w(LCR, 0x03);
+    w(MCR, 0x0b);
+    assert.deepEqual(driven, [], 'LCR and MCR writes do not drive the line');
+    w(FCR, 0x07);
+    assert.deepEqual(driven, [false], 'FCR: THRI set by the transmit-FIFO clear, IER still 0');
+    w(IER, 0x03);
+    assert.deepEqual(driven, [false, true], 'THRI enabled while THR is empty');
+    w(IER, 0x03);
+    assert.deepEqual(driven, [false, true], 'an unchanged IER does not drive it');
+    uart.read(LSR, 1);
+    assert.deepEqual(driven, [false, true], 'an LSR read without BI/OE does not drive it');
+    w(THR, 0x41);
+    assert.deepEqual(driven, [false, true, false, true], 'THR write: THRI cleared, then set once the byte left');
+    uart.read(IIR, 1);
+    assert.deepEqual(driven, [false, true, false, true, false], 'reading IIR acknowledges THRI');
+  });
+
   it('accesses the divisor latch when DLAB is set', () => {
     const { w, r, out } = make();
     w(LCR, 0x83);

@@ -32,9 +32,12 @@
  *   0x100+ Config                  RW   device-specific
  *
  * Status (section 2.1): ACKNOWLEDGE 1, DRIVER 2, DRIVER_OK 4, FEATURES_OK 8,
- * DEVICE_NEEDS_RESET 0x40, FAILED 0x80. FEATURES_OK sticks only if the driver accepted
- * VIRTIO_F_VERSION_1 and nothing that was not offered; DRIVER_OK needs FEATURES_OK and
- * activates the device. When the guest breaks the rules (a malformed chain, a bad queue
+ * DEVICE_NEEDS_RESET 0x40, FAILED 0x80. FEATURES_OK always sticks, as on QEMU's modern
+ * virtio-mmio (virtio_mmio_write STATUS -> virtio_set_features, which keeps only offered bits
+ * and whose result is ignored; virtio_set_status validates only drivers that accepted
+ * VIRTIO_F_VERSION_1): drivers written for QEMU, such as xv6's, write only the low feature
+ * word and expect FEATURES_OK to stay. Bits the device did not offer are dropped. DRIVER_OK
+ * needs FEATURES_OK and activates the device. When the guest breaks the rules (a malformed chain, a bad queue
  * layout) the device stops, sets DEVICE_NEEDS_RESET, sends a configuration-change interrupt
  * if DRIVER_OK was set (section 2.1.2) and keeps the message in `lastError`; only a reset
  * (Status = 0) brings it back.
@@ -102,8 +105,11 @@ export const VIRTIO_MMIO_INT_CONFIG = 2;
 
 /** "virt" in little-endian. */
 export const VIRTIO_MMIO_MAGIC = 0x74726976;
-/** Vendor id reported: "HYPS" little-endian (drivers do not check it). */
-export const VIRTIO_VENDOR_ID = 0x53505948;
+/**
+ * Vendor id reported: QEMU's VIRT_VENDOR, "QEMU" little-endian (hw/virtio/virtio-mmio.c);
+ * drivers written for QEMU virt, such as xv6's, refuse any other.
+ */
+export const VIRTIO_VENDOR_ID = 0x554d4551;
 /** Size of one virtio-mmio window. */
 export const VIRTIO_MMIO_SIZE = 0x1000;
 
@@ -304,17 +310,19 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
     const S = VirtioStatus;
     const adding = v & ~this.status;
     let next = v & ~S.DEVICE_NEEDS_RESET; // a device bit: the driver cannot set it
-    if (adding & S.FEATURES_OK && !this.featuresAcceptable()) next &= ~S.FEATURES_OK;
+    if (adding & S.FEATURES_OK) this.keepOfferedFeatures();
     if (adding & S.DRIVER_OK && !(next & S.FEATURES_OK)) next &= ~S.DRIVER_OK;
     this.status = next;
     if (next & adding & S.DRIVER_OK && !this.needsReset) this.activate();
   }
 
-  /** VERSION_1 accepted, nothing accepted that was not offered (section 2.2.1). */
-  private featuresAcceptable(): boolean {
-    const [lo, hi] = this.driverFeatures;
-    if (((hi >>> (VirtioFeature.VERSION_1 - 32)) & 1) === 0) return false;
-    return (lo & ~this.offered[0]) === 0 && (hi & ~this.offered[1]) === 0;
+  /**
+   * Drops accepted bits that were not offered (QEMU's virtio_set_features_nocheck). A driver
+   * without VIRTIO_F_VERSION_1 is served as a modern one: on a little-endian guest the split
+   * ring and the configuration layouts are the same.
+   */
+  private keepOfferedFeatures(): void {
+    this.driverFeatures = [(this.driverFeatures[0] & this.offered[0]) >>> 0, (this.driverFeatures[1] & this.offered[1]) >>> 0];
   }
 
   private setQueueReady(index: number, ready: boolean): void {
