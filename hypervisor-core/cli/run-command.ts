@@ -91,6 +91,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
         idleSleep: true, // an idle guest waits in host time, costing no CPU
         console: (b) => stdout.write(b), consoleSink: stdout,
         disks, virtioConsole: o.virtioConsole, rng: o.rng,
+        rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
       }).vm;
     } catch (e) {
       if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);

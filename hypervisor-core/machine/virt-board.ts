@@ -1,7 +1,7 @@
 /**
  * The virt board under the hypervisor: creates a VM with QEMU virt's memory map, loads the
- * kernel (ELF at its physical addresses, Image at RAM + text_offset, anything else as a raw
- * binary at RAM + 2 MiB) and the initrd, builds
+ * kernel (ELF at its physical addresses, Image at RAM + text_offset, on request anything
+ * else as a raw binary at RAM + 2 MiB) and the initrd, builds
  * the device tree the way QEMU does and places it at the top of RAM, and boots vCPU 0 with
  * a0 = 0 and a1 = the device tree address, the other harts waiting for HSM hart_start.
  */
@@ -34,6 +34,11 @@ export interface BootOptions extends VmOptions {
   consoleSink?: ConsoleSink;
   /** Adds a virtio entropy device last: true for the host's generator, or a source. */
   rng?: boolean | EntropySource;
+  /**
+   * Loads a kernel that is neither ELF nor Image as a raw binary at RAM + 2 MiB, as QEMU's
+   * -kernel does (U-Boot's S-mode u-boot.bin); otherwise such a file is refused.
+   */
+  rawKernel?: boolean;
 }
 
 /** A booted VM and what was loaded into it. */
@@ -46,9 +51,7 @@ export interface BootedVm {
 
 /** Creates the VM, loads everything and starts vCPU 0. Throws KernelFormatError for bad input. */
 export function bootVirt(opts: BootOptions): BootedVm {
-  // As QEMU's -kernel: a file that is neither ELF nor Image is a raw binary at RAM + 2 MiB
-  // (U-Boot's S-mode u-boot.bin, objcopy -O binary output).
-  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: true });
+  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: opts.rawKernel });
   const vm = new Vm(opts);
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));
