@@ -47,6 +47,14 @@ export function exitStatsHtml(assets: WebviewAssets): string {
   <tbody id="exit-rows"><tr class="empty"><td colspan="${COLUMNS.length}" id="empty-state">No exit statistics yet: start a Hyperscope debug session.</td></tr></tbody>
 </table>
 <p id="breakdown-note" class="note" hidden>SBI and MMIO breakdowns are counted for all vCPUs together.</p>
+<section class="histogram" aria-live="polite">
+  <h2 id="histogram-title">Handling time histogram</h2>
+  <p id="histogram-hint" class="note">Click a row to see the distribution of its handling times (log2 buckets, nanoseconds).</p>
+  <table id="histogram" class="hist-table" hidden>
+    <thead><tr><th>ns</th><th class="num">count</th><th>distribution</th></tr></thead>
+    <tbody id="histogram-rows"></tbody>
+  </table>
+</section>
 <section class="chart">
   <h2>Exits per second by reason</h2>
   <div class="chart-box"><canvas id="rate-chart" aria-label="Exits per second by reason over time"></canvas></div>

@@ -1,9 +1,10 @@
 /**
  * The Exit Statistics panel's data model: which rows to show for a vCPU filter, how they sort,
- * the CSV export and the exits-per-second series for the chart. Pure functions with no DOM and
+ * the CSV export, the exits-per-second series for the chart and the histogram of a clicked row. Pure functions with no DOM and
  * no vscode import, so the webview script, the extension and unit tests share them.
  */
 import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
+import { histBound } from '../../hypervisor-core/hypervisor/stats/hist-text';
 
 /** A column of the table that can be sorted. */
 export type SortKey = 'key' | 'samples' | 'samplesPct' | 'timePct' | 'minNs' | 'maxNs' | 'meanNs';
@@ -151,4 +152,38 @@ export class RateHistory {
     for (const p of this.points) for (const k of Object.keys(p.perReason)) seen.add(k);
     return [...seen];
   }
+}
+
+/** A clicked table line: a reason row, or a breakdown row under the reason `parent`. */
+export interface RowSelection {
+  key: string;
+  parent?: string;
+}
+
+/** The row a selection names in the current table, if it still has one (keys survive refreshes). */
+export function selectedRow(rows: TableRow[], sel: RowSelection | undefined): ExitStatsRow | undefined {
+  if (!sel) return undefined;
+  if (sel.parent === undefined) return rows.find((t) => t.row.key === sel.key)?.row;
+  return rows.find((t) => t.row.key === sel.parent)?.children.find((c) => c.key === sel.key);
+}
+
+/** One bar of the histogram below the table. */
+export interface HistogramBar {
+  /** bpftrace's bucket label, "[1K, 2K)" (nanoseconds). */
+  label: string;
+  count: number;
+  /** Bar length in percent of the largest bucket (0..100). */
+  widthPct: number;
+}
+
+/** The bars of a row's log2 latency histogram; empty when the row has none (older reports). */
+export function histogramBars(row: ExitStatsRow): HistogramBar[] {
+  const buckets = row.histogram?.buckets ?? [];
+  let top = 0;
+  for (const b of buckets) top = Math.max(top, b.count);
+  return buckets.map((b) => ({
+    label: `[${histBound(b.lo)}, ${histBound(b.hi)})`,
+    count: b.count,
+    widthPct: top > 0 ? (100 * b.count) / top : 0,
+  }));
 }

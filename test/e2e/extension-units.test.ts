@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
-import { nextSort, RateHistory, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { histogramBars, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { exitStatsHtml } from '../../extension/exit-stats-panel/html';
+import { ExitStats } from '../../hypervisor-core/hypervisor/stats/exit-stats';
 import { describeTranslation, isRiscvElfHeader, parseAddress } from '../../extension/guest-input';
 import { descendants, isAlive, stopTree } from './processes';
 
@@ -105,6 +107,35 @@ describe('extension: exit statistics model', () => {
       assert.equal(h.push(d.report, d.at, 'all'), false, 'counts never go down');
     }
     assert.equal(h.series().length, demo.length - 1);
+  });
+
+  it('a clicked row keeps its selection across reports: a reason, or a breakdown row under its reason', () => {
+    const rows = tableRows(report(10, 4), 'all');
+    assert.equal(selectedRow(rows, { key: 'mmio' })?.samples, 4);
+    assert.equal(selectedRow(rows, { key: 'uart0', parent: 'mmio' })?.samples, 4);
+    assert.equal(selectedRow(rows, { key: 'uart0', parent: 'sbi' }), undefined);
+    assert.equal(selectedRow(rows, { key: 'wfi' }), undefined);
+    assert.equal(selectedRow(rows, undefined), undefined);
+    assert.equal(selectedRow(tableRows(report(12, 4), 'all'), { key: 'TIME.set_timer', parent: 'sbi' })?.samples, 11);
+  });
+
+  it('the histogram below the table has one bar per log2 bucket, counts summing to the row samples', () => {
+    const s = new ExitStats(1, 'icount');
+    for (const ns of [1, 600, 1500, 1500, 1600, 3000]) s.recordSbi(0, ns, 'TIME.set_timer');
+    const rows = tableRows(s.report(), 'all');
+    const bars = histogramBars(selectedRow(rows, { key: 'sbi' })!);
+    assert.equal(bars.reduce((n, b) => n + b.count, 0), 6);
+    assert.deepEqual(bars.map((b) => b.label), ['[0, 2)', '[2, 4)', '[4, 8)', '[8, 16)', '[16, 32)', '[32, 64)',
+      '[64, 128)', '[128, 256)', '[256, 512)', '[512, 1K)', '[1K, 2K)', '[2K, 4K)']);
+    assert.deepEqual(bars.slice(-3).map((b) => [b.count, Math.round(b.widthPct)]), [[1, 33], [3, 100], [1, 33]]);
+    assert.deepEqual(histogramBars(selectedRow(rows, { key: 'TIME.set_timer', parent: 'sbi' })!), bars);
+    assert.deepEqual(histogramBars(row('old', 3)), [], 'a report without histograms shows none');
+  });
+
+  it('the panel HTML has the histogram section, hidden until a row is clicked', () => {
+    const html = exitStatsHtml({ cspSource: 'vscode-resource:', scriptUri: 's.js', styleUri: 's.css' });
+    assert.match(html, /<table id="histogram" class="hist-table" hidden>/);
+    assert.match(html, /id="histogram-hint"[^>]*>Click a row/);
   });
 });
 

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The Exit Statistics webview script: renders the perf-kvm-stat style table and the
- * exits-per-second chart from the reports the extension posts.
+ * exits-per-second chart from the reports the extension posts, and the latency histogram of
+ * the row the user clicks.
  *
  * Written as JavaScript checked by TypeScript (see tsconfig.json beside it) because it needs
  * the DOM library, which the root tsconfig leaves out for the Node code. The logic that can be
@@ -16,7 +17,7 @@ import {
   Legend,
   Tooltip,
 } from 'chart.js';
-import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory } from '../model';
+import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars } from '../model';
 import './panel.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -28,6 +29,7 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, T
 /** @typedef {import('../model').SortKey} SortKey */
 /** @typedef {import('../model').SortDir} SortDir */
 /** @typedef {import('../model').VcpuFilter} VcpuFilter */
+/** @typedef {import('../model').RowSelection} RowSelection */
 
 /** @type {{ postMessage(msg: FromWebview): void }} */
 // eslint-disable-next-line no-undef
@@ -45,6 +47,8 @@ const state = {
   sort: { key: 'samples', dir: 'desc' },
   /** @type {VcpuFilter} */
   vcpu: 'all',
+  /** @type {RowSelection | undefined} */
+  selected: undefined,
   emptyReason: 'No exit statistics yet: start a Hyperscope debug session.',
 };
 
@@ -60,6 +64,10 @@ const select = /** @type {HTMLSelectElement} */ (byId('vcpu-filter'));
 const summary = byId('summary');
 const note = byId('breakdown-note');
 const canvas = /** @type {HTMLCanvasElement} */ (byId('rate-chart'));
+const histTitle = byId('histogram-title');
+const histHint = byId('histogram-hint');
+const histTable = byId('histogram');
+const histRows = byId('histogram-rows');
 
 /** A theme color from VS Code's CSS variables, with a fallback outside VS Code. */
 function themeColor(/** @type {string} */ name, /** @type {string} */ fallback) {
@@ -136,10 +144,24 @@ function renderChart() {
   chart.update('none');
 }
 
-/** @param {ExitStatsRow} r @param {boolean} child */
-function rowHtml(r, child) {
+/** @param {ExitStatsRow} r @param {string | undefined} parent the reason a breakdown row is under */
+function rowHtml(r, parent) {
+  const child = parent !== undefined;
   const tr = document.createElement('tr');
   tr.className = child ? 'child' : 'reason';
+  const sel = state.selected;
+  if (sel && sel.key === r.key && sel.parent === parent) tr.classList.add('selected');
+  tr.tabIndex = 0;
+  tr.setAttribute('aria-selected', String(tr.classList.contains('selected')));
+  const select = () => {
+    state.selected = { key: r.key, parent };
+    renderTable();
+  };
+  tr.addEventListener('click', select);
+  tr.addEventListener('keydown', (e) => {
+    const k = /** @type {KeyboardEvent} */ (e).key;
+    if (k === 'Enter' || k === ' ') select();
+  });
   /** @type {[string, string][]} */
   const cells = [
     [r.key, 'name'],
@@ -180,9 +202,10 @@ function renderTable() {
     tbody.appendChild(tr);
   }
   for (const t of rows) {
-    tbody.appendChild(rowHtml(t.row, false));
-    for (const c of t.children) tbody.appendChild(rowHtml(c, true));
+    tbody.appendChild(rowHtml(t.row, undefined));
+    for (const c of t.children) tbody.appendChild(rowHtml(c, t.row.key));
   }
+  renderHistogram(rows);
   note.hidden = state.vcpu === 'all' || !report;
   if (report) {
     const v = state.vcpu === 'all' ? undefined : report.perVcpu.find((p) => p.vcpu === state.vcpu);
@@ -191,6 +214,44 @@ function renderTable() {
     summary.textContent = `${exits} exits, ${instr} instructions, clock ${report.clock}`;
   } else {
     summary.textContent = '';
+  }
+}
+
+/**
+ * The clicked row's histogram below the table, one line per log2 bucket as bpftrace prints
+ * it, bars in the theme's chart colour.
+ * @param {import('../model').TableRow[]} rows
+ */
+function renderHistogram(rows) {
+  const row = selectedRow(rows, state.selected);
+  const bars = row ? histogramBars(row) : [];
+  histRows.replaceChildren();
+  histTable.hidden = bars.length === 0;
+  histHint.hidden = bars.length > 0;
+  if (!row) {
+    histTitle.textContent = 'Handling time histogram';
+    histHint.textContent = 'Click a row to see the distribution of its handling times (log2 buckets, nanoseconds).';
+    return;
+  }
+  const where = state.selected && state.selected.parent ? `${state.selected.parent} / ${row.key}` : row.key;
+  histTitle.textContent = `Handling time histogram: ${where} (${row.samples} samples)`;
+  if (bars.length === 0) histHint.textContent = 'This report has no histogram for the row.';
+  for (const b of bars) {
+    const tr = document.createElement('tr');
+    if (b.count === 0) tr.className = 'zero';
+    const label = document.createElement('td');
+    label.textContent = b.label;
+    const count = document.createElement('td');
+    count.className = 'num';
+    count.textContent = String(b.count);
+    const bar = document.createElement('td');
+    bar.className = 'bar';
+    const fill = document.createElement('div');
+    fill.className = 'bar-fill';
+    fill.style.width = `${b.widthPct}%`;
+    bar.appendChild(fill);
+    tr.append(label, count, bar);
+    histRows.appendChild(tr);
   }
 }
 
