@@ -47,7 +47,7 @@ export function exitStatsHtml(assets: WebviewAssets): string {
   <tbody id="exit-rows"><tr class="empty"><td colspan="${COLUMNS.length}" id="empty-state">No exit statistics yet: start a Hyperscope debug session.</td></tr></tbody>
 </table>
 <p id="breakdown-note" class="note" hidden>SBI and MMIO breakdowns are counted for all vCPUs together.</p>
-<section class="histogram" aria-live="polite">
+<section id="histogram-section" class="histogram" aria-live="polite">
   <h2 id="histogram-title">Handling time histogram</h2>
   <p id="histogram-hint" class="note">Click a row to see the distribution of its handling times (log2 buckets, nanoseconds).</p>
   <table id="histogram" class="hist-table" hidden>

@@ -105,6 +105,9 @@ describe('extension: exit statistics model', () => {
     for (const d of demo) {
       assert.equal(d.report.schema, 'hyperscope.exit-stats/1');
       assert.equal(h.push(d.report, d.at, 'all'), false, 'counts never go down');
+      for (const r of [...d.report.reasons, ...d.report.sbi, ...d.report.mmio]) {
+        assert.equal(r.histogram!.buckets.reduce((n, b) => n + b.count, 0), r.samples, `${r.key} histogram`);
+      }
     }
     assert.equal(h.series().length, demo.length - 1);
   });

@@ -52,6 +52,23 @@ describe('e2e: Hyperscope in a real VS Code', function () {
     assert.equal(await web.locator('tr.child').count(), 0);
     await web.locator('#vcpu-filter').selectOption('all');
 
+    // Clicking a row shows its log2 latency histogram below the table, counts summing to the
+    // row's samples (read in one evaluation: the demo feed keeps posting newer reports).
+    assert.equal(await web.locator('#histogram').isVisible(), false, 'no histogram before a click');
+    await web.locator('tr.child td.name', { hasText: 'uart0' }).click();
+    await vs!.waitFor('uart0 histogram', web.locator('#histogram-title', { hasText: 'mmio / uart0' }));
+    await web.locator('tr.reason td.name', { hasText: /^sbi$/ }).click();
+    await vs!.waitFor('sbi histogram', web.locator('#histogram-title', { hasText: /: sbi \(/ }));
+    const shown = await web.locator('#histogram-section').evaluate((el) => ({
+      title: el.querySelector('#histogram-title')?.textContent ?? '',
+      counts: [...el.querySelectorAll('#histogram-rows td.num')].map((td) => Number(td.textContent)),
+      labels: [...el.querySelectorAll('#histogram-rows td:first-child')].map((td) => td.textContent),
+    }));
+    const samples = Number(/\((\d+) samples\)/.exec(shown.title)?.[1]);
+    assert.ok(samples > 0 && shown.counts.length > 0, JSON.stringify(shown));
+    assert.equal(shown.counts.reduce((a, b) => a + b, 0), samples, JSON.stringify(shown));
+    assert.match(String(shown.labels[0]), /^\[\d+K?, \d+K?\)$/);
+
     const shot = await vs!.screenshot('exit-stats-panel');
     assert.ok(existsSync(shot));
   });
