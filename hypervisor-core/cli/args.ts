@@ -25,6 +25,8 @@ export interface RunOptions {
   virtioConsole: boolean;
   /** --rng: add a virtio entropy device. */
   rng: boolean;
+  /** False with --no-svadu: PTEs without A/D fault instead of being updated. */
+  svadu: boolean;
 }
 
 /** Parses a size such as 128M, 1G, 65536K or a byte count. */
@@ -87,6 +89,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--disk-readonly': disks.push({ path: next(), readOnly: true }); break;
       case '--virtio-console': o.virtioConsole = true; break;
       case '--rng': o.rng = true; break;
+      case '--no-svadu': o.svadu = false; break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -102,6 +105,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
+    svadu: o.svadu ?? true,
   };
 }
 
@@ -128,6 +132,8 @@ options:
   --virtio-console      add a virtio console (Linux: /dev/hvc0, use --append "console=hvc0")
   --rng                 add a virtio entropy device (host random numbers)
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
+  --no-svadu            page-table entries without the A (or, on a store, D) bit fault
+                        instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
 3 the VM stopped on an error, 124 timeout, 141 stdout was closed (e.g. | head)`;

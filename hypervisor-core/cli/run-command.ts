@@ -87,7 +87,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   const boot = (): Vm => {
     try {
       return bootVirt({
-        kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
+        kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu,
         idleSleep: true, // an idle guest waits in host time, costing no CPU
         console: (b) => stdout.write(b), consoleSink: stdout,
         disks, virtioConsole: o.virtioConsole, rng: o.rng,
@@ -173,7 +173,7 @@ function runBare(kernel: Uint8Array, o: RunOptions): number {
   let m: BareMachine;
   try {
     const stdout = new StdoutSink(() => undefined); // a write error ends no test early; it just loses output
-    m = new BareMachine(kernel, { memory: o.memory, output: (b) => stdout.write(b) });
+    m = new BareMachine(kernel, { memory: o.memory, output: (b) => stdout.write(b), svadu: o.svadu });
   } catch (e) {
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
     throw e;

@@ -3,7 +3,7 @@
  * and H extension 9.6.x), the redirection of S CSRs to VS CSRs when V=1, and each CSR's
  * WARL behaviour. Values move through `CSR_VALUE` (an int32 pair).
  */
-import { Cause, Csr, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
+import { Cause, Csr, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
 import { Slot } from './hart-state';
 import type { Hart } from './hart';
 import { fpEnabled, markFpDirty, sdBit } from './fpu/fp-status';
@@ -299,9 +299,10 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
       h.onTranslationChange();
       return;
     }
-    case Csr.MENVCFG: h.set(Slot.MENVCFG, lo & 1, hi & (0x80000000 | 0)); return;
+    case Csr.MENVCFG: h.set(Slot.MENVCFG, lo & 1, hi & (EnvcfgHi.STCE | (h.svadu ? EnvcfgHi.ADUE : 0))); return;
     case Csr.SENVCFG: h.set(Slot.SENVCFG, lo & 1, 0); return;
-    case Csr.HENVCFG: h.set(Slot.HENVCFG, lo & 1, hi & h.hi(Slot.MENVCFG) & (0x80000000 | 0)); return;
+    // henvcfg.STCE and ADUE are read-only zero while the menvcfg bit is 0.
+    case Csr.HENVCFG: h.set(Slot.HENVCFG, lo & 1, hi & h.hi(Slot.MENVCFG) & (EnvcfgHi.STCE | EnvcfgHi.ADUE)); return;
     case Csr.STIMECMP: h.set(Slot.STIMECMP, lo, hi); return;
     case Csr.VSTIMECMP: h.set(Slot.VSTIMECMP, lo, hi); return;
     case Csr.HTIMEDELTA: h.set(Slot.HTIMEDELTA, lo, hi); return;

@@ -60,3 +60,11 @@ export const enum Cause {
 
 /** Privilege levels as encoded in mstatus.MPP. */
 export const enum Priv { U = 0, S = 1, M = 3 }
+
+/** High-word bits of menvcfg / henvcfg. */
+export const enum EnvcfgHi {
+  /** ADUE (bit 61): the walker updates A/D bits itself (Svadu). */
+  ADUE = 1 << 29,
+  /** STCE (bit 63): stimecmp / vstimecmp enabled (Sstc). */
+  STCE = 1 << 31,
+}

@@ -39,6 +39,11 @@ export class HartState {
   hvip = 0;
   hgeie = 0;
   hcounteren = 0;
+  /**
+   * The hart implements Svadu: menvcfg.ADUE and henvcfg.ADUE are writable and menvcfg.ADUE
+   * is 1 at reset (as QEMU resets it). False gives the fault-on-A/D behaviour (Svade) only.
+   */
+  svadu = true;
   /** Retired instructions and cycles (doubles: exact up to 2^53). */
   instret = 0;
   /** F/D registers and fcsr. */

@@ -14,7 +14,7 @@ import { PhysMemory } from '../memory/phys-memory';
 import { Access, Walker } from '../mmu/walker';
 import { TlbSet, TLB_MASK } from '../mmu/tlb';
 import { TlbContexts } from '../mmu/tlb-contexts';
-import { Cause, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
+import { Cause, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
 import { TRAP, Translator } from './translate';
@@ -146,6 +146,9 @@ export class Hart extends HartState {
     this.pcLo = resetPcLo;
     this.pcHi = resetPcHi;
     this.reservation = -1;
+    // QEMU resets menvcfg.ADUE to 1 when it has Svadu: A/D bits are set in hardware, as the
+    // guests built for QEMU 7 (which always did so) expect.
+    if (this.svadu) this.set(Slot.MENVCFG, 0, EnvcfgHi.ADUE);
     this.flushAllTlbs();
   }
 

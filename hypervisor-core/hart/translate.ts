@@ -5,7 +5,7 @@
  * (G-stage, with htval = GPA >> 2 and htinst), or access fault.
  */
 import { Access, PagingMode, PteAddressTranslator, SV39, SV39X4, SV48, SV48X4, Walker, WalkFault } from '../mmu/walker';
-import { Cause, Mstatus, Priv } from './csr-numbers';
+import { Cause, EnvcfgHi, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap } from './trap';
 
@@ -63,20 +63,23 @@ export class Translator implements PteAddressTranslator {
   private gMode: PagingMode | null = null;
   private gRoot = 0;
   private mxr = false;
+  /** menvcfg.ADUE: A/D updating for satp and hgatp walks. */
+  private adue = false;
 
   constructor(private readonly h: HartState, private readonly t: PendingTrap, walker: Walker) {
     this.walker = walker;
   }
 
-  /** G-stage translation of a VS-stage PTE address (an implicit read). */
-  translatePteAddress(gpa: number): number {
+  /** G-stage translation of a VS-stage PTE address (an implicit read, or its A/D update). */
+  translatePteAddress(gpa: number, write: boolean): number {
     if (this.gMode === null) return gpa;
     // A GPA wider than the G-stage input (41 bits for Sv39x4, 50 for Sv48x4) is a guest page
     // fault (privileged spec, "Guest Physical Address Translation"), not its low bits.
     if (gpa >= 2 ** this.gMode.vaBits) return WalkFault.PAGE;
     const cached = this.gCached(gpa);
     if (cached >= 0) return cached;
-    const r = this.walker.walk(this.gMode, this.gRoot, gpa, Access.READ, true, false, this.mxr, null);
+    const r = this.walker.walk(this.gMode, this.gRoot, gpa, write ? Access.WRITE : Access.READ, true, false,
+      this.mxr, null, this.adue);
     if (r >= 0) this.gFill(gpa, r);
     return r < 0 ? (r === WalkFault.ACCESS ? WalkFault.ACCESS : WalkFault.PAGE) : r;
   }
@@ -138,13 +141,14 @@ export class Translator implements PteAddressTranslator {
     if (priv === Priv.M) return (hi >>> 0) * TWO32 + (lo >>> 0);
 
     this.mxr = (mstatus & Mstatus.MXR) !== 0;
+    this.adue = (h.hi(Slot.MENVCFG) & EnvcfgHi.ADUE) !== 0;
     if (!virt) {
       const mode = vsMode(h.hi(Slot.SATP));
       if (mode === null) return (hi >>> 0) * TWO32 + (lo >>> 0);
       const va = this.canonical(lo, hi, mode.vaBits);
       if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, false);
       const r = this.walker.walk(mode, rootOf(h.lo(Slot.SATP), h.hi(Slot.SATP)), va, access,
-        priv === Priv.U, (mstatus & Mstatus.SUM) !== 0, this.mxr, null);
+        priv === Priv.U, (mstatus & Mstatus.SUM) !== 0, this.mxr, null, this.adue);
       if (r >= 0) {
         this.leafSize = this.walker.pageSize;
         return r;
@@ -166,11 +170,15 @@ export class Translator implements PteAddressTranslator {
       const va = this.canonical(lo, hi, vsm.vaBits);
       if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, true);
       const r = this.walker.walk(vsm, rootOf(h.lo(Slot.VSATP), h.hi(Slot.VSATP)), va, access,
-        priv === Priv.U, (h.lo(Slot.VSSTATUS) & Mstatus.SUM) !== 0, vsMxr, this);
+        priv === Priv.U, (h.lo(Slot.VSSTATUS) & Mstatus.SUM) !== 0, vsMxr, this,
+        this.adue && (h.hi(Slot.HENVCFG) & EnvcfgHi.ADUE) !== 0);
       if (r === WalkFault.GUEST_IMPLICIT) {
         if (this.walker.faultAccess) return this.fault(ACCESS_FAULT[access], lo, hi, 0, 0, true);
-        // A guest page fault on the implicit PTE read: htinst is the "64-bit read" pseudoinstruction.
-        return this.fault(GUEST_PAGE_FAULT[access], lo, hi, this.walker.faultGpa / 4, 0x3000, true);
+        // A guest page fault on the implicit PTE access, reported for the original access type:
+        // htinst is the "64-bit read" (0x3000) or, for the A/D update, "64-bit write" (0x3020)
+        // pseudoinstruction.
+        return this.fault(GUEST_PAGE_FAULT[access], lo, hi, this.walker.faultGpa / 4,
+          this.walker.faultWrite ? 0x3020 : 0x3000, true);
       }
       if (r < 0) return this.fault(r === WalkFault.ACCESS ? ACCESS_FAULT[access] : PAGE_FAULT[access], lo, hi, 0, 0, true);
       gpa = r;
@@ -182,7 +190,7 @@ export class Translator implements PteAddressTranslator {
     }
     const cached = this.gCached(gpa);
     if (cached >= 0) return cached;
-    const r = this.walker.walk(this.gMode, this.gRoot, gpa, access, true, false, this.mxr, null);
+    const r = this.walker.walk(this.gMode, this.gRoot, gpa, access, true, false, this.mxr, null, this.adue);
     if (r >= 0) {
       this.gFill(gpa, r);
       return r;

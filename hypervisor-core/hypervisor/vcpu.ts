@@ -3,7 +3,7 @@
  * that handles every VM exit (Firecracker `handle_kvm_exit`, KVM `kvm_riscv_vcpu_exit`).
  * Each vCPU is bound to its own hart; the VM's scheduler decides which runs next.
  */
-import { Cause, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-numbers';
+import { Cause, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
 import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
@@ -64,8 +64,11 @@ export class Vcpu {
     // What OpenSBI enters a kernel with: cycle, time and instret readable from U-mode (the
     // vDSO's rdtime). senvcfg stays 0, as OpenSBI leaves it.
     h.scounteren = 7;
-    h.set(Slot.MENVCFG, 0, 0x80000000 | 0); // Sstc available
-    h.set(Slot.HENVCFG, 0, 0x80000000 | 0); // ... and given to the guest (vstimecmp)
+    // Sstc available and given to the guest (vstimecmp); with Svadu, A/D bits are set by the
+    // walker in both stages, as KVM sets henvcfg.ADUE when the host has Svadu.
+    const envcfg = EnvcfgHi.STCE | (h.svadu ? EnvcfgHi.ADUE : 0);
+    h.set(Slot.MENVCFG, 0, envcfg);
+    h.set(Slot.HENVCFG, 0, envcfg);
     h.set(Slot.VSTIMECMP, -1, -1);
     const [glo, ghi] = this.vm.gstage.hgatp(this.vm.vmid);
     h.set(Slot.HGATP, glo, ghi);

@@ -60,6 +60,11 @@ export interface VmOptions {
   idleSleep?: boolean;
   /** Host time in milliseconds for `idleSleep` (default `performance.now`). */
   hostNow?: () => number;
+  /**
+   * Svadu: the harts set PTE A/D bits themselves (default true, as QEMU does). False keeps
+   * the page faults on A = 0 or a store to D = 0 (QEMU's `-cpu rv64,svadu=off`).
+   */
+  svadu?: boolean;
 }
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
@@ -140,7 +145,11 @@ export class Vm {
     this.bus.add(PLIC_BASE, PLIC_SIZE, this.plic);
     this.bus.add(UART0_BASE, UART0_SIZE, this.uart);
 
-    for (let i = 0; i < opts.vcpus; i++) this.vcpus.push(new Vcpu(i, new Hart(i, this.host), this));
+    for (let i = 0; i < opts.vcpus; i++) {
+      const hart = new Hart(i, this.host);
+      hart.svadu = opts.svadu ?? true;
+      this.vcpus.push(new Vcpu(i, hart, this));
+    }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));
   }
 

@@ -29,6 +29,8 @@ export interface BareMachineOptions {
   memory?: number;
   /** Console output (UART and HTIF putchar). */
   output: (bytes: Uint8Array) => void;
+  /** Svadu: the hart sets PTE A/D bits itself (default true, as QEMU does). */
+  svadu?: boolean;
 }
 
 /** One hart on the physical virt map with HTIF. */
@@ -45,6 +47,7 @@ export class BareMachine {
   constructor(kernel: Uint8Array, private readonly opts: BareMachineOptions) {
     this.mem = new PhysMemory(DRAM_BASE, opts.memory ?? 64 * 1024 * 1024);
     const hart = (this.hart = new Hart(0, this.mem));
+    hart.svadu = opts.svadu ?? true;
     const line = (irq: Irq) => new CallbackIrqLine((l) => hart.setInterruptLine(irq, l));
     this.clint = new Aclint({ time: () => this.time(), msip: [line(Irq.MSI)], mtip: [line(Irq.MTI)] });
     const plic = new Plic({ contexts: [line(Irq.MEI), line(Irq.SEI)] });

@@ -20,6 +20,8 @@ import { VirtioRng, hostEntropy, type EntropySource } from '../devices/virtio/rn
 
 /** The ISA string the device tree advertises (what the hart implements). */
 export const GUEST_ISA = 'rv64imafdc_zicsr_zifencei_zicntr_sstc';
+/** The same with Svadu (hardware A/D updating), the default. */
+export const GUEST_ISA_SVADU = `${GUEST_ISA}_svadu`;
 
 /** What to boot. */
 export interface BootOptions extends VmOptions {
@@ -71,7 +73,7 @@ export function bootVirt(opts: BootOptions): BootedVm {
   }
   const fdt = buildVirtFdt({
     harts: opts.vcpus,
-    isa: GUEST_ISA,
+    isa: opts.svadu === false ? GUEST_ISA : GUEST_ISA_SVADU,
     mmuType: 'riscv,sv48',
     ram: { base: DRAM_BASE, size: opts.memory },
     devices: [

@@ -4,9 +4,12 @@
  * every stage: Sv39/Sv48 for satp and vsatp, Sv39x4/Sv48x4 for hgatp. In a two-stage walk,
  * each VS-stage PTE address is a guest physical address and goes through the G-stage first.
  *
- * A/D bits: this hart raises a page fault when A = 0, or when a store finds D = 0 (the
- * behaviour the spec requires without Svadu, "Svade"). Software (guest kernels, the
- * hypervisor's G-stage builder) sets them.
+ * A/D bits: with `adue` (Svadu, menvcfg.ADUE / henvcfg.ADUE = 1) the walker sets A, and D
+ * on a store, in the leaf PTE itself, as QEMU and hardware with Svadu do; without it a
+ * missing A, or D on a store, is a page fault (Svade) and software sets them. In a two-stage
+ * walk the update of a VS-stage PTE is a write to its guest physical address, so it needs
+ * G-stage write permission. Only a store sets D, and only a store fills the write TLB, so no
+ * cached writable translation has D = 0.
  *
  * Results are plain numbers so the walk allocates nothing: a physical address (>= 0) or one
  * of the negative WalkFault codes. Addresses here fit in 53 bits (checked by the callers).
@@ -31,8 +34,11 @@ export const enum Pte { V = 1, R = 2, W = 4, X = 8, U = 16, G = 32, A = 64, D = 
 
 /** Translates the guest-physical address of a VS-stage PTE through the G-stage. */
 export interface PteAddressTranslator {
-  /** Returns the host physical address, or a negative WalkFault (PAGE = guest page fault). */
-  translatePteAddress(gpa: number): number;
+  /**
+   * Returns the host physical address, or a negative WalkFault (PAGE = guest page fault).
+   * @param write the access is the PTE's A/D update (an implicit write), not its read
+   */
+  translatePteAddress(gpa: number, write: boolean): number;
 }
 
 /** Parameters of one stage's table format. */
@@ -58,6 +64,8 @@ export class Walker {
   faultGpa = 0;
   /** After GUEST_IMPLICIT: the G-stage fault was an access fault rather than a page fault. */
   faultAccess = false;
+  /** After GUEST_IMPLICIT: the failing implicit access was the PTE's A/D update (a write). */
+  faultWrite = false;
   /** After a successful walk: the leaf PTE's low word (flags) and the level it was found at. */
   leafFlags = 0;
   leafLevel = 0;
@@ -78,23 +86,21 @@ export class Walker {
    * @param sum supervisor may access user pages (sstatus.SUM)
    * @param mxr loads may read execute-only pages
    * @param g G-stage translator for the PTE addresses of a VS-stage walk, or null
+   * @param adue set missing A/D bits in the leaf instead of faulting (Svadu)
    */
   walk(mode: PagingMode, root: number, va: number, access: Access, user: boolean,
-    sum: boolean, mxr: boolean, g: PteAddressTranslator | null): number {
+    sum: boolean, mxr: boolean, g: PteAddressTranslator | null, adue = false): number {
     const mem = this.mem;
     let table = root;
     for (let level = mode.levels - 1; level >= 0; level--) {
       const shift = 12 + 9 * level;
       const indexBits = level === mode.levels - 1 ? mode.rootIndexBits : 9;
       const index = Math.floor(va / 2 ** shift) & ((1 << indexBits) - 1);
-      let pteAddr = table + index * 8;
+      const pteGpa = table + index * 8;
+      let pteAddr = pteGpa;
       if (g !== null) {
-        const h = g.translatePteAddress(pteAddr);
-        if (h < 0) {
-          this.faultGpa = pteAddr;
-          this.faultAccess = h === WalkFault.ACCESS;
-          return WalkFault.GUEST_IMPLICIT;
-        }
+        const h = g.translatePteAddress(pteGpa, false);
+        if (h < 0) return this.implicitFault(pteGpa, h, false);
         pteAddr = h;
       }
       if (!mem.contains(pteAddr, 8)) return WalkFault.ACCESS;
@@ -127,13 +133,35 @@ export class Walker {
       // A misaligned superpage: low PPN bits must be zero.
       const pagesInLeaf = 2 ** (9 * level);
       if (level > 0 && ppn % pagesInLeaf !== 0) return WalkFault.PAGE;
-      if ((lo & Pte.A) === 0 || (access === Access.WRITE && (lo & Pte.D) === 0)) return WalkFault.PAGE;
-      this.leafFlags = lo & 0x3ff;
+      let flags = lo;
+      if ((lo & Pte.A) === 0 || (access === Access.WRITE && (lo & Pte.D) === 0)) {
+        if (!adue) return WalkFault.PAGE;
+        flags = lo | Pte.A | (access === Access.WRITE ? Pte.D : 0);
+        let at = pteAddr;
+        if (g !== null) {
+          const h = g.translatePteAddress(pteGpa, true);
+          if (h < 0) return this.implicitFault(pteGpa, h, true);
+          at = h;
+        }
+        if (!mem.contains(at, 8)) return WalkFault.ACCESS;
+        // One write of the low word: nothing else runs between the read and the update, which
+        // is the atomicity the spec asks of it.
+        mem.view.setInt32(at - mem.base, flags, true);
+      }
+      this.leafFlags = flags & 0x3ff;
       this.leafLevel = level;
       this.pageSize = pagesInLeaf * 4096;
       return ppn * 4096 + (va % (pagesInLeaf * 4096));
     }
     return WalkFault.PAGE;
+  }
+
+  /** Records a G-stage fault on an implicit access to the VS-stage PTE at `gpa`. */
+  private implicitFault(gpa: number, g: number, write: boolean): number {
+    this.faultGpa = gpa;
+    this.faultAccess = g === WalkFault.ACCESS;
+    this.faultWrite = write;
+    return WalkFault.GUEST_IMPLICIT;
   }
 }
 

@@ -88,4 +88,22 @@ describe('guests cannot hang or stop the hypervisor', function () {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /tohost at 0x10000000 is outside RAM/);
   });
+
+  it('svadu: page tables without A/D (as xv6 builds them) run, the hart sets A then D, as on QEMU 7.2', () => {
+    const r = runGuest(elf('svadu'));
+    assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+    assert.match(r.output, /^svadu: PASS$/m);
+  });
+
+  it('svadu: with --no-svadu the same guest faults on A = 0 for ever (the old behaviour, selectable)', () => {
+    const r = hyperscope('run', elf('svadu'), '--no-svadu', '--timeout', '1');
+    assert.equal(r.status, 124, r.stderr);
+  });
+
+  it('svadu: the device tree\'s riscv,isa lists svadu, unless Svadu is off', () => {
+    const kernel = readFileSync(path.join(ROOT, elf('svadu')));
+    const isa = (svadu?: boolean) => Buffer.from(bootVirt({ kernel, vcpus: 1, memory: 16 * 1024 * 1024, clock: 'icount', console: () => undefined, svadu }).fdt).toString('latin1');
+    assert.match(isa(), /rv64imafdc_zicsr_zifencei_zicntr_sstc_svadu\0/);
+    assert.match(isa(false), /rv64imafdc_zicsr_zifencei_zicntr_sstc\0/);
+  });
 });
