@@ -86,13 +86,16 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   });
   const boot = (): Vm => {
     try {
-      return bootVirt({
+      const booted = bootVirt({
         kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu,
         idleSleep: true, // an idle guest waits in host time, costing no CPU
         console: (b) => stdout.write(b), consoleSink: stdout,
         disks, virtioConsole: o.virtioConsole, rng: o.rng,
         rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
       }).vm;
+      // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
+      booted.onFaultLoop = (_vcpu, message) => process.stderr.write(`\nhyperscope: ${message}\n`);
+      return booted;
     } catch (e) {
       if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
       throw e;

@@ -9,6 +9,7 @@ import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
 import { decodeExit, MmioAccess, VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
+import { FaultLoopDetector } from './fault-loop';
 import { HartState as HsmState } from './sbi/sbi-host';
 import type { Vm } from './vm';
 
@@ -40,6 +41,8 @@ export class Vcpu {
   /** Retired instructions at the start of the current slice (for the icount clock). */
   sliceStart = 0;
   private resumeAt: ResumePoint | null = null;
+  /** Notices the guest looping on one fault (see fault-loop.ts). */
+  readonly faultLoop = new FaultLoopDetector();
 
   constructor(readonly id: number, readonly hart: Hart, private readonly vm: Vm) {
     hart.hostTraps = true;

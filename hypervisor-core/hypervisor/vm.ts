@@ -27,6 +27,7 @@ import { SbiDispatcher } from './sbi/dispatcher';
 import { VmSbiHost } from './vm-sbi-host';
 import { ExitStats } from './stats/exit-stats';
 import { ExitTrace, ExitRecord } from './trace/exit-trace';
+import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
 import type { VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
@@ -119,6 +120,11 @@ export class Vm {
    * record made only when the hook is set); returning true stops `runFor` with 'exit-breakpoint'.
    */
   onExit?: (record: ExitRecord) => boolean;
+  /**
+   * Called once when a vCPU loops on a fault (FAULT_LOOP_EXITS identical exits at the same
+   * pc with nothing retired) with a one-line description; the VM keeps running.
+   */
+  onFaultLoop?: (vcpu: number, message: string) => void;
   private exitBreak: ExitRecord | null = null;
   private next = 0;
   /** An idle period with `idleSleep`: host ms and guest ticks when it began, its deadline (ticks). */
@@ -446,6 +452,10 @@ export class Vm {
     const causeLo = h.lo(Slot.SCAUSE), causeHi = h.hi(Slot.SCAUSE);
     const tvalLo = h.lo(Slot.STVAL), tvalHi = h.hi(Slot.STVAL);
     const htvalLo = h.lo(Slot.HTVAL), htvalHi = h.hi(Slot.HTVAL), htinst = h.lo(Slot.HTINST);
+    if (exit.reason !== 'interrupt' && vcpu.faultLoop.note(causeLo, h.lo(Slot.SEPC), h.hi(Slot.SEPC), h.instret)) {
+      this.onFaultLoop?.(vcpu.id, describeFaultLoop(vcpu.id, causeLo, toBigU64(h.lo(Slot.SEPC), h.hi(Slot.SEPC)),
+        toBigU64(h.lo(Slot.VSTVEC), h.hi(Slot.VSTVEC))));
+    }
     const reason = vcpu.handleExit(exit);
     const ns = (performance.now() - t1) * 1e6;
     if (reason === 'unhandled') return;

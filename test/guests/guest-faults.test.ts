@@ -106,4 +106,21 @@ describe('guests cannot hang or stop the hypervisor', function () {
     assert.match(isa(), /rv64imafdc_zicsr_zifencei_zicntr_sstc_svadu\0/);
     assert.match(isa(false), /rv64imafdc_zicsr_zifencei_zicntr_sstc\0/);
   });
+
+  it('stvec-zero: a guest looping on a fault at its unmapped trap vector is reported once and keeps running', () => {
+    const { vm } = bootVirt({ kernel: readFileSync(path.join(ROOT, elf('stvec-zero'))), vcpus: 1, memory: 16 * 1024 * 1024, clock: 'icount', console: () => undefined });
+    const said: string[] = [];
+    vm.onFaultLoop = (vcpu, message) => said.push(`${vcpu}: ${message}`);
+    for (let i = 0; i < 20 && said.length === 0; i++) assert.equal(vm.runFor(2_000_000), null);
+    for (let i = 0; i < 4; i++) assert.equal(vm.runFor(2_000_000), null, 'still running');
+    assert.deepEqual(said, ['0: vCPU 0 loops on an instruction guest-page fault at pc 0x0 (stvec 0x0): the guest\'s trap vector faults']);
+    assert.equal(vm.instructions, 1, 'the csrw (ebreak traps); nothing retires in the loop');
+  });
+
+  it('stvec-zero: `hyperscope run` prints the loop once on stderr and runs on to --timeout', () => {
+    const r = hyperscope('run', elf('stvec-zero'), '--timeout', '3');
+    assert.equal(r.status, 124, r.stderr);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.includes('loops on')),
+      ['hyperscope: vCPU 0 loops on an instruction guest-page fault at pc 0x0 (stvec 0x0): the guest\'s trap vector faults']);
+  });
 });
