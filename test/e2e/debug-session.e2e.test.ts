@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { mark, missingTools, REPO_ROOT, VsCode } from './vscode-harness';
+import { mark, requireTools, REPO_ROOT, VsCode } from './vscode-harness';
 import { makeSampleWorkspace, sampleLaunchConfig, type SampleWorkspace } from './sample-workspace';
 
 /** `printf("hello: running in S-mode ...")` in say_hello: reached after the first console line. */
@@ -20,12 +20,7 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
   let ws: SampleWorkspace | undefined;
 
   before(async function () {
-    const missing = missingTools();
-    if (missing.length) {
-      if (process.env.HYPERSCOPE_E2E === '1') throw new Error(`e2e: missing ${missing.join(', ')}: run bash scripts/e2e/setup.sh`);
-      console.log(`    (skipped: e2e tools missing; run bash scripts/e2e/setup.sh)`);
-      this.skip();
-    }
+    requireTools(this);
     mark('before');
     ws = makeSampleWorkspace(join(REPO_ROOT, 'samples'), ['hello'], [sampleLaunchConfig('hello')]);
     vs = await VsCode.start({ folder: ws.folder, copyFolder: false });

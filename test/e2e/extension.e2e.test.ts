@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { missingTools, REPO_ROOT, VsCode } from './vscode-harness';
+import { requireTools, REPO_ROOT, VsCode } from './vscode-harness';
 
 const WORKSPACE = join(REPO_ROOT, 'test', 'e2e', 'workspace');
 const DEMO_STATS = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'exit-stats-demo.json');
@@ -17,12 +17,7 @@ describe('e2e: Hyperscope in a real VS Code', function () {
   let vs: VsCode | undefined;
 
   before(async function () {
-    const missing = missingTools();
-    if (missing.length) {
-      if (process.env.HYPERSCOPE_E2E === '1') throw new Error(`e2e: missing ${missing.join(', ')}: run bash scripts/e2e/setup.sh`);
-      console.log(`    (skipped: e2e tools missing; run bash scripts/e2e/setup.sh)`);
-      this.skip();
-    }
+    requireTools(this);
     vs = await VsCode.start({ folder: WORKSPACE, env: { HYPERSCOPE_DEMO_STATS: DEMO_STATS } });
   });
 

@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mark, missingTools, REPO_ROOT, VsCode } from './vscode-harness';
+import { mark, requireTools, REPO_ROOT, VsCode } from './vscode-harness';
 import { parseJsonc } from '../dap/jsonc';
 
 const LINUX_FILES = ['Image', 'initramfs.cpio.gz', 'vmlinux.xz', 'get-sources.sh', 'PROVENANCE.md'];
@@ -21,12 +21,7 @@ describe('e2e: the samples folder npm start opens (Linux kernel without its sour
   let base = '';
 
   before(async function () {
-    const missing = missingTools();
-    if (missing.length) {
-      if (process.env.HYPERSCOPE_E2E === '1') throw new Error(`e2e: missing ${missing.join(', ')}: run bash scripts/e2e/setup.sh`);
-      console.log(`    (skipped: e2e tools missing; run bash scripts/e2e/setup.sh)`);
-      this.skip();
-    }
+    requireTools(this);
     if (!LINUX_FILES.every((f) => existsSync(join(REPO_ROOT, 'samples/linux', f)))) this.skip();
     // samples/ as committed, minus the other samples and any kernel build tree or unpacked vmlinux.
     base = mkdtempSync(join(tmpdir(), 'hyperscope-samples-folder-'));
@@ -101,10 +96,7 @@ describe('e2e: "create a launch.json file" in a folder of guests', function () {
   let folder = '';
 
   before(async function () {
-    if (missingTools().length) {
-      if (process.env.HYPERSCOPE_E2E === '1') throw new Error('e2e: tools missing: run bash scripts/e2e/setup.sh');
-      this.skip();
-    }
+    requireTools(this);
     base = mkdtempSync(join(tmpdir(), 'hyperscope-create-launch-'));
     folder = join(base, 'samples');
     const files = ['hello/hello.elf', 'smp/smp.elf', 'smp/expected-smp4.txt', 'virtio/virtio.elf', 'virtio/disk.img'];
