@@ -94,7 +94,10 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
         rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
       }).vm;
       // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
-      booted.onFaultLoop = (_vcpu, message) => process.stderr.write(`\nhyperscope: ${message}\n`);
+      booted.onFaultLoop = (_vcpu, message) => {
+        process.stderr.write(`\nhyperscope: ${message}\n`);
+        return false;
+      };
       return booted;
     } catch (e) {
       if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
@@ -167,7 +170,7 @@ function statusOf(stop: VmStop): number | undefined {
         `stval ${hex(stop.stval)} htval ${hex(stop.htval)} htinst ${hex(stop.htinst)}\n`);
       return ExitStatus.VM_ERROR;
     case 'idle': case 'paused': return undefined;
-    case 'breakpoint': case 'exit-breakpoint': return undefined;
+    case 'breakpoint': case 'exit-breakpoint': case 'fault-loop': return undefined;
   }
 }
 

@@ -155,6 +155,8 @@ export class GuestDebugger extends EventEmitter {
     this.vm = booted.vm;
     this.memory = new GuestMemory(this.vm);
     this.vm.onExit = (r) => this.exitBreakpoints.active && this.exitBreakpoints.match(r) !== undefined;
+    // A guest stuck faulting at its trap vector stops with the reason; continuing runs it on.
+    this.vm.onFaultLoop = () => true;
     this.syncHartBreakpoints();
     const watches = this.watchpoints.hartList();
     for (const v of this.vm.vcpus) v.hart.setWatchpoints(watches);
@@ -549,6 +551,9 @@ export class GuestDebugger extends EventEmitter {
         });
         return 'stopped';
       }
+      case 'fault-loop':
+        this.stopped({ reason: 'exception', vcpu: stop.vcpu, description: 'guest loops on a fault', text: stop.message });
+        return 'stopped';
       case 'shutdown':
         this.end(stop.failure ? 1 : 0);
         return 'ended';

@@ -42,6 +42,8 @@ export type VmStop =
   | { kind: 'breakpoint'; vcpu: number; cause?: 'watchpoint' | 'guest-trap' }
   /** `onExit` asked to stop after this exit (the debugger's exit breakpoints). */
   | { kind: 'exit-breakpoint'; vcpu: number; record: ExitRecord }
+  /** `onFaultLoop` asked to stop: the vCPU loops on a fault (`message` says which). */
+  | { kind: 'fault-loop'; vcpu: number; message: string }
   | { kind: 'paused' };
 
 /** VM configuration. */
@@ -122,10 +124,12 @@ export class Vm {
   onExit?: (record: ExitRecord) => boolean;
   /**
    * Called once when a vCPU loops on a fault (FAULT_LOOP_EXITS identical exits at the same
-   * pc with nothing retired) with a one-line description; the VM keeps running.
+   * pc with nothing retired) with a one-line description; returning true stops `runFor` with
+   * 'fault-loop' (the debugger), false keeps the VM running (the CLI's warning).
    */
-  onFaultLoop?: (vcpu: number, message: string) => void;
+  onFaultLoop?: (vcpu: number, message: string) => boolean;
   private exitBreak: ExitRecord | null = null;
+  private faultLoopStop: VmStop | null = null;
   private next = 0;
   /** An idle period with `idleSleep`: host ms and guest ticks when it began, its deadline (ticks). */
   private idle: { sinceMs: number; fromTicks: number; deadline: number } | null = null;
@@ -316,8 +320,13 @@ export class Vm {
   private breakpointHit = -1;
   private breakpointStop = StopReason.BREAKPOINT;
 
-  /** The stop for an exit breakpoint that hit during the last slice, if any (clears it). */
+  /** The stop for an exit breakpoint or a fault loop during the last slice, if any (clears it). */
   private takeExitBreak(): VmStop | null {
+    const loop = this.faultLoopStop;
+    if (loop) {
+      this.faultLoopStop = null;
+      return loop;
+    }
     const record = this.exitBreak;
     if (!record) return null;
     this.exitBreak = null;
@@ -453,8 +462,9 @@ export class Vm {
     const tvalLo = h.lo(Slot.STVAL), tvalHi = h.hi(Slot.STVAL);
     const htvalLo = h.lo(Slot.HTVAL), htvalHi = h.hi(Slot.HTVAL), htinst = h.lo(Slot.HTINST);
     if (exit.reason !== 'interrupt' && vcpu.faultLoop.note(causeLo, h.lo(Slot.SEPC), h.hi(Slot.SEPC), h.instret)) {
-      this.onFaultLoop?.(vcpu.id, describeFaultLoop(vcpu.id, causeLo, toBigU64(h.lo(Slot.SEPC), h.hi(Slot.SEPC)),
-        toBigU64(h.lo(Slot.VSTVEC), h.hi(Slot.VSTVEC))));
+      const message = describeFaultLoop(vcpu.id, causeLo, toBigU64(h.lo(Slot.SEPC), h.hi(Slot.SEPC)),
+        toBigU64(h.lo(Slot.VSTVEC), h.hi(Slot.VSTVEC)));
+      if (this.onFaultLoop?.(vcpu.id, message)) this.faultLoopStop = { kind: 'fault-loop', vcpu: vcpu.id, message };
     }
     const reason = vcpu.handleExit(exit);
     const ns = (performance.now() - t1) * 1e6;
