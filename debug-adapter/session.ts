@@ -23,7 +23,8 @@ import {
 import { PassThrough } from 'node:stream';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename } from 'node:path';
-import { DisplayFrame, GuestDebugger, StopEvent } from '../hypervisor-core/debug/guest-debugger';
+import { DisplayFrame, GuestDebugger, LogEvent, StopEvent } from '../hypervisor-core/debug/guest-debugger';
+import { FILTER_MODES } from '../hypervisor-core/debug/filter-actions';
 import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
 import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
 import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
@@ -223,6 +224,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       supportsFunctionBreakpoints: true,
       supportsConditionalBreakpoints: true,
       supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
       supportsInstructionBreakpoints: true,
       supportsDisassembleRequest: true,
       supportsReadMemoryRequest: true,
@@ -239,6 +241,8 @@ export class HyperscopeSession extends LoggingDebugSession {
         filter: id, label: FILTER_LABELS[id] ?? id, default: false, supportsCondition: true,
         conditionDescription: CONDITION_HELP[id] ?? 'e.g. vcpu == 1, cause == 13, pc == 0x80200000',
       })),
+      // Exception filters can log or count instead of stopping (HyperDbg's events with actions).
+      breakpointModes: FILTER_MODES.map((m) => ({ ...m, appliesTo: ['exception'] })),
     };
     this.sendResponse(response);
   }
@@ -260,6 +264,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     }
     const d = this.dbg;
     d.on('output', (text: string) => this.sendEvent(new OutputEvent(text, 'stdout')));
+    d.on('log', (e: LogEvent) => this.onLog(e));
     d.on('stopped', (e: StopEvent) => this.onStopped(e));
     d.on('stats', (report: unknown) => this.sendEvent(new Event('hyperscope.exitStats', report)));
     d.on('exited', (code: number) => this.sendEvent(new ExitedEvent(code)));
@@ -288,6 +293,17 @@ export class HyperscopeSession extends LoggingDebugSession {
         this.sendEvent(new OutputEvent(`hyperscope: DWARF: ${err}\n`, 'console'));
       }
     }
+  }
+
+  /** A logpoint's message (with its source line, so VS Code links it) or an exit logged or counted. */
+  private onLog(e: LogEvent): void {
+    const ev = new OutputEvent(e.text, 'console') as DebugProtocol.OutputEvent;
+    if (e.source) {
+      ev.body.source = new Source(basename(e.source.path), e.source.path);
+      ev.body.line = e.source.line;
+      ev.body.column = e.source.column;
+    }
+    this.sendEvent(ev);
   }
 
   private onStopped(e: StopEvent): void {
@@ -545,8 +561,11 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   /** The condition and hit condition of a breakpoint entry. */
-  private static conditions(b: Args): { condition?: string; hitCondition?: string } {
-    return { condition: optStrArg(b, 'condition', MAX_EXPRESSION), hitCondition: optStrArg(b, 'hitCondition', MAX_EXPRESSION) };
+  private static conditions(b: Args): { condition?: string; hitCondition?: string; logMessage?: string } {
+    return {
+      condition: optStrArg(b, 'condition', MAX_EXPRESSION), hitCondition: optStrArg(b, 'hitCondition', MAX_EXPRESSION),
+      logMessage: optStrArg(b, 'logMessage', MAX_EXPRESSION),
+    };
   }
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
@@ -588,7 +607,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       ref: parseMemoryReference(strArg(b, 'instructionReference', MAX_ADDRESS_TEXT), intArg(b, 'offset', -U64, U64, 0)),
       ...HyperscopeSession.conditions(b),
     }));
-    const results = d.setInstructionBreakpoints(bps.flatMap((b) => (b.ref ? [{ address: codeAddr(b.ref.address), condition: b.condition, hitCondition: b.hitCondition }] : [])));
+    const results = d.setInstructionBreakpoints(bps.flatMap((b) => (b.ref ? [{ address: codeAddr(b.ref.address), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage }] : [])));
     let k = 0;
     response.body = {
       breakpoints: bps.map(({ ref }) => {
@@ -607,7 +626,9 @@ export class HyperscopeSession extends LoggingDebugSession {
         if (typeof filter !== 'string') throw new RequestError(`filters[${i}] must be a string, not ${shown(filter)}`);
         return { filter };
       }),
-      ...objListArg(args, 'filterOptions', 100, true).map((o) => ({ filter: strArg(o, 'filterId', 100), condition: optStrArg(o, 'condition', MAX_EXPRESSION) })),
+      ...objListArg(args, 'filterOptions', 100, true).map((o) => ({
+        filter: strArg(o, 'filterId', 100), condition: optStrArg(o, 'condition', MAX_EXPRESSION), mode: optStrArg(o, 'mode', 100),
+      })),
     ];
     const errors = d.setExitBreakpoints(specs);
     response.body = { breakpoints: errors.map((e) => this.toDap([], !e, e)) };

@@ -3,9 +3,11 @@
  * functions, one for instruction breakpoints, as DAP sends them), each breakpoint with an
  * optional condition and hit condition, and the union of their addresses that is set on
  * every hart. Hit conditions: `N` or `>= N` (stop from the Nth hit on), `== N`, `> N`,
- * `< N`, `<= N`, `% N` (every Nth hit).
+ * `< N`, `<= N`, `% N` (every Nth hit). A breakpoint with a log message is a logpoint: where
+ * it would stop, it logs instead (logpoints.ts).
  */
 import { CompiledExpr, ExprEnv, ExprError, compileCondition, truthy } from './expression';
+import { LogTemplate, parseLogMessage } from './logpoints';
 
 /** What a breakpoint is for. */
 export type BreakpointKind = 'source' | 'function' | 'instruction';
@@ -18,6 +20,8 @@ export interface CodeBreakpoint {
   condition?: CompiledExpr;
   hitCondition?: (hits: number) => boolean;
   hits: number;
+  /** A logpoint's message: it logs where it would stop. */
+  logMessage?: LogTemplate;
 }
 
 /** A breakpoint as the user asks for it (before being placed). */
@@ -26,6 +30,8 @@ export interface BreakpointRequest {
   addresses: number[];
   condition?: string;
   hitCondition?: string;
+  /** DAP `logMessage`: makes the breakpoint a logpoint. */
+  logMessage?: string;
 }
 
 /** Parses a hit condition; throws ExprError on bad syntax. */
@@ -58,7 +64,8 @@ export class BreakpointSet {
       try {
         const condition = compileCondition(r.condition);
         const hitCondition = r.hitCondition?.trim() ? parseHitCondition(r.hitCondition) : undefined;
-        const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, hitCondition, hits: 0 }));
+        const logMessage = r.logMessage !== undefined && r.logMessage !== '' ? parseLogMessage(r.logMessage) : undefined;
+        const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, hitCondition, hits: 0, logMessage }));
         placed.push(bps);
         return { ids: bps.map((b) => b.id) };
       } catch (e) {
@@ -86,9 +93,10 @@ export class BreakpointSet {
   /**
    * Decides whether a hit at `address` stops: counts hits of breakpoints whose condition
    * holds, and returns the first one whose hit condition allows a stop (or undefined). A
-   * condition that fails to evaluate stops, with its error in `error`.
+   * condition that fails to evaluate stops, with its error in `error`. A logpoint that would
+   * stop is passed to `log` instead.
    */
-  hit(address: number, env: ExprEnv): { bp: CodeBreakpoint; error?: string } | undefined {
+  hit(address: number, env: ExprEnv, log?: (bp: CodeBreakpoint) => void): { bp: CodeBreakpoint; error?: string } | undefined {
     let stop: { bp: CodeBreakpoint; error?: string } | undefined;
     for (const b of this.at(address)) {
       let ok = true, error: string | undefined;
@@ -102,7 +110,9 @@ export class BreakpointSet {
       if (error) { stop ??= { bp: b, error }; continue; }
       if (!ok) continue;
       b.hits++;
-      if (!b.hitCondition || b.hitCondition(b.hits)) stop ??= { bp: b };
+      if (b.hitCondition && !b.hitCondition(b.hits)) continue;
+      if (b.logMessage) log?.(b);
+      else stop ??= { bp: b };
     }
     return stop;
   }

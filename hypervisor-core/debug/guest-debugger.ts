@@ -4,8 +4,9 @@
  * visits to the event loop, so `pause` and other requests are answered within a few
  * milliseconds even when the guest spins; when one vCPU stops, all stop.
  *
- * Events: 'stopped' (StopEvent), 'output' (guest console text), 'stats' (ExitStatsReport, at
- * most 4 per second while running and one per stop), 'exited' (exit code), 'terminated'.
+ * Events: 'stopped' (StopEvent), 'output' (guest console text), 'log' (LogEvent: logpoints,
+ * exit filters in log/count mode), 'stats' (ExitStatsReport, at most 4 per second while running
+ * and one per stop), 'exited' (exit code), 'terminated'.
  */
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
@@ -30,6 +31,10 @@ import { StackFrame, unwindStack } from './unwind';
 import { WatchRequest, WatchpointSet } from './watchpoints';
 import { GUEST_TRAP_FILTER_IDS, GuestTrap, GuestTrapBreakpoints, guestTrapName } from './guest-trap-breakpoints';
 import { Slot } from '../hart/hart-state';
+import { FilterActions, FilterMode, parseFilterMode } from './filter-actions';
+import { CodeBreakpoint } from './breakpoints';
+import { formatLogMessage } from './logpoints';
+import { evaluateConsole } from './console-commands';
 
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
@@ -75,6 +80,14 @@ export interface StopEvent {
   guestTrap?: { filter: string; trap: GuestTrap };
   /** For a fatal VM error. */
   fatal?: string;
+}
+
+/** A line for the Debug Console that is not guest output: a logpoint's message, an exit logged or counted. */
+export interface LogEvent {
+  /** The text, ending with a newline. */
+  text: string;
+  /** Where a logpoint is (local source path and line). */
+  source?: { path: string; line: number; column: number };
 }
 
 /** A frame as the user sees it: the unwound frames expanded into the functions inlined there. */
@@ -134,6 +147,8 @@ export class GuestDebugger extends EventEmitter {
   private readonly watchSkip = new Set<number>();
   /** The guest trap that stopped the hart (set by the onGuestTrap hook). */
   private guestTrapHit?: { filter: string; trap: GuestTrap };
+  /** Exception filters in log or count mode (filter-actions.ts). */
+  readonly filterActions = new FilterActions((line) => this.emit('log', { text: line + '\n' } satisfies LogEvent));
 
   private constructor(private readonly options: DebugLaunchOptions) {
     super();
@@ -154,7 +169,15 @@ export class GuestDebugger extends EventEmitter {
     });
     this.vm = booted.vm;
     this.memory = new GuestMemory(this.vm);
-    this.vm.onExit = (r) => this.exitBreakpoints.active && this.exitBreakpoints.match(r) !== undefined;
+    this.vm.onExit = (r) => {
+      if (!this.exitBreakpoints.active) return false;
+      const filter = this.exitBreakpoints.match(r);
+      return filter !== undefined && this.filterActions.matched(filter, () => {
+        const error = this.exitBreakpoints.lastError;
+        this.exitBreakpoints.lastError = undefined;
+        return (error ? error + '; ' : '') + formatExitRecord(r);
+      });
+    };
     // A guest stuck faulting at its trap vector stops with the reason; continuing runs it on.
     this.vm.onFaultLoop = () => true;
     this.syncHartBreakpoints();
@@ -177,6 +200,7 @@ export class GuestDebugger extends EventEmitter {
     this.lastStop = undefined;
     this.guestTrapHit = undefined;
     this.watchSkip.clear();
+    this.filterActions.reset();
     this.emit('stats', this.vm.stats.report());
   }
 
@@ -231,7 +255,7 @@ export class GuestDebugger extends EventEmitter {
   // ---- breakpoints ----
 
   /** Source breakpoints of one local file: per line, the line used and its addresses (empty: not placed). */
-  setSourceBreakpoints(localPath: string, bps: { line: number; condition?: string; hitCondition?: string }[]):
+  setSourceBreakpoints(localPath: string, bps: { line: number; condition?: string; hitCondition?: string; logMessage?: string }[]):
     { line: number; ids: number[]; addresses: number[]; error?: string }[] {
     // Which recorded paths are this file: once per request, not once per breakpoint.
     const recordedIn = this.symbols.map((s) => ({ s, paths: this.resolver.matching(localPath, s.files) }));
@@ -245,7 +269,7 @@ export class GuestDebugger extends EventEmitter {
       return { line: b.line, addresses: [] as number[] };
     });
     const results = this.breakpoints.replace(`source:${resolve(localPath)}`, bps.map((b, i) => ({
-      kind: 'source', addresses: placed[i].addresses, condition: b.condition, hitCondition: b.hitCondition,
+      kind: 'source', addresses: placed[i].addresses, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     }) as BreakpointRequest));
     this.syncHartBreakpoints();
     return results.map((r, i) => ({
@@ -255,7 +279,7 @@ export class GuestDebugger extends EventEmitter {
   }
 
   /** Function breakpoints (ELF symbols, DWARF functions and their inlined copies). */
-  setFunctionBreakpoints(bps: { name: string; condition?: string; hitCondition?: string }[]):
+  setFunctionBreakpoints(bps: { name: string; condition?: string; hitCondition?: string; logMessage?: string }[]):
     { addresses: number[]; ids: number[]; error?: string }[] {
     const addrs = bps.map((b) => {
       const out: number[] = [];
@@ -264,7 +288,7 @@ export class GuestDebugger extends EventEmitter {
       return out;
     });
     const results = this.breakpoints.replace('function', bps.map((b, i) => ({
-      kind: 'function', addresses: addrs[i], condition: b.condition, hitCondition: b.hitCondition,
+      kind: 'function', addresses: addrs[i], condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     })));
     this.syncHartBreakpoints();
     return results.map((r, i) => ({
@@ -274,23 +298,33 @@ export class GuestDebugger extends EventEmitter {
   }
 
   /** Instruction breakpoints at absolute addresses. */
-  setInstructionBreakpoints(bps: { address: number; condition?: string; hitCondition?: string }[]):
+  setInstructionBreakpoints(bps: { address: number; condition?: string; hitCondition?: string; logMessage?: string }[]):
     { ids: number[]; error?: string }[] {
     const results = this.breakpoints.replace('instruction', bps.map((b) => ({
-      kind: 'instruction', addresses: [b.address], condition: b.condition, hitCondition: b.hitCondition,
+      kind: 'instruction', addresses: [b.address], condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     })));
     this.syncHartBreakpoints();
     return results.map((r) => ('ids' in r ? { ids: r.ids } : { ids: [], error: r.error }));
   }
 
-  /** Exit and guest trap breakpoints; returns per filter undefined (accepted) or an error message. */
-  setExitBreakpoints(specs: ExitFilterSpec[]): (string | undefined)[] {
+  /** Exit and guest trap breakpoints, each in a mode (stop, log, count); returns per filter undefined (accepted) or an error message. */
+  setExitBreakpoints(specs: (ExitFilterSpec & { mode?: string })[]): (string | undefined)[] {
+    const modes = new Map<string, FilterMode>();
+    const modeErrors = specs.map((s) => {
+      try {
+        modes.set(s.filter, parseFilterMode(s.mode));
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    this.filterActions.setModes(modes);
     const isGuest = (s: ExitFilterSpec) => GUEST_TRAP_FILTER_IDS.includes(s.filter);
     const exitErrors = this.exitBreakpoints.set(specs.filter((s) => !isGuest(s)));
     const guestErrors = this.guestTraps.set(specs.filter(isGuest));
     this.installGuestTrapHook();
     let e = 0, g = 0;
-    return specs.map((s) => (isGuest(s) ? guestErrors[g++] : exitErrors[e++]));
+    return specs.map((s, i) => (isGuest(s) ? guestErrors[g++] : exitErrors[e++]) ?? modeErrors[i]);
   }
 
   /** Watchpoints on guest virtual addresses; per request its id, or why it was refused. */
@@ -313,8 +347,14 @@ export class GuestDebugger extends EventEmitter {
         };
         void cause;
         const filter = this.guestTraps.match(trap);
-        if (filter) this.guestTrapHit = { filter, trap };
-        return filter !== undefined;
+        if (!filter) return false;
+        const stop = this.filterActions.matched(filter, () => {
+          const error = this.guestTraps.lastError;
+          this.guestTraps.lastError = undefined;
+          return (error ? error + '; ' : '') + `vcpu${trap.vcpu} ${guestTrapName(trap)} at 0x${trap.epc.toString(16)} from ${trap.fromUser ? 'VU' : 'VS'}-mode, stval 0x${trap.tval.toString(16)}`;
+        });
+        if (stop) this.guestTrapHit = { filter, trap };
+        return stop;
       };
     }
   }
@@ -528,7 +568,7 @@ export class GuestDebugger extends EventEmitter {
         const h = this.hart(stop.vcpu);
         const pc = pcOf(h);
         if (target && target.vcpu === stop.vcpu && target.address === pc && target.until(h)) return 'target';
-        const hit = this.breakpoints.hit(pc, this.exprEnv(stop.vcpu));
+        const hit = this.breakpoints.hit(pc, this.exprEnv(stop.vcpu), (bp) => this.logpoint(bp, stop.vcpu));
         if (!hit) {
           h.resumeFromBreakpoint = true;
           return 'resume';
@@ -573,6 +613,13 @@ export class GuestDebugger extends EventEmitter {
     }
   }
 
+  /** A logpoint was hit: its message, with each `{expression}` as the Debug Console evaluates it. */
+  private logpoint(bp: CodeBreakpoint, vcpu: number): void {
+    if (!bp.logMessage) return;
+    const text = formatLogMessage(bp.logMessage, (expr) => evaluateConsole(this, vcpu, expr).text);
+    this.emit('log', { text: text + '\n', source: this.sourceAt(bp.address) } satisfies LogEvent);
+  }
+
   /** A watchpoint or guest trap stop of the hart: stop, or go on when its conditions say so. */
   private debugStop(vcpu: number, cause: 'watchpoint' | 'guest-trap'): RunOutcome | 'resume' {
     const h = this.hart(vcpu);
@@ -615,6 +662,8 @@ export class GuestDebugger extends EventEmitter {
     this.state = 'stopped';
     this.pauseRequested = false;
     this.lastStop = e;
+    const counted = this.filterActions.stopSummary();
+    if (counted) this.emit('log', { text: counted + '\n' } satisfies LogEvent);
     this.emit('stats', this.vm.stats.report());
     this.lastStatsAt = performance.now();
     this.emit('stopped', e);
