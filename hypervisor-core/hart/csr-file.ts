@@ -198,7 +198,7 @@ export function readCsr(h: Hart, n: number): void {
     case Csr.MHARTID: put(h.hartId, 0); return;
     case Csr.CYCLE: case Csr.MCYCLE: case Csr.INSTRET: case Csr.MINSTRET: putNum(h.retired()); return;
     case Csr.TIME: {
-      const t = h.timeNow();
+      const t = h.readTime();
       if (!h.virt) { putNum(t); return; }
       // The guest's time is time + htimedelta (mod 2^64).
       const dlo = h.lo(Slot.HTIMEDELTA), dhi = h.hi(Slot.HTIMEDELTA);

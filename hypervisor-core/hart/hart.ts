@@ -116,6 +116,9 @@ export class Hart extends HartState {
   lastRunCost = 0;
   /** Instructions retired so far by the running `run()` (for instret and time reads). */
   private executedInRun = 0;
+  /** The last time CSR read (readTime) and retired() just after it; -1: none. */
+  private timeReadValue = 0;
+  private timeReadAt = -1;
   /** LR/SC reservation: host offset, or -1. */
   private reservation = -1;
   /** Scratch for slow-path values. */
@@ -146,6 +149,7 @@ export class Hart extends HartState {
     this.pcLo = resetPcLo;
     this.pcHi = resetPcHi;
     this.reservation = -1;
+    this.timeReadAt = -1;
     // QEMU resets menvcfg.ADUE to 1 when it has Svadu: A/D bits are set in hardware, as the
     // guests built for QEMU 7 (which always did so) expect.
     if (this.svadu) this.set(Slot.MENVCFG, 0, EnvcfgHi.ADUE);
@@ -161,10 +165,28 @@ export class Hart extends HartState {
   /** Sets minstret/mcycle. */
   setRetired(n: number): void {
     this.instret = n - this.executedInRun;
+    this.timeReadAt = -1;
   }
   /** The time CSR (HS view) now. */
   timeNow(): number {
     return this.timeSource(this.retired());
+  }
+  /**
+   * The time CSR as an instruction reads it. The instruction boundary right after the read
+   * (until another instruction retires, even across `run()` calls) is the same instant: the
+   * Sstc comparators are checked there against the value read, not a later clock sample, so
+   * a guest never takes a timer interrupt right after reading a time before the comparator
+   * (kvm-unit-tests' "timer delay honored" spins on rdtime and measured d-1 ticks).
+   */
+  readTime(): number {
+    const t = this.timeNow();
+    this.timeReadValue = t;
+    this.timeReadAt = this.retired() + 1;
+    return t;
+  }
+  /** Time for the Sstc comparators now: the last value read when no instruction retired since. */
+  private comparatorTime(): number {
+    return this.retired() === this.timeReadAt ? this.timeReadValue : this.timeNow();
   }
   /** The effective mip: software bits, interrupt lines, hvip and the Sstc comparators. */
   pendingInterrupts(): number {
@@ -172,7 +194,7 @@ export class Hart extends HartState {
     const stce = this.hi(Slot.MENVCFG) < 0;
     const henvStce = this.hi(Slot.HENVCFG) < 0;
     if (stce || henvStce) {
-      const t = this.timeNow();
+      const t = this.comparatorTime();
       if (stce) {
         p &= ~(1 << Irq.STI);
         if (t >= this.num(Slot.STIMECMP)) p |= 1 << Irq.STI;
