@@ -22,6 +22,8 @@ export interface CodeBreakpoint {
   hits: number;
   /** A logpoint's message: it logs where it would stop. */
   logMessage?: LogTemplate;
+  /** A source breakpoint's line (its stop shows that line when an inlined call begins there). */
+  line?: number;
 }
 
 /** A breakpoint as the user asks for it (before being placed). */
@@ -32,6 +34,8 @@ export interface BreakpointRequest {
   hitCondition?: string;
   /** DAP `logMessage`: makes the breakpoint a logpoint. */
   logMessage?: string;
+  /** The line of a source breakpoint. */
+  line?: number;
 }
 
 /** Parses a hit condition; throws ExprError on bad syntax. */
@@ -65,7 +69,7 @@ export class BreakpointSet {
         const condition = compileCondition(r.condition);
         const hitCondition = r.hitCondition?.trim() ? parseHitCondition(r.hitCondition) : undefined;
         const logMessage = r.logMessage !== undefined && r.logMessage !== '' ? parseLogMessage(r.logMessage) : undefined;
-        const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, hitCondition, hits: 0, logMessage }));
+        const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, hitCondition, hits: 0, logMessage, line: r.line }));
         placed.push(bps);
         return { ids: bps.map((b) => b.id) };
       } catch (e) {

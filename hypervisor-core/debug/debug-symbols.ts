@@ -31,6 +31,10 @@ export interface SourceLine {
 export interface InlineLevel {
   name: string;
   inlined: boolean;
+  /** Where this copy (or function) is entered: a stop there has run none of its code yet. */
+  entry: number;
+  /** Identifies this copy of the function (its code ranges), to tell two levels apart. */
+  key: string;
   /** For an inlined copy: the call's place, a line of the next (outer) level. */
   call?: SourceLine;
 }
@@ -59,6 +63,8 @@ export class DebugSymbols {
   private lineTables?: LineTables;
   private rowsByPath?: Map<string, LineRange[]>;
   private functionsByName?: Map<string, FunctionRange[]>;
+  /** Functions sorted by low address, with the running maximum of their high addresses (inlineChainAt). */
+  private byLow?: { fns: FunctionRange[]; maxHigh: number[] };
   private cfiTables?: CallFrameInfo | null;
   private error?: string;
 
@@ -156,10 +162,17 @@ export class DebugSymbols {
       // Empty ranges (two rows at one address) still say where a line's statement starts.
       if (path === undefined || next.address < r.address) continue;
       const prev = k > 0 && !rows[k - 1].endSequence ? rows[k - 1] : undefined;
+      // A row that is not a statement, after a statement row at the same address: the address
+      // starts that statement, and gdb's find_pc_line reports its line (the earlier row).
+      let stmt = r;
+      for (let j = k - 1; !r.isStmt && j >= 0 && !rows[j].endSequence && rows[j].address === r.address; j--) {
+        if (rows[j].isStmt) { stmt = rows[j]; break; }
+      }
+      const stmtPath = paths[stmt.file] ?? path;
       tables.files.add(path);
       tables.ranges.push({
-        start: r.address + this.loadOffset, end: next.address + this.loadOffset, path, line: r.line, column: r.column,
-        isStmt: r.isStmt, lineStart: !prev || prev.line !== r.line || prev.file !== r.file,
+        start: r.address + this.loadOffset, end: next.address + this.loadOffset, path: stmtPath, line: stmt.line, column: stmt.line === r.line ? r.column : stmt.column,
+        isStmt: stmt.isStmt, lineStart: !prev || prev.line !== r.line || prev.file !== r.file,
       });
     }
   }
@@ -259,7 +272,7 @@ export class DebugSymbols {
   inlineChainAt(addr: number): InlineLevel[] {
     if (!isCodeAddr(addr)) return [];
     const hits: { f: FunctionRange; size: number }[] = [];
-    for (const f of this.info().functions) {
+    for (const f of this.functionsAround(addr)) {
       if (!f.high || addr < f.low || addr >= f.high) continue;
       if (!f.ranges.some(([a, b]) => addr >= a && addr < b)) continue;
       hits.push({ f, size: f.ranges.reduce((n, [a, b]) => n + (b - a), 0) });
@@ -268,7 +281,7 @@ export class DebugSymbols {
     hits.sort((a, b) => a.size - b.size || Number(a.f.inlined) - Number(b.f.inlined));
     const out: InlineLevel[] = [];
     for (const { f } of hits) {
-      const level: InlineLevel = { name: f.name, inlined: f.inlined };
+      const level: InlineLevel = { name: f.name, inlined: f.inlined, entry: f.entry, key: `${f.low}:${f.high}:${f.name}` };
       if (f.inlined && f.callLine && f.unit !== undefined && f.callFile !== undefined) {
         const path = this.lines().unitPaths.get(f.unit)?.[f.callFile];
         if (path !== undefined) level.call = { path, line: f.callLine, column: f.callColumn ?? 0 };
@@ -276,6 +289,31 @@ export class DebugSymbols {
       out.push(level);
       if (!f.inlined) break; // the out-of-line function ends the chain
     }
+    return out;
+  }
+
+  /**
+   * The functions whose [low, high) may hold `addr`: a walk back over the functions sorted by
+   * low address, which ends where no earlier function reaches `addr` or, with an ELF symbol,
+   * below the symbol's start (every stop and line step asks: a kernel has ~10^5 functions).
+   */
+  private functionsAround(addr: number): FunctionRange[] {
+    if (!this.byLow) {
+      const fns = this.info().functions.filter((f) => f.high).sort((a, b) => a.low - b.low);
+      const maxHigh: number[] = [];
+      let m = -Infinity;
+      for (const f of fns) maxHigh.push(m = Math.max(m, f.high));
+      this.byLow = { fns, maxHigh };
+    }
+    const { fns, maxHigh } = this.byLow;
+    let lo = 0, hi = fns.length - 1, last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (fns[mid].low <= addr) { last = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    const floor = this.symbolAt(addr)?.start ?? -Infinity;
+    const out: FunctionRange[] = [];
+    for (let j = last; j >= 0 && maxHigh[j] > addr && fns[j].low >= floor; j--) out.push(fns[j]);
     return out;
   }
 

@@ -35,6 +35,7 @@ import { FilterActions, FilterMode, parseFilterMode } from './filter-actions';
 import { CodeBreakpoint } from './breakpoints';
 import { formatLogMessage } from './logpoints';
 import { evaluateConsole } from './console-commands';
+import { hiddenForLine, inlinedDepth, levelsEnteredAt, shownLine } from './inline-frames';
 
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
@@ -148,6 +149,8 @@ export class GuestDebugger extends EventEmitter {
   /** The guest trap that stopped the hart (set by the onGuestTrap hook). */
   private guestTrapHit?: { filter: string; trap: GuestTrap };
   /** Exception filters in log or count mode (filter-actions.ts). */
+  /** Per stopped vCPU, the inlined levels at the top of its stack shown as their calls (inline-frames.ts). */
+  private readonly inlineHidden = new Map<number, number>();
   readonly filterActions = new FilterActions((line) => this.emit('log', { text: line + '\n' } satisfies LogEvent));
 
   private constructor(private readonly options: DebugLaunchOptions) {
@@ -269,7 +272,7 @@ export class GuestDebugger extends EventEmitter {
       return { line: b.line, addresses: [] as number[] };
     });
     const results = this.breakpoints.replace(`source:${resolve(localPath)}`, bps.map((b, i) => ({
-      kind: 'source', addresses: placed[i].addresses, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
+      kind: 'source', addresses: placed[i].addresses, line: placed[i].line, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     }) as BreakpointRequest));
     this.syncHartBreakpoints();
     return results.map((r, i) => ({
@@ -416,42 +419,52 @@ export class GuestDebugger extends EventEmitter {
   }
 
   /**
-   * Steps `vcpu` to the next source line: `over` runs called functions to their return,
-   * `in` stops in a called function that has line information.
+   * Steps `vcpu` to the start of the next source line, as gdb's `next`/`step`: `over` runs
+   * called functions to their return and steps through inlined copies it meets (a copy's
+   * entry is a stop at the call's line in the caller), `in` stops in a called function that
+   * has line information and enters an inlined copy whose entry the stop shows as its call.
    */
   async stepLine(vcpu: number, mode: 'over' | 'in'): Promise<void> {
     if (!this.beginStep()) return;
     const h = this.hart(vcpu);
-    const syms = this.symbolsFor(pcOf(h));
-    const start = syms?.lineAt(pcOf(h));
+    const pc0 = pcOf(h);
+    const syms = this.symbolsFor(pc0);
+    const chain0 = syms?.inlineChainAt(pc0) ?? [];
+    const hidden0 = Math.min(this.inlineHidden.get(vcpu) ?? 0, levelsEnteredAt(chain0, pc0));
+    if (mode === 'in' && hidden0 > 0) {
+      // Into the inlined copy the stop showed as a call: none of its code has run, nothing runs now.
+      this.stopped({ reason: 'step', vcpu, description: 'step' }, hidden0 - 1);
+      return;
+    }
+    const start = syms ? shownLine(chain0, hidden0, syms.lineAt(pc0)) : undefined;
     if (!syms || !start) {
       if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
       return;
     }
+    const depth0 = inlinedDepth(chain0) - hidden0;
     const startSp = spOf(h);
     const gen = this.generation;
     for (let steps = 1; ; steps++) {
       const pc = pcOf(h);
-      const raw = this.readInsn(h, bigAddr(pc));
-      if (raw !== undefined && isCall(raw)) {
-        const ret = pc + ((raw & 3) === 3 ? 4 : 2);
-        const spAtCall = spOf(h);
-        if (this.stepOnce(vcpu) !== 'ok') return;
-        if (mode === 'over' || !syms.lineAt(pcOf(h))) {
-          const out = await this.runLoop({ vcpu, address: ret, until: (x) => spOf(x) >= spAtCall });
-          if (out !== 'target') return;
-          this.state = 'running';
-        } else {
-          this.stopped({ reason: 'step', vcpu, description: 'step' });
+      const call = await this.stepOverCall(vcpu, syms, mode);
+      if (call === 'entered') { this.stopped({ reason: 'step', vcpu, description: 'step' }); return; }
+      if (call !== 'ok') return;
+      const now = pcOf(h);
+      const line = syms.lineAt(now);
+      if (line && spOf(h) > startSp && !this.inSameFunction(syms, pc, now)) break; // returned to the caller
+      if (this.vm.vcpus[vcpu].state !== 'runnable') break;
+      if (line && syms.isLineStart(now)) {
+        const chain = syms.inlineChainAt(now);
+        const depth = inlinedDepth(chain);
+        // Deeper inlined levels are calls: over stops only at their entry, shown as the call.
+        const hidden = mode === 'over' && depth > depth0 ? depth - depth0 : 0;
+        const inside = hidden > 0 && levelsEnteredAt(chain, now) < hidden;
+        const shown = inside ? undefined : shownLine(chain, hidden, line);
+        if (shown && (shown.line !== start.line || shown.path !== start.path)) {
+          this.stopped({ reason: 'step', vcpu, description: 'step' }, hidden);
           return;
         }
-      } else if (this.stepOnce(vcpu) !== 'ok') {
-        return;
       }
-      const now = syms.lineAt(pcOf(h));
-      if (now && (now.line !== start.line || now.path !== start.path)) break;
-      if (now && spOf(h) > startSp && !this.inSameFunction(syms, pc, pcOf(h))) break; // returned to the caller
-      if (this.vm.vcpus[vcpu].state !== 'runnable') break;
       if (steps % 4096 === 0) {
         await yieldToLoop();
         if (this.generation !== gen) return;
@@ -460,7 +473,35 @@ export class GuestDebugger extends EventEmitter {
       }
       if (steps > 5_000_000) break;
     }
-    this.stopped({ reason: 'step', vcpu, description: 'step' });
+    this.stopped({ reason: 'step', vcpu, description: 'step' }, this.hiddenAtEntry(vcpu));
+  }
+
+  /**
+   * One instruction of a line step; a call runs to its return ('ok'), or with `in` stops in a
+   * callee that has line information ('entered'). 'stopped'/'ended' when the VM stopped for
+   * another reason (its 'stopped' event is out).
+   */
+  private async stepOverCall(vcpu: number, syms: DebugSymbols, mode: 'over' | 'in'): Promise<'ok' | 'entered' | 'stopped' | 'ended'> {
+    const h = this.hart(vcpu);
+    const pc = pcOf(h);
+    const raw = this.readInsn(h, bigAddr(pc));
+    if (raw === undefined || !isCall(raw)) return this.stepOnce(vcpu);
+    const ret = pc + ((raw & 3) === 3 ? 4 : 2);
+    const spAtCall = spOf(h);
+    const out = this.stepOnce(vcpu);
+    if (out !== 'ok') return out;
+    if (mode === 'in' && syms.lineAt(pcOf(h))) return 'entered';
+    const run = await this.runLoop({ vcpu, address: ret, until: (x) => spOf(x) >= spAtCall });
+    if (run !== 'target') return run === 'ended' ? 'ended' : 'stopped';
+    this.state = 'running';
+    return 'ok';
+  }
+
+  /** gdb's skip of inline frames at a stop: the inlined copies that begin at the pc are shown as their calls. */
+  private hiddenAtEntry(vcpu: number): number {
+    const pc = pcOf(this.hart(vcpu));
+    const chain = this.symbolsFor(pc)?.inlineChainAt(pc) ?? [];
+    return levelsEnteredAt(chain, pc);
   }
 
   /** True once the VM has shut down or been terminated (a method: state changes across awaits). */
@@ -472,16 +513,42 @@ export class GuestDebugger extends EventEmitter {
     return syms.symbolAt(a)?.start === syms.symbolAt(b)?.start;
   }
 
-  /** Runs until the current function of `vcpu` returns to its caller. */
+  /**
+   * Runs until the current function of `vcpu` returns to its caller; out of an inlined copy,
+   * until the pc leaves the copy's code (calls inside it run to their return), as gdb's `finish`.
+   */
   async stepOut(vcpu: number): Promise<void> {
     if (!this.beginStep()) return;
+    const h = this.hart(vcpu);
+    const pc = pcOf(h);
+    const syms = this.symbolsFor(pc);
+    const chain = syms?.inlineChainAt(pc) ?? [];
+    const top = chain[Math.min(this.inlineHidden.get(vcpu) ?? 0, levelsEnteredAt(chain, pc))];
+    if (syms && top?.inlined) {
+      const startSp = spOf(h);
+      const gen = this.generation;
+      for (let steps = 1; steps <= 5_000_000; steps++) {
+        const out = await this.stepOverCall(vcpu, syms, 'over');
+        if (out !== 'ok') return;
+        const now = pcOf(h);
+        if (spOf(h) > startSp || !syms.inlineChainAt(now).some((l) => l.key === top.key)) break;
+        if (this.vm.vcpus[vcpu].state !== 'runnable') break;
+        if (steps % 4096 === 0) {
+          await yieldToLoop();
+          if (this.generation !== gen || this.isEnded()) return;
+          if (this.pauseRequested) { this.stopped({ reason: 'pause', vcpu, description: 'paused' }); return; }
+        }
+      }
+      this.stopped({ reason: 'step', vcpu, description: 'step out' }, this.hiddenAtEntry(vcpu));
+      return;
+    }
     const frames = this.stackTrace(vcpu);
     if (frames.length < 2) {
       if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
       return;
     }
     const cfa = codeAddr(frames[0].fp);
-    const out = await this.runLoop({ vcpu, address: codeAddr(frames[1].pc), until: (h) => spOf(h) >= cfa });
+    const out = await this.runLoop({ vcpu, address: codeAddr(frames[1].pc), until: (x) => spOf(x) >= cfa });
     if (out === 'target') this.stopped({ reason: 'step', vcpu, description: 'step out' });
   }
 
@@ -574,10 +641,11 @@ export class GuestDebugger extends EventEmitter {
           return 'resume';
         }
         const reason = hit.bp.kind === 'function' ? 'function breakpoint' : hit.bp.kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
+        const syms = hit.bp.line !== undefined ? this.symbolsFor(pc) : undefined;
         this.stopped({
           reason, vcpu: stop.vcpu, description: hit.error ? 'breakpoint condition error' : reason,
           text: hit.error, breakpointIds: [hit.bp.id],
-        });
+        }, syms ? hiddenForLine(syms.inlineChainAt(pc), pc, hit.bp.line!, syms.lineAt(pc)) : 0);
         return 'stopped';
       }
       case 'exit-breakpoint': {
@@ -657,8 +725,11 @@ export class GuestDebugger extends EventEmitter {
     return 'stopped';
   }
 
-  private stopped(e: StopEvent): void {
+  /** Reports a stop; `hidden` inlined levels at the top of the vCPU's stack are shown as their calls. */
+  private stopped(e: StopEvent, hidden = 0): void {
     this.vm.pause(); // guest time stands still while the user looks
+    this.inlineHidden.clear();
+    if (hidden > 0) this.inlineHidden.set(e.vcpu, hidden);
     this.state = 'stopped';
     this.pauseRequested = false;
     this.lastStop = e;
@@ -728,6 +799,7 @@ export class GuestDebugger extends EventEmitter {
    */
   callStack(vcpu: number): DisplayFrame[] {
     const out: DisplayFrame[] = [];
+    const hidden = this.inlineHidden.get(vcpu) ?? 0;
     this.stackTrace(vcpu).forEach((f, i) => {
       // A return address belongs to the call before it.
       const at = codeAddr(i === 0 ? f.pc : f.pc - 1n);
@@ -736,8 +808,8 @@ export class GuestDebugger extends EventEmitter {
       const chain = syms?.inlineChainAt(at) ?? [];
       if (chain.length < 2) { out.push({ pc: f.pc, name: f.name, source, inlined: false }); return; }
       let src = source;
-      for (const level of chain) {
-        out.push({ pc: f.pc, name: level.name, source: src, inlined: level.inlined });
+      for (const [k, level] of chain.entries()) {
+        if (i > 0 || k >= hidden || !level.inlined) out.push({ pc: f.pc, name: level.name, source: src, inlined: level.inlined });
         src = level.call ? { path: this.resolver.toLocal(level.call.path), line: level.call.line, column: level.call.column } : undefined;
       }
       // DWARF without the out-of-line function: its ELF symbol closes the chain.
