@@ -27,6 +27,22 @@ export interface RunOptions {
   rng: boolean;
   /** False with --no-svadu: PTEs without A/D fault instead of being updated. */
   svadu: boolean;
+  /** --gdb: the port of a gdb remote stub on 127.0.0.1; the guest waits for gdb. */
+  gdb?: number;
+}
+
+/**
+ * The port of `--gdb PORT`, also written as QEMU's -gdb takes it (`tcp::PORT`,
+ * `tcp:127.0.0.1:PORT`, `tcp:localhost:PORT`); 0 picks a free port (printed when listening).
+ * Only 127.0.0.1 is served.
+ */
+export function parseGdbPort(text: string): number {
+  const m = /^(?:tcp:(?:|127\.0\.0\.1|localhost):)?(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[1]) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new UsageError(`--gdb must be a TCP port from 1 to 65535 (or tcp::PORT; 0 picks a free one), not '${text}'`);
+  }
+  return port;
 }
 
 /** Parses a size such as 128M, 1G, 65536K or a byte count. */
@@ -90,6 +106,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--virtio-console': o.virtioConsole = true; break;
       case '--rng': o.rng = true; break;
       case '--no-svadu': o.svadu = false; break;
+      case '--gdb': o.gdb = parseGdbPort(next()); break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -97,6 +114,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     }
   }
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
+  if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0);
   if (virtio > VIRTIO_COUNT) {
     throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
@@ -105,7 +123,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
-    svadu: o.svadu ?? true,
+    svadu: o.svadu ?? true, gdb: o.gdb,
   };
 }
 
@@ -134,6 +152,10 @@ options:
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
   --no-svadu            page-table entries without the A (or, on a store, D) bit fault
                         instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
+  --gdb PORT            serve gdb's remote protocol on 127.0.0.1:PORT (also tcp::PORT, as
+                        QEMU's -gdb) and wait for gdb before the guest starts (QEMU's -s -S);
+                        one thread per vCPU; 'monitor help' in gdb lists the extra commands;
+                        port 0 picks a free port (the 'waiting for gdb' line names it)
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
 3 the VM stopped on an error, 124 timeout, 141 stdout was closed (e.g. | head)`;

@@ -13,6 +13,7 @@ import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
+import { runWithGdb } from './gdb-command';
 
 /** Exit statuses of the command (SIGPIPE: stdout's reader went away, 128 + 13 as a shell reports). */
 export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIMEOUT: 124, SIGPIPE: 141 } as const;
@@ -39,6 +40,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   let statsFd: number | undefined;
   try {
     statsFd = o.statsJson !== undefined ? openStatsFile(o.statsJson) : undefined;
+    if (o.gdb !== undefined) return await runWithGdb(o, kernel, initrd, disks);
     return await runVirt(o, kernel, initrd, disks, statsFd);
   } finally {
     for (const d of disks) d.close();

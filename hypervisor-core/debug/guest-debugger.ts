@@ -28,7 +28,7 @@ import { GuestMemory } from './guest-memory';
 import { readRegister, registerByName } from './registers';
 import { PathSubstitution, SourceResolver } from './source-resolver';
 import { StackFrame, unwindStack } from './unwind';
-import { WatchRequest, WatchpointSet } from './watchpoints';
+import { WatchAccess, WatchRequest, WatchpointSet } from './watchpoints';
 import { GUEST_TRAP_FILTER_IDS, GuestTrap, GuestTrapBreakpoints, guestTrapName } from './guest-trap-breakpoints';
 import { Slot } from '../hart/hart-state';
 import { FilterActions, FilterMode, parseFilterMode } from './filter-actions';
@@ -59,6 +59,10 @@ export interface DebugLaunchOptions {
   /** Virtio block disks (the caller opens and closes them) and an entropy device, as bootVirt takes them. */
   disks?: BlockBackend[];
   rng?: boolean;
+  /** False: PTEs without A/D fault (QEMU's svadu=off), as `hyperscope run --no-svadu`. */
+  svadu?: boolean;
+  /** Add a virtio console, as `hyperscope run --virtio-console`. */
+  virtioConsole?: boolean;
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -81,6 +85,8 @@ export interface StopEvent {
   guestTrap?: { filter: string; trap: GuestTrap };
   /** For a fatal VM error. */
   fatal?: string;
+  /** For a watchpoint: the access that hit (not yet performed) and the watched range. */
+  watch?: { address: bigint; size: number; write: boolean; watched: bigint; access: WatchAccess };
 }
 
 /** A line for the Debug Console that is not guest output: a logpoint's message, an exit logged or counted. */
@@ -166,7 +172,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });
@@ -721,6 +727,7 @@ export class GuestDebugger extends EventEmitter {
       reason: 'data breakpoint', vcpu, description: hit.error ? 'watchpoint condition error' : `watchpoint: ${what}`,
       text: hit.error ?? `${what} (watching 0x${hit.wp.address.toString(16)}, ${hit.wp.size} bytes, ${hit.wp.access}); the access has not happened yet`,
       breakpointIds: [hit.wp.id],
+      watch: { address: addr, size: access.size, write: access.write, watched: hit.wp.address, access: hit.wp.access },
     });
     return 'stopped';
   }

@@ -44,8 +44,8 @@ const VS_REDIRECT: Record<number, number> = {
   [Csr.SATP]: Csr.VSATP, [Csr.STIMECMP]: Csr.VSTIMECMP,
 };
 
-/** Whether a CSR number exists on this hart. */
-function implemented(n: number): boolean {
+/** Whether a CSR number exists on this hart (the debugger lists these). */
+export function implemented(n: number): boolean {
   if (n >= Csr.PMPCFG0 && n <= 0x3ef) return true;
   if ((n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f) || (n >= 0xc03 && n <= 0xc1f)) return true;
   switch (n) {
