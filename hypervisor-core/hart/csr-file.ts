@@ -7,6 +7,7 @@ import { Cause, Csr, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from './csr-numbers
 import { Slot } from './hart-state';
 import type { Hart } from './hart';
 import { fpEnabled, markFpDirty, sdBit } from './fpu/fp-status';
+import { TINFO, Tcontrol } from './triggers';
 
 /** Value register for reads and writes: [lo, hi]. */
 export const CSR_VALUE = new Int32Array(2);
@@ -64,7 +65,8 @@ export function implemented(n: number): boolean {
     case Csr.MTVEC: case Csr.MCOUNTEREN: case Csr.MENVCFG: case Csr.MCOUNTINHIBIT:
     case Csr.MSCRATCH: case Csr.MEPC: case Csr.MCAUSE: case Csr.MTVAL: case Csr.MIP:
     case Csr.MTINST: case Csr.MTVAL2: case Csr.MCYCLE: case Csr.MINSTRET:
-    case Csr.TSELECT: case Csr.TDATA1:
+    case Csr.TSELECT: case Csr.TDATA1: case Csr.TDATA2: case Csr.TDATA3: case Csr.TINFO: case Csr.TCONTROL:
+    case Csr.MCONTEXT: case Csr.HCONTEXT: case Csr.SCONTEXT:
       return true;
   }
   return false;
@@ -207,8 +209,13 @@ export function readCsr(h: Hart, n: number): void {
       put(lo, (thi + dhi + ((lo >>> 0) < (tlo >>> 0) ? 1 : 0)) | 0);
       return;
     }
+    case Csr.TSELECT: put(h.triggers.tselect, 0); return;
+    case Csr.TDATA1: { const [lo, hi] = h.triggers.data1(h.triggers.tselect); put(lo, hi); return; }
+    case Csr.TDATA2: { const [lo, hi] = h.triggers.data2(h.triggers.tselect); put(lo, hi); return; }
+    case Csr.TINFO: put(TINFO, 0); return;
+    case Csr.TCONTROL: put(h.triggers.tcontrol, 0); return;
   }
-  put(0, 0); // ids, hpm counters and events, triggers, mconfigptr
+  put(0, 0); // ids, hpm counters and events, tdata3 and the context registers (no textra), mconfigptr
 }
 
 /** Writes CSR_VALUE to CSR `n` (already checked and redirected), applying WARL rules. */
@@ -311,6 +318,10 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
     case Csr.HCOUNTEREN: h.hcounteren = lo; return;
     case Csr.MCOUNTINHIBIT: h.mcountinhibit = lo & ~2; return;
     case Csr.MCYCLE: case Csr.MINSTRET: h.setRetired((hi >>> 0) * 4294967296 + (lo >>> 0)); return;
+    case Csr.TSELECT: h.triggers.select(lo, hi); return;
+    case Csr.TDATA1: h.triggers.writeData1(h.triggers.tselect, lo, hi); return;
+    case Csr.TDATA2: h.triggers.writeData2(h.triggers.tselect, lo, hi); return;
+    case Csr.TCONTROL: h.triggers.tcontrol = lo & (Tcontrol.MTE | Tcontrol.MPTE); return;
   }
-  // Writes to hpm counters/events, tselect, tdata1 are ignored (none implemented).
+  // Writes to hpm counters/events, tdata3, tinfo and the context registers are ignored.
 }

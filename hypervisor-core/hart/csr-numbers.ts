@@ -23,7 +23,9 @@ export const enum Csr {
   PMPCFG0 = 0x3a0, PMPADDR0 = 0x3b0,
   MCYCLE = 0xb00, MINSTRET = 0xb02,
   MHPMCOUNTER3 = 0xb03, MHPMEVENT3 = 0x323, HPMCOUNTER3 = 0xc03,
-  TSELECT = 0x7a0, TDATA1 = 0x7a1,
+  // Trigger module (Sdtrig)
+  TSELECT = 0x7a0, TDATA1 = 0x7a1, TDATA2 = 0x7a2, TDATA3 = 0x7a3, TINFO = 0x7a4, TCONTROL = 0x7a5,
+  MCONTEXT = 0x7a8, HCONTEXT = 0x6a8, SCONTEXT = 0x5a8,
 }
 
 /** mstatus / sstatus / vsstatus bit positions. */

@@ -6,6 +6,7 @@
  */
 import { Priv } from './csr-numbers';
 import { FpRegisters } from './fpu/fp-registers';
+import { Triggers } from './triggers';
 
 /** Storage slots of the 64-bit CSRs. */
 export const enum Slot {
@@ -51,6 +52,8 @@ export class HartState {
   /** PMP registers: stored so firmware-style code can program them; not enforced. */
   readonly pmpcfg = new Int32Array(32);
   readonly pmpaddr = new Int32Array(128);
+  /** The trigger module (Sdtrig): tselect, tdata1..3, tinfo, tcontrol. */
+  readonly triggers = new Triggers();
 
   constructor(readonly hartId: number) {}
 

@@ -25,6 +25,7 @@ import { Op } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
 import { executeFp } from './fpu/execute-fp';
 import { fpEnabled, markFpDirty } from './fpu/fp-status';
+import { TriggerKind, modeBit } from './triggers';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -132,6 +133,7 @@ export class Hart extends HartState {
     this.dv = mem.view;
     this.translator = new Translator(this, this.trap, new Walker(mem));
     this.tlbs.onFlushAll = () => this.translator.flushGStageCache();
+    this.triggers.onDataModesChange = () => this.flushAllTlbs();
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }
 
@@ -150,6 +152,7 @@ export class Hart extends HartState {
     this.pcHi = resetPcHi;
     this.reservation = -1;
     this.timeReadAt = -1;
+    this.triggers.reset();
     // QEMU resets menvcfg.ADUE to 1 when it has Svadu: A/D bits are set in hardware, as the
     // guests built for QEMU 7 (which always did so) expect.
     if (this.svadu) this.set(Slot.MENVCFG, 0, EnvcfgHi.ADUE);
@@ -280,7 +283,7 @@ export class Hart extends HartState {
 
   /** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
   private cacheable(access: Access): boolean {
-    return this.watches === null && !(this.priv === Priv.M && access !== Access.FETCH && (this.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
+    return this.watches === null && (access === Access.FETCH || (this.triggers.dataModes & modeBit(this.priv, this.virt)) === 0) && !(this.priv === Priv.M && access !== Access.FETCH && (this.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
   }
 
   /** Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. */
@@ -302,18 +305,21 @@ export class Hart extends HartState {
    * Slow-path load of `size` bytes: translation, page-crossing, MMIO. Result in this.val
    * (sign/zero extension is the caller's). Returns true when MMIO was accessed.
    */
-  private loadSlow(lo: number, hi: number, size: number, insn: number, compressed: boolean): boolean {
+  private loadSlow(lo: number, hi: number, size: number, insn: number, compressed: boolean, split = false): boolean {
+    const trig = !split && (this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0;
+    if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
     if ((lo & 0xfff) + size > 4096) {
       // Crosses a page: byte by byte (each byte translated).
       let vlo = 0, vhi = 0;
       for (let b = 0; b < size; b++) {
         const blo = (lo + b) | 0;
         const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
-        this.loadSlow(blo, bhi, 1, insn, compressed);
+        this.loadSlow(blo, bhi, 1, insn, compressed, true);
         const byte = this.val[0] & 0xff;
         if (b < 4) vlo |= byte << (8 * b); else vhi |= byte << (8 * (b - 4));
       }
       this.val[0] = vlo; this.val[1] = vhi;
+      if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 1, vlo, vhi);
       return false;
     }
     const pa = this.translateOrTrap(lo, hi, Access.READ, insn, compressed);
@@ -325,12 +331,14 @@ export class Hart extends HartState {
         this.noteLeaf(lo, hi);
       }
       this.readRam(off, size);
+      if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 1, this.val[0], this.val[1]);
       return false;
     }
     const v = this.bus?.read(pa, size as 1 | 2 | 4 | 8);
     if (v === undefined) this.translator.accessFault(Access.READ, lo, hi);
     this.val[0] = v!;
     this.val[1] = size === 8 ? this.bus!.hi : 0;
+    if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 1, this.val[0], this.val[1]);
     return true;
   }
 
@@ -345,7 +353,8 @@ export class Hart extends HartState {
   }
 
   /** Slow-path store. Returns true when MMIO was accessed. */
-  private storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean): boolean {
+  private storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean, split = false): boolean {
+    if (!split && (this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, vlo, vhi);
     if ((lo & 0xfff) + size > 4096) {
       // Translate both pages first so a fault leaves memory untouched.
       const end = (lo + size - 1) | 0;
@@ -357,7 +366,7 @@ export class Hart extends HartState {
         const blo = (lo + b) | 0;
         const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
         const byte = b < 4 ? (vlo >>> (8 * b)) & 0xff : (vhi >>> (8 * (b - 4))) & 0xff;
-        this.storeSlow(blo, bhi, 1, byte, 0, insn, compressed);
+        this.storeSlow(blo, bhi, 1, byte, 0, insn, compressed, true);
       }
       return false;
     }
@@ -389,6 +398,11 @@ export class Hart extends HartState {
 
   /** Host offset of an aligned atomic access (AMO, LR, SC); raises misaligned/faults. */
   private atomicOffset(lo: number, hi: number, size: number, insn: number, write: boolean): number {
+    if ((this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0) {
+      // LR is a load, SC a store, an AMO both; the data compared is what is stored.
+      if (!write || insn >>> 27 !== 3) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
+      if (write) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, this.x[(insn >> 19) & 62], this.x[((insn >> 19) & 62) + 1]);
+    }
     if ((lo & (size - 1)) !== 0) this.raise(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
     const pa = this.translateOrTrap(lo, hi, write ? Access.WRITE : Access.READ, insn, false);
     if (!this.mem.contains(pa, size)) this.translator.accessFault(write ? Access.WRITE : Access.READ, lo, hi);
@@ -419,6 +433,14 @@ export class Hart extends HartState {
     this.trap.gva = true;
     if (!this.mem.contains(pa, size)) this.translator.accessFault(access === Access.WRITE ? Access.WRITE : Access.READ, lo, hi);
     return pa - this.mem.base;
+  }
+
+  /**
+   * Raises a breakpoint exception (xtval = the address) when a load or store trigger fires
+   * (`phase` 0 before the access, 1 with the data a load read).
+   */
+  private dataTrigger(kind: TriggerKind, lo: number, hi: number, size: number, phase: 0 | 1, vlo: number, vhi: number): void {
+    if (this.triggers.matchData(kind, lo, hi, size, modeBit(this.priv, this.virt), phase, vlo, vhi)) this.raise(Cause.BREAKPOINT, lo, hi);
   }
 
   /** Fills the pending trap with an exception and throws TRAP. */
@@ -510,6 +532,7 @@ export class Hart extends HartState {
     shi &= ~Mstatus.HI_MPV;
     this.set(Slot.MSTATUS, s, shi);
     this.priv = mpp;
+    this.triggers.mret();
   }
 
   /**
@@ -591,15 +614,22 @@ export class Hart extends HartState {
       const wTag = set.write.tagLo, wTagHi = set.write.tagHi, wOff = set.write.off;
       const fTag = set.fetch.tagLo, fTagHi = set.fetch.tagHi, fOff = set.fetch.off;
       const mprv = !this.cacheable(Access.READ);
+      // Execute triggers armed in this mode (a mode changes only through this loop's top).
+      const mode = modeBit(this.priv, this.virt);
+      const execTrigger = (this.triggers.execModes & mode) !== 0;
+      const perInstruction = hasBreakpoints || execTrigger;
       let fetchTag = 1, fetchTagHi = 0, fetchBase = 0;
       try {
         while (n < budget) {
-          if (hasBreakpoints) {
-            if (checkBreakpoint) {
-              const s = this.breakpoints.get(pcLo);
-              if (s !== undefined && s.has(pcHi)) { stop = StopReason.BREAKPOINT; break outer; }
+          if (perInstruction) {
+            if (hasBreakpoints) {
+              if (checkBreakpoint) {
+                const s = this.breakpoints.get(pcLo);
+                if (s !== undefined && s.has(pcHi)) { stop = StopReason.BREAKPOINT; break outer; }
+              }
+              checkBreakpoint = true;
             }
-            checkBreakpoint = true;
+            if (execTrigger && this.triggers.matchExecute(pcLo, pcHi, mode)) this.raise(Cause.BREAKPOINT, pcLo, pcHi);
           }
           // ---- fetch ----
           if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {

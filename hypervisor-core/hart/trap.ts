@@ -93,6 +93,7 @@ export function enterTrap(h: HartState, t: PendingTrap, pcLo: number, pcHi: numb
     h.set(Slot.MSTATUS, lo, hi);
     h.priv = Priv.M;
     h.virt = false;
+    h.triggers.trapToM();
   } else if (target === TrapTarget.HS) {
     h.set(Slot.SCAUSE, t.cause, causeHi);
     h.set(Slot.SEPC, pcLo, pcHi);

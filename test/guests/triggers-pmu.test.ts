@@ -1,0 +1,26 @@
+/**
+ * Debug triggers and the PMU seen from guests of our own (test/guests/reproducers; `make qemu`
+ * there runs the same guests on QEMU 7.2, where each passes): Sdtrig in M-mode on the bare
+ * machine.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT } from './guest-runner';
+
+const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+const guest = (file: string) => path.join('test', 'guests', 'reproducers', 'build', file);
+
+function hyperscope(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, input: '' });
+}
+
+describe('guests: debug triggers and the PMU', function () {
+  this.timeout(60_000);
+
+  it('triggers-bare: M-mode execute, load and store triggers raise breakpoints before the instruction', () => {
+    // Before, tdata2 raised an illegal instruction (check 15: an unexpected trap).
+    const r = hyperscope('run', '--bare', guest('triggers-bare.elf'), '--timeout', '30');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+});
