@@ -10,6 +10,7 @@ import { parseDebugInfo, FunctionRange } from './dwarf/debug-info';
 import { LineProgram, filePath, parseLinePrograms } from './dwarf/line-program';
 import { codeAddr, isCodeAddr } from './address';
 import { CallFrameInfo, CfaRow, FrameSection } from './dwarf/call-frames';
+import { NameIndex, ProgramDwarf } from './program';
 
 /** A symbol with the offset of an address into it. */
 export interface SymbolHit {
@@ -46,7 +47,7 @@ interface LineRange { start: number; end: number; path: string; line: number; co
 interface LineTables { ranges: LineRange[]; files: Set<string>; unitPaths: Map<number, (string | undefined)[]> }
 
 /** What the lazily parsed .debug_info gives. */
-interface InfoTables { functions: FunctionRange[]; compDirs: Map<number, string> }
+interface InfoTables { functions: FunctionRange[]; compDirs: Map<number, string>; names: NameIndex }
 
 /**
  * Symbols and line information of one ELF, optionally loaded at an offset. Addresses are
@@ -59,6 +60,8 @@ export class DebugSymbols {
   /** Function and untyped text symbols, sorted by address. */
   private readonly syms: { name: string; start: number; size: number; func: boolean }[] = [];
   private readonly byName = new Map<string, number>();
+  /** Data symbols with a size, sorted by address (for `<table+8>` labels of pointers). */
+  private readonly objects: { name: string; start: number; size: number }[] = [];
   private infoTables?: InfoTables;
   private lineTables?: LineTables;
   private rowsByPath?: Map<string, LineRange[]>;
@@ -66,6 +69,7 @@ export class DebugSymbols {
   /** Functions sorted by low address, with the running maximum of their high addresses (inlineChainAt). */
   private byLow?: { fns: FunctionRange[]; maxHigh: number[] };
   private cfiTables?: CallFrameInfo | null;
+  private programDwarf?: ProgramDwarf | null;
   private error?: string;
 
   constructor(private readonly elf: ElfFile, readonly loadOffset = 0) {
@@ -75,6 +79,7 @@ export class DebugSymbols {
       if (!isCodeAddr(start)) continue;
       if (s.type === 'object') { // data: found by name (expressions, watchpoints), never a code location
         if (!this.byName.has(s.name)) this.byName.set(s.name, start);
+        if (s.size > 0) this.objects.push({ name: s.name, start, size: s.size });
         continue;
       }
       if (s.type !== 'func' && !(s.type === 'notype' && !s.name.startsWith('.L') && !s.name.startsWith('$'))) continue;
@@ -83,6 +88,20 @@ export class DebugSymbols {
     }
     // At one address, a function symbol wins over a label (symbolAt takes the last).
     this.syms.sort((a, b) => a.start - b.start || Number(a.func) - Number(b.func) || b.size - a.size);
+    this.objects.sort((a, b) => a.start - b.start);
+  }
+
+  /** The data symbol whose bytes hold `addr`, as gdb labels a pointer: "name" or "name+8"; undefined when none does. */
+  dataLabel(addr: number): string | undefined {
+    const o = this.objects;
+    let lo = 0, hi = o.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (o[mid].start <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (best < 0 || addr >= o[best].start + o[best].size) return undefined;
+    const off = addr - o[best].start;
+    return off ? `${o[best].name}+${off}` : o[best].name;
   }
 
   /**
@@ -108,7 +127,7 @@ export class DebugSymbols {
   /** .debug_info: every function and inlined copy, and the units' compilation directories. */
   private info(): InfoTables {
     if (this.infoTables) return this.infoTables;
-    const tables: InfoTables = { functions: [], compDirs: new Map() };
+    const tables: InfoTables = { functions: [], compDirs: new Map(), names: { globals: new Map(), types: new Map() } };
     this.infoTables = tables;
     const elf = this.elf;
     const debugInfo = elf.sectionBytes('.debug_info');
@@ -119,6 +138,7 @@ export class DebugSymbols {
         debugInfo, debugAbbrev, debugStr: elf.sectionBytes('.debug_str'), debugLineStr: elf.sectionBytes('.debug_line_str'),
         debugRnglists: elf.sectionBytes('.debug_rnglists'), debugRanges: elf.sectionBytes('.debug_ranges'),
       });
+      tables.names = { globals: info.globals, types: info.types };
       for (const u of info.units) if (u.stmtList !== undefined && u.compDir !== undefined) tables.compDirs.set(u.stmtList, u.compDir);
       const o = this.loadOffset;
       for (const f of info.functions) {
@@ -128,6 +148,26 @@ export class DebugSymbols {
       this.error ??= (e as Error).message;
     }
     return tables;
+  }
+
+  /**
+   * The C view of this file's DWARF (globals, types, scopes; see program.ts), or undefined
+   * when it has no .debug_info. The DIE trees are parsed unit by unit on first need.
+   */
+  program(): ProgramDwarf | undefined {
+    if (this.programDwarf !== undefined) return this.programDwarf ?? undefined;
+    const elf = this.elf;
+    const debugInfo = elf.sectionBytes('.debug_info');
+    const debugAbbrev = elf.sectionBytes('.debug_abbrev');
+    if (!debugInfo || !debugAbbrev) { this.programDwarf = null; return undefined; }
+    const info = this.info();
+    this.programDwarf = new ProgramDwarf({
+      debugInfo, debugAbbrev, debugStr: elf.sectionBytes('.debug_str'), debugLineStr: elf.sectionBytes('.debug_line_str'),
+      debugRnglists: elf.sectionBytes('.debug_rnglists'), debugRanges: elf.sectionBytes('.debug_ranges'),
+      debugStrOffsets: elf.sectionBytes('.debug_str_offsets'), debugAddr: elf.sectionBytes('.debug_addr'),
+      debugLoc: elf.sectionBytes('.debug_loc'), debugLoclists: elf.sectionBytes('.debug_loclists'),
+    }, info.names, info.functions, this.loadOffset);
+    return this.programDwarf;
   }
 
   /** .debug_line as sorted address ranges. */

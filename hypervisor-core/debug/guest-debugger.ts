@@ -106,6 +106,10 @@ export interface DisplayFrame {
   source?: { path: string; line: number; column: number };
   /** True for an inlined function (it has no frame of its own on the stack). */
   inlined: boolean;
+  /** The unwound frame this level belongs to (an index into stackTrace). */
+  physical: number;
+  /** The inline level within that frame: 0 is the innermost function at its pc. */
+  inlineLevel: number;
 }
 
 /** A code location to run to while stepping, with a predicate on the vCPU state. */
@@ -813,14 +817,14 @@ export class GuestDebugger extends EventEmitter {
       const source = this.sourceAt(at);
       const syms = this.symbolsFor(at);
       const chain = syms?.inlineChainAt(at) ?? [];
-      if (chain.length < 2) { out.push({ pc: f.pc, name: f.name, source, inlined: false }); return; }
+      if (chain.length < 2) { out.push({ pc: f.pc, name: f.name, source, inlined: false, physical: i, inlineLevel: 0 }); return; }
       let src = source;
       for (const [k, level] of chain.entries()) {
-        if (i > 0 || k >= hidden || !level.inlined) out.push({ pc: f.pc, name: level.name, source: src, inlined: level.inlined });
+        if (i > 0 || k >= hidden || !level.inlined) out.push({ pc: f.pc, name: level.name, source: src, inlined: level.inlined, physical: i, inlineLevel: k });
         src = level.call ? { path: this.resolver.toLocal(level.call.path), line: level.call.line, column: level.call.column } : undefined;
       }
       // DWARF without the out-of-line function: its ELF symbol closes the chain.
-      if (chain[chain.length - 1].inlined) out.push({ pc: f.pc, name: syms?.symbolAt(at)?.name, source: src, inlined: false });
+      if (chain[chain.length - 1].inlined) out.push({ pc: f.pc, name: syms?.symbolAt(at)?.name, source: src, inlined: false, physical: i, inlineLevel: chain.length });
     });
     return out;
   }

@@ -19,6 +19,12 @@ export interface StackFrame {
   fp: bigint;
   /** Function name (the innermost inlined function when DWARF says so), or undefined. */
   name?: string;
+  /**
+   * The frame's integer registers x1..x31 as call-frame information recovered them (all of
+   * them in the innermost frame); absent ones are unknown. Undefined for frames found by
+   * frame pointers.
+   */
+  regs?: Map<number, bigint>;
 }
 
 /** What the unwinder needs from the stopped vCPU. */
@@ -87,12 +93,12 @@ export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | u
       if (inner) return undefined;
       // No CFI for this caller: frame pointers from here (gcc's s0 is the CFA).
       const fp = regs.get(FP);
-      frames.push({ pc, fp: fp ?? 0n, name: nameAt(syms, pc, false) });
+      frames.push({ pc, fp: fp ?? 0n, name: nameAt(syms, pc, false), regs });
       if (fp !== undefined && fp > prevCfa) framePointerCallers(t, syms, frames, fp);
       return frames;
     }
     const cfa = (base + BigInt(row.cfaOffset)) & U64;
-    frames.push({ pc, fp: cfa, name: nameAt(syms, pc, inner) });
+    frames.push({ pc, fp: cfa, name: nameAt(syms, pc, inner), regs });
     // Frames grow down: each caller's CFA lies above the callee's.
     if (cfa <= prevCfa) break;
     prevCfa = cfa;
