@@ -4,7 +4,8 @@
 #   - Node 24 (npm package node@24): code-server 4.139 refuses older Nodes
 #   - code-server@4.139.1 (npm), installed with that Node first on PATH
 #   - Debian's libkrb5-dev (apt-get) for a native module code-server builds, and chromium, driven
-#     by playwright-core in the tests (`--no-browser` leaves it out: `npm start` needs no browser)
+#     by playwright-core in the tests (`--no-browser` leaves it out: `npm start` needs no browser),
+#     and gdb-multiarch for the gdb stub's tests (test/gdb; also left out by `--no-browser`)
 # Cache dir: $HYPERSCOPE_E2E_CACHE, default $HOME/.cache/hyperscope-e2e (survives fresh clones).
 # A second run with everything present does nothing and takes well under a second.
 #
@@ -108,6 +109,7 @@ apt_missing=()
 # libkrb5-dev only matters while code-server is built.
 cs_ready || [ -f /usr/include/gssapi/gssapi.h ] || apt_missing+=(libkrb5-dev)
 [ $BROWSER = 0 ] || [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+[ $BROWSER = 0 ] || command -v gdb-multiarch >/dev/null || apt_missing+=(gdb-multiarch)
 
 STARTED=$SECONDS
 installing=0
@@ -167,6 +169,7 @@ else
   apt_run install -y -qq "${apt_missing[@]}" || die "apt-get install ${apt_missing[*]} failed"
   cs_ready || [ -f /usr/include/gssapi/gssapi.h ] || die "apt-get install libkrb5-dev did not provide /usr/include/gssapi/gssapi.h"
   [ $BROWSER = 0 ] || [ -x /usr/bin/chromium ] || die "apt-get install chromium did not provide /usr/bin/chromium"
+  [ $BROWSER = 0 ] || command -v gdb-multiarch >/dev/null || die "apt-get install gdb-multiarch did not provide gdb-multiarch"
   log "[2/3] Debian packages installed ($(elapsed "$STARTED"))"
 fi
 
