@@ -37,6 +37,7 @@ export function exitStatsHtml(assets: WebviewAssets): string {
 <header class="toolbar">
   <h1>VM exits</h1>
   <label>vCPU <select id="vcpu-filter" aria-label="vCPU filter"><option value="all">All vCPUs</option></select></label>
+  <label title="Show the counts under RISC-V KVM's vCPU statistics names (kvm_stat)"><input type="checkbox" id="kvm-names"> KVM names</label>
   <span id="summary" class="summary"></span>
   <span class="spacer"></span>
   <button id="reset" type="button" title="Zero the counters of the running session">Reset</button>
@@ -45,6 +46,10 @@ export function exitStatsHtml(assets: WebviewAssets): string {
 <table id="exit-table" class="exit-table">
   <thead><tr>${headers}</tr></thead>
   <tbody id="exit-rows"><tr class="empty"><td colspan="${COLUMNS.length}" id="empty-state">No exit statistics yet: start a Hyperscope debug session.</td></tr></tbody>
+</table>
+<table id="kvm-table" class="exit-table" hidden>
+  <thead><tr><th>KVM vCPU statistic</th><th class="num">Count</th></tr></thead>
+  <tbody id="kvm-rows"></tbody>
 </table>
 <p id="breakdown-note" class="note" hidden>SBI and MMIO breakdowns are counted for all vCPUs together.</p>
 <section id="histogram-section" class="histogram" aria-live="polite">

@@ -187,3 +187,24 @@ export function histogramBars(row: ExitStatsRow): HistogramBar[] {
     widthPct: top > 0 ? (100 * b.count) / top : 0,
   }));
 }
+
+/** One line of the KVM-names view. */
+export interface KvmRow {
+  /** RISC-V KVM's vCPU statistic name ("ecall_exit_stat", "exits"...). */
+  name: string;
+  count: number;
+}
+
+/**
+ * The KVM-names view of a report: KVM's vCPU statistics for all vCPUs together or one, in the
+ * report's order (KVM's `kvm_vcpu_stats_desc`); empty for reports made before it existed.
+ */
+export function kvmRows(report: ExitStatsReport, vcpu: VcpuFilter): KvmRow[] {
+  const kvm = report.kvm;
+  if (!kvm) return [];
+  const counters = vcpu === 'all' ? kvm.total : kvm.perVcpu.find((p) => p.vcpu === vcpu);
+  if (!counters) return [];
+  return Object.entries(counters)
+    .filter(([name]) => name !== 'vcpu')
+    .map(([name, count]) => ({ name, count: Number(count) }));
+}

@@ -15,6 +15,8 @@ export interface RunOptions {
   initrd?: string;
   append?: string;
   stats: boolean;
+  /** What --stats prints: perf's table and histograms (default), KVM's counter names, or both. */
+  statsView?: 'perf' | 'kvm' | 'all';
   statsJson?: string;
   clock: 'realtime' | 'icount';
   timeout?: number;
@@ -85,7 +87,13 @@ export function parseRunArgs(argv: string[]): RunOptions {
       }
       case '--initrd': o.initrd = next(); break;
       case '--append': o.append = next(); break;
-      case '--stats': o.stats = true; break;
+      case '--stats':
+        o.stats = true;
+        if (inline !== undefined) {
+          if (inline !== 'perf' && inline !== 'kvm' && inline !== 'all') throw new UsageError(`--stats= takes perf, kvm or all, not '${inline}'`);
+          o.statsView = inline;
+        }
+        break;
       case '--stats-json': o.statsJson = next(); break;
       case '--clock': {
         const c = next();
@@ -121,7 +129,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   }
   return {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
-    append: o.append, stats: o.stats, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
+    append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
     svadu: o.svadu ?? true, gdb: o.gdb,
   };
@@ -140,6 +148,7 @@ options:
   --append "ARGS"       kernel command line (/chosen/bootargs)
   --stats               print exit statistics (perf kvm stat style) at the end, on stderr,
                         then a log2 latency histogram per exit reason (bpftrace style)
+  --stats=kvm|all       the counts under RISC-V KVM's vCPU statistics names (kvm_stat), or both
   --stats-json FILE     write the exit statistics as JSON
   --clock realtime|icount   guest time from host time (default) or from executed instructions
   --timeout SECONDS     stop after this many seconds (exit status 124)

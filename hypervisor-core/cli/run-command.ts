@@ -11,6 +11,7 @@ import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
+import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
 import { runWithGdb } from './gdb-command';
@@ -127,7 +128,9 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   const report = vm.stats.report();
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
-  if (o.stats) process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
+  const view = o.statsView ?? 'perf';
+  if (o.stats && view !== 'kvm') process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
+  if (o.stats && view !== 'perf' && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   return status;
 }

@@ -475,6 +475,7 @@ export class Vm {
     });
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
+      this.stats.kvm.record(vcpu.id, exit, false);
       // slice ends are counted, not traced: they would drown the interesting exits
       if (this.onExit) {
         const r = newRecord(-1);
@@ -484,6 +485,7 @@ export class Vm {
     }
     const record = newRecord(0);
     const sbiCall = this.takeLastSbi(); // set by handleSbi during vcpu.handleExit
+    let kernelMmio = false; // what KVM would answer in the kernel (an ioeventfd): see kvm-stats.ts
     if (exit.reason === 'sbi' && sbiCall) {
       const key = this.sbi.statsKey(sbiCall.eid, sbiCall.fid);
       this.stats.recordSbi(vcpu.id, ns, key);
@@ -499,7 +501,10 @@ export class Vm {
         record.mmio = { device, address: BigInt(a.gpa), size: a.size, write: a.write, value: v };
         if (hit?.device instanceof VirtioMmioTransport) {
           // Notifications are their own breakdown; a guest error is noted in the trace.
-          if (a.write && hit.offset === VirtioMmioReg.QUEUE_NOTIFY) this.stats.recordVirtio(`${device}.q${Number(v & 0xffffn)}`, ns);
+          if (a.write && hit.offset === VirtioMmioReg.QUEUE_NOTIFY) {
+            this.stats.recordVirtio(`${device}.q${Number(v & 0xffffn)}`, ns);
+            kernelMmio = true;
+          }
           const error = hit.device.takeError();
           if (error) record.note = error;
         }
@@ -508,6 +513,7 @@ export class Vm {
       if (exit.reason === 'guest-page-fault') record.gpa = BigInt(exit.gpa);
       this.stats.record(vcpu.id, reason as ExitReason, ns);
     }
+    this.stats.kvm.record(vcpu.id, exit, kernelMmio);
     this.trace.push(record);
     if (this.onExit?.(record)) this.exitBreak = record;
   }

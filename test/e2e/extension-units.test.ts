@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
-import { histogramBars, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { histogramBars, kvmRows, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
 import { exitStatsHtml } from '../../extension/exit-stats-panel/html';
 import { ExitStats } from '../../hypervisor-core/hypervisor/stats/exit-stats';
 import { describeTranslation, isRiscvElfHeader, parseAddress } from '../../extension/guest-input';
@@ -133,6 +133,25 @@ describe('extension: exit statistics model', () => {
     assert.deepEqual(bars.slice(-3).map((b) => [b.count, Math.round(b.widthPct)]), [[1, 33], [3, 100], [1, 33]]);
     assert.deepEqual(histogramBars(selectedRow(rows, { key: 'TIME.set_timer', parent: 'sbi' })!), bars);
     assert.deepEqual(histogramBars(row('old', 3)), [], 'a report without histograms shows none');
+  });
+
+  it('the KVM-names view lists KVM\'s vCPU statistics for all vCPUs or one, in KVM\'s order', () => {
+    const s = new ExitStats(2, 'icount');
+    s.kvm.record(1, { reason: 'wfi' }, false);
+    s.kvm.record(0, { reason: 'sbi', eid: 1, fid: 0 }, false);
+    const all = kvmRows(s.report(), 'all');
+    assert.equal(all[0].name, 'ecall_exit_stat');
+    assert.deepEqual(all.filter((r) => r.count > 0), [
+      { name: 'ecall_exit_stat', count: 1 }, { name: 'wfi_exit_stat', count: 1 }, { name: 'exits', count: 2 }]);
+    assert.deepEqual(kvmRows(s.report(), 1).filter((r) => r.count > 0), [{ name: 'wfi_exit_stat', count: 1 }, { name: 'exits', count: 1 }]);
+    assert.deepEqual(kvmRows(s.report(), 5), []);
+    assert.deepEqual(kvmRows({ ...s.report(), kvm: undefined }, 'all'), [], 'a report made before the KVM names has none');
+  });
+
+  it('the panel HTML has the KVM-names toggle and its table, hidden at first', () => {
+    const html = exitStatsHtml({ cspSource: 'vscode-resource:', scriptUri: 's.js', styleUri: 's.css' });
+    assert.match(html, /<input type="checkbox" id="kvm-names">/);
+    assert.match(html, /<table id="kvm-table" class="exit-table" hidden>/);
   });
 
   it('the panel HTML has the histogram section, hidden until a row is clicked', () => {

@@ -66,6 +66,18 @@ describe('e2e: Hyperscope in a real VS Code', function () {
 
     const shot = await vs!.screenshot('exit-stats-panel');
     assert.ok(existsSync(shot));
+
+    // The KVM-names toggle swaps the perf table for KVM's vCPU statistics (the demo's last
+    // report: exits = every exit, mmio_exit_user = the mmio row).
+    await web.locator('#kvm-names').check();
+    await vs!.waitFor('KVM statistics table', web.locator('#kvm-rows td.name', { hasText: /^ecall_exit_stat$/ }));
+    assert.equal(await web.locator('#exit-table').isVisible(), false);
+    const names = await web.locator('#kvm-rows td.name').allTextContents();
+    assert.deepEqual(names.slice(0, 2), ['ecall_exit_stat', 'wfi_exit_stat']);
+    assert.ok(names.includes('mmio_exit_kernel') && names.includes('exits'));
+    await vs!.screenshot('exit-stats-kvm-names');
+    await web.locator('#kvm-names').uncheck();
+    await vs!.waitFor('perf table back', web.locator('tr.reason td.name', { hasText: /^sbi$/ }));
   });
 
   it('contributes the hyperscope debugger: F5 on a C file asks it for a configuration', async () => {

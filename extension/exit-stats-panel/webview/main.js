@@ -17,7 +17,7 @@ import {
   Legend,
   Tooltip,
 } from 'chart.js';
-import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars } from '../model';
+import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows } from '../model';
 import './panel.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -50,6 +50,8 @@ const state = {
   /** @type {RowSelection | undefined} */
   selected: undefined,
   emptyReason: 'No exit statistics yet: start a Hyperscope debug session.',
+  /** Show the counts under KVM's vCPU statistics names instead of the perf table. */
+  kvmNames: false,
 };
 
 /** @param {string} id */
@@ -68,6 +70,11 @@ const histTitle = byId('histogram-title');
 const histHint = byId('histogram-hint');
 const histTable = byId('histogram');
 const histRows = byId('histogram-rows');
+const exitTable = byId('exit-table');
+const kvmTable = byId('kvm-table');
+const kvmBody = byId('kvm-rows');
+const kvmToggle = /** @type {HTMLInputElement} */ (byId('kvm-names'));
+const histSection = byId('histogram-section');
 
 /** A theme color from VS Code's CSS variables, with a fallback outside VS Code. */
 function themeColor(/** @type {string} */ name, /** @type {string} */ fallback) {
@@ -206,6 +213,7 @@ function renderTable() {
     for (const c of t.children) tbody.appendChild(rowHtml(c, t.row.key));
   }
   renderHistogram(rows);
+  renderKvm();
   note.hidden = state.vcpu === 'all' || !report;
   if (report) {
     const v = state.vcpu === 'all' ? undefined : report.perVcpu.find((p) => p.vcpu === state.vcpu);
@@ -255,6 +263,37 @@ function renderHistogram(rows) {
   }
 }
 
+/** The KVM-names table, shown instead of the perf table and histogram when toggled on. */
+function renderKvm() {
+  exitTable.hidden = state.kvmNames;
+  histSection.hidden = state.kvmNames;
+  kvmTable.hidden = !state.kvmNames;
+  kvmBody.replaceChildren();
+  if (!state.kvmNames) return;
+  const rows = state.report ? kvmRows(state.report, state.vcpu) : [];
+  if (rows.length === 0) {
+    const tr = document.createElement('tr');
+    tr.className = 'empty';
+    const td = document.createElement('td');
+    td.colSpan = 2;
+    td.textContent = state.report ? 'This report has no KVM statistics.' : state.emptyReason;
+    tr.appendChild(td);
+    kvmBody.appendChild(tr);
+  }
+  for (const r of rows) {
+    const tr = document.createElement('tr');
+    tr.className = r.count === 0 ? 'kvm zero' : 'kvm';
+    const name = document.createElement('td');
+    name.className = 'name';
+    name.textContent = r.name;
+    const count = document.createElement('td');
+    count.className = 'num';
+    count.textContent = String(r.count);
+    tr.append(name, count);
+    kvmBody.appendChild(tr);
+  }
+}
+
 /** Keeps the vCPU options in step with the report's vCPU count. */
 function renderFilter() {
   const n = state.report ? state.report.vcpus : 0;
@@ -287,6 +326,11 @@ select.addEventListener('change', () => {
   state.vcpu = select.value === 'all' ? 'all' : Number(select.value);
   renderTable();
   renderChart();
+});
+
+kvmToggle.addEventListener('change', () => {
+  state.kvmNames = kvmToggle.checked;
+  renderTable();
 });
 
 byId('reset').addEventListener('click', () => vscode.postMessage({ type: 'reset' }));

@@ -15,6 +15,7 @@
 import { EXIT_REASONS, ExitReason } from '../exit-reason';
 import { ExitStatsReport, ExitStatsRow, VcpuStats } from './report';
 import { StatTable } from './running-stat';
+import { KvmStats } from './kvm-stats';
 
 /** Most distinct breakdown keys kept per table before new ones fold into OTHER_KEY. */
 export const MAX_BREAKDOWN_KEYS = 256;
@@ -80,6 +81,8 @@ export class ExitStats {
   private readonly sbi = new Breakdown();
   private readonly mmio = new Breakdown();
   private readonly virtio = new Breakdown();
+  /** The same exits under RISC-V KVM's vCPU statistics names (the VM counts them: see kvm-stats.ts). */
+  readonly kvm: KvmStats;
 
   /**
    * @param vcpus number of vCPUs (0..vcpus-1)
@@ -93,6 +96,7 @@ export class ExitStats {
     this.exits = new StatTable(vcpus * REASONS);
     this.guestNs = new Float64Array(vcpus);
     this.instructions = new Float64Array(vcpus);
+    this.kvm = new KvmStats(vcpus);
   }
 
   /** Counts one exit of `vcpu` that took `ns` host nanoseconds to handle. */
@@ -139,6 +143,7 @@ export class ExitStats {
     this.sbi.clear();
     this.mmio.clear();
     this.virtio.clear();
+    this.kvm.reset();
   }
 
   /** A snapshot of the statistics (a fresh object; later records do not change it). */
@@ -175,6 +180,7 @@ export class ExitStats {
       mmio: this.mmio.rows(),
       virtio: this.virtio.rows(),
       perVcpu,
+      kvm: this.kvm.report(),
     };
   }
 

@@ -4,6 +4,7 @@
  * Times are host nanoseconds spent handling exits (measured with process.hrtime); counts are
  * exact and, with the icount clock, reproducible run to run.
  */
+import type { KvmStatsReport } from './kvm-stats';
 
 /** One row of the perf-kvm-stat style table. */
 export interface ExitStatsRow {
@@ -81,4 +82,9 @@ export interface ExitStatsReport {
    */
   virtio?: ExitStatsRow[];
   perVcpu: VcpuStats[];
+  /**
+   * The exit counts under RISC-V KVM's vCPU statistics names (kvm-stats.ts). Always present in
+   * reports made by ExitStats; optional for older ones.
+   */
+  kvm?: KvmStatsReport;
 }
