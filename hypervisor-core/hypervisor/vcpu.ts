@@ -90,6 +90,7 @@ export class Vcpu {
   /** Starts the vCPU (HSM hart_start or boot). */
   start(entry: bigint, arg: bigint): void {
     this.reset(entry, arg);
+    this.vm.sbi.hartReset(this.id);
     this.state = 'runnable';
     this.hsm = HsmState.STARTED;
   }

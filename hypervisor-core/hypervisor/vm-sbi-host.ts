@@ -5,14 +5,16 @@
  */
 import { Irq } from '../hart/csr-numbers';
 import { Slot } from '../hart/hart-state';
-import { HartState as HsmState, RemoteFence, SbiHost } from './sbi/sbi-host';
+import type { Triggers } from '../hart/triggers';
+import { HartState as HsmState, RemoteFence } from './sbi/sbi-host';
+import type { DbtrHost } from './sbi/dbtr';
 import type { Vm } from './vm';
 
 /** Implementation id reported by BASE: 3 is KVM's id; ours is "Hyperscope" (unassigned). */
 export const HYPERSCOPE_IMPL_ID = 0x4859; // "HY"
 
-/** SbiHost over a Vm. */
-export class VmSbiHost implements SbiHost {
+/** SbiHost over a Vm (with the hart access DBTR needs). */
+export class VmSbiHost implements DbtrHost {
   readonly implId = HYPERSCOPE_IMPL_ID;
   readonly implVersion = 0x00010000;
 
@@ -92,6 +94,10 @@ export class VmSbiHost implements SbiHost {
     if (type === 0) this.vm.requestStop({ kind: 'shutdown', failure: reason === 1 });
     else this.vm.requestStop({ kind: 'reboot' });
     for (const v of this.vm.vcpus) v.stop();
+  }
+
+  hartTriggers(hartId: number): Triggers {
+    return this.vm.vcpus[hartId].hart.triggers;
   }
 
   time(): bigint {

@@ -1,7 +1,7 @@
 /**
  * Debug triggers and the PMU seen from guests of our own (test/guests/reproducers; `make qemu`
  * there runs the same guests on QEMU 7.2, where each passes): Sdtrig in M-mode on the bare
- * machine.
+ * machine, SBI DBTR for a guest kernel.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -22,5 +22,13 @@ describe('guests: debug triggers and the PMU', function () {
     // Before, tdata2 raised an illegal instruction (check 15: an unexpected trap).
     const r = hyperscope('run', '--bare', guest('triggers-bare.elf'), '--timeout', '30');
     assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it('dbtr: a guest kernel installs its own breakpoint and watchpoints with SBI DBTR; they trap to its stvec', () => {
+    // Before, DBTR probed 0 and the guest printed "dbtr: SKIP" (as it does on QEMU 7.2 with
+    // OpenSBI 1.1, which has no DBTR).
+    const r = hyperscope('run', guest('dbtr.elf'), '--timeout', '30');
+    assert.equal(r.stdout.trim(), 'dbtr: PASS', r.stdout + r.stderr);
+    assert.equal(r.status, 0, r.stderr);
   });
 });

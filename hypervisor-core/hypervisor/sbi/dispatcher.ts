@@ -1,11 +1,12 @@
 /**
  * Routes an SBI call to its extension by eid, like KVM's kvm_riscv_vcpu_sbi_ecall
- * (arch/riscv/kvm/vcpu_sbi.c). An unknown or unimplemented extension (PMU included) answers
+ * (arch/riscv/kvm/vcpu_sbi.c). An unknown or unimplemented extension answers
  * SBI_ERR_NOT_SUPPORTED and probes as 0. Also names calls for the statistics:
  * "TIME.set_timer", "legacy.console_putchar", "PMU.fid_0", "0x12345.fid_3".
  */
 import { BaseExtension } from './base';
 import { DbcnExtension } from './dbcn';
+import { DbtrExtension } from './dbtr';
 import { LEGACY_EID_LAST, UNIMPLEMENTED_EXTENSION_NAMES, hexId } from './eids';
 import { SbiExtension, notSupported } from './extension';
 import { HsmExtension } from './hsm';
@@ -35,6 +36,7 @@ export class SbiDispatcher {
       new HsmExtension(),
       new SrstExtension(),
       new DbcnExtension(),
+      new DbtrExtension(),
       new LegacyExtension(),
     ],
   ) {
@@ -46,6 +48,11 @@ export class SbiDispatcher {
   handle(call: SbiCall): SbiResult {
     const ext = this.byEid.get(call.eid);
     return ext ? ext.call(call, this.host) : notSupported();
+  }
+
+  /** A vCPU (re)started: the extensions forget what they kept for it (shared memory, triggers). */
+  hartReset(hartId: number): void {
+    for (const ext of new Set(this.byEid.values())) ext.hartReset?.(hartId, this.host);
   }
 
   /** probe_extension's answer for `eid`: the extension's probe value, or 0. */

@@ -43,7 +43,6 @@ export const UNIMPLEMENTED_EXTENSION_NAMES: ReadonlyMap<number, string> = new Ma
   [Eid.STA, 'STA'],
   [Eid.SSE, 'SSE'],
   [Eid.FWFT, 'FWFT'],
-  [Eid.DBTR, 'DBTR'],
   [Eid.MPXY, 'MPXY'],
 ]);
 

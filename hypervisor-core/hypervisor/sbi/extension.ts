@@ -15,6 +15,8 @@ export interface SbiExtension {
   probe(): number;
   /** Handles one call; an unknown fid returns NOT_SUPPORTED. */
   call(call: SbiCall, host: SbiHost): SbiResult;
+  /** Optional: the hart (re)started (boot, HSM start, non-retentive resume): drop its per-hart state. */
+  hartReset?(hartId: number, host: SbiHost): void;
   /** Name of a function ("set_timer"), or undefined for an unknown fid. Legacy names depend on eid. */
   functionName(fid: number, eid: number): string | undefined;
 }
