@@ -3,14 +3,14 @@
  * `hyperscope.exitStats` ({ reset? } -> ExitStatsReport), `hyperscope.exitTrace`
  * ({ count? } -> { exits, total }), `hyperscope.translate` ({ address, vcpu? } -> the two-stage
  * walk + text), `hyperscope.pageTable` ({ vcpu?, stage: 'vs' | 'g' } -> the tree of valid
- * entries; see page-table-json.ts), `hyperscope.input` ({ text } -> keystrokes for the guest
+ * entries; with `lazy` or `table`/`level`/`base`, one table of it; see page-table-json.ts), `hyperscope.input` ({ text } -> keystrokes for the guest
  * console, refused when the VM's bounded input queue has no room for them).
  */
 import type { GuestDebugger } from '../hypervisor-core/debug/guest-debugger';
 import { translateText } from '../hypervisor-core/debug/console-commands';
 import { compileExpression } from '../hypervisor-core/debug/expression';
 import { offerConsoleInput } from './console-input';
-import { pageTableJson, translationJson } from './page-table-json';
+import { pageTableJson, pageTableLevelJson, translationJson } from './page-table-json';
 import { Args, RequestError, field, intArg, shown, strArg } from './request-args';
 import { exitRecordJson } from './variables';
 
@@ -23,6 +23,13 @@ function vcpuArg(d: GuestDebugger, args: Args, focus: number): number {
   const n = d.vm.vcpus.length;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) throw new RequestError(`no vCPU ${shown(v)} (vcpu is from 0 to ${n - 1})`);
   return v;
+}
+
+/** A 64-bit address argument written "0x..." (as the answers write them). */
+function hexArg(args: Args, name: string): bigint {
+  const t = strArg(args, name, 20);
+  if (!/^0x[0-9a-f]{1,16}$/i.test(t)) throw new RequestError(`${name} must be an address like 0x80200000, not ${shown(t)}`);
+  return BigInt(t);
 }
 
 function needStopped(d: GuestDebugger): void {
@@ -52,7 +59,13 @@ export function customRequestBody(d: GuestDebugger, command: string, args: Args,
       needStopped(d);
       const stage = field(args, 'stage') ?? 'vs';
       if (stage !== 'vs' && stage !== 'g') throw new RequestError(`stage must be 'vs' or 'g', not ${shown(stage)}`);
-      return pageTableJson(d.memory.pageTable(d.hart(vcpuArg(d, args, focus)), stage));
+      const h = d.hart(vcpuArg(d, args, focus));
+      if (field(args, 'table') !== undefined) {
+        const address = hexArg(args, 'table'), base = hexArg(args, 'base');
+        return pageTableLevelJson(stage, d.memory.pageTableLevel(h, stage, { address, level: intArg(args, 'level', 0, 4), base }));
+      }
+      if (field(args, 'lazy')) return pageTableLevelJson(stage, d.memory.pageTableLevel(h, stage));
+      return pageTableJson(d.memory.pageTable(h, stage));
     }
     case 'hyperscope.input': {
       const text = strArg(args, 'text', MAX_INPUT_TEXT);

@@ -5,6 +5,9 @@
  *     { stage, mode, root, entries: Entry[], leaves, truncated? }
  *     Entry = { index, level, pteAddress, pte, flags ("VRWXUGAD", '-' when clear), target,
  *               va? (leaves: first GVA or GPA mapped), children? (next-level valid entries) }
+ *   hyperscope.pageTable { vcpu, stage, lazy: true } or { vcpu, stage, table, level, base } ->
+ *     { stage, mode, root, levels, lazy: true, entries: Entry[] }: one table (the root, or the
+ *     table at `table` of `level` mapping from `base`), pointers with `base` and no children
  *   hyperscope.translate { address, vcpu? } ->
  *     { text, gva, mode, root, fault?, gpa?, hpa?, hpaFromSlot?,
  *       steps: [{ level, pteAddress, pte, flags, gstage: Walk }], gstage?: Walk }
@@ -19,13 +22,18 @@ const opt = (v: bigint | undefined): string | undefined => (v === undefined ? un
 function entryJson(e: PageTableEntry): Record<string, unknown> {
   return {
     index: e.index, level: e.level, pteAddress: hex(e.pteAddress), pte: hex(e.pte), flags: e.flags, target: hex(e.target),
-    va: opt(e.va), children: e.children?.map(entryJson),
+    va: opt(e.va), children: e.children?.map(entryJson), base: opt(e.base),
   };
 }
 
 /** The body of `hyperscope.pageTable`. */
 export function pageTableJson(d: PageTableDump): Record<string, unknown> {
   return { stage: d.stage, mode: d.mode, root: hex(d.root), entries: d.entries.map(entryJson), leaves: d.leaves, truncated: d.truncated };
+}
+
+/** The body of a one-table `hyperscope.pageTable` (the lazy Page Tables view). */
+export function pageTableLevelJson(stage: string, t: { mode: string; root: bigint; levels: number; entries: PageTableEntry[] }): Record<string, unknown> {
+  return { stage, mode: t.mode, root: hex(t.root), levels: t.levels, lazy: true, entries: t.entries.map(entryJson) };
 }
 
 function walkJson(w: AddressWalk): Record<string, unknown> {

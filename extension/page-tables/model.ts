@@ -15,6 +15,8 @@ export interface PteJson {
   target: string;
   va?: string;
   children?: PteJson[];
+  /** A pointer of a one-table answer: the first input address its table maps (its children come on request). */
+  base?: string;
 }
 
 /** The answer of `hyperscope.pageTable`. */
@@ -25,6 +27,8 @@ export interface PageTableJson {
   entries: PteJson[];
   leaves?: number;
   truncated?: boolean;
+  /** One table only (the root): pointers' tables are asked for when expanded. */
+  lazy?: boolean;
 }
 
 /** Texts of one tree item. */
@@ -47,13 +51,13 @@ export function parsePageTable(body: unknown, stage: 'vs' | 'g'): PageTableJson 
   if (!b || typeof b !== 'object' || typeof b.mode !== 'string' || !Array.isArray(b.entries)) return undefined;
   const fix = (e: PteJson): PteJson => ({
     ...e, pteAddress: hexOf(e.pteAddress), pte: hexOf(e.pte), target: hexOf(e.target),
-    va: e.va === undefined ? undefined : hexOf(e.va),
+    va: e.va === undefined ? undefined : hexOf(e.va), base: e.base === undefined ? undefined : hexOf(e.base),
     children: Array.isArray(e.children) ? e.children.filter(isEntry).map(fix) : undefined,
   });
   return {
     stage: b.stage === 'g' || b.stage === 'vs' ? b.stage : stage, mode: b.mode, root: hexOf(b.root),
     entries: b.entries.filter(isEntry).map(fix), leaves: typeof b.leaves === 'number' ? b.leaves : undefined,
-    truncated: b.truncated === true,
+    truncated: b.truncated === true, lazy: b.lazy === true,
   };
 }
 
@@ -87,6 +91,12 @@ export function stageText(t: PageTableJson | undefined, stage: 'vs' | 'g', error
     };
   }
   const leaves = t.leaves ?? 0;
+  if (t.lazy) {
+    return {
+      label: `${name} (${reg})`, description: `${t.mode}, root ${t.root}, ${t.entries.length} valid root entr${t.entries.length === 1 ? 'y' : 'ies'}`,
+      tooltip: `${name}: ${what}\nmode ${t.mode}\nroot table at ${stage === 'vs' ? 'GPA' : 'HPA'} ${t.root}\nTables are read when expanded.`,
+    };
+  }
   return {
     label: `${name} (${reg})`,
     description: `${t.mode}, root ${t.root}, ${leaves} leaf PTE${leaves === 1 ? '' : 's'}${t.truncated ? ' (truncated)' : ''}`,
@@ -113,12 +123,12 @@ export function entryText(e: PteJson, stage: 'vs' | 'g'): ItemText {
       ].join('\n'),
     };
   }
-  const n = e.children?.length ?? 0;
+  const n = e.children?.length;
   return {
     label: `${idx} -> table ${e.target}`,
-    description: `${n} valid · ${e.flags} · ${pte}`,
+    description: `${n === undefined ? '' : `${n} valid · `}${e.flags} · ${pte}`,
     tooltip: [
-      `Level ${e.level} pointer, index ${e.index}: next-level table at ${tableAddr} ${e.target} (${n} valid entries)`,
+      `Level ${e.level} pointer, index ${e.index}: next-level table at ${tableAddr} ${e.target}${n === undefined ? '' : ` (${n} valid entries)`}`,
       `flags ${e.flags} (${flagNames(e.flags)})`,
       `PTE value ${e.pte} at ${tableAddr} ${e.pteAddress}`,
     ].join('\n'),

@@ -1,20 +1,25 @@
 /**
  * The Page Tables view in the Run and Debug side bar: the VS-stage tree (from vsatp) and the
  * G-stage tree (from hgatp) of the selected vCPU, from the adapter's `hyperscope.pageTable`
- * request, refreshed on every stop and when another vCPU (thread) is selected. The "Select
- * vCPU" title button picks the vCPU by hand. An adapter without the request gets a message.
+ * request, refreshed on every stop and when another vCPU (thread) is selected, and only while
+ * the view is visible. The root tables come first; a pointer's table is read when it is
+ * expanded (a Linux guest has thousands of leaves: reading them all made each step slow).
+ * The "Select vCPU" title button picks the vCPU by hand. An adapter without the request gets a message.
  */
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../debug-config';
 import type { HyperscopeSessions } from '../session-tracker';
-import { PageTableJson, PteJson, entryText, parsePageTable, stageText } from './model';
+import { PageTableJson, PteJson, entryText, isLeaf, parsePageTable, stageText } from './model';
 
 /** The view id contributed in package.json. */
 export const PAGE_TABLES_VIEW = 'hyperscope.pageTables';
 
+/** Where a lazily listed entry's table is read from. */
+interface Source { session: vscode.DebugSession; vcpu: number; generation: number }
+
 type Node =
-  | { kind: 'stage'; stage: 'vs' | 'g'; table?: PageTableJson; error?: string }
-  | { kind: 'entry'; stage: 'vs' | 'g'; entry: PteJson }
+  | { kind: 'stage'; stage: 'vs' | 'g'; table?: PageTableJson; error?: string; from?: Source }
+  | { kind: 'entry'; stage: 'vs' | 'g'; entry: PteJson; from?: Source }
   | { kind: 'message'; text: string };
 
 const STAGES: Array<'vs' | 'g'> = ['vs', 'g'];
@@ -58,9 +63,9 @@ export class PageTablesProvider implements vscode.TreeDataProvider<Node> {
       const vcpu = this.vcpu(session);
       roots = await Promise.all(STAGES.map(async (stage): Promise<Node> => {
         try {
-          const body: unknown = await session.customRequest('hyperscope.pageTable', { vcpu, stage });
+          const body: unknown = await session.customRequest('hyperscope.pageTable', { vcpu, stage, lazy: true });
           const table = parsePageTable(body, stage);
-          return table ? { kind: 'stage', stage, table } : { kind: 'stage', stage, error: 'unexpected answer from the debug adapter' };
+          return table ? { kind: 'stage', stage, table, from: { session, vcpu, generation: gen } } : { kind: 'stage', stage, error: 'unexpected answer from the debug adapter' };
         } catch (e) {
           const why = reason(e);
           const missing = /unrecognized|not supported|unknown request/i.test(why);
@@ -73,11 +78,26 @@ export class PageTablesProvider implements vscode.TreeDataProvider<Node> {
     this.changed.fire(undefined);
   }
 
-  getChildren(node?: Node): Node[] {
+  getChildren(node?: Node): Node[] | Promise<Node[]> {
     if (!node) return this.roots;
-    if (node.kind === 'stage') return (node.table?.entries ?? []).map((entry) => ({ kind: 'entry', stage: node.stage, entry }));
-    if (node.kind === 'entry') return (node.entry.children ?? []).map((entry) => ({ kind: 'entry', stage: node.stage, entry }));
+    if (node.kind === 'stage') return (node.table?.entries ?? []).map((entry) => ({ kind: 'entry', stage: node.stage, entry, from: node.from }));
+    if (node.kind === 'entry') {
+      if (node.entry.children) return node.entry.children.map((entry) => ({ kind: 'entry', stage: node.stage, entry }));
+      if (node.from && node.entry.base !== undefined && !isLeaf(node.entry)) return this.readTable(node.stage, node.entry, node.from);
+    }
     return [];
+  }
+
+  /** The table a pointer leads to, read when the user expands it. */
+  private async readTable(stage: 'vs' | 'g', e: PteJson, from: Source): Promise<Node[]> {
+    if (from.generation !== this.generation) return [{ kind: 'message', text: 'The guest moved on: refresh.' }];
+    try {
+      const body: unknown = await from.session.customRequest('hyperscope.pageTable', { vcpu: from.vcpu, stage, table: e.target, level: e.level - 1, base: e.base });
+      const t = parsePageTable(body, stage);
+      return (t?.entries ?? []).map((entry) => ({ kind: 'entry', stage, entry, from }));
+    } catch (err) {
+      return [{ kind: 'message', text: reason(err) }];
+    }
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -97,7 +117,7 @@ export class PageTablesProvider implements vscode.TreeDataProvider<Node> {
       return item;
     }
     const t = entryText(node.entry, node.stage);
-    const children = node.entry.children?.length ?? 0;
+    const children = node.entry.children?.length ?? (node.entry.base !== undefined && !isLeaf(node.entry) ? 1 : 0);
     const item = new vscode.TreeItem(t.label, children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.description = t.description;
     item.tooltip = t.tooltip;

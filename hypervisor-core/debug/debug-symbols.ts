@@ -5,6 +5,7 @@
  * file:line -> breakpoint addresses). Paths are as recorded in DWARF (maybe relative);
  * `SourceResolver` maps them to local files. Addresses are code addresses (./address.ts).
  */
+import { AddressLabels } from './address-labels';
 import type { ElfFile } from '../machine/loaders/elf';
 import { parseDebugInfo, FunctionRange } from './dwarf/debug-info';
 import { LineProgram, filePath, parseLinePrograms } from './dwarf/line-program';
@@ -70,6 +71,7 @@ export class DebugSymbols {
   private byLow?: { fns: FunctionRange[]; maxHigh: number[] };
   private cfiTables?: CallFrameInfo | null;
   private programDwarf?: ProgramDwarf | null;
+  private labels?: AddressLabels;
   private error?: string;
 
   constructor(private readonly elf: ElfFile, readonly loadOffset = 0) {
@@ -251,10 +253,10 @@ export class DebugSymbols {
     return { name: sym.name, start: sym.start, offset: addr - sym.start };
   }
 
-  /** "name" or "name+0x10" for an address, as objdump prints it; undefined when unknown. */
+  /** "name" or "name+0x10" for a code or data address, as gdb labels it (address-labels.ts); undefined when unknown. */
   describe(addr: number): string | undefined {
-    const h = this.symbolAt(addr);
-    return h ? (h.offset ? `${h.name}+0x${h.offset.toString(16)}` : h.name) : undefined;
+    this.labels ??= new AddressLabels(this.elf, this.loadOffset);
+    return this.labels.describe(addr);
   }
 
   /** Address of a symbol (ELF code or data symbol first, then an out-of-line DWARF function). */

@@ -23,6 +23,26 @@ export interface DisassembledInstruction {
   unreadable?: boolean;
 }
 
+/** How far below the wanted window decoding may start at a function's symbol (bytes). */
+const SYMBOL_REACH = 4096n;
+
+/**
+ * Where to decode from to reach `back` instructions before `address`: at least 4 bytes an
+ * instruction below it (compressed ones only make the window wider), moved down to the start
+ * of the function holding that point when it is near, since decoding from a symbol keeps to
+ * instruction boundaries. At a function's first instruction this is the previous function.
+ */
+function decodeStart(d: GuestDebugger, address: bigint, back: number): bigint {
+  let low = address - BigInt(4 * back);
+  if (low < 0n) low = 0n;
+  const at = codeAddr(low);
+  for (const s of d.symbols) {
+    const sym = s.symbolAt(at);
+    if (sym && low - bigAddr(sym.start) <= SYMBOL_REACH) return bigAddr(sym.start);
+  }
+  return low;
+}
+
 /** The most instructions one call disassembles (the Disassembly view asks for about 50 at a time). */
 export const MAX_DISASSEMBLE_COUNT = 10_000;
 /** The farthest, in instructions, a window may start from its address. */
@@ -55,16 +75,16 @@ export function disassembleAround(d: GuestDebugger, vcpu: number, address: bigin
   const before: DisassembledInstruction[] = [];
   if (instructionOffset < 0) {
     const back = -instructionOffset;
-    let from = address - BigInt(4 * back);
-    const sym = d.symbols[0]?.symbolAt(codeAddr(address));
-    if (sym && bigAddr(sym.start) >= from - 256n && bigAddr(sym.start) <= address) from = bigAddr(sym.start);
-    if (from < 0n) from = 0n;
+    const from = decodeStart(d, address, back);
     const seen: DisassembledInstruction[] = [];
-    for (let a = from; a < address;) {
+    let a = from;
+    while (a < address) {
       const i = decodeAt(a);
       seen.push(i);
       a += lengthOf(i);
     }
+    // A walk from an estimate may straddle the address: its last instruction overlaps it.
+    if (a > address) seen.pop();
     before.push(...seen.slice(-back));
     // Not enough instructions (or misaligned): pad below with 2-byte steps so counts stay exact.
     let low = before.length ? before[0].address : address;

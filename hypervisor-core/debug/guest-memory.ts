@@ -11,7 +11,7 @@ import { Slot } from '../hart/hart-state';
 import type { Vm } from '../hypervisor/vm';
 import { PAGE_SIZE } from '../memory/address';
 import {
-  AddressWalk, MAX_DUMP_LEAVES, PageTableDump, PageTableStage, PteReader, WalkStep, dumpTables, formatOf, walkAddress,
+  AddressWalk, MAX_DUMP_LEAVES, PageTableDump, PageTableEntry, PageTableStage, PteReader, WalkStep, dumpTables, formatOf, listTable, walkAddress,
 } from './page-tables';
 
 export type { WalkStep } from './page-tables';
@@ -134,6 +134,17 @@ export class GuestMemory {
   pageTable(h: Hart, stage: PageTableStage, maxLeaves = MAX_DUMP_LEAVES): PageTableDump {
     const { format, root } = formatOf(stage, csr(h, stage === 'vs' ? Slot.VSATP : Slot.HGATP));
     return dumpTables(stage, format, root, stage === 'vs' ? this.guestPte : this.hostPte, maxLeaves);
+  }
+
+  /**
+   * One table of a vCPU's VS- or G-stage tree: the root when `table` is absent, else the table
+   * at `table` (a GPA for 'vs', an HPA for 'g') of `level`, mapping from `base`.
+   */
+  pageTableLevel(h: Hart, stage: PageTableStage, table?: { address: bigint; level: number; base: bigint }):
+    { mode: string; root: bigint; levels: number; entries: PageTableEntry[] } {
+    const { format, root } = formatOf(stage, csr(h, stage === 'vs' ? Slot.VSATP : Slot.HGATP));
+    const t = table ?? { address: root, level: format.levels - 1, base: 0n };
+    return { mode: format.mode, root, levels: format.levels, entries: listTable(format, t.address, t.level, t.base, stage === 'vs' ? this.guestPte : this.hostPte) };
   }
 
   /** The GPA of a GVA through the VS stage, or undefined. */

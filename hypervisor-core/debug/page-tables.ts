@@ -40,8 +40,10 @@ export interface PageTableEntry {
   target: bigint;
   /** For leaves: the first input address mapped (GVA or GPA). */
   va?: bigint;
-  /** For pointers to a next-level table: its valid entries. */
+  /** For pointers to a next-level table: its valid entries (absent in a one-table listing). */
   children?: PageTableEntry[];
+  /** For pointers: the first input address the next-level table maps (to list it later). */
+  base?: bigint;
 }
 
 /** The valid entries of one stage. */
@@ -143,6 +145,31 @@ export function dumpTables(stage: PageTableStage, format: PagingFormat, root: bi
   };
   dump.entries = visit(root, format.levels - 1, 0n);
   return dump;
+}
+
+/**
+ * The valid entries of one table, without descending (the Page Tables view lists a table when
+ * its pointer is expanded): `table` at `level` maps input addresses from `base`. Pointers carry
+ * their next table in `target` and its `base`. Bounded: one table has at most 2048 entries.
+ */
+export function listTable(format: PagingFormat, table: bigint, level: number, base: bigint, read: PteReader): PageTableEntry[] {
+  if (format.levels === 0 || level < 0 || level >= format.levels) return [];
+  const signBit = 1n << BigInt(format.inputBits - 1);
+  const out: PageTableEntry[] = [];
+  const n = level === format.levels - 1 ? format.rootEntries : 512;
+  for (let index = 0; index < n; index++) {
+    const pteAddress = table + BigInt(index * 8);
+    const pte = read(pteAddress);
+    if (pte === undefined) break; // the table lies outside memory
+    if ((pte & 1n) === 0n) continue;
+    const target = ((pte >> 10n) & PPN_MASK) << 12n;
+    const e: PageTableEntry = { index, level, pteAddress, pte, flags: flagColumns(pte), target };
+    const va = (base | (BigInt(index) << pageShift(level))) & U64;
+    if (isLeaf(pte)) e.va = format.signExtend && (va & signBit) ? (va | ~(signBit * 2n - 1n)) & U64 : va;
+    else if (level > 0) e.base = va;
+    out.push(e);
+  }
+  return out;
 }
 
 /** Walks one input address (a GVA for 'vs', a GPA for 'g') level by level. */
