@@ -4,7 +4,7 @@
  * stays on stdin/stdout; the run ends when the guest shuts down, gdb kills it, Ctrl-C or
  * Ctrl-A x, or --timeout.
  */
-import { GuestDebugger } from '../debug/guest-debugger';
+import { GuestDebugger } from '../debug';
 import { KernelFormatError } from '../machine/loaders/kernel';
 import type { FileBackend } from '../devices/virtio/block/backend';
 import { GdbServer } from '../gdb/server';

@@ -26,3 +26,12 @@ export {
 export type { CValue, ValueChild, ValueMemory } from './values';
 export { findMember, isCharType, isInteger, isSigned, sizeOf, strip, typeName } from './types';
 export type { CType, Member } from './types';
+// Registers by name and by number (a gdb stub's view), memory, the console commands.
+export { REGISTERS, readRegister, registerByName, writeRegister, privilegeName } from './registers';
+export type { RegisterDef, RegisterGroup } from './registers';
+export {
+  csrExists, FP_CSRS, implementedCsrs, readCsrValue, readFpr, readPriv, readVirt, writeCsrValue, writeFpr, writePriv,
+} from './machine-registers';
+export { evaluateConsole, translateText } from './console-commands';
+export { bigAddr, codeAddr, hexAddr, isCodeAddr } from './address';
+export type { WatchAccess, WatchRequest } from './watchpoints';

@@ -9,9 +9,7 @@
  * it and gives the stop reply. A command with bad arguments gets `E22` (EINVAL), an unreadable
  * address `E14` (EFAULT), as QEMU answers; an unknown one the empty reply.
  */
-import type { GuestDebugger, StopEvent } from '../debug/guest-debugger';
-import type { WatchAccess, WatchRequest } from '../debug/watchpoints';
-import { codeAddr } from '../debug/address';
+import { codeAddr, type GuestDebugger, type StopEvent, type WatchAccess, type WatchRequest } from '../debug';
 import { fromHex, MAX_PACKET, toHex } from './packet-codec';
 import { G_REGISTERS, leHex, parseLeHex, readGdbRegister, registerSize, writeGdbRegister } from './gdb-registers';
 import { targetAnnex } from './target-description';

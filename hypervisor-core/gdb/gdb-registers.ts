@@ -4,8 +4,8 @@
  */
 import type { Hart } from '../hart/hart';
 import { ABI_NAMES } from '../hart/hart';
-import { readRegister, writeRegister } from '../debug/registers';
-import { readCsrValue, readFpr, readPriv, readVirt, writeCsrValue, writeFpr, writePriv, csrExists } from '../debug/machine-registers';
+import { readRegister, writeRegister } from '../debug';
+import { readCsrValue, readFpr, readPriv, readVirt, writeCsrValue, writeFpr, writePriv, csrExists } from '../debug';
 import { CSR_REGNUM_BASE, FFLAGS_REGNUM, FPR_REGNUM, PC_REGNUM, PRIV_REGNUM, VIRT_REGNUM } from './target-description';
 
 /** Registers in a 'g' packet: x0..x31 and pc, as QEMU sends them. */

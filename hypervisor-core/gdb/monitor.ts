@@ -3,8 +3,8 @@
  * console's, plus `info version`, which Linux's scripts/gdb sends to recognise a QEMU-style
  * stub (it then numbers CPUs by gdb thread, as this stub does: thread N is vCPU N - 1).
  */
-import type { GuestDebugger } from '../debug/guest-debugger';
-import { evaluateConsole } from '../debug/console-commands';
+import type { GuestDebugger } from '../debug';
+import { evaluateConsole } from '../debug';
 
 /** The version line `monitor info version` prints. */
 export const STUB_VERSION = 'hyperscope 0.1.0 gdbstub';

@@ -4,7 +4,7 @@
  * connects, stops a running guest before the new gdb's first packet is answered.
  */
 import { createServer, Server, Socket } from 'node:net';
-import type { GuestDebugger } from '../debug/guest-debugger';
+import type { GuestDebugger } from '../debug';
 import { GdbSession } from './session';
 import { encodePacket, toHex } from './packet-codec';
 

@@ -5,7 +5,7 @@
  * pause. Packets that arrive while the guest runs wait (gdb sends none in all-stop mode; at
  * most MAX_QUEUED are kept).
  */
-import type { GuestDebugger } from '../debug/guest-debugger';
+import type { GuestDebugger } from '../debug';
 import { GdbDispatcher } from './dispatcher';
 import { encodePacket, RspDecoder } from './packet-codec';
 

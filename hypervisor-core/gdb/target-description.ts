@@ -13,7 +13,7 @@
  */
 import { ABI_NAMES } from '../hart/hart';
 import { csrName } from '../hart/isa/csr-names';
-import { FP_CSRS, implementedCsrs } from '../debug/machine-registers';
+import { FP_CSRS, implementedCsrs } from '../debug';
 
 /** Register number of pc. */
 export const PC_REGNUM = 32;
