@@ -1,19 +1,14 @@
 /**
- * The debug console: gdb-style commands and expressions evaluated on a stopped vCPU.
- *
- *   x/NFU ADDR      examine memory: N units, F = x (hex) | d | u | i (instructions),
- *                   U = b | h | w | g (1, 2, 4, 8 bytes); ADDR is an expression
- *   translate ADDR  the two-stage walk of ADDR, level by level: VS-stage PTEs (each with
- *                   its G-stage translation), the GPA, its G-stage walk and the HPA
- *   exits           the perf-kvm-stat style exit table
- *   info vcpus      every vCPU with its state, pc and privilege
- *   EXPR            an expression ($a0, $sepc, symbols, *(uint64_t*)ADDR, arithmetic)
+ * The debug console: gdb-style commands and expressions evaluated on a stopped vCPU. The
+ * commands are a table (name, usage, one line of help) that `help` lists; a line that is no
+ * command is an expression ($a0, $sepc, symbols, *(uint64_t*)ADDR, arithmetic).
  */
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { ExprError, compileExpression } from './expression';
 import type { GuestDebugger } from './guest-debugger';
-import { disassembleAround } from './disassembly';
+import { examine, parseExamineSpec } from './examine';
 import { privilegeName } from './registers';
+import { LINUX_COMMANDS } from './linux/commands';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
@@ -23,15 +18,63 @@ export interface ConsoleResult {
   value?: bigint | string;
 }
 
+/** A console command: `run` gets the text after the name (trimmed). */
+export interface ConsoleCommand {
+  name: string;
+  usage: string;
+  help: string;
+  run(d: GuestDebugger, vcpu: number, args: string): string;
+}
+
+const COMMANDS: ConsoleCommand[] = [
+  {
+    name: 'x', usage: 'x/NFU ADDR',
+    help: 'examine memory as gdb: N units, F = x d u o t c a s i, U = b h w g, either order (x/8xg, x/8gx, x/s, x/4i $pc)',
+    run: (d, vcpu, args) => {
+      const m = /^(?:\/(\S*))?\s*(.*)$/.exec(args)!;
+      if (!m[2]) throw new ExprError('x needs an address: x/NFU ADDR');
+      return examine(d, vcpu, parseExamineSpec(m[1] ?? ''), evalNumber(d, vcpu, m[2]));
+    },
+  },
+  {
+    name: 'translate', usage: 'translate ADDR',
+    help: 'the two-stage walk of a guest virtual address: VS-stage PTEs (each with its G-stage walk), the GPA, the HPA',
+    run: (d, vcpu, args) => translateText(d, vcpu, evalNumber(d, vcpu, args)),
+  },
+  { name: 'exits', usage: 'exits', help: 'the VM exits so far, as perf kvm stat report shows them', run: (d) => formatExitTable(d.statsReport()) },
+  { name: 'info vcpus', usage: 'info vcpus', help: 'every vCPU with its state, pc and privilege', run: (d) => infoVcpus(d) },
+  ...LINUX_COMMANDS,
+  { name: 'help', usage: 'help [COMMAND]', help: 'this list, or the help of one command', run: (_d, _v, args) => helpText(args) },
+];
+
+function helpText(name: string): string {
+  if (name) {
+    const c = COMMANDS.find((x) => x.name === name);
+    if (!c) throw new ExprError(`no command '${name}': type help for the list`);
+    return `${c.usage}\n  ${c.help}`;
+  }
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return [
+    'Debug Console commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`),
+    'Anything else is an expression: $a0, $sepc, symbols, *(uint64_t*)ADDR, arithmetic and comparisons.',
+  ].join('\n');
+}
+
+/** The command a line starts with, and the rest of the line. */
+function commandOf(line: string): { c: ConsoleCommand; args: string } | undefined {
+  for (const c of COMMANDS) {
+    if (line === c.name) return { c, args: '' };
+    if (line.startsWith(c.name) && (/\s/.test(line[c.name.length]) || (c.name === 'x' && line[1] === '/'))) return { c, args: line.slice(c.name.length).trim() };
+  }
+  return undefined;
+}
+
 /** Evaluates a console line on `vcpu`; throws ExprError (one-line message) on errors. */
 export function evaluateConsole(d: GuestDebugger, vcpu: number, line: string): ConsoleResult {
   const t = line.trim();
-  const x = /^x(?:\/(\d*)([xdui]?)([bhwg]?))?\s+(.+)$/.exec(t);
-  if (x) return { text: examine(d, vcpu, Number(x[1] || 1), x[2] || 'x', x[3] || 'w', evalNumber(d, vcpu, x[4])) };
-  const tr = /^translate\s+(.+)$/.exec(t);
-  if (tr) return { text: translateText(d, vcpu, evalNumber(d, vcpu, tr[1])) };
-  if (t === 'exits') return { text: formatExitTable(d.statsReport()) };
-  if (t === 'info vcpus') return { text: infoVcpus(d) };
+  const cmd = commandOf(t);
+  if (cmd) return { text: cmd.c.run(d, vcpu, cmd.args) };
   const v = compileExpression(t)(d.exprEnv(vcpu));
   if (typeof v === 'string') return { text: JSON.stringify(v), value: v };
   const sym = d.describeAddress(v);
@@ -42,31 +85,6 @@ function evalNumber(d: GuestDebugger, vcpu: number, src: string): bigint {
   const v = compileExpression(src)(d.exprEnv(vcpu));
   if (typeof v !== 'bigint') throw new ExprError(`'${src}' is not an address`);
   return v;
-}
-
-function examine(d: GuestDebugger, vcpu: number, count: number, format: string, unit: string, addr: bigint): string {
-  if (count < 1 || count > 4096) throw new ExprError('count must be 1..4096');
-  if (format === 'i') {
-    return disassembleAround(d, vcpu, addr, 0, count)
-      .map((i) => `${hex(i.address)}${i.symbol ? ` <${i.symbol}>` : ''}:\t${i.text}`).join('\n');
-  }
-  const size = { b: 1, h: 2, w: 4, g: 8 }[unit as 'b' | 'h' | 'w' | 'g'];
-  const bytes = d.memory.readVirt(d.hart(vcpu), addr, count * size);
-  if (!bytes || bytes.length < size) throw new ExprError(`cannot read memory at ${hex(addr)}`);
-  const perLine = Math.max(1, 16 / size);
-  const lines: string[] = [];
-  for (let i = 0; i * size + size <= bytes.length; i++) {
-    let v = 0n;
-    for (let b = size - 1; b >= 0; b--) v = (v << 8n) | BigInt(bytes[i * size + b]);
-    const a = addr + BigInt(i * size);
-    if (i % perLine === 0) {
-      const sym = d.describeAddress(a);
-      lines.push(`${hex(a)}${sym ? ` <${sym}>` : ''}:`);
-    }
-    const text = format === 'd' ? BigInt.asIntN(size * 8, v).toString() : format === 'u' ? v.toString() : '0x' + v.toString(16).padStart(size * 2, '0');
-    lines[lines.length - 1] += '\t' + text;
-  }
-  return lines.join('\n');
 }
 
 /** The `translate` text: the VS-stage walk level by level (each PTE's GPA with its own G-stage walk), the GPA, its G-stage walk and the HPA. */
