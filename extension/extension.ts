@@ -1,7 +1,8 @@
 /**
  * Hyperscope's VS Code activation: registers the `hyperscope` debug configuration provider, the
  * Exit Statistics panel and its feed, the Translate Address command, the session tracker and
- * what it feeds (Page Tables and VM Exits views, guest console terminal, status bar item). The
+ * what it feeds (Page Tables and VM Exits views, guest console terminal, status bar item, the
+ * Memory view). The
  * debug adapter itself runs as its own Node process (package.json `debuggers[].program`:
  * dist/debug-adapter.js), so a busy guest never blocks the extension host.
  */
@@ -14,6 +15,7 @@ import { registerPageTablesView } from './page-tables/view';
 import { registerVmExitsView } from './vm-exits/view';
 import { registerGuestConsole } from './guest-console';
 import { registerStatusBar } from './status-bar';
+import { registerMemoryView } from './memory-view/view';
 import { NoSourceStopWatcher, OPEN_DISASSEMBLY_COMMAND } from './no-source-stop';
 
 /** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerVmExitsView(context, sessions);
   registerGuestConsole(context, sessions);
   registerStatusBar(context, sessions);
+  registerMemoryView(context, sessions);
 }
 
 /** Nothing to do: everything is disposed through context.subscriptions. */
