@@ -104,8 +104,11 @@ export class GdbServer {
       else if (early.length < 64) early.push(b);
     });
     const gone = () => {
+      if (this.client?.socket !== socket) return;
       session.close();
-      if (this.client?.socket === socket) this.client = undefined;
+      this.client = undefined;
+      // As QEMU: a guest stopped for gdb stays stopped until a gdb connects again (or Ctrl-C ends it).
+      if (this.dbg.state === 'stopped') this.events.log('gdb: disconnected; the guest stays stopped until gdb connects again');
     };
     socket.on('close', gone);
     socket.on('error', gone);

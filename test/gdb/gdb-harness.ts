@@ -75,3 +75,30 @@ export function runGdb(file: string, port: number, commands: string[], withGdb?:
 export function stopStub(s: Stub | undefined): void {
   if (s && s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGTERM');
 }
+
+/** gdb in MI mode (how IDEs such as cpptools drive it): send a command, wait for a record. */
+export class MiGdb {
+  private out = '';
+  private readonly gdb: ChildProcess;
+  private waiters: (() => void)[] = [];
+  constructor() {
+    this.gdb = spawn(GDB, ['--interpreter=mi2', '-nx'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.gdb.stdout!.on('data', (b: Buffer) => { this.out += b.toString(); for (const w of this.waiters.splice(0)) w(); });
+  }
+  /** Sends `command` and resolves with the first new output line matching `re` (a 30 s guard fails a hang). */
+  async run(command: string, re: RegExp): Promise<string> {
+    const from = this.out.length;
+    this.gdb.stdin!.write(command + '\n');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const line = this.out.slice(from).split('\n').find((l) => re.test(l));
+      if (line) return line;
+      if (Date.now() > deadline) throw new Error(`no ${re} after '${command}':\n${this.out.slice(from)}`);
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 500); });
+    }
+  }
+  /** Ends gdb (by its pid). */
+  close(): void {
+    if (this.gdb.exitCode === null) this.gdb.kill();
+  }
+}

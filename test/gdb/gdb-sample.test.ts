@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { requireGdb, ROOT, runGdb, startStub, Stub, stopStub } from './gdb-harness';
+import { MiGdb, requireGdb, ROOT, runGdb, startStub, Stub, stopStub } from './gdb-harness';
 
 const HELLO = join(ROOT, 'samples', 'hello', 'hello.elf');
 
@@ -92,6 +92,28 @@ describe('gdb stub: gdb-multiarch on the hello sample', function () {
     assert.match(g.stdout, /^Program received signal SIGINT, Interrupt\.$/m, g.stdout + g.stderr);
     assert.match(g.stdout, /^priv\s+0x1\tprv:1 \[Supervisor\]$/m);
     assert.match(g.stdout, /^\$1 = 1$/m);
+  });
+
+  it("serves gdb's MI as an IDE drives it (cpptools: -target-select remote, breakpoints, threads, next)", async () => {
+    stub = await startStub([HELLO, '--vcpus', '2']);
+    const mi = new MiGdb();
+    try {
+      await mi.run(`-file-exec-and-symbols ${HELLO}`, /^\^done/);
+      await mi.run(`-target-select remote 127.0.0.1:${stub.port}`, /^\^connected/);
+      assert.match(await mi.run('-break-insert main', /^\^done,bkpt=/), /addr="0x00000000802000a4",func="main",file="hello\/hello\.c".*line="88"/);
+      await mi.run('-exec-continue', /^\^running/);
+      const stop = await mi.run('', /^\*stopped/);
+      assert.match(stop, /reason="breakpoint-hit".*func="main",args=\[\{name="hartid",value="0"\},\{name="dtb",value="0x[0-9a-f]+"\}\].*thread-id="1",stopped-threads="all"/);
+      const threads = await mi.run('-thread-info', /^\^done,threads=/);
+      assert.match(threads, /\{id="1",target-id="Thread 1\.1",details="vCPU 0 \[running\]".*\{id="2",target-id="Thread 1\.2",details="vCPU 1 \[halted\]"/);
+      const names = await mi.run('-data-list-register-names', /^\^done,register-names=/);
+      for (const r of ['pc', 'ft0', 'fcsr', 'priv', 'virt', 'sstatus', 'hstatus', 'hgatp', 'vsatp', 'mstatus']) assert.ok(names.includes(`"${r}"`), r);
+      await mi.run('-exec-next', /^\^running/);
+      assert.match(await mi.run('', /^\*stopped/), /reason="end-stepping-range".*func="main".*line="89"/);
+      assert.match(await mi.run('-data-read-memory-bytes 0x80200000 8', /^\^done,memory=/), /contents="7310401073100014"/);
+    } finally {
+      mi.close();
+    }
   });
 
   it('refuses a second gdb while one is attached, and says so', async () => {
