@@ -60,6 +60,14 @@ export function exitStatsHtml(assets: WebviewAssets): string {
     <tbody id="histogram-rows"></tbody>
   </table>
 </section>
+<section id="attribution-section" class="attribution" aria-live="polite" hidden>
+  <h2 id="attribution-title">Guest code behind the exits</h2>
+  <table id="attribution" class="exit-table">
+    <thead><tr><th>pc</th><th class="num">exits</th><th>function</th><th>symbol</th><th>source</th></tr></thead>
+    <tbody id="attribution-rows"></tbody>
+  </table>
+  <p id="attribution-note" class="note"></p>
+</section>
 <section class="chart">
   <h2>Exits per second by reason</h2>
   <div class="chart-box"><canvas id="rate-chart" aria-label="Exits per second by reason over time"></canvas></div>

@@ -3,7 +3,7 @@
  * the CSV export, the exits-per-second series for the chart and the histogram of a clicked row. Pure functions with no DOM and
  * no vscode import, so the webview script, the extension and unit tests share them.
  */
-import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
+import type { ExitAttribution, ExitSite, ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
 import { histBound } from '../../hypervisor-core/hypervisor/stats/hist-text';
 
 /** A column of the table that can be sorted. */
@@ -207,4 +207,20 @@ export function kvmRows(report: ExitStatsReport, vcpu: VcpuFilter): KvmRow[] {
   return Object.entries(counters)
     .filter(([name]) => name !== 'vcpu')
     .map(([name, count]) => ({ name, count: Number(count) }));
+}
+
+/**
+ * The guest code behind the selected row: the attribution of its exit reason (a breakdown row
+ * shows its reason's). Undefined without a selection or for reports without attribution.
+ */
+export function attributionFor(report: ExitStatsReport, sel: RowSelection | undefined): ExitAttribution | undefined {
+  if (!sel) return undefined;
+  const reason = sel.parent ?? sel.key;
+  return report.attribution?.find((a) => a.reason === reason);
+}
+
+/** Where a site is, for a table cell: "samples/uart/ns16550a.c:13", or "" without line information. */
+export function siteLocation(site: ExitSite): string {
+  if (site.file === undefined) return '';
+  return site.line !== undefined ? `${site.file}:${site.line}` : site.file;
 }

@@ -12,6 +12,10 @@ import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
+import type { ExitStatsReport } from '../hypervisor/stats/report';
+import { isElf, parseElf } from '../machine/loaders/elf';
+import { DebugSymbols } from '../debug/debug-symbols';
+import { ExitSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
 import { runWithGdb } from './gdb-command';
@@ -125,7 +129,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   for (const t of vm.virtio) {
     if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
-  const report = vm.stats.report();
+  const report = nameExitSites(vm.stats.report(), kernel);
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
   const view = o.statsView ?? 'perf';
@@ -133,6 +137,17 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   if (o.stats && view !== 'perf' && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   return status;
+}
+
+/** Names the guest code behind each exit reason from the kernel's ELF symbols and DWARF (a raw Image has none). */
+function nameExitSites(report: ExitStatsReport, kernel: Uint8Array): ExitStatsReport {
+  if (!isElf(kernel)) return report;
+  try {
+    return new ExitSiteNamer([new DebugSymbols(parseElf(kernel))]).name(report);
+  } catch (e) {
+    if (e instanceof KernelFormatError) return report; // it ran, so this cannot happen; no names then
+    throw e;
+  }
 }
 
 function withBlank(text: string): string {

@@ -121,6 +121,14 @@ export class DebugSymbols {
     this.cfi();
   }
 
+  /**
+   * Whether .debug_info and .debug_line are parsed already, so functionAt and lineAt cost a
+   * lookup, not a parse (seconds for a vmlinux): callers on a timer ask before using them.
+   */
+  get dwarfParsed(): boolean {
+    return this.infoTables !== undefined && this.lineTables !== undefined;
+  }
+
   /** Recorded paths of every file with line information (parses .debug_line on first use). */
   get files(): Set<string> {
     return this.lines().files;

@@ -36,6 +36,7 @@ import { CodeBreakpoint } from './breakpoints';
 import { formatLogMessage } from './logpoints';
 import { evaluateConsole } from './console-commands';
 import { hiddenForLine, inlinedDepth, levelsEnteredAt, shownLine } from './inline-frames';
+import { ExitSiteNamer } from './exit-site-names';
 
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
@@ -135,6 +136,11 @@ export class GuestDebugger extends EventEmitter {
   /** The VM (a new one after `restart`). */
   vm!: Vm;
   readonly symbols: DebugSymbols[] = [];
+  /**
+   * Names the exit attribution's pcs (reads `symbols` as it is when a report is made); DWARF
+   * names once the first stop has parsed it, so a running guest's reports never wait for it.
+   */
+  private readonly siteNamer = new ExitSiteNamer(this.symbols, false);
   readonly resolver: SourceResolver;
   /** Memory access of the current VM. */
   memory!: GuestMemory;
@@ -214,7 +220,7 @@ export class GuestDebugger extends EventEmitter {
     this.guestTrapHit = undefined;
     this.watchSkip.clear();
     this.filterActions.reset();
-    this.emit('stats', this.vm.stats.report());
+    this.emit('stats', this.statsReport());
   }
 
   /** Boots the guest, stopped before its first instruction. Throws KernelFormatError/RangeError for bad input. */
@@ -746,7 +752,7 @@ export class GuestDebugger extends EventEmitter {
     this.lastStop = e;
     const counted = this.filterActions.stopSummary();
     if (counted) this.emit('log', { text: counted + '\n' } satisfies LogEvent);
-    this.emit('stats', this.vm.stats.report());
+    this.emit('stats', this.statsReport());
     this.lastStatsAt = performance.now();
     this.emit('stopped', e);
   }
@@ -754,7 +760,7 @@ export class GuestDebugger extends EventEmitter {
   private end(code: number): void {
     if (this.isEnded()) return;
     this.state = 'ended';
-    this.emit('stats', this.vm.stats.report());
+    this.emit('stats', this.statsReport());
     this.emit('exited', code);
     this.emit('terminated');
   }
@@ -783,12 +789,12 @@ export class GuestDebugger extends EventEmitter {
     const now = performance.now();
     if (now - this.lastStatsAt < STATS_INTERVAL_MS) return;
     this.lastStatsAt = now;
-    this.emit('stats', this.vm.stats.report());
+    this.emit('stats', this.statsReport());
   }
 
-  /** The exit statistics now. */
+  /** The exit statistics now, the guest code behind each exit reason named from the loaded symbols. */
   statsReport(): ExitStatsReport {
-    return this.vm.stats.report();
+    return this.siteNamer.name(this.vm.stats.report());
   }
 
   // ---- inspection ----

@@ -476,6 +476,7 @@ export class Vm {
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
       this.stats.kvm.record(vcpu.id, exit, false);
+      this.stats.sites.record(reason, pcLo, pcHi);
       // slice ends are counted, not traced: they would drown the interesting exits
       if (this.onExit) {
         const r = newRecord(-1);
@@ -514,6 +515,7 @@ export class Vm {
       this.stats.record(vcpu.id, reason as ExitReason, ns);
     }
     this.stats.kvm.record(vcpu.id, exit, kernelMmio);
+    this.stats.sites.record(reason, pcLo, pcHi);
     this.trace.push(record);
     if (this.onExit?.(record)) this.exitBreak = record;
   }

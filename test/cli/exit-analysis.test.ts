@@ -1,6 +1,7 @@
 /**
  * Exit analysis from the command line: the counts under RISC-V KVM's vCPU statistics names
- * (`--stats=kvm`, `--stats-json`'s `kvm`). Runs bin/hyperscope.js on the samples with the icount
+ * (`--stats=kvm`, `--stats-json`'s `kvm`) and the guest code behind each exit reason
+ * (`--stats-json`'s `attribution`). Runs bin/hyperscope.js on the samples with the icount
  * clock, so counts are exact.
  */
 import { strict as assert } from 'node:assert';
@@ -19,7 +20,9 @@ function hyperscope(...args: string[]) {
 
 type Row = { key: string; samples: number };
 type Kvm = Record<string, number>;
-interface Report { totalExits: number; reasons: Row[]; sbi: Row[]; mmio: Row[]; virtio: Row[]; kvm: { total: Kvm; perVcpu: Kvm[] } }
+type Site = { pc: string; count: number; function?: string; symbol?: string; file?: string; line?: number };
+type Attribution = { reason: string; samples: number; other: number; sites: Site[] };
+interface Report { attribution: Attribution[]; totalExits: number; reasons: Row[]; sbi: Row[]; mmio: Row[]; virtio: Row[]; kvm: { total: Kvm; perVcpu: Kvm[] } }
 
 const samples = (rows: Row[], key: string) => rows.find((r) => r.key === key)?.samples ?? 0;
 
@@ -78,5 +81,50 @@ describe('hyperscope run: KVM statistics names', function () {
     const r = hyperscope('run', 'samples/hello/hello.elf', '--stats=vmstat');
     assert.equal(r.status, 2);
     assert.equal(r.stderr, "hyperscope: --stats= takes perf, kvm or all, not 'vmstat'\n");
+  });
+});
+
+describe('hyperscope run: the guest code behind each exit reason', function () {
+  this.timeout(60_000);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-attr-'));
+
+  function attribution(elf: string): Report {
+    const json = path.join(tmp, path.basename(elf) + '.json');
+    const r = hyperscope('run', elf, '--clock', 'icount', '--stats-json', json);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(readFileSync(json, 'utf8')) as Report;
+  }
+
+  it('names the uart driver functions that make the MMIO exits and the SBI wrapper that makes the SBI calls', () => {
+    const report = attribution('samples/uart/uart.elf');
+    const mmio = report.attribution.find((a) => a.reason === 'mmio')!;
+    assert.equal(mmio.samples, samples(report.reasons, 'mmio'));
+    // The register accessors of samples/uart (ns16550a.c uart_read/uart_write, plic.c
+    // plic_read/plic_write: the only code touching device registers), inlined or not.
+    for (const site of mmio.sites) {
+      assert.ok(['uart_read', 'uart_write', 'plic_read', 'plic_write'].includes(site.function!), JSON.stringify(site));
+      assert.match(site.file!, /^samples\/uart\/(ns16550a|plic)\.c$/);
+      assert.ok(site.line! > 0);
+      assert.match(site.pc, /^0x8020[0-9a-f]{4}$/);
+    }
+    assert.deepEqual(new Set(mmio.sites.map((s) => s.function)), new Set(['uart_read', 'uart_write', 'plic_read', 'plic_write']));
+    assert.ok(mmio.sites.reduce((n, s) => n + s.count, 0) + mmio.other <= mmio.samples);
+    // Every ecall is the one in sbi_ecall (samples/common/sbi.c), inlined into the wrappers uart.c
+    // and the console call: set_timer, probe_extension, debug_console_write, system_reset.
+    const sbi = report.attribution.find((a) => a.reason === 'sbi')!;
+    assert.equal(sbi.sites.reduce((n, s) => n + s.count, 0), sbi.samples);
+    for (const site of sbi.sites) {
+      assert.equal(site.function, 'sbi_ecall');
+      assert.equal(site.file, 'samples/common/sbi.c');
+    }
+    assert.deepEqual(sbi.sites.map((s) => s.symbol!.replace(/\+0x[0-9a-f]+$/, '')).sort(),
+      ['sbi_debug_console_write', 'sbi_probe_extension', 'sbi_set_timer', 'sbi_system_reset']);
+  });
+
+  it('names the console writer behind hello\'s DBCN calls', () => {
+    const report = attribution('samples/hello/hello.elf');
+    const sbi = report.attribution.find((a) => a.reason === 'sbi')!;
+    const write = sbi.sites.find((s) => s.symbol?.startsWith('sbi_debug_console_write+'));
+    assert.equal(write?.count, 9, 'hello.c writes 9 lines through DBCN console_write');
   });
 });

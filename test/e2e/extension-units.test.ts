@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
-import { histogramBars, kvmRows, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { attributionFor, histogramBars, kvmRows, siteLocation, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
 import { exitStatsHtml } from '../../extension/exit-stats-panel/html';
 import { ExitStats } from '../../hypervisor-core/hypervisor/stats/exit-stats';
 import { describeTranslation, isRiscvElfHeader, parseAddress } from '../../extension/guest-input';
@@ -146,6 +146,19 @@ describe('extension: exit statistics model', () => {
     assert.deepEqual(kvmRows(s.report(), 1).filter((r) => r.count > 0), [{ name: 'wfi_exit_stat', count: 1 }, { name: 'exits', count: 1 }]);
     assert.deepEqual(kvmRows(s.report(), 5), []);
     assert.deepEqual(kvmRows({ ...s.report(), kvm: undefined }, 'all'), [], 'a report made before the KVM names has none');
+  });
+
+  it('the guest code shown for a selected row is its reason\'s attribution (a breakdown row\'s parent)', () => {
+    const s = new ExitStats(1, 'icount');
+    s.sites.record('sbi', 0x802009d2, 0);
+    s.sites.record('mmio', 0x802001d0, 0);
+    const r = s.report();
+    assert.equal(attributionFor(r, { key: 'sbi' })?.sites[0].pc, '0x802009d2');
+    assert.equal(attributionFor(r, { key: 'uart0', parent: 'mmio' })?.sites[0].pc, '0x802001d0');
+    assert.equal(attributionFor(r, undefined), undefined);
+    assert.equal(attributionFor({ ...r, attribution: undefined }, { key: 'sbi' }), undefined);
+    assert.equal(siteLocation({ pc: '0x1', count: 1, file: 'a.c', line: 3 }), 'a.c:3');
+    assert.equal(siteLocation({ pc: '0x1', count: 1 }), '');
   });
 
   it('the panel HTML has the KVM-names toggle and its table, hidden at first', () => {

@@ -64,6 +64,12 @@ describe('e2e: Hyperscope in a real VS Code', function () {
     assert.equal(shown.counts.reduce((a, b) => a + b, 0), samples, JSON.stringify(shown));
     assert.match(String(shown.labels[0]), /^\[\d+K?, \d+K?\)$/);
 
+    // Below the histogram, the guest code behind the selected reason: the sbi row shows the
+    // demo's SBI wrapper (sbi_ecall inlined into sbi_set_timer) with its source line.
+    await vs!.waitFor('attribution of sbi', web.locator('#attribution-title', { hasText: 'Guest code behind the sbi exits' }));
+    const first = await web.locator('#attribution-rows tr.site').first().locator('td').allTextContents();
+    assert.deepEqual(first.slice(2), ['sbi_ecall', 'sbi_set_timer+0x1a', 'samples/common/sbi.c:21']);
+
     const shot = await vs!.screenshot('exit-stats-panel');
     assert.ok(existsSync(shot));
 

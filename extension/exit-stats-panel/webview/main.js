@@ -17,7 +17,7 @@ import {
   Legend,
   Tooltip,
 } from 'chart.js';
-import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows } from '../model';
+import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows, attributionFor, siteLocation } from '../model';
 import './panel.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -75,6 +75,10 @@ const kvmTable = byId('kvm-table');
 const kvmBody = byId('kvm-rows');
 const kvmToggle = /** @type {HTMLInputElement} */ (byId('kvm-names'));
 const histSection = byId('histogram-section');
+const attrSection = byId('attribution-section');
+const attrTitle = byId('attribution-title');
+const attrRows = byId('attribution-rows');
+const attrNote = byId('attribution-note');
 
 /** A theme color from VS Code's CSS variables, with a fallback outside VS Code. */
 function themeColor(/** @type {string} */ name, /** @type {string} */ fallback) {
@@ -213,6 +217,7 @@ function renderTable() {
     for (const c of t.children) tbody.appendChild(rowHtml(c, t.row.key));
   }
   renderHistogram(rows);
+  renderAttribution();
   renderKvm();
   note.hidden = state.vcpu === 'all' || !report;
   if (report) {
@@ -261,6 +266,32 @@ function renderHistogram(rows) {
     tr.append(label, count, bar);
     histRows.appendChild(tr);
   }
+}
+
+/** The guest code behind the selected row's exit reason: its pcs with the most exits (all vCPUs). */
+function renderAttribution() {
+  const a = state.report && !state.kvmNames ? attributionFor(state.report, state.selected) : undefined;
+  attrSection.hidden = !a;
+  attrRows.replaceChildren();
+  if (!a) return;
+  attrTitle.textContent = `Guest code behind the ${a.reason} exits (${a.samples}, all vCPUs)`;
+  for (const site of a.sites) {
+    const tr = document.createElement('tr');
+    tr.className = 'site';
+    for (const [text, cls] of [[site.pc, 'pc'], [String(site.count), 'num'], [site.function ?? '', 'name'],
+      [site.symbol ?? '', 'symbol'], [siteLocation(site), 'source']]) {
+      const td = document.createElement('td');
+      td.className = cls;
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    attrRows.appendChild(tr);
+  }
+  const listed = a.sites.reduce((n, s) => n + s.count, 0);
+  const rest = a.samples - listed;
+  attrNote.textContent = rest > 0
+    ? `${rest} more exits at other pcs${a.other > 0 ? ` (${a.other} beyond the per-reason table)` : ''}.`
+    : '';
 }
 
 /** The KVM-names table, shown instead of the perf table and histogram when toggled on. */

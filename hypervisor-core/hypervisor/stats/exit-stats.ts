@@ -16,6 +16,7 @@ import { EXIT_REASONS, ExitReason } from '../exit-reason';
 import { ExitStatsReport, ExitStatsRow, VcpuStats } from './report';
 import { StatTable } from './running-stat';
 import { KvmStats } from './kvm-stats';
+import { ExitSites } from './exit-sites';
 
 /** Most distinct breakdown keys kept per table before new ones fold into OTHER_KEY. */
 export const MAX_BREAKDOWN_KEYS = 256;
@@ -83,6 +84,8 @@ export class ExitStats {
   private readonly virtio = new Breakdown();
   /** The same exits under RISC-V KVM's vCPU statistics names (the VM counts them: see kvm-stats.ts). */
   readonly kvm: KvmStats;
+  /** Per exit reason, the guest pcs the exits came from (the VM records them: see exit-sites.ts). */
+  readonly sites = new ExitSites();
 
   /**
    * @param vcpus number of vCPUs (0..vcpus-1)
@@ -144,6 +147,7 @@ export class ExitStats {
     this.mmio.clear();
     this.virtio.clear();
     this.kvm.reset();
+    this.sites.reset();
   }
 
   /** A snapshot of the statistics (a fresh object; later records do not change it). */
@@ -181,6 +185,7 @@ export class ExitStats {
       virtio: this.virtio.rows(),
       perVcpu,
       kvm: this.kvm.report(),
+      attribution: this.sites.report(),
     };
   }
 

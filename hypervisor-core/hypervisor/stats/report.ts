@@ -87,4 +87,37 @@ export interface ExitStatsReport {
    * reports made by ExitStats; optional for older ones.
    */
   kvm?: KvmStatsReport;
+  /**
+   * Per exit reason, the guest code its exits came from, most exits first (exit-sites.ts).
+   * Always present in reports made by ExitStats; optional for older ones.
+   */
+  attribution?: ExitAttribution[];
+}
+
+/** The guest code behind one exit reason. */
+export interface ExitAttribution {
+  reason: string;
+  /** Exits of the reason counted (all vCPUs). */
+  samples: number;
+  /**
+   * Exits at pcs the bounded table had no room for (past SITES_PER_REASON distinct pcs).
+   * The listed sites, the unlisted smaller ones and `other` add up to `samples`.
+   */
+  other: number;
+  /** The pcs with the most exits, most first. */
+  sites: ExitSite[];
+}
+
+/** One guest pc and its exits, with its place in the guest's code when symbols are loaded. */
+export interface ExitSite {
+  /** Guest virtual pc of the trapping instruction, "0x80200776" (unsigned 64-bit hex). */
+  pc: string;
+  count: number;
+  /** The innermost function holding the pc (an inlined copy's own name), from DWARF or the ELF symbols. */
+  function?: string;
+  /** The ELF symbol and offset, as objdump prints it: "sbi_ecall+0x18". */
+  symbol?: string;
+  /** Source file and line of the pc (DWARF line table; the path as recorded). */
+  file?: string;
+  line?: number;
 }
