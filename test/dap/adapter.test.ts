@@ -209,6 +209,11 @@ describe('debug adapter (DAP)', function () {
     assert.ok(r.body.totalExits > 0);
     assert.deepEqual(counts(r.body), counts(cli));
     assert.equal(r.body.instructions, cli.instructions);
+    // The same guest pcs behind each reason, named from the ELF symbols in both.
+    type Attr = { reason: string; samples: number; sites: { pc: string; count: number; symbol?: string }[] };
+    const sites = (a: Attr[]) => a.map((x) => [x.reason, x.samples, x.sites.map((s) => `${s.pc}=${s.count}@${s.symbol}`)]);
+    assert.ok(cli.attribution.length > 0);
+    assert.deepEqual(sites(r.body.attribution), sites(cli.attribution));
   });
 
   it('sends the guest console as output events', async () => {
