@@ -91,7 +91,9 @@ export class MiGdb {
     this.gdb.stdin!.write(command + '\n');
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const line = this.out.slice(from).split('\n').find((l) => re.test(l));
+      // Complete lines only: a record may arrive in several chunks.
+      const text = this.out.slice(from);
+      const line = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').find((l) => re.test(l));
       if (line) return line;
       if (Date.now() > deadline) throw new Error(`no ${re} after '${command}':\n${this.out.slice(from)}`);
       await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 500); });
