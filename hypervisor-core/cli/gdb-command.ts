@@ -8,14 +8,16 @@ import { GuestDebugger } from '../debug';
 import { KernelFormatError } from '../machine/loaders/kernel';
 import type { FileBackend } from '../devices/virtio/block/backend';
 import { GdbServer } from '../gdb/server';
+import type { Vm } from '../hypervisor/vm';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
 
 /** Exit statuses shared with run-command.ts. */
 const STATUS = { OK: 0, VM_ERROR: 3, TIMEOUT: 124, SIGPIPE: 141 } as const;
 
-/** Runs the guest for gdb; resolves to the process exit status. */
-export async function runWithGdb(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[]): Promise<number> {
+/** Runs the guest for gdb; resolves to the process exit status and the VM it ended with (for --stats). */
+export async function runWithGdb(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[]):
+  Promise<{ status: number; vm: Vm }> {
   let dbg: GuestDebugger;
   try {
     dbg = GuestDebugger.launch({
@@ -61,7 +63,7 @@ export async function runWithGdb(o: RunOptions, kernel: Uint8Array, initrd: Uint
   process.on('SIGINT', onSigint);
   const timer = o.timeout !== undefined ? setTimeout(() => { log('timeout'); end(STATUS.TIMEOUT); }, o.timeout * 1000) : undefined;
   try {
-    return await done;
+    return { status: await done, vm: dbg.vm };
   } finally {
     if (timer) clearTimeout(timer);
     stdin.detach();

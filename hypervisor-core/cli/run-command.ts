@@ -45,7 +45,11 @@ export async function runCommand(o: RunOptions): Promise<number> {
   let statsFd: number | undefined;
   try {
     statsFd = o.statsJson !== undefined ? openStatsFile(o.statsJson) : undefined;
-    if (o.gdb !== undefined) return await runWithGdb(o, kernel, initrd, disks);
+    if (o.gdb !== undefined) {
+      const r = await runWithGdb(o, kernel, initrd, disks);
+      reportEnd(o, r.vm, kernel, statsFd);
+      return r.status;
+    }
     return await runVirt(o, kernel, initrd, disks, statsFd);
   } finally {
     for (const d of disks) d.close();
@@ -126,6 +130,12 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
     stdin.detach();
     process.off('SIGINT', onSigint);
   }
+  reportEnd(o, vm, kernel, statsFd);
+  return status;
+}
+
+/** After the run: device errors, --stats on stderr, --stats-json. */
+function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | undefined): void {
   for (const t of vm.virtio) {
     if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
@@ -136,7 +146,6 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   if (o.stats && view !== 'kvm') process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
   if (o.stats && view !== 'perf' && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
-  return status;
 }
 
 /** Names the guest code behind each exit reason from the kernel's ELF symbols and DWARF (a raw Image has none). */

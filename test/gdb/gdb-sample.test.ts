@@ -45,7 +45,7 @@ describe('gdb stub: gdb-multiarch on the hello sample', function () {
   });
 
   it('stops on a write watchpoint after the store with old and new values, as on QEMU', async () => {
-    stub = await startStub([HELLO]);
+    stub = await startStub([HELLO, '--stats']);
     const g = await runGdb(HELLO, stub.port, ['watch console_mode', 'continue', 'p console_mode', 'p $pc', 'delete', 'continue']);
     const out = g.stdout;
     assert.match(out, /^Hardware watchpoint 1: console_mode$/m);
@@ -58,6 +58,7 @@ describe('gdb stub: gdb-multiarch on the hello sample', function () {
     assert.match(out, /^\[Inferior 1 \(process 1\) exited normally\]$/m);
     assert.equal(await stub.exited, 0, stub.stderr());
     assert.match(stub.stdout(), /^Hello from a Hyperscope guest!$/m);
+    assert.match(stub.stderr(), /VM-EXIT\s+Samples\s+Samples%/, '--stats works under --gdb too');
   });
 
   it('switches gdb memory to guest-physical with Qqemu.PhyMemMode and answers monitor commands', async () => {
