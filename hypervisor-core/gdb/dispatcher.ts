@@ -272,6 +272,22 @@ export class GdbDispatcher {
     return 'OK';
   }
 
+  /**
+   * Removes every breakpoint and watchpoint this connection placed: gdb removes its own
+   * before D, but one that vanished (killed, network gone) must not leave the guest to stop
+   * at them with nobody attached.
+   */
+  removeAll(): void {
+    if (this.breakpoints.size) {
+      this.breakpoints.clear();
+      this.dbg.setInstructionBreakpoints([]);
+    }
+    if (this.watches.length) {
+      this.watches.length = 0;
+      this.dbg.setDataBreakpoints([]);
+    }
+  }
+
   // ---- threads and execution ----
 
   private setThread(arg: string): string {
@@ -362,9 +378,10 @@ export class GdbDispatcher {
     return (off + n >= text.length ? 'l' : 'm') + chunk;
   }
 
+  /** As QEMU's "CPU#0 [running]": halted is a vCPU in WFI or not yet started (SBI HSM). */
   private threadName(vcpu: number): string {
     const v = this.dbg.vm.vcpus[vcpu];
-    return `vCPU ${vcpu} [${v.state === 'stopped' ? 'halted' : 'running'}]`;
+    return `vCPU ${vcpu} [${v.state === 'runnable' ? 'running' : 'halted'}]`;
   }
 
   private threadsXml(): string {

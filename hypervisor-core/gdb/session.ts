@@ -73,10 +73,12 @@ export class GdbSession {
     }
   }
 
-  /** The connection is gone: nothing more is sent. */
+  /** The connection is gone: nothing more is sent, and its breakpoints and watchpoints go. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    if (!this.dbg.isEnded()) this.dispatcher.removeAll();
   }
 
   private ack(): void {
@@ -138,6 +140,7 @@ export class GdbSession {
     if ('reply' in action) { this.send(action.reply); return; }
     if ('detach' in action) {
       this.send('OK');
+      this.dispatcher.removeAll();
       this.host.detached();
       return;
     }

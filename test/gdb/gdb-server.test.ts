@@ -105,6 +105,19 @@ describe('gdb stub TCP server', function () {
     assert.equal(dbg.state, 'stopped');
   });
 
+  it('drops the breakpoints and watchpoints of a gdb that vanished', async () => {
+    const c = client();
+    c.send(encodePacket('Z0,80200010,4') + encodePacket('Z2,80201000,8'));
+    await c.until(/\$OK#9a\+?\$OK#9a/);
+    assert.equal(dbg.breakpoints.addresses().size, 1);
+    assert.equal(dbg.watchpoints.list.length, 1);
+    c.socket.destroy();
+    while (server.connected) await new Promise((r) => setImmediate(r));
+    assert.equal(dbg.breakpoints.addresses().size, 0);
+    assert.equal(dbg.watchpoints.list.length, 0);
+    assert.ok(logs.some((l) => /disconnected; the guest stays stopped until gdb connects again/.test(l)), logs.join('\n'));
+  });
+
   it('keeps answering after noise, torn packets and an over-long packet', async () => {
     const c = client();
     let seed = 11;
