@@ -136,6 +136,9 @@ function putNum(n: number): 0 {
 
 /** Reads CSR `n` (already checked and redirected) into CSR_VALUE. */
 export function readCsr(h: Hart, n: number): void {
+  // hpmcounter3..31, mhpmcounter3..31, mhpmevent3..31.
+  if ((n >= Csr.HPMCOUNTER3 && n <= 0xc1f) || (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f)) { putNum(h.counters.read(n & 0x1f)); return; }
+  if (n >= Csr.MHPMEVENT3 && n <= 0x33f) { put(h.counters.event(n - 0x320), 0); return; }
   if (n >= Csr.PMPCFG0 && n <= 0x3af) { put(h.pmpcfg[(n - Csr.PMPCFG0) * 2], h.pmpcfg[(n - Csr.PMPCFG0) * 2 + 1]); return; }
   if (n >= Csr.PMPADDR0 && n <= 0x3ef) { put(h.pmpaddr[(n - Csr.PMPADDR0) * 2], h.pmpaddr[(n - Csr.PMPADDR0) * 2 + 1]); return; }
   switch (n) {
@@ -196,9 +199,10 @@ export function readCsr(h: Hart, n: number): void {
     case Csr.MCOUNTEREN: put(h.mcounteren, 0); return;
     case Csr.SCOUNTEREN: put(h.scounteren, 0); return;
     case Csr.HCOUNTEREN: put(h.hcounteren, 0); return;
-    case Csr.MCOUNTINHIBIT: put(h.mcountinhibit, 0); return;
+    case Csr.MCOUNTINHIBIT: put(h.counters.inhibit, 0); return;
     case Csr.MHARTID: put(h.hartId, 0); return;
-    case Csr.CYCLE: case Csr.MCYCLE: case Csr.INSTRET: case Csr.MINSTRET: putNum(h.retired()); return;
+    case Csr.CYCLE: case Csr.MCYCLE: putNum(h.counters.read(0)); return;
+    case Csr.INSTRET: case Csr.MINSTRET: putNum(h.counters.read(2)); return;
     case Csr.TIME: {
       const t = h.readTime();
       if (!h.virt) { putNum(t); return; }
@@ -215,11 +219,13 @@ export function readCsr(h: Hart, n: number): void {
     case Csr.TINFO: put(TINFO, 0); return;
     case Csr.TCONTROL: put(h.triggers.tcontrol, 0); return;
   }
-  put(0, 0); // ids, hpm counters and events, tdata3 and the context registers (no textra), mconfigptr
+  put(0, 0); // ids, tdata3 and the context registers (no textra), mconfigptr
 }
 
 /** Writes CSR_VALUE to CSR `n` (already checked and redirected), applying WARL rules. */
 export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
+  if (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f) { h.counters.write(n & 0x1f, (hi >>> 0) * 4294967296 + (lo >>> 0)); return; }
+  if (n >= Csr.MHPMEVENT3 && n <= 0x33f) { h.counters.setEvent(n - 0x320, hi === 0 ? lo : -1); return; }
   if (n >= Csr.PMPCFG0 && n <= 0x3af) { if ((n & 1) === 0) { h.pmpcfg[(n - Csr.PMPCFG0) * 2] = lo; h.pmpcfg[(n - Csr.PMPCFG0) * 2 + 1] = hi; } return; }
   if (n >= Csr.PMPADDR0 && n <= 0x3ef) { h.pmpaddr[(n - Csr.PMPADDR0) * 2] = lo; h.pmpaddr[(n - Csr.PMPADDR0) * 2 + 1] = hi & 0x3fffff; return; }
   switch (n) {
@@ -316,12 +322,13 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
     case Csr.MCOUNTEREN: h.mcounteren = lo; return;
     case Csr.SCOUNTEREN: h.scounteren = lo; return;
     case Csr.HCOUNTEREN: h.hcounteren = lo; return;
-    case Csr.MCOUNTINHIBIT: h.mcountinhibit = lo & ~2; return;
-    case Csr.MCYCLE: case Csr.MINSTRET: h.setRetired((hi >>> 0) * 4294967296 + (lo >>> 0)); return;
+    case Csr.MCOUNTINHIBIT: h.counters.setInhibit(lo); return;
+    case Csr.MCYCLE: h.counters.write(0, (hi >>> 0) * 4294967296 + (lo >>> 0)); return;
+    case Csr.MINSTRET: h.counters.write(2, (hi >>> 0) * 4294967296 + (lo >>> 0)); return;
     case Csr.TSELECT: h.triggers.select(lo, hi); return;
     case Csr.TDATA1: h.triggers.writeData1(h.triggers.tselect, lo, hi); return;
     case Csr.TDATA2: h.triggers.writeData2(h.triggers.tselect, lo, hi); return;
     case Csr.TCONTROL: h.triggers.tcontrol = lo & (Tcontrol.MTE | Tcontrol.MPTE); return;
   }
-  // Writes to hpm counters/events, tdata3, tinfo and the context registers are ignored.
+  // Writes to tdata3, tinfo and the context registers are ignored.
 }

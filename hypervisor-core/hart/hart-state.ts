@@ -6,6 +6,7 @@
  */
 import { Priv } from './csr-numbers';
 import { FpRegisters } from './fpu/fp-registers';
+import { Counters } from './counters';
 import { Triggers } from './triggers';
 
 /** Storage slots of the 64-bit CSRs. */
@@ -33,7 +34,6 @@ export class HartState {
   /** mip bits driven by interrupt lines outside the hart (MSIP, MTIP, MEIP, SEIP). */
   mipLines = 0;
   mcounteren = 0;
-  mcountinhibit = 0;
   scounteren = 0;
   hedeleg = 0;
   hideleg = 0;
@@ -52,6 +52,8 @@ export class HartState {
   /** PMP registers: stored so firmware-style code can program them; not enforced. */
   readonly pmpcfg = new Int32Array(32);
   readonly pmpaddr = new Int32Array(128);
+  /** mcycle, minstret, mhpmcounter3.. with their events, and mcountinhibit. */
+  readonly counters = new Counters();
   /** The trigger module (Sdtrig): tselect, tdata1..3, tinfo, tcontrol. */
   readonly triggers = new Triggers();
 

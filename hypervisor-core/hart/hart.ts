@@ -134,6 +134,7 @@ export class Hart extends HartState {
     this.translator = new Translator(this, this.trap, new Walker(mem));
     this.tlbs.onFlushAll = () => this.translator.flushGStageCache();
     this.triggers.onDataModesChange = () => this.flushAllTlbs();
+    this.counters.retired = () => this.retired();
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }
 
@@ -146,7 +147,8 @@ export class Hart extends HartState {
     this.virt = false;
     this.medeleg = this.mie = this.mipSoft = 0;
     this.mideleg = MIDELEG_FIXED; // as the CSR reads: the VS-level bits are always delegated
-    this.mcounteren = this.scounteren = this.hcounteren = this.mcountinhibit = 0;
+    this.mcounteren = this.scounteren = this.hcounteren = 0;
+    this.counters.reset();
     this.hedeleg = this.hideleg = this.hvip = this.hgeie = 0;
     this.pcLo = resetPcLo;
     this.pcHi = resetPcHi;
@@ -292,6 +294,7 @@ export class Hart extends HartState {
     const i = (lo >>> 12) & TLB_MASK;
     const t = set.fetch;
     if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) return t.off[i];
+    this.counters.itlbMisses++;
     const pa = this.translateOrTrap(lo, hi, Access.FETCH, 0, false);
     const page = pa - (pa % 4096);
     if (!this.mem.contains(page, 4096)) this.translator.accessFault(Access.FETCH, lo, hi);
@@ -308,6 +311,7 @@ export class Hart extends HartState {
   private loadSlow(lo: number, hi: number, size: number, insn: number, compressed: boolean, split = false): boolean {
     const trig = !split && (this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0;
     if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
+    if (!split) this.counters.dtlbReadMisses++;
     if ((lo & 0xfff) + size > 4096) {
       // Crosses a page: byte by byte (each byte translated).
       let vlo = 0, vhi = 0;
@@ -354,7 +358,10 @@ export class Hart extends HartState {
 
   /** Slow-path store. Returns true when MMIO was accessed. */
   private storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean, split = false): boolean {
-    if (!split && (this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, vlo, vhi);
+    if (!split) {
+      if ((this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, vlo, vhi);
+      this.counters.dtlbWriteMisses++;
+    }
     if ((lo & 0xfff) + size > 4096) {
       // Translate both pages first so a fault leaves memory untouched.
       const end = (lo + size - 1) | 0;

@@ -78,6 +78,7 @@ export class Translator implements PteAddressTranslator {
     if (gpa >= 2 ** this.gMode.vaBits) return WalkFault.PAGE;
     const cached = this.gCached(gpa);
     if (cached >= 0) return cached;
+    this.h.counters.walks++;
     const r = this.walker.walk(this.gMode, this.gRoot, gpa, write ? Access.WRITE : Access.READ, true, false,
       this.mxr, null, this.adue);
     if (r >= 0) this.gFill(gpa, r);
@@ -147,6 +148,7 @@ export class Translator implements PteAddressTranslator {
       if (mode === null) return (hi >>> 0) * TWO32 + (lo >>> 0);
       const va = this.canonical(lo, hi, mode.vaBits);
       if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, false);
+      this.h.counters.walks++;
       const r = this.walker.walk(mode, rootOf(h.lo(Slot.SATP), h.hi(Slot.SATP)), va, access,
         priv === Priv.U, (mstatus & Mstatus.SUM) !== 0, this.mxr, null, this.adue);
       if (r >= 0) {
@@ -169,6 +171,7 @@ export class Translator implements PteAddressTranslator {
     } else {
       const va = this.canonical(lo, hi, vsm.vaBits);
       if (va < 0) return this.fault(PAGE_FAULT[access], lo, hi, 0, 0, true);
+      this.h.counters.walks++;
       const r = this.walker.walk(vsm, rootOf(h.lo(Slot.VSATP), h.hi(Slot.VSATP)), va, access,
         priv === Priv.U, (h.lo(Slot.VSSTATUS) & Mstatus.SUM) !== 0, vsMxr, this,
         this.adue && (h.hi(Slot.HENVCFG) & EnvcfgHi.ADUE) !== 0);
@@ -190,6 +193,7 @@ export class Translator implements PteAddressTranslator {
     }
     const cached = this.gCached(gpa);
     if (cached >= 0) return cached;
+    this.h.counters.walks++;
     const r = this.walker.walk(this.gMode, this.gRoot, gpa, access, true, false, this.mxr, null, this.adue);
     if (r >= 0) {
       this.gFill(gpa, r);

@@ -12,6 +12,8 @@ import type { ExitReason } from './exit-reason';
 import { FaultLoopDetector } from './fault-loop';
 import { HartState as HsmState } from './sbi/sbi-host';
 import type { Vm } from './vm';
+import { HW_COUNTERS } from './sbi/pmu';
+import { FwEvent } from './sbi/pmu-firmware-events';
 
 /** Lifecycle of a vCPU. */
 export type VcpuState =
@@ -27,6 +29,13 @@ const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 const HEDELEG = (1 << Cause.MISALIGNED_FETCH) | (1 << Cause.BREAKPOINT) | (1 << Cause.ECALL_U) |
   (1 << Cause.FETCH_PAGE_FAULT) | (1 << Cause.LOAD_PAGE_FAULT) | (1 << Cause.STORE_PAGE_FAULT);
 const TWO32 = 4294967296;
+const HW_COUNTER_MASK = (1 << HW_COUNTERS) - 1;
+/** The SBI PMU firmware event of a trap reflected to the guest. */
+const FW_EVENT_OF_CAUSE: Partial<Record<number, FwEvent>> = {
+  [Cause.ILLEGAL_INSTRUCTION]: FwEvent.ILLEGAL_INSN, [Cause.LOAD_ACCESS]: FwEvent.ACCESS_LOAD,
+  [Cause.STORE_ACCESS]: FwEvent.ACCESS_STORE, [Cause.MISALIGNED_LOAD]: FwEvent.MISALIGNED_LOAD,
+  [Cause.MISALIGNED_STORE]: FwEvent.MISALIGNED_STORE,
+};
 /** mstatus.FS = Initial (01). */
 const FS_INITIAL = 1 << 13;
 
@@ -62,8 +71,11 @@ export class Vcpu {
     h.mideleg = (1 << Irq.SSI) | (1 << Irq.STI) | (1 << Irq.SEI) | VS_IRQS | (1 << Irq.SGEI);
     h.hedeleg = HEDELEG;
     h.hideleg = VS_IRQS;
-    h.mcounteren = 7;
-    h.hcounteren = 7;
+    // cycle, time, instret and hpmcounter3..10: the guest reads the counters its SBI PMU
+    // configures itself, as on hardware (KVM traps hpmcounter reads instead: its counters are
+    // host perf events).
+    h.mcounteren = HW_COUNTER_MASK;
+    h.hcounteren = HW_COUNTER_MASK;
     // What OpenSBI enters a kernel with: cycle, time and instret readable from U-mode (the
     // vDSO's rdtime). senvcfg stays 0, as OpenSBI leaves it.
     h.scounteren = 7;
@@ -245,6 +257,8 @@ export class Vcpu {
    */
   redirectTrap(cause: number): void {
     const h = this.hart;
+    const event = FW_EVENT_OF_CAUSE[cause];
+    if (event !== undefined) this.vm.sbi.firmwareEvent(this.id, event);
     let vs = h.lo(Slot.VSSTATUS);
     vs = (vs & ~(Mstatus.SPP | Mstatus.SPIE | Mstatus.SIE)) |
       ((h.lo(Slot.MSTATUS) & Mstatus.SPP) ? Mstatus.SPP : 0) | ((vs & Mstatus.SIE) ? Mstatus.SPIE : 0);

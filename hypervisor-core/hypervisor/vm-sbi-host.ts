@@ -5,16 +5,18 @@
  */
 import { Irq } from '../hart/csr-numbers';
 import { Slot } from '../hart/hart-state';
+import type { Counters } from '../hart/counters';
 import type { Triggers } from '../hart/triggers';
 import { HartState as HsmState, RemoteFence } from './sbi/sbi-host';
 import type { DbtrHost } from './sbi/dbtr';
+import type { PmuHost } from './sbi/pmu';
 import type { Vm } from './vm';
 
 /** Implementation id reported by BASE: 3 is KVM's id; ours is "Hyperscope" (unassigned). */
 export const HYPERSCOPE_IMPL_ID = 0x4859; // "HY"
 
-/** SbiHost over a Vm (with the hart access DBTR needs). */
-export class VmSbiHost implements DbtrHost {
+/** SbiHost over a Vm (with the hart access DBTR and PMU need). */
+export class VmSbiHost implements DbtrHost, PmuHost {
   readonly implId = HYPERSCOPE_IMPL_ID;
   readonly implVersion = 0x00010000;
 
@@ -94,6 +96,10 @@ export class VmSbiHost implements DbtrHost {
     if (type === 0) this.vm.requestStop({ kind: 'shutdown', failure: reason === 1 });
     else this.vm.requestStop({ kind: 'reboot' });
     for (const v of this.vm.vcpus) v.stop();
+  }
+
+  hartCounters(hartId: number): Counters {
+    return this.vm.vcpus[hartId].hart.counters;
   }
 
   hartTriggers(hartId: number): Triggers {

@@ -33,7 +33,7 @@ describe('sample guests (console output equals QEMU + OpenSBI)', function () {
   it('hello uses the SBI v2.0 debug console (DBCN) offered by the hypervisor', () => {
     const r = runGuest('samples/hello/hello.elf');
     assert.match(r.output, /sbi: spec version 2\.0/);
-    assert.match(r.output, /sbi: extensions: TIME IPI RFENCE HSM SRST DBCN/);
+    assert.match(r.output, /sbi: extensions: TIME IPI RFENCE HSM SRST PMU DBCN/);
     const sbi = r.vm.stats.report().sbi.map((row) => row.key);
     assert.ok(sbi.includes('DBCN.console_write'), `SBI calls: ${sbi.join(', ')}`);
     assert.ok(sbi.includes('SRST.system_reset'));

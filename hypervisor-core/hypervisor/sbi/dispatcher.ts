@@ -12,6 +12,8 @@ import { SbiExtension, notSupported } from './extension';
 import { HsmExtension } from './hsm';
 import { IpiExtension } from './ipi';
 import { LegacyExtension } from './legacy';
+import { PmuExtension } from './pmu';
+import { FirmwareEvents, FwEvent, countingHost } from './pmu-firmware-events';
 import { RfenceExtension } from './rfence';
 import { SbiCall, SbiHost, SbiResult } from './sbi-host';
 import { SrstExtension } from './srst';
@@ -22,6 +24,11 @@ export class SbiDispatcher {
   private readonly byEid = new Map<number, SbiExtension>();
   /** Statistics keys of known extensions, built once so that naming a call allocates nothing. */
   private readonly keys = new Map<number, Map<number, string>>();
+  /** Firmware events per hart (the PMU's firmware counters read them). */
+  readonly firmwareEvents: FirmwareEvents;
+  /** The host the extensions get: counts timer, IPI and fence requests of the calling hart. */
+  private readonly counted: SbiHost;
+  private caller = 0;
 
   /**
    * @param host the VM services the extensions act through
@@ -30,6 +37,7 @@ export class SbiDispatcher {
   constructor(
     private readonly host: SbiHost,
     extensions: readonly SbiExtension[] = [
+      new PmuExtension(),
       new TimeExtension(),
       new IpiExtension(),
       new RfenceExtension(),
@@ -42,12 +50,21 @@ export class SbiDispatcher {
   ) {
     this.register(new BaseExtension((eid) => this.probe(eid)));
     for (const ext of extensions) this.register(ext);
+    this.firmwareEvents = extensions.find((e): e is PmuExtension => e instanceof PmuExtension)?.events ?? new FirmwareEvents();
+    this.counted = countingHost(host, this.firmwareEvents, () => this.caller);
   }
 
   /** Handles one call from the guest. Never throws for any guest input. */
   handle(call: SbiCall): SbiResult {
+    this.caller = call.hartId;
+    this.firmwareEvents.count(call.hartId, FwEvent.SBI_CALLS);
     const ext = this.byEid.get(call.eid);
-    return ext ? ext.call(call, this.host) : notSupported();
+    return ext ? ext.call(call, this.counted) : notSupported();
+  }
+
+  /** Counts a firmware event the vCPU saw (a trap reflected to the guest). */
+  firmwareEvent(hartId: number, code: FwEvent): void {
+    this.firmwareEvents.count(hartId, code);
   }
 
   /** A vCPU (re)started: the extensions forget what they kept for it (shared memory, triggers). */

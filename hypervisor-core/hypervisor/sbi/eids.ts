@@ -1,7 +1,7 @@
 /**
  * SBI extension ids (SBI v2.0, one chapter per extension) and the short names used in the
  * statistics ("TIME.set_timer"). Names are given for the standard extensions this
- * hypervisor does not implement too (PMU, SUSP...), so an unsupported call is still counted
+ * hypervisor does not implement too (SUSP, CPPC...), so an unsupported call is still counted
  * under a readable key.
  */
 
@@ -36,7 +36,6 @@ export const Eid = {
 
 /** Names of standard extensions that are recognised but not implemented (probe 0). */
 export const UNIMPLEMENTED_EXTENSION_NAMES: ReadonlyMap<number, string> = new Map([
-  [Eid.PMU, 'PMU'],
   [Eid.SUSP, 'SUSP'],
   [Eid.CPPC, 'CPPC'],
   [Eid.NACL, 'NACL'],

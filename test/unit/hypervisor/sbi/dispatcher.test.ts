@@ -7,9 +7,9 @@ import { FakeHost } from './fake-host';
 import { setup } from './helpers';
 
 describe('SBI dispatcher', () => {
-  it('an unknown extension (PMU included) -> NOT_SUPPORTED in a0, 0 in a1', () => {
+  it('an unknown extension (SUSP included) -> NOT_SUPPORTED in a0, 0 in a1', () => {
     const { call } = setup();
-    for (const eid of [Eid.PMU, Eid.SUSP, 0x0a000000, 0x12345678]) {
+    for (const eid of [Eid.CPPC, Eid.SUSP, 0x0a000000, 0x12345678]) {
       assert.deepEqual(call(eid, 0, 1n, 2n), { error: SbiError.NOT_SUPPORTED, value: 0n });
     }
   });
@@ -29,6 +29,8 @@ describe('SBI dispatcher', () => {
     assert.equal(sbi.functionName(Eid.SRST, 0), 'system_reset');
     assert.equal(sbi.functionName(Eid.IPI, 0), 'send_ipi');
     assert.equal(sbi.extensionName(Eid.PMU), 'PMU');
+    assert.equal(sbi.functionName(Eid.PMU, 2), 'counter_config_matching');
+    assert.equal(sbi.extensionName(Eid.SUSP), 'SUSP');
     assert.equal(sbi.extensionName(0x0c), 'legacy');
     assert.equal(sbi.extensionName(0xabcdef), '0xabcdef');
     assert.equal(sbi.functionName(Eid.TIME, 9), 'fid_9');
@@ -39,7 +41,8 @@ describe('SBI dispatcher', () => {
     assert.equal(sbi.statsKey(Eid.TIME, 0), 'TIME.set_timer');
     assert.equal(sbi.statsKey(0x01, 0), 'legacy.console_putchar');
     assert.equal(sbi.statsKey(0x02, 5), 'legacy.console_getchar');
-    assert.equal(sbi.statsKey(Eid.PMU, 2), 'PMU.fid_2');
+    assert.equal(sbi.statsKey(Eid.PMU, 2), 'PMU.counter_config_matching');
+    assert.equal(sbi.statsKey(Eid.SUSP, 2), 'SUSP.fid_2');
     assert.equal(sbi.statsKey(Eid.TIME, 4), 'TIME.fid_4');
     assert.equal(sbi.statsKey(0x99, 1), '0x99.fid_1');
     assert.equal(sbi.statsKey(Eid.TIME, 0), sbi.statsKey(Eid.TIME, 0));
