@@ -25,6 +25,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename } from 'node:path';
 import { DisplayFrame, GuestDebugger, LogEvent, StopEvent } from '../hypervisor-core/debug/guest-debugger';
 import { FILTER_MODES } from '../hypervisor-core/debug/filter-actions';
+import { vcpuTaskName } from '../hypervisor-core/debug/linux/commands';
 import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
 import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
 import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
@@ -386,8 +387,11 @@ export class HyperscopeSession extends LoggingDebugSession {
   // ---- threads, stack, variables ----
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    const n = this.dbg?.vm.vcpus.length ?? 0;
-    response.body = { threads: Array.from({ length: n }, (_, i) => new Thread(i + 1, `vCPU ${i}`)) };
+    const d = this.dbg;
+    const n = d?.vm.vcpus.length ?? 0;
+    // A stopped Linux guest: each vCPU named with the task it runs ("vCPU 1: sh [42]").
+    const task = (i: number) => (d && d.state === 'stopped' ? vcpuTaskName(d, i) : undefined);
+    response.body = { threads: Array.from({ length: n }, (_, i) => { const t = task(i); return new Thread(i + 1, t ? `vCPU ${i}: ${t}` : `vCPU ${i}`); }) };
     this.sendResponse(response);
   }
 

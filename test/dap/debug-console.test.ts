@@ -51,6 +51,14 @@ describe('debug adapter: Debug Console commands (help, x in gdb\'s forms)', func
       '0x80201430:\t0x48\t0x65\t0x6c\t0x6c\t0x6f\t0x20\t0x66\t0x72\t|Hello fr|\n0x80201438:\t0x6f\t0x6d\t|om|');
   });
 
+  it('the Linux commands say what is missing on a guest without a kernel\'s symbols', async () => {
+    await assert.rejects(run('lx-ps'), /^Error: lx-ps: the kernel symbol 'init_task' is not known: load the kernel's vmlinux/);
+    await assert.rejects(run('lx-dmesg'), /lx-dmesg: the kernel symbol 'prb' is not known/);
+    assert.match(await run('help'), /lx-dmesg +the Linux kernel log/);
+    const threads = await dc.threadsRequest();
+    assert.equal(threads.body.threads[0].name, 'vCPU 0', 'no task names without a kernel');
+  });
+
   it('refuses a bad x spec with one line', async () => {
     await assert.rejects(run('x/3q 0x80201430'), /'q' is not a format/);
     await assert.rejects(run('x/0x 0x80201430'), /count must be 1 to 4096/);
