@@ -4,12 +4,14 @@
  * ({ count? } -> { exits, total }), `hyperscope.translate` ({ address, vcpu? } -> the two-stage
  * walk + text), `hyperscope.pageTable` ({ vcpu?, stage: 'vs' | 'g' } -> the tree of valid
  * entries; with `lazy` or `table`/`level`/`base`, one table of it; see page-table-json.ts), `hyperscope.input` ({ text } -> keystrokes for the guest
- * console, refused when the VM's bounded input queue has no room for them).
+ * console, refused when the VM's bounded input queue has no room for them), `hyperscope.linux`
+ * ({ vcpu?, maxLog? } -> KernelSnapshot: the Linux tasks and the newest log lines).
  */
 import type { GuestDebugger } from '../hypervisor-core/debug/guest-debugger';
 import { translateText } from '../hypervisor-core/debug/console-commands';
 import { compileExpression } from '../hypervisor-core/debug/expression';
 import { offerConsoleInput } from './console-input';
+import { kernelSnapshot } from '../hypervisor-core/debug/linux/commands';
 import { pageTableJson, pageTableLevelJson, translationJson } from './page-table-json';
 import { Args, RequestError, field, intArg, shown, strArg } from './request-args';
 import { exitRecordJson } from './variables';
@@ -67,6 +69,9 @@ export function customRequestBody(d: GuestDebugger, command: string, args: Args,
       if (field(args, 'lazy')) return pageTableLevelJson(stage, d.memory.pageTableLevel(h, stage));
       return pageTableJson(d.memory.pageTable(h, stage));
     }
+    case 'hyperscope.linux':
+      needStopped(d);
+      return kernelSnapshot(d, vcpuArg(d, args, focus), field(args, 'maxLog') === undefined ? 500 : intArg(args, 'maxLog', 0, 100_000));
     case 'hyperscope.input': {
       const text = strArg(args, 'text', MAX_INPUT_TEXT);
       if (d.isEnded()) throw new RequestError('the guest has ended');

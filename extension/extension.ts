@@ -1,8 +1,8 @@
 /**
  * Hyperscope's VS Code activation: registers the `hyperscope` debug configuration provider, the
  * Exit Statistics panel and its feed, the Translate Address command, the session tracker and
- * what it feeds (Page Tables and VM Exits views, guest console terminal, status bar item, the
- * Memory view). The
+ * what it feeds (Page Tables, VM Exits and Guest Kernel views, guest console terminal, status
+ * bar item, the Memory view). The
  * debug adapter itself runs as its own Node process (package.json `debuggers[].program`:
  * dist/debug-adapter.js), so a busy guest never blocks the extension host.
  */
@@ -16,6 +16,7 @@ import { registerVmExitsView } from './vm-exits/view';
 import { registerGuestConsole } from './guest-console';
 import { registerStatusBar } from './status-bar';
 import { registerMemoryView } from './memory-view/view';
+import { registerGuestKernelView } from './guest-kernel/view';
 import { NoSourceStopWatcher, OPEN_DISASSEMBLY_COMMAND } from './no-source-stop';
 
 /** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerGuestConsole(context, sessions);
   registerStatusBar(context, sessions);
   registerMemoryView(context, sessions);
+  registerGuestKernelView(context, sessions);
 }
 
 /** Nothing to do: everything is disposed through context.subscriptions. */

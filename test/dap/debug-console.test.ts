@@ -55,6 +55,9 @@ describe('debug adapter: Debug Console commands (help, x in gdb\'s forms)', func
     await assert.rejects(run('lx-ps'), /^Error: lx-ps: the kernel symbol 'init_task' is not known: load the kernel's vmlinux/);
     await assert.rejects(run('lx-dmesg'), /lx-dmesg: the kernel symbol 'prb' is not known/);
     assert.match(await run('help'), /lx-dmesg +the Linux kernel log/);
+    const k = (await dc.customRequest('hyperscope.linux', {})).body;
+    assert.equal(k.tasks, undefined);
+    assert.match(k.errors[0], /lx-ps: the kernel symbol 'init_task' is not known/);
     const threads = await dc.threadsRequest();
     assert.equal(threads.body.threads[0].name, 'vCPU 0', 'no task names without a kernel');
   });

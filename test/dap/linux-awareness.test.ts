@@ -93,6 +93,17 @@ describe('debug adapter: Linux awareness (lx-* commands, task-named vCPUs) on sa
     assert.match(await run('lx-cpus'), new RegExp(`online +${vcpu} +runnable VS: ${mine![5].replace(/[[\]/.]/g, '\\$&')} \\[${mine![2]}\\]`));
   });
 
+  it('hyperscope.linux gives the Guest Kernel view the same tasks and the newest log lines', async () => {
+    const k = (await dc!.customRequest('hyperscope.linux', { maxLog: 5 })).body;
+    assert.deepEqual(k.errors, []);
+    const ps = (await run('lx-ps')).split('\n').slice(1);
+    assert.equal(k.tasks.length, ps.length);
+    assert.deepEqual(k.tasks.slice(0, 3).map((t: { pid: number; comm: string }) => [t.pid, t.comm]), [[0, 'swapper/0'], [1, ps[1].split(/ +/)[4]], [2, 'kthreadd']]);
+    const log = (await run('lx-dmesg')).split('\n');
+    assert.deepEqual(k.log, log.slice(-5));
+    assert.equal(k.logOmitted, log.length - 5);
+  });
+
   it('the Disassembly view shows the instructions before a kernel function\'s first one', async () => {
     const sym = (await run('ksys_write')).split(' ')[0];
     const dis = await dc!.disassembleRequest({ memoryReference: sym, instructionOffset: -8, instructionCount: 9 });

@@ -72,3 +72,34 @@ export function vcpuTaskName(d: GuestDebugger, vcpu: number): string | undefined
     return undefined;
   }
 }
+
+/** What the Guest Kernel view shows: the tasks and the newest lines of the log, or why not. */
+export interface KernelSnapshot {
+  tasks?: { address: string; pid: number; comm: string; state: string; cpu: number; vcpus: number[] }[];
+  log?: string[];
+  /** Lines of the log left out (only the newest `maxLog` are sent). */
+  logOmitted?: number;
+  /** Why the tasks or the log could not be read (one line each). */
+  errors: string[];
+}
+
+/** The tasks and the last `maxLog` log lines of a stopped Linux guest. */
+export function kernelSnapshot(d: GuestDebugger, vcpu: number, maxLog: number): KernelSnapshot {
+  const k = new Kernel(d, vcpu);
+  const out: KernelSnapshot = { errors: [] };
+  try {
+    out.tasks = listTasks(k, d.vm.vcpus.length).map((t) => ({
+      address: '0x' + t.address.toString(16), pid: t.pid, comm: t.comm, state: t.state, cpu: t.cpu, vcpus: t.onVcpus,
+    }));
+  } catch (e) {
+    out.errors.push((e as Error).message);
+  }
+  try {
+    const lines = formatLog(readLog(k)).split('\n').filter((l) => l);
+    out.logOmitted = Math.max(0, lines.length - maxLog);
+    out.log = lines.slice(-maxLog);
+  } catch (e) {
+    out.errors.push((e as Error).message);
+  }
+  return out;
+}
