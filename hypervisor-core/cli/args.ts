@@ -3,6 +3,7 @@
  * caller prints it and exits with status 2.
  */
 import { VIRTIO_COUNT } from '../machine/memory-map';
+import { MAX_TRACE_EVENTS } from '../hypervisor/trace/timeline';
 
 /** A bad command line. */
 export class UsageError extends Error {}
@@ -18,6 +19,12 @@ export interface RunOptions {
   /** What --stats prints: perf's table and histograms (default), KVM's counter names, or both. */
   statsView?: 'perf' | 'kvm' | 'all';
   statsJson?: string;
+  /** --trace FILE: the vCPU timelines as Chrome trace-event JSON. */
+  trace?: string;
+  /** --trace-size EVENTS: events the trace keeps. */
+  traceSize?: number;
+  /** --trace-ring: keep the last events rather than the first. */
+  traceRing?: boolean;
   clock: 'realtime' | 'icount';
   timeout?: number;
   bare: boolean;
@@ -95,6 +102,15 @@ export function parseRunArgs(argv: string[]): RunOptions {
         }
         break;
       case '--stats-json': o.statsJson = next(); break;
+      case '--trace': o.trace = next(); break;
+      case '--trace-size': {
+        const v = next();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > MAX_TRACE_EVENTS) throw new UsageError(`--trace-size must be a number of events from 1 to ${MAX_TRACE_EVENTS}, not '${v}'`);
+        o.traceSize = n;
+        break;
+      }
+      case '--trace-ring': o.traceRing = true; break;
       case '--clock': {
         const c = next();
         if (c !== 'realtime' && c !== 'icount') throw new UsageError(`--clock must be realtime or icount, not '${c}'`);
@@ -122,6 +138,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
     }
   }
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
+  if ((o.traceSize !== undefined || o.traceRing) && o.trace === undefined) throw new UsageError('--trace-size and --trace-ring go with --trace FILE');
+  if (o.trace !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--trace records a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0);
   if (virtio > VIRTIO_COUNT) {
@@ -129,7 +147,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
   }
   return {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
-    append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson, clock: o.clock ?? 'realtime',
+    append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
+    trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
     svadu: o.svadu ?? true, gdb: o.gdb,
   };
@@ -150,6 +169,11 @@ options:
                         then a log2 latency histogram per exit reason (bpftrace style)
   --stats=kvm|all       the counts under RISC-V KVM's vCPU statistics names (kvm_stat), or both
   --stats-json FILE     write the exit statistics as JSON
+  --trace FILE          record each vCPU's timeline (guest runs, exits, blocked time, injected
+                        interrupts) as Chrome trace-event JSON (Perfetto); read it back with
+                        \`hyperscope report FILE\`
+  --trace-size EVENTS   events the trace keeps (default 200000); past it the rest are dropped
+  --trace-ring          keep the last EVENTS instead (what led up to the end)
   --clock realtime|icount   guest time from host time (default) or from executed instructions
   --timeout SECONDS     stop after this many seconds (exit status 124)
   --disk FILE           attach FILE as a virtio block disk (repeatable; /dev/vda, vdb... in
@@ -165,6 +189,8 @@ options:
                         QEMU's -gdb) and wait for gdb before the guest starts (QEMU's -s -S);
                         one thread per vCPU; 'monitor help' in gdb lists the extra commands;
                         port 0 picks a free port (the 'waiting for gdb' line names it)
+
+other commands: hyperscope report FILE [--key sample|time|max|min|mean] [--vcpu N] | report A B
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
 3 the VM stopped on an error, 124 timeout, 141 stdout was closed (e.g. | head)`;

@@ -4,6 +4,7 @@
  */
 import { parseRunArgs, USAGE, UsageError } from './args';
 import { ExitStatus, runCommand } from './run-command';
+import { parseReportArgs, REPORT_USAGE, reportCommand } from './report-command';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -15,7 +16,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('hyperscope 0.1.0\n');
     return ExitStatus.OK;
   }
-  if (command !== 'run') throw new UsageError(`unknown command '${command}' (try: hyperscope run <kernel>)`);
+  if (command === 'report') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(REPORT_USAGE + '\n');
+      return ExitStatus.OK;
+    }
+    process.stdout.write(reportCommand(parseReportArgs(rest)));
+    return ExitStatus.OK;
+  }
+  if (command !== 'run') throw new UsageError(`unknown command '${command}' (try: hyperscope run <kernel>, hyperscope report <trace>)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(USAGE + '\n');
     return ExitStatus.OK;

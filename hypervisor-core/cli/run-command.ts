@@ -15,6 +15,8 @@ import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
 import type { ExitStatsReport } from '../hypervisor/stats/report';
 import { isElf, parseElf } from '../machine/loaders/elf';
 import { DebugSymbols } from '../debug/debug-symbols';
+import { DEFAULT_TRACE_EVENTS, Timeline } from '../hypervisor/trace/timeline';
+import { writeTrace } from '../hypervisor/trace/trace-events';
 import { ExitSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
@@ -43,28 +45,31 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const initrd = o.initrd !== undefined ? readInput(() => readGuestFile(o.initrd!, 'initrd', guestRamLimit(o.memory))) : undefined;
   const disks = openDisks(o);
   let statsFd: number | undefined;
+  let traceFd: number | undefined;
   try {
-    statsFd = o.statsJson !== undefined ? openStatsFile(o.statsJson) : undefined;
+    statsFd = o.statsJson !== undefined ? openOutputFile(o.statsJson, '--stats-json') : undefined;
+    traceFd = o.trace !== undefined ? openOutputFile(o.trace, '--trace') : undefined;
     if (o.gdb !== undefined) {
       const r = await runWithGdb(o, kernel, initrd, disks);
       reportEnd(o, r.vm, kernel, statsFd);
       return r.status;
     }
-    return await runVirt(o, kernel, initrd, disks, statsFd);
+    return await runVirt(o, kernel, initrd, disks, statsFd, traceFd);
   } finally {
     for (const d of disks) d.close();
     if (statsFd !== undefined) closeSync(statsFd);
+    if (traceFd !== undefined) closeSync(traceFd);
   }
 }
 
-/** Opens --stats-json for writing before the guest runs, so a bad path costs one line, not the run. */
-function openStatsFile(path: string): number {
+/** Opens an output file before the guest runs, so a bad path costs one line, not the run. */
+function openOutputFile(path: string, option: string): number {
   try {
     return openSync(path, 'w');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message;
-    throw new UsageError(`cannot write --stats-json '${path}': ${why}`);
+    throw new UsageError(`cannot write ${option} '${path}': ${why}`);
   }
 }
 
@@ -86,8 +91,10 @@ const REBOOT = -1;
 
 /** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
 async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
-  statsFd: number | undefined): Promise<number> {
+  statsFd: number | undefined, traceFd?: number): Promise<number> {
   let quit: number | null = null;
+  // One timeline across guest reboots, as the console is one.
+  const timeline = traceFd !== undefined ? new Timeline(o.vcpus, o.traceSize ?? DEFAULT_TRACE_EVENTS, o.traceRing ?? false) : undefined;
   const stop = (status: number) => { quit ??= status; };
   const stdout = new StdoutSink((code) => {
     // The reader went away (`| head`): stop quietly with the status of a process that died
@@ -105,6 +112,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
         rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
       }).vm;
       // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
+      booted.timeline = timeline;
       booted.onFaultLoop = (_vcpu, message) => {
         process.stderr.write(`\nhyperscope: ${message}\n`);
         return false;
@@ -130,12 +138,13 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
     stdin.detach();
     process.off('SIGINT', onSigint);
   }
-  reportEnd(o, vm, kernel, statsFd);
+  reportEnd(o, vm, kernel, statsFd, traceFd !== undefined && timeline ? { fd: traceFd, timeline } : undefined);
   return status;
 }
 
-/** After the run: device errors, --stats on stderr, --stats-json. */
-function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | undefined): void {
+/** After the run: device errors, --stats on stderr, --stats-json, --trace. */
+function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | undefined,
+  trace?: { fd: number; timeline: Timeline }): void {
   for (const t of vm.virtio) {
     if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
@@ -146,6 +155,17 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   if (o.stats && view !== 'kvm') process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
   if (o.stats && view !== 'perf' && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
+  if (trace) writeTimeline(o, vm, trace.fd, trace.timeline);
+}
+
+/** Writes --trace at the end of the run. */
+function writeTimeline(o: RunOptions, vm: Vm, fd: number, timeline: Timeline): void {
+  const sbi = vm.sbi;
+  timeline.finish(performance.now());
+  writeTrace(fd, timeline, { clock: o.clock, kernel: o.kernel, sbiName: (eid, fid) => sbi.statsKey(eid, fid) });
+  if (timeline.dropped > 0) {
+    process.stderr.write(`hyperscope: the trace kept ${timeline.length} of ${timeline.length + timeline.dropped} events (--trace-size)${timeline.ring ? ', the last ones' : ''}\n`);
+  }
 }
 
 /** Names the guest code behind each exit reason from the kernel's ELF symbols and DWARF (a raw Image has none). */

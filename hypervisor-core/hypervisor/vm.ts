@@ -27,6 +27,7 @@ import { SbiDispatcher } from './sbi/dispatcher';
 import { VmSbiHost } from './vm-sbi-host';
 import { ExitStats } from './stats/exit-stats';
 import { ExitTrace, ExitRecord } from './trace/exit-trace';
+import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
 import type { VmExit } from './exits';
@@ -110,6 +111,8 @@ export class Vm {
   readonly clock: VmClock;
   readonly stats: ExitStats;
   readonly trace = new ExitTrace();
+  /** The vCPU timeline recorder (`hyperscope run --trace`); none by default. */
+  timeline?: Timeline;
   readonly sbi: SbiDispatcher;
   /** What the user types: one bounded queue that the UART, virtio console and SBI console read. */
   readonly input = new ConsoleInput();
@@ -166,6 +169,7 @@ export class Vm {
   /** Sets or clears a VS-level interrupt in a vCPU's hvip (interrupt injection) and wakes it. */
   setGuestIrq(vcpu: number, irq: Irq, level: boolean): void {
     const h = this.vcpus[vcpu].hart;
+    if (this.timeline && ((h.hvip >>> irq) & 1) !== (level ? 1 : 0)) this.timeline.irq(vcpu, irq, level, performance.now());
     if (level) h.hvip |= 1 << irq;
     else h.hvip &= ~(1 << irq);
     this.vcpus[vcpu].tryWake();
@@ -443,6 +447,7 @@ export class Vm {
     const t1 = performance.now();
     this.clock.retire(instructions);
     this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
+    this.timeline?.guest(vcpu.id, t0, (t1 - t0) * 1e6, instructions);
     if (stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) {
       this.breakpointHit = vcpu.id;
       this.breakpointStop = stop;
@@ -477,6 +482,7 @@ export class Vm {
       this.stats.record(vcpu.id, reason, ns);
       this.stats.kvm.record(vcpu.id, exit, false);
       this.stats.sites.record(reason, pcLo, pcHi);
+      this.timeline?.exit(vcpu.id, reason, t1, ns, pcLo, pcHi, 0, 0, -1);
       // slice ends are counted, not traced: they would drown the interesting exits
       if (this.onExit) {
         const r = newRecord(-1);
@@ -516,8 +522,34 @@ export class Vm {
     }
     this.stats.kvm.record(vcpu.id, exit, kernelMmio);
     this.stats.sites.record(reason, pcLo, pcHi);
+    if (this.timeline) this.traceExit(this.timeline, vcpu, exit, record, kernelMmio, t1, ns, pcLo, pcHi);
     this.trace.push(record);
     if (this.onExit?.(record)) this.exitBreak = record;
+  }
+
+  /**
+   * Puts a handled exit and its details on the timeline (`notify`: a virtio QueueNotify write);
+   * notes when it left the vCPU blocked.
+   */
+  private traceExit(tl: Timeline, vcpu: Vcpu, exit: VmExit, record: ExitRecord, notify: boolean,
+    t1: number, ns: number, pcLo: number, pcHi: number): void {
+    let a = 0, b = 0, c = -1;
+    if (record.sbi) {
+      a = record.sbi.eid;
+      b = record.sbi.fid;
+      c = 0; // the call is known: name it
+    } else if (exit.reason === 'mmio') {
+      const m = record.mmio;
+      a = exit.gpa;
+      b = tl.deviceIndex(m?.device ?? 'unassigned') + (m ? 1000 * m.size + (m.write ? 10000 : 0) : 0);
+      if (notify && m) c = Number(m.value & 0xffffn);
+    } else if (exit.reason === 'guest-page-fault') {
+      a = exit.gpa;
+    } else if (exit.reason === 'fault-redirect') {
+      a = exit.cause;
+    }
+    tl.exit(vcpu.id, record.reason, t1, ns, pcLo, pcHi, a, b, c);
+    if (vcpu.state === 'blocked') tl.blocked(vcpu.id, t1 + ns / 1e6);
   }
 
   /** Requests a stop from inside an exit handler (SRST). */

@@ -6,10 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
+import { parseRunArgs, UsageError } from '../../hypervisor-core/cli/args';
+import { parseReportArgs } from '../../hypervisor-core/cli/report-command';
 
 const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
 
@@ -126,5 +128,114 @@ describe('hyperscope run: the guest code behind each exit reason', function () {
     const sbi = report.attribution.find((a) => a.reason === 'sbi')!;
     const write = sbi.sites.find((s) => s.symbol?.startsWith('sbi_debug_console_write+'));
     assert.equal(write?.count, 9, 'hello.c writes 9 lines through DBCN console_write');
+  });
+});
+
+describe('hyperscope run --trace and hyperscope report', function () {
+  this.timeout(60_000);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-trace-'));
+  const traceOf = (name: string) => path.join(tmp, name);
+
+  it('report reproduces the live perf table from the trace (icount, smp on 4 vCPUs)', () => {
+    const trace = traceOf('smp.json'), json = traceOf('smp-stats.json');
+    const run = hyperscope('run', 'samples/smp/smp.elf', '--vcpus', '4', '--clock', 'icount', '--stats', '--stats-json', json, '--trace', trace);
+    assert.equal(run.status, 0, run.stderr);
+    const live = /Analyze events[\s\S]*?\(clock: icount\)\.\n/.exec(run.stderr)![0];
+    const r = hyperscope('report', trace);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, live);
+    // One track per vCPU, and as many exit events as the live count.
+    const doc = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { ph: string; name: string; tid: number; cat?: string }[] };
+    const tracks = doc.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.tid);
+    assert.deepEqual(tracks, [0, 1, 2, 3]);
+    const stats = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    assert.equal(doc.traceEvents.filter((e) => e.cat === 'exit').length, stats.totalExits);
+    for (const v of [0, 1, 2, 3]) assert.ok(doc.traceEvents.some((e) => e.cat === 'guest' && e.tid === v), `vCPU ${v} ran`);
+    // Per vCPU, as perf kvm stat report --vcpu.
+    const v2 = hyperscope('report', trace, '--vcpu', '2');
+    assert.match(v2.stdout, /^Analyze events for all VMs, VCPU 2:/);
+  });
+
+  it('--key sorts by average, max or min time instead of samples', () => {
+    const trace = traceOf('uart.json');
+    assert.equal(hyperscope('run', 'samples/uart/uart.elf', '--clock', 'icount', '--trace', trace).status, 0);
+    const rows = (text: string) => [...text.split(/\n\s*SBI-CALL/)[0].matchAll(/^\s+([a-z-]+)\s+(\d+)\s+[\d.]+%\s+[\d.]+%\s+([\d.]+)us\s+([\d.]+)us\s+([\d.]+)us/gm)]
+      .map((m) => ({ key: m[1], samples: Number(m[2]), min: Number(m[3]), max: Number(m[4]), mean: Number(m[5]) }));
+    const bySample = rows(hyperscope('report', trace).stdout);
+    assert.ok(bySample.length >= 3);
+    const samplesDesc = bySample.map((g) => g.samples);
+    assert.deepEqual(samplesDesc, [...samplesDesc].sort((x, y) => y - x), 'by samples by default');
+    for (const [key, field] of [['time', 'mean'], ['max', 'max'], ['min', 'min']] as const) {
+      const got = rows(hyperscope('report', trace, '--key', key).stdout);
+      const values = got.map((g) => g[field]);
+      assert.deepEqual(values, [...values].sort((x, y) => y - x), `--key ${key}`);
+      assert.equal(got.length, bySample.length);
+    }
+  });
+
+  it('report A B sets two runs side by side with the changes', () => {
+    const a = traceOf('hello.json'), b = traceOf('uart-b.json');
+    assert.equal(hyperscope('run', 'samples/hello/hello.elf', '--clock', 'icount', '--trace', a).status, 0);
+    assert.equal(hyperscope('run', 'samples/uart/uart.elf', '--clock', 'icount', '--trace', b).status, 0);
+    const r = hyperscope('report', a, b);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^A: .*hello\.json\nB: .*uart-b\.json\n/);
+    assert.match(r.stdout, /VM-EXIT\s+Samples A\s+Samples B\s+Delta\s+Avg time A\s+Avg time B\s+Delta/);
+    // hello makes no MMIO exit, uart 450; hello 24 SBI calls, uart 9 (both counted by the samples' sources).
+    assert.match(r.stdout, /^\s+mmio\s+-\s+450\s+new\s+-\s+[\d.]+us$/m);
+    assert.match(r.stdout, /^\s+sbi\s+24\s+9\s+-62\.50%\s/m);
+    assert.match(r.stdout, /^Total exits: A \d+, B \d+/m);
+  });
+
+  it('--trace-size bounds the trace; the report says what was dropped; --trace-ring keeps the end', () => {
+    const first = traceOf('first.json'), ring = traceOf('ring.json');
+    const r1 = hyperscope('run', 'samples/uart/uart.elf', '--clock', 'icount', '--trace', first, '--trace-size', '100');
+    assert.equal(r1.status, 0);
+    assert.match(r1.stderr, /the trace kept 100 of \d+ events \(--trace-size\)\n/);
+    const doc = JSON.parse(readFileSync(first, 'utf8')) as { traceEvents: { ph: string }[]; otherData: { events: number; dropped: number } };
+    assert.equal(doc.otherData.events, 100);
+    assert.equal(doc.traceEvents.filter((e) => e.ph !== 'M').length, 100);
+    const rep = hyperscope('report', first);
+    assert.equal(rep.status, 0);
+    assert.match(rep.stderr, /events were not recorded \(--trace-size: the newest\); the table covers the rest\n$/);
+    assert.equal(hyperscope('run', 'samples/uart/uart.elf', '--clock', 'icount', '--trace', ring, '--trace-size', '100', '--trace-ring').status, 0);
+    const last = JSON.parse(readFileSync(ring, 'utf8')) as { traceEvents: { name: string; args?: { call?: string } }[]; otherData: { ring: boolean } };
+    assert.equal(last.otherData.ring, true);
+    // uart.c ends with the SRST shutdown: the ring kept it.
+    assert.ok(last.traceEvents.some((e) => e.args?.call === 'SRST.system_reset'));
+  });
+
+  it('bad input: one line and status 2', () => {
+    const bad = (r: { status: number | null; stderr: string }, line: RegExp) => {
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, line);
+      assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    };
+    bad(hyperscope('report', traceOf('missing.json')), /^hyperscope: cannot read '.*missing\.json': no such file\n$/);
+    const malformed = traceOf('malformed.json');
+    writeFileSync(malformed, '{"traceEvents": [');
+    bad(hyperscope('report', malformed), /^hyperscope: .*malformed\.json: not JSON/);
+    writeFileSync(malformed, '{"traceEvents": []}');
+    bad(hyperscope('report', malformed), /not a hyperscope trace/);
+    bad(hyperscope('report', 'x.json', '--key', 'speed'), /^hyperscope: --key must be one of sample, time, max, min, mean, not 'speed'\n$/);
+    bad(hyperscope('run', 'samples/hello/hello.elf', '--trace', path.join(tmp, 'no', 'dir.json')), /^hyperscope: cannot write --trace '.*': no such directory\n$/);
+  });
+
+  it('parses report and trace options; refuses bad ones with one line', () => {
+    assert.deepEqual(parseReportArgs(['t.json']), { files: ['t.json'], key: 'sample', vcpu: undefined });
+    assert.deepEqual(parseReportArgs(['--key=max', 't.json', '--vcpu', '1']), { files: ['t.json'], key: 'max', vcpu: 1 });
+    assert.deepEqual(parseReportArgs(['a', 'b']).files, ['a', 'b']);
+    const refused = (f: () => unknown, why: RegExp) => assert.throws(f, (e: Error) => e instanceof UsageError && why.test(e.message));
+    refused(() => parseReportArgs([]), /^missing trace file/);
+    refused(() => parseReportArgs(['a', 'b', 'c']), /at most two files/);
+    refused(() => parseReportArgs(['a', 'b', '--vcpu', '0']), /--vcpu shows one trace/);
+    refused(() => parseReportArgs(['a', '--vcpu', 'x']), /--vcpu must be a vCPU number/);
+    refused(() => parseReportArgs(['a', '--sort']), /unknown option '--sort'/);
+    const run = parseRunArgs(['k.elf', '--trace', 't.json', '--trace-size', '5000', '--trace-ring']);
+    assert.deepEqual([run.trace, run.traceSize, run.traceRing], ['t.json', 5000, true]);
+    refused(() => parseRunArgs(['k.elf', '--trace', 't', '--gdb', '1234']), /--trace records a run of the hypervisor, not one under --gdb/);
+    refused(() => parseRunArgs(['k.elf', '--trace-ring']), /--trace-size and --trace-ring go with --trace FILE/);
+    refused(() => parseRunArgs(['k.elf', '--trace', 't', '--trace-size', '0']), /--trace-size must be a number of events from 1 to 10000000, not '0'/);
   });
 });
