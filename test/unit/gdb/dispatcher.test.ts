@@ -76,6 +76,21 @@ describe('gdb stub dispatcher', () => {
     assert.equal(reply(d, 'pzz'), 'E22');
   });
 
+  it('writes H and VS CSRs by number with their WARL rules; read-only CSRs refuse', () => {
+    const reg = (csr: number) => (128 + csr).toString(16);
+    assert.equal(reply(d, `P${reg(0x240)}=0500000000000000`), 'OK', 'vsscratch');
+    assert.equal(reply(d, `p${reg(0x240)}`), '0500000000000000');
+    // sstatus with V=1 is the guest's vsstatus (as QEMU shows a guest's S CSRs): SIE is bit 1.
+    assert.equal(reply(d, `P${reg(0x100)}=0200000000000000`), 'OK');
+    assert.equal(reply(d, `p${reg(0x200)}`).slice(0, 2), '02', 'vsstatus.SIE');
+    // stvec WARL: mode 2 is reserved, bit 1 reads as zero.
+    assert.equal(reply(d, `P${reg(0x205)}=0301008000000000`), 'OK', 'vstvec');
+    assert.equal(reply(d, `p${reg(0x205)}`), '0101008000000000');
+    assert.equal(reply(d, `P${reg(0xf14)}=0500000000000000`), 'E22', 'mhartid is read-only');
+    assert.equal(reply(d, `P${reg(0x5c0)}=0500000000000000`), 'E22', 'no such CSR');
+    assert.equal(reply(d, 'P45=0200000000000000'), 'E22', 'priv 2 does not exist');
+  });
+
   it('writes registers with P and G, x0 stays zero', () => {
     assert.equal(reply(d, 'Pa=efbeadde00000000'), 'OK');
     assert.equal(reply(d, 'pa'), 'efbeadde00000000');
