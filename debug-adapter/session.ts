@@ -17,7 +17,7 @@
  * bounded by ClientBacklog.
  */
 import {
-  Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source,
+  Breakpoint, BreakpointEvent, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source,
   StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
 } from '@vscode/debugadapter';
 import { PassThrough } from 'node:stream';
@@ -31,6 +31,8 @@ import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-break
 import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
 import { MAX_WATCH_SIZE, WatchAccess } from '../hypervisor-core/debug/watchpoints';
 import { evaluateConsole } from '../hypervisor-core/debug/console-commands';
+import { evaluateExpression } from '../hypervisor-core/debug/c-console';
+import { CVariables, cTarget, hasCScope } from './c-variables';
 import { MAX_DISASSEMBLE_COUNT, MAX_DISASSEMBLE_OFFSET, disassembleAround } from '../hypervisor-core/debug/disassembly';
 import { compileExpression } from '../hypervisor-core/debug/expression';
 import { codeAddr } from '../hypervisor-core/debug/address';
@@ -71,7 +73,7 @@ const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v))
  * capabilities): answered with an error rather than the library's empty success.
  */
 const UNSUPPORTED = new Set([
-  'setExpression', 'stepBack', 'reverseContinue', 'restartFrame', 'goto', 'gotoTargets', 'stepInTargets',
+  'stepBack', 'reverseContinue', 'restartFrame', 'goto', 'gotoTargets', 'stepInTargets',
   'terminateThreads', 'completions', 'loadedSources', 'cancel', 'breakpointLocations', 'modules', 'locations',
 ]);
 
@@ -97,6 +99,8 @@ export class HyperscopeSession extends LoggingDebugSession {
   private readonly dwarfErrorsTold = new Set<object>();
   private readonly scopes = new Handles<ScopeRef>();
   private readonly scopeHandles = new Map<string, number>();
+  /** Locals, Globals and C values (their own references). */
+  private readonly cvars = new CVariables();
   /** Internal breakpoint ids -> the DAP breakpoint id that stands for them. */
   private readonly dapIds = new Map<number, number>();
 
@@ -232,6 +236,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       supportsWriteMemoryRequest: true,
       supportsSteppingGranularity: true,
       supportsSetVariable: true,
+      supportsSetExpression: true,
       supportsExceptionInfoRequest: true,
       supportsExceptionFilterOptions: true,
       supportsEvaluateForHovers: true,
@@ -267,6 +272,12 @@ export class HyperscopeSession extends LoggingDebugSession {
     d.on('output', (text: string) => this.sendEvent(new OutputEvent(text, 'stdout')));
     d.on('log', (e: LogEvent) => this.onLog(e));
     d.on('stopped', (e: StopEvent) => this.onStopped(e));
+    d.on('breakpointError', (e: { id: number; message: string }) => {
+      // Told once; VS Code greys the breakpoint out with the message as its hover.
+      const id = this.dapIds.get(e.id) ?? e.id;
+      this.sendEvent(new OutputEvent(`hyperscope: breakpoint ${id}: ${e.message}; it will not stop until it is set again\n`, 'console'));
+      this.sendEvent(new BreakpointEvent('changed', { id, verified: false, message: e.message } as DebugProtocol.Breakpoint));
+    });
     d.on('stats', (report: unknown) => this.sendEvent(new Event('hyperscope.exitStats', report)));
     d.on('exited', (code: number) => this.sendEvent(new ExitedEvent(code)));
     d.on('terminated', () => this.sendEvent(new TerminatedEvent()));
@@ -350,6 +361,11 @@ export class HyperscopeSession extends LoggingDebugSession {
     return vcpu;
   }
 
+  /** The displayed frame (0: innermost) of a frame id. */
+  private static frameIndex(frameId: unknown): number {
+    return typeof frameId === 'number' && Number.isSafeInteger(frameId) && frameId >= 0 ? frameId % FRAME_STRIDE : 0;
+  }
+
   /** The vCPU an optional `frameId` names, else the focused one. */
   private frameOrFocus(d: GuestDebugger, args: Args): number {
     return field(args, 'frameId') === undefined ? this.focusVcpu() : this.frameVcpu(d, field(args, 'frameId'));
@@ -366,6 +382,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   private resetScopes(): void {
     this.scopes.reset();
     this.scopeHandles.clear();
+    this.cvars.reset();
   }
 
   /** What a `variablesReference` argument stands for. */
@@ -442,25 +459,55 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    const vcpu = this.frameVcpu(this.guest(), args.frameId);
+    const d = this.guest();
+    const vcpu = this.frameVcpu(d, args.frameId);
+    const frame = HyperscopeSession.frameIndex(args.frameId);
+    const c: DebugProtocol.Scope[] = [];
+    // Locals and Globals for frames in C code (a frame DWARF describes).
+    if (d.state === 'stopped' && hasCScope(d, vcpu, frame)) {
+      c.push({ name: 'Locals', variablesReference: this.cvars.scope(vcpu, frame, 'locals'), expensive: false, presentationHint: 'locals' });
+      c.push({ name: 'Globals', variablesReference: this.cvars.scope(vcpu, frame, 'globals'), expensive: true });
+    }
     response.body = {
-      scopes: SCOPES.map((s) => {
+      scopes: [...c, ...SCOPES.map((s) => {
         const sc = new Scope(s.name, this.scopeHandle(vcpu, s.scope), s.expensive) as DebugProtocol.Scope;
         if (s.presentationHint) sc.presentationHint = s.presentationHint;
         return sc;
-      }),
+      })],
     };
     this.sendResponse(response);
   }
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const d = this.guest();
+    const c = this.cvars.get(intArg(args, 'variablesReference', 1, 2 ** 31 - 1));
+    if (c) {
+      const start = args.start === undefined ? undefined : intArg(args, 'start', 0, 2 ** 31 - 1);
+      const count = args.count === undefined || args.count === 0 ? undefined : intArg(args, 'count', 0, 100_000);
+      try {
+        response.body = { variables: this.cvars.variables(this.stoppedGuest(), c, start, count) };
+      } catch (e) {
+        return this.sendErrorResponse(response, { id: 1021, format: oneLine(e), showUser: false });
+      }
+      return this.sendResponse(response);
+    }
     response.body = { variables: scopeVariables(d, this.scopeArg(args)) };
     this.sendResponse(response);
   }
 
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     const d = this.stoppedGuest();
+    const c = this.cvars.get(intArg(args, 'variablesReference', 1, 2 ** 31 - 1));
+    if (c) {
+      try {
+        const v = this.cvars.setVariable(d, c, strArg(args, 'name', MAX_EXPRESSION), strArg(args, 'value', MAX_EXPRESSION));
+        response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference } as DebugProtocol.SetVariableResponse['body'];
+        this.sendResponse(response);
+      } catch (e) {
+        this.sendErrorResponse(response, { id: 1004, format: oneLine(e), showUser: true });
+      }
+      return;
+    }
     const ref = this.scopeArg(args);
     const name = strArg(args, 'name', 64);
     const value = strArg(args, 'value', MAX_EXPRESSION);
@@ -643,13 +690,16 @@ export class HyperscopeSession extends LoggingDebugSession {
     const d = this.guest();
     const name = strArg(args, 'name', MAX_EXPRESSION);
     const bytes = args.bytes === undefined ? undefined : intArg(args, 'bytes', 1, MAX_WATCH_SIZE);
-    const ref = args.variablesReference ? this.scopeArg(args) : undefined;
-    const vcpu = ref?.vcpu ?? this.frameOrFocus(d, args);
+    const cref = args.variablesReference ? this.cvars.get(intArg(args, 'variablesReference', 1, 2 ** 31 - 1)) : undefined;
+    const ref = args.variablesReference && !cref ? this.scopeArg(args) : undefined;
+    const vcpu = cref?.vcpu ?? ref?.vcpu ?? this.frameOrFocus(d, args);
     const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
     let target: WatchTarget | undefined;
     let why = 'only memory can be watched: a register holding an address, or an address expression';
     try {
-      if (ref && !args.asAddress) {
+      if (cref && !args.asAddress) {
+        target = cTarget(d, vcpu, this.cvars.variables(d, cref).find((v) => v.name === name)?.evaluateName ?? name, cref.frame, bytes);
+      } else if (ref && !args.asAddress) {
         if (ref.scope === 'general') target = registerTarget(d, vcpu, name, bytes);
       } else {
         target = expressionTarget(d, vcpu, name, bytes);
@@ -761,15 +811,39 @@ export class HyperscopeSession extends LoggingDebugSession {
     const d = this.guest();
     const expression = strArg(args, 'expression', MAX_EXPRESSION);
     const vcpu = this.frameOrFocus(d, args);
+    const frame = field(args, 'frameId') === undefined ? 0 : HyperscopeSession.frameIndex(args.frameId);
     try {
-      const r = evaluateConsole(d, vcpu, expression);
-      response.body = {
-        result: r.text, variablesReference: 0,
-        memoryReference: typeof r.value === 'bigint' ? memoryReference(r.value) : undefined,
-      };
+      // Hovers show C values only: a word under the mouse is never a console command.
+      const r = args.context === 'hover'
+        ? { text: '', expression: evaluateExpression(d, vcpu, expression, frame), value: undefined }
+        : evaluateConsole(d, vcpu, expression, frame);
+      const e = r.expression;
+      const body: DebugProtocol.EvaluateResponse['body'] = { result: e?.text ?? r.text, variablesReference: 0 };
+      if (e?.value && !e.value.raw) {
+        Object.assign(body, this.cvars.expandable(e.value, expression.trim(), { vcpu, frame }));
+        body.type = e.type;
+      }
+      const address = e?.address ?? (typeof r.value === 'bigint' ? r.value : undefined);
+      if (address !== undefined) body.memoryReference = memoryReference(address);
+      response.body = body;
       this.sendResponse(response);
     } catch (e) {
       this.sendErrorResponse(response, { id: 1007, format: oneLine(e), showUser: false });
+    }
+  }
+
+  protected setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
+    const d = this.stoppedGuest();
+    const expression = strArg(args, 'expression', MAX_EXPRESSION);
+    const value = strArg(args, 'value', MAX_EXPRESSION);
+    const vcpu = this.frameOrFocus(d, args);
+    const frame = field(args, 'frameId') === undefined ? 0 : HyperscopeSession.frameIndex(args.frameId);
+    try {
+      const v = this.cvars.setExpression(d, vcpu, frame, expression, value);
+      response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference } as DebugProtocol.SetExpressionResponse['body'];
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 1008, format: oneLine(e), showUser: true });
     }
   }
 

@@ -6,7 +6,7 @@
  * `< N`, `<= N`, `% N` (every Nth hit). A breakpoint with a log message is a logpoint: where
  * it would stop, it logs instead (logpoints.ts).
  */
-import { CompiledExpr, ExprEnv, ExprError, compileCondition, truthy } from './expression';
+import { CompiledExpr, ExprEnv, ExprError, compileExpression, truthy } from './expression';
 import { LogTemplate, parseLogMessage } from './logpoints';
 
 /** What a breakpoint is for. */
@@ -18,6 +18,10 @@ export interface CodeBreakpoint {
   kind: BreakpointKind;
   address: number;
   condition?: CompiledExpr;
+  /** The condition as written. */
+  conditionText?: string;
+  /** Why the condition could not be evaluated at a hit: the breakpoint no longer stops until it is set again. */
+  conditionError?: string;
   hitCondition?: (hits: number) => boolean;
   hits: number;
   /** A logpoint's message: it logs where it would stop. */
@@ -58,6 +62,9 @@ export class BreakpointSet {
   private readonly groups = new Map<string, CodeBreakpoint[][]>();
   private nextId = 1;
 
+  /** @param compile compiles a condition (default: the untyped language of expression.ts); throws ExprError on a syntax error */
+  constructor(private readonly compile: (src: string) => CompiledExpr = compileExpression) {}
+
   /**
    * Replaces a group. Each request yields its placed breakpoints (one per address), or an
    * error message when its condition does not parse.
@@ -66,10 +73,10 @@ export class BreakpointSet {
     const placed: CodeBreakpoint[][] = [];
     const results = requests.map((r) => {
       try {
-        const condition = compileCondition(r.condition);
+        const condition = r.condition?.trim() ? this.compile(r.condition) : undefined;
         const hitCondition = r.hitCondition?.trim() ? parseHitCondition(r.hitCondition) : undefined;
         const logMessage = r.logMessage !== undefined && r.logMessage !== '' ? parseLogMessage(r.logMessage) : undefined;
-        const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, hitCondition, hits: 0, logMessage, line: r.line }));
+        const bps = r.addresses.map((address) => ({ id: this.nextId++, kind: r.kind, address, condition, conditionText: r.condition, hitCondition, hits: 0, logMessage, line: r.line }));
         placed.push(bps);
         return { ids: bps.map((b) => b.id) };
       } catch (e) {
@@ -97,13 +104,15 @@ export class BreakpointSet {
   /**
    * Decides whether a hit at `address` stops: counts hits of breakpoints whose condition
    * holds, and returns the first one whose hit condition allows a stop (or undefined). A
-   * condition that fails to evaluate stops, with its error in `error`. A logpoint that would
+   * condition that fails to evaluate is passed to `conditionFailed` once and holds false from
+   * then on: a bad condition never turns into a stop at every hit. A logpoint that would
    * stop is passed to `log` instead.
    */
-  hit(address: number, env: ExprEnv, log?: (bp: CodeBreakpoint) => void): { bp: CodeBreakpoint; error?: string } | undefined {
+  hit(address: number, env: ExprEnv, log?: (bp: CodeBreakpoint) => void, conditionFailed?: (bp: CodeBreakpoint) => void): { bp: CodeBreakpoint; error?: string } | undefined {
     let stop: { bp: CodeBreakpoint; error?: string } | undefined;
     for (const b of this.at(address)) {
       let ok = true, error: string | undefined;
+      if (b.conditionError !== undefined) continue;
       if (b.condition) {
         try {
           ok = truthy(b.condition(env));
@@ -111,7 +120,11 @@ export class BreakpointSet {
           error = (e as Error).message;
         }
       }
-      if (error) { stop ??= { bp: b, error }; continue; }
+      if (error) {
+        b.conditionError = error;
+        conditionFailed?.(b);
+        continue;
+      }
       if (!ok) continue;
       b.hits++;
       if (b.hitCondition && !b.hitCondition(b.hits)) continue;

@@ -1,10 +1,12 @@
 /**
  * The debug console: gdb-style commands and expressions evaluated on a stopped vCPU. The
  * commands are a table (name, usage, one line of help) that `help` lists; a line that is no
- * command is an expression ($a0, $sepc, symbols, *(uint64_t*)ADDR, arithmetic).
+ * command is a C expression in the selected frame (locals, globals, $a0, $sepc, casts, ->,
+ * [], sizeof; c-console.ts), printed as gdb prints it.
  */
 import { formatExitTable } from '../hypervisor/stats/perf-table';
-import { ExprError, compileExpression } from './expression';
+import { ExprError } from './expression';
+import { ExpressionResult, evaluateAddress, evaluateExpression } from './c-console';
 import type { GuestDebugger } from './guest-debugger';
 import { examine, parseExamineSpec } from './examine';
 import { privilegeName } from './registers';
@@ -16,6 +18,8 @@ const hex = (v: bigint | number): string => '0x' + v.toString(16);
 export interface ConsoleResult {
   text: string;
   value?: bigint | string;
+  /** For an expression: its typed value, type and memory address (c-console.ts). */
+  expression?: ExpressionResult;
 }
 
 /** A console command: `run` gets the text after the name (trimmed). */
@@ -57,7 +61,7 @@ function helpText(name: string): string {
   return [
     'Debug Console commands:',
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`),
-    'Anything else is an expression: $a0, $sepc, symbols, *(uint64_t*)ADDR, arithmetic and comparisons.',
+    'Anything else is a C expression in the selected frame: locals, globals, $a0, $sepc, s->next->name, (struct task_struct *)$tp, sizeof, *(uint64_t*)ADDR.',
   ].join('\n');
 }
 
@@ -71,20 +75,26 @@ function commandOf(line: string): { c: ConsoleCommand; args: string } | undefine
 }
 
 /** Evaluates a console line on `vcpu`; throws ExprError (one-line message) on errors. */
-export function evaluateConsole(d: GuestDebugger, vcpu: number, line: string): ConsoleResult {
+export function evaluateConsole(d: GuestDebugger, vcpu: number, line: string, frame = 0): ConsoleResult {
   const t = line.trim();
   const cmd = commandOf(t);
-  if (cmd) return { text: cmd.c.run(d, vcpu, cmd.args) };
-  const v = compileExpression(t)(d.exprEnv(vcpu));
-  if (typeof v === 'string') return { text: JSON.stringify(v), value: v };
-  const sym = d.describeAddress(v);
-  return { text: `${hex(v)} (${v})${sym ? ` <${sym}>` : ''}`, value: v };
+  if (cmd) {
+    lineFrame = frame;
+    try {
+      return { text: cmd.c.run(d, vcpu, cmd.args) };
+    } finally {
+      lineFrame = 0;
+    }
+  }
+  const r = evaluateExpression(d, vcpu, t, frame);
+  return { text: r.text, value: r.legacy ?? r.address, expression: r };
 }
 
+/** The frame of the line being run: commands' addresses are expressions in it. */
+let lineFrame = 0;
+
 function evalNumber(d: GuestDebugger, vcpu: number, src: string): bigint {
-  const v = compileExpression(src)(d.exprEnv(vcpu));
-  if (typeof v !== 'bigint') throw new ExprError(`'${src}' is not an address`);
-  return v;
+  return evaluateAddress(d, vcpu, src, lineFrame);
 }
 
 /** The `translate` text: the VS-stage walk level by level (each PTE's GPA with its own G-stage walk), the GPA, its G-stage walk and the HPA. */

@@ -16,6 +16,8 @@ export interface ExprEnv {
   lookup(name: string): ExprValue | undefined;
   /** Reads `size` bytes at an address (for `*`); undefined when unreadable (an error). */
   read?(address: bigint, size: number): bigint | undefined;
+  /** The vCPU the expression is evaluated on (for C conditions, which need its frame). */
+  vcpu?: number;
 }
 
 /** A compiled expression. */

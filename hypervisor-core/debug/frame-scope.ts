@@ -48,6 +48,11 @@ export class FrameScope {
     this.lookupPc = Number(BigInt.asIntN(64, frame.inner ? frame.pc : frame.pc - 1n));
   }
 
+  /** True when DWARF describes the function at this frame's pc (it has C scopes). */
+  hasScope(): boolean {
+    return this.program?.scopesAt(this.lookupPc) !== undefined;
+  }
+
   /** The frame's parameters and locals, innermost block last (as gdb's `info locals` reverses them). */
   locals(): NamedValue[] {
     const chain = this.program?.scopesAt(this.lookupPc);
@@ -88,6 +93,22 @@ export class FrameScope {
     for (const p of [this.program, ...this.otherPrograms]) {
       const g = p ? globalValue(p, name, this.mem) : undefined;
       if (g) return g;
+    }
+    return undefined;
+  }
+
+  /** An enumerator (`RED`) declared at file scope of the frame's unit, with its enum type. */
+  enumerator(name: string): { type: CType; value: bigint } | undefined {
+    const chain = this.program?.scopesAt(this.lookupPc);
+    if (!chain || !this.program) return undefined;
+    const p = this.program;
+    for (const c of chain.function.unit.root.children) {
+      if (c.tag !== Tag.enumeration_type) continue;
+      for (const e of c.children) {
+        if (e.tag !== Tag.enumerator || p.tree.name(e) !== name) continue;
+        const v = p.tree.attr(e, At.const_value);
+        return { type: p.types.read(c), value: typeof v === 'number' ? BigInt(v) : 0n };
+      }
     }
     return undefined;
   }

@@ -23,7 +23,9 @@ import { BreakpointRequest, BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
 import { bigAddr, codeAddr, codeAddrLoHi, isCodeAddr, loHiOf } from './address';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
-import { ExprEnv } from './expression';
+import { CompiledExpr, ExprEnv } from './expression';
+import { parseC } from './c-parser';
+import { conditionTest } from './c-console';
 import { GuestMemory } from './guest-memory';
 import { readRegister, registerByName } from './registers';
 import { PathSubstitution, SourceResolver } from './source-resolver';
@@ -144,7 +146,8 @@ export class GuestDebugger extends EventEmitter {
   readonly resolver: SourceResolver;
   /** Memory access of the current VM. */
   memory!: GuestMemory;
-  readonly breakpoints = new BreakpointSet();
+  /** Code breakpoints; their conditions are C expressions in the frame that hits (c-console.ts). */
+  readonly breakpoints = new BreakpointSet((src) => this.compileCondition(src));
   readonly exitBreakpoints = new ExitBreakpoints();
   readonly watchpoints = new WatchpointSet(() => this.nextWatchId++);
   readonly guestTraps = new GuestTrapBreakpoints();
@@ -393,10 +396,21 @@ export class GuestDebugger extends EventEmitter {
 
   // ---- expressions ----
 
+  /**
+   * A breakpoint condition: parsed now (a syntax error refuses the breakpoint), evaluated as
+   * C in the innermost frame of the vCPU that hits.
+   */
+  private compileCondition(src: string): CompiledExpr {
+    const programs = this.symbols.map((s) => s.program()).filter((p) => p !== undefined);
+    parseC(src, (name) => programs.some((p) => p!.namedType(name) !== undefined) || /^u?int(8|16|32|64)_t$|^[us](8|16|32|64)$/.test(name));
+    return (env) => (conditionTest(this, env.vcpu ?? 0, src) ? 1n : 0n);
+  }
+
   /** Names visible to expressions on a vCPU: registers ($a0 or a0), symbols; memory through its translation. */
   exprEnv(vcpu: number): ExprEnv {
     const h = this.hart(vcpu);
     return {
+      vcpu,
       lookup: (name) => {
         const r = registerByName(name);
         if (r) return r.get(h);
@@ -651,7 +665,8 @@ export class GuestDebugger extends EventEmitter {
         const h = this.hart(stop.vcpu);
         const pc = pcOf(h);
         if (target && target.vcpu === stop.vcpu && target.address === pc && target.until(h)) return 'target';
-        const hit = this.breakpoints.hit(pc, this.exprEnv(stop.vcpu), (bp) => this.logpoint(bp, stop.vcpu));
+        const hit = this.breakpoints.hit(pc, this.exprEnv(stop.vcpu), (bp) => this.logpoint(bp, stop.vcpu),
+          (bp) => this.emit('breakpointError', { id: bp.id, message: `condition '${bp.conditionText}' cannot be evaluated: ${bp.conditionError}` }));
         if (!hit) {
           h.resumeFromBreakpoint = true;
           return 'resume';

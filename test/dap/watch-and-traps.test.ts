@@ -54,7 +54,7 @@ describe('debug adapter: watchpoints and guest traps', function () {
     await firstStop;
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const scopes = await dc.scopesRequest({ frameId: (await topFrame(dc)).id });
-    const regs = scopes.body.scopes[0].variablesReference;
+    const regs = scopes.body.scopes.find((s) => s.name === 'Registers')!.variablesReference; // Locals and Globals come first in C code
     const viaReg = await dc.dataBreakpointInfoRequest({ variablesReference: regs, name: 'a0' }); // the trap frame
     assert.match(viaReg.body.dataId ?? '', /^0x8[0-9a-f]+\/8$/);
     assert.match(viaReg.body.description, /where a0 points/);

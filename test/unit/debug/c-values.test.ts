@@ -10,6 +10,8 @@ import { resolve } from 'node:path';
 import {
   GuestDebugger, cContext, childrenOf, derefOf, findMember, formatValue, memberOf, sizeOf, typeName, valueAt, toBigInt,
 } from '../../../hypervisor-core/debug';
+import { evalContext, evaluateExpression } from '../../../hypervisor-core/debug/c-console';
+import { evaluateC } from '../../../hypervisor-core/debug/c-eval';
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -107,6 +109,51 @@ for (const [elf, name] of [['cvars.elf', 'cvars'], ['cvars-O0.elf', 'cvars-O0']]
       const t = c.namedType('struct shape')!;
       const bad = valueAt(t, 0x10n);
       assert.equal(formatValue(memberOf(bad, 'scale')!, c.mem), '<error: cannot read 0x38>');
+    });
+  });
+}
+
+for (const [elf, name] of [['cvars.elf', 'cvars'], ['cvars-O0.elf', 'cvars-O0']]) {
+  describe(`C expressions (${elf})`, function () {
+    this.timeout(20_000);
+    let d: GuestDebugger;
+    before(async () => { d = await stopAtCheckpoint(elf); });
+
+    it('prints every expression of test/dap/cvars/expressions.txt exactly as gdb does', () => {
+      const lines = readFileSync(resolve(ROOT, `test/dap/cvars/gdb-${name}.txt`), 'utf8').split('\n');
+      let frame = 0, k = 0;
+      const mismatches: string[] = [];
+      for (const e of readFileSync(resolve(ROOT, 'test/dap/cvars/expressions.txt'), 'utf8').split('\n').filter(Boolean)) {
+        if (e === 'up') { frame = 1; continue; }
+        assert.equal(lines[2 * k], `@@ ${e}`);
+        const want = lines[2 * k + 1].replace(/^\$\d+ = /, '');
+        k++;
+        let got: string;
+        try { got = evaluateExpression(d, 0, e, frame).text; } catch (x) { got = `error: ${(x as Error).message}`; }
+        if (got !== want) mismatches.push(`${e}: ${got} (gdb: ${want})`);
+      }
+      assert.ok(k >= 60);
+      assert.deepEqual(mismatches, []);
+    });
+
+    it('answers bad expressions with gdb\'s one-line errors', () => {
+      const err = (e: string) => { try { evaluateExpression(d, 0, e, 1); return 'no error'; } catch (x) { return (x as Error).message; } };
+      assert.equal(err('nosuch + 1'), 'No symbol "nosuch" in current context.');
+      assert.equal(err('triangle.nosuch'), 'There is no member named nosuch.');
+      assert.equal(err('counter->x'), 'The -> operator needs a pointer, not a int');
+      assert.equal(err('counter / 0'), 'Division by zero');
+      assert.match(err('(struct nosuch *)0'), /No symbol "nosuch"/);
+    });
+
+    it('assigns locals, members, bitfields and array elements (setVariable/setExpression)', () => {
+      const ctx = evalContext(d, 0, 1);
+      for (const [lhs, rhs, shown] of [['triangle.flags.delta', '-5', '-5'], ['table[1][2]', 'table[1][2] * 10', '60'],
+        ['square.scale', '0.75', '0.75'], ['favourite', 'GREEN', 'GREEN'], ['triangle.flags.count', '127', '127']]) {
+        evaluateC(`${lhs} = ${rhs}`, ctx);
+        assert.equal(evaluateExpression(d, 0, lhs, 1).text, shown, lhs);
+      }
+      // The neighbours of a bitfield are untouched.
+      assert.equal(evaluateExpression(d, 0, 'triangle.flags', 1).text, '{ready = 1, mode = 5, delta = -5, count = 127}');
     });
   });
 }
