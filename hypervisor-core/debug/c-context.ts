@@ -95,5 +95,6 @@ export function cContext(d: GuestDebugger, vcpu: number, displayIndex = 0): Fram
   const at = codeAddr(frame.inner ? frame.pc : frame.pc - 1n);
   const own = d.symbols.find((s) => s.symbolAt(at) || s.lineAt(at))?.program() ?? programs[0];
   const mem = valueMemory(d, vcpu, frame.reg, physical === 0);
-  return new FrameScope(own, frame, mem, programs.filter((p) => p !== own));
+  const symbolAddress = (name: string) => { const a = d.addressOfSymbol(name); return a === undefined ? undefined : bigAddr(a); };
+  return new FrameScope(own, frame, mem, programs.filter((p) => p !== own), symbolAddress);
 }

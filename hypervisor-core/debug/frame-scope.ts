@@ -43,8 +43,12 @@ const MASK = (1n << 64n) - 1n;
 export class FrameScope {
   private readonly lookupPc: number;
 
+  /**
+   * @param symbolAddress the ELF symbol of a name: where a variable the unit only declares
+   * (`extern struct task_struct init_task;`) lives, without parsing the unit that defines it
+   */
   constructor(readonly program: ProgramDwarf | undefined, readonly frame: FrameState, readonly mem: ValueMemory,
-    private readonly otherPrograms: ProgramDwarf[] = []) {
+    private readonly otherPrograms: ProgramDwarf[] = [], private readonly symbolAddress?: (name: string) => bigint | undefined) {
     this.lookupPc = Number(BigInt.asIntN(64, frame.inner ? frame.pc : frame.pc - 1n));
   }
 
@@ -76,7 +80,7 @@ export class FrameScope {
     const chain = this.program?.scopesAt(this.lookupPc);
     if (!chain || !this.program) return [];
     return this.program.unitVariables(chain.function).map((v) => ({
-      name: v.name, value: this.variableValue(v.die, v.type, undefined),
+      name: v.name, value: this.declaredValue(v) ?? this.variableValue(v.die, v.type, undefined),
       kind: this.program!.tree.num(v.die, At.external) ? 'global' : 'static',
     }));
   }
@@ -88,13 +92,24 @@ export class FrameScope {
     const chain = this.program?.scopesAt(this.lookupPc);
     if (chain && this.program) {
       const st = this.program.unitVariables(chain.function).find((v) => v.name === name);
-      if (st) return this.variableValue(st.die, st.type, undefined);
+      if (st) return this.declaredValue(st) ?? this.variableValue(st.die, st.type, undefined);
     }
     for (const p of [this.program, ...this.otherPrograms]) {
       const g = p ? globalValue(p, name, this.mem) : undefined;
-      if (g) return g;
+      if (g && !g.error) return g;
+      if (g) {
+        const a = this.symbolAddress?.(name);
+        return a === undefined ? g : { type: g.type, address: a };
+      }
     }
     return undefined;
+  }
+
+  /** A variable the unit declares but does not define: at its ELF symbol, with the declared type. */
+  private declaredValue(v: VariableDie): CValue | undefined {
+    if (v.die.attrs.has(At.location) || v.die.attrs.has(At.const_value)) return undefined;
+    const a = this.symbolAddress?.(v.name);
+    return a === undefined ? undefined : { type: v.type, address: a };
   }
 
   /** An enumerator (`RED`) declared at file scope of the frame's unit, with its enum type. */
@@ -171,7 +186,7 @@ export class FrameScope {
     const caller = this.frame.caller?.();
     if (!caller || !this.program) return undefined;
     const ret = Number(BigInt.asIntN(64, caller.pc));
-    const scope = new FrameScope(this.program, caller, this.mem, this.otherPrograms);
+    const scope = new FrameScope(this.program, caller, this.mem, this.otherPrograms, this.symbolAddress);
     const chain = this.program.scopesAt(ret - 1);
     if (!chain) return undefined;
     const tree = this.program.tree;

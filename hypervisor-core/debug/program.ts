@@ -37,6 +37,8 @@ export interface NameIndex {
 export class ProgramDwarf {
   readonly tree: DieTree;
   readonly types: TypeReader;
+  private byAddress?: { a: number; b: number; f: FunctionRange }[];
+  private readonly scopeCache = new Map<number, ScopeChain | undefined>();
 
   /**
    * @param functions every function and inlined copy (addresses already moved by `loadOffset`)
@@ -85,18 +87,30 @@ export class ProgramDwarf {
 
   /** The out-of-line function whose code holds `pc` (a loaded address). */
   functionAt(pc: number): FunctionRange | undefined {
-    let best: FunctionRange | undefined, bestSize = Infinity;
-    for (const f of this.functions) {
-      if (f.inlined || !f.high || pc < f.low || pc >= f.high) continue;
-      if (!f.ranges.some(([a, b]) => pc >= a && pc < b)) continue;
-      const size = f.ranges.reduce((n, [a, b]) => n + (b - a), 0);
-      if (size < bestSize) { best = f; bestSize = size; }
+    // Sorted code ranges of out-of-line functions, built on first use: a kernel has ~30k.
+    const r = (this.byAddress ??= this.functions.filter((f) => !f.inlined).flatMap((f) => f.ranges.map(([a, b]) => ({ a, b, f })))
+      .sort((x, y) => x.a - y.a));
+    let lo = 0, hi = r.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid].a <= pc) { best = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    return best;
+    // Ranges do not nest for out-of-line code; a few steps back cover empty or overlapping ones.
+    for (let k = best; k >= 0 && k > best - 8; k--) if (pc >= r[k].a && pc < r[k].b) return r[k].f;
+    return undefined;
   }
 
   /** The lexical scopes holding `pc`, split at inlined copies; undefined without DWARF for it. */
   scopesAt(pc: number): ScopeChain | undefined {
+    // A condition looks names up at every hit of its breakpoint: remember recent pcs.
+    if (this.scopeCache.has(pc)) return this.scopeCache.get(pc);
+    const chain = this.findScopes(pc);
+    if (this.scopeCache.size >= 256) this.scopeCache.delete(this.scopeCache.keys().next().value!);
+    this.scopeCache.set(pc, chain);
+    return chain;
+  }
+
+  private findScopes(pc: number): ScopeChain | undefined {
     const f = this.functionAt(pc);
     if (!f) return undefined;
     const fn = this.tree.die(f.die);

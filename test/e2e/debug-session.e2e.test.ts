@@ -1,7 +1,8 @@
 /**
  * The F5 flow in a real VS Code (code-server + chromium): a copy of `samples/` with a launch.json
  * for hello.elf, a breakpoint set in the editor gutter of hello/hello.c, F5, the stop at that
- * line (Call Stack "Paused on breakpoint", the stack-frame decoration), the Registers scope,
+ * line (Call Stack "Paused on breakpoint", the stack-frame decoration), the Registers scope, a C
+ * local in the Locals scope and by hover,
  * the Exit Statistics panel with non-zero counts, then continue to the end of the guest.
  * Screenshots go to test-artifacts/e2e/. Skips like extension.e2e.test.ts when tools are missing.
  */
@@ -74,6 +75,27 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     await v.waitFor('register a0', reg('a0'));
     await v.screenshot('debug-stopped-at-breakpoint');
     mark('registers seen');
+  });
+
+  it('reads a C local of say_hello in the Variables pane (Locals) and by hover in the editor', async () => {
+    const v = vs!;
+    const page = v.page;
+    const variables = page.locator('.debug-variables');
+    // say_hello (inlined into main at -O2) sees its parameters: hartid is 0 on the boot hart (a0 at entry).
+    const locals = variables.locator('.monaco-list-row', { hasText: /^\s*Locals\s*$/ }).first();
+    await v.waitFor('Locals scope', locals);
+    if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
+    await v.waitFor('local hartid = 0', variables.locator('.monaco-list-row', { hasText: /^\s*hartid\s*(=|:)\s*0\s*$/ }).first());
+    await v.screenshot('debug-c-locals');
+    // Hover: the word under the mouse is evaluated in the selected frame (DAP evaluate, context hover).
+    const word = page.locator('.editor-instance .view-lines .view-line span', { hasText: /^hartid$/ }).first();
+    await v.waitFor('the word hartid in hello.c', word);
+    await word.hover();
+    await v.waitFor('debug hover with the value of hartid', page.locator('.debug-hover-widget', { hasText: /\b0\b/ }).first());
+    await v.screenshot('debug-c-hover');
+    await page.mouse.move(0, 0);
+    await page.keyboard.press('Escape');
+    mark('C local seen');
   });
 
   it('shows the guest console as a terminal and the VM state in the status bar', async () => {
