@@ -17,7 +17,8 @@ import { runMonitor } from './monitor';
 
 /** What the session does with a packet. */
 export type Action =
-  | { reply: string }
+  /** `console`: text for gdb's console first, in O packets (monitor output). */
+  | { reply: string; console?: string }
   /** Run the guest (all vCPUs) or step one vCPU; the stop reply follows when it stops. */
   | { resume: { step?: number } }
   /** Reply OK, then let the guest run on without a debugger. */
@@ -101,7 +102,7 @@ export class GdbDispatcher {
       case 'T': return reply(typeof this.parseThread(p.slice(1)) === 'number' ? 'OK' : 'E01');
       case 'c': case 's': case 'C': case 'S': return this.resumeSimple(p);
       case 'v': return this.vPacket(p);
-      case 'q': return reply(this.query(p));
+      case 'q': return p.startsWith('qRcmd,') ? this.monitor(p.slice(6)) : reply(this.query(p));
       case 'Q': return reply(this.set(p));
       case 'D': return { detach: true };
       case 'k': return { kill: true };
@@ -348,14 +349,16 @@ export class GdbDispatcher {
       const t = this.parseThread(p.slice(17));
       return typeof t === 'number' ? toHex(this.threadName(t)) : E_INVAL;
     }
-    if (p.startsWith('qRcmd,')) {
-      const cmd = fromHex(p.slice(6));
-      if (cmd === undefined) return E_INVAL;
-      return toHex(runMonitor(this.dbg, this.current, cmd));
-    }
     if (p === 'qqemu.Supported') return 'PhyMemMode';
     if (p === 'qqemu.PhyMemMode') return this.physMode ? '1' : '0';
     return '';
+  }
+
+  /** qRcmd: the output goes to gdb's console in O packets (any length), then OK, as QEMU does. */
+  private monitor(hexCommand: string): Action {
+    const cmd = fromHex(hexCommand);
+    if (cmd === undefined) return reply(E_INVAL);
+    return { reply: 'OK', console: runMonitor(this.dbg, this.current, cmd) };
   }
 
   private set(p: string): string {

@@ -7,10 +7,12 @@
  */
 import type { GuestDebugger } from '../debug';
 import { GdbDispatcher } from './dispatcher';
-import { encodePacket, RspDecoder } from './packet-codec';
+import { encodePacket, MAX_PACKET, RspDecoder, toHex } from './packet-codec';
 
 /** Packets kept while one is being answered. */
 const MAX_QUEUED = 64;
+/** Characters of monitor output per O packet. */
+const CONSOLE_CHUNK = MAX_PACKET / 4;
 /** Times one reply is sent again after a '-'. */
 const MAX_RESENDS = 8;
 
@@ -137,7 +139,13 @@ export class GdbSession {
       this.host.kill();
       return;
     }
-    if ('reply' in action) { this.send(action.reply); return; }
+    if ('reply' in action) {
+      // Console text in packets that fit gdb's buffer: hex doubles it.
+      const text = action.console ?? '';
+      for (let i = 0; i < text.length; i += CONSOLE_CHUNK) this.send('O' + toHex(text.slice(i, i + CONSOLE_CHUNK)));
+      this.send(action.reply);
+      return;
+    }
     if ('detach' in action) {
       this.send('OK');
       this.dispatcher.removeAll();

@@ -23,6 +23,13 @@ function launch(vcpus = 1): GuestDebugger {
   });
 }
 
+/** A monitor command's console text. */
+const monitor = (d: GdbDispatcher, cmd: string): string => {
+  const a = d.handle('qRcmd,' + toHex(cmd)) as { reply: string; console?: string };
+  assert.equal(a.reply, 'OK');
+  return a.console ?? '';
+};
+
 const reply = (d: GdbDispatcher, p: string): string => {
   const a = d.handle(p);
   assert.ok('reply' in a, `${p} answers at once`);
@@ -166,13 +173,15 @@ describe('gdb stub dispatcher', () => {
   });
 
   it('answers monitor commands, vCont? and unknown or garbage packets', () => {
-    assert.match(fromHex(reply(d, 'qRcmd,' + toHex('help')))!, /translate ADDR/);
-    assert.match(fromHex(reply(d, 'qRcmd,' + toHex('info vcpus')))!, /^vCPU 0: runnable pc=0x80200000/);
-    assert.match(fromHex(reply(d, 'qRcmd,' + toHex('translate 0x80200000')))!, /GPA 0x80200000/);
-    assert.match(fromHex(reply(d, 'qRcmd,' + toHex('info exits')))!, /VM-EXIT/);
-    assert.match(fromHex(reply(d, 'qRcmd,' + toHex('translate (')))!, /^error: /);
-    assert.match(fromHex(reply(d, 'qRcmd,' + toHex('frobnicate')))!, /^unknown command 'frobnicate'/);
+    assert.match(monitor(d, 'help'), /translate ADDR/);
+    assert.match(monitor(d, 'info vcpus'), /^vCPU 0: runnable pc=0x80200000/);
+    assert.match(monitor(d, 'translate 0x80200000'), /GPA 0x80200000/);
+    assert.match(monitor(d, 'info exits'), /VM-EXIT/);
+    assert.match(monitor(d, 'translate ('), /^error: /);
+    assert.match(monitor(d, 'frobnicate'), /^unknown command 'frobnicate'/);
     assert.equal(reply(d, 'qRcmd,zz'), 'E22');
+    // Output of any length goes out in O packets before the OK (the session splits it).
+    assert.deepEqual(Object.keys(d.handle('qRcmd,' + toHex('info exits'))).sort(), ['console', 'reply']);
     assert.equal(reply(d, 'vCont?'), 'vCont;c;C;s;S');
     assert.equal(reply(d, 'vCont;x'), 'E22');
     assert.equal(reply(d, 'vCont;s:p1.9'), 'E22');
@@ -271,6 +280,16 @@ describe('gdb stub session (acks, no-ack mode, bad input)', () => {
     await feed('$?#3f');
     assert.ok(out.endsWith(encodePacket('T05thread:1;')), 'still answers after the noise');
     assert.equal(killed, false);
+  });
+
+  it('sends long monitor output in O packets that fit the packet size, then OK', async () => {
+    await feed(encodePacket('qRcmd,' + toHex('help')));
+    const packets = out.slice(1).match(/\$[^#]*#[0-9a-f]{2}/g)!;
+    assert.ok(packets.length >= 2, out);
+    assert.ok(packets.every((p) => p.length <= 0x1000 + 4));
+    assert.equal(packets[packets.length - 1], '$OK#9a');
+    const text = packets.slice(0, -1).map((p) => fromHex(p.slice(2, -3))).join('');
+    assert.match(text, /^monitor commands:\n[^]*translate ADDR/);
   });
 
   it('run-length encodes long hex replies (g is mostly zeros)', async () => {
