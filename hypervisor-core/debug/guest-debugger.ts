@@ -341,12 +341,14 @@ export class GuestDebugger extends EventEmitter {
       }
     });
     this.filterActions.setModes(modes);
+    // A filter with an unknown mode is refused, not enabled in another mode.
+    const usable = specs.filter((_, i) => !modeErrors[i]);
     const isGuest = (s: ExitFilterSpec) => GUEST_TRAP_FILTER_IDS.includes(s.filter);
-    const exitErrors = this.exitBreakpoints.set(specs.filter((s) => !isGuest(s)));
-    const guestErrors = this.guestTraps.set(specs.filter(isGuest));
+    const exitErrors = this.exitBreakpoints.set(usable.filter((s) => !isGuest(s)));
+    const guestErrors = this.guestTraps.set(usable.filter(isGuest));
     this.installGuestTrapHook();
     let e = 0, g = 0;
-    return specs.map((s, i) => (isGuest(s) ? guestErrors[g++] : exitErrors[e++]) ?? modeErrors[i]);
+    return specs.map((s, i) => modeErrors[i] ?? (isGuest(s) ? guestErrors[g++] : exitErrors[e++]));
   }
 
   /** Watchpoints on guest virtual addresses; per request its id, or why it was refused. */

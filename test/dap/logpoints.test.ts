@@ -141,5 +141,12 @@ describe('debug adapter: logpoints and exit filters that log or count', function
     });
     assert.equal(exc!.body?.breakpoints?.[0].verified, false);
     assert.match(exc!.body?.breakpoints?.[0].message ?? '', /unknown breakpoint mode 'trace'/);
+    // Refused means not enabled: the guest runs to its end without an exit stop.
+    const ended = client.waitForEvent('terminated', 20_000);
+    let stops = 0;
+    client.on('stopped', () => { stops++; });
+    await client.continueRequest({ threadId: 1 });
+    await ended;
+    assert.equal(stops, 0);
   });
 });
