@@ -81,11 +81,14 @@ export function isCharType(t: CType): boolean {
 
 /** The type's C spelling: `struct task_struct *`, `char [16]`, `int (*)(int)`, `const u64`. */
 export function typeName(t: CType): string {
-  return declarator(t, '').trim();
+  return declarator(t, '', 0).trim();
 }
 
 /** C declarator syntax: the type around an inner declarator (the variable name or abstract). */
-function declarator(t: CType, inner: string): string {
+function declarator(t: CType, inner: string, depth: number): string {
+  // Corrupt DWARF can make a type contain itself without a named struct in between.
+  if (depth > 32) return join('...', inner);
+  const declarator_ = (x: CType, i: string) => declarator(x, i, depth + 1);
   switch (t.kind) {
     case 'void': return join('void', inner);
     case 'base': return join(t.name, inner);
@@ -95,26 +98,25 @@ function declarator(t: CType, inner: string): string {
     case 'qualified': {
       const target = t.target;
       // Qualifiers of pointers go after the star: `char *const p`.
-      if (target.kind === 'pointer') return declarator(target, `${t.qualifier} ${inner}`.trim());
-      return join(`${t.qualifier} ${declarator(target, '').trim()}`, inner);
+      if (target.kind === 'pointer') return declarator_(target, `${t.qualifier} ${inner}`.trim());
+      return join(`${t.qualifier} ${declarator_(target, '').trim()}`, inner);
     }
     case 'pointer': {
       const tt = t.target;
       const needsParens = tt.kind === 'array' || tt.kind === 'function';
-      return declarator(tt, needsParens ? `(*${inner})` : `*${inner}`);
+      return declarator_(tt, needsParens ? `(*${inner})` : `*${inner}`);
     }
-    case 'array': return declarator(t.element, `${inner}[${t.count ?? ''}]`);
+    case 'array': return declarator_(t.element, `${inner}[${t.count ?? ''}]`);
     case 'function': {
-      const params = t.params.map((p) => typeName(p));
+      const params = t.params.map((p) => declarator_(p, '').trim());
       if (t.variadic) params.push('...');
-      return declarator(t.returns, `${inner}(${params.length ? params.join(', ') : 'void'})`);
+      return declarator_(t.returns, `${inner}(${params.length ? params.join(', ') : 'void'})`);
     }
   }
 }
 
 function join(base: string, inner: string): string {
-  if (!inner) return base;
-  return inner.startsWith('[') || inner.startsWith('(') ? `${base} ${inner}` : `${base} ${inner}`;
+  return inner ? `${base} ${inner}` : base;
 }
 
 /** Finds full definitions of structs declared but not defined in a unit (`struct task_struct;`). */

@@ -13,6 +13,8 @@ import { parseElf } from '../../../hypervisor-core/machine/loaders/elf';
 import { DebugSymbols } from '../../../hypervisor-core/debug/debug-symbols';
 import { FrameScope, FrameState } from '../../../hypervisor-core/debug/frame-scope';
 import { formatValue, ValueMemory } from '../../../hypervisor-core/debug/values';
+import { GuestDebugger } from '../../../hypervisor-core/debug/guest-debugger';
+import { evaluateExpression } from '../../../hypervisor-core/debug/c-console';
 
 const ROOT = resolve(__dirname, '../../../..');
 const program = new DebugSymbols(parseElf(readFileSync(resolve(ROOT, 'test/unit/debug/fixtures/dwarf4.elf')))).program()!;
@@ -41,5 +43,19 @@ describe('DWARF 4 location lists and entry values (fixtures/dwarf4.elf)', () => 
     assert.deepEqual(shown(scopeAt(0x80200010n, 1)), { n: '4', s: '9', i: '2' });
     assert.equal(shown(scopeAt(0x8020001cn)).i, undefined); // outside the loop's block
     assert.equal(shown(scopeAt(0x8020001cn)).s, '<optimized out>');
+  });
+});
+
+describe('DWARF 2-4 bitfields (fixtures/cvars-dwarf4.elf: DW_AT_bit_offset + DW_AT_byte_size)', () => {
+  it('reads bitfields, signed ones included, as gdb does on the same file', async () => {
+    // gdb-multiarch -batch -ex 'p triangle.flags' -ex 'p square.flags' -ex 'p triangle' cvars-dwarf4.elf
+    const path = resolve(ROOT, 'test/unit/debug/fixtures/cvars-dwarf4.elf');
+    const d = GuestDebugger.launch({ kernel: readFileSync(path), programPath: path, vcpus: 1, memory: 64 << 20, clock: 'icount', cwd: ROOT });
+    const text = (e: string) => evaluateExpression(d, 0, e).text;
+    assert.equal(text('triangle.flags'), '{ready = 1, mode = 5, delta = -3, count = 100}');
+    assert.equal(text('square.flags'), '{ready = 0, mode = 2, delta = 7, count = 3}');
+    assert.equal(text('triangle'), '{name = 0x802010a8 "triangle", color = GREEN, corners = {{x = 0, y = 0}, {x = 4, y = 0}, {x = 0, y = 3}}, ' +
+      'flags = {ready = 1, mode = 5, delta = -3, count = 100}, scale = 2.5, u = {i = 1065353216, f = 1}, next = 0x0, area = 0x802000a4 <area>}');
+    d.terminate();
   });
 });
