@@ -14,7 +14,9 @@
  *
  * Shared memory: entry i at shmem + 32 * i is four little-endian 64-bit words: trig_idx (or
  * trig_state for read), tdata1, tdata2, tdata3. trig_state: hw_trig_idx in bits 63:8,
- * have_hw_trig 5, and saved copies of vs 4, vu 3, s 2, u 1; mapped 0.
+ * have_hw_trig 5, and saved copies of vs 4, vu 3, s 2, u 1; mapped 0. As OpenSBI, the state
+ * carries the hardware index but not have_hw_trig (kvm-unit-tests' sbi dbtr test expects
+ * exactly mapped | s for a trigger at index 0).
  *
  * The guest programs its triggers as a kernel would on bare hardware: type 2 (mcontrol) or 6
  * (mcontrol6), with s/u for its own S and U modes. Each vCPU has a hart of its own, so a
@@ -41,7 +43,7 @@ const VS6 = 1n << 24n, VU6 = 1n << 23n, HIT6 = 1n << 22n, SELECT6 = 1n << 21n, H
 const TIMING2 = 1n << 18n, KINDS = 7n;
 
 /** trig_state bits. */
-const ST_MAPPED = 1n, ST_U = 2n, ST_S = 4n, ST_HW = 32n;
+const ST_MAPPED = 1n, ST_U = 2n, ST_S = 4n;
 
 /** One installed trigger as the guest sees it. */
 interface Installed { tdata1: bigint; tdata2: bigint; state: bigint }
@@ -168,13 +170,22 @@ export class DbtrExtension implements SbiExtension {
     return ok();
   }
 
-  /** uninstall (5), enable (6), disable (7) of the triggers base + set bits of mask. */
+  /**
+   * uninstall (5), enable (6), disable (7) of the triggers base + set bits of mask. An index
+   * past the last trigger, or uninstalling one that is not installed, is an invalid parameter;
+   * enable and disable pass over triggers that are not installed, as OpenSBI does (kvm-unit-
+   * tests' "uninstall enable" expects SBI_SUCCESS there).
+   */
   private masked(fid: number, st: HartDbtr, hw: Triggers, base: bigint, mask: bigint): SbiResult {
     const picked: number[] = [];
     for (let b = 0n; b < 64n; b++) {
       if (((mask >> b) & 1n) === 0n) continue;
       const idx = base + b;
-      if (idx >= BigInt(TRIGGER_COUNT) || st.slots[Number(idx)] === null) return fail(SbiError.INVALID_PARAM);
+      if (idx >= BigInt(TRIGGER_COUNT)) return fail(SbiError.INVALID_PARAM);
+      if (st.slots[Number(idx)] === null) {
+        if (fid === 5) return fail(SbiError.INVALID_PARAM);
+        continue;
+      }
       picked.push(Number(idx));
     }
     for (const idx of picked) {
@@ -255,7 +266,7 @@ function check(tdata1: bigint, tdata3: bigint): number {
 /** trig_state of a trigger installed at `idx` from the guest's tdata1. */
 function stateOf(tdata1: bigint, idx: number): bigint {
   // vs and vu are never set (check refuses them), so their saved copies (ST_VS, ST_VU) stay 0.
-  return ST_MAPPED | ST_HW | (BigInt(idx) << 8n) | (tdata1 & S ? ST_S : 0n) | (tdata1 & U ? ST_U : 0n);
+  return ST_MAPPED | (BigInt(idx) << 8n) | (tdata1 & S ? ST_S : 0n) | (tdata1 & U ? ST_U : 0n);
 }
 
 /**

@@ -74,12 +74,13 @@ describe('SBI DBTR (debug triggers)', () => {
     assert.deepEqual(hw.data1(0), [Number((1n << 24n) | EXEC), 6 << 28]);
     assert.deepEqual(hw.data2(1), [0x80300000 | 0, 0]);
     assert.equal(host.trig[1].execModes, 0, 'the other vCPU is untouched');
-    // read_triggers: trig_state = hw index << 8 | have_hw_trig | s | mapped; tdata as installed.
+    // read_triggers: trig_state = hw index << 8 | s | mapped (have_hw_trig stays 0, as OpenSBI
+    // leaves it and kvm-unit-tests' sbi dbtr test expects); tdata as installed.
     assert.deepEqual(call(2, 0n, 2n), { error: 0, value: 0n });
-    assert.equal(word(0, 0), (0n << 8n) | 32n | 4n | 1n);
+    assert.equal(word(0, 0), (0n << 8n) | 4n | 1n);
     assert.equal(word(0, 1), MC6 | S | EXEC);
     assert.equal(word(0, 2), 0x8020_0000n);
-    assert.equal(word(1, 0), (1n << 8n) | 32n | 4n | 2n | 1n);
+    assert.equal(word(1, 0), (1n << 8n) | 4n | 2n | 1n);
     assert.equal(word(1, 1), MC | S | U | LOAD | STORE);
     assert.equal(call(2, 3n, 2n).error, SbiError.BAD_RANGE);
     assert.equal(call(2, 4n, 1n).error, SbiError.BAD_RANGE);
@@ -121,7 +122,7 @@ describe('SBI DBTR (debug triggers)', () => {
     assert.deepEqual(call(3, 2n), { error: SbiError.FAILED, value: 1n }); // only idx 0 is free
   });
 
-  it('disable clears and enable restores the s/u (vs/vu) bits; uninstall frees; bad indices are invalid', () => {
+  it('disable clears and enable restores the s/u (vs/vu) bits; uninstall frees; enable skips free triggers', () => {
     const { host, call, put, word } = setup();
     call(1, SHMEM, 0n, 0n);
     put([0n, MC6 | S | U | LOAD, 0x8000_2000n, 0n]);
@@ -135,7 +136,8 @@ describe('SBI DBTR (debug triggers)', () => {
     assert.equal(word(0, 0) & 6n, 6n, 'trig_state keeps the saved copies');
     assert.equal(call(6, 0n, 1n).error, 0);
     assert.equal(hw.dataModes, 48);
-    assert.equal(call(6, 0n, 2n).error, SbiError.INVALID_PARAM); // idx 1 not installed
+    // idx 1 is not installed: enable passes over it (OpenSBI; kvm-unit-tests' "uninstall enable").
+    assert.equal(call(6, 0n, 2n).error, 0);
     assert.equal(call(5, 3n, 2n).error, SbiError.INVALID_PARAM); // idx 4 >= trig_max
     assert.equal(call(5, 0n, 1n).error, 0);
     assert.equal(hw.dataModes, 0);
@@ -168,6 +170,6 @@ describe('SBI DBTR (debug triggers)', () => {
     assert.equal(call(2, 0n, 1n).error, SbiError.NO_SHMEM);
     assert.equal(host.trig[0].execModes, 0);
     call(1, SHMEM, 0n, 0n);
-    assert.equal(call(6, 0n, 1n).error, SbiError.INVALID_PARAM);
+    assert.equal(call(5, 0n, 1n).error, SbiError.INVALID_PARAM);
   });
 });
