@@ -7,7 +7,7 @@
 import { GuestDebugger } from '../debug';
 import { KernelFormatError } from '../machine/loaders/kernel';
 import type { FileBackend } from '../devices/virtio/block/backend';
-import { GdbServer } from '../gdb/server';
+import { GdbServer } from '../gdb';
 import type { Vm } from '../hypervisor/vm';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
