@@ -171,6 +171,33 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     mark('exit statistics seen');
   });
 
+  it('shows guest memory as hex and ASCII in the Memory view, without the Hex Editor', async () => {
+    const v = vs!;
+    const page = v.page;
+    await v.runCommand('Hyperscope: View Memory (Hex and ASCII)');
+    const input = page.locator('.quick-input-widget input');
+    await v.waitFor('address input box', input);
+    // hello.elf's .rodata: the first string say_hello prints (objdump -s -j .rodata).
+    await input.fill('0x80201430');
+    await page.keyboard.press('Enter');
+    const web = v.webview();
+    await v.waitFor('the row of 0x80201430 with its hex bytes', web.locator('tr', { hasText: '0x0000000080201430' }).filter({ hasText: /48\s*65\s*6c\s*6c\s*6f/ }).first());
+    await v.waitFor('the ASCII column', web.locator('td.s', { hasText: 'Hello from a Hyp' }).first());
+    await v.screenshot('debug-memory-view');
+    mark('memory view seen');
+  });
+
+  it('shows in the Guest Kernel view what a guest without a kernel\'s symbols lacks', async () => {
+    const v = vs!;
+    const page = v.page;
+    await v.openRunAndDebug();
+    await v.setDebugPane('VM Exits', false);
+    await v.setDebugPane('Guest Kernel', true);
+    const rows = page.locator('.debug-viewlet .pane', { has: page.locator('.pane-header', { hasText: /^\s*Guest Kernel/ }) }).locator('.monaco-list-row');
+    await v.waitFor('the missing symbol named', rows.filter({ hasText: /the kernel symbol 'init_task' is not known/ }).first());
+    mark('guest kernel view seen');
+  });
+
   it('continues to the end of the guest', async () => {
     const v = vs!;
     const page = v.page;
