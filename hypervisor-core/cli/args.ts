@@ -38,6 +38,8 @@ export interface RunOptions {
   svadu: boolean;
   /** --gdb: the port of a gdb remote stub on 127.0.0.1; the guest waits for gdb. */
   gdb?: number;
+  /** False with --no-jit: the interpreter runs all guest code (no block translation). */
+  jit: boolean;
 }
 
 /**
@@ -131,6 +133,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--rng': o.rng = true; break;
       case '--no-svadu': o.svadu = false; break;
       case '--gdb': o.gdb = parseGdbPort(next()); break;
+      case '--no-jit': o.jit = false; break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -150,7 +153,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
-    svadu: o.svadu ?? true, gdb: o.gdb,
+    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true,
   };
 }
 
@@ -189,6 +192,8 @@ options:
                         QEMU's -gdb) and wait for gdb before the guest starts (QEMU's -s -S);
                         one thread per vCPU; 'monitor help' in gdb lists the extra commands;
                         port 0 picks a free port (the 'waiting for gdb' line names it)
+  --no-jit              interpret every instruction (no translation of hot code to
+                        JavaScript): slower, same results and exit counts
 
 other commands: hyperscope report FILE [--key sample|time|max|min|mean] [--vcpu N] | report A B
 

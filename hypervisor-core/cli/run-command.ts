@@ -105,7 +105,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   const boot = (): Vm => {
     try {
       const booted = bootVirt({
-        kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu,
+        kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu, jit: o.jit,
         idleSleep: true, // an idle guest waits in host time, costing no CPU
         console: (b) => stdout.write(b), consoleSink: stdout,
         disks, virtioConsole: o.virtioConsole, rng: o.rng,
@@ -228,7 +228,7 @@ function runBare(kernel: Uint8Array, o: RunOptions): number {
   let m: BareMachine;
   try {
     const stdout = new StdoutSink(() => undefined); // a write error ends no test early; it just loses output
-    m = new BareMachine(kernel, { memory: o.memory, output: (b) => stdout.write(b), svadu: o.svadu });
+    m = new BareMachine(kernel, { memory: o.memory, output: (b) => stdout.write(b), svadu: o.svadu, jit: o.jit });
   } catch (e) {
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
     throw e;

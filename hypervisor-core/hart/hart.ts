@@ -26,6 +26,7 @@ import { decode, expandCompressed } from './isa/decoder';
 import { executeFp } from './fpu/execute-fp';
 import { fpEnabled, markFpDirty } from './fpu/fp-status';
 import { TriggerKind, modeBit } from './triggers';
+import { BlockCache } from './jit/block-cache';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -120,8 +121,11 @@ export class Hart extends HartState {
   /** The last time CSR read (readTime) and retired() just after it; -1: none. */
   private timeReadValue = 0;
   private timeReadAt = -1;
-  /** LR/SC reservation: host offset, or -1. */
-  private reservation = -1;
+  /** LR/SC reservation: host offset, or -1 (compiled blocks clear it on a store too). */
+  reservation = -1;
+  /** Compiled blocks of hot code, or null: the interpreter runs everything (`--no-jit`). */
+  private jit: BlockCache | null = null;
+  private jitAttached = false;
   /** Scratch for slow-path values. */
   private readonly val = new Int32Array(2);
   private readonly pcOut = new Int32Array(2);
@@ -159,6 +163,23 @@ export class Hart extends HartState {
     // guests built for QEMU 7 (which always did so) expect.
     if (this.svadu) this.set(Slot.MENVCFG, 0, EnvcfgHi.ADUE);
     this.flushAllTlbs();
+  }
+
+  /**
+   * Turns block translation on or off (on by default in a VM; `--no-jit` turns it off). The
+   * results are the same either way, to the instruction count of every exit.
+   */
+  setJit(on: boolean): void {
+    this.jit = on ? BlockCache.of(this.mem) : null;
+    if (on && !this.jitAttached) {
+      this.jit!.attach((pageOff) => this.tlbs.dropWritesTo(pageOff));
+      this.jitAttached = true;
+    }
+  }
+
+  /** The block cache when translation is on (statistics, tuning), else null. */
+  get blockCache(): BlockCache | null {
+    return this.jit;
   }
 
   // ---- services used by the CSR file ----
@@ -400,6 +421,7 @@ export class Hart extends HartState {
       case 4: dv.setInt32(off, vlo, true); break;
       default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
     }
+    if (this.mem.codePages[off >>> 12] !== 0) this.mem.noteWrite(off, size);
     if (off === this.reservation || off - 4 === this.reservation || off + 4 === this.reservation) this.reservation = -1;
   }
 
@@ -414,7 +436,9 @@ export class Hart extends HartState {
     const pa = this.translateOrTrap(lo, hi, write ? Access.WRITE : Access.READ, insn, false);
     if (!this.mem.contains(pa, size)) this.translator.accessFault(write ? Access.WRITE : Access.READ, lo, hi);
     if (this.watches !== null) this.checkWatch(lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
-    return pa - this.mem.base;
+    const off = pa - this.mem.base;
+    if (write && this.mem.codePages[off >>> 12] !== 0) this.mem.noteWrite(off, size);
+    return off;
   }
 
   /** Hypervisor load/store: translate as V=1 with hstatus.SPVP. */
@@ -607,8 +631,13 @@ export class Hart extends HartState {
     let checkBreakpoint = this.breakpoints.size > 0 && !this.resumeFromBreakpoint;
     this.resumeFromBreakpoint = false;
     const hasBreakpoints = this.breakpoints.size > 0;
-    let insn = 0, ilen = 4;
+    // Blocks run where the debugger needs no instruction boundary: watchpoints keep every
+    // access out of the TLB (so blocks leave before each), pages with breakpoints are skipped.
+    const jit = this.jit;
+    const breakpointPages = jit !== null && hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
+    let insn = 0, ilen = 4, probe = true;
     outer: for (;;) {
+      probe = true;
       this.pcLo = pcLo; this.pcHi = pcHi;
       this.executedInRun = n - traps;
       if (this.checkInterrupts()) {
@@ -625,6 +654,8 @@ export class Hart extends HartState {
       const mode = modeBit(this.priv, this.virt);
       const execTrigger = (this.triggers.execModes & mode) !== 0;
       const perInstruction = hasBreakpoints || execTrigger;
+      // Blocks need the TLB for data (no MPRV, no data triggers) and no execute trigger.
+      const jitOn = jit !== null && !mprv && !execTrigger;
       let fetchTag = 1, fetchTagHi = 0, fetchBase = 0;
       try {
         while (n < budget) {
@@ -646,6 +677,14 @@ export class Hart extends HartState {
             fetchTagHi = pcHi;
           }
           const foff = fetchBase + (pcLo & 0xfff);
+          if (probe) {
+            // A branch target: run compiled blocks from here (a start gets compiled once hot).
+            probe = false;
+            if (jitOn) {
+              const k = jit!.run(this, dv, foff, pcLo, pcHi, budget - n, set, breakpointPages);
+              if (k > 0) { n += k; pcLo = this.pcLo; pcHi = this.pcHi; continue; }
+            }
+          }
           insn = u16[foff >>> 1];
           let compressed = false;
           if ((insn & 3) === 3) {
@@ -685,7 +724,7 @@ export class Hart extends HartState {
               const lo = (pcLo + imm) | 0;
               const hi = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               x[rd] = npcLo; x[rd + 1] = npcHi;
-              npcLo = lo; npcHi = hi;
+              npcLo = lo; npcHi = hi; probe = true;
               break;
             }
             case Op.JALR: {
@@ -694,7 +733,7 @@ export class Hart extends HartState {
               const lo = (blo + imm) | 0;
               const hi = (bhi + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
               x[rd] = npcLo; x[rd + 1] = npcHi;
-              npcLo = lo & ~1; npcHi = hi;
+              npcLo = lo & ~1; npcHi = hi; probe = true;
               break;
             }
             case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
@@ -712,6 +751,7 @@ export class Hart extends HartState {
                 const imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
                 npcLo = (pcLo + imm) | 0;
                 npcHi = (pcHi + (imm >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+                probe = true;
               }
               break;
             }

@@ -67,6 +67,7 @@ export class GuestRam {
       const inPage = Math.min(data.length - done, PAGE_SIZE - (a % PAGE_SIZE));
       const off = this.backingPage(a) + (a % PAGE_SIZE) - this.host.base;
       this.host.bytes.set(data.subarray(done, done + inPage), off);
+      this.host.noteWrite(off, inPage);
       done += inPage;
     }
     return true;

@@ -13,6 +13,7 @@ import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/
 import type { VirtioDevice } from '../devices/virtio/virtio-device';
 import { Irq } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
+import { JIT_DEFAULTS } from '../hart/jit/block-cache';
 import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
 import { PAGE_SIZE } from '../memory/address';
@@ -69,6 +70,11 @@ export interface VmOptions {
    * the page faults on A = 0 or a store to D = 0 (QEMU's `-cpu rv64,svadu=off`).
    */
   svadu?: boolean;
+  /**
+   * Block translation: hot guest code runs as compiled JavaScript (default true). False runs
+   * everything in the interpreter (`--no-jit`); the results are the same either way.
+   */
+  jit?: boolean;
 }
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
@@ -161,6 +167,7 @@ export class Vm {
     for (let i = 0; i < opts.vcpus; i++) {
       const hart = new Hart(i, this.host);
       hart.svadu = opts.svadu ?? true;
+      hart.setJit(opts.jit ?? JIT_DEFAULTS.enabled);
       this.vcpus.push(new Vcpu(i, hart, this));
     }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));

@@ -12,6 +12,7 @@ import { decodeTohost } from '../devices/htif';
 import { Plic } from '../devices/plic';
 import { Uart16550 } from '../devices/uart16550';
 import { Hart, StopReason } from '../hart/hart';
+import { JIT_DEFAULTS } from '../hart/jit/block-cache';
 import { Irq } from '../hart/csr-numbers';
 import { PhysMemory } from '../memory/phys-memory';
 import { KernelFormatError, loadKernel } from './loaders/kernel';
@@ -31,6 +32,8 @@ export interface BareMachineOptions {
   output: (bytes: Uint8Array) => void;
   /** Svadu: the hart sets PTE A/D bits itself (default true, as QEMU does). */
   svadu?: boolean;
+  /** Block translation of hot code (default true; false: the interpreter only). */
+  jit?: boolean;
 }
 
 /** One hart on the physical virt map with HTIF. */
@@ -48,6 +51,7 @@ export class BareMachine {
     this.mem = new PhysMemory(DRAM_BASE, opts.memory ?? 64 * 1024 * 1024);
     const hart = (this.hart = new Hart(0, this.mem));
     hart.svadu = opts.svadu ?? true;
+    hart.setJit(opts.jit ?? JIT_DEFAULTS.enabled);
     const line = (irq: Irq) => new CallbackIrqLine((l) => hart.setInterruptLine(irq, l));
     this.clint = new Aclint({ time: () => this.time(), msip: [line(Irq.MSI)], mtip: [line(Irq.MTI)] });
     const plic = new Plic({ contexts: [line(Irq.MEI), line(Irq.SEI)] });
@@ -109,6 +113,7 @@ export class BareMachine {
     const cmd = decodeTohost(lo, hi);
     dv.setUint32(this.tohost, 0, true);
     dv.setUint32(this.tohost + 4, 0, true);
+    this.mem.noteWrite(this.tohost, 8);
     if (!cmd) return undefined;
     if (cmd.kind === 'exit') {
       return cmd.code === 0 ? { kind: 'pass', instructions: this.hart.instret }

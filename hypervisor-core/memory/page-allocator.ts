@@ -23,6 +23,7 @@ export class PageAllocator {
     if (pages === 1 && align === PAGE_SIZE && this.free.length > 0) {
       const hpa = this.free.pop()!;
       this.mem.bytes.fill(0, hpa - this.mem.base, hpa - this.mem.base + PAGE_SIZE);
+      this.mem.noteWrite(hpa - this.mem.base, PAGE_SIZE);
       return hpa;
     }
     const start = Math.ceil(this.next / align) * align;

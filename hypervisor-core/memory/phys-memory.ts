@@ -11,6 +11,13 @@ export class PhysMemory {
   readonly bytes: Uint8Array;
   /** DataView over the same buffer, for little-endian loads and stores at any alignment. */
   readonly view: DataView;
+  /**
+   * Pages holding translated code (by host page index, nonzero = code): writes to them must
+   * be reported with `noteWrite` so the translated code is dropped.
+   */
+  readonly codePages: Uint8Array;
+  /** Told of a write to a code page (set by the hart's block cache). */
+  onCodeWrite: ((page: number) => void) | null = null;
 
   /**
    * @param base host physical address of the first byte (page aligned)
@@ -22,6 +29,17 @@ export class PhysMemory {
     }
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
+    this.codePages = new Uint8Array(size / PAGE_SIZE);
+  }
+
+  /**
+   * Reports a write to [off, off + length) (host offsets) by anything but a hart's store
+   * fast path: host software, device DMA, page-table updates. Translated code there goes.
+   */
+  noteWrite(off: number, length: number): void {
+    if (this.onCodeWrite === null || length <= 0) return;
+    const last = Math.floor((off + length - 1) / PAGE_SIZE);
+    for (let p = Math.floor(off / PAGE_SIZE); p <= last; p++) if (this.codePages[p] !== 0) this.onCodeWrite(p);
   }
 
   /** True when [addr, addr + length) lies entirely in RAM. */
@@ -40,6 +58,7 @@ export class PhysMemory {
       throw new RangeError(`0x${addr.toString(16)}+${data.length} is outside RAM`);
     }
     this.bytes.set(data, addr - this.base);
+    this.noteWrite(addr - this.base, data.length);
   }
 
   /** Copies bytes out of RAM; throws when the range is outside. */

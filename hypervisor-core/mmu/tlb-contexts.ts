@@ -38,6 +38,11 @@ export class TlbContexts {
     this.onFlushAll();
   }
 
+  /** Drops the write entries of every context that map to a host page (it now holds translated code). */
+  dropWritesTo(hostPageOffset: number): void {
+    for (const t of this.sets) t.write.dropOffset(hostPageOffset);
+  }
+
   /** Flushes the page holding virtual address (lo, hi) in every context. */
   flushPage(lo: number, hi: number): void {
     if (this.untracked) return this.flushAll();

@@ -48,6 +48,20 @@ export class Tlb {
     this.fills = 0;
   }
 
+  /** Invalidates every entry that maps to the host page at `hostPageOffset`. */
+  dropOffset(hostPageOffset: number): void {
+    const n = this.fills;
+    if (n === 0) return;
+    if (n <= FILLS_TRACKED) {
+      for (let k = 0; k < n; k++) {
+        const i = this.filled[k];
+        if (this.off[i] === hostPageOffset) this.tagLo[i] = 1;
+      }
+      return;
+    }
+    for (let i = 0; i < TLB_SIZE; i++) if (this.off[i] === hostPageOffset) this.tagLo[i] = 1;
+  }
+
   /** Invalidates the entry of the page holding (lo, hi), if cached. */
   flushPage(lo: number, hi: number): void {
     const i = (lo >>> 12) & TLB_MASK;

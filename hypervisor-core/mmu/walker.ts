@@ -147,6 +147,7 @@ export class Walker {
         // One write of the low word: nothing else runs between the read and the update, which
         // is the atomicity the spec asks of it.
         mem.view.setInt32(at - mem.base, flags, true);
+        mem.noteWrite(at - mem.base, 4);
       }
       this.leafFlags = flags & 0x3ff;
       this.leafLevel = level;

@@ -1,0 +1,157 @@
+/**
+ * Compiled blocks of one physical memory, shared by the harts running in it, and the
+ * dispatcher the interpreter calls at a branch target.
+ *
+ * Hotness: a counter per block start (hashed host offset), counted only where the
+ * interpreter lands after a branch or jump; a start is compiled once it reached `threshold`.
+ * A Linux boot runs much code only a few times, so a low threshold spends more in `new
+ * Function` than it saves.
+ *
+ * Self-modifying code: a page that holds compiled code is a *code page*
+ * (`PhysMemory.codePages`). No hart's write TLB maps a code page, so every store to one takes
+ * the interpreter's slow path, which reports it (`PhysMemory.noteWrite`) like host writes,
+ * virtio DMA and the walker's A/D updates do; the page's blocks are then dropped and the page
+ * stops being a code page until code on it is hot again. Translated code is therefore never
+ * stale, and FENCE.I has nothing left to flush.
+ */
+import { PhysMemory } from '../../memory/phys-memory';
+import { TlbSet } from '../../mmu/tlb';
+import { Block, BlockHart, compileBlock } from './compile';
+
+/** Entries of the block table and of the hotness counters (direct mapped by host offset). */
+const TABLE_BITS = 16;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+/** Compiled blocks kept before the whole cache is dropped (bounds the memory of compiled code). */
+const MAX_BLOCKS = 32768;
+/** The length of a stand-in for a start whose first instruction cannot be in a block: never entered. */
+const NEVER = Number.MAX_SAFE_INTEGER;
+const noBlock = (): number => 0;
+
+/**
+ * Defaults for new harts and caches: translation on, and the hotness threshold (entries of a
+ * block start before it is compiled). The differential tests set the threshold to 1 so every
+ * block they can translate is translated.
+ */
+export const JIT_DEFAULTS = { enabled: true, threshold: 64 };
+
+/** A hart as the dispatcher sees it: the block state and its TLBs' write entries. */
+export interface JitHart extends BlockHart {
+  readonly x: Int32Array;
+}
+
+/** The compiled blocks of one physical memory. */
+export class BlockCache {
+  private static readonly caches = new WeakMap<PhysMemory, BlockCache>();
+  /** Blocks by hashed host offset (verified against the block's offset and pc). */
+  private readonly table: (Block | undefined)[] = new Array(1 << TABLE_BITS);
+  /** Hotness counters by the same hash. */
+  private readonly hot = new Uint16Array(1 << TABLE_BITS);
+  /** Table slots of each code page's blocks. */
+  private readonly slots = new Map<number, Set<number>>();
+  /** Drops write-TLB entries of a page, one per hart sharing the memory. */
+  private readonly dropWrites: ((pageOff: number) => void)[] = [];
+  private readonly u16: Uint16Array;
+  /** Entries of a block start before it is compiled. */
+  threshold = JIT_DEFAULTS.threshold;
+  /** Blocks compiled since the last full drop. */
+  private live = 0;
+  /** Blocks compiled and invalidations, for `--stats` and tests. */
+  readonly counters = { compiled: 0, invalidatedPages: 0, flushes: 0 };
+
+  private constructor(private readonly mem: PhysMemory) {
+    this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
+    mem.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /** The cache of a memory (created on first use). */
+  static of(mem: PhysMemory): BlockCache {
+    let c = BlockCache.caches.get(mem);
+    if (c === undefined) BlockCache.caches.set(mem, (c = new BlockCache(mem)));
+    return c;
+  }
+
+  /** Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that becomes a code page. */
+  attach(dropWrites: (pageOff: number) => void): void {
+    this.dropWrites.push(dropWrites);
+  }
+
+  /**
+   * Runs compiled blocks from host offset `off` (virtual pc lo/hi), chaining from block to
+   * block while the next one is compiled, fits in `left` instructions and is on a page
+   * without breakpoints. Returns the instructions retired (0: nothing ran, interpret);
+   * the pc to go on from is then in h.pcLo/h.pcHi.
+   */
+  run(h: JitHart, dv: DataView, off: number, pcLo: number, pcHi: number, left: number, set: TlbSet,
+    breakpointPages: Set<number> | null): number {
+    const x = h.x, r = set.read, w = set.write, f = set.fetch;
+    let done = 0;
+    for (;;) {
+      const slot = (off >>> 1) & TABLE_MASK;
+      let b = this.table[slot];
+      if (b === undefined || b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
+        if (++this.hot[slot] < this.threshold) return done;
+        this.hot[slot] = 0;
+        b = this.compile(slot, off, pcLo, pcHi);
+      }
+      if (b.len > left - done) return done;
+      if (breakpointPages !== null && breakpointPages.has(pcLo >>> 12)) return done;
+      const k = b.fn(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, left - done);
+      if (k === 0) return done; // its first access missed the TLB: the interpreter takes it
+      done += k;
+      pcLo = h.pcLo; pcHi = h.pcHi;
+      const i = (pcLo >>> 12) & (f.tagLo.length - 1);
+      if (f.tagLo[i] !== (pcLo & -4096) || f.tagHi[i] !== pcHi) return done;
+      off = f.off[i] + (pcLo & 0xfff);
+    }
+  }
+
+  private compile(slot: number, off: number, pcLo: number, pcHi: number): Block {
+    if (this.live >= MAX_BLOCKS) this.flush();
+    let b: Block | null = null;
+    try {
+      b = compileBlock(this.u16, off, pcLo, pcHi);
+    } catch {
+      b = null; // a generator bug must not stop the guest: the interpreter runs this code
+    }
+    if (b === null) {
+      // Remembered so the interpreter does not count its way to a compile here again.
+      b = { off, pcLo, pcHi, len: NEVER, fn: noBlock };
+      this.table[slot] = b;
+      return b;
+    }
+    this.counters.compiled++;
+    this.live++;
+    const page = off >>> 12;
+    if (this.mem.codePages[page] === 0) {
+      this.mem.codePages[page] = 1;
+      for (const d of this.dropWrites) d(page * 4096);
+    }
+    let s = this.slots.get(page);
+    if (s === undefined) this.slots.set(page, (s = new Set()));
+    s.add(slot);
+    this.table[slot] = b;
+    return b;
+  }
+
+  /** Drops the blocks of a code page (something wrote to it) and makes it a data page again. */
+  invalidatePage(page: number): void {
+    this.mem.codePages[page] = 0;
+    const s = this.slots.get(page);
+    if (s === undefined) return;
+    for (const slot of s) {
+      const b = this.table[slot];
+      if (b !== undefined && b.off >>> 12 === page) this.table[slot] = undefined;
+    }
+    this.slots.delete(page);
+    this.counters.invalidatedPages++;
+  }
+
+  /** Drops every block (the cache is full); pages stop being code pages. */
+  flush(): void {
+    this.table.fill(undefined);
+    this.slots.clear();
+    this.mem.codePages.fill(0);
+    this.live = 0;
+    this.counters.flushes++;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The block compiler: guest code from one page, starting at a pc, becomes one JavaScript
+ * function (`new Function`) that runs it with the registers in locals.
+ *
+ * A block holds only instructions whose effect is on registers and RAM through the TLB: the
+ * RV64I integer operations, M, loads and stores, and a final branch or jump. Anything that
+ * can change the privilege, the translation or the interrupt state (CSR, AMO/LR/SC, FP,
+ * FENCE.I, ECALL, SRET...) ends the block before it, and the interpreter runs it: the
+ * interpreter checks interrupts only after such instructions, so a run with blocks reaches
+ * every interrupt check on the same instruction count as one without.
+ *
+ * Exits are precise: a load or store whose TLB check fails (a miss, MMIO, a page crossing,
+ * a code page, a watchpoint) leaves the block before the access with the pc of that
+ * instruction and the count of those before it, and the interpreter executes it. A block
+ * whose last instruction branches back to its start loops inside the function while the
+ * budget allows another full pass, so the instruction count at every exit is exact.
+ */
+import { Op } from '../isa/opcodes';
+import { decode } from '../isa/decoder';
+import { expandCompressed } from '../isa/rvc';
+import { TLB_MASK } from '../../mmu/tlb';
+import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from '../int64';
+
+/**
+ * A compiled block's code: runs the block (and its self-loop) for at most `left`
+ * instructions, leaves the next pc in h.pcLo/h.pcHi and returns the instructions retired.
+ */
+export type BlockFn = (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
+  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, left: number) => number;
+
+/** What a block touches of the hart besides the registers. */
+export interface BlockHart {
+  pcLo: number;
+  pcHi: number;
+  /** LR/SC reservation (host offset), or -1: a store to it clears it. */
+  reservation: number;
+}
+
+/** A compiled block. */
+export interface Block {
+  /** Host offset of the first instruction. */
+  readonly off: number;
+  /** Virtual pc of the first instruction (the code uses it for AUIPC, JAL and links). */
+  readonly pcLo: number;
+  readonly pcHi: number;
+  /** Instructions in one pass: the block is entered only when the budget covers them. */
+  readonly len: number;
+  readonly fn: BlockFn;
+}
+
+/** Longest block, in instructions. */
+export const MAX_BLOCK = 64;
+
+/** Ops a block can hold (besides the terminating branches and jumps). */
+function simple(op: Op): boolean {
+  return (op >= Op.LUI && op <= Op.FENCE) || (op >= Op.MUL && op <= Op.REMUW);
+}
+
+/** A 64-bit pc as constants: (lo + d, hi) with carry. */
+function pcAdd(lo: number, hi: number, d: number): [number, number] {
+  const nlo = (lo + d) | 0;
+  const carry = d >= 0 ? ((nlo >>> 0) < (lo >>> 0) ? 1 : 0) : ((nlo >>> 0) > (lo >>> 0) ? -1 : 0);
+  return [nlo, (hi + carry) | 0];
+}
+
+/** One decoded instruction of a block. */
+interface Insn { op: Op; insn: number; len: number; pcLo: number; pcHi: number }
+
+/**
+ * Reads the instructions of a block from `u16` (RAM as halfwords) at host offset `off`,
+ * virtual pc (pcLo, pcHi): up to MAX_BLOCK, ending with the first branch or jump (included)
+ * or before the first instruction a block cannot hold, or at the end of the page.
+ */
+export function scanBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: number): Insn[] {
+  const out: Insn[] = [];
+  let lo = pcLo, hi = pcHi, o = off;
+  while (out.length < MAX_BLOCK) {
+    const inPage = lo & 0xfff;
+    let insn = u16[o >>> 1], len = 2;
+    if ((insn & 3) === 3) {
+      if (inPage === 0xffe) break; // the second half is on the next page
+      insn |= u16[(o >>> 1) + 1] << 16;
+      len = 4;
+    } else {
+      insn = expandCompressed(insn);
+      if (insn === 0) break;
+    }
+    const op = decode(insn);
+    const branch = op >= Op.JAL && op <= Op.BGEU;
+    if (!branch && !simple(op)) break;
+    out.push({ op, insn, len, pcLo: lo, pcHi: hi });
+    if (branch) break;
+    [lo, hi] = pcAdd(lo, hi, len);
+    o += len;
+    if ((lo & 0xfff) === 0) break; // end of the page
+  }
+  return out;
+}
+
+const L = (r: number): string => (r === 0 ? '0' : `l${r}`);
+const H = (r: number): string => (r === 0 ? '0' : `h${r}`);
+
+/** The body of one ALU/M instruction: sets rl, rh from al, ah (rs1), bl, bh (rs2) and imm. */
+function aluBody(op: Op): string | null {
+  switch (op) {
+    case Op.ADDI: case Op.ADD: return 'rl = (al + bl) | 0; rh = (ah + bh + ((rl >>> 0) < (al >>> 0) ? 1 : 0)) | 0;';
+    case Op.SUB: return 'rl = (al - bl) | 0; rh = (ah - bh - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;';
+    case Op.SLTI: case Op.SLT: return 'rl = ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)) ? 1 : 0; rh = 0;';
+    case Op.SLTIU: case Op.SLTU: return 'rl = (ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)) ? 1 : 0; rh = 0;';
+    case Op.XORI: case Op.XOR: return 'rl = al ^ bl; rh = ah ^ bh;';
+    case Op.ORI: case Op.OR: return 'rl = al | bl; rh = ah | bh;';
+    case Op.ANDI: case Op.AND: return 'rl = al & bl; rh = ah & bh;';
+    case Op.SLLI: case Op.SLL: return 's = bl & 63; if (s === 0) { rl = al; rh = ah; } else if (s < 32) { rh = (ah << s) | (al >>> (32 - s)); rl = al << s; } else { rh = al << (s - 32); rl = 0; }';
+    case Op.SRLI: case Op.SRL: return 's = bl & 63; if (s === 0) { rl = al; rh = ah; } else if (s < 32) { rl = (al >>> s) | (ah << (32 - s)); rh = (ah >>> s) | 0; } else { rl = (ah >>> (s - 32)) | 0; rh = 0; }';
+    case Op.SRAI: case Op.SRA: return 's = bl & 63; if (s === 0) { rl = al; rh = ah; } else if (s < 32) { rl = (al >>> s) | (ah << (32 - s)); rh = ah >> s; } else { rl = ah >> (s - 32); rh = ah >> 31; }';
+    case Op.ADDIW: case Op.ADDW: return 'rl = (al + bl) | 0; rh = rl >> 31;';
+    case Op.SUBW: return 'rl = (al - bl) | 0; rh = rl >> 31;';
+    case Op.SLLIW: case Op.SLLW: return 'rl = al << (bl & 31); rh = rl >> 31;';
+    case Op.SRLIW: case Op.SRLW: return 'rl = (al >>> (bl & 31)) | 0; rh = rl >> 31;';
+    case Op.SRAIW: case Op.SRAW: return 'rl = al >> (bl & 31); rh = rl >> 31;';
+    case Op.MUL: return 'mul64(al, ah, bl, bh); rl = R[0]; rh = R[1];';
+    case Op.MULH: return 'mulh64(al, ah, bl, bh); rl = R[0]; rh = R[1];';
+    case Op.MULHSU: return 'mulhsu64(al, ah, bl, bh); rl = R[0]; rh = R[1];';
+    case Op.MULHU: return 'mulhu64(al, ah, bl, bh); rl = R[0]; rh = R[1];';
+    case Op.MULW: return 'rl = Math.imul(al, bl); rh = rl >> 31;';
+    case Op.DIV: return 'if (bl === 0 && bh === 0) { rl = -1; rh = -1; } else if (bl === -1 && bh === -1 && al === 0 && ah === -2147483648) { rl = al; rh = ah; } else { div64(al, ah, bl, bh); rl = R[0]; rh = R[1]; }';
+    case Op.REM: return 'if (bl === 0 && bh === 0) { rl = al; rh = ah; } else if (bl === -1 && bh === -1 && al === 0 && ah === -2147483648) { rl = 0; rh = 0; } else { div64(al, ah, bl, bh); rl = REM[0]; rh = REM[1]; }';
+    case Op.DIVU: return 'if (bl === 0 && bh === 0) { rl = -1; rh = -1; } else { divu64(al, ah, bl, bh); rl = R[0]; rh = R[1]; }';
+    case Op.REMU: return 'if (bl === 0 && bh === 0) { rl = al; rh = ah; } else { divu64(al, ah, bl, bh); rl = REM[0]; rh = REM[1]; }';
+    case Op.DIVW: return 'if (bl === 0) rl = -1; else if (bl === -1 && al === -2147483648) rl = al; else rl = (al / bl) | 0; rh = rl >> 31;';
+    case Op.REMW: return 'if (bl === 0) rl = al; else if (bl === -1 && al === -2147483648) rl = 0; else rl = al % bl | 0; rh = rl >> 31;';
+    case Op.DIVUW: return 'if (bl === 0) rl = -1; else rl = Math.floor((al >>> 0) / (bl >>> 0)) | 0; rh = rl >> 31;';
+    case Op.REMUW: return 'if (bl === 0) rl = al; else rl = ((al >>> 0) % (bl >>> 0)) | 0; rh = rl >> 31;';
+    default: return null;
+  }
+}
+
+/** I-type ALU ops (the second operand is the immediate). */
+function immediateForm(op: Op): boolean {
+  return (op >= Op.ADDI && op <= Op.SRAI) || (op >= Op.ADDIW && op <= Op.SRAIW);
+}
+
+/** Branch conditions on (al, ah) and (bl, bh). */
+function branchCond(op: Op): string {
+  switch (op) {
+    case Op.BEQ: return 'al === bl && ah === bh';
+    case Op.BNE: return 'al !== bl || ah !== bh';
+    case Op.BLT: return 'ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0))';
+    case Op.BGE: return '!(ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)))';
+    case Op.BLTU: return '(ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0))';
+    default: return '!((ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)))';
+  }
+}
+
+const LOAD: Partial<Record<Op, [number, string]>> = {
+  [Op.LB]: [1, 'rl = dv.getInt8(off); rh = rl >> 31;'],
+  [Op.LBU]: [1, 'rl = dv.getUint8(off); rh = 0;'],
+  [Op.LH]: [2, 'rl = dv.getInt16(off, true); rh = rl >> 31;'],
+  [Op.LHU]: [2, 'rl = dv.getUint16(off, true); rh = 0;'],
+  [Op.LW]: [4, 'rl = dv.getInt32(off, true); rh = rl >> 31;'],
+  [Op.LWU]: [4, 'rl = dv.getInt32(off, true); rh = 0;'],
+  [Op.LD]: [8, 'rl = dv.getInt32(off, true); rh = dv.getInt32(off + 4, true);'],
+};
+
+const STORE: Partial<Record<Op, [number, string]>> = {
+  [Op.SB]: [1, 'dv.setUint8(off, bl & 0xff);'],
+  [Op.SH]: [2, 'dv.setUint16(off, bl & 0xffff, true);'],
+  [Op.SW]: [4, 'dv.setInt32(off, bl, true);'],
+  [Op.SD]: [8, 'dv.setInt32(off, bl, true); dv.setInt32(off + 4, bh, true);'],
+};
+
+/**
+ * Generates the source of a block's function. Exported for tests; `compileBlock` is the
+ * entry point.
+ */
+export function blockSource(insns: Insn[]): string {
+  const used = new Set<number>(), written = new Set<number>();
+  for (const i of insns) {
+    const rd = (i.insn >>> 7) & 31, rs1 = (i.insn >>> 15) & 31, rs2 = (i.insn >>> 20) & 31;
+    used.add(rs1); used.add(rs2);
+    if (!(i.op >= Op.BEQ && i.op <= Op.BGEU) && !STORE[i.op] && i.op !== Op.FENCE && rd !== 0) { written.add(rd); used.add(rd); }
+  }
+  used.delete(0);
+  const first = insns[0], last = insns[insns.length - 1];
+  const count = insns.length;
+  const body: string[] = [];
+  /** Leaves before instruction k (not executed) with the pc given. */
+  const exitAt = (k: number, lo: number | string, hi: number | string): string =>
+    `{ k = ${k}; plo = ${lo}; phi = ${hi}; break out; }`;
+  insns.forEach((i, k) => {
+    const { op, insn } = i;
+    const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
+    const [nlo, nhi] = pcAdd(i.pcLo, i.pcHi, i.len);
+    const set = rd === 0 ? '' : `l${rd} = rl; h${rd} = rh;`;
+    const alu = aluBody(op);
+    if (alu !== null) {
+      if (rd === 0) return;
+      const imm = insn >> 20;
+      const b = immediateForm(op) ? `bl = ${imm}, bh = ${imm >> 31}` : `bl = ${L(rs2)}, bh = ${H(rs2)}`;
+      body.push(`{ const al = ${L(rs1)}, ah = ${H(rs1)}, ${b}; ${alu} ${set} }`);
+      return;
+    }
+    const load = LOAD[op], store = STORE[op];
+    if (load !== undefined || store !== undefined) {
+      const [size, access] = (load ?? store)!;
+      const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
+      const t = load ? 'r' : 'w';
+      const tail = load ? set : `if (h.reservation >= 0 && (off & ~7) === (h.reservation & ~7)) h.reservation = -1;`;
+      body.push(`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0;` +
+        ` const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0, i = (lo >>> 12) & ${TLB_MASK};` +
+        ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi || (lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}` +
+        ` const off = ${t}Off[i] + (lo & 0xfff);` + (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`);
+      return;
+    }
+    switch (op) {
+      case Op.FENCE: return; // one hart's accesses are already in order
+      case Op.LUI: if (rd !== 0) body.push(`l${rd} = ${insn & 0xfffff000}; h${rd} = ${insn >> 31};`); return;
+      case Op.AUIPC: {
+        if (rd === 0) return;
+        const [lo, hi] = pcAdd(i.pcLo, i.pcHi, insn & 0xfffff000);
+        body.push(`l${rd} = ${lo}; h${rd} = ${hi};`);
+        return;
+      }
+      case Op.JAL: {
+        const imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+        const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, imm);
+        if (rd !== 0) body.push(`l${rd} = ${nlo}; h${rd} = ${nhi};`);
+        if (tlo === first.pcLo && thi === first.pcHi) { body.push(`n += ${count}; if (n + ${count} <= left) continue;`); body.push(exitAt(0, tlo, thi)); }
+        else body.push(exitAt(k + 1, tlo, thi));
+        return;
+      }
+      case Op.JALR: {
+        const imm = insn >> 20;
+        body.push(`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0; const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;` +
+          (rd !== 0 ? ` l${rd} = ${nlo}; h${rd} = ${nhi};` : '') + ` ${exitAt(k + 1, 'lo & ~1', 'hi')} }`);
+        return;
+      }
+      default: { // branches
+        const imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+        const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, imm);
+        const cond = `{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}; if (${branchCond(op)})`;
+        if (tlo === first.pcLo && thi === first.pcHi) {
+          body.push(`${cond} { n += ${count}; if (n + ${count} <= left) continue; ${exitAt(0, tlo, thi)} } }`);
+        } else {
+          body.push(`${cond} ${exitAt(k + 1, tlo, thi)} }`);
+        }
+        body.push(exitAt(k + 1, nlo, nhi));
+      }
+    }
+  });
+  if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) {
+    const [nlo, nhi] = pcAdd(last.pcLo, last.pcHi, last.len);
+    body.push(exitAt(count, nlo, nhi));
+  }
+  const regs = [...used].sort((a, b) => a - b);
+  const load = regs.map((r) => `l${r} = x[${2 * r}], h${r} = x[${2 * r + 1}]`).join(', ');
+  const store = [...written].sort((a, b) => a - b).map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
+  return `'use strict';
+return function block_${(first.pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, left) {
+  let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0;${regs.length ? `\n  let ${load};` : ''}
+  out: for (;;) {
+    ${body.join('\n    ')}
+  }
+  ${store}
+  h.pcLo = plo; h.pcHi = phi;
+  return n + k;
+};`;
+}
+
+/** Compiles a block at host offset `off` (virtual pc lo/hi), or returns null when the first instruction cannot be in one. */
+export function compileBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: number): Block | null {
+  const insns = scanBlock(u16, off, pcLo, pcHi);
+  if (insns.length === 0) return null;
+  const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', blockSource(insns));
+  const fn = factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
+  return { off, pcLo, pcHi, len: insns.length, fn };
+}

@@ -1,0 +1,135 @@
+/**
+ * Block translation changes nothing a guest or the user can see: every ISA test, the samples,
+ * a set of fuzz guests and the first part of the Linux boot end in the same state with
+ * translation on (every block compiled at its first entry, threshold 1) and off (the
+ * interpreter, the reference): same console output, same stop, same instruction count,
+ * same registers and pc, same exit counts by reason, SBI call and MMIO device. The icount
+ * clock makes both runs deterministic, so any difference is a translation bug.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { JIT_DEFAULTS } from '../../hypervisor-core/hart/jit/block-cache';
+import { BareMachine } from '../../hypervisor-core/machine/bare-machine';
+import { bootVirt } from '../../hypervisor-core/machine/virt-board';
+import type { Vm } from '../../hypervisor-core/hypervisor/vm';
+import { runFuzzGuest } from './fuzz-guests';
+import { ROOT, runGuest } from './guest-runner';
+
+const BUILD = path.join(ROOT, 'test', 'isa', 'build');
+
+/** Runs `f` with translation on (threshold 1) or off, restoring the defaults. */
+function withJit<T>(on: boolean, f: () => T): T {
+  const saved = { ...JIT_DEFAULTS };
+  JIT_DEFAULTS.enabled = on;
+  JIT_DEFAULTS.threshold = 1;
+  try {
+    return f();
+  } finally {
+    Object.assign(JIT_DEFAULTS, saved);
+  }
+}
+
+/** What must not depend on translation: stop, instructions, every vCPU's registers and pc, exit counts. */
+function vmState(vm: Vm): unknown {
+  const r = vm.stats.report();
+  const rows = (list: { key: string; samples: number }[]) => list.filter((x) => x.samples > 0).map((x) => `${x.key}=${x.samples}`);
+  return {
+    instructions: vm.instructions,
+    harts: vm.vcpus.map((v) => ({ pc: [v.hart.pcLo, v.hart.pcHi], x: Array.from(v.hart.x), instret: v.hart.instret })),
+    reasons: rows(r.reasons), sbi: rows(r.sbi), mmio: rows(r.mmio),
+  };
+}
+
+/** Asserts a run gives the same result with translation on and off; returns the translated run's cache counters. */
+function same(what: string, run: () => unknown): void {
+  const off = withJit(false, run);
+  const on = withJit(true, run);
+  assert.deepEqual(on, off, `${what}: translated run differs from the interpreter`);
+}
+
+function elves(variant: string): string[] {
+  try {
+    return readdirSync(path.join(BUILD, variant)).filter((f) => f.endsWith('.elf')).sort();
+  } catch {
+    return [];
+  }
+}
+
+describe('block translation: the same results as the interpreter', function () {
+  this.timeout(120_000);
+
+  it('every ISA test on the bare hart (M-mode): same result, instructions and registers', () => {
+    assert.ok(elves('bare').length > 0, 'test/isa/build/bare is empty');
+    for (const f of elves('bare')) {
+      same(f, () => {
+        let out = '';
+        const m = new BareMachine(readFileSync(path.join(BUILD, 'bare', f)), { output: (b) => { out += Buffer.from(b).toString(); } });
+        const r = m.run(100_000_000);
+        return { r, out, x: Array.from(m.hart.x), pc: m.hart.pcLo, compiledSome: (m.hart.blockCache?.counters.compiled ?? 1) > 0 };
+      });
+    }
+  });
+
+  it('every ISA test as a VS-mode guest: same output, stop and exit counts', () => {
+    for (const f of elves('guest')) {
+      same(f, () => {
+        const r = runGuest(path.join('test', 'isa', 'build', 'guest', f));
+        return { output: r.output, stop: r.stop, state: vmState(r.vm) };
+      });
+    }
+  });
+
+  for (const [name, harts] of [['hello', 1], ['paging', 1], ['timer', 1], ['uart', 1], ['smp', 2], ['virtio', 1]] as const) {
+    it(`sample ${name} (${harts} vCPU${harts > 1 ? 's' : ''}): same console, stop and exit counts`, () => {
+      same(name, () => {
+        const r = runGuest(`samples/${name}/${name}.elf`, harts);
+        return { output: r.output, stop: r.stop, state: vmState(r.vm) };
+      });
+    });
+  }
+
+  it('cpu-bound sample, first 30 million instructions: same state (loops run inside blocks)', () => {
+    let compiled = 0;
+    same('cpu-bound', () => {
+      const { vm } = bootVirt({ kernel: readFileSync(path.join(ROOT, 'samples/cpu-bound/cpu-bound.elf')), vcpus: 1,
+        memory: 128 << 20, clock: 'icount', console: () => undefined });
+      for (let i = 0; i < 3; i++) vm.runFor(10_000_000);
+      compiled = vm.vcpus[0].hart.blockCache?.counters.compiled ?? compiled;
+      return vmState(vm);
+    });
+    assert.ok(compiled > 10, `only ${compiled} blocks compiled`);
+  });
+
+  it('100 fuzz guests (random and mutated, fixed seeds): same end, instructions and exit reasons', () => {
+    for (let i = 0; i < 100; i++) same(`fuzz guest ${i}`, () => runFuzzGuest(0x5eed, i, 60_000));
+  });
+
+  it('Linux boot, first 20 million instructions on 2 vCPUs: same console and exit counts', function () {
+    const image = path.join(ROOT, 'samples', 'linux', 'Image');
+    if (!existsSync(image)) this.skip();
+    same('linux', () => {
+      let output = '';
+      const { vm } = bootVirt({ kernel: readFileSync(image), initrd: readFileSync(path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz')),
+        bootargs: 'console=ttyS0', vcpus: 2, memory: 128 << 20, clock: 'icount', console: (b) => { output += Buffer.from(b).toString('latin1'); } });
+      for (let i = 0; i < 4; i++) vm.runFor(5_000_000);
+      return { output, state: vmState(vm) };
+    });
+  });
+});
+
+describe('hyperscope run --no-jit', function () {
+  this.timeout(60_000);
+  it('is accepted, and the hello sample prints the same with and without it', () => {
+    const { parseRunArgs } = require('../../hypervisor-core/cli/args') as typeof import('../../hypervisor-core/cli/args');
+    assert.equal(parseRunArgs(['k.elf', '--no-jit']).jit, false);
+    assert.equal(parseRunArgs(['k.elf']).jit, true);
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    const run = (...extra: string[]) => spawnSync(process.execPath, [cli, 'run', 'samples/hello/hello.elf', '--clock', 'icount', ...extra],
+      { cwd: ROOT, encoding: 'utf8', timeout: 50_000, input: '' });
+    const on = run(), off = run('--no-jit');
+    assert.equal(off.status, 0, off.stderr);
+    assert.equal(off.stdout, on.stdout);
+  });
+});
