@@ -29,6 +29,8 @@ export interface HyperscopeLaunchArgs {
   disks?: LaunchDisk[];
   /** A virtio entropy device. */
   rng?: boolean;
+  /** False: interpret every instruction (no block translation), as `hyperscope run --no-jit`. */
+  jit?: boolean;
   /** The command that gets the program's sources, named when a frame's source file is missing. */
   sourcesCommand?: string;
 }
@@ -82,7 +84,7 @@ function checkTypes(a: HyperscopeLaunchArgs): void {
   for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
-  for (const name of ['stopOnEntry', 'rng']) {
+  for (const name of ['stopOnEntry', 'rng', 'jit']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'boolean') throw wrong(name, 'true or false');
   }
   if (raw.memory !== undefined && typeof raw.memory !== 'string' && typeof raw.memory !== 'number') throw wrong('memory', 'a size such as "128M"');
@@ -149,6 +151,6 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
     bootargs: a.args, vcpus, memory, clock, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false,
     // Last: files opened here stay open for the session (the caller closes them).
-    disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true,
+    disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,
   };
 }

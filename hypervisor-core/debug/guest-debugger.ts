@@ -66,6 +66,8 @@ export interface DebugLaunchOptions {
   svadu?: boolean;
   /** Add a virtio console, as `hyperscope run --virtio-console`. */
   virtioConsole?: boolean;
+  /** False: interpret every instruction (no block translation), as `hyperscope run --no-jit`. */
+  jit?: boolean;
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -185,7 +187,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });

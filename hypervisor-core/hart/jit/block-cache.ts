@@ -16,7 +16,7 @@
  */
 import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
-import { Block, BlockHart, compileBlock } from './compile';
+import { Block, BlockHart, Insn, compileBlock, loopsBack, scanBlock } from './compile';
 
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
 const TABLE_BITS = 16;
@@ -26,13 +26,15 @@ const MAX_BLOCKS = 32768;
 /** The length of a stand-in for a start whose first instruction cannot be in a block: never entered. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 const noBlock = (): number => 0;
+/** An empty table slot (a real object: a table of one shape stays fast, holes would not). */
+const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock };
 
 /**
  * Defaults for new harts and caches: translation on, and the hotness threshold (entries of a
  * block start before it is compiled). The differential tests set the threshold to 1 so every
  * block they can translate is translated.
  */
-export const JIT_DEFAULTS = { enabled: true, threshold: 64 };
+export const JIT_DEFAULTS = { enabled: true, threshold: 64, straightThreshold: 60000 };
 
 /** A hart as the dispatcher sees it: the block state and its TLBs' write entries. */
 export interface JitHart extends BlockHart {
@@ -43,7 +45,7 @@ export interface JitHart extends BlockHart {
 export class BlockCache {
   private static readonly caches = new WeakMap<PhysMemory, BlockCache>();
   /** Blocks by hashed host offset (verified against the block's offset and pc). */
-  private readonly table: (Block | undefined)[] = new Array(1 << TABLE_BITS);
+  private readonly table: Block[] = new Array<Block>(1 << TABLE_BITS).fill(EMPTY);
   /** Hotness counters by the same hash. */
   private readonly hot = new Uint16Array(1 << TABLE_BITS);
   /** Table slots of each code page's blocks. */
@@ -53,6 +55,12 @@ export class BlockCache {
   private readonly u16: Uint16Array;
   /** Entries of a block start before it is compiled. */
   threshold = JIT_DEFAULTS.threshold;
+  /**
+   * Entries before a block that does not loop is compiled. Each compiled function runs slowly
+   * until V8 optimises it, which takes many calls: a loop gets there within one call, a
+   * straight block only if it is very hot.
+   */
+  straightThreshold = JIT_DEFAULTS.straightThreshold;
   /** Blocks compiled since the last full drop. */
   private live = 0;
   /** Blocks compiled and invalidations, for `--stats` and tests. */
@@ -88,10 +96,17 @@ export class BlockCache {
     for (;;) {
       const slot = (off >>> 1) & TABLE_MASK;
       let b = this.table[slot];
-      if (b === undefined || b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
-        if (++this.hot[slot] < this.threshold) return done;
+      if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
+        const heat = ++this.hot[slot];
+        if (heat < this.threshold) return done;
+        let insns: Insn[] | undefined;
+        if (heat < this.straightThreshold) {
+          if (heat > this.threshold) return done; // seen at the threshold: it does not loop
+          insns = scanBlock(this.u16, off, pcLo, pcHi);
+          if (insns.length > 0 && !loopsBack(insns)) return done;
+        }
         this.hot[slot] = 0;
-        b = this.compile(slot, off, pcLo, pcHi);
+        b = this.compile(slot, off, pcLo, pcHi, insns);
       }
       if (b.len > left - done) return done;
       if (breakpointPages !== null && breakpointPages.has(pcLo >>> 12)) return done;
@@ -105,11 +120,11 @@ export class BlockCache {
     }
   }
 
-  private compile(slot: number, off: number, pcLo: number, pcHi: number): Block {
+  private compile(slot: number, off: number, pcLo: number, pcHi: number, insns?: Insn[]): Block {
     if (this.live >= MAX_BLOCKS) this.flush();
     let b: Block | null = null;
     try {
-      b = compileBlock(this.u16, off, pcLo, pcHi);
+      b = compileBlock(this.u16, off, pcLo, pcHi, insns);
     } catch {
       b = null; // a generator bug must not stop the guest: the interpreter runs this code
     }
@@ -140,7 +155,7 @@ export class BlockCache {
     if (s === undefined) return;
     for (const slot of s) {
       const b = this.table[slot];
-      if (b !== undefined && b.off >>> 12 === page) this.table[slot] = undefined;
+      if (b.off >>> 12 === page) this.table[slot] = EMPTY;
     }
     this.slots.delete(page);
     this.counters.invalidatedPages++;
@@ -148,7 +163,7 @@ export class BlockCache {
 
   /** Drops every block (the cache is full); pages stop being code pages. */
   flush(): void {
-    this.table.fill(undefined);
+    this.table.fill(EMPTY);
     this.slots.clear();
     this.mem.codePages.fill(0);
     this.live = 0;

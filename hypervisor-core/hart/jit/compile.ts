@@ -64,7 +64,7 @@ function pcAdd(lo: number, hi: number, d: number): [number, number] {
 }
 
 /** One decoded instruction of a block. */
-interface Insn { op: Op; insn: number; len: number; pcLo: number; pcHi: number }
+export interface Insn { op: Op; insn: number; len: number; pcLo: number; pcHi: number }
 
 /**
  * Reads the instructions of a block from `u16` (RAM as halfwords) at host offset `off`,
@@ -95,6 +95,19 @@ export function scanBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: num
     if ((lo & 0xfff) === 0) break; // end of the page
   }
   return out;
+}
+
+/** True when the block's last instruction is a branch or jump back to its first (it loops inside its function). */
+export function loopsBack(insns: Insn[]): boolean {
+  const last = insns[insns.length - 1];
+  if (last === undefined) return false;
+  const { op, insn } = last;
+  let imm: number;
+  if (op === Op.JAL) imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+  else if (op >= Op.BEQ && op <= Op.BGEU) imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+  else return false;
+  const [lo, hi] = pcAdd(last.pcLo, last.pcHi, imm);
+  return lo === insns[0].pcLo && hi === insns[0].pcHi;
 }
 
 const L = (r: number): string => (r === 0 ? '0' : `l${r}`);
@@ -268,8 +281,8 @@ return function block_${(first.pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi,
 }
 
 /** Compiles a block at host offset `off` (virtual pc lo/hi), or returns null when the first instruction cannot be in one. */
-export function compileBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: number): Block | null {
-  const insns = scanBlock(u16, off, pcLo, pcHi);
+export function compileBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: number, scanned?: Insn[]): Block | null {
+  const insns = scanned ?? scanBlock(u16, off, pcLo, pcHi);
   if (insns.length === 0) return null;
   const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', blockSource(insns));
   const fn = factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;

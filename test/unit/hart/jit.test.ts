@@ -29,7 +29,7 @@ function hartWith(code: number[], jit: boolean): { h: Hart; mem: PhysMemory } {
   code.forEach((w, i) => mem.view.setUint32(4 * i, w >>> 0, true));
   const h = new Hart(0, mem);
   h.setJit(jit);
-  if (h.blockCache) h.blockCache.threshold = 1;
+  if (h.blockCache) h.blockCache.threshold = h.blockCache.straightThreshold = 1;
   h.reset(BASE | 0, 0);
   return { h, mem };
 }
