@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: guest MIPS on the CPU-bound sample (a VS-mode guest of the hypervisor,
- * icount clock), the Linux sample's time to the shell prompt and to poweroff with its exit
- * breakdown, and, when qemu-system-riscv64 and OpenSBI are installed, the same guests under
- * QEMU (TCG + OpenSBI) side by side.
+ * `npm run bench`: guest MIPS on the CPU-bound sample with and without block translation (a
+ * VS-mode guest of the hypervisor, icount clock), the Linux sample's time to the shell prompt
+ * and to poweroff on 1 and 2 vCPUs with peak memory and its exit breakdown (and whether the
+ * exit counts with and without translation are identical), the cost of one SBI and one MMIO
+ * round trip timed by the exits sample, and, when qemu-system-riscv64 and OpenSBI are
+ * installed, the same guests under QEMU (TCG + OpenSBI) side by side.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -14,8 +16,12 @@ import { timeSession } from './bench/console-session';
 
 const ROOT = path.resolve(__dirname, '..');
 const SAMPLE = path.join(ROOT, 'samples', 'cpu-bound', 'cpu-bound.elf');
+const EXITS = path.join(ROOT, 'samples', 'exits', 'exits.elf');
 const LINUX = path.join(ROOT, 'samples', 'linux');
 const FW = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+/** GNU time, for the peak memory (max RSS) of a process; absent: no memory column. */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 interface Row { what: string; seconds: number; instructions: number; mips: number }
 
@@ -24,15 +30,16 @@ function qemuBinary(): string | null {
   return q && existsSync(FW) ? q : null;
 }
 
-function runHyperscope(): Row {
-  const { vm } = bootVirt({ kernel: readFileSync(SAMPLE), vcpus: 1, memory: 128 << 20, clock: 'icount', console: () => undefined });
+function runHyperscope(jit: boolean): Row {
+  const { vm } = bootVirt({ kernel: readFileSync(SAMPLE), vcpus: 1, memory: 128 << 20, clock: 'icount', console: () => undefined, jit });
   const t0 = performance.now();
   for (;;) {
     const stop = vm.runFor(50_000_000);
     if (stop && stop.kind !== 'idle') break;
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { what: 'hyperscope (VS-mode guest, interpreter)', seconds, instructions: vm.instructions, mips: vm.instructions / seconds / 1e6 };
+  const what = jit ? 'hyperscope (VS-mode guest, translated)' : 'hyperscope --no-jit (interpreter)';
+  return { what, seconds, instructions: vm.instructions, mips: vm.instructions / seconds / 1e6 };
 }
 
 function runQemu(qemu: string, instructions: number): Row {
@@ -42,41 +49,103 @@ function runQemu(qemu: string, instructions: number): Row {
   return { what: 'qemu-system-riscv64 (TCG JIT + OpenSBI boot)', seconds, instructions, mips: instructions / seconds / 1e6 };
 }
 
+/** The median of three runs (after one to let V8 optimise). */
+function median(jit: boolean): Row {
+  runHyperscope(jit);
+  return [runHyperscope(jit), runHyperscope(jit), runHyperscope(jit)].sort((a, b) => a.seconds - b.seconds)[1];
+}
+
 async function cpuBound(qemu: string | null): Promise<void> {
-  runHyperscope(); // warm-up: let V8 optimise the interpreter
-  const runs = [runHyperscope(), runHyperscope(), runHyperscope()].sort((a, b) => a.seconds - b.seconds);
-  const rows = [runs[1]]; // median of three
-  if (qemu) rows.push(runQemu(qemu, runs[1].instructions));
-  console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${runs[1].instructions.toLocaleString('en')} guest instructions`);
+  const rows = [median(true), median(false)];
+  if (qemu) rows.push(runQemu(qemu, rows[0].instructions));
+  console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${rows[0].instructions.toLocaleString('en')} guest instructions, median of 3`);
   console.log('');
-  console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9));
-  for (const r of rows) console.log(r.what.padEnd(46) + r.seconds.toFixed(2).padStart(9) + r.mips.toFixed(1).padStart(9));
+  console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9) + (qemu ? 'x QEMU time'.padStart(13) : ''));
+  for (const r of rows) {
+    const ratio = qemu ? (r.seconds / rows[rows.length - 1].seconds).toFixed(1).padStart(13) : '';
+    console.log(r.what.padEnd(46) + r.seconds.toFixed(2).padStart(9) + r.mips.toFixed(1).padStart(9) + ratio);
+  }
+}
+
+/** `command args` prefixed with GNU time for its peak memory, when there is one. */
+function measured(command: string, args: string[]): [string, string[]] {
+  return TIME ? [TIME, ['-f', 'bench-maxrss-kb %M', command, ...args]] : [command, args];
+}
+
+function peakMiB(output: string): string {
+  const m = /bench-maxrss-kb (\d+)/.exec(output);
+  return m ? (Number(m[1]) / 1024).toFixed(0) : '-';
+}
+
+/** Exit counts by reason, SBI call and device from a --stats-json file (what must not depend on translation). */
+function exitCounts(file: string): string {
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  const rows = (list: { key: string; samples: number }[] | undefined) => (list ?? []).map((x) => `${x.key}=${x.samples}`).join(' ');
+  return [rows(r.reasons), rows(r.sbi), rows(r.mmio)].join(' | ');
 }
 
 async function linuxBoot(qemu: string | null): Promise<void> {
   const image = path.join(LINUX, 'Image'), initrd = path.join(LINUX, 'initramfs.cpio.gz');
   if (!existsSync(image)) return;
   const commands = ['uname -a', 'poweroff'];
-  const statsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hyperscope-bench-')), 'stats.json');
-  console.log('\nLinux sample (samples/linux/Image + initramfs, 1 vCPU, 128 MiB): seconds from start');
-  console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10));
-  for (const clock of ['icount', 'realtime']) {
-    const h = await timeSession(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'run', image, '--initrd', initrd,
-      '--append', 'console=ttyS0', '--clock', clock, '--stats-json', statsFile], commands);
-    console.log(`hyperscope (--clock ${clock})`.padEnd(46) + h.prompt.toFixed(2).padStart(9) + h.exit.toFixed(2).padStart(10));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-bench-'));
+  console.log('\nLinux sample (samples/linux/Image + initramfs, 128 MiB): seconds from start, peak memory');
+  console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10) + 'peak MiB'.padStart(10));
+  const stats: Record<string, string> = {};
+  const runs: [string, number, string, string[]][] = [
+    ['hyperscope (--clock icount)', 1, 'icount', []],
+    ['hyperscope --no-jit (--clock icount)', 1, 'icount', ['--no-jit']],
+    ['hyperscope (--clock realtime)', 1, 'realtime', []],
+    ['hyperscope --no-jit (--clock realtime)', 1, 'realtime', ['--no-jit']],
+    ['hyperscope, 2 vCPUs (--clock realtime)', 2, 'realtime', []],
+  ];
+  for (const [what, vcpus, clock, extra] of runs) {
+    const file = path.join(dir, `${runs.findIndex((r) => r[0] === what)}.json`);
+    stats[what] = file;
+    const h = await timeSession(...measured(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
+      '--clock', clock, '--smp', String(vcpus), '--stats-json', file, ...extra]), commands);
+    console.log(what.padEnd(46) + h.prompt.toFixed(2).padStart(9) + h.exit.toFixed(2).padStart(10) + peakMiB(h.output).padStart(10));
   }
   if (qemu) {
-    const q = await timeSession(qemu, ['-M', 'virt', '-m', '128M', '-bios', FW, '-kernel', image, '-initrd', initrd,
-      '-append', 'console=ttyS0', '-nographic', '-monitor', 'none'], commands);
-    console.log('qemu-system-riscv64 (TCG JIT + OpenSBI)'.padEnd(46) + q.prompt.toFixed(2).padStart(9) + q.exit.toFixed(2).padStart(10));
+    for (const smp of [1, 2]) {
+      const q = await timeSession(...measured(qemu, ['-M', 'virt', '-m', '128M', '-smp', String(smp), '-bios', FW, '-kernel', image,
+        '-initrd', initrd, '-append', 'console=ttyS0', '-nographic', '-monitor', 'none']), commands);
+      console.log(`qemu-system-riscv64 (TCG + OpenSBI), ${smp} vCPU${smp > 1 ? 's' : ''}`.padEnd(46) + q.prompt.toFixed(2).padStart(9) +
+        q.exit.toFixed(2).padStart(10) + peakMiB(q.output).padStart(10));
+    }
   }
+  const on = exitCounts(stats['hyperscope (--clock icount)']), off = exitCounts(stats['hyperscope --no-jit (--clock icount)']);
+  console.log(on === off ? '\nExit counts of the icount boots with and without translation: identical'
+    : `\nExit counts of the icount boots DIFFER with translation:\n  on:  ${on}\n  off: ${off}`);
   console.log('\nExits of the realtime boot (to poweroff):\n');
-  console.log(formatExitTable(JSON.parse(readFileSync(statsFile, 'utf8'))));
+  console.log(formatExitTable(JSON.parse(readFileSync(stats['hyperscope (--clock realtime)'], 'utf8'))));
+}
+
+/** The exits sample's two "exits: N ... round trips, T ns each" lines, as [sbi, mmio] nanoseconds. */
+function roundTrips(output: string): [string, string] {
+  const ns = (kind: string) => new RegExp(`exits: \\d+ ${kind} round trips, (\\d+) ns each`).exec(output)?.[1] ?? '-';
+  return [ns('SBI'), ns('MMIO')];
+}
+
+async function exitCost(qemu: string | null): Promise<void> {
+  if (!existsSync(EXITS)) return;
+  console.log('\nExit round trips (samples/exits: 200,000 SBI calls and 200,000 UART reads timed with rdtime), ns each');
+  console.log('what'.padEnd(46) + 'SBI'.padStart(9) + 'MMIO'.padStart(10));
+  const h = spawnSync(process.execPath, [CLI, 'run', EXITS, '--clock', 'realtime'], { encoding: 'utf8', timeout: 300_000 });
+  const [hs, hm] = roundTrips(h.stdout);
+  console.log('hyperscope (--clock realtime)'.padEnd(46) + hs.padStart(9) + hm.padStart(10));
+  if (qemu) {
+    const q = spawnSync(qemu, ['-M', 'virt', '-bios', FW, '-kernel', EXITS, '-nographic', '-monitor', 'none'], { encoding: 'utf8', timeout: 300_000 });
+    const [qs, qm] = roundTrips(q.stdout);
+    console.log('qemu-system-riscv64 (TCG + OpenSBI in M-mode)'.padEnd(46) + qs.padStart(9) + qm.padStart(10));
+  }
 }
 
 async function main(): Promise<void> {
   const qemu = qemuBinary();
+  console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}\n`);
   await cpuBound(qemu);
+  await exitCost(qemu);
   await linuxBoot(qemu);
   if (!qemu) console.log('\n(qemu-system-riscv64 or OpenSBI not installed: no side-by-side figures)');
 }
