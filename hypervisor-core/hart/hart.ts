@@ -476,6 +476,12 @@ export class Hart extends HartState {
 
   /** Fills the pending trap with an exception and throws TRAP. */
   raise(cause: number, tvalLo: number, tvalHi: number): never {
+    this.setTrap(cause, tvalLo, tvalHi);
+    throw TRAP;
+  }
+
+  /** Fills the pending trap with an exception (the caller takes it). */
+  private setTrap(cause: number, tvalLo: number, tvalHi: number): void {
     const t = this.trap;
     t.cause = cause;
     t.interrupt = false;
@@ -484,7 +490,6 @@ export class Hart extends HartState {
     t.tval2 = 0;
     t.tinst = 0;
     t.gva = this.virt && (cause === Cause.MISALIGNED_LOAD || cause === Cause.MISALIGNED_STORE || cause === Cause.BREAKPOINT);
-    throw TRAP;
   }
 
   /**
@@ -1005,8 +1010,15 @@ export class Hart extends HartState {
             case Op.ECALL: {
               const cause = this.priv === Priv.M ? Cause.ECALL_M : this.priv === Priv.U ? Cause.ECALL_U
                 : this.virt ? Cause.ECALL_VS : Cause.ECALL_S;
-              this.raise(cause, 0, 0);
-              break;
+              // Taken here as the catch below takes a thrown trap, without the cost of a throw:
+              // every SBI call is an ECALL.
+              this.setTrap(cause, 0, 0);
+              n += TRAP_COST; traps += TRAP_COST;
+              this.executedInRun = n - traps;
+              const s = this.takeTrap(pcLo, pcHi);
+              pcLo = this.pcLo; pcHi = this.pcHi;
+              if (s !== StopReason.BUDGET) { stop = s; break outer; }
+              continue outer;
             }
             case Op.EBREAK: this.raise(Cause.BREAKPOINT, pcLo, pcHi); break;
             case Op.MRET:
