@@ -177,6 +177,14 @@ export class Hart extends HartState {
     }
   }
 
+  /**
+   * Host software declares the guest-physical addresses it never maps in the G-stage (devices):
+   * a guest's access to one then leaves through the hart's MMIO page cache, without walks.
+   */
+  setDeviceGpa(isDevice: (gpa: number) => boolean): void {
+    this.translator.isMmioGpa = isDevice;
+  }
+
   /** The block cache when translation is on (statistics, tuning), else null. */
   get blockCache(): BlockCache | null {
     return this.jit;
@@ -248,6 +256,7 @@ export class Hart extends HartState {
   /** Flushes the entries for the page holding virtual address (lo, hi) in every context. */
   flushTlbPage(lo: number, hi: number): void {
     this.tlbs.flushPage(lo, hi);
+    this.translator.flushMmio();
   }
 
   /** Notes that a TLB entry for (lo, hi) was filled from the last translation's leaf. */
@@ -782,6 +791,15 @@ export class Hart extends HartState {
                 }
               } else {
                 this.executedInRun = n - traps;
+                if (!mprv && this.translator.mmioFault(lo, hi, size, Access.READ, insn, compressed)) {
+                  // A device register: its guest page fault, taken without a walk or a throw.
+                  n += TRAP_COST; traps += TRAP_COST;
+                  this.executedInRun = n - traps;
+                  const s = this.takeTrap(pcLo, pcHi);
+                  pcLo = this.pcLo; pcHi = this.pcHi;
+                  if (s !== StopReason.BUDGET) { stop = s; break outer; }
+                  continue outer;
+                }
                 const mmio = this.loadSlow(lo, hi, size, insn, compressed);
                 vlo = this.val[0]; vhi = this.val[1];
                 switch (op) {
@@ -815,8 +833,17 @@ export class Hart extends HartState {
                   default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
                 }
                 if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-              } else if ((this.executedInRun = n - traps, this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed))) {
-                pcLo = npcLo; pcHi = npcHi; n++; continue outer;
+              } else {
+                this.executedInRun = n - traps;
+                if (!mprv && this.translator.mmioFault(lo, hi, size, Access.WRITE, insn, compressed)) {
+                  n += TRAP_COST; traps += TRAP_COST;
+                  this.executedInRun = n - traps;
+                  const s = this.takeTrap(pcLo, pcHi);
+                  pcLo = this.pcLo; pcHi = this.pcHi;
+                  if (s !== StopReason.BUDGET) { stop = s; break outer; }
+                  continue outer;
+                }
+                if (this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed)) { pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
               }
               break;
             }

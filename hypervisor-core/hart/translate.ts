@@ -70,6 +70,52 @@ export class Translator implements PteAddressTranslator {
     this.walker = walker;
   }
 
+  // ---- MMIO pages: guest-virtual page -> device GPA page, one per access type ----
+  // A guest's device register access (V = 1) always ends in a guest page fault, since host
+  // software never maps device GPAs in the G-stage (`isMmioGpa` says which those are). The
+  // last such page per access type is remembered with the context its VS-stage walk was
+  // made in (privilege, SUM, MXR), so the next access to it skips both walks and the thrown
+  // trap. It goes with the TLB (every flush, SFENCE.VMA of any page).
+  /** Host software: this GPA is never mapped in the G-stage (a device or nothing). */
+  isMmioGpa: ((gpa: number) => boolean) | null = null;
+  private readonly mmioTagLo = new Int32Array(2).fill(1);
+  private readonly mmioTagHi = new Int32Array(2);
+  private readonly mmioCtx = new Int32Array(2);
+  private readonly mmioGpa = new Float64Array(2);
+
+  /** The context a VS-stage walk depends on besides the address: privilege, vsstatus.SUM, MXR. */
+  private vsContext(priv: Priv): number {
+    const vs = this.h.lo(Slot.VSSTATUS), ms = this.h.lo(Slot.MSTATUS);
+    return priv * 4 + ((vs & Mstatus.SUM) !== 0 ? 2 : 0) + (((vs | ms) & Mstatus.MXR) !== 0 ? 1 : 0);
+  }
+
+  /**
+   * For a V = 1 load (READ) or store (WRITE) of `size` bytes within a page the MMIO cache
+   * knows: fills the pending trap exactly as `translate` would (the guest page fault) and
+   * returns true, without a walk or a throw. Otherwise false.
+   */
+  mmioFault(lo: number, hi: number, size: number, access: Access, insn: number, compressed: boolean): boolean {
+    const a = access === Access.WRITE ? 1 : 0;
+    if (this.mmioTagLo[a] !== (lo & -4096) || this.mmioTagHi[a] !== hi || (lo & 0xfff) + size > 4096) return false;
+    const h = this.h;
+    if (!h.virt || this.mmioCtx[a] !== this.vsContext(h.priv)) return false;
+    const gpa = this.mmioGpa[a] + (lo & 0xfff);
+    const t = this.t;
+    t.cause = GUEST_PAGE_FAULT[access];
+    t.interrupt = false;
+    t.tvalLo = lo;
+    t.tvalHi = hi;
+    t.tval2 = Math.floor(gpa / 4);
+    t.tinst = transformedInstruction(insn, compressed);
+    t.gva = true;
+    return true;
+  }
+
+  /** Forgets the MMIO pages (with every TLB flush). */
+  flushMmio(): void {
+    this.mmioTagLo[0] = this.mmioTagLo[1] = 1;
+  }
+
   /** G-stage translation of a VS-stage PTE address (an implicit read, or its A/D update). */
   translatePteAddress(gpa: number, write: boolean): number {
     if (this.gMode === null) return gpa;
@@ -114,6 +160,7 @@ export class Translator implements PteAddressTranslator {
 
   /** Empties the G-stage cache (just the entries filled, while they are few: see tlb.ts). */
   flushGStageCache(): void {
+    this.flushMmio();
     const n = this.gFills;
     if (n > G_FILLS_TRACKED) this.gTag.fill(-1);
     else for (let k = 0; k < n; k++) this.gTag[this.gFilled[k]] = -1;
@@ -200,6 +247,13 @@ export class Translator implements PteAddressTranslator {
       return r;
     }
     if (r === WalkFault.ACCESS) return this.fault(ACCESS_FAULT[access], lo, hi, 0, 0, true);
+    if (!forceVirt && access !== Access.FETCH && this.isMmioGpa !== null && this.isMmioGpa(gpa)) {
+      const a = access === Access.WRITE ? 1 : 0;
+      this.mmioTagLo[a] = lo & -4096;
+      this.mmioTagHi[a] = hi;
+      this.mmioCtx[a] = this.vsContext(priv);
+      this.mmioGpa[a] = gpa - (gpa % 4096);
+    }
     return this.fault(GUEST_PAGE_FAULT[access], lo, hi, Math.floor(gpa / 4),
       access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);
   }
