@@ -118,11 +118,18 @@ export class Kernel {
 
   /** A NUL-terminated string of at most `max` bytes (a char array or a char *'s target), bytes outside ASCII as '?'. */
   text(address: bigint, max: number): string {
-    const b = this.read(address & MASK, max) ?? new Uint8Array(0);
     let s = '';
-    for (const c of b) {
-      if (c === 0) break;
-      s += c === 10 || c === 9 || (c >= 0x20 && c < 0x7f) ? String.fromCharCode(c) : '?';
+    // Page by page: a short string just below an unmapped page still reads.
+    for (let at = 0; at < max;) {
+      const a = (address + BigInt(at)) & MASK;
+      const chunk = Math.min(max - at, 4096 - Number(a & 0xfffn));
+      const b = this.read(a, chunk);
+      if (!b) break;
+      for (const c of b) {
+        if (c === 0) return s;
+        s += c === 10 || c === 9 || (c >= 0x20 && c < 0x7f) ? String.fromCharCode(c) : '?';
+      }
+      at += chunk;
     }
     return s;
   }
