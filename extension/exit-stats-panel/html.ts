@@ -68,6 +68,13 @@ export function exitStatsHtml(assets: WebviewAssets): string {
   </table>
   <p id="attribution-note" class="note"></p>
 </section>
+<section id="live-section" class="live">
+  <h2>Live: exits per second</h2>
+  <table id="live-table" class="exit-table live-table">
+    <thead><tr><th data-live="reason" tabindex="0" aria-sort="none">reason</th><th data-live="now" class="num" tabindex="0" aria-sort="descending">now</th><th data-live="average" class="num" tabindex="0" aria-sort="none">average</th><th>last 30 s</th></tr></thead>
+    <tbody id="live-rows"></tbody>
+  </table>
+</section>
 <section class="chart">
   <h2>Exits per second by reason</h2>
   <div class="chart-box"><canvas id="rate-chart" aria-label="Exits per second by reason over time"></canvas></div>

@@ -224,3 +224,57 @@ export function siteLocation(site: ExitSite): string {
   if (site.file === undefined) return '';
   return site.line !== undefined ? `${site.file}:${site.line}` : site.file;
 }
+
+/** One line of the live view: a reason's exit rate now, on average, and its recent history. */
+export interface LiveRow {
+  reason: string;
+  /** Exits per second over the last interval between two reports; undefined before there are two. */
+  now?: number;
+  /** Exits per second of VM time since the start (samples / (guest + hypervisor time)): known from one report, so a stopped session shows it too. */
+  average: number;
+  /** Exits per second at each report in the window, oldest first (the sparkline). */
+  spark: number[];
+}
+
+/** Sort keys of the live view. */
+export type LiveSortKey = 'reason' | 'now' | 'average';
+
+/**
+ * The kvm_stat-like live view: per reason of the latest report, the current and average rate
+ * and the rates of the last `windowMs` (points of `history`), sorted by `key` (numbers
+ * descending, names ascending; ties by name).
+ */
+export function liveRows(report: ExitStatsReport, history: readonly RatePoint[], vcpu: VcpuFilter,
+  windowMs = 30_000, key: LiveSortKey = 'now'): LiveRow[] {
+  const last = history.length > 0 ? history[history.length - 1] : undefined;
+  const recent = last ? history.filter((p) => p.at > last.at - windowMs) : [];
+  const v = vcpu === 'all' ? undefined : report.perVcpu.find((p) => p.vcpu === vcpu);
+  const seconds = ((v ? v.guestNs + v.hypervisorNs : report.guestNs + report.hypervisorNs)) / 1e9;
+  const rows = tableRows(report, vcpu).map(({ row }): LiveRow => ({
+    reason: row.key,
+    now: last ? last.perReason[row.key] ?? 0 : undefined,
+    average: seconds > 0 ? row.samples / seconds : 0,
+    spark: recent.map((p) => p.perReason[row.key] ?? 0),
+  }));
+  const value = (r: LiveRow) => (key === 'now' ? r.now ?? r.average : r.average);
+  return rows.sort((a, b) => (key === 'reason' ? 0 : value(b) - value(a)) || a.reason.localeCompare(b.reason));
+}
+
+/**
+ * SVG polyline points for a sparkline of `values` in a width x height box (y grows down, the
+ * largest value at the top, zero at the bottom); "" for fewer than two values.
+ */
+export function sparklinePoints(values: readonly number[], width: number, height: number): string {
+  if (values.length < 2) return '';
+  const top = Math.max(...values);
+  const step = width / (values.length - 1);
+  return values
+    .map((v, i) => `${(i * step).toFixed(1)},${(top > 0 ? height - (v / top) * height : height).toFixed(1)}`)
+    .join(' ');
+}
+
+/** A rate for the live view: "1234/s", "12.5/s" under 100, "-" when unknown. */
+export function formatRate(r: number | undefined): string {
+  if (r === undefined || !Number.isFinite(r)) return '-';
+  return r >= 100 ? `${Math.round(r)}/s` : `${r.toFixed(1)}/s`;
+}

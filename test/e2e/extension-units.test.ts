@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
-import { attributionFor, histogramBars, kvmRows, siteLocation, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { attributionFor, formatRate, histogramBars, kvmRows, liveRows, siteLocation, sparklinePoints, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
 import { exitStatsHtml } from '../../extension/exit-stats-panel/html';
 import { ExitStats } from '../../hypervisor-core/hypervisor/stats/exit-stats';
 import { describeTranslation, isRiscvElfHeader, parseAddress } from '../../extension/guest-input';
@@ -89,6 +89,29 @@ describe('extension: exit statistics model', () => {
     perVcpu.push(report(10, 10), 0, 1);
     perVcpu.push(report(10, 30), 2000, 1);
     assert.deepEqual(perVcpu.series()[0].perReason, { mmio: 10 });
+  });
+
+  it('the live view gives each reason\'s rate now, its average over VM time and the last 30 s, sorted', () => {
+    const h = new RateHistory();
+    const at = [0, 10_000, 20_000, 30_000, 40_000];
+    const sbi = [0, 100, 300, 300, 400], mmio = [0, 50, 60, 70, 580];
+    at.forEach((t, i) => h.push(report(sbi[i], mmio[i]), t, 'all'));
+    const last = { ...report(400, 580), guestNs: 9e9, hypervisorNs: 1e9 }; // 10 s of VM time
+    const rows = liveRows(last, h.series(), 'all');
+    assert.deepEqual(rows.map((r) => [r.reason, r.now, r.average]), [['mmio', 51, 58], ['sbi', 10, 40]]);
+    // Points newer than 30 s before the last one: at 20, 30 and 40 s.
+    assert.deepEqual(rows.find((r) => r.reason === 'sbi')!.spark, [20, 0, 10]);
+    assert.deepEqual(liveRows(last, h.series(), 'all', 30_000, 'average').map((r) => r.reason), ['mmio', 'sbi']);
+    assert.deepEqual(liveRows(last, h.series(), 'all', 30_000, 'reason').map((r) => r.reason), ['mmio', 'sbi']);
+    // One report (a stopped session): no current rate, the average still.
+    assert.deepEqual(liveRows(last, [], 'all').map((r) => [r.reason, r.now, r.average]), [['mmio', undefined, 58], ['sbi', undefined, 40]]);
+  });
+
+  it('draws a sparkline scaled to its largest value and formats rates', () => {
+    assert.equal(sparklinePoints([0, 5, 10], 100, 20), '0.0,20.0 50.0,10.0 100.0,0.0');
+    assert.equal(sparklinePoints([0, 0], 10, 4), '0.0,4.0 10.0,4.0');
+    assert.equal(sparklinePoints([3], 10, 4), '');
+    assert.deepEqual([formatRate(1234.4), formatRate(12.34), formatRate(undefined)], ['1234/s', '12.3/s', '-']);
   });
 
   it('keeps at most its capacity of points', () => {

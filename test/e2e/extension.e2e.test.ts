@@ -73,6 +73,18 @@ describe('e2e: Hyperscope in a real VS Code', function () {
     const shot = await vs!.screenshot('exit-stats-panel');
     assert.ok(existsSync(shot));
 
+    // The live view: the demo's last interval (one second) gives sbi 900/s and mmio 400/s,
+    // highest first, each with a sparkline of the last 30 s.
+    await vs!.waitFor('live table', web.locator('#live-rows tr.live td.name', { hasText: /^sbi$/ }));
+    const live = await web.locator('#live-section').evaluate((el) => [...el.querySelectorAll('#live-rows tr.live')].map((tr) => ({
+      reason: tr.querySelector('td.name')?.textContent, now: tr.querySelector('td.now')?.textContent,
+      points: tr.querySelector('polyline')?.getAttribute('points') ?? '',
+    })));
+    assert.deepEqual(live.slice(0, 2).map((r) => [r.reason, r.now]), [['sbi', '900/s'], ['mmio', '400/s']]);
+    assert.ok(live.every((r) => r.points.split(' ').length >= 2), JSON.stringify(live));
+    await web.locator('#live-section').scrollIntoViewIfNeeded();
+    await vs!.screenshot('exit-stats-live');
+
     // The KVM-names toggle swaps the perf table for KVM's vCPU statistics (the demo's last
     // report: exits = every exit, mmio_exit_user = the mmio row).
     await web.locator('#kvm-names').check();

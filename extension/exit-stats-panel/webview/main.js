@@ -17,7 +17,7 @@ import {
   Legend,
   Tooltip,
 } from 'chart.js';
-import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows, attributionFor, siteLocation } from '../model';
+import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows, attributionFor, siteLocation, liveRows, sparklinePoints, formatRate } from '../model';
 import './panel.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -52,6 +52,8 @@ const state = {
   emptyReason: 'No exit statistics yet: start a Hyperscope debug session.',
   /** Show the counts under KVM's vCPU statistics names instead of the perf table. */
   kvmNames: false,
+  /** @type {import('../model').LiveSortKey} */
+  liveSort: 'now',
 };
 
 /** @param {string} id */
@@ -75,6 +77,7 @@ const kvmTable = byId('kvm-table');
 const kvmBody = byId('kvm-rows');
 const kvmToggle = /** @type {HTMLInputElement} */ (byId('kvm-names'));
 const histSection = byId('histogram-section');
+const liveBody = byId('live-rows');
 const attrSection = byId('attribution-section');
 const attrTitle = byId('attribution-title');
 const attrRows = byId('attribution-rows');
@@ -138,11 +141,12 @@ const chart = new Chart(canvas, {
   },
 });
 
-/** Rebuilds the chart's datasets from the kept reports for the current filter. */
+/** Rebuilds the chart's datasets and the live table from the kept reports for the current filter. */
 function renderChart() {
   const rates = new RateHistory(MAX_REPORTS);
   for (const h of state.history) rates.push(h.report, h.at, state.vcpu);
   const series = rates.series();
+  renderLive(series);
   const t0 = series.length ? series[0].at : 0;
   chart.data.datasets = rates.reasons().map((reason) => ({
     label: reason,
@@ -266,6 +270,57 @@ function renderHistogram(rows) {
     tr.append(label, count, bar);
     histRows.appendChild(tr);
   }
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * The kvm_stat-like live table: per reason the rate over the last interval, the average over
+ * the VM's run time (known from one report, so a stopped session shows it) and a sparkline of
+ * the last 30 seconds.
+ * @param {readonly import('../model').RatePoint[]} series
+ */
+function renderLive(series) {
+  liveBody.replaceChildren();
+  for (const th of document.querySelectorAll('th[data-live]')) {
+    th.setAttribute('aria-sort', th.getAttribute('data-live') === state.liveSort ? (state.liveSort === 'reason' ? 'ascending' : 'descending') : 'none');
+    th.classList.toggle('sorted', th.getAttribute('data-live') === state.liveSort);
+  }
+  if (!state.report) return;
+  for (const r of liveRows(state.report, series, state.vcpu, 30_000, state.liveSort)) {
+    const tr = document.createElement('tr');
+    tr.className = 'live';
+    for (const [text, cls] of [[r.reason, 'name'], [formatRate(r.now), 'num now'], [formatRate(r.average), 'num average']]) {
+      const td = document.createElement('td');
+      td.className = cls;
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    const td = document.createElement('td');
+    const svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('class', 'spark');
+    svg.setAttribute('viewBox', '0 0 160 18');
+    svg.setAttribute('preserveAspectRatio', 'none');
+    const line = document.createElementNS(SVG_NS, 'polyline');
+    line.setAttribute('points', sparklinePoints(r.spark, 160, 18));
+    line.style.stroke = colorOf(r.reason);
+    svg.appendChild(line);
+    td.appendChild(svg);
+    tr.appendChild(td);
+    liveBody.appendChild(tr);
+  }
+}
+
+for (const th of document.querySelectorAll('th[data-live]')) {
+  const activate = () => {
+    state.liveSort = /** @type {import('../model').LiveSortKey} */ (th.getAttribute('data-live'));
+    renderChart();
+  };
+  th.addEventListener('click', activate);
+  th.addEventListener('keydown', (e) => {
+    const k = /** @type {KeyboardEvent} */ (e).key;
+    if (k === 'Enter' || k === ' ') activate();
+  });
 }
 
 /** The guest code behind the selected row's exit reason: its pcs with the most exits (all vCPUs). */
