@@ -17,7 +17,7 @@ export interface RunOptions {
   append?: string;
   stats: boolean;
   /** What --stats prints: perf's table and histograms (default), KVM's counter names, or both. */
-  statsView?: 'perf' | 'kvm' | 'all';
+  statsView?: 'perf' | 'kvm' | 'sites' | 'all';
   statsJson?: string;
   /** --trace FILE: the vCPU timelines as Chrome trace-event JSON. */
   trace?: string;
@@ -99,7 +99,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--stats':
         o.stats = true;
         if (inline !== undefined) {
-          if (inline !== 'perf' && inline !== 'kvm' && inline !== 'all') throw new UsageError(`--stats= takes perf, kvm or all, not '${inline}'`);
+          if (inline !== 'perf' && inline !== 'kvm' && inline !== 'sites' && inline !== 'all') throw new UsageError(`--stats= takes perf, kvm, sites or all, not '${inline}'`);
           o.statsView = inline;
         }
         break;
@@ -170,7 +170,8 @@ options:
   --append "ARGS"       kernel command line (/chosen/bootargs)
   --stats               print exit statistics (perf kvm stat style) at the end, on stderr,
                         then a log2 latency histogram per exit reason (bpftrace style)
-  --stats=kvm|all       the counts under RISC-V KVM's vCPU statistics names (kvm_stat), or both
+  --stats=kvm|sites|all the counts under RISC-V KVM's vCPU statistics names (kvm_stat), the
+                        guest code behind each exit reason (pc, function, source line), or all
   --stats-json FILE     write the exit statistics as JSON
   --trace FILE          record each vCPU's timeline (guest runs, exits, blocked time, injected
                         interrupts) as Chrome trace-event JSON (Perfetto); read it back with

@@ -12,6 +12,7 @@ import { Vm, VmStop } from '../hypervisor/vm';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
+import { formatAttribution } from '../hypervisor/stats/attribution-text';
 import type { ExitStatsReport } from '../hypervisor/stats/report';
 import { isElf, parseElf } from '../machine/loaders/elf';
 import { DebugSymbols } from '../debug/debug-symbols';
@@ -152,8 +153,9 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
   const view = o.statsView ?? 'perf';
-  if (o.stats && view !== 'kvm') process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
-  if (o.stats && view !== 'perf' && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
+  if (o.stats && (view === 'perf' || view === 'all')) process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
+  if (o.stats && (view === 'kvm' || view === 'all') && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
+  if (o.stats && (view === 'sites' || view === 'all')) process.stderr.write('\n' + formatAttribution(report));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   if (trace) writeTimeline(o, vm, trace.fd, trace.timeline);
 }

@@ -82,7 +82,7 @@ describe('hyperscope run: KVM statistics names', function () {
   it('--stats= with an unknown view is a usage error (one line, status 2)', () => {
     const r = hyperscope('run', 'samples/hello/hello.elf', '--stats=vmstat');
     assert.equal(r.status, 2);
-    assert.equal(r.stderr, "hyperscope: --stats= takes perf, kvm or all, not 'vmstat'\n");
+    assert.equal(r.stderr, "hyperscope: --stats= takes perf, kvm, sites or all, not 'vmstat'\n");
   });
 });
 
@@ -121,6 +121,15 @@ describe('hyperscope run: the guest code behind each exit reason', function () {
     }
     assert.deepEqual(sbi.sites.map((s) => s.symbol!.replace(/\+0x[0-9a-f]+$/, '')).sort(),
       ['sbi_debug_console_write', 'sbi_probe_extension', 'sbi_set_timer', 'sbi_system_reset']);
+  });
+
+  it('--stats=sites prints the guest code behind each reason', () => {
+    const r = hyperscope('run', 'samples/uart/uart.elf', '--clock', 'icount', '--stats=sites');
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /VM-EXIT/);
+    assert.match(r.stderr, /^Guest code behind the exits/m);
+    assert.match(r.stderr, /^mmio \(450 exits\):\n\s+\d+  0x8020[0-9a-f]+  uart_(read|write)  \(uart_\w+\+0x[0-9a-f]+\)  samples\/uart\/ns16550a\.c:\d+$/m);
+    assert.match(r.stderr, /^sbi \(9 exits\):\n(\s+\d+  0x8020[0-9a-f]+  sbi_ecall  \(sbi_\w+\+0x[0-9a-f]+\)  samples\/common\/sbi\.c:21\n)+/m);
   });
 
   it('names the console writer behind hello\'s DBCN calls', () => {
