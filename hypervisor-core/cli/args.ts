@@ -40,6 +40,8 @@ export interface RunOptions {
   gdb?: number;
   /** False with --no-jit: the interpreter runs all guest code (no block translation). */
   jit: boolean;
+  /** --bios: 'default' (SBI from the hypervisor, S-mode entry) or 'none' (M-mode entry). */
+  bios: 'default' | 'none';
 }
 
 /**
@@ -134,6 +136,14 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--no-svadu': o.svadu = false; break;
       case '--gdb': o.gdb = parseGdbPort(next()); break;
       case '--no-jit': o.jit = false; break;
+      case '--bios': {
+        const b = next();
+        if (b !== 'default' && b !== 'none') {
+          throw new UsageError(`--bios must be default (SBI from the hypervisor) or none (the kernel starts in M-mode), not '${b}'`);
+        }
+        o.bios = b;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -153,7 +163,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
-    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true,
+    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default',
   };
 }
 
@@ -187,6 +197,10 @@ options:
   --virtio-console      add a virtio console (Linux: /dev/hvc0, use --append "console=hvc0")
   --rng                 add a virtio entropy device (host random numbers)
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
+  --bios default|none   default: the hypervisor is the SBI firmware, the kernel starts in
+                        S-mode; none: no firmware, as QEMU's -bios none: every vCPU starts
+                        at the kernel's entry in its own (emulated) M-mode, with the CLINT
+                        and the SiFive test device (raw binaries load at 0x80000000)
   --no-svadu            page-table entries without the A (or, on a store, D) bit fault
                         instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
   --gdb PORT            serve gdb's remote protocol on 127.0.0.1:PORT (also tcp::PORT, as

@@ -118,3 +118,8 @@ export function fromBig64(v: bigint): void {
   R[0] = Number(BigInt.asIntN(32, v));
   R[1] = Number(BigInt.asIntN(32, v >> 32n));
 }
+
+/** Splits a bigint into an int32 pair [lo, hi] (its low 64 bits). Off the hot path. */
+export function toPair(v: bigint): [number, number] {
+  return [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
+}

@@ -14,6 +14,7 @@ import { HartState as HsmState } from './sbi/sbi-host';
 import type { Vm } from './vm';
 import { HW_COUNTERS } from './sbi/pmu';
 import { FwEvent } from './sbi/pmu-firmware-events';
+import { KVM_HEDELEG, type VirtualMmode } from './virtual-mmode';
 
 /** Lifecycle of a vCPU. */
 export type VcpuState =
@@ -26,8 +27,7 @@ export type VcpuState =
 
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 /** Exceptions delegated to the guest, as KVM does (arch/riscv/kvm/main.c). */
-const HEDELEG = (1 << Cause.MISALIGNED_FETCH) | (1 << Cause.BREAKPOINT) | (1 << Cause.ECALL_U) |
-  (1 << Cause.FETCH_PAGE_FAULT) | (1 << Cause.LOAD_PAGE_FAULT) | (1 << Cause.STORE_PAGE_FAULT);
+const HEDELEG = KVM_HEDELEG;
 const TWO32 = 4294967296;
 const HW_COUNTER_MASK = (1 << HW_COUNTERS) - 1;
 /** The SBI PMU firmware event of a trap reflected to the guest. */
@@ -52,6 +52,8 @@ export class Vcpu {
   private resumeAt: ResumePoint | null = null;
   /** Notices the guest looping on one fault (see fault-loop.ts). */
   readonly faultLoop = new FaultLoopDetector();
+  /** The guest's own M-mode, when it has one (bios 'none'); set by the VM. */
+  mmode?: VirtualMmode;
 
   constructor(readonly id: number, readonly hart: Hart, private readonly vm: Vm) {
     hart.hostTraps = true;
@@ -95,6 +97,7 @@ export class Vcpu {
     h.x[10 * 2] = this.id;
     h.x[11 * 2] = Number(BigInt.asIntN(32, arg));
     h.x[11 * 2 + 1] = Number(BigInt.asIntN(32, arg >> 32n));
+    this.mmode?.reset();
     h.flushAllTlbs();
     h.hostSret();
   }
@@ -123,7 +126,7 @@ export class Vcpu {
   /** An interrupt for the guest is pending and enabled in vsie (the WFI wake-up condition). */
   hasPendingInterrupt(): boolean {
     const h = this.hart;
-    return (h.pendingInterrupts() & h.mie & VS_IRQS) !== 0;
+    return (h.pendingInterrupts() & h.mie & VS_IRQS) !== 0 || (this.mmode?.wakes() ?? false);
   }
 
   /** Wakes a blocked vCPU when an interrupt is pending; returns whether it is runnable. */
@@ -144,11 +147,12 @@ export class Vcpu {
    * or Infinity when it is disarmed or the guest disabled the timer interrupt.
    */
   timerDeadline(): number {
+    const machine = this.mmode?.timerDeadline() ?? Infinity;
     const h = this.hart;
-    if (h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return Infinity; // disarmed
-    if ((h.mie & (1 << Irq.VSTI)) === 0) return Infinity; // the timer cannot wake it
+    if (h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return machine; // disarmed
+    if ((h.mie & (1 << Irq.VSTI)) === 0 || h.hi(Slot.HENVCFG) >= 0) return machine; // it cannot wake it
     const delta = h.hi(Slot.HTIMEDELTA) * TWO32 + (h.lo(Slot.HTIMEDELTA) >>> 0);
-    return h.num(Slot.VSTIMECMP) - delta;
+    return Math.min(machine, h.num(Slot.VSTIMECMP) - delta);
   }
 
   /**
@@ -160,6 +164,7 @@ export class Vcpu {
     const h = this.hart;
     const before = h.instret;
     this.sliceStart = before;
+    this.mmode?.beforeRun();
     const stop = h.run(budget);
     const instructions = h.instret - before;
     this.sliceStart = h.instret;
@@ -175,6 +180,10 @@ export class Vcpu {
    */
   handleExit(exit: VmExit): ExitReason | 'unhandled' {
     const h = this.hart;
+    if (this.mmode) {
+      const reason = this.machineModeExit(this.mmode, exit);
+      if (reason) return reason;
+    }
     switch (exit.reason) {
       case 'sbi':
         this.vm.handleSbi(this, exit.eid, exit.fid);
@@ -219,6 +228,32 @@ export class Vcpu {
     }
   }
 
+  /**
+   * The exits that mean something else to a guest with its own M-mode: M-mode instructions
+   * to emulate, ecalls and undelegated exceptions for its M-mode, the hart's HS timer (the
+   * guest's machine timer). Returns null for the common cases (MMIO, guest page faults, WFI).
+   */
+  private machineModeExit(m: VirtualMmode, exit: VmExit): ExitReason | null {
+    const h = this.hart;
+    switch (exit.reason) {
+      case 'illegal-instruction': case 'virtual-instruction':
+        return m.emulate(exit.insn) ? exit.reason : null; // else: an illegal instruction (redirectTrap)
+      case 'sbi':
+        // No SBI without firmware: the ecall is an exception like any other.
+        h.set(Slot.STVAL, 0, 0);
+        this.redirectTrap(m.ecallCause());
+        return 'sbi';
+      case 'unhandled':
+        this.redirectTrap(exit.cause);
+        return 'fault-redirect';
+      case 'interrupt':
+        if (!h.virt) h.hostSret(); // the HS timer trapped: the next slice takes the M interrupt
+        return 'interrupt';
+      default:
+        return null;
+    }
+  }
+
   /** Emulates a load/store on a device; false when no device is there. */
   private emulateMmio(a: MmioAccess): boolean {
     const h = this.hart;
@@ -257,6 +292,7 @@ export class Vcpu {
    */
   redirectTrap(cause: number): void {
     const h = this.hart;
+    if (this.mmode?.exception(cause, toBigU64(h.lo(Slot.STVAL), h.hi(Slot.STVAL)))) return;
     const event = FW_EVENT_OF_CAUSE[cause];
     if (event !== undefined) this.vm.sbi.firmwareEvent(this.id, event);
     let vs = h.lo(Slot.VSSTATUS);

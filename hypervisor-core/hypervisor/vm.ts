@@ -8,6 +8,8 @@ import { MmioBus } from '../bus/mmio-bus';
 import { ConsoleInput } from '../devices/console-input';
 import { CallbackIrqLine, IrqLine } from '../devices/irq-line';
 import { Plic } from '../devices/plic';
+import { Aclint } from '../devices/aclint';
+import { TestFinisher, type FinisherRequest } from '../devices/test-finisher';
 import { Uart16550 } from '../devices/uart16550';
 import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/mmio';
 import type { VirtioDevice } from '../devices/virtio/virtio-device';
@@ -19,6 +21,7 @@ import { Slot } from '../hart/hart-state';
 import { PAGE_SIZE } from '../memory/address';
 import { PageAllocator } from '../memory/page-allocator';
 import { PhysMemory } from '../memory/phys-memory';
+import { CLINT_BASE, CLINT_SIZE, TEST_BASE, TEST_SIZE } from '../machine/memory-map';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { ClockKind, VmClock } from './clock';
@@ -31,6 +34,7 @@ import { ExitTrace, ExitRecord } from './trace/exit-trace';
 import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
+import { VirtualMmode } from './virtual-mmode';
 import type { VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
 
@@ -75,6 +79,12 @@ export interface VmOptions {
    * everything in the interpreter (`--no-jit`); the results are the same either way.
    */
   jit?: boolean;
+  /**
+   * 'default': the hypervisor is the guest's SBI firmware and the guest starts in S-mode.
+   * 'none': no firmware, as QEMU's `-bios none`: every vCPU starts at the entry in its own
+   * (emulated) M-mode, with the CLINT and the SiFive test device on the bus.
+   */
+  bios?: 'default' | 'none';
 }
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
@@ -111,6 +121,9 @@ export class Vm {
   readonly bus = new MmioBus();
   readonly uart: Uart16550;
   readonly plic: Plic;
+  /** With bios 'none': the CLINT (MSWI + MTIMER) and the test finisher. */
+  readonly clint?: Aclint;
+  readonly finisher?: TestFinisher;
   /** Virtio-mmio transports, indexed by slot (undefined: empty slot). */
   readonly virtio: (VirtioMmioTransport | undefined)[] = [];
   readonly vcpus: Vcpu[] = [];
@@ -156,7 +169,8 @@ export class Vm {
 
     const contexts: IrqLine[] = [];
     for (let i = 0; i < opts.vcpus; i++) {
-      contexts.push(new CallbackIrqLine(() => undefined)); // M-mode context: no M-mode in a guest
+      // The M-mode context reaches a guest only when it has an M-mode of its own.
+      contexts.push(new CallbackIrqLine((level) => this.setMachineIrq(i, 'meip', level)));
       contexts.push(new CallbackIrqLine((level) => this.setGuestIrq(i, Irq.VSEI, level)));
     }
     this.plic = new Plic({ contexts });
@@ -171,6 +185,23 @@ export class Vm {
       hart.setDeviceGpa((gpa) => !this.ram.contains(gpa)); // mapGuestPage maps RAM only
       this.vcpus.push(new Vcpu(i, hart, this));
     }
+    if (opts.bios === 'none') {
+      const clint = new Aclint({
+        time: () => this.clock.now(),
+        msip: this.vcpus.map((v) => new CallbackIrqLine((level) => this.setMachineIrq(v.id, 'msip', level))),
+        // MTIP is the comparison itself (VirtualMmode.pendingM), evaluated when it matters.
+        mtip: this.vcpus.map(() => new CallbackIrqLine(() => undefined)),
+      });
+      this.clint = clint;
+      this.bus.add(CLINT_BASE, CLINT_SIZE, clint);
+      this.finisher = new TestFinisher((r) => this.finish(r));
+      this.bus.add(TEST_BASE, TEST_SIZE, this.finisher);
+      for (const v of this.vcpus) {
+        v.mmode = new VirtualMmode(v.hart, v.id, {
+          time: () => this.clock.now(), mtimecmp: () => clint.nextDeadline(v.id), svadu: opts.svadu ?? true,
+        });
+      }
+    }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));
   }
 
@@ -181,6 +212,19 @@ export class Vm {
     if (level) h.hvip |= 1 << irq;
     else h.hvip &= ~(1 << irq);
     this.vcpus[vcpu].tryWake();
+  }
+
+  /** Drives a machine-level interrupt line of a vCPU's virtual M-mode (bios 'none') and wakes it. */
+  private setMachineIrq(vcpu: number, line: 'msip' | 'meip', level: boolean): void {
+    const m = this.vcpus[vcpu]?.mmode;
+    if (!m) return;
+    m[line] = level;
+    this.vcpus[vcpu].tryWake();
+  }
+
+  /** The test finisher's request: power off (pass or fail) or reboot, as QEMU does. */
+  private finish(r: FinisherRequest): void {
+    this.requestStop(r.kind === 'reset' ? { kind: 'reboot' } : { kind: 'shutdown', failure: r.kind === 'fail' });
   }
 
   /** Maps a guest page on demand (the guest-page-fault exit). */
@@ -270,9 +314,13 @@ export class Vm {
     };
   }
 
-  /** Starts vCPU 0 at the kernel entry with a1 = the device tree; the others wait for HSM. */
+  /**
+   * Starts vCPU 0 at the kernel entry with a1 = the device tree; the others wait for HSM.
+   * Without firmware (bios 'none') every vCPU starts there, in M-mode, as on QEMU.
+   */
   boot(entry: number, fdtGpa: number): void {
-    this.vcpus[0].start(BigInt(entry), BigInt(fdtGpa));
+    const all = this.opts.bios === 'none' ? this.vcpus : this.vcpus.slice(0, 1);
+    for (const v of all) v.start(BigInt(entry), BigInt(fdtGpa));
   }
 
   /**

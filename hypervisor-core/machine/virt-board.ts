@@ -9,7 +9,7 @@ import { Vm, VmOptions } from '../hypervisor/vm';
 import { KernelFormatError, LoadedKernel, loadKernel } from './loaders/kernel';
 import { buildVirtFdt, fdtAddress, initrdAddress } from './virt-fdt';
 import { initrdOverlap } from './boot-layout';
-import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
+import { CLINT_BASE, CLINT_SIZE, DRAM_BASE, PLIC_BASE, PLIC_SIZE, TEST_BASE, TEST_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
 import { VIRTIO_COUNT, VIRTIO_STRIDE, virtioSlotBase } from './memory-map';
 import { EmptyVirtioSlot } from '../devices/virtio/transport/empty-slot';
 import type { BlockBackend } from '../devices/virtio/block/backend';
@@ -53,7 +53,9 @@ export interface BootedVm {
 
 /** Creates the VM, loads everything and starts vCPU 0. Throws KernelFormatError for bad input. */
 export function bootVirt(opts: BootOptions): BootedVm {
-  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: opts.rawKernel });
+  // Without firmware (-bios none) QEMU loads a raw binary at the start of RAM.
+  const rawOffset = opts.bios === 'none' ? 0 : undefined;
+  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: opts.rawKernel, rawOffset });
   const vm = new Vm(opts);
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));
@@ -77,6 +79,10 @@ export function bootVirt(opts: BootOptions): BootedVm {
     mmuType: 'riscv,sv48',
     ram: { base: DRAM_BASE, size: opts.memory },
     devices: [
+      // The CLINT and test device only for a guest with its own M-mode (as under KVM, a
+      // guest on SBI firmware has its timer from SBI or Sstc).
+      ...(vm.finisher ? [{ base: TEST_BASE, size: TEST_SIZE, device: vm.finisher }] : []),
+      ...(vm.clint ? [{ base: CLINT_BASE, size: CLINT_SIZE, device: vm.clint }] : []),
       { base: PLIC_BASE, size: PLIC_SIZE, device: vm.plic },
       { base: UART0_BASE, size: UART0_SIZE, device: vm.uart },
       ...vm.virtio.flatMap((t, i) => (t ? [{ base: virtioSlotBase(i), size: VIRTIO_STRIDE, device: t }] : [])),

@@ -47,6 +47,11 @@ export interface LoadedKernel {
 export interface LoadKernelOptions {
   /** Accept a file that is neither ELF nor Image as a raw binary. */
   raw?: boolean;
+  /**
+   * Offset of a raw binary from the start of RAM (default 2 MiB, after the firmware; QEMU's
+   * `-bios none` puts it at the start of RAM, 0).
+   */
+  rawOffset?: number;
 }
 
 /**
@@ -68,7 +73,7 @@ export function loadKernel(
     return { format: 'image', entry: addr, segments: [{ addr, bytes: bytes.slice() }], end };
   }
   if (!opts.raw) throw new KernelFormatError('not an ELF or RISC-V Image file');
-  const addr = ram.base + RAW_LOAD_OFFSET;
+  const addr = ram.base + (opts.rawOffset ?? RAW_LOAD_OFFSET);
   const end = addr + bytes.length;
   checkFits(addr, end, ram, 'raw image');
   return { format: 'raw', entry: addr, segments: [{ addr, bytes: bytes.slice() }], end };
