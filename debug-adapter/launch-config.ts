@@ -31,6 +31,8 @@ export interface HyperscopeLaunchArgs {
   rng?: boolean;
   /** False: interpret every instruction (no block translation), as `hyperscope run --no-jit`. */
   jit?: boolean;
+  /** "default" (SBI from the hypervisor) or "none" (the kernel starts in M-mode, QEMU's -bios none). */
+  bios?: string;
   /** The command that gets the program's sources, named when a frame's source file is missing. */
   sourcesCommand?: string;
 }
@@ -81,7 +83,7 @@ const describe = (v: unknown): string => {
 function checkTypes(a: HyperscopeLaunchArgs): void {
   const raw = a as Record<string, unknown>;
   const wrong = (name: string, what: string) => new LaunchError(`${name} must be ${what}, not ${describe(raw[name])}`);
-  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand']) {
+  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
   for (const name of ['stopOnEntry', 'rng', 'jit']) {
@@ -126,6 +128,8 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   }
   const clock = a.clock ?? 'realtime';
   if (clock !== 'realtime' && clock !== 'icount') throw new LaunchError(`clock must be "realtime" or "icount", not ${JSON.stringify(a.clock)}`);
+  const bios = a.bios ?? 'default';
+  if (bios !== 'default' && bios !== 'none') throw new LaunchError(`bios must be "default" or "none", not ${JSON.stringify(a.bios)}`);
   const substitutePath: PathSubstitution[] = [...(a.substitutePath ?? [])];
   for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
   const extraSymbols = (a.symbols ?? []).map((s) => {
@@ -148,7 +152,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   return {
     kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath,
     initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
-    bootargs: a.args, vcpus, memory, clock, cwd, substitutePath, extraSymbols,
+    bootargs: a.args, vcpus, memory, clock, bios, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false,
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,

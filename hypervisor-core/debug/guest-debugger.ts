@@ -68,6 +68,8 @@ export interface DebugLaunchOptions {
   virtioConsole?: boolean;
   /** False: interpret every instruction (no block translation), as `hyperscope run --no-jit`. */
   jit?: boolean;
+  /** 'none': the kernel starts in its own M-mode, as `hyperscope run --bios none`. */
+  bios?: 'default' | 'none';
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -187,7 +189,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });

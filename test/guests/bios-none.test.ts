@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { bootVirt } from '../../hypervisor-core/machine/virt-board';
 import { parseRunArgs, UsageError } from '../../hypervisor-core/cli/args';
 import { parseFdt } from '../../hypervisor-core/machine/fdt-parser';
+import { LaunchError, resolveLaunch } from '../../debug-adapter/launch-config';
 import { ROOT } from './guest-runner';
 
 const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
@@ -78,5 +79,12 @@ describe('guests that start in M-mode (--bios none)', function () {
     const r = hyperscope('run', elf('mmode'), '--bios', 'opensbi');
     assert.equal(r.status, 2);
     assert.equal(r.stderr, "hyperscope: --bios must be default (SBI from the hypervisor) or none (the kernel starts in M-mode), not 'opensbi'\n");
+  });
+
+  it('the launch configuration takes "bios": "none" as the debugger\'s way to the same', () => {
+    const launch = (bios?: string) => resolveLaunch({ program: elf('mmode'), cwd: ROOT, bios });
+    assert.equal(launch().bios, 'default');
+    assert.equal(launch('none').bios, 'none');
+    assert.throws(() => launch('opensbi'), (e: Error) => e instanceof LaunchError && e.message === 'bios must be "default" or "none", not "opensbi"');
   });
 });

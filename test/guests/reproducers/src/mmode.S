@@ -5,8 +5,8 @@
  *
  *   M-mode: checks mhartid and misa, delegates exceptions and S interrupts (not illegal
  *   instruction and not ecall from S: those stay in M), opens PMP, enables Sstc (menvcfg.STCE)
- *   and time for S (mcounteren.TM), arms the CLINT timer (mtimecmp) with mie.MTIE and
- *   mstatus.MIE, then mret to S-mode.
+ *   and time for S (mcounteren.TM), arms the CLINT timer (mtimecmp) with mie.MTIE (mstatus.MIE
+ *   stays 0: a timer taken in M before the mret would overwrite mepc), then mret to S-mode.
  *   S-mode: turns on Sv39 with one gigapage (RAM only: the CLINT and the UART are not mapped,
  *   so M-mode code that used S translation would fault), and waits for
  *     - the machine timer, whose M handler (like timervec) disarms it and raises SSIP,
@@ -121,8 +121,7 @@ _start:
 	li	t0, CLINT_MTIMECMP
 	sd	t1, 0(t0)
 	li	t0, MIE_MTIE | MIE_MSIE
-	csrs	mie, t0
-	csrsi	mstatus, 8		/* MIE */
+	csrs	mie, t0			/* taken in S-mode (always enabled below M); MIE stays 0 */
 
 	la	t0, smain
 	csrw	mepc, t0
