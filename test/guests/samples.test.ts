@@ -14,7 +14,7 @@ function expected(name: string, file = 'expected.txt'): string {
 describe('sample guests (console output equals QEMU + OpenSBI)', function () {
   this.timeout(60_000);
 
-  for (const name of ['hello', 'paging', 'timer', 'uart']) {
+  for (const name of ['hello', 'paging', 'timer', 'uart', 'cvars']) {
     it(`${name} prints the same as under QEMU and shuts down cleanly`, () => {
       const r = runGuest(`samples/${name}/${name}.elf`);
       assert.deepEqual(r.stop, { kind: 'shutdown', failure: false });
