@@ -648,7 +648,9 @@ export class Hart extends HartState {
     // Blocks run where the debugger needs no instruction boundary: watchpoints keep every
     // access out of the TLB (so blocks leave before each), pages with breakpoints are skipped.
     const jit = this.jit;
-    const breakpointPages = jit !== null && hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
+    // The pages with breakpoints: the per-instruction check looks a breakpoint up only there.
+    const breakpointPages = hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
+    let bpPageTag = 1, bpPage = false;
     let insn = 0, ilen = 4, probe = true;
     outer: for (;;) {
       probe = true;
@@ -676,8 +678,11 @@ export class Hart extends HartState {
           if (perInstruction) {
             if (hasBreakpoints) {
               if (checkBreakpoint) {
-                const s = this.breakpoints.get(pcLo);
-                if (s !== undefined && s.has(pcHi)) { stop = StopReason.BREAKPOINT; break outer; }
+                if ((pcLo & -4096) !== bpPageTag) { bpPageTag = pcLo & -4096; bpPage = breakpointPages!.has(pcLo >>> 12); }
+                if (bpPage) {
+                  const s = this.breakpoints.get(pcLo);
+                  if (s !== undefined && s.has(pcHi)) { stop = StopReason.BREAKPOINT; break outer; }
+                }
               }
               checkBreakpoint = true;
             }

@@ -123,4 +123,18 @@ describe('hart: block translation', () => {
     assert.equal(on.stop, StopReason.BREAKPOINT);
     assert.equal(on.pc, BASE + 0x10);
   });
+
+  it('breakpoints on two pages: the interpreter stops at each hit, counting from the program (4, then 3 per loop pass)', () => {
+    for (const jit of [true, false]) {
+      const { h } = hartWith(SELF_MODIFYING, jit);
+      h.x[2 * T3] = addi(A0, A0, 2);
+      h.addBreakpoint(BASE + 0x10, 0);
+      h.addBreakpoint(BASE + 0x2000, 0); // never reached: another page
+      assert.equal(h.run(10_000), StopReason.BREAKPOINT);
+      assert.deepEqual([h.pcLo >>> 0, h.instret], [BASE + 0x10, 4]); // 0x00, 0x04, 0x08, 0x0c ran
+      h.resumeFromBreakpoint = true;
+      assert.equal(h.run(10_000), StopReason.BREAKPOINT);
+      assert.deepEqual([h.pcLo >>> 0, h.instret], [BASE + 0x10, 7], `jit ${jit}`); // 0x10, 0x14, 0x0c
+    }
+  });
 });
