@@ -161,6 +161,10 @@ describe('hyperscope run --trace and hyperscope report', function () {
     const stats = JSON.parse(readFileSync(json, 'utf8')) as Report;
     assert.equal(doc.traceEvents.filter((e) => e.cat === 'exit').length, stats.totalExits);
     for (const v of [0, 1, 2, 3]) assert.ok(doc.traceEvents.some((e) => e.cat === 'guest' && e.tid === v), `vCPU ${v} ran`);
+    // A --stats-json report reads the same; a trace and a report of one run differ in nothing.
+    assert.equal(hyperscope('report', json).stdout, live);
+    const same = hyperscope('report', json, trace).stdout;
+    assert.match(same, /^\s+sbi\s+(\d+)\s+\1\s+\+0\.00%\s/m);
     // Per vCPU, as perf kvm stat report --vcpu.
     const v2 = hyperscope('report', trace, '--vcpu', '2');
     assert.match(v2.stdout, /^Analyze events for all VMs, VCPU 2:/);
