@@ -94,6 +94,17 @@ describe('block translation: the same results as the interpreter', function () {
     });
   }
 
+  it('the emulated M-mode guest (--bios none, 2 vCPUs): same console, stop and exit counts', () => {
+    same('mmode', () => {
+      let output = '';
+      const { vm } = bootVirt({ kernel: readFileSync(path.join(ROOT, 'test/guests/reproducers/build/mmode.elf')), vcpus: 2,
+        memory: 16 << 20, clock: 'icount', bios: 'none', console: (b) => { output += Buffer.from(b).toString('latin1'); } });
+      let stop = null;
+      for (let i = 0; i < 100 && !stop; i++) stop = vm.runFor(1_000_000);
+      return { output, stop, state: vmState(vm) };
+    });
+  });
+
   it('cpu-bound sample, first 30 million instructions: same state (loops run inside blocks)', () => {
     let compiled = 0;
     same('cpu-bound', () => {
