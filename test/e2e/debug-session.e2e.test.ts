@@ -94,9 +94,15 @@ describe('e2e: debugging a sample guest in a real VS Code (F5)', function () {
     const word = page.locator('.editor-instance .view-lines .view-line span', { hasText: /^hartid$/ }).first();
     await v.waitFor('the word hartid in hello.c', word);
     await word.hover();
-    // VS Code's debug hover (.debug-hover-widget; a plain value may sit in the editor's hover box).
-    await v.waitFor('debug hover with the value of hartid',
-      page.locator('.debug-hover-widget, .monaco-hover, .editor-widget', { hasText: /^\s*0\s*$/ }).first());
+    // VS Code's debug hover: a .debug-hover-widget whose .value holds the result of the evaluate request.
+    const hover = page.locator('.debug-hover-widget .value').filter({ hasText: /^\s*0\s*$/ }).first();
+    try {
+      await v.waitFor('debug hover with the value of hartid', hover);
+    } catch (e) {
+      const html = await page.locator('.debug-hover-widget').evaluateAll((els) => els.map((x) => (x as { outerHTML: string }).outerHTML.slice(0, 600)));
+      console.log(`    (debug hover widgets: ${JSON.stringify(html)})`);
+      throw e;
+    }
     await v.screenshot('debug-c-hover');
     await page.mouse.move(0, 0);
     await page.keyboard.press('Escape');
