@@ -11,9 +11,10 @@
  *   0x00002 instructions     0x1001b data TLB write (store) misses  (every walk of either stage)
  *                            0x10021 instruction TLB misses
  *
- * A TLB miss is an access the hart's TLB did not answer (the slow path, MMIO included). Each
- * counter is a double (exact to 2^53, which a guest does not reach): the value of a running
- * counter is its event total plus an offset, a stopped one keeps its value frozen.
+ * A TLB miss is an access the hart's TLB did not answer (the slow path, MMIO included). The
+ * value of a running counter is its event total plus an offset, modulo 2^64 (Linux perf starts
+ * counters near 2^63); a stopped one keeps its value frozen. Counter CSRs are off the hot path,
+ * so the values are bigints.
  */
 
 /** The last programmable counter: mhpmcounter3..10 exist, 11..31 read 0. */
@@ -53,15 +54,15 @@ export class Counters {
   /** Retired instructions so far (the hart's, set by the hart). */
   retired: () => number = () => 0;
   private readonly events = new Int32Array(HPM_LAST + 1);
-  private readonly offset = new Float64Array(HPM_LAST + 1);
-  private readonly frozen = new Float64Array(HPM_LAST + 1);
+  private readonly offset: bigint[] = new Array<bigint>(HPM_LAST + 1).fill(0n);
+  private readonly frozen: bigint[] = new Array<bigint>(HPM_LAST + 1).fill(0n);
 
   /** All counters 0 and running (mcountinhibit 0), no events selected. */
   reset(): void {
     this.inhibit = 0;
     this.itlbMisses = this.dtlbReadMisses = this.dtlbWriteMisses = this.walks = 0;
     this.events.fill(0);
-    this.frozen.fill(0);
+    this.frozen.fill(0n);
     for (let i = 0; i <= HPM_LAST; i++) this.offset[i] = -this.source(i);
   }
 
@@ -71,16 +72,16 @@ export class Counters {
   }
 
   /** The value of counter `i` (0 when it does not exist). */
-  read(i: number): number {
-    if (!this.exists(i)) return 0;
-    return (this.inhibit >>> i) & 1 ? this.frozen[i] : this.source(i) + this.offset[i];
+  read(i: number): bigint {
+    if (!this.exists(i)) return 0n;
+    return (this.inhibit >>> i) & 1 ? this.frozen[i] : BigInt.asUintN(64, this.source(i) + this.offset[i]);
   }
 
   /** Sets counter `i` to `value` (mcycle, minstret, mhpmcounter writes). */
-  write(i: number, value: number): void {
+  write(i: number, value: bigint): void {
     if (!this.exists(i)) return;
-    if ((this.inhibit >>> i) & 1) this.frozen[i] = value;
-    else this.offset[i] = value - this.source(i);
+    if ((this.inhibit >>> i) & 1) this.frozen[i] = BigInt.asUintN(64, value);
+    else this.offset[i] = BigInt.asUintN(64, value) - this.source(i);
   }
 
   /** mhpmevent `i`. */
@@ -102,21 +103,21 @@ export class Counters {
     for (let i = 0; i <= HPM_LAST; i++) {
       const bit = 1 << i;
       if (((this.inhibit ^ next) & bit) === 0) continue;
-      if (next & bit) this.frozen[i] = this.source(i) + this.offset[i];
+      if (next & bit) this.frozen[i] = BigInt.asUintN(64, this.source(i) + this.offset[i]);
       else this.offset[i] = this.frozen[i] - this.source(i);
     }
     this.inhibit = next;
   }
 
   /** The running total of what counter `i` counts. */
-  private source(i: number): number {
+  private source(i: number): bigint {
     switch (i === 0 ? HpmEvent.CYCLES : i === 2 ? HpmEvent.INSTRUCTIONS : this.events[i]) {
-      case HpmEvent.CYCLES: case HpmEvent.INSTRUCTIONS: return this.retired();
-      case HpmEvent.DTLB_READ_MISS: return this.dtlbReadMisses;
-      case HpmEvent.DTLB_WRITE_MISS: return this.dtlbWriteMisses;
-      case HpmEvent.ITLB_READ_MISS: return this.itlbMisses;
-      case HpmEvent.PAGE_WALKS: return this.walks;
-      default: return 0;
+      case HpmEvent.CYCLES: case HpmEvent.INSTRUCTIONS: return BigInt(this.retired());
+      case HpmEvent.DTLB_READ_MISS: return BigInt(this.dtlbReadMisses);
+      case HpmEvent.DTLB_WRITE_MISS: return BigInt(this.dtlbWriteMisses);
+      case HpmEvent.ITLB_READ_MISS: return BigInt(this.itlbMisses);
+      case HpmEvent.PAGE_WALKS: return BigInt(this.walks);
+      default: return 0n;
     }
   }
 }

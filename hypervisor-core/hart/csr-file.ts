@@ -130,6 +130,16 @@ function put64(h: Hart, slot: Slot): 0 {
   return put(h.lo(slot), h.hi(slot));
 }
 
+/** A 64-bit counter value (counter CSRs only: off the hot path). */
+function putBig(v: bigint): 0 {
+  return put(Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n)));
+}
+
+/** (lo, hi) as an unsigned 64-bit bigint. */
+function big(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
 function putNum(n: number): 0 {
   return put(n | 0, Math.floor(n / 4294967296) | 0);
 }
@@ -137,7 +147,7 @@ function putNum(n: number): 0 {
 /** Reads CSR `n` (already checked and redirected) into CSR_VALUE. */
 export function readCsr(h: Hart, n: number): void {
   // hpmcounter3..31, mhpmcounter3..31, mhpmevent3..31.
-  if ((n >= Csr.HPMCOUNTER3 && n <= 0xc1f) || (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f)) { putNum(h.counters.read(n & 0x1f)); return; }
+  if ((n >= Csr.HPMCOUNTER3 && n <= 0xc1f) || (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f)) { putBig(h.counters.read(n & 0x1f)); return; }
   if (n >= Csr.MHPMEVENT3 && n <= 0x33f) { put(h.counters.event(n - 0x320), 0); return; }
   if (n >= Csr.PMPCFG0 && n <= 0x3af) { put(h.pmpcfg[(n - Csr.PMPCFG0) * 2], h.pmpcfg[(n - Csr.PMPCFG0) * 2 + 1]); return; }
   if (n >= Csr.PMPADDR0 && n <= 0x3ef) { put(h.pmpaddr[(n - Csr.PMPADDR0) * 2], h.pmpaddr[(n - Csr.PMPADDR0) * 2 + 1]); return; }
@@ -201,8 +211,8 @@ export function readCsr(h: Hart, n: number): void {
     case Csr.HCOUNTEREN: put(h.hcounteren, 0); return;
     case Csr.MCOUNTINHIBIT: put(h.counters.inhibit, 0); return;
     case Csr.MHARTID: put(h.hartId, 0); return;
-    case Csr.CYCLE: case Csr.MCYCLE: putNum(h.counters.read(0)); return;
-    case Csr.INSTRET: case Csr.MINSTRET: putNum(h.counters.read(2)); return;
+    case Csr.CYCLE: case Csr.MCYCLE: putBig(h.counters.read(0)); return;
+    case Csr.INSTRET: case Csr.MINSTRET: putBig(h.counters.read(2)); return;
     case Csr.TIME: {
       const t = h.readTime();
       if (!h.virt) { putNum(t); return; }
@@ -224,7 +234,7 @@ export function readCsr(h: Hart, n: number): void {
 
 /** Writes CSR_VALUE to CSR `n` (already checked and redirected), applying WARL rules. */
 export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
-  if (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f) { h.counters.write(n & 0x1f, (hi >>> 0) * 4294967296 + (lo >>> 0)); return; }
+  if (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f) { h.counters.write(n & 0x1f, big(lo, hi)); return; }
   if (n >= Csr.MHPMEVENT3 && n <= 0x33f) { h.counters.setEvent(n - 0x320, hi === 0 ? lo : -1); return; }
   if (n >= Csr.PMPCFG0 && n <= 0x3af) { if ((n & 1) === 0) { h.pmpcfg[(n - Csr.PMPCFG0) * 2] = lo; h.pmpcfg[(n - Csr.PMPCFG0) * 2 + 1] = hi; } return; }
   if (n >= Csr.PMPADDR0 && n <= 0x3ef) { h.pmpaddr[(n - Csr.PMPADDR0) * 2] = lo; h.pmpaddr[(n - Csr.PMPADDR0) * 2 + 1] = hi & 0x3fffff; return; }
@@ -323,8 +333,8 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
     case Csr.SCOUNTEREN: h.scounteren = lo; return;
     case Csr.HCOUNTEREN: h.hcounteren = lo; return;
     case Csr.MCOUNTINHIBIT: h.counters.setInhibit(lo); return;
-    case Csr.MCYCLE: h.counters.write(0, (hi >>> 0) * 4294967296 + (lo >>> 0)); return;
-    case Csr.MINSTRET: h.counters.write(2, (hi >>> 0) * 4294967296 + (lo >>> 0)); return;
+    case Csr.MCYCLE: h.counters.write(0, big(lo, hi)); return;
+    case Csr.MINSTRET: h.counters.write(2, big(lo, hi)); return;
     case Csr.TSELECT: h.triggers.select(lo, hi); return;
     case Csr.TDATA1: h.triggers.writeData1(h.triggers.tselect, lo, hi); return;
     case Csr.TDATA2: h.triggers.writeData2(h.triggers.tselect, lo, hi); return;

@@ -54,7 +54,7 @@ export interface PmuHost extends SbiHost {
 }
 
 /** A firmware counter: its event (or -1 when free), and value = total + offset while started. */
-interface FwCounter { event: number; started: boolean; offset: number; frozen: number }
+interface FwCounter { event: number; started: boolean; offset: bigint; frozen: bigint }
 
 /**
  * Per-hart state: the event of each hardware counter (-1 none; cycle and instret always have
@@ -95,7 +95,7 @@ export class PmuExtension implements SbiExtension {
       case 5: case 6: {
         const idx = arg(call, 0);
         if (idx < BigInt(HW_COUNTERS) || idx >= BigInt(TOTAL)) return fail(SbiError.INVALID_PARAM);
-        return ok(call.fid === 6 ? 0n : BigInt(Math.floor(this.fwValue(call.hartId, st.fw[Number(idx) - HW_COUNTERS]))));
+        return ok(call.fid === 6 ? 0n : this.fwValue(call.hartId, st.fw[Number(idx) - HW_COUNTERS]));
       }
       default: return notSupported(); // snapshot shared memory (optional) and event info
     }
@@ -112,14 +112,14 @@ export class PmuExtension implements SbiExtension {
       const hw = new Array<number>(HW_COUNTERS).fill(-1);
       hw[0] = HpmEvent.CYCLES; // fixed counters, always configured
       hw[2] = HpmEvent.INSTRUCTIONS;
-      const fw = Array.from({ length: FW_COUNTERS }, () => ({ event: -1, started: false, offset: 0, frozen: 0 }));
+      const fw = Array.from({ length: FW_COUNTERS }, () => ({ event: -1, started: false, offset: 0n, frozen: 0n }));
       this.harts.set(hartId, (st = { hw, busy: new Array<boolean>(HW_COUNTERS).fill(false), fw }));
     }
     return st;
   }
 
-  private fwValue(hartId: number, c: FwCounter): number {
-    return c.started ? this.events.total(hartId, c.event) + c.offset : c.frozen;
+  private fwValue(hartId: number, c: FwCounter): bigint {
+    return c.started ? BigInt.asUintN(64, BigInt(this.events.total(hartId, c.event)) + c.offset) : c.frozen;
   }
 
   private configMatching(hartId: number, st: HartPmu, hw: Counters, base: bigint, mask: bigint, flags: bigint,
@@ -139,7 +139,7 @@ export class PmuExtension implements SbiExtension {
         idx = set.find((i) => i >= HW_COUNTERS && st.fw[i - HW_COUNTERS].event < 0) ?? -1;
         if (idx < 0) return notSupported();
         const c = st.fw[idx - HW_COUNTERS];
-        c.event = code; c.started = false; c.frozen = 0; c.offset = 0;
+        c.event = code; c.started = false; c.frozen = 0n; c.offset = 0n;
       } else {
         const event = hardwareEvent(type, code, eventData);
         if (event === HpmEvent.NONE) return notSupported();
@@ -153,7 +153,7 @@ export class PmuExtension implements SbiExtension {
         }
       }
     }
-    if (flags & CFG_CLEAR_VALUE) this.setValue(hartId, st, hw, idx, 0);
+    if (flags & CFG_CLEAR_VALUE) this.setValue(hartId, st, hw, idx, 0n);
     if (flags & CFG_AUTO_START) this.start(hartId, st, hw, idx);
     return ok(BigInt(idx));
   }
@@ -167,7 +167,7 @@ export class PmuExtension implements SbiExtension {
       const configured = idx < HW_COUNTERS ? st.hw[idx] >= 0 : st.fw[idx - HW_COUNTERS].event >= 0;
       if (!configured) continue;
       if (start) {
-        if (flags & START_SET_INIT) this.setValue(hartId, st, hw, idx, Number(value & 0x1fffffffffffffn));
+        if (flags & START_SET_INIT) this.setValue(hartId, st, hw, idx, value);
         if (!this.start(hartId, st, hw, idx)) already = true;
       } else {
         if (!this.stop(hartId, st, hw, idx)) already = true;
@@ -177,11 +177,11 @@ export class PmuExtension implements SbiExtension {
     return already ? fail(start ? SbiError.ALREADY_STARTED : SbiError.ALREADY_STOPPED) : ok();
   }
 
-  private setValue(hartId: number, st: HartPmu, hw: Counters, idx: number, value: number): void {
+  private setValue(hartId: number, st: HartPmu, hw: Counters, idx: number, value: bigint): void {
     if (idx < HW_COUNTERS) { hw.write(idx, value); return; }
     const c = st.fw[idx - HW_COUNTERS];
-    if (c.started) c.offset = value - this.events.total(hartId, c.event);
-    else c.frozen = value;
+    if (c.started) c.offset = value - BigInt(this.events.total(hartId, c.event));
+    else c.frozen = BigInt.asUintN(64, value);
   }
 
   /** Starts a counter; false when it was running already. */
@@ -193,7 +193,7 @@ export class PmuExtension implements SbiExtension {
     }
     const c = st.fw[idx - HW_COUNTERS];
     if (c.started) return false;
-    c.offset = c.frozen - this.events.total(hartId, c.event);
+    c.offset = c.frozen - BigInt(this.events.total(hartId, c.event));
     c.started = true;
     return true;
   }
@@ -237,10 +237,14 @@ function hasCounters(host: SbiHost): host is PmuHost {
   return typeof (host as Partial<PmuHost>).hartCounters === 'function';
 }
 
-/** counter_get_info: csr and width (64 bits) of a hardware counter, bit 63 for a firmware one. */
+/**
+ * counter_get_info: csr and width (64 bits) of a hardware counter; bit 63 and width 64 for a
+ * firmware one (the spec says to ignore its width, but Linux 6.1 masks firmware counter values
+ * with it, and OpenSBI reports 63).
+ */
 function counterInfo(idx: bigint): SbiResult {
   if (idx >= BigInt(TOTAL)) return fail(SbiError.INVALID_PARAM);
-  if (idx >= BigInt(HW_COUNTERS)) return ok(1n << 63n);
+  if (idx >= BigInt(HW_COUNTERS)) return ok((1n << 63n) | (63n << 12n));
   return ok((0xc00n + idx) | (63n << 12n));
 }
 

@@ -48,7 +48,7 @@ describe('SBI PMU', () => {
     assert.deepEqual(pmu(1, 0n), { error: 0, value: 0xc00n | (63n << 12n) });
     assert.deepEqual(pmu(1, 2n), { error: 0, value: 0xc02n | (63n << 12n) });
     assert.deepEqual(pmu(1, 10n), { error: 0, value: 0xc0an | (63n << 12n) });
-    assert.deepEqual(pmu(1, BigInt(FW)), { error: 0, value: 1n << 63n });
+    assert.deepEqual(pmu(1, BigInt(FW)), { error: 0, value: (1n << 63n) | (63n << 12n) }); // width as OpenSBI
     assert.equal(pmu(1, BigInt(HW_COUNTERS + FW_COUNTERS)).error, SbiError.INVALID_PARAM);
     assert.equal(sbi.statsKey(Eid.PMU, 3), 'PMU.counter_start');
   });
@@ -57,21 +57,26 @@ describe('SBI PMU', () => {
     const { host, pmu } = setup();
     assert.deepEqual(pmu(2, 0n, HW_MASK, CLEAR | AUTO_START, 2n, 0n), { error: 0, value: 2n });
     host.retired += 500;
-    assert.equal(host.ctr[0].read(2), 500);
+    assert.equal(host.ctr[0].read(2), 500n);
     assert.deepEqual(pmu(2, 0n, HW_MASK, CLEAR | AUTO_START, 2n, 0n), { error: 0, value: 3n });
     assert.equal(host.ctr[0].event(3), HpmEvent.INSTRUCTIONS);
     host.retired += 20;
-    assert.equal(host.ctr[0].read(3), 20);
+    assert.equal(host.ctr[0].read(3), 20n);
     assert.deepEqual(pmu(2, 0n, HW_MASK, 0n, 1n, 0n), { error: 0, value: 0n });
     // Stop freezes the value; already stopped is an error (the others in the set still stop).
     assert.deepEqual(pmu(4, 2n, 3n, 0n), { error: 0, value: 0n });
     host.retired += 7;
-    assert.equal(host.ctr[0].read(2), 520);
+    assert.equal(host.ctr[0].read(2), 520n);
     assert.equal(pmu(4, 2n, 1n, 0n).error, SbiError.ALREADY_STOPPED);
     // Start with an initial value.
     assert.deepEqual(pmu(3, 3n, 1n, 1n, 100n), { error: 0, value: 0n });
     host.retired += 5;
-    assert.equal(host.ctr[0].read(3), 105);
+    assert.equal(host.ctr[0].read(3), 105n);
+    // Linux perf starts counters near 2^63 (-left masked to the width): kept to the last bit.
+    pmu(4, 3n, 1n, 0n);
+    assert.deepEqual(pmu(3, 3n, 1n, 1n, (1n << 63n) - 100n), { error: 0, value: 0n });
+    host.retired += 3;
+    assert.equal(host.ctr[0].read(3), (1n << 63n) - 97n);
     assert.equal(pmu(3, 3n, 1n, 0n, 0n).error, SbiError.ALREADY_STARTED);
   });
 
@@ -81,7 +86,7 @@ describe('SBI PMU', () => {
     const r = pmu(2, 0n, HW_MASK, CLEAR | AUTO_START, dtlbReadMiss, 0n);
     assert.deepEqual(r, { error: 0, value: 3n });
     host.ctr[0].dtlbReadMisses += 9;
-    assert.equal(host.ctr[0].read(3), 9);
+    assert.equal(host.ctr[0].read(3), 9n);
     assert.deepEqual(pmu(2, 0n, HW_MASK, CLEAR | AUTO_START, 3n << 16n, 0x20001n), { error: 0, value: 4n }); // raw v2: walks
     assert.equal(host.ctr[0].event(4), HpmEvent.PAGE_WALKS);
     assert.equal(pmu(2, 0n, HW_MASK, 0n, 5n, 0n).error, SbiError.NOT_SUPPORTED); // branch instructions
