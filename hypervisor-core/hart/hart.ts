@@ -70,6 +70,12 @@ const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 const TWO32 = 4294967296;
 
 /**
+ * Failed test-and-set swaps after which a run ends early ({@link Hart.yieldOnSpin}): about
+ * a thousand instructions of xv6's four-instruction acquire loop, far below a slice's budget.
+ */
+export const SPIN_YIELD_SWAPS = 256;
+
+/**
  * What taking one trap costs of `run()`'s budget, in instructions. A trap retires nothing but
  * costs the host about a hundred simple instructions (the throw, the catch, the trap entry), so
  * a guest whose trap handler itself traps (a trap storm) must spend its budget as fast, in host
@@ -123,6 +129,17 @@ export class Hart extends HartState {
   private timeReadAt = -1;
   /** LR/SC reservation: host offset, or -1 (compiled blocks clear it on a store too). */
   reservation = -1;
+  /**
+   * End `run()` early when the guest spins on a held test-and-set lock (an AMOSWAP that
+   * leaves memory as it was, {@link SPIN_YIELD_SWAPS} times in one run), as pause-loop
+   * exiting does on hardware: with several vCPUs taking turns on one host thread, the
+   * holder only releases the lock in its own turn, so spinning out the whole budget
+   * stalls everyone (xv6's acquire with the holder's turn ended inside its critical section).
+   * Off for a VM of one vCPU, whom no one else could release a lock for.
+   */
+  yieldOnSpin = false;
+  /** Failed test-and-set swaps in the current run. */
+  private spinSwaps = 0;
   /** Compiled blocks of hot code, or null: the interpreter runs everything (`--no-jit`). */
   private jit: BlockCache | null = null;
   private jitAttached = false;
@@ -641,6 +658,7 @@ export class Hart extends HartState {
     let n = 0, traps = 0; // budget consumed, and the part of it that traps consumed
     let stop = StopReason.BUDGET;
     this.reservation = -1; // a reservation never survives a descheduling
+    this.spinSwaps = 0;
     this.executedInRun = 0;
     let checkBreakpoint = this.breakpoints.size > 0 && !this.resumeFromBreakpoint;
     this.resumeFromBreakpoint = false;
@@ -1003,6 +1021,7 @@ export class Hart extends HartState {
               dv.setInt32(off, v, true);
               if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
               x[rd] = old; x[rd + 1] = old >> 31;
+              if (op === Op.AMOSWAP_W && v === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) budget = n + 1;
               break;
             }
             case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
@@ -1028,6 +1047,9 @@ export class Hart extends HartState {
               dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
               if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
               x[rd] = olo; x[rd + 1] = ohi;
+              if (op === Op.AMOSWAP_D && vlo === olo && vhi === ohi && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) {
+                budget = n + 1;
+              }
               break;
             }
             // ---- fences ----

@@ -182,6 +182,7 @@ export class Vm {
       const hart = new Hart(i, this.host);
       hart.svadu = opts.svadu ?? true;
       hart.setJit(opts.jit ?? JIT_DEFAULTS.enabled);
+      hart.yieldOnSpin = opts.vcpus > 1;
       hart.setDeviceGpa((gpa) => !this.ram.contains(gpa)); // mapGuestPage maps RAM only
       this.vcpus.push(new Vcpu(i, hart, this));
     }
