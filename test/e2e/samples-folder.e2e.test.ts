@@ -93,8 +93,10 @@ describe('e2e: the samples folder npm start opens (Linux kernel without its sour
     await page.keyboard.press('Control+J');
     await v.waitFor('the panel hidden', page.locator('.repl').first(), 'hidden');
     await page.locator('.tab', { hasText: 'Disassembly' }).first().click();
-    await v.waitFor('the Disassembly view in start_kernel (0xffffffff801966d4: sd ra,88(sp), after the pc)',
-      page.locator('.monaco-list-row', { hasText: /ffffffff801966d4.*sd\s+ra,\s*88\(sp\)/i }).first(), 'visible', 30_000);
+    // Any row of start_kernel's code (0xffffffff80196...): with the instructions before the
+    // function shown too, VS Code may scroll a given row after the pc out of view.
+    await v.waitFor('the Disassembly view in start_kernel (rows at 0xffffffff80196...)',
+      page.locator('.monaco-list-row', { hasText: /ffffffff80196[0-9a-f]{3}/i }).first(), 'visible', 30_000);
     await v.screenshot('samples-folder-linux-no-sources');
   });
 });
