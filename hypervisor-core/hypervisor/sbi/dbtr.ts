@@ -112,11 +112,10 @@ export class DbtrExtension implements SbiExtension {
   }
 
   private install(st: HartDbtr, host: SbiHost, hw: Triggers, count: bigint): SbiResult {
-    if (st.shmem === null) return fail(SbiError.NO_SHMEM);
-    if (count > BigInt(TRIGGER_COUNT)) return fail(SbiError.BAD_RANGE);
-    const n = Number(count);
-    const cfg = readEntries(host, st.shmem, n);
-    if (cfg === null) return fail(SbiError.FAILED);
+    const req = requestEntries(st, host, count);
+    if ('error' in req) return req;
+    const { shmem, cfg } = req;
+    const n = cfg.length;
     for (let i = 0; i < n; i++) {
       const e = check(cfg[i].tdata1, cfg[i].tdata3);
       if (e !== 0) return { error: e, value: BigInt(i) };
@@ -139,17 +138,16 @@ export class DbtrExtension implements SbiExtension {
       st.slots[idx] = { tdata1: cfg[i].tdata1 & ~(HIT2 | HIT6), tdata2: cfg[i].tdata2, state: stateOf(cfg[i].tdata1, idx) };
       program(hw, idx, st.slots[idx]!);
       new DataView(ids.buffer).setBigUint64(0, BigInt(idx), true);
-      if (!host.writeGuestPhys(st.shmem + BigInt(i * ENTRY), ids)) return { error: SbiError.FAILED, value: BigInt(i) };
+      if (!host.writeGuestPhys(shmem + BigInt(i * ENTRY), ids)) return { error: SbiError.FAILED, value: BigInt(i) };
     }
     return ok();
   }
 
   private update(st: HartDbtr, host: SbiHost, hw: Triggers, count: bigint): SbiResult {
-    if (st.shmem === null) return fail(SbiError.NO_SHMEM);
-    if (count > BigInt(TRIGGER_COUNT)) return fail(SbiError.BAD_RANGE);
-    const n = Number(count);
-    const cfg = readEntries(host, st.shmem, n);
-    if (cfg === null) return fail(SbiError.FAILED);
+    const req = requestEntries(st, host, count);
+    if ('error' in req) return req;
+    const { cfg } = req;
+    const n = cfg.length;
     for (let i = 0; i < n; i++) {
       const { id, tdata1, tdata3 } = cfg[i];
       if (id >= BigInt(TRIGGER_COUNT)) return { error: SbiError.INVALID_PARAM, value: BigInt(i) };
@@ -231,12 +229,23 @@ function setShmem(st: HartDbtr, host: SbiHost, lo: bigint, hi: bigint, flags: bi
   return ok();
 }
 
+/** The `count` entries an install or update call hands over, or the error it gets. */
+function requestEntries(st: HartDbtr, host: SbiHost, count: bigint): { shmem: bigint; cfg: Entry[] } | SbiResult {
+  if (st.shmem === null) return fail(SbiError.NO_SHMEM);
+  if (count > BigInt(TRIGGER_COUNT)) return fail(SbiError.BAD_RANGE);
+  const cfg = readEntries(host, st.shmem, Number(count));
+  return cfg === null ? fail(SbiError.FAILED) : { shmem: st.shmem, cfg };
+}
+
+/** One shared-memory entry: trig_idx and tdata1..3. */
+type Entry = { id: bigint; tdata1: bigint; tdata2: bigint; tdata3: bigint };
+
 /** The first `n` shared-memory entries, or null when they are not guest RAM. */
-function readEntries(host: SbiHost, shmem: bigint, n: number): { id: bigint; tdata1: bigint; tdata2: bigint; tdata3: bigint }[] | null {
+function readEntries(host: SbiHost, shmem: bigint, n: number): Entry[] | null {
   const bytes = host.readGuestPhys(shmem, n * ENTRY);
   if (bytes === null) return null;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = [];
+  const out: Entry[] = [];
   for (let i = 0; i < n; i++) {
     const w = (k: number) => dv.getBigUint64(i * ENTRY + 8 * k, true);
     out.push({ id: w(0), tdata1: w(1), tdata2: w(2), tdata3: w(3) });
