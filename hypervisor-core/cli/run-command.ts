@@ -8,7 +8,8 @@ import { BareMachine } from '../machine/bare-machine';
 import { KernelFormatError } from '../machine/loaders/kernel';
 import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '../machine/loaders/read-guest-file';
 import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
-import { Vm, VmStop } from '../hypervisor/vm';
+import { Vm } from '../hypervisor/vm';
+import { FinalStop, runUntilStop } from '../hypervisor/runner';
 import { formatExitTable } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
@@ -25,9 +26,6 @@ import { runWithGdb } from './gdb-command';
 
 /** Exit statuses of the command (SIGPIPE: stdout's reader went away, 128 + 13 as a shell reports). */
 export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIMEOUT: 124, SIGPIPE: 141 } as const;
-
-/** Instructions run between two visits to the event loop (input, timers, timeout). */
-const BATCH = 2_000_000;
 
 /** Runs a file read; an unusable file is a usage error (one line, status 2). */
 function readInput(read: () => Uint8Array): Uint8Array {
@@ -132,7 +130,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
   let status: number;
   try {
-    while ((status = await runUntilStop(vm, deadline, () => quit)) === REBOOT) {
+    while ((status = await runToStatus(vm, deadline, () => quit)) === REBOOT) {
       vm = boot();
       stdin.retarget();
     }
@@ -186,34 +184,23 @@ function withBlank(text: string): string {
   return text === '' ? '' : text + '\n';
 }
 
-/** The scheduler loop in batches, yielding to the event loop between them. */
-async function runUntilStop(vm: Vm, deadline: number, quit: () => number | null): Promise<number> {
-  for (;;) {
-    const q = quit();
-    if (q !== null) return q;
-    if (performance.now() >= deadline) {
-      process.stderr.write('\nhyperscope: timeout\n');
-      return ExitStatus.TIMEOUT;
-    }
-    const stop = vm.runFor(BATCH);
-    if (stop === null) {
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    const status = statusOf(stop);
-    if (status !== undefined) return status;
-    // Every vCPU waits for an interrupt: sleep until the next timer (or input).
-    const ms = Math.min(vm.msUntilNextDeadline(), 50, Math.max(0, deadline - performance.now()));
-    await new Promise((r) => setTimeout(r, ms));
+/** The run loop until the VM stops, the user quits, or --timeout; resolves to the exit status (or REBOOT). */
+async function runToStatus(vm: Vm, deadline: number, quit: () => number | null): Promise<number> {
+  const end = await runUntilStop(vm, { quit: () => quit() !== null, deadline });
+  if (end.kind === 'quit') return quit()!;
+  if (end.kind === 'timeout') {
+    process.stderr.write('\nhyperscope: timeout\n');
+    return ExitStatus.TIMEOUT;
   }
+  return statusOf(end.stop);
 }
 
 function hex(v: bigint): string {
   return '0x' + v.toString(16);
 }
 
-/** Exit status for a stop, or undefined to keep running (idle). */
-function statusOf(stop: VmStop): number | undefined {
+/** Exit status for a stop that ends the run. */
+function statusOf(stop: FinalStop): number {
   switch (stop.kind) {
     case 'shutdown': return stop.failure ? ExitStatus.GUEST_FAILURE : ExitStatus.OK;
     case 'reboot': return REBOOT;
@@ -221,8 +208,6 @@ function statusOf(stop: VmStop): number | undefined {
       process.stderr.write(`\nhyperscope: vCPU ${stop.vcpu}: ${stop.message}: pc ${hex(stop.pc)} scause ${hex(stop.scause)} ` +
         `stval ${hex(stop.stval)} htval ${hex(stop.htval)} htinst ${hex(stop.htinst)}\n`);
       return ExitStatus.VM_ERROR;
-    case 'idle': case 'paused': return undefined;
-    case 'breakpoint': case 'exit-breakpoint': case 'fault-loop': return undefined;
   }
 }
 
