@@ -5,7 +5,10 @@
  * walk + text), `hyperscope.pageTable` ({ vcpu?, stage: 'vs' | 'g' } -> the tree of valid
  * entries; with `lazy` or `table`/`level`/`base`, one table of it; see page-table-json.ts), `hyperscope.input` ({ text } -> keystrokes for the guest
  * console, refused when the VM's bounded input queue has no room for them), `hyperscope.linux`
- * ({ vcpu?, maxLog? } -> KernelSnapshot: the Linux tasks and the newest log lines).
+ * ({ vcpu?, maxLog? } -> KernelSnapshot: the Linux tasks and the newest log lines),
+ * `hyperscope.exitStacks` ({ reason?: string | null, period?, clear? } -> ExitFlameGraph: a
+ * reason starts sampling guest call stacks at its exits, one in `period`, forgetting earlier
+ * samples; `reason: null` stops; `clear` forgets the samples; no argument just reports).
  */
 import type { GuestDebugger } from '../hypervisor-core/debug/guest-debugger';
 import { translateText } from '../hypervisor-core/debug/console-commands';
@@ -15,6 +18,7 @@ import { kernelSnapshot } from '../hypervisor-core/debug/linux/commands';
 import { pageTableJson, pageTableLevelJson, translationJson } from './page-table-json';
 import { Args, RequestError, field, intArg, shown, strArg } from './request-args';
 import { exitRecordJson } from './variables';
+import { MAX_PERIOD } from '../hypervisor-core/debug/exit-stacks';
 
 /** The longest console input taken in one request. */
 export const MAX_INPUT_TEXT = 64 * 1024;
@@ -72,6 +76,22 @@ export function customRequestBody(d: GuestDebugger, command: string, args: Args,
     case 'hyperscope.linux':
       needStopped(d);
       return kernelSnapshot(d, vcpuArg(d, args, focus), field(args, 'maxLog') === undefined ? 500 : intArg(args, 'maxLog', 0, 100_000));
+    case 'hyperscope.exitStacks': {
+      const reason = field(args, 'reason');
+      if (reason === null) {
+        d.exitStacks.stop();
+      } else if (reason !== undefined) {
+        const name = strArg(args, 'reason', 64);
+        const period = field(args, 'period') === undefined ? 1 : intArg(args, 'period', 1, MAX_PERIOD);
+        try {
+          d.exitStacks.start(name, period);
+        } catch (e) {
+          throw new RequestError((e as Error).message);
+        }
+      }
+      if (field(args, 'clear')) d.exitStacks.clear();
+      return d.exitFlameGraph();
+    }
     case 'hyperscope.input': {
       const text = strArg(args, 'text', MAX_INPUT_TEXT);
       if (d.isEnded()) throw new RequestError('the guest has ended');

@@ -2,8 +2,9 @@
  * The `hyperscope` DAP session: translates Debug Adapter Protocol requests to the core's
  * debugger facade (`hypervisor-core/debug`) and its events back to DAP. No VM logic here.
  *
- * Custom requests: see custom-requests.ts. Custom event: `hyperscope.exitStats` (ExitStatsReport), at most 4 per second while the
- * guest runs and once per stop.
+ * Custom requests: see custom-requests.ts. Custom events: `hyperscope.exitStats` (ExitStatsReport), at most 4 per second while the
+ * guest runs and once per stop; `hyperscope.exitStacks` (ExitFlameGraph) while call stacks are sampled at exits, with the
+ * statistics, at most once a second while the guest runs.
  *
  * Data breakpoints watch guest virtual memory of the stopped vCPU: dataIds are "0xADDR/SIZE"
  * (from a register in the Registers scope: the memory it points to; from an expression:
@@ -84,6 +85,8 @@ const MAX_PATH = 4096;
 const MAX_BREAKPOINTS = 10_000;
 const MAX_ADDRESS_TEXT = 100;
 const U64 = 2 ** 64;
+/** Minimum milliseconds between two flame graphs sent while the guest runs (each names every sampled stack). */
+const STACKS_INTERVAL_MS = 1000;
 
 /** The debug session. */
 export class HyperscopeSession extends LoggingDebugSession {
@@ -103,6 +106,8 @@ export class HyperscopeSession extends LoggingDebugSession {
   private readonly cvars = new CVariables();
   /** Internal breakpoint ids -> the DAP breakpoint id that stands for them. */
   private readonly dapIds = new Map<number, number>();
+  /** When the last `hyperscope.exitStacks` event went out (performance.now()). */
+  private lastStacksAt = -Infinity;
 
   /** The run or step in progress (resolves when it ends), so `dispose` can wait for it. */
   private running: Promise<void> = Promise.resolve();
@@ -134,7 +139,8 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   /** Events go out unless the client is too far behind: console output and statistics are dropped first. */
   sendEvent(event: DebugProtocol.Event): void {
-    const admitted = this.backlog?.admit(event.event === 'output' || event.event === 'hyperscope.exitStats') ?? { send: true };
+    const droppable = event.event === 'output' || event.event === 'hyperscope.exitStats' || event.event === 'hyperscope.exitStacks';
+    const admitted = this.backlog?.admit(droppable) ?? { send: true };
     if (admitted.note) super.sendEvent(new OutputEvent(admitted.note, 'console'));
     if (admitted.send) super.sendEvent(event);
     this.checkBacklog();
@@ -278,11 +284,23 @@ export class HyperscopeSession extends LoggingDebugSession {
       this.sendEvent(new OutputEvent(`hyperscope: breakpoint ${id}: ${e.message}; it will not stop until it is set again\n`, 'console'));
       this.sendEvent(new BreakpointEvent('changed', { id, verified: false, message: e.message } as DebugProtocol.Breakpoint));
     });
-    d.on('stats', (report: unknown) => this.sendEvent(new Event('hyperscope.exitStats', report)));
+    d.on('stats', (report: unknown) => {
+      this.sendEvent(new Event('hyperscope.exitStats', report));
+      this.maybeSendExitStacks(d);
+    });
     d.on('exited', (code: number) => this.sendEvent(new ExitedEvent(code)));
     d.on('terminated', () => this.sendEvent(new TerminatedEvent()));
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
+  }
+
+  /** The flame graph with the statistics while stacks are sampled: each stop, and once a second while running. */
+  private maybeSendExitStacks(d: GuestDebugger): void {
+    if (!d.exitStacks.active) return;
+    const now = performance.now();
+    if (d.state === 'running' && now - this.lastStacksAt < STACKS_INTERVAL_MS) return;
+    this.lastStacksAt = now;
+    this.sendEvent(new Event('hyperscope.exitStacks', d.exitFlameGraph()));
   }
 
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {

@@ -39,6 +39,8 @@ import { formatLogMessage } from './logpoints';
 import { evaluateConsole } from './console-commands';
 import { hiddenForLine, inlinedDepth, levelsEnteredAt, shownLine } from './inline-frames';
 import { ExitSiteNamer } from './exit-site-names';
+import { ExitStackSampler } from './exit-stacks';
+import { ExitFlameGraph, FlameFrameNamer, exitFlameGraph } from './exit-flame';
 
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
@@ -148,6 +150,9 @@ export class GuestDebugger extends EventEmitter {
    */
   private readonly siteNamer = new ExitSiteNamer(this.symbols, false);
   readonly resolver: SourceResolver;
+  /** Guest call stacks sampled at exits of one reason, for the flame graph (`exitFlameGraph`). */
+  readonly exitStacks = new ExitStackSampler();
+  private flameNamer?: FlameFrameNamer;
   /** Memory access of the current VM. */
   memory!: GuestMemory;
   /** Code breakpoints; their conditions are C expressions in the frame that hits (c-console.ts). */
@@ -196,6 +201,7 @@ export class GuestDebugger extends EventEmitter {
     this.vm = booted.vm;
     this.memory = new GuestMemory(this.vm);
     this.vm.onExit = (r) => {
+      this.exitStacks.note(r.reason, () => this.stackPcsAt(r.vcpu, r.pc));
       if (!this.exitBreakpoints.active) return false;
       const filter = this.exitBreakpoints.match(r);
       return filter !== undefined && this.filterActions.matched(filter, () => {
@@ -227,6 +233,7 @@ export class GuestDebugger extends EventEmitter {
     this.guestTrapHit = undefined;
     this.watchSkip.clear();
     this.filterActions.reset();
+    this.exitStacks.clear();
     this.emit('stats', this.statsReport());
   }
 
@@ -854,6 +861,28 @@ export class GuestDebugger extends EventEmitter {
       if (chain[chain.length - 1].inlined) out.push({ pc: f.pc, name: syms?.symbolAt(at)?.name, source: src, inlined: false, physical: i, inlineLevel: chain.length });
     });
     return out;
+  }
+
+  /** The flame graph of the guest call stacks sampled at exits so far (names from the loaded symbols). */
+  exitFlameGraph(): ExitFlameGraph {
+    this.flameNamer ??= new FlameFrameNamer(this.symbols, (p) => this.resolver.toLocal(p));
+    return exitFlameGraph(this.exitStacks.snapshot(), this.flameNamer);
+  }
+
+  /**
+   * The pcs of a vCPU's stack at an exit, innermost first, unnamed: `pc` is the exiting
+   * instruction (the handler may have moved the hart's pc on), the registers are the vCPU's now.
+   */
+  private stackPcsAt(vcpu: number, pc: bigint): bigint[] {
+    const h = this.hart(vcpu);
+    const reg = (n: number) => (BigInt(h.x[2 * n + 1] >>> 0) << 32n) | BigInt(h.x[2 * n] >>> 0);
+    const env = this.exprEnv(vcpu);
+    return unwindStack({
+      pc, sp: reg(2), fp: reg(8), ra: reg(1),
+      read64: (a) => env.read!(a, 8),
+      readInsn: (a) => this.readInsn(h, a),
+      reg,
+    }, this.symbolsFor(codeAddr(pc)), false).map((f) => f.pc);
   }
 
   /** The call stack of a vCPU, innermost first (the unwound frames, one per activation). */

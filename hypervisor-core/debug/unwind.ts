@@ -68,17 +68,22 @@ function nameAt(syms: DebugSymbols | undefined, pc: bigint, inner: boolean): str
 const U64 = (1n << 64n) - 1n;
 const SP = 2, FP = 8;
 
-/** Unwinds the stack of a stopped vCPU: call-frame information first, frame pointers otherwise. */
-export function unwindStack(t: UnwindTarget, syms: DebugSymbols | undefined): StackFrame[] {
-  const cfi = syms && t.reg ? unwindCfi(t, syms) : undefined;
-  return cfi ?? unwindFramePointers(t, syms);
+/**
+ * Unwinds the stack of a stopped vCPU: call-frame information first, frame pointers otherwise.
+ * `named` false leaves the frames' names out: a sampler at VM exits names pcs later, once per
+ * distinct pc, instead of looking each frame up in DWARF at every sample.
+ */
+export function unwindStack(t: UnwindTarget, syms: DebugSymbols | undefined, named = true): StackFrame[] {
+  const names = named ? syms : undefined;
+  const cfi = syms && t.reg ? unwindCfi(t, syms, names) : undefined;
+  return cfi ?? unwindFramePointers(t, syms, names);
 }
 
 /**
  * Unwinds with DWARF call-frame information (undefined when the stop pc has none). Each
  * frame's CFA is the caller's sp at the call; saved registers are read at CFA + offset.
  */
-export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | undefined {
+export function unwindCfi(t: UnwindTarget, syms: DebugSymbols, names: DebugSymbols | undefined = syms): StackFrame[] | undefined {
   if (!t.reg) return undefined;
   let regs = new Map<number, bigint>();
   for (let i = 1; i < 32; i++) regs.set(i, t.reg(i));
@@ -93,12 +98,12 @@ export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | u
       if (inner) return undefined;
       // No CFI for this caller: frame pointers from here (gcc's s0 is the CFA).
       const fp = regs.get(FP);
-      frames.push({ pc, fp: fp ?? 0n, name: nameAt(syms, pc, false), regs });
-      if (fp !== undefined && fp > prevCfa) framePointerCallers(t, syms, frames, fp);
+      frames.push({ pc, fp: fp ?? 0n, name: nameAt(names, pc, false), regs });
+      if (fp !== undefined && fp > prevCfa) framePointerCallers(t, syms, frames, fp, names);
       return frames;
     }
     const cfa = (base + BigInt(row.cfaOffset)) & U64;
-    frames.push({ pc, fp: cfa, name: nameAt(syms, pc, inner), regs });
+    frames.push({ pc, fp: cfa, name: nameAt(names, pc, inner), regs });
     // Frames grow down: each caller's CFA lies above the callee's.
     if (cfa <= prevCfa) break;
     prevCfa = cfa;
@@ -125,8 +130,9 @@ export function unwindCfi(t: UnwindTarget, syms: DebugSymbols): StackFrame[] | u
 }
 
 /** Unwinds with frame pointers only. */
-export function unwindFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined): StackFrame[] {
-  const frames: StackFrame[] = [{ pc: t.pc, fp: t.fp, name: nameAt(syms, t.pc, true) }];
+export function unwindFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined,
+  names: DebugSymbols | undefined = syms): StackFrame[] {
+  const frames: StackFrame[] = [{ pc: t.pc, fp: t.fp, name: nameAt(names, t.pc, true) }];
   const sym = syms?.symbolAt(codeAddr(t.pc));
   let callerPc: bigint | undefined;
   let callerFp: bigint | undefined;
@@ -145,23 +151,24 @@ export function unwindFramePointers(t: UnwindTarget, syms: DebugSymbols | undefi
     callerPc = t.read64(t.fp - 8n);
     callerFp = t.read64(t.fp - 16n);
   }
-  followFramePointers(t, syms, frames, callerPc, callerFp);
+  followFramePointers(t, syms, frames, callerPc, callerFp, names);
   return frames;
 }
 
 /** Appends the callers of the last frame, whose frame pointer (CFA) is `fp`. */
-function framePointerCallers(t: UnwindTarget, syms: DebugSymbols | undefined, frames: StackFrame[], fp: bigint): void {
-  followFramePointers(t, syms, frames, t.read64(fp - 8n), t.read64(fp - 16n));
+function framePointerCallers(t: UnwindTarget, syms: DebugSymbols | undefined, frames: StackFrame[], fp: bigint,
+  names: DebugSymbols | undefined): void {
+  followFramePointers(t, syms, frames, t.read64(fp - 8n), t.read64(fp - 16n), names);
 }
 
 /** Follows the chain of saved (ra, fp) pairs from a caller's pc and frame pointer. */
 function followFramePointers(t: UnwindTarget, syms: DebugSymbols | undefined, frames: StackFrame[],
-  callerPc: bigint | undefined, callerFp: bigint | undefined): void {
+  callerPc: bigint | undefined, callerFp: bigint | undefined, names: DebugSymbols | undefined): void {
   let prevFp = frames[frames.length - 1].fp;
   while (frames.length < MAX_FRAMES && callerPc !== undefined && callerFp !== undefined) {
     if (callerPc === 0n || (callerPc & 1n) !== 0n) break;
     if (syms && !syms.symbolAt(codeAddr(callerPc - 1n))) break;
-    frames.push({ pc: callerPc, fp: callerFp, name: nameAt(syms, callerPc, false) });
+    frames.push({ pc: callerPc, fp: callerFp, name: nameAt(names, callerPc, false) });
     // Frames grow down: each caller's frame lies above the callee's.
     if (callerFp === 0n || (callerFp & 7n) !== 0n || callerFp <= prevFp) break;
     prevFp = callerFp;

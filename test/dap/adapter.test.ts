@@ -216,6 +216,24 @@ describe('debug adapter (DAP)', function () {
     assert.deepEqual(sites(r.body.attribution), sites(cli.attribution));
   });
 
+  it('samples guest call stacks at SBI exits and sends them folded, with the flame graph event', async () => {
+    const graphs: { samples: number; folded: string }[] = [];
+    dc.on('hyperscope.exitStacks', (e) => graphs.push(e.body));
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true });
+    await firstStop;
+    await assert.rejects(dc.customRequest('hyperscope.exitStacks', { reason: 'nope' }), /unknown exit reason 'nope'/);
+    await assert.rejects(dc.customRequest('hyperscope.exitStacks', { reason: 'sbi', period: 0 }), /period/);
+    const started = await dc.customRequest('hyperscope.exitStacks', { reason: 'sbi' });
+    assert.equal(started.body.samples, 0);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+    const g = (await dc.customRequest('hyperscope.exitStacks', {})).body;
+    const stats = (await dc.customRequest('hyperscope.exitStats', {})).body;
+    assert.equal(g.samples, stats.reasons.find((r: { key: string }) => r.key === 'sbi').samples);
+    // hello.c prints through the SBI debug console: its wrapper in samples/common/sbi.c makes the ecall.
+    assert.match(g.folded, /^_start;main;.*sbi_ecall \d+$/m);
+    assert.ok(graphs.length > 0 && graphs[graphs.length - 1].samples === g.samples, 'the last event has every sample');
+  });
+
   it('sends the guest console as output events', async () => {
     const outputs: string[] = [];
     dc.on('output', (e) => { if (e.body.category === 'stdout') outputs.push(e.body.output); });
