@@ -17,6 +17,7 @@ import { VirtioBlock } from '../devices/virtio/block/device';
 import { VirtioConsole } from '../devices/virtio/console/device';
 import type { ConsoleSink } from '../devices/console-sink';
 import { VirtioRng, hostEntropy, type EntropySource } from '../devices/virtio/rng/device';
+import type { VirtioNet } from '../devices/virtio/net/device';
 
 /** The ISA string the device tree advertises (what the hart implements). */
 export const GUEST_ISA = 'rv64imafdc_zicsr_zifencei_zicntr_sstc';
@@ -36,6 +37,8 @@ export interface BootOptions extends VmOptions {
   consoleSink?: ConsoleSink;
   /** Adds a virtio entropy device last: true for the host's generator, or a source. */
   rng?: boolean | EntropySource;
+  /** Virtio network devices, after the other virtio devices (Linux: eth0, eth1...), already on their switches. */
+  nics?: VirtioNet[];
   /**
    * Loads a kernel that is neither ELF nor Image as a raw binary at RAM + 2 MiB, as QEMU's
    * -kernel does (U-Boot's S-mode u-boot.bin); otherwise such a file is refused.
@@ -60,6 +63,7 @@ export function bootVirt(opts: BootOptions): BootedVm {
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));
   if (opts.rng) vm.addVirtio(new VirtioRng(opts.rng === true ? hostEntropy : opts.rng));
+  for (const nic of opts.nics ?? []) vm.addVirtio(nic);
   // The other slots answer "no device" as on QEMU (not described in the device tree).
   for (let i = 0; i < VIRTIO_COUNT; i++) {
     if (!vm.virtio[i]) vm.bus.add(virtioSlotBase(i), VIRTIO_STRIDE, new EmptyVirtioSlot(`virtio-empty${i}`));

@@ -5,6 +5,7 @@
  * exact and, with the icount clock, reproducible run to run.
  */
 import type { KvmStatsReport } from './kvm-stats';
+import type { NetworkReport } from './network-report';
 
 /** One row of the perf-kvm-stat style table. */
 export interface ExitStatsRow {
@@ -81,6 +82,11 @@ export interface ExitStatsReport {
    * "virtio-blk0.q0". Always present in reports made by ExitStats; optional for older ones.
    */
   virtio?: ExitStatsRow[];
+  /**
+   * The VM's NICs and the switch ports they are on (network-report.ts); only in reports of a
+   * VM with a virtio-net device.
+   */
+  network?: NetworkReport;
   perVcpu: VcpuStats[];
   /**
    * The exit counts under RISC-V KVM's vCPU statistics names (kvm-stats.ts). Always present in

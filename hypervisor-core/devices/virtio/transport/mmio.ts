@@ -7,7 +7,7 @@
  *   off    name                    R/W  notes
  *   0x000  MagicValue              R    0x74726976 ("virt")
  *   0x004  Version                 R    2 (legacy version 1 is not offered)
- *   0x008  DeviceID                R    2 block, 3 console, 4 entropy
+ *   0x008  DeviceID                R    1 network, 2 block, 3 console, 4 entropy
  *   0x00c  VendorID                R
  *   0x010  DeviceFeatures          R    32 bits selected by DeviceFeaturesSel
  *   0x014  DeviceFeaturesSel       W
