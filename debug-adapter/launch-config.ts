@@ -33,6 +33,8 @@ export interface HyperscopeLaunchArgs {
   jit?: boolean;
   /** "default" (SBI from the hypervisor) or "none" (the kernel starts in M-mode, QEMU's -bios none). */
   bios?: string;
+  /** AIA (APLIC + IMSICs, exit-less interrupts) instead of the PLIC, as `hyperscope run --aia`. */
+  aia?: boolean;
   /** The command that gets the program's sources, named when a frame's source file is missing. */
   sourcesCommand?: string;
 }
@@ -86,7 +88,7 @@ function checkTypes(a: HyperscopeLaunchArgs): void {
   for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
-  for (const name of ['stopOnEntry', 'rng', 'jit']) {
+  for (const name of ['stopOnEntry', 'rng', 'jit', 'aia']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'boolean') throw wrong(name, 'true or false');
   }
   if (raw.memory !== undefined && typeof raw.memory !== 'string' && typeof raw.memory !== 'number') throw wrong('memory', 'a size such as "128M"');
@@ -130,6 +132,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   if (clock !== 'realtime' && clock !== 'icount') throw new LaunchError(`clock must be "realtime" or "icount", not ${JSON.stringify(a.clock)}`);
   const bios = a.bios ?? 'default';
   if (bios !== 'default' && bios !== 'none') throw new LaunchError(`bios must be "default" or "none", not ${JSON.stringify(a.bios)}`);
+  if (a.aia === true && bios === 'none') throw new LaunchError('aia goes with the SBI firmware (bios "default"), not bios "none"');
   const substitutePath: PathSubstitution[] = [...(a.substitutePath ?? [])];
   for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
   const extraSymbols = (a.symbols ?? []).map((s) => {
@@ -156,5 +159,6 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
     stopOnEntry: a.stopOnEntry ?? false,
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,
+    aia: a.aia === true,
   };
 }

@@ -42,6 +42,8 @@ export interface RunOptions {
   jit: boolean;
   /** --bios: 'default' (SBI from the hypervisor, S-mode entry) or 'none' (M-mode entry). */
   bios: 'default' | 'none';
+  /** --aia: APLIC and IMSICs (exit-less interrupts) instead of the PLIC. */
+  aia: boolean;
 }
 
 /**
@@ -136,6 +138,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--no-svadu': o.svadu = false; break;
       case '--gdb': o.gdb = parseGdbPort(next()); break;
       case '--no-jit': o.jit = false; break;
+      case '--aia': o.aia = true; break;
       case '--bios': {
         const b = next();
         if (b !== 'default' && b !== 'none') {
@@ -154,6 +157,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if ((o.traceSize !== undefined || o.traceRing) && o.trace === undefined) throw new UsageError('--trace-size and --trace-ring go with --trace FILE');
   if (o.trace !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--trace records a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
+  if (o.aia && (o.bare || o.bios === 'none')) throw new UsageError(`--aia goes with the hypervisor's SBI firmware, not ${o.bare ? '--bare' : '--bios none'}`);
   const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0);
   if (virtio > VIRTIO_COUNT) {
     throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
@@ -163,7 +167,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
-    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default',
+    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false,
   };
 }
 
@@ -201,6 +205,9 @@ options:
                         S-mode; none: no firmware, as QEMU's -bios none: every vCPU starts
                         at the kernel's entry in its own (emulated) M-mode, with the CLINT
                         and the SiFive test device (raw binaries load at 0x80000000)
+  --aia                 the RISC-V AIA instead of the PLIC, as QEMU -M virt,aia=aplic-imsic:
+                        an APLIC (MSI mode) and an IMSIC per vCPU whose guest interrupt
+                        file takes device interrupts and IPIs without VM exits
   --no-svadu            page-table entries without the A (or, on a store, D) bit fault
                         instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
   --gdb PORT            serve gdb's remote protocol on 127.0.0.1:PORT (also tcp::PORT, as

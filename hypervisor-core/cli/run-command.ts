@@ -105,7 +105,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
     try {
       const booted = bootVirt({
         kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu, jit: o.jit,
-        bios: o.bios,
+        bios: o.bios, aia: o.aia,
         idleSleep: true, // an idle guest waits in host time, costing no CPU
         console: (b) => stdout.write(b), consoleSink: stdout,
         disks, virtioConsole: o.virtioConsole, rng: o.rng,

@@ -72,6 +72,8 @@ export interface DebugLaunchOptions {
   jit?: boolean;
   /** 'none': the kernel starts in its own M-mode, as `hyperscope run --bios none`. */
   bios?: 'default' | 'none';
+  /** AIA (APLIC + IMSICs) instead of the PLIC, as `hyperscope run --aia`. */
+  aia?: boolean;
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -194,7 +196,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });

@@ -35,7 +35,7 @@ import type { MmioDevice } from '../bus/device';
 import type { IrqLine } from './irq-line';
 import { ConsoleInput, type ConsoleInputReader } from './console-input';
 import type { FdtBuilder } from '../machine/fdt-builder';
-import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
+import { interruptCells, unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
 
 const IER_RDI = 0x01;
 const IER_THRI = 0x02;
@@ -230,7 +230,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   describe(fdt: FdtBuilder, ctx: FdtContext): void {
     fdt
       .beginNode(`serial@${unitAddress(ctx.base)}`)
-      .propU32('interrupts', this.irqNumber)
+      .propU32Array('interrupts', interruptCells(ctx, this.irqNumber))
       .propU32('interrupt-parent', ctx.plicPhandle)
       .propU32('clock-frequency', UART_CLOCK_HZ)
       .propU64Array('reg', [ctx.base, ctx.size])

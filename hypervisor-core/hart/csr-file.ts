@@ -8,6 +8,7 @@ import { Slot } from './hart-state';
 import type { Hart } from './hart';
 import { fpEnabled, markFpDirty, sdBit } from './fpu/fp-status';
 import { TINFO, Tcontrol } from './triggers';
+import { aiaAccessFault, isAiaCsr, readAiaCsr, writeAiaCsr } from './aia/aia-csrs';
 
 /** Value register for reads and writes: [lo, hi]. */
 export const CSR_VALUE = new Int32Array(2);
@@ -43,6 +44,7 @@ const VS_REDIRECT: Record<number, number> = {
   [Csr.SSTATUS]: Csr.VSSTATUS, [Csr.SIE]: Csr.VSIE, [Csr.STVEC]: Csr.VSTVEC, [Csr.SSCRATCH]: Csr.VSSCRATCH,
   [Csr.SEPC]: Csr.VSEPC, [Csr.SCAUSE]: Csr.VSCAUSE, [Csr.STVAL]: Csr.VSTVAL, [Csr.SIP]: Csr.VSIP,
   [Csr.SATP]: Csr.VSATP, [Csr.STIMECMP]: Csr.VSTIMECMP,
+  [Csr.SISELECT]: Csr.VSISELECT, [Csr.SIREG]: Csr.VSIREG, [Csr.STOPEI]: Csr.VSTOPEI, [Csr.STOPI]: Csr.VSTOPI,
 };
 
 /** Whether a CSR number exists on this hart (the debugger lists these). */
@@ -77,7 +79,13 @@ export function implemented(n: number): boolean {
  * raise, or 0. `write` is true for any access that writes.
  */
 export function checkCsrAccess(h: Hart, n: number, write: boolean): CsrFault {
-  if (!implemented(n)) return Cause.ILLEGAL_INSTRUCTION;
+  const fault = genericAccessFault(h, n, write);
+  return fault !== 0 || h.aia === null ? fault : aiaAccessFault(h, n, write);
+}
+
+/** The privilege rules every CSR follows (the AIA CSRs' own come after, in aia-csrs.ts). */
+function genericAccessFault(h: Hart, n: number, write: boolean): CsrFault {
+  if (!implemented(n) && (h.aia === null || !isAiaCsr(n))) return Cause.ILLEGAL_INSTRUCTION;
   if (write && (n >>> 10) === 3) return Cause.ILLEGAL_INSTRUCTION;
   const level = (n >>> 8) & 3;
   const priv = h.priv, virt = h.virt;
@@ -146,6 +154,7 @@ function putNum(n: number): 0 {
 
 /** Reads CSR `n` (already checked and redirected) into CSR_VALUE. */
 export function readCsr(h: Hart, n: number): void {
+  if (h.aia !== null && isAiaCsr(n)) { const [lo, hi] = readAiaCsr(h, h.aia, n); put(lo, hi); return; }
   // hpmcounter3..31, mhpmcounter3..31, mhpmevent3..31.
   if ((n >= Csr.HPMCOUNTER3 && n <= 0xc1f) || (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f)) { putBig(h.counters.read(n & 0x1f)); return; }
   if (n >= Csr.MHPMEVENT3 && n <= 0x33f) { put(h.counters.event(n - 0x320), 0); return; }
@@ -177,7 +186,8 @@ export function readCsr(h: Hart, n: number): void {
     case Csr.HIP: put(h.pendingInterrupts() & H_IRQS, 0); return;
     case Csr.VSIP: put((h.pendingInterrupts() & h.hideleg & VS_IRQS) >>> 1, 0); return;
     case Csr.HVIP: put(h.hvip, 0); return;
-    case Csr.HGEIE: case Csr.HGEIP: put(0, 0); return;
+    case Csr.HGEIE: put(h.hgeie, 0); return;
+    case Csr.HGEIP: put(h.aia?.hgeip ?? 0, 0); return;
     case Csr.MTVEC: put64(h, Slot.MTVEC); return;
     case Csr.STVEC: put64(h, Slot.STVEC); return;
     case Csr.VSTVEC: put64(h, Slot.VSTVEC); return;
@@ -234,6 +244,7 @@ export function readCsr(h: Hart, n: number): void {
 
 /** Writes CSR_VALUE to CSR `n` (already checked and redirected), applying WARL rules. */
 export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
+  if (h.aia !== null && isAiaCsr(n)) { writeAiaCsr(h.aia, n, lo, hi); return; }
   if (n >= Csr.MHPMCOUNTER3 && n <= 0xb1f) { h.counters.write(n & 0x1f, big(lo, hi)); return; }
   if (n >= Csr.MHPMEVENT3 && n <= 0x33f) { h.counters.setEvent(n - 0x320, hi === 0 ? lo : -1); return; }
   if (n >= Csr.PMPCFG0 && n <= 0x3af) { if ((n & 1) === 0) { h.pmpcfg[(n - Csr.PMPCFG0) * 2] = lo; h.pmpcfg[(n - Csr.PMPCFG0) * 2 + 1] = hi; } return; }
@@ -261,7 +272,11 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
       h.onStatusWrite(old, v);
       return;
     }
-    case Csr.HSTATUS: h.c[Slot.HSTATUS * 2] = lo & HSTATUS_WRITABLE; return;
+    case Csr.HSTATUS:
+      // VGEIN exists with guest interrupt files (WLRL: values above GEILEN select none).
+      h.c[Slot.HSTATUS * 2] = lo & (HSTATUS_WRITABLE | (h.aia !== null ? Hstatus.VGEIN_MASK : 0));
+      h.aia?.updateLines();
+      return;
     case Csr.FFLAGS: h.fp.fflags = lo & 0x1f; markFpDirty(h); return;
     case Csr.FRM: h.fp.frm = lo & 7; markFpDirty(h); return;
     case Csr.FCSR: h.fp.fcsr = lo & 0xff; markFpDirty(h); return;
@@ -271,7 +286,11 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
     case Csr.HIDELEG: h.hideleg = lo & VS_IRQS; return;
     case Csr.MIE: h.mie = lo & MIE_WRITABLE; return;
     case Csr.SIE: { const m = S_IRQS & h.mideleg; h.mie = (h.mie & ~m) | (lo & m); return; }
-    case Csr.HIE: h.mie = (h.mie & ~VS_IRQS) | (lo & VS_IRQS); return;
+    case Csr.HIE: {
+      const m = VS_IRQS | (h.aia !== null ? 1 << Irq.SGEI : 0); // SGEIE exists when GEILEN > 0
+      h.mie = (h.mie & ~m) | (lo & m);
+      return;
+    }
     case Csr.VSIE: { const m = h.hideleg & VS_IRQS; h.mie = (h.mie & ~m) | ((lo << 1) & m); return; }
     case Csr.MIP: {
       // SSIP, SEIP and (without Sstc) STIP are software-writable; VSSIP aliases hvip.VSSIP.
@@ -287,7 +306,10 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
       return;
     }
     case Csr.HVIP: h.hvip = lo & VS_IRQS; return;
-    case Csr.HGEIE: return;
+    case Csr.HGEIE:
+      h.hgeie = lo & (h.aia?.hgeieMask ?? 0);
+      h.aia?.updateLines();
+      return;
     case Csr.MTVEC: h.set(Slot.MTVEC, lo & ~2, hi); return;
     case Csr.STVEC: h.set(Slot.STVEC, lo & ~2, hi); return;
     case Csr.VSTVEC: h.set(Slot.VSTVEC, lo & ~2, hi); return;

@@ -7,13 +7,18 @@ export const enum Csr {
   SSTATUS = 0x100, SIE = 0x104, STVEC = 0x105, SCOUNTEREN = 0x106, SENVCFG = 0x10a,
   SSCRATCH = 0x140, SEPC = 0x141, SCAUSE = 0x142, STVAL = 0x143, SIP = 0x144,
   STIMECMP = 0x14d, SATP = 0x180,
+  // Ssaia (AIA 2.2): indirect access to the supervisor-level interrupt file, top interrupts
+  SISELECT = 0x150, SIREG = 0x151, STOPEI = 0x15c, STOPI = 0xdb0,
   // Hypervisor
   HSTATUS = 0x600, HEDELEG = 0x602, HIDELEG = 0x603, HIE = 0x604, HTIMEDELTA = 0x605,
   HCOUNTEREN = 0x606, HGEIE = 0x607, HENVCFG = 0x60a, HTVAL = 0x643, HIP = 0x644,
   HVIP = 0x645, HTINST = 0x64a, HGATP = 0x680, HGEIP = 0xe12,
+  // Ssaia with H (AIA 2.3)
+  HVIEN = 0x608, HVICTL = 0x609, HVIPRIO1 = 0x646, HVIPRIO2 = 0x647,
   // Virtual supervisor
   VSSTATUS = 0x200, VSIE = 0x204, VSTVEC = 0x205, VSSCRATCH = 0x240, VSEPC = 0x241,
   VSCAUSE = 0x242, VSTVAL = 0x243, VSIP = 0x244, VSTIMECMP = 0x24d, VSATP = 0x280,
+  VSISELECT = 0x250, VSIREG = 0x251, VSTOPEI = 0x25c, VSTOPI = 0xeb0,
   // Machine
   MVENDORID = 0xf11, MARCHID = 0xf12, MIMPID = 0xf13, MHARTID = 0xf14, MCONFIGPTR = 0xf15,
   MSTATUS = 0x300, MISA = 0x301, MEDELEG = 0x302, MIDELEG = 0x303, MIE = 0x304,

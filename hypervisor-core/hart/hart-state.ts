@@ -33,6 +33,11 @@ export class HartState {
   mipSoft = 0;
   /** mip bits driven by interrupt lines outside the hart (MSIP, MTIP, MEIP, SEIP). */
   mipLines = 0;
+  /**
+   * mip bits driven by the hart's IMSIC (AIA): SEIP from the supervisor-level file, SGEIP,
+   * and VSEIP from the guest file hstatus.VGEIN selects. Zero without AIA.
+   */
+  aiaLines = 0;
   mcounteren = 0;
   scounteren = 0;
   hedeleg = 0;

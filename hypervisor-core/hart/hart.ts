@@ -27,6 +27,7 @@ import { executeFp } from './fpu/execute-fp';
 import { fpEnabled, markFpDirty } from './fpu/fp-status';
 import { TriggerKind, modeBit } from './triggers';
 import { BlockCache } from './jit/block-cache';
+import { HartAia } from './aia/hart-aia';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -140,6 +141,8 @@ export class Hart extends HartState {
   yieldOnSpin = false;
   /** Failed test-and-set swaps in the current run. */
   private spinSwaps = 0;
+  /** The hart's IMSIC and AIA CSRs (Ssaia), or null: the hart has no AIA ({@link enableAia}). */
+  aia: HartAia | null = null;
   /** Compiled blocks of hot code, or null: the interpreter runs everything (`--no-jit`). */
   private jit: BlockCache | null = null;
   private jitAttached = false;
@@ -176,10 +179,20 @@ export class Hart extends HartState {
     this.reservation = -1;
     this.timeReadAt = -1;
     this.triggers.reset();
+    this.aia?.reset();
     // QEMU resets menvcfg.ADUE to 1 when it has Svadu: A/D bits are set in hardware, as the
     // guests built for QEMU 7 (which always did so) expect.
     if (this.svadu) this.set(Slot.MENVCFG, 0, EnvcfgHi.ADUE);
     this.flushAllTlbs();
+  }
+
+  /**
+   * Gives the hart an IMSIC with a supervisor-level interrupt file and `geilen` guest
+   * interrupt files, and the Ssaia CSRs (AIA 1.0). Without it those CSRs do not exist.
+   */
+  enableAia(geilen: number): HartAia {
+    this.aia = new HartAia(this, geilen);
+    return this.aia;
   }
 
   /**
@@ -241,7 +254,7 @@ export class Hart extends HartState {
   }
   /** The effective mip: software bits, interrupt lines, hvip and the Sstc comparators. */
   pendingInterrupts(): number {
-    let p = this.mipSoft | this.mipLines | (this.hvip & VS_IRQS);
+    let p = this.mipSoft | this.mipLines | (this.hvip & VS_IRQS) | this.aiaLines;
     const stce = this.hi(Slot.MENVCFG) < 0;
     const henvStce = this.hi(Slot.HENVCFG) < 0;
     if (stce || henvStce) {

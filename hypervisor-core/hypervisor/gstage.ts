@@ -13,6 +13,8 @@ import { Pte } from '../mmu/walker';
 export const HGATP_MODE_SV39X4 = 8;
 
 const LEAF_FLAGS = Pte.V | Pte.R | Pte.W | Pte.X | Pte.U | Pte.A | Pte.D;
+/** A device page the guest reads and writes but never executes (an IMSIC interrupt file). */
+export const DEVICE_LEAF_FLAGS = Pte.V | Pte.R | Pte.W | Pte.U | Pte.A | Pte.D;
 
 /** One VM's G-stage table. */
 export class GStage {
@@ -31,8 +33,8 @@ export class GStage {
     return [ppn | 0, ((HGATP_MODE_SV39X4 << 28) | ((vmid & 0x3fff) << 12) | Math.floor(ppn / 4294967296)) | 0];
   }
 
-  /** Maps the 4 KiB guest page at `gpa` to the host page at `hpa`. */
-  map(gpa: number, hpa: number): void {
+  /** Maps the 4 KiB guest page at `gpa` to the host page at `hpa` (RAM: every access allowed). */
+  map(gpa: number, hpa: number, flags: number = LEAF_FLAGS): void {
     let table = this.root;
     for (let level = 2; level > 0; level--) {
       const index = Math.floor(gpa / 2 ** (12 + 9 * level)) & (level === 2 ? 0x7ff : 0x1ff);
@@ -49,7 +51,7 @@ export class GStage {
     const index = Math.floor(gpa / PAGE_SIZE) & 0x1ff;
     const off = table + index * 8 - this.mem.base;
     if ((this.mem.view.getUint32(off, true) & Pte.V) === 0) this.mappedPages++;
-    this.writePte(off, hpa, LEAF_FLAGS);
+    this.writePte(off, hpa, flags);
   }
 
   /** Removes the mapping of the guest page at `gpa` (ballooning, migration); returns whether one existed. */

@@ -15,6 +15,7 @@ import type { Vm } from './vm';
 import { HW_COUNTERS } from './sbi/pmu';
 import { FwEvent } from './sbi/pmu-firmware-events';
 import { KVM_HEDELEG, type VirtualMmode } from './virtual-mmode';
+import { VCPU_GUEST_FILE } from './aia';
 
 /** Lifecycle of a vCPU. */
 export type VcpuState =
@@ -89,7 +90,9 @@ export class Vcpu {
     h.set(Slot.VSTIMECMP, -1, -1);
     const [glo, ghi] = this.vm.gstage.hgatp(this.vm.vmid);
     h.set(Slot.HGATP, glo, ghi);
-    h.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP | Hstatus.VTW, 2);
+    // With AIA, the vCPU's guest interrupt file on its hart is its supervisor-level file.
+    const vgein = h.aia ? VCPU_GUEST_FILE << 12 : 0;
+    h.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP | Hstatus.VTW | vgein, 2);
     // FS = Initial in the host's mstatus: the guest's FPU is enabled (KVM's guest sstatus.FS),
     // and the guest's own vsstatus.FS decides whether it uses it.
     h.set(Slot.MSTATUS, Mstatus.SPP | (Priv.S << Mstatus.MPP_SHIFT) | FS_INITIAL, 0);
@@ -100,6 +103,7 @@ export class Vcpu {
     this.mmode?.reset();
     h.flushAllTlbs();
     h.hostSret();
+    h.aia?.updateLines();
   }
 
   /** Starts the vCPU (HSM hart_start or boot). */
@@ -121,6 +125,19 @@ export class Vcpu {
     this.state = 'blocked';
     this.resumeAt = resume;
     if (suspended) this.hsm = HsmState.SUSPENDED;
+    this.wakeOnGuestExternal(true);
+  }
+
+  /**
+   * With AIA: while blocked, an interrupt arriving in the vCPU's guest interrupt file raises
+   * SGEI at the hart (hgeie selects the file), which wakes it; while it runs, hgeie is 0, as
+   * KVM does (kvm_riscv_aia_wakeon_hgei).
+   */
+  private wakeOnGuestExternal(on: boolean): void {
+    const h = this.hart;
+    if (!h.aia) return;
+    h.hgeie = on ? 1 << VCPU_GUEST_FILE : 0;
+    h.aia.updateLines();
   }
 
   /** An interrupt for the guest is pending and enabled in vsie (the WFI wake-up condition). */
@@ -133,6 +150,7 @@ export class Vcpu {
   tryWake(): boolean {
     if (this.state !== 'blocked' || !this.hasPendingInterrupt()) return this.state === 'runnable';
     this.state = 'runnable';
+    this.wakeOnGuestExternal(false);
     this.hsm = HsmState.STARTED;
     if (this.resumeAt) {
       const { addr, opaque } = this.resumeAt;

@@ -22,6 +22,7 @@ import { PAGE_SIZE } from '../memory/address';
 import { PageAllocator } from '../memory/page-allocator';
 import { PhysMemory } from '../memory/phys-memory';
 import { CLINT_BASE, CLINT_SIZE, TEST_BASE, TEST_SIZE } from '../machine/memory-map';
+import { APLIC_S_BASE, APLIC_SIZE } from '../machine/memory-map';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { ClockKind, VmClock } from './clock';
@@ -34,6 +35,7 @@ import { ExitTrace, ExitRecord } from './trace/exit-trace';
 import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
+import { VmAia } from './aia';
 import { VirtualMmode } from './virtual-mmode';
 import type { VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
@@ -85,6 +87,12 @@ export interface VmOptions {
    * (emulated) M-mode, with the CLINT and the SiFive test device on the bus.
    */
   bios?: 'default' | 'none';
+  /**
+   * AIA instead of the PLIC (`--aia`): an emulated APLIC in MSI mode and, on every hart, an
+   * IMSIC whose guest interrupt file is the vCPU's own, so device interrupts reach a running
+   * guest without exits (see aia.ts). Default false: the PLIC.
+   */
+  aia?: boolean;
 }
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
@@ -120,7 +128,12 @@ export class Vm {
   readonly vmid = nextVmid++;
   readonly bus = new MmioBus();
   readonly uart: Uart16550;
-  readonly plic: Plic;
+  /** The PLIC (the default interrupt controller); absent with `aia`. */
+  readonly plic?: Plic;
+  /** With `aia`: the APLIC, the harts' IMSICs and the MSI delivery. */
+  readonly aia?: VmAia;
+  /** The wired interrupt controller devices' lines go to: the PLIC or the APLIC. */
+  private readonly irqChip: { source(n: number): IrqLine };
   /** With bios 'none': the CLINT (MSWI + MTIMER) and the test finisher. */
   readonly clint?: Aclint;
   readonly finisher?: TestFinisher;
@@ -167,17 +180,6 @@ export class Vm {
     this.clock = new VmClock(opts.clock);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
-    const contexts: IrqLine[] = [];
-    for (let i = 0; i < opts.vcpus; i++) {
-      // The M-mode context reaches a guest only when it has an M-mode of its own.
-      contexts.push(new CallbackIrqLine((level) => this.setMachineIrq(i, 'meip', level)));
-      contexts.push(new CallbackIrqLine((level) => this.setGuestIrq(i, Irq.VSEI, level)));
-    }
-    this.plic = new Plic({ contexts });
-    this.uart = new Uart16550({ irq: this.plic.source(UART0_IRQ), sink: (b) => opts.console(Uint8Array.of(b)), input: this.input });
-    this.bus.add(PLIC_BASE, PLIC_SIZE, this.plic);
-    this.bus.add(UART0_BASE, UART0_SIZE, this.uart);
-
     for (let i = 0; i < opts.vcpus; i++) {
       const hart = new Hart(i, this.host);
       hart.svadu = opts.svadu ?? true;
@@ -186,6 +188,24 @@ export class Vm {
       hart.setDeviceGpa((gpa) => !this.ram.contains(gpa)); // mapGuestPage maps RAM only
       this.vcpus.push(new Vcpu(i, hart, this));
     }
+    if (opts.aia) {
+      if (opts.bios === 'none') throw new RangeError('AIA needs the SBI firmware: the emulated M-mode has no machine-level IMSIC');
+      this.aia = new VmAia({ harts: this.vcpus.map((v) => v.hart), gstage: this.gstage, wake: (i) => this.vcpus[i].tryWake() });
+      this.bus.add(APLIC_S_BASE, APLIC_SIZE, this.aia.aplic);
+      this.irqChip = this.aia.aplic;
+    } else {
+      const contexts: IrqLine[] = [];
+      for (let i = 0; i < opts.vcpus; i++) {
+        // The M-mode context reaches a guest only when it has an M-mode of its own.
+        contexts.push(new CallbackIrqLine((level) => this.setMachineIrq(i, 'meip', level)));
+        contexts.push(new CallbackIrqLine((level) => this.setGuestIrq(i, Irq.VSEI, level)));
+      }
+      this.plic = new Plic({ contexts });
+      this.bus.add(PLIC_BASE, PLIC_SIZE, this.plic);
+      this.irqChip = this.plic;
+    }
+    this.uart = new Uart16550({ irq: this.irqChip.source(UART0_IRQ), sink: (b) => opts.console(Uint8Array.of(b)), input: this.input });
+    this.bus.add(UART0_BASE, UART0_SIZE, this.uart);
     if (opts.bios === 'none') {
       const clint = new Aclint({
         time: () => this.clock.now(),
@@ -204,6 +224,11 @@ export class Vm {
       }
     }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));
+  }
+
+  /** The input line of wired interrupt source `n` at the board's controller (PLIC or APLIC). */
+  irqSource(n: number): IrqLine {
+    return this.irqChip.source(n);
   }
 
   /** Sets or clears a VS-level interrupt in a vCPU's hvip (interrupt injection) and wakes it. */
@@ -246,7 +271,7 @@ export class Vm {
 
   /**
    * Attaches a virtio device in virtio-mmio slot `slot` (0..7, default the first free one):
-   * MMIO at 0x10001000 + 0x1000 * slot, PLIC source 1 + slot. Its name ("virtio-blk0") counts
+   * MMIO at 0x10001000 + 0x1000 * slot, interrupt source 1 + slot. Its name ("virtio-blk0") counts
    * devices of the same kind. Returns the transport (describe it in the device tree).
    */
   addVirtio(device: VirtioDevice, slot = this.virtio.findIndex((t) => t === undefined)): VirtioMmioTransport {
@@ -255,7 +280,7 @@ export class Vm {
     const same = this.virtio.filter((t) => t?.device.kind === device.kind).length;
     const t = new VirtioMmioTransport({
       name: `${device.kind}${same}`, device, memory: this.ram,
-      irq: this.plic.source(VIRTIO_IRQ_BASE + slot), irqNumber: VIRTIO_IRQ_BASE + slot,
+      irq: this.irqChip.source(VIRTIO_IRQ_BASE + slot), irqNumber: VIRTIO_IRQ_BASE + slot,
     });
     this.bus.add(virtioSlotBase(slot), VIRTIO_STRIDE, t);
     this.virtio[slot] = t;

@@ -5,9 +5,11 @@
  *   0x00100000  0x1000     test (sifive,test0: poweroff/reboot)      not emulated
  *   0x00101000  0x1000     rtc (goldfish)                            not emulated, irq 11
  *   0x02000000  0x10000    CLINT (MSWI + MTIMER)
- *   0x0c000000  0x600000   PLIC
+ *   0x0c000000  0x600000   PLIC                                      (with --aia: none)
+ *   0x0d000000  0x8000     APLIC, supervisor-level domain            with --aia
  *   0x10000000  0x100      UART0 ns16550a                            irq 10
  *   0x10001000  0x1000 x8  virtio-mmio slots                         irqs 1..8
+ *   0x28000000  0x1000 x N IMSIC supervisor-level files, one per hart  with --aia
  *   0x80000000  RAM
  */
 
@@ -36,6 +38,13 @@ export const CLINT_SIZE = 0x10000;
 export const PLIC_BASE = 0x0c000000;
 /** PLIC size (QEMU: VIRT_PLIC_SIZE(VIRT_CPUS_MAX * 2)). */
 export const PLIC_SIZE = 0x600000;
+
+/** The supervisor-level APLIC domain with AIA (QEMU: VIRT_APLIC_S). */
+export const APLIC_S_BASE = 0x0d000000;
+/** Size of an APLIC domain's window (QEMU: 0x4000 + 32 bytes per hart rounded up to 0x4000; 0x8000 up to 512 harts). */
+export const APLIC_SIZE = 0x8000;
+/** The supervisor-level IMSIC interrupt files with AIA (QEMU: VIRT_IMSIC_S); hart h's at + 0x1000 * h. */
+export const IMSIC_S_BASE = 0x28000000;
 
 /** First UART. */
 export const UART0_BASE = 0x10000000;

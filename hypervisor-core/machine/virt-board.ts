@@ -10,6 +10,7 @@ import { KernelFormatError, LoadedKernel, loadKernel } from './loaders/kernel';
 import { buildVirtFdt, fdtAddress, initrdAddress } from './virt-fdt';
 import { initrdOverlap } from './boot-layout';
 import { CLINT_BASE, CLINT_SIZE, DRAM_BASE, PLIC_BASE, PLIC_SIZE, TEST_BASE, TEST_SIZE, UART0_BASE, UART0_SIZE } from './memory-map';
+import { APLIC_S_BASE, APLIC_SIZE, IMSIC_S_BASE } from './memory-map';
 import { VIRTIO_COUNT, VIRTIO_STRIDE, virtioSlotBase } from './memory-map';
 import { EmptyVirtioSlot } from '../devices/virtio/transport/empty-slot';
 import type { BlockBackend } from '../devices/virtio/block/backend';
@@ -79,7 +80,7 @@ export function bootVirt(opts: BootOptions): BootedVm {
   }
   const fdt = buildVirtFdt({
     harts: opts.vcpus,
-    isa: opts.svadu === false ? GUEST_ISA : GUEST_ISA_SVADU,
+    isa: (opts.svadu === false ? GUEST_ISA : GUEST_ISA_SVADU) + (opts.aia ? '_ssaia' : ''),
     mmuType: 'riscv,sv48',
     ram: { base: DRAM_BASE, size: opts.memory },
     devices: [
@@ -87,12 +88,17 @@ export function bootVirt(opts: BootOptions): BootedVm {
       // guest on SBI firmware has its timer from SBI or Sstc).
       ...(vm.finisher ? [{ base: TEST_BASE, size: TEST_SIZE, device: vm.finisher }] : []),
       ...(vm.clint ? [{ base: CLINT_BASE, size: CLINT_SIZE, device: vm.clint }] : []),
-      { base: PLIC_BASE, size: PLIC_SIZE, device: vm.plic },
+      ...(vm.plic ? [{ base: PLIC_BASE, size: PLIC_SIZE, device: vm.plic }] : []),
+      ...(vm.aia ? [
+        { base: APLIC_S_BASE, size: APLIC_SIZE, device: vm.aia.aplic },
+        { base: IMSIC_S_BASE, size: vm.aia.guestWindow, device: vm.aia.node },
+      ] : []),
       { base: UART0_BASE, size: UART0_SIZE, device: vm.uart },
       ...vm.virtio.flatMap((t, i) => (t ? [{ base: virtioSlotBase(i), size: VIRTIO_STRIDE, device: t }] : [])),
     ],
     bootargs: opts.bootargs ?? '',
     initrd,
+    aia: opts.aia,
   });
   const at = fdtAddress(DRAM_BASE, opts.memory, fdt.length);
   if (at < kernel.end) throw new KernelFormatError('kernel and device tree do not both fit in memory');

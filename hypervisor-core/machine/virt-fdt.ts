@@ -14,6 +14,9 @@
  * Differences from QEMU, on purpose: the cpu-intc nodes carry `#address-cells = <0>` (dtc's
  * interrupt_provider check warns without it). `riscv,ndev` is 96 as QEMU 7.2 writes it
  * (sources are ids 1..95; Linux sizes its tables from it and guests compare device trees).
+ * With AIA the guest gets the supervisor-level APLIC and IMSIC nodes of QEMU's
+ * `-M virt,aia=aplic-imsic` and not its machine-level ones, as QEMU leaves them out for a KVM
+ * guest, which has no M-mode: the hypervisor is its firmware.
  */
 import { FdtBuilder } from './fdt-builder';
 import type { FdtDescribable } from '../devices/fdt-describable';
@@ -51,6 +54,11 @@ export interface VirtFdtOptions {
   stdoutPath?: string;
   /** Root model string (default "riscv-virtio,qemu", as QEMU). */
   model?: string;
+  /**
+   * AIA instead of the PLIC: the devices' interrupt parent is the APLIC (two interrupt cells)
+   * and an IMSIC phandle is allocated for the APLIC's msi-parent.
+   */
+  aia?: boolean;
 }
 
 /** Builds the board's DTB. */
@@ -62,7 +70,9 @@ export function buildVirtFdt(opts: VirtFdtOptions): Uint8Array {
     cpuPhandles.push(fdt.allocPhandle());
     cpuIntcPhandles.push(fdt.allocPhandle());
   }
+  const imsicPhandle = opts.aia ? fdt.allocPhandle() : undefined;
   const plicPhandle = fdt.allocPhandle();
+  const interruptCells = opts.aia ? 2 : 1;
 
   fdt
     .beginNode('')
@@ -117,7 +127,7 @@ export function buildVirtFdt(opts: VirtFdtOptions): Uint8Array {
     .propString('compatible', 'simple-bus')
     .propEmpty('ranges');
   for (const d of opts.devices) {
-    d.device.describe(fdt, { cpuIntcPhandles, plicPhandle, base: d.base, size: d.size });
+    d.device.describe(fdt, { cpuIntcPhandles, plicPhandle, imsicPhandle, interruptCells, base: d.base, size: d.size });
   }
   fdt.endNode(); // soc
 

@@ -148,3 +148,46 @@ describe('boot layout (QEMU 7.2 hw/riscv/boot.c)', () => {
     assert.match(initrdOverlap({ start: 0x80300000, end: 0x80301000 }, kernel, fdt)!, /overlaps the kernel \(0x80200000-0x803fffff\)/);
   });
 });
+
+describe('virt device tree with AIA (--aia)', () => {
+  // Expected: qemu-system-riscv64 7.2 -M virt,aia=aplic-imsic,dumpdtb=x.dtb -smp 2, then
+  // dtc -I dtb -O dts x.dtb: the supervisor-level nodes, properties in the same order.
+  //   aplic@d000000 { phandle; riscv,num-sources = <0x60>; reg = <0x00 0xd000000 0x00 0x8000>;
+  //     msi-parent = <&imsics>; interrupt-controller; #interrupt-cells = <0x02>; compatible = "riscv,aplic"; }
+  //   imsics@28000000 { phandle; riscv,ipi-id = <0x01>; riscv,num-ids = <0xff>; reg = <0x00 0x28000000 0x00 0x2000>;
+  //     interrupts-extended = <&cpu0-intc 0x09 &cpu1-intc 0x09>; msi-controller; interrupt-controller;
+  //     #interrupt-cells = <0x00>; compatible = "riscv,imsics"; }
+  //   serial@10000000 { interrupts = <0x0a 0x04>; interrupt-parent = <&aplic-s>; ... }
+  it('has the APLIC and IMSIC nodes QEMU writes for the supervisor level, and devices with two interrupt cells', async () => {
+    const { bootVirt } = await import('../../../hypervisor-core/machine/virt-board');
+    const { readFileSync } = await import('node:fs');
+    const kernel = readFileSync(join(__dirname, '../../../../samples/hello/hello.elf'));
+    const { fdt } = bootVirt({ kernel, vcpus: 2, memory: 64 * 1024 * 1024, clock: 'icount', console: () => {}, aia: true, rng: true });
+    const root = parseFdt(fdt).root;
+    const soc = root.find('/soc')!;
+    assert.equal(soc.child('plic@c000000'), undefined, 'no PLIC on the AIA board');
+    const aplic = soc.child('aplic@d000000')!;
+    const imsic = soc.child('imsics@28000000')!;
+    assert.deepEqual([...aplic.props.keys()], ['phandle', 'riscv,num-sources', 'reg', 'msi-parent', 'interrupt-controller', '#interrupt-cells', 'compatible']);
+    assert.equal(aplic.u32('riscv,num-sources'), 0x60);
+    assert.deepEqual(aplic.u64s('reg'), [0xd000000, 0x8000]);
+    assert.equal(aplic.u32('msi-parent'), imsic.u32('phandle'));
+    assert.equal(aplic.u32('#interrupt-cells'), 2);
+    assert.equal(aplic.string('compatible'), 'riscv,aplic');
+    assert.deepEqual([...imsic.props.keys()], ['phandle', 'riscv,ipi-id', 'riscv,num-ids', 'reg', 'interrupts-extended',
+      'msi-controller', 'interrupt-controller', '#interrupt-cells', 'compatible']);
+    assert.equal(imsic.u32('riscv,ipi-id'), 1);
+    assert.equal(imsic.u32('riscv,num-ids'), 0xff);
+    assert.deepEqual(imsic.u64s('reg'), [0x28000000, 0x2000]);
+    const intcs = [0, 1].map((h) => root.find(`/cpus/cpu@${h}/interrupt-controller`)!.u32('phandle')!);
+    assert.deepEqual(imsic.u32s('interrupts-extended'), [intcs[0], 9, intcs[1], 9]);
+    assert.equal(imsic.u32('#interrupt-cells'), 0);
+    assert.equal(imsic.string('compatible'), 'riscv,imsics');
+    const serial = soc.child('serial@10000000')!;
+    assert.deepEqual(serial.u32s('interrupts'), [0x0a, 0x04]);
+    assert.equal(serial.u32('interrupt-parent'), aplic.u32('phandle'));
+    const rng = soc.child('virtio_mmio@10001000')!;
+    assert.deepEqual(rng.u32s('interrupts'), [0x01, 0x04]);
+    assert.match(root.find('/cpus/cpu@0')!.string('riscv,isa')!, /_ssaia$/);
+  });
+});

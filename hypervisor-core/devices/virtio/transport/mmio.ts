@@ -48,7 +48,7 @@
  */
 import type { MmioDevice } from '../../../bus/device';
 import type { FdtBuilder } from '../../../machine/fdt-builder';
-import { unitAddress, type FdtContext, type FdtDescribable } from '../../fdt-describable';
+import { interruptCells, unitAddress, type FdtContext, type FdtDescribable } from '../../fdt-describable';
 import type { IrqLine } from '../../irq-line';
 import type { GuestMemory } from '../guest-memory';
 import { SplitQueue, VirtqueueError } from '../queue/split-queue';
@@ -272,7 +272,7 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
   describe(fdt: FdtBuilder, ctx: FdtContext): void {
     fdt
       .beginNode(`virtio_mmio@${unitAddress(ctx.base)}`)
-      .propU32('interrupts', this.irqNumber)
+      .propU32Array('interrupts', interruptCells(ctx, this.irqNumber))
       .propU32('interrupt-parent', ctx.plicPhandle)
       .propU64Array('reg', [ctx.base, ctx.size])
       .propString('compatible', 'virtio,mmio')
