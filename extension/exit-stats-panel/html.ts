@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { COLUMNS } from './model';
+import { EXIT_REASONS } from '../../hypervisor-core/hypervisor/exit-reason';
 
 /** Where the webview bundle lives, relative to the extension root. */
 export const WEBVIEW_BUNDLE_DIR = ['dist', 'webview'] as const;
@@ -67,6 +68,31 @@ export function exitStatsHtml(assets: WebviewAssets): string {
     <tbody id="attribution-rows"></tbody>
   </table>
   <p id="attribution-note" class="note"></p>
+</section>
+<section id="compare-section" class="compare">
+  <h2>Compare reports (A/B)</h2>
+  <div class="flame-controls">
+    <button id="compare-files" type="button" title="Compare two --stats-json files: B against A">Compare two files…</button>
+    <button id="compare-live" type="button" title="Compare a --stats-json file (A) with this session's statistics (B)">Compare a file with this session…</button>
+  </div>
+  <p id="compare-hint" class="note">Two reports side by side: exits, host time and guest instructions per exit of each reason, with the change from A to B (as <code>hyperscope report A B</code>).</p>
+  <div id="compare-headers" class="compare-headers"></div>
+  <table id="compare-table" class="exit-table compare-table" hidden>
+    <thead><tr><th>VM-EXIT</th><th class="num">Exits A</th><th class="num">Exits B</th><th class="num">Δ</th><th class="num">Host time A</th><th class="num">Host time B</th><th class="num">Δ</th><th class="num">Instr/exit A</th><th class="num">Instr/exit B</th><th class="num">Δ</th></tr></thead>
+    <tbody id="compare-rows"></tbody>
+  </table>
+</section>
+<section id="flame-section" class="flame">
+  <h2>Guest call stacks at exits (flame graph)</h2>
+  <div class="flame-controls">
+    <label>Exit reason <select id="flame-reason" aria-label="Exit reason to sample">${EXIT_REASONS.map((r) => `<option value="${r}"${r === 'mmio' ? ' selected' : ''}>${r}</option>`).join('')}</select></label>
+    <label title="Sample one exit in this many (1: every exit)">every <input id="flame-period" type="number" min="1" max="1000000" value="1" aria-label="Sampling period"> exits</label>
+    <button id="flame-start" type="button" title="Sample the guest's call stack at exits of this reason (forgets earlier samples)">Sample</button>
+    <button id="flame-stop" type="button" title="Stop sampling; the graph stays">Stop</button>
+    <button id="flame-export" type="button" title="Save the stacks as folded text (flamegraph.pl, speedscope)">Export folded</button>
+  </div>
+  <p id="flame-summary" class="note">Not sampling. Choose an exit reason and press Sample.</p>
+  <div id="flame-graph" class="flame-graph" role="img" aria-label="Flame graph of guest call stacks at exits"></div>
 </section>
 <section id="live-section" class="live">
   <h2>Live: exits per second</h2>

@@ -3,6 +3,8 @@
  * Type-only, so the webview bundle and the extension agree on one shape.
  */
 import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
+import type { ExitFlameGraph } from '../../hypervisor-core/debug/flame-graph';
+import type { CompareSide } from './compare-model';
 
 /** Extension -> webview. */
 export type ToWebview =
@@ -11,7 +13,11 @@ export type ToWebview =
   /** No statistics to show (no session runs); `reason` is shown in the empty state. */
   | { type: 'empty'; reason: string }
   /** Forget the history (after a reset or when a new session starts). */
-  | { type: 'clear' };
+  | { type: 'clear' }
+  /** The guest call stacks sampled at exits (undefined: no session to sample in). */
+  | { type: 'flame'; graph: ExitFlameGraph | undefined; error?: string }
+  /** Two reports to compare; B 'live' is the session's latest report, updated as it comes. */
+  | { type: 'compare'; a: CompareSide; b: CompareSide | 'live' };
 
 /** Webview -> extension. */
 export type FromWebview =
@@ -20,4 +26,14 @@ export type FromWebview =
   /** The Reset button: zero the counters in the running session. */
   | { type: 'reset' }
   /** Export CSV for the vCPU filter the user has selected. */
-  | { type: 'exportCsv'; vcpu: 'all' | number };
+  | { type: 'exportCsv'; vcpu: 'all' | number }
+  /** Sample guest call stacks at exits of `reason`, one in `period` (earlier samples are forgotten). */
+  | { type: 'flameStart'; reason: string; period: number }
+  /** Stop sampling (the graph stays). */
+  | { type: 'flameStop' }
+  /** Save the sampled stacks as folded text. */
+  | { type: 'exportFolded' }
+  /** Open a flame graph frame's source. */
+  | { type: 'openSource'; path: string; line: number }
+  /** Compare two `--stats-json` files (B against A), or (`live`) a file with the session's statistics. */
+  | { type: 'compare'; live: boolean };

@@ -14,42 +14,9 @@
 import type { DebugSymbols } from './debug-symbols';
 import type { ExitStackSnapshot } from './exit-stacks';
 import { codeAddr } from './address';
+import type { ExitFlameGraph, FlameNode, FlameSource } from './flame-graph';
 
-/** A source position (local path). */
-export interface FlameSource {
-  path: string;
-  line: number;
-  column: number;
-}
-
-/** One frame of the flame graph: a function at one place in the call tree. */
-export interface FlameNode {
-  name: string;
-  /** Samples whose stack passes through this frame. */
-  value: number;
-  /** Where the frame was: the exiting line for the innermost frame, the call for the others (the first sample's). */
-  source?: FlameSource;
-  /** Callees, by name. */
-  children: FlameNode[];
-}
-
-/** What the debugger's `hyperscope.exitStacks` request returns. */
-export interface ExitFlameGraph {
-  /** The exit reason sampled (undefined: never started). */
-  reason?: string;
-  period: number;
-  active: boolean;
-  /** Exits of the reason since sampling started. */
-  exits: number;
-  /** Stacks sampled. */
-  samples: number;
-  /** Samples past the sampler's table of distinct stacks (under "[other stacks]"). */
-  dropped: number;
-  /** Folded stacks, one line per stack, sorted; empty when nothing was sampled. */
-  folded: string;
-  /** The root ("all") holds every sample. */
-  root: FlameNode;
-}
+export type { ExitFlameGraph, FlameNode, FlameSource } from './flame-graph';
 
 /** The frame that stands for samples the sampler could not keep. */
 export const OTHER_STACKS = '[other stacks]';

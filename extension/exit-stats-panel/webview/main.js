@@ -18,6 +18,8 @@ import {
   Tooltip,
 } from 'chart.js';
 import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows, attributionFor, siteLocation, liveRows, sparklinePoints, formatRate } from '../model';
+import { initFlame } from './flame';
+import { initCompare } from './compare';
 import './panel.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
@@ -422,14 +424,24 @@ kvmToggle.addEventListener('change', () => {
 byId('reset').addEventListener('click', () => vscode.postMessage({ type: 'reset' }));
 byId('export-csv').addEventListener('click', () => vscode.postMessage({ type: 'exportCsv', vcpu: state.vcpu }));
 
+const onFlame = initFlame(vscode);
+const comparison = initCompare(vscode);
+
 window.addEventListener('message', (/** @type {MessageEvent<ToWebview>} */ event) => {
   const msg = event.data;
   switch (msg.type) {
+    case 'flame':
+      onFlame(msg);
+      break;
+    case 'compare':
+      comparison.onCompare(msg);
+      break;
     case 'stats':
       state.report = msg.report;
       state.history.push({ report: msg.report, at: msg.at });
       if (state.history.length > MAX_REPORTS) state.history.splice(0, state.history.length - MAX_REPORTS);
       renderAll();
+      comparison.onStats(msg.report);
       break;
     case 'empty':
       state.report = undefined;
