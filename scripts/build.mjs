@@ -5,6 +5,8 @@ import { buildWebview } from '../extension/build-webview.mjs';
 
 const entries = {
   cli: 'hypervisor-core/cli/main.ts',
+  // Each VM of `hyperscope serve` runs in a worker thread started from this file (next to cli.js).
+  'vm-worker': 'hypervisor-core/serve/vm-worker.ts',
   bench: 'scripts/bench.ts',
   'debug-adapter': 'debug-adapter/main.ts',
   extension: 'extension/extension.ts',

@@ -218,6 +218,8 @@ options:
                         JavaScript): slower, same results and exit counts
 
 other commands: hyperscope report FILE [--key sample|time|max|min|mean] [--vcpu N] | report A B
+                hyperscope serve [--port N]   (a daemon hosting VMs; --help for more)
+                hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
 3 the VM stopped on an error, 124 timeout, 141 stdout was closed (e.g. | head)`;

@@ -5,6 +5,8 @@
 import { parseRunArgs, USAGE, UsageError } from './args';
 import { ExitStatus, runCommand } from './run-command';
 import { parseReportArgs, REPORT_USAGE, reportCommand } from './report-command';
+import { parseServeArgs, SERVE_USAGE, serveCommand } from './serve-command';
+import { VM_USAGE, vmCommand } from './vm-command';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,7 +26,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(reportCommand(parseReportArgs(rest)));
     return ExitStatus.OK;
   }
-  if (command !== 'run') throw new UsageError(`unknown command '${command}' (try: hyperscope run <kernel>, hyperscope report <trace>)`);
+  if (command === 'serve' || command === 'vm') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write((command === 'serve' ? SERVE_USAGE : VM_USAGE) + '\n');
+      return ExitStatus.OK;
+    }
+    return command === 'serve' ? serveCommand(parseServeArgs(rest)) : vmCommand(rest);
+  }
+  if (command !== 'run') throw new UsageError(`unknown command '${command}' (try: hyperscope run <kernel>, hyperscope serve, hyperscope vm, hyperscope report <trace>)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(USAGE + '\n');
     return ExitStatus.OK;

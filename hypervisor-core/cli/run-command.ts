@@ -3,7 +3,8 @@
  * streams its console, and maps how it ended to the exit status.
  */
 import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { bootVirt } from '../machine/virt-board';
+import { BootOptions, bootVirt } from '../machine/virt-board';
+import type { ConsoleSink } from '../devices/console-sink';
 import { BareMachine } from '../machine/bare-machine';
 import { KernelFormatError } from '../machine/loaders/kernel';
 import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '../machine/loaders/read-guest-file';
@@ -61,6 +62,29 @@ export async function runCommand(o: RunOptions): Promise<number> {
   }
 }
 
+/**
+ * The board that run options describe: one place for `hyperscope run` and the VMs of
+ * `hyperscope serve`, so both build the same machine from the same options.
+ */
+export function virtBootOptions(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
+  console: ConsoleSink): BootOptions {
+  return {
+    kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu, jit: o.jit,
+    bios: o.bios, aia: o.aia,
+    idleSleep: true, // an idle guest waits in host time, costing no CPU
+    console: (b) => console.write(b), consoleSink: console,
+    disks, virtioConsole: o.virtioConsole, rng: o.rng,
+    rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
+  };
+}
+
+/** Reads the kernel and initrd of run options; an unusable file is a UsageError (one line). */
+export function readRunFiles(o: RunOptions): { kernel: Uint8Array; initrd?: Uint8Array } {
+  const kernel = readInput(() => readKernelFile(o.kernel, o.memory));
+  const initrd = o.initrd !== undefined ? readInput(() => readGuestFile(o.initrd!, 'initrd', guestRamLimit(o.memory))) : undefined;
+  return { kernel, initrd };
+}
+
 /** Opens an output file before the guest runs, so a bad path costs one line, not the run. */
 function openOutputFile(path: string, option: string): number {
   try {
@@ -73,7 +97,7 @@ function openOutputFile(path: string, option: string): number {
 }
 
 /** Opens the --disk files; an unusable image is a usage error (one line). */
-function openDisks(o: RunOptions): FileBackend[] {
+export function openDisks(o: RunOptions): FileBackend[] {
   const disks: FileBackend[] = [];
   try {
     for (const d of o.disks) disks.push(new FileBackend(d.path, d.readOnly));
@@ -103,14 +127,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   });
   const boot = (): Vm => {
     try {
-      const booted = bootVirt({
-        kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu, jit: o.jit,
-        bios: o.bios, aia: o.aia,
-        idleSleep: true, // an idle guest waits in host time, costing no CPU
-        console: (b) => stdout.write(b), consoleSink: stdout,
-        disks, virtioConsole: o.virtioConsole, rng: o.rng,
-        rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
-      }).vm;
+      const booted = bootVirt(virtBootOptions(o, kernel, initrd, disks, stdout)).vm;
       // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
       booted.timeline = timeline;
       booted.onFaultLoop = (_vcpu, message) => {
@@ -170,7 +187,7 @@ function writeTimeline(o: RunOptions, vm: Vm, fd: number, timeline: Timeline): v
 }
 
 /** Names the guest code behind each exit reason from the kernel's ELF symbols and DWARF (a raw Image has none). */
-function nameExitSites(report: ExitStatsReport, kernel: Uint8Array): ExitStatsReport {
+export function nameExitSites(report: ExitStatsReport, kernel: Uint8Array): ExitStatsReport {
   if (!isElf(kernel)) return report;
   try {
     return new ExitSiteNamer([new DebugSymbols(parseElf(kernel))]).name(report);

@@ -1,0 +1,196 @@
+/**
+ * `hyperscope vm ...`: the client of `hyperscope serve`. The daemon is found through
+ * `--host 127.0.0.1:PORT`, else HYPERSCOPE_HOST, else 127.0.0.1:7357. Every refusal is one line
+ * on stderr with an exit status of its own (VM_STATUS).
+ */
+import * as path from 'node:path';
+import { formatExitTable } from '../hypervisor/stats/perf-table';
+import type { ExitStatsReport } from '../hypervisor/stats/report';
+import { ApiClient, ClientError, ClientErrorCode, DEFAULT_PORT, parseHost } from '../serve/client';
+import { createRequestOf } from '../serve/create-request';
+import type { VmInfo } from '../serve/vm-host';
+import { parseRunArgs, UsageError } from './args';
+import { consoleSession } from './vm-console';
+
+/** Exit statuses of `hyperscope vm`. */
+export const VM_STATUS = {
+  OK: 0, USAGE: 2, ERROR: 3, NO_SUCH_VM: 4, VM_EXISTS: 5, BAD_FILE: 6, WRONG_STATE: 7, NO_DAEMON: 8, TOO_MANY_VMS: 9,
+} as const;
+
+const STATUS_OF: Partial<Record<ClientErrorCode, number>> = {
+  'bad-request': VM_STATUS.USAGE, 'no-such-vm': VM_STATUS.NO_SUCH_VM, 'vm-exists': VM_STATUS.VM_EXISTS,
+  'bad-file': VM_STATUS.BAD_FILE, 'wrong-state': VM_STATUS.WRONG_STATE, unreachable: VM_STATUS.NO_DAEMON,
+  'too-many-vms': VM_STATUS.TOO_MANY_VMS,
+};
+
+/** The usage text of `hyperscope vm`. */
+export const VM_USAGE = `usage: hyperscope vm <command> [--host 127.0.0.1:PORT]
+
+Manages the VMs of a daemon (hyperscope serve); the daemon is --host, else $HYPERSCOPE_HOST,
+else 127.0.0.1:${DEFAULT_PORT}.
+
+  create NAME KERNEL [options]  create and start a VM; options as for hyperscope run
+                                (--vcpus, --memory, --initrd, --append, --clock, --bios,
+                                --disk, --disk-readonly, --virtio-console, --rng, --aia,
+                                --no-jit, --no-svadu)
+  list [--json]                 the VMs: name, state, vCPUs, memory, instructions, exits
+  info NAME [--json]            one VM
+  pause NAME                    stop its vCPUs (it retires no instruction; guest time stops)
+  resume NAME                   run a paused VM again
+  reset NAME                    boot it afresh (also starts a VM that is shut off or crashed)
+  destroy NAME                  end it and forget it
+  console NAME                  what its console printed so far, then live; the terminal's
+                                input goes to the guest (Ctrl-] leaves)
+  stats NAME [--json]           its exit statistics
+
+States as libvirt names them: running, paused, shut off, crashed.
+exit status: 0 done, 2 bad arguments or request, 3 daemon error, 4 no such VM, 5 the name is
+taken, 6 a file (kernel, initrd, disk) is unusable, 7 wrong state for the action (pausing a
+paused VM), 8 no daemon at the address, 9 the daemon hosts as many VMs as it takes`;
+
+/** Runs `hyperscope vm ARGS`; resolves to the exit status. */
+export async function vmCommand(argv: string[]): Promise<number> {
+  const { client, rest } = takeHost(argv);
+  const [sub, ...args] = rest;
+  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats');
+  try {
+    return await dispatch(client, sub, args);
+  } catch (e) {
+    if (!(e instanceof ClientError)) throw e;
+    process.stderr.write(`hyperscope: ${e.message}\n`);
+    return STATUS_OF[e.code] ?? VM_STATUS.ERROR;
+  }
+}
+
+async function dispatch(client: ApiClient, sub: string, args: string[]): Promise<number> {
+  const vmPath = (name: string) => `/v1/vms/${encodeURIComponent(name)}`;
+  switch (sub) {
+    case 'create': {
+      const [name, ...runArgs] = args;
+      if (name === undefined || runArgs.length === 0) throw new UsageError('usage: hyperscope vm create NAME KERNEL [options]');
+      const info = await client.call<VmInfo>('POST', '/v1/vms', createBody(name, runArgs));
+      process.stdout.write(`${info.name}: ${info.state}\n`);
+      return VM_STATUS.OK;
+    }
+    case 'list': {
+      const json = flags(args, ['--json'], 0, 'list [--json]');
+      const { vms } = await client.call<{ vms: VmInfo[] }>('GET', '/v1/vms');
+      process.stdout.write(json.has('--json') ? JSON.stringify(vms, null, 2) + '\n' : formatList(vms));
+      return VM_STATUS.OK;
+    }
+    case 'info': {
+      const json = flags(args, ['--json'], 1, 'info NAME [--json]');
+      const info = await client.call<VmInfo>('GET', vmPath(positional(args)));
+      process.stdout.write(json.has('--json') ? JSON.stringify(info, null, 2) + '\n' : formatInfo(info));
+      return VM_STATUS.OK;
+    }
+    case 'pause': case 'resume': case 'reset': {
+      flags(args, [], 1, `${sub} NAME`);
+      const info = await client.call<VmInfo>('POST', `${vmPath(positional(args))}/${sub}`);
+      process.stdout.write(`${info.name}: ${info.state}\n`);
+      return VM_STATUS.OK;
+    }
+    case 'destroy': {
+      flags(args, [], 1, 'destroy NAME');
+      const name = positional(args);
+      await client.call('DELETE', vmPath(name));
+      process.stdout.write(`${name}: destroyed\n`);
+      return VM_STATUS.OK;
+    }
+    case 'stats': {
+      const json = flags(args, ['--json'], 1, 'stats NAME [--json]');
+      const report = await client.call<ExitStatsReport>('GET', `${vmPath(positional(args))}/stats`);
+      process.stdout.write(json.has('--json') ? JSON.stringify(report, null, 2) + '\n' : formatExitTable(report) + '\n');
+      return VM_STATUS.OK;
+    }
+    case 'console': {
+      flags(args, [], 1, 'console NAME');
+      return consoleSession(client, positional(args));
+    }
+    default:
+      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats)`);
+  }
+}
+
+/** Takes `--host` out of the arguments; the client for it, HYPERSCOPE_HOST or the default. */
+function takeHost(argv: string[]): { client: ApiClient; rest: string[] } {
+  const rest: string[] = [];
+  let host = process.env.HYPERSCOPE_HOST && process.env.HYPERSCOPE_HOST !== '' ? process.env.HYPERSCOPE_HOST : `127.0.0.1:${DEFAULT_PORT}`;
+  let from = process.env.HYPERSCOPE_HOST ? 'HYPERSCOPE_HOST' : 'the default';
+  for (let i = 0; i < argv.length; i++) {
+    // Past `create NAME KERNEL`, the arguments are run options: --host is still ours.
+    if (argv[i] === '--host' || argv[i].startsWith('--host=')) {
+      const v = argv[i].startsWith('--host=') ? argv[i].slice(7) : argv[++i];
+      if (v === undefined) throw new UsageError('--host needs a value (127.0.0.1:PORT)');
+      host = v;
+      from = '--host';
+    } else {
+      rest.push(argv[i]);
+    }
+  }
+  try {
+    const { host: h, port } = parseHost(host);
+    return { client: new ApiClient(h, port), rest };
+  } catch (e) {
+    throw new UsageError(`${from}: ${(e as Error).message}`);
+  }
+}
+
+/** Checks that `args` holds `count` positionals and only the `allowed` flags; returns the flags given. */
+function flags(args: string[], allowed: string[], count: number, usage: string): Set<string> {
+  const given = new Set<string>();
+  let positionals = 0;
+  for (const a of args) {
+    if (a.startsWith('-')) {
+      if (!allowed.includes(a)) throw new UsageError(`unknown option '${a}' (hyperscope vm ${usage})`);
+      given.add(a);
+    } else {
+      positionals++;
+    }
+  }
+  if (positionals !== count) throw new UsageError(`usage: hyperscope vm ${usage}`);
+  return given;
+}
+
+function positional(args: string[]): string {
+  return args.find((a) => !a.startsWith('-'))!;
+}
+
+/** Options of `hyperscope run` that describe a run on the terminal, not a VM of the daemon. */
+const RUN_ONLY: [keyof ReturnType<typeof parseRunArgs>, string][] = [
+  ['stats', '--stats (use hyperscope vm stats NAME)'], ['statsJson', '--stats-json (use hyperscope vm stats NAME --json)'],
+  ['trace', '--trace'], ['timeout', '--timeout'], ['bare', '--bare'], ['gdb', '--gdb'],
+];
+
+/** The create request for `NAME KERNEL [options]`: parsed as `hyperscope run` parses them, paths made absolute. */
+function createBody(name: string, runArgs: string[]): unknown {
+  const o = parseRunArgs(runArgs);
+  for (const [key, flag] of RUN_ONLY) {
+    const v = o[key];
+    if (v !== undefined && v !== false) throw new UsageError(`${flag} is an option of hyperscope run, not of a VM of the daemon`);
+  }
+  // The daemon may run elsewhere in the file system: it gets absolute paths.
+  o.kernel = path.resolve(o.kernel);
+  if (o.initrd !== undefined) o.initrd = path.resolve(o.initrd);
+  o.disks = o.disks.map((d) => ({ ...d, path: path.resolve(d.path) }));
+  return createRequestOf(name, o);
+}
+
+function formatList(vms: VmInfo[]): string {
+  const rows = [['NAME', 'STATE', 'VCPUS', 'MEMORY', 'INSTRUCTIONS', 'EXITS'],
+    ...vms.map((v) => [v.name, v.state, String(v.vcpus), mib(v.memory), String(v.instructions), String(v.exits)])];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function formatInfo(v: VmInfo): string {
+  const lines: [string, string][] = [
+    ['name', v.name], ['state', v.reason ? `${v.state} (${v.reason})` : v.state], ['vcpus', String(v.vcpus)], ['memory', mib(v.memory)],
+    ['kernel', v.kernel], ['clock', v.clock], ['instructions', String(v.instructions)], ['exits', String(v.exits)],
+  ];
+  return lines.map(([k, val]) => `${(k + ':').padEnd(14)}${val}`).join('\n') + '\n';
+}
+
+function mib(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)}M` : `${bytes}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * The body of `POST /v1/vms`: checked field by field, then turned into the run options
+ * `hyperscope run` takes and parsed by the same parser (cli/args.ts), so a VM of the daemon
+ * accepts exactly what `hyperscope run` accepts, with the same ranges and messages.
+ */
+import { parseRunArgs, RunOptions, UsageError } from '../cli/args';
+import { ApiError } from './api-error';
+import { NAME_PATTERN } from './router';
+
+/** A create request as the client sends it. */
+export interface CreateRequest {
+  name: string;
+  /** Absolute path of the kernel on the daemon's host. */
+  kernel: string;
+  vcpus?: number;
+  /** Bytes, or a size as `--memory` takes it ("128M"). */
+  memory?: number | string;
+  initrd?: string;
+  append?: string;
+  clock?: 'realtime' | 'icount';
+  bios?: 'default' | 'none';
+  jit?: boolean;
+  svadu?: boolean;
+  virtioConsole?: boolean;
+  rng?: boolean;
+  /** The RISC-V AIA (APLIC + IMSICs) instead of the PLIC (`--aia`). */
+  aia?: boolean;
+  disks?: { path: string; readOnly?: boolean }[];
+}
+
+/** Longest string field (a kernel command line included). */
+const MAX_STRING = 4096;
+
+type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | 'clock' | 'bios' | 'disks';
+
+const FIELDS: Record<keyof CreateRequest, FieldKind> = {
+  name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
+  bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
+};
+
+/** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
+export function parseCreateRequest(body: unknown): { name: string; options: RunOptions } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('the body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!Object.prototype.hasOwnProperty.call(FIELDS, key)) throw bad(`unknown field '${key.slice(0, 40)}'`);
+    check(key, FIELDS[key as keyof CreateRequest], b[key]);
+  }
+  if (b.name === undefined) throw bad("missing field 'name'");
+  if (b.kernel === undefined) throw bad("missing field 'kernel'");
+  const r = b as unknown as CreateRequest;
+  const argv = [r.kernel];
+  if (r.vcpus !== undefined) argv.push('--vcpus', String(r.vcpus));
+  if (r.memory !== undefined) argv.push('--memory', String(r.memory));
+  if (r.initrd !== undefined) argv.push('--initrd', r.initrd);
+  if (r.append !== undefined) argv.push('--append', r.append);
+  if (r.clock !== undefined) argv.push('--clock', r.clock);
+  if (r.bios !== undefined) argv.push('--bios', r.bios);
+  if (r.jit === false) argv.push('--no-jit');
+  if (r.svadu === false) argv.push('--no-svadu');
+  if (r.virtioConsole) argv.push('--virtio-console');
+  if (r.rng) argv.push('--rng');
+  if (r.aia) argv.push('--aia');
+  for (const d of r.disks ?? []) argv.push(d.readOnly ? '--disk-readonly' : '--disk', d.path);
+  try {
+    return { name: r.name, options: parseRunArgs(argv) };
+  } catch (e) {
+    if (e instanceof UsageError) throw bad(e.message);
+    throw e;
+  }
+}
+
+/** The request body for run options (what the client sends; the inverse of parseCreateRequest). */
+export function createRequestOf(name: string, o: RunOptions): CreateRequest {
+  const r: CreateRequest = { name, kernel: o.kernel, vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios };
+  if (o.initrd !== undefined) r.initrd = o.initrd;
+  if (o.append !== undefined) r.append = o.append;
+  if (!o.jit) r.jit = false;
+  if (!o.svadu) r.svadu = false;
+  if (o.virtioConsole) r.virtioConsole = true;
+  if (o.rng) r.rng = true;
+  if (o.aia) r.aia = true;
+  if (o.disks.length > 0) r.disks = o.disks.map((d) => ({ path: d.path, readOnly: d.readOnly }));
+  return r;
+}
+
+function bad(message: string): ApiError {
+  return new ApiError('bad-request', message);
+}
+
+function check(key: string, kind: FieldKind, v: unknown): void {
+  switch (kind) {
+    case 'name':
+      if (typeof v !== 'string' || !NAME_PATTERN.test(v)) throw bad(`'${key}' must be a VM name: letters, digits, '.', '_', '-', at most 64 characters`);
+      return;
+    case 'path':
+      if (typeof v !== 'string' || !v.startsWith('/') || v.length > MAX_STRING || v.includes('\0')) {
+        throw bad(`'${key}' must be an absolute file path on the daemon's host`);
+      }
+      return;
+    case 'string':
+      if (typeof v !== 'string' || v.length > MAX_STRING || v.includes('\0')) throw bad(`'${key}' must be a string of at most ${MAX_STRING} characters`);
+      return;
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad(`'${key}' must be an integer`);
+      return;
+    case 'size':
+      if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) && !(typeof v === 'string' && v.length <= 32)) {
+        throw bad(`'${key}' must be a byte count or a size such as "128M"`);
+      }
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') throw bad(`'${key}' must be true or false`);
+      return;
+    case 'clock':
+      if (v !== 'realtime' && v !== 'icount') throw bad(`'${key}' must be "realtime" or "icount"`);
+      return;
+    case 'bios':
+      if (v !== 'default' && v !== 'none') throw bad(`'${key}' must be "default" or "none"`);
+      return;
+    case 'disks':
+      if (!Array.isArray(v) || v.length > 8) throw bad(`'${key}' must be a list of at most 8 disks`);
+      for (const d of v) {
+        if (typeof d !== 'object' || d === null || Array.isArray(d)) throw bad(`each of '${key}' must be an object { path, readOnly }`);
+        for (const k of Object.keys(d)) if (k !== 'path' && k !== 'readOnly') throw bad(`unknown field '${k.slice(0, 40)}' in a disk`);
+        check('disks[].path', 'path', (d as { path?: unknown }).path);
+        const ro = (d as { readOnly?: unknown }).readOnly;
+        if (ro !== undefined) check('disks[].readOnly', 'boolean', ro);
+      }
+      return;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The messages between the daemon's main thread and the worker thread that hosts one VM.
+ * The worker owns the VM (guest RAM, devices, vCPUs); the main thread only sees these.
+ */
+import type { RunOptions } from '../cli/args';
+import type { ExitStatsReport } from '../hypervisor/stats/report';
+
+/** VM states, named as libvirt names them (virDomainState). */
+export type VmState = 'running' | 'paused' | 'shut off' | 'crashed';
+
+/** What the worker is started with (`workerData`). */
+export interface WorkerStart {
+  options: RunOptions;
+}
+
+/** The live counters of a VM. */
+export interface VmCounters {
+  /** Guest instructions retired so far, all vCPUs (since the last boot). */
+  instructions: number;
+  /** VM exits so far, all vCPUs (since the last boot). */
+  exits: number;
+}
+
+/** Main thread -> worker. `id` pairs a request with its reply. */
+export type ToWorker =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'input'; id: number; bytes: Uint8Array }
+  | { type: 'counters'; id: number }
+  | { type: 'stats'; id: number }
+  /** Release host resources (disk files and their locks) and end the thread. */
+  | { type: 'close' };
+
+/** Worker -> main thread. */
+export type FromWorker =
+  | { type: 'booted' }
+  /** The VM could not be built: a file is unusable (`bad-file`) or an option is refused. */
+  | { type: 'boot-error'; code: 'bad-file' | 'bad-request'; message: string }
+  | { type: 'console'; bytes: Uint8Array }
+  | { type: 'state'; state: VmState; reason?: string }
+  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } };

@@ -1,0 +1,257 @@
+/**
+ * One VM of the daemon as the main thread sees it: its name, options and state, the worker
+ * thread that owns it (vm-worker.ts), its console history. A worker that dies (an error inside
+ * the hypervisor, out of memory) leaves this VM crashed and everything else running.
+ */
+import { EventEmitter } from 'node:events';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RunOptions } from '../cli/args';
+import type { ExitStatsReport } from '../hypervisor/stats/report';
+import { ApiError } from './api-error';
+import { ConsoleLog } from './console-log';
+import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
+
+/** The worker script: next to this file, in out/ (tsc) and in dist/ (the bundle) alike. */
+export const VM_WORKER_FILE = path.join(__dirname, 'vm-worker.js');
+
+/** How long a worker may take to close its files before it is terminated. */
+const CLOSE_GRACE_MS = 2000;
+/** How long a worker may take to answer a request (a batch of the run loop is far shorter). */
+const REPLY_TIMEOUT_MS = 10_000;
+
+/** What `vm info` and `vm list` show of a VM. */
+export interface VmInfo {
+  name: string;
+  state: VmState;
+  /** Why it is in that state (libvirt's state reason), when known. */
+  reason?: string;
+  vcpus: number;
+  /** Guest RAM in bytes. */
+  memory: number;
+  kernel: string;
+  clock: 'realtime' | 'icount';
+  /** Guest instructions retired since the VM last booted (frozen while paused). */
+  instructions: number;
+  /** VM exits since the VM last booted. */
+  exits: number;
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+/** Events: 'state' (state, reason) when the state changes. */
+export class VmHost extends EventEmitter {
+  readonly console = new ConsoleLog();
+  private worker: Worker | null = null;
+  private stateNow: VmState = 'running';
+  private reasonNow: string | undefined = 'booted';
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** The counters last seen, for a VM whose worker is gone. */
+  private lastCounters: VmCounters = { instructions: 0, exits: 0 };
+  private closing = false;
+
+  private constructor(readonly name: string, readonly options: RunOptions, private readonly workerFile: string) {
+    super();
+  }
+
+  /**
+   * Starts the VM in a new worker; resolves once it booted. A file it cannot use rejects with
+   * ApiError 'bad-file', and nothing remains of the VM.
+   */
+  static async create(name: string, options: RunOptions, workerFile = VM_WORKER_FILE): Promise<VmHost> {
+    const host = new VmHost(name, options, workerFile);
+    await host.start();
+    return host;
+  }
+
+  /** The current state. */
+  get state(): VmState {
+    return this.stateNow;
+  }
+
+  /** Pauses a running VM; resolves once it retires no more instructions. */
+  async pause(): Promise<void> {
+    this.require('running', 'pause');
+    await this.stateChange({ type: 'pause' }, 'paused');
+  }
+
+  /** Resumes a paused VM. */
+  async resume(): Promise<void> {
+    this.require('paused', 'resume');
+    await this.stateChange({ type: 'resume' }, 'running');
+  }
+
+  /** Boots the VM afresh in a new worker, whatever its state (libvirt's reset, and start after shut off). */
+  async reset(): Promise<void> {
+    await this.stopWorker();
+    this.console.append(new TextEncoder().encode('\r\n[hyperscope: VM reset]\r\n'));
+    await this.start();
+    this.setState('running', 'reset by the user');
+  }
+
+  /** Ends the VM for good: its worker closes its files and ends. */
+  async destroy(): Promise<void> {
+    this.closing = true;
+    await this.stopWorker();
+  }
+
+  /** Forwards console input; resolves to the bytes the guest's input queue took. */
+  async input(bytes: Uint8Array): Promise<number> {
+    if (!this.worker || (this.stateNow !== 'running' && this.stateNow !== 'paused')) {
+      throw new ApiError('wrong-state', `VM '${this.name}' is ${this.stateNow}: its console takes no input`);
+    }
+    const r = await this.request<{ accepted: number }>((id) => ({ type: 'input', id, bytes }));
+    return r.accepted;
+  }
+
+  /** The name, state, configuration and live counters. */
+  async info(): Promise<VmInfo> {
+    if (this.worker) {
+      try {
+        this.lastCounters = await this.request<VmCounters>((id) => ({ type: 'counters', id }));
+      } catch {
+        // The worker went away meanwhile: the last counters stand.
+      }
+    }
+    const o = this.options;
+    return {
+      name: this.name, state: this.stateNow, reason: this.reasonNow, vcpus: o.vcpus, memory: o.memory, kernel: o.kernel,
+      clock: o.clock, ...this.lastCounters,
+    };
+  }
+
+  /** The exit statistics (`hyperscope run --stats-json`'s report). */
+  async stats(): Promise<ExitStatsReport> {
+    if (!this.worker) throw new ApiError('wrong-state', `VM '${this.name}' is ${this.stateNow} and its statistics are gone`);
+    return this.request<ExitStatsReport>((id) => ({ type: 'stats', id }));
+  }
+
+  private require(state: VmState, action: string): void {
+    if (this.stateNow !== state) throw new ApiError('wrong-state', `cannot ${action} VM '${this.name}': it is ${this.stateNow}`);
+  }
+
+  private start(): Promise<void> {
+    const start: WorkerStart = { options: this.options };
+    const worker = new Worker(this.workerFile, { workerData: start });
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let booted = false;
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'booted':
+            booted = true;
+            this.stateNow = 'running';
+            resolve();
+            return;
+          case 'boot-error':
+            this.worker = null;
+            void worker.terminate();
+            reject(new ApiError(m.code, m.message));
+            return;
+          case 'console':
+            this.console.append(m.bytes);
+            return;
+          case 'state':
+            this.setState(m.state, m.reason);
+            return;
+          case 'reply': {
+            const p = this.pending.get(m.id);
+            if (!p) return;
+            this.pending.delete(m.id);
+            clearTimeout(p.timer);
+            p.resolve(m.value);
+            return;
+          }
+        }
+      });
+      worker.on('error', (e) => {
+        if (this.worker !== worker) return;
+        if (!booted) {
+          this.worker = null;
+          reject(new ApiError('internal', `VM '${this.name}' failed to boot: ${e.message}`));
+          return;
+        }
+        this.lost(`the hypervisor failed: ${e.message}`);
+      });
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return;
+        if (!booted) {
+          this.worker = null;
+          reject(new ApiError('internal', `VM '${this.name}' ended before it booted (status ${code})`));
+          return;
+        }
+        this.lost(`its thread ended (status ${code})`);
+      });
+    });
+  }
+
+  /** The worker died on its own: the VM crashed; requests waiting on it fail. */
+  private lost(why: string): void {
+    this.worker = null;
+    this.failPending(why);
+    if (!this.closing) this.setState('crashed', why);
+  }
+
+  private failPending(why: string): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new ApiError('wrong-state', `VM '${this.name}': ${why}`));
+    }
+    this.pending.clear();
+  }
+
+  private setState(state: VmState, reason?: string): void {
+    if (state === this.stateNow && reason === this.reasonNow) return;
+    this.stateNow = state;
+    this.reasonNow = reason;
+    this.emit('state', state, reason);
+  }
+
+  /** Sends a control message and waits for the state it leads to. */
+  private stateChange(message: ToWorker, want: VmState): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new ApiError('wrong-state', `VM '${this.name}' has no running hypervisor`));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new ApiError('internal', `VM '${this.name}' did not answer`)), REPLY_TIMEOUT_MS);
+      const onState = (state: VmState) => { if (state === want || state === 'crashed' || state === 'shut off') done(); };
+      const done = (e?: Error) => {
+        clearTimeout(timer);
+        this.off('state', onState);
+        if (e) reject(e);
+        else resolve();
+      };
+      this.on('state', onState);
+      worker.postMessage(message);
+    });
+  }
+
+  private request<T>(make: (id: number) => ToWorker): Promise<T> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new ApiError('wrong-state', `VM '${this.name}' has no running hypervisor`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ApiError('internal', `VM '${this.name}' did not answer`));
+      }, REPLY_TIMEOUT_MS);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const message = make(id);
+      // Console input is copied, not transferred: the caller's buffer stays its own.
+      worker.postMessage(message);
+    });
+  }
+
+  /** Asks the worker to close its files and end; terminates it if it does not in time. */
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    this.failPending('it was stopped');
+    const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+    worker.postMessage({ type: 'close' } satisfies ToWorker);
+    const timer = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The worker thread that hosts one VM of `hyperscope serve`. The VM (guest RAM, devices,
+ * vCPUs) lives in this thread's heap only, so no other VM and no client can reach it; the
+ * main thread sees the messages of protocol.ts. The VM is built from run options exactly as
+ * `hyperscope run` builds it and runs in the same run loop (hypervisor/runner.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { UsageError } from '../cli/args';
+import { nameExitSites, openDisks, readRunFiles, virtBootOptions } from '../cli/run-command';
+import type { ConsoleSink } from '../devices/console-sink';
+import type { FileBackend } from '../devices/virtio/block/backend';
+import { KernelFormatError } from '../machine/loaders/kernel';
+import { bootVirt } from '../machine/virt-board';
+import type { Vm } from '../hypervisor/vm';
+import { FinalStop, runUntilStop } from '../hypervisor/runner';
+import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
+
+/** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
+const CONSOLE_PENDING_MAX = 1024 * 1024;
+
+/** Output waiting for the next flush (the run loop yields to the event loop between batches). */
+class ConsoleForwarder implements ConsoleSink {
+  private pending: Uint8Array[] = [];
+  private size = 0;
+  private scheduled = false;
+
+  constructor(private readonly post: (m: FromWorker) => void) {}
+
+  write(bytes: Uint8Array): boolean {
+    this.pending.push(bytes.slice());
+    this.size += bytes.length;
+    while (this.size > CONSOLE_PENDING_MAX && this.pending.length > 1) this.size -= this.pending.shift()!.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return true;
+  }
+
+  onceDrained(listener: () => void): void {
+    queueMicrotask(listener);
+  }
+
+  /** Posts what is pending now (before a state change, so the output comes first). */
+  flush(): void {
+    this.scheduled = false;
+    if (this.size === 0) return;
+    const bytes = new Uint8Array(this.size);
+    let at = 0;
+    for (const p of this.pending) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    this.pending = [];
+    this.size = 0;
+    this.post({ type: 'console', bytes });
+  }
+}
+
+/** The state a final stop leaves the VM in, with libvirt's reason. */
+function endState(stop: FinalStop): { state: VmState; reason: string } {
+  if (stop.kind === 'fatal') return { state: 'crashed', reason: `vCPU ${stop.vcpu}: ${stop.message} at pc 0x${stop.pc.toString(16)}` };
+  // SBI SRST "system failure" is the guest's panic (libvirt: crashed, panicked).
+  if (stop.kind === 'shutdown' && stop.failure) return { state: 'crashed', reason: 'the guest reported a system failure' };
+  return { state: 'shut off', reason: 'the guest powered off' };
+}
+
+/** Boots and runs the VM; answers the main thread's messages until it is terminated. */
+async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): Promise<void> {
+  const post = (m: FromWorker) => port.postMessage(m);
+  const o = start.options;
+  const consoleOut = new ConsoleForwarder(post);
+  let files: { kernel: Uint8Array; initrd?: Uint8Array };
+  let disks: FileBackend[] = [];
+  let vm: Vm;
+  const boot = (): Vm => bootVirt(virtBootOptions(o, files.kernel, files.initrd, disks, consoleOut)).vm;
+  try {
+    files = readRunFiles(o);
+    disks = openDisks(o);
+    vm = boot();
+  } catch (e) {
+    for (const d of disks) d.close();
+    if (e instanceof UsageError || e instanceof KernelFormatError) {
+      const message = e instanceof KernelFormatError ? `${o.kernel}: ${e.message}` : e.message;
+      post({ type: 'boot-error', code: 'bad-file', message });
+      return;
+    }
+    throw e;
+  }
+
+  let paused = false;
+  let release: (() => void) | null = null;
+  let held: Promise<void> | null = null;
+  let state: VmState = 'running';
+  const setState = (s: VmState, reason?: string) => {
+    state = s;
+    consoleOut.flush();
+    post({ type: 'state', state: s, reason });
+  };
+  const counters = (): VmCounters => ({
+    instructions: vm.vcpus.reduce((n, v) => n + v.hart.retired(), 0),
+    exits: vm.stats.report().totalExits,
+  });
+
+  port.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'pause':
+        // Handled between two batches of the run loop: no instruction retires from here on.
+        if (state !== 'running') return;
+        paused = true;
+        held = new Promise((r) => { release = r; });
+        setState('paused', 'paused by the user');
+        return;
+      case 'resume':
+        if (state !== 'paused') return;
+        paused = false;
+        held = null;
+        release?.();
+        setState('running', 'resumed by the user');
+        return;
+      case 'input':
+        post({ type: 'reply', id: m.id, value: { accepted: vm.input.push(m.bytes) } });
+        return;
+      case 'counters':
+        post({ type: 'reply', id: m.id, value: counters() });
+        return;
+      case 'stats':
+        post({ type: 'reply', id: m.id, value: nameExitSites(vm.stats.report(), files.kernel) });
+        return;
+      case 'close':
+        for (const d of disks) d.close();
+        process.exit(0); // in a worker: ends this thread only
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  });
+
+  post({ type: 'booted' });
+  for (;;) {
+    const end = await runUntilStop(vm, { quit: () => false, hold: () => (paused ? held : null) });
+    if (end.kind !== 'stop') continue; // neither quit nor a deadline is set
+    if (end.stop.kind === 'reboot') {
+      vm = boot(); // as QEMU: a guest reboot starts the board afresh, the console goes on
+      continue;
+    }
+    const { state: s, reason } = endState(end.stop);
+    setState(s, reason);
+    return; // the thread stays to answer counters and stats until the daemon ends it
+  }
+}
+
+if (parentPort) void main(parentPort, workerData as WorkerStart);

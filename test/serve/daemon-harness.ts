@@ -1,0 +1,74 @@
+/**
+ * Starts `hyperscope serve --port 0` as users do (dist/cli.js, built by `npm test`), runs
+ * `hyperscope vm ...` against it, and waits for conditions with a generous guard against a
+ * hang (no test depends on how fast anything runs).
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT } from '../guests/guest-runner';
+import { ApiClient } from '../../hypervisor-core/serve/client';
+
+export const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+export const GUESTS = path.join(ROOT, 'test', 'guests', 'reproducers', 'build');
+
+/** A daemon started for a test. */
+export interface TestDaemon {
+  proc: ChildProcess;
+  port: number;
+  host: string;
+  client: ApiClient;
+  /** Runs `hyperscope vm ARGS` against this daemon. */
+  vm(...args: string[]): { status: number | null; stdout: string; stderr: string };
+  /** Sends SIGINT and resolves to the daemon's exit status. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a daemon on a free port. */
+export async function startTestDaemon(): Promise<TestDaemon> {
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on('exit', (code) => reject(new Error(`the daemon ended with ${code} before listening: ${stderr}`)));
+  });
+  const host = `127.0.0.1:${port}`;
+  return {
+    proc, port, host, client: new ApiClient('127.0.0.1', port),
+    vm: (...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, 'vm', ...args], {
+        cwd: ROOT, encoding: 'utf8', timeout: 60_000, input: '', env: { ...process.env, HYPERSCOPE_HOST: host },
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    stop: () => new Promise((resolve) => {
+      if (proc.exitCode !== null) return resolve(proc.exitCode);
+      proc.once('exit', (code) => resolve(code));
+      proc.kill('SIGINT');
+    }),
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined; fails after `guardMs` (a hang). */
+export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, guardMs = 90_000): Promise<T> {
+  const end = Date.now() + guardMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** What a VM's console printed so far (the API's history, no following). */
+export async function consoleText(d: TestDaemon, name: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  const s = await d.client.stream(`/v1/vms/${name}/console?follow=0`, (c) => chunks.push(c));
+  await s.done;
+  return Buffer.concat(chunks).toString('utf8');
+}
