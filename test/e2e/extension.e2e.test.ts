@@ -13,7 +13,7 @@ const WORKSPACE = join(REPO_ROOT, 'test', 'e2e', 'workspace');
 const DEMO_STATS = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'exit-stats-demo.json');
 
 describe('e2e: Hyperscope in a real VS Code', function () {
-  this.timeout(120_000);
+  this.timeout(150_000);
   let vs: VsCode | undefined;
 
   before(async function () {

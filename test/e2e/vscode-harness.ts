@@ -218,8 +218,9 @@ export class VsCode {
       const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
       const page = await context.newPage();
       const folderUrl = `${url}?folder=${encodeURIComponent(folder)}`;
-      await page.goto(folderUrl, { waitUntil: 'domcontentloaded', timeout: 20_000 });
-      await within('VS Code workbench (.monaco-workbench)', 30_000, page.locator('.monaco-workbench').waitFor());
+      // Generous: on a loaded machine the first page load of a fresh code-server takes tens of seconds.
+      await page.goto(folderUrl, { waitUntil: 'domcontentloaded', timeout: 45_000 });
+      await within('VS Code workbench (.monaco-workbench)', 40_000, page.locator('.monaco-workbench').waitFor());
       return new VsCode(page, browser, server, folderUrl, folder, [base]);
     } catch (e) {
       await browser?.close().catch(() => undefined);
@@ -249,22 +250,24 @@ export class VsCode {
     const deadline = Date.now() + timeoutMs;
     const input = this.page.locator('.quick-input-widget input');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    while (Date.now() < deadline) {
+    // Each retry waits longer for the row: on a busy machine filtering alone can take seconds.
+    for (let attempt = 1; Date.now() < deadline; attempt++) {
       await this.focusWorkbench();
       await this.page.keyboard.press('Control+Shift+P');
       try {
         await input.waitFor({ state: 'visible', timeout: 3000 });
         await input.fill(`>${title}`);
-        await row.waitFor({ state: 'visible', timeout: 2500 });
+        await row.waitFor({ state: 'visible', timeout: Math.min(2500 * attempt, 8000) });
         await row.click();
         return;
       } catch {
         // palette not up yet, or commands not registered yet: retry
       }
     }
-    await this.page.keyboard.press('Escape');
     await this.failureShot(`command-${title}`);
-    throw new E2eError(`e2e: command "${title}" did not appear in the command palette within ${timeoutMs / 1000} s`);
+    const offered = (await this.page.locator('.quick-input-list .monaco-list-row').allTextContents().catch(() => [])).slice(0, 5);
+    await this.page.keyboard.press('Escape');
+    throw new E2eError(`e2e: command "${title}" did not appear in the command palette within ${timeoutMs / 1000} s (rows offered: ${JSON.stringify(offered)})`);
   }
 
   /** Opens the Run and Debug view (Ctrl+Shift+D); needed before reading the Call Stack or Variables (pitfall 2). */
@@ -331,6 +334,18 @@ export class VsCode {
   /** Waits for the debug toolbar to show (a session started) or hide (it ended; pitfall 6). */
   async waitForDebugToolbar(state: 'visible' | 'hidden' = 'visible', timeoutMs = 30_000): Promise<void> {
     await this.waitFor(`debug toolbar ${state}`, this.page.locator('.debug-toolbar'), state, timeoutMs);
+  }
+
+  /**
+   * Clicks a button of the floating debug toolbar by its codicon ("debug-continue",
+   * "debug-pause", "debug-step-over"...). The button is there exactly when the action applies, so
+   * this does not depend on the command palette's filtering or on which part has the focus (the
+   * guest console terminal would take F5 itself).
+   */
+  async clickDebugToolbar(codicon: string, timeoutMs = 15_000): Promise<void> {
+    const button = this.page.locator(`.debug-toolbar .action-label.codicon-${codicon}`).first();
+    await this.waitFor(`debug toolbar button ${codicon}`, button, 'visible', timeoutMs);
+    await button.click();
   }
 
   /** Waits until the debuggee is stopped: the current-line marker shows in an editor gutter. */
