@@ -44,7 +44,19 @@ export interface RunOptions {
   bios: 'default' | 'none';
   /** --aia: APLIC and IMSICs (exit-less interrupts) instead of the PLIC. */
   aia: boolean;
+  /** --save-at: save the VM (to `save`) once it has retired this many instructions, and stop. */
+  saveAt?: number;
+  /** --save FILE: where --save-at writes the snapshot. */
+  save?: string;
+  /** --restore FILE: continue a saved VM instead of booting a kernel. */
+  restore?: string;
+  /** --force: restore even if a disk image changed since the snapshot. */
+  force: boolean;
 }
+
+/** Options that a snapshot fixes: refused with --restore. */
+const FROM_SNAPSHOT = new Set(['--vcpus', '--smp', '--memory', '-m', '--initrd', '--append', '--clock', '--disk',
+  '--disk-readonly', '--virtio-console', '--rng', '--no-svadu', '--bios', '--bare', '--aia']);
 
 /**
  * The port of `--gdb PORT`, also written as QEMU's -gdb takes it (`tcp::PORT`,
@@ -75,6 +87,7 @@ const MAX_MEMORY = 2048 * 1024 * 1024;
 export function parseRunArgs(argv: string[]): RunOptions {
   const o: Partial<RunOptions> & { stats: boolean; bare: boolean } = { stats: false, bare: false };
   const disks: { path: string; readOnly: boolean }[] = [];
+  const given = new Set<string>();
   const value = (i: number, name: string): string => {
     if (i >= argv.length) throw new UsageError(`${name} needs a value`);
     return argv[i];
@@ -84,6 +97,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     const eq = a.indexOf('=');
     const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
     const next = (): string => (inline !== undefined ? inline : value(++i, flag));
+    given.add(flag);
     switch (flag) {
       case '--vcpus': case '--smp': {
         const v = next();
@@ -147,12 +161,33 @@ export function parseRunArgs(argv: string[]): RunOptions {
         o.bios = b;
         break;
       }
+      case '--save-at': {
+        const v = next();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || !(n >= 1) || !Number.isSafeInteger(n)) throw new UsageError(`--save-at must be a number of instructions, not '${v}'`);
+        o.saveAt = n;
+        break;
+      }
+      case '--save': o.save = next(); break;
+      case '--restore': o.restore = next(); break;
+      case '--force': o.force = true; break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
         o.kernel = a;
     }
   }
+  if (o.restore !== undefined) {
+    if (o.kernel !== undefined) throw new UsageError('--restore continues a saved VM: give no kernel');
+    const fixed = [...given].find((f) => FROM_SNAPSHOT.has(f));
+    if (fixed) throw new UsageError(`${fixed} comes from the snapshot with --restore`);
+    if (o.gdb !== undefined) throw new UsageError('--gdb cannot debug a restored VM yet');
+    o.kernel = '';
+  }
+  if ((o.saveAt === undefined) !== (o.save === undefined)) throw new UsageError('--save-at INSTRUCTIONS and --save FILE go together');
+  if (o.saveAt !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--save-at saves a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
+  if (o.saveAt !== undefined && o.aia) throw new UsageError('--save-at cannot save a VM with --aia yet (its APLIC and IMSIC state is not in the snapshot format)');
+  if (o.force && o.restore === undefined) throw new UsageError('--force goes with --restore FILE');
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
   if ((o.traceSize !== undefined || o.traceRing) && o.trace === undefined) throw new UsageError('--trace-size and --trace-ring go with --trace FILE');
   if (o.trace !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--trace records a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
@@ -168,6 +203,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
     svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false,
+    saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false,
   };
 }
 
@@ -216,10 +252,19 @@ options:
                         port 0 picks a free port (the 'waiting for gdb' line names it)
   --no-jit              interpret every instruction (no translation of hot code to
                         JavaScript): slower, same results and exit counts
+  --save-at INSTRUCTIONS --save FILE
+                        once the VM has retired INSTRUCTIONS (at the end of that scheduler
+                        slice, every vCPU at an instruction boundary), save it to FILE and stop
+  --restore FILE        continue a saved VM (no kernel; vCPUs, memory, clock, firmware and
+                        disks come from the snapshot); with --clock icount it prints what the
+                        uninterrupted run would have printed
+  --force               restore even though a disk image changed since the snapshot
 
 other commands: hyperscope report FILE [--key sample|time|max|min|mean] [--vcpu N] | report A B
                 hyperscope serve [--port N]   (a daemon hosting VMs; --help for more)
                 hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats
 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
-3 the VM stopped on an error, 124 timeout, 141 stdout was closed (e.g. | head)`;
+3 the VM stopped on an error, 4 the snapshot file is not usable (not a snapshot, another
+version, truncated, corrupt), 5 the snapshot's disk changed (see --force), 124 timeout,
+141 stdout was closed (e.g. | head)`;

@@ -2,7 +2,7 @@
  * `hyperscope run`: boots a guest on the hypervisor (or, with --bare, on the hart alone),
  * streams its console, and maps how it ended to the exit status.
  */
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BootOptions, bootVirt } from '../machine/virt-board';
 import type { ConsoleSink } from '../devices/console-sink';
 import { BareMachine } from '../machine/bare-machine';
@@ -24,9 +24,19 @@ import { ExitSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, UsageError } from './args';
 import { attachStdin, StdoutSink } from './console-io';
 import { runWithGdb } from './gdb-command';
+import { diskRecord, restoreVirt, snapshotVirt, SnapshotMismatchError, type BoardRecord } from '../machine/virt-snapshot';
+import { SnapshotFileError } from '../state/snapshot-file';
+import { StateError } from '../state/persist';
 
 /** Exit statuses of the command (SIGPIPE: stdout's reader went away, 128 + 13 as a shell reports). */
-export const ExitStatus = { OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3, TIMEOUT: 124, SIGPIPE: 141 } as const;
+export const ExitStatus = {
+  OK: 0, GUEST_FAILURE: 1, USAGE: 2, VM_ERROR: 3,
+  /** --restore: not a snapshot file, another format version, truncated or corrupt. */
+  BAD_SNAPSHOT: 4,
+  /** --restore: a disk image changed since the snapshot (without --force). */
+  SNAPSHOT_MISMATCH: 5,
+  TIMEOUT: 124, SIGPIPE: 141,
+} as const;
 
 /** Runs a file read; an unusable file is a usage error (one line, status 2). */
 function readInput(read: () => Uint8Array): Uint8Array {
@@ -40,6 +50,7 @@ function readInput(read: () => Uint8Array): Uint8Array {
 
 /** Runs the command; resolves to the process exit status. */
 export async function runCommand(o: RunOptions): Promise<number> {
+  if (o.restore !== undefined) return runRestored(o, o.restore);
   const kernel = readInput(() => readKernelFile(o.kernel, o.memory));
   if (o.bare) return runBare(kernel, o);
   const initrd = o.initrd !== undefined ? readInput(() => readGuestFile(o.initrd!, 'initrd', guestRamLimit(o.memory))) : undefined;
@@ -111,14 +122,119 @@ export function openDisks(o: RunOptions): FileBackend[] {
 
 /** Internal status: the guest asked for a reboot (SBI SRST cold or warm reboot). */
 const REBOOT = -1;
+/** Internal status: the VM reached --save-at. */
+const SAVE = -2;
+/** Internal status: the snapshot was written. */
+const SAVE_DONE = -3;
+
+/** Removes the empty --save file of a run that saved nothing. */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone: nothing to tidy
+  }
+}
+
+/** A VM to continue from a snapshot, made when runVirt has its console. */
+interface Restored {
+  board: BoardRecord;
+  make(console: { console: (b: Uint8Array) => void; consoleSink: StdoutSink; idleSleep: boolean; jit: boolean }): Vm;
+}
+
+/** Writes the snapshot of `vm` (stopped at --save-at) to the open --save file; the run's status. */
+function saveSnapshot(vm: Vm, board: BoardRecord, fd: number, path: string): number {
+  const file = snapshotVirt(vm, board);
+  try {
+    writeFileSync(fd, file);
+  } catch (e) {
+    process.stderr.write(`\nhyperscope: cannot write --save '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return ExitStatus.VM_ERROR;
+  }
+  const size = file.length >= 1048576 ? `${(file.length / 1048576).toFixed(1)} MiB` : `${Math.ceil(file.length / 1024)} KiB`;
+  process.stderr.write(`\nhyperscope: saved the VM at ${vm.instructions} instructions to ${path} (${size})\n`);
+  return SAVE_DONE;
+}
+
+/**
+ * --restore: reads and checks the snapshot before anything runs (one line and status 4 or 5
+ * when it cannot be used), then continues it as runVirt runs a booted VM.
+ */
+async function runRestored(o: RunOptions, path: string): Promise<number> {
+  let file: Uint8Array;
+  try {
+    file = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read --restore '${path}': ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
+  }
+  const disks: FileBackend[] = [];
+  let first: { vm: Vm; board: BoardRecord } | undefined;
+  // The board is built once runVirt has its console; the file is checked now, so a bad one
+  // costs one line before any output.
+  let sink: { console: (b: Uint8Array) => void; consoleSink: StdoutSink } | undefined;
+  try {
+    first = restoreVirt(file, {
+      // Restoring writes nothing to the console: the sink is bound before the guest runs.
+      console: (b) => sink?.console(b),
+      consoleSink: {
+        write: (b) => sink?.consoleSink.write(b) ?? true,
+        onceDrained: (f) => (sink ? sink.consoleSink.onceDrained(f) : queueMicrotask(f)),
+      },
+      idleSleep: true, jit: o.jit, force: o.force,
+      openDisks: (records) => {
+        try {
+          for (const d of records) disks.push(new FileBackend(d.path, d.readOnly));
+        } catch (e) {
+          if (e instanceof BlockImageError) throw new UsageError(e.message);
+          throw e;
+        }
+        return disks;
+      },
+    });
+  } catch (e) {
+    for (const d of disks) d.close();
+    if (e instanceof SnapshotFileError || e instanceof StateError) {
+      process.stderr.write(`hyperscope: ${path}: ${e.message}\n`);
+      return ExitStatus.BAD_SNAPSHOT;
+    }
+    if (e instanceof SnapshotMismatchError) {
+      process.stderr.write(`hyperscope: ${path}: ${e.message}\n`);
+      return ExitStatus.SNAPSHOT_MISMATCH;
+    }
+    throw e;
+  }
+  const restored: Restored = {
+    board: first.board,
+    make: (c) => {
+      sink = c;
+      return first!.vm;
+    },
+  };
+  let statsFd: number | undefined;
+  try {
+    statsFd = o.statsJson !== undefined ? openOutputFile(o.statsJson, '--stats-json') : undefined;
+    return await runVirt(o, new Uint8Array(0), undefined, disks, statsFd, undefined, restored);
+  } finally {
+    for (const d of disks) d.close();
+    if (statsFd !== undefined) closeSync(statsFd);
+  }
+}
 
 /** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
 async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
-  statsFd: number | undefined, traceFd?: number): Promise<number> {
+  statsFd: number | undefined, traceFd?: number, restored?: Restored): Promise<number> {
   let quit: number | null = null;
+  const saveFd = o.save !== undefined ? openOutputFile(o.save, '--save') : undefined;
+  // The disks as they are when the snapshot is taken (the guest may have written them).
+  const board = (): BoardRecord => ({
+    ...(restored?.board ?? { vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios, svadu: o.svadu, virtioConsole: o.virtioConsole, rng: o.rng }),
+    disks: (restored?.board.disks ?? o.disks).map((d) => diskRecord(d.path, d.readOnly)),
+  });
   // One timeline across guest reboots, as the console is one.
   const timeline = traceFd !== undefined ? new Timeline(o.vcpus, o.traceSize ?? DEFAULT_TRACE_EVENTS, o.traceRing ?? false) : undefined;
   const stop = (status: number) => { quit ??= status; };
+  let restoredUsed = false;
   const stdout = new StdoutSink((code) => {
     // The reader went away (`| head`): stop quietly with the status of a process that died
     // of SIGPIPE, as QEMU and other producers in a pipeline do. Another error gets one line.
@@ -126,6 +242,17 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
     stop(code === null ? ExitStatus.SIGPIPE : ExitStatus.VM_ERROR);
   });
   const boot = (): Vm => {
+    if (restored && !restoredUsed) {
+      restoredUsed = true;
+      const r = restored.make({ console: (b) => stdout.write(b), consoleSink: stdout, idleSleep: true, jit: o.jit });
+      r.timeline = timeline;
+      r.onFaultLoop = (_vcpu, message) => {
+        process.stderr.write(`\nhyperscope: ${message}\n`);
+        return false;
+      };
+      r.pauseAtInstructions = o.saveAt ?? Infinity;
+      return r;
+    }
     try {
       const booted = bootVirt(virtBootOptions(o, kernel, initrd, disks, stdout)).vm;
       // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
@@ -134,6 +261,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
         process.stderr.write(`\nhyperscope: ${message}\n`);
         return false;
       };
+      booted.pauseAtInstructions = o.saveAt ?? Infinity;
       return booted;
     } catch (e) {
       if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
@@ -148,13 +276,26 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
   let status: number;
   try {
     while ((status = await runToStatus(vm, deadline, () => quit)) === REBOOT) {
+      if (restored) {
+        // QEMU's loadvm then reboot loads -kernel again; a snapshot carries no kernel file.
+        process.stderr.write('\nhyperscope: the restored guest rebooted; there is no kernel to boot again\n');
+        status = ExitStatus.OK;
+        break;
+      }
       vm = boot();
       stdin.retarget();
+    }
+    if (status === SAVE) status = saveSnapshot(vm, board(), saveFd!, o.save!);
+    else if (saveFd !== undefined) {
+      process.stderr.write(`\nhyperscope: the VM stopped after ${vm.instructions} instructions, before --save-at ${o.saveAt}: nothing saved\n`);
     }
   } finally {
     stdin.detach();
     process.off('SIGINT', onSigint);
+    if (saveFd !== undefined) closeSync(saveFd);
   }
+  if (saveFd !== undefined && status !== SAVE_DONE) unlinkQuietly(o.save!);
+  if (status === SAVE_DONE) status = ExitStatus.OK;
   reportEnd(o, vm, kernel, statsFd, traceFd !== undefined && timeline ? { fd: traceFd, timeline } : undefined);
   return status;
 }
@@ -205,6 +346,7 @@ function withBlank(text: string): string {
 async function runToStatus(vm: Vm, deadline: number, quit: () => number | null): Promise<number> {
   const end = await runUntilStop(vm, { quit: () => quit() !== null, deadline });
   if (end.kind === 'quit') return quit()!;
+  if (end.kind === 'pause-point') return SAVE;
   if (end.kind === 'timeout') {
     process.stderr.write('\nhyperscope: timeout\n');
     return ExitStatus.TIMEOUT;

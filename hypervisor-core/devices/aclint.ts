@@ -15,6 +15,7 @@ import type { MmioDevice } from '../bus/device';
 import type { IrqLine } from './irq-line';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
+import { fillArray, num, obj, type Saved } from '../state/persist';
 
 /** Size of the CLINT window on QEMU virt. */
 export const CLINT_MMIO_SIZE = 0x10000;
@@ -64,6 +65,21 @@ export class Aclint implements MmioDevice, FdtDescribable {
     this.msip = new Uint8Array(this.harts);
     this.cmpLo = new Uint32Array(this.harts).fill(0xffffffff);
     this.cmpHi = new Uint32Array(this.harts).fill(0xffffffff);
+  }
+
+  /** MSIP bits, the comparators and mtime's offset from the VM clock, for a snapshot. */
+  save(): Saved {
+    return { msip: Array.from(this.msip), cmpLo: Array.from(this.cmpLo), cmpHi: Array.from(this.cmpHi), timeOffset: this.timeOffset };
+  }
+
+  /** Puts back `save`'s state and drives the MSIP lines to match. */
+  restore(state: Saved): void {
+    const s = obj(state, this.name);
+    fillArray(this.msip, s.msip ?? null, 'msip');
+    fillArray(this.cmpLo, s.cmpLo ?? null, 'mtimecmp');
+    fillArray(this.cmpHi, s.cmpHi ?? null, 'mtimecmp');
+    this.timeOffset = num(s.timeOffset, 'timeOffset');
+    for (let h = 0; h < this.harts; h++) this.msipOut[h].set(this.msip[h] !== 0);
   }
 
   /** Current mtime in ticks. */

@@ -10,6 +10,8 @@
  * oldest bytes, like a receiver overrun, instead of holding memory or the others back.
  */
 
+import { arr, bytesText, num, obj, StateError, textBytes, type Saved } from '../state/persist';
+
 /** Default capacity: 64 KiB of typing (a paste of a large file waits on its source). */
 export const CONSOLE_INPUT_CAPACITY = 64 * 1024;
 
@@ -72,6 +74,32 @@ export class ConsoleInput {
     const r = new ConsoleInputReader(this, this.written - this.queued, onInput);
     this.readers.add(r);
     return r;
+  }
+
+  /**
+   * The bytes still queued and each reader's place (readers in the order they were made, as
+   * the same board makes them), for a snapshot.
+   */
+  save(): Saved {
+    const start = Math.max(0, this.written - this.capacity);
+    const queued = new Uint8Array(this.written - start);
+    for (let i = 0; i < queued.length; i++) queued[i] = this.ring[(start + i) % this.capacity];
+    return { written: this.written, queued: bytesText(queued), readers: [...this.readers].map((r) => r.position) };
+  }
+
+  /** Puts back `save`'s state on a queue with the same readers. */
+  restore(state: Saved): void {
+    const s = obj(state, 'console input');
+    const written = num(s.written, 'written');
+    const queued = textBytes(s.queued ?? null);
+    const positions = arr(s.readers, 'readers');
+    const readers = [...this.readers];
+    if (positions.length !== readers.length || queued.length > this.capacity) throw new StateError('console input: the snapshot does not fit this board');
+    this.written = written;
+    const start = written - queued.length;
+    for (let i = 0; i < queued.length; i++) this.ring[(start + i) % this.capacity] = queued[i];
+    readers.forEach((r, i) => r.seek(num(positions[i], 'reader')));
+    this.blocked = false;
   }
 
   /** @internal Removes a reader. */
@@ -138,6 +166,11 @@ export class ConsoleInputReader {
     this.pos += n;
     if (n > 0) this.queue.advanced();
     return out;
+  }
+
+  /** @internal Moves to stream position `pos` (a snapshot's restore). */
+  seek(pos: number): void {
+    this.pos = pos;
   }
 
   /** Stops reading: this reader no longer counts for the queue. */

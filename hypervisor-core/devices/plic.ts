@@ -24,6 +24,7 @@ import type { MmioDevice } from '../bus/device';
 import type { IrqLine } from './irq-line';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
+import { fillArray, obj, type Saved } from '../state/persist';
 
 /**
  * Sources on QEMU virt: ids 1..95. QEMU 7.2's device tree says `riscv,ndev = <96>`
@@ -101,6 +102,25 @@ export class Plic implements MmioDevice, FdtDescribable {
   /** True when source `n` is pending (for tests and the debugger). */
   isPending(n: number): boolean {
     return (this.pending[n >>> 5] & (1 << (n & 31))) !== 0;
+  }
+
+  /** Priorities, pending and in-service bits, enables and thresholds, for a snapshot. */
+  save(): Saved {
+    return {
+      priority: Array.from(this.priority), pending: Array.from(this.pending), inService: Array.from(this.inService),
+      enable: Array.from(this.enable), threshold: Array.from(this.threshold),
+    };
+  }
+
+  /** Puts back `save`'s state and drives the context outputs to match. */
+  restore(state: Saved): void {
+    const s = obj(state, this.name);
+    fillArray(this.priority, s.priority ?? null, 'priority');
+    fillArray(this.pending, s.pending ?? null, 'pending');
+    fillArray(this.inService, s.inService ?? null, 'inService');
+    fillArray(this.enable, s.enable ?? null, 'enable');
+    fillArray(this.threshold, s.threshold ?? null, 'threshold');
+    this.updateOutputs();
   }
 
   /** @inheritdoc */

@@ -36,6 +36,7 @@ import type { IrqLine } from './irq-line';
 import { ConsoleInput, type ConsoleInputReader } from './console-input';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { interruptCells, unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
+import { fillArray, num, obj, type Saved } from '../state/persist';
 
 const IER_RDI = 0x01;
 const IER_THRI = 0x02;
@@ -236,6 +237,33 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
       .propU64Array('reg', [ctx.base, ctx.size])
       .propString('compatible', 'ns16550a')
       .endNode();
+  }
+
+  /** The registers and the receive FIFO, for a snapshot (the input queue saves itself). */
+  save(): Saved {
+    return {
+      ier: this.ier, iir: this.iir, fcr: this.fcr, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
+      scr: this.scr, divisor: this.divisor, thrIpending: this.thrIpending, rxFifo: [...this.rxFifo],
+    };
+  }
+
+  /** Puts back `save`'s registers and FIFO and drives the interrupt line to match. */
+  restore(state: Saved): void {
+    const s = obj(state, this.name);
+    this.ier = num(s.ier, 'ier');
+    this.fcr = num(s.fcr, 'fcr');
+    this.lcr = num(s.lcr, 'lcr');
+    this.mcr = num(s.mcr, 'mcr');
+    this.lsr = num(s.lsr, 'lsr');
+    this.msr = num(s.msr, 'msr');
+    this.scr = num(s.scr, 'scr');
+    this.divisor = num(s.divisor, 'divisor');
+    this.thrIpending = s.thrIpending === true;
+    const fifo = Array.isArray(s.rxFifo) ? s.rxFifo : [];
+    this.rxFifo.length = fifo.length;
+    fillArray(this.rxFifo, fifo, 'rxFifo');
+    this.updateIrq();
+    this.iir = num(s.iir, 'iir');
   }
 
   private readRbr(): number {

@@ -16,6 +16,7 @@
  * counters near 2^63); a stopped one keeps its value frozen. Counter CSRs are off the hot path,
  * so the values are bigints.
  */
+import { arr, bigText, fillArray, num, obj, StateError, textBig, type Saved } from '../state/persist';
 
 /** The last programmable counter: mhpmcounter3..10 exist, 11..31 read 0. */
 export const HPM_LAST = 10;
@@ -64,6 +65,28 @@ export class Counters {
     this.events.fill(0);
     this.frozen.fill(0n);
     for (let i = 0; i <= HPM_LAST; i++) this.offset[i] = -this.source(i);
+  }
+
+  /** The events, offsets, frozen values, mcountinhibit and miss totals, for a snapshot. */
+  save(): Saved {
+    return {
+      inhibit: this.inhibit, misses: [this.itlbMisses, this.dtlbReadMisses, this.dtlbWriteMisses, this.walks],
+      events: Array.from(this.events), offset: this.offset.map(bigText), frozen: this.frozen.map(bigText),
+    };
+  }
+
+  /** Puts back `save`'s state (on a hart restored to the same retired count). */
+  restore(state: Saved): void {
+    const s = obj(state, 'counters');
+    this.inhibit = num(s.inhibit, 'mcountinhibit');
+    const m = [0, 0, 0, 0];
+    fillArray(m, s.misses ?? null, 'misses');
+    [this.itlbMisses, this.dtlbReadMisses, this.dtlbWriteMisses, this.walks] = m;
+    fillArray(this.events, s.events ?? null, 'events');
+    const offset = arr(s.offset, 'offset'), frozen = arr(s.frozen, 'frozen');
+    if (offset.length !== this.offset.length || frozen.length !== this.frozen.length) throw new StateError('counters: wrong count');
+    offset.forEach((v, i) => { this.offset[i] = textBig(v); });
+    frozen.forEach((v, i) => { this.frozen[i] = textBig(v); });
   }
 
   /** Whether counter `i` (0 cycle, 2 instret, 3..HPM_LAST) exists. */

@@ -28,6 +28,7 @@ import { fpEnabled, markFpDirty } from './fpu/fp-status';
 import { TriggerKind, modeBit } from './triggers';
 import { BlockCache } from './jit/block-cache';
 import { HartAia } from './aia/hart-aia';
+import { fillArray, num, obj, type Saved } from '../state/persist';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -193,6 +194,52 @@ export class Hart extends HartState {
   enableAia(geilen: number): HartAia {
     this.aia = new HartAia(this, geilen);
     return this.aia;
+  }
+
+  /**
+   * The architectural state for a snapshot: registers, pc, privilege and V, every CSR (the H
+   * extension's included), F/D and fcsr, PMP, counters, triggers, the LR/SC reservation and
+   * the time a CSR read last saw. Debugger breakpoints and watchpoints are not the guest's
+   * state and are not saved. Call between runs (at an instruction boundary).
+   */
+  save(): Saved {
+    return {
+      x: Array.from(this.x), pc: [this.pcLo, this.pcHi], priv: this.priv, virt: this.virt, c: Array.from(this.c),
+      irq: [this.medeleg, this.mideleg, this.mie, this.mipSoft, this.mipLines, this.mcounteren, this.scounteren,
+        this.hedeleg, this.hideleg, this.hvip, this.hgeie, this.hcounteren],
+      svadu: this.svadu, instret: this.instret, fp: this.fp.save(), pmpcfg: Array.from(this.pmpcfg),
+      pmpaddr: Array.from(this.pmpaddr), counters: this.counters.save(), triggers: this.triggers.save(),
+      reservation: this.reservation, timeRead: [this.timeReadValue, this.timeReadAt],
+    };
+  }
+
+  /** Puts back `save`'s state; the TLBs and translation caches start empty. */
+  restore(state: Saved): void {
+    const s = obj(state, `hart ${this.hartId}`);
+    fillArray(this.x, s.x ?? null, 'x registers');
+    const pc = [0, 0], irq = new Array<number>(12).fill(0), timeRead = [0, 0];
+    fillArray(pc, s.pc ?? null, 'pc');
+    [this.pcLo, this.pcHi] = pc;
+    this.priv = num(s.priv, 'priv') as Priv;
+    this.virt = s.virt === true;
+    fillArray(this.c, s.c ?? null, 'CSRs');
+    fillArray(irq, s.irq ?? null, 'interrupt CSRs');
+    [this.medeleg, this.mideleg, this.mie, this.mipSoft, this.mipLines, this.mcounteren, this.scounteren,
+      this.hedeleg, this.hideleg, this.hvip, this.hgeie, this.hcounteren] = irq;
+    this.svadu = s.svadu !== false;
+    this.instret = num(s.instret, 'instret');
+    this.executedInRun = 0;
+    this.fp.restore(s.fp ?? null);
+    fillArray(this.pmpcfg, s.pmpcfg ?? null, 'pmpcfg');
+    fillArray(this.pmpaddr, s.pmpaddr ?? null, 'pmpaddr');
+    this.counters.restore(s.counters ?? null);
+    this.triggers.restore(s.triggers ?? null);
+    this.reservation = num(s.reservation, 'reservation');
+    fillArray(timeRead, s.timeRead ?? null, 'time read');
+    [this.timeReadValue, this.timeReadAt] = timeRead;
+    this.watchHit = null;
+    this.flushAllTlbs();
+    this.translator.flushMmio();
   }
 
   /**

@@ -19,6 +19,7 @@
  * Cost: the hart asks `execModes` / `dataModes` (masks of the modes, see `modeBit`, in which
  * some trigger is armed) once per block of instructions; nothing else runs while none is armed.
  */
+import { arr, fillArray, num, obj, StateError, type Saved } from '../state/persist';
 
 /** Number of triggers (QEMU's virt CPU has 2; OpenOCD and Linux cope with any number). */
 export const TRIGGER_COUNT = 4;
@@ -80,6 +81,33 @@ export class Triggers {
     for (let i = 0; i < TRIGGER_COUNT; i++) this.writeData1(i, 0, 0), this.writeData2(i, 0, 0);
     this.tselect = 0;
     this.tcontrol = 0;
+  }
+
+  /** Every trigger's registers with what they decode to, tselect and tcontrol, for a snapshot. */
+  save(): Saved {
+    return {
+      tselect: this.tselect, tcontrol: this.tcontrol,
+      t: this.t.map((t) => [t.d1lo, t.d1hi, t.d2lo, t.d2hi, t.kinds, t.modes, t.match, t.select ? 1 : 0, t.chain ? 1 : 0, t.size]),
+    };
+  }
+
+  /** Puts back `save`'s state (and the armed modes it implies). */
+  restore(state: Saved): void {
+    const s = obj(state, 'triggers');
+    const list = arr(s.t, 'triggers');
+    if (list.length !== this.t.length) throw new StateError(`the snapshot has ${list.length} triggers, the hart ${this.t.length}`);
+    list.forEach((v, i) => {
+      const f = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      fillArray(f, v, 'trigger');
+      const t = this.t[i];
+      [t.d1lo, t.d1hi, t.d2lo, t.d2hi, t.kinds, t.modes, t.match] = f;
+      t.select = f[7] !== 0;
+      t.chain = f[8] !== 0;
+      t.size = f[9];
+    });
+    this.tselect = num(s.tselect, 'tselect');
+    this.tcontrol = num(s.tcontrol, 'tcontrol');
+    this.recompute();
   }
 
   /** tselect write: WARL, an index past the last trigger leaves it unchanged. */

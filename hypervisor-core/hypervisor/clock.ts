@@ -30,6 +30,20 @@ export class VmClock {
     return Math.floor(ms * (TIMEBASE_HZ / 1000)) + this.skipped;
   }
 
+  /** Guest time as its parts, for a snapshot (host time running now counts as accumulated). */
+  save(): { instructions: number; skipped: number; ms: number } {
+    const ms = this.accumulatedMs + (this.runningSince >= 0 ? performance.now() - this.runningSince : 0);
+    return { instructions: this.instructions, skipped: this.skipped, ms };
+  }
+
+  /** Puts back `save`'s time; the clock is stopped (the next run starts it). */
+  restore(s: { instructions: number; skipped: number; ms: number }): void {
+    this.instructions = s.instructions;
+    this.skipped = s.skipped;
+    this.accumulatedMs = s.ms;
+    this.runningSince = -1;
+  }
+
   /** Counts the instructions of a finished slice. */
   retire(instructions: number): void {
     this.instructions += instructions;

@@ -38,6 +38,23 @@ export class GuestRam {
     return h - 1;
   }
 
+  /** Which host page backs each populated guest page ([guest page index, host address] pairs), for a snapshot. */
+  save(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.backing.length; i++) if (this.backing[i] !== 0) out.push([i, this.backing[i] - 1]);
+    return out;
+  }
+
+  /** Puts back `save`'s backing (the pages' contents are restored with host memory). */
+  restore(pairs: number[][]): void {
+    this.backing.fill(0);
+    for (const [i, hpa] of pairs) {
+      if (!(i >= 0 && i < this.backing.length) || !this.host.contains(hpa, PAGE_SIZE)) throw new RangeError('guest page backing outside memory');
+      this.backing[i] = hpa + 1;
+    }
+    this.populated = pairs.length;
+  }
+
   /** Whether the page holding `gpa` has a host page yet. */
   isPopulated(gpa: number): boolean {
     return this.contains(gpa) && this.backing[Math.floor((gpa - this.base) / PAGE_SIZE)] !== 0;

@@ -15,7 +15,9 @@ export type FinalStop = Extract<VmStop, { kind: 'shutdown' | 'reboot' | 'fatal' 
 export type RunEnd =
   | { kind: 'stop'; stop: FinalStop }
   | { kind: 'quit' }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  /** The VM reached `Vm.pauseAtInstructions` (between two scheduler slices). */
+  | { kind: 'pause-point' };
 
 /** What the caller controls between batches. */
 export interface RunControl {
@@ -48,6 +50,7 @@ export async function runUntilStop(vm: Vm, control: RunControl): Promise<RunEnd>
       continue;
     }
     if (stop.kind === 'shutdown' || stop.kind === 'reboot' || stop.kind === 'fatal') return { kind: 'stop', stop };
+    if (stop.kind === 'paused' && vm.instructions >= vm.pauseAtInstructions) return { kind: 'pause-point' };
     // Every vCPU waits for an interrupt (or a debugger-only stop no caller here asks for):
     // sleep until the next timer, or input, at most 50 ms.
     const ms = Math.min(vm.msUntilNextDeadline(), 50, Math.max(0, deadline - performance.now()));

@@ -16,6 +16,7 @@ import { HW_COUNTERS } from './sbi/pmu';
 import { FwEvent } from './sbi/pmu-firmware-events';
 import { KVM_HEDELEG, type VirtualMmode } from './virtual-mmode';
 import { VCPU_GUEST_FILE } from './aia';
+import { arr, bigText, num, obj, StateError, textBig, type Saved } from '../state/persist';
 
 /** Lifecycle of a vCPU. */
 export type VcpuState =
@@ -104,6 +105,29 @@ export class Vcpu {
     h.flushAllTlbs();
     h.hostSret();
     h.aia?.updateLines();
+  }
+
+  /** The vCPU's lifecycle, HSM state, resume point, hart and virtual M-mode, for a snapshot. */
+  save(): Saved {
+    return {
+      state: this.state, hsm: this.hsm,
+      resumeAt: this.resumeAt ? [bigText(this.resumeAt.addr), bigText(this.resumeAt.opaque)] : null,
+      hart: this.hart.save(), mmode: this.mmode?.save() ?? null,
+    };
+  }
+
+  /** Puts back `save`'s state on a vCPU of a VM with the same configuration. */
+  restore(state: Saved): void {
+    const s = obj(state, `vCPU ${this.id}`);
+    if (s.state !== 'stopped' && s.state !== 'runnable' && s.state !== 'blocked') throw new StateError(`vCPU ${this.id}: unknown state`);
+    this.state = s.state;
+    this.hsm = num(s.hsm, 'hsm');
+    const r = s.resumeAt === null || s.resumeAt === undefined ? null : arr(s.resumeAt, 'resume point');
+    this.resumeAt = r ? { addr: textBig(r[0]), opaque: textBig(r[1]) } : null;
+    this.hart.restore(s.hart ?? null);
+    if ((s.mmode ?? null) !== null !== (this.mmode !== undefined)) throw new StateError(`vCPU ${this.id}: the snapshot's firmware (--bios) differs`);
+    if (this.mmode) this.mmode.restore(s.mmode ?? null);
+    this.sliceStart = this.hart.instret;
   }
 
   /** Starts the vCPU (HSM hart_start or boot). */

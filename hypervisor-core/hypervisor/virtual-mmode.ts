@@ -22,6 +22,7 @@
  * interrupts that the guest's mideleg keeps in M-mode (they always go to S), PMP checks
  * (the registers hold what is written), mip.SEIP written by M-mode, mstatus.TW.
  */
+import { arr, bigText, num, obj, StateError, textBig, type Saved } from '../state/persist';
 import { Cause, Csr, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-numbers';
 import { Slot } from '../hart/hart-state';
 import type { Hart } from '../hart/hart';
@@ -112,6 +113,35 @@ export class VirtualMmode {
     h.hvip = 0;
     h.scounteren = 0;
     this.configureHart();
+  }
+
+  /** The virtual M-mode's CSRs and lines, for a snapshot (the hart saves its own CSRs). */
+  save(): Saved {
+    return {
+      active: this.active,
+      csrs: [this.mstatus, this.mtvec, this.mepc, this.mcause, this.mtval, this.mscratch, this.medeleg, this.mideleg,
+        this.menvcfg, this.mcounteren, this.mcountinhibit, this.satp].map(bigText),
+      mieM: this.mieM, pmpcfg: this.pmpcfg.map(bigText), pmpaddr: this.pmpaddr.map(bigText),
+      msip: this.msip, meip: this.meip, sie: this.sie,
+    };
+  }
+
+  /** Puts back `save`'s state; the hart's CSRs, restored by the hart, already match it. */
+  restore(state: Saved): void {
+    const s = obj(state, 'virtual M-mode');
+    const c = arr(s.csrs, 'M CSRs').map(textBig);
+    if (c.length !== 12) throw new StateError('virtual M-mode: wrong CSR count');
+    [this.mstatus, this.mtvec, this.mepc, this.mcause, this.mtval, this.mscratch, this.medeleg, this.mideleg,
+      this.menvcfg, this.mcounteren, this.mcountinhibit, this.satp] = c;
+    this.active = s.active === true;
+    this.mieM = num(s.mieM, 'mie');
+    const pmpcfg = arr(s.pmpcfg, 'pmpcfg'), pmpaddr = arr(s.pmpaddr, 'pmpaddr');
+    if (pmpcfg.length !== this.pmpcfg.length || pmpaddr.length !== this.pmpaddr.length) throw new StateError('virtual M-mode: wrong PMP count');
+    pmpcfg.forEach((v, i) => { this.pmpcfg[i] = textBig(v); });
+    pmpaddr.forEach((v, i) => { this.pmpaddr[i] = textBig(v); });
+    this.msip = s.msip === true;
+    this.meip = s.meip === true;
+    this.sie = s.sie === true;
   }
 
   /** The M-level interrupts pending (mip's M bits). */

@@ -125,6 +125,8 @@ export class Vm {
   readonly host: PhysMemory;
   readonly ram: GuestRam;
   readonly gstage: GStage;
+  /** Host pages for guest RAM and G-stage tables. */
+  readonly alloc: PageAllocator;
   readonly vmid = nextVmid++;
   readonly bus = new MmioBus();
   readonly uart: Uart16550;
@@ -163,6 +165,12 @@ export class Vm {
    * 'fault-loop' (the debugger), false keeps the VM running (the CLI's warning).
    */
   onFaultLoop?: (vcpu: number, message: string) => boolean;
+  /**
+   * runFor returns 'paused' after the first scheduler slice that brings the VM's retired
+   * instructions to this count (`--save-at`): every vCPU is then at an instruction boundary
+   * and the scheduler between two slices, where a snapshot continues exactly.
+   */
+  pauseAtInstructions = Infinity;
   private exitBreak: ExitRecord | null = null;
   private faultLoopStop: VmStop | null = null;
   private next = 0;
@@ -174,9 +182,9 @@ export class Vm {
     // Host memory: the guest's RAM, its G-stage tables (about 1/512 of RAM) and slack.
     const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + 4 * 1024 * 1024;
     this.host = new PhysMemory(DRAM_BASE, hostSize);
-    const alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
-    this.gstage = new GStage(this.host, alloc);
-    this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, alloc);
+    this.alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
+    this.gstage = new GStage(this.host, this.alloc);
+    this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, this.alloc);
     this.clock = new VmClock(opts.clock);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
@@ -383,6 +391,7 @@ export class Vm {
       }
       const exitStop = this.takeExitBreak();
       if (exitStop) return exitStop;
+      if (this.instructions >= this.pauseAtInstructions && !this.stopRequest) return { kind: 'paused' };
     }
     return this.stopRequest ? this.takeStop() : null;
   }
@@ -637,6 +646,14 @@ export class Vm {
   /** Requests a stop from inside an exit handler (SRST). */
   requestStop(stop: VmStop): void {
     if (!this.stopRequest) this.stopRequest = stop;
+  }
+
+  /** The vCPU the round-robin scheduler looks at first next time (a snapshot saves it). */
+  get scheduleNext(): number {
+    return this.next;
+  }
+  set scheduleNext(id: number) {
+    this.next = id >= 0 && id < this.vcpus.length ? id : 0;
   }
 
   /** Total instructions retired by all vCPUs. */

@@ -55,11 +55,14 @@ export interface BootedVm {
   fdt: Uint8Array;
 }
 
-/** Creates the VM, loads everything and starts vCPU 0. Throws KernelFormatError for bad input. */
-export function bootVirt(opts: BootOptions): BootedVm {
-  // Without firmware (-bios none) QEMU loads a raw binary at the start of RAM.
-  const rawOffset = opts.bios === 'none' ? 0 : undefined;
-  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: opts.rawKernel, rawOffset });
+/** The board without a guest: the VM with its disks, virtio console and entropy device, nothing loaded or started. */
+export type BoardOptions = Omit<BootOptions, 'kernel' | 'initrd' | 'bootargs' | 'rawKernel'>;
+
+/**
+ * Creates the VM and its devices (what a snapshot restores onto): disks in virtio-mmio slots
+ * 0, 1..., then the console, then the entropy device; the other slots answer "no device".
+ */
+export function createVirtBoard(opts: BoardOptions): Vm {
   const vm = new Vm(opts);
   for (const disk of opts.disks ?? []) vm.addVirtio(new VirtioBlock(disk));
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));
@@ -69,6 +72,15 @@ export function bootVirt(opts: BootOptions): BootedVm {
   for (let i = 0; i < VIRTIO_COUNT; i++) {
     if (!vm.virtio[i]) vm.bus.add(virtioSlotBase(i), VIRTIO_STRIDE, new EmptyVirtioSlot(`virtio-empty${i}`));
   }
+  return vm;
+}
+
+/** Creates the VM, loads everything and starts vCPU 0. Throws KernelFormatError for bad input. */
+export function bootVirt(opts: BootOptions): BootedVm {
+  // Without firmware (-bios none) QEMU loads a raw binary at the start of RAM.
+  const rawOffset = opts.bios === 'none' ? 0 : undefined;
+  const kernel = loadKernel(opts.kernel, { base: DRAM_BASE, size: opts.memory }, { raw: opts.rawKernel, rawOffset });
+  const vm = createVirtBoard(opts);
   for (const s of kernel.segments) vm.ram.write(s.addr, s.bytes);
   let initrd: { start: number; end: number } | undefined;
   if (opts.initrd) {

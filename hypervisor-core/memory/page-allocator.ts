@@ -37,6 +37,22 @@ export class PageAllocator {
     this.free.push(hpa);
   }
 
+  /** The allocation point and the free list, for a snapshot. */
+  save(): { next: number; free: number[] } {
+    return { next: this.next, free: [...this.free] };
+  }
+
+  /** Puts back `save`'s state (the memory itself is restored apart). */
+  restore(state: { next: number; free: number[] }): void {
+    if (!(state.next >= this.mem.base && state.next <= this.end)) throw new RangeError('allocation point outside host memory');
+    this.next = state.next;
+    this.free.length = 0;
+    for (const p of state.free) {
+      if (!this.mem.contains(p, PAGE_SIZE)) throw new RangeError('free page outside host memory');
+      this.free.push(p);
+    }
+  }
+
   /** Bytes handed out and not released. */
   get used(): number {
     return this.next - this.mem.base - this.free.length * PAGE_SIZE;

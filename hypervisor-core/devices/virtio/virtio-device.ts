@@ -12,6 +12,7 @@
 import type { GuestMemory } from './guest-memory';
 import type { SplitQueue } from './queue/split-queue';
 import type { DescriptorChain } from './queue/chain';
+import type { Saved } from '../../state/persist';
 
 /** Device ids (virtio 1.2 section 5, "Device Types"). */
 export const VirtioDeviceId = { NET: 1, BLOCK: 2, CONSOLE: 3, ENTROPY: 4 } as const;
@@ -113,6 +114,16 @@ export interface VirtioDevice {
   processQueue(index: number): boolean;
   /** The driver reset the device (status 0): forget the host and any in-flight state. */
   reset(): void;
+  /**
+   * The device's own state for a snapshot (a request in flight, counters); omitted by a device
+   * whose whole state is its queues and configuration, which the transport saves.
+   */
+  save?(): Saved;
+  /**
+   * Puts back what `save` returned. The transport calls it after restoring its registers and
+   * queues and, when the driver had set DRIVER_OK, after `activate`.
+   */
+  restore?(state: Saved): void;
 }
 
 /**

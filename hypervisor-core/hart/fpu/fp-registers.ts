@@ -10,6 +10,7 @@
  * 32 bits with the upper 32 bits all ones; an operand whose upper bits are not all ones reads
  * as the canonical NaN.
  */
+import { fillArray, num, obj, type Saved } from '../../state/persist';
 import { CANONICAL_NAN_S } from './fp-format';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the FPU register file needs a little-endian host');
@@ -27,6 +28,18 @@ export class FpRegisters {
   fflags = 0;
   /** Dynamic rounding mode (3 bits; 5..7 are invalid for instructions that use it). */
   frm = 0;
+
+  /** f0..f31 as int32 words and fcsr, for a snapshot. */
+  save(): Saved {
+    return { w: Array.from(this.w), fcsr: this.fcsr };
+  }
+
+  /** Puts back `save`'s registers. */
+  restore(state: Saved): void {
+    const s = obj(state, 'fp');
+    fillArray(this.w, s.w ?? null, 'f registers');
+    this.fcsr = num(s.fcsr, 'fcsr');
+  }
 
   /** Zeroes the registers and fcsr. */
   reset(): void {

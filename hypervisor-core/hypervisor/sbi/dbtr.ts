@@ -30,6 +30,7 @@ import { TRIGGER_COUNT } from '../../hart/triggers';
 import { Eid } from './eids';
 import { SbiExtension, arg, fail, notSupported, ok } from './extension';
 import { SbiCall, SbiError, SbiHost, SbiResult } from './sbi-host';
+import { arr, bigText, num, obj, textBig, type Saved } from '../../state/persist';
 
 const NAMES = ['num_triggers', 'set_shmem', 'read_triggers', 'install_triggers', 'update_triggers',
   'uninstall_triggers', 'enable_triggers', 'disable_triggers'];
@@ -88,6 +89,28 @@ export class DbtrExtension implements SbiExtension {
       case 4: return this.update(st, host, hw, arg(call, 0));
       case 5: case 6: case 7: return this.masked(call.fid, st, hw, arg(call, 0), arg(call, 1));
       default: return notSupported();
+    }
+  }
+
+  /** Each hart's shared memory and installed triggers, for a snapshot (the hart saves its trigger CSRs). */
+  save(): Saved {
+    return [...this.harts].map(([hart, st]) => ({
+      hart, shmem: st.shmem === null ? null : bigText(st.shmem),
+      slots: st.slots.map((t) => (t ? [bigText(t.tdata1), bigText(t.tdata2), bigText(t.state)] : null)),
+    }));
+  }
+
+  /** Puts back `save`'s state. */
+  restore(state: Saved): void {
+    this.harts.clear();
+    for (const item of arr(state, 'DBTR')) {
+      const s = obj(item, 'DBTR hart');
+      const slots = arr(s.slots, 'DBTR slots').map((v) => {
+        if (v === null) return null;
+        const t = arr(v, 'DBTR slot');
+        return { tdata1: textBig(t[0]), tdata2: textBig(t[1]), state: textBig(t[2]) };
+      });
+      this.harts.set(num(s.hart, 'hart'), { shmem: s.shmem === null || s.shmem === undefined ? null : textBig(s.shmem), slots });
     }
   }
 

@@ -18,6 +18,7 @@ import { RfenceExtension } from './rfence';
 import { SbiCall, SbiHost, SbiResult } from './sbi-host';
 import { SrstExtension } from './srst';
 import { TimeExtension } from './time';
+import { obj, type Saved } from '../../state/persist';
 
 /** The SBI implementation of one VM. */
 export class SbiDispatcher {
@@ -52,6 +53,21 @@ export class SbiDispatcher {
     for (const ext of extensions) this.register(ext);
     this.firmwareEvents = extensions.find((e): e is PmuExtension => e instanceof PmuExtension)?.events ?? new FirmwareEvents();
     this.counted = countingHost(host, this.firmwareEvents, () => this.caller);
+  }
+
+  /** The firmware event totals and every extension's own state, by extension name, for a snapshot. */
+  save(): Saved {
+    const extensions: { [name: string]: Saved } = {};
+    for (const ext of new Set(this.byEid.values())) if (ext.save) extensions[ext.name] = ext.save();
+    return { firmwareEvents: this.firmwareEvents.save(), extensions };
+  }
+
+  /** Puts back `save`'s state. */
+  restore(state: Saved): void {
+    const s = obj(state, 'SBI');
+    this.firmwareEvents.restore(s.firmwareEvents ?? null);
+    const saved = obj(s.extensions, 'SBI extensions');
+    for (const ext of new Set(this.byEid.values())) if (ext.restore && saved[ext.name] !== undefined) ext.restore(saved[ext.name]);
   }
 
   /** Handles one call from the guest. Never throws for any guest input. */

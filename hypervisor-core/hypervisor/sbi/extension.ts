@@ -4,6 +4,7 @@
  * helpers the extension files share.
  */
 import { SbiCall, SbiError, SbiHost, SbiResult } from './sbi-host';
+import type { Saved } from '../../state/persist';
 
 /** One SBI extension (one file in this folder). */
 export interface SbiExtension {
@@ -19,6 +20,10 @@ export interface SbiExtension {
   hartReset?(hartId: number, host: SbiHost): void;
   /** Name of a function ("set_timer"), or undefined for an unknown fid. Legacy names depend on eid. */
   functionName(fid: number, eid: number): string | undefined;
+  /** Optional: the extension's own state for a snapshot (per-hart configuration); omitted when it has none. */
+  save?(): Saved;
+  /** Optional: puts back what `save` returned. */
+  restore?(state: Saved): void;
 }
 
 /** Argument register a<i> of the call as an unsigned 64-bit value (0 when not supplied). */

@@ -5,6 +5,7 @@
  * trap redirection (illegal instruction, access and misaligned faults reflected to the guest).
  */
 import { RemoteFence, SbiHost } from './sbi-host';
+import { arr, fillArray, num, type Saved } from '../../state/persist';
 
 /** Firmware event codes (SBI_PMU_FW_*), and our implementation-specific ones from 256. */
 export const enum FwEvent {
@@ -34,6 +35,20 @@ export class FirmwareEvents {
   /** The total of `code` on hart `hartId` so far. */
   total(hartId: number, code: number): number {
     return this.of(hartId)[code === FwEvent.SBI_CALLS ? 22 : code] ?? 0;
+  }
+
+  /** The totals of every hart, for a snapshot: [hartId, totals...] rows. */
+  save(): Saved {
+    return [...this.totals].map(([hart, t]) => [hart, ...Array.from(t)]);
+  }
+
+  /** Puts back `save`'s totals. */
+  restore(state: Saved): void {
+    this.totals.clear();
+    for (const row of arr(state, 'firmware events')) {
+      const r = arr(row, 'firmware events');
+      fillArray(this.of(num(r[0], 'hart')), r.slice(1), 'firmware events');
+    }
   }
 
   private of(hartId: number): Float64Array {

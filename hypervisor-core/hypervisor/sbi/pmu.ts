@@ -31,6 +31,7 @@ import { Eid } from './eids';
 import { SbiExtension, arg, fail, notSupported, ok } from './extension';
 import { FirmwareEvents, FwEvent, fwEventSupported } from './pmu-firmware-events';
 import { SbiCall, SbiError, SbiHost, SbiResult } from './sbi-host';
+import { arr, bigText, fillArray, num, obj, textBig, type Saved } from '../../state/persist';
 
 /** Hardware counters: cycle, time, instret, hpmcounter3..HPM_LAST. */
 export const HW_COUNTERS = HPM_LAST + 1;
@@ -98,6 +99,29 @@ export class PmuExtension implements SbiExtension {
         return ok(call.fid === 6 ? 0n : this.fwValue(call.hartId, st.fw[Number(idx) - HW_COUNTERS]));
       }
       default: return notSupported(); // snapshot shared memory (optional) and event info
+    }
+  }
+
+  /** Each hart's counter configuration, for a snapshot (the event totals save themselves). */
+  save(): Saved {
+    return [...this.harts].map(([hart, st]) => ({
+      hart, hw: st.hw, busy: st.busy,
+      fw: st.fw.map((c) => [c.event, c.started ? 1 : 0, bigText(c.offset), bigText(c.frozen)]),
+    }));
+  }
+
+  /** Puts back `save`'s configuration. */
+  restore(state: Saved): void {
+    this.harts.clear();
+    for (const item of arr(state, 'PMU')) {
+      const s = obj(item, 'PMU hart');
+      const st = this.state(num(s.hart, 'hart'));
+      fillArray(st.hw, s.hw ?? null, 'PMU counters');
+      arr(s.busy, 'busy').forEach((b, i) => { if (i < st.busy.length) st.busy[i] = b === true; });
+      arr(s.fw, 'firmware counters').forEach((v, i) => {
+        const c = arr(v, 'firmware counter');
+        if (i < st.fw.length) st.fw[i] = { event: num(c[0], 'event'), started: c[1] === 1, offset: textBig(c[2]), frozen: textBig(c[3]) };
+      });
     }
   }
 

@@ -16,6 +16,7 @@
 import { ConfigSpace, FeatureWords, SERVICE_BYTES, SERVICE_CHAINS, VirtioDevice, VirtioDeviceId, VirtioHost } from '../virtio-device';
 import { SECTOR_SIZE, type BlockBackend } from './backend';
 import { BlockJob } from './request';
+import { num, obj, StateError, type Saved } from '../../../state/persist';
 
 /** Block feature bits. */
 export const VirtioBlkFeature = { SIZE_MAX: 1, SEG_MAX: 2, GEOMETRY: 4, RO: 5, BLK_SIZE: 6, FLUSH: 9 } as const;
@@ -96,5 +97,21 @@ export class VirtioBlock implements VirtioDevice {
   reset(): void {
     this.host = null;
     this.job = null;
+  }
+
+  /** The request in flight (its chain head and progress) and the request count. */
+  save(): Saved {
+    return { requests: this.requests, job: this.job?.save() ?? null };
+  }
+
+  /** Puts back `save`'s state: a request in flight goes on from where it was. */
+  restore(state: Saved): void {
+    const s = obj(state, 'virtio-blk');
+    this.requests = num(s.requests, 'requests');
+    this.job = null;
+    if (s.job === null || s.job === undefined) return;
+    const q = this.host?.queue(0);
+    if (!this.host || !q) throw new StateError('virtio-blk: a request in flight on a queue that is not live');
+    this.job = BlockJob.restore(this.host.memory, q, this.disk, s.job);
   }
 }

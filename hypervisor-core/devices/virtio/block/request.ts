@@ -19,7 +19,8 @@
  */
 import type { GuestMemory } from '../guest-memory';
 import { forEachPiece, readStream, writeStream, type DescriptorChain } from '../queue/chain';
-import { VirtqueueError } from '../queue/split-queue';
+import { VirtqueueError, type SplitQueue } from '../queue/split-queue';
+import { num, obj, type Saved } from '../../../state/persist';
 import { SECTOR_SIZE, type BlockBackend } from './backend';
 
 /** Request types. */
@@ -119,6 +120,22 @@ export class BlockJob {
     this.moved += n;
     if (this.moved >= this.length) this.finished = true;
     return n;
+  }
+
+  /** The request's progress for a snapshot (its chain is re-walked from the head on restore). */
+  save(): Saved {
+    return { head: this.chain.head, status: this.status, moved: this.moved, written: this.written, finished: this.finished };
+  }
+
+  /** Rebuilds a request `save` described, from its chain in `queue`. */
+  static restore(mem: GuestMemory, queue: SplitQueue, disk: BlockBackend, state: Saved): BlockJob {
+    const s = obj(state, 'block request');
+    const job = new BlockJob(mem, queue.chainAt(num(s.head, 'head')), disk);
+    job.status = num(s.status, 'status');
+    job.moved = num(s.moved, 'moved');
+    job.written = num(s.written, 'written');
+    job.finished = s.finished === true;
+    return job;
   }
 
   /** Writes the status byte; returns the used length (bytes written into the chain). */

@@ -18,6 +18,7 @@ import { callbackSink, type ConsoleSink } from '../../console-sink';
 import { CHUNK, readStream, writeStream, type DescriptorChain } from '../queue/chain';
 import type { SplitQueue } from '../queue/split-queue';
 import { ConfigSpace, FeatureWords, SERVICE_CHAINS, VirtioDevice, VirtioDeviceId, VirtioHost } from '../virtio-device';
+import { num, obj, StateError, type Saved } from '../../../state/persist';
 
 /** Queue indices. */
 export const CONSOLE_RX_QUEUE = 0;
@@ -101,6 +102,23 @@ export class VirtioConsole implements VirtioDevice {
   reset(): void {
     this.host = null;
     this.tx = null;
+  }
+
+  /** The output chain being streamed (its head and how far), for a snapshot. */
+  save(): Saved {
+    return { tx: this.tx ? { head: this.tx.chain.head, offset: this.tx.offset } : null };
+  }
+
+  /** Puts back `save`'s state: a partly sent output chain goes on from where it was. */
+  restore(state: Saved): void {
+    const s = obj(state, 'virtio-console');
+    this.tx = null;
+    this.waitingForSink = false;
+    if (s.tx === null || s.tx === undefined) return;
+    const tx = obj(s.tx, 'tx');
+    const q = this.host?.queue(CONSOLE_TX_QUEUE);
+    if (!q) throw new StateError('virtio-console: output in flight on a queue that is not live');
+    this.tx = { chain: q.chainAt(num(tx.head, 'head')), offset: num(tx.offset, 'offset') };
   }
 
   /** Streams output chains to the sink, a bounded amount; true when more can go at once. */

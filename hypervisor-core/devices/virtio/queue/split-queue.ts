@@ -26,6 +26,7 @@
  */
 import type { GuestMemory } from '../guest-memory';
 import type { DescriptorChain, Segment } from './chain';
+import { num, obj, type Saved } from '../../../state/persist';
 
 /** Descriptor flags. */
 export const VIRTQ_DESC_F_NEXT = 1;
@@ -115,6 +116,28 @@ export class SplitQueue {
     const n = (this.readU16(this.layout.driver + 2) - this.lastAvail) & 0xffff;
     if (n > this.size) throw new VirtqueueError(`available index ran ${n} entries ahead of the device (queue size ${this.size})`);
     return n;
+  }
+
+  /** The device-side indices for a snapshot (the rings themselves are in guest RAM). */
+  save(): Saved {
+    return { lastAvail: this.lastAvail, usedIdx: this.usedIdx, signalledUsed: this.signalledUsed, unsignalled: this.unsignalled };
+  }
+
+  /** Puts back `save`'s indices. */
+  restore(state: Saved): void {
+    const s = obj(state, 'virtqueue');
+    this.lastAvail = num(s.lastAvail, 'lastAvail') & 0xffff;
+    this.usedIdx = num(s.usedIdx, 'usedIdx') & 0xffff;
+    this.signalledUsed = num(s.signalledUsed, 'signalledUsed') & 0xffff;
+    this.unsignalled = num(s.unsignalled, 'unsignalled');
+  }
+
+  /**
+   * Walks chain `head` again (a request in flight at a snapshot, taken before it was saved).
+   * Throws VirtqueueError as `pop` does.
+   */
+  chainAt(head: number): DescriptorChain {
+    return this.walk(head);
   }
 
   /** Takes the next available chain (walked and checked), or null if there is none. */

@@ -10,6 +10,7 @@
 import { randomFillSync } from 'node:crypto';
 import { writeStream } from '../queue/chain';
 import { FeatureWords, VirtioDevice, VirtioDeviceId, VirtioHost, serviceQueue } from '../virtio-device';
+import { num, obj, type Saved } from '../../../state/persist';
 
 /** Queue size offered. */
 export const RNG_QUEUE_SIZE = 64;
@@ -82,5 +83,15 @@ export class VirtioRng implements VirtioDevice {
   /** @inheritdoc */
   reset(): void {
     this.host = null;
+  }
+
+  /** The bytes served so far (the requests complete at once: nothing is in flight). */
+  save(): Saved {
+    return { bytesServed: this.bytesServed };
+  }
+
+  /** Puts back `save`'s count. */
+  restore(state: Saved): void {
+    this.bytesServed = num(obj(state, 'virtio-rng').bytesServed, 'bytesServed');
   }
 }

@@ -53,6 +53,7 @@ import type { IrqLine } from '../../irq-line';
 import type { GuestMemory } from '../guest-memory';
 import { SplitQueue, VirtqueueError } from '../queue/split-queue';
 import { FeatureWords, VirtioDevice, VirtioFeature, VirtioHost } from '../virtio-device';
+import { arr, num, obj, StateError, type Saved } from '../../../state/persist';
 
 /** Register offsets. */
 export const VirtioMmioReg = {
@@ -299,6 +300,67 @@ export class VirtioMmioTransport implements MmioDevice, FdtDescribable {
     this.unfinished.clear();
     for (const i of queues) this.notify(i);
     return queues.length;
+  }
+
+  /**
+   * The transport's registers, each queue's indices and the device's own state, for a
+   * snapshot. Work left over (`service`) is saved too, so a restored VM continues it at the
+   * same service point.
+   */
+  save(): Saved {
+    return {
+      status: this.status, needsReset: this.needsReset, deviceFeaturesSel: this.deviceFeaturesSel,
+      driverFeaturesSel: this.driverFeaturesSel, driverFeatures: [...this.driverFeatures], queueSel: this.queueSel,
+      queueRegs: this.queueRegs.map((r) => ({ num: r.num, ready: r.ready, desc: [...r.desc], driver: [...r.driver], device: [...r.device] })),
+      queues: this.queues.map((q) => q?.save() ?? null),
+      interruptStatus: this.interruptStatus, configGeneration: this.configGeneration,
+      unfinished: [...this.unfinished], errorCount: this.errorCount, lastError: this.lastError,
+      device: this.device.save?.() ?? null,
+    };
+  }
+
+  /**
+   * Puts back `save`'s state on a transport over the same device: the queues are rebuilt from
+   * their registers, the device re-activated when the driver had set DRIVER_OK, then given
+   * its own state.
+   */
+  restore(state: Saved): void {
+    const s = obj(state, this.name);
+    const regs = arr(s.queueRegs, 'queueRegs');
+    const queues = arr(s.queues, 'queues');
+    if (regs.length !== this.queueRegs.length || queues.length !== regs.length) {
+      throw new StateError(`${this.name}: the snapshot has ${regs.length} queues, the device ${this.queueRegs.length}`);
+    }
+    this.device.reset();
+    this.resetState();
+    const pair = (v: Saved | undefined): [number, number] => {
+      const a = arr(v, 'address');
+      return [num(a[0], 'address') >>> 0, num(a[1], 'address') >>> 0];
+    };
+    this.driverFeatures = pair(s.driverFeatures);
+    this.queueRegs = regs.map((r) => {
+      const q = obj(r, 'queue');
+      return { num: num(q.num, 'num'), ready: false, desc: pair(q.desc), driver: pair(q.driver), device: pair(q.device) };
+    });
+    regs.forEach((r, i) => {
+      if (obj(r, 'queue').ready !== true) return;
+      this.setQueueReady(i, true);
+      const saved = queues[i];
+      if (saved !== null) this.queues[i]?.restore(saved);
+    });
+    this.status = num(s.status, 'status');
+    this.needsReset = s.needsReset === true;
+    this.deviceFeaturesSel = num(s.deviceFeaturesSel, 'deviceFeaturesSel');
+    this.driverFeaturesSel = num(s.driverFeaturesSel, 'driverFeaturesSel');
+    this.queueSel = num(s.queueSel, 'queueSel');
+    this.configGeneration = num(s.configGeneration, 'configGeneration');
+    this.errorCount = num(s.errorCount, 'errorCount');
+    this.lastError = typeof s.lastError === 'string' ? s.lastError : null;
+    if (this.status & VirtioStatus.DRIVER_OK && !this.needsReset) this.activate();
+    if (s.device !== null && s.device !== undefined) this.device.restore?.(s.device);
+    for (const i of arr(s.unfinished, 'unfinished')) this.unfinished.add(num(i, 'queue'));
+    this.interruptStatus = num(s.interruptStatus, 'interruptStatus');
+    this.updateIrq();
   }
 
   private writeStatus(v: number): void {
