@@ -56,6 +56,18 @@ export class HyperscopeSessions implements vscode.Disposable {
     return this.lastStoppedVcpu.get(session.id) ?? 0;
   }
 
+  /**
+   * The active Hyperscope session if its guest is paused; otherwise the one line a view shows
+   * instead, `shown` saying what the view would show ("the page tables show").
+   */
+  pausedSession(shown: string): { session: vscode.DebugSession } | { why: string } {
+    const session = vscode.debug.activeDebugSession;
+    if (!session || session.type !== DEBUG_TYPE) return { why: 'No Hyperscope debug session.' };
+    const state = this.state(session);
+    if (state !== 'paused') return { why: `The guest is ${state}: ${shown} when it stops.` };
+    return { session };
+  }
+
   private setState(session: vscode.DebugSession, next: VmState): void {
     if (this.states.get(session.id) === next) return;
     this.states.set(session.id, next);

@@ -5,7 +5,6 @@
  * gets the adapter's one line saying what is missing.
  */
 import * as vscode from 'vscode';
-import { DEBUG_TYPE } from '../debug-config';
 import type { HyperscopeSessions } from '../session-tracker';
 import { KernelJson, TaskJson, parseKernel, taskText } from './model';
 
@@ -31,13 +30,12 @@ export class GuestKernelProvider implements vscode.TreeDataProvider<Node> {
   /** Re-reads the tasks and the log from the active session. */
   async refresh(): Promise<void> {
     const gen = ++this.generation;
-    const session = vscode.debug.activeDebugSession;
+    const active = this.sessions.pausedSession('its tasks and log show');
     let roots: Node[];
-    if (!session || session.type !== DEBUG_TYPE) {
-      roots = [{ kind: 'message', text: 'No Hyperscope debug session.' }];
-    } else if (this.sessions.state(session) !== 'paused') {
-      roots = [{ kind: 'message', text: `The guest is ${this.sessions.state(session)}: its tasks and log show when it stops.` }];
+    if ('why' in active) {
+      roots = [{ kind: 'message', text: active.why }];
     } else {
+      const { session } = active;
       try {
         const k = parseKernel(await session.customRequest('hyperscope.linux', { vcpu: this.sessions.stoppedVcpu(session), maxLog: 1000 }));
         roots = k ? nodesOf(k) : [{ kind: 'message', text: 'unexpected answer from the debug adapter', warning: true }];

@@ -53,13 +53,12 @@ export class PageTablesProvider implements vscode.TreeDataProvider<Node> {
   /** Re-reads both stages from the active session (or shows why it cannot). */
   async refresh(): Promise<void> {
     const gen = ++this.generation;
-    const session = vscode.debug.activeDebugSession;
+    const active = this.sessions.pausedSession('the page tables show');
     let roots: Node[];
-    if (!session || session.type !== DEBUG_TYPE) {
-      roots = [{ kind: 'message', text: 'No Hyperscope debug session.' }];
-    } else if (this.sessions.state(session) !== 'paused') {
-      roots = [{ kind: 'message', text: `The guest is ${this.sessions.state(session)}: the page tables show when it stops.` }];
+    if ('why' in active) {
+      roots = [{ kind: 'message', text: active.why }];
     } else {
+      const { session } = active;
       const vcpu = this.vcpu(session);
       roots = await Promise.all(STAGES.map(async (stage): Promise<Node> => {
         try {

@@ -40,14 +40,9 @@ export interface ExpressionResult {
 /** Evaluates `src` in a frame; throws ExprError with a one-line message. */
 export function evaluateExpression(d: GuestDebugger, vcpu: number, src: string, frame = 0): ExpressionResult {
   const ctx = evalContext(d, vcpu, frame);
-  let v: EvalValue;
-  try {
-    v = evaluateC(src, ctx);
-  } catch (e) {
-    const legacy = tryLegacy(src, ctx.env);
-    if (legacy === undefined) throw e;
-    return legacyResult(d, legacy);
-  }
+  const either = evaluateEither(src, ctx);
+  if ('legacy' in either) return legacyResult(d, either.legacy);
+  const v = either.value;
   if (v.str !== undefined) return { text: JSON.stringify(v.str), legacy: v.str };
   if (v.raw || (isBuiltinType(v.type) && isInteger(v.type))) {
     const n = toBigInt(v, ctx.mem);
@@ -55,6 +50,17 @@ export function evaluateExpression(d: GuestDebugger, vcpu: number, src: string, 
     return legacyResult(d, BigInt.asUintN(64, n), v);
   }
   return { value: v, text: printText(v, ctx), type: typeName(v.type), address: addressOf(v, ctx) };
+}
+
+/** `src` evaluated as C, or, where C does not take it, in the older untyped language (C's error otherwise). */
+function evaluateEither(src: string, ctx: EvalContext): { value: EvalValue } | { legacy: bigint | string } {
+  try {
+    return { value: evaluateC(src, ctx) };
+  } catch (e) {
+    const legacy = tryLegacy(src, ctx.env);
+    if (legacy === undefined) throw e;
+    return { legacy };
+  }
 }
 
 function tryLegacy(src: string, env: ExprEnv): bigint | string | undefined {
@@ -108,13 +114,8 @@ export function evaluateAddress(d: GuestDebugger, vcpu: number, src: string, fra
  */
 export function conditionTest(d: GuestDebugger, vcpu: number, src: string): boolean {
   const ctx = evalContext(d, vcpu, 0);
-  let v: EvalValue;
-  try {
-    v = evaluateC(src, ctx);
-  } catch (e) {
-    const legacy = tryLegacy(src, ctx.env);
-    if (legacy === undefined) throw e;
-    return typeof legacy === 'bigint' ? legacy !== 0n : legacy.length > 0;
-  }
-  return conditionValue(v, ctx);
+  const either = evaluateEither(src, ctx);
+  if (!('legacy' in either)) return conditionValue(either.value, ctx);
+  const legacy = either.legacy;
+  return typeof legacy === 'bigint' ? legacy !== 0n : legacy.length > 0;
 }

@@ -130,6 +130,19 @@ function intResult(type: CType, v: bigint, raw = false): EvalValue {
   return { ...intValue(type, w), raw: raw || undefined };
 }
 
+/** A relational or equality operator applied to two numbers of one kind (C's int result); undefined for other operators. */
+function compare<T extends number | bigint>(op: string, x: T, y: T): EvalValue | undefined {
+  switch (op) {
+    case '<': return boolResult(x < y);
+    case '<=': return boolResult(x <= y);
+    case '>': return boolResult(x > y);
+    case '>=': return boolResult(x >= y);
+    case '==': return boolResult(x === y);
+    case '!=': return boolResult(x !== y);
+  }
+  return undefined;
+}
+
 function boolResult(b: boolean): EvalValue {
   return intValue(INT, b ? 1n : 0n);
 }
@@ -281,13 +294,7 @@ function binaryOp(op: string, an: CNode, bn: CNode, ctx: EvalContext): EvalValue
       case '-': return doubleValue(DOUBLE, x - y);
       case '*': return doubleValue(DOUBLE, x * y);
       case '/': return doubleValue(DOUBLE, x / y);
-      case '<': return boolResult(x < y);
-      case '<=': return boolResult(x <= y);
-      case '>': return boolResult(x > y);
-      case '>=': return boolResult(x >= y);
-      case '==': return boolResult(x === y);
-      case '!=': return boolResult(x !== y);
-      default: fail(`Integer only operation ${op}.`);
+      default: return compare(op, x, y) ?? fail(`Integer only operation ${op}.`);
     }
   }
   const raw = !!(a.raw || b.raw);
@@ -307,14 +314,8 @@ function binaryOp(op: string, an: CNode, bn: CNode, ctx: EvalContext): EvalValue
     case '^': return intResult(t, x ^ y, raw);
     case '<<': return intResult(t, x << (y & 63n), raw);
     case '>>': return intResult(t, x >> (y & 63n), raw);
-    case '<': return boolResult(x < y);
-    case '<=': return boolResult(x <= y);
-    case '>': return boolResult(x > y);
-    case '>=': return boolResult(x >= y);
-    case '==': return boolResult(x === y);
-    case '!=': return boolResult(x !== y);
   }
-  return fail(`unknown operator ${op}`);
+  return compare(op, x, y) ?? fail(`unknown operator ${op}`);
 }
 
 function pointerArith(op: string, a: EvalValue, b: EvalValue, pa: boolean, pb: boolean, ctx: EvalContext): EvalValue {
