@@ -6,8 +6,10 @@
  * leaves the daemon and the other VM running; refusals are one line with a distinct status.
  */
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { ROOT } from '../guests/guest-runner';
+import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
 
 type Info = { name: string; state: string; reason?: string; vcpus: number; memory: number; instructions: number; exits: number };
 
@@ -119,6 +121,24 @@ describe('hyperscope serve: VMs through the CLI', function () {
       assert.equal(r.stderr.split('\n').length, 2, 'one line');
     }
     assert.equal(states(), before, 'the VMs are as they were');
+  });
+
+  it('vm console shows what the console printed so far, then live output, and forwards input', async () => {
+    assert.equal(d.vm('create', 'e', path.join(GUESTS, 'echo.elf')).status, 0);
+    await until('the echo guest to be ready', async () => ((await consoleText(d, 'e')).includes('echo: ready') ? true : undefined));
+    // Connected after the guest printed its prompt: the prompt comes first (history).
+    const client = spawn(process.execPath, [CLI, 'vm', 'console', 'e'], { cwd: ROOT, env: { ...process.env, HYPERSCOPE_HOST: d.host } });
+    let out = '';
+    client.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    const exited = new Promise<number | null>((r) => client.on('exit', (code) => r(code)));
+    await until('the history', () => (out.includes('echo: ready\n') ? true : undefined));
+    client.stdin.write('typed ');
+    await until('the echo of the input', () => (out.includes('typed ') ? true : undefined));
+    client.stdin.write('q'); // the guest powers off: the console ends, and so does the client
+    assert.equal(await exited, 0);
+    assert.equal(out, 'echo: ready\ntyped \necho: bye\n');
+    assert.equal(info('e').state, 'shut off');
+    assert.equal(d.vm('destroy', 'e').status, 0);
   });
 
   it('vm stats prints the exit table of one VM', () => {
