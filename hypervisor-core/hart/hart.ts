@@ -20,7 +20,7 @@ import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from 
 import { TRAP, Translator } from './translate';
 import { csrInstruction, privilegedCheck } from './system-instructions';
 import { MIDELEG_FIXED } from './csr-file';
-import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from './int64';
+import { R, mul64, mulDiv } from './int64';
 import { Op } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
 import { executeFp } from './fpu/execute-fp';
@@ -44,6 +44,20 @@ export const enum StopReason {
   WATCHPOINT = 4,
   /** A trap was taken into VS-mode and `onGuestTrap` asked to stop; pc is the guest handler's first instruction. */
   GUEST_TRAP = 5,
+}
+
+/** How the run loop goes on after an instruction of `coldInstruction`. */
+const enum Cold {
+  /** To the next instruction (the pc advances, as after any simple instruction). */
+  NEXT,
+  /** To the next instruction through the loop's top: interrupts and translation may have changed. */
+  RECHECK,
+  /** To the pc the instruction set (this.pcLo/pcHi), through the loop's top. */
+  JUMP,
+  /** WFI with nothing pending: the run stops after it. */
+  WFI,
+  /** As NEXT, and the run ends there (pause-loop exiting: {@link Hart.yieldOnSpin}). */
+  YIELD,
 }
 
 /** A debugger watchpoint: `length` bytes at the 64-bit address (lo, hi) as the running mode sees it. */
@@ -709,6 +723,145 @@ export class Hart extends HartState {
   }
 
   /**
+   * The instructions outside the interpreter's hot switch: A, the privileged ones, H, F and D.
+   * They run in this function of their own so that V8, meeting a class for the first time,
+   * deoptimises (and later recompiles) this small function, not the whole run loop. `bits`
+   * is the instruction as fetched (xtval of an illegal instruction). Faults throw TRAP as in
+   * the loop; the result says how the loop goes on.
+   */
+  private coldInstruction(op: Op, insn: number, bits: number, compressed: boolean, pcLo: number, pcHi: number): Cold {
+    const x = this.x, dv = this.dv;
+    const rd = (insn >> 6) & 62, rs1 = (insn >> 14) & 62, rs2 = (insn >> 19) & 62;
+    switch (op) {
+      case Op.LR_W: case Op.LR_D: {
+        const size = op === Op.LR_W ? 4 : 8;
+        const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, false);
+        const v = dv.getInt32(off, true);
+        x[rd + 1] = size === 4 ? v >> 31 : dv.getInt32(off + 4, true);
+        x[rd] = v;
+        this.reservation = off;
+        return Cold.NEXT;
+      }
+      case Op.SC_W: case Op.SC_D: {
+        const size = op === Op.SC_W ? 4 : 8;
+        const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, true);
+        if (this.reservation === off) {
+          dv.setInt32(off, x[rs2], true);
+          if (size === 8) dv.setInt32(off + 4, x[rs2 + 1], true);
+          x[rd] = 0;
+        } else {
+          x[rd] = 1;
+        }
+        x[rd + 1] = 0;
+        this.reservation = -1;
+        return Cold.NEXT;
+      }
+      case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
+      case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
+        const off = this.atomicOffset(x[rs1], x[rs1 + 1], 4, insn, true);
+        const old = dv.getInt32(off, true), b = x[rs2];
+        let v: number;
+        switch (op) {
+          case Op.AMOSWAP_W: v = b; break;
+          case Op.AMOADD_W: v = (old + b) | 0; break;
+          case Op.AMOXOR_W: v = old ^ b; break;
+          case Op.AMOAND_W: v = old & b; break;
+          case Op.AMOOR_W: v = old | b; break;
+          case Op.AMOMIN_W: v = old < b ? old : b; break;
+          case Op.AMOMAX_W: v = old > b ? old : b; break;
+          case Op.AMOMINU_W: v = (old >>> 0) < (b >>> 0) ? old : b; break;
+          default: v = (old >>> 0) > (b >>> 0) ? old : b;
+        }
+        dv.setInt32(off, v, true);
+        if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+        x[rd] = old; x[rd + 1] = old >> 31;
+        if (op === Op.AMOSWAP_W && v === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
+        return Cold.NEXT;
+      }
+      case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
+      case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
+        const off = this.atomicOffset(x[rs1], x[rs1 + 1], 8, insn, true);
+        const olo = dv.getInt32(off, true), ohi = dv.getInt32(off + 4, true);
+        const blo = x[rs2], bhi = x[rs2 + 1];
+        let vlo = blo, vhi = bhi;
+        switch (op) {
+          case Op.AMOSWAP_D: break;
+          case Op.AMOADD_D: vlo = (olo + blo) | 0; vhi = (ohi + bhi + ((vlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
+          case Op.AMOXOR_D: vlo = olo ^ blo; vhi = ohi ^ bhi; break;
+          case Op.AMOAND_D: vlo = olo & blo; vhi = ohi & bhi; break;
+          case Op.AMOOR_D: vlo = olo | blo; vhi = ohi | bhi; break;
+          default: {
+            const signed = op === Op.AMOMIN_D || op === Op.AMOMAX_D;
+            const less = signed ? ohi < bhi || (ohi === bhi && (olo >>> 0) < (blo >>> 0))
+              : (ohi >>> 0) < (bhi >>> 0) || (ohi === bhi && (olo >>> 0) < (blo >>> 0));
+            const takeOld = op === Op.AMOMIN_D || op === Op.AMOMINU_D ? less : !less;
+            if (takeOld) { vlo = olo; vhi = ohi; }
+          }
+        }
+        dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
+        if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+        x[rd] = olo; x[rd + 1] = ohi;
+        if (op === Op.AMOSWAP_D && vlo === olo && vhi === ohi && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
+        return Cold.NEXT;
+      }
+      case Op.EBREAK: return this.raise(Cause.BREAKPOINT, pcLo, pcHi);
+      case Op.MRET:
+        // MRET is not allowed in HS-mode either, so it is illegal (not virtual) in VS/VU.
+        if (this.priv !== Priv.M) this.raise(Cause.ILLEGAL_INSTRUCTION, insn, 0);
+        this.doMret();
+        this.pcLo = this.lo(Slot.MEPC); this.pcHi = this.hi(Slot.MEPC);
+        return Cold.JUMP;
+      case Op.SRET: {
+        privilegedCheck(this, op, insn);
+        const virt = this.virt;
+        this.doSret();
+        const slot = virt ? Slot.VSEPC : Slot.SEPC;
+        this.pcLo = this.lo(slot); this.pcHi = this.hi(slot);
+        return Cold.JUMP;
+      }
+      case Op.WFI:
+        privilegedCheck(this, op, insn);
+        return this.interruptPendingForWfi() ? Cold.RECHECK : Cold.WFI;
+      case Op.SFENCE_VMA: case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
+        privilegedCheck(this, op, insn);
+        // With a virtual address (rs1 != x0), only that page goes; HFENCE.GVMA names a
+        // guest physical address, which this GVA-indexed TLB cannot look up: flush all.
+        if (rs1 !== 0 && op !== Op.HFENCE_GVMA) this.flushTlbPage(x[rs1], x[rs1 + 1]);
+        else this.flushAllTlbs();
+        return Cold.RECHECK;
+      case Op.HLV_B: case Op.HLV_BU: case Op.HLV_H: case Op.HLV_HU: case Op.HLVX_HU:
+      case Op.HLV_W: case Op.HLV_WU: case Op.HLVX_WU: case Op.HLV_D: {
+        privilegedCheck(this, op, insn);
+        const size = op <= Op.HLV_BU ? 1 : op <= Op.HLVX_HU ? 2 : op <= Op.HLVX_WU ? 4 : 8;
+        const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.READ, op === Op.HLVX_HU || op === Op.HLVX_WU, insn);
+        let vlo: number, vhi = 0;
+        switch (op) {
+          case Op.HLV_B: vlo = dv.getInt8(off); vhi = vlo >> 31; break;
+          case Op.HLV_BU: vlo = dv.getUint8(off); break;
+          case Op.HLV_H: vlo = dv.getInt16(off, true); vhi = vlo >> 31; break;
+          case Op.HLV_HU: case Op.HLVX_HU: vlo = dv.getUint16(off, true); break;
+          case Op.HLV_W: vlo = dv.getInt32(off, true); vhi = vlo >> 31; break;
+          case Op.HLV_WU: case Op.HLVX_WU: vlo = dv.getInt32(off, true); break;
+          default: vlo = dv.getInt32(off, true); vhi = dv.getInt32(off + 4, true);
+        }
+        x[rd] = vlo; x[rd + 1] = vhi;
+        return Cold.NEXT;
+      }
+      case Op.HSV_B: case Op.HSV_H: case Op.HSV_W: case Op.HSV_D: {
+        privilegedCheck(this, op, insn);
+        const size = op === Op.HSV_B ? 1 : op === Op.HSV_H ? 2 : op === Op.HSV_W ? 4 : 8;
+        const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.WRITE, false, insn);
+        this.writeRam(off, size, x[rs2], x[rs2 + 1]);
+        return Cold.NEXT;
+      }
+      default:
+        // F and D (the Ops FLW..FMV_D_X, last in the enum): one call into the FPU.
+        if (op >= Op.FLW) return this.fpInstruction(op, insn, compressed, bits) ? Cold.RECHECK : Cold.NEXT; // MMIO: recheck interrupts
+        return this.raise(Cause.ILLEGAL_INSTRUCTION, bits, 0);
+    }
+  }
+
+  /**
    * Runs at most `budget` instructions. Returns why it stopped; `pcLo/pcHi` and all state
    * are up to date on return.
    */
@@ -995,123 +1148,10 @@ export class Hart extends HartState {
             case Op.SRAW: { const v = x[rs1] >> (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
             // ---- M ----
             case Op.MUL: mul64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
-            case Op.MULH: mulh64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
-            case Op.MULHSU: mulhsu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
-            case Op.MULHU: mulhu64(x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
             case Op.MULW: { const v = Math.imul(x[rs1], x[rs2]); x[rd] = v; x[rd + 1] = v >> 31; break; }
-            case Op.DIV: case Op.REM: {
-              const alo = x[rs1], ahi = x[rs1 + 1], blo = x[rs2], bhi = x[rs2 + 1];
-              if (blo === 0 && bhi === 0) {
-                if (op === Op.DIV) { x[rd] = -1; x[rd + 1] = -1; } else { x[rd] = alo; x[rd + 1] = ahi; }
-              } else if (blo === -1 && bhi === -1 && alo === 0 && ahi === (0x80000000 | 0)) {
-                if (op === Op.DIV) { x[rd] = alo; x[rd + 1] = ahi; } else { x[rd] = 0; x[rd + 1] = 0; }
-              } else {
-                div64(alo, ahi, blo, bhi);
-                if (op === Op.DIV) { x[rd] = R[0]; x[rd + 1] = R[1]; } else { x[rd] = REM[0]; x[rd + 1] = REM[1]; }
-              }
-              break;
-            }
-            case Op.DIVU: case Op.REMU: {
-              const alo = x[rs1], ahi = x[rs1 + 1], blo = x[rs2], bhi = x[rs2 + 1];
-              if (blo === 0 && bhi === 0) {
-                if (op === Op.DIVU) { x[rd] = -1; x[rd + 1] = -1; } else { x[rd] = alo; x[rd + 1] = ahi; }
-              } else {
-                divu64(alo, ahi, blo, bhi);
-                if (op === Op.DIVU) { x[rd] = R[0]; x[rd + 1] = R[1]; } else { x[rd] = REM[0]; x[rd + 1] = REM[1]; }
-              }
-              break;
-            }
-            case Op.DIVW: case Op.REMW: {
-              const a = x[rs1], b = x[rs2];
-              let v: number;
-              if (b === 0) v = op === Op.DIVW ? -1 : a;
-              else if (b === -1 && a === (0x80000000 | 0)) v = op === Op.DIVW ? a : 0;
-              else v = op === Op.DIVW ? (a / b) | 0 : a % b | 0;
-              x[rd] = v; x[rd + 1] = v >> 31;
-              break;
-            }
-            case Op.DIVUW: case Op.REMUW: {
-              const a = x[rs1] >>> 0, b = x[rs2] >>> 0;
-              let v: number;
-              if (b === 0) v = op === Op.DIVUW ? -1 : a | 0;
-              else v = op === Op.DIVUW ? Math.floor(a / b) | 0 : (a % b) | 0;
-              x[rd] = v; x[rd + 1] = v >> 31;
-              break;
-            }
-            // ---- A ----
-            case Op.LR_W: case Op.LR_D: {
-              const size = op === Op.LR_W ? 4 : 8;
-              const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, false);
-              const v = dv.getInt32(off, true);
-              x[rd + 1] = size === 4 ? v >> 31 : dv.getInt32(off + 4, true);
-              x[rd] = v;
-              this.reservation = off;
-              break;
-            }
-            case Op.SC_W: case Op.SC_D: {
-              const size = op === Op.SC_W ? 4 : 8;
-              const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, true);
-              if (this.reservation === off) {
-                dv.setInt32(off, x[rs2], true);
-                if (size === 8) dv.setInt32(off + 4, x[rs2 + 1], true);
-                x[rd] = 0;
-              } else {
-                x[rd] = 1;
-              }
-              x[rd + 1] = 0;
-              this.reservation = -1;
-              break;
-            }
-            case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
-            case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
-              const off = this.atomicOffset(x[rs1], x[rs1 + 1], 4, insn, true);
-              const old = dv.getInt32(off, true), b = x[rs2];
-              let v: number;
-              switch (op) {
-                case Op.AMOSWAP_W: v = b; break;
-                case Op.AMOADD_W: v = (old + b) | 0; break;
-                case Op.AMOXOR_W: v = old ^ b; break;
-                case Op.AMOAND_W: v = old & b; break;
-                case Op.AMOOR_W: v = old | b; break;
-                case Op.AMOMIN_W: v = old < b ? old : b; break;
-                case Op.AMOMAX_W: v = old > b ? old : b; break;
-                case Op.AMOMINU_W: v = (old >>> 0) < (b >>> 0) ? old : b; break;
-                default: v = (old >>> 0) > (b >>> 0) ? old : b;
-              }
-              dv.setInt32(off, v, true);
-              if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-              x[rd] = old; x[rd + 1] = old >> 31;
-              if (op === Op.AMOSWAP_W && v === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) budget = n + 1;
-              break;
-            }
-            case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
-            case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
-              const off = this.atomicOffset(x[rs1], x[rs1 + 1], 8, insn, true);
-              const olo = dv.getInt32(off, true), ohi = dv.getInt32(off + 4, true);
-              const blo = x[rs2], bhi = x[rs2 + 1];
-              let vlo = blo, vhi = bhi;
-              switch (op) {
-                case Op.AMOSWAP_D: break;
-                case Op.AMOADD_D: vlo = (olo + blo) | 0; vhi = (ohi + bhi + ((vlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
-                case Op.AMOXOR_D: vlo = olo ^ blo; vhi = ohi ^ bhi; break;
-                case Op.AMOAND_D: vlo = olo & blo; vhi = ohi & bhi; break;
-                case Op.AMOOR_D: vlo = olo | blo; vhi = ohi | bhi; break;
-                default: {
-                  const signed = op === Op.AMOMIN_D || op === Op.AMOMAX_D;
-                  const less = signed ? ohi < bhi || (ohi === bhi && (olo >>> 0) < (blo >>> 0))
-                    : (ohi >>> 0) < (bhi >>> 0) || (ohi === bhi && (olo >>> 0) < (blo >>> 0));
-                  const takeOld = op === Op.AMOMIN_D || op === Op.AMOMINU_D ? less : !less;
-                  if (takeOld) { vlo = olo; vhi = ohi; }
-                }
-              }
-              dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
-              if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-              x[rd] = olo; x[rd + 1] = ohi;
-              if (op === Op.AMOSWAP_D && vlo === olo && vhi === ohi && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) {
-                budget = n + 1;
-              }
-              break;
-            }
+            case Op.MULH: case Op.MULHSU: case Op.MULHU: case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU:
+            case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
+              mulDiv(op, x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
             // ---- fences ----
             case Op.FENCE: case Op.FENCE_I: break;
             // ---- system ----
@@ -1134,69 +1174,18 @@ export class Hart extends HartState {
               if (s !== StopReason.BUDGET) { stop = s; break outer; }
               continue outer;
             }
-            case Op.EBREAK: this.raise(Cause.BREAKPOINT, pcLo, pcHi); break;
-            case Op.MRET:
-              // MRET is not allowed in HS-mode either, so it is illegal (not virtual) in VS/VU.
-              if (this.priv !== Priv.M) this.raise(Cause.ILLEGAL_INSTRUCTION, insn, 0);
-              this.doMret();
-              pcLo = this.lo(Slot.MEPC); pcHi = this.hi(Slot.MEPC); n++;
-              continue outer;
-            case Op.SRET: {
-              privilegedCheck(this, op, insn);
-              const virt = this.virt;
-              this.doSret();
-              const slot = virt ? Slot.VSEPC : Slot.SEPC;
-              pcLo = this.lo(slot); pcHi = this.hi(slot); n++;
-              continue outer;
+            default: {
+              // Everything else (A, privileged, H, F, D) in a function of its own (see there).
+              if (op >= Op.FLW) this.executedInRun = n - traps;
+              const r = this.coldInstruction(op, insn, compressed ? u16[foff >>> 1] : insn, compressed, pcLo, pcHi);
+              if (r === Cold.NEXT) break;
+              if (r === Cold.YIELD) { budget = n + 1; break; }
+              x[0] = 0; x[1] = 0; n++;
+              if (r === Cold.JUMP) { pcLo = this.pcLo; pcHi = this.pcHi; continue outer; }
+              pcLo = npcLo; pcHi = npcHi;
+              if (r === Cold.WFI) { stop = StopReason.WFI; break outer; }
+              continue outer; // Cold.RECHECK
             }
-            case Op.WFI:
-              privilegedCheck(this, op, insn);
-              pcLo = npcLo; pcHi = npcHi; n++;
-              if (!this.interruptPendingForWfi()) { stop = StopReason.WFI; break outer; }
-              continue outer;
-            case Op.SFENCE_VMA: case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
-              privilegedCheck(this, op, insn);
-              // With a virtual address (rs1 != x0), only that page goes; HFENCE.GVMA names a
-              // guest physical address, which this GVA-indexed TLB cannot look up: flush all.
-              if (rs1 !== 0 && op !== Op.HFENCE_GVMA) this.flushTlbPage(x[rs1], x[rs1 + 1]);
-              else this.flushAllTlbs();
-              pcLo = npcLo; pcHi = npcHi; n++;
-              continue outer;
-            case Op.HLV_B: case Op.HLV_BU: case Op.HLV_H: case Op.HLV_HU: case Op.HLVX_HU:
-            case Op.HLV_W: case Op.HLV_WU: case Op.HLVX_WU: case Op.HLV_D: {
-              privilegedCheck(this, op, insn);
-              const size = op <= Op.HLV_BU ? 1 : op <= Op.HLVX_HU ? 2 : op <= Op.HLVX_WU ? 4 : 8;
-              const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.READ, op === Op.HLVX_HU || op === Op.HLVX_WU, insn);
-              let vlo: number, vhi = 0;
-              switch (op) {
-                case Op.HLV_B: vlo = dv.getInt8(off); vhi = vlo >> 31; break;
-                case Op.HLV_BU: vlo = dv.getUint8(off); break;
-                case Op.HLV_H: vlo = dv.getInt16(off, true); vhi = vlo >> 31; break;
-                case Op.HLV_HU: case Op.HLVX_HU: vlo = dv.getUint16(off, true); break;
-                case Op.HLV_W: vlo = dv.getInt32(off, true); vhi = vlo >> 31; break;
-                case Op.HLV_WU: case Op.HLVX_WU: vlo = dv.getInt32(off, true); break;
-                default: vlo = dv.getInt32(off, true); vhi = dv.getInt32(off + 4, true);
-              }
-              x[rd] = vlo; x[rd + 1] = vhi;
-              break;
-            }
-            case Op.HSV_B: case Op.HSV_H: case Op.HSV_W: case Op.HSV_D: {
-              privilegedCheck(this, op, insn);
-              const size = op === Op.HSV_B ? 1 : op === Op.HSV_H ? 2 : op === Op.HSV_W ? 4 : 8;
-              const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.WRITE, false, insn);
-              this.writeRam(off, size, x[rs2], x[rs2 + 1]);
-              break;
-            }
-            default:
-              // F and D (the Ops FLW..FMV_D_X, last in the enum): one call into the FPU.
-              if (op >= Op.FLW) {
-                this.executedInRun = n - traps;
-                if (this.fpInstruction(op, insn, compressed, compressed ? u16[foff >>> 1] : insn)) {
-                  x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++; continue outer; // MMIO: recheck interrupts
-                }
-                break;
-              }
-              this.raise(Cause.ILLEGAL_INSTRUCTION, compressed ? u16[foff >>> 1] : insn, 0);
           }
           x[0] = 0; x[1] = 0;
           pcLo = npcLo; pcHi = npcHi;

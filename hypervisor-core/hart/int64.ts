@@ -2,6 +2,7 @@
  * 64-bit integer arithmetic on pairs of int32 halves, for the interpreter (no BigInt on the
  * hot path). Results are written to `R`: R[0] = low word, R[1] = high word.
  */
+import { Op } from './isa/opcodes';
 
 /** Result register of the helpers below. */
 export const R = new Int32Array(2);
@@ -106,6 +107,54 @@ export function div64(alo: number, ahi: number, blo: number, bhi: number): void 
   divu64(alo, ahi, blo, bhi);
   if (an !== bn) { const lo = R[0]; R[0] = -lo | 0; R[1] = (~R[1] + (lo === 0 ? 1 : 0)) | 0; }
   if (an) { const lo = REM[0]; REM[0] = -lo | 0; REM[1] = (~REM[1] + (lo === 0 ? 1 : 0)) | 0; }
+}
+
+/**
+ * The M extension's instructions other than MUL and MULW, with the RISC-V results for a
+ * zero divisor (quotient all ones, remainder the dividend) and for overflow (INT_MIN / -1:
+ * quotient INT_MIN, remainder 0): result in R. One function apart from the interpreter's
+ * loop, which meets these rarely.
+ */
+export function mulDiv(op: Op, alo: number, ahi: number, blo: number, bhi: number): void {
+  switch (op) {
+    case Op.MULH: mulh64(alo, ahi, blo, bhi); return;
+    case Op.MULHSU: mulhsu64(alo, ahi, blo, bhi); return;
+    case Op.MULHU: mulhu64(alo, ahi, blo, bhi); return;
+    case Op.DIV: case Op.REM:
+      if (blo === 0 && bhi === 0) {
+        if (op === Op.DIV) { R[0] = -1; R[1] = -1; } else { R[0] = alo; R[1] = ahi; }
+      } else if (blo === -1 && bhi === -1 && alo === 0 && ahi === (0x80000000 | 0)) {
+        if (op === Op.DIV) { R[0] = alo; R[1] = ahi; } else { R[0] = 0; R[1] = 0; }
+      } else {
+        div64(alo, ahi, blo, bhi);
+        if (op === Op.REM) { R[0] = REM[0]; R[1] = REM[1]; }
+      }
+      return;
+    case Op.DIVU: case Op.REMU:
+      if (blo === 0 && bhi === 0) {
+        if (op === Op.DIVU) { R[0] = -1; R[1] = -1; } else { R[0] = alo; R[1] = ahi; }
+      } else {
+        divu64(alo, ahi, blo, bhi);
+        if (op === Op.REMU) { R[0] = REM[0]; R[1] = REM[1]; }
+      }
+      return;
+    case Op.DIVW: case Op.REMW: {
+      const a = alo, b = blo;
+      let v: number;
+      if (b === 0) v = op === Op.DIVW ? -1 : a;
+      else if (b === -1 && a === (0x80000000 | 0)) v = op === Op.DIVW ? a : 0;
+      else v = op === Op.DIVW ? (a / b) | 0 : a % b | 0;
+      R[0] = v; R[1] = v >> 31;
+      return;
+    }
+    default: { // DIVUW, REMUW
+      const a = alo >>> 0, b = blo >>> 0;
+      let v: number;
+      if (b === 0) v = op === Op.DIVUW ? -1 : a | 0;
+      else v = op === Op.DIVUW ? Math.floor(a / b) | 0 : (a % b) | 0;
+      R[0] = v; R[1] = v >> 31;
+    }
+  }
 }
 
 /** Converts an int32 pair to a bigint (unsigned). For the debugger and tests, never the hot path. */
