@@ -159,6 +159,8 @@ export function mulDiv(op: Op, alo: number, ahi: number, blo: number, bhi: numbe
 
 /** Converts an int32 pair to a bigint (unsigned). For the debugger and tests, never the hot path. */
 export function toBigU64(lo: number, hi: number): bigint {
+  // One bigint instead of four for the common small value (SBI arguments, ids, sizes).
+  if (hi === 0) return BigInt(lo >>> 0);
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 

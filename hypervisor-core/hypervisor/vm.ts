@@ -31,7 +31,7 @@ import { GuestRam } from './guest-ram';
 import { SbiDispatcher } from './sbi/dispatcher';
 import { VmSbiHost } from './vm-sbi-host';
 import { ExitStats } from './stats/exit-stats';
-import { ExitTrace, ExitRecord } from './trace/exit-trace';
+import { ExitTrace, ExitRecord, ExitSlot } from './trace/exit-trace';
 import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
@@ -172,6 +172,13 @@ export class Vm {
    */
   pauseAtInstructions = Infinity;
   private exitBreak: ExitRecord | null = null;
+  /** Where slice ends are written (they are not traced). */
+  private readonly scratchSlot = new ExitSlot();
+  /**
+   * Host time (performance.now) at which the last exit's handling ended, or -1: the next
+   * slice starts then, so one clock read serves both.
+   */
+  private clockMark = -1;
   private faultLoopStop: VmStop | null = null;
   private next = 0;
   /** An idle period with `idleSleep`: host ms and guest ticks when it began, its deadline (ticks). */
@@ -366,12 +373,14 @@ export class Vm {
   runFor(maxInstructions: number): VmStop | null {
     let done = 0;
     this.clock.start(); // guest time runs from here until pause(), idle periods included
+    this.clockMark = -1;
     while (done < maxInstructions) {
       if (this.stopRequest) return this.takeStop();
       // Device work a notify left over continues here, bounded and counted against the budget,
       // so a guest that keeps a device busy forever still lets runFor return.
       const deviceWork = this.serviceDevices();
       done += deviceWork;
+      if (deviceWork > 0) this.clockMark = -1; // host time went to the device, not the next slice
       const vcpu = this.pickRunnable();
       if (!vcpu) {
         if (deviceWork > 0) continue; // the device may yet wake a vCPU (used-buffer interrupt)
@@ -533,7 +542,8 @@ export class Vm {
 
   /** Runs one slice of one vCPU and handles its exit; returns the budget it consumed (instructions and trap entries). */
   private runOne(vcpu: Vcpu): number {
-    const t0 = performance.now();
+    const t0 = this.clockMark >= 0 ? this.clockMark : performance.now();
+    this.clockMark = -1;
     const { exit, instructions, cost, stop } = vcpu.runSlice(SLICE_INSTRUCTIONS);
     const t1 = performance.now();
     this.clock.retire(instructions);
@@ -552,7 +562,7 @@ export class Vm {
   /** Handles an exit, counts and traces it. */
   private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {
     const h = vcpu.hart;
-    // The trap registers as the exit found them (handling moves pc); bigints only if traced.
+    // The trap registers as the exit found them (handling moves pc).
     const pcLo = h.pcLo, pcHi = h.pcHi;
     const causeLo = h.lo(Slot.SCAUSE), causeHi = h.hi(Slot.SCAUSE);
     const tvalLo = h.lo(Slot.STVAL), tvalHi = h.hi(Slot.STVAL);
@@ -563,83 +573,94 @@ export class Vm {
       if (this.onFaultLoop?.(vcpu.id, message)) this.faultLoopStop = { kind: 'fault-loop', vcpu: vcpu.id, message };
     }
     const reason = vcpu.handleExit(exit);
-    const ns = (performance.now() - t1) * 1e6;
+    const t2 = performance.now();
+    this.clockMark = t2; // the next slice starts now: no clock read of its own
+    const ns = (t2 - t1) * 1e6;
     if (reason === 'unhandled') return;
-    const newRecord = (seq: number): ExitRecord => ({
-      seq, vcpu: vcpu.id, reason, pc: toBigU64(pcLo, pcHi), scause: toBigU64(causeLo, causeHi),
-      stval: toBigU64(tvalLo, tvalHi), htval: toBigU64(htvalLo, htvalHi), htinst: toBigU64(htinst, 0), ns,
-    });
+    // Slice ends are counted, not traced (they would drown the interesting exits): they fill
+    // a scratch slot, turned into a record only for the debugger's hook.
+    const slot = reason === 'interrupt' ? this.scratchSlot : this.trace.claim();
+    slot.vcpu = vcpu.id;
+    slot.reason = reason;
+    slot.pcLo = pcLo; slot.pcHi = pcHi;
+    slot.causeLo = causeLo; slot.causeHi = causeHi;
+    slot.tvalLo = tvalLo; slot.tvalHi = tvalHi;
+    slot.htvalLo = htvalLo; slot.htvalHi = htvalHi; slot.htinst = htinst;
+    slot.ns = ns;
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
       this.stats.kvm.record(vcpu.id, exit, false);
       this.stats.sites.record(reason, pcLo, pcHi);
       this.timeline?.exit(vcpu.id, reason, t1, ns, pcLo, pcHi, 0, 0, -1);
-      // slice ends are counted, not traced: they would drown the interesting exits
       if (this.onExit) {
-        const r = newRecord(-1);
+        const r = slot.toRecord();
         if (this.onExit(r)) this.exitBreak = r;
       }
       return;
     }
-    const record = newRecord(0);
     const sbiCall = this.takeLastSbi(); // set by handleSbi during vcpu.handleExit
     let kernelMmio = false; // what KVM would answer in the kernel (an ioeventfd): see kvm-stats.ts
     if (exit.reason === 'sbi' && sbiCall) {
       const key = this.sbi.statsKey(sbiCall.eid, sbiCall.fid);
       this.stats.recordSbi(vcpu.id, ns, key);
-      record.sbi = { ...sbiCall, name: key };
+      slot.sbi = sbiCall;
+      slot.sbiName = key;
     } else if (exit.reason === 'mmio') {
       const hit = exit.access ? this.bus.lookup(exit.access.gpa, exit.access.size) : undefined;
       const device = hit?.device.name ?? 'unassigned';
       this.stats.recordMmio(vcpu.id, ns, device);
-      record.gpa = BigInt(exit.gpa);
+      slot.gpa = exit.gpa;
       if (exit.access) {
         const a = exit.access;
-        const v = a.reg === 0 ? 0n : toBigU64(h.x[a.reg * 2], h.x[a.reg * 2 + 1]);
-        record.mmio = { device, address: BigInt(a.gpa), size: a.size, write: a.write, value: v };
+        const vlo = a.reg === 0 ? 0 : h.x[a.reg * 2], vhi = a.reg === 0 ? 0 : h.x[a.reg * 2 + 1];
+        slot.device = device;
+        slot.mmioAddress = a.gpa; slot.mmioSize = a.size; slot.mmioWrite = a.write;
+        slot.mmioLo = vlo; slot.mmioHi = vhi;
         if (hit?.device instanceof VirtioMmioTransport) {
           // Notifications are their own breakdown; a guest error is noted in the trace.
           if (a.write && hit.offset === VirtioMmioReg.QUEUE_NOTIFY) {
-            this.stats.recordVirtio(`${device}.q${Number(v & 0xffffn)}`, ns);
+            this.stats.recordVirtio(`${device}.q${vlo & 0xffff}`, ns);
             kernelMmio = true;
           }
           const error = hit.device.takeError();
-          if (error) record.note = error;
+          if (error) slot.note = error;
         }
       }
     } else {
-      if (exit.reason === 'guest-page-fault') record.gpa = BigInt(exit.gpa);
+      if (exit.reason === 'guest-page-fault') slot.gpa = exit.gpa;
       this.stats.record(vcpu.id, reason as ExitReason, ns);
     }
     this.stats.kvm.record(vcpu.id, exit, kernelMmio);
     this.stats.sites.record(reason, pcLo, pcHi);
-    if (this.timeline) this.traceExit(this.timeline, vcpu, exit, record, kernelMmio, t1, ns, pcLo, pcHi);
-    this.trace.push(record);
-    if (this.onExit?.(record)) this.exitBreak = record;
+    if (this.timeline) this.traceExit(this.timeline, vcpu, exit, slot, kernelMmio, t1, ns, pcLo, pcHi);
+    if (this.onExit) {
+      const record = this.trace.latest()!;
+      if (this.onExit(record)) this.exitBreak = record;
+    }
   }
 
   /**
    * Puts a handled exit and its details on the timeline (`notify`: a virtio QueueNotify write);
    * notes when it left the vCPU blocked.
    */
-  private traceExit(tl: Timeline, vcpu: Vcpu, exit: VmExit, record: ExitRecord, notify: boolean,
+  private traceExit(tl: Timeline, vcpu: Vcpu, exit: VmExit, slot: ExitSlot, notify: boolean,
     t1: number, ns: number, pcLo: number, pcHi: number): void {
     let a = 0, b = 0, c = -1;
-    if (record.sbi) {
-      a = record.sbi.eid;
-      b = record.sbi.fid;
+    if (slot.sbi) {
+      a = slot.sbi.eid;
+      b = slot.sbi.fid;
       c = 0; // the call is known: name it
     } else if (exit.reason === 'mmio') {
-      const m = record.mmio;
+      const device = slot.device;
       a = exit.gpa;
-      b = tl.deviceIndex(m?.device ?? 'unassigned') + (m ? 1000 * m.size + (m.write ? 10000 : 0) : 0);
-      if (notify && m) c = Number(m.value & 0xffffn);
+      b = tl.deviceIndex(device ?? 'unassigned') + (device !== null ? 1000 * slot.mmioSize + (slot.mmioWrite ? 10000 : 0) : 0);
+      if (notify && device !== null) c = slot.mmioLo & 0xffff;
     } else if (exit.reason === 'guest-page-fault') {
       a = exit.gpa;
     } else if (exit.reason === 'fault-redirect') {
       a = exit.cause;
     }
-    tl.exit(vcpu.id, record.reason, t1, ns, pcLo, pcHi, a, b, c);
+    tl.exit(vcpu.id, slot.reason, t1, ns, pcLo, pcHi, a, b, c);
     if (vcpu.state === 'blocked') tl.blocked(vcpu.id, t1 + ns / 1e6);
   }
 

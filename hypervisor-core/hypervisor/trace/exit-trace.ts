@@ -1,9 +1,12 @@
 /**
  * The recent-exits trace: a bounded ring of the last VM exits with their details, shown by
- * the debugger when it stops on an exit and by the panel. Pushing stores the caller's
- * record object in a preallocated slot: nothing else is allocated, and the oldest record is
- * dropped once the ring is full.
+ * the debugger when it stops on an exit and by the panel. The VM writes each exit as plain
+ * numbers into a slot of the ring that is reused ({@link ExitTrace.claim}): an exit allocates
+ * nothing for the trace, and the bigint {@link ExitRecord} is built only when someone reads
+ * it. `push` stores a caller's record object as it is. The oldest entry is dropped once the
+ * ring is full.
  */
+import { toBigU64 } from '../../hart/int64';
 import { ExitReason } from '../exit-reason';
 
 /** One VM exit as traced. Values are the registers as the hypervisor saw them. */
@@ -30,12 +33,72 @@ export interface ExitRecord {
   note?: string;
 }
 
+/** The SBI call of an exit, as the VM handled it (shared with the record, never copied). */
+export interface SbiCallTrace { eid: number; fid: number; args: bigint[]; error?: number; value?: bigint }
+
+/**
+ * One exit as the VM writes it: registers as int32 pairs, the details as numbers and shared
+ * strings. A slot belongs to the ring and is overwritten when the ring wraps; `toRecord`
+ * gives the record (with bigints) for readers.
+ */
+export class ExitSlot {
+  seq = -1;
+  vcpu = 0;
+  reason: ExitReason = 'interrupt';
+  pcLo = 0; pcHi = 0;
+  causeLo = 0; causeHi = 0;
+  tvalLo = 0; tvalHi = 0;
+  htvalLo = 0; htvalHi = 0;
+  htinst = 0;
+  ns = 0;
+  /** Faulting guest physical address (guest page faults and MMIO), or -1. */
+  gpa = -1;
+  sbi: SbiCallTrace | null = null;
+  sbiName = '';
+  /** MMIO: the device's name, or null when the exit was not an emulated access. */
+  device: string | null = null;
+  mmioAddress = 0;
+  mmioSize = 0;
+  mmioWrite = false;
+  mmioLo = 0; mmioHi = 0;
+  note: string | undefined = undefined;
+
+  /** Forgets the optional details (the slot is about to describe another exit). */
+  clear(): void {
+    this.gpa = -1;
+    this.sbi = null;
+    this.device = null;
+    this.note = undefined;
+  }
+
+  /** The record readers get (a new object with bigints). */
+  toRecord(): ExitRecord {
+    const r: ExitRecord = {
+      seq: this.seq, vcpu: this.vcpu, reason: this.reason, pc: toBigU64(this.pcLo, this.pcHi),
+      scause: toBigU64(this.causeLo, this.causeHi), stval: toBigU64(this.tvalLo, this.tvalHi),
+      htval: toBigU64(this.htvalLo, this.htvalHi), htinst: toBigU64(this.htinst, 0), ns: this.ns,
+    };
+    if (this.gpa >= 0) r.gpa = BigInt(this.gpa);
+    const c = this.sbi;
+    if (c !== null) r.sbi = { eid: c.eid, fid: c.fid, args: c.args, error: c.error, value: c.value, name: this.sbiName };
+    if (this.device !== null) {
+      r.mmio = { device: this.device, address: BigInt(this.mmioAddress), size: this.mmioSize, write: this.mmioWrite,
+        value: toBigU64(this.mmioLo, this.mmioHi) };
+    }
+    if (this.note !== undefined) r.note = this.note;
+    return r;
+  }
+}
+
 /** Default number of exits kept. */
 export const DEFAULT_TRACE_CAPACITY = 256;
 
 /** A bounded ring of recent exits. */
 export class ExitTrace {
+  /** Records pushed, or built from a slot when first read; undefined: read the slot. */
   private readonly ring: (ExitRecord | undefined)[];
+  /** The reusable slots the VM writes exits into (created on first use). */
+  private readonly slots: (ExitSlot | undefined)[];
   /** Index of the next slot to write. */
   private head = 0;
   private count = 0;
@@ -45,6 +108,29 @@ export class ExitTrace {
   constructor(readonly capacity: number = DEFAULT_TRACE_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`trace capacity must be a positive integer, got ${capacity}`);
     this.ring = new Array<ExitRecord | undefined>(capacity).fill(undefined);
+    this.slots = new Array<ExitSlot | undefined>(capacity).fill(undefined);
+  }
+
+  /**
+   * Takes the next entry as a slot for the caller to fill at once (before anyone reads the
+   * trace), with its `seq` set and its details cleared; drops the oldest when full.
+   */
+  claim(): ExitSlot {
+    const i = this.head;
+    const slot = this.slots[i] ?? (this.slots[i] = new ExitSlot());
+    slot.clear();
+    slot.seq = this.nextSeq++;
+    this.ring[i] = undefined;
+    this.head = i + 1 === this.capacity ? 0 : i + 1;
+    if (this.count < this.capacity) this.count++;
+    return slot;
+  }
+
+  /** The record at ring index i, built from its slot on first read. */
+  private at(i: number): ExitRecord {
+    let r = this.ring[i];
+    if (r === undefined) this.ring[i] = r = this.slots[i]!.toRecord();
+    return r;
   }
 
   /** Stores `r` (not a copy), sets its `seq` and returns it. Drops the oldest when full. */
@@ -61,26 +147,27 @@ export class ExitTrace {
     const k = Math.max(0, Math.min(n, this.count));
     const out: ExitRecord[] = new Array(k);
     for (let j = 0; j < k; j++) {
-      out[j] = this.ring[(this.head - 1 - j + this.capacity) % this.capacity]!;
+      out[j] = this.at((this.head - 1 - j + this.capacity) % this.capacity);
     }
     return out;
   }
 
   /** The newest record, if any. */
   latest(): ExitRecord | undefined {
-    return this.count === 0 ? undefined : this.ring[(this.head - 1 + this.capacity) % this.capacity];
+    return this.count === 0 ? undefined : this.at((this.head - 1 + this.capacity) % this.capacity);
   }
 
   /** The record with sequence number `seq` if it is still in the ring. */
   bySeq(seq: number): ExitRecord | undefined {
     const age = this.nextSeq - 1 - seq;
     if (!Number.isInteger(age) || age < 0 || age >= this.count) return undefined;
-    return this.ring[(this.head - 1 - age + this.capacity) % this.capacity];
+    return this.at((this.head - 1 - age + this.capacity) % this.capacity);
   }
 
   /** Forgets every record (sequence numbers keep increasing). */
   clear(): void {
     this.ring.fill(undefined);
+    this.slots.fill(undefined);
     this.head = 0;
     this.count = 0;
   }
