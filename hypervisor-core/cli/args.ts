@@ -4,6 +4,8 @@
  */
 import { VIRTIO_COUNT } from '../machine/memory-map';
 import { MAX_TRACE_EVENTS } from '../hypervisor/trace/timeline';
+import { parseNetOption, parseRule, type NetOptions } from './net-args';
+import type { HostForward } from '../net/user/hostfwd';
 
 /** A bad command line. */
 export class UsageError extends Error {}
@@ -52,6 +54,8 @@ export interface RunOptions {
   restore?: string;
   /** --force: restore even if a disk image changed since the snapshot. */
   force: boolean;
+  /** --net / --hostfwd: a virtio-net device and its network. */
+  net?: NetOptions;
 }
 
 /** Options that a snapshot fixes: refused with --restore. */
@@ -88,6 +92,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   const o: Partial<RunOptions> & { stats: boolean; bare: boolean } = { stats: false, bare: false };
   const disks: { path: string; readOnly: boolean }[] = [];
   const given = new Set<string>();
+  const hostfwd: HostForward[] = [];
   const value = (i: number, name: string): string => {
     if (i >= argv.length) throw new UsageError(`${name} needs a value`);
     return argv[i];
@@ -149,6 +154,17 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--disk-readonly': disks.push({ path: next(), readOnly: true }); break;
       case '--virtio-console': o.virtioConsole = true; break;
       case '--rng': o.rng = true; break;
+      case '--net': case '--nic': {
+        if (o.net) throw new UsageError(`${flag} given twice (one network device per VM)`);
+        const rules = hostfwd.splice(0);
+        o.net = parseNetOption(next());
+        o.net.hostfwd.unshift(...rules);
+        break;
+      }
+      case '--hostfwd':
+        if (o.net) o.net.hostfwd.push(parseRule(next()));
+        else hostfwd.push(parseRule(next()));
+        break;
       case '--no-svadu': o.svadu = false; break;
       case '--gdb': o.gdb = parseGdbPort(next()); break;
       case '--no-jit': o.jit = false; break;
@@ -193,16 +209,21 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if (o.trace !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--trace records a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   if (o.aia && (o.bare || o.bios === 'none')) throw new UsageError(`--aia goes with the hypervisor's SBI firmware, not ${o.bare ? '--bare' : '--bios none'}`);
-  const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0);
+  if (!o.net && hostfwd.length > 0) o.net = { kind: 'user', hostfwd };
+  if (o.net && (o.bare || o.gdb !== undefined)) throw new UsageError(`--net runs with the hypervisor, not under ${o.bare ? '--bare' : '--gdb'}`);
+  if (o.net && (o.saveAt !== undefined || o.restore !== undefined)) {
+    throw new UsageError(`${o.restore !== undefined ? '--restore' : '--save-at'} cannot carry a network device yet (its connections are host sockets; virtio-net state is not in the snapshot format)`);
+  }
+  const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0) + (o.net ? 1 : 0);
   if (virtio > VIRTIO_COUNT) {
-    throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
+    throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng, --net) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
   }
   return {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
-    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false,
+    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
     saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false,
   };
 }
@@ -236,6 +257,13 @@ options:
   --disk-readonly FILE  the same, read-only (VIRTIO_BLK_F_RO)
   --virtio-console      add a virtio console (Linux: /dev/hvc0, use --append "console=hvc0")
   --rng                 add a virtio entropy device (host random numbers)
+  --net user[,hostfwd=RULE]...[,mac=MAC]
+                        add a virtio network device (Linux: eth0) on QEMU's user-mode network:
+                        gateway 10.0.2.2, DHCP from 10.0.2.15; TCP and UDP to 10.0.2.2:PORT
+                        reach 127.0.0.1:PORT on the host, nothing else; ping 10.0.2.2 answers
+  --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT
+                        a host client of 127.0.0.1:HOSTPORT reaches the guest's GUESTPORT (at
+                        10.0.2.15); repeatable; implies --net user; binds 127.0.0.1 only
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
   --bios default|none   default: the hypervisor is the SBI firmware, the kernel starts in
                         S-mode; none: no firmware, as QEMU's -bios none: every vCPU starts

@@ -22,6 +22,8 @@ import { DEFAULT_TRACE_EVENTS, Timeline } from '../hypervisor/trace/timeline';
 import { writeTrace } from '../hypervisor/trace/trace-events';
 import { ExitSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, UsageError } from './args';
+import { openNetwork, type RunNetwork } from './net-args';
+import { formatNetworkReport, networkReport } from '../hypervisor/stats/network-report';
 import { attachStdin, StdoutSink } from './console-io';
 import { runWithGdb } from './gdb-command';
 import { diskRecord, restoreVirt, snapshotVirt, SnapshotMismatchError, type BoardRecord } from '../machine/virt-snapshot';
@@ -224,6 +226,22 @@ async function runRestored(o: RunOptions, path: string): Promise<number> {
 /** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
 async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
   statsFd: number | undefined, traceFd?: number, restored?: Restored): Promise<number> {
+  // One network across guest reboots (hostfwd keeps its ports); each boot gets a fresh NIC.
+  const network = o.net ? await openNetwork(o.net) : undefined;
+  try {
+    return await runVirtOn(o, kernel, initrd, disks, statsFd, traceFd, restored, network);
+  } finally {
+    network?.close();
+  }
+}
+
+async function runVirtOn(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
+  statsFd: number | undefined, traceFd: number | undefined, restored: Restored | undefined, network: RunNetwork | undefined): Promise<number> {
+  if (network && o.net) {
+    o.net.hostfwd.forEach((r, i) => {
+      if (r.hostPort === 0) process.stderr.write(`hyperscope: hostfwd tcp:127.0.0.1:${network.hostPorts[i]}-${r.guestAddr}:${r.guestPort}\n`);
+    });
+  }
   let quit: number | null = null;
   const saveFd = o.save !== undefined ? openOutputFile(o.save, '--save') : undefined;
   // The disks as they are when the snapshot is taken (the guest may have written them).
@@ -254,7 +272,7 @@ async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | u
       return r;
     }
     try {
-      const booted = bootVirt(virtBootOptions(o, kernel, initrd, disks, stdout)).vm;
+      const booted = bootVirt({ ...virtBootOptions(o, kernel, initrd, disks, stdout), nics: network ? [network.nic()] : undefined }).vm;
       // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
       booted.timeline = timeline;
       booted.onFaultLoop = (_vcpu, message) => {
@@ -307,12 +325,15 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
     if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
   const report = nameExitSites(vm.stats.report(), kernel);
+  const network = networkReport(vm.virtio);
+  if (network) report.network = network;
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
   const view = o.statsView ?? 'perf';
   if (o.stats && (view === 'perf' || view === 'all')) process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
   if (o.stats && (view === 'kvm' || view === 'all') && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (o.stats && (view === 'sites' || view === 'all')) process.stderr.write('\n' + formatAttribution(report));
+  if (o.stats && network) process.stderr.write('\n' + formatNetworkReport(network));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   if (trace) writeTimeline(o, vm, trace.fd, trace.timeline);
 }

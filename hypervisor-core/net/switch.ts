@@ -34,6 +34,8 @@ export interface SwitchEndpoint {
   readonly macs: readonly Mac[];
   /** Takes a frame the switch forwards to it; false when it had no room (dropped). */
   deliver(frame: Uint8Array): boolean;
+  /** Counters of the endpoint's own for the report (the gateway's ARP, DHCP, TCP...). */
+  details?(): Record<string, number>;
 }
 
 /** Counters of one port, from the switch's side (as `ip -s link` of a bridge port). */
@@ -57,6 +59,8 @@ export interface SwitchPortReport extends PortCounters {
   port: number;
   name: string;
   macs: string[];
+  /** The endpoint's own counters, if it has any. */
+  details?: Record<string, number>;
 }
 
 /** The switch in the statistics report (`--stats-json` "network"). */
@@ -159,7 +163,10 @@ export class VirtualSwitch {
   report(): SwitchReport {
     return {
       name: this.name,
-      ports: this.ports.map((p) => ({ port: p.index, name: p.endpoint.name, macs: p.endpoint.macs.map(formatMac), ...p.counters })),
+      ports: this.ports.map((p) => ({
+        port: p.index, name: p.endpoint.name, macs: p.endpoint.macs.map(formatMac), ...p.counters,
+        ...(p.endpoint.details ? { details: p.endpoint.details() } : {}),
+      })),
       macTable: [...this.table].map(([k, p]) => ({ mac: formatMac(macFromKey(k)), port: p.index })),
     };
   }
