@@ -3,6 +3,7 @@
 # with OpenSBI's banner removed (everything up to the last "Boot HART ..." line).
 #
 #   ./run-qemu.sh <elf> [harts]
+#   QEMU_MACHINE=virt,aia=aplic-imsic ./run-qemu.sh <elf>   (the AIA board)
 #
 # Exits with QEMU's status (0 after an SBI shutdown), 124 on a 60 s timeout.
 set -e
@@ -14,7 +15,7 @@ OPENSBI=${OPENSBI:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-timeout 60 "$QEMU" -M virt -smp "$harts" -bios "$OPENSBI" -nographic \
+timeout 60 "$QEMU" -M "${QEMU_MACHINE:-virt}" -smp "$harts" -bios "$OPENSBI" -nographic \
 	-kernel "$elf" < /dev/null > "$out" 2>&1 || status=$?
 tr -d '\r' < "$out" | awk '
 	state == 2 { print; next }

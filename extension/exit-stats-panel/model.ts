@@ -278,3 +278,15 @@ export function formatRate(r: number | undefined): string {
   if (r === undefined || !Number.isFinite(r)) return '-';
   return r >= 100 ? `${Math.round(r)}/s` : `${r.toFixed(1)}/s`;
 }
+
+/**
+ * The interrupt figures for the summary line (all vCPUs only): the controller, interrupts
+ * delivered and VM exits per interrupt, overall and at the controller; "" when the report has
+ * none or nothing was delivered yet.
+ */
+export function interruptSummary(report: ExitStatsReport, vcpu: VcpuFilter): string {
+  const r = report.interrupts;
+  if (vcpu !== 'all' || !r || r.delivered === 0) return '';
+  const name = r.controller === 'aia' ? 'AIA' : 'PLIC';
+  return `${name}: ${r.delivered} interrupts, ${r.exitsPerInterrupt.toFixed(2)} exits each (${r.controllerExitsPerInterrupt.toFixed(2)} at the controller)`;
+}

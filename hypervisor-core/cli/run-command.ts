@@ -2,6 +2,7 @@
  * `hyperscope run`: boots a guest on the hypervisor (or, with --bare, on the hart alone),
  * streams its console, and maps how it ended to the exit status.
  */
+import { formatInterruptLine } from '../hypervisor/stats/interrupt-report';
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BootOptions, bootVirt } from '../machine/virt-board';
 import type { ConsoleSink } from '../devices/console-sink';
@@ -330,7 +331,9 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
   const view = o.statsView ?? 'perf';
-  if (o.stats && (view === 'perf' || view === 'all')) process.stderr.write('\n' + formatExitTable(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
+  // The interrupts delivered and their cost in exits follow perf's table (the PLIC against --aia).
+  const irqs = report.interrupts && report.interrupts.delivered > 0 ? formatInterruptLine(report.interrupts) + '\n' : '';
+  if (o.stats && (view === 'perf' || view === 'all')) process.stderr.write('\n' + formatExitTable(report) + irqs + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
   if (o.stats && (view === 'kvm' || view === 'all') && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (o.stats && (view === 'sites' || view === 'all')) process.stderr.write('\n' + formatAttribution(report));
   if (o.stats && network) process.stderr.write('\n' + formatNetworkReport(network));

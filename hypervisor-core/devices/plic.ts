@@ -70,6 +70,8 @@ export class Plic implements MmioDevice, FdtDescribable {
   private readonly enable: Uint32Array; // [ctx * words + w]
   private readonly threshold: Uint8Array;
   private readonly lines: IrqLine[] = [];
+  /** Claims that returned a source (interrupts taken by software). */
+  claims = 0;
 
   constructor(opts: PlicOptions) {
     this.name = opts.name ?? 'plic';
@@ -234,6 +236,7 @@ export class Plic implements MmioDevice, FdtDescribable {
   private claim(ctx: number): number {
     const id = this.best(ctx);
     if (id !== 0) {
+      this.claims++;
       const w = id >>> 5;
       const bit = 1 << (id & 31);
       this.pending[w] &= ~bit;

@@ -39,6 +39,7 @@ import { VmAia } from './aia';
 import { VirtualMmode } from './virtual-mmode';
 import type { VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
+import type { InterruptCounts } from './stats/interrupt-report';
 
 /** Why the VM stopped running. */
 export type VmStop =
@@ -239,6 +240,7 @@ export class Vm {
       }
     }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));
+    this.stats.interruptCounts = () => this.interruptCounts();
   }
 
   /** The input line of wired interrupt source `n` at the board's controller (PLIC or APLIC). */
@@ -246,10 +248,20 @@ export class Vm {
     return this.irqChip.source(n);
   }
 
+  /** Software interrupts injected into vCPUs (SBI IPIs), for the interrupt statistics. */
+  private ipisInjected = 0;
+
+  /** Interrupts delivered so far (the statistics report's `interrupts`). */
+  interruptCounts(): InterruptCounts {
+    if (this.aia) return { controller: 'aia', external: this.aia.msis, ipis: this.ipisInjected, sgeiWakeups: this.aia.sgeiWakeups };
+    return { controller: 'plic', external: this.plic?.claims ?? 0, ipis: this.ipisInjected };
+  }
+
   /** Sets or clears a VS-level interrupt in a vCPU's hvip (interrupt injection) and wakes it. */
   setGuestIrq(vcpu: number, irq: Irq, level: boolean): void {
     const h = this.vcpus[vcpu].hart;
     if (this.timeline && ((h.hvip >>> irq) & 1) !== (level ? 1 : 0)) this.timeline.irq(vcpu, irq, level, performance.now());
+    if (level && irq === Irq.VSSI && (h.hvip & (1 << irq)) === 0) this.ipisInjected++;
     if (level) h.hvip |= 1 << irq;
     else h.hvip &= ~(1 << irq);
     this.vcpus[vcpu].tryWake();

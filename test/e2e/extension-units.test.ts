@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExitStatsReport, ExitStatsRow } from '../../hypervisor-core/hypervisor/stats/report';
-import { attributionFor, formatRate, histogramBars, kvmRows, liveRows, siteLocation, sparklinePoints, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
+import { attributionFor, formatRate, interruptSummary, histogramBars, kvmRows, liveRows, siteLocation, sparklinePoints, nextSort, RateHistory, selectedRow, sortRows, tableRows, toCsv, formatUs, formatPct } from '../../extension/exit-stats-panel/model';
 import { exitStatsHtml } from '../../extension/exit-stats-panel/html';
 import { ExitStats } from '../../hypervisor-core/hypervisor/stats/exit-stats';
 import { describeTranslation, isRiscvElfHeader, parseAddress } from '../../extension/guest-input';
@@ -112,6 +112,20 @@ describe('extension: exit statistics model', () => {
     assert.equal(sparklinePoints([0, 0], 10, 4), '0.0,4.0 10.0,4.0');
     assert.equal(sparklinePoints([3], 10, 4), '');
     assert.deepEqual([formatRate(1234.4), formatRate(12.34), formatRate(undefined)], ['1234/s', '12.3/s', '-']);
+  });
+
+  it('summarises the interrupts: controller, count and exits per interrupt (all vCPUs only)', () => {
+    const s = new ExitStats(1, 'icount');
+    s.interruptCounts = () => ({ controller: 'plic', external: 88, ipis: 100 });
+    for (let i = 0; i < 179; i++) s.recordMmio(0, 1000, 'plic');
+    for (let i = 0; i < 184; i++) s.recordMmio(0, 1000, 'uart0');
+    const report = s.report();
+    assert.equal(report.interrupts?.delivered, 188);
+    assert.equal(interruptSummary(report, 'all'), 'PLIC: 188 interrupts, 1.93 exits each (0.95 at the controller)');
+    assert.equal(interruptSummary(report, 0), '');
+    s.reset();
+    assert.equal(s.report().interrupts?.delivered, 0, 'a reset starts the interrupt figures from zero');
+    assert.equal(interruptSummary(s.report(), 'all'), '');
   });
 
   it('keeps at most its capacity of points', () => {

@@ -18,12 +18,12 @@ export interface GuestRun {
 }
 
 /** Boots `elf` (a path relative to the repo root) and runs it until it stops. */
-export function runGuest(elf: string, vcpus = 1, maxInstructions = 2_000_000_000): GuestRun {
+export function runGuest(elf: string, vcpus = 1, maxInstructions = 2_000_000_000, board: { aia?: boolean; jit?: boolean } = {}): GuestRun {
   let output = '';
   const decoder = new TextDecoder();
   const { vm } = bootVirt({
     kernel: readFileSync(path.join(ROOT, elf)), vcpus, memory: 128 * 1024 * 1024, clock: 'icount',
-    console: (b) => { output += decoder.decode(b, { stream: true }); },
+    console: (b) => { output += decoder.decode(b, { stream: true }); }, ...board,
   });
   let done = 0;
   for (;;) {

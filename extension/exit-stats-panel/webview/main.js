@@ -17,7 +17,7 @@ import {
   Legend,
   Tooltip,
 } from 'chart.js';
-import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows, attributionFor, siteLocation, liveRows, sparklinePoints, formatRate } from '../model';
+import { tableRows, sortRows, nextSort, formatUs, formatPct, COLUMNS, RateHistory, selectedRow, histogramBars, kvmRows, attributionFor, siteLocation, liveRows, sparklinePoints, formatRate, interruptSummary } from '../model';
 import { initFlame } from './flame';
 import { initCompare } from './compare';
 import './panel.css';
@@ -230,7 +230,8 @@ function renderTable() {
     const v = state.vcpu === 'all' ? undefined : report.perVcpu.find((p) => p.vcpu === state.vcpu);
     const exits = v ? v.reasons.reduce((s, r) => s + r.samples, 0) : report.totalExits;
     const instr = v ? v.instructions : report.instructions;
-    summary.textContent = `${exits} exits, ${instr} instructions, clock ${report.clock}`;
+    const irqs = interruptSummary(report, state.vcpu);
+    summary.textContent = `${exits} exits, ${instr} instructions, clock ${report.clock}${irqs ? `; ${irqs}` : ''}`;
   } else {
     summary.textContent = '';
   }

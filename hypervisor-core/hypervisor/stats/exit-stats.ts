@@ -17,6 +17,7 @@ import { ExitStatsReport, ExitStatsRow, VcpuStats } from './report';
 import { StatTable } from './running-stat';
 import { KvmStats } from './kvm-stats';
 import { ExitSites } from './exit-sites';
+import { interruptReport, type InterruptCounts, type InterruptReport } from './interrupt-report';
 
 /** Most distinct breakdown keys kept per table before new ones fold into OTHER_KEY. */
 export const MAX_BREAKDOWN_KEYS = 256;
@@ -148,7 +149,13 @@ export class ExitStats {
     this.virtio.clear();
     this.kvm.reset();
     this.sites.reset();
+    this.interruptBase = this.interruptCounts?.() ?? null;
   }
+
+  /** The VM's interrupt counts, for the report's `interrupts` (set by the VM). */
+  interruptCounts?: () => InterruptCounts;
+  /** Interrupt counts at the last reset (a reset starts the interrupt figures from zero too). */
+  private interruptBase: InterruptCounts | null = null;
 
   /** A snapshot of the statistics (a fresh object; later records do not change it). */
   report(): ExitStatsReport {
@@ -186,7 +193,22 @@ export class ExitStats {
       perVcpu,
       kvm: this.kvm.report(),
       attribution: this.sites.report(),
+      ...(this.interruptCounts ? { interrupts: this.interrupts(reasons, this.mmio.rows()) } : {}),
     };
+  }
+
+  /** The interrupt figures since the last reset. */
+  private interrupts(reasons: ExitStatsRow[], mmio: ExitStatsRow[]): InterruptReport {
+    const now = this.interruptCounts!();
+    const base = this.interruptBase;
+    const since = (a: number, b: number | undefined) => a - (b ?? 0);
+    const counts: InterruptCounts = {
+      controller: now.controller, external: since(now.external, base?.external), ipis: since(now.ipis, base?.ipis),
+      ...(now.sgeiWakeups !== undefined ? { sgeiWakeups: since(now.sgeiWakeups, base?.sgeiWakeups) } : {}),
+    };
+    const exits = sum(reasons.filter((r) => r.key !== 'interrupt'), (r) => r.samples);
+    const controllerExits = sum(mmio.filter((r) => r.key === 'plic' || r.key === 'aplic'), (r) => r.samples);
+    return interruptReport(counts, exits, controllerExits);
   }
 
   private slot(vcpu: number, reason: ExitReason): number {

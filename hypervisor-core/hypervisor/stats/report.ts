@@ -6,6 +6,7 @@
  */
 import type { KvmStatsReport } from './kvm-stats';
 import type { NetworkReport } from './network-report';
+import type { InterruptReport } from './interrupt-report';
 
 /** One row of the perf-kvm-stat style table. */
 export interface ExitStatsRow {
@@ -87,6 +88,8 @@ export interface ExitStatsReport {
    * VM with a virtio-net device.
    */
   network?: NetworkReport;
+  /** Interrupts delivered and the exits each cost (interrupt-report.ts); in reports of a running VM. */
+  interrupts?: InterruptReport;
   perVcpu: VcpuStats[];
   /**
    * The exit counts under RISC-V KVM's vCPU statistics names (kvm-stats.ts). Always present in
