@@ -2,7 +2,7 @@
  * Hyperscope's VS Code activation: registers the `hyperscope` debug configuration provider, the
  * Exit Statistics panel and its feed, the Translate Address command, the session tracker and
  * what it feeds (Page Tables, VM Exits and Guest Kernel views, guest console terminal, status
- * bar item, the Memory view). The
+ * bar item, the Memory view), and the Virtual Machines view of a `hyperscope serve` daemon. The
  * debug adapter itself runs as its own Node process (package.json `debuggers[].program`:
  * dist/debug-adapter.js), so a busy guest never blocks the extension host.
  */
@@ -18,6 +18,7 @@ import { registerStatusBar } from './status-bar';
 import { registerMemoryView } from './memory-view/view';
 import { registerGuestKernelView } from './guest-kernel/view';
 import { NoSourceStopWatcher, OPEN_DISASSEMBLY_COMMAND } from './no-source-stop';
+import { registerVmsView } from './vms/view';
 
 /** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
 export function activate(context: vscode.ExtensionContext): void {
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerStatusBar(context, sessions);
   registerMemoryView(context, sessions);
   registerGuestKernelView(context, sessions);
+  registerVmsView(context, output);
 }
 
 /** Nothing to do: everything is disposed through context.subscriptions. */
