@@ -48,7 +48,7 @@ interface LineRange { start: number; end: number; path: string; line: number; co
 interface LineTables { ranges: LineRange[]; files: Set<string>; unitPaths: Map<number, (string | undefined)[]> }
 
 /** What the lazily parsed .debug_info gives. */
-interface InfoTables { functions: FunctionRange[]; compDirs: Map<number, string>; names: NameIndex }
+interface InfoTables { functions: FunctionRange[]; compDirs: Map<number, string>; names: NameIndex; locationsValid: Set<number> }
 
 /**
  * Symbols and line information of one ELF, optionally loaded at an offset. Addresses are
@@ -137,7 +137,7 @@ export class DebugSymbols {
   /** .debug_info: every function and inlined copy, and the units' compilation directories. */
   private info(): InfoTables {
     if (this.infoTables) return this.infoTables;
-    const tables: InfoTables = { functions: [], compDirs: new Map(), names: { globals: new Map(), types: new Map() } };
+    const tables: InfoTables = { functions: [], compDirs: new Map(), names: { globals: new Map(), types: new Map() }, locationsValid: new Set() };
     this.infoTables = tables;
     const elf = this.elf;
     const debugInfo = elf.sectionBytes('.debug_info');
@@ -149,7 +149,10 @@ export class DebugSymbols {
         debugRnglists: elf.sectionBytes('.debug_rnglists'), debugRanges: elf.sectionBytes('.debug_ranges'),
       });
       tables.names = { globals: info.globals, types: info.types };
-      for (const u of info.units) if (u.stmtList !== undefined && u.compDir !== undefined) tables.compDirs.set(u.stmtList, u.compDir);
+      for (const u of info.units) {
+        if (u.stmtList !== undefined && u.compDir !== undefined) tables.compDirs.set(u.stmtList, u.compDir);
+        if (u.locationsValid) tables.locationsValid.add(u.offset);
+      }
       const o = this.loadOffset;
       for (const f of info.functions) {
         tables.functions.push({ ...f, entry: f.entry + o, low: f.low + o, high: f.high ? f.high + o : 0, ranges: f.ranges.map(([a, b]) => [a + o, b + o]) });
@@ -295,9 +298,33 @@ export class DebugSymbols {
   functionAddresses(name: string): number[] {
     const out = new Set<number>();
     const a = this.addressOf(name);
-    if (a !== undefined) out.add(a);
+    if (a !== undefined) {
+      const body = this.functionsNamed(name).find((f) => !f.inlined && f.entry === a);
+      out.add(body && !this.info().locationsValid.has(body.unitOffset) ? this.afterPrologue(a, body.high) : a);
+    }
     for (const f of this.functionsNamed(name)) if (f.inlined) out.add(f.entry);
     return [...out].sort((x, y) => x - y);
+  }
+
+  /**
+   * Where gdb's `break NAME` puts a breakpoint in an out-of-line function of a unit without
+   * location lists (unoptimised code; in the others gdb keeps the entry): past the prologue,
+   * at the first statement of another source line inside the function (gdb's
+   * skip_prologue_using_sal); the entry itself when the function has one line or no line table,
+   * and, as gdb does for optimised code, when two line-table rows share the entry address.
+   */
+  private afterPrologue(entry: number, end: number): number {
+    const rs = this.lines().ranges;
+    const at = this.rangeIndexAt(entry);
+    if (at < 0 || !end) return entry;
+    // Two rows at the entry leave an empty range there (sorted by start, just before `at`).
+    for (let k = at - 1; k >= 0 && rs[k].start === entry; k--) if (rs[k].end === entry) return entry;
+    const first = rs[at];
+    for (let k = at + 1; k < rs.length && rs[k].start < end; k++) {
+      const r = rs[k];
+      if (r.start > entry && r.isStmt && r.line !== 0 && (r.line !== first.line || r.path !== first.path)) return r.start;
+    }
+    return entry;
   }
 
   /** The innermost DWARF function (inlined copies included) whose range holds `addr`. */
@@ -380,7 +407,13 @@ export class DebugSymbols {
   }
 
   private rangeAt(addr: number): LineRange | undefined {
-    if (!isCodeAddr(addr)) return undefined;
+    const k = this.rangeIndexAt(addr);
+    return k < 0 ? undefined : this.lines().ranges[k];
+  }
+
+  /** The index in the sorted line ranges of the one holding `addr`, or -1. */
+  private rangeIndexAt(addr: number): number {
+    if (!isCodeAddr(addr)) return -1;
     const rs = this.lines().ranges;
     let lo = 0, hi = rs.length - 1, best = -1;
     while (lo <= hi) {
@@ -388,8 +421,8 @@ export class DebugSymbols {
       if (rs[mid].start <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
     }
     // Ranges of different sequences may nest (inlined code): look back a little for a hit.
-    for (let k = best; k >= 0 && k > best - 8; k--) if (addr >= rs[k].start && addr < rs[k].end) return rs[k];
-    return undefined;
+    for (let k = best; k >= 0 && k > best - 8; k--) if (addr >= rs[k].start && addr < rs[k].end) return k;
+    return -1;
   }
 
   /**

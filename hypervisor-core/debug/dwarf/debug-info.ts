@@ -22,6 +22,12 @@ export interface CompUnit {
   offset: number;
   /** The unit's code ([start, end) pairs; empty when it states none). */
   ranges: [number, number][];
+  /**
+   * GCC said where variables live across the code (location lists): gdb then trusts the
+   * variables' locations at a function's entry and puts `break FUNCTION` there, skipping no
+   * prologue (its `locations_valid`).
+   */
+  locationsValid: boolean;
 }
 
 /** Code of a function: an out-of-line body or an inlined copy. */
@@ -58,7 +64,7 @@ export interface DebugInfo {
 
 export type { InfoSections } from './forms';
 
-const enum At { name = 0x03, stmt_list = 0x10, low_pc = 0x11, high_pc = 0x12, comp_dir = 0x1b, declaration = 0x3c,
+const enum At { location = 0x02, name = 0x03, producer = 0x25, stmt_list = 0x10, low_pc = 0x11, high_pc = 0x12, comp_dir = 0x1b, declaration = 0x3c,
   abstract_origin = 0x31, specification = 0x47, entry_pc = 0x52, ranges = 0x55, call_column = 0x57, call_file = 0x58,
   call_line = 0x59 }
 const enum Tag { compile_unit = 0x11, subprogram = 0x2e, inlined_subroutine = 0x1d, partial_unit = 0x3c, skeleton_unit = 0x4a,
@@ -95,6 +101,8 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
       abbrevs = parseAbbrevs(s.debugAbbrev, h.abbrevOffset, (tag) => UNIT_TAGS.has(tag) || tag === Tag.subprogram || tag === Tag.inlined_subroutine || INDEXED.has(tag));
       abbrevCache.set(h.abbrevOffset, abbrevs);
     }
+    // A location-list form in the unit's abbreviations: some variable of the unit has a list.
+    const hasLocLists = [...abbrevs.values()].some((ab) => ab.attrs.some(([at, form]) => at === At.location && (form === Form.sec_offset || form === Form.loclistx)));
     const ctx: FormCtx = { s, r, dwarf64: h.dwarf64, addrSize, version, unitStart: h.offset };
     let depth = 0;
     while (r.pos < end) {
@@ -110,6 +118,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
       let name: string | undefined, low: number | undefined, high: AttrValue, highIsOffset = false, entry: number | undefined;
       let origin: number | undefined, compDir: string | undefined, stmtList: number | undefined, ranges: number | undefined;
       let callFile: number | undefined, callLine: number | undefined, callColumn: number | undefined, declaration = false;
+      let producer: string | undefined;
       const index = INDEXED.has(ab.tag);
       for (const [at, form, implicit] of ab.attrs) {
         // Indexed DIEs are most of a unit's top level: read only what the index keeps.
@@ -129,6 +138,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
           case At.call_line: if (typeof v === 'number') callLine = v; break;
           case At.call_column: if (typeof v === 'number') callColumn = v; break;
           case At.declaration: declaration = v === 1; break;
+          case At.producer: if (typeof v === 'string') producer = v; break;
         }
       }
       if (name !== undefined) names.set(dieOffset, name);
@@ -138,7 +148,7 @@ export function parseDebugInfo(s: InfoSections): DebugInfo {
         let list: [number, number][] = [];
         if (low !== undefined && typeof high === 'number') list = [[low, highIsOffset ? low + high : high]];
         else if (ranges !== undefined) list = readRanges(s, ranges, version, addrSize, cuBase);
-        units.push({ name: name ?? '', compDir, stmtList, offset: h.offset, ranges: list });
+        units.push({ name: name ?? '', compDir, stmtList, offset: h.offset, ranges: list, locationsValid: hasLocLists && /^GNU /.test(producer ?? '') });
         unitLines = stmtList;
       } else if (INDEXED.has(ab.tag)) {
         indexed.push({ tag: ab.tag, die: dieOffset, name, origin, declaration });

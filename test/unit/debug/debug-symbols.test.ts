@@ -50,6 +50,17 @@ describe('debug symbols', () => {
     assert.deepEqual(s.functionAddresses('no_such_function'), []);
   });
 
+  it('puts function breakpoints where gdb puts `break NAME`: past the prologue only in units without location lists', () => {
+    // gdb-multiarch 13 on samples/cvars/cvars-O0.elf: "Breakpoint 1 at 0x80200130: file
+    // cvars/cvars.c, line 106." (compute is at 0x8020011a), main at 0x802001f8 (entry
+    // 0x802001e8); memset, from the -O2 library whose unit has location lists, at its entry.
+    const s = new DebugSymbols(elfOf('samples/cvars/cvars-O0.elf'));
+    assert.deepEqual(s.functionAddresses('compute'), [0x80200130]);
+    assert.deepEqual(s.functionAddresses('main'), [0x802001f8]);
+    assert.deepEqual(s.functionAddresses('memset'), [0x80200888]);
+    assert.equal(s.addressOf('compute'), 0x8020011a);
+  });
+
   it('reads DWARF 4 line programs with comp_dir from .debug_info', () => {
     const elf = elfOf(DWARF4);
     const progs = parseLinePrograms({ debugLine: elf.sectionBytes('.debug_line')! }, new Map([[0, 'fixtures']]));
