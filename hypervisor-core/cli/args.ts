@@ -36,6 +36,9 @@ export interface RunOptions {
   virtioConsole: boolean;
   /** --rng: add a virtio entropy device. */
   rng: boolean;
+  /** --balloon: add a virtio memory balloon; --balloon-target SIZE: inflate it to SIZE bytes. */
+  balloon: boolean;
+  balloonTarget?: number;
   /** False with --no-svadu: PTEs without A/D fault instead of being updated. */
   svadu: boolean;
   /** --gdb: the port of a gdb remote stub on 127.0.0.1; the guest waits for gdb. */
@@ -165,6 +168,19 @@ export function parseRunArgs(argv: string[]): RunOptions {
         if (o.net) o.net.hostfwd.push(parseRule(next()));
         else hostfwd.push(parseRule(next()));
         break;
+      case '--balloon': o.balloon = true; break;
+      case '--balloon-target': {
+        const v = next();
+        let n: number;
+        try {
+          n = parseSize(v);
+        } catch {
+          throw new UsageError(`--balloon-target must be a size like 64M, not '${v}'`);
+        }
+        o.balloon = true;
+        o.balloonTarget = n;
+        break;
+      }
       case '--no-svadu': o.svadu = false; break;
       case '--gdb': o.gdb = parseGdbPort(next()); break;
       case '--no-jit': o.jit = false; break;
@@ -214,15 +230,20 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if (o.net && (o.saveAt !== undefined || o.restore !== undefined)) {
     throw new UsageError(`${o.restore !== undefined ? '--restore' : '--save-at'} cannot carry a network device yet (its connections are host sockets; virtio-net state is not in the snapshot format)`);
   }
-  const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0) + (o.net ? 1 : 0);
+  const virtio = disks.length + (o.virtioConsole ? 1 : 0) + (o.rng ? 1 : 0) + (o.net ? 1 : 0) + (o.balloon ? 1 : 0);
   if (virtio > VIRTIO_COUNT) {
-    throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng, --net) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
+    throw new UsageError(`${virtio} virtio devices (--disk, --disk-readonly, --virtio-console, --rng, --net, --balloon) but the board has ${VIRTIO_COUNT} virtio-mmio slots`);
   }
+  if (o.balloonTarget !== undefined && o.balloonTarget > (o.memory ?? 128 * 1024 * 1024)) {
+    throw new UsageError('--balloon-target must not exceed the guest RAM (--memory)');
+  }
+  if (o.balloon && o.bare) throw new UsageError('--balloon adds a device to the virt board, not to a --bare run');
   return {
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
+    balloon: o.balloon ?? false, balloonTarget: o.balloonTarget,
     svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
     saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false,
   };
@@ -264,6 +285,11 @@ options:
   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT
                         a host client of 127.0.0.1:HOSTPORT reaches the guest's GUESTPORT (at
                         10.0.2.15); repeatable; implies --net user; binds 127.0.0.1 only
+  --balloon             add a virtio memory balloon (Linux: CONFIG_VIRTIO_BALLOON); its size,
+                        the committed host memory and the guest's memory statistics go in
+                        --stats-json ("balloon")
+  --balloon-target SIZE inflate the balloon to SIZE (e.g. 64M) once the guest's driver is up:
+                        the pages it gives are unmapped and their host memory released
   --bare                run the ELF on the hart alone in M-mode, with HTIF tohost (ISA tests)
   --bios default|none   default: the hypervisor is the SBI firmware, the kernel starts in
                         S-mode; none: no firmware, as QEMU's -bios none: every vCPU starts

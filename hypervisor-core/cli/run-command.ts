@@ -6,6 +6,7 @@ import { formatInterruptLine } from '../hypervisor/stats/interrupt-report';
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BootOptions, bootVirt } from '../machine/virt-board';
 import type { ConsoleSink } from '../devices/console-sink';
+import { balloonStats } from '../hypervisor/balloon-stats';
 import { BareMachine } from '../machine/bare-machine';
 import { KernelFormatError } from '../machine/loaders/kernel';
 import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '../machine/loaders/read-guest-file';
@@ -88,6 +89,7 @@ export function virtBootOptions(o: RunOptions, kernel: Uint8Array, initrd: Uint8
     idleSleep: true, // an idle guest waits in host time, costing no CPU
     console: (b) => console.write(b), consoleSink: console,
     disks, virtioConsole: o.virtioConsole, rng: o.rng,
+    balloon: o.balloon ? { target: o.balloonTarget } : undefined,
     rawKernel: true, // as QEMU's -kernel: neither ELF nor Image runs as a raw binary
   };
 }
@@ -328,6 +330,8 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   const report = nameExitSites(vm.stats.report(), kernel);
   const network = networkReport(vm.virtio);
   if (network) report.network = network;
+  const balloon = balloonStats(vm);
+  if (balloon) report.balloon = balloon;
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
   const view = o.statsView ?? 'perf';

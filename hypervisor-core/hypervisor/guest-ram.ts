@@ -55,6 +55,25 @@ export class GuestRam {
     this.populated = pairs.length;
   }
 
+  /**
+   * Gives the host page behind the guest page at `gpa` back to the allocator (a balloon took
+   * the page): the next access populates a fresh zeroed one. The caller unmaps it first.
+   */
+  release(gpa: number): void {
+    if (!this.contains(gpa)) return;
+    const i = Math.floor((gpa - this.base) / PAGE_SIZE);
+    const h = this.backing[i];
+    if (h === 0) return;
+    this.backing[i] = 0;
+    this.populated--;
+    this.alloc.release(h - 1);
+  }
+
+  /** Host memory committed to the guest's RAM: the pages populated and not released, in bytes. */
+  get committedBytes(): number {
+    return this.populated * PAGE_SIZE;
+  }
+
   /** Whether the page holding `gpa` has a host page yet. */
   isPopulated(gpa: number): boolean {
     return this.contains(gpa) && this.backing[Math.floor((gpa - this.base) / PAGE_SIZE)] !== 0;

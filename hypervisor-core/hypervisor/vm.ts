@@ -4,6 +4,7 @@
  * VM clock, the scheduler loop, exit statistics and the exit trace. Built like a KVM VM
  * plus the user-space VMM around it.
  */
+import type { VirtioBalloon } from '../devices/virtio/balloon/device';
 import { MmioBus } from '../bus/mmio-bus';
 import { ConsoleInput } from '../devices/console-input';
 import { CallbackIrqLine, IrqLine } from '../devices/irq-line';
@@ -148,6 +149,8 @@ export class Vm {
   readonly trace = new ExitTrace();
   /** The vCPU timeline recorder (`hyperscope run --trace`); none by default. */
   timeline?: Timeline;
+  /** The memory balloon, when the board has one (`hyperscope run --balloon`): it polls the guest's statistics between batches. */
+  balloon?: VirtioBalloon;
   readonly sbi: SbiDispatcher;
   /** What the user types: one bounded queue that the UART, virtio console and SBI console read. */
   readonly input = new ConsoleInput();
@@ -280,6 +283,21 @@ export class Vm {
     this.requestStop(r.kind === 'reset' ? { kind: 'reboot' } : { kind: 'shutdown', failure: r.kind === 'fail' });
   }
 
+  /**
+   * Takes RAM pages away from the guest (a balloon inflated them): unmapped from the G-stage,
+   * their host pages freed, every vCPU's TLB flushed. The guest's next touch of one is a
+   * guest-page-fault exit that maps a fresh zeroed page, as after KVM's MADV_DONTNEED.
+   */
+  releaseGuestPages(gpas: readonly number[]): void {
+    for (const gpa of gpas) {
+      const page = gpa - (gpa % PAGE_SIZE);
+      if (!this.ram.contains(page, PAGE_SIZE)) continue;
+      this.gstage.unmap(page);
+      this.ram.release(page);
+    }
+    for (const v of this.vcpus) v.hart.flushAllTlbs();
+  }
+
   /** Maps a guest page on demand (the guest-page-fault exit). */
   mapGuestPage(gpa: number): void {
     const page = gpa - (gpa % PAGE_SIZE);
@@ -386,6 +404,7 @@ export class Vm {
     let done = 0;
     this.clock.start(); // guest time runs from here until pause(), idle periods included
     this.clockMark = -1;
+    this.balloon?.tick();
     while (done < maxInstructions) {
       if (this.stopRequest) return this.takeStop();
       // Device work a notify left over continues here, bounded and counted against the budget,

@@ -19,6 +19,8 @@ import { VirtioConsole } from '../devices/virtio/console/device';
 import type { ConsoleSink } from '../devices/console-sink';
 import { VirtioRng, hostEntropy, type EntropySource } from '../devices/virtio/rng/device';
 import type { VirtioNet } from '../devices/virtio/net/device';
+import { VirtioBalloon } from '../devices/virtio/balloon/device';
+import { TIMEBASE_HZ } from './memory-map';
 
 /** The ISA string the device tree advertises (what the hart implements). */
 export const GUEST_ISA = 'rv64imafdc_zicsr_zifencei_zicntr_sstc';
@@ -40,6 +42,12 @@ export interface BootOptions extends VmOptions {
   rng?: boolean | EntropySource;
   /** Virtio network devices, after the other virtio devices (Linux: eth0, eth1...), already on their switches. */
   nics?: VirtioNet[];
+  /**
+   * Adds a virtio memory balloon last (QEMU's -device virtio-balloon): `target` is the size
+   * to inflate it to once the driver is up (bytes, default 0); the guest's statistics are
+   * polled every second of guest time.
+   */
+  balloon?: { target?: number };
   /**
    * Loads a kernel that is neither ELF nor Image as a raw binary at RAM + 2 MiB, as QEMU's
    * -kernel does (U-Boot's S-mode u-boot.bin); otherwise such a file is refused.
@@ -68,6 +76,14 @@ export function createVirtBoard(opts: BoardOptions): Vm {
   if (opts.virtioConsole) vm.addVirtio(new VirtioConsole(opts.consoleSink ?? opts.console, vm.input));
   if (opts.rng) vm.addVirtio(new VirtioRng(opts.rng === true ? hostEntropy : opts.rng));
   for (const nic of opts.nics ?? []) vm.addVirtio(nic);
+  if (opts.balloon) {
+    const balloon = new VirtioBalloon({
+      ramBase: vm.ram.base, ramSize: vm.ram.size, releasePages: (gpas) => vm.releaseGuestPages(gpas), now: () => vm.clock.now(),
+    }, TIMEBASE_HZ);
+    balloon.setTarget(opts.balloon.target ?? 0);
+    vm.addVirtio(balloon);
+    vm.balloon = balloon;
+  }
   // The other slots answer "no device" as on QEMU (not described in the device tree).
   for (let i = 0; i < VIRTIO_COUNT; i++) {
     if (!vm.virtio[i]) vm.bus.add(virtioSlotBase(i), VIRTIO_STRIDE, new EmptyVirtioSlot(`virtio-empty${i}`));

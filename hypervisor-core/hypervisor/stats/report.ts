@@ -101,6 +101,30 @@ export interface ExitStatsReport {
    * Always present in reports made by ExitStats; optional for older ones.
    */
   attribution?: ExitAttribution[];
+  /** The memory balloon and the host memory the VM commits, when the VM has a balloon (`--balloon`). */
+  balloon?: BalloonStats;
+}
+
+/**
+ * A VM's memory balloon (virtio-balloon) as `virsh dommemstat` reports a domain's: the target
+ * and the balloon's size, the host memory committed to the guest's RAM, and the guest's own
+ * statistics under libvirt's names.
+ */
+export interface BalloonStats {
+  /** Guest RAM. */
+  ramBytes: number;
+  /** The size the balloon is asked to have. */
+  targetBytes: number;
+  /** The size the driver says it has (its config `actual`). */
+  actualBytes: number;
+  /** Host memory backing guest RAM now: pages the guest touched, less the ones the balloon released. */
+  committedBytes: number;
+  /**
+   * libvirt's names, in KiB except the fault counts: swap_in, swap_out, major_fault,
+   * minor_fault, unused, available, usable, disk_caches (the guest's, once it sent them),
+   * actual (the guest's memory with the balloon taken out) and rss (committedBytes).
+   */
+  guest: Record<string, number>;
 }
 
 /** The guest code behind one exit reason. */
