@@ -10,6 +10,9 @@ import type { Hart } from '../hart/hart';
 import type { GuestRam } from './guest-ram';
 
 /** An MMIO access decoded from htinst (the transformed load/store). */
+/** htinst of a guest page fault on a VS-stage PTE's A/D update (privileged spec, table 8.12: a 64-bit store). */
+const IMPLICIT_PTE_WRITE = 0x3020;
+
 export interface MmioAccess {
   gpa: number;
   write: boolean;
@@ -79,7 +82,9 @@ export function decodeExit(hart: Hart, ram: GuestRam): VmExit {
       const htval = (hart.hi(Slot.HTVAL) >>> 0) * TWO32 + (hart.lo(Slot.HTVAL) >>> 0);
       const gpa = htval * 4 + (hart.lo(Slot.STVAL) & 3);
       if (ram.contains(gpa)) {
-        const access = cause === Cause.FETCH_GUEST_PAGE_FAULT ? 'fetch' : cause === Cause.LOAD_GUEST_PAGE_FAULT ? 'read' : 'write';
+        // htinst 0x3020: the hart was updating A/D in a VS-stage PTE there, an implicit store.
+        const access = hart.lo(Slot.HTINST) === IMPLICIT_PTE_WRITE ? 'write'
+          : cause === Cause.FETCH_GUEST_PAGE_FAULT ? 'fetch' : cause === Cause.LOAD_GUEST_PAGE_FAULT ? 'read' : 'write';
         return { reason: 'guest-page-fault', gpa, access };
       }
       const access = cause === Cause.FETCH_GUEST_PAGE_FAULT ? null : decodeMmio(hart.lo(Slot.HTINST), gpa);

@@ -12,7 +12,8 @@ import { Pte } from '../mmu/walker';
 /** hgatp.MODE for Sv39x4. */
 export const HGATP_MODE_SV39X4 = 8;
 
-const LEAF_FLAGS = Pte.V | Pte.R | Pte.W | Pte.X | Pte.U | Pte.A | Pte.D;
+/** A guest RAM leaf: every access allowed. */
+export const LEAF_FLAGS = Pte.V | Pte.R | Pte.W | Pte.X | Pte.U | Pte.A | Pte.D;
 /** A device page the guest reads and writes but never executes (an IMSIC interrupt file). */
 export const DEVICE_LEAF_FLAGS = Pte.V | Pte.R | Pte.W | Pte.U | Pte.A | Pte.D;
 
@@ -62,6 +63,26 @@ export class GStage {
     this.mem.view.setUint32(off + 4, 0, true);
     this.mappedPages--;
     return true;
+  }
+
+  /**
+   * Write-protects the leaf for `gpa` (clears W, as KVM's dirty logging does): the guest's
+   * next store to the page is a guest page fault. Returns false when the page is not mapped.
+   * The caller flushes the harts' TLBs.
+   */
+  protect(gpa: number): boolean {
+    const off = this.leafOffset(gpa);
+    if (off < 0) return false;
+    const lo = this.mem.view.getUint32(off, true);
+    if ((lo & Pte.V) === 0) return false;
+    this.mem.view.setUint32(off, (lo & ~Pte.W) >>> 0, true);
+    return true;
+  }
+
+  /** Whether `gpa`'s page has a valid leaf. */
+  isMapped(gpa: number): boolean {
+    const off = this.leafOffset(gpa);
+    return off >= 0 && (this.mem.view.getUint32(off, true) & Pte.V) !== 0;
   }
 
   /** Host offset of the leaf PTE for `gpa`, or -1 when an intermediate table is missing. */

@@ -14,6 +14,8 @@ export class GuestRam {
   private readonly backing: Float64Array;
   /** Pages populated so far. */
   populated = 0;
+  /** Called with the GPA of each page the host writes through `write` (the dirty log). */
+  onHostWrite: ((gpa: number) => void) | null = null;
 
   constructor(readonly base: number, readonly size: number, private readonly host: PhysMemory,
     private readonly alloc: PageAllocator) {
@@ -104,6 +106,7 @@ export class GuestRam {
       const off = this.backingPage(a) + (a % PAGE_SIZE) - this.host.base;
       this.host.bytes.set(data.subarray(done, done + inPage), off);
       this.host.noteWrite(off, inPage);
+      if (this.onHostWrite) this.onHostWrite(a);
       done += inPage;
     }
     return true;

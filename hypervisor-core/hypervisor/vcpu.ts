@@ -231,7 +231,7 @@ export class Vcpu {
         this.vm.handleSbi(this, exit.eid, exit.fid);
         return 'sbi';
       case 'guest-page-fault':
-        this.vm.mapGuestPage(exit.gpa);
+        this.vm.mapGuestPage(exit.gpa, exit.access === 'write');
         h.hostSret();
         return 'guest-page-fault';
       case 'mmio':

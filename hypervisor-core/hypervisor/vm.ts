@@ -27,7 +27,9 @@ import { APLIC_S_BASE, APLIC_SIZE } from '../machine/memory-map';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { ClockKind, VmClock } from './clock';
-import { GStage } from './gstage';
+import { GStage, LEAF_FLAGS } from './gstage';
+import { DirtyLog } from './dirty-log';
+import { Pte } from '../mmu/walker';
 import { GuestRam } from './guest-ram';
 import { SbiDispatcher } from './sbi/dispatcher';
 import { VmSbiHost } from './vm-sbi-host';
@@ -298,10 +300,66 @@ export class Vm {
     for (const v of this.vcpus) v.hart.flushAllTlbs();
   }
 
-  /** Maps a guest page on demand (the guest-page-fault exit). */
-  mapGuestPage(gpa: number): void {
+  /**
+   * Maps a guest page on demand (the guest-page-fault exit). With the dirty log on, a page is
+   * mapped writable only by a write, which logs it; a read or fetch maps it without W.
+   */
+  mapGuestPage(gpa: number, write = true): void {
     const page = gpa - (gpa % PAGE_SIZE);
-    this.gstage.map(page, this.ram.backingPage(page));
+    const log = this.dirtyLog;
+    if (log && write) {
+      log.mark((page - this.ram.base) / PAGE_SIZE);
+      if (this.gstage.isMapped(page)) log.stats.protectionFaults++;
+    }
+    this.gstage.map(page, this.ram.backingPage(page), log && !write ? LEAF_FLAGS & ~Pte.W : LEAF_FLAGS);
+  }
+
+  /** The dirty log while it is on (`startDirtyLog`), else null. */
+  dirtyLog: DirtyLog | null = null;
+
+  /**
+   * Starts dirty page logging (KVM_MEM_LOG_DIRTY_PAGES on the RAM slot): every mapped RAM page
+   * is write-protected and the harts' TLBs flushed, so each page's next write is logged.
+   */
+  startDirtyLog(): DirtyLog {
+    if (this.dirtyLog) return this.dirtyLog;
+    const log = new DirtyLog(this.ram.size / PAGE_SIZE);
+    this.dirtyLog = log;
+    this.stats.dirtyLog = log.stats;
+    this.ram.onHostWrite = (gpa) => {
+      log.mark((gpa - this.ram.base) / PAGE_SIZE);
+      log.stats.hostWrites++;
+    };
+    this.protectPages(null);
+    return log;
+  }
+
+  /**
+   * KVM_GET_DIRTY_LOG: the pages written since the last fetch (bit i: the page at RAM base +
+   * 4 KiB * i), cleared and write-protected again in the same step, between two slices.
+   */
+  fetchDirtyLog(): Uint32Array {
+    const log = this.dirtyLog;
+    if (!log) throw new Error('the dirty log is off');
+    const bitmap = log.fetchAndClear();
+    this.protectPages(bitmap);
+    return bitmap;
+  }
+
+  /** Stops dirty logging; pages stay as they are (they become writable at their next fault). */
+  stopDirtyLog(): void {
+    this.dirtyLog = null;
+    this.ram.onHostWrite = null;
+  }
+
+  /** Write-protects the RAM pages in `bitmap` (null: every page) and flushes the TLBs. */
+  private protectPages(bitmap: Uint32Array | null): void {
+    const pages = this.ram.size / PAGE_SIZE;
+    for (let i = 0; i < pages; i++) {
+      if (bitmap && ((bitmap[i >>> 5] >>> (i & 31)) & 1) === 0) continue;
+      this.gstage.protect(this.ram.base + i * PAGE_SIZE);
+    }
+    for (const v of this.vcpus) v.hart.flushAllTlbs();
   }
 
   /** Reads a device register for the guest (0 where the access straddles devices). */

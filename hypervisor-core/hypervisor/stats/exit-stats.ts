@@ -87,6 +87,8 @@ export class ExitStats {
   readonly kvm: KvmStats;
   /** Per exit reason, the guest pcs the exits came from (the VM records them: see exit-sites.ts). */
   readonly sites = new ExitSites();
+  /** The dirty log's counters once the VM started one (the VM sets it: see dirty-log.ts). */
+  dirtyLog: { protectionFaults: number; hostWrites: number; pagesFetched: number; fetches: number } | null = null;
 
   /**
    * @param vcpus number of vCPUs (0..vcpus-1)
@@ -194,6 +196,7 @@ export class ExitStats {
       kvm: this.kvm.report(),
       attribution: this.sites.report(),
       ...(this.interruptCounts ? { interrupts: this.interrupts(reasons, this.mmio.rows()) } : {}),
+      ...(this.dirtyLog ? { dirtyLog: { ...this.dirtyLog } } : {}),
     };
   }
 

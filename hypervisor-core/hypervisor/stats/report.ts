@@ -101,6 +101,11 @@ export interface ExitStatsReport {
    * Always present in reports made by ExitStats; optional for older ones.
    */
   attribution?: ExitAttribution[];
+  /**
+   * The dirty page log while one ran (dirty-log.ts): write-protection faults, pages logged by
+   * host writes, pages fetched over all rounds. Absent when the log was never on.
+   */
+  dirtyLog?: { protectionFaults: number; hostWrites: number; pagesFetched: number; fetches: number };
   /** The memory balloon and the host memory the VM commits, when the VM has a balloon (`--balloon`). */
   balloon?: BalloonStats;
 }
