@@ -95,4 +95,45 @@ describe('AIA: exit-less interrupts against the PLIC (irqs sample)', function ()
     assert.equal(reasons.wfi, 1);
     assert.equal(reasons.mmio, undefined, 'no MMIO exit at all');
   });
+
+  for (const name of ['hello', 'paging', 'timer', 'cvars']) {
+    it(`${name} prints the same on the AIA board (it uses no interrupt controller registers)`, () => {
+      const r = runGuest(`samples/${name}/${name}.elf`, 1, undefined, { aia: true });
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false });
+      assert.equal(comparable(r.output), expected(name, 'expected.txt'));
+    });
+  }
+
+  for (const harts of [1, 2, 4]) {
+    it(`smp on ${harts} vCPUs with AIA: HSM and SBI IPIs work beside the guest interrupt files`, () => {
+      const r = runGuest('samples/smp/smp.elf', harts, undefined, { aia: true });
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false });
+      assert.equal(comparable(r.output), expected('smp', `expected-smp${harts}.txt`));
+    });
+  }
+
+  it('an IPI from one vCPU to another is a store to the target IMSIC page: no exit to send it, SGEI wakes the target', () => {
+    // vCPU 0: SBI HSM hart_start(1, secondary); wait for `ready`; sw 1 -> 0x28001000 (vCPU 1's
+    // seteipnum_le, identity 1); wait for `done`; SBI SRST shutdown.
+    // vCPU 1 (secondary): eidelivery = 1, eie bit 1, sie.SEIE; ready = 1; wfi until stopei != 0;
+    // csrrw s1, stopei, zero; done = 1; wfi forever. (riscv64-unknown-elf-gcc, objcopy -O binary.)
+    const words = [0x004858b7, 0x34d8889b, 0x00000813, 0x00100513, 0x00000597, 0x05458593, 0x00000613, 0x00000073,
+      0x00000297, 0x0a028293, 0x0002a303, 0xfe030ae3, 0x280012b7, 0x00100313, 0x0062a023, 0x00000297, 0x08828293,
+      0x0002a303, 0xfe030ae3, 0x535258b7, 0x3548889b, 0x00000813, 0x00000513, 0x00000593, 0x00000073, 0x07000293,
+      0x15029073, 0x00100293, 0x15129073, 0x0c000293, 0x15029073, 0x00200293, 0x15129073, 0x20000293, 0x1042a073,
+      0x00000297, 0x03428293, 0x00100313, 0x0062a023, 0x10500073, 0x15c023f3, 0xfe038ce3, 0x15c014f3, 0x00000297,
+      0x01828293, 0x0062a023, 0x10500073, 0xffdff06f, 0x00000000, 0x00000000, 0x00000000];
+    const kernel = new Uint8Array(words.length * 4);
+    words.forEach((w, i) => new DataView(kernel.buffer).setUint32(4 * i, w, true));
+    const { vm } = bootVirt({ kernel, rawKernel: true, vcpus: 2, memory: 16 * 1024 * 1024, clock: 'icount', console: () => {}, aia: true });
+    let stop = null;
+    for (let i = 0; i < 20 && (stop === null || stop.kind === 'idle'); i++) stop = vm.runFor(1_000_000);
+    assert.deepEqual(stop, { kind: 'shutdown', failure: false });
+    assert.equal(vm.vcpus[1].hart.x[9 * 2], (1 << 16) | 1, 'vCPU 1 claimed identity 1');
+    assert.equal(vm.aia!.sgeiWakeups, 1, 'vCPU 1 was blocked in WFI and woken by SGEI');
+    const report = vm.stats.report();
+    assert.deepEqual(report.mmio, [], 'the IPI store is not an MMIO exit');
+    assert.deepEqual(report.sbi.map((r) => r.key).sort(), ['HSM.hart_start', 'SRST.system_reset']);
+    assert.equal(report.interrupts!.external, 1);
+  });
 });
