@@ -9,7 +9,7 @@ import type { ExitStatsReport } from '../hypervisor/stats/report';
 import { ApiClient, ClientError, ClientErrorCode, DEFAULT_PORT, parseHost } from '../serve/client';
 import { createRequestOf } from '../serve/create-request';
 import type { VmInfo } from '../serve/vm-host';
-import { parseRunArgs, UsageError } from './args';
+import { parseRunArgs, parseSize, UsageError } from './args';
 import { consoleSession } from './vm-console';
 
 /** Exit statuses of `hyperscope vm`. */
@@ -42,6 +42,10 @@ else 127.0.0.1:${DEFAULT_PORT}.
   console NAME                  what its console printed so far, then live; the terminal's
                                 input goes to the guest (Ctrl-] leaves)
   stats NAME [--json]           its exit statistics
+  balloon NAME SIZE             set the target of its memory balloon (a VM created with
+                                --balloon), e.g. 64M: the guest gives that much RAM back;
+                                info shows the balloon, the committed host memory and the
+                                guest's memory statistics (virsh setmem / dommemstat)
 
 States as libvirt names them: running, paused, shut off, crashed.
 exit status: 0 done, 2 bad arguments or request, 3 daemon error, 4 no such VM, 5 the name is
@@ -52,7 +56,7 @@ paused VM), 8 no daemon at the address, 9 the daemon hosts as many VMs as it tak
 export async function vmCommand(argv: string[]): Promise<number> {
   const { client, rest } = takeHost(argv);
   const [sub, ...args] = rest;
-  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats');
+  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|balloon');
   try {
     return await dispatch(client, sub, args);
   } catch (e) {
@@ -103,12 +107,25 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
       process.stdout.write(json.has('--json') ? JSON.stringify(report, null, 2) + '\n' : formatExitTable(report) + '\n');
       return VM_STATUS.OK;
     }
+    case 'balloon': {
+      flags(args, [], 2, 'balloon NAME SIZE');
+      const [name, size] = args;
+      let target: number;
+      try {
+        target = parseSize(size);
+      } catch {
+        throw new UsageError(`the balloon's size must be a size like 64M, not '${size}'`);
+      }
+      const info = await client.call<VmInfo>('POST', `${vmPath(name)}/balloon`, { target });
+      process.stdout.write(`${info.name}: balloon target ${mib(target)}\n`);
+      return VM_STATUS.OK;
+    }
     case 'console': {
       flags(args, [], 1, 'console NAME');
       return consoleSession(client, positional(args));
     }
     default:
-      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats)`);
+      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, balloon)`);
   }
 }
 
@@ -188,6 +205,12 @@ function formatInfo(v: VmInfo): string {
     ['name', v.name], ['state', v.reason ? `${v.state} (${v.reason})` : v.state], ['vcpus', String(v.vcpus)], ['memory', mib(v.memory)],
     ['kernel', v.kernel], ['clock', v.clock], ['instructions', String(v.instructions)], ['exits', String(v.exits)],
   ];
+  const b = v.balloon;
+  if (b) {
+    lines.push(['balloon', `target ${mib(b.targetBytes)}, actual ${mib(b.actualBytes)}`], ['committed', mib(b.committedBytes)]);
+    const guest = Object.entries(b.guest).map(([k, n]) => `${k} ${n}`).join(', ');
+    if (guest) lines.push(['memstat', guest]);
+  }
   return lines.map(([k, val]) => `${(k + ':').padEnd(14)}${val}`).join('\n') + '\n';
 }
 

@@ -25,6 +25,9 @@ export interface CreateRequest {
   rng?: boolean;
   /** The RISC-V AIA (APLIC + IMSICs) instead of the PLIC (`--aia`). */
   aia?: boolean;
+  /** A virtio memory balloon (`--balloon`), inflated to `balloonTarget` (bytes or "64M") once the guest's driver is up. */
+  balloon?: boolean;
+  balloonTarget?: number | string;
   disks?: { path: string; readOnly?: boolean }[];
 }
 
@@ -36,6 +39,7 @@ type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | '
 const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
   bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
+  balloon: 'boolean', balloonTarget: 'size',
 };
 
 /** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
@@ -61,6 +65,8 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
   if (r.virtioConsole) argv.push('--virtio-console');
   if (r.rng) argv.push('--rng');
   if (r.aia) argv.push('--aia');
+  if (r.balloon) argv.push('--balloon');
+  if (r.balloonTarget !== undefined) argv.push('--balloon-target', String(r.balloonTarget));
   for (const d of r.disks ?? []) argv.push(d.readOnly ? '--disk-readonly' : '--disk', d.path);
   try {
     return { name: r.name, options: parseRunArgs(argv) };
@@ -80,6 +86,8 @@ export function createRequestOf(name: string, o: RunOptions): CreateRequest {
   if (o.virtioConsole) r.virtioConsole = true;
   if (o.rng) r.rng = true;
   if (o.aia) r.aia = true;
+  if (o.balloon) r.balloon = true;
+  if (o.balloonTarget !== undefined) r.balloonTarget = o.balloonTarget;
   if (o.disks.length > 0) r.disks = o.disks.map((d) => ({ path: d.path, readOnly: d.readOnly }));
   return r;
 }

@@ -3,7 +3,7 @@
  * The worker owns the VM (guest RAM, devices, vCPUs); the main thread only sees these.
  */
 import type { RunOptions } from '../cli/args';
-import type { ExitStatsReport } from '../hypervisor/stats/report';
+import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 
 /** VM states, named as libvirt names them (virDomainState). */
 export type VmState = 'running' | 'paused' | 'shut off' | 'crashed';
@@ -19,6 +19,8 @@ export interface VmCounters {
   instructions: number;
   /** VM exits so far, all vCPUs (since the last boot). */
   exits: number;
+  /** The memory balloon's figures and the committed host memory, when the VM has a balloon. */
+  balloon?: BalloonStats;
 }
 
 /** Main thread -> worker. `id` pairs a request with its reply. */
@@ -28,6 +30,8 @@ export type ToWorker =
   | { type: 'input'; id: number; bytes: Uint8Array }
   | { type: 'counters'; id: number }
   | { type: 'stats'; id: number }
+  /** Set the balloon's target (bytes); the reply is the counters, or an error when the VM has no balloon. */
+  | { type: 'balloon'; id: number; bytes: number }
   /** Release host resources (disk files and their locks) and end the thread. */
   | { type: 'close' };
 
@@ -38,4 +42,6 @@ export type FromWorker =
   | { type: 'boot-error'; code: 'bad-file' | 'bad-request'; message: string }
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'state'; state: VmState; reason?: string }
-  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } };
+  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } }
+  /** A request the worker refuses (`code` as the API names it). */
+  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request'; message: string };

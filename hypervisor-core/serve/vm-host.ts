@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../cli/args';
-import type { ExitStatsReport } from '../hypervisor/stats/report';
+import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 import { ApiError } from './api-error';
 import { ConsoleLog } from './console-log';
 import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
@@ -35,6 +35,11 @@ export interface VmInfo {
   instructions: number;
   /** VM exits since the VM last booted. */
   exits: number;
+  /**
+   * The memory balloon (a VM created with `--balloon`): target and actual size, committed host
+   * memory and the guest's statistics under libvirt's names (see BalloonStats).
+   */
+  balloon?: BalloonStats;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -121,6 +126,14 @@ export class VmHost extends EventEmitter {
     };
   }
 
+  /** Sets the balloon's target size in bytes (virsh setmem's counterpart); 'bad-request' without a balloon. */
+  async setBalloon(bytes: number): Promise<void> {
+    if (!this.worker || (this.stateNow !== 'running' && this.stateNow !== 'paused')) {
+      throw new ApiError('wrong-state', `VM '${this.name}' is ${this.stateNow}: its balloon cannot change`);
+    }
+    this.lastCounters = await this.request<VmCounters>((id) => ({ type: 'balloon', id, bytes }));
+  }
+
   /** The exit statistics (`hyperscope run --stats-json`'s report). */
   async stats(): Promise<ExitStatsReport> {
     if (!this.worker) throw new ApiError('wrong-state', `VM '${this.name}' is ${this.stateNow} and its statistics are gone`);
@@ -161,6 +174,14 @@ export class VmHost extends EventEmitter {
             this.pending.delete(m.id);
             clearTimeout(p.timer);
             p.resolve(m.value);
+            return;
+          }
+          case 'refused': {
+            const p = this.pending.get(m.id);
+            if (!p) return;
+            this.pending.delete(m.id);
+            clearTimeout(p.timer);
+            p.reject(new ApiError(m.code, m.message));
             return;
           }
         }

@@ -14,6 +14,7 @@ import { bootVirt } from '../machine/virt-board';
 import type { Vm } from '../hypervisor/vm';
 import { FinalStop, runUntilStop } from '../hypervisor/runner';
 import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
+import { balloonStats } from '../hypervisor/balloon-stats';
 
 /** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
 const CONSOLE_PENDING_MAX = 1024 * 1024;
@@ -97,10 +98,12 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     consoleOut.flush();
     post({ type: 'state', state: s, reason });
   };
-  const counters = (): VmCounters => ({
-    instructions: vm.vcpus.reduce((n, v) => n + v.hart.retired(), 0),
-    exits: vm.stats.report().totalExits,
-  });
+  const counters = (): VmCounters => {
+    const c: VmCounters = { instructions: vm.vcpus.reduce((n, v) => n + v.hart.retired(), 0), exits: vm.stats.report().totalExits };
+    const balloon = balloonStats(vm);
+    if (balloon) c.balloon = balloon;
+    return c;
+  };
 
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
@@ -124,8 +127,24 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       case 'counters':
         post({ type: 'reply', id: m.id, value: counters() });
         return;
-      case 'stats':
-        post({ type: 'reply', id: m.id, value: nameExitSites(vm.stats.report(), files.kernel) });
+      case 'stats': {
+        const report = nameExitSites(vm.stats.report(), files.kernel);
+        const balloon = balloonStats(vm);
+        if (balloon) report.balloon = balloon;
+        post({ type: 'reply', id: m.id, value: report });
+        return;
+      }
+      case 'balloon':
+        if (!vm.balloon) {
+          post({ type: 'refused', id: m.id, code: 'bad-request', message: 'the VM has no balloon (create it with --balloon)' });
+          return;
+        }
+        if (m.bytes > vm.ram.size) {
+          post({ type: 'refused', id: m.id, code: 'bad-request', message: `the balloon cannot hold more than the guest's RAM (${vm.ram.size} bytes)` });
+          return;
+        }
+        vm.balloon.setTarget(m.bytes);
+        post({ type: 'reply', id: m.id, value: counters() });
         return;
       case 'close':
         for (const d of disks) d.close();

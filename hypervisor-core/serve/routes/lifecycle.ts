@@ -1,4 +1,5 @@
-/** Routes: pause, resume and reset a VM (virsh suspend, resume, reset). */
+/** Routes: pause, resume and reset a VM (virsh suspend, resume, reset), and set its balloon (virsh setmem). */
+import { ApiError } from '../api-error';
 import type { VmRegistry } from '../registry';
 import type { Route } from '../router';
 
@@ -18,6 +19,24 @@ export function lifecycleRoutes(vms: VmRegistry): Route[] {
       handler: async ({ params }) => {
         const vm = vms.get(params.name);
         await vm.resume();
+        return { json: await vm.info() };
+      },
+    },
+    {
+      // Body { "target": BYTES }: the balloon's new target size.
+      method: 'POST', path: '/v1/vms/:name/balloon', maxBody: 1024,
+      handler: async ({ params, body }) => {
+        let target: unknown;
+        try {
+          target = (JSON.parse(body.toString('utf8')) as { target?: unknown })?.target;
+        } catch {
+          throw new ApiError('bad-request', 'the body is not valid JSON');
+        }
+        if (typeof target !== 'number' || !Number.isSafeInteger(target) || target < 0) {
+          throw new ApiError('bad-request', "'target' must be the balloon's size in bytes");
+        }
+        const vm = vms.get(params.name);
+        await vm.setBalloon(target);
         return { json: await vm.info() };
       },
     },
