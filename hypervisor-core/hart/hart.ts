@@ -26,7 +26,7 @@ import { decode, expandCompressed } from './isa/decoder';
 import { executeFp } from './fpu/execute-fp';
 import { fpEnabled, markFpDirty } from './fpu/fp-status';
 import { TriggerKind, modeBit } from './triggers';
-import { BlockCache } from './jit/block-cache';
+import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
 
@@ -879,6 +879,7 @@ export class Hart extends HartState {
     // Blocks run where the debugger needs no instruction boundary: watchpoints keep every
     // access out of the TLB (so blocks leave before each), pages with breakpoints are skipped.
     const jit = this.jit;
+    const jitTable = jit?.table, jitHot = jit?.hot;
     // The pages with breakpoints: the per-instruction check looks a breakpoint up only there.
     const breakpointPages = hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
     let bpPageTag = 1, bpPage = false;
@@ -931,8 +932,17 @@ export class Hart extends HartState {
             // A branch target: run compiled blocks from here (a start gets compiled once hot).
             probe = false;
             if (jitOn) {
-              const k = jit!.run(this, dv, foff, pcLo, pcHi, budget - n, set, breakpointPages);
-              if (k > 0) { n += k; pcLo = this.pcLo; pcHi = this.pcHi; continue; }
+              // Most branch targets are neither compiled nor about to be: count those here,
+              // without a call (what BlockCache.run would do with them).
+              const slot = (foff >>> 1) & BLOCK_TABLE_MASK;
+              const b = jitTable![slot], heat = jitHot![slot] + 1;
+              const compiled = b.off === foff && b.pcLo === pcLo && b.pcHi === pcHi;
+              if (compiled ? b.len <= budget - n : heat === jit!.threshold || heat >= jit!.straightThreshold) {
+                const k = jit!.run(this, dv, foff, pcLo, pcHi, budget - n, set, breakpointPages);
+                if (k > 0) { n += k; pcLo = this.pcLo; pcHi = this.pcHi; continue; }
+              } else if (!compiled) {
+                jitHot![slot] = heat;
+              }
             }
           }
           insn = u16[foff >>> 1];

@@ -21,6 +21,8 @@ import { Block, BlockHart, Insn, compileBlock, loopsBack, scanBlock } from './co
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
 const TABLE_BITS = 16;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
+/** The slot of host offset `off` in {@link BlockCache.table} and {@link BlockCache.hot} is `(off >>> 1) & BLOCK_TABLE_MASK`. */
+export const BLOCK_TABLE_MASK = TABLE_MASK;
 /** Compiled blocks kept before the whole cache is dropped (bounds the memory of compiled code). */
 const MAX_BLOCKS = 32768;
 /** The length of a stand-in for a start whose first instruction cannot be in a block: never entered. */
@@ -44,10 +46,13 @@ export interface JitHart extends BlockHart {
 /** The compiled blocks of one physical memory. */
 export class BlockCache {
   private static readonly caches = new WeakMap<PhysMemory, BlockCache>();
-  /** Blocks by hashed host offset (verified against the block's offset and pc). */
-  private readonly table: Block[] = new Array<Block>(1 << TABLE_BITS).fill(EMPTY);
-  /** Hotness counters by the same hash. */
-  private readonly hot = new Uint16Array(1 << TABLE_BITS);
+  /**
+   * Blocks by hashed host offset (verified against the block's offset and pc). Read by the
+   * interpreter, which calls `run` only where a block starts or a start turns hot.
+   */
+  readonly table: Block[] = new Array<Block>(1 << TABLE_BITS).fill(EMPTY);
+  /** Hotness counters by the same hash (the interpreter counts the visits it does not pass to `run`). */
+  readonly hot = new Uint16Array(1 << TABLE_BITS);
   /** Table slots of each code page's blocks. */
   private readonly slots = new Map<number, Set<number>>();
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */

@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { Hart, StopReason } from '../../../hypervisor-core/hart/hart';
 import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 import { Slot } from '../../../hypervisor-core/hart/hart-state';
+import { BLOCK_TABLE_MASK } from '../../../hypervisor-core/hart/jit/block-cache';
 
 const BASE = 0x80000000;
 const A0 = 10, T0 = 5, T1 = 6, T2 = 7, T3 = 28;
@@ -136,5 +137,27 @@ describe('hart: block translation', () => {
       assert.equal(h.run(10_000), StopReason.BREAKPOINT);
       assert.deepEqual([h.pcLo >>> 0, h.instret], [BASE + 0x10, 7], `jit ${jit}`); // 0x10, 0x14, 0x0c
     }
+  });
+  it('the interpreter calls the block cache only where a block starts or a start turns hot (cold branch targets are counted in place)', () => {
+    const loop = [addi(A0, A0, 1), addi(T0, T0, -1), bne(T0, 0, -8), SPIN];
+    const { h } = hartWith(loop, true);
+    const cache = h.blockCache!;
+    let calls = 0;
+    const run = cache.run.bind(cache);
+    (cache as { run: typeof run }).run = (...args) => { calls++; return run(...args); };
+    cache.threshold = 1000;
+    cache.straightThreshold = 60000;
+    h.x[2 * T0] = 100;
+    h.run(400); // 100 passes (300 instructions), then the spin loop
+    assert.equal(h.x[2 * A0], 100);
+    assert.equal(calls, 0, 'no start reached the threshold: no call');
+    assert.equal(cache.hot[(0 >>> 1) & BLOCK_TABLE_MASK], 100, 'the loop start was counted at the start of the run and at each of the 99 taken branches');
+    const hot = hartWith(loop, true).h, hotCache = hot.blockCache!;
+    hotCache.threshold = 64;
+    hotCache.straightThreshold = 60000;
+    hot.x[2 * T0] = 100;
+    hot.run(400);
+    assert.equal(hot.x[2 * A0], 100);
+    assert.equal(hotCache.table[(0 >>> 1) & BLOCK_TABLE_MASK].off, 0, 'the loop compiled when its start turned hot');
   });
 });
