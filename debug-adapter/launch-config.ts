@@ -35,8 +35,24 @@ export interface HyperscopeLaunchArgs {
   bios?: string;
   /** AIA (APLIC + IMSICs, exit-less interrupts) instead of the PLIC, as `hyperscope run --aia`. */
   aia?: boolean;
+  /** A virtio memory balloon (`hyperscope run --balloon`); `balloonTarget` ("64M") inflates it once the guest's driver is up. */
+  balloon?: boolean;
+  balloonTarget?: string | number;
   /** The command that gets the program's sources, named when a frame's source file is missing. */
   sourcesCommand?: string;
+}
+
+/** The balloon's target in bytes (0 when not given), at most the guest RAM. */
+function balloonTarget(v: string | number | undefined, memory: number): number {
+  if (v === undefined) return 0;
+  let n: number;
+  try {
+    n = parseMemorySize(v);
+  } catch {
+    throw new LaunchError(`balloonTarget must be a size such as "64M", not ${JSON.stringify(v)}`);
+  }
+  if (n > memory) throw new LaunchError(`balloonTarget (${JSON.stringify(v)}) must not exceed the guest memory`);
+  return n;
 }
 
 /** A configuration problem (one line). */
@@ -88,10 +104,13 @@ function checkTypes(a: HyperscopeLaunchArgs): void {
   for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
-  for (const name of ['stopOnEntry', 'rng', 'jit', 'aia']) {
+  for (const name of ['stopOnEntry', 'rng', 'jit', 'aia', 'balloon']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'boolean') throw wrong(name, 'true or false');
   }
   if (raw.memory !== undefined && typeof raw.memory !== 'string' && typeof raw.memory !== 'number') throw wrong('memory', 'a size such as "128M"');
+  if (raw.balloonTarget !== undefined && typeof raw.balloonTarget !== 'string' && typeof raw.balloonTarget !== 'number') {
+    throw wrong('balloonTarget', 'a size such as "64M"');
+  }
   if (raw.symbols !== undefined) {
     if (!Array.isArray(raw.symbols)) throw wrong('symbols', 'a list of { path, offset }');
     if (raw.symbols.length > MAX_SYMBOL_FILES) throw new LaunchError(`symbols lists ${raw.symbols.length} files, at most ${MAX_SYMBOL_FILES}`);
@@ -160,5 +179,6 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,
     aia: a.aia === true,
+    balloon: a.balloon === true || a.balloonTarget !== undefined ? { target: balloonTarget(a.balloonTarget, memory) } : undefined,
   };
 }

@@ -11,6 +11,7 @@ import type { GuestDebugger } from './guest-debugger';
 import { examine, parseExamineSpec } from './examine';
 import { privilegeName } from './registers';
 import { LINUX_COMMANDS } from './linux/commands';
+import { balloonStats } from '../hypervisor/balloon-stats';
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
@@ -46,6 +47,11 @@ const COMMANDS: ConsoleCommand[] = [
     run: (d, vcpu, args) => translateText(d, vcpu, evalNumber(d, vcpu, args)),
   },
   { name: 'exits', usage: 'exits', help: 'the VM exits so far, as perf kvm stat report shows them', run: (d) => formatExitTable(d.statsReport()) },
+  {
+    name: 'balloon', usage: 'balloon [SIZE]',
+    help: 'the memory balloon (launch attribute balloon): its target, size, the committed host memory and the guest\'s statistics; with SIZE (64M), a new target',
+    run: (d, _vcpu, args) => balloonCommand(d, args),
+  },
   { name: 'info vcpus', usage: 'info vcpus', help: 'every vCPU with its state, pc and privilege', run: (d) => infoVcpus(d) },
   ...LINUX_COMMANDS,
   { name: 'help', usage: 'help [COMMAND]', help: 'this list, or the help of one command', run: (_d, _v, args) => helpText(args) },
@@ -125,4 +131,22 @@ function infoVcpus(d: GuestDebugger): string {
     const sym = d.describeAddress(pc);
     return `vCPU ${v.id}: ${v.state} pc=${hex(pc)}${sym ? ` <${sym}>` : ''} ${privilegeName(v.hart)} instret=${v.hart.instret}`;
   }).join('\n');
+}
+
+/** `balloon [SIZE]`: the balloon's figures, after setting a new target when SIZE is given. */
+function balloonCommand(d: GuestDebugger, args: string): string {
+  const b = d.vm.balloon;
+  if (!b) throw new ExprError('the VM has no balloon (launch attribute "balloon": true)');
+  if (args) {
+    const m = /^(\d+)([KMG]?)$/i.exec(args);
+    if (!m) throw new ExprError(`balloon needs a size such as 64M, not '${args}'`);
+    const bytes = Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+    if (bytes > d.vm.ram.size) throw new ExprError(`the balloon cannot hold more than the guest's RAM (${d.vm.ram.size >> 20} MiB)`);
+    b.setTarget(bytes);
+  }
+  const s = balloonStats(d.vm)!;
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  const guest = Object.entries(s.guest).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `balloon: target ${mib(s.targetBytes)}, actual ${mib(s.actualBytes)} of ${mib(s.ramBytes)} RAM; committed host memory ${mib(s.committedBytes)}\n` +
+    `memstat (KiB): ${guest}`;
 }

@@ -40,6 +40,7 @@ import { evaluateConsole } from './console-commands';
 import { hiddenForLine, inlinedDepth, levelsEnteredAt, shownLine } from './inline-frames';
 import { ExitSiteNamer } from './exit-site-names';
 import { ExitStackSampler } from './exit-stacks';
+import { balloonStats } from '../hypervisor/balloon-stats';
 import { ExitFlameGraph, FlameFrameNamer, exitFlameGraph } from './exit-flame';
 
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
@@ -74,6 +75,8 @@ export interface DebugLaunchOptions {
   bios?: 'default' | 'none';
   /** AIA (APLIC + IMSICs) instead of the PLIC, as `hyperscope run --aia`. */
   aia?: boolean;
+  /** A virtio memory balloon with its initial target in bytes, as `hyperscope run --balloon-target`. */
+  balloon?: { target?: number };
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -196,7 +199,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });
@@ -824,7 +827,10 @@ export class GuestDebugger extends EventEmitter {
 
   /** The exit statistics now, the guest code behind each exit reason named from the loaded symbols. */
   statsReport(): ExitStatsReport {
-    return this.siteNamer.name(this.vm.stats.report());
+    const report = this.siteNamer.name(this.vm.stats.report());
+    const balloon = balloonStats(this.vm);
+    if (balloon) report.balloon = balloon;
+    return report;
   }
 
   // ---- inspection ----
