@@ -10,6 +10,7 @@ import { ApiClient, ClientError, ClientErrorCode, DEFAULT_PORT, parseHost } from
 import { createRequestOf } from '../serve/create-request';
 import type { VmInfo } from '../serve/vm-host';
 import { parseRunArgs, parseSize, UsageError } from './args';
+import { formatVcpuTimes } from '../hypervisor/stats/vcpu-times-text';
 import { consoleSession } from './vm-console';
 
 /** Exit statuses of `hyperscope vm`. */
@@ -41,7 +42,8 @@ else 127.0.0.1:${DEFAULT_PORT}.
   destroy NAME                  end it and forget it
   console NAME                  what its console printed so far, then live; the terminal's
                                 input goes to the guest (Ctrl-] leaves)
-  stats NAME [--json]           its exit statistics
+  stats NAME [--json]           its exit statistics and each vCPU's run, wait (runnable,
+                                not scheduled) and blocked time
   balloon NAME SIZE             set the target of its memory balloon (a VM created with
                                 --balloon), e.g. 64M: the guest gives that much RAM back;
                                 info shows the balloon, the committed host memory and the
@@ -104,7 +106,7 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
     case 'stats': {
       const json = flags(args, ['--json'], 1, 'stats NAME [--json]');
       const report = await client.call<ExitStatsReport>('GET', `${vmPath(positional(args))}/stats`);
-      process.stdout.write(json.has('--json') ? JSON.stringify(report, null, 2) + '\n' : formatExitTable(report) + '\n');
+      process.stdout.write(json.has('--json') ? JSON.stringify(report, null, 2) + '\n' : formatExitTable(report) + '\n\n' + formatVcpuTimes(report));
       return VM_STATUS.OK;
     }
     case 'balloon': {
@@ -177,6 +179,7 @@ function positional(args: string[]): string {
 const RUN_ONLY: [keyof ReturnType<typeof parseRunArgs>, string][] = [
   ['stats', '--stats (use hyperscope vm stats NAME)'], ['statsJson', '--stats-json (use hyperscope vm stats NAME --json)'],
   ['trace', '--trace'], ['timeout', '--timeout'], ['bare', '--bare'], ['gdb', '--gdb'],
+  ['saveAt', '--save-at'], ['save', '--save'], ['restore', '--restore'], ['net', '--net'],
 ];
 
 /** The create request for `NAME KERNEL [options]`: parsed as `hyperscope run` parses them, paths made absolute. */

@@ -34,6 +34,7 @@ import { GuestRam } from './guest-ram';
 import { SbiDispatcher } from './sbi/dispatcher';
 import { VmSbiHost } from './vm-sbi-host';
 import { ExitStats } from './stats/exit-stats';
+import type { AccountedState } from './stats/vcpu-times';
 import { ExitTrace, ExitRecord, ExitSlot } from './trace/exit-trace';
 import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
@@ -508,6 +509,7 @@ export class Vm {
   pause(): void {
     if (this.idle) this.endIdle(); // paused host time is not guest time
     this.clock.stop();
+    this.stats.times.suspend(); // nor any vCPU's run, wait or blocked time
   }
 
   private breakpointHit = -1;
@@ -535,6 +537,8 @@ export class Vm {
   /** Round-robin over runnable vCPUs (waking those with a pending interrupt). */
   private pickRunnable(): Vcpu | null {
     const n = this.vcpus.length;
+    // The time since the last slice (idle sleeps, device work) by each vCPU's state before any wakes.
+    this.stats.times.account(performance.now(), -1, this.accountedState);
     for (let k = 0; k < n; k++) {
       const v = this.vcpus[(this.next + k) % n];
       if (v.state === 'blocked') v.tryWake();
@@ -641,12 +645,24 @@ export class Vm {
     if (stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) {
       this.breakpointHit = vcpu.id;
       this.breakpointStop = stop;
-      return cost;
+      return this.accountSlice(vcpu, cost);
     }
-    if (exit === null) return cost; // WFI on a bare hart cannot happen in V=1 with VTW
+    if (exit === null) return this.accountSlice(vcpu, cost); // WFI on a bare hart cannot happen in V=1 with VTW
     this.handleExit(vcpu, exit, t1);
+    return this.accountSlice(vcpu, cost);
+  }
+
+  /** The slice and its exit were `vcpu`'s run time; the others waited or were blocked meanwhile. */
+  private accountSlice(vcpu: Vcpu, cost: number): number {
+    this.stats.times.account(performance.now(), vcpu.id, this.accountedState);
     return cost;
   }
+
+  /** A vCPU's state for the run/wait/blocked accounting. */
+  private readonly accountedState = (id: number): AccountedState => {
+    const s = this.vcpus[id].state;
+    return s === 'runnable' ? 'runnable' : s === 'blocked' ? 'blocked' : 'other';
+  };
 
   /** Handles an exit, counts and traces it. */
   private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {

@@ -141,14 +141,17 @@ describe('hyperscope serve: VMs through the CLI', function () {
     assert.equal(d.vm('destroy', 'e').status, 0);
   });
 
-  it('vm stats prints the exit table of one VM', () => {
+  it('vm stats prints the exit table of one VM and its vCPUs\' run, wait and blocked time', () => {
     const r = d.vm('stats', 'b');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /VM-EXIT\s+Samples/);
     assert.match(r.stdout, /guest-page-fault/);
-    const json = JSON.parse(d.vm('stats', 'b', '--json').stdout) as { schema: string; totalExits: number };
+    assert.match(r.stdout, /^\s+vCPU\s+run ms\s+wait ms\s+blocked ms\s+run%\s+wait%\s+blocked%\n\s+0\s+\d+\.\d\d\s/m);
+    const json = JSON.parse(d.vm('stats', 'b', '--json').stdout) as { schema: string; totalExits: number; perVcpu: { runNs: number; waitNs: number }[] };
     assert.equal(json.schema, 'hyperscope.exit-stats/1');
     assert.ok(json.totalExits > 0);
+    assert.ok(json.perVcpu[0].runNs > 0);
+    assert.equal(json.perVcpu[0].waitNs, 0, 'a lone vCPU never waits for another');
   });
 
   it('destroy ends a VM and forgets it', () => {

@@ -12,6 +12,7 @@
  * seen (a Map lookup afterwards). Breakdown keys are capped so a guest issuing random SBI
  * ids cannot grow memory without bound: past the cap, new keys count under "other".
  */
+import { VcpuTimes } from './vcpu-times';
 import { EXIT_REASONS, ExitReason } from '../exit-reason';
 import { ExitStatsReport, ExitStatsRow, VcpuStats } from './report';
 import { StatTable } from './running-stat';
@@ -89,6 +90,8 @@ export class ExitStats {
   readonly sites = new ExitSites();
   /** The dirty log's counters once the VM started one (the VM sets it: see dirty-log.ts). */
   dirtyLog: { protectionFaults: number; hostWrites: number; pagesFetched: number; fetches: number } | null = null;
+  /** Run, wait and blocked host time per vCPU (the VM's scheduler reports: see vcpu-times.ts). */
+  readonly times: VcpuTimes;
 
   /**
    * @param vcpus number of vCPUs (0..vcpus-1)
@@ -103,6 +106,7 @@ export class ExitStats {
     this.guestNs = new Float64Array(vcpus);
     this.instructions = new Float64Array(vcpus);
     this.kvm = new KvmStats(vcpus);
+    this.times = new VcpuTimes(vcpus);
   }
 
   /** Counts one exit of `vcpu` that took `ns` host nanoseconds to handle. */
@@ -151,6 +155,7 @@ export class ExitStats {
     this.virtio.clear();
     this.kvm.reset();
     this.sites.reset();
+    this.times.reset();
     this.interruptBase = this.interruptCounts?.() ?? null;
   }
 
@@ -174,6 +179,7 @@ export class ExitStats {
         instructions: this.instructions[v],
         guestNs: this.guestNs[v],
         hypervisorNs: sum(reasons, (row) => row.totalNs),
+        ...this.times.row(v),
         reasons,
       });
       guestNs += this.guestNs[v];

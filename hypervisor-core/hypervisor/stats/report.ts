@@ -59,6 +59,14 @@ export interface VcpuStats {
   guestNs: number;
   /** Host time handling this vCPU's exits. */
   hypervisorNs: number;
+  /**
+   * Host time the vCPU ran (guest code and its exits), waited while runnable for another vCPU
+   * to leave the host thread (its steal time), and was blocked (WFI, suspend); paused and
+   * stopped time in none. Present in reports made by ExitStats; optional for older ones.
+   */
+  runNs?: number;
+  waitNs?: number;
+  blockedNs?: number;
   reasons: ExitStatsRow[];
 }
 
