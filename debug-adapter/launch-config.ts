@@ -38,6 +38,8 @@ export interface HyperscopeLaunchArgs {
   /** A virtio memory balloon (`hyperscope run --balloon`); `balloonTarget` ("64M") inflates it once the guest's driver is up. */
   balloon?: boolean;
   balloonTarget?: string | number;
+  /** "two-stage" (default) or "shadow": the memory virtualisation, as `hyperscope run --mmu`. */
+  mmu?: string;
   /** The command that gets the program's sources, named when a frame's source file is missing. */
   sourcesCommand?: string;
 }
@@ -101,7 +103,7 @@ const describe = (v: unknown): string => {
 function checkTypes(a: HyperscopeLaunchArgs): void {
   const raw = a as Record<string, unknown>;
   const wrong = (name: string, what: string) => new LaunchError(`${name} must be ${what}, not ${describe(raw[name])}`);
-  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios']) {
+  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios', 'mmu']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
   for (const name of ['stopOnEntry', 'rng', 'jit', 'aia', 'balloon']) {
@@ -152,6 +154,11 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   const bios = a.bios ?? 'default';
   if (bios !== 'default' && bios !== 'none') throw new LaunchError(`bios must be "default" or "none", not ${JSON.stringify(a.bios)}`);
   if (a.aia === true && bios === 'none') throw new LaunchError('aia goes with the SBI firmware (bios "default"), not bios "none"');
+  const mmu = a.mmu ?? 'two-stage';
+  if (mmu !== 'two-stage' && mmu !== 'shadow') throw new LaunchError(`mmu must be "two-stage" or "shadow", not ${JSON.stringify(a.mmu)}`);
+  if (mmu === 'shadow' && (bios === 'none' || a.aia === true)) {
+    throw new LaunchError(`mmu "shadow" goes with the SBI firmware and the PLIC, not ${a.aia === true ? 'aia' : 'bios "none"'}`);
+  }
   const substitutePath: PathSubstitution[] = [...(a.substitutePath ?? [])];
   for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
   const extraSymbols = (a.symbols ?? []).map((s) => {
@@ -174,7 +181,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   return {
     kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath,
     initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
-    bootargs: a.args, vcpus, memory, clock, bios, cwd, substitutePath, extraSymbols,
+    bootargs: a.args, vcpus, memory, clock, bios, mmu, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false,
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,

@@ -54,7 +54,7 @@ const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paus
 const FILTER_LABELS: Record<string, string> = {
   'exit-sbi': 'VM exit: SBI call', 'exit-mmio': 'VM exit: MMIO access', 'exit-guest-page-fault': 'VM exit: guest page fault',
   'exit-virtual-instruction': 'VM exit: virtual instruction', 'exit-wfi': 'VM exit: WFI', 'exit-interrupt': 'VM exit: interrupt / slice end',
-  'exit-illegal-instruction': 'VM exit: illegal instruction',
+  'exit-illegal-instruction': 'VM exit: illegal instruction', 'exit-page-fault': 'VM exit: page fault (shadow paging)',
   'guest-exception': 'Guest exception (trap taken inside the guest)', 'guest-interrupt': 'Guest interrupt (taken inside the guest)',
 };
 const CONDITION_HELP: Record<string, string> = {

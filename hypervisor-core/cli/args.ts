@@ -59,11 +59,13 @@ export interface RunOptions {
   force: boolean;
   /** --net / --hostfwd: a virtio-net device and its network. */
   net?: NetOptions;
+  /** --mmu: 'two-stage' (the H extension's G-stage) or 'shadow' (the hypervisor's shadow tables). */
+  mmu: 'two-stage' | 'shadow';
 }
 
 /** Options that a snapshot fixes: refused with --restore. */
 const FROM_SNAPSHOT = new Set(['--vcpus', '--smp', '--memory', '-m', '--initrd', '--append', '--clock', '--disk',
-  '--disk-readonly', '--virtio-console', '--rng', '--no-svadu', '--bios', '--bare', '--aia']);
+  '--disk-readonly', '--virtio-console', '--rng', '--no-svadu', '--bios', '--bare', '--aia', '--mmu']);
 
 /**
  * The port of `--gdb PORT`, also written as QEMU's -gdb takes it (`tcp::PORT`,
@@ -203,6 +205,14 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--save': o.save = next(); break;
       case '--restore': o.restore = next(); break;
       case '--force': o.force = true; break;
+      case '--mmu': {
+        const m = next();
+        if (m !== 'two-stage' && m !== 'shadow') {
+          throw new UsageError(`--mmu must be two-stage (the hart's G-stage) or shadow (the hypervisor's shadow page tables), not '${m}'`);
+        }
+        o.mmu = m;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -218,11 +228,15 @@ export function parseRunArgs(argv: string[]): RunOptions {
   }
   if ((o.saveAt === undefined) !== (o.save === undefined)) throw new UsageError('--save-at INSTRUCTIONS and --save FILE go together');
   if (o.saveAt !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--save-at saves a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
+  if (o.saveAt !== undefined && o.mmu === 'shadow') throw new UsageError('--save-at cannot save a VM with --mmu shadow yet (its shadow tables and trapped satp are not in the snapshot format)');
   if (o.saveAt !== undefined && o.aia) throw new UsageError('--save-at cannot save a VM with --aia yet (its APLIC and IMSIC state is not in the snapshot format)');
   if (o.force && o.restore === undefined) throw new UsageError('--force goes with --restore FILE');
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
   if ((o.traceSize !== undefined || o.traceRing) && o.trace === undefined) throw new UsageError('--trace-size and --trace-ring go with --trace FILE');
   if (o.trace !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--trace records a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
+  if (o.mmu === 'shadow' && (o.bios === 'none' || o.aia)) {
+    throw new UsageError(`--mmu shadow goes with the hypervisor's SBI firmware and the PLIC, not ${o.aia ? '--aia (its interrupt files sit in the G-stage)' : '--bios none'}`);
+  }
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   if (o.aia && (o.bare || o.bios === 'none')) throw new UsageError(`--aia goes with the hypervisor's SBI firmware, not ${o.bare ? '--bare' : '--bios none'}`);
   if (!o.net && hostfwd.length > 0) o.net = { kind: 'user', hostfwd };
@@ -246,6 +260,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     balloon: o.balloon ?? false, balloonTarget: o.balloonTarget,
     svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
     saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false,
+    mmu: o.mmu ?? 'two-stage',
   };
 }
 
@@ -298,6 +313,11 @@ options:
   --aia                 the RISC-V AIA instead of the PLIC, as QEMU -M virt,aia=aplic-imsic:
                         an APLIC (MSI mode) and an IMSIC per vCPU whose guest interrupt
                         file takes device interrupts and IPIs without VM exits
+  --mmu two-stage|shadow
+                        memory virtualisation: two-stage (default): the hart walks the
+                        guest's tables and the G-stage; shadow: the hypervisor keeps its own
+                        GVA->HPA tables, filled on the guest's page faults, with satp and
+                        SFENCE.VMA trapped (hstatus.VTVM)
   --no-svadu            page-table entries without the A (or, on a store, D) bit fault
                         instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
   --gdb PORT            serve gdb's remote protocol on 127.0.0.1:PORT (also tcp::PORT, as

@@ -77,6 +77,8 @@ export interface DebugLaunchOptions {
   aia?: boolean;
   /** A virtio memory balloon with its initial target in bytes, as `hyperscope run --balloon-target`. */
   balloon?: { target?: number };
+  /** 'shadow': the hypervisor's shadow page tables instead of the G-stage, as `hyperscope run --mmu shadow`. */
+  mmu?: 'two-stage' | 'shadow';
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -199,7 +201,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon, mmu: o.mmu,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
     });

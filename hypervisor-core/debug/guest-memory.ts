@@ -8,6 +8,7 @@
  */
 import type { Hart } from '../hart/hart';
 import { Slot } from '../hart/hart-state';
+import { toBigU64 } from '../hart/int64';
 import type { Vm } from '../hypervisor/vm';
 import { PAGE_SIZE } from '../memory/address';
 import {
@@ -82,15 +83,31 @@ export class GuestMemory {
     return this.vm.ram.write(a, data);
   }
 
+  /**
+   * The guest's satp ('vs') or the VM's G-stage hgatp ('g'). Under shadow paging the hart's
+   * vsatp points at the hypervisor's shadow table and hgatp is Bare while the guest pages:
+   * the guest's own tables are what a debugger shows.
+   */
+  private atp(h: Hart, stage: PageTableStage): bigint {
+    const mv = this.vm.memVirt;
+    if (mv.mode === 'two-stage') return csr(h, stage === 'vs' ? Slot.VSATP : Slot.HGATP);
+    if (stage === 'g') {
+      const [lo, hi] = this.vm.gstage.hgatp(this.vm.vmid);
+      return toBigU64(lo, hi);
+    }
+    const [lo, hi] = mv.guestAtp(Math.max(0, this.vm.vcpus.findIndex((v) => v.hart === h)), h);
+    return toBigU64(lo, hi);
+  }
+
   /** The VS-stage walk of `gva` (vsatp) as the guest's S-mode would do it, without permission checks. */
   walkVs(h: Hart, gva: bigint): AddressWalk {
-    const { format, root } = formatOf('vs', csr(h, Slot.VSATP));
+    const { format, root } = formatOf('vs', this.atp(h, 'vs'));
     return walkAddress(format, root, this.guestPte, gva);
   }
 
   /** The G-stage walk of `gpa` (hgatp). */
   walkG(h: Hart, gpa: bigint): AddressWalk {
-    const { format, root } = formatOf('g', csr(h, Slot.HGATP));
+    const { format, root } = formatOf('g', this.atp(h, 'g'));
     return walkAddress(format, root, this.hostPte, gpa);
   }
 
@@ -132,7 +149,7 @@ export class GuestMemory {
 
   /** The valid entries of a vCPU's VS-stage (vsatp) or G-stage (hgatp) tables; throws RangeError on an unknown mode. */
   pageTable(h: Hart, stage: PageTableStage, maxLeaves = MAX_DUMP_LEAVES): PageTableDump {
-    const { format, root } = formatOf(stage, csr(h, stage === 'vs' ? Slot.VSATP : Slot.HGATP));
+    const { format, root } = formatOf(stage, this.atp(h, stage));
     return dumpTables(stage, format, root, stage === 'vs' ? this.guestPte : this.hostPte, maxLeaves);
   }
 
@@ -142,7 +159,7 @@ export class GuestMemory {
    */
   pageTableLevel(h: Hart, stage: PageTableStage, table?: { address: bigint; level: number; base: bigint }):
     { mode: string; root: bigint; levels: number; entries: PageTableEntry[] } {
-    const { format, root } = formatOf(stage, csr(h, stage === 'vs' ? Slot.VSATP : Slot.HGATP));
+    const { format, root } = formatOf(stage, this.atp(h, stage));
     const t = table ?? { address: root, level: format.levels - 1, base: 0n };
     return { mode: format.mode, root, levels: format.levels, entries: listTable(format, t.address, t.level, t.base, stage === 'vs' ? this.guestPte : this.hostPte) };
   }

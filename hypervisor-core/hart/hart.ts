@@ -136,6 +136,8 @@ export class Hart extends HartState {
   private readonly translator: Translator;
   /** The TLBs, one set per translation context. */
   private readonly tlbs = new TlbContexts();
+  /** The page-table walker of every translation of this hart. */
+  private readonly walker: Walker;
   /** Budget the last `run()` consumed: instructions retired plus TRAP_COST per trap taken. */
   lastRunCost = 0;
   /** Instructions retired so far by the running `run()` (for instret and time reads). */
@@ -170,7 +172,8 @@ export class Hart extends HartState {
     this.mem = mem;
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     this.dv = mem.view;
-    this.translator = new Translator(this, this.trap, new Walker(mem));
+    this.walker = new Walker(mem);
+    this.translator = new Translator(this, this.trap, this.walker);
     this.tlbs.onFlushAll = () => this.translator.flushGStageCache();
     this.triggers.onDataModesChange = () => this.flushAllTlbs();
     this.counters.retired = () => this.retired();
@@ -339,6 +342,11 @@ export class Hart extends HartState {
   onTranslationChange(): void {
     this.flushAllTlbs();
   }
+  /** PTE reads of this hart's page walks so far (both stages; the PMU's walks count walks, this their memory references). */
+  get pteReads(): number {
+    return this.walker.reads;
+  }
+
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
     this.tlbs.flushAll();

@@ -7,6 +7,7 @@ export const EXIT_REASONS = [
   'sbi',
   'mmio',
   'guest-page-fault',
+  'page-fault',
   'virtual-instruction',
   'wfi',
   'interrupt',

@@ -8,6 +8,7 @@ import { Cause } from '../hart/csr-numbers';
 import { Slot } from '../hart/hart-state';
 import type { Hart } from '../hart/hart';
 import type { GuestRam } from './guest-ram';
+import type { PageFaultOutcome } from './memvirt/port';
 
 /** An MMIO access decoded from htinst (the transformed load/store). */
 /** htinst of a guest page fault on a VS-stage PTE's A/D update (privileged spec, table 8.12: a 64-bit store). */
@@ -31,6 +32,11 @@ export type VmExit =
   | { reason: 'sbi'; eid: number; fid: number }
   /** G-stage miss on guest RAM: map the page. */
   | { reason: 'guest-page-fault'; gpa: number; access: 'read' | 'write' | 'fetch' }
+  /**
+   * A page fault (scause 12, 13, 15) kept from the guest: under shadow paging, the hypervisor
+   * fills its table from the guest's or delivers the fault (`outcome`, once handled).
+   */
+  | { reason: 'page-fault'; cause: number; outcome?: PageFaultOutcome }
   /** G-stage miss on a device (or on nothing): emulate the access. */
   | { reason: 'mmio'; access: MmioAccess | null; gpa: number }
   /** A virtual-instruction exception other than WFI. */
@@ -96,6 +102,10 @@ export function decodeExit(hart: Hart, ram: GuestRam): VmExit {
     }
     case Cause.ILLEGAL_INSTRUCTION:
       return { reason: 'illegal-instruction', insn: hart.lo(Slot.STVAL) };
+    case Cause.FETCH_PAGE_FAULT:
+    case Cause.LOAD_PAGE_FAULT:
+    case Cause.STORE_PAGE_FAULT:
+      return { reason: 'page-fault', cause };
     case Cause.FETCH_ACCESS:
     case Cause.MISALIGNED_LOAD:
     case Cause.LOAD_ACCESS:

@@ -7,7 +7,7 @@ import { Cause, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-number
 import { Hart, StopReason } from '../hart/hart';
 import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
-import { decodeExit, MmioAccess, VmExit } from './exits';
+import { decodeExit, decodeMmio, MmioAccess, VmExit } from './exits';
 import type { ExitReason } from './exit-reason';
 import { FaultLoopDetector } from './fault-loop';
 import { HartState as HsmState } from './sbi/sbi-host';
@@ -52,6 +52,8 @@ export class Vcpu {
   /** Retired instructions at the start of the current slice (for the icount clock). */
   sliceStart = 0;
   private resumeAt: ResumePoint | null = null;
+  /** The instruction the last virtual-instruction exit emulated ("csrrw satp"), for the statistics. */
+  lastEmulated: string | null = null;
   /** Notices the guest looping on one fault (see fault-loop.ts). */
   readonly faultLoop = new FaultLoopDetector();
   /** The guest's own M-mode, when it has one (bios 'none'); set by the VM. */
@@ -89,11 +91,11 @@ export class Vcpu {
     h.set(Slot.MENVCFG, 0, envcfg);
     h.set(Slot.HENVCFG, 0, envcfg);
     h.set(Slot.VSTIMECMP, -1, -1);
-    const [glo, ghi] = this.vm.gstage.hgatp(this.vm.vmid);
-    h.set(Slot.HGATP, glo, ghi);
     // With AIA, the vCPU's guest interrupt file on its hart is its supervisor-level file.
     const vgein = h.aia ? VCPU_GUEST_FILE << 12 : 0;
     h.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP | Hstatus.VTW | vgein, 2);
+    // hgatp, vsatp, the page faults kept and hstatus.VTVM: the memory virtualisation's choice.
+    this.vm.memVirt.configure(this.id, h);
     // FS = Initial in the host's mstatus: the guest's FPU is enabled (KVM's guest sstatus.FS),
     // and the guest's own vsstatus.FS decides whether it uses it.
     h.set(Slot.MSTATUS, Mstatus.SPP | (Priv.S << Mstatus.MPP_SHIFT) | FS_INITIAL, 0);
@@ -237,8 +239,10 @@ export class Vcpu {
       case 'mmio':
         if (exit.access === null || !this.emulateMmio(exit.access)) {
           // Nothing answers at this address: an access fault for the guest, as on hardware.
-          const fetch = h.lo(Slot.SCAUSE) === Cause.FETCH_GUEST_PAGE_FAULT;
-          const write = exit.access?.write ?? h.lo(Slot.SCAUSE) === Cause.STORE_GUEST_PAGE_FAULT;
+          // (a guest page fault under two-stage, the guest's own page fault under shadow paging)
+          const cause = h.lo(Slot.SCAUSE);
+          const fetch = cause === Cause.FETCH_GUEST_PAGE_FAULT || cause === Cause.FETCH_PAGE_FAULT;
+          const write = exit.access?.write ?? (cause === Cause.STORE_GUEST_PAGE_FAULT || cause === Cause.STORE_PAGE_FAULT);
           this.redirectTrap(fetch ? Cause.FETCH_ACCESS : write ? Cause.STORE_ACCESS : Cause.LOAD_ACCESS);
         }
         return 'mmio';
@@ -247,10 +251,28 @@ export class Vcpu {
         h.hostSret();
         if (!this.hasPendingInterrupt()) this.block();
         return 'wfi';
-      case 'virtual-instruction':
-        // No CSR is emulated for the guest: like KVM for unknown ones, raise illegal instruction.
-        this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
+      case 'virtual-instruction': {
+        // satp and SFENCE.VMA under shadow paging (hstatus.VTVM); any other: like KVM for
+        // unknown ones, an illegal instruction for the guest.
+        const emulated = this.vm.memVirt.emulate(this.id, h, exit.insn);
+        this.lastEmulated = emulated;
+        if (emulated === null) {
+          this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
+        } else {
+          this.advancePc(4);
+          h.hostSret();
+        }
         return 'virtual-instruction';
+      }
+      case 'page-fault': {
+        const o = exit.outcome;
+        if (o === undefined || o.kind === 'inject' || o.kind === 'mmio') {
+          this.redirectTrap(o?.kind === 'inject' ? o.cause : exit.cause);
+          return this.vm.memVirt.mode === 'shadow' ? 'page-fault' : 'fault-redirect';
+        }
+        h.hostSret();
+        return 'page-fault';
+      }
       case 'illegal-instruction':
         this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
         return 'illegal-instruction';
@@ -294,6 +316,18 @@ export class Vcpu {
       default:
         return null;
     }
+  }
+
+  /**
+   * Lets the memory virtualisation answer a page fault exit: under shadow paging it fills the
+   * shadow table (or says the fault is the guest's), and a guest mapping of a device becomes
+   * the MMIO exit it is. Call while the exit is being handled (its time is the exit's).
+   */
+  resolvePageFault(exit: VmExit): VmExit {
+    if (exit.reason !== 'page-fault' || this.vm.memVirt.mode !== 'shadow') return exit;
+    const outcome = this.vm.memVirt.onPageFault(this.id, this.hart, exit.cause);
+    if (outcome.kind === 'mmio') return { reason: 'mmio', access: decodeMmio(outcome.htinst, outcome.gpa), gpa: outcome.gpa };
+    return { reason: 'page-fault', cause: exit.cause, outcome };
   }
 
   /** Emulates a load/store on a device; false when no device is there. */

@@ -65,6 +65,8 @@ export class VmSbiHost implements DbtrHost, PmuHost {
     // FENCE.I: the hart has no instruction cache (it decodes from memory every time).
     if (fence.kind === 'fence.i') return;
     const hart = this.vm.vcpus[hartId].hart;
+    // Under shadow paging the fence reaches the shadow tables too (a resync).
+    this.vm.memVirt.onRemoteFence(hartId, hart, fence);
     // A short range of pages is flushed page by page, anything larger (or "all") at once.
     if (fence.kind === 'hfence.gvma' || fence.size === 0n || fence.size > 64n * 4096n) {
       hart.flushAllTlbs();

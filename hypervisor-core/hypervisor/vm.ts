@@ -14,7 +14,7 @@ import { TestFinisher, type FinisherRequest } from '../devices/test-finisher';
 import { Uart16550 } from '../devices/uart16550';
 import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/mmio';
 import type { VirtioDevice } from '../devices/virtio/virtio-device';
-import { Irq } from '../hart/csr-numbers';
+import { Cause, Irq } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
 import { JIT_DEFAULTS } from '../hart/jit/block-cache';
 import { toBigU64 } from '../hart/int64';
@@ -28,6 +28,9 @@ import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UA
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { ClockKind, VmClock } from './clock';
 import { GStage, LEAF_FLAGS } from './gstage';
+import { MemVirt, MMU_MODES, MmuMode, PageFaultOutcome } from './memvirt/port';
+import { ShadowMmu } from './memvirt/shadow';
+import { TwoStage } from './memvirt/two-stage';
 import { DirtyLog } from './dirty-log';
 import { Pte } from '../mmu/walker';
 import { GuestRam } from './guest-ram';
@@ -98,7 +101,16 @@ export interface VmOptions {
    * guest without exits (see aia.ts). Default false: the PLIC.
    */
   aia?: boolean;
+  /**
+   * Memory virtualisation: 'two-stage' (default) lets the hart translate through the guest's
+   * tables and the G-stage; 'shadow' keeps the hypervisor's own GVA -> HPA tables, filled on
+   * the guest's page faults, with satp and SFENCE.VMA trapped (hstatus.VTVM).
+   */
+  mmu?: MmuMode;
 }
+
+/** Table pages the shadow tables of one VM may hold together (16 MiB). */
+export const SHADOW_POOL_PAGES = 4096;
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
 const EXIT_COST = 500;
@@ -118,6 +130,12 @@ export const SLICE_INSTRUCTIONS = 50_000;
 
 let nextVmid = 1;
 
+/** The statistics row of a handled page fault: "fill-read", "fill-write", "fill-fetch", "dirty" or "inject". */
+function outcomeKey(o: PageFaultOutcome, cause: number): string {
+  if (o.kind === 'fill') return cause === Cause.FETCH_PAGE_FAULT ? 'fill-fetch' : cause === Cause.STORE_PAGE_FAULT ? 'fill-write' : 'fill-read';
+  return o.kind;
+}
+
 /** The VmStop for a hart's debugger stop. */
 function debugStop(vcpu: number, stop: StopReason): VmStop {
   if (stop === StopReason.WATCHPOINT) return { kind: 'breakpoint', vcpu, cause: 'watchpoint' };
@@ -132,6 +150,8 @@ export class Vm {
   readonly gstage: GStage;
   /** Host pages for guest RAM and G-stage tables. */
   readonly alloc: PageAllocator;
+  /** How guest addresses become host ones: two-stage translation or shadow paging (`mmu`). */
+  readonly memVirt: MemVirt;
   readonly vmid = nextVmid++;
   readonly bus = new MmioBus();
   readonly uart: Uart16550;
@@ -193,12 +213,21 @@ export class Vm {
 
   constructor(readonly opts: VmOptions) {
     if (opts.vcpus < 1 || opts.vcpus > 32) throw new RangeError(`vcpus must be 1..32, not ${opts.vcpus}`);
-    // Host memory: the guest's RAM, its G-stage tables (about 1/512 of RAM) and slack.
-    const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + 4 * 1024 * 1024;
+    const mmu = opts.mmu ?? 'two-stage';
+    if (!(MMU_MODES as readonly string[]).includes(mmu)) throw new RangeError(`mmu must be ${MMU_MODES.join(' or ')}, not ${mmu}`);
+    // Shadow paging needs the guest in S-mode on SBI and every device behind MMIO exits.
+    if (mmu === 'shadow' && (opts.bios === 'none' || opts.aia)) throw new RangeError('shadow paging goes with the SBI firmware and the PLIC, not bios none or AIA');
+    // Host memory: the guest's RAM, its G-stage tables (about 1/512 of RAM), the shadow
+    // tables' pool when shadowing, and slack.
+    const shadowPool = mmu === 'shadow' ? SHADOW_POOL_PAGES * PAGE_SIZE : 0;
+    const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + shadowPool + 4 * 1024 * 1024;
     this.host = new PhysMemory(DRAM_BASE, hostSize);
     this.alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
     this.gstage = new GStage(this.host, this.alloc);
     this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, this.alloc);
+    this.memVirt = mmu === 'shadow'
+      ? new ShadowMmu(this.host, this.alloc, this.gstage, this.ram, this.vmid, opts.vcpus, SHADOW_POOL_PAGES)
+      : new TwoStage(this.gstage, this.vmid);
     this.clock = new VmClock(opts.clock);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
@@ -247,6 +276,27 @@ export class Vm {
     }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));
     this.stats.interruptCounts = () => this.interruptCounts();
+    this.stats.techniques = () => this.techniques();
+  }
+
+  /** The techniques this VM runs with and their figures, for the statistics. */
+  private techniques(): ReturnType<NonNullable<ExitStats['techniques']>> {
+    const c = this.memVirt.counters;
+    let tlbMisses = 0, walkPteReads = 0;
+    for (const v of this.vcpus) {
+      const k = v.hart.counters;
+      tlbMisses += k.itlbMisses + k.dtlbReadMisses + k.dtlbWriteMisses;
+      walkPteReads += v.hart.pteReads;
+    }
+    return {
+      mmuMode: this.memVirt.mode, cpuVirtMode: 'hardware',
+      memVirt: {
+        shadowFills: c.fills.read + c.fills.write + c.fills.fetch, dirtyUpdates: c.dirty, injectedFaults: c.injected,
+        resyncs: { ...c.resyncs }, shadowTablePages: c.tablePages, poolResets: c.poolResets,
+        tlbMisses, walkPteReads, pteReadsPerTlbMiss: tlbMisses > 0 ? walkPteReads / tlbMisses : 0,
+        softwarePteReads: c.softwarePteReads,
+      },
+    };
   }
 
   /** The input line of wired interrupt source `n` at the board's controller (PLIC or APLIC). */
@@ -298,6 +348,7 @@ export class Vm {
       this.gstage.unmap(page);
       this.ram.release(page);
     }
+    this.memVirt.onGuestPagesReleased(); // shadow entries may name the freed host pages
     for (const v of this.vcpus) v.hart.flushAllTlbs();
   }
 
@@ -324,6 +375,8 @@ export class Vm {
    */
   startDirtyLog(): DirtyLog {
     if (this.dirtyLog) return this.dirtyLog;
+    // Shadow entries are made writable without the G-stage: stores would go unlogged.
+    if (this.memVirt.mode === 'shadow') throw new Error('dirty logging needs two-stage translation (not --mmu shadow)');
     const log = new DirtyLog(this.ram.size / PAGE_SIZE);
     this.dirtyLog = log;
     this.stats.dirtyLog = log.stats;
@@ -667,6 +720,7 @@ export class Vm {
   /** Handles an exit, counts and traces it. */
   private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {
     const h = vcpu.hart;
+    exit = vcpu.resolvePageFault(exit);
     // The trap registers as the exit found them (handling moves pc).
     const pcLo = h.pcLo, pcHi = h.pcHi;
     const causeLo = h.lo(Slot.SCAUSE), causeHi = h.hi(Slot.SCAUSE);
@@ -734,6 +788,11 @@ export class Vm {
     } else {
       if (exit.reason === 'guest-page-fault') slot.gpa = exit.gpa;
       this.stats.record(vcpu.id, reason as ExitReason, ns);
+      if (exit.reason === 'page-fault' && exit.outcome) this.stats.recordPageFault(outcomeKey(exit.outcome, exit.cause), ns);
+      if (exit.reason === 'virtual-instruction' && vcpu.lastEmulated) {
+        this.stats.recordEmulated(vcpu.lastEmulated, ns);
+        slot.note = vcpu.lastEmulated;
+      }
     }
     this.stats.kvm.record(vcpu.id, exit, kernelMmio);
     this.stats.sites.record(reason, pcLo, pcHi);

@@ -71,6 +71,8 @@ export class Walker {
   leafLevel = 0;
   /** Size in bytes of the page the last successful walk mapped. */
   pageSize = 4096;
+  /** PTE reads made by this walker so far (its memory references, for the statistics). */
+  reads = 0;
 
   constructor(private readonly mem: PhysMemory) {}
 
@@ -104,6 +106,7 @@ export class Walker {
         pteAddr = h;
       }
       if (!mem.contains(pteAddr, 8)) return WalkFault.ACCESS;
+      this.reads++;
       const off = pteAddr - mem.base;
       const lo = mem.view.getInt32(off, true);
       const hi = mem.view.getInt32(off + 4, true);

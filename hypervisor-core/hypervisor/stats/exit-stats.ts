@@ -14,7 +14,7 @@
  */
 import { VcpuTimes } from './vcpu-times';
 import { EXIT_REASONS, ExitReason } from '../exit-reason';
-import { ExitStatsReport, ExitStatsRow, VcpuStats } from './report';
+import { ExitStatsReport, ExitStatsRow, MemVirtReport, VcpuStats } from './report';
 import { StatTable } from './running-stat';
 import { KvmStats } from './kvm-stats';
 import { ExitSites } from './exit-sites';
@@ -84,6 +84,13 @@ export class ExitStats {
   private readonly sbi = new Breakdown();
   private readonly mmio = new Breakdown();
   private readonly virtio = new Breakdown();
+  private readonly pageFaults = new Breakdown();
+  private readonly emulated = new Breakdown();
+  /**
+   * Set by the VM: the techniques it runs with and their counters (the breakdown rows are
+   * added here). Without it the report has no `mmuMode`, as for a bare ExitStats.
+   */
+  techniques?: () => { mmuMode: string; cpuVirtMode: string; memVirt: Omit<MemVirtReport, 'pageFaults' | 'emulated'> };
   /** The same exits under RISC-V KVM's vCPU statistics names (the VM counts them: see kvm-stats.ts). */
   readonly kvm: KvmStats;
   /** Per exit reason, the guest pcs the exits came from (the VM records them: see exit-sites.ts). */
@@ -138,6 +145,16 @@ export class ExitStats {
     this.virtio.add(key, ns);
   }
 
+  /** Adds a handled page-fault exit to its outcome's row ("fill-read", "inject"...); the exit itself is counted by record. */
+  recordPageFault(key: string, ns: number): void {
+    this.pageFaults.add(key, ns);
+  }
+
+  /** Adds an emulated instruction ("csrrw satp") to the breakdown of virtual-instruction exits. */
+  recordEmulated(key: string, ns: number): void {
+    this.emulated.add(key, ns);
+  }
+
   /** Adds time spent running guest code and the instructions it retired. */
   addGuestTime(vcpu: number, ns: number, instructions: number): void {
     this.checkVcpu(vcpu);
@@ -153,6 +170,8 @@ export class ExitStats {
     this.sbi.clear();
     this.mmio.clear();
     this.virtio.clear();
+    this.pageFaults.clear();
+    this.emulated.clear();
     this.kvm.reset();
     this.sites.reset();
     this.times.reset();
@@ -186,6 +205,11 @@ export class ExitStats {
       instructions += this.instructions[v];
     }
     const reasons = buildRows(EXIT_REASONS.map((key, i) => ({ key, table: all, i })));
+    const t = this.techniques?.();
+    const techniques = t ? {
+      mmuMode: t.mmuMode, cpuVirtMode: t.cpuVirtMode,
+      memVirt: { pageFaults: this.pageFaults.rows(), emulated: this.emulated.rows(), ...t.memVirt },
+    } : {};
     return {
       schema: 'hyperscope.exit-stats/1',
       clock: this.clock,
@@ -203,6 +227,7 @@ export class ExitStats {
       attribution: this.sites.report(),
       ...(this.interruptCounts ? { interrupts: this.interrupts(reasons, this.mmio.rows()) } : {}),
       ...(this.dirtyLog ? { dirtyLog: { ...this.dirtyLog } } : {}),
+      ...techniques,
     };
   }
 

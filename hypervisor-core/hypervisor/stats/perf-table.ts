@@ -59,6 +59,21 @@ function timeLine(guestNs: number, hypervisorNs: number, instructions: number, c
   );
 }
 
+/** Which techniques ran, and what translation cost under them. */
+function techniqueLines(report: ExitStatsReport): string[] {
+  const m = report.memVirt;
+  const lines = [`Techniques: CPU ${report.cpuVirtMode ?? 'hardware'}, memory ${report.mmuMode}.`];
+  if (!m) return lines;
+  lines.push(`TLB misses:${m.tlbMisses}, PTE reads by the harts' walks:${m.walkPteReads} (${m.pteReadsPerTlbMiss.toFixed(2)} per miss).`);
+  if (report.mmuMode === 'shadow') {
+    const r = m.resyncs;
+    lines.push(`Shadow: fills:${m.shadowFills}, dirty:${m.dirtyUpdates}, injected faults:${m.injectedFaults}, ` +
+      `resyncs:${r.page + r.asid + r.all + r.remote} (page ${r.page}, asid ${r.asid}, all ${r.all}, remote ${r.remote}), ` +
+      `software PTE reads:${m.softwarePteReads}, table pages:${m.shadowTablePages}, pool resets:${m.poolResets}.`);
+  }
+  return lines;
+}
+
 /** The report as perf-kvm-stat-style text (ends with a newline). Deterministic. */
 export function formatExitTable(report: ExitStatsReport, opts: ExitTableOptions = {}): string {
   const lines: string[] = [];
@@ -74,7 +89,11 @@ export function formatExitTable(report: ExitStatsReport, opts: ExitTableOptions 
     if (report.sbi.length > 0) lines.push(...table('SBI-CALL', report.sbi));
     if (report.mmio.length > 0) lines.push(...table('MMIO-DEVICE', report.mmio));
     if (report.virtio && report.virtio.length > 0) lines.push(...table('VIRTIO-NOTIFY', report.virtio));
+    const m = report.memVirt;
+    if (m && m.pageFaults.length > 0) lines.push(...table('PAGE-FAULT', m.pageFaults));
+    if (m && m.emulated.length > 0) lines.push(...table('EMULATED-INSN', m.emulated));
     lines.push(timeLine(report.guestNs, report.hypervisorNs, report.instructions, report.clock));
+    if (report.mmuMode) lines.push(...techniqueLines(report));
   }
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';
 }

@@ -116,6 +116,41 @@ export interface ExitStatsReport {
   dirtyLog?: { protectionFaults: number; hostWrites: number; pagesFetched: number; fetches: number };
   /** The memory balloon and the host memory the VM commits, when the VM has a balloon (`--balloon`). */
   balloon?: BalloonStats;
+  /**
+   * The memory virtualisation technique that ran: "two-stage" (the hart's G-stage) or "shadow"
+   * (the hypervisor's shadow tables). Always present in reports made by ExitStats in a VM.
+   */
+  mmuMode?: string;
+  /** The CPU virtualisation technique that ran: "hardware" (the H extension runs the guest in VS/VU). */
+  cpuVirtMode?: string;
+  /** What the techniques cost beyond the exit counts (memvirt/port.ts); present with `mmuMode`. */
+  memVirt?: MemVirtReport;
+}
+
+/** The memory virtualisation's own figures. */
+export interface MemVirtReport {
+  /** "page-fault" exits by outcome: "fill-read", "fill-write", "fill-fetch", "dirty" (D set, made writable), "inject". */
+  pageFaults: ExitStatsRow[];
+  /** "virtual-instruction" exits by the instruction emulated: "csrrw satp", "sfence.vma vaddr"... */
+  emulated: ExitStatsRow[];
+  /** Shadow entries made on page faults (the fill rows together). */
+  shadowFills: number;
+  /** Stores to clean pages: the guest PTE's D set and the shadow entry made writable. */
+  dirtyUpdates: number;
+  /** Page and access faults delivered to the guest by the hypervisor. */
+  injectedFaults: number;
+  /** Shadow resynchronisations by SFENCE.VMA of one page, of an ASID, of everything, and by SBI remote fences. */
+  resyncs: { page: number; asid: number; all: number; remote: number };
+  /** Shadow table pages in use at the end, and times the pool ran out and was emptied. */
+  shadowTablePages: number;
+  poolResets: number;
+  /** TLB misses of the harts (fetch, load and store) and the PTE reads their page walks made. */
+  tlbMisses: number;
+  walkPteReads: number;
+  /** walkPteReads / tlbMisses: the memory references of one hardware walk (2D walk vs shadow walk). */
+  pteReadsPerTlbMiss: number;
+  /** PTE reads the hypervisor made walking the guest's tables in software (shadow fills, MMIO decoding). */
+  softwarePteReads: number;
 }
 
 /**
