@@ -13,7 +13,7 @@ import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '..
 import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm } from '../hypervisor/vm';
 import { FinalStop, runUntilStop } from '../hypervisor/runner';
-import { formatExitTable } from '../hypervisor/stats/perf-table';
+import { formatExitTable, formatTechniques } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
 import { formatAttribution } from '../hypervisor/stats/attribution-text';
@@ -337,7 +337,7 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   const view = o.statsView ?? 'perf';
   // The interrupts delivered and their cost in exits follow perf's table (the PLIC against --aia).
   const irqs = report.interrupts && report.interrupts.delivered > 0 ? formatInterruptLine(report.interrupts) + '\n' : '';
-  if (o.stats && (view === 'perf' || view === 'all')) process.stderr.write('\n' + formatExitTable(report) + irqs + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
+  if (o.stats && (view === 'perf' || view === 'all')) process.stderr.write('\n' + formatExitTable(report) + irqs + formatTechniques(report) + '\n' + withBlank(formatHistograms('exit_ns', report.reasons)));
   if (o.stats && (view === 'kvm' || view === 'all') && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (o.stats && (view === 'sites' || view === 'all')) process.stderr.write('\n' + formatAttribution(report));
   if (o.stats && network) process.stderr.write('\n' + formatNetworkReport(network));

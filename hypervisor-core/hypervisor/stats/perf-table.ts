@@ -59,11 +59,15 @@ function timeLine(guestNs: number, hypervisorNs: number, instructions: number, c
   );
 }
 
-/** Which techniques ran, and what translation cost under them. */
-function techniqueLines(report: ExitStatsReport): string[] {
+/**
+ * Which virtualisation techniques ran and what translation cost under them (ends with a
+ * newline), or '' for a report that does not say (a trace, an older report).
+ */
+export function formatTechniques(report: ExitStatsReport): string {
   const m = report.memVirt;
+  if (!report.mmuMode) return '';
   const lines = [`Techniques: CPU ${report.cpuVirtMode ?? 'hardware'}, memory ${report.mmuMode}.`];
-  if (!m) return lines;
+  if (!m) return lines.join('\n') + '\n';
   lines.push(`TLB misses:${m.tlbMisses}, PTE reads by the harts' walks:${m.walkPteReads} (${m.pteReadsPerTlbMiss.toFixed(2)} per miss).`);
   if (report.mmuMode === 'shadow') {
     const r = m.resyncs;
@@ -71,7 +75,7 @@ function techniqueLines(report: ExitStatsReport): string[] {
       `resyncs:${r.page + r.asid + r.all + r.remote} (page ${r.page}, asid ${r.asid}, all ${r.all}, remote ${r.remote}), ` +
       `software PTE reads:${m.softwarePteReads}, table pages:${m.shadowTablePages}, pool resets:${m.poolResets}.`);
   }
-  return lines;
+  return lines.join('\n') + '\n';
 }
 
 /** The report as perf-kvm-stat-style text (ends with a newline). Deterministic. */
@@ -93,7 +97,6 @@ export function formatExitTable(report: ExitStatsReport, opts: ExitTableOptions 
     if (m && m.pageFaults.length > 0) lines.push(...table('PAGE-FAULT', m.pageFaults));
     if (m && m.emulated.length > 0) lines.push(...table('EMULATED-INSN', m.emulated));
     lines.push(timeLine(report.guestNs, report.hypervisorNs, report.instructions, report.clock));
-    if (report.mmuMode) lines.push(...techniqueLines(report));
   }
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';
 }
