@@ -98,6 +98,31 @@ describe('e2e: Hyperscope in a real VS Code', function () {
     await vs!.waitFor('perf table back', web.locator('tr.reason td.name', { hasText: /^sbi$/ }));
   });
 
+  it('draws the flame graph of guest call stacks at exits and compares two reports side by side', async () => {
+    // The demo's flame graph: the uart sample's MMIO exits (test/e2e/fixtures/exit-stats-demo.json,
+    // made by the debugger's sampler), 155 of them in uart_read as the guest counts its own reads.
+    const web = vs!.webview();
+    await vs!.waitFor('uart_read frame', web.locator('#flame-graph g.frame[data-name="uart_read"]').first());
+    await web.locator('#flame-section').scrollIntoViewIfNeeded();
+    const titles = await web.locator('#flame-graph g.frame[data-name="uart_read"] title').allTextContents();
+    const reads = titles.map((t) => Number(/^uart_read: (\d+) mmio exits/.exec(t)?.[1])).reduce((a, b) => a + b, 0);
+    assert.equal(reads, 155, titles.join(' | '));
+    assert.match(await web.locator('#flame-summary').textContent() ?? '', /^mmio: 450 stacks from 450 exits/);
+    await vs!.screenshot('exit-flame-graph');
+    // Clicking a frame opens its source: uart_init's first call of uart_write, samples/uart/ns16550a.c line 29.
+    await web.locator('#flame-graph g.frame[data-name="uart_init"] rect').first().click();
+    await vs!.waitFor('ns16550a.c opened from the flame graph', vs!.page.locator('.tab', { hasText: 'ns16550a.c' }));
+    await vs!.waitFor('the cursor on line 29', vs!.page.locator('.statusbar-item', { hasText: /Ln 29, Col 1/ }));
+
+    // The A/B comparison the demo loads: the uart sample with and without block translation.
+    await vs!.runCommand('Hyperscope: Show Exit Statistics');
+    await vs!.waitFor('comparison headers', web.locator('#compare-headers p.header-A', { hasText: 'A: uart-jit.json (icount, 1 vCPU)' }));
+    await web.locator('#compare-section').scrollIntoViewIfNeeded();
+    const mmio = await web.locator('#compare-rows tr[data-key="reason:mmio"] td').allTextContents();
+    assert.deepEqual(mmio.slice(0, 4), ['mmio', '450', '450', '+0.00%']);
+    await vs!.screenshot('exit-compare');
+  });
+
   it('contributes the hyperscope debugger: F5 on a C file asks it for a configuration', async () => {
     // The workspace has no *.elf, so the configuration provider (activated by onDebugResolve)
     // aborts the launch with its one-line message: proof the debugger type, its `c` language
