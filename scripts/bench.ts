@@ -6,7 +6,7 @@
  * round trip timed by the exits sample, and, when qemu-system-riscv64 and OpenSBI are
  * installed, the same guests under QEMU (TCG + OpenSBI) side by side.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,7 +23,8 @@ const CLI = path.join(ROOT, 'dist', 'cli.js');
 /** GNU time, for the peak memory (max RSS) of a process; absent: no memory column. */
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-interface Row { what: string; seconds: number; instructions: number; mips: number }
+/** A run of the CPU-bound sample: wall and CPU seconds (CPU time is what a shared, busy machine still measures fairly). */
+interface Row { what: string; seconds: number; cpu: number; instructions: number; mips: number }
 
 function qemuBinary(): string | null {
   const q = spawnSync('which', ['qemu-system-riscv64']).stdout?.toString().trim();
@@ -32,21 +33,28 @@ function qemuBinary(): string | null {
 
 function runHyperscope(jit: boolean): Row {
   const { vm } = bootVirt({ kernel: readFileSync(SAMPLE), vcpus: 1, memory: 128 << 20, clock: 'icount', console: () => undefined, jit });
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   for (;;) {
     const stop = vm.runFor(50_000_000);
     if (stop && stop.kind !== 'idle') break;
   }
   const seconds = (performance.now() - t0) / 1000;
   const what = jit ? 'hyperscope (VS-mode guest, translated)' : 'hyperscope --no-jit (interpreter)';
-  return { what, seconds, instructions: vm.instructions, mips: vm.instructions / seconds / 1e6 };
+  return { what, seconds, cpu: cpuSince(c0), instructions: vm.instructions, mips: vm.instructions / seconds / 1e6 };
 }
 
 function runQemu(qemu: string, instructions: number): Row {
   const t0 = performance.now();
-  execFileSync(qemu, ['-M', 'virt', '-bios', FW, '-kernel', SAMPLE, '-nographic', '-monitor', 'none', '-serial', 'null'], { stdio: 'ignore', timeout: 120_000 });
+  const [cmd, args] = measured(qemu, ['-M', 'virt', '-bios', FW, '-kernel', SAMPLE, '-nographic', '-monitor', 'none', '-serial', 'null']);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
   const seconds = (performance.now() - t0) / 1000;
-  return { what: 'qemu-system-riscv64 (TCG JIT + OpenSBI boot)', seconds, instructions, mips: instructions / seconds / 1e6 };
+  return { what: 'qemu-system-riscv64 (TCG JIT + OpenSBI boot)', seconds, cpu: cpuOf(r.stderr ?? ''), instructions, mips: instructions / seconds / 1e6 };
+}
+
+/** CPU seconds (user + system) of this process since `c0`. */
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
 }
 
 /** The median of three runs (after one to let V8 optimise). */
@@ -60,16 +68,32 @@ async function cpuBound(qemu: string | null): Promise<void> {
   if (qemu) rows.push(runQemu(qemu, rows[0].instructions));
   console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${rows[0].instructions.toLocaleString('en')} guest instructions, median of 3`);
   console.log('');
-  console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9) + (qemu ? 'x QEMU time'.padStart(13) : ''));
+  console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9) + (qemu ? 'x QEMU time'.padStart(13) : '') +
+    'CPU s'.padStart(8) + (qemu ? 'x QEMU CPU'.padStart(12) : ''));
+  const q = rows[rows.length - 1];
   for (const r of rows) {
-    const ratio = qemu ? (r.seconds / rows[rows.length - 1].seconds).toFixed(1).padStart(13) : '';
-    console.log(r.what.padEnd(46) + r.seconds.toFixed(2).padStart(9) + r.mips.toFixed(1).padStart(9) + ratio);
+    const ratio = qemu ? (r.seconds / q.seconds).toFixed(1).padStart(13) : '';
+    const cpuRatio = qemu ? (Number.isNaN(q.cpu) ? '-' : (r.cpu / q.cpu).toFixed(1)).padStart(12) : '';
+    console.log(r.what.padEnd(46) + r.seconds.toFixed(2).padStart(9) + r.mips.toFixed(1).padStart(9) + ratio +
+      (Number.isNaN(r.cpu) ? '-' : r.cpu.toFixed(2)).padStart(8) + cpuRatio);
   }
 }
 
 /** `command args` prefixed with GNU time for its peak memory, when there is one. */
 function measured(command: string, args: string[]): [string, string[]] {
-  return TIME ? [TIME, ['-f', 'bench-maxrss-kb %M', command, ...args]] : [command, args];
+  return TIME ? [TIME, ['-f', 'bench-maxrss-kb %M bench-cpu %U %S', command, ...args]] : [command, args];
+}
+
+/** CPU seconds (user + system) GNU time reported, or NaN. */
+function cpuOf(output: string): number {
+  const m = /bench-cpu ([\d.]+) ([\d.]+)/.exec(output);
+  return m ? Number(m[1]) + Number(m[2]) : NaN;
+}
+
+/** The CPU column of a measured process. */
+function cpuText(output: string): string {
+  const c = cpuOf(output);
+  return (Number.isNaN(c) ? '-' : c.toFixed(2)).padStart(8);
 }
 
 function peakMiB(output: string): string {
@@ -82,14 +106,16 @@ function peakMiB(output: string): string {
  * deterministic run, unlike the interactive sessions, whose input arrives in host time) and
  * returns what must not depend on translation: instructions, pc and exit counts.
  */
-function bootToPrompt(image: string, initrd: string, jit: boolean): string {
+function bootToPrompt(image: string, initrd: string, jit: boolean): { key: string; cpu: number } {
   let out = '';
+  const c0 = process.cpuUsage();
   const { vm } = bootVirt({ kernel: readFileSync(image), initrd: readFileSync(initrd), bootargs: 'console=ttyS0', vcpus: 1,
     memory: 128 << 20, clock: 'icount', jit, console: (b) => { out += Buffer.from(b).toString('latin1'); } });
   while (!/ # $/.test(out) && vm.instructions < 2e9) vm.runFor(1_000_000);
   const r = vm.stats.report();
   const rows = (list: { key: string; samples: number }[]) => list.filter((x) => x.samples > 0).map((x) => `${x.key}=${x.samples}`).join(' ');
-  return `${vm.instructions} instructions, pc ${vm.vcpus[0].hart.pcLo >>> 0}: ${rows(r.reasons)} | ${rows(r.sbi)} | ${rows(r.mmio)}`;
+  const cpu = cpuSince(c0);
+  return { key: `${vm.instructions} instructions, pc ${vm.vcpus[0].hart.pcLo >>> 0}: ${rows(r.reasons)} | ${rows(r.sbi)} | ${rows(r.mmio)}`, cpu };
 }
 
 async function linuxBoot(qemu: string | null): Promise<void> {
@@ -98,7 +124,7 @@ async function linuxBoot(qemu: string | null): Promise<void> {
   const commands = ['uname -a', 'poweroff'];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-bench-'));
   console.log('\nLinux sample (samples/linux/Image + initramfs, 128 MiB): seconds from start, peak memory');
-  console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10) + 'peak MiB'.padStart(10));
+  console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10) + 'peak MiB'.padStart(10) + 'CPU s'.padStart(8));
   const stats: Record<string, string> = {};
   const runs: [string, number, string, string[]][] = [
     ['hyperscope (--clock icount)', 1, 'icount', []],
@@ -112,19 +138,25 @@ async function linuxBoot(qemu: string | null): Promise<void> {
     stats[what] = file;
     const h = await timeSession(...measured(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
       '--clock', clock, '--smp', String(vcpus), '--stats-json', file, ...extra]), commands);
-    console.log(what.padEnd(46) + h.prompt.toFixed(2).padStart(9) + h.exit.toFixed(2).padStart(10) + peakMiB(h.output).padStart(10));
+    console.log(what.padEnd(46) + h.prompt.toFixed(2).padStart(9) + h.exit.toFixed(2).padStart(10) + peakMiB(h.output).padStart(10) + cpuText(h.output));
   }
   if (qemu) {
     for (const smp of [1, 2]) {
       const q = await timeSession(...measured(qemu, ['-M', 'virt', '-m', '128M', '-smp', String(smp), '-bios', FW, '-kernel', image,
         '-initrd', initrd, '-append', 'console=ttyS0', '-nographic', '-monitor', 'none']), commands);
       console.log(`qemu-system-riscv64 (TCG + OpenSBI), ${smp} vCPU${smp > 1 ? 's' : ''}`.padEnd(46) + q.prompt.toFixed(2).padStart(9) +
-        q.exit.toFixed(2).padStart(10) + peakMiB(q.output).padStart(10));
+        q.exit.toFixed(2).padStart(10) + peakMiB(q.output).padStart(10) + cpuText(q.output));
     }
   }
-  const on = bootToPrompt(image, initrd, true), off = bootToPrompt(image, initrd, false);
-  console.log(on === off ? `\nBoot to the prompt with and without translation (icount, in-process): identical, ${on.split(':')[0]}`
-    : `\nBoot to the prompt DIFFERS with translation (icount, in-process):\n  on:  ${on}\n  off: ${off}`);
+  // Alternated, three each: the CPU time of a deterministic boot is the fairest comparison of
+  // translation on and off on a shared machine.
+  const on: { key: string; cpu: number }[] = [], off: { key: string; cpu: number }[] = [];
+  for (let i = 0; i < 3; i++) { on.push(bootToPrompt(image, initrd, true)); off.push(bootToPrompt(image, initrd, false)); }
+  const same = [...on, ...off].every((b) => b.key === on[0].key);
+  const mid = (l: { cpu: number }[]) => l.map((b) => b.cpu).sort((a, b) => a - b)[1].toFixed(2);
+  console.log(same ? `\nBoot to the prompt with and without translation (icount, in-process): identical, ${on[0].key.split(':')[0]}`
+    : `\nBoot to the prompt DIFFERS with translation (icount, in-process):\n  on:  ${on[0].key}\n  off: ${off[0].key}`);
+  console.log(`CPU seconds to the prompt, median of 3: ${mid(on)} with translation, ${mid(off)} without`);
   console.log('\nExits of the realtime boot (to poweroff):\n');
   console.log(formatExitTable(JSON.parse(readFileSync(stats['hyperscope (--clock realtime)'], 'utf8'))));
 }
