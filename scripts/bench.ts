@@ -3,7 +3,8 @@
  * VS-mode guest of the hypervisor, icount clock), the Linux sample's time to the shell prompt
  * and to poweroff on 1 and 2 vCPUs with peak memory and its exit breakdown (and whether the
  * exit counts with and without translation are identical), the cost of one SBI and one MMIO
- * round trip timed by the exits sample, and, when qemu-system-riscv64 and OpenSBI are
+ * round trip timed by the exits sample, a 2-vCPU CPU-bound guest against the 1-vCPU one on
+ * one and on two host threads (--threads), and, when qemu-system-riscv64 and OpenSBI are
  * installed, the same guests under QEMU (TCG + OpenSBI) side by side.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import * as path from 'node:path';
 import { bootVirt } from '../hypervisor-core/machine/virt-board';
 import { formatExitTable } from '../hypervisor-core/hypervisor/stats/perf-table';
 import { timeSession } from './bench/console-session';
+import { smpScaling } from './bench/smp-scaling';
 
 const ROOT = path.resolve(__dirname, '..');
 const SAMPLE = path.join(ROOT, 'samples', 'cpu-bound', 'cpu-bound.elf');
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
   const qemu = qemuBinary();
   console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}\n`);
   await cpuBound(qemu);
+  smpScaling(ROOT, CLI, qemu, FW);
   await exitCost(qemu);
   await linuxBoot(qemu);
   if (!qemu) console.log('\n(qemu-system-riscv64 or OpenSBI not installed: no side-by-side figures)');

@@ -10,6 +10,8 @@ const entries = {
   bench: 'scripts/bench.ts',
   'debug-adapter': 'debug-adapter/main.ts',
   extension: 'extension/extension.ts',
+  // A VM's vCPU thread (--threads): a worker_threads script next to the bundles that start it.
+  'vcpu-worker': 'hypervisor-core/hypervisor/threads/vcpu-worker.ts',
 };
 
 for (const [name, entry] of Object.entries(entries)) {

@@ -2,6 +2,7 @@
  * Command-line parsing for `hyperscope`. Errors are UsageError with a one-line message; the
  * caller prints it and exits with status 2.
  */
+import { availableParallelism } from 'node:os';
 import { VIRTIO_COUNT } from '../machine/memory-map';
 import { MAX_TRACE_EVENTS } from '../hypervisor/trace/timeline';
 import { parseNetOption, parseRule, type NetOptions } from './net-args';
@@ -61,6 +62,12 @@ export interface RunOptions {
   net?: NetOptions;
   /** --mmu: 'two-stage' (the H extension's G-stage) or 'shadow' (the hypervisor's shadow tables). */
   mmu: 'two-stage' | 'shadow';
+  /**
+   * Host threads the vCPUs run on (--threads; default the host's cores, at most the vCPUs;
+   * 1 with --clock icount, --bios none, --trace, --gdb, --aia, --save-at, --restore,
+   * --balloon or --mmu shadow). 1 is the VM's own deterministic round robin.
+   */
+  threads: number;
 }
 
 /** Options that a snapshot fixes: refused with --restore. */
@@ -114,6 +121,13 @@ export function parseRunArgs(argv: string[]): RunOptions {
         const n = Number(v);
         if (!/^\d+$/.test(v) || n < 1 || n > 32) throw new UsageError(`--vcpus must be a number from 1 to 32, not '${v}'`);
         o.vcpus = n;
+        break;
+      }
+      case '--threads': {
+        const v = next();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 32) throw new UsageError(`--threads must be a number from 1 to 32, not '${v}'`);
+        o.threads = n;
         break;
       }
       case '--memory': case '-m': {
@@ -252,7 +266,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
     throw new UsageError('--balloon-target must not exceed the guest RAM (--memory)');
   }
   if (o.balloon && o.bare) throw new UsageError('--balloon adds a device to the virt board, not to a --bare run');
+  const threads = resolveThreads(o);
   return {
+    threads,
     kernel: o.kernel, vcpus: o.vcpus ?? 1, memory: o.memory ?? 128 * 1024 * 1024, initrd: o.initrd,
     append: o.append, stats: o.stats, statsView: o.statsView, statsJson: o.statsJson,
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
@@ -264,6 +280,22 @@ export function parseRunArgs(argv: string[]): RunOptions {
   };
 }
 
+/**
+ * --threads checked against the rest, or its default: the host's cores, at most the vCPUs,
+ * and 1 where a run must be reproducible or inspected on one thread.
+ */
+function resolveThreads(o: Partial<RunOptions>): number {
+  const vcpus = o.vcpus ?? 1;
+  const oneThread = o.clock === 'icount' ? '--clock icount (a reproducible run)' : o.bios === 'none' ? '--bios none'
+    : o.trace !== undefined ? '--trace' : o.gdb !== undefined ? '--gdb' : o.bare ? '--bare' : o.aia ? '--aia'
+    : o.saveAt !== undefined ? '--save-at' : o.restore !== undefined ? '--restore' : o.balloon ? '--balloon'
+    : o.mmu === 'shadow' ? '--mmu shadow' : undefined;
+  if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
+  if (o.threads > vcpus) throw new UsageError(`--threads ${o.threads} is more than the ${vcpus} vCPU(s): at most one thread per vCPU`);
+  if (o.threads > 1 && oneThread) throw new UsageError(`--threads ${o.threads} cannot go with ${oneThread}: it runs on one thread (--threads 1)`);
+  return o.threads;
+}
+
 /** The usage text. */
 export const USAGE = `usage: hyperscope run <kernel> [options]
 
@@ -272,6 +304,10 @@ VS-mode guest of the Hyperscope hypervisor, on QEMU virt's memory map. The guest
 
 options:
   --vcpus N             number of vCPUs (default 1)
+  --threads N           host threads the vCPUs run on in parallel (default: the host's cores,
+                        at most the vCPUs); 1 runs them in turn, deterministically, as
+                        --clock icount, --bios none, --trace, --gdb, --aia, --save-at,
+                        --restore, --balloon and --mmu shadow require
   --memory SIZE         guest RAM, e.g. 128M (default), 1G
   --initrd FILE         initial ramdisk, placed as QEMU does
   --append "ARGS"       kernel command line (/chosen/bootargs)

@@ -85,7 +85,7 @@ export function virtBootOptions(o: RunOptions, kernel: Uint8Array, initrd: Uint8
   console: ConsoleSink): BootOptions {
   return {
     kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu, jit: o.jit,
-    bios: o.bios, aia: o.aia, mmu: o.mmu,
+    bios: o.bios, aia: o.aia, mmu: o.mmu, sharedMemory: o.threads > 1,
     idleSleep: true, // an idle guest waits in host time, costing no CPU
     console: (b) => console.write(b), consoleSink: console,
     disks, virtioConsole: o.virtioConsole, rng: o.rng,
@@ -296,7 +296,7 @@ async function runVirtOn(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array |
   const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
   let status: number;
   try {
-    while ((status = await runToStatus(vm, deadline, () => quit)) === REBOOT) {
+    while ((status = await runToStatus(vm, deadline, () => quit, o.threads)) === REBOOT) {
       if (restored) {
         // QEMU's loadvm then reboot loads -kernel again; a snapshot carries no kernel file.
         process.stderr.write('\nhyperscope: the restored guest rebooted; there is no kernel to boot again\n');
@@ -371,8 +371,8 @@ function withBlank(text: string): string {
 }
 
 /** The run loop until the VM stops, the user quits, or --timeout; resolves to the exit status (or REBOOT). */
-async function runToStatus(vm: Vm, deadline: number, quit: () => number | null): Promise<number> {
-  const end = await runUntilStop(vm, { quit: () => quit() !== null, deadline });
+async function runToStatus(vm: Vm, deadline: number, quit: () => number | null, threads: number): Promise<number> {
+  const end = await runUntilStop(vm, { quit: () => quit() !== null, deadline, threads });
   if (end.kind === 'quit') return quit()!;
   if (end.kind === 'pause-point') return SAVE;
   if (end.kind === 'timeout') {

@@ -29,6 +29,7 @@ import { TriggerKind, modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
+import { AmoOp, SharedAtomics } from './shared-atomics';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -83,6 +84,9 @@ export interface PhysBus {
 }
 
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
+/** The AmoOp of each AMO, by its offset from AMOSWAP_W / AMOSWAP_D in the Op enum. */
+const AMO_OP_W = [AmoOp.SWAP, AmoOp.ADD, AmoOp.XOR, AmoOp.AND, AmoOp.OR, AmoOp.MIN, AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU];
+const AMO_OP_D = AMO_OP_W;
 const TWO32 = 4294967296;
 
 /**
@@ -145,6 +149,11 @@ export class Hart extends HartState {
   /** The last time CSR read (readTime) and retired() just after it; -1: none. */
   private timeReadValue = 0;
   private timeReadAt = -1;
+  /**
+   * TLB flushes so far: a copy of this hart's state made on another thread (a vCPU's exit
+   * handled by the VM's thread) tells the hart running it to flush when this changed.
+   */
+  tlbFlushes = 0;
   /** LR/SC reservation: host offset, or -1 (compiled blocks clear it on a store too). */
   reservation = -1;
   /**
@@ -160,6 +169,8 @@ export class Hart extends HartState {
   private spinSwaps = 0;
   /** The hart's IMSIC and AIA CSRs (Ssaia), or null: the hart has no AIA ({@link enableAia}). */
   aia: HartAia | null = null;
+  /** A-extension accesses through Atomics when RAM is shared with other threads; null: plain accesses. */
+  private shared: SharedAtomics | null = null;
   /** Compiled blocks of hot code, or null: the interpreter runs everything (`--no-jit`). */
   private jit: BlockCache | null = null;
   private jitAttached = false;
@@ -272,6 +283,14 @@ export class Hart extends HartState {
   }
 
   /**
+   * Makes LR/SC, AMOs and fences atomic across threads sharing RAM (vCPUs on host threads);
+   * null returns to plain accesses (one thread, the deterministic default).
+   */
+  setSharedAtomics(atomics: SharedAtomics | null): void {
+    this.shared = atomics;
+  }
+
+  /**
    * Host software declares the guest-physical addresses it never maps in the G-stage (devices):
    * a guest's access to one then leaves through the hart's MMIO page cache, without walks.
    */
@@ -349,11 +368,13 @@ export class Hart extends HartState {
 
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
+    this.tlbFlushes++;
     this.tlbs.flushAll();
   }
 
   /** Flushes the entries for the page holding virtual address (lo, hi) in every context. */
   flushTlbPage(lo: number, hi: number): void {
+    this.tlbFlushes++;
     this.tlbs.flushPage(lo, hi);
     this.translator.flushMmio();
   }
@@ -744,6 +765,12 @@ export class Hart extends HartState {
       case Op.LR_W: case Op.LR_D: {
         const size = op === Op.LR_W ? 4 : 8;
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, false);
+        if (this.shared !== null) {
+          this.shared.lr(off, size, this.val);
+          this.reservation = off;
+          x[rd] = this.val[0]; x[rd + 1] = this.val[1];
+          return Cold.NEXT;
+        }
         const v = dv.getInt32(off, true);
         x[rd + 1] = size === 4 ? v >> 31 : dv.getInt32(off + 4, true);
         x[rd] = v;
@@ -753,6 +780,12 @@ export class Hart extends HartState {
       case Op.SC_W: case Op.SC_D: {
         const size = op === Op.SC_W ? 4 : 8;
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, true);
+        if (this.shared !== null) {
+          x[rd] = this.shared.sc(off, size, x[rs2], x[rs2 + 1], this.reservation === off) ? 0 : 1;
+          x[rd + 1] = 0;
+          this.reservation = -1;
+          return Cold.NEXT;
+        }
         if (this.reservation === off) {
           dv.setInt32(off, x[rs2], true);
           if (size === 8) dv.setInt32(off + 4, x[rs2 + 1], true);
@@ -767,6 +800,13 @@ export class Hart extends HartState {
       case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
       case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], 4, insn, true);
+        if (this.shared !== null) {
+          const old = this.shared.amo32(AMO_OP_W[op - Op.AMOSWAP_W], off, x[rs2]);
+          if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+          x[rd] = old; x[rd + 1] = old >> 31;
+          if (op === Op.AMOSWAP_W && x[rs2] === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
+          return Cold.NEXT;
+        }
         const old = dv.getInt32(off, true), b = x[rs2];
         let v: number;
         switch (op) {
@@ -789,6 +829,14 @@ export class Hart extends HartState {
       case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
       case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], 8, insn, true);
+        if (this.shared !== null) {
+          const blo = x[rs2], bhi = x[rs2 + 1];
+          this.shared.amo64(AMO_OP_D[op - Op.AMOSWAP_D], off, blo, bhi, this.val);
+          if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+          x[rd] = this.val[0]; x[rd + 1] = this.val[1];
+          if (op === Op.AMOSWAP_D && blo === this.val[0] && bhi === this.val[1] && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
+          return Cold.NEXT;
+        }
         const olo = dv.getInt32(off, true), ohi = dv.getInt32(off + 4, true);
         const blo = x[rs2], bhi = x[rs2 + 1];
         let vlo = blo, vhi = bhi;
@@ -1171,7 +1219,11 @@ export class Hart extends HartState {
             case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
               mulDiv(op, x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
             // ---- fences ----
-            case Op.FENCE: case Op.FENCE_I: break;
+            case Op.FENCE: if (this.shared !== null) this.shared.fence(); break;
+            case Op.FENCE_I:
+              // Other threads' stores do not drop this thread's translated code: FENCE.I does.
+              if (this.shared !== null) { this.shared.fence(); this.jit?.flush(); }
+              break;
             // ---- system ----
             case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
               this.executedInRun = n - traps;

@@ -12,59 +12,79 @@ export const ICOUNT_INSNS_PER_TICK = 10;
 /** Clock kinds. */
 export type ClockKind = 'realtime' | 'icount';
 
+/** Slots of the clock's state array. */
+const enum C { INSTRUCTIONS, SKIPPED, ACCUMULATED_MS, RUNNING_SINCE, COUNT }
+
+/**
+ * Realtime ticks of a clock state (see VmClock.state) at host time `nowMs` on the clock
+ * owner's `performance.now()` scale (other threads add the difference of time origins).
+ */
+export function realtimeTicks(state: Float64Array, nowMs: number): number {
+  const since = state[C.RUNNING_SINCE];
+  const ms = state[C.ACCUMULATED_MS] + (since >= 0 ? nowMs - since : 0);
+  return Math.floor(ms * (TIMEBASE_HZ / 1000)) + state[C.SKIPPED];
+}
+
 /** The VM's time source. */
 export class VmClock {
-  private instructions = 0;
-  private skipped = 0;
-  private accumulatedMs = 0;
-  private runningSince = -1;
+  /**
+   * The whole state in one plain array (instructions, skipped ticks, accumulated ms, running
+   * since ms or -1): shared with the vCPU threads when `shared`, and saved as it is.
+   */
+  readonly state: Float64Array;
 
-  constructor(readonly kind: ClockKind) {}
+  constructor(readonly kind: ClockKind, shared = false) {
+    this.state = new Float64Array(shared ? new SharedArrayBuffer(C.COUNT * 8) : new ArrayBuffer(C.COUNT * 8));
+    this.state[C.RUNNING_SINCE] = -1;
+  }
 
   /** Ticks now; `inFlight` are instructions retired by the running slice but not yet counted. */
   now(inFlight = 0): number {
+    const s = this.state;
     if (this.kind === 'icount') {
-      return Math.floor((this.instructions + inFlight) / ICOUNT_INSNS_PER_TICK) + this.skipped;
+      return Math.floor((s[C.INSTRUCTIONS] + inFlight) / ICOUNT_INSNS_PER_TICK) + s[C.SKIPPED];
     }
-    const ms = this.accumulatedMs + (this.runningSince >= 0 ? performance.now() - this.runningSince : 0);
-    return Math.floor(ms * (TIMEBASE_HZ / 1000)) + this.skipped;
+    return realtimeTicks(s, performance.now());
   }
 
   /** Guest time as its parts, for a snapshot (host time running now counts as accumulated). */
   save(): { instructions: number; skipped: number; ms: number } {
-    const ms = this.accumulatedMs + (this.runningSince >= 0 ? performance.now() - this.runningSince : 0);
-    return { instructions: this.instructions, skipped: this.skipped, ms };
+    const s = this.state;
+    const ms = s[C.ACCUMULATED_MS] + (s[C.RUNNING_SINCE] >= 0 ? performance.now() - s[C.RUNNING_SINCE] : 0);
+    return { instructions: s[C.INSTRUCTIONS], skipped: s[C.SKIPPED], ms };
   }
 
   /** Puts back `save`'s time; the clock is stopped (the next run starts it). */
-  restore(s: { instructions: number; skipped: number; ms: number }): void {
-    this.instructions = s.instructions;
-    this.skipped = s.skipped;
-    this.accumulatedMs = s.ms;
-    this.runningSince = -1;
+  restore(saved: { instructions: number; skipped: number; ms: number }): void {
+    const s = this.state;
+    s[C.INSTRUCTIONS] = saved.instructions;
+    s[C.SKIPPED] = saved.skipped;
+    s[C.ACCUMULATED_MS] = saved.ms;
+    s[C.RUNNING_SINCE] = -1;
   }
 
   /** Counts the instructions of a finished slice. */
   retire(instructions: number): void {
-    this.instructions += instructions;
+    this.state[C.INSTRUCTIONS] += instructions;
   }
 
   /** Moves time forward to `ticks` (all vCPUs idle until then). */
   advanceTo(ticks: number): void {
     const now = this.now();
-    if (ticks > now) this.skipped += ticks - now;
+    if (ticks > now) this.state[C.SKIPPED] += ticks - now;
   }
 
   /** Starts counting host time (realtime). */
   start(): void {
-    if (this.runningSince < 0) this.runningSince = performance.now();
+    if (this.state[C.RUNNING_SINCE] < 0) this.state[C.RUNNING_SINCE] = performance.now();
   }
 
   /** Stops counting host time (pause). */
   stop(): void {
-    if (this.runningSince >= 0) {
-      this.accumulatedMs += performance.now() - this.runningSince;
-      this.runningSince = -1;
+    const s = this.state;
+    if (s[C.RUNNING_SINCE] >= 0) {
+      s[C.ACCUMULATED_MS] += performance.now() - s[C.RUNNING_SINCE];
+      s[C.RUNNING_SINCE] = -1;
     }
   }
 

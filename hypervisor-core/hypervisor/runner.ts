@@ -4,6 +4,7 @@
  * interrupt, holding while paused. `hyperscope run` and each VM of `hyperscope serve` use it.
  */
 import type { Vm, VmStop } from './vm';
+import { runOnThreads } from './threads/vcpu-threads';
 
 /** Instructions run between two visits to the event loop (input, timers, timeout). */
 export const RUN_BATCH = 2_000_000;
@@ -30,10 +31,16 @@ export interface RunControl {
   hold?(): Promise<void> | null;
   /** Host time (performance.now) at which the run ends with 'timeout'; none by default. */
   deadline?: number;
+  /**
+   * Host threads for the vCPUs (default 1: the VM's own deterministic round robin). Above 1
+   * the VM must have been created with `sharedMemory` (see threads/vcpu-threads.ts).
+   */
+  threads?: number;
 }
 
 /** Runs `vm` until it stops for good, `quit` answers true, or the deadline passes. */
 export async function runUntilStop(vm: Vm, control: RunControl): Promise<RunEnd> {
+  if ((control.threads ?? 1) > 1) return runOnThreads(vm, control.threads!, control);
   const deadline = control.deadline ?? Infinity;
   for (;;) {
     if (control.quit()) return { kind: 'quit' };

@@ -41,6 +41,22 @@ const FW_EVENT_OF_CAUSE: Partial<Record<number, FwEvent>> = {
 /** mstatus.FS = Initial (01). */
 const FS_INITIAL = 1 << 13;
 
+/** An interrupt for the guest is pending in the hart and enabled in vsie (WFI's wake-up condition). */
+export function guestInterruptPending(h: Hart): boolean {
+  return (h.pendingInterrupts() & h.mie & VS_IRQS) !== 0;
+}
+
+/**
+ * Guest time at which the hart's VS timer (vstimecmp - htimedelta) fires and can wake it, or
+ * Infinity when it is disarmed or the guest disabled the timer interrupt.
+ */
+export function guestTimerDeadline(h: Hart): number {
+  if (h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return Infinity; // disarmed
+  if ((h.mie & (1 << Irq.VSTI)) === 0 || h.hi(Slot.HENVCFG) >= 0) return Infinity; // it cannot wake it
+  const delta = h.hi(Slot.HTIMEDELTA) * TWO32 + (h.lo(Slot.HTIMEDELTA) >>> 0);
+  return h.num(Slot.VSTIMECMP) - delta;
+}
+
 /** Where a vCPU resumes after a non-retentive suspend. */
 interface ResumePoint { addr: bigint; opaque: bigint }
 
@@ -51,7 +67,8 @@ export class Vcpu {
   hsm: number = HsmState.STOPPED;
   /** Retired instructions at the start of the current slice (for the icount clock). */
   sliceStart = 0;
-  private resumeAt: ResumePoint | null = null;
+  /** Where a non-retentive suspend resumes (null: where it stopped). */
+  resumeAt: ResumePoint | null = null;
   /** The instruction the last virtual-instruction exit emulated ("csrrw satp"), for the statistics. */
   lastEmulated: string | null = null;
   /** Notices the guest looping on one fault (see fault-loop.ts). */
@@ -168,8 +185,7 @@ export class Vcpu {
 
   /** An interrupt for the guest is pending and enabled in vsie (the WFI wake-up condition). */
   hasPendingInterrupt(): boolean {
-    const h = this.hart;
-    return (h.pendingInterrupts() & h.mie & VS_IRQS) !== 0 || (this.mmode?.wakes() ?? false);
+    return guestInterruptPending(this.hart) || (this.mmode?.wakes() ?? false);
   }
 
   /** Wakes a blocked vCPU when an interrupt is pending; returns whether it is runnable. */
@@ -192,11 +208,7 @@ export class Vcpu {
    */
   timerDeadline(): number {
     const machine = this.mmode?.timerDeadline() ?? Infinity;
-    const h = this.hart;
-    if (h.hi(Slot.VSTIMECMP) === -1 && h.lo(Slot.VSTIMECMP) === -1) return machine; // disarmed
-    if ((h.mie & (1 << Irq.VSTI)) === 0 || h.hi(Slot.HENVCFG) >= 0) return machine; // it cannot wake it
-    const delta = h.hi(Slot.HTIMEDELTA) * TWO32 + (h.lo(Slot.HTIMEDELTA) >>> 0);
-    return Math.min(machine, h.num(Slot.VSTIMECMP) - delta);
+    return Math.min(machine, guestTimerDeadline(this.hart));
   }
 
   /**

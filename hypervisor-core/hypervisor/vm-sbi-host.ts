@@ -62,7 +62,13 @@ export class VmSbiHost implements DbtrHost, PmuHost {
   }
 
   remoteFence(hartId: number, fence: RemoteFence): void {
-    // FENCE.I: the hart has no instruction cache (it decodes from memory every time).
+    // On threads, the target's thread flushes (FENCE.I: its translated code, which another
+    // thread's stores do not drop) before the caller resumes.
+    if (this.vm.remote) {
+      this.vm.remote.fence(hartId, fence.kind === 'fence.i');
+      return;
+    }
+    // FENCE.I: on one thread, stores to translated code drop it; nothing is cached beyond that.
     if (fence.kind === 'fence.i') return;
     const hart = this.vm.vcpus[hartId].hart;
     // Under shadow paging the fence reaches the shadow tables too (a resync).
@@ -83,6 +89,7 @@ export class VmSbiHost implements DbtrHost, PmuHost {
 
   hartStart(hartId: number, startAddr: bigint, opaque: bigint): void {
     this.vm.vcpus[hartId].start(startAddr, opaque);
+    this.vm.remote?.started(hartId);
   }
 
   hartStop(hartId: number): void {

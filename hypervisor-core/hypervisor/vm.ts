@@ -44,7 +44,8 @@ import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
 import { VmAia } from './aia';
 import { VirtualMmode } from './virtual-mmode';
-import type { VmExit } from './exits';
+import { decodeExit, type VmExit } from './exits';
+import type { RemoteVcpus } from './threads/remote-vcpus';
 import type { ExitReason } from './exit-reason';
 import type { InterruptCounts } from './stats/interrupt-report';
 
@@ -107,6 +108,11 @@ export interface VmOptions {
    * the guest's page faults, with satp and SFENCE.VMA trapped (hstatus.VTVM).
    */
   mmu?: MmuMode;
+  /**
+   * Guest RAM, the G-stage tables and the clock in SharedArrayBuffers, so the vCPUs can run
+   * on host threads (`--threads` above 1; see threads/vcpu-threads.ts). Default false.
+   */
+  sharedMemory?: boolean;
 }
 
 /** Table pages the shadow tables of one VM may hold together (16 MiB). */
@@ -198,6 +204,8 @@ export class Vm {
    * and the scheduler between two slices, where a snapshot continues exactly.
    */
   pauseAtInstructions = Infinity;
+  /** Set while the vCPUs run on host threads: where effects on other vCPUs go. */
+  remote: RemoteVcpus | null = null;
   private exitBreak: ExitRecord | null = null;
   /** Where slice ends are written (they are not traced). */
   private readonly scratchSlot = new ExitSlot();
@@ -221,14 +229,14 @@ export class Vm {
     // tables' pool when shadowing, and slack.
     const shadowPool = mmu === 'shadow' ? SHADOW_POOL_PAGES * PAGE_SIZE : 0;
     const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + shadowPool + 4 * 1024 * 1024;
-    this.host = new PhysMemory(DRAM_BASE, hostSize);
+    this.host = new PhysMemory(DRAM_BASE, hostSize, opts.sharedMemory ?? false);
     this.alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
     this.gstage = new GStage(this.host, this.alloc);
     this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, this.alloc);
     this.memVirt = mmu === 'shadow'
       ? new ShadowMmu(this.host, this.alloc, this.gstage, this.ram, this.vmid, opts.vcpus, SHADOW_POOL_PAGES)
       : new TwoStage(this.gstage, this.vmid);
-    this.clock = new VmClock(opts.clock);
+    this.clock = new VmClock(opts.clock, opts.sharedMemory ?? false);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
     for (let i = 0; i < opts.vcpus; i++) {
@@ -315,6 +323,11 @@ export class Vm {
 
   /** Sets or clears a VS-level interrupt in a vCPU's hvip (interrupt injection) and wakes it. */
   setGuestIrq(vcpu: number, irq: Irq, level: boolean): void {
+    if (this.remote) {
+      // The vCPU's thread applies it; the hart copy here is live only during its own exit.
+      this.remote.setIrq(vcpu, irq, level);
+      if (!this.remote.isCurrent(vcpu)) return;
+    }
     const h = this.vcpus[vcpu].hart;
     if (this.timeline && ((h.hvip >>> irq) & 1) !== (level ? 1 : 0)) this.timeline.irq(vcpu, irq, level, performance.now());
     if (level && irq === Irq.VSSI && (h.hvip & (1 << irq)) === 0) this.ipisInjected++;
@@ -549,7 +562,7 @@ export class Vm {
   }
 
   /** Runs one round of every device's unfinished work; returns its cost in instructions. */
-  private serviceDevices(): number {
+  serviceDevices(): number {
     let cost = 0;
     for (const t of this.virtio) if (t?.hasPendingWork) cost += t.service() * DEVICE_ROUND_COST;
     return cost;
@@ -717,6 +730,28 @@ export class Vm {
     return s === 'runnable' ? 'runnable' : s === 'blocked' ? 'blocked' : 'other';
   };
 
+  /**
+   * Handles the exit a vCPU's thread reported (its hart state copied in here first): the
+   * same handling, counting and tracing as an exit of a slice run on this thread.
+   */
+  handleThreadExit(vcpu: Vcpu): void {
+    const exit = decodeExit(vcpu.hart, this.ram);
+    this.handleExit(vcpu, exit, performance.now());
+  }
+
+  /**
+   * Counts and traces a WFI exit that a vCPU's thread handled itself (at guest pc lo/hi), as
+   * handleExit counts one handled here.
+   */
+  countThreadWfi(vcpu: Vcpu, pcLo: number, pcHi: number): void {
+    const exit: VmExit = { reason: 'wfi' };
+    this.stats.record(vcpu.id, 'wfi', 0);
+    this.stats.kvm.record(vcpu.id, exit, false);
+    this.stats.sites.record('wfi', pcLo, pcHi);
+    const record: ExitRecord = { seq: 0, vcpu: vcpu.id, reason: 'wfi', pc: toBigU64(pcLo, pcHi), scause: 22n, stval: 0x10500073n, htval: 0n, htinst: 0n, ns: 0 };
+    this.trace.push(record);
+  }
+
   /** Handles an exit, counts and traces it. */
   private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {
     const h = vcpu.hart;
@@ -843,6 +878,7 @@ export class Vm {
 
   /** Total instructions retired by all vCPUs. */
   get instructions(): number {
+    if (this.remote) return this.remote.instructions();
     let n = 0;
     for (const v of this.vcpus) n += v.hart.instret;
     return n;

@@ -22,14 +22,26 @@ export class PhysMemory {
   /**
    * @param base host physical address of the first byte (page aligned)
    * @param size size in bytes (multiple of the page size)
+   * @param shared back the RAM with a SharedArrayBuffer (vCPUs on other threads), or this
+   *   existing one (a thread's view of a VM's RAM)
    */
-  constructor(readonly base: number, readonly size: number) {
+  constructor(readonly base: number, readonly size: number, shared: boolean | SharedArrayBuffer = false) {
     if (base % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size <= 0) {
       throw new Error(`RAM base and size must be page aligned (base 0x${base.toString(16)}, size ${size})`);
     }
-    this.bytes = new Uint8Array(size);
+    if (shared instanceof SharedArrayBuffer) {
+      if (shared.byteLength !== size) throw new RangeError(`shared RAM has ${shared.byteLength} bytes, not ${size}`);
+      this.bytes = new Uint8Array(shared);
+    } else {
+      this.bytes = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+    }
     this.view = new DataView(this.bytes.buffer);
     this.codePages = new Uint8Array(size / PAGE_SIZE);
+  }
+
+  /** The SharedArrayBuffer behind RAM, or null when it is private to this thread. */
+  get sharedBuffer(): SharedArrayBuffer | null {
+    return this.bytes.buffer instanceof SharedArrayBuffer ? this.bytes.buffer : null;
   }
 
   /**

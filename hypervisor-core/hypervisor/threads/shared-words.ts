@@ -1,0 +1,108 @@
+/**
+ * The words the VM's thread and its vCPU threads share (one Int32Array over a
+ * SharedArrayBuffer), written and read with Atomics:
+ * - RUN: what the threads do (run, pause, quit) and PARKED: how many have paused;
+ * - a doorbell per thread: whoever wants it to look again (a reply, an interrupt, a fence)
+ *   bumps it and notifies; the thread waits on it when it has nothing to run;
+ * - per vCPU: the interrupt lines the VM drives into its hvip (LINES, the level, and DIRTY,
+ *   the bits changed since the vCPU's thread last looked) and its fence requests (FENCE_REQ,
+ *   a generation count, FENCE_KIND, what to flush, FENCE_DONE, the generation flushed).
+ */
+
+/** Values of RUN. */
+export const enum RunState { RUN = 0, PAUSE = 1, QUIT = 2 }
+
+/** Bits of FENCE_KIND. */
+export const enum FenceKind { TLB = 1, CODE = 2 }
+
+/** Most threads a VM uses (one per vCPU at most). */
+export const MAX_THREADS = 32;
+
+const RUN = 0;
+const PARKED = 1;
+const DOORS = 2;
+const VCPUS = DOORS + MAX_THREADS;
+const PER_VCPU = 5;
+const enum V { LINES, DIRTY, FENCE_REQ, FENCE_KIND, FENCE_DONE }
+
+/** Index helpers over the shared control words. */
+export const W = {
+  RUN, PARKED,
+  door: (thread: number): number => DOORS + thread,
+  lines: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.LINES,
+  dirty: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.DIRTY,
+  fenceReq: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.FENCE_REQ,
+  fenceKind: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.FENCE_KIND,
+  fenceDone: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.FENCE_DONE,
+};
+
+/** The control words for a VM of `vcpus` vCPUs. */
+export function newControlWords(vcpus: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer((VCPUS + vcpus * PER_VCPU) * 4));
+}
+
+/** Rings a thread's doorbell: it looks at its vCPUs, mail and control words again. */
+export function ring(ctl: Int32Array, thread: number): void {
+  Atomics.add(ctl, W.door(thread), 1);
+  Atomics.notify(ctl, W.door(thread));
+}
+
+/** The thread that runs vCPU `id` of a VM on `threads` threads. */
+export function threadOf(id: number, threads: number): number {
+  return id % threads;
+}
+
+/** What a vCPU thread gets at its start (structured-clonable, with shared buffers). */
+export interface WorkerInit {
+  /** The VM's host RAM (guest RAM and G-stage tables) and its base address. */
+  ram: SharedArrayBuffer;
+  hostBase: number;
+  /** Guest RAM's GPA range (everything else is a device). */
+  ramBase: number;
+  ramSize: number;
+  /** The control words (shared-words.ts). */
+  control: SharedArrayBuffer;
+  /** LR/SC reservations, one word per vCPU. */
+  reservations: SharedArrayBuffer;
+  /** Instructions retired, one double per vCPU (written by its thread). */
+  instret: SharedArrayBuffer;
+  /** The VM clock's state (clock.ts) and the VM thread's performance.timeOrigin. */
+  clock: SharedArrayBuffer;
+  timeOrigin: number;
+  /** This thread's index and its vCPUs. */
+  thread: number;
+  vcpus: number[];
+  svadu: boolean;
+  jit: boolean;
+  yieldOnSpin: boolean;
+  /** Instructions a vCPU runs before its thread looks at its mail, interrupts and fences. */
+  slice: number;
+}
+
+/** vCPU lifecycle on its thread (as Vcpu.state). */
+export type ThreadVcpuState = 'stopped' | 'runnable' | 'blocked';
+
+/**
+ * A message from a vCPU thread to the VM's thread: handle this vCPU's exit, or wake it (both
+ * answered), or count a WFI exit the thread handled itself (`hart` holds only its pc).
+ */
+export interface ToVm {
+  op: 'exit' | 'wake' | 'wfi';
+  seq: number;
+  vcpu: number;
+  hart: Record<string, unknown>;
+  state: ThreadVcpuState;
+}
+
+/** A message from the VM's thread: the reply to `seq`, or a new state for a vCPU (HSM start). */
+export interface ToThread {
+  op: 'reply' | 'state';
+  seq: number;
+  vcpu: number;
+  hart: Record<string, unknown>;
+  state: ThreadVcpuState;
+  /** A non-retentive suspend: waking goes through the VM's thread (it restarts the vCPU). */
+  resume: boolean;
+  /** Fences to wait for before resuming: [vcpu, generation]. */
+  fences: [number, number][];
+}

@@ -1,0 +1,274 @@
+/**
+ * A VM's vCPUs on host threads (`--threads N`): N worker threads share the VM's RAM and run
+ * its vCPUs in parallel (vCPU i on thread i mod N); this thread, the VM's, keeps the devices,
+ * SBI, the G-stage and the statistics, and handles every exit a vCPU thread hands it (with
+ * the vCPU's state copied into the Vcpu here, then back), as QEMU's MTTCG vCPU threads take
+ * the big lock for device emulation. Effects on other vCPUs go through shared words
+ * (interrupt lines, fences) and messages (hart_start): see remote-vcpus.ts.
+ *
+ * Threads are not deterministic: reproducible runs use one thread (`--threads 1`, the VM's
+ * own round robin) with the icount clock.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
+import { DRAM_BASE } from '../../machine/memory-map';
+import { PAGE_SIZE } from '../../memory/address';
+import type { Vcpu } from '../vcpu';
+import type { Vm, VmStop } from '../vm';
+import { restoreHart, saveHart } from './hart-transfer';
+import type { RemoteVcpus } from './remote-vcpus';
+import type { RunControl, RunEnd } from '../runner';
+import { FenceKind, MAX_THREADS, RunState, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
+
+/** Instructions a vCPU thread runs between looks at its mail, interrupts and fences. */
+export const THREAD_SLICE = 20_000;
+
+/** The vCPU thread's script, next to this module (tsc's out/) or in the bundle's dist/. */
+function workerScript(): string {
+  for (const p of [join(__dirname, 'vcpu-worker.js'), join(__dirname, 'hypervisor', 'threads', 'vcpu-worker.js')]) {
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`the vCPU thread script vcpu-worker.js is missing next to ${__dirname}`);
+}
+
+/**
+ * The runner's loop (runner.ts) with the vCPUs on `threads` host threads: until the VM stops
+ * for good, `quit`, or the deadline; a hold pauses every vCPU at an instruction boundary.
+ */
+export async function runOnThreads(vm: Vm, threads: number, control: RunControl): Promise<RunEnd> {
+  const deadline = control.deadline ?? Infinity;
+  const t = new VcpuThreads(vm, threads);
+  t.start();
+  try {
+    for (;;) {
+      if (control.quit()) return { kind: 'quit' };
+      const hold = control.hold?.();
+      if (hold) {
+        await t.pause();
+        await hold;
+        t.resume();
+        continue;
+      }
+      const stop = await t.run(deadline, () => control.quit() || !!control.hold?.());
+      if (stop === null) {
+        if (control.quit() || control.hold?.()) continue;
+        return { kind: 'timeout' };
+      }
+      if (stop.kind === 'shutdown' || stop.kind === 'reboot' || stop.kind === 'fatal') return { kind: 'stop', stop };
+    }
+  } finally {
+    await t.terminate();
+  }
+}
+
+/** How a threaded run ended early: the caller's quit or deadline (null), or the VM's stop. */
+export type ThreadedRunEnd = VmStop | null;
+
+/** The vCPU threads of one VM. */
+export class VcpuThreads implements RemoteVcpus {
+  readonly control: Int32Array;
+  private readonly reservations: Int32Array;
+  private readonly retired: Float64Array;
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  /** The vCPU whose exit is being handled here (-1: none). */
+  private current = -1;
+  private fences: [number, number][] = [];
+  private readonly push = new Set<number>();
+  /** Wakes the run loop early (a stop request, a thread's failure). */
+  private wake: (() => void) | null = null;
+  private failure: VmStop | null = null;
+  private terminated = false;
+
+  /**
+   * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
+   * @param threads host threads, 1..min(vCPUs, MAX_THREADS)
+   */
+  constructor(private readonly vm: Vm, readonly threads: number) {
+    const n = vm.vcpus.length;
+    if (!vm.host.sharedBuffer) throw new Error('vCPU threads need a VM created with sharedMemory');
+    if (vm.clock.kind !== 'realtime') throw new Error('vCPU threads need the realtime clock (icount runs on one thread)');
+    if (vm.opts.bios === 'none') throw new Error('vCPU threads need the SBI firmware (bios none runs on one thread)');
+    if ((vm.opts.mmu ?? 'two-stage') !== 'two-stage') throw new Error('vCPU threads translate through the G-stage (--mmu shadow runs on one thread)');
+    if (vm.opts.aia) throw new Error('vCPU threads deliver interrupts through hvip words, not IMSIC files (--aia runs on one thread)');
+    if (!(threads >= 1 && threads <= Math.min(n, MAX_THREADS))) throw new RangeError(`threads must be 1..${Math.min(n, MAX_THREADS)}`);
+    this.control = newControlWords(n);
+    this.reservations = new Int32Array(new SharedArrayBuffer(n * 4)).fill(-1);
+    this.retired = new Float64Array(new SharedArrayBuffer(n * 8));
+  }
+
+  /** Starts the threads with every vCPU's current state; the VM's effects on vCPUs go through them from now on. */
+  start(): void {
+    const vm = this.vm;
+    const n = vm.vcpus.length;
+    for (let i = 0; i < n; i++) this.retired[i] = vm.vcpus[i].hart.instret;
+    const script = workerScript();
+    this.mapAllRam();
+    for (let t = 0; t < this.threads; t++) {
+      const { port1, port2 } = new MessageChannel();
+      const ids = vm.vcpus.map((v) => v.id).filter((id) => threadOf(id, this.threads) === t);
+      const init: WorkerInit & { port: MessagePort } = {
+        ram: vm.host.sharedBuffer!, hostBase: vm.host.base, ramBase: DRAM_BASE, ramSize: vm.opts.memory,
+        control: this.control.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
+        instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
+        timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
+        jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2,
+      };
+      const w = new Worker(script, { workerData: init, transferList: [port2] });
+      w.on('message', (m: ToVm) => this.onMessage(t, m));
+      w.on('error', (e) => this.fail(`vCPU thread ${t} failed: ${e.message}`));
+      w.on('exit', (code) => {
+        if (!this.terminated) this.fail(`vCPU thread ${t} ended (status ${code})`);
+      });
+      this.workers.push(w);
+      this.ports.push(port1);
+      for (const id of ids) this.send(id, 'state', -1);
+    }
+    vm.remote = this;
+  }
+
+  /**
+   * Maps all of guest RAM in the G-stage before the threads start: a guest page fault would
+   * cost a round trip to this thread, and Linux boots with thousands (KVM's pre-faulted memory).
+   */
+  private mapAllRam(): void {
+    const vm = this.vm;
+    for (let gpa = DRAM_BASE; gpa < DRAM_BASE + vm.opts.memory; gpa += PAGE_SIZE) vm.mapGuestPage(gpa);
+  }
+
+  /**
+   * Runs until the VM stops (its VmStop), or `quit` says so or the deadline passes (null).
+   * Device work left over by a notify is serviced here between the vCPUs' exits.
+   */
+  async run(deadline: number, quit: () => boolean): Promise<ThreadedRunEnd> {
+    const vm = this.vm;
+    vm.clock.start();
+    try {
+      for (;;) {
+        if (this.failure) return this.failure;
+        if (vm.stopRequest) {
+          const s = vm.stopRequest;
+          vm.stopRequest = null;
+          return s;
+        }
+        if (quit() || performance.now() >= deadline) return null;
+        const busy = vm.serviceDevices() > 0;
+        await new Promise<void>((r) => {
+          this.wake = r;
+          if (busy) setImmediate(r);
+          else setTimeout(r, Math.max(0, Math.min(10, deadline - performance.now())));
+        });
+        this.wake = null;
+      }
+    } finally {
+      vm.clock.stop();
+    }
+  }
+
+  /** Pauses every vCPU at an instruction boundary (between slices); resolves once all threads park. */
+  async pause(): Promise<void> {
+    Atomics.store(this.control, W.RUN, RunState.PAUSE);
+    for (let t = 0; t < this.threads; t++) ring(this.control, t);
+    // A thread waiting for an exit's reply parks after it: keep answering meanwhile.
+    while (Atomics.load(this.control, W.PARKED) < this.threads && !this.failure) await new Promise((r) => setTimeout(r, 1));
+    this.vm.clock.stop();
+  }
+
+  /** Resumes after pause(). */
+  resume(): void {
+    this.vm.clock.start();
+    Atomics.store(this.control, W.RUN, RunState.RUN);
+    for (let t = 0; t < this.threads; t++) ring(this.control, t);
+  }
+
+  /** Ends the threads (the VM stopped); the Vcpus here keep each vCPU's state at its last exit. */
+  async terminate(): Promise<void> {
+    if (this.terminated) return;
+    this.terminated = true;
+    Atomics.store(this.control, W.RUN, RunState.QUIT);
+    for (let t = 0; t < this.threads; t++) ring(this.control, t);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const p of this.ports) p.close();
+    for (let i = 0; i < this.vm.vcpus.length; i++) this.vm.vcpus[i].hart.instret = this.retired[i];
+    this.vm.remote = null;
+  }
+
+  // ---- RemoteVcpus ----
+
+  isCurrent(vcpu: number): boolean {
+    return vcpu === this.current;
+  }
+
+  setIrq(vcpu: number, irq: number, level: boolean): void {
+    const bit = 1 << irq;
+    if (level) Atomics.or(this.control, W.lines(vcpu), bit);
+    else Atomics.and(this.control, W.lines(vcpu), ~bit);
+    // Marked dirty after the level is written: the vCPU's thread reads dirty, then the level.
+    Atomics.or(this.control, W.dirty(vcpu), bit);
+    ring(this.control, threadOf(vcpu, this.threads));
+  }
+
+  fence(vcpu: number, icache: boolean): void {
+    Atomics.or(this.control, W.fenceKind(vcpu), icache ? FenceKind.CODE : FenceKind.TLB);
+    const gen = Atomics.add(this.control, W.fenceReq(vcpu), 1) + 1;
+    this.fences.push([vcpu, gen]);
+    ring(this.control, threadOf(vcpu, this.threads));
+  }
+
+  started(vcpu: number): void {
+    if (vcpu !== this.current) this.push.add(vcpu);
+  }
+
+  instructions(): number {
+    let n = 0;
+    for (let i = 0; i < this.retired.length; i++) n += this.retired[i];
+    return n;
+  }
+
+  // ---- exits ----
+
+  /** A vCPU thread's request: handle the exit (or wake-up) on the Vcpu here, reply with its new state. */
+  private onMessage(thread: number, m: ToVm): void {
+    const v = this.vm.vcpus[m.vcpu];
+    if (!v || this.terminated) return;
+    if (m.op === 'wfi') {
+      this.vm.countThreadWfi(v, m.hart.pcLo as number, m.hart.pcHi as number);
+      return;
+    }
+    restoreHart(v.hart, m.hart);
+    v.state = m.state;
+    this.current = v.id;
+    this.fences = [];
+    try {
+      if (m.op === 'exit') this.vm.handleThreadExit(v);
+      else v.tryWake();
+    } catch (e) {
+      this.fail(`vCPU ${v.id}: ${(e as Error).message}`);
+    } finally {
+      this.current = -1;
+    }
+    this.send(v.id, 'reply', m.seq);
+    for (const id of this.push) this.send(id, 'state', -1);
+    this.push.clear();
+    if (this.vm.stopRequest) this.wake?.();
+  }
+
+  /** Sends vCPU `id`'s state to its thread (a reply to `seq`, or a pushed state). */
+  private send(id: number, op: ToThread['op'], seq: number): void {
+    const v: Vcpu = this.vm.vcpus[id];
+    const t = threadOf(id, this.threads);
+    const msg: ToThread = {
+      op, seq, vcpu: id, hart: saveHart(v.hart), state: v.state, resume: v.resumeAt !== null,
+      fences: op === 'reply' ? this.fences : [],
+    };
+    this.ports[t].postMessage(msg);
+    ring(this.control, t);
+  }
+
+  private fail(message: string): void {
+    if (this.terminated) return;
+    this.failure ??= { kind: 'fatal', message, vcpu: Math.max(0, this.current), pc: 0n, scause: 0n, stval: 0n, htval: 0n, htinst: 0n };
+    this.wake?.();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * A vCPU thread (worker_threads): runs its vCPUs' harts over the VM's shared RAM, round robin
+ * in slices, and hands every VM exit to the VM's thread, which owns the devices, SBI and the
+ * G-stage (as QEMU's vCPU threads take the BQL for MMIO): it posts the hart's state, waits
+ * for the reply with Atomics.wait and resumes from the state it gets back.
+ *
+ * Between slices it applies the interrupt lines the VM drove (shared LINES/DIRTY words),
+ * flushes what remote fences asked for, and reads its mail (HSM start of its vCPUs). A vCPU
+ * in WFI waits on the thread's doorbell until an interrupt or its timer deadline.
+ */
+import { MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { Cause } from '../../hart/csr-numbers';
+import { Hart, StopReason } from '../../hart/hart';
+import { Slot } from '../../hart/hart-state';
+import { SharedAtomics } from '../../hart/shared-atomics';
+import { PhysMemory } from '../../memory/phys-memory';
+import { TIMEBASE_HZ } from '../../machine/memory-map';
+import { realtimeTicks } from '../clock';
+import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
+import { restoreHart, saveHart } from './hart-transfer';
+import { FenceKind, RunState, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
+
+/** The WFI instruction. */
+const WFI = 0x10500073;
+
+/** Longest wait on the doorbell before the control word is looked at again (ms). */
+const MAX_WAIT_MS = 100;
+
+interface Local {
+  id: number;
+  hart: Hart;
+  state: ThreadVcpuState;
+  resume: boolean;
+}
+
+const d = workerData as WorkerInit & { port: MessagePort };
+const port = d.port;
+const ctl = new Int32Array(d.control);
+const instret = new Float64Array(d.instret);
+const clock = new Float64Array(d.clock);
+const reservations = new Int32Array(d.reservations);
+const originDelta = performance.timeOrigin - d.timeOrigin;
+const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
+const now = (): number => realtimeTicks(clock, performance.now() + originDelta);
+const door = W.door(d.thread);
+let seq = 0;
+
+const vcpus: Local[] = d.vcpus.map((id) => {
+  const hart = new Hart(id, mem);
+  hart.svadu = d.svadu;
+  hart.setJit(d.jit);
+  hart.yieldOnSpin = d.yieldOnSpin;
+  hart.hostTraps = true;
+  hart.timeSource = now;
+  hart.setDeviceGpa((gpa) => !(gpa >= d.ramBase && gpa + 1 <= d.ramBase + d.ramSize));
+  hart.setSharedAtomics(new SharedAtomics(d.ram, reservations, id));
+  return { id, hart, state: 'stopped', resume: false };
+});
+const byId = new Map(vcpus.map((v) => [v.id, v]));
+
+/** Loads a state the VM's thread sent; flushes the TLBs when it flushed its copy. */
+function install(v: Local, m: ToThread): void {
+  const flushes = v.hart.tlbFlushes;
+  restoreHart(v.hart, m.hart);
+  if (v.hart.tlbFlushes !== flushes) v.hart.flushAllTlbs();
+  v.state = m.state;
+  v.resume = m.resume;
+}
+
+/** A state pushed by the VM's thread (hart_start of a stopped vCPU). */
+function onMail(m: ToThread): void {
+  const v = byId.get(m.vcpu);
+  if (v && m.op === 'state') install(v, m);
+}
+
+/** Reads every queued message. */
+function drainMail(): void {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) onMail(m.message as ToThread);
+}
+
+/** Does the flushes remote fences asked of this thread's vCPUs. */
+function ackFences(): void {
+  for (const v of vcpus) {
+    const req = Atomics.load(ctl, W.fenceReq(v.id));
+    if (req === Atomics.load(ctl, W.fenceDone(v.id))) continue;
+    const kind = Atomics.exchange(ctl, W.fenceKind(v.id), 0);
+    if (kind & FenceKind.TLB) v.hart.flushAllTlbs();
+    if (kind & FenceKind.CODE) v.hart.blockCache?.flush();
+    Atomics.store(ctl, W.fenceDone(v.id), req);
+  }
+}
+
+/** Applies the interrupt lines the VM changed since the last look to the hart's hvip. */
+function takeIrqs(v: Local): void {
+  const dirty = Atomics.exchange(ctl, W.dirty(v.id), 0);
+  if (dirty === 0) return;
+  const level = Atomics.load(ctl, W.lines(v.id));
+  v.hart.hvip = (v.hart.hvip & ~dirty) | (level & dirty);
+}
+
+const quitting = (): boolean => Atomics.load(ctl, W.RUN) === RunState.QUIT;
+
+/** Waits until every listed fence is done (flushing this thread's own meanwhile). */
+function waitFences(fences: [number, number][]): void {
+  for (;;) {
+    ackFences();
+    if (fences.every(([id, gen]) => Atomics.load(ctl, W.fenceDone(id)) - gen >= 0) || quitting()) return;
+    const bell = Atomics.load(ctl, door);
+    Atomics.wait(ctl, door, bell, 1);
+  }
+}
+
+/**
+ * Hands vCPU `v` to the VM's thread (an exit to handle, or a wake-up that restarts it) and
+ * waits for its new state. False when the VM quit meanwhile.
+ */
+function callVm(v: Local, op: ToVm['op']): boolean {
+  const mine = ++seq;
+  const msg: ToVm = { op, seq: mine, vcpu: v.id, hart: saveHart(v.hart), state: v.state };
+  parentPort!.postMessage(msg);
+  for (;;) {
+    const bell = Atomics.load(ctl, door);
+    const r = receiveMessageOnPort(port);
+    if (r) {
+      const m = r.message as ToThread;
+      if (m.op === 'reply' && m.seq === mine && m.vcpu === v.id) {
+        install(v, m);
+        if (m.fences.length > 0) waitFences(m.fences);
+        return true;
+      }
+      onMail(m);
+      continue;
+    }
+    if (quitting()) return false;
+    ackFences(); // another thread may wait for this one's fences meanwhile
+    Atomics.wait(ctl, door, bell, MAX_WAIT_MS);
+  }
+}
+
+/** The exit is WFI in the guest (a virtual-instruction exception with VTW set, stval the instruction). */
+function isWfiExit(h: Hart): boolean {
+  return h.lo(Slot.SCAUSE) === Cause.VIRTUAL_INSTRUCTION && h.hi(Slot.SCAUSE) >= 0 && h.lo(Slot.STVAL) === WFI;
+}
+
+/**
+ * WFI handled here, as the VM's thread would (vcpu.ts): past the instruction, back into the
+ * guest, blocked unless an interrupt is pending; the VM's thread only counts it.
+ */
+function wfi(v: Local): void {
+  const h = v.hart;
+  const pcLo = h.pcLo, pcHi = h.pcHi;
+  const lo = (h.lo(Slot.SEPC) + 4) | 0;
+  h.set(Slot.SEPC, lo, (h.hi(Slot.SEPC) + ((lo >>> 0) < 4 ? 1 : 0)) | 0);
+  h.hostSret();
+  if (!guestInterruptPending(h)) v.state = 'blocked';
+  const note: ToVm = { op: 'wfi', seq: 0, vcpu: v.id, hart: { pcLo, pcHi }, state: v.state };
+  parentPort!.postMessage(note);
+}
+
+/** Parks while the VM is paused (fences still answered, so no thread waits forever). */
+function parkWhilePaused(): void {
+  Atomics.add(ctl, W.PARKED, 1);
+  Atomics.notify(ctl, W.PARKED);
+  for (;;) {
+    ackFences();
+    const bell = Atomics.load(ctl, door);
+    if (Atomics.load(ctl, W.RUN) !== RunState.PAUSE) break;
+    Atomics.wait(ctl, door, bell, MAX_WAIT_MS);
+  }
+  Atomics.sub(ctl, W.PARKED, 1);
+}
+
+/** The thread's loop: until the VM quits. */
+function main(): void {
+  for (;;) {
+    const run = Atomics.load(ctl, W.RUN);
+    if (run === RunState.QUIT) return;
+    if (run === RunState.PAUSE) {
+      parkWhilePaused();
+      continue;
+    }
+    const bell = Atomics.load(ctl, door);
+    drainMail();
+    ackFences();
+    let ran = false;
+    let deadline = Infinity;
+    for (const v of vcpus) {
+      takeIrqs(v);
+      if (v.state === 'blocked' && guestInterruptPending(v.hart)) {
+        if (v.resume) {
+          if (!callVm(v, 'wake')) return;
+        } else v.state = 'runnable';
+      }
+      if (v.state === 'blocked') deadline = Math.min(deadline, guestTimerDeadline(v.hart));
+      if (v.state !== 'runnable') continue;
+      ran = true;
+      const stop = v.hart.run(d.slice);
+      instret[v.id] = v.hart.instret;
+      if (stop !== StopReason.HOST_TRAP) continue;
+      if (isWfiExit(v.hart)) wfi(v);
+      else if (!callVm(v, 'exit')) return;
+    }
+    if (ran) continue;
+    // Nothing to run: sleep until the doorbell or the earliest timer deadline.
+    const ms = deadline === Infinity ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, Math.max(0, (deadline - now()) / (TIMEBASE_HZ / 1000)));
+    if (ms > 0) Atomics.wait(ctl, door, bell, ms);
+  }
+}
+
+main();

@@ -1,0 +1,144 @@
+/**
+ * vCPUs on host threads (--threads): SMP guests give the results they give under QEMU
+ * (samples/<name>/expected-smp<N>.txt, recorded with qemu-system-riscv64 -smp N, whose MTTCG
+ * runs the harts in parallel too) when their vCPUs run in parallel on worker threads:
+ * atomics totals exact, HSM start/stop and IPIs across threads, Linux to its prompt.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { bootVirt } from '../../hypervisor-core/machine/virt-board';
+import { VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
+import type { Vm, VmStop } from '../../hypervisor-core/hypervisor/vm';
+import { comparable, ROOT, runGuest } from './guest-runner';
+
+const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+
+/** Boots `elf` with `vcpus` vCPUs on `threads` threads and runs it until it stops (60 s guard against a hang). */
+async function runOnThreads(elf: string, vcpus: number, threads: number): Promise<{ output: string; stop: VmStop | null; instructions: number; vm: Vm }> {
+  let output = '';
+  const decoder = new TextDecoder();
+  const { vm } = bootVirt({
+    kernel: readFileSync(path.join(ROOT, elf)), vcpus, memory: 64 * 1024 * 1024, clock: 'realtime', sharedMemory: true,
+    console: (b) => { output += decoder.decode(b, { stream: true }); },
+  });
+  const t = new VcpuThreads(vm, threads);
+  t.start();
+  try {
+    const stop = await t.run(performance.now() + 60_000, () => false);
+    return { output, stop, instructions: vm.instructions, vm };
+  } finally {
+    await t.terminate();
+  }
+}
+
+function expected(name: string, file: string): string {
+  return comparable(readFileSync(path.join(ROOT, 'samples', name, file), 'utf8'));
+}
+
+describe('vCPUs on host threads', function () {
+  this.timeout(120_000);
+
+  for (const [vcpus, threads] of [[2, 2], [4, 2], [4, 4]]) {
+    it(`amoadd.w/.d and LR/SC loops on ${vcpus} vCPUs on ${threads} threads give exact totals (as QEMU -smp ${vcpus})`, async () => {
+      const r = await runOnThreads('samples/atomics/atomics.elf', vcpus, threads);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.equal(comparable(r.output), expected('atomics', `expected-smp${vcpus}.txt`));
+    });
+  }
+
+  for (const vcpus of [1, 2, 4]) {
+    it(`atomics on ${vcpus} vCPU(s) on one thread (icount, round robin) prints what QEMU prints`, () => {
+      const r = runGuest('samples/atomics/atomics.elf', vcpus);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.equal(comparable(r.output), expected('atomics', `expected-smp${vcpus}.txt`));
+    });
+  }
+
+  for (const vcpus of [2, 4]) {
+    it(`smp: HSM hart_start/hart_stop, hart_get_status and IPIs across 2 threads with ${vcpus} vCPUs (as QEMU)`, async () => {
+      const r = await runOnThreads('samples/smp/smp.elf', vcpus, 2);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.equal(comparable(r.output), expected('smp', `expected-smp${vcpus}.txt`));
+      assert.ok(r.instructions > 0, 'the threads report the instructions they retired');
+      const reasons = r.vm.stats.report().reasons;
+      assert.ok(reasons.some((x) => x.key === 'wfi' && x.samples > 0), 'WFI exits handled on the vCPU threads are counted');
+      assert.ok(reasons.some((x) => x.key.startsWith('sbi') && x.samples > 0), 'SBI exits handled on the VM thread are counted');
+    });
+  }
+
+  it('a paused VM retires no instruction until it resumes, then finishes as QEMU does', async () => {
+    let output = '';
+    const { vm } = bootVirt({
+      kernel: readFileSync(path.join(ROOT, 'samples/atomics/atomics.elf')), vcpus: 2, memory: 64 * 1024 * 1024,
+      clock: 'realtime', sharedMemory: true, bootargs: 'work=20', console: (b) => { output += Buffer.from(b).toString(); },
+    });
+    const t = new VcpuThreads(vm, 2);
+    t.start();
+    try {
+      const running = t.run(performance.now() + 60_000, () => false);
+      while (vm.instructions < 1_000_000 && output === '') await new Promise((r) => setTimeout(r, 5));
+      await t.pause();
+      const before = vm.instructions;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(vm.instructions, before, 'no vCPU thread ran while paused');
+      t.resume();
+      assert.deepEqual(await running, { kind: 'shutdown', failure: false }, output);
+      assert.match(output, /atomics: exact \(expected 40000 each\)/);
+      assert.ok(vm.instructions > before);
+    } finally {
+      await t.terminate();
+    }
+  });
+
+  it('hyperscope run --threads: one line and status 2 for a count above the vCPUs or with --clock icount', () => {
+    const elf = path.join(ROOT, 'samples', 'atomics', 'atomics.elf');
+    for (const [args, message] of [
+      [['--vcpus', '2', '--threads', '3'], /--threads 3 is more than the 2 vCPU\(s\)/],
+      [['--vcpus', '2', '--threads', '2', '--clock', 'icount'], /--threads 2 cannot go with --clock icount/],
+      [['--threads', 'x'], /--threads must be a number from 1 to 32/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'run', elf, ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
+  it('hyperscope run --vcpus 2 --threads 2 runs the atomics sample to its exact totals', () => {
+    const elf = path.join(ROOT, 'samples', 'atomics', 'atomics.elf');
+    const r = spawnSync(process.execPath, [CLI, 'run', elf, '--vcpus', '2', '--threads', '2', '--timeout', '60'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(comparable(r.stdout), expected('atomics', 'expected-smp2.txt'));
+  });
+
+  describe('Linux (samples/linux) on 2 vCPUs on 2 threads', function () {
+    const image = path.join(ROOT, 'samples', 'linux', 'Image');
+    const initrd = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
+    this.timeout(400_000);
+    before(function () {
+      if (!existsSync(image) || !existsSync(initrd)) this.skip();
+    });
+
+    it('boots to the busybox prompt, sees 2 CPUs, and powers off with status 0', async () => {
+      const p = spawn(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
+        '--vcpus', '2', '--threads', '2', '--timeout', '380'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      const commands = ['cat /proc/cpuinfo', 'poweroff'];
+      p.stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        if (commands.length > 0 && /\/\S* # $/.test(output)) {
+          output += '\n';
+          p.stdin.write(commands.shift() + '\n');
+        }
+      });
+      p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+      const status = await new Promise<number | null>((r) => p.on('exit', r));
+      assert.equal(status, 0, output.slice(-2000));
+      assert.match(output, /smp: Brought up 1 node, 2 CPUs/);
+      assert.equal((output.match(/^processor\s*: \d+/gm) ?? []).length, 2, 'one /proc/cpuinfo entry per vCPU');
+      assert.match(output, /reboot: Power down/);
+    });
+  });
+});
