@@ -58,6 +58,16 @@ describe('extension: A/B comparison of exit statistics', function () {
     assert.equal(headerText('B', compareHeader({ label: 'b.json', report: modes })), 'B: b.json (icount, 1 vCPU; mmu shadow, cpu-virt trap-emulate)');
   });
 
+  it('names the MMU mode of a real --mmu shadow run in its header (the report\'s mmuMode and cpuVirtMode)', () => {
+    const out = join(dir, 'shadow.json');
+    execFileSync('node', [join(ROOT, 'dist/cli.js'), 'run', '--clock', 'icount', '--mmu', 'shadow', '--stats-json', out,
+      join(ROOT, 'samples/uart/uart.elf')], { stdio: 'ignore' });
+    const side = { label: 'shadow.json', report: JSON.parse(readFileSync(out, 'utf8')) as ExitStatsReport };
+    assert.equal(headerText('B', compareHeader(side)), 'B: shadow.json (icount, 1 vCPU; mmu shadow, cpu-virt hardware)');
+    // The same guest under shadow paging: the same MMIO exits (the guest's own count), compared line by line.
+    assert.equal(compareLines(a, side.report).find((l) => l.section === 'mmio' && l.key === 'uart0')!.exitsB, 320);
+  });
+
   it('reads a report file, refusing a missing, malformed or foreign one in one line', async () => {
     assert.equal((await readReportFile(join(dir, 'a.json'))).label, 'a.json');
     await assert.rejects(readReportFile(join(dir, 'none.json')), /^Error: none\.json: cannot read it \(ENOENT\)$/);
