@@ -74,7 +74,7 @@ const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v))
  * capabilities): answered with an error rather than the library's empty success.
  */
 const UNSUPPORTED = new Set([
-  'stepBack', 'reverseContinue', 'restartFrame', 'goto', 'gotoTargets', 'stepInTargets',
+  'restartFrame', 'goto', 'gotoTargets', 'stepInTargets',
   'terminateThreads', 'completions', 'loadedSources', 'cancel', 'breakpointLocations', 'modules', 'locations',
 ]);
 
@@ -249,6 +249,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       supportsTerminateRequest: true,
       supportsDataBreakpoints: true,
       supportsRestartRequest: true,
+      supportsStepBack: true,
       exceptionBreakpointFilters: [...EXIT_FILTER_IDS, ...GUEST_TRAP_FILTER_IDS].map((id) => ({
         filter: id, label: FILTER_LABELS[id] ?? id, default: false, supportsCondition: true,
         conditionDescription: CONDITION_HELP[id] ?? 'e.g. vcpu == 1, cause == 13, pc == 0x80200000',
@@ -570,6 +571,30 @@ export class HyperscopeSession extends LoggingDebugSession {
     if (kind === 'out') this.background(d.stepOut(vcpu));
     else if (granularity === 'instruction') this.background(d.stepInstruction(vcpu));
     else this.background(d.stepLine(vcpu, kind));
+  }
+
+  /** stepBack: checked first (one clear line when the VM has no past to go to), then replayed. */
+  protected stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    const d = this.stoppedGuest();
+    const vcpu = this.threadVcpu(d, args as Args);
+    const granularity = field(args as Args, 'granularity') ?? 'statement';
+    if (granularity !== 'statement' && granularity !== 'line' && granularity !== 'instruction') {
+      throw new RequestError(`granularity must be 'statement', 'line' or 'instruction', not ${shown(granularity)}`);
+    }
+    const why = d.reverseProblem();
+    if (why) return this.sendErrorResponse(response, { id: 1011, format: `stepBack: ${why}`, showUser: true });
+    this.sendResponse(response);
+    this.background(d.stepBack(vcpu, granularity === 'instruction' ? 'instruction' : 'line'));
+  }
+
+  /** reverseContinue: back to the previous breakpoint, watchpoint or exit-filter hit. */
+  protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
+    const d = this.stoppedGuest();
+    this.threadVcpu(d, args as Args);
+    const why = d.reverseProblem();
+    if (why) return this.sendErrorResponse(response, { id: 1011, format: `reverseContinue: ${why}`, showUser: true });
+    this.sendResponse(response);
+    this.background(d.reverseContinue());
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {

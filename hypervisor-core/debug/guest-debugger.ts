@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
+import { TimeTravel, TimeTravelError } from './time-travel';
 import { bootVirt } from '../machine/virt-board';
 import type { ElfFile } from '../machine/loaders/elf';
 import type { BlockBackend } from '../devices/virtio/block/backend';
@@ -43,6 +44,9 @@ import { ExitStackSampler } from './exit-stacks';
 import { balloonStats } from '../hypervisor/balloon-stats';
 import { ExitFlameGraph, FlameFrameNamer, exitFlameGraph } from './exit-flame';
 
+
+/** Instructions a line-granularity step back goes back at most (each is a replay from a checkpoint). */
+const LINE_BACK_LIMIT = 200;
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
 /** Minimum milliseconds between two 'stats' events while running. */
@@ -177,6 +181,10 @@ export class GuestDebugger extends EventEmitter {
   private readonly decoder = new TextDecoder();
   /** Incremented by `restart`: loops of an older VM stop when they see it change. */
   private generation = 0;
+  /** Checkpoints and replay for stepBack and reverseContinue. */
+  readonly travel = new TimeTravel(() => this.vm);
+  /** A replay is running: the guest's console output was shown the first time. */
+  private replaying = false;
   /** Watchpoint ids, apart from the code breakpoints' ids. */
   private nextWatchId = 1_000_000;
   /** vCPUs stopped before an access to a watchpoint: their next instruction runs unwatched. */
@@ -203,7 +211,7 @@ export class GuestDebugger extends EventEmitter {
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
       disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon, mmu: o.mmu,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
-      console: (b) => this.emit('output', this.decoder.decode(b, { stream: true })),
+      console: (b) => { if (!this.replaying) this.emit('output', this.decoder.decode(b, { stream: true })); },
     });
     this.vm = booted.vm;
     this.memory = new GuestMemory(this.vm);
@@ -232,6 +240,7 @@ export class GuestDebugger extends EventEmitter {
    */
   restart(): void {
     this.generation++;
+    this.travel.clear();
     this.boot();
     this.state = 'stopped';
     this.pauseRequested = false;
@@ -453,8 +462,143 @@ export class GuestDebugger extends EventEmitter {
   async continue(): Promise<void> {
     if (this.state !== 'stopped') return;
     if (this.fatal) { this.end(1); return; }
+    this.travel.beforeResume();
     const out = await this.runLoop();
     void out;
+  }
+
+  /**
+   * DAP stepBack: `vcpu` goes back one instruction, or (`line`) to the first instruction of the
+   * source line before the current one, through a checkpoint and a replay (time-travel.ts).
+   * Throws TimeTravelError (one line) when it cannot.
+   */
+  async stepBack(vcpu: number, granularity: 'instruction' | 'line'): Promise<void> {
+    if (this.state !== 'stopped' || this.isEnded()) return;
+    const why = this.reverseProblem();
+    if (why) throw new TimeTravelError(why);
+    const here = this.travel.position();
+    let error: string | undefined;
+    this.quietly(() => {
+      try {
+        this.travel.travelTo(here - 1);
+        if (granularity === 'line') this.backToLineStart(here);
+      } catch (e) {
+        if (!(e instanceof TimeTravelError)) throw e;
+        error = e.message; // as far back as it got
+      }
+    });
+    this.stopped({ reason: 'step', vcpu, description: error ? `step back: ${error}` : 'step back', text: error });
+  }
+
+  /** Why the VM cannot go back one instruction now (one line), or null. */
+  reverseProblem(): string | null {
+    const why = this.travel.unsupported();
+    if (why) return why;
+    const here = this.travel.position();
+    if (here === 0) return 'at the first instruction: there is no past';
+    const oldest = this.travel.positions()[0];
+    if (oldest === undefined || oldest > here - 1) return 'no checkpoint before this point (the VM has not run since it stopped here)';
+    return null;
+  }
+
+  /**
+   * From one instruction back: goes on back while the line stays the one the current
+   * instruction belongs to, then to the first instruction of the line before it (at most
+   * LINE_BACK_LIMIT instructions, each a replay).
+   */
+  private backToLineStart(from: number): void {
+    const lineOf = (): string | undefined => {
+      const s = this.sourceAt(pcOf(this.hart(0)));
+      return s ? `${s.path}:${s.line}` : undefined;
+    };
+    const h = this.hart(0);
+    const start = lineOf();
+    if (start === undefined) return;
+    this.travel.travelTo(from);
+    const current = lineOf();
+    this.travel.travelTo(from - 1);
+    let line = lineOf();
+    for (let n = 0; n < LINE_BACK_LIMIT && line === current && h.instret > 0; n++) {
+      this.travel.travelTo(h.instret - 1);
+      line = lineOf();
+    }
+    const target = line;
+    for (let n = 0; n < LINE_BACK_LIMIT && h.instret > 0; n++) {
+      const at = h.instret;
+      this.travel.travelTo(at - 1);
+      if (lineOf() !== target) {
+        this.travel.travelTo(at);
+        break;
+      }
+    }
+  }
+
+  /**
+   * DAP reverseContinue: back to the last point before now where the VM stopped, or would
+   * have, for a code breakpoint, a watchpoint or an exit filter (conditions and hit counts are
+   * not evaluated on the way back); to the start of the recorded past when there is none.
+   */
+  async reverseContinue(): Promise<void> {
+    if (this.state !== 'stopped' || this.isEnded()) return;
+    const why = this.reverseProblem();
+    if (why) throw new TimeTravelError(why);
+    const here = this.travel.position();
+    const positions = this.travel.positions();
+    let hit: { position: number; stop: VmStop } | undefined;
+    this.quietly(() => {
+      this.syncHartBreakpoints();
+      const watches = this.watchpoints.hartList();
+      const h = this.hart(0);
+      h.setWatchpoints(watches);
+      this.vm.onExit = (r) => this.exitBreakpoints.active && this.exitBreakpoints.match(r) !== undefined;
+      for (let k = positions.length - 1; k >= 0 && !hit; k--) {
+        if (positions[k] >= here) continue;
+        const end = Math.min(here, positions[k + 1] ?? here);
+        this.travel.replayFrom(k, end, (s) => {
+          // A stop at `here` is the one the VM stands at (or comes after it): not the past.
+          if (s.position < here) hit = s;
+          if (s.stop.kind === 'breakpoint' && s.stop.cause === 'watchpoint') {
+            h.watchHit = null;
+            h.setWatchpoints([]);
+            this.vm.stepVcpu(0);
+            h.setWatchpoints(watches);
+          }
+        });
+      }
+      this.travel.travelTo(hit ? hit.position : positions[0] ?? here);
+    });
+    if (!hit) {
+      this.stopped({ reason: 'step', vcpu: 0, description: 'reverse continue: the start of the recorded past' });
+      return;
+    }
+    const s = hit.stop;
+    const description = s.kind === 'exit-breakpoint' ? `reverse continue: VM exit ${s.record.reason}`
+      : s.kind === 'breakpoint' && s.cause === 'watchpoint' ? 'reverse continue: watchpoint' : 'reverse continue: breakpoint';
+    this.stopped({ reason: s.kind === 'exit-breakpoint' ? 'exception' : s.kind === 'breakpoint' && s.cause === 'watchpoint' ? 'data breakpoint' : 'breakpoint', vcpu: 0, description });
+  }
+
+  /** Runs a replay with the console muted and the debugger's hooks off, and puts them back. */
+  private quietly(fn: () => void): void {
+    const onExit = this.vm.onExit, onFaultLoop = this.vm.onFaultLoop;
+    const h = this.hart(0);
+    h.clearBreakpoints();
+    h.setWatchpoints([]);
+    h.onGuestTrap = undefined;
+    this.vm.onExit = undefined;
+    this.vm.onFaultLoop = undefined;
+    this.replaying = true;
+    try {
+      fn();
+    } finally {
+      this.replaying = false;
+      this.vm.onExit = onExit;
+      this.vm.onFaultLoop = onFaultLoop;
+      this.syncHartBreakpoints();
+      h.setWatchpoints(this.watchpoints.hartList());
+      this.installGuestTrapHook();
+      this.watchSkip.clear();
+      this.guestTrapHit = undefined;
+    }
   }
 
   /** Asks a running VM to stop; the 'stopped' event (reason pause) follows within one batch. */
@@ -605,6 +749,7 @@ export class GuestDebugger extends EventEmitter {
   private beginStep(): boolean {
     if (this.state !== 'stopped') return false;
     if (this.fatal) { this.end(1); return false; }
+    this.travel.beforeResume();
     this.state = 'running';
     this.pauseRequested = false;
     return true;

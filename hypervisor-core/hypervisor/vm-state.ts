@@ -50,6 +50,14 @@ export function saveVm(vm: Vm): Saved {
   };
 }
 
+/**
+ * The part of the VM's host memory that can hold anything but zeroes: up to the allocator's
+ * high-water mark (pages past it were never handed out). What a snapshot scans for pages.
+ */
+export function usedHostMemory(vm: Vm): Uint8Array {
+  return vm.host.bytes.subarray(0, vm.alloc.save().next - vm.host.base);
+}
+
 /** Why `state` cannot be restored on `vm` (one line), or null when the shapes match. */
 export function shapeMismatch(vm: Vm, state: Saved): string | null {
   const s = obj(obj(state, 'VM').shape, 'VM shape');

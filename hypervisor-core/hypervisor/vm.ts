@@ -206,6 +206,11 @@ export class Vm {
   pauseAtInstructions = Infinity;
   /** Set while the vCPUs run on host threads: where effects on other vCPUs go. */
   remote: RemoteVcpus | null = null;
+  /**
+   * runFor returns 'paused' as soon as this vCPU has retired exactly this many instructions: its
+   * slices are cut short to land on it (a debugger replaying to a point in the past).
+   */
+  stopAtRetired: { vcpu: number; instret: number } | null = null;
   private exitBreak: ExitRecord | null = null;
   /** Where slice ends are written (they are not traced). */
   private readonly scratchSlot = new ExitSlot();
@@ -557,6 +562,8 @@ export class Vm {
       const exitStop = this.takeExitBreak();
       if (exitStop) return exitStop;
       if (this.instructions >= this.pauseAtInstructions && !this.stopRequest) return { kind: 'paused' };
+      const at = this.stopAtRetired;
+      if (at && this.vcpus[at.vcpu].hart.instret >= at.instret && !this.stopRequest) return { kind: 'paused' };
     }
     return this.stopRequest ? this.takeStop() : null;
   }
@@ -703,7 +710,9 @@ export class Vm {
   private runOne(vcpu: Vcpu): number {
     const t0 = this.clockMark >= 0 ? this.clockMark : performance.now();
     this.clockMark = -1;
-    const { exit, instructions, cost, stop } = vcpu.runSlice(SLICE_INSTRUCTIONS);
+    const at = this.stopAtRetired;
+    const budget = at && at.vcpu === vcpu.id ? Math.max(1, Math.min(SLICE_INSTRUCTIONS, at.instret - vcpu.hart.instret)) : SLICE_INSTRUCTIONS;
+    const { exit, instructions, cost, stop } = vcpu.runSlice(budget);
     const t1 = performance.now();
     this.clock.retire(instructions);
     this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);

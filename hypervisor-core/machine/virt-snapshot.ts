@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BlockBackend } from '../devices/virtio/block/backend';
-import { memoryForRestore, restoreVm, saveVm } from '../hypervisor/vm-state';
+import { memoryForRestore, restoreVm, saveVm, usedHostMemory } from '../hypervisor/vm-state';
 import type { Vm } from '../hypervisor/vm';
 import type { ClockKind } from '../hypervisor/clock';
 import { arr, num, obj, StateError, type Saved } from '../state/persist';
@@ -66,7 +66,7 @@ export function diskChange(d: DiskRecord): string | null {
 /** Encodes `vm`, built from `board`, as a snapshot file. Call between runs (runFor returned). */
 export function snapshotVirt(vm: Vm, board: BoardRecord): Buffer {
   const boardState: Saved = { ...board, disks: board.disks.map((d) => ({ ...d })) };
-  return encodeSnapshot({ state: { board: boardState, vm: saveVm(vm) }, memory: vm.host.bytes });
+  return encodeSnapshot({ state: { board: boardState, vm: saveVm(vm) }, memory: usedHostMemory(vm) });
 }
 
 /** The board of a decoded snapshot state. */

@@ -1,0 +1,63 @@
+/**
+ * Reverse debugging (DAP supportsStepBack): stepBack over five instruction steps shows the
+ * registers each step showed on the way forward, and reverseContinue goes back to the
+ * previous breakpoint hit, as gdb's reverse-stepi and reverse-continue do over a recording.
+ */
+import { strict as assert } from 'node:assert';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { launch, sample, scopeValues, startClient, stopped, topFrame } from './dap-helpers';
+
+/** The Registers scope as name=value lines, and the pc. */
+async function registers(dc: DebugClient): Promise<string> {
+  const regs = await scopeValues(dc, 'Registers');
+  return [...regs].map(([k, v]) => `${k}=${v.value}`).join('\n') + `\npc=${(await topFrame(dc)).instructionPointerReference}`;
+}
+
+describe('debug adapter: reverse execution', function () {
+  this.timeout(30_000);
+  let dc: DebugClient;
+
+  beforeEach(async () => { dc = await startClient(); });
+  afterEach(async () => { await dc.stop(); });
+
+  it('steps back five instructions with the registers of the way forward, then reverse-continues to the breakpoint', async () => {
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'icount' });
+    await firstStop;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sbi_get_spec_version' }] });
+    const [, bp] = await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    assert.equal(bp.body.reason, 'function breakpoint');
+    const seen = [await registers(dc)];
+    for (let i = 0; i < 5; i++) {
+      await Promise.all([dc.stepInRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
+      seen.push(await registers(dc));
+    }
+    assert.notEqual(seen[5], seen[0], 'the steps changed something');
+    for (let i = 4; i >= 0; i--) {
+      const [, back] = await Promise.all([dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
+      assert.equal(back.body.reason, 'step');
+      assert.equal(await registers(dc), seen[i], `after ${5 - i} step(s) back`);
+    }
+    // Forward again over the same instructions: the same registers (the replayed past is the past).
+    for (let i = 1; i <= 5; i++) {
+      await Promise.all([dc.stepInRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
+      assert.equal(await registers(dc), seen[i]);
+    }
+    const [, rc] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), stopped(dc)]);
+    assert.equal(rc.body.reason, 'breakpoint');
+    assert.equal((await topFrame(dc)).name, 'sbi_get_spec_version');
+    assert.equal(await registers(dc), seen[0], 'back at the breakpoint hit, as it was');
+  });
+
+  it('refuses stepBack with one line where there is no past (at the entry)', async () => {
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'icount' });
+    await firstStop;
+    await assert.rejects(dc.stepBackRequest({ threadId: 1 }), /stepBack: at the first instruction: there is no past/);
+  });
+
+  it('refuses reverse execution of a VM with the realtime clock', async () => {
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'realtime' });
+    await firstStop;
+    await Promise.all([dc.stepInRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
+    await assert.rejects(dc.reverseContinueRequest({ threadId: 1 }), /needs the icount clock/);
+  });
+});
