@@ -366,6 +366,11 @@ export class Hart extends HartState {
     return this.walker.reads;
   }
 
+  /** Address translations made so far (each a TLB refill or a faulting access). */
+  get translations(): number {
+    return this.translator.translations;
+  }
+
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
     this.tlbFlushes++;

@@ -60,6 +60,8 @@ export class Translator implements PteAddressTranslator {
    * any address inside it must remove.
    */
   leafSize = 4096;
+  /** Translations of a non-M access so far: TLB refills, and accesses that fault (the statistics' walk count). */
+  translations = 0;
   private gMode: PagingMode | null = null;
   private gRoot = 0;
   private mxr = false;
@@ -190,6 +192,7 @@ export class Translator implements PteAddressTranslator {
 
     this.mxr = (mstatus & Mstatus.MXR) !== 0;
     this.adue = (h.hi(Slot.MENVCFG) & EnvcfgHi.ADUE) !== 0;
+    this.translations++;
     if (!virt) {
       const mode = vsMode(h.hi(Slot.SATP));
       if (mode === null) return (hi >>> 0) * TWO32 + (lo >>> 0);

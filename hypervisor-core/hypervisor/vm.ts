@@ -297,8 +297,7 @@ export class Vm {
     const c = this.memVirt.counters;
     let tlbMisses = 0, walkPteReads = 0;
     for (const v of this.vcpus) {
-      const k = v.hart.counters;
-      tlbMisses += k.itlbMisses + k.dtlbReadMisses + k.dtlbWriteMisses;
+      tlbMisses += v.hart.translations;
       walkPteReads += v.hart.pteReads;
     }
     return {

@@ -144,7 +144,10 @@ export interface MemVirtReport {
   /** Shadow table pages in use at the end, and times the pool ran out and was emptied. */
   shadowTablePages: number;
   poolResets: number;
-  /** TLB misses of the harts (fetch, load and store) and the PTE reads their page walks made. */
+  /**
+   * Translations the harts made (TLB refills, and accesses that fault: a device access under
+   * either technique, a shadow miss) and the PTE reads their page walks made.
+   */
   tlbMisses: number;
   walkPteReads: number;
   /** walkPteReads / tlbMisses: the memory references of one hardware walk (2D walk vs shadow walk). */
