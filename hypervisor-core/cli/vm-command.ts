@@ -185,6 +185,9 @@ const RUN_ONLY: [keyof ReturnType<typeof parseRunArgs>, string][] = [
 /** The create request for `NAME KERNEL [options]`: parsed as `hyperscope run` parses them, paths made absolute. */
 function createBody(name: string, runArgs: string[]): unknown {
   const o = parseRunArgs(runArgs);
+  if (runArgs.some((a) => a === '--threads' || a.startsWith('--threads='))) {
+    throw new UsageError('--threads is an option of hyperscope run: each VM of the daemon runs on one thread of its own');
+  }
   for (const [key, flag] of RUN_ONLY) {
     const v = o[key];
     if (v !== undefined && v !== false) throw new UsageError(`${flag} is an option of hyperscope run, not of a VM of the daemon`);

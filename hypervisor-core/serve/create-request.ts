@@ -69,7 +69,8 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
   if (r.balloonTarget !== undefined) argv.push('--balloon-target', String(r.balloonTarget));
   for (const d of r.disks ?? []) argv.push(d.readOnly ? '--disk-readonly' : '--disk', d.path);
   try {
-    return { name: r.name, options: parseRunArgs(argv) };
+    // One host thread per VM: the daemon runs VMs in parallel, a VM's vCPUs take turns on its thread.
+    return { name: r.name, options: { ...parseRunArgs(argv), threads: 1 } };
   } catch (e) {
     if (e instanceof UsageError) throw bad(e.message);
     throw e;
