@@ -27,7 +27,7 @@ export function imsicGuestBits(guests: number): number {
 export class ImsicPages implements MmioDevice {
   /** @inheritdoc */
   readonly name = 'imsic';
-  /** MSIs written into a file (seteipnum writes, with an identity in range or not). */
+  /** MSIs written into a file (seteipnum writes of an identity in 1..255). */
   msis = 0;
 
   /**
@@ -60,7 +60,6 @@ export class ImsicPages implements MmioDevice {
     const file = group?.[page & ((1 << this.guestBits) - 1)];
     if (file === undefined) return; // a page with no file: reads zero, ignores writes
     const id = reg === 0 ? value >>> 0 : (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0;
-    this.msis++;
-    file.setPending(id);
+    if (file.setPending(id)) this.msis++;
   }
 }

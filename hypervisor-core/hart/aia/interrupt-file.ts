@@ -51,11 +51,12 @@ export class InterruptFile {
     this.update();
   }
 
-  /** An MSI with data `id` (a seteipnum write): identities outside 1..255 are ignored. */
-  setPending(id: number): void {
-    if (id < 1 || id > IMSIC_NUM_IDS) return;
+  /** An MSI with data `id` (a seteipnum write); returns false for identities outside 1..255, which are ignored. */
+  setPending(id: number): boolean {
+    if (id < 1 || id > IMSIC_NUM_IDS) return false;
     this.eip[id >>> 5] |= 1 << (id & 31);
     this.update();
+    return true;
   }
 
   /** Whether identity `id` is pending (tests, the debugger). */
