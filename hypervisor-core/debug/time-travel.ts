@@ -49,6 +49,7 @@ export class TimeTravel {
     if (vm.vcpus.length !== 1) return `reverse execution needs a VM of one vCPU (this one has ${vm.vcpus.length})`;
     if (vm.clock.kind !== 'icount') return 'reverse execution needs the icount clock ("clock": "icount")';
     if (!vm.plic) return 'reverse execution cannot save a VM with the AIA yet';
+    if (vm.memVirt.mode === 'shadow') return 'reverse execution cannot save a VM with shadow paging yet ("mmu": "two-stage")';
     return null;
   }
 

@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { Cause, Mstatus } from '../../../../hypervisor-core/hart/csr-numbers';
 import { Slot } from '../../../../hypervisor-core/hart/hart-state';
 import type { Hart } from '../../../../hypervisor-core/hart/hart';
+import { TimeTravel } from '../../../../hypervisor-core/debug/time-travel';
 import { decodeMmio } from '../../../../hypervisor-core/hypervisor/exits';
 import { Vm } from '../../../../hypervisor-core/hypervisor/vm';
 import { Access, Pte, SV39, Walker, WalkFault } from '../../../../hypervisor-core/mmu/walker';
@@ -142,6 +143,12 @@ describe('shadow paging (--mmu shadow)', () => {
     assert.ok(shadowWalk(vm, h, 0x1000, Access.WRITE) >= 0);
     vm.releaseGuestPages([0x8020_0000]);
     assert.equal(shadowWalk(vm, h, 0x1000, Access.READ), WalkFault.PAGE);
+  });
+
+  it('refuses what cannot hold its state: checkpoints for reverse execution, dirty logging', () => {
+    const { vm } = setup();
+    assert.match(new TimeTravel(() => vm).unsupported() ?? '', /shadow paging/);
+    assert.throws(() => vm.startDirtyLog(), /two-stage/);
   });
 
   it('a guest PTE naming a device is MMIO: the instruction at sepc is read through the guest tables and decoded', () => {
