@@ -95,10 +95,20 @@ export function customRequestBody(d: GuestDebugger, command: string, args: Args,
     case 'hyperscope.input': {
       const text = strArg(args, 'text', MAX_INPUT_TEXT);
       if (d.isEnded()) throw new RequestError('the guest has ended');
-      if (!offerConsoleInput(d.vm, new TextEncoder().encode(text))) {
+      const bytes = new TextEncoder().encode(text);
+      if (!offerConsoleInput(d.vm, bytes)) {
         throw new RequestError(`the guest console's input is full (${d.vm.input.queued} bytes wait for the guest to read them): try again later`);
       }
+      d.travel.noteInput(bytes); // replayed at the same instruction when stepping back over it
       return { accepted: true };
+    }
+    case 'hyperscope.saveSnapshot': {
+      const path = strArg(args, 'path', 4096);
+      try {
+        return { path, ...d.saveSnapshot(path) };
+      } catch (e) {
+        throw new RequestError(`save snapshot: ${(e as Error).message.split('\n')[0]}`);
+      }
     }
     default:
       throw new RequestError(`unknown request '${command}'`);

@@ -6,6 +6,7 @@
  * debug adapter itself runs as its own Node process (package.json `debuggers[].program`:
  * dist/debug-adapter.js), so a busy guest never blocks the extension host.
  */
+import { saveSnapshotCommand } from './save-snapshot';
 import * as vscode from 'vscode';
 import { DEBUG_TYPE, HyperscopeConfigurationProvider } from './debug-config';
 import { registerExitStatsFeed } from './exit-stats-feed';
@@ -34,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.DebugConfigurationProviderTriggerKind.Dynamic,
     ),
     vscode.commands.registerCommand('hyperscope.translateAddress', () => translateAddressCommand(output)),
+    vscode.commands.registerCommand('hyperscope.saveSnapshot', () => saveSnapshotCommand()),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: () => {
         const watcher = new NoSourceStopWatcher();

@@ -10,6 +10,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
+import { diskRecord, snapshotVirt } from '../machine/virt-snapshot';
+import { writeFileSync } from 'node:fs';
 import { TimeTravel, TimeTravelError } from './time-travel';
 import { bootVirt } from '../machine/virt-board';
 import type { ElfFile } from '../machine/loaders/elf';
@@ -488,6 +490,26 @@ export class GuestDebugger extends EventEmitter {
       }
     });
     this.stopped({ reason: 'step', vcpu, description: error ? `step back: ${error}` : 'step back', text: error });
+  }
+
+  /**
+   * Writes the stopped VM to a snapshot file that `hyperscope run --restore` continues (every
+   * vCPU is at an instruction boundary at a stop). Returns its size and the VM's instructions.
+   */
+  saveSnapshot(path: string): { bytes: number; instructions: number } {
+    if (this.state !== 'stopped' || this.isEnded()) throw new TimeTravelError('stop the guest first: a snapshot is taken at a stop');
+    const o = this.options;
+    const disks = (o.disks ?? []).map((d) => {
+      const p = (d as { path?: string }).path;
+      if (p === undefined) throw new TimeTravelError('a disk that is not a file cannot be recorded in a snapshot');
+      return diskRecord(p, d.readOnly);
+    });
+    const file = snapshotVirt(this.vm, {
+      vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios ?? 'default', svadu: o.svadu ?? true,
+      virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false, disks,
+    });
+    writeFileSync(path, file);
+    return { bytes: file.length, instructions: this.vm.instructions };
   }
 
   /** Why the VM cannot go back one instruction now (one line), or null. */

@@ -5,7 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { launch, sample, scopeValues, startClient, stopped, topFrame } from './dap-helpers';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, launch, sample, scopeValues, startClient, stopped, topFrame } from './dap-helpers';
 
 /** The Registers scope as name=value lines, and the pc. */
 async function registers(dc: DebugClient): Promise<string> {
@@ -59,5 +63,22 @@ describe('debug adapter: reverse execution', function () {
     await firstStop;
     await Promise.all([dc.stepInRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
     await assert.rejects(dc.reverseContinueRequest({ threadId: 1 }), /needs the icount clock/);
+  });
+
+  it('hyperscope.saveSnapshot at a breakpoint writes a file that hyperscope run --restore continues to the guest\'s end', async () => {
+    const outputs: string[] = [];
+    dc.on('output', (e) => { if (e.body.category === 'stdout') outputs.push(e.body.output); });
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'icount' });
+    await firstStop;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sbi_get_spec_version' }] });
+    await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hyperscope-dap-snap-')), 'vm.hsvm');
+    const saved = await dc.customRequest('hyperscope.saveSnapshot', { path: file });
+    assert.ok(saved.body.bytes > 0 && saved.body.instructions > 0);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hyperscope.js'), 'run', '--restore', file], { encoding: 'utf8', timeout: 30_000, input: '' });
+    assert.equal(r.status, 0, r.stderr);
+    // The console before the stop (in the session) and after it (the restored run) make the whole greeting run.
+    const whole = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hyperscope.js'), 'run', sample('hello'), '--clock', 'icount'], { encoding: 'utf8', timeout: 30_000, input: '' });
+    assert.equal(outputs.join('') + r.stdout, whole.stdout, 'as one uninterrupted run prints');
   });
 });
