@@ -11,6 +11,7 @@ import type { DebugLaunchOptions } from '../hypervisor-core/debug/guest-debugger
 import type { PathSubstitution } from '../hypervisor-core/debug/source-resolver';
 import { findSymbolFile, UnpackError } from './compressed-symbols';
 import { openDisks, type LaunchDisk } from './launch-disks';
+import { NetConfigError, parseNetSpec, type NetOptions } from '../hypervisor-core/net/net-config';
 
 /** The launch request's arguments (see package.json configurationAttributes). */
 export interface HyperscopeLaunchArgs {
@@ -40,6 +41,11 @@ export interface HyperscopeLaunchArgs {
   balloonTarget?: string | number;
   /** "two-stage" (default) or "shadow": the memory virtualisation, as `hyperscope run --mmu`. */
   mmu?: string;
+  /**
+   * A virtio network device on QEMU's user-mode network, as `hyperscope run --net`:
+   * "user[,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT]...[,mac=...]".
+   */
+  net?: string;
   /** The command that gets the program's sources, named when a frame's source file is missing. */
   sourcesCommand?: string;
 }
@@ -103,7 +109,7 @@ const describe = (v: unknown): string => {
 function checkTypes(a: HyperscopeLaunchArgs): void {
   const raw = a as Record<string, unknown>;
   const wrong = (name: string, what: string) => new LaunchError(`${name} must be ${what}, not ${describe(raw[name])}`);
-  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios', 'mmu']) {
+  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios', 'mmu', 'net']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
   for (const name of ['stopOnEntry', 'rng', 'jit', 'aia', 'balloon']) {
@@ -138,7 +144,7 @@ function checkTypes(a: HyperscopeLaunchArgs): void {
  * Validates the arguments and reads the files into the facade's launch options. `log` gets the
  * lines worth a word on the debug console (a symbol file unpacked on first use).
  */
-export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => void): DebugLaunchOptions & { stopOnEntry: boolean } {
+export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => void): DebugLaunchOptions & { stopOnEntry: boolean; net?: NetOptions } {
   checkTypes(a);
   const cwd = resolve(a.cwd ?? process.cwd());
   if (typeof a.program !== 'string' || a.program.trim() === '') throw new LaunchError("the launch configuration needs 'program' (the guest ELF or Image)");
@@ -158,6 +164,13 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   if (mmu !== 'two-stage' && mmu !== 'shadow') throw new LaunchError(`mmu must be "two-stage" or "shadow", not ${JSON.stringify(a.mmu)}`);
   if (mmu === 'shadow' && (bios === 'none' || a.aia === true)) {
     throw new LaunchError(`mmu "shadow" goes with the SBI firmware and the PLIC, not ${a.aia === true ? 'aia' : 'bios "none"'}`);
+  }
+  let net: NetOptions | undefined;
+  try {
+    net = a.net !== undefined ? parseNetSpec(a.net, 'net') : undefined;
+  } catch (e) {
+    if (e instanceof NetConfigError) throw new LaunchError(e.message);
+    throw e;
   }
   const substitutePath: PathSubstitution[] = [...(a.substitutePath ?? [])];
   for (const [from, to] of Object.entries(a.sourceMap ?? {})) substitutePath.push({ from, to });
@@ -182,7 +195,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
     kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath,
     initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
     bootargs: a.args, vcpus, memory, clock, bios, mmu, cwd, substitutePath, extraSymbols,
-    stopOnEntry: a.stopOnEntry ?? false,
+    stopOnEntry: a.stopOnEntry ?? false, net,
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,
     aia: a.aia === true,

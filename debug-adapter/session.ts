@@ -17,6 +17,7 @@
  * DapReader, which gets past malformed messages, and what the client leaves unread is
  * bounded by ClientBacklog.
  */
+import { createNetwork } from '../hypervisor-core/net/net-config';
 import {
   Breakpoint, BreakpointEvent, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source,
   StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
@@ -96,7 +97,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   private configured = false;
   /** Which frames' source files exist; set by launch. */
   private frameSources?: FrameSources;
-  /** The launch's disks, closed at disconnect. */
+  /** The launch's disks and network, closed at disconnect. */
   private disks: { close(): void }[] = [];
   /** Symbol files whose DWARF error was already shown. */
   private readonly dwarfErrorsTold = new Set<object>();
@@ -267,6 +268,15 @@ export class HyperscopeSession extends LoggingDebugSession {
       this.stopOnEntry = opts.stopOnEntry;
       this.configured = false;
       this.disks = opts.disks ?? [];
+      if (opts.net) {
+        // The hostfwd listeners start while the guest boots; a port in use is told on the Debug Console.
+        const { network, listening } = createNetwork(opts.net);
+        this.disks.push(network);
+        opts.network = network;
+        listening.then((ports) => opts.net!.hostfwd.forEach((r, i) => {
+          this.sendEvent(new OutputEvent(`hyperscope: hostfwd tcp:127.0.0.1:${ports[i]}-${r.guestAddr}:${r.guestPort}\n`, 'console'));
+        }), (e: Error) => this.sendEvent(new OutputEvent(`hyperscope: ${e.message}\n`, 'console')));
+      }
       this.frameSources = new FrameSources({ cwd: opts.cwd, substitutions: opts.substitutePath ?? [], command: args.sourcesCommand });
       this.dbg = GuestDebugger.launch(opts);
     } catch (e) {

@@ -8,6 +8,7 @@
  * exit filters in log/count mode), 'stats' (ExitStatsReport, at most 4 per second while running
  * and one per stop), 'exited' (exit code), 'terminated'.
  */
+import type { VmNetwork } from '../net/net-config';
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import { diskRecord, snapshotVirt } from '../machine/virt-snapshot';
@@ -85,6 +86,8 @@ export interface DebugLaunchOptions {
   balloon?: { target?: number };
   /** 'shadow': the hypervisor's shadow page tables instead of the G-stage, as `hyperscope run --mmu shadow`. */
   mmu?: 'two-stage' | 'shadow';
+  /** A virtio network device on this network (the caller creates and closes it), as `hyperscope run --net`. */
+  network?: VmNetwork;
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
@@ -212,6 +215,7 @@ export class GuestDebugger extends EventEmitter {
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
       disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon, mmu: o.mmu,
+      nics: o.network ? [o.network.nic()] : undefined,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => { if (!this.replaying) this.emit('output', this.decoder.decode(b, { stream: true })); },
     });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { parseRunArgs, UsageError } from '../../../hypervisor-core/cli/args';
+import { LaunchError, resolveLaunch } from '../../../debug-adapter/launch-config';
 
 describe('network command-line options', () => {
   it('--net user with hostfwd and mac, as QEMU -nic user spells them', () => {
@@ -32,5 +33,14 @@ describe('network command-line options', () => {
     refused(['--net', 'user,restrict=on'], /unknown parameter 'restrict=on'/);
     refused(['--net', 'user', '--nic', 'user'], /given twice/);
     refused(['--net', 'user', '--bare'], /not under --bare/);
+  });
+
+  it('the launch attribute net takes the same text; a bad one is a one-line launch error', () => {
+    const o = resolveLaunch({ program: 'samples/hello/hello.elf', net: 'user,hostfwd=tcp:127.0.0.1:8080-:80' });
+    assert.deepEqual(o.net, { kind: 'user', hostfwd: [{ protocol: 'tcp', hostPort: 8080, guestAddr: '10.0.2.15', guestPort: 80 }] });
+    assert.throws(() => resolveLaunch({ program: 'samples/hello/hello.elf', net: 'user,hostfwd=tcp:0.0.0.0:80-:80' }),
+      (e: Error) => e instanceof LaunchError && /must be 127.0.0.1/.test(e.message));
+    assert.throws(() => resolveLaunch({ program: 'samples/hello/hello.elf', net: true as unknown as string }),
+      (e: Error) => e instanceof LaunchError && /net must be a string/.test(e.message));
   });
 });
