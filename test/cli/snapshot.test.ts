@@ -114,6 +114,7 @@ describe('hyperscope run --save-at / --restore', function () {
       [['samples/hello/hello.elf', '--save', snap], /--save-at INSTRUCTIONS and --save FILE go together/],
       [['samples/hello/hello.elf', '--save-at', 'x', '--save', snap], /--save-at must be a number of instructions/],
       [['--restore', path.join(tmp, 'missing.snap')], /cannot read --restore .*: no such file/],
+      [['samples/hello/hello.elf', '--balloon', '--save-at', '100', '--save', snap], /--save-at cannot save a VM with --balloon yet/],
     ] as [string[], RegExp][]) {
       const r = hyperscope('run', ...args);
       assert.equal(r.status, 2, r.stderr);
