@@ -3,6 +3,7 @@
  * (exit-flame.ts builds it) and the Exit Statistics panel draws it. Types only: the webview
  * imports them without the debugger.
  */
+import type { ExitStackSnapshot } from './exit-stacks';
 
 /** A source position (local path). */
 export interface FlameSource {
@@ -22,18 +23,11 @@ export interface FlameNode {
   children: FlameNode[];
 }
 
-/** What the debugger's `hyperscope.exitStacks` request returns. */
-export interface ExitFlameGraph {
-  /** The exit reason sampled (undefined: never started). */
-  reason?: string;
-  period: number;
-  active: boolean;
-  /** Exits of the reason since sampling started. */
-  exits: number;
-  /** Stacks sampled. */
-  samples: number;
-  /** Samples past the sampler's table of distinct stacks (under "[other stacks]"). */
-  dropped: number;
+/**
+ * What the debugger's `hyperscope.exitStacks` request returns: the sampler's counters (samples
+ * past its table of distinct stacks show under "[other stacks]"), its stacks folded and as a tree.
+ */
+export interface ExitFlameGraph extends Omit<ExitStackSnapshot, 'stacks'> {
   /** Folded stacks, one line per stack, sorted; empty when nothing was sampled. */
   folded: string;
   /** The root ("all") holds every sample. */
