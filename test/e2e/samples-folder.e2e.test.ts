@@ -48,9 +48,16 @@ describe('e2e: the samples folder npm start opens (Linux kernel without its sour
     await v.waitFor('Breakpoints pane header', header);
     await header.hover();
     const add = header.locator('.action-label[aria-label*="Function Breakpoint"]').first();
-    await v.waitFor('the Add Function Breakpoint action', add);
-    await add.click();
-    await v.waitFor('the function breakpoint input', page.locator('.debug-breakpoints input, .debug-breakpoints textarea').first());
+    await v.waitFor('the Add Function Breakpoint action', add, 'attached');
+    // The action shows while the header is hovered, and the panes re-render as other views of
+    // the container (Virtual Machines) arrive: hover and click again until the input row opens.
+    const input = page.locator('.debug-breakpoints input, .debug-breakpoints textarea').first();
+    for (let i = 0; i < 10 && !(await input.isVisible()); i++) {
+      await header.hover();
+      await add.click({ timeout: 3000 }).catch(() => undefined);
+      await input.waitFor({ state: 'visible', timeout: 2000 }).catch(() => undefined);
+    }
+    await v.waitFor('the function breakpoint input', input);
     await page.keyboard.type('start_kernel');
     await page.keyboard.press('Enter');
     await v.waitFor('function breakpoint start_kernel listed', page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'start_kernel' }).first());
