@@ -168,22 +168,12 @@ export class VmHost extends EventEmitter {
           case 'state':
             this.setState(m.state, m.reason);
             return;
-          case 'reply': {
-            const p = this.pending.get(m.id);
-            if (!p) return;
-            this.pending.delete(m.id);
-            clearTimeout(p.timer);
-            p.resolve(m.value);
+          case 'reply':
+            this.settle(m.id)?.resolve(m.value);
             return;
-          }
-          case 'refused': {
-            const p = this.pending.get(m.id);
-            if (!p) return;
-            this.pending.delete(m.id);
-            clearTimeout(p.timer);
-            p.reject(new ApiError(m.code, m.message));
+          case 'refused':
+            this.settle(m.id)?.reject(new ApiError(m.code, m.message));
             return;
-          }
         }
       });
       worker.on('error', (e) => {
@@ -212,6 +202,15 @@ export class VmHost extends EventEmitter {
     this.worker = null;
     this.failPending(why);
     if (!this.closing) this.setState('crashed', why);
+  }
+
+  /** The request waiting for answer `id`, taken off the list with its timer stopped (undefined if it timed out). */
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    return p;
   }
 
   private failPending(why: string): void {

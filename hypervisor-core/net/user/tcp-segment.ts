@@ -54,14 +54,8 @@ export function parseTcp(src: Ip4, dst: Ip4, data: Uint8Array): TcpSegment | nul
   };
 }
 
-/** What a segment to build carries. */
-export interface TcpOut {
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
+/** What a segment to build carries: a parsed segment's fields, the MSS option and payload optional. */
+export interface TcpOut extends Omit<TcpSegment, 'mss' | 'payload'> {
   /** Adds the MSS option (SYN segments). */
   mss?: number;
   payload?: Uint8Array;

@@ -5,23 +5,18 @@ import type { Route } from '../router';
 
 /** The routes of this group; each answers the VM's info after the change. */
 export function lifecycleRoutes(vms: VmRegistry): Route[] {
+  /** POST /v1/vms/:name/ACTION: the VM's method of that name, then its info. */
+  const lifecycleAction = (action: 'pause' | 'resume' | 'reset'): Route => ({
+    method: 'POST', path: `/v1/vms/:name/${action}`,
+    handler: async ({ params }) => {
+      const vm = vms.get(params.name);
+      await vm[action]();
+      return { json: await vm.info() };
+    },
+  });
   return [
-    {
-      method: 'POST', path: '/v1/vms/:name/pause',
-      handler: async ({ params }) => {
-        const vm = vms.get(params.name);
-        await vm.pause();
-        return { json: await vm.info() };
-      },
-    },
-    {
-      method: 'POST', path: '/v1/vms/:name/resume',
-      handler: async ({ params }) => {
-        const vm = vms.get(params.name);
-        await vm.resume();
-        return { json: await vm.info() };
-      },
-    },
+    lifecycleAction('pause'),
+    lifecycleAction('resume'),
     {
       // Body { "target": BYTES }: the balloon's new target size.
       method: 'POST', path: '/v1/vms/:name/balloon', maxBody: 1024,
@@ -40,13 +35,6 @@ export function lifecycleRoutes(vms: VmRegistry): Route[] {
         return { json: await vm.info() };
       },
     },
-    {
-      method: 'POST', path: '/v1/vms/:name/reset',
-      handler: async ({ params }) => {
-        const vm = vms.get(params.name);
-        await vm.reset();
-        return { json: await vm.info() };
-      },
-    },
+    lifecycleAction('reset'),
   ];
 }
