@@ -84,9 +84,8 @@ export interface PhysBus {
 }
 
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
-/** The AmoOp of each AMO, by its offset from AMOSWAP_W / AMOSWAP_D in the Op enum. */
-const AMO_OP_W = [AmoOp.SWAP, AmoOp.ADD, AmoOp.XOR, AmoOp.AND, AmoOp.OR, AmoOp.MIN, AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU];
-const AMO_OP_D = AMO_OP_W;
+/** The AmoOp of each AMO, by its offset from AMOSWAP_W (or AMOSWAP_D) in the Op enum: both run in this order. */
+const AMO_OPS = [AmoOp.SWAP, AmoOp.ADD, AmoOp.XOR, AmoOp.AND, AmoOp.OR, AmoOp.MIN, AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU];
 const TWO32 = 4294967296;
 
 /**
@@ -806,7 +805,7 @@ export class Hart extends HartState {
       case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], 4, insn, true);
         if (this.shared !== null) {
-          const old = this.shared.amo32(AMO_OP_W[op - Op.AMOSWAP_W], off, x[rs2]);
+          const old = this.shared.amo32(AMO_OPS[op - Op.AMOSWAP_W], off, x[rs2]);
           if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
           x[rd] = old; x[rd + 1] = old >> 31;
           if (op === Op.AMOSWAP_W && x[rs2] === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
@@ -836,7 +835,7 @@ export class Hart extends HartState {
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], 8, insn, true);
         if (this.shared !== null) {
           const blo = x[rs2], bhi = x[rs2 + 1];
-          this.shared.amo64(AMO_OP_D[op - Op.AMOSWAP_D], off, blo, bhi, this.val);
+          this.shared.amo64(AMO_OPS[op - Op.AMOSWAP_D], off, blo, bhi, this.val);
           if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
           x[rd] = this.val[0]; x[rd + 1] = this.val[1];
           if (op === Op.AMOSWAP_D && blo === this.val[0] && bhi === this.val[1] && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
