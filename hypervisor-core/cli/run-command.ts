@@ -262,28 +262,24 @@ async function runVirtOn(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array |
     if (code !== null) process.stderr.write(`\nhyperscope: cannot write the guest console to stdout: ${code}\n`);
     stop(code === null ? ExitStatus.SIGPIPE : ExitStatus.VM_ERROR);
   });
+  /** The run's hooks on a VM, restored or booted. */
+  const wire = (v: Vm): Vm => {
+    v.timeline = timeline;
+    // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
+    v.onFaultLoop = (_vcpu, message) => {
+      process.stderr.write(`\nhyperscope: ${message}\n`);
+      return false;
+    };
+    v.pauseAtInstructions = o.saveAt ?? Infinity;
+    return v;
+  };
   const boot = (): Vm => {
     if (restored && !restoredUsed) {
       restoredUsed = true;
-      const r = restored.make({ console: (b) => stdout.write(b), consoleSink: stdout, idleSleep: true, jit: o.jit });
-      r.timeline = timeline;
-      r.onFaultLoop = (_vcpu, message) => {
-        process.stderr.write(`\nhyperscope: ${message}\n`);
-        return false;
-      };
-      r.pauseAtInstructions = o.saveAt ?? Infinity;
-      return r;
+      return wire(restored.make({ console: (b) => stdout.write(b), consoleSink: stdout, idleSleep: true, jit: o.jit }));
     }
     try {
-      const booted = bootVirt({ ...virtBootOptions(o, kernel, initrd, disks, stdout), nics: network ? [network.nic()] : undefined }).vm;
-      // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
-      booted.timeline = timeline;
-      booted.onFaultLoop = (_vcpu, message) => {
-        process.stderr.write(`\nhyperscope: ${message}\n`);
-        return false;
-      };
-      booted.pauseAtInstructions = o.saveAt ?? Infinity;
-      return booted;
+      return wire(bootVirt({ ...virtBootOptions(o, kernel, initrd, disks, stdout), nics: network ? [network.nic()] : undefined }).vm);
     } catch (e) {
       if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
       throw e;
