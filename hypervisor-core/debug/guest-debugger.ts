@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { diskRecord, snapshotVirt } from '../machine/virt-snapshot';
 import { writeFileSync } from 'node:fs';
 import { TimeTravel, TimeTravelError } from './time-travel';
+import { ReverseHost, reverseContinue, reverseProblem, stepBack } from './reverse-steps';
 import { bootVirt } from '../machine/virt-board';
 import type { ElfFile } from '../machine/loaders/elf';
 import type { BlockBackend } from '../devices/virtio/block/backend';
@@ -25,31 +26,32 @@ import { formatExitRecord } from '../hypervisor/trace/format';
 import type { Hart } from '../hart/hart';
 import { BreakpointRequest, BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
-import { bigAddr, codeAddr, codeAddrLoHi, isCodeAddr, loHiOf } from './address';
+import { bigAddr, codeAddr, codeAddrLoHi } from './address';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
 import { CompiledExpr, ExprEnv } from './expression';
 import { parseC } from './c-parser';
 import { conditionTest } from './c-console';
 import { GuestMemory } from './guest-memory';
-import { readRegister, registerByName } from './registers';
+import { registerByName } from './registers';
 import { PathSubstitution, SourceResolver } from './source-resolver';
-import { StackFrame, unwindStack } from './unwind';
+import type { StackFrame } from './unwind';
+import { DisplayFrame, StackHost, callStack, readInsn, stackPcsAt, stackTrace } from './call-stacks';
+export type { DisplayFrame } from './call-stacks';
 import { WatchAccess, WatchRequest, WatchpointSet } from './watchpoints';
 import { GUEST_TRAP_FILTER_IDS, GuestTrap, GuestTrapBreakpoints, guestTrapName } from './guest-trap-breakpoints';
-import { Slot } from '../hart/hart-state';
 import { FilterActions, FilterMode, parseFilterMode } from './filter-actions';
 import { CodeBreakpoint } from './breakpoints';
+import { armBreakpoints, functionAddresses, guestTrapOf, placeSourceLines } from './breakpoint-placement';
 import { formatLogMessage } from './logpoints';
 import { evaluateConsole } from './console-commands';
-import { hiddenForLine, inlinedDepth, levelsEnteredAt, shownLine } from './inline-frames';
+import { hiddenForLine } from './inline-frames';
 import { ExitSiteNamer } from './exit-site-names';
 import { ExitStackSampler } from './exit-stacks';
 import { balloonStats } from '../hypervisor/balloon-stats';
+import { RunOutcome, RunTarget, StepHost, stepLine, stepOut } from './line-steps';
 import { ExitFlameGraph, FlameFrameNamer, exitFlameGraph } from './exit-flame';
 
 
-/** Instructions a line-granularity step back goes back at most (each is a replay from a checkpoint). */
-const LINE_BACK_LIMIT = 200;
 /** Instructions per batch between two visits to the event loop (a few ms of guest time). */
 export const DEBUG_BATCH = 200_000;
 /** Minimum milliseconds between two 'stats' events while running. */
@@ -122,38 +124,11 @@ export interface LogEvent {
   source?: { path: string; line: number; column: number };
 }
 
-/** A frame as the user sees it: the unwound frames expanded into the functions inlined there. */
-export interface DisplayFrame {
-  /** The frame's pc (a return address for callers); inlined levels share their frame's pc. */
-  pc: bigint;
-  name?: string;
-  /** Local source position: the pc's line, or for an outer level the call of the inlined function. */
-  source?: { path: string; line: number; column: number };
-  /** True for an inlined function (it has no frame of its own on the stack). */
-  inlined: boolean;
-  /** The unwound frame this level belongs to (an index into stackTrace). */
-  physical: number;
-  /** The inline level within that frame: 0 is the innermost function at its pc. */
-  inlineLevel: number;
-}
-
-/** A code location to run to while stepping, with a predicate on the vCPU state. */
-interface RunTarget { vcpu: number; address: number; until: (h: Hart) => boolean }
-
-type RunOutcome = 'target' | 'stopped' | 'ended';
 
 // Code addresses (./address.ts): exact signed numbers, kernel addresses 0xffffffff8... included.
 const pcOf = (h: Hart): number => codeAddrLoHi(h.pcLo, h.pcHi);
-const spOf = (h: Hart): number => codeAddrLoHi(h.x[4], h.x[5]);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
-/** True when the instruction bits are a call (jal/jalr/c.jalr with rd = ra). */
-export function isCall(raw: number): boolean {
-  if ((raw & 3) !== 3) return (raw & 0xf07f) === 0x9002 && ((raw >> 7) & 31) !== 0; // c.jalr
-  const op = raw & 0x7f;
-  return (op === 0x6f || op === 0x67) && ((raw >> 7) & 31) === 1;
-}
 
 /** One debugged VM. */
 export class GuestDebugger extends EventEmitter {
@@ -222,7 +197,7 @@ export class GuestDebugger extends EventEmitter {
     this.vm = booted.vm;
     this.memory = new GuestMemory(this.vm);
     this.vm.onExit = (r) => {
-      this.exitStacks.note(r.reason, () => this.stackPcsAt(r.vcpu, r.pc));
+      this.exitStacks.note(r.reason, () => stackPcsAt(this.stackHost, r.vcpu, r.pc));
       if (!this.exitBreakpoints.active) return false;
       const filter = this.exitBreakpoints.match(r);
       return filter !== undefined && this.filterActions.matched(filter, () => {
@@ -312,17 +287,7 @@ export class GuestDebugger extends EventEmitter {
   /** Source breakpoints of one local file: per line, the line used and its addresses (empty: not placed). */
   setSourceBreakpoints(localPath: string, bps: { line: number; condition?: string; hitCondition?: string; logMessage?: string }[]):
     { line: number; ids: number[]; addresses: number[]; error?: string }[] {
-    // Which recorded paths are this file: once per request, not once per breakpoint.
-    const recordedIn = this.symbols.map((s) => ({ s, paths: this.resolver.matching(localPath, s.files) }));
-    const placed = bps.map((b) => {
-      for (const { s, paths } of recordedIn) {
-        for (const recorded of paths) {
-          const hit = s.addressesForLine(recorded, b.line);
-          if (hit) return { line: hit.line, addresses: hit.addresses };
-        }
-      }
-      return { line: b.line, addresses: [] as number[] };
-    });
+    const placed = placeSourceLines(this.symbols, this.resolver, localPath, bps.map((b) => b.line));
     const results = this.breakpoints.replace(`source:${resolve(localPath)}`, bps.map((b, i) => ({
       kind: 'source', addresses: placed[i].addresses, line: placed[i].line, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     }) as BreakpointRequest));
@@ -336,12 +301,7 @@ export class GuestDebugger extends EventEmitter {
   /** Function breakpoints (ELF symbols, DWARF functions and their inlined copies). */
   setFunctionBreakpoints(bps: { name: string; condition?: string; hitCondition?: string; logMessage?: string }[]):
     { addresses: number[]; ids: number[]; error?: string }[] {
-    const addrs = bps.map((b) => {
-      const out: number[] = [];
-      for (const s of this.symbols) out.push(...s.functionAddresses(b.name.trim()));
-      if (out.length === 0 && /^(0x[0-9a-f]+|\d+)$/i.test(b.name.trim())) out.push(codeAddr(BigInt(b.name.trim())));
-      return out;
-    });
+    const addrs = bps.map((b) => functionAddresses(this.symbols, b.name));
     const results = this.breakpoints.replace('function', bps.map((b, i) => ({
       kind: 'function', addresses: addrs[i], condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
     })));
@@ -396,13 +356,8 @@ export class GuestDebugger extends EventEmitter {
   private installGuestTrapHook(): void {
     for (const v of this.vm.vcpus) {
       const h = v.hart;
-      h.onGuestTrap = !this.guestTraps.active ? undefined : (cause, interrupt) => {
-        const big = (slot: Slot) => (BigInt(h.hi(slot) >>> 0) << 32n) | BigInt(h.lo(slot) >>> 0);
-        const trap: GuestTrap = {
-          vcpu: v.id, cause: big(Slot.VSCAUSE) & ((1n << 63n) - 1n), interrupt, tval: big(Slot.VSTVAL), epc: big(Slot.VSEPC),
-          pc: bigAddr(pcOf(h)), fromUser: (h.lo(Slot.VSSTATUS) & 0x100) === 0, // sstatus.SPP
-        };
-        void cause;
+      h.onGuestTrap = !this.guestTraps.active ? undefined : (_cause, interrupt) => {
+        const trap = guestTrapOf(h, v.id, interrupt);
         const filter = this.guestTraps.match(trap);
         if (!filter) return false;
         const stop = this.filterActions.matched(filter, () => {
@@ -419,14 +374,7 @@ export class GuestDebugger extends EventEmitter {
   private syncHartBreakpoints(extra?: number): void {
     const addrs = this.breakpoints.addresses();
     if (extra !== undefined) addrs.add(extra);
-    for (const v of this.vm.vcpus) {
-      v.hart.clearBreakpoints();
-      for (const a of addrs) {
-        if (!isCodeAddr(a)) continue;
-        const { lo, hi } = loHiOf(a);
-        v.hart.addBreakpoint(lo, hi);
-      }
-    }
+    for (const v of this.vm.vcpus) armBreakpoints(v.hart, addrs);
   }
 
   // ---- expressions ----
@@ -475,24 +423,14 @@ export class GuestDebugger extends EventEmitter {
 
   /**
    * DAP stepBack: `vcpu` goes back one instruction, or (`line`) to the first instruction of the
-   * source line before the current one, through a checkpoint and a replay (time-travel.ts).
+   * source line before the current one, through a checkpoint and a replay (reverse-steps.ts).
    * Throws TimeTravelError (one line) when it cannot.
    */
   async stepBack(vcpu: number, granularity: 'instruction' | 'line'): Promise<void> {
     if (this.state !== 'stopped' || this.isEnded()) return;
     const why = this.reverseProblem();
     if (why) throw new TimeTravelError(why);
-    const here = this.travel.position();
-    let error: string | undefined;
-    this.quietly(() => {
-      try {
-        this.travel.travelTo(here - 1);
-        if (granularity === 'line') this.backToLineStart(here);
-      } catch (e) {
-        if (!(e instanceof TimeTravelError)) throw e;
-        error = e.message; // as far back as it got
-      }
-    });
+    const error = stepBack(this.reverseHost, granularity);
     this.stopped({ reason: 'step', vcpu, description: error ? `step back: ${error}` : 'step back', text: error });
   }
 
@@ -518,90 +456,33 @@ export class GuestDebugger extends EventEmitter {
 
   /** Why the VM cannot go back one instruction now (one line), or null. */
   reverseProblem(): string | null {
-    const why = this.travel.unsupported();
-    if (why) return why;
-    const here = this.travel.position();
-    if (here === 0) return 'at the first instruction: there is no past';
-    const oldest = this.travel.positions()[0];
-    if (oldest === undefined || oldest > here - 1) return 'no checkpoint before this point (the VM has not run since it stopped here)';
-    return null;
-  }
-
-  /**
-   * From one instruction back: goes on back while the line stays the one the current
-   * instruction belongs to, then to the first instruction of the line before it (at most
-   * LINE_BACK_LIMIT instructions, each a replay).
-   */
-  private backToLineStart(from: number): void {
-    const lineOf = (): string | undefined => {
-      const s = this.sourceAt(pcOf(this.hart(0)));
-      return s ? `${s.path}:${s.line}` : undefined;
-    };
-    const h = this.hart(0);
-    const start = lineOf();
-    if (start === undefined) return;
-    this.travel.travelTo(from);
-    const current = lineOf();
-    this.travel.travelTo(from - 1);
-    let line = lineOf();
-    for (let n = 0; n < LINE_BACK_LIMIT && line === current && h.instret > 0; n++) {
-      this.travel.travelTo(h.instret - 1);
-      line = lineOf();
-    }
-    const target = line;
-    for (let n = 0; n < LINE_BACK_LIMIT && h.instret > 0; n++) {
-      const at = h.instret;
-      this.travel.travelTo(at - 1);
-      if (lineOf() !== target) {
-        this.travel.travelTo(at);
-        break;
-      }
-    }
+    return reverseProblem(this.travel);
   }
 
   /**
    * DAP reverseContinue: back to the last point before now where the VM stopped, or would
-   * have, for a code breakpoint, a watchpoint or an exit filter (conditions and hit counts are
-   * not evaluated on the way back); to the start of the recorded past when there is none.
+   * have, for a code breakpoint, a watchpoint or an exit filter (reverse-steps.ts).
    */
   async reverseContinue(): Promise<void> {
     if (this.state !== 'stopped' || this.isEnded()) return;
     const why = this.reverseProblem();
     if (why) throw new TimeTravelError(why);
-    const here = this.travel.position();
-    const positions = this.travel.positions();
-    let hit: { position: number; stop: VmStop } | undefined;
-    this.quietly(() => {
-      this.syncHartBreakpoints();
-      const watches = this.watchpoints.hartList();
-      const h = this.hart(0);
-      h.setWatchpoints(watches);
-      this.vm.onExit = (r) => this.exitBreakpoints.active && this.exitBreakpoints.match(r) !== undefined;
-      for (let k = positions.length - 1; k >= 0 && !hit; k--) {
-        if (positions[k] >= here) continue;
-        const end = Math.min(here, positions[k + 1] ?? here);
-        this.travel.replayFrom(k, end, (s) => {
-          // A stop at `here` is the one the VM stands at (or comes after it): not the past.
-          if (s.position < here) hit = s;
-          if (s.stop.kind === 'breakpoint' && s.stop.cause === 'watchpoint') {
-            h.watchHit = null;
-            h.setWatchpoints([]);
-            this.vm.stepVcpu(0);
-            h.setWatchpoints(watches);
-          }
-        });
-      }
-      this.travel.travelTo(hit ? hit.position : positions[0] ?? here);
-    });
-    if (!hit) {
-      this.stopped({ reason: 'step', vcpu: 0, description: 'reverse continue: the start of the recorded past' });
-      return;
-    }
-    const s = hit.stop;
-    const description = s.kind === 'exit-breakpoint' ? `reverse continue: VM exit ${s.record.reason}`
-      : s.kind === 'breakpoint' && s.cause === 'watchpoint' ? 'reverse continue: watchpoint' : 'reverse continue: breakpoint';
-    this.stopped({ reason: s.kind === 'exit-breakpoint' ? 'exception' : s.kind === 'breakpoint' && s.cause === 'watchpoint' ? 'data breakpoint' : 'breakpoint', vcpu: 0, description });
+    this.stopped(reverseContinue(this.reverseHost));
   }
+
+  /** What reverse execution uses of this debugger. */
+  private readonly reverseHost: ReverseHost = ((d: GuestDebugger): ReverseHost => ({
+    get vm() { return d.vm; },
+    get travel() { return d.travel; },
+    hart: (vcpu) => d.hart(vcpu),
+    sourceAt: (address) => d.sourceAt(address),
+    quietly: (fn) => d.quietly(fn),
+    armForReplay: () => {
+      d.syncHartBreakpoints();
+      d.vm.onExit = (r) => d.exitBreakpoints.active && d.exitBreakpoints.match(r) !== undefined;
+      return d.watchpoints.hartList();
+    },
+  }))(this);
 
   /** Runs a replay with the console muted and the debugger's hooks off, and puts them back. */
   private quietly(fn: () => void): void {
@@ -639,89 +520,15 @@ export class GuestDebugger extends EventEmitter {
   }
 
   /**
-   * Steps `vcpu` to the start of the next source line, as gdb's `next`/`step`: `over` runs
-   * called functions to their return and steps through inlined copies it meets (a copy's
-   * entry is a stop at the call's line in the caller), `in` stops in a called function that
-   * has line information and enters an inlined copy whose entry the stop shows as its call.
+   * Steps `vcpu` to the start of the next source line, as gdb's `next`/`step` (line-steps.ts).
    */
   async stepLine(vcpu: number, mode: 'over' | 'in'): Promise<void> {
-    if (!this.beginStep()) return;
-    const h = this.hart(vcpu);
-    const pc0 = pcOf(h);
-    const syms = this.symbolsFor(pc0);
-    const chain0 = syms?.inlineChainAt(pc0) ?? [];
-    const hidden0 = Math.min(this.inlineHidden.get(vcpu) ?? 0, levelsEnteredAt(chain0, pc0));
-    if (mode === 'in' && hidden0 > 0) {
-      // Into the inlined copy the stop showed as a call: none of its code has run, nothing runs now.
-      this.stopped({ reason: 'step', vcpu, description: 'step' }, hidden0 - 1);
-      return;
-    }
-    const start = syms ? shownLine(chain0, hidden0, syms.lineAt(pc0)) : undefined;
-    if (!syms || !start) {
-      if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
-      return;
-    }
-    const depth0 = inlinedDepth(chain0) - hidden0;
-    const startSp = spOf(h);
-    const gen = this.generation;
-    for (let steps = 1; ; steps++) {
-      const pc = pcOf(h);
-      const call = await this.stepOverCall(vcpu, syms, mode);
-      if (call === 'entered') { this.stopped({ reason: 'step', vcpu, description: 'step' }); return; }
-      if (call !== 'ok') return;
-      const now = pcOf(h);
-      const line = syms.lineAt(now);
-      if (line && spOf(h) > startSp && !this.inSameFunction(syms, pc, now)) break; // returned to the caller
-      if (this.vm.vcpus[vcpu].state !== 'runnable') break;
-      if (line && syms.isLineStart(now)) {
-        const chain = syms.inlineChainAt(now);
-        const depth = inlinedDepth(chain);
-        // Deeper inlined levels are calls: over stops only at their entry, shown as the call.
-        const hidden = mode === 'over' && depth > depth0 ? depth - depth0 : 0;
-        const inside = hidden > 0 && levelsEnteredAt(chain, now) < hidden;
-        const shown = inside ? undefined : shownLine(chain, hidden, line);
-        if (shown && (shown.line !== start.line || shown.path !== start.path)) {
-          this.stopped({ reason: 'step', vcpu, description: 'step' }, hidden);
-          return;
-        }
-      }
-      if (steps % 4096 === 0) {
-        await yieldToLoop();
-        if (this.generation !== gen) return;
-        if (this.pauseRequested) { this.stopped({ reason: 'pause', vcpu, description: 'paused' }); return; }
-        if (this.isEnded()) return;
-      }
-      if (steps > 5_000_000) break;
-    }
-    this.stopped({ reason: 'step', vcpu, description: 'step' }, this.hiddenAtEntry(vcpu));
+    if (this.beginStep()) await stepLine(this.stepHost, vcpu, mode);
   }
 
-  /**
-   * One instruction of a line step; a call runs to its return ('ok'), or with `in` stops in a
-   * callee that has line information ('entered'). 'stopped'/'ended' when the VM stopped for
-   * another reason (its 'stopped' event is out).
-   */
-  private async stepOverCall(vcpu: number, syms: DebugSymbols, mode: 'over' | 'in'): Promise<'ok' | 'entered' | 'stopped' | 'ended'> {
-    const h = this.hart(vcpu);
-    const pc = pcOf(h);
-    const raw = this.readInsn(h, bigAddr(pc));
-    if (raw === undefined || !isCall(raw)) return this.stepOnce(vcpu);
-    const ret = pc + ((raw & 3) === 3 ? 4 : 2);
-    const spAtCall = spOf(h);
-    const out = this.stepOnce(vcpu);
-    if (out !== 'ok') return out;
-    if (mode === 'in' && syms.lineAt(pcOf(h))) return 'entered';
-    const run = await this.runLoop({ vcpu, address: ret, until: (x) => spOf(x) >= spAtCall });
-    if (run !== 'target') return run === 'ended' ? 'ended' : 'stopped';
-    this.state = 'running';
-    return 'ok';
-  }
-
-  /** gdb's skip of inline frames at a stop: the inlined copies that begin at the pc are shown as their calls. */
-  private hiddenAtEntry(vcpu: number): number {
-    const pc = pcOf(this.hart(vcpu));
-    const chain = this.symbolsFor(pc)?.inlineChainAt(pc) ?? [];
-    return levelsEnteredAt(chain, pc);
+  /** Runs until the current function of `vcpu` returns to its caller, as gdb's `finish` (line-steps.ts). */
+  async stepOut(vcpu: number): Promise<void> {
+    if (this.beginStep()) await stepOut(this.stepHost, vcpu);
   }
 
   /** True once the VM has shut down or been terminated (a method: state changes across awaits). */
@@ -729,48 +536,29 @@ export class GuestDebugger extends EventEmitter {
     return this.state === 'ended';
   }
 
-  private inSameFunction(syms: DebugSymbols, a: number, b: number): boolean {
-    return syms.symbolAt(a)?.start === syms.symbolAt(b)?.start;
-  }
-
-  /**
-   * Runs until the current function of `vcpu` returns to its caller; out of an inlined copy,
-   * until the pc leaves the copy's code (calls inside it run to their return), as gdb's `finish`.
-   */
-  async stepOut(vcpu: number): Promise<void> {
-    if (!this.beginStep()) return;
-    const h = this.hart(vcpu);
-    const pc = pcOf(h);
-    const syms = this.symbolsFor(pc);
-    const chain = syms?.inlineChainAt(pc) ?? [];
-    const top = chain[Math.min(this.inlineHidden.get(vcpu) ?? 0, levelsEnteredAt(chain, pc))];
-    if (syms && top?.inlined) {
-      const startSp = spOf(h);
-      const gen = this.generation;
-      for (let steps = 1; steps <= 5_000_000; steps++) {
-        const out = await this.stepOverCall(vcpu, syms, 'over');
-        if (out !== 'ok') return;
-        const now = pcOf(h);
-        if (spOf(h) > startSp || !syms.inlineChainAt(now).some((l) => l.key === top.key)) break;
-        if (this.vm.vcpus[vcpu].state !== 'runnable') break;
-        if (steps % 4096 === 0) {
-          await yieldToLoop();
-          if (this.generation !== gen || this.isEnded()) return;
-          if (this.pauseRequested) { this.stopped({ reason: 'pause', vcpu, description: 'paused' }); return; }
-        }
-      }
-      this.stopped({ reason: 'step', vcpu, description: 'step out' }, this.hiddenAtEntry(vcpu));
-      return;
-    }
-    const frames = this.stackTrace(vcpu);
-    if (frames.length < 2) {
-      if (this.stepOnce(vcpu) === 'ok') this.stopped({ reason: 'step', vcpu, description: 'step' });
-      return;
-    }
-    const cfa = codeAddr(frames[0].fp);
-    const out = await this.runLoop({ vcpu, address: codeAddr(frames[1].pc), until: (x) => spOf(x) >= cfa });
-    if (out === 'target') this.stopped({ reason: 'step', vcpu, description: 'step out' });
-  }
+  /** What line steps use of this debugger. */
+  private readonly stepHost: StepHost = ((d: GuestDebugger): StepHost => ({
+    get vm() { return d.vm; },
+    hart: (vcpu) => d.hart(vcpu),
+    symbolsFor: (addr) => d.symbolsFor(addr),
+    readInsn: (h, addr) => d.readInsn(h, addr),
+    stackTrace: (vcpu) => d.stackTrace(vcpu),
+    hiddenAt: (vcpu) => d.inlineHidden.get(vcpu) ?? 0,
+    stepOnce: (vcpu) => d.stepOnce(vcpu),
+    runTo: async (target) => {
+      const out = await d.runLoop(target);
+      if (out === 'target') d.state = 'running';
+      return out;
+    },
+    stopped: (e, hidden) => d.stopped(e, hidden),
+    get generation() { return d.generation; },
+    interrupted: async (vcpu, gen) => {
+      await yieldToLoop();
+      if (d.generation !== gen || d.isEnded()) return true;
+      if (d.pauseRequested) { d.stopped({ reason: 'pause', vcpu, description: 'paused' }); return true; }
+      return false;
+    },
+  }))(this);
 
   private beginStep(): boolean {
     if (this.state !== 'stopped') return false;
@@ -1010,13 +798,7 @@ export class GuestDebugger extends EventEmitter {
 
   /** Instruction bits at a guest virtual address of a vCPU's address space. */
   readInsn(h: Hart, addr: bigint): number | undefined {
-    const lo = this.memory.readVirt(h, addr, 2);
-    if (!lo || lo.length < 2) return undefined;
-    const half = lo[0] | (lo[1] << 8);
-    if ((half & 3) !== 3) return half;
-    const hi = this.memory.readVirt(h, addr + 2n, 2);
-    if (!hi || hi.length < 2) return undefined;
-    return (half | (hi[0] << 16) | (hi[1] << 24)) >>> 0;
+    return readInsn(this.memory, h, addr);
   }
 
   /**
@@ -1024,24 +806,7 @@ export class GuestDebugger extends EventEmitter {
    * inlined at its pc (as gdb shows them), each level with its source line.
    */
   callStack(vcpu: number): DisplayFrame[] {
-    const out: DisplayFrame[] = [];
-    const hidden = this.inlineHidden.get(vcpu) ?? 0;
-    this.stackTrace(vcpu).forEach((f, i) => {
-      // A return address belongs to the call before it.
-      const at = codeAddr(i === 0 ? f.pc : f.pc - 1n);
-      const source = this.sourceAt(at);
-      const syms = this.symbolsFor(at);
-      const chain = syms?.inlineChainAt(at) ?? [];
-      if (chain.length < 2) { out.push({ pc: f.pc, name: f.name, source, inlined: false, physical: i, inlineLevel: 0 }); return; }
-      let src = source;
-      for (const [k, level] of chain.entries()) {
-        if (i > 0 || k >= hidden || !level.inlined) out.push({ pc: f.pc, name: level.name, source: src, inlined: level.inlined, physical: i, inlineLevel: k });
-        src = level.call ? { path: this.resolver.toLocal(level.call.path), line: level.call.line, column: level.call.column } : undefined;
-      }
-      // DWARF without the out-of-line function: its ELF symbol closes the chain.
-      if (chain[chain.length - 1].inlined) out.push({ pc: f.pc, name: syms?.symbolAt(at)?.name, source: src, inlined: false, physical: i, inlineLevel: chain.length });
-    });
-    return out;
+    return callStack(this.stackHost, vcpu, this.inlineHidden.get(vcpu) ?? 0);
   }
 
   /** The flame graph of the guest call stacks sampled at exits so far (names from the loaded symbols). */
@@ -1050,32 +815,17 @@ export class GuestDebugger extends EventEmitter {
     return exitFlameGraph(this.exitStacks.snapshot(), this.flameNamer);
   }
 
-  /**
-   * The pcs of a vCPU's stack at an exit, innermost first, unnamed: `pc` is the exiting
-   * instruction (the handler may have moved the hart's pc on), the registers are the vCPU's now.
-   */
-  private stackPcsAt(vcpu: number, pc: bigint): bigint[] {
-    const h = this.hart(vcpu);
-    const reg = (n: number) => (BigInt(h.x[2 * n + 1] >>> 0) << 32n) | BigInt(h.x[2 * n] >>> 0);
-    const env = this.exprEnv(vcpu);
-    return unwindStack({
-      pc, sp: reg(2), fp: reg(8), ra: reg(1),
-      read64: (a) => env.read!(a, 8),
-      readInsn: (a) => this.readInsn(h, a),
-      reg,
-    }, this.symbolsFor(codeAddr(pc)), false).map((f) => f.pc);
-  }
-
   /** The call stack of a vCPU, innermost first (the unwound frames, one per activation). */
   stackTrace(vcpu: number): StackFrame[] {
-    const h = this.hart(vcpu);
-    const reg = (n: string) => readRegister(h, n)!;
-    const pc = reg('pc');
-    return unwindStack({
-      pc, sp: reg('sp'), fp: reg('s0'), ra: reg('ra'),
-      read64: (a) => this.exprEnv(vcpu).read!(a, 8),
-      readInsn: (a) => this.readInsn(h, a),
-      reg: (n) => (BigInt(h.x[2 * n + 1] >>> 0) << 32n) | BigInt(h.x[2 * n] >>> 0),
-    }, this.symbolsFor(codeAddr(pc)));
+    return stackTrace(this.stackHost, vcpu);
   }
+
+  /** What the stack views read of this debugger. */
+  private readonly stackHost: StackHost = ((d: GuestDebugger): StackHost => ({
+    get memory() { return d.memory; },
+    hart: (vcpu) => d.hart(vcpu),
+    symbolsFor: (addr) => d.symbolsFor(addr),
+    sourceAt: (addr) => d.sourceAt(addr),
+    toLocal: (path) => d.resolver.toLocal(path),
+  }))(this);
 }
