@@ -68,7 +68,7 @@ describe('debug adapter: Linux kernel (samples/linux with vmlinux)', function ()
       sourceMap: { 'samples/linux/build/linux-source-6.1': join(dir, 'linux-source-6.1') },
     }, async () => { fnBps = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] }); });
     assert.ok(fnBps!.body.breakpoints[0].verified, 'start_kernel is found in vmlinux');
-    assert.equal(fnBps!.body.breakpoints[0].instructionReference, '0xffffffff801966d2', 'exact kernel address (nm: start_kernel)');
+    assert.equal(fnBps!.body.breakpoints[0].instructionReference, '0xffffffff8024f59a', 'exact kernel address (nm: start_kernel)');
 
     const first = await firstStop;
     assert.equal(first.body.reason, 'function breakpoint');
@@ -76,12 +76,12 @@ describe('debug adapter: Linux kernel (samples/linux with vmlinux)', function ()
     const firstStopMs = Date.now() - t0;
     const top = st.body.stackFrames[0];
     assert.equal(top.name, 'start_kernel');
-    assert.equal(top.instructionPointerReference, '0xffffffff801966d2', 'the pc is a kernel virtual address');
+    assert.equal(top.instructionPointerReference, '0xffffffff8024f59a', 'the pc is a kernel virtual address');
     assert.match(top.source?.path ?? '', /init\/main\.c$/);
     assert.ok(top.line > 0);
     // Registers scope: pc in hex with a memory reference, the kernel's sp a kernel address too.
     const regs = await scopeValues(client, 'Registers');
-    assert.equal(regs.get('pc')?.value.split(' ')[0], '0xffffffff801966d2');
+    assert.equal(regs.get('pc')?.value.split(' ')[0], '0xffffffff8024f59a');
     assert.match(regs.get('sp')?.value ?? '', /^0xffffffff8/);
     assert.match(regs.get('ra')?.value ?? '', /_start_kernel|0xffffffff8/);
 

@@ -92,7 +92,7 @@ describe('e2e: the samples folder npm start opens (Linux kernel without its sour
     // The Debug Console shows itself when the session starts.
     await v.waitFor('the Debug Console naming the sources command',
       page.locator('.repl', { hasText: /kernel sources not found under .*linux-source-6\.1: run bash linux\/get-sources\.sh to get them/ }).first());
-    await v.waitFor('the Debug Console telling the unpack', page.locator('.repl', { hasText: /unpacking vmlinux\.xz \(11 MB -> 44 MB\)/ }).first());
+    await v.waitFor('the Debug Console telling the unpack', page.locator('.repl', { hasText: /unpacking vmlinux\.xz \(17 MB -> 67 MB\)/ }).first());
     // VS Code's dead end for a missing file: "The editor could not be opened because the file was not found" + Create File.
     assert.equal(await page.getByText(/was not found|Create File/i).count(), 0, 'no "file not found" editor or prompt');
     // The whole editor area for the Disassembly view: its row for the pc is rendered.
@@ -100,10 +100,10 @@ describe('e2e: the samples folder npm start opens (Linux kernel without its sour
     await page.keyboard.press('Control+J');
     await v.waitFor('the panel hidden', page.locator('.repl').first(), 'hidden');
     await page.locator('.tab', { hasText: 'Disassembly' }).first().click();
-    // Any row of start_kernel's code (0xffffffff80196...): with the instructions before the
+    // Any row of start_kernel's code (0xffffffff8024f...): with the instructions before the
     // function shown too, VS Code may scroll a given row after the pc out of view.
-    await v.waitFor('the Disassembly view in start_kernel (rows at 0xffffffff80196...)',
-      page.locator('.monaco-list-row', { hasText: /ffffffff80196[0-9a-f]{3}/i }).first(), 'visible', 30_000);
+    await v.waitFor('the Disassembly view in start_kernel (rows at 0xffffffff8024f...)',
+      page.locator('.monaco-list-row', { hasText: /ffffffff8024f[0-9a-f]{3}/i }).first(), 'visible', 30_000);
     await v.screenshot('samples-folder-linux-no-sources');
   });
 });

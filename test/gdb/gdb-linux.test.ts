@@ -42,7 +42,7 @@ describe('gdb stub: gdb-multiarch on the Linux sample', function () {
     ], undefined, 200_000);
     const out = g.stdout;
     const expect = (re: RegExp) => assert.match(out, re, out + g.stderr);
-    expect(/^Breakpoint 1 at 0xffffffff801966d2: file init\/main\.c, line 914\.$/m);
+    expect(/^Breakpoint 1 at 0xffffffff8024f59a: file init\/main\.c, line 914\.$/m);
     expect(/^Thread 1 hit Breakpoint 1, start_kernel \(\) at init\/main\.c:914$/m);
     expect(/^#0  start_kernel \(\) at init\/main\.c:914\n#1  0xffffffff800001ac in _start_kernel \(\) at arch\/riscv\/kernel\/head\.S:329\nBacktrace stopped: frame did not save the PC$/m);
     expect(/^\$1 = "swapper\\000\\000\\000\\000\\000\\000\\000\\000"$/m);
@@ -50,15 +50,15 @@ describe('gdb stub: gdb-multiarch on the Linux sample', function () {
     // QEMU: "2    Thread 1.2 (CPU#1 [running]) 0x00000000800049dc in ?? ()": OpenSBI parks it there;
     // here the second vCPU has not been started (SBI HSM, as under KVM).
     expect(/^  2    Thread 1\.2 \(vCPU 1 \[halted\]\)/m);
-    expect(/^=> 0xffffffff801966d2 <start_kernel>:\tadd\tsp,sp,-96\n   0xffffffff801966d4 <start_kernel\+2>:\tsd\tra,88\(sp\)$/m);
-    expect(/^0xffffffff801966d4\t914\t/m);
-    expect(/^\$2 = \(void \(\*\)\(\)\) 0xffffffff801966d4 <start_kernel\+2>$/m);
+    expect(/^=> 0xffffffff8024f59a <start_kernel>:\tadd\tsp,sp,-96\n   0xffffffff8024f59c <start_kernel\+2>:\tsd\tra,88\(sp\)$/m);
+    expect(/^0xffffffff8024f59c\t914\t/m);
+    expect(/^\$2 = \(void \(\*\)\(\)\) 0xffffffff8024f59c <start_kernel\+2>$/m);
     expect(/^priv\s+0x1\tprv:1 \[Supervisor\]$/m);
-    expect(/^Breakpoint 2 at 0xffffffff8008fe7a: file fs\/read_write\.c, line 628\.$/m);
+    expect(/^Breakpoint 2 at 0xffffffff80093e36: file fs\/read_write\.c, line 628\.$/m);
     // The first write is init's "2\n" on QEMU too; which vCPU runs it, and the user buffer, vary.
     expect(/^Thread \d hit Breakpoint 2, ksys_write \(fd=1, buf=0x[0-9a-f]+ "2\\n\\033", count=2\) at fs\/read_write\.c:628$/m);
     expect(/^fd = 1\nbuf = 0x[0-9a-f]+ "2\\n\\033"\ncount = 2$/m);
-    expect(/^#1  0xffffffff8008ff08 in __do_sys_write \(count=<optimized out>, buf=<optimized out>, fd=<optimized out>\) at fs\/read_write\.c:649$/m);
+    expect(/^#1  0xffffffff80093ec4 in __do_sys_write \(count=<optimized out>, buf=<optimized out>, fd=<optimized out>\) at fs\/read_write\.c:649$/m);
     expect(/^#2  __se_sys_write \(fd=<optimized out>, buf=<optimized out>, count=<optimized out>\) at fs\/read_write\.c:646$/m);
     expect(/^#3  0xffffffff80001dd6 in handle_exception \(\) at arch\/riscv\/kernel\/entry\.S:233$/m);
     expect(/^\$3 = 1\n\$4 = 2$/m);
