@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { VIRTIO_COUNT } from '../machine/memory-map';
 import { MAX_TRACE_EVENTS } from '../hypervisor/trace/timeline';
 import { parseNetOption, parseRule, type NetOptions } from './net-args';
+import { parseMigrationAddress } from '../state/migrate/wire';
 import type { HostForward } from '../net/user/hostfwd';
 
 /** A bad command line. */
@@ -58,6 +59,8 @@ export interface RunOptions {
   restore?: string;
   /** --force: restore even if a disk image changed since the snapshot. */
   force: boolean;
+  /** --incoming HOST:PORT: wait on 127.0.0.1:PORT for a VM that `vm migrate` sends, and run it. */
+  incoming?: string;
   /** --net / --hostfwd: a virtio-net device and its network. */
   net?: NetOptions;
   /** --mmu: 'two-stage' (the H extension's G-stage) or 'shadow' (the hypervisor's shadow tables). */
@@ -219,6 +222,16 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--save': o.save = next(); break;
       case '--restore': o.restore = next(); break;
       case '--force': o.force = true; break;
+      case '--incoming': {
+        const v = next();
+        try {
+          parseMigrationAddress(v, '--incoming');
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        o.incoming = v;
+        break;
+      }
       case '--mmu': {
         const m = next();
         if (m !== 'two-stage' && m !== 'shadow') {
@@ -238,6 +251,14 @@ export function parseRunArgs(argv: string[]): RunOptions {
     const fixed = [...given].find((f) => FROM_SNAPSHOT.has(f));
     if (fixed) throw new UsageError(`${fixed} comes from the snapshot with --restore`);
     if (o.gdb !== undefined) throw new UsageError('--gdb cannot debug a restored VM yet');
+    o.kernel = '';
+  }
+  if (o.incoming !== undefined) {
+    if (o.kernel !== undefined) throw new UsageError('--incoming runs the VM that arrives: give no kernel');
+    if (o.restore !== undefined) throw new UsageError('--incoming and --restore both bring a VM: choose one');
+    const fixed = [...given].find((f) => FROM_SNAPSHOT.has(f));
+    if (fixed) throw new UsageError(`${fixed} comes from the migrated VM with --incoming`);
+    if (o.gdb !== undefined || o.saveAt !== undefined) throw new UsageError(`${o.gdb !== undefined ? '--gdb' : '--save-at'} cannot go with --incoming yet`);
     o.kernel = '';
   }
   if ((o.saveAt === undefined) !== (o.save === undefined)) throw new UsageError('--save-at INSTRUCTIONS and --save FILE go together');
@@ -277,7 +298,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
     balloon: o.balloon ?? false, balloonTarget: o.balloonTarget,
     svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
-    saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false,
+    saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false, incoming: o.incoming,
     mmu: o.mmu ?? 'two-stage',
   };
 }
@@ -290,7 +311,7 @@ function resolveThreads(o: Partial<RunOptions>): number {
   const vcpus = o.vcpus ?? 1;
   const oneThread = o.clock === 'icount' ? '--clock icount (a reproducible run)' : o.bios === 'none' ? '--bios none'
     : o.trace !== undefined ? '--trace' : o.gdb !== undefined ? '--gdb' : o.bare ? '--bare' : o.aia ? '--aia'
-    : o.saveAt !== undefined ? '--save-at' : o.restore !== undefined ? '--restore' : o.balloon ? '--balloon'
+    : o.saveAt !== undefined ? '--save-at' : o.restore !== undefined ? '--restore' : o.incoming !== undefined ? '--incoming' : o.balloon ? '--balloon'
     : o.mmu === 'shadow' ? '--mmu shadow' : undefined;
   if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
   if (o.threads > vcpus) throw new UsageError(`--threads ${o.threads} is more than the ${vcpus} vCPU(s): at most one thread per vCPU`);
@@ -371,6 +392,10 @@ options:
                         disks come from the snapshot); with --clock icount it prints what the
                         uninterrupted run would have printed
   --force               restore even though a disk image changed since the snapshot
+  --incoming 127.0.0.1:PORT
+                        wait for a VM that 'hyperscope vm migrate NAME 127.0.0.1:PORT' sends
+                        (no kernel; the machine comes with it; disks must be the same image
+                        files) and run it; port 0 picks a free port (named on stderr)
 
 other commands: hyperscope report FILE [--key sample|time|max|min|mean] [--vcpu N] | report A B
                 hyperscope serve [--port N]   (a daemon hosting VMs; --help for more)
@@ -379,4 +404,4 @@ other commands: hyperscope report FILE [--key sample|time|max|min|mean] [--vcpu 
 exit status: 0 guest shut down, 1 guest reported failure, 2 bad arguments or kernel file,
 3 the VM stopped on an error, 4 the snapshot file is not usable (not a snapshot, another
 version, truncated, corrupt), 5 the snapshot's disk changed (see --force), 124 timeout,
-141 stdout was closed (e.g. | head)`;
+141 stdout was closed (e.g. | head), 6 the incoming migration failed`;

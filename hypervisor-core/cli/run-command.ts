@@ -31,6 +31,7 @@ import { runWithGdb } from './gdb-command';
 import { diskRecord, restoreVirt, snapshotVirt, SnapshotMismatchError, type BoardRecord } from '../machine/virt-snapshot';
 import { SnapshotFileError } from '../state/snapshot-file';
 import { StateError } from '../state/persist';
+import { runIncoming } from './incoming-command';
 
 /** Exit statuses of the command (SIGPIPE: stdout's reader went away, 128 + 13 as a shell reports). */
 export const ExitStatus = {
@@ -39,6 +40,8 @@ export const ExitStatus = {
   BAD_SNAPSHOT: 4,
   /** --restore: a disk image changed since the snapshot (without --force). */
   SNAPSHOT_MISMATCH: 5,
+  /** --incoming: the migration broke or was refused before the VM ran here. */
+  INCOMING_FAILED: 6,
   TIMEOUT: 124, SIGPIPE: 141,
 } as const;
 
@@ -55,6 +58,7 @@ function readInput(read: () => Uint8Array): Uint8Array {
 /** Runs the command; resolves to the process exit status. */
 export async function runCommand(o: RunOptions): Promise<number> {
   if (o.restore !== undefined) return runRestored(o, o.restore);
+  if (o.incoming !== undefined) return runIncoming(o, o.incoming);
   const kernel = readInput(() => readKernelFile(o.kernel, o.memory));
   if (o.bare) return runBare(kernel, o);
   const initrd = o.initrd !== undefined ? readInput(() => readGuestFile(o.initrd!, 'initrd', guestRamLimit(o.memory))) : undefined;
@@ -102,7 +106,7 @@ export function readRunFiles(o: RunOptions): { kernel: Uint8Array; initrd?: Uint
 }
 
 /** Opens an output file before the guest runs, so a bad path costs one line, not the run. */
-function openOutputFile(path: string, option: string): number {
+export function openOutputFile(path: string, option: string): number {
   try {
     return openSync(path, 'w');
   } catch (e) {
@@ -141,8 +145,8 @@ function unlinkQuietly(path: string): void {
   }
 }
 
-/** A VM to continue from a snapshot, made when runVirt has its console. */
-interface Restored {
+/** A VM to continue from a snapshot or a migration, made when runVirt has its console. */
+export interface Restored {
   board: BoardRecord;
   make(console: { console: (b: Uint8Array) => void; consoleSink: StdoutSink; idleSleep: boolean; jit: boolean }): Vm;
 }
@@ -226,8 +230,8 @@ async function runRestored(o: RunOptions, path: string): Promise<number> {
   }
 }
 
-/** Boots the virt board and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
-async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
+/** Boots the virt board (or continues `restored`) and runs it to the end; a guest reboot starts a fresh VM, as QEMU does. */
+export async function runVirt(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array | undefined, disks: FileBackend[],
   statsFd: number | undefined, traceFd?: number, restored?: Restored): Promise<number> {
   // One network across guest reboots (hostfwd keeps its ports); each boot gets a fresh NIC.
   const network = o.net ? await openNetwork(o.net) : undefined;

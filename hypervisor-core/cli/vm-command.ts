@@ -12,16 +12,18 @@ import type { VmInfo } from '../serve/vm-host';
 import { parseRunArgs, parseSize, UsageError } from './args';
 import { formatVcpuTimes } from '../hypervisor/stats/vcpu-times-text';
 import { consoleSession } from './vm-console';
+import type { MigrationReport } from '../state/migrate/send';
 
 /** Exit statuses of `hyperscope vm`. */
 export const VM_STATUS = {
   OK: 0, USAGE: 2, ERROR: 3, NO_SUCH_VM: 4, VM_EXISTS: 5, BAD_FILE: 6, WRONG_STATE: 7, NO_DAEMON: 8, TOO_MANY_VMS: 9,
+  MIGRATION_FAILED: 10,
 } as const;
 
 const STATUS_OF: Partial<Record<ClientErrorCode, number>> = {
   'bad-request': VM_STATUS.USAGE, 'no-such-vm': VM_STATUS.NO_SUCH_VM, 'vm-exists': VM_STATUS.VM_EXISTS,
   'bad-file': VM_STATUS.BAD_FILE, 'wrong-state': VM_STATUS.WRONG_STATE, unreachable: VM_STATUS.NO_DAEMON,
-  'too-many-vms': VM_STATUS.TOO_MANY_VMS,
+  'too-many-vms': VM_STATUS.TOO_MANY_VMS, 'migration-failed': VM_STATUS.MIGRATION_FAILED,
 };
 
 /** The usage text of `hyperscope vm`. */
@@ -34,6 +36,9 @@ else 127.0.0.1:${DEFAULT_PORT}.
                                 (--vcpus, --memory, --initrd, --append, --clock, --bios,
                                 --disk, --disk-readonly, --virtio-console, --rng, --aia,
                                 --no-jit, --no-svadu)
+  create NAME --incoming 127.0.0.1:PORT
+                                a VM that waits (paused) for the VM another daemon sends
+                                with migrate; port 0 picks one (info shows it)
   list [--json]                 the VMs: name, state, vCPUs, memory, instructions, exits
   info NAME [--json]            one VM
   pause NAME                    stop its vCPUs (it retires no instruction; guest time stops)
@@ -48,17 +53,24 @@ else 127.0.0.1:${DEFAULT_PORT}.
                                 --balloon), e.g. 64M: the guest gives that much RAM back;
                                 info shows the balloon, the committed host memory and the
                                 guest's memory statistics (virsh setmem / dommemstat)
+  migrate NAME 127.0.0.1:PORT [--json]
+                                live migration to a destination waiting with --incoming
+                                (hyperscope run --incoming, or vm create --incoming): the
+                                guest runs on while its memory is copied in rounds, then
+                                stops briefly and continues there; this VM ends shut off.
+                                Prints rounds, pages, bytes, total time and downtime
 
 States as libvirt names them: running, paused, shut off, crashed.
 exit status: 0 done, 2 bad arguments or request, 3 daemon error, 4 no such VM, 5 the name is
 taken, 6 a file (kernel, initrd, disk) is unusable, 7 wrong state for the action (pausing a
-paused VM), 8 no daemon at the address, 9 the daemon hosts as many VMs as it takes`;
+paused VM), 8 no daemon at the address, 9 the daemon hosts as many VMs as it takes, 10 the
+migration failed (the VM runs on where it was)`;
 
 /** Runs `hyperscope vm ARGS`; resolves to the exit status. */
 export async function vmCommand(argv: string[]): Promise<number> {
   const { client, rest } = takeHost(argv);
   const [sub, ...args] = rest;
-  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|balloon');
+  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|balloon|migrate');
   try {
     return await dispatch(client, sub, args);
   } catch (e) {
@@ -75,7 +87,7 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
       const [name, ...runArgs] = args;
       if (name === undefined || runArgs.length === 0) throw new UsageError('usage: hyperscope vm create NAME KERNEL [options]');
       const info = await client.call<VmInfo>('POST', '/v1/vms', createBody(name, runArgs));
-      process.stdout.write(`${info.name}: ${info.state}\n`);
+      process.stdout.write(`${info.name}: ${info.state}${info.incoming ? ` (${info.reason})` : ''}\n`);
       return VM_STATUS.OK;
     }
     case 'list': {
@@ -122,12 +134,19 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
       process.stdout.write(`${info.name}: balloon target ${mib(target)}\n`);
       return VM_STATUS.OK;
     }
+    case 'migrate': {
+      const json = flags(args, ['--json'], 2, 'migrate NAME 127.0.0.1:PORT [--json]');
+      const [name, to] = args.filter((a) => !a.startsWith('-'));
+      const r = await client.call<MigrationReport>('POST', `${vmPath(name)}/migrate`, { to });
+      process.stdout.write(json.has('--json') ? JSON.stringify(r, null, 2) + '\n' : formatMigration(name, to, r));
+      return VM_STATUS.OK;
+    }
     case 'console': {
       flags(args, [], 1, 'console NAME');
       return consoleSession(client, positional(args));
     }
     default:
-      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, balloon)`);
+      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, balloon, migrate)`);
   }
 }
 
@@ -218,6 +237,11 @@ function formatInfo(v: VmInfo): string {
     if (guest) lines.push(['memstat', guest]);
   }
   return lines.map(([k, val]) => `${(k + ':').padEnd(14)}${val}`).join('\n') + '\n';
+}
+
+function formatMigration(name: string, to: string, r: MigrationReport): string {
+  return `${name}: migrated to ${to}\n` +
+    `rounds ${r.rounds}, pages sent ${r.pagesSent}, bytes ${r.bytesSent}, total ${r.totalMs.toFixed(1)} ms, downtime ${r.downtimeMs.toFixed(1)} ms\n`;
 }
 
 function mib(bytes: number): string {

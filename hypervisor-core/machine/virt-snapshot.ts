@@ -69,8 +69,8 @@ export function snapshotVirt(vm: Vm, board: BoardRecord): Buffer {
   return encodeSnapshot({ state: { board: boardState, vm: saveVm(vm) }, memory: usedHostMemory(vm) });
 }
 
-/** The board of a decoded snapshot state. */
-function boardOf(state: Saved): BoardRecord {
+/** The board of a decoded snapshot state (or of a migration's handshake, which carries it the same way). */
+export function boardOf(state: Saved): BoardRecord {
   const b = obj(obj(state, 'snapshot').board, 'board');
   const clock = b.clock === 'icount' ? 'icount' : 'realtime';
   const disks = arr(b.disks, 'disks').map((v) => {

@@ -25,6 +25,8 @@ export const API_ERRORS = {
   'too-large': 413,
   /** The request came from a web page or named another host (a browser must not drive the daemon). */
   'forbidden': 403,
+  /** A live migration broke or the destination refused it; the VM runs on here. */
+  'migration-failed': 502,
   /** Something failed inside the daemon; the VMs are unaffected. */
   'internal': 500,
 } as const;

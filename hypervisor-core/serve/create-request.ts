@@ -10,8 +10,10 @@ import { NAME_PATTERN } from './router';
 /** A create request as the client sends it. */
 export interface CreateRequest {
   name: string;
-  /** Absolute path of the kernel on the daemon's host. */
-  kernel: string;
+  /** Absolute path of the kernel on the daemon's host (none with `incoming`). */
+  kernel?: string;
+  /** Wait on 127.0.0.1:PORT for a VM that `vm migrate` sends (no kernel or machine options then). */
+  incoming?: string;
   vcpus?: number;
   /** Bytes, or a size as `--memory` takes it ("128M"). */
   memory?: number | string;
@@ -39,7 +41,7 @@ type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | '
 const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
   bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
-  balloon: 'boolean', balloonTarget: 'size',
+  balloon: 'boolean', balloonTarget: 'size', incoming: 'string',
 };
 
 /** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
@@ -51,8 +53,18 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
     check(key, FIELDS[key as keyof CreateRequest], b[key]);
   }
   if (b.name === undefined) throw bad("missing field 'name'");
-  if (b.kernel === undefined) throw bad("missing field 'kernel'");
   const r = b as unknown as CreateRequest;
+  if (r.incoming !== undefined) {
+    const other = Object.keys(b).find((k) => k !== 'name' && k !== 'incoming' && k !== 'jit');
+    if (other) throw bad(`'${other}' comes from the migrated VM with 'incoming'`);
+    try {
+      return { name: r.name, options: { ...parseRunArgs(['--incoming', r.incoming, ...(r.jit === false ? ['--no-jit'] : [])]), threads: 1 } };
+    } catch (e) {
+      if (e instanceof UsageError) throw bad(e.message);
+      throw e;
+    }
+  }
+  if (r.kernel === undefined) throw bad("missing field 'kernel'");
   const argv = [r.kernel];
   if (r.vcpus !== undefined) argv.push('--vcpus', String(r.vcpus));
   if (r.memory !== undefined) argv.push('--memory', String(r.memory));
@@ -79,6 +91,7 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
 
 /** The request body for run options (what the client sends; the inverse of parseCreateRequest). */
 export function createRequestOf(name: string, o: RunOptions): CreateRequest {
+  if (o.incoming !== undefined) return { name, incoming: o.incoming, ...(o.jit ? {} : { jit: false }) };
   const r: CreateRequest = { name, kernel: o.kernel, vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios };
   if (o.initrd !== undefined) r.initrd = o.initrd;
   if (o.append !== undefined) r.append = o.append;

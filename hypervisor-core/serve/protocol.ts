@@ -4,6 +4,7 @@
  */
 import type { RunOptions } from '../cli/args';
 import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
+import type { MigrationReport } from '../state/migrate/send';
 
 /** VM states, named as libvirt names them (virDomainState). */
 export type VmState = 'running' | 'paused' | 'shut off' | 'crashed';
@@ -32,16 +33,22 @@ export type ToWorker =
   | { type: 'stats'; id: number }
   /** Set the balloon's target (bytes); the reply is the counters, or an error when the VM has no balloon. */
   | { type: 'balloon'; id: number; bytes: number }
+  /** Send the VM to a destination waiting with --incoming (127.0.0.1:PORT); the reply is the MigrationReport. */
+  | { type: 'migrate'; id: number; to: string }
   /** Release host resources (disk files and their locks) and end the thread. */
   | { type: 'close' };
 
 /** Worker -> main thread. */
 export type FromWorker =
   | { type: 'booted' }
+  /** An incoming VM (`--incoming`) listens on `address` (the port picked for port 0 included). */
+  | { type: 'waiting'; address: string }
+  /** The incoming VM arrived: the machine it brought. */
+  | { type: 'arrived'; vcpus: number; memory: number; clock: 'realtime' | 'icount' }
   /** The VM could not be built: a file is unusable (`bad-file`) or an option is refused. */
   | { type: 'boot-error'; code: 'bad-file' | 'bad-request'; message: string }
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'state'; state: VmState; reason?: string }
-  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } }
+  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } | MigrationReport }
   /** A request the worker refuses (`code` as the API names it). */
-  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request'; message: string };
+  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request' | 'migration-failed'; message: string };

@@ -11,6 +11,7 @@ import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 import { ApiError } from './api-error';
 import { ConsoleLog } from './console-log';
 import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
+import type { MigrationReport } from '../state/migrate/send';
 
 /** The worker script: next to this file, in out/ (tsc) and in dist/ (the bundle) alike. */
 export const VM_WORKER_FILE = path.join(__dirname, 'vm-worker.js');
@@ -19,6 +20,8 @@ export const VM_WORKER_FILE = path.join(__dirname, 'vm-worker.js');
 const CLOSE_GRACE_MS = 2000;
 /** How long a worker may take to answer a request (a batch of the run loop is far shorter). */
 const REPLY_TIMEOUT_MS = 10_000;
+/** How long a migration may take (its stream has its own guard against a silent peer). */
+const MIGRATE_TIMEOUT_MS = 30 * 60_000;
 
 /** What `vm info` and `vm list` show of a VM. */
 export interface VmInfo {
@@ -40,6 +43,8 @@ export interface VmInfo {
    * memory and the guest's statistics under libvirt's names (see BalloonStats).
    */
   balloon?: BalloonStats;
+  /** Where a VM created with `--incoming` waits for its migration (127.0.0.1:PORT), until it arrives. */
+  incoming?: string;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -55,6 +60,10 @@ export class VmHost extends EventEmitter {
   /** The counters last seen, for a VM whose worker is gone. */
   private lastCounters: VmCounters = { instructions: 0, exits: 0 };
   private closing = false;
+  /** An incoming VM's listening address while it waits. */
+  private incomingAt: string | undefined;
+  /** The machine an incoming VM brought (its options name none). */
+  private arrived: { vcpus: number; memory: number; clock: 'realtime' | 'icount' } | undefined;
 
   private constructor(readonly name: string, readonly options: RunOptions, private readonly workerFile: string) {
     super();
@@ -83,6 +92,7 @@ export class VmHost extends EventEmitter {
 
   /** Resumes a paused VM. */
   async resume(): Promise<void> {
+    if (this.incomingAt) throw new ApiError('wrong-state', `cannot resume VM '${this.name}': it waits for an incoming migration on ${this.incomingAt}`);
     this.require('paused', 'resume');
     await this.stateChange({ type: 'resume' }, 'running');
   }
@@ -91,8 +101,11 @@ export class VmHost extends EventEmitter {
   async reset(): Promise<void> {
     await this.stopWorker();
     this.console.append(new TextEncoder().encode('\r\n[hyperscope: VM reset]\r\n'));
+    this.incomingAt = undefined;
+    this.arrived = undefined;
     await this.start();
-    this.setState('running', 'reset by the user');
+    if (this.incomingAt) this.emit('state', this.stateNow, this.reasonNow); // waiting again
+    else this.setState('running', 'reset by the user');
   }
 
   /** Ends the VM for good: its worker closes its files and ends. */
@@ -120,10 +133,25 @@ export class VmHost extends EventEmitter {
       }
     }
     const o = this.options;
-    return {
-      name: this.name, state: this.stateNow, reason: this.reasonNow, vcpus: o.vcpus, memory: o.memory, kernel: o.kernel,
-      clock: o.clock, ...this.lastCounters,
+    const m = this.arrived ?? o;
+    const info: VmInfo = {
+      name: this.name, state: this.stateNow, reason: this.reasonNow, vcpus: m.vcpus, memory: m.memory, kernel: o.kernel,
+      clock: m.clock, ...this.lastCounters,
     };
+    if (this.incomingAt) info.incoming = this.incomingAt;
+    return info;
+  }
+
+  /**
+   * Sends the VM to a destination waiting with `--incoming` (live migration); resolves with the
+   * figures once it runs there, and the VM here is shut off ('migrated'). Rejects with
+   * 'migration-failed' when the stream breaks or the destination refuses: the VM runs on here.
+   */
+  async migrate(to: string): Promise<MigrationReport> {
+    if (!this.worker || (this.stateNow !== 'running' && this.stateNow !== 'paused') || this.incomingAt) {
+      throw new ApiError('wrong-state', `VM '${this.name}' is ${this.incomingAt ? 'waiting for an incoming migration' : this.stateNow}: it cannot be migrated`);
+    }
+    return this.request<MigrationReport>((id) => ({ type: 'migrate', id, to }), MIGRATE_TIMEOUT_MS);
   }
 
   /** Sets the balloon's target size in bytes (virsh setmem's counterpart); 'bad-request' without a balloon. */
@@ -156,6 +184,18 @@ export class VmHost extends EventEmitter {
             booted = true;
             this.stateNow = 'running';
             resolve();
+            return;
+          case 'waiting':
+            // libvirt shows a domain waiting for an incoming migration as paused.
+            booted = true;
+            this.incomingAt = m.address;
+            this.stateNow = 'paused';
+            this.reasonNow = `waiting for an incoming migration on ${m.address}`;
+            resolve();
+            return;
+          case 'arrived':
+            this.incomingAt = undefined;
+            this.arrived = { vcpus: m.vcpus, memory: m.memory, clock: m.clock };
             return;
           case 'boot-error':
             this.worker = null;
@@ -246,7 +286,7 @@ export class VmHost extends EventEmitter {
     });
   }
 
-  private request<T>(make: (id: number) => ToWorker): Promise<T> {
+  private request<T>(make: (id: number) => ToWorker, timeoutMs = REPLY_TIMEOUT_MS): Promise<T> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new ApiError('wrong-state', `VM '${this.name}' has no running hypervisor`));
     const id = this.nextId++;
@@ -254,7 +294,7 @@ export class VmHost extends EventEmitter {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new ApiError('internal', `VM '${this.name}' did not answer`));
-      }, REPLY_TIMEOUT_MS);
+      }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       const message = make(id);
       // Console input is copied, not transferred: the caller's buffer stays its own.

@@ -15,6 +15,11 @@ import type { Vm } from '../hypervisor/vm';
 import { FinalStop, runUntilStop } from '../hypervisor/runner';
 import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
 import { balloonStats } from '../hypervisor/balloon-stats';
+import { openMigratedDisks } from '../cli/incoming-command';
+import { listenForMigration } from '../state/migrate/listen';
+import { receiveVm } from '../state/migrate/receive';
+import { MigrationError } from '../state/migrate/wire';
+import { migrateOut, migrationRefusal } from './vm-migration';
 
 /** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
 const CONSOLE_PENDING_MAX = 1024 * 1024;
@@ -71,34 +76,42 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   const post = (m: FromWorker) => port.postMessage(m);
   const o = start.options;
   const consoleOut = new ConsoleForwarder(post);
-  let files: { kernel: Uint8Array; initrd?: Uint8Array };
+  let files: { kernel: Uint8Array; initrd?: Uint8Array } = { kernel: new Uint8Array(0) };
   let disks: FileBackend[] = [];
-  let vm: Vm;
+  // Undefined only while an incoming VM (--incoming) has not arrived.
+  let vm: Vm | undefined;
   const boot = (): Vm => bootVirt(virtBootOptions(o, files.kernel, files.initrd, disks, consoleOut)).vm;
-  try {
-    files = readRunFiles(o);
-    disks = openDisks(o);
-    vm = boot();
-  } catch (e) {
-    for (const d of disks) d.close();
-    if (e instanceof UsageError || e instanceof KernelFormatError) {
-      const message = e instanceof KernelFormatError ? `${o.kernel}: ${e.message}` : e.message;
-      post({ type: 'boot-error', code: 'bad-file', message });
-      return;
+  if (o.incoming === undefined) {
+    try {
+      files = readRunFiles(o);
+      disks = openDisks(o);
+      vm = boot();
+    } catch (e) {
+      for (const d of disks) d.close();
+      if (e instanceof UsageError || e instanceof KernelFormatError) {
+        const message = e instanceof KernelFormatError ? `${o.kernel}: ${e.message}` : e.message;
+        post({ type: 'boot-error', code: 'bad-file', message });
+        return;
+      }
+      throw e;
     }
-    throw e;
   }
 
   let paused = false;
   let release: (() => void) | null = null;
   let held: Promise<void> | null = null;
-  let state: VmState = 'running';
+  let state: VmState = vm ? 'running' : 'paused';
+  let migrating = false;
+  /** Where the VM went (`vm migrate` succeeded): the run loop ends and the VM is shut off. */
+  let migratedTo: string | null = null;
+  const noVm = (id: number) => post({ type: 'refused', id, code: 'wrong-state', message: 'the VM has not arrived yet (it waits for an incoming migration)' });
   const setState = (s: VmState, reason?: string) => {
     state = s;
     consoleOut.flush();
     post({ type: 'state', state: s, reason });
   };
   const counters = (): VmCounters => {
+    if (!vm) return { instructions: 0, exits: 0 };
     const c: VmCounters = { instructions: vm.vcpus.reduce((n, v) => n + v.hart.retired(), 0), exits: vm.stats.report().totalExits };
     const balloon = balloonStats(vm);
     if (balloon) c.balloon = balloon;
@@ -115,19 +128,21 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         setState('paused', 'paused by the user');
         return;
       case 'resume':
-        if (state !== 'paused') return;
+        if (state !== 'paused' || !vm) return;
         paused = false;
         held = null;
         release?.();
         setState('running', 'resumed by the user');
         return;
       case 'input':
+        if (!vm) return noVm(m.id);
         post({ type: 'reply', id: m.id, value: { accepted: vm.input.push(m.bytes) } });
         return;
       case 'counters':
         post({ type: 'reply', id: m.id, value: counters() });
         return;
       case 'stats': {
+        if (!vm) return noVm(m.id);
         const report = nameExitSites(vm.stats.report(), files.kernel);
         const balloon = balloonStats(vm);
         if (balloon) report.balloon = balloon;
@@ -135,6 +150,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         return;
       }
       case 'balloon':
+        if (!vm) return noVm(m.id);
         if (!vm.balloon) {
           post({ type: 'refused', id: m.id, code: 'bad-request', message: 'the VM has no balloon (create it with --balloon)' });
           return;
@@ -146,6 +162,37 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         vm.balloon.setTarget(m.bytes);
         post({ type: 'reply', id: m.id, value: counters() });
         return;
+      case 'migrate': {
+        if (!vm) return noVm(m.id);
+        const why = migrationRefusal(vm, o) ?? (migrating ? 'a migration of this VM is under way' : null);
+        if (why || (state !== 'running' && state !== 'paused')) {
+          post({ type: 'refused', id: m.id, code: why && !migrating ? 'bad-request' : 'wrong-state', message: why ?? `the VM is ${state}` });
+          return;
+        }
+        migrating = true;
+        const wasPaused = paused;
+        const source = vm;
+        migrateOut(source, o, disks, m.to, {
+          hold: () => {
+            if (paused) return;
+            paused = true;
+            held = new Promise((r) => { release = r; });
+          },
+          release: () => {
+            if (wasPaused) return;
+            paused = false;
+            held = null;
+            release?.();
+          },
+        }).then((report) => {
+          migratedTo = m.to;
+          post({ type: 'reply', id: m.id, value: report });
+          release?.(); // the run loop sees migratedTo and ends
+        }, (e: Error) => {
+          post({ type: 'refused', id: m.id, code: 'migration-failed', message: e instanceof MigrationError ? e.message : `the migration failed: ${e.message}` });
+        }).finally(() => { migrating = false; });
+        return;
+      }
       case 'close':
         for (const d of disks) d.close();
         process.exit(0); // in a worker: ends this thread only
@@ -157,10 +204,25 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     }
   });
 
-  post({ type: 'booted' });
+  if (!vm) {
+    const arrived = await arrive();
+    if (!arrived) return;
+    vm = arrived;
+  } else {
+    post({ type: 'booted' });
+  }
   for (;;) {
-    const end = await runUntilStop(vm, { quit: () => false, hold: () => (paused ? held : null) });
+    const end = await runUntilStop(vm, { quit: () => migratedTo !== null, hold: () => (paused && migratedTo === null ? held : null) });
+    if (migratedTo !== null) {
+      setState('shut off', `migrated to ${migratedTo}`);
+      return;
+    }
     if (end.kind !== 'stop') continue; // neither quit nor a deadline is set
+    if (end.stop.kind === 'reboot' && o.incoming !== undefined) {
+      // As after --restore: the VM came without a kernel file to boot again.
+      setState('shut off', 'the migrated guest rebooted; there is no kernel to boot again');
+      return;
+    }
     if (end.stop.kind === 'reboot') {
       vm = boot(); // as QEMU: a guest reboot starts the board afresh, the console goes on
       continue;
@@ -168,6 +230,37 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     const { state: s, reason } = endState(end.stop);
     setState(s, reason);
     return; // the thread stays to answer counters and stats until the daemon ends it
+  }
+
+  /** Waits for the incoming VM (`--incoming`); undefined when it could not arrive (the state says why). */
+  async function arrive(): Promise<Vm | undefined> {
+    let listener;
+    try {
+      listener = await listenForMigration(o.incoming!);
+    } catch (e) {
+      if (!(e instanceof MigrationError)) throw e;
+      post({ type: 'boot-error', code: 'bad-request', message: e.message });
+      return undefined;
+    }
+    const address = `127.0.0.1:${listener.port}`;
+    post({ type: 'waiting', address });
+    let socket;
+    try {
+      socket = await listener.accept();
+    } finally {
+      listener.close();
+    }
+    try {
+      const inc = await receiveVm(socket, { console: (b) => consoleOut.write(b), consoleSink: consoleOut, idleSleep: true, jit: o.jit, openDisks: openMigratedDisks });
+      disks = inc.disks as FileBackend[];
+      post({ type: 'arrived', vcpus: inc.board.vcpus, memory: inc.board.memory, clock: inc.board.clock });
+      setState('running', 'migrated');
+      return inc.vm;
+    } catch (e) {
+      if (!(e instanceof MigrationError)) throw e;
+      setState('shut off', `the incoming migration failed: ${e.message}`);
+      return undefined;
+    }
   }
 }
 

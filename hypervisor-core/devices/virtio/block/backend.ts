@@ -39,7 +39,8 @@ export class FileBackend implements BlockBackend {
   /** @inheritdoc */
   readonly id: string;
   private fd: number;
-  private readonly lock: ImageLock;
+  private lock: ImageLock;
+  private readonly ident: { dev: number; ino: number };
 
   /**
    * Opens `path` and locks it as QEMU does (image-lock.ts: a writer excludes every other VM,
@@ -71,6 +72,43 @@ export class FileBackend implements BlockBackend {
     }
     this.size = st.size;
     this.id = basename(path).slice(0, 20);
+    this.ident = { dev: st.dev, ino: st.ino };
+  }
+
+  /**
+   * Flushes and closes the image and gives up its lock, keeping this object (a live
+   * migration hands the image to the destination; `reattach` takes it back if that fails).
+   */
+  detach(): void {
+    if (this.fd < 0) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+    this.lock.release();
+  }
+
+  /** Opens and locks the image again after `detach`; BlockImageError when it is gone, replaced or taken. */
+  reattach(): void {
+    if (this.fd >= 0) return;
+    const fd = (() => {
+      try {
+        return openSync(this.path, this.readOnly ? 'r' : 'r+');
+      } catch (e) {
+        throw new BlockImageError(`cannot open disk image '${this.path}' again: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    })();
+    const st = fstatSync(fd);
+    if (st.dev !== this.ident.dev || st.ino !== this.ident.ino || st.size !== this.size) {
+      closeSync(fd);
+      throw new BlockImageError(`disk image '${this.path}' is another file now`);
+    }
+    try {
+      this.lock = lockImage(this.path, st, this.readOnly ? 'read' : 'write');
+    } catch (e) {
+      closeSync(fd);
+      throw e instanceof ImageLockedError ? new BlockImageError(e.message) : e;
+    }
+    this.fd = fd;
   }
 
   /** @inheritdoc */
