@@ -11,7 +11,7 @@ import type { DebugLaunchOptions } from '../hypervisor-core/debug/guest-debugger
 import type { PathSubstitution } from '../hypervisor-core/debug/source-resolver';
 import { findSymbolFile, UnpackError } from './compressed-symbols';
 import { openDisks, type LaunchDisk } from './launch-disks';
-import { NetConfigError, parseNetSpec, type NetOptions } from '../hypervisor-core/net/net-config';
+import { NetConfigError, SWITCH_IN_ONE_VM, parseNetSpec, type NetOptions } from '../hypervisor-core/net/net-config';
 
 /** The launch request's arguments (see package.json configurationAttributes). */
 export interface HyperscopeLaunchArgs {
@@ -168,6 +168,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   let net: NetOptions | undefined;
   try {
     net = a.net !== undefined ? parseNetSpec(a.net, 'net') : undefined;
+    if (net?.kind === 'switch') throw new LaunchError(SWITCH_IN_ONE_VM);
   } catch (e) {
     if (e instanceof NetConfigError) throw new LaunchError(e.message);
     throw e;

@@ -277,6 +277,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   if (o.aia && (o.bare || o.bios === 'none')) throw new UsageError(`--aia goes with the hypervisor's SBI firmware, not ${o.bare ? '--bare' : '--bios none'}`);
   if (!o.net && hostfwd.length > 0) o.net = { kind: 'user', hostfwd };
+  if (o.net?.kind === 'switch' && o.net.hostfwd.length > 0) throw new UsageError('--hostfwd forwards into the user network (--net user), not onto a shared switch');
   if (o.net && (o.bare || o.gdb !== undefined)) throw new UsageError(`--net runs with the hypervisor, not under ${o.bare ? '--bare' : '--gdb'}`);
   if (o.net && (o.saveAt !== undefined || o.restore !== undefined)) {
     throw new UsageError(`${o.restore !== undefined ? '--restore' : '--save-at'} cannot carry a network device yet (its connections are host sockets; virtio-net state is not in the snapshot format)`);
@@ -359,6 +360,10 @@ options:
   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT
                         a host client of 127.0.0.1:HOSTPORT reaches the guest's GUESTPORT (at
                         10.0.2.15); repeatable; implies --net user; binds 127.0.0.1 only
+  --net switch=NAME[,mac=MAC]
+                        (hyperscope vm create only) the NIC joins switch NAME of the daemon,
+                        shared by every VM created with it; the MAC defaults to the first of
+                        52:54:00:12:34:56, :57... free on that switch
   --balloon             add a virtio memory balloon (Linux: CONFIG_VIRTIO_BALLOON); its size,
                         the committed host memory and the guest's memory statistics go in
                         --stats-json ("balloon")

@@ -11,6 +11,7 @@ import { createRequestOf } from '../serve/create-request';
 import type { VmInfo } from '../serve/vm-host';
 import { parseRunArgs, parseSize, UsageError } from './args';
 import { formatVcpuTimes } from '../hypervisor/stats/vcpu-times-text';
+import { formatNetworkReport } from '../hypervisor/stats/network-report';
 import { consoleSession } from './vm-console';
 import type { MigrationReport } from '../state/migrate/send';
 
@@ -35,7 +36,9 @@ else 127.0.0.1:${DEFAULT_PORT}.
   create NAME KERNEL [options]  create and start a VM; options as for hyperscope run
                                 (--vcpus, --memory, --initrd, --append, --clock, --bios,
                                 --disk, --disk-readonly, --virtio-console, --rng, --aia,
-                                --no-jit, --no-svadu)
+                                --no-jit, --no-svadu, --balloon, --net switch=NAME[,mac=MAC]:
+                                VMs created with the same switch NAME share one Ethernet
+                                switch; stats show its ports, info the MAC and port)
   create NAME --incoming 127.0.0.1:PORT
                                 a VM that waits (paused) for the VM another daemon sends
                                 with migrate; port 0 picks one (info shows it)
@@ -118,7 +121,8 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
     case 'stats': {
       const json = flags(args, ['--json'], 1, 'stats NAME [--json]');
       const report = await client.call<ExitStatsReport>('GET', `${vmPath(positional(args))}/stats`);
-      process.stdout.write(json.has('--json') ? JSON.stringify(report, null, 2) + '\n' : formatExitTable(report) + '\n\n' + formatVcpuTimes(report));
+      const text = formatExitTable(report) + '\n\n' + formatVcpuTimes(report) + (report.network ? '\n' + formatNetworkReport(report.network) : '');
+      process.stdout.write(json.has('--json') ? JSON.stringify(report, null, 2) + '\n' : text);
       return VM_STATUS.OK;
     }
     case 'balloon': {
@@ -198,7 +202,7 @@ function positional(args: string[]): string {
 const RUN_ONLY: [keyof ReturnType<typeof parseRunArgs>, string][] = [
   ['stats', '--stats (use hyperscope vm stats NAME)'], ['statsJson', '--stats-json (use hyperscope vm stats NAME --json)'],
   ['trace', '--trace'], ['timeout', '--timeout'], ['bare', '--bare'], ['gdb', '--gdb'],
-  ['saveAt', '--save-at'], ['save', '--save'], ['restore', '--restore'], ['net', '--net'],
+  ['saveAt', '--save-at'], ['save', '--save'], ['restore', '--restore'],
 ];
 
 /** The create request for `NAME KERNEL [options]`: parsed as `hyperscope run` parses them, paths made absolute. */
@@ -210,6 +214,9 @@ function createBody(name: string, runArgs: string[]): unknown {
   for (const [key, flag] of RUN_ONLY) {
     const v = o[key];
     if (v !== undefined && v !== false) throw new UsageError(`${flag} is an option of hyperscope run, not of a VM of the daemon`);
+  }
+  if (o.net && o.net.kind !== 'switch') {
+    throw new UsageError('--net user and --hostfwd are options of hyperscope run; a VM of the daemon takes --net switch=NAME[,mac=MAC]');
   }
   // The daemon may run elsewhere in the file system: it gets absolute paths.
   o.kernel = path.resolve(o.kernel);
@@ -230,6 +237,7 @@ function formatInfo(v: VmInfo): string {
     ['name', v.name], ['state', v.reason ? `${v.state} (${v.reason})` : v.state], ['vcpus', String(v.vcpus)], ['memory', mib(v.memory)],
     ['kernel', v.kernel], ['clock', v.clock], ['instructions', String(v.instructions)], ['exits', String(v.exits)],
   ];
+  if (v.net) lines.push(['net', `virtio-net0 ${v.net.mac} on switch ${v.net.switch} port ${v.net.port}`]);
   const b = v.balloon;
   if (b) {
     lines.push(['balloon', `target ${mib(b.targetBytes)}, actual ${mib(b.actualBytes)}`], ['committed', mib(b.committedBytes)]);

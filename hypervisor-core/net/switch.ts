@@ -71,8 +71,16 @@ export interface SwitchReport {
   macTable: { mac: string; port: number }[];
 }
 
+/** Where a NIC sends its frames: a switch port, or a relay to a switch in another thread. */
+export interface NetLink {
+  /** Sends a frame into the switch (the receiver copies what it keeps). */
+  send(frame: Uint8Array): void;
+  /** Leaves the switch. */
+  detach(): void;
+}
+
 /** A port: how its endpoint sends into the switch. */
-export class SwitchPort {
+export class SwitchPort implements NetLink {
   /** The port's counters. */
   readonly counters: PortCounters = {
     rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxMalformed: 0, rxUnknownDestination: 0, txDropped: 0,
@@ -130,6 +138,11 @@ export class VirtualSwitch {
     if (i >= 0) this.ports.splice(i, 1);
     for (const [k, p] of this.table) if (p === port) this.table.delete(k);
     for (const [k, p] of this.pinned) if (p === port) this.pinned.delete(k);
+  }
+
+  /** Whether a port owns `mac` (a NIC's own address is on one port only). */
+  ownsMac(mac: Mac): boolean {
+    return this.pinned.has(macKey(mac));
   }
 
   /** The ports attached, in attach order. */

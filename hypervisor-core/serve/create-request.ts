@@ -31,17 +31,19 @@ export interface CreateRequest {
   balloon?: boolean;
   balloonTarget?: number | string;
   disks?: { path: string; readOnly?: boolean }[];
+  /** A virtio-net NIC on the daemon's switch `switch` (`--net switch=NAME[,mac=MAC]`), shared with the other VMs on it. */
+  net?: { switch: string; mac?: string };
 }
 
 /** Longest string field (a kernel command line included). */
 const MAX_STRING = 4096;
 
-type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | 'clock' | 'bios' | 'disks';
+type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | 'clock' | 'bios' | 'disks' | 'net';
 
 const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
   bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
-  balloon: 'boolean', balloonTarget: 'size', incoming: 'string',
+  balloon: 'boolean', balloonTarget: 'size', incoming: 'string', net: 'net',
 };
 
 /** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
@@ -80,6 +82,7 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
   if (r.balloon) argv.push('--balloon');
   if (r.balloonTarget !== undefined) argv.push('--balloon-target', String(r.balloonTarget));
   for (const d of r.disks ?? []) argv.push(d.readOnly ? '--disk-readonly' : '--disk', d.path);
+  if (r.net) argv.push('--net', `switch=${r.net.switch}${r.net.mac !== undefined ? `,mac=${r.net.mac}` : ''}`);
   try {
     // One host thread per VM: the daemon runs VMs in parallel, a VM's vCPUs take turns on its thread.
     return { name: r.name, options: { ...parseRunArgs(argv), threads: 1 } };
@@ -103,6 +106,7 @@ export function createRequestOf(name: string, o: RunOptions): CreateRequest {
   if (o.balloon) r.balloon = true;
   if (o.balloonTarget !== undefined) r.balloonTarget = o.balloonTarget;
   if (o.disks.length > 0) r.disks = o.disks.map((d) => ({ path: d.path, readOnly: d.readOnly }));
+  if (o.net?.kind === 'switch' && o.net.switch !== undefined) r.net = { switch: o.net.switch, ...(o.net.mac !== undefined ? { mac: o.net.mac } : {}) };
   return r;
 }
 
@@ -140,6 +144,15 @@ function check(key: string, kind: FieldKind, v: unknown): void {
     case 'bios':
       if (v !== 'default' && v !== 'none') throw bad(`'${key}' must be "default" or "none"`);
       return;
+    case 'net': {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`'${key}' must be an object { switch, mac? }`);
+      for (const k of Object.keys(v)) if (k !== 'switch' && k !== 'mac') throw bad(`unknown field '${k.slice(0, 40)}' in '${key}'`);
+      const { switch: sw, mac } = v as { switch?: unknown; mac?: unknown };
+      // Commas would smuggle other parameters into the --net text the run parser reads.
+      if (typeof sw !== 'string' || !NAME_PATTERN.test(sw)) throw bad(`'${key}.switch' must be a switch name: letters, digits, '.', '_', '-', at most 64 characters`);
+      if (mac !== undefined && (typeof mac !== 'string' || !/^[0-9A-Fa-f:]{1,17}$/.test(mac))) throw bad(`'${key}.mac' must be a MAC address such as 52:54:00:12:34:57`);
+      return;
+    }
     case 'disks':
       if (!Array.isArray(v) || v.length > 8) throw bad(`'${key}' must be a list of at most 8 disks`);
       for (const d of v) {

@@ -5,6 +5,7 @@
 import type { RunOptions } from '../cli/args';
 import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 import type { MigrationReport } from '../state/migrate/send';
+import type { NetMessage } from './net-relay';
 
 /** VM states, named as libvirt names them (virDomainState). */
 export type VmState = 'running' | 'paused' | 'shut off' | 'crashed';
@@ -36,7 +37,9 @@ export type ToWorker =
   /** Send the VM to a destination waiting with --incoming (127.0.0.1:PORT); the reply is the MigrationReport. */
   | { type: 'migrate'; id: number; to: string }
   /** Release host resources (disk files and their locks) and end the thread. */
-  | { type: 'close' };
+  | { type: 'close' }
+  /** Frames from the VM's switch and acknowledgements of frames it sent (serve/net-relay.ts). */
+  | NetMessage;
 
 /** Worker -> main thread. */
 export type FromWorker =
@@ -51,4 +54,6 @@ export type FromWorker =
   | { type: 'state'; state: VmState; reason?: string }
   | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } | MigrationReport }
   /** A request the worker refuses (`code` as the API names it). */
-  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request' | 'migration-failed'; message: string };
+  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request' | 'migration-failed'; message: string }
+  /** Frames the VM sent to its switch and acknowledgements of frames it took (serve/net-relay.ts). */
+  | NetMessage;

@@ -7,6 +7,7 @@ import type { RunOptions } from '../cli/args';
 import { ApiError } from './api-error';
 import type { VmState } from './protocol';
 import { VmHost, VM_WORKER_FILE } from './vm-host';
+import { SwitchHub } from './net-relay';
 
 /** VMs one daemon hosts at most. */
 export const MAX_VMS = 16;
@@ -22,6 +23,8 @@ export class VmRegistry extends EventEmitter {
   private readonly vms = new Map<string, VmHost>();
   /** Names being created (a second create of the same name is refused meanwhile). */
   private readonly creating = new Set<string>();
+  /** The switches the VMs' NICs share (`--net switch=NAME`). */
+  readonly switches = new SwitchHub();
 
   constructor(private readonly workerFile = VM_WORKER_FILE) {
     super();
@@ -47,7 +50,7 @@ export class VmRegistry extends EventEmitter {
     this.creating.add(name);
     let vm: VmHost;
     try {
-      vm = await VmHost.create(name, options, this.workerFile);
+      vm = await VmHost.create(name, options, this.workerFile, this.switches);
     } finally {
       this.creating.delete(name);
     }

@@ -12,6 +12,7 @@ import { ApiError } from './api-error';
 import { ConsoleLog } from './console-log';
 import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
 import type { MigrationReport } from '../state/migrate/send';
+import { AckBatcher, type SwitchHub, type VmNetInfo, type VmNetPort } from './net-relay';
 
 /** The worker script: next to this file, in out/ (tsc) and in dist/ (the bundle) alike. */
 export const VM_WORKER_FILE = path.join(__dirname, 'vm-worker.js');
@@ -45,6 +46,8 @@ export interface VmInfo {
   balloon?: BalloonStats;
   /** Where a VM created with `--incoming` waits for its migration (127.0.0.1:PORT), until it arrives. */
   incoming?: string;
+  /** The NIC of a VM on a switch of the daemon (`--net switch=NAME`): its MAC, switch and port. */
+  net?: VmNetInfo;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -65,17 +68,30 @@ export class VmHost extends EventEmitter {
   /** The machine an incoming VM brought (its options name none). */
   private arrived: { vcpus: number; memory: number; clock: 'realtime' | 'icount' } | undefined;
 
-  private constructor(readonly name: string, readonly options: RunOptions, private readonly workerFile: string) {
+  private constructor(readonly name: string, readonly options: RunOptions, private readonly workerFile: string,
+    private readonly switches: SwitchHub | null, private readonly net: VmNetPort | null) {
     super();
   }
 
   /**
    * Starts the VM in a new worker; resolves once it booted. A file it cannot use rejects with
-   * ApiError 'bad-file', and nothing remains of the VM.
+   * ApiError 'bad-file', and nothing remains of the VM. A VM with `--net switch=NAME` gets its
+   * port on that switch of `switches` first (its MAC is fixed there, for every boot).
    */
-  static async create(name: string, options: RunOptions, workerFile = VM_WORKER_FILE): Promise<VmHost> {
-    const host = new VmHost(name, options, workerFile);
-    await host.start();
+  static async create(name: string, options: RunOptions, workerFile = VM_WORKER_FILE, switches?: SwitchHub): Promise<VmHost> {
+    let net: VmNetPort | null = null;
+    if (options.net?.kind === 'switch') {
+      if (!switches) throw new ApiError('bad-request', 'this daemon has no switches');
+      net = switches.join(name, options.net);
+      options = { ...options, net: { ...options.net, mac: net.macText } };
+    }
+    const host = new VmHost(name, options, workerFile, switches ?? null, net);
+    try {
+      await host.start();
+    } catch (e) {
+      if (net) switches!.leave(net);
+      throw e;
+    }
     return host;
   }
 
@@ -112,6 +128,7 @@ export class VmHost extends EventEmitter {
   async destroy(): Promise<void> {
     this.closing = true;
     await this.stopWorker();
+    if (this.net) this.switches?.leave(this.net);
   }
 
   /** Forwards console input; resolves to the bytes the guest's input queue took. */
@@ -137,6 +154,7 @@ export class VmHost extends EventEmitter {
     const info: VmInfo = {
       name: this.name, state: this.stateNow, reason: this.reasonNow, vcpus: m.vcpus, memory: m.memory, kernel: o.kernel,
       clock: m.clock, ...this.lastCounters,
+      ...(this.net ? { net: { mac: this.net.macText, switch: this.net.switchName, port: this.net.port.index } } : {}),
     };
     if (this.incomingAt) info.incoming = this.incomingAt;
     return info;
@@ -165,7 +183,15 @@ export class VmHost extends EventEmitter {
   /** The exit statistics (`hyperscope run --stats-json`'s report). */
   async stats(): Promise<ExitStatsReport> {
     if (!this.worker) throw new ApiError('wrong-state', `VM '${this.name}' is ${this.stateNow} and its statistics are gone`);
-    return this.request<ExitStatsReport>((id) => ({ type: 'stats', id }));
+    const report = await this.request<ExitStatsReport>((id) => ({ type: 'stats', id }));
+    const net = this.net;
+    if (net && report.network) {
+      // The worker knows its NIC; the switch and its ports live here.
+      for (const n of report.network.nics) Object.assign(n, { switch: net.switchName, port: net.port.index });
+      const sw = this.switches?.report(net.switchName);
+      report.network.switches = sw ? [sw] : [];
+    }
+    return report;
   }
 
   private require(state: VmState, action: string): void {
@@ -176,6 +202,8 @@ export class VmHost extends EventEmitter {
     const start: WorkerStart = { options: this.options };
     const worker = new Worker(this.workerFile, { workerData: start });
     this.worker = worker;
+    this.net?.setWorker((m, transfer) => worker.postMessage(m, transfer));
+    const acks = new AckBatcher((m) => worker.postMessage(m));
     return new Promise<void>((resolve, reject) => {
       let booted = false;
       worker.on('message', (m: FromWorker) => {
@@ -214,6 +242,14 @@ export class VmHost extends EventEmitter {
           case 'refused':
             this.settle(m.id)?.reject(new ApiError(m.code, m.message));
             return;
+          case 'net-frame':
+            if (this.worker !== worker) return; // a stopped worker's last frames
+            this.net?.fromVm(m.frame);
+            acks.took();
+            return;
+          case 'net-ack':
+            if (this.worker === worker) this.net?.acked(m.count);
+            return;
         }
       });
       worker.on('error', (e) => {
@@ -240,6 +276,7 @@ export class VmHost extends EventEmitter {
   /** The worker died on its own: the VM crashed; requests waiting on it fail. */
   private lost(why: string): void {
     this.worker = null;
+    this.net?.setWorker(null);
     this.failPending(why);
     if (!this.closing) this.setState('crashed', why);
   }
@@ -307,6 +344,7 @@ export class VmHost extends EventEmitter {
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
+    this.net?.setWorker(null);
     this.failPending('it was stopped');
     const exited = new Promise<void>((r) => worker.once('exit', () => r()));
     worker.postMessage({ type: 'close' } satisfies ToWorker);

@@ -20,6 +20,10 @@ import { listenForMigration } from '../state/migrate/listen';
 import { receiveVm } from '../state/migrate/receive';
 import { MigrationError } from '../state/migrate/wire';
 import { migrateOut, migrationRefusal } from './vm-migration';
+import { networkReport } from '../hypervisor/stats/network-report';
+import { VirtioNet } from '../devices/virtio/net/device';
+import { parseMac } from '../net/ethernet';
+import { AckBatcher, WorkerUplink } from './net-relay';
 
 /** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
 const CONSOLE_PENDING_MAX = 1024 * 1024;
@@ -80,7 +84,17 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   let disks: FileBackend[] = [];
   // Undefined only while an incoming VM (--incoming) has not arrived.
   let vm: Vm | undefined;
-  const boot = (): Vm => bootVirt(virtBootOptions(o, files.kernel, files.initrd, disks, consoleOut)).vm;
+  // A NIC on a switch of the daemon: frames cross to the main thread (serve/net-relay.ts); each boot gets a fresh NIC.
+  const uplink = o.net?.kind === 'switch' ? new WorkerUplink((m, transfer) => port.postMessage(m, transfer)) : null;
+  const acks = new AckBatcher(post);
+  let nic: VirtioNet | null = null;
+  const newNic = (): VirtioNet[] | undefined => {
+    if (!uplink || o.net?.mac === undefined) return undefined;
+    nic = new VirtioNet({ mac: parseMac(o.net.mac), name: 'virtio-net0' });
+    nic.connectLink(uplink);
+    return [nic];
+  };
+  const boot = (): Vm => bootVirt({ ...virtBootOptions(o, files.kernel, files.initrd, disks, consoleOut), nics: newNic() }).vm;
   if (o.incoming === undefined) {
     try {
       files = readRunFiles(o);
@@ -146,6 +160,9 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         const report = nameExitSites(vm.stats.report(), files.kernel);
         const balloon = balloonStats(vm);
         if (balloon) report.balloon = balloon;
+        const network = networkReport(vm.virtio);
+        if (network && uplink) for (const n of network.nics) n.linkDropped = uplink.sender.dropped;
+        if (network) report.network = network;
         post({ type: 'reply', id: m.id, value: report });
         return;
       }
@@ -193,6 +210,13 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         }).finally(() => { migrating = false; });
         return;
       }
+      case 'net-frame':
+        nic?.deliver(m.frame); // a frame it has no room for is counted by the NIC
+        acks.took();
+        return;
+      case 'net-ack':
+        uplink?.sender.acked(m.count);
+        return;
       case 'close':
         for (const d of disks) d.close();
         process.exit(0); // in a worker: ends this thread only

@@ -16,6 +16,8 @@ export interface NicReport extends NetDeviceCounters {
   port?: number;
   /** Malformed descriptor chains or queue layouts (the device needed a reset). */
   deviceErrors: number;
+  /** Frames the NIC sent that its link to a switch in another thread dropped (a full relay window; `hyperscope serve`). */
+  linkDropped?: number;
 }
 
 /** The "network" member of the statistics report. */

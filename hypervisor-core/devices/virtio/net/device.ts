@@ -28,7 +28,7 @@
  * the VM run (the transport continues between slices).
  */
 import { DEFAULT_MTU, ETH_HEADER, formatMac, type Mac } from '../../../net/ethernet';
-import type { SwitchEndpoint, SwitchPort, VirtualSwitch } from '../../../net/switch';
+import { SwitchPort, type NetLink, type SwitchEndpoint, type VirtualSwitch } from '../../../net/switch';
 import { readStream, writeStream, type DescriptorChain } from '../queue/chain';
 import type { SplitQueue } from '../queue/split-queue';
 import { ConfigSpace, FeatureWords, SERVICE_CHAINS, VirtioDevice, VirtioDeviceId, VirtioHost, hasFeature } from '../virtio-device';
@@ -115,7 +115,7 @@ export class VirtioNet implements VirtioDevice, SwitchEndpoint {
   };
   private readonly config = new ConfigSpace(12);
   private host: VirtioHost | null = null;
-  private port: SwitchPort | null = null;
+  private port: NetLink | null = null;
   private readonly backlog: Uint8Array[] = [];
   /** Receive buffers taken for the frame at the head of the backlog (mergeable buffers). */
   private held: DescriptorChain[] = [];
@@ -135,13 +135,23 @@ export class VirtioNet implements VirtioDevice, SwitchEndpoint {
   /** Plugs the device into a switch (one switch at a time). */
   connect(sw: VirtualSwitch): SwitchPort {
     this.port?.detach();
-    this.port = sw.attach(this);
-    return this.port;
+    const port = sw.attach(this);
+    this.port = port;
+    return port;
   }
 
-  /** The switch port, if connected. */
+  /**
+   * Plugs the device into a link to a switch elsewhere (a daemon's switch in another thread):
+   * transmitted frames go to `link`; the link's far side calls `deliver`.
+   */
+  connectLink(link: NetLink): void {
+    this.port?.detach();
+    this.port = link;
+  }
+
+  /** The switch port, if connected to a switch in this thread. */
   get switchPort(): SwitchPort | null {
-    return this.port;
+    return this.port instanceof SwitchPort ? this.port : null;
   }
 
   /** Frames waiting for receive buffers. */
