@@ -14,6 +14,7 @@ import { formatVcpuTimes } from '../hypervisor/stats/vcpu-times-text';
 import { formatNetworkReport } from '../hypervisor/stats/network-report';
 import { consoleSession } from './vm-console';
 import type { MigrationReport } from '../state/migrate/send';
+import type { DirtyLogAnswer, SnapshotAnswer } from '../serve/vm-state-ops';
 
 /** Exit statuses of `hyperscope vm`. */
 export const VM_STATUS = {
@@ -56,6 +57,13 @@ else 127.0.0.1:${DEFAULT_PORT}.
                                 --balloon), e.g. 64M: the guest gives that much RAM back;
                                 info shows the balloon, the committed host memory and the
                                 guest's memory statistics (virsh setmem / dommemstat)
+  snapshot NAME FILE            save the VM to FILE (the snapshot format of hyperscope run
+                                --save; it does not run while it is saved)
+  restore NAME FILE [--force]   replace the VM by the one saved in FILE (any state; --force
+                                takes a disk image that changed since the snapshot)
+  dirty-log NAME start|fetch|stop [--json]
+                                the dirty page log: fetch prints (and clears) the guest pages
+                                written since the last fetch, as GPA ranges
   migrate NAME 127.0.0.1:PORT [--json]
                                 live migration to a destination waiting with --incoming
                                 (hyperscope run --incoming, or vm create --incoming): the
@@ -73,7 +81,7 @@ migration failed (the VM runs on where it was)`;
 export async function vmCommand(argv: string[]): Promise<number> {
   const { client, rest } = takeHost(argv);
   const [sub, ...args] = rest;
-  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|balloon|migrate');
+  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|balloon|snapshot|restore|dirty-log|migrate');
   try {
     return await dispatch(client, sub, args);
   } catch (e) {
@@ -138,6 +146,33 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
       process.stdout.write(`${info.name}: balloon target ${mib(target)}\n`);
       return VM_STATUS.OK;
     }
+    case 'snapshot': {
+      flags(args, [], 2, 'snapshot NAME FILE');
+      const [name, file] = args;
+      const r = await client.call<SnapshotAnswer>('POST', `${vmPath(name)}/snapshot`, { file: path.resolve(file) });
+      process.stdout.write(`${name}: saved to ${r.file} (${r.bytes} bytes) at ${r.instructions} instructions\n`);
+      return VM_STATUS.OK;
+    }
+    case 'restore': {
+      const force = flags(args, ['--force'], 2, 'restore NAME FILE [--force]').has('--force');
+      const [name, file] = args.filter((a) => !a.startsWith('-'));
+      const info = await client.call<VmInfo>('POST', `${vmPath(name)}/restore`, { file: path.resolve(file), ...(force ? { force } : {}) });
+      process.stdout.write(`${info.name}: ${info.state} (${info.reason})\n`);
+      return VM_STATUS.OK;
+    }
+    case 'dirty-log': {
+      const json = flags(args, ['--json'], 2, 'dirty-log NAME start|fetch|stop [--json]');
+      const [name, action] = args.filter((a) => !a.startsWith('-'));
+      if (action !== 'start' && action !== 'fetch' && action !== 'stop') throw new UsageError(`dirty-log takes start, fetch or stop, not '${action}'`);
+      const r = await client.call<DirtyLogAnswer>('POST', `${vmPath(name)}/dirty-log/${action}`);
+      if (json.has('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else if (action !== 'fetch') process.stdout.write(`${name}: dirty log ${r.enabled ? 'on' : 'off'}\n`);
+      else {
+        process.stdout.write(`${name}: ${r.dirtyPages} dirty pages\n` +
+          (r.ranges ?? []).map(([gpa, n]) => `  0x${gpa.toString(16)}  ${n} page${n === 1 ? '' : 's'}\n`).join(''));
+      }
+      return VM_STATUS.OK;
+    }
     case 'migrate': {
       const json = flags(args, ['--json'], 2, 'migrate NAME 127.0.0.1:PORT [--json]');
       const [name, to] = args.filter((a) => !a.startsWith('-'));
@@ -150,7 +185,7 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
       return consoleSession(client, positional(args));
     }
     default:
-      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, balloon, migrate)`);
+      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, balloon, snapshot, restore, dirty-log, migrate)`);
   }
 }
 

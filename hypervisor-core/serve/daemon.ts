@@ -13,6 +13,7 @@ import { consoleRoutes } from './routes/console';
 import { eventRoutes } from './routes/events';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { migrateRoutes } from './routes/migrate';
+import { stateRoutes } from './routes/state';
 import { statsRoutes } from './routes/stats';
 import { vmRoutes } from './routes/vms';
 import { VM_WORKER_FILE } from './vm-host';
@@ -32,7 +33,7 @@ export interface Daemon {
 
 /** Every route of the API, in one table (a new route group adds itself here). */
 export function apiRouter(vms: VmRegistry): Router {
-  return new Router().add(...vmRoutes(vms), ...lifecycleRoutes(vms), ...consoleRoutes(vms), ...statsRoutes(vms), ...eventRoutes(vms), ...migrateRoutes(vms));
+  return new Router().add(...vmRoutes(vms), ...lifecycleRoutes(vms), ...consoleRoutes(vms), ...statsRoutes(vms), ...eventRoutes(vms), ...migrateRoutes(vms), ...stateRoutes(vms));
 }
 
 /** Starts the daemon on 127.0.0.1:`port` (0 picks a free port). Rejects when it cannot listen. */

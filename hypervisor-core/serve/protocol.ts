@@ -6,6 +6,7 @@ import type { RunOptions } from '../cli/args';
 import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 import type { MigrationReport } from '../state/migrate/send';
 import type { NetMessage } from './net-relay';
+import type { DirtyLogAnswer, SnapshotAnswer } from './vm-state-ops';
 
 /** VM states, named as libvirt names them (virDomainState). */
 export type VmState = 'running' | 'paused' | 'shut off' | 'crashed';
@@ -36,6 +37,12 @@ export type ToWorker =
   | { type: 'balloon'; id: number; bytes: number }
   /** Send the VM to a destination waiting with --incoming (127.0.0.1:PORT); the reply is the MigrationReport. */
   | { type: 'migrate'; id: number; to: string }
+  /** Save the VM to `file` (absolute path); the reply is a SnapshotAnswer. */
+  | { type: 'snapshot'; id: number; file: string }
+  /** Replace the VM by the one saved in `file`; the reply is the counters. */
+  | { type: 'restore'; id: number; file: string; force: boolean }
+  /** Start, fetch (and clear) or stop the dirty log; the reply is a DirtyLogAnswer. */
+  | { type: 'dirty-log'; id: number; action: 'start' | 'fetch' | 'stop' }
   /** Release host resources (disk files and their locks) and end the thread. */
   | { type: 'close' }
   /** Frames from the VM's switch and acknowledgements of frames it sent (serve/net-relay.ts). */
@@ -46,14 +53,14 @@ export type FromWorker =
   | { type: 'booted' }
   /** An incoming VM (`--incoming`) listens on `address` (the port picked for port 0 included). */
   | { type: 'waiting'; address: string }
-  /** The incoming VM arrived: the machine it brought. */
-  | { type: 'arrived'; vcpus: number; memory: number; clock: 'realtime' | 'icount' }
+  /** The VM has another machine now (it arrived by migration or was restored from a snapshot). */
+  | { type: 'machine'; vcpus: number; memory: number; clock: 'realtime' | 'icount' }
   /** The VM could not be built: a file is unusable (`bad-file`) or an option is refused. */
   | { type: 'boot-error'; code: 'bad-file' | 'bad-request'; message: string }
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'state'; state: VmState; reason?: string }
-  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } | MigrationReport }
+  | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } | MigrationReport | SnapshotAnswer | DirtyLogAnswer }
   /** A request the worker refuses (`code` as the API names it). */
-  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request' | 'migration-failed'; message: string }
+  | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request' | 'bad-file' | 'migration-failed'; message: string }
   /** Frames the VM sent to its switch and acknowledgements of frames it took (serve/net-relay.ts). */
   | NetMessage;

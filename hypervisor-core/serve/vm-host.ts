@@ -13,6 +13,7 @@ import { ConsoleLog } from './console-log';
 import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './protocol';
 import type { MigrationReport } from '../state/migrate/send';
 import { AckBatcher, type SwitchHub, type VmNetInfo, type VmNetPort } from './net-relay';
+import type { DirtyLogAnswer, SnapshotAnswer } from './vm-state-ops';
 
 /** The worker script: next to this file, in out/ (tsc) and in dist/ (the bundle) alike. */
 export const VM_WORKER_FILE = path.join(__dirname, 'vm-worker.js');
@@ -160,15 +161,42 @@ export class VmHost extends EventEmitter {
     return info;
   }
 
+  /** Saves the VM to `file` (an absolute path on this host) between two batches of its run loop. */
+  async snapshot(file: string): Promise<SnapshotAnswer> {
+    this.requireWorker('saved');
+    return this.request<SnapshotAnswer>((id) => ({ type: 'snapshot', id, file }), MIGRATE_TIMEOUT_MS);
+  }
+
+  /**
+   * Replaces the VM by the one saved in `file` (any state but waiting for a migration: it also
+   * brings back a VM that is shut off or crashed); it runs from the snapshot's instant.
+   */
+  async restore(file: string, force: boolean): Promise<void> {
+    if (!this.worker || this.incomingAt) {
+      throw new ApiError('wrong-state', `VM '${this.name}' ${this.incomingAt ? 'waits for an incoming migration' : 'has no running hypervisor (reset it first)'}: it cannot be restored`);
+    }
+    this.lastCounters = await this.request<VmCounters>((id) => ({ type: 'restore', id, file, force }), MIGRATE_TIMEOUT_MS);
+  }
+
+  /** Starts, fetches (and clears) or stops the VM's dirty log. */
+  async dirtyLog(action: 'start' | 'fetch' | 'stop'): Promise<DirtyLogAnswer> {
+    this.requireWorker('logged');
+    return this.request<DirtyLogAnswer>((id) => ({ type: 'dirty-log', id, action }));
+  }
+
+  private requireWorker(what: string): void {
+    if (!this.worker || (this.stateNow !== 'running' && this.stateNow !== 'paused') || this.incomingAt) {
+      throw new ApiError('wrong-state', `VM '${this.name}' is ${this.incomingAt ? 'waiting for an incoming migration' : this.stateNow}: it cannot be ${what}`);
+    }
+  }
+
   /**
    * Sends the VM to a destination waiting with `--incoming` (live migration); resolves with the
    * figures once it runs there, and the VM here is shut off ('migrated'). Rejects with
    * 'migration-failed' when the stream breaks or the destination refuses: the VM runs on here.
    */
   async migrate(to: string): Promise<MigrationReport> {
-    if (!this.worker || (this.stateNow !== 'running' && this.stateNow !== 'paused') || this.incomingAt) {
-      throw new ApiError('wrong-state', `VM '${this.name}' is ${this.incomingAt ? 'waiting for an incoming migration' : this.stateNow}: it cannot be migrated`);
-    }
+    this.requireWorker('migrated');
     return this.request<MigrationReport>((id) => ({ type: 'migrate', id, to }), MIGRATE_TIMEOUT_MS);
   }
 
@@ -221,7 +249,7 @@ export class VmHost extends EventEmitter {
             this.reasonNow = `waiting for an incoming migration on ${m.address}`;
             resolve();
             return;
-          case 'arrived':
+          case 'machine':
             this.incomingAt = undefined;
             this.arrived = { vcpus: m.vcpus, memory: m.memory, clock: m.clock };
             return;

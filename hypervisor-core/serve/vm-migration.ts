@@ -11,15 +11,6 @@ import { diskRecord, type BoardRecord } from '../machine/virt-snapshot';
 import { sendVm, type MigrationReport, type SourceControl } from '../state/migrate/send';
 import { MigrationError, parseMigrationAddress } from '../state/migrate/wire';
 
-/** Why `vm` cannot be migrated yet (one line), or null. */
-export function migrationRefusal(vm: Vm, o: RunOptions): string | null {
-  if (o.aia) return 'a VM with the AIA (--aia) cannot be migrated yet: its APLIC and IMSIC state is not in the snapshot format';
-  if (o.mmu === 'shadow') return 'a VM with --mmu shadow cannot be migrated: dirty logging needs the G-stage';
-  if (o.net) return 'a VM with a network device cannot be migrated yet';
-  if (vm.balloon) return 'a VM with a balloon (--balloon) cannot be migrated yet';
-  return null;
-}
-
 /** The board a migration describes for a VM built from run options (disks as they are now). */
 export function boardOfRun(o: RunOptions): BoardRecord {
   return {
@@ -49,7 +40,7 @@ function connectTo(to: string): Promise<Socket> {
  * rounds run between batches) until the final copy. Resolves with the figures once the
  * destination runs it; throws MigrationError with the VM running (or paused) as before.
  */
-export async function migrateOut(vm: Vm, o: RunOptions, disks: FileBackend[], to: string,
+export async function migrateOut(vm: Vm, board: BoardRecord, disks: FileBackend[], to: string,
   hold: { hold(): void; release(): void }): Promise<MigrationReport> {
   const socket = await connectTo(to);
   const ctl: SourceControl = {
@@ -57,5 +48,5 @@ export async function migrateOut(vm: Vm, o: RunOptions, disks: FileBackend[], to
     detachDisks: () => { for (const d of disks) d.detach(); },
     reattachDisks: () => { for (const d of disks) d.reattach(); },
   };
-  return sendVm(vm, boardOfRun(o), socket, ctl);
+  return sendVm(vm, board, socket, ctl);
 }

@@ -19,11 +19,13 @@ import { openMigratedDisks } from '../cli/incoming-command';
 import { listenForMigration } from '../state/migrate/listen';
 import { receiveVm } from '../state/migrate/receive';
 import { MigrationError } from '../state/migrate/wire';
-import { migrateOut, migrationRefusal } from './vm-migration';
 import { networkReport } from '../hypervisor/stats/network-report';
 import { VirtioNet } from '../devices/virtio/net/device';
 import { parseMac } from '../net/ethernet';
 import { AckBatcher, WorkerUplink } from './net-relay';
+import { boardOfRun, migrateOut } from './vm-migration';
+import { dirtyLogAction, restoreFromFile, snapshotToFile, stateRefusal, WorkerRefusal } from './vm-state-ops';
+import { diskRecord, type BoardRecord } from '../machine/virt-snapshot';
 
 /** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
 const CONSOLE_PENDING_MAX = 1024 * 1024;
@@ -84,6 +86,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   let disks: FileBackend[] = [];
   // Undefined only while an incoming VM (--incoming) has not arrived.
   let vm: Vm | undefined;
+  /** What the VM was built from when it did not boot from the options (migrated in, restored). */
+  let board: BoardRecord | null = null;
   // A NIC on a switch of the daemon: frames cross to the main thread (serve/net-relay.ts); each boot gets a fresh NIC.
   const uplink = o.net?.kind === 'switch' ? new WorkerUplink((m, transfer) => port.postMessage(m, transfer)) : null;
   const acks = new AckBatcher(post);
@@ -118,6 +122,9 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   let migrating = false;
   /** Where the VM went (`vm migrate` succeeded): the run loop ends and the VM is shut off. */
   let migratedTo: string | null = null;
+  /** A VM that replaces the running one (`vm restore`) at the run loop's next turn. */
+  let replacement: Vm | null = null;
+  let loopRunning = false;
   const noVm = (id: number) => post({ type: 'refused', id, code: 'wrong-state', message: 'the VM has not arrived yet (it waits for an incoming migration)' });
   const setState = (s: VmState, reason?: string) => {
     state = s;
@@ -131,6 +138,20 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     if (balloon) c.balloon = balloon;
     return c;
   };
+  const unhold = () => {
+    paused = false;
+    held = null;
+    release?.();
+  };
+  /** Answers request `id` with `run()`'s value, or its WorkerRefusal. */
+  const answer = (id: number, run: () => FromWorkerValue) => {
+    try {
+      post({ type: 'reply', id, value: run() });
+    } catch (e) {
+      if (!(e instanceof WorkerRefusal)) throw e;
+      post({ type: 'refused', id, code: e.code, message: e.message });
+    }
+  };
 
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
@@ -143,9 +164,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         return;
       case 'resume':
         if (state !== 'paused' || !vm) return;
-        paused = false;
-        held = null;
-        release?.();
+        unhold();
         setState('running', 'resumed by the user');
         return;
       case 'input':
@@ -179,28 +198,78 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         vm.balloon.setTarget(m.bytes);
         post({ type: 'reply', id: m.id, value: counters() });
         return;
+      case 'snapshot': {
+        const v = vm;
+        if (!v) return noVm(m.id);
+        answer(m.id, () => {
+          if (migrating) throw new WorkerRefusal('wrong-state', 'a migration of this VM is under way');
+          return snapshotToFile(v, currentBoard(), m.file);
+        });
+        return;
+      }
+      case 'restore':
+        if (!vm) return noVm(m.id);
+        answer(m.id, () => {
+          if (migrating) throw new WorkerRefusal('wrong-state', 'a migration of this VM is under way');
+          // The snapshot's disks are usually these very images: give them up first, take
+          // them back if the file cannot be restored.
+          for (const d of disks) d.detach();
+          let r;
+          try {
+            r = restoreFromFile(m.file, m.force, consoleOut, o.jit);
+          } catch (e) {
+            for (const d of disks) {
+              try {
+                d.reattach();
+              } catch {
+                // The image went elsewhere meanwhile (a migrated VM's disk): it stays detached.
+              }
+            }
+            throw e;
+          }
+          for (const d of disks) d.close();
+          disks = r.disks;
+          board = r.board;
+          migratedTo = null;
+          // As a reset does: the console says where the old VM's output ends.
+          consoleOut.write(new TextEncoder().encode(`\r\n[hyperscope: VM restored from ${m.file}]\r\n`));
+          post({ type: 'machine', vcpus: r.board.vcpus, memory: r.board.memory, clock: r.board.clock });
+          if (loopRunning) {
+            replacement = r.vm;
+            unhold();
+          } else {
+            vm = r.vm;
+            void runLoop();
+          }
+          setState('running', `restored from ${m.file}`);
+          return { instructions: r.vm.instructions, exits: 0 };
+        });
+        return;
+      case 'dirty-log': {
+        const v = vm;
+        if (!v) return noVm(m.id);
+        answer(m.id, () => {
+          if (migrating) throw new WorkerRefusal('wrong-state', 'a migration of this VM is under way (it uses the dirty log)');
+          return dirtyLogAction(v, m.action);
+        });
+        return;
+      }
       case 'migrate': {
         if (!vm) return noVm(m.id);
-        const why = migrationRefusal(vm, o) ?? (migrating ? 'a migration of this VM is under way' : null);
-        if (why || (state !== 'running' && state !== 'paused')) {
-          post({ type: 'refused', id: m.id, code: why && !migrating ? 'bad-request' : 'wrong-state', message: why ?? `the VM is ${state}` });
+        const why = stateRefusal(vm, 'migrated') ?? (vm.dirtyLog ? 'the dirty log is on: stop it first (vm dirty-log NAME stop)' : null);
+        if (why || migrating || (state !== 'running' && state !== 'paused')) {
+          post({ type: 'refused', id: m.id, code: why ? 'bad-request' : 'wrong-state', message: why ?? (migrating ? 'a migration of this VM is under way' : `the VM is ${state}`) });
           return;
         }
         migrating = true;
         const wasPaused = paused;
-        const source = vm;
-        migrateOut(source, o, disks, m.to, {
+        migrateOut(vm, currentBoard(), disks, m.to, {
           hold: () => {
             if (paused) return;
             paused = true;
             held = new Promise((r) => { release = r; });
           },
-          release: () => {
-            if (wasPaused) return;
-            paused = false;
-            held = null;
-            release?.();
-          },
+          release: () => { if (!wasPaused) unhold(); },
         }).then((report) => {
           migratedTo = m.to;
           post({ type: 'reply', id: m.id, value: report });
@@ -228,6 +297,49 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     }
   });
 
+  /** The board of the VM now, its disks as they are now (a snapshot or migration records them). */
+  function currentBoard(): BoardRecord {
+    if (!board) return boardOfRun(o);
+    return { ...board, disks: board.disks.map((d) => diskRecord(d.path, d.readOnly)) };
+  }
+
+  /** Runs the VM until it stops for good, is migrated away, or (between turns) is replaced by a restore. */
+  async function runLoop(): Promise<void> {
+    loopRunning = true;
+    try {
+      for (;;) {
+        const end = await runUntilStop(vm!, {
+          quit: () => migratedTo !== null || replacement !== null,
+          hold: () => (paused && migratedTo === null && replacement === null ? held : null),
+        });
+        if (migratedTo !== null) {
+          setState('shut off', `migrated to ${migratedTo}`);
+          return;
+        }
+        if (replacement) {
+          vm = replacement;
+          replacement = null;
+          continue;
+        }
+        if (end.kind !== 'stop') continue; // neither quit nor a deadline is set
+        if (end.stop.kind === 'reboot' && board) {
+          // As after --restore: the VM came from a snapshot or a migration, not a kernel file.
+          setState('shut off', 'the guest rebooted; a restored or migrated VM has no kernel file to boot again');
+          return;
+        }
+        if (end.stop.kind === 'reboot') {
+          vm = boot(); // as QEMU: a guest reboot starts the board afresh, the console goes on
+          continue;
+        }
+        const { state: s, reason } = endState(end.stop);
+        setState(s, reason);
+        return; // the thread stays to answer counters and stats until the daemon ends it
+      }
+    } finally {
+      loopRunning = false;
+    }
+  }
+
   if (!vm) {
     const arrived = await arrive();
     if (!arrived) return;
@@ -235,26 +347,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   } else {
     post({ type: 'booted' });
   }
-  for (;;) {
-    const end = await runUntilStop(vm, { quit: () => migratedTo !== null, hold: () => (paused && migratedTo === null ? held : null) });
-    if (migratedTo !== null) {
-      setState('shut off', `migrated to ${migratedTo}`);
-      return;
-    }
-    if (end.kind !== 'stop') continue; // neither quit nor a deadline is set
-    if (end.stop.kind === 'reboot' && o.incoming !== undefined) {
-      // As after --restore: the VM came without a kernel file to boot again.
-      setState('shut off', 'the migrated guest rebooted; there is no kernel to boot again');
-      return;
-    }
-    if (end.stop.kind === 'reboot') {
-      vm = boot(); // as QEMU: a guest reboot starts the board afresh, the console goes on
-      continue;
-    }
-    const { state: s, reason } = endState(end.stop);
-    setState(s, reason);
-    return; // the thread stays to answer counters and stats until the daemon ends it
-  }
+  await runLoop();
 
   /** Waits for the incoming VM (`--incoming`); undefined when it could not arrive (the state says why). */
   async function arrive(): Promise<Vm | undefined> {
@@ -277,7 +370,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     try {
       const inc = await receiveVm(socket, { console: (b) => consoleOut.write(b), consoleSink: consoleOut, idleSleep: true, jit: o.jit, openDisks: openMigratedDisks });
       disks = inc.disks as FileBackend[];
-      post({ type: 'arrived', vcpus: inc.board.vcpus, memory: inc.board.memory, clock: inc.board.clock });
+      board = inc.board;
+      post({ type: 'machine', vcpus: inc.board.vcpus, memory: inc.board.memory, clock: inc.board.clock });
       setState('running', 'migrated');
       return inc.vm;
     } catch (e) {
@@ -287,5 +381,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     }
   }
 }
+
+/** What a reply carries. */
+type FromWorkerValue = Extract<FromWorker, { type: 'reply' }>['value'];
 
 if (parentPort) void main(parentPort, workerData as WorkerStart);
