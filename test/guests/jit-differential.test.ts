@@ -27,6 +27,7 @@ function withJit<T>(on: boolean, f: () => T, loopsOnly = false): T {
   const saved = { ...JIT_DEFAULTS };
   JIT_DEFAULTS.enabled = on;
   JIT_DEFAULTS.threshold = 1;
+  JIT_DEFAULTS.regionThreshold = 1;
   if (!loopsOnly) JIT_DEFAULTS.straightThreshold = 1;
   try {
     return f();

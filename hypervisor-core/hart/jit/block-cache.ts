@@ -3,9 +3,11 @@
  * dispatcher the interpreter calls at a branch target.
  *
  * Hotness: a counter per block start (hashed host offset), counted only where the
- * interpreter lands after a branch or jump; a start is compiled once it reached `threshold`.
- * A Linux boot runs much code only a few times, so a low threshold spends more in `new
- * Function` than it saves.
+ * interpreter lands after a branch or jump; a start is compiled, with the region of blocks
+ * it reaches on its page (region.ts), once it reached `threshold` if the region holds a loop,
+ * or `straightThreshold` if not. Every block of a region becomes an entry into the region's
+ * function. A Linux boot runs much code only a few times, so a low threshold spends more in
+ * `new Function` than it saves.
  *
  * Self-modifying code: a page that holds compiled code is a *code page*
  * (`PhysMemory.codePages`). No hart's write TLB maps a code page, so every store to one takes
@@ -16,7 +18,8 @@
  */
 import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
-import { Block, BlockHart, Insn, compileBlock, loopsBack, scanBlock } from './compile';
+import { Block, BlockHart, compileRegion } from './compile';
+import { Region, findRegion } from './region';
 
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
 const TABLE_BITS = 16;
@@ -29,14 +32,14 @@ const MAX_BLOCKS = 32768;
 const NEVER = Number.MAX_SAFE_INTEGER;
 const noBlock = (): number => 0;
 /** An empty table slot (a real object: a table of one shape stays fast, holes would not). */
-const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock };
+const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0 };
 
 /**
  * Defaults for new harts and caches: translation on, and the hotness threshold (entries of a
  * block start before it is compiled). The differential tests set the threshold to 1 so every
  * block they can translate is translated.
  */
-export const JIT_DEFAULTS = { enabled: true, threshold: 64, straightThreshold: 60000 };
+export const JIT_DEFAULTS = { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000 };
 
 /** A hart as the dispatcher sees it: the block state and its TLBs' write entries. */
 export interface JitHart extends BlockHart {
@@ -66,10 +69,17 @@ export class BlockCache {
    * straight block only if it is very hot.
    */
   straightThreshold = JIT_DEFAULTS.straightThreshold;
+  /**
+   * Entries before a loop of several blocks is compiled as one region: its function is
+   * larger, so V8 takes longer to optimise it (and again after each deoptimisation), and a
+   * Linux boot runs many such loops a few thousand times: at 4096 the boot to its prompt
+   * took more CPU time than at 60000 (median 6.3 s against 5.2 s on a busy machine).
+   */
+  regionThreshold = JIT_DEFAULTS.regionThreshold;
   /** Blocks compiled since the last full drop. */
   private live = 0;
-  /** Blocks compiled and invalidations, for `--stats` and tests. */
-  readonly counters = { compiled: 0, invalidatedPages: 0, flushes: 0 };
+  /** Blocks and regions compiled and invalidations, for `--stats` and tests. */
+  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0 };
 
   private constructor(private readonly mem: PhysMemory) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
@@ -89,8 +99,8 @@ export class BlockCache {
   }
 
   /**
-   * Runs compiled blocks from host offset `off` (virtual pc lo/hi), chaining from block to
-   * block while the next one is compiled, fits in `left` instructions and is on a page
+   * Runs compiled regions from host offset `off` (virtual pc lo/hi), going from region to
+   * region while the next block is compiled, fits in `left` instructions and is on a page
    * without breakpoints. Returns the instructions retired (0: nothing ran, interpret);
    * the pc to go on from is then in h.pcLo/h.pcHi.
    */
@@ -104,18 +114,20 @@ export class BlockCache {
       if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
         const heat = ++this.hot[slot];
         if (heat < this.threshold) return done;
-        let insns: Insn[] | undefined;
+        let region: Region | undefined;
         if (heat < this.straightThreshold) {
-          if (heat > this.threshold) return done; // seen at the threshold: it does not loop
-          insns = scanBlock(this.u16, off, pcLo, pcHi);
-          if (insns.length > 0 && !loopsBack(insns)) return done;
+          // Looked at twice: at the threshold (a loop of one block compiles), and at the
+          // region threshold (a loop of several blocks compiles).
+          if (heat !== this.threshold && heat !== this.regionThreshold) return done;
+          region = findRegion(this.u16, off, pcLo, pcHi);
+          if (region.blocks.length > 0 && (!region.loops || (region.blocks.length > 1 && heat < this.regionThreshold))) return done;
         }
         this.hot[slot] = 0;
-        b = this.compile(slot, off, pcLo, pcHi, insns);
+        b = this.compile(slot, off, pcLo, pcHi, region);
       }
       if (b.len > left - done) return done;
       if (breakpointPages !== null && breakpointPages.has(pcLo >>> 12)) return done;
-      const k = b.fn(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, left - done);
+      const k = b.fn(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, left - done, b.entry);
       if (k === 0) return done; // its first access missed the TLB: the interpreter takes it
       done += k;
       pcLo = h.pcLo; pcHi = h.pcHi;
@@ -125,22 +137,25 @@ export class BlockCache {
     }
   }
 
-  private compile(slot: number, off: number, pcLo: number, pcHi: number, insns?: Insn[]): Block {
+  /** Compiles the region of the block at `off` (found here unless given); every block in it becomes an entry. */
+  private compile(slot: number, off: number, pcLo: number, pcHi: number, region?: Region): Block {
     if (this.live >= MAX_BLOCKS) this.flush();
-    let b: Block | null = null;
+    const blocks = (region ?? findRegion(this.u16, off, pcLo, pcHi)).blocks;
+    let fn: Block['fn'] | null = null;
     try {
-      b = compileBlock(this.u16, off, pcLo, pcHi, insns);
+      fn = blocks.length > 0 ? compileRegion(blocks) : null;
     } catch {
-      b = null; // a generator bug must not stop the guest: the interpreter runs this code
+      fn = null; // a generator bug must not stop the guest: the interpreter runs this code
     }
-    if (b === null) {
+    if (fn === null) {
       // Remembered so the interpreter does not count its way to a compile here again.
-      b = { off, pcLo, pcHi, len: NEVER, fn: noBlock };
-      this.table[slot] = b;
-      return b;
+      const never = { off, pcLo, pcHi, len: NEVER, fn: noBlock, entry: 0 };
+      this.table[slot] = never;
+      return never;
     }
-    this.counters.compiled++;
-    this.live++;
+    this.counters.compiled += blocks.length;
+    this.counters.regions++;
+    this.live += blocks.length;
     const page = off >>> 12;
     if (this.mem.codePages[page] === 0) {
       this.mem.codePages[page] = 1;
@@ -148,9 +163,15 @@ export class BlockCache {
     }
     let s = this.slots.get(page);
     if (s === undefined) this.slots.set(page, (s = new Set()));
-    s.add(slot);
-    this.table[slot] = b;
-    return b;
+    let entry: Block | null = null;
+    blocks.forEach((insns, j) => {
+      const lo = insns[0].pcLo, boff = off + (lo - pcLo), bslot = (boff >>> 1) & TABLE_MASK;
+      const b: Block = { off: boff, pcLo: lo, pcHi, len: insns.length, fn: fn!, entry: j };
+      this.table[bslot] = b;
+      s!.add(bslot);
+      if (j === 0) entry = b;
+    });
+    return entry!;
   }
 
   /** Drops the blocks of a code page (something wrote to it) and makes it a data page again. */

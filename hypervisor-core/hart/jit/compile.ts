@@ -1,6 +1,7 @@
 /**
- * The block compiler: guest code from one page, starting at a pc, becomes one JavaScript
- * function (`new Function`) that runs it with the registers in locals.
+ * The block compiler: the blocks of a region (guest code of one page, see region.ts) become
+ * one JavaScript function (`new Function`) that runs them with the registers in locals,
+ * going from block to block inside the function (a `switch` on the block in a loop).
  *
  * A block holds only instructions whose effect is on registers and RAM through the TLB: the
  * RV64I integer operations, M, loads and stores, and a final branch or jump. Anything that
@@ -11,9 +12,9 @@
  *
  * Exits are precise: a load or store whose TLB check fails (a miss, MMIO, a page crossing,
  * a code page, a watchpoint) leaves the block before the access with the pc of that
- * instruction and the count of those before it, and the interpreter executes it. A block
- * whose last instruction branches back to its start loops inside the function while the
- * budget allows another full pass, so the instruction count at every exit is exact.
+ * instruction and the count of those before it, and the interpreter executes it. A block is
+ * entered only when the budget covers all of it, else the function returns at its start, so
+ * the instruction count at every exit is exact.
  */
 import { Op } from '../isa/opcodes';
 import { decode } from '../isa/decoder';
@@ -22,11 +23,12 @@ import { TLB_MASK } from '../../mmu/tlb';
 import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from '../int64';
 
 /**
- * A compiled block's code: runs the block (and its self-loop) for at most `left`
- * instructions, leaves the next pc in h.pcLo/h.pcHi and returns the instructions retired.
+ * A compiled region's code: runs from block `entry` of the region, block after block, for
+ * at most `left` instructions, leaves the next pc in h.pcLo/h.pcHi and returns the
+ * instructions retired.
  */
 export type BlockFn = (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
-  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, left: number) => number;
+  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, left: number, entry: number) => number;
 
 /** What a block touches of the hart besides the registers. */
 export interface BlockHart {
@@ -36,7 +38,7 @@ export interface BlockHart {
   reservation: number;
 }
 
-/** A compiled block. */
+/** A compiled block: one entry into its region's function. */
 export interface Block {
   /** Host offset of the first instruction. */
   readonly off: number;
@@ -46,6 +48,8 @@ export interface Block {
   /** Instructions in one pass: the block is entered only when the budget covers them. */
   readonly len: number;
   readonly fn: BlockFn;
+  /** The block's index in its region (the function's `entry` argument). */
+  readonly entry: number;
 }
 
 /** Longest block, in instructions. */
@@ -57,7 +61,7 @@ function simple(op: Op): boolean {
 }
 
 /** A 64-bit pc as constants: (lo + d, hi) with carry. */
-function pcAdd(lo: number, hi: number, d: number): [number, number] {
+export function pcAdd(lo: number, hi: number, d: number): [number, number] {
   const nlo = (lo + d) | 0;
   const carry = d >= 0 ? ((nlo >>> 0) < (lo >>> 0) ? 1 : 0) : ((nlo >>> 0) > (lo >>> 0) ? -1 : 0);
   return [nlo, (hi + carry) | 0];
@@ -97,17 +101,12 @@ export function scanBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: num
   return out;
 }
 
-/** True when the block's last instruction is a branch or jump back to its first (it loops inside its function). */
-export function loopsBack(insns: Insn[]): boolean {
-  const last = insns[insns.length - 1];
-  if (last === undefined) return false;
-  const { op, insn } = last;
-  let imm: number;
-  if (op === Op.JAL) imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
-  else if (op >= Op.BEQ && op <= Op.BGEU) imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
-  else return false;
-  const [lo, hi] = pcAdd(last.pcLo, last.pcHi, imm);
-  return lo === insns[0].pcLo && hi === insns[0].pcHi;
+/** The offset of a JAL's or a conditional branch's target from its pc; null for other instructions. */
+export function branchImm(i: Insn): number | null {
+  const { op, insn } = i;
+  if (op === Op.JAL) return ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+  if (op >= Op.BEQ && op <= Op.BGEU) return ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+  return null;
 }
 
 const L = (r: number): string => (r === 0 ? '0' : `l${r}`);
@@ -183,96 +182,54 @@ const STORE: Partial<Record<Op, [number, string]>> = {
 };
 
 /**
- * Generates the source of a block's function. Exported for tests; `compileBlock` is the
- * entry point.
+ * Generates the source of a region's function (blocks[j] is entered as `entry` j).
+ * Exported for tests; `compileRegion` is the entry point.
  */
-export function blockSource(insns: Insn[]): string {
+export function regionSource(blocks: Insn[][]): string {
   const used = new Set<number>(), written = new Set<number>();
-  for (const i of insns) {
-    const rd = (i.insn >>> 7) & 31, rs1 = (i.insn >>> 15) & 31, rs2 = (i.insn >>> 20) & 31;
-    used.add(rs1); used.add(rs2);
-    if (!(i.op >= Op.BEQ && i.op <= Op.BGEU) && !STORE[i.op] && i.op !== Op.FENCE && rd !== 0) { written.add(rd); used.add(rd); }
+  for (const b of blocks) {
+    for (const i of b) {
+      const rd = (i.insn >>> 7) & 31, rs1 = (i.insn >>> 15) & 31, rs2 = (i.insn >>> 20) & 31;
+      used.add(rs1); used.add(rs2);
+      if (!(i.op >= Op.BEQ && i.op <= Op.BGEU) && !STORE[i.op] && i.op !== Op.FENCE && rd !== 0) { written.add(rd); used.add(rd); }
+    }
   }
   used.delete(0);
-  const first = insns[0], last = insns[insns.length - 1];
-  const count = insns.length;
-  const body: string[] = [];
-  /** Leaves before instruction k (not executed) with the pc given. */
-  const exitAt = (k: number, lo: number | string, hi: number | string): string =>
-    `{ k = ${k}; plo = ${lo}; phi = ${hi}; break out; }`;
-  insns.forEach((i, k) => {
-    const { op, insn } = i;
-    const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
-    const [nlo, nhi] = pcAdd(i.pcLo, i.pcHi, i.len);
-    const set = rd === 0 ? '' : `l${rd} = rl; h${rd} = rh;`;
-    const alu = aluBody(op);
-    if (alu !== null) {
-      if (rd === 0) return;
-      const imm = insn >> 20;
-      const b = immediateForm(op) ? `bl = ${imm}, bh = ${imm >> 31}` : `bl = ${L(rs2)}, bh = ${H(rs2)}`;
-      body.push(`{ const al = ${L(rs1)}, ah = ${H(rs1)}, ${b}; ${alu} ${set} }`);
-      return;
+  const pcHi = blocks[0][0].pcHi;
+  const member = new Map<number, number>(blocks.map((b, j) => [b[0].pcLo, j]));
+  /** Leaves before instruction k of the current block (not executed) with the pc given. */
+  const exitAt = (k: number, lo: number | string, hi: number | string): string => `{ k = ${k}; plo = ${lo}; phi = ${hi}; break out; }`;
+  /** Goes on at pc (lo, hi) after k instructions of the current block: the next block of the region, or out. */
+  const goTo = (k: number, lo: number, hi: number): string => {
+    const j = hi === pcHi ? member.get(lo) : undefined;
+    return j === undefined ? exitAt(k, lo, hi) : `{ n += ${k}; st = ${j}; continue; }`;
+  };
+  // An indirect jump into the region (a return to a call site in it) stays inside.
+  const sites = blocks.map((b, j) => `case ${b[0].pcLo}: st = ${j}; break;`).join(' ');
+  const indirect = (k: number): string =>
+    `{ n += ${k}; st = -1; if (hi === ${pcHi}) switch (lo & ~1) { ${sites} } if (st >= 0) continue; k = 0; plo = lo & ~1; phi = hi; break out; }`;
+  const cases = blocks.map((insns, j) => {
+    const first = insns[0];
+    const body = [`if (n + ${insns.length} > left) ${exitAt(0, first.pcLo, first.pcHi)}`];
+    insns.forEach((i, k) => body.push(...insnSource(i, k, exitAt, goTo, indirect)));
+    const last = insns[insns.length - 1];
+    if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) {
+      const [nlo, nhi] = pcAdd(last.pcLo, last.pcHi, last.len);
+      body.push(goTo(insns.length, nlo, nhi));
     }
-    const load = LOAD[op], store = STORE[op];
-    if (load !== undefined || store !== undefined) {
-      const [size, access] = (load ?? store)!;
-      const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
-      const t = load ? 'r' : 'w';
-      const tail = load ? set : `if (h.reservation >= 0 && (off & ~7) === (h.reservation & ~7)) h.reservation = -1;`;
-      body.push(`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0;` +
-        ` const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0, i = (lo >>> 12) & ${TLB_MASK};` +
-        ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi || (lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}` +
-        ` const off = ${t}Off[i] + (lo & 0xfff);` + (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`);
-      return;
-    }
-    switch (op) {
-      case Op.FENCE: return; // one hart's accesses are already in order
-      case Op.LUI: if (rd !== 0) body.push(`l${rd} = ${insn & 0xfffff000}; h${rd} = ${insn >> 31};`); return;
-      case Op.AUIPC: {
-        if (rd === 0) return;
-        const [lo, hi] = pcAdd(i.pcLo, i.pcHi, insn & 0xfffff000);
-        body.push(`l${rd} = ${lo}; h${rd} = ${hi};`);
-        return;
-      }
-      case Op.JAL: {
-        const imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
-        const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, imm);
-        if (rd !== 0) body.push(`l${rd} = ${nlo}; h${rd} = ${nhi};`);
-        if (tlo === first.pcLo && thi === first.pcHi) { body.push(`n += ${count}; if (n + ${count} <= left) continue;`); body.push(exitAt(0, tlo, thi)); }
-        else body.push(exitAt(k + 1, tlo, thi));
-        return;
-      }
-      case Op.JALR: {
-        const imm = insn >> 20;
-        body.push(`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0; const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;` +
-          (rd !== 0 ? ` l${rd} = ${nlo}; h${rd} = ${nhi};` : '') + ` ${exitAt(k + 1, 'lo & ~1', 'hi')} }`);
-        return;
-      }
-      default: { // branches
-        const imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
-        const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, imm);
-        const cond = `{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}; if (${branchCond(op)})`;
-        if (tlo === first.pcLo && thi === first.pcHi) {
-          body.push(`${cond} { n += ${count}; if (n + ${count} <= left) continue; ${exitAt(0, tlo, thi)} } }`);
-        } else {
-          body.push(`${cond} ${exitAt(k + 1, tlo, thi)} }`);
-        }
-        body.push(exitAt(k + 1, nlo, nhi));
-      }
-    }
+    return `case ${j}: {\n      ${body.join('\n      ')}\n    }`;
   });
-  if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) {
-    const [nlo, nhi] = pcAdd(last.pcLo, last.pcHi, last.len);
-    body.push(exitAt(count, nlo, nhi));
-  }
   const regs = [...used].sort((a, b) => a - b);
   const load = regs.map((r) => `l${r} = x[${2 * r}], h${r} = x[${2 * r + 1}]`).join(', ');
   const store = [...written].sort((a, b) => a - b).map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
   return `'use strict';
-return function block_${(first.pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, left) {
-  let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0;${regs.length ? `\n  let ${load};` : ''}
+return function region_${(blocks[0][0].pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, left, entry) {
+  let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0, st = entry;${regs.length ? `\n  let ${load};` : ''}
   out: for (;;) {
-    ${body.join('\n    ')}
+    switch (st) {
+    ${cases.join('\n    ')}
+    default: ${exitAt(0, first0(blocks), pcHi)}
+    }
   }
   ${store}
   h.pcLo = plo; h.pcHi = phi;
@@ -280,11 +237,65 @@ return function block_${(first.pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi,
 };`;
 }
 
-/** Compiles a block at host offset `off` (virtual pc lo/hi), or returns null when the first instruction cannot be in one. */
-export function compileBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: number, scanned?: Insn[]): Block | null {
-  const insns = scanned ?? scanBlock(u16, off, pcLo, pcHi);
-  if (insns.length === 0) return null;
-  const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', blockSource(insns));
-  const fn = factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
-  return { off, pcLo, pcHi, len: insns.length, fn };
+/** The entry pc's low word (the unreachable default case leaves there). */
+const first0 = (blocks: Insn[][]): number => blocks[0][0].pcLo;
+
+/**
+ * The source of instruction `i`, the k-th of its block: `exitAt(k, lo, hi)` leaves before it,
+ * `goTo(k, lo, hi)` goes on at a direct target after k instructions, `indirect(k)` at the
+ * target in (lo, hi) (JALR).
+ */
+function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string, hi: number | string) => string,
+  goTo: (k: number, lo: number, hi: number) => string, indirect: (k: number) => string): string[] {
+  const { op, insn } = i;
+  const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
+  const [nlo, nhi] = pcAdd(i.pcLo, i.pcHi, i.len);
+  const set = rd === 0 ? '' : `l${rd} = rl; h${rd} = rh;`;
+  const alu = aluBody(op);
+  if (alu !== null) {
+    if (rd === 0) return [];
+    const imm = insn >> 20;
+    const b = immediateForm(op) ? `bl = ${imm}, bh = ${imm >> 31}` : `bl = ${L(rs2)}, bh = ${H(rs2)}`;
+    return [`{ const al = ${L(rs1)}, ah = ${H(rs1)}, ${b}; ${alu} ${set} }`];
+  }
+  const load = LOAD[op], store = STORE[op];
+  if (load !== undefined || store !== undefined) {
+    const [size, access] = (load ?? store)!;
+    const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
+    const t = load ? 'r' : 'w';
+    const tail = load ? set : `if (h.reservation >= 0 && (off & ~7) === (h.reservation & ~7)) h.reservation = -1;`;
+    return [`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0;` +
+      ` const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0, i = (lo >>> 12) & ${TLB_MASK};` +
+      ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi || (lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}` +
+      ` const off = ${t}Off[i] + (lo & 0xfff);` + (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`];
+  }
+  switch (op) {
+    case Op.FENCE: return []; // one hart's accesses are already in order
+    case Op.LUI: return rd === 0 ? [] : [`l${rd} = ${insn & 0xfffff000}; h${rd} = ${insn >> 31};`];
+    case Op.AUIPC: {
+      if (rd === 0) return [];
+      const [lo, hi] = pcAdd(i.pcLo, i.pcHi, insn & 0xfffff000);
+      return [`l${rd} = ${lo}; h${rd} = ${hi};`];
+    }
+    case Op.JAL: {
+      const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, branchImm(i)!);
+      return [(rd !== 0 ? `l${rd} = ${nlo}; h${rd} = ${nhi}; ` : '') + goTo(k + 1, tlo, thi)];
+    }
+    case Op.JALR: {
+      const imm = insn >> 20;
+      return [`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0; const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;` +
+        (rd !== 0 ? ` l${rd} = ${nlo}; h${rd} = ${nhi};` : '') + ` ${indirect(k + 1)} }`];
+    }
+    default: { // branches
+      const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, branchImm(i)!);
+      return [`{ const al = ${L(rs1)}, ah = ${H(rs1)}, bl = ${L(rs2)}, bh = ${H(rs2)}; if (${branchCond(op)}) ${goTo(k + 1, tlo, thi)} }`,
+        goTo(k + 1, nlo, nhi)];
+    }
+  }
+}
+
+/** Compiles a region (its blocks from findRegion, the entry first) into one function. */
+export function compileRegion(blocks: Insn[][]): BlockFn {
+  const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', regionSource(blocks));
+  return factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
 }

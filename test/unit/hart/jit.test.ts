@@ -12,7 +12,7 @@ import { Slot } from '../../../hypervisor-core/hart/hart-state';
 import { BLOCK_TABLE_MASK } from '../../../hypervisor-core/hart/jit/block-cache';
 
 const BASE = 0x80000000;
-const A0 = 10, T0 = 5, T1 = 6, T2 = 7, T3 = 28;
+const A0 = 10, A1 = 11, A2 = 12, RA = 1, T0 = 5, T1 = 6, T2 = 7, T3 = 28;
 
 const addi = (rd: number, rs1: number, imm: number) => ((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13;
 const bne = (rs1: number, rs2: number, off: number) => ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) |
@@ -21,6 +21,12 @@ const auipc = (rd: number) => (rd << 7) | 0x17;
 const sw = (rs2: number, off: number, rs1: number) => (((off >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((off & 0x1f) << 7) | 0x23;
 const ld = (rd: number, off: number, rs1: number) => ((off & 0xfff) << 20) | (rs1 << 15) | (3 << 12) | (rd << 7) | 0x03;
 const lui = (rd: number, imm20: number) => ((imm20 & 0xfffff) << 12) | (rd << 7) | 0x37;
+const beq = (rs1: number, rs2: number, off: number) => (bne(rs1, rs2, off) & ~(7 << 12)) >>> 0;
+const andi = (rd: number, rs1: number, imm: number) => addi(rd, rs1, imm) | (7 << 12);
+const jal = (rd: number, off: number) => ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) |
+  (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
+const jalr = (rd: number, rs1: number) => (rs1 << 15) | (rd << 7) | 0x67;
+const csrrs = (rd: number, csr: number) => ((csr << 20) | (2 << 12) | (rd << 7) | 0x73) >>> 0;
 const FENCE_I = 0x0000100f;
 const SPIN = 0x0000006f; // jal x0, 0
 
@@ -159,5 +165,138 @@ describe('hart: block translation', () => {
     hot.run(400);
     assert.equal(hot.x[2 * A0], 100);
     assert.equal(hotCache.table[(0 >>> 1) & BLOCK_TABLE_MASK].off, 0, 'the loop compiled when its start turned hot');
+  });
+
+  /**
+   * A loop of several blocks: an `if` inside (taken on odd counts) and a call to a leaf
+   * function on the same page, 100 passes. The expected sums follow from the program.
+   */
+  const REGION_LOOP = [
+    addi(T0, 0, 100), // 0x00
+    addi(A0, A0, 1), // 0x04 loop:
+    andi(T1, A0, 1), // 0x08
+    beq(T1, 0, 8), // 0x0c -> even
+    addi(A1, A1, 1), // 0x10 odd passes
+    jal(RA, 0x20), // 0x14 even: call leaf at 0x34
+    addi(T0, T0, -1), // 0x18
+    bne(T0, 0, -0x18), // 0x1c -> loop
+    SPIN, // 0x20
+    SPIN, SPIN, SPIN, SPIN, // 0x24..0x30
+    addi(A2, A2, 3), // 0x34 leaf:
+    jalr(0, RA), // 0x38 ret
+  ];
+
+  it('a loop of several blocks (a branch inside, a leaf call) compiles as one region and runs as the interpreter does', () => {
+    const { h } = hartWith(REGION_LOOP, true);
+    h.blockCache!.threshold = h.blockCache!.regionThreshold = 4; // only loops: the default policy, reached sooner
+    h.blockCache!.straightThreshold = 60000;
+    h.run(10_000);
+    assert.deepEqual([h.x[2 * A0], h.x[2 * A1], h.x[2 * A2], h.pcLo >>> 0], [100, 50, 300, BASE + 0x20]);
+    const table = h.blockCache!.table, at = (off: number) => table[(off >>> 1) & BLOCK_TABLE_MASK];
+    for (const off of [0x10, 0x14, 0x18, 0x34]) {
+      assert.equal(at(off).off, off, `a block starts at ${off}`);
+      assert.equal(at(off).fn, at(0x04).fn, `the block at ${off} is in the loop's region`);
+    }
+    for (let budget = 1; budget < 60; budget++) {
+      const run = (jit: boolean) => {
+        const { h } = hartWith(REGION_LOOP, jit);
+        if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 2; h.blockCache!.straightThreshold = 60000; }
+        for (let i = 0; i < 100; i++) h.run(budget);
+        return state(h);
+      };
+      assert.deepEqual(run(true), run(false), `budget ${budget}`);
+    }
+  });
+
+  it('a loop crossing a page boundary runs chained across the two pages, with slice ends on the interpreter\'s instructions', () => {
+    const at = 0xff0 / 4;
+    const code: number[] = Array(at).fill(SPIN);
+    code[0] = jal(0, 0xff0); // 0x000: to the loop
+    code.push(addi(A0, A0, 1), addi(T0, T0, -1), addi(A1, A1, 3), addi(A2, A2, 1), // 0xff0..0xffc
+      addi(T1, T1, 1), bne(T0, 0, -0x14), SPIN); // 0x1000 (next page), 0x1004 -> 0xff0, 0x1008
+    for (let budget = 1; budget < 30; budget++) {
+      const run = (jit: boolean) => {
+        const { h } = hartWith(code, jit);
+        h.x[2 * T0] = 200;
+        for (let i = 0; i < 100; i++) h.run(budget);
+        return { ...state(h), pages: jit ? h.blockCache!.counters.regions : 0 };
+      };
+      const on = run(true), off = run(false);
+      assert.deepEqual({ ...on, pages: 0 }, off, `budget ${budget}`);
+      assert.ok(on.pages >= 2, 'blocks compiled on both pages');
+    }
+    const { h } = hartWith(code, true);
+    h.x[2 * T0] = 200;
+    h.run(10_000);
+    assert.deepEqual([h.x[2 * A0], h.x[2 * A1], h.x[2 * T1], h.pcLo >>> 0], [200, 600, 200, BASE + 0x1008]);
+  });
+
+  it('stores into a region\'s own page (data beside the code, then a patch of its second block and FENCE.I) run as the interpreter does', () => {
+    // Pass 1 counts a0 up 100 times storing it at 0x800 (the code page); then the odd-pass
+    // instruction at 0x10 becomes `addi a1, a1, 5`, FENCE.I, and pass 2 runs the new code.
+    const code = [
+      addi(T2, 0, 2), // 0x00
+      addi(T0, 0, 100), // 0x04 outer:
+      addi(A0, A0, 1), // 0x08 loop:
+      andi(T1, A0, 1), // 0x0c
+      beq(T1, 0, 8), // 0x10 -> 0x18
+      addi(A1, A1, 1), // 0x14 (patched)
+      sw(A0, 0, T3), // 0x18: to the data word at 0x800 (t3 = BASE + 0x800)
+      addi(T0, T0, -1), // 0x1c
+      bne(T0, 0, -0x18), // 0x20 -> loop
+      auipc(T1), // 0x24
+      sw(A2, -0x10, T1), // 0x28: patch 0x14
+      FENCE_I, // 0x2c
+      addi(T2, T2, -1), // 0x30
+      bne(T2, 0, -0x30), // 0x34 -> outer
+      SPIN, // 0x38
+    ];
+    const run = (jit: boolean, budget: number) => {
+      const { h, mem } = hartWith(code, jit);
+      if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 2; h.blockCache!.straightThreshold = 60000; }
+      h.x[2 * T3] = BASE + 0x800;
+      h.x[2 * A2] = addi(A1, A1, 5);
+      for (let i = 0; i < 20_000 / budget; i++) h.run(budget);
+      return { ...state(h), data: mem.view.getUint32(0x800, true) };
+    };
+    const on = run(true, 10_000);
+    assert.deepEqual([on.x[2 * A0], on.x[2 * A1], on.data, on.pc], [200, 50 + 5 * 50, 200, BASE + 0x38]);
+    for (const budget of [1, 7, 50, 10_000]) assert.deepEqual(run(true, budget), run(false, budget), `budget ${budget}`);
+  });
+
+  it('a timer interrupt due in the middle of a translated loop is taken on the instruction the interpreter takes it (icount)', () => {
+    // An inner loop of 50 passes (a region) inside an outer loop that reads the time CSR:
+    // Sstc's STIP (time = instructions retired) is seen at that read or at a run's start,
+    // so the interrupt lands after the inner loop, where the interpreter takes it.
+    const code = [
+      addi(T0, 0, 50), // 0x00 outer:
+      addi(A0, A0, 1), // 0x04 inner:
+      andi(T1, A0, 3), // 0x08
+      beq(T1, 0, 8), // 0x0c
+      addi(A1, A1, 1), // 0x10
+      addi(T0, T0, -1), // 0x14
+      bne(T0, 0, -0x14), // 0x18 -> inner
+      csrrs(T2, 0xc01), // 0x1c: rdtime
+      jal(0, -0x20), // 0x20 -> outer
+      SPIN, // 0x24: the trap handler
+    ];
+    for (const due of [37, 300, 1234, 2999]) {
+      for (const budget of [100, 997, 5000]) {
+        const run = (jit: boolean) => {
+          const { h } = hartWith(code, jit);
+          if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 2; h.blockCache!.straightThreshold = 60000; }
+          h.set(Slot.MTVEC, BASE + 0x24, 0);
+          h.set(Slot.MENVCFG, 0, 1 << 31); // STCE
+          h.set(Slot.STIMECMP, due, 0);
+          h.mie = 1 << 5; // STIE, not delegated: taken in M-mode
+          h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | 8, h.hi(Slot.MSTATUS)); // MIE
+          for (let i = 0; i < 6000 / budget; i++) h.run(budget);
+          return state(h);
+        };
+        const on = run(true);
+        assert.deepEqual(on, run(false), `due ${due}, budget ${budget}`);
+        assert.deepEqual([on.mcause, on.pc], [5, BASE + 0x24], 'the supervisor timer interrupt was taken');
+      }
+    }
   });
 });
