@@ -66,16 +66,22 @@ export interface RunOptions {
   /** --mmu: 'two-stage' (the H extension's G-stage) or 'shadow' (the hypervisor's shadow tables). */
   mmu: 'two-stage' | 'shadow';
   /**
+   * --cpu-virt: 'hardware' (the H extension runs the guest in VS/VU) or 'trap-emulate' (no H
+   * extension: the guest kernel in U-mode, its sensitive instructions trapped and emulated,
+   * memory through shadow tables).
+   */
+  cpuVirt: 'hardware' | 'trap-emulate';
+  /**
    * Host threads the vCPUs run on (--threads; default the host's cores, at most the vCPUs;
    * 1 with --clock icount, --bios none, --trace, --gdb, --aia, --save-at, --restore,
-   * --balloon or --mmu shadow). 1 is the VM's own deterministic round robin.
+   * --balloon, --mmu shadow or --cpu-virt trap-emulate). 1 is the VM's own deterministic round robin.
    */
   threads: number;
 }
 
 /** Options that a snapshot fixes: refused with --restore. */
 const FROM_SNAPSHOT = new Set(['--vcpus', '--smp', '--memory', '-m', '--initrd', '--append', '--clock', '--disk',
-  '--disk-readonly', '--virtio-console', '--rng', '--no-svadu', '--bios', '--bare', '--aia', '--mmu', '--balloon', '--net']);
+  '--disk-readonly', '--virtio-console', '--rng', '--no-svadu', '--bios', '--bare', '--aia', '--mmu', '--cpu-virt', '--balloon', '--net']);
 
 /**
  * The port of `--gdb PORT`, also written as QEMU's -gdb takes it (`tcp::PORT`,
@@ -240,6 +246,14 @@ export function parseRunArgs(argv: string[]): RunOptions {
         o.mmu = m;
         break;
       }
+      case '--cpu-virt': {
+        const c = next();
+        if (c !== 'hardware' && c !== 'trap-emulate') {
+          throw new UsageError(`--cpu-virt must be hardware (the H extension) or trap-emulate (the guest kernel deprivileged in U-mode), not '${c}'`);
+        }
+        o.cpuVirt = c;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.kernel !== undefined) throw new UsageError(`unexpected argument '${a}' (one kernel only)`);
@@ -274,6 +288,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if (o.mmu === 'shadow' && (o.bios === 'none' || o.aia)) {
     throw new UsageError(`--mmu shadow goes with the hypervisor's SBI firmware and the PLIC, not ${o.aia ? '--aia (its interrupt files sit in the G-stage)' : '--bios none'}`);
   }
+  if (o.cpuVirt === 'trap-emulate') checkTrapEmulate(o);
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   if (o.aia && (o.bare || o.bios === 'none')) throw new UsageError(`--aia goes with the hypervisor's SBI firmware, not ${o.bare ? '--bare' : '--bios none'}`);
   if (!o.net && hostfwd.length > 0) o.net = { kind: 'user', hostfwd };
@@ -300,8 +315,19 @@ export function parseRunArgs(argv: string[]): RunOptions {
     balloon: o.balloon ?? false, balloonTarget: o.balloonTarget,
     svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
     saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false, incoming: o.incoming,
-    mmu: o.mmu ?? 'two-stage',
+    mmu: o.mmu ?? (o.cpuVirt === 'trap-emulate' ? 'shadow' : 'two-stage'), cpuVirt: o.cpuVirt ?? 'hardware',
   };
+}
+
+/** The options trap-and-emulate cannot go with, each refused in one line. */
+function checkTrapEmulate(o: Partial<RunOptions>): void {
+  const why = o.mmu === 'two-stage' ? '--mmu two-stage (without the H extension there is no G-stage: memory goes through shadow tables)'
+    : o.bios === 'none' ? '--bios none (the guest runs on the hypervisor\'s SBI firmware)'
+    : o.aia ? '--aia (its interrupt files are H-extension hardware)'
+    : o.bare ? '--bare (which runs no hypervisor)'
+    : o.saveAt !== undefined ? '--save-at (the virtual CSR file and shadow tables are not in the snapshot format)'
+    : undefined;
+  if (why) throw new UsageError(`--cpu-virt trap-emulate cannot go with ${why}`);
 }
 
 /**
@@ -313,7 +339,7 @@ function resolveThreads(o: Partial<RunOptions>): number {
   const oneThread = o.clock === 'icount' ? '--clock icount (a reproducible run)' : o.bios === 'none' ? '--bios none'
     : o.trace !== undefined ? '--trace' : o.gdb !== undefined ? '--gdb' : o.bare ? '--bare' : o.aia ? '--aia'
     : o.saveAt !== undefined ? '--save-at' : o.restore !== undefined ? '--restore' : o.incoming !== undefined ? '--incoming' : o.balloon ? '--balloon'
-    : o.mmu === 'shadow' ? '--mmu shadow' : undefined;
+    : o.mmu === 'shadow' ? '--mmu shadow' : o.cpuVirt === 'trap-emulate' ? '--cpu-virt trap-emulate' : undefined;
   if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
   if (o.threads > vcpus) throw new UsageError(`--threads ${o.threads} is more than the ${vcpus} vCPU(s): at most one thread per vCPU`);
   if (o.threads > 1 && oneThread) throw new UsageError(`--threads ${o.threads} cannot go with ${oneThread}: it runs on one thread (--threads 1)`);
@@ -331,7 +357,8 @@ options:
   --threads N           host threads the vCPUs run on in parallel (default: the host's cores,
                         at most the vCPUs); 1 runs them in turn, deterministically, as
                         --clock icount, --bios none, --trace, --gdb, --aia, --save-at,
-                        --restore, --balloon and --mmu shadow require
+                        --restore, --balloon, --mmu shadow and --cpu-virt trap-emulate
+                        require
   --memory SIZE         guest RAM, e.g. 128M (default), 1G
   --initrd FILE         initial ramdisk, placed as QEMU does
   --append "ARGS"       kernel command line (/chosen/bootargs)
@@ -382,6 +409,12 @@ options:
                         guest's tables and the G-stage; shadow: the hypervisor keeps its own
                         GVA->HPA tables, filled on the guest's page faults, with satp and
                         SFENCE.VMA trapped (hstatus.VTVM)
+  --cpu-virt hardware|trap-emulate
+                        CPU virtualisation: hardware (default): the H extension runs the
+                        guest in VS/VU-mode; trap-emulate: no H extension, the guest kernel
+                        runs in U-mode and every sensitive instruction (CSR access, sret,
+                        sfence.vma, wfi, ecall) traps and is emulated; memory through shadow
+                        tables
   --no-svadu            page-table entries without the A (or, on a store, D) bit fault
                         instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
   --gdb PORT            serve gdb's remote protocol on 127.0.0.1:PORT (also tcp::PORT, as

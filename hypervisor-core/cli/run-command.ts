@@ -89,7 +89,7 @@ export function virtBootOptions(o: RunOptions, kernel: Uint8Array, initrd: Uint8
   console: ConsoleSink): BootOptions {
   return {
     kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock, svadu: o.svadu, jit: o.jit,
-    bios: o.bios, aia: o.aia, mmu: o.mmu, sharedMemory: o.threads > 1,
+    bios: o.bios, aia: o.aia, mmu: o.mmu, cpuVirt: o.cpuVirt, sharedMemory: o.threads > 1,
     idleSleep: true, // an idle guest waits in host time, costing no CPU
     console: (b) => console.write(b), consoleSink: console,
     disks, virtioConsole: o.virtioConsole, rng: o.rng,

@@ -4,7 +4,7 @@
  * HS trap CSRs the hart left (scause, stval, htval, htinst, sepc) exactly as KVM's
  * `kvm_riscv_vcpu_exit` does and classifies the exit; the vCPU's one switch handles it.
  */
-import { Cause } from '../hart/csr-numbers';
+import { Cause, Hstatus } from '../hart/csr-numbers';
 import { Slot } from '../hart/hart-state';
 import type { Hart } from '../hart/hart';
 import type { GuestRam } from './guest-ram';
@@ -41,7 +41,7 @@ export type VmExit =
   | { reason: 'mmio'; access: MmioAccess | null; gpa: number }
   /** A virtual-instruction exception other than WFI. */
   | { reason: 'virtual-instruction'; insn: number }
-  /** WFI in VS-mode (hstatus.VTW = 1). */
+  /** WFI in VS-mode (hstatus.VTW = 1); from VU-mode it is an illegal instruction for the guest. */
   | { reason: 'wfi' }
   /** An illegal instruction (not delegated, as under KVM): reflected to the guest. */
   | { reason: 'illegal-instruction'; insn: number }
@@ -57,6 +57,17 @@ export type VmExit =
 
 const WFI = 0x10500073;
 const TWO32 = 4294967296;
+
+/**
+ * The exit is WFI of the guest kernel: a virtual-instruction exception from VS-mode
+ * (hstatus.SPVP = 1) with the instruction in stval. WFI from VU-mode also raises one, but
+ * for the guest it is an illegal instruction, as for any U-mode when S-mode exists
+ * (privileged spec 3.3.3; QEMU and OpenSBI deliver it so).
+ */
+export function isGuestWfi(hart: Hart): boolean {
+  return hart.lo(Slot.SCAUSE) === Cause.VIRTUAL_INSTRUCTION && hart.hi(Slot.SCAUSE) >= 0 &&
+    hart.lo(Slot.STVAL) === WFI && (hart.lo(Slot.HSTATUS) & Hstatus.SPVP) !== 0;
+}
 
 /** Decodes the MMIO access from a transformed instruction (htinst). */
 export function decodeMmio(htinst: number, gpa: number): MmioAccess | null {
@@ -98,7 +109,8 @@ export function decodeExit(hart: Hart, ram: GuestRam): VmExit {
     }
     case Cause.VIRTUAL_INSTRUCTION: {
       const insn = hart.lo(Slot.STVAL);
-      return insn === WFI ? { reason: 'wfi' } : { reason: 'virtual-instruction', insn };
+      if (isGuestWfi(hart)) return { reason: 'wfi' };
+      return insn === WFI ? { reason: 'illegal-instruction', insn } : { reason: 'virtual-instruction', insn };
     }
     case Cause.ILLEGAL_INSTRUCTION:
       return { reason: 'illegal-instruction', insn: hart.lo(Slot.STVAL) };

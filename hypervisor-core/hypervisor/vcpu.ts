@@ -15,6 +15,7 @@ import type { Vm } from './vm';
 import { HW_COUNTERS } from './sbi/pmu';
 import { FwEvent } from './sbi/pmu-firmware-events';
 import { KVM_HEDELEG, type VirtualMmode } from './virtual-mmode';
+import type { TrapEmulate } from './cpuvirt/trap-emulate';
 import { VCPU_GUEST_FILE } from './aia';
 import { arr, bigText, num, obj, StateError, textBig, type Saved } from '../state/persist';
 
@@ -75,6 +76,8 @@ export class Vcpu {
   readonly faultLoop = new FaultLoopDetector();
   /** The guest's own M-mode, when it has one (bios 'none'); set by the VM. */
   mmode?: VirtualMmode;
+  /** Classic trap-and-emulate of the guest (`cpuVirt` 'trap-emulate'), instead of the H extension; set by the VM. */
+  cpuVirt?: TrapEmulate;
 
   constructor(readonly id: number, readonly hart: Hart, private readonly vm: Vm) {
     hart.hostTraps = true;
@@ -121,6 +124,7 @@ export class Vcpu {
     h.x[11 * 2] = Number(BigInt.asIntN(32, arg));
     h.x[11 * 2 + 1] = Number(BigInt.asIntN(32, arg >> 32n));
     this.mmode?.reset();
+    this.cpuVirt?.reset();
     h.flushAllTlbs();
     h.hostSret();
     h.aia?.updateLines();
@@ -225,7 +229,7 @@ export class Vcpu {
     const instructions = h.instret - before;
     this.sliceStart = h.instret;
     const cost = h.lastRunCost;
-    if (stop === StopReason.HOST_TRAP) return { exit: decodeExit(h, this.vm.ram), instructions, cost, stop };
+    if (stop === StopReason.HOST_TRAP) return { exit: this.cpuVirt?.decode() ?? decodeExit(h, this.vm.ram), instructions, cost, stop };
     if (stop === StopReason.BUDGET) return { exit: { reason: 'interrupt' }, instructions, cost, stop };
     return { exit: null, instructions, cost, stop };
   }
@@ -238,6 +242,10 @@ export class Vcpu {
     const h = this.hart;
     if (this.mmode) {
       const reason = this.machineModeExit(this.mmode, exit);
+      if (reason) return reason;
+    }
+    if (this.cpuVirt) {
+      const reason = this.trapEmulateExit(this.cpuVirt, exit);
       if (reason) return reason;
     }
     switch (exit.reason) {
@@ -286,6 +294,7 @@ export class Vcpu {
         return 'page-fault';
       }
       case 'illegal-instruction':
+        this.lastEmulated = null; // reflected, not emulated
         this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
         return 'illegal-instruction';
       case 'fault-redirect':
@@ -324,6 +333,24 @@ export class Vcpu {
         return 'fault-redirect';
       case 'interrupt':
         if (!h.virt) h.hostSret(); // the HS timer trapped: the next slice takes the M interrupt
+        return 'interrupt';
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * The exits trap-and-emulate owns: a sensitive instruction of the guest kernel to emulate
+   * (else the guest's own illegal instruction, reflected by the common case) and an interrupt
+   * of the guest that the hart took for it. Returns null for the common cases.
+   */
+  private trapEmulateExit(t: TrapEmulate, exit: VmExit): ExitReason | null {
+    switch (exit.reason) {
+      case 'illegal-instruction':
+        this.lastEmulated = t.emulate(exit.insn);
+        return this.lastEmulated === null ? null : 'illegal-instruction';
+      case 'interrupt':
+        if (!this.hart.virt && this.hart.priv === Priv.S) t.deliverInterrupt(); // else the slice ended
         return 'interrupt';
       default:
         return null;
@@ -383,6 +410,10 @@ export class Vcpu {
     if (this.mmode?.exception(cause, toBigU64(h.lo(Slot.STVAL), h.hi(Slot.STVAL)))) return;
     const event = FW_EVENT_OF_CAUSE[cause];
     if (event !== undefined) this.vm.sbi.firmwareEvent(this.id, event);
+    if (this.cpuVirt) {
+      this.cpuVirt.deliverException(cause, h.lo(Slot.STVAL), h.hi(Slot.STVAL));
+      return;
+    }
     let vs = h.lo(Slot.VSSTATUS);
     vs = (vs & ~(Mstatus.SPP | Mstatus.SPIE | Mstatus.SIE)) |
       ((h.lo(Slot.MSTATUS) & Mstatus.SPP) ? Mstatus.SPP : 0) | ((vs & Mstatus.SIE) ? Mstatus.SPIE : 0);

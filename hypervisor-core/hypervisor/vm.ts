@@ -44,6 +44,7 @@ import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
 import { VmAia } from './aia';
 import { VirtualMmode } from './virtual-mmode';
+import { CPU_VIRT_MODES, TrapEmulate, type CpuVirtMode } from './cpuvirt/trap-emulate';
 import { decodeExit, type VmExit } from './exits';
 import type { RemoteVcpus } from './threads/remote-vcpus';
 import type { ExitReason } from './exit-reason';
@@ -108,6 +109,12 @@ export interface VmOptions {
    * the guest's page faults, with satp and SFENCE.VMA trapped (hstatus.VTVM).
    */
   mmu?: MmuMode;
+  /**
+   * CPU virtualisation: 'hardware' (default) runs the guest in VS/VU-mode with the H extension;
+   * 'trap-emulate' runs it without, its kernel in U-mode, every sensitive instruction trapped
+   * and emulated (cpuvirt/trap-emulate.ts), memory always through shadow tables.
+   */
+  cpuVirt?: CpuVirtMode;
   /**
    * Guest RAM, the G-stage tables and the clock in SharedArrayBuffers, so the vCPUs can run
    * on host threads (`--threads` above 1; see threads/vcpu-threads.ts). Default false.
@@ -228,19 +235,26 @@ export class Vm {
     if (opts.vcpus < 1 || opts.vcpus > 32) throw new RangeError(`vcpus must be 1..32, not ${opts.vcpus}`);
     const mmu = opts.mmu ?? 'two-stage';
     if (!(MMU_MODES as readonly string[]).includes(mmu)) throw new RangeError(`mmu must be ${MMU_MODES.join(' or ')}, not ${mmu}`);
+    const cpuVirt = opts.cpuVirt ?? 'hardware';
+    if (!(CPU_VIRT_MODES as readonly string[]).includes(cpuVirt)) throw new RangeError(`cpuVirt must be ${CPU_VIRT_MODES.join(' or ')}, not ${cpuVirt}`);
+    const classic = cpuVirt === 'trap-emulate';
+    if (classic && opts.mmu === 'two-stage') throw new RangeError('trap-and-emulate has no G-stage: its memory goes through shadow tables (mmu shadow)');
+    // The emulation keeps the guest's privilege and CSRs on the VM's thread.
+    if (classic && opts.sharedMemory) throw new RangeError('trap-and-emulate runs the vCPUs on one thread');
     // Shadow paging needs the guest in S-mode on SBI and every device behind MMIO exits.
-    if (mmu === 'shadow' && (opts.bios === 'none' || opts.aia)) throw new RangeError('shadow paging goes with the SBI firmware and the PLIC, not bios none or AIA');
+    if ((mmu === 'shadow' || classic) && (opts.bios === 'none' || opts.aia)) throw new RangeError(`${classic ? 'trap-and-emulate' : 'shadow paging'} goes with the SBI firmware and the PLIC, not bios none or AIA`);
     // Host memory: the guest's RAM, its G-stage tables (about 1/512 of RAM), the shadow
     // tables' pool when shadowing, and slack.
-    const shadowPool = mmu === 'shadow' ? SHADOW_POOL_PAGES * PAGE_SIZE : 0;
+    const shadowPool = mmu === 'shadow' || classic ? SHADOW_POOL_PAGES * PAGE_SIZE : 0;
     const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + shadowPool + 4 * 1024 * 1024;
     this.host = new PhysMemory(DRAM_BASE, hostSize, opts.sharedMemory ?? false);
     this.alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
     this.gstage = new GStage(this.host, this.alloc);
     this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, this.alloc);
-    this.memVirt = mmu === 'shadow'
-      ? new ShadowMmu(this.host, this.alloc, this.gstage, this.ram, this.vmid, opts.vcpus, SHADOW_POOL_PAGES)
-      : new TwoStage(this.gstage, this.vmid);
+    const shadow = mmu === 'shadow' || classic
+      ? new ShadowMmu(this.host, this.alloc, this.gstage, this.ram, this.vmid, opts.vcpus, SHADOW_POOL_PAGES, classic)
+      : null;
+    this.memVirt = shadow ?? new TwoStage(this.gstage, this.vmid);
     this.clock = new VmClock(opts.clock, opts.sharedMemory ?? false);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
@@ -250,7 +264,9 @@ export class Vm {
       hart.setJit(opts.jit ?? JIT_DEFAULTS.enabled);
       hart.yieldOnSpin = opts.vcpus > 1;
       hart.setDeviceGpa((gpa) => !this.ram.contains(gpa)); // mapGuestPage maps RAM only
-      this.vcpus.push(new Vcpu(i, hart, this));
+      const vcpu = new Vcpu(i, hart, this);
+      if (classic) vcpu.cpuVirt = new TrapEmulate(hart, i, shadow!);
+      this.vcpus.push(vcpu);
     }
     if (opts.aia) {
       if (opts.bios === 'none') throw new RangeError('AIA needs the SBI firmware: the emulated M-mode has no machine-level IMSIC');
@@ -301,7 +317,7 @@ export class Vm {
       walkPteReads += v.hart.pteReads;
     }
     return {
-      mmuMode: this.memVirt.mode, cpuVirtMode: 'hardware',
+      mmuMode: this.memVirt.mode, cpuVirtMode: this.opts.cpuVirt ?? 'hardware',
       memVirt: {
         shadowFills: c.fills.read + c.fills.write + c.fills.fetch, dirtyUpdates: c.dirty, injectedFaults: c.injected,
         resyncs: { ...c.resyncs }, shadowTablePages: c.tablePages, poolResets: c.poolResets,
@@ -832,7 +848,7 @@ export class Vm {
       if (exit.reason === 'guest-page-fault') slot.gpa = exit.gpa;
       this.stats.record(vcpu.id, reason as ExitReason, ns);
       if (exit.reason === 'page-fault' && exit.outcome) this.stats.recordPageFault(outcomeKey(exit.outcome, exit.cause), ns);
-      if (exit.reason === 'virtual-instruction' && vcpu.lastEmulated) {
+      if ((exit.reason === 'virtual-instruction' || exit.reason === 'illegal-instruction') && vcpu.lastEmulated) {
         this.stats.recordEmulated(vcpu.lastEmulated, ns);
         slot.note = vcpu.lastEmulated;
       }

@@ -27,6 +27,11 @@
  *
  * The tables come from a bounded pool; when it runs out every shadow table is dropped and
  * refilled on demand.
+ *
+ * Classic trap-and-emulate (`classic`, `--cpu-virt trap-emulate`) uses the same tables from the
+ * hart's own satp, with no H extension: the guest kernel runs in U-mode, so every shadow leaf
+ * has U set and the guest's privilege rules are applied here, in one view per guest address
+ * space and privilege (see {@link ShadowView}); a Bare guest gets an identity table of its RAM.
  */
 import { Cause, EnvcfgHi, Hstatus, Mstatus, Priv } from '../../hart/csr-numbers';
 import { Slot } from '../../hart/hart-state';
@@ -57,6 +62,14 @@ const SFENCE_MASK = 0xfe007fff;
 const SFENCE_VMA = 0x12000073;
 const CSR_OPS = ['', 'csrrw', 'csrrs', 'csrrc', '', 'csrrwi', 'csrrsi', 'csrrci'];
 
+/**
+ * Which view of a guest address space a classic shadow table gives (bits): the guest kernel's
+ * (U = 0 pages; U = 1 pages only with SUM and never executable) or the guest user's (U = 1
+ * pages only); MXR makes executable pages readable. Each combination has its own shadow root,
+ * so a change of the guest's privilege, SUM or MXR is a switch of roots, never a stale entry.
+ */
+export const enum ShadowView { KERNEL = 0, USER = 1, SUM = 2, MXR = 4 }
+
 /** Table pages from the host allocator, counted against a budget. */
 class ShadowPool implements TablePages {
   used = 0;
@@ -75,6 +88,8 @@ class ShadowPool implements TablePages {
 /** The shadow table of one guest address space. */
 interface ShadowRoot {
   readonly asid: number;
+  /** Classic only: the identity table of guest RAM for a guest whose satp is Bare. */
+  readonly bare: boolean;
   readonly table: TableBuilder;
   /** Guest superpages shadowed, by the base of their span: 2 MiB and 1 GiB. */
   readonly spans2m: Set<number>;
@@ -90,6 +105,8 @@ class VcpuShadow {
   readonly roots = new Map<string, ShadowRoot>();
   current: ShadowRoot | null = null;
   hart: Hart | null = null;
+  /** Classic only: the guest's privilege and status bits the current root is for (ShadowView bits). */
+  view = 0;
 }
 
 /** satp.MODE to a paging mode (null: Bare). */
@@ -105,6 +122,18 @@ function canonical(lo: number, hi: number, vaBits: number): number {
   return (hi & ((1 << (vaBits - 32)) - 1)) * TWO32 + (lo >>> 0);
 }
 
+/**
+ * A classic shadow leaf's flags: U always (the guest kernel runs in U-mode too); the guest
+ * kernel never executes its user pages (privileged spec 4.3.1: S-mode may not fetch from
+ * U = 1 pages, SUM or not); MXR makes executable pages readable (the hart's own MXR is 0).
+ */
+function classicFlags(flags: number, user: boolean, mxr: boolean): number {
+  let f = flags | Pte.U;
+  if (!user && (flags & Pte.U) !== 0) f &= ~Pte.X;
+  if (mxr && (flags & Pte.X) !== 0) f |= Pte.R;
+  return f;
+}
+
 /** The shadow-paging technique. */
 export class ShadowMmu implements MemVirt, PteAddressTranslator {
   readonly mode = 'shadow' as const;
@@ -115,9 +144,12 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
 
   /**
    * @param poolPages the most table pages all shadow tables together may hold
+   * @param classic the tables serve the hart's satp for a guest without the H extension
+   *   (trap-and-emulate) instead of vsatp for a VS-mode guest
    */
   constructor(private readonly mem: PhysMemory, alloc: TablePages, private readonly gstage: GStage,
-    private readonly ram: GuestRam, private readonly vmid: number, vcpus: number, poolPages: number) {
+    private readonly ram: GuestRam, private readonly vmid: number, vcpus: number, poolPages: number,
+    readonly classic = false) {
     this.walker = new Walker(mem);
     this.pool = new ShadowPool(alloc, poolPages);
     for (let i = 0; i < vcpus; i++) this.cpus.push(new VcpuShadow());
@@ -136,9 +168,24 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     c.roots.clear();
     c.current = null;
     c.satpLo = c.satpHi = 0;
-    hart.hedeleg &= ~PAGE_FAULT_BITS;
-    hart.set(Slot.HSTATUS, hart.lo(Slot.HSTATUS) | Hstatus.VTVM, hart.hi(Slot.HSTATUS));
+    c.view = ShadowView.KERNEL;
+    if (!this.classic) {
+      hart.hedeleg &= ~PAGE_FAULT_BITS;
+      hart.set(Slot.HSTATUS, hart.lo(Slot.HSTATUS) | Hstatus.VTVM, hart.hi(Slot.HSTATUS));
+    }
     this.apply(c, hart);
+  }
+
+  /**
+   * Classic only: the guest's privilege, SUM or MXR changed (ShadowView bits); the hart moves
+   * to the shadow root of that view. SUM means nothing to the user view.
+   */
+  setView(vcpu: number, hart: Hart, view: number): void {
+    const v = (view & ShadowView.USER) !== 0 ? view & ~ShadowView.SUM : view;
+    const c = this.cpus[vcpu];
+    if (c.view === v) return;
+    c.view = v;
+    if (modeOf(c.satpHi) !== null) this.apply(c, hart); // a Bare guest has one view
   }
 
   onPageFault(vcpu: number, hart: Hart, cause: number): PageFaultOutcome {
@@ -146,14 +193,16 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     const c = this.cpus[vcpu];
     const mode = modeOf(c.satpHi);
     const root = c.current;
+    if (this.classic && mode === null && root !== null) return this.fillBare(c, hart, root, access);
     const va = mode === null ? -1 : canonical(hart.lo(Slot.STVAL), hart.hi(Slot.STVAL), mode.vaBits);
     if (mode === null || root === null || va < 0) return this.inject(PAGE_FAULT[access]);
-    const user = (hart.lo(Slot.MSTATUS) & Mstatus.SPP) === 0;
     const vs = hart.lo(Slot.VSSTATUS);
-    const mxr = ((vs | hart.lo(Slot.MSTATUS)) & Mstatus.MXR) !== 0;
+    const user = this.classic ? (c.view & ShadowView.USER) !== 0 : (hart.lo(Slot.MSTATUS) & Mstatus.SPP) === 0;
+    const sum = this.classic ? (c.view & ShadowView.SUM) !== 0 : (vs & Mstatus.SUM) !== 0;
+    const mxr = this.classic ? (c.view & ShadowView.MXR) !== 0 : ((vs | hart.lo(Slot.MSTATUS)) & Mstatus.MXR) !== 0;
     const adue = (hart.hi(Slot.HENVCFG) & hart.hi(Slot.MENVCFG) & EnvcfgHi.ADUE) !== 0;
     const before = this.walker.reads;
-    const gpa = this.walker.walk(mode, this.guestRoot(c), va, access, user, (vs & Mstatus.SUM) !== 0, mxr, this, adue);
+    const gpa = this.walker.walk(mode, this.guestRoot(c), va, access, user, sum, mxr, this, adue);
     this.counters.softwarePteReads += this.walker.reads - before;
     if (gpa === WalkFault.PAGE) return this.inject(PAGE_FAULT[access]);
     if (gpa < 0) return this.inject(ACCESS_FAULT[access]);
@@ -164,7 +213,8 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     const flags = this.walker.leafFlags, size = this.walker.pageSize;
     // Writable only once the guest PTE is dirty, so the first store comes back here to set D.
     const writable = (flags & (Pte.W | Pte.D)) === (Pte.W | Pte.D);
-    const shadowFlags = (flags & (Pte.R | Pte.X | Pte.U)) | Pte.A | (writable ? Pte.W | Pte.D : 0);
+    let shadowFlags = (flags & (Pte.R | Pte.X | Pte.U)) | Pte.A | (writable ? Pte.W | Pte.D : 0);
+    if (this.classic) shadowFlags = classicFlags(shadowFlags, user, mxr);
     const page = va - (va % PAGE_SIZE);
     const upgrade = access === Access.WRITE && root.table.leaf(page) !== 0;
     if (this.pool.used + 3 > this.pool.budget) this.resetAll();
@@ -178,6 +228,25 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     }
     this.counters.fills[ACCESS_NAME[access]]++;
     return { kind: 'fill' };
+  }
+
+  /**
+   * Classic, guest satp Bare: guest virtual is guest physical. RAM pages are mapped with every
+   * permission (there are no guest PTEs to consult); anything else is a device or nothing.
+   */
+  private fillBare(c: VcpuShadow, hart: Hart, root: ShadowRoot, access: Access): PageFaultOutcome {
+    const hi = hart.hi(Slot.STVAL);
+    const gpa = hi >>> 0 < 0x8000 ? (hi >>> 0) * TWO32 + (hart.lo(Slot.STVAL) >>> 0) : -1; // below 2^47: Sv48's reach
+    if (gpa >= 0 && this.ram.contains(gpa)) {
+      if (this.pool.used + 3 > this.pool.budget) this.resetAll();
+      const page = gpa - (gpa % PAGE_SIZE);
+      root.table.map(page, this.ram.backingPage(page), Pte.R | Pte.W | Pte.X | Pte.U | Pte.A | Pte.D);
+      this.counters.tablePages = this.pool.used;
+      this.counters.fills[ACCESS_NAME[access]]++;
+      return { kind: 'fill' };
+    }
+    if (access === Access.FETCH || gpa < 0) return this.inject(ACCESS_FAULT[access]);
+    return { kind: 'mmio', gpa, htinst: this.instruction(c, hart, null, false) };
   }
 
   emulate(vcpu: number, hart: Hart, insn: number): string | null {
@@ -293,33 +362,52 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
   /** Points the hart at the shadow root of the guest's current address space (or the G-stage when Bare). */
   private apply(c: VcpuShadow, hart: Hart): void {
     const mode = modeOf(c.satpHi);
-    if (mode === null) {
+    if (this.classic) {
+      this.applyClassic(c, hart, mode);
+    } else if (mode === null) {
       c.current = null;
       hart.set(Slot.VSATP, 0, 0);
       const [glo, ghi] = this.gstage.hgatp(this.vmid);
       hart.set(Slot.HGATP, glo, ghi);
     } else {
-      const key = `${c.satpLo}:${c.satpHi}`;
-      let r = c.roots.get(key);
-      if (r) {
-        c.roots.delete(key); // most recently used last
-      } else {
-        if (c.roots.size >= MAX_ROOTS) {
-          const [oldest, victim] = c.roots.entries().next().value as [string, ShadowRoot];
-          c.roots.delete(oldest);
-          this.release(victim);
-        }
-        if (this.pool.used + 4 > this.pool.budget) this.resetAll();
-        r = { asid: (c.satpHi >>> 12) & 0xffff, table: new TableBuilder(this.mem, this.pool, mode), spans2m: new Set(), spans1g: new Set() };
-      }
-      c.roots.set(key, r);
-      c.current = r;
+      const r = this.root(c, `${c.satpLo}:${c.satpHi}`, mode, false);
       const ppn = r.table.root / PAGE_SIZE;
       hart.set(Slot.VSATP, ppn | 0, (c.satpHi & 0xfffff000) | Math.floor(ppn / TWO32));
       hart.set(Slot.HGATP, 0, 0);
     }
     this.counters.tablePages = this.pool.used;
     hart.flushAllTlbs();
+  }
+
+  /**
+   * Classic: the hart's own satp points at the root of the guest's address space in its
+   * current view, or at the identity table of guest RAM while the guest's satp is Bare. The
+   * hart's TLB is not tagged, so the ASID field stays 0.
+   */
+  private applyClassic(c: VcpuShadow, hart: Hart, mode: PagingMode | null): void {
+    const key = mode === null ? 'bare' : `${c.satpLo}:${c.satpHi}:${c.view}`;
+    const r = this.root(c, key, mode ?? SV48, mode === null);
+    const ppn = r.table.root / PAGE_SIZE;
+    hart.set(Slot.SATP, ppn | 0, ((mode === SV39 ? 8 : 9) << 28) | Math.floor(ppn / TWO32));
+  }
+
+  /** The shadow root cached under `key`, made most recently used, or a new one. */
+  private root(c: VcpuShadow, key: string, mode: PagingMode, bare: boolean): ShadowRoot {
+    let r = c.roots.get(key);
+    if (r) {
+      c.roots.delete(key); // most recently used last
+    } else {
+      if (c.roots.size >= MAX_ROOTS) {
+        const [oldest, victim] = c.roots.entries().next().value as [string, ShadowRoot];
+        c.roots.delete(oldest);
+        this.release(victim);
+      }
+      if (this.pool.used + 4 > this.pool.budget) this.resetAll();
+      r = { asid: bare ? -1 : (c.satpHi >>> 12) & 0xffff, bare, table: new TableBuilder(this.mem, this.pool, mode), spans2m: new Set(), spans1g: new Set() };
+    }
+    c.roots.set(key, r);
+    c.current = r;
+    return r;
   }
 
   /** The guest's root table (a GPA) from its satp. */
@@ -364,7 +452,7 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
    * The trapping load/store at sepc, read through the guest's tables, as the transformed
    * instruction that htinst would hold (0 when it cannot be read).
    */
-  private instruction(c: VcpuShadow, hart: Hart, mode: PagingMode, user: boolean): number {
+  private instruction(c: VcpuShadow, hart: Hart, mode: PagingMode | null, user: boolean): number {
     const lo = hart.lo(Slot.SEPC), hi = hart.hi(Slot.SEPC);
     const half = this.fetch16(c, mode, lo, hi, user);
     if (half < 0) return 0;
@@ -377,13 +465,18 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     return upper < 0 ? 0 : transformedInstruction((half | (upper << 16)) | 0, false);
   }
 
-  /** 16 bits of guest code at (lo, hi), or -1 when they are not in guest RAM. */
-  private fetch16(c: VcpuShadow, mode: PagingMode, lo: number, hi: number, user: boolean): number {
-    const va = canonical(lo, hi, mode.vaBits);
-    if (va < 0) return -1;
-    const before = this.walker.reads;
-    const gpa = this.walker.walk(mode, this.guestRoot(c), va, Access.FETCH, user, false, false, this, false);
-    this.counters.softwarePteReads += this.walker.reads - before;
+  /** 16 bits of guest code at (lo, hi) (a GPA when `mode` is null: Bare), or -1 when they are not in guest RAM. */
+  private fetch16(c: VcpuShadow, mode: PagingMode | null, lo: number, hi: number, user: boolean): number {
+    let gpa: number;
+    if (mode === null) {
+      gpa = hi >>> 0 < 0x8000 ? (hi >>> 0) * TWO32 + (lo >>> 0) : -1;
+    } else {
+      const va = canonical(lo, hi, mode.vaBits);
+      if (va < 0) return -1;
+      const before = this.walker.reads;
+      gpa = this.walker.walk(mode, this.guestRoot(c), va, Access.FETCH, user, false, false, this, false);
+      this.counters.softwarePteReads += this.walker.reads - before;
+    }
     if (gpa < 0 || !this.ram.contains(gpa, 2)) return -1;
     return this.mem.view.getUint16(this.ram.backingPage(gpa) + (gpa % PAGE_SIZE) - this.mem.base, true);
   }

@@ -9,7 +9,6 @@
  * in WFI waits on the thread's doorbell until an interrupt or its timer deadline.
  */
 import { MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Cause } from '../../hart/csr-numbers';
 import { Hart, StopReason } from '../../hart/hart';
 import { Slot } from '../../hart/hart-state';
 import { SharedAtomics } from '../../hart/shared-atomics';
@@ -17,11 +16,9 @@ import { PhysMemory } from '../../memory/phys-memory';
 import { TIMEBASE_HZ } from '../../machine/memory-map';
 import { realtimeTicks } from '../clock';
 import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
+import { isGuestWfi } from '../exits';
 import { restoreHart, saveHart } from './hart-transfer';
 import { FenceKind, RunState, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
-
-/** The WFI instruction. */
-const WFI = 0x10500073;
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
 const MAX_WAIT_MS = 100;
@@ -137,11 +134,6 @@ function callVm(v: Local, op: ToVm['op']): boolean {
   }
 }
 
-/** The exit is WFI in the guest (a virtual-instruction exception with VTW set, stval the instruction). */
-function isWfiExit(h: Hart): boolean {
-  return h.lo(Slot.SCAUSE) === Cause.VIRTUAL_INSTRUCTION && h.hi(Slot.SCAUSE) >= 0 && h.lo(Slot.STVAL) === WFI;
-}
-
 /**
  * WFI handled here, as the VM's thread would (vcpu.ts): past the instruction, back into the
  * guest, blocked unless an interrupt is pending; the VM's thread only counts it.
@@ -197,7 +189,7 @@ function main(): void {
       const stop = v.hart.run(d.slice);
       instret[v.id] = v.hart.instret;
       if (stop !== StopReason.HOST_TRAP) continue;
-      if (isWfiExit(v.hart)) wfi(v);
+      if (isGuestWfi(v.hart)) wfi(v);
       else if (!callVm(v, 'exit')) return;
     }
     if (ran) continue;

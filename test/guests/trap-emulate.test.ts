@@ -1,0 +1,179 @@
+/**
+ * Classic trap-and-emulate (`--cpu-virt trap-emulate`) runs guests unchanged: the ISA tests
+ * that run as S-mode guests under the H extension pass, every sample prints what it prints
+ * under hardware + two-stage and hardware + shadow (and under QEMU: samples/<name>/expected*.txt),
+ * the privilege guest (U, SUM, MXR, traps and interrupts from U- and S-mode; it prints PASS on
+ * QEMU 7.2 + OpenSBI) passes under all three, and Linux boots and powers off on 1, 2 and 4 vCPUs.
+ * The statistics show the technique: the kernel's CSR accesses, SRETs and SFENCE.VMAs exit as
+ * illegal instructions, broken down by instruction and CSR.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseRunArgs, UsageError } from '../../hypervisor-core/cli/args';
+import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
+import { Vm } from '../../hypervisor-core/hypervisor/vm';
+import { comparable, ROOT, runGuest } from './guest-runner';
+
+const TRAP_EMULATE = { cpuVirt: 'trap-emulate' } as const;
+/** Exit counts by reason. */
+function reasons(report: ExitStatsReport): Record<string, number> {
+  return Object.fromEntries(report.reasons.map((row) => [row.key, row.samples]));
+}
+
+describe('trap-and-emulate: the ISA tests as S-mode guests without the H extension', function () {
+  this.timeout(30_000);
+  const dir = path.join(ROOT, 'test', 'isa', 'build', 'guest');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.elf')).sort()) {
+    it(f.replace('.elf', ''), () => {
+      const r = runGuest(path.join('test', 'isa', 'build', 'guest', f), 1, undefined, TRAP_EMULATE);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.match(r.output, /PASS/);
+    });
+  }
+});
+
+const SAMPLES: [string, number][] = [['hello', 1], ['paging', 1], ['timer', 1], ['uart', 1], ['cvars', 1], ['irqs', 1],
+  ['virtio', 1], ['smp', 1], ['smp', 2], ['smp', 4], ['atomics', 4]];
+
+describe('trap-and-emulate runs the samples unchanged (the same console under every technique)', function () {
+  this.timeout(120_000);
+
+  for (const [name, vcpus] of SAMPLES) {
+    it(`${name} on ${vcpus} vCPU(s): the same console under trap-emulate, hardware + shadow and hardware + two-stage`, () => {
+      const elf = `samples/${name}/${name}.elf`;
+      const te = runGuest(elf, vcpus, undefined, TRAP_EMULATE);
+      const shadow = runGuest(elf, vcpus, undefined, { mmu: 'shadow' });
+      const twoStage = runGuest(elf, vcpus);
+      assert.deepEqual(te.stop, { kind: 'shutdown', failure: false }, te.output);
+      // "instret:" lines count retired instructions, which emulated ones are not.
+      assert.equal(comparable(te.output), comparable(twoStage.output));
+      assert.equal(comparable(shadow.output), comparable(twoStage.output));
+      const report = te.vm.stats.report();
+      assert.equal(report.cpuVirtMode, 'trap-emulate');
+      assert.equal(report.mmuMode, 'shadow');
+    });
+  }
+
+  it('paging: the kernel\'s sensitive instructions exit as illegal instructions, counted by instruction and CSR; SBI calls and injected page faults as under the H extension', () => {
+    const te = runGuest('samples/paging/paging.elf', 1, undefined, TRAP_EMULATE).vm.stats.report();
+    const hw = runGuest('samples/paging/paging.elf', 1, undefined, { mmu: 'shadow' }).vm.stats.report();
+    const m = te.memVirt!;
+    const emulated = Object.fromEntries(m.emulated.map((row) => [row.key, row.samples]));
+    // The guest's trap handler (samples/common/trap.S) reads scause, sepc, stval and returns with sret;
+    // it enters U-mode with sret and switches on paging with csrw satp.
+    for (const key of ['csrrs scause', 'csrrs sepc', 'csrrs stval', 'sret', 'csrrw satp']) assert.ok(emulated[key] > 0, `${key}: ${JSON.stringify(m.emulated)}`);
+    const total = m.emulated.reduce((n, row) => n + row.samples, 0);
+    assert.equal(reasons(te)['illegal-instruction'], total, 'every illegal-instruction exit of this guest is an emulated instruction');
+    assert.equal(reasons(te).sbi, reasons(hw).sbi, 'the same SBI calls');
+    // The 11 page faults the guest counts itself (expected.txt, recorded on QEMU) are injected.
+    assert.equal(m.injectedFaults, 11);
+    assert.equal(hw.memVirt!.injectedFaults, 11);
+  });
+});
+
+describe('the privilege guest (U, SUM, MXR, traps and interrupts from U- and S-mode) under every technique', function () {
+  this.timeout(30_000);
+  const GUEST = 'test/guests/reproducers/build/privilege.elf';
+  // It prints "privilege: PASS" on QEMU 7.2 + OpenSBI 1.1 (make -C test/guests/reproducers qemu).
+  for (const [name, board] of [['hardware + two-stage', {}], ['hardware + shadow', { mmu: 'shadow' }], ['trap-emulate', TRAP_EMULATE]] as const) {
+    it(`passes under ${name}`, () => {
+      const r = runGuest(GUEST, 1, 100_000_000, board);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.match(r.output, /privilege: PASS/);
+    });
+  }
+
+  it('under trap-emulate the user program\'s ecall, page faults and illegal instructions reach its kernel as traps delivered in software', () => {
+    const r = runGuest(GUEST, 1, 100_000_000, TRAP_EMULATE);
+    const report = r.vm.stats.report();
+    // From src/privilege.S: 3 ecalls from U-mode (cases 6, 8, 9) reach the kernel as cause 8;
+    // 8 page faults are the guest's own (cases 1, 3, 4, 5 twice, 7 twice, 8), injected by the
+    // shadow MMU after its walk of the guest's tables.
+    assert.equal(reasons(report)['fault-redirect'], 3, JSON.stringify(report.reasons));
+    assert.equal(report.memVirt!.injectedFaults, 8, JSON.stringify(report.memVirt));
+  });
+});
+
+describe('trap-and-emulate: what it cannot go with is refused in one line', () => {
+  const refused = (args: string[], message: RegExp) => assert.throws(() => parseRunArgs(['k.elf', ...args]), (e: unknown) => e instanceof UsageError && message.test(e.message));
+
+  it('--cpu-virt takes hardware or trap-emulate', () => {
+    refused(['--cpu-virt', 'binary-translation'], /--cpu-virt must be hardware .* or trap-emulate .*, not 'binary-translation'/);
+    assert.equal(parseRunArgs(['k.elf']).cpuVirt, 'hardware');
+    const o = parseRunArgs(['k.elf', '--cpu-virt', 'trap-emulate', '--vcpus', '4']);
+    assert.equal(o.cpuVirt, 'trap-emulate');
+    assert.equal(o.mmu, 'shadow', 'memory always goes through shadow tables');
+    assert.equal(o.threads, 1, 'the vCPUs take turns on one thread');
+  });
+
+  it('refuses --mmu two-stage, --bios none, --aia, --save-at and --threads above 1', () => {
+    refused(['--cpu-virt', 'trap-emulate', '--mmu', 'two-stage'], /cannot go with --mmu two-stage/);
+    refused(['--cpu-virt', 'trap-emulate', '--bios', 'none'], /cannot go with --bios none/);
+    refused(['--cpu-virt', 'trap-emulate', '--aia'], /cannot go with --aia/);
+    refused(['--cpu-virt', 'trap-emulate', '--save-at', '1000', '--save', 'x.snap'], /cannot go with --save-at/);
+    refused(['--cpu-virt', 'trap-emulate', '--vcpus', '2', '--threads', '2'], /--threads 2 cannot go with --cpu-virt trap-emulate/);
+    assert.throws(() => parseRunArgs(['--restore', 'x.snap', '--cpu-virt', 'trap-emulate']), /--cpu-virt comes from the snapshot/);
+  });
+
+  it('a VM refuses the same combinations', () => {
+    const base = { vcpus: 1, memory: 16 * 1024 * 1024, clock: 'icount' as const, console: () => undefined, cpuVirt: 'trap-emulate' as const };
+    assert.throws(() => new Vm({ ...base, mmu: 'two-stage' }), /no G-stage/);
+    assert.throws(() => new Vm({ ...base, aia: true }), /not bios none or AIA/);
+    assert.throws(() => new Vm({ ...base, sharedMemory: true }), /one thread/);
+  });
+});
+
+const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+const IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
+const INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
+const PROMPT = /\/\S* # $/;
+
+/** Boots Linux under trap-and-emulate, sends each command at a prompt, returns status, console and statistics. */
+function bootTrapEmulate(vcpus: number, commands: string[]): Promise<{ status: number | null; output: string; stats: ExitStatsReport }> {
+  const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'hs-trapemu-')), 'stats.json');
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, 'run', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0',
+      '--clock', 'icount', '--vcpus', String(vcpus), '--cpu-virt', 'trap-emulate', '--stats-json', json], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let next = 0;
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timeout; output so far:\n${output.slice(-3000)}`)); }, 500_000);
+    p.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (next < commands.length && PROMPT.test(output)) {
+        output += '\n';
+        p.stdin.write(commands[next++] + '\n');
+      }
+    });
+    p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    p.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output, stats: JSON.parse(readFileSync(json, 'utf8')) as ExitStatsReport });
+    });
+  });
+}
+
+describe('Linux guest under trap-and-emulate (samples/linux)', function () {
+  this.timeout(550_000);
+  before(function () {
+    if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
+  });
+
+  for (const vcpus of [1, 2, 4]) {
+    it(`boots to a busybox shell on ${vcpus} vCPU(s) with --cpu-virt trap-emulate, runs commands, powers off with status 0`, async () => {
+      const r = await bootTrapEmulate(vcpus, ['uname -a', 'cat /proc/cpuinfo', 'poweroff']);
+      assert.equal(r.status, 0, r.output.slice(-2000));
+      assert.match(r.output, /Linux hyperscope 6\.1\.\S+ #1 SMP .* riscv64 GNU\/Linux/);
+      assert.equal((r.output.match(/^processor\s*: \d+/gm) ?? []).length, vcpus, 'one /proc/cpuinfo entry per vCPU');
+      assert.match(r.output, /reboot: Power down/);
+      assert.equal(comparable(r.output).includes('Oops'), false);
+      assert.equal(r.stats.cpuVirtMode, 'trap-emulate');
+      const emulated = Object.fromEntries(r.stats.memVirt!.emulated.map((row) => [row.key, row.samples]));
+      // Linux's trap entry and exit (arch/riscv/kernel/entry.S) and its interrupt masking.
+      for (const key of ['csrrw sscratch', 'csrrs scause', 'sret', 'csrrci sstatus', 'csrrw satp']) assert.ok(emulated[key] > 0, key);
+      assert.equal(r.stats.memVirt!.poolResets, 0, 'the shadow pool holds a Linux boot');
+    });
+  }
+});
