@@ -47,6 +47,8 @@ import { DapReader, ReadProblem } from './dap-reader';
 import { customRequestBody } from './custom-requests';
 import { ClientBacklog } from './client-backlog';
 import { FrameSources, MISSING_SOURCE_ORIGIN } from './frame-sources';
+import { DaemonRelay } from './daemon-relay';
+import type { AttachTarget } from './attach-host';
 
 /** Stop descriptions that only repeat the stop reason. */
 const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paused', 'entry']);
@@ -116,7 +118,16 @@ export class HyperscopeSession extends LoggingDebugSession {
   private backlog?: ClientBacklog;
   private out?: NodeJS.WritableStream & { destroy?: () => void };
 
-  constructor() {
+  /** The adapter's link to a daemon's debug session (attach from VS Code): every message goes through it. */
+  private relay?: DaemonRelay;
+  /** The initialize arguments, replayed to the daemon's session when attaching through a relay. */
+  private initializeArgs: DebugProtocol.InitializeRequestArguments = { adapterID: 'hyperscope' };
+
+  /**
+   * `attachTarget`: this session runs next to a daemon VM (attach-host.ts) and `attach` takes
+   * that VM over; without it `attach` reaches the VM through the daemon (daemon-relay.ts).
+   */
+  constructor(private readonly attachTarget?: AttachTarget) {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
@@ -128,7 +139,10 @@ export class HyperscopeSession extends LoggingDebugSession {
    * The library still watches a stream of its own for 'close'/'error', which end the session.
    */
   start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
-    const reader = new DapReader((m) => this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage), (p) => this.onReadProblem(p));
+    const reader = new DapReader((m) => {
+      // After the daemon's session is over the adapter answers (a late disconnect, say) itself.
+      if (!this.relay?.forward(m)) this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage);
+    }, (p) => this.onReadProblem(p));
     const lifecycle = new PassThrough();
     this.out = outStream;
     this.backlog = new ClientBacklog(outStream as { writableLength?: number });
@@ -216,8 +230,11 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   /** Ends the session for good (its client went away): stops the VM and waits until its run loop has returned. */
   async dispose(): Promise<void> {
+    this.relay?.close();
     const d = this.dbg;
-    if (d) {
+    if (d?.attached) {
+      this.attachTarget?.detach(d, false); // the client went away: its VM runs on
+    } else if (d) {
       d.removeAllListeners();
       d.terminate();
     }
@@ -225,12 +242,47 @@ export class HyperscopeSession extends LoggingDebugSession {
     this.closeDisks();
   }
 
-  /** `attach` needs a VM that already runs, which comes with the several-VMs work. */
-  protected attachRequest(response: DebugProtocol.AttachResponse): void {
-    this.sendErrorResponse(response, { id: 1012, format: 'attach is not supported yet: use launch', showUser: true });
+  /**
+   * `attach` to a VM of a `hyperscope serve` daemon (`vm`: its name; `host`: the daemon's
+   * address, else HYPERSCOPE_HOST). In the adapter the request opens the daemon's debug route
+   * and from then on relays every message to the session there; in the daemon (attachTarget)
+   * the session takes the VM over from its run loop. The other VMs keep running either way.
+   */
+  protected attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
+    if (this.dbg && !this.dbg.isEnded()) throw new RequestError('a guest is already debugged in this session: end the session first');
+    const target = this.attachTarget;
+    if (!target) {
+      this.relay = DaemonRelay.open(args as Record<string, unknown>, this.initializeArgs, response, {
+        toClient: (m) => {
+          m.seq = 0; // renumbered in this session's sequence
+          if (m.type === 'response') this.sendResponse(m as DebugProtocol.Response);
+          else if (m.type === 'event') this.sendEvent(m as DebugProtocol.Event);
+        },
+        refused: (message) => {
+          this.relay = undefined;
+          this.sendErrorResponse(response, { id: 1012, format: message, showUser: true });
+        },
+        ended: (disconnected) => {
+          // The daemon ended the session (the VM was destroyed or reset): the client is told.
+          if (!disconnected) this.sendEvent(new TerminatedEvent());
+          this.shutdown();
+        },
+      });
+      return;
+    }
+    const a = args as Record<string, unknown>;
+    target.attach(a).then((d) => {
+      this.stopOnEntry = a.stopOnEntry === true;
+      this.configured = false;
+      const cwd = a.cwd;
+      this.frameSources = new FrameSources({ cwd: typeof cwd === 'string' ? cwd : process.cwd(), substitutions: [] });
+      this.dbg = d;
+      this.wireDebugger(d, response);
+    }, (e) => this.sendErrorResponse(response, { id: 1012, format: `attach: ${oneLine(e)}`, showUser: true }));
   }
 
-  protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.initializeArgs = args;
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
@@ -251,6 +303,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       supportsDataBreakpoints: true,
       supportsRestartRequest: true,
       supportsStepBack: true,
+      supportTerminateDebuggee: true,
       exceptionBreakpointFilters: [...EXIT_FILTER_IDS, ...GUEST_TRAP_FILTER_IDS].map((id) => ({
         filter: id, label: FILTER_LABELS[id] ?? id, default: false, supportsCondition: true,
         conditionDescription: CONDITION_HELP[id] ?? 'e.g. vcpu == 1, cause == 13, pc == 0x80200000',
@@ -285,7 +338,11 @@ export class HyperscopeSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: 1001, format: msg, showUser: true });
       return;
     }
-    const d = this.dbg;
+    this.wireDebugger(this.dbg, response);
+  }
+
+  /** Forwards the debugger's events as DAP events, answers the launch or attach and says the adapter is initialized. */
+  private wireDebugger(d: GuestDebugger, response: DebugProtocol.Response): void {
     d.on('output', (text: string) => this.sendEvent(new OutputEvent(text, 'stdout')));
     d.on('log', (e: LogEvent) => this.onLog(e));
     d.on('stopped', (e: StopEvent) => this.onStopped(e));
@@ -635,12 +692,23 @@ export class HyperscopeSession extends LoggingDebugSession {
   }
 
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
-    this.dbg?.terminate();
+    const d = this.dbg;
+    if (d?.attached) {
+      // DAP terminate ends the debuggee: a daemon VM is shut off.
+      this.attachTarget?.detach(d, true);
+      this.sendResponse(response);
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
+    d?.terminate();
     this.sendResponse(response);
   }
 
   protected disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
-    if (this.dbg && !this.dbg.isEnded()) {
+    if (this.dbg?.attached) {
+      // DAP: an attached debuggee runs on unless terminateDebuggee says otherwise.
+      this.attachTarget?.detach(this.dbg, args.terminateDebuggee === true);
+    } else if (this.dbg && !this.dbg.isEnded()) {
       this.dbg.removeAllListeners('terminated');
       this.dbg.terminate();
     }

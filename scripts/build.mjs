@@ -5,8 +5,9 @@ import { buildWebview } from '../extension/build-webview.mjs';
 
 const entries = {
   cli: 'hypervisor-core/cli/main.ts',
-  // Each VM of `hyperscope serve` runs in a worker thread started from this file (next to cli.js).
-  'vm-worker': 'hypervisor-core/serve/vm-worker.ts',
+  // Each VM of `hyperscope serve` runs in a worker thread started from this file (next to cli.js), with
+  // the DAP session a debugger attaches to.
+  'vm-worker': 'debug-adapter/daemon-vm-worker.ts',
   bench: 'scripts/bench.ts',
   'debug-adapter': 'debug-adapter/main.ts',
   extension: 'extension/extension.ts',

@@ -176,9 +176,10 @@ export class GuestDebugger extends EventEmitter {
   private readonly inlineHidden = new Map<number, number>();
   readonly filterActions = new FilterActions((line) => this.emit('log', { text: line + '\n' } satisfies LogEvent));
 
-  private constructor(private readonly options: DebugLaunchOptions) {
+  private constructor(private readonly options: DebugLaunchOptions, attachTo?: { vm: Vm; elf?: ElfFile }) {
     super();
-    const elf = this.boot();
+    this.attached = attachTo !== undefined;
+    const elf = attachTo ? this.instrument(attachTo.vm, attachTo.elf) : this.boot();
     if (elf) this.symbols.push(new DebugSymbols(elf));
     for (const s of options.extraSymbols ?? []) this.symbols.push(new DebugSymbols(s.elf, s.offset));
     this.resolver = new SourceResolver(dirname(resolve(options.cwd, options.programPath)), options.cwd, options.substitutePath);
@@ -194,7 +195,12 @@ export class GuestDebugger extends EventEmitter {
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => { if (!this.replaying) this.emit('output', this.decoder.decode(b, { stream: true })); },
     });
-    this.vm = booted.vm;
+    return this.instrument(booted.vm, booted.kernel.elf ?? undefined);
+  }
+
+  /** Puts the debugger's hooks and breakpoints on `vm` and makes it the debugged VM; returns `elf`. */
+  private instrument(vm: Vm, elf: ElfFile | undefined): ElfFile | undefined {
+    this.vm = vm;
     this.memory = new GuestMemory(this.vm);
     this.vm.onExit = (r) => {
       this.exitStacks.note(r.reason, () => stackPcsAt(this.stackHost, r.vcpu, r.pc));
@@ -212,7 +218,7 @@ export class GuestDebugger extends EventEmitter {
     const watches = this.watchpoints.hartList();
     for (const v of this.vm.vcpus) v.hart.setWatchpoints(watches);
     this.installGuestTrapHook();
-    return booted.kernel.elf ?? undefined;
+    return elf;
   }
 
   /**
@@ -220,6 +226,7 @@ export class GuestDebugger extends EventEmitter {
    * breakpoints of every kind stay. A run or step in progress on the old VM ends silently.
    */
   restart(): void {
+    if (this.attached) throw new Error('a VM of the daemon is restarted with `hyperscope vm reset`, not by its debugger');
     this.generation++;
     this.travel.clear();
     this.boot();
@@ -237,6 +244,45 @@ export class GuestDebugger extends EventEmitter {
   /** Boots the guest, stopped before its first instruction. Throws KernelFormatError/RangeError for bad input. */
   static launch(o: DebugLaunchOptions): GuestDebugger {
     return new GuestDebugger(o);
+  }
+
+  /**
+   * Takes over a VM that is already running elsewhere (a VM of `hyperscope serve`), stopped
+   * between two batches: its owner's run loop must have returned. `options` names the program
+   * for sources and symbols; `elf` is the kernel's ELF when it is one. `detach` gives it back.
+   */
+  static attach(vm: Vm, options: DebugLaunchOptions, elf?: ElfFile): GuestDebugger {
+    return new GuestDebugger(options, { vm, elf });
+  }
+
+  /** True for a debugger made by `attach`: ending it detaches, the VM lives on. */
+  readonly attached: boolean;
+  /** How the guest ended, when it did (an attached VM's owner carries on from there). */
+  endStop?: 'shutdown' | 'failure' | 'reboot';
+
+  /**
+   * Gives an attached VM back to its owner (DAP disconnect without terminateDebuggee): a run
+   * or step in progress ends quietly, every hook and breakpoint is taken off its harts, and
+   * a vCPU stopped on a breakpoint executes that instruction when the owner runs it.
+   */
+  detach(): void {
+    this.generation++;
+    this.state = 'ended';
+    const vm = this.vm;
+    vm.onExit = undefined;
+    vm.onFaultLoop = undefined;
+    for (const v of vm.vcpus) {
+      v.hart.clearBreakpoints();
+      v.hart.setWatchpoints([]);
+      v.hart.onGuestTrap = undefined;
+      v.hart.resumeFromBreakpoint = false;
+    }
+    this.removeAllListeners();
+  }
+
+  /** Guest console output of an attached VM, whose console belongs to its owner (shown as 'output'). */
+  guestOutput(bytes: Uint8Array): void {
+    this.emit('output', this.decoder.decode(bytes, { stream: true }));
   }
 
   /** The hart of a vCPU (throws RangeError for a bad index). */
@@ -673,9 +719,11 @@ export class GuestDebugger extends EventEmitter {
         this.stopped({ reason: 'exception', vcpu: stop.vcpu, description: 'guest loops on a fault', text: stop.message });
         return 'stopped';
       case 'shutdown':
+        this.endStop = stop.failure ? 'failure' : 'shutdown';
         this.end(stop.failure ? 1 : 0);
         return 'ended';
       case 'reboot':
+        this.endStop = 'reboot';
         this.end(0);
         return 'ended';
       case 'fatal': {

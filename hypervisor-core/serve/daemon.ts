@@ -16,6 +16,7 @@ import { migrateRoutes } from './routes/migrate';
 import { stateRoutes } from './routes/state';
 import { statsRoutes } from './routes/stats';
 import { vmRoutes } from './routes/vms';
+import { debugRoutes, upgradeToDebugger } from './routes/debug';
 import { VM_WORKER_FILE } from './vm-host';
 
 /** Connections served at once (event and console streams included). */
@@ -33,7 +34,7 @@ export interface Daemon {
 
 /** Every route of the API, in one table (a new route group adds itself here). */
 export function apiRouter(vms: VmRegistry): Router {
-  return new Router().add(...vmRoutes(vms), ...lifecycleRoutes(vms), ...consoleRoutes(vms), ...statsRoutes(vms), ...eventRoutes(vms), ...migrateRoutes(vms), ...stateRoutes(vms));
+  return new Router().add(...vmRoutes(vms), ...lifecycleRoutes(vms), ...consoleRoutes(vms), ...statsRoutes(vms), ...eventRoutes(vms), ...migrateRoutes(vms), ...stateRoutes(vms), ...debugRoutes());
 }
 
 /** Starts the daemon on 127.0.0.1:`port` (0 picks a free port). Rejects when it cannot listen. */
@@ -50,6 +51,7 @@ export async function startDaemon(port: number, workerFile = VM_WORKER_FILE): Pr
     });
   });
   server.on('clientError', (_e, socket) => socket.destroy());
+  server.on('upgrade', (req, socket, head) => upgradeToDebugger(vms, router, checkOrigin, req, socket, head));
   return {
     port: (server.address() as AddressInfo).port, vms, router,
     close: async () => {

@@ -46,7 +46,11 @@ export type ToWorker =
   /** Release host resources (disk files and their locks) and end the thread. */
   | { type: 'close' }
   /** Frames from the VM's switch and acknowledgements of frames it sent (serve/net-relay.ts). */
-  | NetMessage;
+  | NetMessage
+  /** A debugger connected (routes/debug.ts): its DAP bytes follow as 'debug-in' until 'debug-close'. */
+  | { type: 'debug-open' }
+  | { type: 'debug-in'; bytes: Uint8Array }
+  | { type: 'debug-close' };
 
 /** Worker -> main thread. */
 export type FromWorker =
@@ -60,6 +64,9 @@ export type FromWorker =
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'state'; state: VmState; reason?: string }
   | { type: 'reply'; id: number; value: VmCounters | ExitStatsReport | { accepted: number } | MigrationReport | SnapshotAnswer | DirtyLogAnswer }
+  /** DAP bytes for the debugger's connection; 'debug-end' closes it (the session ended). */
+  | { type: 'debug-out'; bytes: Uint8Array }
+  | { type: 'debug-end' }
   /** A request the worker refuses (`code` as the API names it). */
   | { type: 'refused'; id: number; code: 'wrong-state' | 'bad-request' | 'bad-file' | 'migration-failed'; message: string }
   /** Frames the VM sent to its switch and acknowledgements of frames it took (serve/net-relay.ts). */

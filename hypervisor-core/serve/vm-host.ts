@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { Duplex } from 'node:stream';
 import type { RunOptions } from '../cli/args';
 import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 import { ApiError } from './api-error';
@@ -24,6 +25,9 @@ const CLOSE_GRACE_MS = 2000;
 const REPLY_TIMEOUT_MS = 10_000;
 /** How long a migration may take (its stream has its own guard against a silent peer). */
 const MIGRATE_TIMEOUT_MS = 30 * 60_000;
+
+/** Bytes a debugger's client may leave unread before its connection is cut. */
+const DEBUG_UNREAD_MAX = 16 * 1024 * 1024;
 
 /** What `vm info` and `vm list` show of a VM. */
 export interface VmInfo {
@@ -68,6 +72,8 @@ export class VmHost extends EventEmitter {
   private incomingAt: string | undefined;
   /** The machine an incoming VM brought (its options name none). */
   private arrived: { vcpus: number; memory: number; clock: 'realtime' | 'icount' } | undefined;
+  /** The connection of the attached debugger (one at a time), whose DAP bytes go to and from the worker. */
+  private debugSocket: Duplex | null = null;
 
   private constructor(readonly name: string, readonly options: RunOptions, private readonly workerFile: string,
     private readonly switches: SwitchHub | null, private readonly net: VmNetPort | null) {
@@ -103,6 +109,7 @@ export class VmHost extends EventEmitter {
 
   /** Pauses a running VM; resolves once it retires no more instructions. */
   async pause(): Promise<void> {
+    this.requireUndebugged('pause');
     this.require('running', 'pause');
     await this.stateChange({ type: 'pause' }, 'paused');
   }
@@ -110,6 +117,7 @@ export class VmHost extends EventEmitter {
   /** Resumes a paused VM. */
   async resume(): Promise<void> {
     if (this.incomingAt) throw new ApiError('wrong-state', `cannot resume VM '${this.name}': it waits for an incoming migration on ${this.incomingAt}`);
+    this.requireUndebugged('resume');
     this.require('paused', 'resume');
     await this.stateChange({ type: 'resume' }, 'running');
   }
@@ -222,6 +230,57 @@ export class VmHost extends EventEmitter {
     return report;
   }
 
+  /** True while a debugger is attached. */
+  get debugged(): boolean {
+    return this.debugSocket !== null;
+  }
+
+  /**
+   * Attaches a debugger: `socket` carries DAP both ways between the client and the worker's
+   * debug session until either side closes it. 'wrong-state' when the VM does not run or
+   * another debugger is attached. A client that reads nothing is cut off (its unread bytes are bounded).
+   */
+  attachDebugger(socket: Duplex, head: Uint8Array): void {
+    const worker = this.worker;
+    if (!worker || (this.stateNow !== 'running' && this.stateNow !== 'paused')) {
+      throw new ApiError('wrong-state', `VM '${this.name}' is ${this.stateNow}: there is nothing to debug`);
+    }
+    if (this.debugSocket) throw new ApiError('wrong-state', `VM '${this.name}' has a debugger attached already`);
+    this.debugSocket = socket;
+    worker.postMessage({ type: 'debug-open' } satisfies ToWorker);
+    const toWorker = (bytes: Uint8Array) => { if (this.debugSocket === socket) this.worker?.postMessage({ type: 'debug-in', bytes } satisfies ToWorker); };
+    if (head.length) toWorker(new Uint8Array(head));
+    socket.on('data', (b: Buffer) => toWorker(new Uint8Array(b)));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      if (this.debugSocket !== socket) return;
+      this.debugSocket = null;
+      this.worker?.postMessage({ type: 'debug-close' } satisfies ToWorker);
+    });
+  }
+
+  /** DAP bytes from the worker's debug session to its client. */
+  private toDebugger(bytes: Uint8Array): void {
+    const socket = this.debugSocket;
+    if (!socket) return;
+    if (socket.writableLength > DEBUG_UNREAD_MAX) {
+      socket.destroy(); // the client is not reading: its session ends, the VM runs on
+      return;
+    }
+    socket.write(bytes);
+  }
+
+  /** The worker's debug session ended (or the worker went away): the connection closes. */
+  private endDebugger(): void {
+    const socket = this.debugSocket;
+    this.debugSocket = null;
+    socket?.end();
+  }
+
+  private requireUndebugged(action: string): void {
+    if (this.debugSocket) throw new ApiError('wrong-state', `cannot ${action} VM '${this.name}': a debugger is attached (${action} it there)`);
+  }
+
   private require(state: VmState, action: string): void {
     if (this.stateNow !== state) throw new ApiError('wrong-state', `cannot ${action} VM '${this.name}': it is ${this.stateNow}`);
   }
@@ -278,6 +337,12 @@ export class VmHost extends EventEmitter {
           case 'net-ack':
             if (this.worker === worker) this.net?.acked(m.count);
             return;
+          case 'debug-out':
+            this.toDebugger(m.bytes);
+            return;
+          case 'debug-end':
+            this.endDebugger();
+            return;
         }
       });
       worker.on('error', (e) => {
@@ -305,6 +370,7 @@ export class VmHost extends EventEmitter {
   private lost(why: string): void {
     this.worker = null;
     this.net?.setWorker(null);
+    this.endDebugger();
     this.failPending(why);
     if (!this.closing) this.setState('crashed', why);
   }
@@ -373,6 +439,7 @@ export class VmHost extends EventEmitter {
     if (!worker) return;
     this.worker = null;
     this.net?.setWorker(null);
+    this.endDebugger();
     this.failPending('it was stopped');
     const exited = new Promise<void>((r) => worker.once('exit', () => r()));
     worker.postMessage({ type: 'close' } satisfies ToWorker);

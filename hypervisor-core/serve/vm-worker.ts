@@ -26,6 +26,8 @@ import { AckBatcher, WorkerUplink } from './net-relay';
 import { boardOfRun, migrateOut } from './vm-migration';
 import { dirtyLogAction, restoreFromFile, snapshotToFile, stateRefusal, WorkerRefusal } from './vm-state-ops';
 import { diskRecord, type BoardRecord } from '../machine/virt-snapshot';
+import type { ElfFile } from '../machine/loaders/elf';
+import { DebugConnection, VmReturn, debugHost } from './debug-host';
 
 /** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
 const CONSOLE_PENDING_MAX = 1024 * 1024;
@@ -35,10 +37,13 @@ class ConsoleForwarder implements ConsoleSink {
   private pending: Uint8Array[] = [];
   private size = 0;
   private scheduled = false;
+  /** An attached debugger's copy of the output. */
+  tee: ((bytes: Uint8Array) => void) | undefined;
 
   constructor(private readonly post: (m: FromWorker) => void) {}
 
   write(bytes: Uint8Array): boolean {
+    this.tee?.(bytes);
     this.pending.push(bytes.slice());
     this.size += bytes.length;
     while (this.size > CONSOLE_PENDING_MAX && this.pending.length > 1) this.size -= this.pending.shift()!.length;
@@ -67,6 +72,14 @@ class ConsoleForwarder implements ConsoleSink {
     this.size = 0;
     this.post({ type: 'console', bytes });
   }
+}
+
+/** A debugger attached to the VM: `lend` is set while it waits for the run loop to let go of the VM, `back` while it holds it. */
+interface AttachedDebugger {
+  conn: DebugConnection;
+  lend?: () => void;
+  back?: Promise<VmReturn>;
+  giveBack?: (r: VmReturn) => void;
 }
 
 /** The state a final stop leaves the VM in, with libvirt's reason. */
@@ -98,7 +111,13 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     nic.connectLink(uplink);
     return [nic];
   };
-  const boot = (): Vm => bootVirt({ ...virtBootOptions(o, files.kernel, files.initrd, disks, consoleOut), nics: newNic() }).vm;
+  /** The booted kernel's ELF (a debugger's symbols); none for a VM restored or migrated in. */
+  let elf: ElfFile | undefined;
+  const boot = (): Vm => {
+    const booted = bootVirt({ ...virtBootOptions(o, files.kernel, files.initrd, disks, consoleOut), nics: newNic() });
+    elf = booted.kernel.elf ?? undefined;
+    return booted.vm;
+  };
   if (o.incoming === undefined) {
     try {
       files = readRunFiles(o);
@@ -125,6 +144,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   /** A VM that replaces the running one (`vm restore`) at the run loop's next turn. */
   let replacement: Vm | null = null;
   let loopRunning = false;
+  /** The attached debugger, if any. */
+  let debug = null as AttachedDebugger | null;
   const noVm = (id: number) => post({ type: 'refused', id, code: 'wrong-state', message: 'the VM has not arrived yet (it waits for an incoming migration)' });
   const setState = (s: VmState, reason?: string) => {
     state = s;
@@ -286,6 +307,15 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       case 'net-ack':
         uplink?.sender.acked(m.count);
         return;
+      case 'debug-open':
+        openDebugger();
+        return;
+      case 'debug-in':
+        debug?.conn.input(m.bytes);
+        return;
+      case 'debug-close':
+        debug?.conn.close();
+        return;
       case 'close':
         for (const d of disks) d.close();
         process.exit(0); // in a worker: ends this thread only
@@ -296,6 +326,54 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       }
     }
   });
+
+  /** A debugger connected: its session borrows the VM from the run loop and gives it back. */
+  function openDebugger(): void {
+    const host = debugHost();
+    if (!host || debug) {
+      post({ type: 'debug-end' });
+      return;
+    }
+    const session: AttachedDebugger = { conn: undefined! };
+    debug = session;
+    session.conn = host({
+      send: (bytes) => post({ type: 'debug-out', bytes }),
+      close: () => {
+        if (debug === session) debug = null;
+        consoleOut.tee = undefined;
+        post({ type: 'debug-end' });
+      },
+      borrow: () => new Promise((resolve, reject) => {
+        if (!vm || !loopRunning || (state !== 'running' && state !== 'paused')) return reject(new Error(`the VM is ${vm ? state : 'not there yet'}`));
+        if (migrating) return reject(new Error('a migration of this VM is under way'));
+        if (session.back || session.lend) return reject(new Error('the debugger holds the VM already'));
+        session.back = new Promise<VmReturn>((r) => { session.giveBack = r; });
+        session.lend = () => resolve({ vm: vm!, elf: board ? undefined : elf, options: o });
+        // A VM paused by the user is let go of too: the debugger shows it stopped.
+        if (paused) unhold();
+      }),
+      giveBack: (r) => {
+        consoleOut.tee = undefined;
+        session.giveBack?.(r);
+      },
+      setState: (s, reason) => { if (s !== state) setState(s, reason); },
+      onConsole: (listener) => { consoleOut.tee = listener; },
+    });
+  }
+
+  /** Lends the VM to the debugger that asked and waits until it is given back; the stop that ends the run, if any. */
+  async function lendToDebugger(session: AttachedDebugger): Promise<FinalStop | 'terminate' | undefined> {
+    const lend = session.lend!;
+    session.lend = undefined;
+    lend();
+    const back = await session.back!;
+    session.back = undefined;
+    if (back.end === 'terminate') return 'terminate';
+    if (back.end === 'reboot') return { kind: 'reboot' };
+    if (back.end) return { kind: 'shutdown', failure: back.end === 'failure' };
+    if (state !== 'running') setState('running', 'the debugger detached');
+    return undefined;
+  }
 
   /** The board of the VM now, its disks as they are now (a snapshot or migration records them). */
   function currentBoard(): BoardRecord {
@@ -309,9 +387,18 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     try {
       for (;;) {
         const end = await runUntilStop(vm!, {
-          quit: () => migratedTo !== null || replacement !== null,
+          quit: () => migratedTo !== null || replacement !== null || debug?.lend !== undefined,
           hold: () => (paused && migratedTo === null && replacement === null ? held : null),
         });
+        let stop = end.kind === 'stop' ? end.stop : undefined;
+        if (end.kind === 'quit' && debug?.lend && migratedTo === null && replacement === null) {
+          const back = await lendToDebugger(debug);
+          if (back === 'terminate') {
+            setState('shut off', 'ended by the debugger');
+            return;
+          }
+          stop = back;
+        }
         if (migratedTo !== null) {
           setState('shut off', `migrated to ${migratedTo}`);
           return;
@@ -321,17 +408,18 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
           replacement = null;
           continue;
         }
-        if (end.kind !== 'stop') continue; // neither quit nor a deadline is set
-        if (end.stop.kind === 'reboot' && board) {
+        if (!stop) continue; // no deadline is set; a debugger gave the VM back
+        if (stop.kind === 'reboot' && board) {
           // As after --restore: the VM came from a snapshot or a migration, not a kernel file.
           setState('shut off', 'the guest rebooted; a restored or migrated VM has no kernel file to boot again');
           return;
         }
-        if (end.stop.kind === 'reboot') {
+        if (stop.kind === 'reboot') {
           vm = boot(); // as QEMU: a guest reboot starts the board afresh, the console goes on
+          if (state !== 'running') setState('running', 'the guest rebooted');
           continue;
         }
-        const { state: s, reason } = endState(end.stop);
+        const { state: s, reason } = endState(stop);
         setState(s, reason);
         return; // the thread stays to answer counters and stats until the daemon ends it
       }

@@ -63,10 +63,10 @@ describe('debug adapter: request validation', function () {
     await ended;
   });
 
-  it('answers attach at once with an error', async () => {
+  it('answers attach without a VM name at once with an error', async () => {
     await dc.initializeRequest();
     const msg = await refusal(dc.attachRequest({ cwd: ROOT } as never));
-    assert.equal(msg, 'attach is not supported yet: use launch');
+    assert.equal(msg, 'attach needs "vm": the name of a VM of a hyperscope serve daemon (launch starts a guest of its own)');
   });
 
   it('answers every malformed request with one line and goes on', async () => {
