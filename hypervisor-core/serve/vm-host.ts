@@ -180,6 +180,7 @@ export class VmHost extends EventEmitter {
    * brings back a VM that is shut off or crashed); it runs from the snapshot's instant.
    */
   async restore(file: string, force: boolean): Promise<void> {
+    this.requireUndebugged('restore');
     if (!this.worker || this.incomingAt) {
       throw new ApiError('wrong-state', `VM '${this.name}' ${this.incomingAt ? 'waits for an incoming migration' : 'has no running hypervisor (reset it first)'}: it cannot be restored`);
     }
@@ -204,6 +205,7 @@ export class VmHost extends EventEmitter {
    * 'migration-failed' when the stream breaks or the destination refuses: the VM runs on here.
    */
   async migrate(to: string): Promise<MigrationReport> {
+    this.requireUndebugged('migrate');
     this.requireWorker('migrated');
     return this.request<MigrationReport>((id) => ({ type: 'migrate', id, to }), MIGRATE_TIMEOUT_MS);
   }
@@ -278,7 +280,8 @@ export class VmHost extends EventEmitter {
   }
 
   private requireUndebugged(action: string): void {
-    if (this.debugSocket) throw new ApiError('wrong-state', `cannot ${action} VM '${this.name}': a debugger is attached (${action} it there)`);
+    const there = action === 'pause' || action === 'resume' ? `${action} it there` : 'detach it first';
+    if (this.debugSocket) throw new ApiError('wrong-state', `cannot ${action} VM '${this.name}': a debugger is attached (${there})`);
   }
 
   private require(state: VmState, action: string): void {
