@@ -76,6 +76,26 @@ describe('a switch shared by the VMs of the daemon', () => {
     assert.deepEqual(hub.names(), ['lan0']);
   });
 
+  it('a VM flooding broadcasts costs each other VM at most RELAY_WINDOW frames in flight; the rest are dropped and counted', () => {
+    const hub = new SwitchHub();
+    const net = { kind: 'switch' as const, switch: 'lan0', hostfwd: [] };
+    const flooder = hub.join('f', net);
+    const stuck = hub.join('s', net); // its thread never acknowledges (a busy or paused worker)
+    const live = hub.join('l', net); // acknowledges everything at once
+    let stuckHeld = 0;
+    let liveGot = 0;
+    stuck.setWorker(() => { stuckHeld++; });
+    live.setWorker(() => { liveGot++; live.acked(1); });
+    const broadcast = frame(0xff, 0x56).fill(0xff, 0, 6);
+    for (let i = 0; i < 10_000; i++) flooder.fromVm(broadcast);
+    assert.equal(stuckHeld, RELAY_WINDOW);
+    assert.equal(liveGot, 10_000);
+    const ports = hub.report('lan0')!.ports;
+    assert.deepEqual(ports.map((p) => [p.name, p.rxFrames, p.txFrames, p.txDropped]),
+      [['f.virtio-net0', 10_000, 0, 0], ['s.virtio-net0', 0, RELAY_WINDOW, 10_000 - RELAY_WINDOW], ['l.virtio-net0', 0, 10_000, 0]]);
+    assert.deepEqual(ports[1].details, { relayInFlight: RELAY_WINDOW });
+  });
+
   it('--net switch=NAME is a vm create option: parsed, carried in the request, refused where one VM runs', () => {
     const o = parseRunArgs(['k', '--net', 'switch=lan0,mac=52:54:00:12:34:99']);
     assert.deepEqual(o.net, { kind: 'switch', switch: 'lan0', mac: '52:54:00:12:34:99', hostfwd: [] });
