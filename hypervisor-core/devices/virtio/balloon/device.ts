@@ -15,9 +15,16 @@
  *   0x08  free_page_hint_cmd_id / free_page_report_cmd_id  le32  (features not offered: 0)
  *   0x0c  poison_val le32  (VIRTIO_BALLOON_F_PAGE_POISON not offered: 0)
  *
- * Feature bits offered: VIRTIO_BALLOON_F_STATS_VQ (1) and VIRTIO_BALLOON_F_DEFLATE_ON_OOM (2),
- * as QEMU's -device virtio-balloon,deflate-on-oom=on. Not MUST_TELL_HOST: a page the guest
- * touches without deflating it first is simply mapped again.
+ * Feature bits offered: VIRTIO_BALLOON_F_STATS_VQ (1), as QEMU's -device virtio-balloon, and
+ * VIRTIO_BALLOON_F_DEFLATE_ON_OOM (2) only when asked (QEMU's deflate-on-oom=on; off by default
+ * there too). Without it Linux takes inflated pages out of MemTotal (adjust_managed_page_count
+ * in virtio_balloon.c), so the guest sees its memory shrink. Not MUST_TELL_HOST: a page the
+ * guest touches without deflating it first is simply mapped again.
+ *
+ * Linux's driver makes its first stats buffer available and notifies before it sets DRIVER_OK
+ * (init_vqs), and the transport ignores notifications until then: the device takes that
+ * buffer when it is activated, as QEMU's virtio_balloon_set_status polls the stats queue at
+ * DRIVER_OK. Without that it never holds a buffer and never asks for statistics.
  *
  * Guests are not trusted: a page number outside RAM, a page given twice or a stats record past
  * the known tags is skipped; each page is one bit of a bitmap sized by RAM, so nothing the
@@ -93,7 +100,7 @@ export class VirtioBalloon implements VirtioDevice {
   /** @inheritdoc */
   readonly queueMaxSizes = [BALLOON_QUEUE_SIZE, BALLOON_QUEUE_SIZE, BALLOON_QUEUE_SIZE];
   /** @inheritdoc */
-  readonly features: FeatureWords = [(1 << BalloonFeature.STATS_VQ) | (1 << BalloonFeature.DEFLATE_ON_OOM), 0];
+  readonly features: FeatureWords;
   /** Page frames given up and not taken back: one bit per RAM page. */
   private readonly inflated: Uint8Array;
   private inflatedPages = 0;
@@ -110,8 +117,10 @@ export class VirtioBalloon implements VirtioDevice {
   /**
    * @param memory the VM's side
    * @param statsInterval guest ticks between two requests for statistics (0: only on `pollStats`)
+   * @param deflateOnOom offer VIRTIO_BALLOON_F_DEFLATE_ON_OOM (QEMU's deflate-on-oom=on)
    */
-  constructor(private readonly memory: BalloonMemoryPort, private readonly statsInterval = 0) {
+  constructor(private readonly memory: BalloonMemoryPort, private readonly statsInterval = 0, deflateOnOom = false) {
+    this.features = [(1 << BalloonFeature.STATS_VQ) | (deflateOnOom ? 1 << BalloonFeature.DEFLATE_ON_OOM : 0), 0];
     this.inflated = new Uint8Array(Math.ceil(memory.ramSize / BALLOON_PAGE / 8));
   }
 
@@ -165,6 +174,8 @@ export class VirtioBalloon implements VirtioDevice {
   /** @inheritdoc */
   activate(host: VirtioHost): void {
     this.host = host;
+    // A stats buffer made available (and notified) before DRIVER_OK: take it now.
+    this.takeStats();
   }
 
   /** @inheritdoc */

@@ -37,20 +37,22 @@ function stats(list: [number, number][]): Uint8Array {
   return b;
 }
 
-function standalone(statsInterval = 0) {
+function standalone(statsInterval = 0, deflateOnOom = false) {
   const released: number[] = [];
   let now = 0;
-  const dev = new VirtioBalloon({ ramBase: RAM_BASE, ramSize: RAM_SIZE, releasePages: (g) => released.push(...g), now: () => now }, statsInterval);
+  const dev = new VirtioBalloon({ ramBase: RAM_BASE, ramSize: RAM_SIZE, releasePages: (g) => released.push(...g), now: () => now }, statsInterval, deflateOnOom);
   const d = new FakeDriver(dev);
   return { dev, d, released, advance: (t: number) => { now += t; } };
 }
 
 describe('virtio-balloon', () => {
-  it('is device 5 with STATS_VQ and DEFLATE_ON_OOM, and tells the driver a new target', () => {
+  it('is device 5 with STATS_VQ (DEFLATE_ON_OOM only when asked, as QEMU\'s deflate-on-oom), and tells the driver a new target', () => {
+    // QEMU 7.2 hw/virtio/virtio-balloon.c: get_features adds STATS_VQ; "deflate-on-oom" defaults to false.
+    assert.equal(standalone(0, true).d.deviceFeatures()[0] & 0xffffff, (1 << BalloonFeature.STATS_VQ) | (1 << BalloonFeature.DEFLATE_ON_OOM));
     const { dev, d } = standalone();
     assert.equal(d.r(R.DEVICE_ID), BALLOON_DEVICE_ID);
     const [lo, hi] = d.deviceFeatures();
-    assert.equal(lo & 0xffffff, (1 << BalloonFeature.STATS_VQ) | (1 << BalloonFeature.DEFLATE_ON_OOM)); // device bits 0..23
+    assert.equal(lo & 0xffffff, 1 << BalloonFeature.STATS_VQ); // device bits 0..23
     assert.equal(hi & 1, 1); // VERSION_1 from the transport
     d.start(3, 8);
     d.ack();
@@ -100,6 +102,19 @@ describe('virtio-balloon', () => {
     advance(1);
     dev.tick();
     assert.equal(d.takeUsed(STATS_QUEUE).length, 1);
+  });
+
+  it('takes the stats buffer a driver made available before DRIVER_OK (Linux\'s init_vqs does), so it can ask for statistics', () => {
+    const { dev, d } = standalone(1000);
+    assert.ok(d.negotiate());
+    for (let i = 0; i < 3; i++) d.setupQueue(i, 8);
+    const buf = d.alloc(10, stats([[4, 10 << 20]]));
+    d.addChain(STATS_QUEUE, [{ addr: buf, len: 10 }]); // notified before DRIVER_OK: not for the device yet
+    assert.deepEqual(dev.report().guest, {});
+    d.driverOk();
+    assert.deepEqual(dev.report().guest, { unused: 10240 }, 'taken at DRIVER_OK');
+    dev.tick();
+    assert.equal(d.takeUsed(STATS_QUEUE).length, 1, 'and handed back to ask for new figures');
   });
 
   it('saves and restores its state', () => {
