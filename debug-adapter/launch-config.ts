@@ -9,6 +9,7 @@ import { parseElf } from '../hypervisor-core/machine/loaders/elf';
 import { ELF_FILE_LIMIT, guestRamLimit, readGuestFile, readKernelFile } from '../hypervisor-core/machine/loaders/read-guest-file';
 import type { DebugLaunchOptions } from '../hypervisor-core/debug/guest-debugger';
 import type { PathSubstitution } from '../hypervisor-core/debug/source-resolver';
+import { debugThreadCount } from '../hypervisor-core/debug/debug-threads';
 import { findSymbolFile, UnpackError } from './compressed-symbols';
 import { openDisks, type LaunchDisk } from './launch-disks';
 import { NetConfigError, SWITCH_IN_ONE_VM, parseNetSpec, type NetOptions } from '../hypervisor-core/net/net-config';
@@ -19,6 +20,8 @@ export interface HyperscopeLaunchArgs {
   initrd?: string;
   args?: string;
   vcpus?: number;
+  /** Host threads the vCPUs run on (default as `hyperscope run`: the host's cores, at most the vCPUs; 1 with icount). */
+  threads?: number;
   memory?: string | number;
   stopOnEntry?: boolean;
   symbols?: { path: string; offset?: string | number }[];
@@ -151,6 +154,9 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   const programPath = resolve(cwd, a.program);
   const vcpus = a.vcpus ?? 1;
   if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > 32) throw new LaunchError(`vcpus must be an integer from 1 to 32, not ${JSON.stringify(a.vcpus)}`);
+  if (a.threads !== undefined && (!Number.isInteger(a.threads) || a.threads < 1 || a.threads > 32)) {
+    throw new LaunchError(`threads must be an integer from 1 to 32, not ${JSON.stringify(a.threads)}`);
+  }
   const memory = parseMemorySize(a.memory ?? '128M');
   if (memory < MIN_MEMORY || memory > MAX_MEMORY || memory % 4096 !== 0) {
     throw new LaunchError(`memory must be a multiple of 4K from 16M to 2G, not ${JSON.stringify(a.memory)}`);
@@ -192,14 +198,17 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
       throw new LaunchError(`${path}: ${(e as Error).message}`);
     }
   });
+  const balloon = a.balloon === true || a.balloonTarget !== undefined ? { target: balloonTarget(a.balloonTarget, memory) } : undefined;
+  const { threads, notice } = debugThreadCount({ vcpus, clock, bios, aia: a.aia === true, mmu, balloon, threads: a.threads });
+  if (notice) log?.(notice);
   return {
-    kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath,
+    kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath, threads,
     initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
     bootargs: a.args, vcpus, memory, clock, bios, mmu, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false, net,
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,
     aia: a.aia === true,
-    balloon: a.balloon === true || a.balloonTarget !== undefined ? { target: balloonTarget(a.balloonTarget, memory) } : undefined,
+    balloon,
   };
 }

@@ -73,7 +73,7 @@ export interface RunOptions {
   cpuVirt: 'hardware' | 'trap-emulate';
   /**
    * Host threads the vCPUs run on (--threads; default the host's cores, at most the vCPUs;
-   * 1 with --clock icount, --bios none, --trace, --gdb, --aia, --save-at, --restore,
+   * 1 with --clock icount, --bios none, --trace, --aia, --save-at, --restore,
    * --balloon, --mmu shadow or --cpu-virt trap-emulate). 1 is the VM's own deterministic round robin.
    */
   threads: number;
@@ -337,7 +337,7 @@ function checkTrapEmulate(o: Partial<RunOptions>): void {
 function resolveThreads(o: Partial<RunOptions>): number {
   const vcpus = o.vcpus ?? 1;
   const oneThread = o.clock === 'icount' ? '--clock icount (a reproducible run)' : o.bios === 'none' ? '--bios none'
-    : o.trace !== undefined ? '--trace' : o.gdb !== undefined ? '--gdb' : o.bare ? '--bare' : o.aia ? '--aia'
+    : o.trace !== undefined ? '--trace' : o.bare ? '--bare' : o.aia ? '--aia'
     : o.saveAt !== undefined ? '--save-at' : o.restore !== undefined ? '--restore' : o.incoming !== undefined ? '--incoming' : o.balloon ? '--balloon'
     : o.mmu === 'shadow' ? '--mmu shadow' : o.cpuVirt === 'trap-emulate' ? '--cpu-virt trap-emulate' : undefined;
   if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
@@ -356,7 +356,7 @@ options:
   --vcpus N             number of vCPUs (default 1)
   --threads N           host threads the vCPUs run on in parallel (default: the host's cores,
                         at most the vCPUs); 1 runs them in turn, deterministically, as
-                        --clock icount, --bios none, --trace, --gdb, --aia, --save-at,
+                        --clock icount, --bios none, --trace, --aia, --save-at,
                         --restore, --balloon, --mmu shadow and --cpu-virt trap-emulate
                         require
   --memory SIZE         guest RAM, e.g. 128M (default), 1G
@@ -419,7 +419,9 @@ options:
                         instead of being updated by the hart (QEMU: -cpu rv64,svadu=off)
   --gdb PORT            serve gdb's remote protocol on 127.0.0.1:PORT (also tcp::PORT, as
                         QEMU's -gdb) and wait for gdb before the guest starts (QEMU's -s -S);
-                        one thread per vCPU; 'monitor help' in gdb lists the extra commands;
+                        one gdb thread per vCPU, all-stop across --threads (a stop on any
+                        vCPU stops all; vCont;s:N steps thread N alone, vCont;c:N runs N
+                        alone); 'monitor help' in gdb lists the extra commands;
                         port 0 picks a free port (the 'waiting for gdb' line names it)
   --no-jit              interpret every instruction (no translation of hot code to
                         JavaScript): slower, same results and exit counts

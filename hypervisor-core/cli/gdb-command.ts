@@ -22,7 +22,7 @@ export async function runWithGdb(o: RunOptions, kernel: Uint8Array, initrd: Uint
   try {
     dbg = GuestDebugger.launch({
       kernel, programPath: o.kernel, initrd, bootargs: o.append, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      cwd: process.cwd(), disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit,
+      cwd: process.cwd(), disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, threads: o.threads,
     });
   } catch (e) {
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);

@@ -8,41 +8,38 @@
  * exit filters in log/count mode), 'stats' (ExitStatsReport, at most 4 per second while running
  * and one per stop), 'exited' (exit code), 'terminated'.
  */
-import type { VmNetwork } from '../net/net-config';
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
-import { diskRecord, snapshotVirt } from '../machine/virt-snapshot';
-import { writeFileSync } from 'node:fs';
 import { TimeTravel, TimeTravelError } from './time-travel';
 import { ReverseHost, reverseContinue, reverseProblem, stepBack } from './reverse-steps';
 import { bootVirt } from '../machine/virt-board';
 import type { ElfFile } from '../machine/loaders/elf';
-import type { BlockBackend } from '../devices/virtio/block/backend';
 import type { Vm, VmStop } from '../hypervisor/vm';
-import type { ClockKind } from '../hypervisor/clock';
-import type { ExitRecord } from '../hypervisor/trace/exit-trace';
 import type { ExitStatsReport } from '../hypervisor/stats/report';
 import { formatExitRecord } from '../hypervisor/trace/format';
 import type { Hart } from '../hart/hart';
-import { BreakpointRequest, BreakpointSet } from './breakpoints';
+import { BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
 import { bigAddr, codeAddr, codeAddrLoHi } from './address';
+import { DebugThreads, ThreadRunEnd, threadConfig } from './thread-runs';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
 import { CompiledExpr, ExprEnv } from './expression';
 import { parseC } from './c-parser';
 import { conditionTest } from './c-console';
 import { GuestMemory } from './guest-memory';
 import { registerByName } from './registers';
-import { PathSubstitution, SourceResolver } from './source-resolver';
+import { SourceResolver } from './source-resolver';
 import type { StackFrame } from './unwind';
 import { DisplayFrame, StackHost, callStack, readInsn, stackPcsAt, stackTrace } from './call-stacks';
 export type { DisplayFrame } from './call-stacks';
-import { WatchAccess, WatchRequest, WatchpointSet } from './watchpoints';
-import { GUEST_TRAP_FILTER_IDS, GuestTrap, GuestTrapBreakpoints, guestTrapName } from './guest-trap-breakpoints';
-import { FilterActions, FilterMode, parseFilterMode } from './filter-actions';
+import { WatchRequest, WatchpointSet } from './watchpoints';
+import { GuestTrap, GuestTrapBreakpoints, guestTrapName } from './guest-trap-breakpoints';
+import { FilterActions } from './filter-actions';
 import { CodeBreakpoint } from './breakpoints';
-import { armBreakpoints, functionAddresses, guestTrapOf, placeSourceLines } from './breakpoint-placement';
+import { armBreakpoints, guestTrapOf } from './breakpoint-placement';
 import { formatLogMessage } from './logpoints';
+import { BreakpointOptions, exitFilters, functionBreakpoints, instructionBreakpoints, sourceBreakpoints } from './breakpoint-requests';
+import { saveDebugSnapshot } from './debug-snapshot';
 import { evaluateConsole } from './console-commands';
 import { hiddenForLine } from './inline-frames';
 import { ExitSiteNamer } from './exit-site-names';
@@ -57,73 +54,8 @@ export const DEBUG_BATCH = 200_000;
 /** Minimum milliseconds between two 'stats' events while running. */
 export const STATS_INTERVAL_MS = 250;
 
-/** How to start the guest. */
-export interface DebugLaunchOptions {
-  kernel: Uint8Array;
-  /** Path of the program (relative source paths are searched from its folder). */
-  programPath: string;
-  initrd?: Uint8Array;
-  bootargs?: string;
-  vcpus: number;
-  memory: number;
-  clock: ClockKind;
-  cwd: string;
-  substitutePath?: PathSubstitution[];
-  /** Extra symbol files (user programs) with their load offsets. */
-  extraSymbols?: { elf: ElfFile; offset: number }[];
-  /** Virtio block disks (the caller opens and closes them) and an entropy device, as bootVirt takes them. */
-  disks?: BlockBackend[];
-  rng?: boolean;
-  /** False: PTEs without A/D fault (QEMU's svadu=off), as `hyperscope run --no-svadu`. */
-  svadu?: boolean;
-  /** Add a virtio console, as `hyperscope run --virtio-console`. */
-  virtioConsole?: boolean;
-  /** False: interpret every instruction (no block translation), as `hyperscope run --no-jit`. */
-  jit?: boolean;
-  /** 'none': the kernel starts in its own M-mode, as `hyperscope run --bios none`. */
-  bios?: 'default' | 'none';
-  /** AIA (APLIC + IMSICs) instead of the PLIC, as `hyperscope run --aia`. */
-  aia?: boolean;
-  /** A virtio memory balloon with its initial target in bytes, as `hyperscope run --balloon-target`. */
-  balloon?: { target?: number };
-  /** 'shadow': the hypervisor's shadow page tables instead of the G-stage, as `hyperscope run --mmu shadow`. */
-  mmu?: 'two-stage' | 'shadow';
-  /** A virtio network device on this network (the caller creates and closes it), as `hyperscope run --net`. */
-  network?: VmNetwork;
-}
-
-/** Why the VM stopped, for the adapter's stopped event. */
-export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'step' | 'pause' | 'exception';
-
-/** A stop. */
-export interface StopEvent {
-  reason: StopKind;
-  /** The vCPU that stopped (all others stop too). */
-  vcpu: number;
-  /** Short text for the UI. */
-  description: string;
-  /** Longer text (exit details, condition errors). */
-  text?: string;
-  /** The code breakpoints that were hit. */
-  breakpointIds?: number[];
-  /** For exit breakpoints: the filter and the exit. */
-  exit?: { filter: string; record: ExitRecord };
-  /** For guest trap breakpoints: the filter and the trap. */
-  guestTrap?: { filter: string; trap: GuestTrap };
-  /** For a fatal VM error. */
-  fatal?: string;
-  /** For a watchpoint: the access that hit (not yet performed) and the watched range. */
-  watch?: { address: bigint; size: number; write: boolean; watched: bigint; access: WatchAccess };
-}
-
-/** A line for the Debug Console that is not guest output: a logpoint's message, an exit logged or counted. */
-export interface LogEvent {
-  /** The text, ending with a newline. */
-  text: string;
-  /** Where a logpoint is (local source path and line). */
-  source?: { path: string; line: number; column: number };
-}
-
+import type { DebugLaunchOptions, LogEvent, StopEvent } from './debugger-types';
+export type { DebugLaunchOptions, LogEvent, StopEvent, StopKind } from './debugger-types';
 
 // Code addresses (./address.ts): exact signed numbers, kernel addresses 0xffffffff8... included.
 const pcOf = (h: Hart): number => codeAddrLoHi(h.pcLo, h.pcHi);
@@ -174,6 +106,12 @@ export class GuestDebugger extends EventEmitter {
   /** Exception filters in log or count mode (filter-actions.ts). */
   /** Per stopped vCPU, the inlined levels at the top of its stack shown as their calls (inline-frames.ts). */
   private readonly inlineHidden = new Map<number, number>();
+  /** The vCPU threads (`threads` above 1), started at the first run of the VM. */
+  private vcpuThreads?: DebugThreads;
+  /** Set while the vCPU threads run: a stop decided there is reported once every vCPU is parked. */
+  private deferred?: { e: StopEvent; hidden: number } | null;
+  /** vCPUs that stay stopped while the others run (gdb's vCont naming threads); none by default. */
+  private held: ReadonlySet<number> | null = null;
   readonly filterActions = new FilterActions((line) => this.emit('log', { text: line + '\n' } satisfies LogEvent));
 
   private constructor(private readonly options: DebugLaunchOptions, attachTo?: { vm: Vm; elf?: ElfFile }) {
@@ -191,11 +129,14 @@ export class GuestDebugger extends EventEmitter {
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
       disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon, mmu: o.mmu,
-      nics: o.network ? [o.network.nic()] : undefined,
+      nics: o.network ? [o.network.nic()] : undefined, sharedMemory: (o.threads ?? 1) > 1,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => { if (!this.replaying) this.emit('output', this.decoder.decode(b, { stream: true })); },
     });
-    return this.instrument(booted.vm, booted.kernel.elf ?? undefined);
+    const elf = this.instrument(booted.vm, booted.kernel.elf ?? undefined);
+    // The threads load now, while the user sets breakpoints, not at the first continue.
+    if ((o.threads ?? 1) > 1) this.vcpuThreads = new DebugThreads(this.vm, o.threads!);
+    return elf;
   }
 
   /** Puts the debugger's hooks and breakpoints on `vm` and makes it the debugged VM; returns `elf`. */
@@ -228,6 +169,7 @@ export class GuestDebugger extends EventEmitter {
   restart(): void {
     if (this.attached) throw new Error('a VM of the daemon is restarted with `hyperscope vm reset`, not by its debugger');
     this.generation++;
+    this.stopThreads();
     this.travel.clear();
     this.boot();
     this.state = 'stopped';
@@ -331,63 +273,32 @@ export class GuestDebugger extends EventEmitter {
   // ---- breakpoints ----
 
   /** Source breakpoints of one local file: per line, the line used and its addresses (empty: not placed). */
-  setSourceBreakpoints(localPath: string, bps: { line: number; condition?: string; hitCondition?: string; logMessage?: string }[]):
+  setSourceBreakpoints(localPath: string, bps: (BreakpointOptions & { line: number })[]):
     { line: number; ids: number[]; addresses: number[]; error?: string }[] {
-    const placed = placeSourceLines(this.symbols, this.resolver, localPath, bps.map((b) => b.line));
-    const results = this.breakpoints.replace(`source:${resolve(localPath)}`, bps.map((b, i) => ({
-      kind: 'source', addresses: placed[i].addresses, line: placed[i].line, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
-    }) as BreakpointRequest));
+    const results = sourceBreakpoints(this.breakpoints, this.symbols, this.resolver, localPath, bps);
     this.syncHartBreakpoints();
-    return results.map((r, i) => ({
-      line: placed[i].line, addresses: placed[i].addresses,
-      ids: 'ids' in r ? r.ids : [], error: 'error' in r ? r.error : placed[i].addresses.length ? undefined : 'no code at this line',
-    }));
+    return results;
   }
 
   /** Function breakpoints (ELF symbols, DWARF functions and their inlined copies). */
-  setFunctionBreakpoints(bps: { name: string; condition?: string; hitCondition?: string; logMessage?: string }[]):
-    { addresses: number[]; ids: number[]; error?: string }[] {
-    const addrs = bps.map((b) => functionAddresses(this.symbols, b.name));
-    const results = this.breakpoints.replace('function', bps.map((b, i) => ({
-      kind: 'function', addresses: addrs[i], condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
-    })));
+  setFunctionBreakpoints(bps: (BreakpointOptions & { name: string })[]): { addresses: number[]; ids: number[]; error?: string }[] {
+    const results = functionBreakpoints(this.breakpoints, this.symbols, bps);
     this.syncHartBreakpoints();
-    return results.map((r, i) => ({
-      addresses: addrs[i], ids: 'ids' in r ? r.ids : [],
-      error: 'error' in r ? r.error : addrs[i].length ? undefined : `no function '${bps[i].name}'`,
-    }));
+    return results;
   }
 
   /** Instruction breakpoints at absolute addresses. */
-  setInstructionBreakpoints(bps: { address: number; condition?: string; hitCondition?: string; logMessage?: string }[]):
-    { ids: number[]; error?: string }[] {
-    const results = this.breakpoints.replace('instruction', bps.map((b) => ({
-      kind: 'instruction', addresses: [b.address], condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
-    })));
+  setInstructionBreakpoints(bps: (BreakpointOptions & { address: number })[]): { ids: number[]; error?: string }[] {
+    const results = instructionBreakpoints(this.breakpoints, bps);
     this.syncHartBreakpoints();
-    return results.map((r) => ('ids' in r ? { ids: r.ids } : { ids: [], error: r.error }));
+    return results;
   }
 
   /** Exit and guest trap breakpoints, each in a mode (stop, log, count); returns per filter undefined (accepted) or an error message. */
   setExitBreakpoints(specs: (ExitFilterSpec & { mode?: string })[]): (string | undefined)[] {
-    const modes = new Map<string, FilterMode>();
-    const modeErrors = specs.map((s) => {
-      try {
-        modes.set(s.filter, parseFilterMode(s.mode));
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    });
-    this.filterActions.setModes(modes);
-    // A filter with an unknown mode is refused, not enabled in another mode.
-    const usable = specs.filter((_, i) => !modeErrors[i]);
-    const isGuest = (s: ExitFilterSpec) => GUEST_TRAP_FILTER_IDS.includes(s.filter);
-    const exitErrors = this.exitBreakpoints.set(usable.filter((s) => !isGuest(s)));
-    const guestErrors = this.guestTraps.set(usable.filter(isGuest));
+    const results = exitFilters(specs, this.filterActions, this.exitBreakpoints, this.guestTraps);
     this.installGuestTrapHook();
-    let e = 0, g = 0;
-    return specs.map((s, i) => modeErrors[i] ?? (isGuest(s) ? guestErrors[g++] : exitErrors[e++]));
+    return results;
   }
 
   /** Watchpoints on guest virtual addresses; per request its id, or why it was refused. */
@@ -458,13 +369,20 @@ export class GuestDebugger extends EventEmitter {
 
   // ---- execution ----
 
-  /** Resumes all vCPUs; resolves when the VM stops again (the 'stopped' event says why). */
-  async continue(): Promise<void> {
+  /**
+   * Resumes all vCPUs, or (`only`) those while the others stay stopped; resolves when the VM
+   * stops again (the 'stopped' event says why).
+   */
+  async continue(only?: number[]): Promise<void> {
     if (this.state !== 'stopped') return;
     if (this.fatal) { this.end(1); return; }
     this.travel.beforeResume();
-    const out = await this.runLoop();
-    void out;
+    this.held = only ? new Set(this.vm.vcpus.map((v) => v.id).filter((id) => !only.includes(id))) : null;
+    try {
+      await this.runLoop();
+    } finally {
+      this.held = null;
+    }
   }
 
   /**
@@ -486,18 +404,7 @@ export class GuestDebugger extends EventEmitter {
    */
   saveSnapshot(path: string): { bytes: number; instructions: number } {
     if (this.state !== 'stopped' || this.isEnded()) throw new TimeTravelError('stop the guest first: a snapshot is taken at a stop');
-    const o = this.options;
-    const disks = (o.disks ?? []).map((d) => {
-      const p = (d as { path?: string }).path;
-      if (p === undefined) throw new TimeTravelError('a disk that is not a file cannot be recorded in a snapshot');
-      return diskRecord(p, d.readOnly);
-    });
-    const file = snapshotVirt(this.vm, {
-      vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios ?? 'default', svadu: o.svadu ?? true,
-      virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false, disks,
-    });
-    writeFileSync(path, file);
-    return { bytes: file.length, instructions: this.vm.instructions };
+    return saveDebugSnapshot(this.vm, this.options, path);
   }
 
   /** Why the VM cannot go back one instruction now (one line), or null. */
@@ -556,7 +463,9 @@ export class GuestDebugger extends EventEmitter {
 
   /** Asks a running VM to stop; the 'stopped' event (reason pause) follows within one batch. */
   pause(): void {
-    if (this.state === 'running') this.pauseRequested = true;
+    if (this.state !== 'running') return;
+    this.pauseRequested = true;
+    this.vcpuThreads?.interrupt();
   }
 
   /** Executes one instruction of `vcpu` (the others stay stopped). */
@@ -649,13 +558,20 @@ export class GuestDebugger extends EventEmitter {
     this.syncHartBreakpoints(target?.address);
     // Resuming executes the instruction under a breakpoint at each vCPU's pc instead of stopping again.
     const bps = this.breakpoints.addresses();
-    for (const v of this.vm.vcpus) if (bps.has(pcOf(v.hart)) || pcOf(v.hart) === target?.address) v.hart.resumeFromBreakpoint = true;
+    // A hit on another vCPU thread after the last stop was decided is not stepped over: it is reported now.
+    const unreported = this.vcpuThreads?.unreported;
+    for (const v of this.vm.vcpus) {
+      if (unreported?.has(v.id)) continue;
+      if (bps.has(pcOf(v.hart)) || pcOf(v.hart) === target?.address) v.hart.resumeFromBreakpoint = true;
+    }
     try {
       // A vCPU stopped before a watched access performs it first.
       for (const vcpu of [...this.watchSkip]) {
         const out = this.stepOnce(vcpu);
         if (out !== 'ok') return out;
       }
+      if ((this.options.threads ?? 1) > 1) return await this.runOnThreads(target, gen);
+      this.vm.held = this.held;
       for (;;) {
         if (this.generation !== gen) return 'ended';
         if (this.isEnded()) return 'ended';
@@ -678,8 +594,56 @@ export class GuestDebugger extends EventEmitter {
         return out;
       }
     } finally {
+      this.vm.held = null;
       if (target && this.generation === gen) this.syncHartBreakpoints();
     }
+  }
+
+  /**
+   * The run loop with the vCPUs on threads: stops are decided on this thread as the vCPU
+   * threads report them (handleStop), then every vCPU is parked and its state brought here
+   * before the stop is reported, so inspection and steps work on this thread as with one.
+   */
+  private async runOnThreads(target: RunTarget | undefined, gen: number): Promise<RunOutcome> {
+    const addrs = this.breakpoints.addresses();
+    if (target) addrs.add(target.address);
+    const config = threadConfig(addrs, this.watchpoints.hartList(),
+      { exceptions: this.guestTraps.wants(false), interrupts: this.guestTraps.wants(true) }, this.held ?? []);
+    this.deferred = null;
+    let end: ThreadRunEnd;
+    let report: { e: StopEvent; hidden: number } | null;
+    try {
+      end = await this.vcpuThreads!.run(config, (stop) => this.handleStop(stop, target), () => {
+        this.maybeEmitStats();
+        return this.pauseRequested || this.generation !== gen || this.isEnded();
+      });
+    } finally {
+      report = this.takeDeferred();
+    }
+    if (this.generation !== gen || this.isEnded()) return 'ended';
+    if (end.outcome) {
+      if (report) this.stopped(report.e, report.hidden);
+      return end.outcome;
+    }
+    if (end.stop) {
+      const out = this.handleStop(end.stop, target);
+      return out === 'resume' ? 'stopped' : out;
+    }
+    this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
+    return 'stopped';
+  }
+
+  /** The stop deferred while the vCPU threads ran, if any; stops are reported at once from now on. */
+  private takeDeferred(): { e: StopEvent; hidden: number } | null {
+    const d = this.deferred ?? null;
+    this.deferred = undefined;
+    return d;
+  }
+
+  /** Ends the vCPU threads of the current VM (they hold no state the VM's thread lacks while stopped). */
+  private stopThreads(): void {
+    void this.vcpuThreads?.terminate();
+    this.vcpuThreads = undefined;
   }
 
   /** Maps a VM stop to an outcome, emitting 'stopped'/'terminated' as needed. */
@@ -786,6 +750,10 @@ export class GuestDebugger extends EventEmitter {
 
   /** Reports a stop; `hidden` inlined levels at the top of the vCPU's stack are shown as their calls. */
   private stopped(e: StopEvent, hidden = 0): void {
+    if (this.deferred !== undefined) {
+      this.deferred = { e, hidden };
+      return;
+    }
     this.vm.pause(); // guest time stands still while the user looks
     this.inlineHidden.clear();
     if (hidden > 0) this.inlineHidden.set(e.vcpu, hidden);
@@ -802,6 +770,7 @@ export class GuestDebugger extends EventEmitter {
   private end(code: number): void {
     if (this.isEnded()) return;
     this.state = 'ended';
+    this.stopThreads();
     this.emit('stats', this.statsReport());
     this.emit('exited', code);
     this.emit('terminated');

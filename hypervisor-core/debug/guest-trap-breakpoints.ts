@@ -77,6 +77,11 @@ export class GuestTrapBreakpoints {
     });
   }
 
+  /** True when some filter is enabled for interrupts (`interrupt`) or for exceptions. */
+  wants(interrupt: boolean): boolean {
+    return this.filters.some((f) => f.interrupt === interrupt);
+  }
+
   /** True when some filter is enabled. */
   get active(): boolean {
     return this.filters.length > 0;

@@ -15,6 +15,7 @@
  */
 export { GuestDebugger } from './guest-debugger';
 export type { DisplayFrame, StopEvent, DebugLaunchOptions } from './guest-debugger';
+export { debugThreadCount } from './debug-threads';
 export { cContext, programsOf, valueMemory } from './c-context';
 export { FrameScope, globalValue } from './frame-scope';
 export type { FrameState, NamedValue } from './frame-scope';

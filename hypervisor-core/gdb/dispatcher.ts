@@ -19,8 +19,11 @@ import { runMonitor } from './monitor';
 export type Action =
   /** `console`: text for gdb's console first, in O packets (monitor output). */
   | { reply: string; console?: string }
-  /** Run the guest (all vCPUs) or step one vCPU; the stop reply follows when it stops. */
-  | { resume: { step?: number } }
+  /**
+   * Step one vCPU (the others stay stopped), or run the guest: every vCPU, or (`only`) those
+   * vCPUs while the others stay stopped; the stop reply follows when it stops.
+   */
+  | { resume: { step?: number; only?: number[] } }
   /** Reply OK, then let the guest run on without a debugger. */
   | { detach: true }
   /** End the VM; `reply` (vKill's OK) goes out first. */
@@ -132,12 +135,12 @@ export class GdbDispatcher {
    * the access, at the accessing instruction, as RISC-V triggers and QEMU do: gdb's RISC-V
    * target treats watchpoints as non-steppable and steps over the access itself.
    */
-  async resume(what: { step?: number }): Promise<string> {
+  async resume(what: { step?: number; only?: number[] }): Promise<string> {
     this.gThread = undefined;
     const d = this.dbg;
     if (d.isEnded()) return this.stopReply();
     if (what.step !== undefined) await d.stepInstruction(what.step);
-    else await d.continue();
+    else await d.continue(what.only);
     return this.stopReply();
   }
 
@@ -311,19 +314,30 @@ export class GdbDispatcher {
     return { resume: step ? { step: this.current } : {} };
   }
 
+  /**
+   * vCont actions (RSP "vCont"): a thread not named by any action stays stopped, as gdb's
+   * scheduler-locking expects (`vCont;c:2` runs thread 2 alone, as QEMU does). A step action
+   * steps that vCPU alone, even with a default action for the others (`vCont;s:2;c`): the
+   * step is one instruction, which the others would barely run into on QEMU either.
+   */
+  private vCont(actions: string): Action {
+    const only = new Set<number>();
+    let all = false;
+    for (const a of actions.split(';')) {
+      const [act, thread] = a.split(':');
+      if (!/^([cs]|[CS][0-9a-fA-F]{2})$/.test(act)) return reply(act === 't' || act === 'r' ? '' : E_INVAL);
+      const t = thread === undefined ? 'all' : this.parseThread(thread);
+      if (t === undefined) return reply(E_INVAL);
+      if (act[0].toLowerCase() === 's') return { resume: { step: typeof t === 'number' ? t : this.current } };
+      if (typeof t === 'number') only.add(t);
+      else all = true;
+    }
+    return { resume: all ? {} : { only: [...only] } };
+  }
+
   private vPacket(p: string): Action {
     if (p === 'vCont?') return reply('vCont;c;C;s;S');
-    if (p.startsWith('vCont;')) {
-      // All-stop: a step action steps that vCPU alone; otherwise every vCPU continues.
-      for (const a of p.slice(6).split(';')) {
-        const [act, thread] = a.split(':');
-        if (!/^([cs]|[CS][0-9a-fA-F]{2})$/.test(act)) return reply(act === 't' || act === 'r' ? '' : E_INVAL);
-        const t = thread === undefined ? 'all' : this.parseThread(thread);
-        if (t === undefined) return reply(E_INVAL);
-        if (act[0].toLowerCase() === 's') return { resume: { step: typeof t === 'number' ? t : this.current } };
-      }
-      return { resume: {} };
-    }
+    if (p.startsWith('vCont;')) return this.vCont(p.slice(6));
     if (p.startsWith('vKill')) return { kill: true, reply: 'OK' };
     if (p === 'vMustReplyEmpty') return reply('');
     return reply('');

@@ -218,6 +218,8 @@ export class Vm {
    * slices are cut short to land on it (a debugger replaying to a point in the past).
    */
   stopAtRetired: { vcpu: number; instret: number } | null = null;
+  /** vCPUs the scheduler passes over (a debugger keeps them stopped while the others run: gdb's vCont with threads). */
+  held: ReadonlySet<number> | null = null;
   private exitBreak: ExitRecord | null = null;
   /** Where slice ends are written (they are not traced). */
   private readonly scratchSlot = new ExitSlot();
@@ -603,8 +605,8 @@ export class Vm {
   private breakpointHit = -1;
   private breakpointStop = StopReason.BREAKPOINT;
 
-  /** The stop for an exit breakpoint or a fault loop during the last slice, if any (clears it). */
-  private takeExitBreak(): VmStop | null {
+  /** The stop for an exit breakpoint or a fault loop during the last slice or thread exit, if any (clears it). */
+  takeExitBreak(): VmStop | null {
     const loop = this.faultLoopStop;
     if (loop) {
       this.faultLoopStop = null;
@@ -629,6 +631,7 @@ export class Vm {
     this.stats.times.account(performance.now(), -1, this.accountedState);
     for (let k = 0; k < n; k++) {
       const v = this.vcpus[(this.next + k) % n];
+      if (this.held?.has(v.id)) continue;
       if (v.state === 'blocked') v.tryWake();
       if (v.state === 'runnable') {
         this.next = (v.id + 1) % n;

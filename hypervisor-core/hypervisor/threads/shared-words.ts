@@ -1,13 +1,15 @@
 /**
  * The words the VM's thread and its vCPU threads share (one Int32Array over a
  * SharedArrayBuffer), written and read with Atomics:
- * - RUN: what the threads do (run, pause, quit) and PARKED: how many have paused;
+ * - RUN: what the threads do (run, pause, quit) and PARKED: how many have paused; EPOCH,
+ *   bumped at each resume, so a thread that slept through a short resume still parks anew;
  * - a doorbell per thread: whoever wants it to look again (a reply, an interrupt, a fence)
  *   bumps it and notifies; the thread waits on it when it has nothing to run;
  * - per vCPU: the interrupt lines the VM drives into its hvip (LINES, the level, and DIRTY,
  *   the bits changed since the vCPU's thread last looked) and its fence requests (FENCE_REQ,
  *   a generation count, FENCE_KIND, what to flush, FENCE_DONE, the generation flushed).
  */
+import type { Hart, HartWatchpoint } from '../../hart/hart';
 
 /** Values of RUN. */
 export const enum RunState { RUN = 0, PAUSE = 1, QUIT = 2 }
@@ -20,14 +22,15 @@ export const MAX_THREADS = 32;
 
 const RUN = 0;
 const PARKED = 1;
-const DOORS = 2;
+const EPOCH = 2;
+const DOORS = 3;
 const VCPUS = DOORS + MAX_THREADS;
 const PER_VCPU = 5;
 const enum V { LINES, DIRTY, FENCE_REQ, FENCE_KIND, FENCE_DONE }
 
 /** Index helpers over the shared control words. */
 export const W = {
-  RUN, PARKED,
+  RUN, PARKED, EPOCH,
   door: (thread: number): number => DOORS + thread,
   lines: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.LINES,
   dirty: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.DIRTY,
@@ -77,26 +80,59 @@ export interface WorkerInit {
   yieldOnSpin: boolean;
   /** Instructions a vCPU runs before its thread looks at its mail, interrupts and fences. */
   slice: number;
+  /**
+   * Under a debugger: a thread reports its vCPUs' states each time it parks, hands every
+   * exit (WFI too) to the VM's thread, and stops in the hart for the debugger's breakpoints.
+   */
+  debug: boolean;
 }
+
+/** What a debugger arms in every vCPU thread's harts (sent at each resume). */
+export interface ThreadDebugConfig {
+  /** Code breakpoints as the hart holds them: [lo, hi] of each address. */
+  breakpoints: [number, number][];
+  watches: HartWatchpoint[];
+  /** Stop at traps taken into the guest (the VM's thread evaluates the filters). */
+  guestExceptions: boolean;
+  guestInterrupts: boolean;
+  /** vCPUs that stay stopped while the others run (gdb's vCont with a thread). */
+  held: number[];
+}
+
+/** A debugger stop in a vCPU thread's hart. */
+export type HartDebugCause = 'breakpoint' | 'watchpoint' | 'guest-trap';
+
+/** A parked vCPU's state, as a thread reports it. */
+export interface ParkedVcpu { vcpu: number; hart: Record<string, unknown>; state: ThreadVcpuState }
 
 /** vCPU lifecycle on its thread (as Vcpu.state). */
 export type ThreadVcpuState = 'stopped' | 'runnable' | 'blocked';
 
 /**
- * A message from a vCPU thread to the VM's thread: handle this vCPU's exit, or wake it (both
- * answered), or count a WFI exit the thread handled itself (`hart` holds only its pc).
+ * A message from a vCPU thread to the VM's thread: handle this vCPU's exit, or wake it, or
+ * decide on a debugger stop in its hart (all three answered), or count a WFI exit the thread
+ * handled itself (`hart` holds only its pc), or (debug) the states of its parked vCPUs.
  */
 export interface ToVm {
-  op: 'exit' | 'wake' | 'wfi';
+  op: 'exit' | 'wake' | 'wfi' | 'debug' | 'parked';
   seq: number;
   vcpu: number;
   hart: Record<string, unknown>;
   state: ThreadVcpuState;
+  /** 'debug': what stopped the hart, and for a watchpoint the access. */
+  cause?: HartDebugCause;
+  watchHit?: Hart['watchHit'];
+  /** 'parked': the EPOCH it parked in, and every vCPU of the thread. */
+  epoch?: number;
+  parked?: ParkedVcpu[];
 }
 
-/** A message from the VM's thread: the reply to `seq`, or a new state for a vCPU (HSM start). */
+/**
+ * A message from the VM's thread: the reply to `seq`, or a new state for a vCPU (HSM start, a
+ * debugger's resume), or the debugger's breakpoints for every vCPU of the thread.
+ */
 export interface ToThread {
-  op: 'reply' | 'state';
+  op: 'reply' | 'state' | 'debug';
   seq: number;
   vcpu: number;
   hart: Record<string, unknown>;
@@ -105,4 +141,8 @@ export interface ToThread {
   resume: boolean;
   /** Fences to wait for before resuming: [vcpu, generation]. */
   fences: [number, number][];
+  /** Flush the vCPU's TLBs and translated code (the debugger stepped it or wrote memory on the VM's thread). */
+  flush?: boolean;
+  /** 'debug': what to arm. */
+  config?: ThreadDebugConfig;
 }

@@ -8,6 +8,11 @@
  *
  * Threads are not deterministic: reproducible runs use one thread (`--threads 1`, the VM's
  * own round robin) with the icount clock.
+ *
+ * Under a debugger (`debug`), all-stop: the threads start parked; `resumeDebug` hands them
+ * every vCPU's state and the breakpoints, `parkDebug` stops them all at instruction
+ * boundaries and brings every vCPU's state back here, where the debugger reads, writes and
+ * single-steps them with the vCPUs on this thread (`Vm.remote` unset) while the VM is stopped.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +24,7 @@ import type { Vm, VmStop } from '../vm';
 import { restoreHart, saveHart } from './hart-transfer';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
-import { FenceKind, MAX_THREADS, RunState, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
+import { FenceKind, MAX_THREADS, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
 
 /** Instructions a vCPU thread runs between looks at its mail, interrupts and fences. */
 export const THREAD_SLICE = 20_000;
@@ -80,12 +85,26 @@ export class VcpuThreads implements RemoteVcpus {
   private wake: (() => void) | null = null;
   private failure: VmStop | null = null;
   private terminated = false;
+  /**
+   * Debug mode: decides on a stop in a vCPU thread's hart (a 'breakpoint' VmStop) or after an
+   * exit handled here (exit filter, fault loop, shutdown); true stops every vCPU. The vCPU's
+   * state is here meanwhile (its hart may be stepped or changed: the reply carries it back).
+   */
+  onDebugStop: ((stop: VmStop) => boolean) | null = null;
+  /** Debug mode: a stop was decided since the last resume (the run loop parks the threads). */
+  stopDecided = false;
+  /** vCPUs whose hart stopped for the debugger after the stop was decided: not reported, hit again on resume. */
+  readonly unreported = new Set<number>();
+  /** The EPOCH of the last debug resume (-1: none yet; reports of other epochs are stale). */
+  private epoch = -1;
+  private parkedThreads = 0;
+  private parkWaiter: (() => void) | null = null;
 
   /**
    * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
    * @param threads host threads, 1..min(vCPUs, MAX_THREADS)
    */
-  constructor(private readonly vm: Vm, readonly threads: number) {
+  constructor(private readonly vm: Vm, readonly threads: number, private readonly debug = false) {
     const n = vm.vcpus.length;
     if (!vm.host.sharedBuffer) throw new Error('vCPU threads need a VM created with sharedMemory');
     if (vm.clock.kind !== 'realtime') throw new Error('vCPU threads need the realtime clock (icount runs on one thread)');
@@ -105,6 +124,8 @@ export class VcpuThreads implements RemoteVcpus {
     for (let i = 0; i < n; i++) this.retired[i] = vm.vcpus[i].hart.instret;
     const script = workerScript();
     this.mapAllRam();
+    // A debugged VM starts stopped: the threads park until the first resume.
+    if (this.debug) Atomics.store(this.control, W.RUN, RunState.PAUSE);
     for (let t = 0; t < this.threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const ids = vm.vcpus.map((v) => v.id).filter((id) => threadOf(id, this.threads) === t);
@@ -113,7 +134,7 @@ export class VcpuThreads implements RemoteVcpus {
         control: this.control.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
-        jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2,
+        jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
       };
       const w = new Worker(script, { workerData: init, transferList: [port2] });
       w.on('message', (m: ToVm) => this.onMessage(t, m));
@@ -125,7 +146,7 @@ export class VcpuThreads implements RemoteVcpus {
       this.ports.push(port1);
       for (const id of ids) this.send(id, 'state', -1);
     }
-    vm.remote = this;
+    if (!this.debug) vm.remote = this;
   }
 
   /**
@@ -178,6 +199,7 @@ export class VcpuThreads implements RemoteVcpus {
   /** Resumes after pause(). */
   resume(): void {
     this.vm.clock.start();
+    Atomics.add(this.control, W.EPOCH, 1);
     Atomics.store(this.control, W.RUN, RunState.RUN);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
   }
@@ -186,12 +208,96 @@ export class VcpuThreads implements RemoteVcpus {
   async terminate(): Promise<void> {
     if (this.terminated) return;
     this.terminated = true;
+    this.wake?.();
+    this.parkWaiter?.();
     Atomics.store(this.control, W.RUN, RunState.QUIT);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
     await Promise.all(this.workers.map((w) => w.terminate()));
     for (const p of this.ports) p.close();
     for (let i = 0; i < this.vm.vcpus.length; i++) this.vm.vcpus[i].hart.instret = this.retired[i];
     this.vm.remote = null;
+  }
+
+  // ---- debug mode ----
+
+  /**
+   * Runs every vCPU (but `config.held`) from its state here, with the debugger's breakpoints
+   * armed: their translated code and TLBs are flushed (the debugger may have written memory
+   * or stepped them here).
+   */
+  resumeDebug(config: ThreadDebugConfig): void {
+    const vm = this.vm;
+    this.stopDecided = false;
+    this.unreported.clear();
+    for (const p of this.ports) p.postMessage({ op: 'debug', seq: -1, vcpu: -1, hart: {}, state: 'stopped', resume: false, fences: [], config } satisfies ToThread);
+    for (const v of vm.vcpus) {
+      this.retired[v.id] = v.hart.instret;
+      this.send(v.id, 'state', -1, true);
+    }
+    this.parkedThreads = 0;
+    this.epoch = Atomics.add(this.control, W.EPOCH, 1) + 1;
+    vm.remote = this;
+    vm.clock.start();
+    Atomics.store(this.control, W.RUN, RunState.RUN);
+    for (let t = 0; t < this.threads; t++) ring(this.control, t);
+  }
+
+  /**
+   * Stops every vCPU at an instruction boundary (a thread finishes its slice; a vCPU whose
+   * exit is being answered stops after it) and brings their states here; resolves once every
+   * thread has reported (or failed).
+   */
+  async parkDebug(): Promise<void> {
+    this.stopAll();
+    if (this.parkedThreads < this.threads && !this.failure && !this.terminated) await new Promise<void>((r) => { this.parkWaiter = r; });
+    this.parkWaiter = null;
+    this.vm.remote = null;
+    this.vm.clock.stop();
+  }
+
+  /** Wakes `run` to look at its `quit` at once (a debugger's pause), not at its next poll. */
+  interrupt(): void {
+    this.wake?.();
+  }
+
+  /** The failure that stopped the threads, if any (a thread that died). */
+  get failed(): VmStop | null {
+    return this.failure;
+  }
+
+  /** Turns RUN to PAUSE: no thread starts another slice. */
+  private stopAll(): void {
+    Atomics.store(this.control, W.RUN, RunState.PAUSE);
+    for (let t = 0; t < this.threads; t++) ring(this.control, t);
+  }
+
+  /** A thread's parked report: its vCPUs' states, loaded here (this thread's TLBs and translated code dropped: they may be stale). */
+  private onParked(m: ToVm): void {
+    if (m.epoch !== this.epoch) return; // a report from before the last resume
+    for (const p of m.parked ?? []) {
+      const v = this.vm.vcpus[p.vcpu];
+      if (!v) continue;
+      restoreHart(v.hart, p.hart);
+      v.state = p.state;
+      v.hart.flushAllTlbs();
+      v.hart.blockCache?.flush();
+    }
+    if (++this.parkedThreads >= this.threads) this.parkWaiter?.();
+  }
+
+  /** Offers a debugger stop to the hook; stops every thread when it says so. */
+  private decide(stop: VmStop | null): void {
+    if (!stop || !this.onDebugStop) return;
+    if (this.stopDecided) {
+      // Reported at the next resume: a hart's stop by hitting it again, the VM's own stop as its stop request.
+      if (stop.kind === 'breakpoint') this.unreported.add(stop.vcpu);
+      else if (stop.kind === 'shutdown' || stop.kind === 'reboot' || stop.kind === 'fatal') this.vm.requestStop(stop);
+      return;
+    }
+    if (!this.onDebugStop(stop)) return;
+    this.stopDecided = true;
+    this.stopAll();
+    this.wake?.();
   }
 
   // ---- RemoteVcpus ----
@@ -230,8 +336,13 @@ export class VcpuThreads implements RemoteVcpus {
 
   /** A vCPU thread's request: handle the exit (or wake-up) on the Vcpu here, reply with its new state. */
   private onMessage(thread: number, m: ToVm): void {
+    if (this.terminated) return;
+    if (m.op === 'parked') {
+      this.onParked(m);
+      return;
+    }
     const v = this.vm.vcpus[m.vcpu];
-    if (!v || this.terminated) return;
+    if (!v) return;
     if (m.op === 'wfi') {
       this.vm.countThreadWfi(v, m.hart.pcLo as number, m.hart.pcHi as number);
       return;
@@ -241,8 +352,13 @@ export class VcpuThreads implements RemoteVcpus {
     this.current = v.id;
     this.fences = [];
     try {
-      if (m.op === 'exit') this.vm.handleThreadExit(v);
-      else v.tryWake();
+      if (m.op === 'exit') {
+        this.vm.handleThreadExit(v);
+        if (this.debug) this.decide(this.vm.takeExitBreak() ?? this.takeFinalStop());
+      } else if (m.op === 'debug') {
+        v.hart.watchHit = m.watchHit ?? null;
+        this.decide({ kind: 'breakpoint', vcpu: v.id, cause: m.cause === 'breakpoint' ? undefined : m.cause });
+      } else v.tryWake();
     } catch (e) {
       this.fail(`vCPU ${v.id}: ${(e as Error).message}`);
     } finally {
@@ -254,13 +370,20 @@ export class VcpuThreads implements RemoteVcpus {
     if (this.vm.stopRequest) this.wake?.();
   }
 
-  /** Sends vCPU `id`'s state to its thread (a reply to `seq`, or a pushed state). */
-  private send(id: number, op: ToThread['op'], seq: number): void {
+  /** Debug mode: the VM's own stop (shutdown, reboot, fatal) goes to the hook like the others. */
+  private takeFinalStop(): VmStop | null {
+    const s = this.vm.stopRequest;
+    this.vm.stopRequest = null;
+    return s;
+  }
+
+  /** Sends vCPU `id`'s state to its thread (a reply to `seq`, or a pushed state; `flush`: its TLBs and code). */
+  private send(id: number, op: ToThread['op'], seq: number, flush = false): void {
     const v: Vcpu = this.vm.vcpus[id];
     const t = threadOf(id, this.threads);
     const msg: ToThread = {
       op, seq, vcpu: id, hart: saveHart(v.hart), state: v.state, resume: v.resumeAt !== null,
-      fences: op === 'reply' ? this.fences : [],
+      fences: op === 'reply' ? this.fences : [], flush,
     };
     this.ports[t].postMessage(msg);
     ring(this.control, t);
@@ -270,5 +393,6 @@ export class VcpuThreads implements RemoteVcpus {
     if (this.terminated) return;
     this.failure ??= { kind: 'fatal', message, vcpu: Math.max(0, this.current), pc: 0n, scause: 0n, stval: 0n, htval: 0n, htinst: 0n };
     this.wake?.();
+    this.parkWaiter?.();
   }
 }

@@ -7,6 +7,11 @@
  * Between slices it applies the interrupt lines the VM drove (shared LINES/DIRTY words),
  * flushes what remote fences asked for, and reads its mail (HSM start of its vCPUs). A vCPU
  * in WFI waits on the thread's doorbell until an interrupt or its timer deadline.
+ *
+ * Under a debugger (`debug`), a hart stopping at a breakpoint, watchpoint or guest trap asks
+ * the VM's thread whether to stop (it evaluates conditions and filters there); when anything
+ * stops the VM, RUN turns to PAUSE, no new slice starts, and every thread reports its
+ * vCPUs' states as it parks, so the debugger reads and steps them on the VM's thread.
  */
 import { MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Hart, StopReason } from '../../hart/hart';
@@ -18,7 +23,7 @@ import { realtimeTicks } from '../clock';
 import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
 import { isGuestWfi } from '../exits';
 import { restoreHart, saveHart } from './hart-transfer';
-import { FenceKind, RunState, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
+import { FenceKind, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
 const MAX_WAIT_MS = 100;
@@ -54,18 +59,38 @@ const vcpus: Local[] = d.vcpus.map((id) => {
   return { id, hart, state: 'stopped', resume: false };
 });
 const byId = new Map(vcpus.map((v) => [v.id, v]));
+/** vCPUs a debugger keeps stopped while the others run. */
+let held = new Set<number>();
 
 /** Loads a state the VM's thread sent; flushes the TLBs when it flushed its copy. */
 function install(v: Local, m: ToThread): void {
   const flushes = v.hart.tlbFlushes;
   restoreHart(v.hart, m.hart);
-  if (v.hart.tlbFlushes !== flushes) v.hart.flushAllTlbs();
+  if (v.hart.tlbFlushes !== flushes || m.flush) v.hart.flushAllTlbs();
+  if (m.flush) v.hart.blockCache?.flush();
   v.state = m.state;
   v.resume = m.resume;
 }
 
-/** A state pushed by the VM's thread (hart_start of a stopped vCPU). */
+/** Arms the debugger's breakpoints, watchpoints and guest trap stops in every hart here. */
+function armDebug(c: ThreadDebugConfig): void {
+  held = new Set(c.held);
+  const trapHook = c.guestExceptions || c.guestInterrupts
+    ? (_cause: number, interrupt: boolean) => (interrupt ? c.guestInterrupts : c.guestExceptions) : undefined;
+  for (const v of vcpus) {
+    v.hart.clearBreakpoints();
+    for (const [lo, hi] of c.breakpoints) v.hart.addBreakpoint(lo, hi);
+    v.hart.setWatchpoints(c.watches);
+    v.hart.onGuestTrap = trapHook;
+  }
+}
+
+/** A state pushed by the VM's thread (hart_start of a stopped vCPU, a debugger's resume), or the debugger's breakpoints. */
 function onMail(m: ToThread): void {
+  if (m.op === 'debug' && m.config) {
+    armDebug(m.config);
+    return;
+  }
   const v = byId.get(m.vcpu);
   if (v && m.op === 'state') install(v, m);
 }
@@ -111,9 +136,14 @@ function waitFences(fences: [number, number][]): void {
  * Hands vCPU `v` to the VM's thread (an exit to handle, or a wake-up that restarts it) and
  * waits for its new state. False when the VM quit meanwhile.
  */
-function callVm(v: Local, op: ToVm['op']): boolean {
+function callVm(v: Local, op: ToVm['op'], cause?: HartDebugCause): boolean {
   const mine = ++seq;
   const msg: ToVm = { op, seq: mine, vcpu: v.id, hart: saveHart(v.hart), state: v.state };
+  if (cause) {
+    msg.cause = cause;
+    msg.watchHit = v.hart.watchHit;
+    v.hart.watchHit = null;
+  }
   parentPort!.postMessage(msg);
   for (;;) {
     const bell = Atomics.load(ctl, door);
@@ -149,17 +179,35 @@ function wfi(v: Local): void {
   parentPort!.postMessage(note);
 }
 
-/** Parks while the VM is paused (fences still answered, so no thread waits forever). */
+/**
+ * Parks while the VM is paused (fences still answered, so no thread waits forever), until it
+ * runs again or a new epoch begins (a resume this thread slept through: it parks anew).
+ * Under a debugger it first reports its vCPUs' states (with the states the VM's thread sent).
+ */
 function parkWhilePaused(): void {
+  const epoch = Atomics.load(ctl, W.EPOCH);
+  if (d.debug) {
+    drainMail();
+    for (const v of vcpus) takeIrqs(v);
+    const parked = vcpus.map((v) => ({ vcpu: v.id, hart: saveHart(v.hart), state: v.state }));
+    const report: ToVm = { op: 'parked', seq: 0, vcpu: -1, hart: {}, state: 'stopped', epoch, parked };
+    parentPort!.postMessage(report);
+  }
   Atomics.add(ctl, W.PARKED, 1);
   Atomics.notify(ctl, W.PARKED);
   for (;;) {
     ackFences();
     const bell = Atomics.load(ctl, door);
-    if (Atomics.load(ctl, W.RUN) !== RunState.PAUSE) break;
+    if (Atomics.load(ctl, W.RUN) !== RunState.PAUSE || Atomics.load(ctl, W.EPOCH) !== epoch) break;
     Atomics.wait(ctl, door, bell, MAX_WAIT_MS);
   }
   Atomics.sub(ctl, W.PARKED, 1);
+}
+
+/** The debugger stop a hart's run ended with, if any. */
+function debugCause(stop: StopReason): HartDebugCause | undefined {
+  return stop === StopReason.BREAKPOINT ? 'breakpoint' : stop === StopReason.WATCHPOINT ? 'watchpoint'
+    : stop === StopReason.GUEST_TRAP ? 'guest-trap' : undefined;
 }
 
 /** The thread's loop: until the VM quits. */
@@ -177,7 +225,10 @@ function main(): void {
     let ran = false;
     let deadline = Infinity;
     for (const v of vcpus) {
+      // All-stop: once the VM pauses (a debugger stop) no new slice starts.
+      if (Atomics.load(ctl, W.RUN) !== RunState.RUN) break;
       takeIrqs(v);
+      if (held.has(v.id)) continue;
       if (v.state === 'blocked' && guestInterruptPending(v.hart)) {
         if (v.resume) {
           if (!callVm(v, 'wake')) return;
@@ -188,8 +239,14 @@ function main(): void {
       ran = true;
       const stop = v.hart.run(d.slice);
       instret[v.id] = v.hart.instret;
+      const cause = debugCause(stop);
+      if (cause) {
+        if (!callVm(v, 'debug', cause)) return;
+        continue;
+      }
       if (stop !== StopReason.HOST_TRAP) continue;
-      if (isGuestWfi(v.hart)) wfi(v);
+      // A debugger sees every exit (its exit filters and trace), WFI too.
+      if (isGuestWfi(v.hart) && !d.debug) wfi(v);
       else if (!callVm(v, 'exit')) return;
     }
     if (ran) continue;

@@ -201,6 +201,16 @@ describe('gdb stub dispatcher', () => {
     assert.equal(reply(d, 'p20'), 'a400208000000000', 'stopped at main');
   });
 
+  it('resumes only the threads vCont names, as gdb\'s scheduler-locking expects (QEMU 7.2: vCont;c:p1.2 runs CPU 1 alone)', () => {
+    // RSP "vCont": a thread with no action stays stopped; -1 (or no thread) is every thread.
+    assert.deepEqual(d.handle('vCont;c:p1.2'), { resume: { only: [1] } });
+    assert.deepEqual(d.handle('vCont;c:p1.1;c:p1.2'), { resume: { only: [0, 1] } });
+    assert.deepEqual(d.handle('vCont;C05:p1.2'), { resume: { only: [1] } });
+    assert.deepEqual(d.handle('vCont;c:p1.2;c'), { resume: {} });
+    assert.deepEqual(d.handle('vCont;c'), { resume: {} });
+    assert.deepEqual(d.handle('vCont;s:p1.2;c'), { resume: { step: 1 } });
+  });
+
   it('reports a write watchpoint before the store, at the storing instruction, with the watched address', async () => {
     // main's first instruction after the prologue stores ra at 184(sp): watch the stack word.
     reply(d, 'Z0,802000a4,2');
