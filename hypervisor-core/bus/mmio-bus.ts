@@ -36,6 +36,11 @@ export class MmioBus {
   /** High 32 bits of the last 8-byte read (0 after narrower reads). */
   hi = 0;
   private readonly list: BusRange[] = [];
+  /**
+   * The range the last access found: a driver polls one device's registers (a UART's LSR and
+   * data, a virtio queue's notify), so most accesses skip the search.
+   */
+  private last: BusRange | undefined = undefined;
 
   /**
    * Registers `device` for `[base, base + size)`.
@@ -116,6 +121,8 @@ export class MmioBus {
 
   /** Binary search for the range containing `addr`. */
   private find(addr: number): BusRange | undefined {
+    const last = this.last;
+    if (last !== undefined && addr >= last.base && addr < last.base + last.size) return last;
     const list = this.list;
     let lo = 0;
     let hi = list.length - 1;
@@ -124,7 +131,7 @@ export class MmioBus {
       const r = list[mid];
       if (addr < r.base) hi = mid - 1;
       else if (addr >= r.base + r.size) lo = mid + 1;
-      else return r;
+      else return (this.last = r);
     }
     return undefined;
   }

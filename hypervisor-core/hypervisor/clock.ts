@@ -38,13 +38,27 @@ export class VmClock {
     this.state[C.RUNNING_SINCE] = -1;
   }
 
+  /** Host time (ms) the owner just read, for the next realtime `now()` only; -1: none. */
+  private sample = -1;
+
   /** Ticks now; `inFlight` are instructions retired by the running slice but not yet counted. */
   now(inFlight = 0): number {
     const s = this.state;
     if (this.kind === 'icount') {
       return Math.floor((s[C.INSTRUCTIONS] + inFlight) / ICOUNT_INSNS_PER_TICK) + s[C.SKIPPED];
     }
-    return realtimeTicks(s, performance.now());
+    const sample = this.sample;
+    this.sample = -1;
+    return realtimeTicks(s, sample >= 0 ? sample : performance.now());
+  }
+
+  /**
+   * The caller just read the host clock (`performance.now()`, ms): the next `now()` uses that
+   * instead of reading it again. An exit's handling ends with a clock read, and the next
+   * slice's first act (its interrupt check) asks for the time: one read serves both.
+   */
+  sampled(ms: number): void {
+    this.sample = ms;
   }
 
   /** Guest time as its parts, for a snapshot (host time running now counts as accumulated). */
@@ -61,6 +75,7 @@ export class VmClock {
     s[C.SKIPPED] = saved.skipped;
     s[C.ACCUMULATED_MS] = saved.ms;
     s[C.RUNNING_SINCE] = -1;
+    this.sample = -1;
   }
 
   /** Counts the instructions of a finished slice. */
@@ -76,11 +91,13 @@ export class VmClock {
 
   /** Starts counting host time (realtime). */
   start(): void {
+    this.sample = -1;
     if (this.state[C.RUNNING_SINCE] < 0) this.state[C.RUNNING_SINCE] = performance.now();
   }
 
   /** Stops counting host time (pause). */
   stop(): void {
+    this.sample = -1;
     const s = this.state;
     if (s[C.RUNNING_SINCE] >= 0) {
       s[C.ACCUMULATED_MS] += performance.now() - s[C.RUNNING_SINCE];

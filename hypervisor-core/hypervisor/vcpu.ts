@@ -371,14 +371,14 @@ export class Vcpu {
 
   /** Emulates a load/store on a device; false when no device is there. */
   private emulateMmio(a: MmioAccess): boolean {
-    const h = this.hart;
-    const hit = this.vm.bus.lookup(a.gpa, a.size);
-    if (!hit) return false;
+    const h = this.hart, bus = this.vm.bus;
     if (a.write) {
-      this.vm.mmioWrite(a.gpa, a.size, h.x[a.reg * 2], h.x[a.reg * 2 + 1]);
+      if (!bus.write(a.gpa, a.size, h.x[a.reg * 2], h.x[a.reg * 2 + 1])) return false;
     } else {
-      let lo = this.vm.mmioRead(a.gpa, a.size);
-      let hi = a.size === 8 ? this.vm.bus.hi : 0;
+      const v = bus.read(a.gpa, a.size);
+      if (v === undefined) return false;
+      let lo = v;
+      let hi = a.size === 8 ? bus.hi : 0;
       if (a.signed && a.size < 8) {
         const shift = 32 - 8 * a.size;
         lo = a.size === 4 ? lo | 0 : (lo << shift) >> shift;

@@ -35,6 +35,7 @@ import { DirtyLog } from './dirty-log';
 import { Pte } from '../mmu/walker';
 import { GuestRam } from './guest-ram';
 import { SbiDispatcher } from './sbi/dispatcher';
+import { RegisterCall } from './sbi/register-call';
 import { VmSbiHost } from './vm-sbi-host';
 import { ExitStats } from './stats/exit-stats';
 import type { AccountedState } from './stats/vcpu-times';
@@ -491,11 +492,12 @@ export class Vm {
   /** Handles an SBI call exit of `vcpu`: a7 = eid, a6 = fid, a0..a5 = arguments. */
   handleSbi(vcpu: Vcpu, eid: number, fid: number): void {
     const h = vcpu.hart;
-    const args: bigint[] = [];
-    for (let i = 10; i <= 15; i++) args.push(toBigU64(h.x[i * 2], h.x[i * 2 + 1]));
     // eid/fid are the low 32 bits of a7/a6 (the SBI spec defines them as 32-bit values).
-    const result = this.sbi.handle({ hartId: vcpu.id, eid: eid >>> 0, fid: fid >>> 0, args });
-    this.lastSbi = { eid: eid >>> 0, fid: fid >>> 0, args, error: result.error, value: result.value };
+    const call = new RegisterCall(vcpu.id, eid >>> 0, fid >>> 0, h.x);
+    const result = this.sbi.handle(call);
+    call.error = result.error;
+    call.value = result.value;
+    this.lastSbi = call;
     if (result.redirect) {
       h.set(Slot.STVAL, Number(BigInt.asIntN(32, result.redirect.stval)), Number(BigInt.asIntN(32, result.redirect.stval >> 32n)));
       vcpu.redirectTrap(Number(result.redirect.scause));
@@ -505,18 +507,25 @@ export class Vm {
     h.x[10 * 2] = result.error | 0;
     h.x[10 * 2 + 1] = result.error < 0 ? -1 : 0;
     if (!result.legacy) {
-      h.x[11 * 2] = Number(BigInt.asIntN(32, result.value));
-      h.x[11 * 2 + 1] = Number(BigInt.asIntN(32, result.value >> 32n));
+      const v = result.value;
+      if (v >= 0n && v <= 0x7fffffffn) {
+        // Most answers (0, versions, ids, counts) are small: no bigint arithmetic.
+        h.x[11 * 2] = Number(v);
+        h.x[11 * 2 + 1] = 0;
+      } else {
+        h.x[11 * 2] = Number(BigInt.asIntN(32, v));
+        h.x[11 * 2 + 1] = Number(BigInt.asIntN(32, v >> 32n));
+      }
     }
     vcpu.advancePc(4);
     h.hostSret();
   }
 
   /** The last SBI call handled (for the exit trace). */
-  private lastSbi: { eid: number; fid: number; args: bigint[]; error: number; value: bigint } | null = null;
+  private lastSbi: RegisterCall | null = null;
 
   /** The SBI call handled during the current exit, if any (clears it). */
-  private takeLastSbi(): Vm['lastSbi'] {
+  private takeLastSbi(): RegisterCall | null {
     const call = this.lastSbi;
     this.lastSbi = null;
     return call;
@@ -628,7 +637,7 @@ export class Vm {
   private pickRunnable(): Vcpu | null {
     const n = this.vcpus.length;
     // The time since the last slice (idle sleeps, device work) by each vCPU's state before any wakes.
-    this.stats.times.account(performance.now(), -1, this.accountedState);
+    this.stats.times.account(this.clockMark >= 0 ? this.clockMark : performance.now(), -1, this.accountedState);
     for (let k = 0; k < n; k++) {
       const v = this.vcpus[(this.next + k) % n];
       if (this.held?.has(v.id)) continue;
@@ -742,12 +751,15 @@ export class Vm {
     }
     if (exit === null) return this.accountSlice(vcpu, cost); // WFI on a bare hart cannot happen in V=1 with VTW
     this.handleExit(vcpu, exit, t1);
+    // The next slice on this thread begins by asking the time: the read ending this exit serves.
+    if (this.clockMark >= 0) this.clock.sampled(this.clockMark);
     return this.accountSlice(vcpu, cost);
   }
 
   /** The slice and its exit were `vcpu`'s run time; the others waited or were blocked meanwhile. */
   private accountSlice(vcpu: Vcpu, cost: number): number {
-    this.stats.times.account(performance.now(), vcpu.id, this.accountedState);
+    // After an exit's handling, its end (clockMark) is now enough: one clock read per exit.
+    this.stats.times.account(this.clockMark >= 0 ? this.clockMark : performance.now(), vcpu.id, this.accountedState);
     return cost;
   }
 

@@ -16,6 +16,7 @@ import { SbiCall, SbiHost, SbiResult } from './sbi-host';
 
 /** SBI specification version implemented: 2.0. */
 export const SBI_SPEC_VERSION = (2 << 24) | 0;
+const SPEC_VERSION = BigInt(SBI_SPEC_VERSION);
 
 const NAMES = [
   'get_spec_version',
@@ -44,7 +45,7 @@ export class BaseExtension implements SbiExtension {
   call(call: SbiCall, host: SbiHost): SbiResult {
     switch (call.fid) {
       case 0:
-        return ok(BigInt(SBI_SPEC_VERSION));
+        return ok(SPEC_VERSION);
       case 1:
         return ok(BigInt(host.implId));
       case 2:

@@ -4,6 +4,7 @@
  * helpers the extension files share.
  */
 import { SbiCall, SbiError, SbiHost, SbiResult } from './sbi-host';
+import { RegisterCall } from './register-call';
 import type { Saved } from '../../state/persist';
 
 /** One SBI extension (one file in this folder). */
@@ -28,12 +29,14 @@ export interface SbiExtension {
 
 /** Argument register a<i> of the call as an unsigned 64-bit value (0 when not supplied). */
 export function arg(call: SbiCall, i: number): bigint {
+  if (call instanceof RegisterCall) return call.arg(i);
   const v = call.args[i];
   return v === undefined ? 0n : BigInt.asUintN(64, v);
 }
 
 /** Low 32 bits of argument a<i>, for parameters the spec declares uint32_t. */
 export function arg32(call: SbiCall, i: number): number {
+  if (call instanceof RegisterCall) return call.lo(i);
   return Number(arg(call, i) & 0xffffffffn);
 }
 

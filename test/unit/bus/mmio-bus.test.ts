@@ -92,3 +92,17 @@ describe('MmioBus', () => {
     }
   });
 });
+
+describe('MmioBus: the last range found', () => {
+  it('alternating accesses to two devices and to a hole reach the right one each time', () => {
+    const bus = new MmioBus();
+    const seen: string[] = [];
+    const dev = (name: string) => ({ name, read: (off: number) => { seen.push(`${name}@${off}`); return 7; }, write: () => undefined });
+    bus.add(0x1000, 0x100, dev('a'));
+    bus.add(0x3000, 0x100, dev('b'));
+    for (const addr of [0x1004, 0x3008, 0x1004, 0x2000, 0x3008, 0x10fc]) bus.read(addr, 4);
+    assert.deepEqual(seen, ['a@4', 'b@8', 'a@4', 'b@8', 'a@252']);
+    assert.equal(bus.read(0x2000, 4), undefined, 'the hole between them answers nothing');
+    assert.equal(bus.read(0x10fe, 4), undefined, 'an access running past a device is refused even when its range was the last found');
+  });
+});
