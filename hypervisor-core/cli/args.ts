@@ -279,7 +279,6 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if (o.saveAt !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--save-at saves a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
   if (o.saveAt !== undefined && o.mmu === 'shadow') throw new UsageError('--save-at cannot save a VM with --mmu shadow yet (its shadow tables and trapped satp are not in the snapshot format)');
   if (o.saveAt !== undefined && o.aia) throw new UsageError('--save-at cannot save a VM with --aia yet (its APLIC and IMSIC state is not in the snapshot format)');
-  if (o.saveAt !== undefined && o.balloon) throw new UsageError('--save-at cannot save a VM with --balloon yet (the balloon device has no saved state)');
   if (o.saveAt !== undefined && o.net !== undefined) throw new UsageError('--save-at cannot save a VM with --net yet (its network is not in the snapshot format)');
   if (o.force && o.restore === undefined) throw new UsageError('--force goes with --restore FILE');
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');

@@ -253,7 +253,7 @@ async function runVirtOn(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array |
   const saveFd = o.save !== undefined ? openOutputFile(o.save, '--save') : undefined;
   // The disks as they are when the snapshot is taken (the guest may have written them).
   const board = (): BoardRecord => ({
-    ...(restored?.board ?? { vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios, svadu: o.svadu, virtioConsole: o.virtioConsole, rng: o.rng }),
+    ...(restored?.board ?? { vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios, svadu: o.svadu, virtioConsole: o.virtioConsole, rng: o.rng, balloon: o.balloon }),
     disks: (restored?.board.disks ?? o.disks).map((d) => diskRecord(d.path, d.readOnly)),
   });
   // One timeline across guest reboots, as the console is one.

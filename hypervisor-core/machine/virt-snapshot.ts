@@ -37,6 +37,8 @@ export interface BoardRecord {
   disks: DiskRecord[];
   virtioConsole: boolean;
   rng: boolean;
+  /** A virtio memory balloon (its target and inflated pages are in the VM state). Absent in files of older writers: false. */
+  balloon?: boolean;
 }
 
 /** A snapshot's board does not match the host as it is now (a changed disk); one line. */
@@ -80,12 +82,17 @@ export function boardOf(state: Saved): BoardRecord {
   });
   return {
     vcpus: num(b.vcpus, 'vcpus'), memory: num(b.memory, 'memory'), clock, bios: b.bios === 'none' ? 'none' : 'default',
-    svadu: b.svadu !== false, disks, virtioConsole: b.virtioConsole === true, rng: b.rng === true,
+    svadu: b.svadu !== false, disks, virtioConsole: b.virtioConsole === true, rng: b.rng === true, balloon: b.balloon === true,
   };
 }
 
+/** The board options that rebuild `board` (the balloon's target comes back with the VM state). */
+export function boardOptions(o: Omit<BoardOptions, keyof BoardRecord | 'balloon'>, board: BoardRecord, disks: BlockBackend[]): BoardOptions {
+  return { ...o, ...board, disks, balloon: board.balloon ? {} : undefined };
+}
+
 /** How to rebuild the board of a snapshot. */
-export interface RestoreOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng'> {
+export interface RestoreOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng' | 'balloon'> {
   /** Opens the snapshot's disks (after their check); the caller closes them. */
   openDisks: (disks: DiskRecord[]) => BlockBackend[];
   /** Use disks that changed since the snapshot (`--force`). */
@@ -109,7 +116,7 @@ export function restoreVirt(file: Uint8Array, o: RestoreOptions): { vm: Vm; boar
       }
     }
     const disks = o.openDisks(board.disks);
-    vm = createVirtBoard({ ...o, ...board, disks });
+    vm = createVirtBoard(boardOptions(o, board, disks));
     return memoryForRestore(vm, obj(s, 'snapshot').vm ?? null);
   });
   try {

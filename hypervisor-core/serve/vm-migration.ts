@@ -14,7 +14,7 @@ import { MigrationError, parseMigrationAddress } from '../state/migrate/wire';
 /** The board a migration describes for a VM built from run options (disks as they are now). */
 export function boardOfRun(o: RunOptions): BoardRecord {
   return {
-    vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios, svadu: o.svadu, virtioConsole: o.virtioConsole, rng: o.rng,
+    vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios, svadu: o.svadu, virtioConsole: o.virtioConsole, rng: o.rng, balloon: o.balloon,
     disks: o.disks.map((d) => diskRecord(d.path, d.readOnly)),
   };
 }

@@ -37,7 +37,6 @@ export function stateRefusal(vm: Vm, what: 'saved' | 'migrated'): string | null 
   if (!vm.plic) return `a VM with the AIA (--aia) cannot be ${what} yet: its APLIC and IMSIC state is not in the snapshot format`;
   if (vm.memVirt.mode === 'shadow') return `a VM with --mmu shadow cannot be ${what} yet: its shadow tables are not in the snapshot format`;
   if (vm.virtio.some((t) => t?.device.kind === 'virtio-net')) return `a VM with a network device cannot be ${what} yet`;
-  if (vm.balloon) return `a VM with a balloon (--balloon) cannot be ${what} yet`;
   return null;
 }
 

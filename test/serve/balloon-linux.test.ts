@@ -4,7 +4,9 @@
  * drops by 32 MiB (virtio_balloon.c takes inflated pages out of the managed pages when
  * DEFLATE_ON_OOM is not negotiated, as under QEMU's default -device virtio-balloon), the VM's
  * committed host memory drops, and `vm info --json` carries the guest's own statistics under
- * libvirt's names (available = the guest's MemTotal). Deflating brings MemTotal back.
+ * libvirt's names (available = the guest's MemTotal). The ballooned guest then migrates live
+ * to another VM (vm create --incoming): the balloon comes along (MemTotal and the committed
+ * memory stay down there), and deflating it there brings MemTotal back.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
@@ -34,14 +36,14 @@ describe('the memory balloon under Linux', function () {
     const daemon = d;
     assert.equal(daemon.vm('create', 'lx', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0', '--balloon').status, 0);
     await until('the shell prompt', async () => (PROMPT.test(await consoleText(daemon, 'lx')) ? true : undefined), 240_000);
-    const balloon = async () => (await daemon.client.call<{ balloon: Balloon }>('GET', '/v1/vms/lx')).balloon;
+    let vm = 'lx';
+    const balloon = async () => (await daemon.client.call<{ balloon: Balloon }>('GET', `/v1/vms/${vm}`)).balloon;
     /** Types a command and resolves to its output once the prompt is back. */
-    let mark = 0;
     const run = async (command: string): Promise<string> => {
-      mark = (await consoleText(daemon, 'lx')).length;
-      await daemon.client.call('POST', '/v1/vms/lx/console', new TextEncoder().encode(command + '\n'));
+      const mark = (await consoleText(daemon, vm)).length;
+      await daemon.client.call('POST', `/v1/vms/${vm}/console`, new TextEncoder().encode(command + '\n'));
       return until(`'${command}'`, async () => {
-        const out = (await consoleText(daemon, 'lx')).slice(mark);
+        const out = (await consoleText(daemon, vm)).slice(mark);
         return out.includes('\n') && PROMPT.test(out) ? out : undefined;
       });
     };
@@ -64,7 +66,20 @@ describe('the memory balloon under Linux', function () {
     for (const name of ['unused', 'available', 'usable', 'disk_caches', 'actual', 'rss']) assert.equal(typeof stats.guest[name], 'number', `guest stat ${name}`);
     assert.equal(stats.guest.actual, 96 * MIB_KB, "libvirt's actual: the guest's memory with the balloon taken off (KiB)");
 
-    assert.equal(daemon.vm('balloon', 'lx', '0').status, 0);
+    // Live migration of the ballooned guest: the balloon's pages stay given up on the destination.
+    const c = daemon.vm('create', 'moved', '--incoming', '127.0.0.1:0');
+    assert.equal(c.status, 0, c.stderr);
+    const port = /127\.0\.0\.1:(\d+)/.exec(c.stdout)![1];
+    const m = daemon.vm('migrate', 'lx', `127.0.0.1:${port}`);
+    assert.equal(m.status, 0, m.stderr);
+    vm = 'moved';
+    const there = await balloon();
+    assert.equal(there.actualBytes, 32 << 20);
+    assert.equal(there.targetBytes, 32 << 20);
+    assert.ok(there.committedBytes <= inflated.committedBytes + (1 << 20), `no more host memory committed after the move: ${inflated.committedBytes} -> ${there.committedBytes}`);
+    assert.equal(await memTotal(), total0 - 32 * MIB_KB, 'MemTotal is still down after the move');
+
+    assert.equal(daemon.vm('balloon', vm, '0').status, 0);
     await until('the balloon to deflate', async () => ((await balloon()).actualBytes === 0 ? true : undefined));
     assert.equal(await memTotal(), total0, 'deflating gives MemTotal back');
   });

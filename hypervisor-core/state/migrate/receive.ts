@@ -12,14 +12,14 @@ import type { Socket } from 'node:net';
 import type { BlockBackend } from '../../devices/virtio/block/backend';
 import type { Vm } from '../../hypervisor/vm';
 import { restoreVm, shapeMismatch, usedHostMemory } from '../../hypervisor/vm-state';
-import { boardOf, type BoardRecord, type DiskRecord } from '../../machine/virt-snapshot';
+import { boardOf, boardOptions, type BoardRecord, type DiskRecord } from '../../machine/virt-snapshot';
 import { createVirtBoard, type BoardOptions } from '../../machine/virt-board';
 import { obj, StateError, type Saved } from '../persist';
 import { LateBackend } from './late-backend';
 import { applyPages, frame, FrameKind, FrameReader, MigrationError, parseHello, parseJsonPayload, send } from './wire';
 
 /** How the destination builds the board (what is not the source's to say: the console, the JIT). */
-export interface IncomingOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng'> {
+export interface IncomingOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng' | 'balloon'> {
   /** Opens the migrated VM's disks once the source released them; throws a one-line Error when it cannot. */
   openDisks(disks: DiskRecord[]): BlockBackend[];
 }
@@ -79,7 +79,7 @@ export async function receiveVm(socket: Socket, o: IncomingOptions): Promise<Inc
       if (why) return await refuse(why);
       late.push(new LateBackend(d.size, d.readOnly, basename(d.path).slice(0, 20)));
     }
-    vm = createVirtBoard({ ...o, ...board, disks: late });
+    vm = createVirtBoard(boardOptions(o, board, late));
     if (obj(hello, 'handshake').hostSize !== vm.host.size) return await refuse('the source VM\'s host memory has another size than this Hyperscope builds');
     // Fresh host memory is zero past what building the board used: zeroing all of it would
     // commit the guest's whole RAM on the host for nothing.
