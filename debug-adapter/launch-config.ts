@@ -44,6 +44,8 @@ export interface HyperscopeLaunchArgs {
   balloonTarget?: string | number;
   /** "two-stage" (default) or "shadow": the memory virtualisation, as `hyperscope run --mmu`. */
   mmu?: string;
+  /** "hardware" (default) or "trap-emulate": the CPU virtualisation, as `hyperscope run --cpu-virt`. */
+  cpuVirt?: string;
   /**
    * A virtio network device on QEMU's user-mode network, as `hyperscope run --net`:
    * "user[,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT]...[,mac=...]".
@@ -112,7 +114,7 @@ const describe = (v: unknown): string => {
 function checkTypes(a: HyperscopeLaunchArgs): void {
   const raw = a as Record<string, unknown>;
   const wrong = (name: string, what: string) => new LaunchError(`${name} must be ${what}, not ${describe(raw[name])}`);
-  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios', 'mmu', 'net']) {
+  for (const name of ['program', 'initrd', 'args', 'clock', 'cwd', 'sourcesCommand', 'bios', 'mmu', 'cpuVirt', 'net']) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') throw wrong(name, 'a string');
   }
   for (const name of ['stopOnEntry', 'rng', 'jit', 'aia', 'balloon']) {
@@ -171,6 +173,11 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   if (mmu === 'shadow' && (bios === 'none' || a.aia === true)) {
     throw new LaunchError(`mmu "shadow" goes with the SBI firmware and the PLIC, not ${a.aia === true ? 'aia' : 'bios "none"'}`);
   }
+  const cpuVirt = a.cpuVirt ?? 'hardware';
+  if (cpuVirt !== 'hardware' && cpuVirt !== 'trap-emulate') throw new LaunchError(`cpuVirt must be "hardware" or "trap-emulate", not ${JSON.stringify(a.cpuVirt)}`);
+  if (cpuVirt === 'trap-emulate' && (a.mmu === 'two-stage' || bios === 'none' || a.aia === true)) {
+    throw new LaunchError(`cpuVirt "trap-emulate" (memory through shadow tables, the SBI firmware, the PLIC) cannot go with ${a.aia === true ? 'aia' : bios === 'none' ? 'bios "none"' : 'mmu "two-stage"'}`);
+  }
   let net: NetOptions | undefined;
   try {
     net = a.net !== undefined ? parseNetSpec(a.net, 'net') : undefined;
@@ -199,12 +206,12 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
     }
   });
   const balloon = a.balloon === true || a.balloonTarget !== undefined ? { target: balloonTarget(a.balloonTarget, memory) } : undefined;
-  const { threads, notice } = debugThreadCount({ vcpus, clock, bios, aia: a.aia === true, mmu, balloon, threads: a.threads });
+  const { threads, notice } = debugThreadCount({ vcpus, clock, bios, aia: a.aia === true, mmu, cpuVirt, balloon, threads: a.threads });
   if (notice) log?.(notice);
   return {
     kernel: readInput(() => readKernelFile(programPath, memory, 'program')), programPath, threads,
     initrd: a.initrd ? readInput(() => readGuestFile(resolve(cwd, a.initrd!), 'initrd', guestRamLimit(memory))) : undefined,
-    bootargs: a.args, vcpus, memory, clock, bios, mmu, cwd, substitutePath, extraSymbols,
+    bootargs: a.args, vcpus, memory, clock, bios, mmu: cpuVirt === 'trap-emulate' ? 'shadow' : mmu, cpuVirt, cwd, substitutePath, extraSymbols,
     stopOnEntry: a.stopOnEntry ?? false, net,
     // Last: files opened here stay open for the session (the caller closes them).
     disks: openDisks(a.disks, cwd, (m) => new LaunchError(m)), rng: a.rng === true, jit: a.jit !== false,

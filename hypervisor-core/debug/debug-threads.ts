@@ -13,6 +13,7 @@ export interface ThreadChoice {
   bios?: 'default' | 'none';
   aia?: boolean;
   mmu?: 'two-stage' | 'shadow';
+  cpuVirt?: 'hardware' | 'trap-emulate';
   balloon?: unknown;
   /** Asked for (launch attribute "threads", `--threads`); undefined for the default. */
   threads?: number;
@@ -23,6 +24,7 @@ function oneThreadReason(o: ThreadChoice): string | undefined {
   if (o.clock === 'icount') return 'the icount clock (a reproducible run, and reverse debugging) runs';
   if (o.bios === 'none') return 'bios "none" runs';
   if (o.aia) return 'aia runs';
+  if (o.cpuVirt === 'trap-emulate') return 'cpuVirt "trap-emulate" runs';
   if (o.mmu === 'shadow') return 'mmu "shadow" runs';
   if (o.balloon) return 'the balloon runs';
   return undefined;

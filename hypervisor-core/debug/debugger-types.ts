@@ -42,6 +42,8 @@ export interface DebugLaunchOptions {
   balloon?: { target?: number };
   /** 'shadow': the hypervisor's shadow page tables instead of the G-stage, as `hyperscope run --mmu shadow`. */
   mmu?: 'two-stage' | 'shadow';
+  /** 'trap-emulate': no H extension, the guest kernel deprivileged in U-mode, as `hyperscope run --cpu-virt trap-emulate`. */
+  cpuVirt?: 'hardware' | 'trap-emulate';
   /** A virtio network device on this network (the caller creates and closes it), as `hyperscope run --net`. */
   network?: VmNetwork;
   /**

@@ -128,7 +128,7 @@ export class GuestDebugger extends EventEmitter {
     const o = this.options;
     const booted = bootVirt({
       kernel: o.kernel, initrd: o.initrd, bootargs: o.bootargs, vcpus: o.vcpus, memory: o.memory, clock: o.clock,
-      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon, mmu: o.mmu,
+      disks: o.disks, rng: o.rng, svadu: o.svadu, virtioConsole: o.virtioConsole, jit: o.jit, bios: o.bios, aia: o.aia, balloon: o.balloon, mmu: o.mmu, cpuVirt: o.cpuVirt,
       nics: o.network ? [o.network.nic()] : undefined, sharedMemory: (o.threads ?? 1) > 1,
       idleSleep: true, // an idle guest waits in host time, costing no CPU
       console: (b) => { if (!this.replaying) this.emit('output', this.decoder.decode(b, { stream: true })); },

@@ -13,6 +13,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunArgs, UsageError } from '../../hypervisor-core/cli/args';
+import { GuestDebugger } from '../../hypervisor-core/debug/guest-debugger';
+import { LaunchError, resolveLaunch } from '../../debug-adapter/launch-config';
 import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
 import { Vm } from '../../hypervisor-core/hypervisor/vm';
 import { comparable, ROOT, runGuest } from './guest-runner';
@@ -123,6 +125,37 @@ describe('trap-and-emulate: what it cannot go with is refused in one line', () =
     assert.throws(() => new Vm({ ...base, mmu: 'two-stage' }), /no G-stage/);
     assert.throws(() => new Vm({ ...base, aia: true }), /not bios none or AIA/);
     assert.throws(() => new Vm({ ...base, sharedMemory: true }), /one thread/);
+  });
+});
+
+describe('trap-and-emulate in the debugger (launch attribute "cpuVirt")', function () {
+  this.timeout(30_000);
+
+  it('"cpuVirt": "trap-emulate" runs the guest so; a function breakpoint stops in its kernel with its call stack', async () => {
+    const d = GuestDebugger.launch(resolveLaunch({ program: 'samples/paging/paging.elf', cwd: ROOT, clock: 'icount', cpuVirt: 'trap-emulate' }));
+    d.setFunctionBreakpoints([{ name: 'map_user_page' }]);
+    await d.continue();
+    assert.equal(d.lastStop?.reason, 'function breakpoint', d.lastStop?.description);
+    // samples/paging/paging.c: the kernel maps the task's entry page before entering U-mode...
+    assert.deepEqual(d.stackTrace(0).slice(0, 2).map((f) => f.name), ['map_user_page', 'start_user_task']);
+    // ...and then the pages the task faults on, from its trap handler (trap_handler inlines handle_page_fault).
+    await d.continue();
+    assert.deepEqual(d.stackTrace(0).slice(0, 3).map((f) => f.name), ['map_user_page', 'handle_page_fault', 'trap_entry']);
+    assert.equal(d.statsReport().cpuVirtMode, 'trap-emulate');
+    assert.equal(d.statsReport().mmuMode, 'shadow');
+  });
+
+  it('refuses anything but "hardware" and "trap-emulate", and what trap-emulate cannot go with', () => {
+    const launch = (extra: Record<string, unknown>) => resolveLaunch({ program: 'samples/hello/hello.elf', cwd: ROOT, ...extra });
+    assert.equal(launch({}).cpuVirt, 'hardware');
+    assert.throws(() => launch({ cpuVirt: 'paravirt' }), (e: Error) => e instanceof LaunchError && e.message === 'cpuVirt must be "hardware" or "trap-emulate", not "paravirt"');
+    assert.throws(() => launch({ cpuVirt: 'trap-emulate', mmu: 'two-stage' }), /cannot go with mmu "two-stage"/);
+    assert.throws(() => launch({ cpuVirt: 'trap-emulate', bios: 'none' }), /cannot go with bios "none"/);
+    // The virtual CSR file lives on the VM's thread: the vCPUs take turns there.
+    assert.equal(launch({ cpuVirt: 'trap-emulate', vcpus: 4 }).threads, 1);
+    const notes: string[] = [];
+    assert.equal(resolveLaunch({ program: 'samples/hello/hello.elf', cwd: ROOT, cpuVirt: 'trap-emulate', vcpus: 4, threads: 4 }, (l) => notes.push(l)).threads, 1);
+    assert.match(notes.join(''), /cpuVirt "trap-emulate" runs on one thread/);
   });
 });
 
