@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { launch, ROOT, startClient, stopped } from './dap-helpers';
+import { launch, ROOT, sample, startClient, stopped } from './dap-helpers';
 
 const SPIN = join(ROOT, 'test', 'fixtures', 'smp-debug', 'spin.elf');
 /** What pause may take at most here, against a hang (the README promises 100 ms). */
@@ -102,5 +102,37 @@ describe('debug adapter: vCPUs on threads (all-stop)', function () {
     await Promise.all([dc.nextRequest({ threadId: 2, granularity: 'instruction' }), stopped(dc)]);
     assert.equal(await repl('ticks'), '1');
     assert.equal((await vcpus())[0].instret, v[0].instret);
+  });
+
+  it('stops every vCPU at an exit filter hit by one (the exit handled on the VM\'s thread)', async () => {
+    // samples/smp: vCPU 1's first SBI call is its console line, while vCPU 0 polls started[1].
+    const { firstStop } = await launch(dc, { program: sample('smp'), vcpus: 2, threads: 2, clock: 'realtime' }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'exit-sbi', condition: 'vcpu == 1' }] }));
+    const ev = await firstStop;
+    assert.equal(ev.body.reason, 'exception');
+    assert.equal(ev.body.threadId, 2);
+    assert.equal((await dc.exceptionInfoRequest({ threadId: 2 })).body.exceptionId, 'exit-sbi');
+    const v = await vcpus();
+    assert.equal(v[0].state, 'runnable'); // polling, not halted
+    await settle();
+    assert.deepEqual(await vcpus(), v, 'vCPU 0 stands still while the exit filter holds vCPU 1');
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    const out: string[] = [];
+    dc.on('output', (e) => { if (e.body.category === 'stdout') out.push(e.body.output); });
+    await Promise.all([dc.continueRequest({ threadId: 2 }), dc.waitForEvent('terminated', 20_000)]);
+    assert.match(out.join(''), /smp: done/);
+  });
+
+  it('stops every vCPU at a guest interrupt taken on one (the filter decided on the VM\'s thread)', async () => {
+    // samples/smp: vCPU 0 sends vCPU 1 an IPI; vCPU 1 takes the supervisor software interrupt (cause 1).
+    const { firstStop } = await launch(dc, { program: sample('smp'), vcpus: 2, threads: 2, clock: 'realtime' }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'guest-interrupt', condition: 'cause == 1' }] }));
+    const ev = await firstStop;
+    assert.equal(ev.body.reason, 'exception');
+    assert.equal(ev.body.threadId, 2);
+    assert.match(ev.body.description ?? '', /^guest interrupt: software interrupt \(cause 1\)$/);
+    const v = await vcpus();
+    await settle();
+    assert.deepEqual(await vcpus(), v);
   });
 });
