@@ -103,6 +103,9 @@ async function pickConfig(folder: vscode.WorkspaceFolder | undefined): Promise<L
 
 /** Fills F5-without-launch.json configurations and the initial launch.json. */
 export class HyperscopeConfigurationProvider implements vscode.DebugConfigurationProvider {
+  /** `daemonAddress`: the Virtual Machines view's daemon, the default `host` of an attach. */
+  constructor(private readonly daemonAddress: () => string | undefined = () => undefined) {}
+
   /** The configurations a new launch.json starts with: one per guest found. */
   async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
     const configs = await configurationsFor(folder);
@@ -116,6 +119,11 @@ export class HyperscopeConfigurationProvider implements vscode.DebugConfiguratio
     folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | undefined> {
+    if (config.request === 'attach') {
+      // The adapter takes HYPERSCOPE_HOST, else the default address, when neither is set here.
+      const host = config.host ?? (process.env.HYPERSCOPE_HOST ? undefined : this.daemonAddress());
+      return { ...config, type: config.type || DEBUG_TYPE, name: config.name || 'Hyperscope: attach', ...(host !== undefined ? { host } : {}) };
+    }
     const c = config as HyperscopeLaunchConfig;
     const empty = !c.type && !c.request && !c.name;
     if (empty || !c.program) {

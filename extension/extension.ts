@@ -20,11 +20,13 @@ import { registerMemoryView } from './memory-view/view';
 import { registerGuestKernelView } from './guest-kernel/view';
 import { NoSourceStopWatcher, OPEN_DISASSEMBLY_COMMAND } from './no-source-stop';
 import { registerVmsView } from './vms/view';
+import { DaemonLink } from './vms/daemon-link';
 
 /** Called by VS Code on the first activation event (a hyperscope launch or one of our commands). */
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Hyperscope');
-  const provider = new HyperscopeConfigurationProvider();
+  const daemon = new DaemonLink(context.extensionPath, output);
+  const provider = new HyperscopeConfigurationProvider(() => daemon.knownAddress());
   context.subscriptions.push(
     output,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
@@ -52,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerStatusBar(context, sessions);
   registerMemoryView(context, sessions);
   registerGuestKernelView(context, sessions);
-  registerVmsView(context, output);
+  registerVmsView(context, output, daemon);
 }
 
 /** Nothing to do: everything is disposed through context.subscriptions. */

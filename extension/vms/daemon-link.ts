@@ -14,6 +14,7 @@ const START_TIMEOUT_MS = 30_000;
 /** Finds or starts the daemon. */
 export class DaemonLink implements vscode.Disposable {
   private started: ChildProcess | undefined;
+  private startedAddress: string | undefined;
   private starting: Promise<ApiClient> | undefined;
 
   constructor(private readonly extensionPath: string, private readonly output: vscode.OutputChannel) {}
@@ -40,6 +41,11 @@ export class DaemonLink implements vscode.Disposable {
       throw e;
     });
     return this.starting;
+  }
+
+  /** The address of the configured daemon, else of the one started here once it listens (attach's default `host`). */
+  knownAddress(): string | undefined {
+    return this.configuredHost() ?? this.startedAddress;
   }
 
   /** True when a daemon is configured or was started here (the view lists nothing before). */
@@ -70,11 +76,13 @@ export class DaemonLink implements vscode.Disposable {
         if (!m) return;
         clearTimeout(timer);
         this.output.appendLine(`Hyperscope: started a daemon on 127.0.0.1:${m[1]} (pid ${child.pid})`);
+        this.startedAddress = `127.0.0.1:${m[1]}`;
         resolve(new ApiClient('127.0.0.1', Number(m[1])));
       });
       child.on('error', (e) => fail(e));
       child.on('exit', (code) => {
         if (this.started === child) this.started = undefined;
+        this.startedAddress = undefined;
         this.starting = undefined;
         fail(new Error(`the daemon ended (status ${code})`));
       });

@@ -12,6 +12,7 @@ import { ExitStatsPanel } from '../exit-stats-panel/panel';
 import { openConsoleTerminal } from './console-terminal';
 import { DaemonLink } from './daemon-link';
 import { VmRow, vmRows } from './model';
+import { DEBUG_TYPE } from '../debug-config';
 
 /** The view's id (package.json `views.debug`). */
 export const VMS_VIEW = 'hyperscope.vms';
@@ -71,8 +72,7 @@ class VmsProvider implements vscode.TreeDataProvider<VmRow> {
 }
 
 /** Registers the view and its commands. */
-export function registerVmsView(context: vscode.ExtensionContext, output: vscode.OutputChannel): void {
-  const link = new DaemonLink(context.extensionPath, output);
+export function registerVmsView(context: vscode.ExtensionContext, output: vscode.OutputChannel, link = new DaemonLink(context.extensionPath, output)): void {
   const provider = new VmsProvider(link);
   const view = vscode.window.createTreeView(VMS_VIEW, { treeDataProvider: provider });
   let statsTimer: NodeJS.Timeout | undefined;
@@ -102,6 +102,13 @@ export function registerVmsView(context: vscode.ExtensionContext, output: vscode
       if (ok === 'Destroy') await run(`destroy ${r.name}`, (c) => c.call('DELETE', vmPath(r)));
     }),
     vscode.commands.registerCommand('hyperscope.vms.console', (r: VmRow) => run(`console ${r.name}`, async (c) => openConsoleTerminal(c, r.name))),
+    vscode.commands.registerCommand('hyperscope.vms.debug', (r: VmRow) => run(`debug ${r.name}`, async (c) => {
+      // DAP attach through the daemon: this VM stops for the debugger, the others run on.
+      const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+        type: DEBUG_TYPE, request: 'attach', name: `VM ${r.name}`, vm: r.name, host: c.address,
+      });
+      if (!started) throw new Error('the debug session did not start');
+    })),
     vscode.commands.registerCommand('hyperscope.vms.stats', (r: VmRow) => run(`statistics of ${r.name}`, async (c) => {
       // The Exit Statistics panel, fed from this VM until the panel closes or another VM is chosen.
       const report = () => c.call<ExitStatsReport>('GET', `${vmPath(r)}/stats`);

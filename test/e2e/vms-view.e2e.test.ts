@@ -2,7 +2,9 @@
  * The Virtual Machines view in a real VS Code (code-server + chromium): a daemon with two VMs
  * (named in the workspace's hyperscope.daemon.host), listed with state and vCPUs; the inline
  * pause and resume actions change the VM in the daemon and the row follows the event stream;
- * the console action opens a terminal named after the VM.
+ * the console action opens a terminal named after the VM; the debug action attaches a debug
+ * session to the VM (the daemon then leaves its pause and resume to the debugger) and ending
+ * the session leaves the VM running.
  */
 import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -58,5 +60,17 @@ describe('e2e: the Virtual Machines view', function () {
     await row('b').hover();
     await row('b').locator('.action-label[aria-label="Open VM Console"]').click();
     await vs!.waitFor('the console terminal of VM b', page.locator('.terminal-tabs-entry, .single-terminal-tab, .tabs-container .tab', { hasText: 'VM b' }).first());
+
+    await row('a').hover();
+    await row('a').locator('.action-label[aria-label="Debug VM"]').click();
+    await vs!.waitForDebugToolbar('visible', 60_000);
+    await assert.rejects(d!.client.call('POST', '/v1/vms/a/pause'), /a debugger is attached/);
+    await page.locator('.debug-toolbar .action-label[aria-label^="Pause"]').click();
+    await vs!.waitFor('VM a stopped in the debugger', row('a').locator('.label-description', { hasText: 'paused · 1 vCPU · 16M' }), 'visible', 30_000);
+    await vs!.focusWorkbench();
+    await page.keyboard.press('Shift+F5');
+    await vs!.waitForDebugToolbar('hidden', 30_000);
+    await vs!.waitFor('VM a running after the debugger detached', row('a').locator('.label-description', { hasText: 'running · 1 vCPU · 16M' }), 'visible', 30_000);
+    assert.equal((await d!.client.call<{ state: string }>('GET', '/v1/vms/b')).state, 'running');
   });
 });
