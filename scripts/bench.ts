@@ -5,7 +5,8 @@
  * exit counts with and without translation are identical), the cost of one SBI and one MMIO
  * round trip timed by the exits sample, a 2-vCPU CPU-bound guest against the 1-vCPU one on
  * one and on two host threads (--threads), and, when qemu-system-riscv64 and OpenSBI are
- * installed, the same guests under QEMU (TCG + OpenSBI) side by side.
+ * installed, the same guests under QEMU (TCG + OpenSBI) side by side; last, the debugger's
+ * continue from start_kernel to the first ksys_write against the same run without it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { bootVirt } from '../hypervisor-core/machine/virt-board';
 import { formatExitTable } from '../hypervisor-core/hypervisor/stats/perf-table';
 import { timeSession } from './bench/console-session';
 import { smpScaling } from './bench/smp-scaling';
+import { debugContinue } from './bench/debug-continue';
 
 const ROOT = path.resolve(__dirname, '..');
 const SAMPLE = path.join(ROOT, 'samples', 'cpu-bound', 'cpu-bound.elf');
@@ -186,10 +188,13 @@ async function exitCost(qemu: string | null): Promise<void> {
 async function main(): Promise<void> {
   const qemu = qemuBinary();
   console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}\n`);
+  // `npm run bench -- debug`: the debugger's row alone.
+  if (process.argv[2] === 'debug') return debugContinue(ROOT);
   await cpuBound(qemu);
   smpScaling(ROOT, CLI, qemu, FW);
   await exitCost(qemu);
   await linuxBoot(qemu);
+  await debugContinue(ROOT);
   if (!qemu) console.log('\n(qemu-system-riscv64 or OpenSBI not installed: no side-by-side figures)');
 }
 
