@@ -212,12 +212,20 @@ export class FrameReader {
   }
 }
 
-/** Writes `data`, resolving once the socket takes more (back-pressure) or failing when it closed. */
-export function send(socket: Socket, data: Buffer): Promise<void> {
+/** How long a peer may leave written data unread before the migration counts as broken. */
+export const SEND_STALL_MS = 30_000;
+
+/**
+ * Writes `data`, resolving once the socket takes more (back-pressure); fails when it closes
+ * or the peer reads nothing for `stallMs` (a destination that stops reading must not hold the
+ * source VM stopped).
+ */
+export function send(socket: Socket, data: Buffer, stallMs = SEND_STALL_MS): Promise<void> {
   if (socket.destroyed) return Promise.reject(new MigrationError('the connection closed'));
   if (socket.write(data)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = (e?: Error) => {
+      clearTimeout(timer);
       socket.off('drain', onDrain);
       socket.off('close', onClose);
       if (e) reject(e);
@@ -225,6 +233,7 @@ export function send(socket: Socket, data: Buffer): Promise<void> {
     };
     const onDrain = () => done();
     const onClose = () => done(new MigrationError('the connection closed'));
+    const timer = setTimeout(() => done(new MigrationError(`the peer read nothing for ${stallMs / 1000} s`)), stallMs);
     socket.on('drain', onDrain);
     socket.on('close', onClose);
   });
