@@ -34,6 +34,10 @@ export class VmSbiHost implements DbtrHost, PmuHost {
     return this.vm.sbiConsoleInput.read();
   }
 
+  stealNs(hartId: number): number {
+    return this.vm.stats.times.row(hartId).waitNs;
+  }
+
   readGuestPhys(gpa: bigint, length: number): Uint8Array | null {
     if (gpa > BigInt(Number.MAX_SAFE_INTEGER)) return null;
     return this.vm.ram.read(Number(gpa), length);

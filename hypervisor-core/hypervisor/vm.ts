@@ -37,6 +37,8 @@ import { GuestRam } from './guest-ram';
 import { SbiDispatcher } from './sbi/dispatcher';
 import { RegisterCall } from './sbi/register-call';
 import { VmSbiHost } from './vm-sbi-host';
+import { StaExtension } from './sbi/sta';
+import { Eid } from './sbi/eids';
 import { ExitStats } from './stats/exit-stats';
 import type { AccountedState } from './stats/vcpu-times';
 import { ExitTrace, ExitRecord, ExitSlot } from './trace/exit-trace';
@@ -189,6 +191,8 @@ export class Vm {
   /** The memory balloon, when the board has one (`hyperscope run --balloon`): it polls the guest's statistics between batches. */
   balloon?: VirtioBalloon;
   readonly sbi: SbiDispatcher;
+  /** The STA extension, told when a vCPU is about to run. */
+  private readonly sta: StaExtension | undefined;
   /** What the user types: one bounded queue that the UART, virtio console and SBI console read. */
   readonly input = new ConsoleInput();
   /** The SBI console's place in `input` (getchar / DBCN read). */
@@ -307,6 +311,7 @@ export class Vm {
       }
     }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));
+    this.sta = this.sbi.extension(Eid.STA) as StaExtension | undefined;
     this.stats.interruptCounts = () => this.interruptCounts();
     this.stats.techniques = () => this.techniques();
   }
@@ -735,6 +740,8 @@ export class Vm {
 
   /** Runs one slice of one vCPU and handles its exit; returns the budget it consumed (instructions and trap entries). */
   private runOne(vcpu: Vcpu): number {
+    // SBI STA: the steal time since this vCPU last ran goes into its structure before it runs.
+    if (this.sta?.active) this.sta.recordSteal(vcpu.id, this.sbi.host);
     const t0 = this.clockMark >= 0 ? this.clockMark : performance.now();
     this.clockMark = -1;
     const at = this.stopAtRetired;

@@ -7,6 +7,7 @@
 import { BaseExtension } from './base';
 import { DbcnExtension } from './dbcn';
 import { DbtrExtension } from './dbtr';
+import { StaExtension } from './sta';
 import { LEGACY_EID_LAST, UNIMPLEMENTED_EXTENSION_NAMES, hexId } from './eids';
 import { SbiExtension, notSupported } from './extension';
 import { HsmExtension } from './hsm';
@@ -36,7 +37,8 @@ export class SbiDispatcher {
    * @param extensions the extensions besides BASE; by default every one this folder implements
    */
   constructor(
-    private readonly host: SbiHost,
+    /** The VM services the extensions act through. */
+    readonly host: SbiHost,
     extensions: readonly SbiExtension[] = [
       new PmuExtension(),
       new TimeExtension(),
@@ -46,6 +48,7 @@ export class SbiDispatcher {
       new SrstExtension(),
       new DbcnExtension(),
       new DbtrExtension(),
+      new StaExtension(),
       new LegacyExtension(),
     ],
   ) {

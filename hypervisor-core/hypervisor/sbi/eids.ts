@@ -39,7 +39,6 @@ export const UNIMPLEMENTED_EXTENSION_NAMES: ReadonlyMap<number, string> = new Ma
   [Eid.SUSP, 'SUSP'],
   [Eid.CPPC, 'CPPC'],
   [Eid.NACL, 'NACL'],
-  [Eid.STA, 'STA'],
   [Eid.SSE, 'SSE'],
   [Eid.FWFT, 'FWFT'],
   [Eid.MPXY, 'MPXY'],

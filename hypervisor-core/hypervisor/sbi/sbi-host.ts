@@ -130,4 +130,9 @@ export interface SbiHost {
    * guest-physical address (right for guests that run with vsatp = Bare, as early boot does).
    */
   readGuestVirt?(hartId: number, gva: bigint, length: number): Uint8Array | SbiGuestFault;
+  /**
+   * Host nanoseconds `hartId` has been runnable but not running (steal time, for STA); without
+   * it STA is not offered.
+   */
+  stealNs?(hartId: number): number;
 }

@@ -18,6 +18,12 @@ export class FakeHost implements SbiHost {
   pendingIpi = new Set<number>();
   clearIpi?: (hartId: number) => boolean;
   readGuestVirt?: (hartId: number, gva: bigint, length: number) => Uint8Array | SbiGuestFault;
+  /** Steal time per hart in ns (STA reads it); tests move it forward. */
+  readonly steal: number[] = [];
+
+  stealNs(hartId: number): number {
+    return this.steal[hartId] ?? 0;
+  }
 
   constructor(
     readonly hartCount = 4,
