@@ -170,9 +170,7 @@ export function resolveLaunch(a: HyperscopeLaunchArgs, log?: (line: string) => v
   if (a.aia === true && bios === 'none') throw new LaunchError('aia goes with the SBI firmware (bios "default"), not bios "none"');
   const mmu = a.mmu ?? 'two-stage';
   if (mmu !== 'two-stage' && mmu !== 'shadow') throw new LaunchError(`mmu must be "two-stage" or "shadow", not ${JSON.stringify(a.mmu)}`);
-  if (mmu === 'shadow' && (bios === 'none' || a.aia === true)) {
-    throw new LaunchError(`mmu "shadow" goes with the SBI firmware and the PLIC, not ${a.aia === true ? 'aia' : 'bios "none"'}`);
-  }
+  if (mmu === 'shadow' && a.aia === true) throw new LaunchError('mmu "shadow" goes with the PLIC, not aia');
   const cpuVirt = a.cpuVirt ?? 'hardware';
   if (cpuVirt !== 'hardware' && cpuVirt !== 'trap-emulate') throw new LaunchError(`cpuVirt must be "hardware" or "trap-emulate", not ${JSON.stringify(a.cpuVirt)}`);
   if (cpuVirt === 'trap-emulate' && (a.mmu === 'two-stage' || bios === 'none' || a.aia === true)) {

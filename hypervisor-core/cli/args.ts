@@ -284,9 +284,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
   if (o.kernel === undefined) throw new UsageError('missing kernel file: hyperscope run <kernel> [options]');
   if ((o.traceSize !== undefined || o.traceRing) && o.trace === undefined) throw new UsageError('--trace-size and --trace-ring go with --trace FILE');
   if (o.trace !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--trace records a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
-  if (o.mmu === 'shadow' && (o.bios === 'none' || o.aia)) {
-    throw new UsageError(`--mmu shadow goes with the hypervisor's SBI firmware and the PLIC, not ${o.aia ? '--aia (its interrupt files sit in the G-stage)' : '--bios none'}`);
-  }
+  if (o.mmu === 'shadow' && o.aia) throw new UsageError('--mmu shadow goes with the PLIC, not --aia (its interrupt files sit in the G-stage)');
   if (o.cpuVirt === 'trap-emulate') checkTrapEmulate(o);
   if (o.gdb !== undefined && o.bare) throw new UsageError('--gdb debugs a guest of the hypervisor, not a --bare run');
   if (o.aia && (o.bare || o.bios === 'none')) throw new UsageError(`--aia goes with the hypervisor's SBI firmware, not ${o.bare ? '--bare' : '--bios none'}`);

@@ -240,6 +240,7 @@ export class Vcpu {
    */
   handleExit(exit: VmExit): ExitReason | 'unhandled' {
     const h = this.hart;
+    this.lastEmulated = null;
     if (this.mmode) {
       const reason = this.machineModeExit(this.mmode, exit);
       if (reason) return reason;
@@ -294,7 +295,7 @@ export class Vcpu {
         return 'page-fault';
       }
       case 'illegal-instruction':
-        this.lastEmulated = null; // reflected, not emulated
+        this.lastEmulated = null; // reflected, not emulated (trap-and-emulate's own came earlier)
         this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
         return 'illegal-instruction';
       case 'fault-redirect':

@@ -18,6 +18,11 @@
  * menvcfg.STCE. The machine timer reaches the hypervisor while the guest runs through the
  * hart's own (HS) stimecmp, set to the guest's mtimecmp.
  *
+ * Under shadow paging (`shadow`), the guest's satp is the shadow MMU's: entering M-mode
+ * suspends it (addresses are physical, through the G-stage) and leaving M-mode puts its
+ * shadow root back; S-mode keeps its page faults, satp and SFENCE.VMA trapping to the
+ * hypervisor (hstatus.VTVM) whatever the guest's mstatus.TVM says.
+ *
  * Not emulated: mstatus.MPRV (M-mode loads and stores through S translation), S-level
  * interrupts that the guest's mideleg keeps in M-mode (they always go to S), PMP checks
  * (the registers hold what is written), mip.SEIP written by M-mode, mstatus.TW.
@@ -27,6 +32,7 @@ import { Cause, Csr, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from '../hart/csr-n
 import { Slot } from '../hart/hart-state';
 import type { Hart } from '../hart/hart';
 import { toBigU64, toPair } from '../hart/int64';
+import { PAGE_FAULT_BITS, type ShadowMmu } from './memvirt/shadow';
 
 const M64 = (1n << 64n) - 1n;
 const INTERRUPT = 1n << 63n;
@@ -91,7 +97,11 @@ export class VirtualMmode {
   private satp = 0n;
   private sie = false;
 
-  constructor(readonly hart: Hart, readonly hartId: number, private readonly board: MmodeBoard) {}
+  /**
+   * @param shadow the VM's shadow MMU when it shadows (`--mmu shadow`), which then owns the
+   *   guest's satp; the vCPU's index there is `hartId`
+   */
+  constructor(readonly hart: Hart, readonly hartId: number, private readonly board: MmodeBoard, private readonly shadow?: ShadowMmu) {}
 
   /** Reset: M-mode, everything 0 (privileged spec 3.4). The caller enters the guest after. */
   reset(): void {
@@ -112,6 +122,7 @@ export class VirtualMmode {
     h.mie &= ~VS_IRQS;
     h.hvip = 0;
     h.scounteren = 0;
+    this.shadow?.suspend(this.hartId, h, true);
     this.configureHart();
   }
 
@@ -199,6 +210,7 @@ export class VirtualMmode {
       return true;
     }
     if ((insn & 0xfe007fff) === 0x12000073) { // SFENCE.VMA: translation is bare in M-mode
+      this.shadow?.emulate(this.hartId, h, insn); // the shadow tables resynchronise for S-mode
       h.flushAllTlbs();
       this.resume(next, true);
       return true;
@@ -281,8 +293,12 @@ export class VirtualMmode {
   private enterM(): void {
     const h = this.hart;
     this.active = true;
-    this.satp = toBigU64(h.lo(Slot.VSATP), h.hi(Slot.VSATP));
-    h.set(Slot.VSATP, 0, 0);
+    if (this.shadow) {
+      this.shadow.suspend(this.hartId, h, true);
+    } else {
+      this.satp = toBigU64(h.lo(Slot.VSATP), h.hi(Slot.VSATP));
+      h.set(Slot.VSATP, 0, 0);
+    }
     const vs = h.lo(Slot.VSSTATUS);
     this.sie = (vs & Mstatus.SIE) !== 0;
     h.c[Slot.VSSTATUS * 2] = vs & ~Mstatus.SIE;
@@ -294,8 +310,12 @@ export class VirtualMmode {
   private leaveM(): void {
     const h = this.hart;
     this.active = false;
-    const [lo, hi] = toPair(this.satp);
-    h.set(Slot.VSATP, lo, hi);
+    if (this.shadow) {
+      this.shadow.suspend(this.hartId, h, false);
+    } else {
+      const [lo, hi] = toPair(this.satp);
+      h.set(Slot.VSATP, lo, hi);
+    }
     if (this.sie) h.c[Slot.VSSTATUS * 2] |= Mstatus.SIE;
     this.configureHart();
     h.flushAllTlbs();
@@ -315,7 +335,8 @@ export class VirtualMmode {
     } else {
       if (this.mstatus & BigInt(Mstatus.TVM)) hs |= Hstatus.VTVM;
       if (this.mstatus & BigInt(Mstatus.TSR)) hs |= Hstatus.VTSR;
-      h.hedeleg = KVM_HEDELEG & Number(this.medeleg);
+      h.hedeleg = KVM_HEDELEG & Number(this.medeleg) & (this.shadow ? ~PAGE_FAULT_BITS : -1);
+      if (this.shadow) hs |= Hstatus.VTVM;
       h.hcounteren = Number(this.mcounteren & 7n);
       const stce = (this.menvcfg >> 63n) !== 0n ? EnvcfgHi.STCE : 0;
       const guestAdue = (this.menvcfg >> 61n) & 1n ? adue : 0;
@@ -417,7 +438,11 @@ export class VirtualMmode {
       case Csr.MTVAL: return this.mtval;
       case Csr.MTINST: case Csr.MTVAL2: return 0n;
       case Csr.MCYCLE: case Csr.MINSTRET: return BigInt(h.retired());
-      case Csr.SATP: return this.satp;
+      case Csr.SATP: {
+        if (!this.shadow) return this.satp;
+        const [lo, hi] = this.shadow.guestAtp(this.hartId);
+        return toBigU64(lo, hi);
+      }
     }
     return undefined;
   }
@@ -481,6 +506,11 @@ export class VirtualMmode {
       case Csr.MTINST: case Csr.MTVAL2: return true;
       case Csr.MCYCLE: case Csr.MINSTRET: return true; // the counters the clock follows are not rewound
       case Csr.SATP: {
+        if (this.shadow) {
+          const [lo, hi] = toPair(v);
+          this.shadow.writeGuestAtp(this.hartId, h, lo, hi);
+          return true;
+        }
         const mode = v >> 60n;
         if (mode === 0n || mode === 8n || mode === 9n) this.satp = v; // bare, Sv39, Sv48
         return true;

@@ -249,7 +249,8 @@ export class Vm {
     // The emulation keeps the guest's privilege and CSRs on the VM's thread.
     if (classic && opts.sharedMemory) throw new RangeError('trap-and-emulate runs the vCPUs on one thread');
     // Shadow paging needs the guest in S-mode on SBI and every device behind MMIO exits.
-    if ((mmu === 'shadow' || classic) && (opts.bios === 'none' || opts.aia)) throw new RangeError(`${classic ? 'trap-and-emulate' : 'shadow paging'} goes with the SBI firmware and the PLIC, not bios none or AIA`);
+    if (classic && (opts.bios === 'none' || opts.aia)) throw new RangeError('trap-and-emulate goes with the SBI firmware and the PLIC, not bios none or AIA');
+    if (mmu === 'shadow' && opts.aia) throw new RangeError('shadow paging goes with the PLIC, not AIA');
     // Host memory: the guest's RAM, its G-stage tables (about 1/512 of RAM), the shadow
     // tables' pool when shadowing, and slack.
     const shadowPool = mmu === 'shadow' || classic ? SHADOW_POOL_PAGES * PAGE_SIZE : 0;
@@ -307,7 +308,7 @@ export class Vm {
       for (const v of this.vcpus) {
         v.mmode = new VirtualMmode(v.hart, v.id, {
           time: () => this.clock.now(), mtimecmp: () => clint.nextDeadline(v.id), svadu: opts.svadu ?? true,
-        });
+        }, shadow ?? undefined);
       }
     }
     this.sbi = new SbiDispatcher(new VmSbiHost(this));

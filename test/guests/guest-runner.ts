@@ -18,7 +18,7 @@ export interface GuestRun {
 }
 
 /** Boots `elf` (a path relative to the repo root) and runs it until it stops. */
-export function runGuest(elf: string, vcpus = 1, maxInstructions = 2_000_000_000, board: { aia?: boolean; jit?: boolean; mmu?: 'two-stage' | 'shadow'; cpuVirt?: 'hardware' | 'trap-emulate' } = {}): GuestRun {
+export function runGuest(elf: string, vcpus = 1, maxInstructions = 2_000_000_000, board: { aia?: boolean; jit?: boolean; mmu?: 'two-stage' | 'shadow'; cpuVirt?: 'hardware' | 'trap-emulate'; bios?: 'default' | 'none' } = {}): GuestRun {
   let output = '';
   const decoder = new TextDecoder();
   const { vm } = bootVirt({

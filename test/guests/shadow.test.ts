@@ -42,6 +42,18 @@ describe('shadow paging runs the samples unchanged (same console as two-stage)',
     assert.equal(reasons['virtual-instruction'], m.emulated.reduce((n, row) => n + row.samples, 0));
   });
 
+  it('a guest that starts in its own M-mode (--bios none) and pages in S-mode runs under shadow paging too', () => {
+    // test/guests/reproducers/src/mmode.S configures M-mode as xv6's start.c does, mrets to
+    // S-mode and turns on Sv39 there; it prints PASS on QEMU 7.2 -bios none.
+    const board = { mmu: 'shadow', bios: 'none' } as const;
+    const r = runGuest('test/guests/reproducers/build/mmode.elf', 1, 100_000_000, board);
+    assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+    assert.match(r.output, /mmode: PASS/);
+    const m = r.vm.stats.report().memVirt!;
+    assert.ok(m.shadowFills > 0, 'S-mode paging went through the shadow tables');
+    assert.ok(m.emulated.some((row) => row.key === 'csrrw satp'), JSON.stringify(m.emulated));
+  });
+
   it('two-stage runs report their technique and a hardware walk of several PTE reads per TLB miss', () => {
     const report = runGuest('samples/paging/paging.elf').vm.stats.report();
     assert.equal(report.mmuMode, 'two-stage');

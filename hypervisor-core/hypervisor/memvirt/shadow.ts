@@ -49,7 +49,7 @@ import { emptyCounters, MemVirt, PageFaultOutcome } from './port';
 
 const TWO32 = 4294967296;
 /** The page faults kept from the guest while shadowing (hedeleg bits). */
-const PAGE_FAULT_BITS = (1 << Cause.FETCH_PAGE_FAULT) | (1 << Cause.LOAD_PAGE_FAULT) | (1 << Cause.STORE_PAGE_FAULT);
+export const PAGE_FAULT_BITS = (1 << Cause.FETCH_PAGE_FAULT) | (1 << Cause.LOAD_PAGE_FAULT) | (1 << Cause.STORE_PAGE_FAULT);
 const PAGE_FAULT = [Cause.LOAD_PAGE_FAULT, Cause.STORE_PAGE_FAULT, Cause.FETCH_PAGE_FAULT];
 const ACCESS_FAULT = [Cause.LOAD_ACCESS, Cause.STORE_ACCESS, Cause.FETCH_ACCESS];
 const ACCESS_NAME = ['read', 'write', 'fetch'] as const;
@@ -107,6 +107,8 @@ class VcpuShadow {
   hart: Hart | null = null;
   /** Classic only: the guest's privilege and status bits the current root is for (ShadowView bits). */
   view = 0;
+  /** The guest is in its own (virtual) M-mode: translation bare whatever its satp says. */
+  suspended = false;
 }
 
 /** satp.MODE to a paging mode (null: Bare). */
@@ -169,6 +171,7 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     c.current = null;
     c.satpLo = c.satpHi = 0;
     c.view = ShadowView.KERNEL;
+    c.suspended = false;
     if (!this.classic) {
       hart.hedeleg &= ~PAGE_FAULT_BITS;
       hart.set(Slot.HSTATUS, hart.lo(Slot.HSTATUS) | Hstatus.VTVM, hart.hi(Slot.HSTATUS));
@@ -188,10 +191,26 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
     if (modeOf(c.satpHi) !== null) this.apply(c, hart); // a Bare guest has one view
   }
 
+  /**
+   * The guest enters (true) or leaves (false) its own M-mode (`--bios none`): in it, addresses
+   * are physical (the G-stage translates, as while satp is Bare); out of it, its satp is back
+   * in force. satp written meanwhile takes effect on the way out.
+   */
+  suspend(vcpu: number, hart: Hart, suspended: boolean): void {
+    const c = this.cpus[vcpu];
+    c.suspended = suspended;
+    this.apply(c, hart);
+  }
+
+  /** The guest's satp write from its M-mode (WARL as the hart's), in force once it leaves M-mode. */
+  writeGuestAtp(vcpu: number, hart: Hart, lo: number, hi: number): void {
+    this.writeAtp(this.cpus[vcpu], hart, lo, hi);
+  }
+
   onPageFault(vcpu: number, hart: Hart, cause: number): PageFaultOutcome {
     const access = cause === Cause.FETCH_PAGE_FAULT ? Access.FETCH : cause === Cause.STORE_PAGE_FAULT ? Access.WRITE : Access.READ;
     const c = this.cpus[vcpu];
-    const mode = modeOf(c.satpHi);
+    const mode = c.suspended ? null : modeOf(c.satpHi);
     const root = c.current;
     if (this.classic && mode === null && root !== null) return this.fillBare(c, hart, root, access);
     const va = mode === null ? -1 : canonical(hart.lo(Slot.STVAL), hart.hi(Slot.STVAL), mode.vaBits);
@@ -361,7 +380,7 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
 
   /** Points the hart at the shadow root of the guest's current address space (or the G-stage when Bare). */
   private apply(c: VcpuShadow, hart: Hart): void {
-    const mode = modeOf(c.satpHi);
+    const mode = c.suspended ? null : modeOf(c.satpHi);
     if (this.classic) {
       this.applyClassic(c, hart, mode);
     } else if (mode === null) {
