@@ -42,7 +42,7 @@ describe('debug adapter: vCPUs on threads (all-stop)', function () {
     assert.equal(hit.body.allThreadsStopped, true);
     const at = await vcpus();
     assert.equal(at[1].pc, 0x802000a4n); // tick (nm spin.elf)
-    assert.ok(at[0].instret > 0, 'vCPU 0 ran on its own thread');
+    assert.ok(at[0].instret > 0, 'vCPU 0 ran to its hart_start call');
     const counted = await count();
     await settle();
     assert.deepEqual(await vcpus(), at, 'vCPU 0 stands still while vCPU 1 is stopped');
@@ -60,12 +60,12 @@ describe('debug adapter: vCPUs on threads (all-stop)', function () {
     assert.equal(s1[1].pc, 0x802000a6n); // the next instruction in tick (a compressed one)
     assert.equal(s1[1].instret, at[1].instret + 1);
 
-    // Continue to the next hit: both ran (vCPU 1 counted 4096 more; vCPU 0 went on).
+    // Continue to the next hit (vCPU 1 counted 4096 more; how far vCPU 0 got meanwhile is up to the host's scheduler).
     const [, again] = await Promise.all([dc.continueRequest({ threadId: 2 }), stopped(dc)]);
     assert.equal(again.body.threadId, 2);
     const c = await vcpus();
     assert.equal(c[1].pc, 0x802000a4n);
-    assert.ok(c[0].instret > s1[0].instret && c[1].instret > s1[1].instret);
+    assert.ok(c[0].instret >= s1[0].instret && c[1].instret > s1[1].instret);
 
     // Pause: both stop, and stay stopped.
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
@@ -77,7 +77,7 @@ describe('debug adapter: vCPUs on threads (all-stop)', function () {
     console.log(`      (pause of 2 vCPUs on 2 threads: ${ms.toFixed(1)} ms from the request to the stopped event)`);
     assert.equal(paused.body.reason, 'pause');
     const p = await vcpus();
-    assert.ok(p[0].instret > c[0].instret && p[1].instret > c[1].instret, 'both ran before the pause');
+    assert.ok(p[0].instret >= c[0].instret && p[1].instret >= c[1].instret);
     await settle();
     assert.deepEqual(await vcpus(), p);
   });
