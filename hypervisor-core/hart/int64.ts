@@ -82,6 +82,19 @@ export function divu64(alo: number, ahi: number, blo: number, bhi: number): void
     REM[0] = r | 0; REM[1] = Math.floor(r / TWO32) | 0;
     return;
   }
+  if (bhi === 0) {
+    // A divisor below 2^32: long division in 16-bit digits, every step exact in doubles
+    // (each partial dividend is below 2^48).
+    const d = blo >>> 0, h = ahi >>> 0;
+    const qh = Math.floor(h / d);
+    let r = h - qh * d;
+    const t1 = r * 65536 + (alo >>> 16), q1 = Math.floor(t1 / d);
+    r = t1 - q1 * d;
+    const t0 = r * 65536 + (alo & 0xffff), q0 = Math.floor(t0 / d);
+    r = t0 - q0 * d;
+    R[0] = (q1 * 65536 + q0) | 0; R[1] = qh | 0; REM[0] = r | 0; REM[1] = 0;
+    return;
+  }
   // Restoring shift-subtract division over 64 bits.
   let qlo = 0, qhi = 0, rlo = 0, rhi = 0;
   for (let i = 63; i >= 0; i--) {

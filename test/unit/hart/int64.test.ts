@@ -47,6 +47,19 @@ describe('hart 64-bit arithmetic on int32 pairs (no BigInt on the hot path)', ()
       assert.equal(remPair(), BigInt.asUintN(64, s64(a) % s64(b)), `rem ${a} ${b}`);
     }
   });
+  it('divu/remu of any 64-bit dividend by a divisor below 2^32 (digit-wise long division) match BigInt', () => {
+    const divisors = [1n, 2n, 3n, 10n, 0xffffn, 0x10000n, 0x10001n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffffn];
+    let seed = 0x9e3779b97f4a7c15n;
+    for (let i = 0; i < 200; i++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) & U64;
+      divisors.push((seed >> 32n) >> BigInt(i % 32) || 1n);
+    }
+    for (const a of [...vs, U64, 1n << 63n, 0xffffffff00000000n, 0x00000000ffffffffn]) for (const b of divisors) {
+      divu64(lo(a), hi(a), lo(b), hi(b));
+      assert.equal(pair(), a / b, `divu ${a} ${b}`);
+      assert.equal(remPair(), a % b, `remu ${a} ${b}`);
+    }
+  });
   it('mulDiv gives the M extension its results, with the special cases of the spec (table "division by zero and overflow")', () => {
     const run = (op: Op, a: bigint, b: bigint) => { mulDiv(op, lo(a), hi(a), lo(b), hi(b)); return pair(); };
     const sx32 = (v: bigint) => BigInt.asUintN(64, BigInt.asIntN(32, v));
