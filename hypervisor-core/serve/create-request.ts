@@ -33,6 +33,10 @@ export interface CreateRequest {
   disks?: { path: string; readOnly?: boolean }[];
   /** A virtio-net NIC on the daemon's switch `switch` (`--net switch=NAME[,mac=MAC]`), shared with the other VMs on it. */
   net?: { switch: string; mac?: string };
+  /** Memory virtualisation (`--mmu`): "two-stage" or "shadow". */
+  mmu?: string;
+  /** CPU virtualisation (`--cpu-virt`): "hardware" or "trap-emulate". */
+  cpuVirt?: string;
 }
 
 /** Longest string field (a kernel command line included). */
@@ -43,7 +47,7 @@ type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | '
 const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
   bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
-  balloon: 'boolean', balloonTarget: 'size', incoming: 'string', net: 'net',
+  balloon: 'boolean', balloonTarget: 'size', incoming: 'string', net: 'net', mmu: 'string', cpuVirt: 'string',
 };
 
 /** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
@@ -79,6 +83,8 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
   if (r.virtioConsole) argv.push('--virtio-console');
   if (r.rng) argv.push('--rng');
   if (r.aia) argv.push('--aia');
+  if (r.mmu !== undefined) argv.push('--mmu', r.mmu);
+  if (r.cpuVirt !== undefined) argv.push('--cpu-virt', r.cpuVirt);
   if (r.balloon) argv.push('--balloon');
   if (r.balloonTarget !== undefined) argv.push('--balloon-target', String(r.balloonTarget));
   for (const d of r.disks ?? []) argv.push(d.readOnly ? '--disk-readonly' : '--disk', d.path);
@@ -103,6 +109,8 @@ export function createRequestOf(name: string, o: RunOptions): CreateRequest {
   if (o.virtioConsole) r.virtioConsole = true;
   if (o.rng) r.rng = true;
   if (o.aia) r.aia = true;
+  if (o.mmu !== 'two-stage') r.mmu = o.mmu;
+  if (o.cpuVirt !== 'hardware') r.cpuVirt = o.cpuVirt;
   if (o.balloon) r.balloon = true;
   if (o.balloonTarget !== undefined) r.balloonTarget = o.balloonTarget;
   if (o.disks.length > 0) r.disks = o.disks.map((d) => ({ path: d.path, readOnly: d.readOnly }));

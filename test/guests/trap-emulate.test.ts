@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunArgs, UsageError } from '../../hypervisor-core/cli/args';
+import { createRequestOf, parseCreateRequest } from '../../hypervisor-core/serve/create-request';
 import { GuestDebugger } from '../../hypervisor-core/debug/guest-debugger';
 import { LaunchError, resolveLaunch } from '../../debug-adapter/launch-config';
 import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
@@ -118,6 +119,15 @@ describe('trap-and-emulate: what it cannot go with is refused in one line', () =
     refused(['--cpu-virt', 'trap-emulate', '--save-at', '1000', '--save', 'x.snap'], /cannot go with --save-at/);
     refused(['--cpu-virt', 'trap-emulate', '--vcpus', '2', '--threads', '2'], /--threads 2 cannot go with --cpu-virt trap-emulate/);
     assert.throws(() => parseRunArgs(['--restore', 'x.snap', '--cpu-virt', 'trap-emulate']), /--cpu-virt comes from the snapshot/);
+  });
+
+  it('a VM of the daemon (vm create ... --cpu-virt trap-emulate) gets it, and --mmu, through the create request', () => {
+    const body = createRequestOf('te', parseRunArgs(['/k.elf', '--cpu-virt', 'trap-emulate', '--vcpus', '2']));
+    const o = parseCreateRequest(JSON.parse(JSON.stringify(body))).options;
+    assert.equal(o.cpuVirt, 'trap-emulate');
+    assert.equal(o.mmu, 'shadow');
+    assert.equal(parseCreateRequest(createRequestOf('s', parseRunArgs(['/k.elf', '--mmu', 'shadow']))).options.mmu, 'shadow');
+    assert.throws(() => parseCreateRequest({ name: 'x', kernel: '/k.elf', cpuVirt: 'binary-translation' }), /--cpu-virt must be hardware/);
   });
 
   it('a VM refuses the same combinations', () => {
