@@ -65,8 +65,13 @@ describe('e2e: the Virtual Machines view', function () {
     await row('a').locator('.action-label[aria-label="Debug VM"]').click();
     await vs!.waitForDebugToolbar('visible', 60_000);
     await assert.rejects(d!.client.call('POST', '/v1/vms/a/pause'), /a debugger is attached/);
-    await page.locator('.debug-toolbar .action-label[aria-label^="Pause"]').click();
-    await vs!.waitFor('VM a stopped in the debugger', row('a').locator('.label-description', { hasText: 'paused · 1 vCPU · 16M' }), 'visible', 30_000);
+    // VS Code pauses the thread it knows of: until it has listed the threads a click does nothing, so it is repeated.
+    const stoppedRow = row('a').locator('.label-description', { hasText: 'paused · 1 vCPU · 16M' });
+    for (let attempt = 0; attempt < 6 && !(await stoppedRow.isVisible()); attempt++) {
+      await page.locator('.debug-toolbar .action-label[aria-label^="Pause"]').click().catch(() => undefined);
+      await stoppedRow.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+    }
+    await vs!.waitFor('VM a stopped in the debugger', stoppedRow, 'visible', 10_000);
     await vs!.focusWorkbench();
     await page.keyboard.press('Shift+F5');
     await vs!.waitForDebugToolbar('hidden', 30_000);
