@@ -9,6 +9,8 @@
  * `hyperscope.exitStacks` ({ reason?: string | null, period?, clear? } -> ExitFlameGraph: a
  * reason starts sampling guest call stacks at its exits, one in `period`, forgetting earlier
  * samples; `reason: null` stops; `clear` forgets the samples; no argument just reports).
+ * `hyperscope.goToExit` ({ seq }: reverse execution to a traced exit, then a 'goto' stop) is
+ * answered by the session itself (session.ts), as stepBack is.
  */
 import type { GuestDebugger } from '../hypervisor-core/debug/guest-debugger';
 import { translateText } from '../hypervisor-core/debug/console-commands';

@@ -654,6 +654,18 @@ export class HyperscopeSession extends LoggingDebugSession {
     this.background(d.stepBack(vcpu, granularity === 'instruction' ? 'instruction' : 'line'));
   }
 
+  /**
+   * `hyperscope.goToExit` ({ seq }): travels to the moment of a traced exit, then stops there
+   * (reason 'goto'), as stepBack does; refused with one line when it cannot.
+   */
+  private goToExit(d: GuestDebugger, response: DebugProtocol.Response, args: Args): void {
+    const seq = intArg(args, 'seq', 0, Number.MAX_SAFE_INTEGER);
+    const why = d.goToExitProblem(seq);
+    if (why) return this.sendErrorResponse(response, { id: 1011, format: `go to exit: ${why}`, showUser: true });
+    this.sendResponse(response);
+    this.background(d.goToExit(seq));
+  }
+
   /** reverseContinue: back to the previous breakpoint, watchpoint or exit-filter hit. */
   protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
     const d = this.stoppedGuest();
@@ -977,6 +989,7 @@ export class HyperscopeSession extends LoggingDebugSession {
   protected customRequest(command: string, response: DebugProtocol.Response, args: Args): void {
     const d = this.dbg;
     if (!d) throw new RequestError(command.startsWith('hyperscope.') ? 'no guest is running' : `unknown request '${command}'`);
+    if (command === 'hyperscope.goToExit') return this.goToExit(d, response, args);
     response.body = customRequestBody(d, command, args, this.focusVcpu());
     this.sendResponse(response);
   }

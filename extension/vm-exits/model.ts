@@ -19,6 +19,8 @@ export interface ExitJson {
   mmio?: { device: string; address: string; size: number; write: boolean; value: string };
   ns: number;
   note?: string;
+  /** Instructions the vCPU had retired at the exit ("Go to This Exit" travels there). */
+  instret?: number;
 }
 
 /** The answer of `hyperscope.exitTrace`. */

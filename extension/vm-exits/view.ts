@@ -66,6 +66,7 @@ export class VmExitsProvider implements vscode.TreeDataProvider<Node> {
     const e = node.exit;
     const item = new vscode.TreeItem(exitLabel(e));
     item.id = `exit-${e.seq}`;
+    item.contextValue = 'vm-exit';
     item.description = exitDescription(e);
     item.tooltip = new vscode.MarkdownString().appendCodeblock(exitDetails(e), 'text');
     item.iconPath = new vscode.ThemeIcon(e.reason === 'sbi' ? 'call-outgoing' : e.reason === 'mmio' ? 'plug' : 'debug-stackframe-dot');
@@ -87,6 +88,21 @@ class ExitDocuments implements vscode.TextDocumentContentProvider {
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? 'This exit is no longer in the trace.\n';
+  }
+}
+
+/**
+ * "Go to This Exit": the active session travels (reverse execution) to the moment of the
+ * exit and stops there; a refusal (another clock, several vCPUs, an exit before the recorded
+ * past) is shown in one line.
+ */
+async function goToExit(node?: Node): Promise<void> {
+  const session = vscode.debug.activeDebugSession;
+  if (node?.kind !== 'exit' || !session || session.type !== DEBUG_TYPE) return;
+  try {
+    await session.customRequest('hyperscope.goToExit', { seq: node.exit.seq });
+  } catch (e) {
+    void vscode.window.showErrorMessage(String((e as Error).message ?? e).split('\n')[0]);
   }
 }
 
@@ -114,6 +130,7 @@ export function registerVmExitsView(context: vscode.ExtensionContext, sessions: 
       const doc = await vscode.workspace.openTextDocument(docs.uriFor(e));
       await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
     }),
+    vscode.commands.registerCommand('hyperscope.vmExits.goToExit', (node?: Node) => goToExit(node)),
     view.onDidChangeVisibility((e) => {
       if (e.visible) void refresh();
     }),

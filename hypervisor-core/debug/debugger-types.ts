@@ -54,7 +54,7 @@ export interface DebugLaunchOptions {
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */
-export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'step' | 'pause' | 'exception';
+export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'step' | 'pause' | 'exception' | 'goto';
 
 /** A stop. */
 export interface StopEvent {

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import { TimeTravel, TimeTravelError } from './time-travel';
-import { ReverseHost, reverseContinue, reverseProblem, stepBack } from './reverse-steps';
+import { ReverseHost, goToExit, goToExitProblem, reverseContinue, reverseProblem, stepBack } from './reverse-steps';
 import { bootVirt } from '../machine/virt-board';
 import type { ElfFile } from '../machine/loaders/elf';
 import type { Vm, VmStop } from '../hypervisor/vm';
@@ -421,6 +421,22 @@ export class GuestDebugger extends EventEmitter {
     const why = this.reverseProblem();
     if (why) throw new TimeTravelError(why);
     this.stopped(reverseContinue(this.reverseHost));
+  }
+
+  /** Why the VM cannot travel to traced exit `seq` now (one line), or null. */
+  goToExitProblem(seq: number): string | null {
+    if (this.state !== 'stopped' || this.isEnded()) return 'stop the guest first: it travels from a stop';
+    return goToExitProblem(this.reverseHost, seq);
+  }
+
+  /**
+   * "Go to this exit" (the VM Exits view): back, or forward within the recorded past, to the
+   * moment of traced exit `seq`, its trapping instruction not yet executed (reverse-steps.ts).
+   */
+  async goToExit(seq: number): Promise<void> {
+    const why = this.goToExitProblem(seq);
+    if (why) throw new TimeTravelError(why);
+    this.stopped(goToExit(this.reverseHost, seq));
   }
 
   /** What reverse execution uses of this debugger. */

@@ -127,3 +127,41 @@ export function reverseContinue(host: ReverseHost): StopEvent {
     description: s.kind === 'exit-breakpoint' ? `reverse continue: VM exit ${s.record.reason}` : watch ? 'reverse continue: watchpoint' : 'reverse continue: breakpoint',
   };
 }
+
+/**
+ * Why the VM cannot travel to traced exit `seq` now (one line), or null. An exit is found
+ * again by the instructions its vCPU had retired when it left (ExitRecord.instret).
+ */
+export function goToExitProblem(host: ReverseHost, seq: number): string | null {
+  const why = host.travel.unsupported();
+  if (why) return why;
+  const r = host.vm.trace.bySeq(seq);
+  if (!r) return `exit #${seq} is no longer in the trace (it keeps the last ${host.vm.trace.capacity} exits)`;
+  if (r.instret === undefined) return `exit #${seq} has no instruction count to travel to`;
+  const oldest = host.travel.positions()[0];
+  if (oldest === undefined || oldest > r.instret) {
+    return `exit #${seq} happened at instruction ${r.instret}, before the recorded past (${oldest === undefined ? 'none yet' : `from instruction ${oldest}`})`;
+  }
+  return null;
+}
+
+/**
+ * Travels to the moment of traced exit `seq`: vCPU 0 at the instruction that left for the
+ * hypervisor, not yet executed (a checkpoint restored, then replayed). Check goToExitProblem
+ * first.
+ */
+export function goToExit(host: ReverseHost, seq: number): StopEvent {
+  const r = host.vm.trace.bySeq(seq)!;
+  const target = r.instret!;
+  let error: string | undefined;
+  host.quietly(() => {
+    try {
+      host.travel.travelTo(target);
+    } catch (e) {
+      if (!(e instanceof TimeTravelError)) throw e;
+      error = e.message;
+    }
+  });
+  const what = `exit #${seq} (${r.reason}) at instruction ${target}`;
+  return { reason: 'goto', vcpu: 0, description: error ? `go to ${what}: ${error}` : `at ${what}`, text: error };
+}

@@ -808,6 +808,7 @@ export class Vm {
     const causeLo = h.lo(Slot.SCAUSE), causeHi = h.hi(Slot.SCAUSE);
     const tvalLo = h.lo(Slot.STVAL), tvalHi = h.hi(Slot.STVAL);
     const htvalLo = h.lo(Slot.HTVAL), htvalHi = h.hi(Slot.HTVAL), htinst = h.lo(Slot.HTINST);
+    const instret = h.instret; // before handling: an emulated instruction may retire there
     if (exit.reason !== 'interrupt' && vcpu.faultLoop.note(causeLo, h.lo(Slot.SEPC), h.hi(Slot.SEPC), h.instret)) {
       const message = describeFaultLoop(vcpu.id, causeLo, toBigU64(h.lo(Slot.SEPC), h.hi(Slot.SEPC)),
         toBigU64(h.lo(Slot.VSTVEC), h.hi(Slot.VSTVEC)));
@@ -828,6 +829,7 @@ export class Vm {
     slot.tvalLo = tvalLo; slot.tvalHi = tvalHi;
     slot.htvalLo = htvalLo; slot.htvalHi = htvalHi; slot.htinst = htinst;
     slot.ns = ns;
+    slot.instret = instret;
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
       this.stats.kvm.record(vcpu.id, exit, false);

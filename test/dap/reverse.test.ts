@@ -58,6 +58,30 @@ describe('debug adapter: reverse execution', function () {
     await assert.rejects(dc.stepBackRequest({ threadId: 1 }), /stepBack: at the first instruction: there is no past/);
   });
 
+  it('"go to this exit" travels back to a traced SBI exit: pc at its ecall, a7/a6 its EID/FID, then on to the end', async () => {
+    const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'icount' });
+    await firstStop;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sbi_system_reset' }] });
+    await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    const trace = await dc.customRequest('hyperscope.exitTrace', {});
+    const exits = trace.body.exits as { seq: number; reason: string; pc: string; instret: number; sbi?: { eid: number; fid: number } }[];
+    // BASE get_impl_id (EID 0x10, FID 1), which print_sbi_info makes early on.
+    const target = exits.find((e) => e.reason === 'sbi' && e.sbi?.eid === 0x10 && e.sbi.fid === 1);
+    assert.ok(target, 'the trace has the BASE get_impl_id call');
+    const [, stop] = await Promise.all([dc.customRequest('hyperscope.goToExit', { seq: target.seq }), stopped(dc)]);
+    assert.equal(stop.body.reason, 'goto');
+    assert.equal(BigInt((await topFrame(dc)).instructionPointerReference!), BigInt(target.pc), 'at the ecall that left');
+    const regs = await scopeValues(dc, 'Registers');
+    // SBI 2.0 calling convention: a7 holds the EID and a6 the FID of the call about to be made.
+    assert.equal(BigInt(regs.get('a7')!.value.split(' ')[0]), 0x10n);
+    assert.equal(BigInt(regs.get('a6')!.value.split(' ')[0]), 1n);
+    // The past replayed is the past: on from there, the breakpoint is met again.
+    const [, again] = await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    assert.equal(again.body.reason, 'function breakpoint');
+    assert.equal((await topFrame(dc)).name, 'sbi_system_reset');
+    await assert.rejects(dc.customRequest('hyperscope.goToExit', { seq: 1_000_000 }), /go to exit: exit #1000000 is no longer in the trace/);
+  });
+
   it('refuses reverse execution of a VM with the realtime clock', async () => {
     const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'realtime' });
     await firstStop;

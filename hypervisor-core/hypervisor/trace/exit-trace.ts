@@ -31,6 +31,11 @@ export interface ExitRecord {
   ns: number;
   /** Free text: what the hypervisor did ("mapped page", "reflected to guest"...). */
   note?: string;
+  /**
+   * Instructions the exit's vCPU had retired when it left (the trapping instruction not
+   * counted): where reverse execution finds the exit again ("go to this exit").
+   */
+  instret?: number;
 }
 
 /** The SBI call of an exit, as the VM handled it (shared with the record, never copied). */
@@ -51,6 +56,8 @@ export class ExitSlot {
   htvalLo = 0; htvalHi = 0;
   htinst = 0;
   ns = 0;
+  /** Instructions the vCPU had retired at the exit (see ExitRecord.instret). */
+  instret = 0;
   /** Faulting guest physical address (guest page faults and MMIO), or -1. */
   gpa = -1;
   sbi: SbiCallTrace | null = null;
@@ -77,6 +84,7 @@ export class ExitSlot {
       seq: this.seq, vcpu: this.vcpu, reason: this.reason, pc: toBigU64(this.pcLo, this.pcHi),
       scause: toBigU64(this.causeLo, this.causeHi), stval: toBigU64(this.tvalLo, this.tvalHi),
       htval: toBigU64(this.htvalLo, this.htvalHi), htinst: toBigU64(this.htinst, 0), ns: this.ns,
+      instret: this.instret,
     };
     if (this.gpa >= 0) r.gpa = BigInt(this.gpa);
     const c = this.sbi;

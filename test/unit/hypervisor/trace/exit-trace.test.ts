@@ -75,11 +75,11 @@ describe('ExitTrace', () => {
     assert.notEqual(a, b);
     assert.equal(t.claim(), a, 'the third exit reuses the first slot: no allocation per exit');
     assert.deepEqual([a.seq, b.seq], [2, 1]);
-    a.vcpu = 1; a.reason = 'mmio'; a.pcLo = 0x80200040; a.pcHi = 0; a.causeLo = 21; a.ns = 800;
+    a.vcpu = 1; a.reason = 'mmio'; a.pcLo = 0x80200040; a.pcHi = 0; a.causeLo = 21; a.ns = 800; a.instret = 1234;
     a.gpa = 0x10000005; a.device = 'uart0'; a.mmioAddress = 0x10000005; a.mmioSize = 1; a.mmioWrite = false; a.mmioLo = 0x60;
     b.reason = 'sbi'; b.pcLo = -2; b.pcHi = -1; b.sbi = { eid: 0x10, fid: 0, args: [0n], error: 0, value: 0x2000000n }; b.sbiName = 'BASE.get_spec_version';
     const [r2, r1] = t.recent();
-    assert.deepEqual(r2, { seq: 2, vcpu: 1, reason: 'mmio', pc: 0x80200040n, scause: 21n, stval: 0n, htval: 0n, htinst: 0n, ns: 800,
+    assert.deepEqual(r2, { seq: 2, vcpu: 1, reason: 'mmio', pc: 0x80200040n, scause: 21n, stval: 0n, htval: 0n, htinst: 0n, ns: 800, instret: 1234,
       gpa: 0x10000005n, mmio: { device: 'uart0', address: 0x10000005n, size: 1, write: false, value: 0x60n } });
     assert.equal(r1.pc, 0xfffffffffffffffen, 'int32 pairs read back as unsigned 64-bit values');
     assert.deepEqual(r1.sbi, { eid: 0x10, fid: 0, args: [0n], error: 0, value: 0x2000000n, name: 'BASE.get_spec_version' });
