@@ -25,6 +25,15 @@ describe('Virtual Machines view model', () => {
     assert.match(rows[0].tooltip, /1,234,567 instructions, 89 exits since boot/);
   });
 
+  it('shows a VM\'s balloon (actual size in the row; target, committed host memory and the guest\'s available memory in the tooltip) and its NIC', () => {
+    const balloon = { ramBytes: 128 << 20, targetBytes: 32 << 20, actualBytes: 32 << 20, committedBytes: 31_142_707,
+      guest: { available: 90_216, actual: 98_304, rss: 30_412 } };
+    const [row] = vmRows([{ ...base, name: 'lx', state: 'running', vcpus: 1, balloon, net: { mac: '52:54:00:12:34:56', switch: 'lan0', port: 1 } }]);
+    assert.equal(row.description, 'running · 1 vCPU · 128M · balloon 32M');
+    assert.match(row.tooltip, /\nballoon 32M \(target 32M\), host memory committed 29\.7M, guest available 88\.1M\n/);
+    assert.match(row.tooltip, /\nnet: 52:54:00:12:34:56 on switch lan0 port 1$/);
+  });
+
   it('writes sizes as --memory takes them', () => {
     assert.equal(memoryText(16 << 20), '16M');
     assert.equal(memoryText(2 * 1024 ** 3), '2G');
