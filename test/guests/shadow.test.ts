@@ -5,12 +5,8 @@
  * the technique: the guest's page faults, satp writes and SFENCE.VMAs reach the hypervisor.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
-import { comparable, ROOT, runGuest } from './guest-runner';
+import { comparable, runGuest } from './guest-runner';
+import { bootLinuxCli, haveLinuxSample } from './linux-cli-boot';
 
 const SAMPLES: [string, number][] = [['hello', 1], ['paging', 1], ['timer', 1], ['uart', 1], ['cvars', 1], ['smp', 1], ['smp', 2], ['smp', 4]];
 
@@ -63,44 +59,15 @@ describe('shadow paging runs the samples unchanged (same console as two-stage)',
   });
 });
 
-const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
-const IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
-const INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
-const PROMPT = /\/\S* # $/;
-
-/** Boots Linux under `--mmu shadow`, sends each command at a prompt, returns status, console and statistics. */
-function bootShadow(vcpus: number, commands: string[]): Promise<{ status: number | null; output: string; stats: ExitStatsReport }> {
-  const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'hs-shadow-')), 'stats.json');
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'run', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0',
-      '--clock', 'icount', '--vcpus', String(vcpus), '--mmu', 'shadow', '--stats-json', json], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let next = 0;
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timeout; output so far:\n${output.slice(-3000)}`)); }, 400_000);
-    p.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (next < commands.length && PROMPT.test(output)) {
-        output += '\n';
-        p.stdin.write(commands[next++] + '\n');
-      }
-    });
-    p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    p.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output, stats: JSON.parse(readFileSync(json, 'utf8')) as ExitStatsReport });
-    });
-  });
-}
-
 describe('Linux guest under shadow paging (samples/linux)', function () {
   this.timeout(450_000);
   before(function () {
-    if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
+    if (!haveLinuxSample()) this.skip();
   });
 
   for (const vcpus of [1, 2, 4]) {
     it(`boots to a busybox shell on ${vcpus} vCPU(s) with --mmu shadow, runs commands, powers off with status 0`, async () => {
-      const r = await bootShadow(vcpus, ['uname -a', 'cat /proc/cpuinfo', 'ls /bin | wc -l', 'poweroff']);
+      const r = await bootLinuxCli(vcpus, ['--mmu', 'shadow'], ['uname -a', 'cat /proc/cpuinfo', 'ls /bin | wc -l', 'poweroff'], 400_000);
       assert.equal(r.status, 0, r.output.slice(-2000));
       assert.match(r.output, /Linux hyperscope 6\.1\.\S+ #1 SMP .* riscv64 GNU\/Linux/);
       assert.equal((r.output.match(/^processor\s*: \d+/gm) ?? []).length, vcpus, 'one /proc/cpuinfo entry per vCPU');

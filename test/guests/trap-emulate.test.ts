@@ -8,8 +8,7 @@
  * illegal instructions, broken down by instruction and CSR.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunArgs, UsageError } from '../../hypervisor-core/cli/args';
@@ -19,6 +18,7 @@ import { LaunchError, resolveLaunch } from '../../debug-adapter/launch-config';
 import type { ExitStatsReport } from '../../hypervisor-core/hypervisor/stats/report';
 import { Vm } from '../../hypervisor-core/hypervisor/vm';
 import { comparable, ROOT, runGuest } from './guest-runner';
+import { bootLinuxCli, haveLinuxSample } from './linux-cli-boot';
 
 const TRAP_EMULATE = { cpuVirt: 'trap-emulate' } as const;
 /** Exit counts by reason. */
@@ -178,44 +178,15 @@ describe('trap-and-emulate in the debugger (launch attribute "cpuVirt")', functi
   });
 });
 
-const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
-const IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
-const INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
-const PROMPT = /\/\S* # $/;
-
-/** Boots Linux under trap-and-emulate, sends each command at a prompt, returns status, console and statistics. */
-function bootTrapEmulate(vcpus: number, commands: string[]): Promise<{ status: number | null; output: string; stats: ExitStatsReport }> {
-  const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'hs-trapemu-')), 'stats.json');
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'run', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0',
-      '--clock', 'icount', '--vcpus', String(vcpus), '--cpu-virt', 'trap-emulate', '--stats-json', json], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let next = 0;
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timeout; output so far:\n${output.slice(-3000)}`)); }, 500_000);
-    p.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (next < commands.length && PROMPT.test(output)) {
-        output += '\n';
-        p.stdin.write(commands[next++] + '\n');
-      }
-    });
-    p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    p.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output, stats: JSON.parse(readFileSync(json, 'utf8')) as ExitStatsReport });
-    });
-  });
-}
-
 describe('Linux guest under trap-and-emulate (samples/linux)', function () {
   this.timeout(550_000);
   before(function () {
-    if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
+    if (!haveLinuxSample()) this.skip();
   });
 
   for (const vcpus of [1, 2, 4]) {
     it(`boots to a busybox shell on ${vcpus} vCPU(s) with --cpu-virt trap-emulate, runs commands, powers off with status 0`, async () => {
-      const r = await bootTrapEmulate(vcpus, ['uname -a', 'cat /proc/cpuinfo', 'poweroff']);
+      const r = await bootLinuxCli(vcpus, ['--cpu-virt', 'trap-emulate'], ['uname -a', 'cat /proc/cpuinfo', 'poweroff'], 500_000);
       assert.equal(r.status, 0, r.output.slice(-2000));
       assert.match(r.output, /Linux hyperscope 6\.1\.\S+ #1 SMP .* riscv64 GNU\/Linux/);
       assert.equal((r.output.match(/^processor\s*: \d+/gm) ?? []).length, vcpus, 'one /proc/cpuinfo entry per vCPU');

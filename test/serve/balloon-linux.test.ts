@@ -9,13 +9,11 @@
  * memory stay down there), and deflating it there brings MemTotal back.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { ROOT } from '../guests/guest-runner';
+import { haveLinuxSample, LINUX_IMAGE, LINUX_INITRD } from '../guests/linux-cli-boot';
 import { consoleText, startTestDaemon, TestDaemon, until } from './daemon-harness';
 
-const IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
-const INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
+const IMAGE = LINUX_IMAGE;
+const INITRD = LINUX_INITRD;
 const PROMPT = /\/\S* # $/;
 const MIB_KB = 1024;
 
@@ -25,7 +23,7 @@ describe('the memory balloon under Linux', function () {
   this.timeout(300_000);
   let d: TestDaemon | undefined;
   before(function () {
-    if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
+    if (!haveLinuxSample()) this.skip();
   });
   after(async () => {
     if (d) assert.equal(await d.stop(), 0);

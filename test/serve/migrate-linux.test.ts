@@ -7,13 +7,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
+import { haveLinuxSample, LINUX_IMAGE, LINUX_INITRD } from '../guests/linux-cli-boot';
 import { CLI, consoleText, startTestDaemon, TestDaemon, until } from './daemon-harness';
 
-const IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
-const INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
+const IMAGE = LINUX_IMAGE;
+const INITRD = LINUX_INITRD;
 
 function heartbeats(text: string): number[] {
   return [...text.matchAll(/^hb (\d+)\r?$/gm)].map((m) => Number(m[1]));
@@ -23,7 +22,7 @@ describe('live migration of a running Linux guest', function () {
   this.timeout(300_000);
   let d: TestDaemon | undefined;
   before(function () {
-    if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
+    if (!haveLinuxSample()) this.skip();
   });
   after(async () => {
     if (d) assert.equal(await d.stop(), 0);
