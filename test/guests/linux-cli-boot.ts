@@ -30,14 +30,14 @@ export interface LinuxBoot {
 }
 
 /**
- * Boots the sample on `vcpus` vCPUs with `options` (e.g. `['--mmu', 'shadow']`), sends each
- * command at a prompt; rejects after `timeoutMs` with the console's tail.
+ * Boots the sample with the run options `options` (e.g. `['--vcpus', '2', '--mmu', 'shadow']`),
+ * sends each command at a prompt; rejects after `timeoutMs` with the console's tail.
  */
-export function bootLinuxCli(vcpus: number, options: string[], commands: string[], timeoutMs: number): Promise<LinuxBoot> {
+export function bootLinuxCli(options: string[], commands: string[], timeoutMs: number): Promise<LinuxBoot> {
   const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'hs-linux-boot-')), 'stats.json');
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, 'run', LINUX_IMAGE, '--initrd', LINUX_INITRD, '--append', 'console=ttyS0',
-      '--clock', 'icount', '--vcpus', String(vcpus), ...options, '--stats-json', json], { stdio: ['pipe', 'pipe', 'pipe'] });
+      '--clock', 'icount', ...options, '--stats-json', json], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     let next = 0;
     const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timeout; output so far:\n${output.slice(-3000)}`)); }, timeoutMs);

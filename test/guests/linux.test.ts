@@ -5,52 +5,22 @@
  * user would, with the icount clock.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from './guest-runner';
-
-const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
-const IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
-const INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
-const PROMPT = /\/\S* # $/;
-
-interface Session { status: number | null; output: string }
-
-/**
- * Boots Linux, waits for the shell prompt before each command, sends it, and returns the
- * whole console output once the VM has exited.
- */
-function bootAndRun(args: string[], commands: string[], timeoutMs = 120_000): Promise<Session> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'run', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0',
-      '--clock', 'icount', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let next = 0;
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timeout; output so far:\n${output.slice(-3000)}`)); }, timeoutMs);
-    p.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (next < commands.length && PROMPT.test(output)) {
-        output += '\n';
-        p.stdin.write(commands[next++] + '\n');
-      }
-    });
-    p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    p.on('exit', (status) => { clearTimeout(timer); resolve({ status, output }); });
-  });
-}
+import { bootLinuxCli, haveLinuxSample } from './linux-cli-boot';
 
 describe('Linux guest (samples/linux)', function () {
   this.timeout(180_000);
   before(function () {
-    if (!existsSync(IMAGE) || !existsSync(INITRD)) this.skip();
+    if (!haveLinuxSample()) this.skip();
   });
 
   for (const vcpus of [1, 2, 4]) {
     it(`boots to a busybox shell on ${vcpus} vCPU(s), runs commands, powers off with status 0`, async () => {
-      const r = await bootAndRun(['--vcpus', String(vcpus)], [
-        'uname -a', 'cat /proc/cpuinfo', 'cat /proc/interrupts', 'poweroff']);
+      const r = await bootLinuxCli(['--vcpus', String(vcpus)], [
+        'uname -a', 'cat /proc/cpuinfo', 'cat /proc/interrupts', 'poweroff'], 120_000);
       assert.equal(r.status, 0, r.output.slice(-2000));
       assert.match(r.output, /Linux version 6\.1\./);
       assert.match(r.output, /Linux hyperscope 6\.1\.\S+ #1 SMP .* riscv64 GNU\/Linux/);
@@ -69,9 +39,9 @@ describe('Linux guest (samples/linux)', function () {
     const disk = path.join(dir, 'disk.img');
     const made = spawnSync(mke2fs!, ['-q', '-F', '-t', 'ext2', disk, '4M']);
     assert.equal(made.status, 0, made.stderr?.toString());
-    const r = await bootAndRun(['--disk', disk], [
+    const r = await bootLinuxCli(['--disk', disk], [
       'mount -t ext2 /dev/vda /mnt', 'echo written-by-the-guest > /mnt/hello.txt', 'cat /mnt/hello.txt',
-      'cat /proc/interrupts', 'umount /mnt', 'poweroff']);
+      'cat /proc/interrupts', 'umount /mnt', 'poweroff'], 120_000);
     assert.equal(r.status, 0, r.output.slice(-2000));
     assert.match(r.output, /virtio_blk virtio\d+: \[vda\]/);
     assert.match(r.output, /virtio\d/, '/proc/interrupts lists a virtio interrupt');

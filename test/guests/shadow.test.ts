@@ -67,7 +67,7 @@ describe('Linux guest under shadow paging (samples/linux)', function () {
 
   for (const vcpus of [1, 2, 4]) {
     it(`boots to a busybox shell on ${vcpus} vCPU(s) with --mmu shadow, runs commands, powers off with status 0`, async () => {
-      const r = await bootLinuxCli(vcpus, ['--mmu', 'shadow'], ['uname -a', 'cat /proc/cpuinfo', 'ls /bin | wc -l', 'poweroff'], 400_000);
+      const r = await bootLinuxCli(['--vcpus', String(vcpus), '--mmu', 'shadow'], ['uname -a', 'cat /proc/cpuinfo', 'ls /bin | wc -l', 'poweroff'], 400_000);
       assert.equal(r.status, 0, r.output.slice(-2000));
       assert.match(r.output, /Linux hyperscope 6\.1\.\S+ #1 SMP .* riscv64 GNU\/Linux/);
       assert.equal((r.output.match(/^processor\s*: \d+/gm) ?? []).length, vcpus, 'one /proc/cpuinfo entry per vCPU');

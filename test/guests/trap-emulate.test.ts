@@ -186,7 +186,7 @@ describe('Linux guest under trap-and-emulate (samples/linux)', function () {
 
   for (const vcpus of [1, 2, 4]) {
     it(`boots to a busybox shell on ${vcpus} vCPU(s) with --cpu-virt trap-emulate, runs commands, powers off with status 0`, async () => {
-      const r = await bootLinuxCli(vcpus, ['--cpu-virt', 'trap-emulate'], ['uname -a', 'cat /proc/cpuinfo', 'poweroff'], 500_000);
+      const r = await bootLinuxCli(['--vcpus', String(vcpus), '--cpu-virt', 'trap-emulate'], ['uname -a', 'cat /proc/cpuinfo', 'poweroff'], 500_000);
       assert.equal(r.status, 0, r.output.slice(-2000));
       assert.match(r.output, /Linux hyperscope 6\.1\.\S+ #1 SMP .* riscv64 GNU\/Linux/);
       assert.equal((r.output.match(/^processor\s*: \d+/gm) ?? []).length, vcpus, 'one /proc/cpuinfo entry per vCPU');
