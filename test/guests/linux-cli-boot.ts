@@ -15,7 +15,8 @@ const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
 /** The Linux sample's kernel and initramfs. */
 export const LINUX_IMAGE = path.join(ROOT, 'samples', 'linux', 'Image');
 export const LINUX_INITRD = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
-const PROMPT = /\/\S* # $/;
+/** The busybox shell's prompt at the end of the console ("/ # ", "/tmp # "). */
+export const LINUX_PROMPT = /\/\S* # $/;
 
 /** Whether the Linux sample is in the checkout (a test skips without it). */
 export function haveLinuxSample(): boolean {
@@ -43,7 +44,7 @@ export function bootLinuxCli(options: string[], commands: string[], timeoutMs: n
     const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`timeout; output so far:\n${output.slice(-3000)}`)); }, timeoutMs);
     p.stdout.on('data', (d: Buffer) => {
       output += d.toString();
-      if (next < commands.length && PROMPT.test(output)) {
+      if (next < commands.length && LINUX_PROMPT.test(output)) {
         output += '\n';
         p.stdin.write(commands[next++] + '\n');
       }

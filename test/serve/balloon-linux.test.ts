@@ -9,12 +9,9 @@
  * memory stay down there), and deflating it there brings MemTotal back.
  */
 import { strict as assert } from 'node:assert';
-import { haveLinuxSample, LINUX_IMAGE, LINUX_INITRD } from '../guests/linux-cli-boot';
-import { consoleText, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { haveLinuxSample, LINUX_PROMPT as PROMPT } from '../guests/linux-cli-boot';
+import { consoleText, createLinuxVm, startTestDaemon, TestDaemon, until } from './daemon-harness';
 
-const IMAGE = LINUX_IMAGE;
-const INITRD = LINUX_INITRD;
-const PROMPT = /\/\S* # $/;
 const MIB_KB = 1024;
 
 type Balloon = { targetBytes: number; actualBytes: number; committedBytes: number; guest: Record<string, number> };
@@ -32,8 +29,7 @@ describe('the memory balloon under Linux', function () {
   it('inflating takes 32 MiB off the guest\'s MemTotal and off the committed host memory; deflating gives MemTotal back', async () => {
     d = await startTestDaemon();
     const daemon = d;
-    assert.equal(daemon.vm('create', 'lx', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0', '--balloon').status, 0);
-    await until('the shell prompt', async () => (PROMPT.test(await consoleText(daemon, 'lx')) ? true : undefined), 240_000);
+    await createLinuxVm(daemon, 'lx', '--balloon');
     let vm = 'lx';
     const balloon = async () => (await daemon.client.call<{ balloon: Balloon }>('GET', `/v1/vms/${vm}`)).balloon;
     /** Types a command and resolves to its output once the prompt is back. */

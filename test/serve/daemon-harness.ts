@@ -6,6 +6,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
+import { LINUX_IMAGE, LINUX_INITRD, LINUX_PROMPT } from '../guests/linux-cli-boot';
 import { ApiClient } from '../../hypervisor-core/serve/client';
 
 export const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
@@ -71,4 +72,14 @@ export async function consoleText(d: TestDaemon, name: string): Promise<string> 
   const s = await d.client.stream(`/v1/vms/${name}/console?follow=0`, (c) => chunks.push(c));
   await s.done;
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Creates daemon VM `name` of the Linux sample (console on ttyS0) with the extra `options`
+ * and waits for its shell prompt; the `vm create` status must be 0.
+ */
+export async function createLinuxVm(d: TestDaemon, name: string, ...options: string[]): Promise<void> {
+  const c = d.vm('create', name, LINUX_IMAGE, '--initrd', LINUX_INITRD, '--append', 'console=ttyS0', ...options);
+  if (c.status !== 0) throw new Error(`vm create ${name}: status ${c.status}: ${c.stderr}`);
+  await until('the shell prompt', async () => (LINUX_PROMPT.test(await consoleText(d, name)) ? true : undefined), 240_000);
 }

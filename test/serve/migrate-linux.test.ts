@@ -8,11 +8,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { ROOT } from '../guests/guest-runner';
-import { haveLinuxSample, LINUX_IMAGE, LINUX_INITRD } from '../guests/linux-cli-boot';
-import { CLI, consoleText, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { haveLinuxSample } from '../guests/linux-cli-boot';
+import { CLI, consoleText, createLinuxVm, startTestDaemon, TestDaemon, until } from './daemon-harness';
 
-const IMAGE = LINUX_IMAGE;
-const INITRD = LINUX_INITRD;
 
 function heartbeats(text: string): number[] {
   return [...text.matchAll(/^hb (\d+)\r?$/gm)].map((m) => Number(m[1]));
@@ -31,9 +29,7 @@ describe('live migration of a running Linux guest', function () {
   it('keeps its heartbeat going from the daemon to hyperscope run --incoming, and its shell answers there', async () => {
     d = await startTestDaemon();
     const daemon = d;
-    const c = daemon.vm('create', 'lx', IMAGE, '--initrd', INITRD, '--append', 'console=ttyS0');
-    assert.equal(c.status, 0, c.stderr);
-    await until('the shell prompt', async () => (/\/\S* # $/.test(await consoleText(daemon, 'lx')) ? true : undefined), 240_000);
+    await createLinuxVm(daemon, 'lx');
     await daemon.client.call('POST', '/v1/vms/lx/console', new TextEncoder().encode('i=0; while true; do echo hb $i; i=$((i+1)); usleep 50000; done\n'));
     await until('five heartbeats', async () => (heartbeats(await consoleText(daemon, 'lx')).length >= 5 ? true : undefined));
 
