@@ -60,8 +60,11 @@ export function parseIpv4(data: Uint8Array): Ipv4Packet | null {
 
 let nextId = 1;
 
-/** Builds an IPv4 packet (no options, DF set, TTL 64) around `payload`. */
-export function buildIpv4(src: Ip4, dst: Ip4, protocol: number, payload: Uint8Array): Uint8Array {
+/** The TTL of the packets the user-mode network originates (BSD's IPDEFTTL, as QEMU's). */
+export const DEFAULT_TTL = 64;
+
+/** Builds an IPv4 packet (no options, DF set) around `payload`. */
+export function buildIpv4(src: Ip4, dst: Ip4, protocol: number, payload: Uint8Array, ttl = DEFAULT_TTL): Uint8Array {
   const p = new Uint8Array(20 + payload.length);
   p[0] = 0x45;
   p[2] = p.length >> 8;
@@ -70,7 +73,7 @@ export function buildIpv4(src: Ip4, dst: Ip4, protocol: number, payload: Uint8Ar
   p[4] = id >> 8;
   p[5] = id & 0xff;
   p[6] = 0x40; // DF
-  p[8] = 64;
+  p[8] = ttl;
   p[9] = protocol;
   p.set(src.subarray(0, 4), 12);
   p.set(dst.subarray(0, 4), 16);

@@ -35,6 +35,8 @@ export const DNS_IP = parseIp('10.0.2.3');
 export const GUEST_IP = parseIp('10.0.2.15');
 const NETMASK = parseIp('255.255.255.0');
 const BROADCAST_IP = parseIp('255.255.255.255');
+/** The TTL of the gateway's echo replies (MAXTTL: what `ping 10.0.2.2` shows under QEMU). */
+const ECHO_REPLY_TTL = 255;
 /** Guest addresses remembered at most. */
 export const ARP_ENTRIES = 64;
 /** TCP connections at most (both directions). */
@@ -156,13 +158,13 @@ export class UserNet implements SwitchEndpoint, TcpLink {
   }
 
   /** Sends an IPv4 packet to a guest; without its MAC, asks for it (the caller retries). */
-  private sendIp(dst: Uint8Array, protocol: number, payload: Uint8Array, dstMac?: Mac, src: Uint8Array = GATEWAY_IP): void {
+  private sendIp(dst: Uint8Array, protocol: number, payload: Uint8Array, dstMac?: Mac, src: Uint8Array = GATEWAY_IP, ttl?: number): void {
     const mac = dstMac ?? this.arp.get(ipKey(dst));
     if (!mac) {
       this.whoHas(dst);
       return;
     }
-    this.port?.send(ethernetFrame(mac, GATEWAY_MAC, EtherType.IPV4, buildIpv4(src, dst, protocol, payload)));
+    this.port?.send(ethernetFrame(mac, GATEWAY_MAC, EtherType.IPV4, buildIpv4(src, dst, protocol, payload, ttl)));
   }
 
   private whoHas(ip: Uint8Array): void {
@@ -204,7 +206,8 @@ export class UserNet implements SwitchEndpoint, TcpLink {
     reply[2] = sum >> 8;
     reply[3] = sum & 0xff;
     this.counters.icmpEchoReplies++;
-    this.sendIp(ip.src, IpProtocol.ICMP, reply, srcMac);
+    // BSD's icmp_reflect, which QEMU's user network keeps, answers with the maximum TTL.
+    this.sendIp(ip.src, IpProtocol.ICMP, reply, srcMac, GATEWAY_IP, ECHO_REPLY_TTL);
   }
 
   // --- UDP -------------------------------------------------------------------------------

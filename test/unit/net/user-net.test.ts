@@ -114,6 +114,8 @@ describe('user-mode network (10.0.2.0/24 as QEMU slirp)', () => {
     assert.equal(ip.payload[0], 0, 'echo reply');
     assert.deepEqual([...ip.payload.subarray(4)], [...echo.subarray(4)], 'same id, sequence and data');
     assert.equal(checksum(ip.payload), 0);
+    // `ping -c 1 10.0.2.2` in the Linux sample under qemu-system-riscv64 -netdev user prints ttl=255.
+    assert.equal(ip.ttl, 255, 'the gateway answers with the maximum TTL, as QEMU does');
     user.close();
   });
 
