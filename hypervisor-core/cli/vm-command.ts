@@ -39,7 +39,9 @@ else 127.0.0.1:${DEFAULT_PORT}.
                                 --disk, --disk-readonly, --virtio-console, --rng, --aia,
                                 --no-jit, --no-svadu, --balloon, --net switch=NAME[,mac=MAC]:
                                 VMs created with the same switch NAME share one Ethernet
-                                switch; stats show its ports, info the MAC and port)
+                                switch; stats show its ports, info the MAC and port;
+                                --threads N: its vCPUs in parallel on N host threads,
+                                default 1: they take turns on the VM's thread)
   create NAME --incoming 127.0.0.1:PORT
                                 a VM that waits (paused) for the VM another daemon sends
                                 with migrate; port 0 picks one (info shows it)
@@ -242,10 +244,9 @@ const RUN_ONLY: [keyof ReturnType<typeof parseRunArgs>, string][] = [
 
 /** The create request for `NAME KERNEL [options]`: parsed as `hyperscope run` parses them, paths made absolute. */
 function createBody(name: string, runArgs: string[]): unknown {
-  const o = parseRunArgs(runArgs);
-  if (runArgs.some((a) => a === '--threads' || a.startsWith('--threads='))) {
-    throw new UsageError('--threads is an option of hyperscope run: each VM of the daemon runs on one thread of its own');
-  }
+  // Without --threads a VM of the daemon runs its vCPUs in turn on its own thread (not the host's cores).
+  const threaded = runArgs.some((a) => a === '--threads' || a.startsWith('--threads='));
+  const o = parseRunArgs(threaded ? runArgs : [...runArgs, '--threads', '1']);
   for (const [key, flag] of RUN_ONLY) {
     const v = o[key];
     if (v !== undefined && v !== false) throw new UsageError(`${flag} is an option of hyperscope run, not of a VM of the daemon`);

@@ -37,6 +37,8 @@ export interface CreateRequest {
   mmu?: string;
   /** CPU virtualisation (`--cpu-virt`): "hardware" or "trap-emulate". */
   cpuVirt?: string;
+  /** Host threads the vCPUs run on in parallel (`--threads`; default 1: the vCPUs take turns on the VM's thread). */
+  threads?: number;
 }
 
 /** Longest string field (a kernel command line included). */
@@ -48,6 +50,7 @@ const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
   bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
   balloon: 'boolean', balloonTarget: 'size', incoming: 'string', net: 'net', mmu: 'string', cpuVirt: 'string',
+  threads: 'integer',
 };
 
 /** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
@@ -89,9 +92,11 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
   if (r.balloonTarget !== undefined) argv.push('--balloon-target', String(r.balloonTarget));
   for (const d of r.disks ?? []) argv.push(d.readOnly ? '--disk-readonly' : '--disk', d.path);
   if (r.net) argv.push('--net', `switch=${r.net.switch}${r.net.mac !== undefined ? `,mac=${r.net.mac}` : ''}`);
+  // By default one host thread per VM (the vCPUs take turns on it); --threads N runs them in
+  // parallel on N vCPU threads, checked by the run parser against the other options.
+  argv.push('--threads', String(r.threads ?? 1));
   try {
-    // One host thread per VM: the daemon runs VMs in parallel, a VM's vCPUs take turns on its thread.
-    return { name: r.name, options: { ...parseRunArgs(argv), threads: 1 } };
+    return { name: r.name, options: parseRunArgs(argv) };
   } catch (e) {
     if (e instanceof UsageError) throw bad(e.message);
     throw e;
@@ -114,6 +119,7 @@ export function createRequestOf(name: string, o: RunOptions): CreateRequest {
   if (o.balloon) r.balloon = true;
   if (o.balloonTarget !== undefined) r.balloonTarget = o.balloonTarget;
   if (o.disks.length > 0) r.disks = o.disks.map((d) => ({ path: d.path, readOnly: d.readOnly }));
+  if (o.threads > 1) r.threads = o.threads;
   if (o.net?.kind === 'switch' && o.net.switch !== undefined) r.net = { switch: o.net.switch, ...(o.net.mac !== undefined ? { mac: o.net.mac } : {}) };
   return r;
 }

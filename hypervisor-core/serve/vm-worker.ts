@@ -154,7 +154,9 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   };
   const counters = (): VmCounters => {
     if (!vm) return { instructions: 0, exits: 0 };
-    const c: VmCounters = { instructions: vm.vcpus.reduce((n, v) => n + v.hart.retired(), 0), exits: vm.stats.report().totalExits };
+    // On vCPU threads the harts here hold each vCPU's state as of its last exit: the threads' counts are current.
+    const instructions = vm.remote ? vm.instructions : vm.vcpus.reduce((n, v) => n + v.hart.retired(), 0);
+    const c: VmCounters = { instructions, exits: vm.stats.report().totalExits };
     const balloon = balloonStats(vm);
     if (balloon) c.balloon = balloon;
     return c;
@@ -167,6 +169,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   /** Answers request `id` with `run()`'s value, or its WorkerRefusal. */
   const answer = (id: number, run: () => FromWorkerValue) => {
     try {
+      const threads = threadsOf();
+      if (threads > 1) throw new WorkerRefusal('bad-request', `a VM on ${threads} vCPU threads (--threads) cannot be saved, restored or dirty-logged yet: its vCPUs' state lives in their threads while it runs`);
       post({ type: 'reply', id, value: run() });
     } catch (e) {
       if (!(e instanceof WorkerRefusal)) throw e;
@@ -277,7 +281,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       }
       case 'migrate': {
         if (!vm) return noVm(m.id);
-        const why = stateRefusal(vm, 'migrated') ?? (vm.dirtyLog ? 'the dirty log is on: stop it first (vm dirty-log NAME stop)' : null);
+        const why = (threadsOf() > 1 ? `a VM on ${threadsOf()} vCPU threads (--threads) cannot be migrated yet: its vCPUs' state lives in their threads while it runs` : null) ?? stateRefusal(vm, 'migrated') ?? (vm.dirtyLog ? 'the dirty log is on: stop it first (vm dirty-log NAME stop)' : null);
         if (why || migrating || (state !== 'running' && state !== 'paused')) {
           post({ type: 'refused', id: m.id, code: why ? 'bad-request' : 'wrong-state', message: why ?? (migrating ? 'a migration of this VM is under way' : `the VM is ${state}`) });
           return;
@@ -375,6 +379,14 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     return undefined;
   }
 
+  /**
+   * Host threads the VM's vCPUs run on: as asked for a VM booted from the options (its RAM is
+   * shared then), 1 for one restored or migrated in.
+   */
+  function threadsOf(): number {
+    return board ? 1 : o.threads;
+  }
+
   /** The board of the VM now, its disks as they are now (a snapshot or migration records them). */
   function currentBoard(): BoardRecord {
     if (!board) return boardOfRun(o);
@@ -389,6 +401,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         const end = await runUntilStop(vm!, {
           quit: () => migratedTo !== null || replacement !== null || debug?.lend !== undefined,
           hold: () => (paused && migratedTo === null && replacement === null ? held : null),
+          threads: threadsOf(),
         });
         let stop = end.kind === 'stop' ? end.stop : undefined;
         if (end.kind === 'quit' && debug?.lend && migratedTo === null && replacement === null) {
