@@ -13,86 +13,48 @@
  * taken inside the guest. `restart` re-boots the guest and keeps every breakpoint.
  *
  * No client can kill or hang it: every request's arguments are checked (request-args.ts)
- * and bounded, any failure is an error response of one line, the input stream is read by
- * DapReader, which gets past malformed messages, and what the client leaves unread is
- * bounded by ClientBacklog.
+ * and bounded, and any failure is an error response of one line (guarded-session.ts reads,
+ * checks and answers the messages; the request bodies live in breakpoint-bodies.ts,
+ * memory-requests.ts, variables.ts, c-variables.ts and custom-requests.ts).
  */
 import { createNetwork } from '../hypervisor-core/net/net-config';
 import {
-  Breakpoint, BreakpointEvent, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source,
+  BreakpointEvent, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source,
   StackFrame, StoppedEvent, TerminatedEvent, Thread, Event,
 } from '@vscode/debugadapter';
-import { PassThrough } from 'node:stream';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { basename } from 'node:path';
 import { DisplayFrame, GuestDebugger, LogEvent, StopEvent } from '../hypervisor-core/debug/guest-debugger';
-import { FILTER_MODES } from '../hypervisor-core/debug/filter-actions';
 import { vcpuTaskName } from '../hypervisor-core/debug/linux/commands';
-import { EXIT_FILTER_IDS } from '../hypervisor-core/debug/exit-breakpoints';
-import { GUEST_TRAP_FILTER_IDS } from '../hypervisor-core/debug/guest-trap-breakpoints';
-import { WatchTarget, expressionTarget, parseWatchDataId, registerTarget, watchDataId } from '../hypervisor-core/debug/watch-target';
-import { MAX_WATCH_SIZE, WatchAccess } from '../hypervisor-core/debug/watchpoints';
 import { evaluateConsole } from '../hypervisor-core/debug/console-commands';
 import { evaluateExpression } from '../hypervisor-core/debug/c-console';
-import { CVariables, cTarget, hasCScope } from './c-variables';
-import { MAX_DISASSEMBLE_COUNT, MAX_DISASSEMBLE_OFFSET, disassembleAround } from '../hypervisor-core/debug/disassembly';
+import { CVariables, hasCScope } from './c-variables';
 import { compileExpression } from '../hypervisor-core/debug/expression';
-import { codeAddr } from '../hypervisor-core/debug/address';
 import { writeRegister } from '../hypervisor-core/debug/registers';
 import { HyperscopeLaunchArgs, LaunchError, resolveLaunch } from './launch-config';
-import { MemoryRef, memoryReference, parseMemoryReference } from './memory-reference';
+import { memoryReference } from './memory-reference';
 import { SCOPES, ScopeRef, exitFor, scopeVariables } from './variables';
-import { Args, RequestError, field, intArg, listArg, objArg, objListArg, oneLine, optStrArg, shown, strArg } from './request-args';
-import { DapReader, ReadProblem } from './dap-reader';
+import { Args, RequestError, field, intArg, oneLine, shown, strArg } from './request-args';
 import { customRequestBody } from './custom-requests';
-import { ClientBacklog } from './client-backlog';
 import { FrameSources, MISSING_SOURCE_ORIGIN } from './frame-sources';
 import { DaemonRelay } from './daemon-relay';
 import type { AttachTarget } from './attach-host';
+import { GuardedDebugSession } from './guarded-session';
+import { capabilities } from './capabilities';
+import { frameId, frameIndex, frameVcpu, threadVcpu } from './frame-ids';
+import { DapBreakpoints, MAX_EXPRESSION, dataBreakpointInfo } from './breakpoint-bodies';
+import { disassemble, readMemory, writeMemory } from './memory-requests';
 
 /** Stop descriptions that only repeat the stop reason. */
 const PLAIN_STOP_DESCRIPTIONS = new Set(['breakpoint', 'step', 'step out', 'paused', 'entry']);
 
-/** Labels of the exception-breakpoint filters. */
-const FILTER_LABELS: Record<string, string> = {
-  'exit-sbi': 'VM exit: SBI call', 'exit-mmio': 'VM exit: MMIO access', 'exit-guest-page-fault': 'VM exit: guest page fault',
-  'exit-virtual-instruction': 'VM exit: virtual instruction', 'exit-wfi': 'VM exit: WFI', 'exit-interrupt': 'VM exit: interrupt / slice end',
-  'exit-illegal-instruction': 'VM exit: illegal instruction', 'exit-page-fault': 'VM exit: page fault (shadow paging)',
-  'guest-exception': 'Guest exception (trap taken inside the guest)', 'guest-interrupt': 'Guest interrupt (taken inside the guest)',
-};
-const CONDITION_HELP: Record<string, string> = {
-  'exit-sbi': 'e.g. eid == 0x54494D45 (TIME), fid == 0, ext == \'DBCN\', vcpu == 1',
-  'exit-mmio': 'e.g. gpa >= 0x10000000 && gpa < 0x10000008, write, device == \'uart0\'',
-  'exit-guest-page-fault': 'e.g. cause == 21, gpa >= 0x80400000',
-  'guest-exception': 'e.g. cause == 13 (load page fault), user == 1, tval >= 0x400000, vcpu == 1',
-  'guest-interrupt': 'e.g. cause == 5 (timer), cause == 9 (external)',
-};
-
-/** Frame ids encode the vCPU and the frame's depth. */
-const FRAME_STRIDE = 1 << 16;
 const hex = (v: bigint | number): string => '0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
 
-/**
- * Requests of the protocol this adapter does not implement (none is announced in its
- * capabilities): answered with an error rather than the library's empty success.
- */
-const UNSUPPORTED = new Set([
-  'restartFrame', 'goto', 'gotoTargets', 'stepInTargets',
-  'terminateThreads', 'completions', 'loadedSources', 'cancel', 'breakpointLocations', 'modules', 'locations',
-]);
-
-/** Bounds on what one request may ask for (each well above what VS Code sends). */
-const MAX_READ_BYTES = 1 << 20;
-const MAX_EXPRESSION = 4096;
-const MAX_PATH = 4096;
-const MAX_BREAKPOINTS = 10_000;
-const MAX_ADDRESS_TEXT = 100;
-const U64 = 2 ** 64;
 /** Minimum milliseconds between two flame graphs sent while the guest runs (each names every sampled stack). */
 const STACKS_INTERVAL_MS = 1000;
 
 /** The debug session. */
-export class HyperscopeSession extends LoggingDebugSession {
+export class HyperscopeSession extends GuardedDebugSession {
   private dbg?: GuestDebugger;
   private stopOnEntry = false;
   /** configurationDone came for the current launch. */
@@ -107,17 +69,13 @@ export class HyperscopeSession extends LoggingDebugSession {
   private readonly scopeHandles = new Map<string, number>();
   /** Locals, Globals and C values (their own references). */
   private readonly cvars = new CVariables();
-  /** Internal breakpoint ids -> the DAP breakpoint id that stands for them. */
-  private readonly dapIds = new Map<number, number>();
+  /** The breakpoints set through this session, with their DAP ids. */
+  private readonly breakpoints = new DapBreakpoints();
   /** When the last `hyperscope.exitStacks` event went out (performance.now()). */
   private lastStacksAt = -Infinity;
 
   /** The run or step in progress (resolves when it ends), so `dispose` can wait for it. */
   private running: Promise<void> = Promise.resolve();
-  /** What the client has not read yet (set by start). */
-  private backlog?: ClientBacklog;
-  private out?: NodeJS.WritableStream & { destroy?: () => void };
-
   /** The adapter's link to a daemon's debug session (attach from VS Code): every message goes through it. */
   private relay?: DaemonRelay;
   /** The initialize arguments, replayed to the daemon's session when attaching through a relay. */
@@ -129,93 +87,11 @@ export class HyperscopeSession extends LoggingDebugSession {
    */
   constructor(private readonly attachTarget?: AttachTarget) {
     super();
-    this.setDebuggerLinesStartAt1(true);
-    this.setDebuggerColumnsStartAt1(true);
   }
 
-  /**
-   * Reads the client's bytes with DapReader instead of the library's parser, which drops the
-   * connection on a message that is not JSON and loses its place on a wrong Content-Length.
-   * The library still watches a stream of its own for 'close'/'error', which end the session.
-   */
-  start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
-    const reader = new DapReader((m) => {
-      // After the daemon's session is over the adapter answers (a late disconnect, say) itself.
-      if (!this.relay?.forward(m)) this.handleMessage(m as unknown as DebugProtocol.ProtocolMessage);
-    }, (p) => this.onReadProblem(p));
-    const lifecycle = new PassThrough();
-    this.out = outStream;
-    this.backlog = new ClientBacklog(outStream as { writableLength?: number });
-    super.start(lifecycle, outStream);
-    inStream.on('data', (b: Buffer | string) => reader.push(typeof b === 'string' ? Buffer.from(b) : b));
-    inStream.on('close', () => lifecycle.destroy());
-    inStream.on('error', (e: Error) => lifecycle.destroy(e));
-  }
-
-  /** Events go out unless the client is too far behind: console output and statistics are dropped first. */
-  sendEvent(event: DebugProtocol.Event): void {
-    const droppable = event.event === 'output' || event.event === 'hyperscope.exitStats' || event.event === 'hyperscope.exitStacks';
-    const admitted = this.backlog?.admit(droppable) ?? { send: true };
-    if (admitted.note) super.sendEvent(new OutputEvent(admitted.note, 'console'));
-    if (admitted.send) super.sendEvent(event);
-    this.checkBacklog();
-  }
-
-  sendResponse(response: DebugProtocol.Response): void {
-    if (this.backlog?.cutOff) return;
-    super.sendResponse(response);
-    this.checkBacklog();
-  }
-
-  /** A client that reads nothing while its messages pile up is cut off: its VM stops, its connection closes. */
-  private checkBacklog(): void {
-    if (!this.backlog?.overflowed()) return;
-    process.stderr.write(`hyperscope debug adapter: the client is not reading (${this.backlog.bytes} bytes unread): closing its session\n`);
-    void this.dispose();
-    this.out?.destroy?.();
-    this.shutdown();
-  }
-
-  /** A broken message: answered with an error when it names its request, else told in the debug console. */
-  private onReadProblem(p: ReadProblem): void {
-    process.stderr.write(`hyperscope debug adapter: ${p.text}\n`);
-    if (p.seq !== undefined && p.command !== undefined) {
-      const response = new Response({ seq: p.seq, type: 'request', command: p.command });
-      this.sendErrorResponse(response, { id: 1010, format: `malformed request: ${p.text}`, showUser: false });
-    } else {
-      this.sendEvent(new OutputEvent(`hyperscope: ignored from the client: ${p.text}\n`, 'console'));
-    }
-  }
-
-  /**
-   * Every request goes through here: arguments must be an object (absent means empty); a
-   * handler that throws (a RequestError from argument checks, or anything else) gets an
-   * error response of one line from the library's catch and sendErrorResponse below.
-   */
-  protected dispatchRequest(request: DebugProtocol.Request): void {
-    if (request.arguments === undefined || request.arguments === null) request.arguments = {};
-    if (typeof request.arguments !== 'object' || Array.isArray(request.arguments)) {
-      return this.sendErrorResponse(new Response(request), { id: 1011, format: `${request.command}: arguments must be an object, not ${shown(request.arguments)}`, showUser: false });
-    }
-    if (UNSUPPORTED.has(request.command)) {
-      return this.sendErrorResponse(new Response(request), { id: 1013, format: `${request.command} is not supported`, showUser: false });
-    }
-    super.dispatchRequest(request);
-  }
-
-  /**
-   * All error responses: one line, never a stack. The library's own catch passes the stack
-   * as `{_stack}` with the message in `_exception`: only that message's first line is kept.
-   */
-  protected sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string,
-    variables?: Record<string, string>, dest?: number): void {
-    const m: DebugProtocol.Message = typeof codeOrMessage === 'number'
-      ? { id: codeOrMessage, format: format ?? '', showUser: dest === undefined || (dest & 1) !== 0 }
-      : codeOrMessage;
-    const exception = variables?._exception ?? m.variables?._exception;
-    const text = oneLine(exception ?? m.format);
-    // The text goes in as a variable, so braces in it are never taken for placeholders.
-    super.sendErrorResponse(response, { id: m.id, format: '{_message}', variables: { _message: text }, showUser: m.showUser });
+  /** Once attached through a daemon, every message goes to the daemon's session; after it ends, the adapter answers (a late disconnect, say) itself. */
+  protected forward(m: object): boolean {
+    return this.relay?.forward(m) ?? false;
   }
 
   /** Runs a run/step in the background: a failure inside the debugger stops the guest with one line, never the adapter. */
@@ -283,34 +159,7 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   protected initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.initializeArgs = args;
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsInstructionBreakpoints: true,
-      supportsDisassembleRequest: true,
-      supportsReadMemoryRequest: true,
-      supportsWriteMemoryRequest: true,
-      supportsSteppingGranularity: true,
-      supportsSetVariable: true,
-      supportsSetExpression: true,
-      supportsExceptionInfoRequest: true,
-      supportsExceptionFilterOptions: true,
-      supportsEvaluateForHovers: true,
-      supportsTerminateRequest: true,
-      supportsDataBreakpoints: true,
-      supportsRestartRequest: true,
-      supportsStepBack: true,
-      supportTerminateDebuggee: true,
-      exceptionBreakpointFilters: [...EXIT_FILTER_IDS, ...GUEST_TRAP_FILTER_IDS].map((id) => ({
-        filter: id, label: FILTER_LABELS[id] ?? id, default: false, supportsCondition: true,
-        conditionDescription: CONDITION_HELP[id] ?? 'e.g. vcpu == 1, cause == 13, pc == 0x80200000',
-      })),
-      // Exception filters can log or count instead of stopping (HyperDbg's events with actions).
-      breakpointModes: FILTER_MODES.map((m) => ({ ...m, appliesTo: ['exception'] })),
-    };
+    response.body = capabilities();
     this.sendResponse(response);
   }
 
@@ -348,7 +197,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     d.on('stopped', (e: StopEvent) => this.onStopped(e));
     d.on('breakpointError', (e: { id: number; message: string }) => {
       // Told once; VS Code greys the breakpoint out with the message as its hover.
-      const id = this.dapIds.get(e.id) ?? e.id;
+      const id = this.breakpoints.dapId(e.id);
       this.sendEvent(new OutputEvent(`hyperscope: breakpoint ${id}: ${e.message}; it will not stop until it is set again\n`, 'console'));
       this.sendEvent(new BreakpointEvent('changed', { id, verified: false, message: e.message } as DebugProtocol.Breakpoint));
     });
@@ -411,7 +260,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     // VS Code shows a description as is; for plain stops it composes "Paused on breakpoint" itself.
     if (e.description && !PLAIN_STOP_DESCRIPTIONS.has(e.description)) ev.body.description = e.description;
     ev.body.allThreadsStopped = true;
-    if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds.map((id) => this.dapIds.get(id) ?? id);
+    if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds.map((id) => this.breakpoints.dapId(id));
     this.sendEvent(ev);
   }
 
@@ -432,29 +281,12 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   /** The vCPU of the `threadId` argument (thread ids are vCPU numbers + 1). */
   private threadVcpu(d: GuestDebugger, args: Args): number {
-    const n = d.vm.vcpus.length;
-    const t = field(args, 'threadId');
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > n) {
-      throw new RequestError(`threadId ${t === undefined ? 'missing' : shown(t)} is not a vCPU thread (threads 1 to ${n})`);
-    }
-    return t - 1;
-  }
-
-  /** The vCPU of a frame id. */
-  private frameVcpu(d: GuestDebugger, frameId: unknown): number {
-    const vcpu = typeof frameId === 'number' && Number.isSafeInteger(frameId) && frameId >= 0 ? Math.floor(frameId / FRAME_STRIDE) : -1;
-    if (vcpu < 0 || vcpu >= d.vm.vcpus.length) throw new RequestError(`frameId ${shown(frameId)} is not a frame of this guest`);
-    return vcpu;
-  }
-
-  /** The displayed frame (0: innermost) of a frame id. */
-  private static frameIndex(frameId: unknown): number {
-    return typeof frameId === 'number' && Number.isSafeInteger(frameId) && frameId >= 0 ? frameId % FRAME_STRIDE : 0;
+    return threadVcpu(d.vm.vcpus.length, args);
   }
 
   /** The vCPU an optional `frameId` names, else the focused one. */
   private frameOrFocus(d: GuestDebugger, args: Args): number {
-    return field(args, 'frameId') === undefined ? this.focusVcpu() : this.frameVcpu(d, field(args, 'frameId'));
+    return field(args, 'frameId') === undefined ? this.focusVcpu() : frameVcpu(d.vm.vcpus.length, field(args, 'frameId'));
   }
 
   /** One handle per vCPU and scope until the guest runs again: asking for scopes again and again allocates nothing new. */
@@ -476,14 +308,6 @@ export class HyperscopeSession extends LoggingDebugSession {
     const n = intArg(args, 'variablesReference', 1, 2 ** 31 - 1);
     const ref = this.scopes.get(n);
     if (!ref) throw new RequestError(`variablesReference ${n} is unknown (references last until the guest runs again)`);
-    return ref;
-  }
-
-  /** The `memoryReference` + `offset` arguments as an address. */
-  private memoryArg(args: Args): MemoryRef {
-    const text = strArg(args, 'memoryReference', MAX_ADDRESS_TEXT);
-    const ref = parseMemoryReference(text, intArg(args, 'offset', -U64, U64, 0));
-    if (!ref) throw new RequestError(`invalid memory reference '${text}' (use 0x... or phys:0x...)`);
     return ref;
   }
 
@@ -510,7 +334,7 @@ export class HyperscopeSession extends LoggingDebugSession {
       stackFrames: frames.slice(start, end).map((f, k) => {
         const i = start + k;
         const src = f.source;
-        const sf = new StackFrame(vcpu * FRAME_STRIDE + i, f.name ?? hex(f.pc),
+        const sf = new StackFrame(frameId(vcpu, i), f.name ?? hex(f.pc),
           this.frameSource(f), src?.line ?? 0, src?.column ?? 0) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = memoryReference(f.pc);
         if (!src) sf.presentationHint = 'subtle';
@@ -546,8 +370,8 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const d = this.guest();
-    const vcpu = this.frameVcpu(d, args.frameId);
-    const frame = HyperscopeSession.frameIndex(args.frameId);
+    const vcpu = frameVcpu(d.vm.vcpus.length, args.frameId);
+    const frame = frameIndex(args.frameId);
     const c: DebugProtocol.Scope[] = [];
     // Locals and Globals for frames in C code (a frame DWARF describes).
     if (d.state === 'stopped' && hasCScope(d, vcpu, frame)) {
@@ -734,135 +558,39 @@ export class HyperscopeSession extends LoggingDebugSession {
 
   // ---- breakpoints ----
 
-  private toDap(ids: number[], verified: boolean, message?: string, extra: Partial<DebugProtocol.Breakpoint> = {}): DebugProtocol.Breakpoint {
-    const bp = new Breakpoint(verified) as DebugProtocol.Breakpoint;
-    if (ids.length) {
-      bp.id = ids[0];
-      for (const id of ids) this.dapIds.set(id, ids[0]);
-    }
-    if (message) bp.message = message;
-    return Object.assign(bp, extra);
-  }
-
-  /** The condition and hit condition of a breakpoint entry. */
-  private static conditions(b: Args): { condition?: string; hitCondition?: string; logMessage?: string } {
-    return {
-      condition: optStrArg(b, 'condition', MAX_EXPRESSION), hitCondition: optStrArg(b, 'hitCondition', MAX_EXPRESSION),
-      logMessage: optStrArg(b, 'logMessage', MAX_EXPRESSION),
-    };
-  }
-
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    const d = this.guest();
-    const path = strArg(objArg(args.source, 'source'), 'path', MAX_PATH);
-    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS, true)
-      .map((b) => ({ line: intArg(b, 'line', 1, 2 ** 31 - 1), ...HyperscopeSession.conditions(b) }));
-    const results = d.setSourceBreakpoints(path, bps);
-    response.body = {
-      breakpoints: results.map((r) => this.toDap(r.ids, r.ids.length > 0 && !r.error, r.error, {
-        line: r.line, source: new Source(basename(path), path),
-        instructionReference: r.addresses.length ? memoryReference(r.addresses[0]) : undefined,
-      })),
-    };
+    response.body = this.breakpoints.source(this.guest(), args);
     this.sendResponse(response);
     this.reportDwarfErrors();
   }
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    const d = this.guest();
-    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS).map((b) => ({ name: strArg(b, 'name', 1024), ...HyperscopeSession.conditions(b) }));
-    const results = d.setFunctionBreakpoints(bps);
-    response.body = {
-      breakpoints: results.map((r) => {
-        const src = r.addresses.length ? d.sourceAt(r.addresses[0]) : undefined;
-        return this.toDap(r.ids, r.ids.length > 0 && !r.error, r.error, {
-          instructionReference: r.addresses.length ? memoryReference(r.addresses[0]) : undefined,
-          source: src ? new Source(basename(src.path), src.path) : undefined, line: src?.line,
-        });
-      }),
-    };
+    response.body = this.breakpoints.functions(this.guest(), args);
     this.sendResponse(response);
     this.reportDwarfErrors();
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
-    const d = this.guest();
-    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS).map((b) => ({
-      ref: parseMemoryReference(strArg(b, 'instructionReference', MAX_ADDRESS_TEXT), intArg(b, 'offset', -U64, U64, 0)),
-      ...HyperscopeSession.conditions(b),
-    }));
-    const results = d.setInstructionBreakpoints(bps.flatMap((b) => (b.ref ? [{ address: codeAddr(b.ref.address), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage }] : [])));
-    let k = 0;
-    response.body = {
-      breakpoints: bps.map(({ ref }) => {
-        if (!ref) return this.toDap([], false, 'invalid instruction reference');
-        const r = results[k++];
-        return this.toDap(r.ids, !r.error, r.error, { instructionReference: memoryReference(ref.address) });
-      }),
-    };
+    response.body = this.breakpoints.instructions(this.guest(), args);
     this.sendResponse(response);
   }
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    const d = this.guest();
-    const specs = [
-      ...listArg(args, 'filters', 100, true).map((filter, i) => {
-        if (typeof filter !== 'string') throw new RequestError(`filters[${i}] must be a string, not ${shown(filter)}`);
-        return { filter };
-      }),
-      ...objListArg(args, 'filterOptions', 100, true).map((o) => ({
-        filter: strArg(o, 'filterId', 100), condition: optStrArg(o, 'condition', MAX_EXPRESSION), mode: optStrArg(o, 'mode', 100),
-      })),
-    ];
-    const errors = d.setExitBreakpoints(specs);
-    response.body = { breakpoints: errors.map((e) => this.toDap([], !e, e)) };
+    response.body = this.breakpoints.exceptions(this.guest(), args);
     this.sendResponse(response);
   }
 
   protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     const d = this.guest();
-    const name = strArg(args, 'name', MAX_EXPRESSION);
-    const bytes = args.bytes === undefined ? undefined : intArg(args, 'bytes', 1, MAX_WATCH_SIZE);
     const cref = args.variablesReference ? this.cvars.get(intArg(args, 'variablesReference', 1, 2 ** 31 - 1)) : undefined;
     const ref = args.variablesReference && !cref ? this.scopeArg(args) : undefined;
     const vcpu = cref?.vcpu ?? ref?.vcpu ?? this.frameOrFocus(d, args);
-    const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
-    let target: WatchTarget | undefined;
-    let why = 'only memory can be watched: a register holding an address, or an address expression';
-    try {
-      if (cref && !args.asAddress) {
-        target = cTarget(d, vcpu, this.cvars.variables(d, cref).find((v) => v.name === name)?.evaluateName ?? name, cref.frame, bytes);
-      } else if (ref && !args.asAddress) {
-        if (ref.scope === 'general') target = registerTarget(d, vcpu, name, bytes);
-      } else {
-        target = expressionTarget(d, vcpu, name, bytes);
-      }
-    } catch (e) {
-      why = oneLine(e);
-    }
-    response.body = target
-      ? { dataId: watchDataId(target), description: target.description, accessTypes, canPersist: true }
-      : { dataId: null, description: why };
+    response.body = dataBreakpointInfo(d, args, { cref, ref, vcpu, asAddress: args.asAddress === true, cvars: this.cvars });
     this.sendResponse(response);
   }
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    const d = this.guest();
-    const bps = objListArg(args, 'breakpoints', MAX_BREAKPOINTS).map((b) => {
-      const access = field(b, 'accessType') ?? 'write';
-      if (access !== 'read' && access !== 'write' && access !== 'readWrite') throw new RequestError(`accessType must be 'read', 'write' or 'readWrite', not ${shown(access)}`);
-      return { target: parseWatchDataId(strArg(b, 'dataId', MAX_ADDRESS_TEXT)), access: access as WatchAccess, ...HyperscopeSession.conditions(b) };
-    });
-    const results = d.setDataBreakpoints(bps.flatMap((b) => (b.target
-      ? [{ address: b.target.address, size: b.target.size, access: b.access, condition: b.condition, hitCondition: b.hitCondition }] : [])));
-    let k = 0;
-    response.body = {
-      breakpoints: bps.map(({ target: t }) => {
-        if (!t) return this.toDap([], false, 'invalid data breakpoint id');
-        const r = results[k++];
-        return 'id' in r ? this.toDap([r.id], true, undefined, { instructionReference: memoryReference(t.address) }) : this.toDap([], false, r.error);
-      }),
-    };
+    response.body = this.breakpoints.data(this.guest(), args);
     this.sendResponse(response);
   }
 
@@ -890,53 +618,20 @@ export class HyperscopeSession extends LoggingDebugSession {
   // ---- memory, disassembly, evaluation ----
 
   protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
-    const d = this.stoppedGuest();
-    const ref = this.memoryArg(args);
-    const count = intArg(args, 'count', 0, MAX_READ_BYTES);
-    const bytes = ref.space === 'physical' ? d.memory.readPhys(ref.address, count) : d.memory.readVirt(d.hart(this.focusVcpu()), ref.address, count);
-    const data = bytes ?? new Uint8Array(0);
-    response.body = {
-      address: memoryReference(ref.address, ref.space),
-      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
-      unreadableBytes: count - data.length,
-    };
+    response.body = readMemory(this.stoppedGuest(), this.focusVcpu(), args);
     this.sendResponse(response);
   }
 
   protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
-    const d = this.stoppedGuest();
-    const ref = this.memoryArg(args);
-    const text = strArg(args, 'data', Math.ceil(MAX_READ_BYTES / 3) * 4);
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) throw new RequestError('data must be base64');
-    const data = new Uint8Array(Buffer.from(text, 'base64'));
-    const written = ref.space === 'physical' ? (d.memory.writePhys(ref.address, data) ? data.length : 0) : d.memory.writeVirt(d.hart(this.focusVcpu()), ref.address, data);
-    if (written === 0 && data.length > 0) return this.sendErrorResponse(response, { id: 1006, format: `cannot write guest memory at ${hex(ref.address)}`, showUser: true });
-    response.body = { bytesWritten: written };
+    const r = writeMemory(this.stoppedGuest(), this.focusVcpu(), args);
+    if ('error' in r) return this.sendErrorResponse(response, { id: 1006, format: r.error, showUser: true });
+    response.body = { bytesWritten: r.written };
     this.sendResponse(response);
-    this.sendEvent(new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: written }));
+    this.sendEvent(new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: r.written }));
   }
 
   protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
-    const d = this.stoppedGuest();
-    const ref = this.memoryArg(args);
-    const offset = intArg(args, 'instructionOffset', -MAX_DISASSEMBLE_OFFSET, MAX_DISASSEMBLE_OFFSET, 0);
-    const count = intArg(args, 'instructionCount', 0, MAX_DISASSEMBLE_COUNT);
-    const list = disassembleAround(d, this.focusVcpu(), ref.address, offset, count);
-    let lastPath: string | undefined;
-    response.body = {
-      instructions: list.map((i) => {
-        const ins: DebugProtocol.DisassembledInstruction = {
-          address: hex(i.address), instructionBytes: i.bytes || undefined, instruction: i.text,
-          symbol: i.symbol, presentationHint: i.unreadable ? 'invalid' : undefined,
-        };
-        if (i.source) {
-          ins.line = i.source.line;
-          if (i.source.path !== lastPath) ins.location = new Source(basename(i.source.path), i.source.path);
-          lastPath = i.source.path;
-        }
-        return ins;
-      }),
-    };
+    response.body = disassemble(this.stoppedGuest(), this.focusVcpu(), args);
     this.sendResponse(response);
   }
 
@@ -944,7 +639,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     const d = this.guest();
     const expression = strArg(args, 'expression', MAX_EXPRESSION);
     const vcpu = this.frameOrFocus(d, args);
-    const frame = field(args, 'frameId') === undefined ? 0 : HyperscopeSession.frameIndex(args.frameId);
+    const frame = field(args, 'frameId') === undefined ? 0 : frameIndex(args.frameId);
     try {
       // Hovers show C values only: a word under the mouse is never a console command.
       const r = args.context === 'hover'
@@ -970,7 +665,7 @@ export class HyperscopeSession extends LoggingDebugSession {
     const expression = strArg(args, 'expression', MAX_EXPRESSION);
     const value = strArg(args, 'value', MAX_EXPRESSION);
     const vcpu = this.frameOrFocus(d, args);
-    const frame = field(args, 'frameId') === undefined ? 0 : HyperscopeSession.frameIndex(args.frameId);
+    const frame = field(args, 'frameId') === undefined ? 0 : frameIndex(args.frameId);
     try {
       const v = this.cvars.setExpression(d, vcpu, frame, expression, value);
       response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference } as DebugProtocol.SetExpressionResponse['body'];

@@ -17,10 +17,11 @@ import type { ElfFile } from '../machine/loaders/elf';
 import type { Vm, VmStop } from '../hypervisor/vm';
 import type { ExitStatsReport } from '../hypervisor/stats/report';
 import { formatExitRecord } from '../hypervisor/trace/format';
+import { addressOfSymbol, describeAddress, sourceAt, symbolsFor } from './symbol-lookup';
 import type { Hart } from '../hart/hart';
 import { BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
-import { bigAddr, codeAddr, codeAddrLoHi } from './address';
+import { bigAddr, codeAddrLoHi } from './address';
 import { DebugThreads, ThreadRunEnd, threadConfig } from './thread-runs';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
 import { CompiledExpr, ExprEnv } from './expression';
@@ -41,11 +42,11 @@ import { formatLogMessage } from './logpoints';
 import { BreakpointOptions, exitFilters, functionBreakpoints, instructionBreakpoints, sourceBreakpoints } from './breakpoint-requests';
 import { saveDebugSnapshot } from './debug-snapshot';
 import { evaluateConsole } from './console-commands';
-import { hiddenForLine } from './inline-frames';
 import { ExitSiteNamer } from './exit-site-names';
 import { ExitStackSampler } from './exit-stacks';
 import { balloonStats } from '../hypervisor/balloon-stats';
 import { RunOutcome, RunTarget, StepHost, stepLine, stepOut } from './line-steps';
+import { StopHost, decideStop } from './stop-decisions';
 import { ExitFlameGraph, FlameFrameNamer, exitFlameGraph } from './exit-flame';
 
 
@@ -103,7 +104,6 @@ export class GuestDebugger extends EventEmitter {
   private readonly watchSkip = new Set<number>();
   /** The guest trap that stopped the hart (set by the onGuestTrap hook). */
   private guestTrapHit?: { filter: string; trap: GuestTrap };
-  /** Exception filters in log or count mode (filter-actions.ts). */
   /** Per stopped vCPU, the inlined levels at the top of its stack shown as their calls (inline-frames.ts). */
   private readonly inlineHidden = new Map<number, number>();
   /** The vCPU threads (`threads` above 1), started at the first run of the VM. */
@@ -112,6 +112,7 @@ export class GuestDebugger extends EventEmitter {
   private deferred?: { e: StopEvent; hidden: number } | null;
   /** vCPUs that stay stopped while the others run (gdb's vCont naming threads); none by default. */
   private held: ReadonlySet<number> | null = null;
+  /** Exception filters in log or count mode (filter-actions.ts). */
   readonly filterActions = new FilterActions((line) => this.emit('log', { text: line + '\n' } satisfies LogEvent));
 
   private constructor(private readonly options: DebugLaunchOptions, attachTo?: { vm: Vm; elf?: ElfFile }) {
@@ -238,36 +239,22 @@ export class GuestDebugger extends EventEmitter {
 
   /** The symbols holding an address (first that knows it). */
   private symbolsFor(addr: number): DebugSymbols | undefined {
-    return this.symbols.find((s) => s.symbolAt(addr) || s.lineAt(addr)) ?? this.symbols[0];
+    return symbolsFor(this.symbols, addr);
   }
 
   /** "name+0x10" for an address (a code address, or a 64-bit value), or undefined. */
   describeAddress(address: number | bigint): string | undefined {
-    const addr = typeof address === 'bigint' ? codeAddr(address) : address;
-    for (const s of this.symbols) {
-      const d = s.describe(addr);
-      if (d) return d;
-    }
-    return undefined;
+    return describeAddress(this.symbols, address);
   }
 
   /** Source file (local path) and line of an address (a code address, or a 64-bit value). */
   sourceAt(address: number | bigint): { path: string; line: number; column: number } | undefined {
-    const addr = typeof address === 'bigint' ? codeAddr(address) : address;
-    for (const s of this.symbols) {
-      const l = s.lineAt(addr);
-      if (l) return { path: this.resolver.toLocal(l.path), line: l.line, column: l.column };
-    }
-    return undefined;
+    return sourceAt(this.symbols, this.resolver, address);
   }
 
   /** Address of a symbol in any symbol file. */
   addressOfSymbol(name: string): number | undefined {
-    for (const s of this.symbols) {
-      const a = s.addressOf(name);
-      if (a !== undefined) return a;
-    }
-    return undefined;
+    return addressOfSymbol(this.symbols, name);
   }
 
   // ---- breakpoints ----
@@ -662,106 +649,32 @@ export class GuestDebugger extends EventEmitter {
     this.vcpuThreads = undefined;
   }
 
-  /** Maps a VM stop to an outcome, emitting 'stopped'/'terminated' as needed. */
+  /** Maps a VM stop to an outcome, emitting 'stopped'/'terminated' as needed (stop-decisions.ts). */
   private handleStop(stop: VmStop, target: RunTarget | undefined): RunOutcome | 'resume' {
-    switch (stop.kind) {
-      case 'breakpoint': {
-        if (stop.cause) return this.debugStop(stop.vcpu, stop.cause);
-        const h = this.hart(stop.vcpu);
-        const pc = pcOf(h);
-        if (target && target.vcpu === stop.vcpu && target.address === pc && target.until(h)) return 'target';
-        const hit = this.breakpoints.hit(pc, this.exprEnv(stop.vcpu), (bp) => this.logpoint(bp, stop.vcpu),
-          (bp) => this.emit('breakpointError', { id: bp.id, message: `condition '${bp.conditionText}' cannot be evaluated: ${bp.conditionError}` }));
-        if (!hit) {
-          h.resumeFromBreakpoint = true;
-          return 'resume';
-        }
-        const reason = hit.bp.kind === 'function' ? 'function breakpoint' : hit.bp.kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
-        const syms = hit.bp.line !== undefined ? this.symbolsFor(pc) : undefined;
-        this.stopped({
-          reason, vcpu: stop.vcpu, description: hit.error ? 'breakpoint condition error' : reason,
-          text: hit.error, breakpointIds: [hit.bp.id],
-        }, syms ? hiddenForLine(syms.inlineChainAt(pc), pc, hit.bp.line!, syms.lineAt(pc)) : 0);
-        return 'stopped';
-      }
-      case 'exit-breakpoint': {
-        const r = stop.record;
-        const filter = this.exitBreakpoints.match(r) ?? `exit-${r.reason}`;
-        const error = this.exitBreakpoints.lastError;
-        this.exitBreakpoints.lastError = undefined;
-        this.stopped({
-          reason: 'exception', vcpu: stop.vcpu, description: `VM exit: ${r.sbi ? `sbi ${r.sbi.name}` : r.mmio ? `mmio ${r.mmio.device} ${r.mmio.write ? 'write' : 'read'}` : r.reason}`,
-          text: (error ? error + '\n' : '') + formatExitRecord(r), exit: { filter, record: r },
-        });
-        return 'stopped';
-      }
-      case 'fault-loop':
-        this.stopped({ reason: 'exception', vcpu: stop.vcpu, description: 'guest loops on a fault', text: stop.message });
-        return 'stopped';
-      case 'shutdown':
-        this.endStop = stop.failure ? 'failure' : 'shutdown';
-        this.end(stop.failure ? 1 : 0);
-        return 'ended';
-      case 'reboot':
-        this.endStop = 'reboot';
-        this.end(0);
-        return 'ended';
-      case 'fatal': {
-        this.fatal = `vCPU ${stop.vcpu}: ${stop.message}: pc 0x${stop.pc.toString(16)} scause 0x${stop.scause.toString(16)} stval 0x${stop.stval.toString(16)}`;
-        this.stopped({ reason: 'exception', vcpu: stop.vcpu, description: 'VM error', text: this.fatal, fatal: this.fatal });
-        return 'stopped';
-      }
-      case 'paused':
-        this.stopped({ reason: 'pause', vcpu: 0, description: 'paused' });
-        return 'stopped';
-      case 'idle':
-        return 'resume';
-    }
+    return decideStop(this.stopHost, stop, target);
   }
+
+  /** What the stop decisions use of this debugger. */
+  private readonly stopHost: StopHost = ((d: GuestDebugger): StopHost => ({
+    breakpoints: d.breakpoints, exitBreakpoints: d.exitBreakpoints, guestTraps: d.guestTraps, watchpoints: d.watchpoints,
+    hart: (vcpu) => d.hart(vcpu),
+    exprEnv: (vcpu) => d.exprEnv(vcpu),
+    symbolsFor: (addr) => d.symbolsFor(addr),
+    logpoint: (bp, vcpu) => d.logpoint(bp, vcpu),
+    breakpointError: (bp) => d.emit('breakpointError', { id: bp.id, message: `condition '${bp.conditionText}' cannot be evaluated: ${bp.conditionError}` }),
+    stopped: (e, hidden) => d.stopped(e, hidden),
+    ended: (how) => { d.endStop = how; d.end(how === 'failure' ? 1 : 0); },
+    failed: (text) => { d.fatal = text; },
+    takeGuestTrapHit: () => { const g = d.guestTrapHit; d.guestTrapHit = undefined; return g; },
+    stepUnwatched: (vcpu) => d.stepRaw(vcpu, true),
+    skipWatchOnce: (vcpu) => { d.watchSkip.add(vcpu); },
+  }))(this);
 
   /** A logpoint was hit: its message, with each `{expression}` as the Debug Console evaluates it. */
   private logpoint(bp: CodeBreakpoint, vcpu: number): void {
     if (!bp.logMessage) return;
     const text = formatLogMessage(bp.logMessage, (expr) => evaluateConsole(this, vcpu, expr).text);
     this.emit('log', { text: text + '\n', source: this.sourceAt(bp.address) } satisfies LogEvent);
-  }
-
-  /** A watchpoint or guest trap stop of the hart: stop, or go on when its conditions say so. */
-  private debugStop(vcpu: number, cause: 'watchpoint' | 'guest-trap'): RunOutcome | 'resume' {
-    const h = this.hart(vcpu);
-    if (cause === 'guest-trap') {
-      const g = this.guestTrapHit;
-      this.guestTrapHit = undefined;
-      if (!g) return 'resume';
-      const error = this.guestTraps.lastError;
-      this.guestTraps.lastError = undefined;
-      const t = g.trap;
-      this.stopped({
-        reason: 'exception', vcpu, description: `guest ${t.interrupt ? 'interrupt' : 'exception'}: ${guestTrapName(t)}`,
-        text: (error ? error + '\n' : '') + `${guestTrapName(t)} at 0x${t.epc.toString(16)} from ${t.fromUser ? 'VU' : 'VS'}-mode, ` +
-          `stval 0x${t.tval.toString(16)}; the guest handler at 0x${t.pc.toString(16)} has not run yet`,
-        guestTrap: g,
-      });
-      return 'stopped';
-    }
-    const access = h.watchHit;
-    h.watchHit = null;
-    const hit = access ? this.watchpoints.hit(access.index, this.exprEnv(vcpu)) : undefined;
-    if (!access || !hit) {
-      // Not stopping: perform the access unwatched, then run on.
-      const stop = this.stepRaw(vcpu, true);
-      return stop ? this.handleStop(stop, undefined) : 'resume';
-    }
-    this.watchSkip.add(vcpu);
-    const addr = ((BigInt(access.hi >>> 0) << 32n) | BigInt(access.lo >>> 0));
-    const what = `${access.write ? 'write' : 'read'} of ${access.size} byte${access.size > 1 ? 's' : ''} at 0x${addr.toString(16)}`;
-    this.stopped({
-      reason: 'data breakpoint', vcpu, description: hit.error ? 'watchpoint condition error' : `watchpoint: ${what}`,
-      text: hit.error ?? `${what} (watching 0x${hit.wp.address.toString(16)}, ${hit.wp.size} bytes, ${hit.wp.access}); the access has not happened yet`,
-      breakpointIds: [hit.wp.id],
-      watch: { address: addr, size: access.size, write: access.write, watched: hit.wp.address, access: hit.wp.access },
-    });
-    return 'stopped';
   }
 
   /** Reports a stop; `hidden` inlined levels at the top of the vCPU's stack are shown as their calls. */
