@@ -13,6 +13,7 @@ import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '..
 import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm } from '../hypervisor/vm';
 import { FinalStop, runUntilStop } from '../hypervisor/runner';
+import { prestartVcpuThreads } from '../hypervisor/threads/vcpu-threads';
 import { formatExitTable, formatTechniques } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
@@ -59,6 +60,8 @@ function readInput(read: () => Uint8Array): Uint8Array {
 export async function runCommand(o: RunOptions): Promise<number> {
   if (o.restore !== undefined) return runRestored(o, o.restore);
   if (o.incoming !== undefined) return runIncoming(o, o.incoming);
+  // The vCPU threads start while the kernel is read and the VM built.
+  if (o.threads > 1 && !o.bare) prestartVcpuThreads(o.threads);
   const kernel = readInput(() => readKernelFile(o.kernel, o.memory));
   if (o.bare) return runBare(kernel, o);
   const initrd = o.initrd !== undefined ? readInput(() => readGuestFile(o.initrd!, 'initrd', guestRamLimit(o.memory))) : undefined;

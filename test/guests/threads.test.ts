@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bootVirt } from '../../hypervisor-core/machine/virt-board';
-import { VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
+import { prestartVcpuThreads, spareVcpuThreads, VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
 import type { Vm, VmStop } from '../../hypervisor-core/hypervisor/vm';
 import { comparable, ROOT, runGuest } from './guest-runner';
 
@@ -67,6 +67,22 @@ describe('vCPUs on host threads', function () {
       assert.ok(reasons.some((x) => x.key.startsWith('sbi') && x.samples > 0), 'SBI exits handled on the VM thread are counted');
     });
   }
+
+  it('threads started before their VM exists run its vCPUs (their start overlaps building the VM)', async () => {
+    prestartVcpuThreads(2);
+    assert.equal(spareVcpuThreads(), 2);
+    const r = await runOnThreads('samples/atomics/atomics.elf', 2, 2);
+    assert.equal(spareVcpuThreads(), 0, 'the VM took both prestarted threads');
+    assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+    assert.equal(comparable(r.output), expected('atomics', 'expected-smp2.txt'));
+  });
+
+  it('prestarted threads that no VM takes do not keep the process alive', () => {
+    const module = path.join(ROOT, 'out', 'hypervisor-core', 'hypervisor', 'threads', 'vcpu-threads.js');
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(module)}).prestartVcpuThreads(2)`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.signal, null, 'the process ended by itself (not killed by the 30 s guard)');
+    assert.equal(r.status, 0, r.stderr);
+  });
 
   it('a paused VM retires no instruction until it resumes, then finishes as QEMU does', async () => {
     let output = '';

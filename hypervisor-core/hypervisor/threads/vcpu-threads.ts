@@ -37,6 +37,46 @@ function workerScript(): string {
   throw new Error(`the vCPU thread script vcpu-worker.js is missing next to ${__dirname}`);
 }
 
+/** Threads started ahead of their VM (`prestartVcpuThreads`), still waiting for one. */
+const spare: Worker[] = [];
+
+/**
+ * Starts `count` vCPU threads before their VM exists, so that their start (a Node.js
+ * environment and the thread's script, a tenth of a second and more) overlaps reading the
+ * kernel and building the VM instead of delaying the guest: the next `VcpuThreads.start`
+ * takes them. Until then they do not keep the process alive.
+ */
+export function prestartVcpuThreads(count: number): void {
+  const script = workerScript();
+  while (spare.length < Math.min(count, MAX_THREADS)) {
+    const w = new Worker(script);
+    w.unref();
+    // A thread that fails before it is used is dropped; its replacement starts on demand.
+    const drop = (): void => {
+      const i = spare.indexOf(w);
+      if (i >= 0) spare.splice(i, 1);
+    };
+    w.once('error', drop);
+    w.once('exit', drop);
+    spare.push(w);
+  }
+}
+
+/** How many prestarted threads wait for a VM. */
+export function spareVcpuThreads(): number {
+  return spare.length;
+}
+
+/** A started thread for a VM: a spare one, else a new one. */
+function takeThread(script: string): Worker {
+  const w = spare.shift();
+  if (!w) return new Worker(script);
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  w.ref();
+  return w;
+}
+
 /**
  * The runner's loop (runner.ts) with the vCPUs on `threads` host threads: until the VM stops
  * for good, `quit`, or the deadline; a hold pauses every vCPU at an instruction boundary.
@@ -123,6 +163,16 @@ export class VcpuThreads implements RemoteVcpus {
     const n = vm.vcpus.length;
     for (let i = 0; i < n; i++) this.retired[i] = vm.vcpus[i].hart.instret;
     const script = workerScript();
+    for (let t = 0; t < this.threads; t++) {
+      const w = takeThread(script);
+      w.on('message', (m: ToVm) => this.onMessage(t, m));
+      w.on('error', (e) => this.fail(`vCPU thread ${t} failed: ${e.message}`));
+      w.on('exit', (code) => {
+        if (!this.terminated) this.fail(`vCPU thread ${t} ended (status ${code})`);
+      });
+      this.workers.push(w);
+    }
+    // The threads bootstrap meanwhile; they run nothing before their init message.
     this.mapAllRam();
     // A debugged VM starts stopped: the threads park until the first resume.
     if (this.debug) Atomics.store(this.control, W.RUN, RunState.PAUSE);
@@ -136,13 +186,7 @@ export class VcpuThreads implements RemoteVcpus {
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
       };
-      const w = new Worker(script, { workerData: init, transferList: [port2] });
-      w.on('message', (m: ToVm) => this.onMessage(t, m));
-      w.on('error', (e) => this.fail(`vCPU thread ${t} failed: ${e.message}`));
-      w.on('exit', (code) => {
-        if (!this.terminated) this.fail(`vCPU thread ${t} ended (status ${code})`);
-      });
-      this.workers.push(w);
+      this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);
       for (const id of ids) this.send(id, 'state', -1);
     }

@@ -1,5 +1,6 @@
 /**
- * A vCPU thread (worker_threads): runs its vCPUs' harts over the VM's shared RAM, round robin
+ * A vCPU thread (worker_threads): started before its VM is ready (see prestartVcpuThreads), it
+ * waits for its init message, then runs its vCPUs' harts over the VM's shared RAM, round robin
  * in slices, and hands every VM exit to the VM's thread, which owns the devices, SBI and the
  * G-stage (as QEMU's vCPU threads take the BQL for MMIO): it posts the hart's state, waits
  * for the reply with Atomics.wait and resumes from the state it gets back.
@@ -13,7 +14,7 @@
  * stops the VM, RUN turns to PAUSE, no new slice starts, and every thread reports its
  * vCPUs' states as it parks, so the debugger reads and steps them on the VM's thread.
  */
-import { MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { Hart, StopReason } from '../../hart/hart';
 import { Slot } from '../../hart/hart-state';
 import { SharedAtomics } from '../../hart/shared-atomics';
@@ -35,30 +36,42 @@ interface Local {
   resume: boolean;
 }
 
-const d = workerData as WorkerInit & { port: MessagePort };
-const port = d.port;
-const ctl = new Int32Array(d.control);
-const instret = new Float64Array(d.instret);
-const clock = new Float64Array(d.clock);
-const reservations = new Int32Array(d.reservations);
-const originDelta = performance.timeOrigin - d.timeOrigin;
-const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
-const now = (): number => realtimeTicks(clock, performance.now() + originDelta);
-const door = W.door(d.thread);
+let d: WorkerInit;
+let port: MessagePort;
+let ctl: Int32Array;
+let instret: Float64Array;
+let clock: Float64Array;
+let originDelta = 0;
+let door = 0;
 let seq = 0;
+let vcpus: Local[] = [];
+let byId = new Map<number, Local>();
+const now = (): number => realtimeTicks(clock, performance.now() + originDelta);
 
-const vcpus: Local[] = d.vcpus.map((id) => {
-  const hart = new Hart(id, mem);
-  hart.svadu = d.svadu;
-  hart.setJit(d.jit);
-  hart.yieldOnSpin = d.yieldOnSpin;
-  hart.hostTraps = true;
-  hart.timeSource = now;
-  hart.setDeviceGpa((gpa) => !(gpa >= d.ramBase && gpa + 1 <= d.ramBase + d.ramSize));
-  hart.setSharedAtomics(new SharedAtomics(d.ram, reservations, id));
-  return { id, hart, state: 'stopped', resume: false };
-});
-const byId = new Map(vcpus.map((v) => [v.id, v]));
+/** Builds this thread's harts over the VM's shared RAM from its init message. */
+function setup(init: WorkerInit & { port: MessagePort }): void {
+  d = init;
+  port = init.port;
+  ctl = new Int32Array(d.control);
+  instret = new Float64Array(d.instret);
+  clock = new Float64Array(d.clock);
+  const reservations = new Int32Array(d.reservations);
+  originDelta = performance.timeOrigin - d.timeOrigin;
+  door = W.door(d.thread);
+  const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
+  vcpus = d.vcpus.map((id) => {
+    const hart = new Hart(id, mem);
+    hart.svadu = d.svadu;
+    hart.setJit(d.jit);
+    hart.yieldOnSpin = d.yieldOnSpin;
+    hart.hostTraps = true;
+    hart.timeSource = now;
+    hart.setDeviceGpa((gpa) => !(gpa >= d.ramBase && gpa + 1 <= d.ramBase + d.ramSize));
+    hart.setSharedAtomics(new SharedAtomics(d.ram, reservations, id));
+    return { id, hart, state: 'stopped', resume: false };
+  });
+  byId = new Map(vcpus.map((v) => [v.id, v]));
+}
 /** vCPUs a debugger keeps stopped while the others run. */
 let held = new Set<number>();
 
@@ -256,4 +269,9 @@ function main(): void {
   }
 }
 
-main();
+// The thread starts before its VM exists (it bootstraps while the VM is built and its RAM
+// mapped) and runs from its first message on; main() never returns to the event loop.
+parentPort!.once('message', (init: WorkerInit & { port: MessagePort }) => {
+  setup(init);
+  main();
+});
