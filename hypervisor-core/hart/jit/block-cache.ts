@@ -7,7 +7,8 @@
  * it reaches on its page (region.ts), once it reached `threshold` if the region holds a loop,
  * or `straightThreshold` if not. Every block of a region becomes an entry into the region's
  * function. A Linux boot runs much code only a few times, so a low threshold spends more in
- * `new Function` than it saves.
+ * `new Function` than it saves. Code compiled before in this process (the same pcs and
+ * instructions, see `compiledBefore`) costs nothing to compile, so it is taken at `threshold`.
  *
  * Self-modifying code: a page that holds compiled code is a *code page*
  * (`PhysMemory.codePages`). No hart's write TLB maps a code page, so every store to one takes
@@ -18,7 +19,7 @@
  */
 import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
-import { Block, BlockHart, compileRegion } from './compile';
+import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
 import { Region, findRegion } from './region';
 
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
@@ -120,7 +121,8 @@ export class BlockCache {
           // region threshold (a loop of several blocks compiles).
           if (heat !== this.threshold && heat !== this.regionThreshold) return done;
           region = findRegion(this.u16, off, pcLo, pcHi);
-          if (region.blocks.length > 0 && (!region.loops || (region.blocks.length > 1 && heat < this.regionThreshold))) return done;
+          if (region.blocks.length > 0 && (!region.loops || (region.blocks.length > 1 && heat < this.regionThreshold)) &&
+            !compiledBefore(region.blocks)) return done;
         }
         this.hot[slot] = 0;
         b = this.compile(slot, off, pcLo, pcHi, region);

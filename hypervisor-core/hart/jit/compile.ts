@@ -1,7 +1,8 @@
 /**
  * The block compiler: the blocks of a region (guest code of one page, see region.ts) become
  * one JavaScript function (`new Function`) that runs them with the registers in locals,
- * going from block to block inside the function (a `switch` on the block in a loop).
+ * going from block to block inside the function (blocks laid out in labelled statements,
+ * see `regionSource`).
  *
  * A block holds only instructions whose effect is on registers and RAM through the TLB: the
  * RV64I integer operations, M, loads and stores, and a final branch or jump. Anything that
@@ -181,9 +182,48 @@ const STORE: Partial<Record<Op, [number, string]>> = {
   [Op.SD]: [8, 'dv.setInt32(off, bl, true); dv.setInt32(off + 4, bh, true);'],
 };
 
+/** Positions of a region's blocks in reverse postorder from the entry (blocks[0]): every edge to a later position goes forward. */
+function blockOrder(blocks: Insn[][], member: Map<number, number>): number[] {
+  const pcHi = blocks[0][0].pcHi;
+  const succ = blocks.map((b) => {
+    const last = b[b.length - 1], out: number[] = [];
+    const add = (lo: number, hi: number): void => {
+      const j = hi === pcHi ? member.get(lo) : undefined;
+      if (j !== undefined) out.push(j);
+    };
+    const imm = branchImm(last);
+    if (imm !== null) add(...pcAdd(last.pcLo, last.pcHi, imm));
+    if (last.op !== Op.JAL && last.op !== Op.JALR) add(...pcAdd(last.pcLo, last.pcHi, last.len));
+    return out;
+  });
+  const order: number[] = [], seen = new Uint8Array(blocks.length);
+  let post: number[] = [];
+  const visit = (j: number): void => {
+    seen[j] = 1;
+    for (const t of succ[j]) if (seen[t] === 0) visit(t);
+    post.push(j);
+  };
+  // The entry's reverse postorder, then that of each block reached only by an indirect jump (a return site).
+  for (let j = 0; j < blocks.length; j++) {
+    if (seen[j] !== 0) continue;
+    post = [];
+    visit(j);
+    order.push(...post.reverse());
+  }
+  return order;
+}
+
 /**
  * Generates the source of a region's function (blocks[j] is entered as `entry` j).
  * Exported for tests; `compileRegion` is the entry point.
+ *
+ * The blocks are laid out in reverse postorder inside nested labelled statements, so a
+ * forward edge (the fall-through of a branch, the jump into an `if`) is a `break` to the
+ * label closing right before its target and a jump back to the entry is a `continue` of the
+ * function's loop: V8 then sees the region's control flow as it is instead of one `switch`
+ * reached between every two blocks. Only an entry at another block, a jump back to a block
+ * other than the entry and an indirect jump go through the block number `st`, dispatched at
+ * the top of the loop.
  */
 export function regionSource(blocks: Insn[][]): string {
   const used = new Set<number>(), written = new Set<number>();
@@ -197,18 +237,27 @@ export function regionSource(blocks: Insn[][]): string {
   used.delete(0);
   const pcHi = blocks[0][0].pcHi;
   const member = new Map<number, number>(blocks.map((b, j) => [b[0].pcLo, j]));
+  const order = blockOrder(blocks, member);
+  const position = new Int32Array(blocks.length);
+  order.forEach((j, p) => { position[j] = p; });
   /** Leaves before instruction k of the current block (not executed) with the pc given. */
   const exitAt = (k: number, lo: number | string, hi: number | string): string => `{ k = ${k}; plo = ${lo}; phi = ${hi}; break out; }`;
+  let here = 0; // the position of the block being generated
   /** Goes on at pc (lo, hi) after k instructions of the current block: the next block of the region, or out. */
   const goTo = (k: number, lo: number, hi: number): string => {
     const j = hi === pcHi ? member.get(lo) : undefined;
-    return j === undefined ? exitAt(k, lo, hi) : `{ n += ${k}; st = ${j}; continue; }`;
+    if (j === undefined) return exitAt(k, lo, hi);
+    const p = position[j];
+    if (p > here) return `{ n += ${k}; break b${p}; }`;
+    return `{ n += ${k}; st = ${j}; continue; }`;
   };
   // An indirect jump into the region (a return to a call site in it) stays inside.
   const sites = blocks.map((b, j) => `case ${b[0].pcLo}: st = ${j}; break;`).join(' ');
   const indirect = (k: number): string =>
     `{ n += ${k}; st = -1; if (hi === ${pcHi}) switch (lo & ~1) { ${sites} } if (st >= 0) continue; k = 0; plo = lo & ~1; phi = hi; break out; }`;
-  const cases = blocks.map((insns, j) => {
+  const code = order.map((j, p) => {
+    here = p;
+    const insns = blocks[j];
     const first = insns[0];
     const body = [`if (n + ${insns.length} > left) ${exitAt(0, first.pcLo, first.pcHi)}`];
     insns.forEach((i, k) => body.push(...insnSource(i, k, exitAt, goTo, indirect)));
@@ -217,8 +266,12 @@ export function regionSource(blocks: Insn[][]): string {
       const [nlo, nhi] = pcAdd(last.pcLo, last.pcHi, last.len);
       body.push(goTo(insns.length, nlo, nhi));
     }
-    return `case ${j}: {\n      ${body.join('\n      ')}\n    }`;
+    return body.join('\n    ');
   });
+  // Entry dispatch: st names the block to run next; the entry (block 0, position 0) runs at once.
+  const dispatch = order.slice(1).map((j, q) => `if (st === ${j}) break b${q + 1};`).join(' ');
+  let nest = `if (st !== ${order[0]}) { ${dispatch} ${exitAt(0, first0(blocks), pcHi)} }\n    ${code[0]}`;
+  for (let p = 1; p < code.length; p++) nest = `b${p}: {\n    ${nest}\n    }\n    ${code[p]}`;
   const regs = [...used].sort((a, b) => a - b);
   const load = regs.map((r) => `l${r} = x[${2 * r}], h${r} = x[${2 * r + 1}]`).join(', ');
   const store = [...written].sort((a, b) => a - b).map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
@@ -226,10 +279,7 @@ export function regionSource(blocks: Insn[][]): string {
 return function region_${(blocks[0][0].pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, left, entry) {
   let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0, st = entry;${regs.length ? `\n  let ${load};` : ''}
   out: for (;;) {
-    switch (st) {
-    ${cases.join('\n    ')}
-    default: ${exitAt(0, first0(blocks), pcHi)}
-    }
+    ${nest}
   }
   ${store}
   h.pcLo = plo; h.pcHi = phi;
@@ -237,7 +287,7 @@ return function region_${(blocks[0][0].pcLo >>> 0).toString(16)}(h, x, dv, rTag,
 };`;
 }
 
-/** The entry pc's low word (the unreachable default case leaves there). */
+/** The entry pc's low word (an unknown block number leaves there). */
 const first0 = (blocks: Insn[][]): number => blocks[0][0].pcLo;
 
 /**
@@ -294,8 +344,43 @@ function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string,
   }
 }
 
-/** Compiles a region (its blocks from findRegion, the entry first) into one function. */
+/**
+ * Region functions by their code (pcs and instruction words), shared by every block cache of
+ * the process: a VM restarted by the debugger, another VM of the daemon running the same
+ * guest, or a page whose code was dropped and came back unchanged gets the function V8 has
+ * already optimised instead of a new one that starts cold in V8's interpreter. A function
+ * depends only on its arguments, so any hart of any memory can run it.
+ */
+const known = new Map<string, BlockFn>();
+/** Instructions in the functions of `known`; past MAX_KNOWN_INSNS the map starts again (bounds its memory). */
+let knownInsns = 0;
+const MAX_KNOWN_INSNS = 1 << 18;
+
+/** The key of a region in `known`: everything its source depends on. */
+function regionKey(blocks: Insn[][]): string {
+  let key = `${blocks[0][0].pcHi}`;
+  for (const b of blocks) {
+    key += `|${b[0].pcLo}`;
+    for (const i of b) key += `,${i.insn}`;
+  }
+  return key;
+}
+
+/** Whether a region with exactly this code was compiled before in this process (then compiling it costs nothing). */
+export function compiledBefore(blocks: Insn[][]): boolean {
+  return blocks.length > 0 && known.has(regionKey(blocks));
+}
+
+/** Compiles a region (its blocks from findRegion, the entry first) into one function, or returns the one compiled before. */
 export function compileRegion(blocks: Insn[][]): BlockFn {
+  const key = regionKey(blocks);
+  const seen = known.get(key);
+  if (seen !== undefined) return seen;
   const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', regionSource(blocks));
-  return factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
+  const fn = factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
+  const insns = blocks.reduce((a, b) => a + b.length, 0);
+  if (knownInsns + insns > MAX_KNOWN_INSNS) { known.clear(); knownInsns = 0; }
+  known.set(key, fn);
+  knownInsns += insns;
+  return fn;
 }

@@ -208,6 +208,27 @@ describe('hart: block translation', () => {
     }
   });
 
+  it('a region compiled for one VM is the function another VM with the same code runs, from the first threshold on', () => {
+    // The debugger's restart and the daemon's second VM of one guest: a new memory and block
+    // cache, the same pcs and instructions. The second cache takes the region at `threshold`
+    // (2) although its region threshold is never reached.
+    const first = hartWith(REGION_LOOP, true).h;
+    first.blockCache!.threshold = first.blockCache!.regionThreshold = 2;
+    first.blockCache!.straightThreshold = 60000;
+    first.run(10_000);
+    const second = hartWith(REGION_LOOP, true).h;
+    assert.notEqual(second.blockCache, first.blockCache, 'each memory has its own block cache');
+    second.blockCache!.threshold = 2;
+    second.blockCache!.regionThreshold = second.blockCache!.straightThreshold = 60000;
+    second.run(10_000);
+    const at = (h: Hart, off: number) => h.blockCache!.table[(off >>> 1) & BLOCK_TABLE_MASK];
+    assert.equal(at(second, 0x04).off, 0x04, 'the loop compiled at the first threshold');
+    assert.equal(at(second, 0x04).fn, at(first, 0x04).fn, 'with the function compiled for the first VM');
+    const interpreted = hartWith(REGION_LOOP, false).h;
+    interpreted.run(10_000);
+    assert.deepEqual(state(second), state(interpreted));
+  });
+
   it('a loop crossing a page boundary runs chained across the two pages, with slice ends on the interpreter\'s instructions', () => {
     const at = 0xff0 / 4;
     const code: number[] = Array(at).fill(SPIN);
