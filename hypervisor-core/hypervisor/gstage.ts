@@ -52,6 +52,11 @@ export class GStage {
     this.table.map(gpa, hpa, flags);
   }
 
+  /** Maps `count` guest pages from `gpa`, page i to the host page `hpa(i)` (RAM: every access allowed). */
+  mapRange(gpa: number, count: number, hpa: (i: number) => number): void {
+    this.table.mapRange(gpa, count, hpa, LEAF_FLAGS);
+  }
+
   /** Removes the mapping of the guest page at `gpa` (ballooning, migration); returns whether one existed. */
   unmap(gpa: number): boolean {
     return this.table.unmap(gpa);

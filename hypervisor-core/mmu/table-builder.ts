@@ -58,6 +58,25 @@ export class TableBuilder {
     this.writePte(off, pa, flags | Pte.V);
   }
 
+  /**
+   * Maps `count` consecutive 4 KiB pages from `va`, page i to the host page `pa(i)`, with leaf
+   * `flags`: as `map` page by page, but one walk per leaf table (a whole RAM slot at once).
+   */
+  mapRange(va: number, count: number, pa: (i: number) => number, flags: number): void {
+    const view = this.mem.view;
+    for (let i = 0; i < count;) {
+      const first = va + i * PAGE_SIZE;
+      this.map(first, pa(i), flags);
+      let off = this.leafOffset(first);
+      const end = Math.min(count, i + 512 - this.index(first, 0));
+      for (i++; i < end; i++) {
+        off += 8;
+        if ((view.getUint32(off, true) & Pte.V) === 0) this.mappedPages++;
+        this.writePte(off, pa(i), flags | Pte.V);
+      }
+    }
+  }
+
   /** Removes the leaf of the page at `va`; returns whether one was valid. */
   unmap(va: number): boolean {
     const off = this.leafOffset(va);

@@ -199,8 +199,12 @@ export class VcpuThreads implements RemoteVcpus {
    */
   private mapAllRam(): void {
     const vm = this.vm;
-    for (let gpa = DRAM_BASE; gpa < DRAM_BASE + vm.opts.memory; gpa += PAGE_SIZE) vm.mapGuestPage(gpa);
+    const pages = vm.opts.memory / PAGE_SIZE;
+    // Under dirty logging each page is logged as it is mapped; otherwise one pass per leaf table.
+    if (vm.dirtyLog) for (let i = 0; i < pages; i++) vm.mapGuestPage(DRAM_BASE + i * PAGE_SIZE);
+    else vm.gstage.mapRange(DRAM_BASE, pages, (i) => vm.ram.backingPage(DRAM_BASE + i * PAGE_SIZE));
   }
+
 
   /**
    * Runs until the VM stops (its VmStop), or `quit` says so or the deadline passes (null).

@@ -1,6 +1,7 @@
 /**
  * The one table builder writes tables the hart's walker reads (privileged spec 4.3.2): map,
- * unmap, protect, dropping a superpage's span, and giving every page back.
+ * unmap, protect, dropping a superpage's span, giving every page back, and mapping a range
+ * in one pass per leaf table exactly as page by page.
  */
 import { strict as assert } from 'node:assert';
 import { PageAllocator } from '../../../hypervisor-core/memory/page-allocator';
@@ -53,5 +54,25 @@ describe('TableBuilder', () => {
     t.destroy();
     alloc.release(page);
     assert.equal(alloc.used, before);
+  });
+
+  it('mapRange maps a range across leaf tables exactly as map page by page (tables, counts, translations)', () => {
+    const one = new TableBuilder(mem, alloc, SV39), range = new TableBuilder(mem, alloc, SV39);
+    const target = (i: number): number => mem.base + ((i * 7) % 900) * 4096; // any host pages
+    const start = 0x401f_e000, count = 600; // starts 2 pages before a leaf table's end, crosses two
+    one.map(start + 5 * 4096, target(5), LEAF);
+    range.map(start + 5 * 4096, target(5), LEAF); // mapped before: counted once
+    for (let i = 0; i < count; i++) one.map(start + i * 4096, target(i), LEAF);
+    range.mapRange(start, count, target, LEAF);
+    assert.equal(range.mappedPages, count);
+    assert.equal(range.mappedPages, one.mappedPages);
+    assert.equal(range.tablePages, one.tablePages);
+    for (let i = -1; i <= count; i++) {
+      const va = start + i * 4096 + 0x18;
+      assert.equal(walker.walk(SV39, range.root, va, Access.WRITE, false, false, false, null),
+        walker.walk(SV39, one.root, va, Access.WRITE, false, false, false, null), `page ${i}`);
+    }
+    one.destroy();
+    range.destroy();
   });
 });
