@@ -173,7 +173,7 @@ function roundTrips(output: string): [string, string] {
 
 async function exitCost(qemu: string | null): Promise<void> {
   if (!existsSync(EXITS)) return;
-  console.log('\nExit round trips (samples/exits: 200,000 SBI calls and 200,000 UART reads timed with rdtime), ns each');
+  console.log('\nExit round trips (samples/exits: 200,000 SBI calls and 200,000 UART reads timed with rdtime after as many untimed), ns each');
   console.log('what'.padEnd(46) + 'SBI'.padStart(9) + 'MMIO'.padStart(10));
   const h = spawnSync(process.execPath, [CLI, 'run', EXITS, '--clock', 'realtime'], { encoding: 'utf8', timeout: 300_000 });
   const [hs, hm] = roundTrips(h.stdout);
