@@ -2,7 +2,8 @@
  * vCPUs on host threads (--threads): SMP guests give the results they give under QEMU
  * (samples/<name>/expected-smp<N>.txt, recorded with qemu-system-riscv64 -smp N, whose MTTCG
  * runs the harts in parallel too) when their vCPUs run in parallel on worker threads:
- * atomics totals exact, HSM start/stop and IPIs across threads, Linux to its prompt.
+ * atomics totals exact, the share-nothing guest's checksums, HSM start/stop and IPIs across
+ * threads, Linux to its prompt.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,6 +46,22 @@ describe('vCPUs on host threads', function () {
       const r = await runOnThreads('samples/atomics/atomics.elf', vcpus, threads);
       assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
       assert.equal(comparable(r.output), expected('atomics', `expected-smp${vcpus}.txt`));
+    });
+  }
+
+  for (const [vcpus, threads] of [[2, 2], [4, 2]]) {
+    it(`parallel (share-nothing): every hart's checksum on ${vcpus} vCPUs on ${threads} threads as QEMU -smp ${vcpus}`, async () => {
+      const r = await runOnThreads('samples/parallel/parallel.elf', vcpus, threads);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.equal(comparable(r.output), expected('parallel', `expected-smp${vcpus}.txt`));
+    });
+  }
+
+  for (const vcpus of [1, 2]) {
+    it(`parallel on ${vcpus} vCPU(s) on one thread (icount, round robin) prints what QEMU prints`, () => {
+      const r = runGuest('samples/parallel/parallel.elf', vcpus);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.equal(comparable(r.output), expected('parallel', `expected-smp${vcpus}.txt`));
     });
   }
 
