@@ -3,8 +3,8 @@
  * VS-mode guest of the hypervisor, icount clock), the Linux sample's time to the shell prompt
  * and to poweroff on 1 and 2 vCPUs with peak memory and its exit breakdown (and whether the
  * exit counts with and without translation are identical), the cost of one SBI and one MMIO
- * round trip timed by the exits sample, a 2-vCPU CPU-bound guest against the 1-vCPU one on
- * one and on two host threads (--threads), and, when qemu-system-riscv64 and OpenSBI are
+ * round trip timed by the exits sample, 2-vCPU guests against 1-vCPU ones on one and on two
+ * host threads (--threads: the share-nothing parallel sample and the atomics sample), and, when qemu-system-riscv64 and OpenSBI are
  * installed, the same guests under QEMU (TCG + OpenSBI) side by side; last, the debugger's
  * continue from start_kernel to the first ksys_write against the same run without it.
  */
@@ -190,6 +190,8 @@ async function main(): Promise<void> {
   console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}\n`);
   // `npm run bench -- debug`: the debugger's row alone.
   if (process.argv[2] === 'debug') return debugContinue(ROOT);
+  // `npm run bench -- smp`: the SMP scaling tables alone.
+  if (process.argv[2] === 'smp') return smpScaling(ROOT, CLI, qemu, FW);
   await cpuBound(qemu);
   smpScaling(ROOT, CLI, qemu, FW);
   await exitCost(qemu);

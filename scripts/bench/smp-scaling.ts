@@ -1,43 +1,89 @@
 /**
- * The benchmark's SMP scaling rows: the atomics sample with `work=N` (every hart runs the same
- * CPU-bound loop after its atomic additions) on 1 vCPU, then on 2 vCPUs on one host thread
- * (vCPUs in turn) and on two (`--threads 2`), and the same guest under QEMU with MTTCG
- * (`-accel tcg,thread=multi`, one host thread per vCPU) on 1 and 2 vCPUs. With 2 vCPUs the
- * guest does twice the work: on two threads it should take about the time of 1 vCPU.
+ * The benchmark's SMP scaling rows: a guest whose every vCPU does the whole work, on 1 vCPU
+ * and on 2 (2 vCPUs do twice the work: on two host threads they should take about the time of
+ * one), hyperscope on one host thread (vCPUs in turn) and on two (`--threads 2`), and QEMU
+ * with MTTCG (`-accel tcg,thread=multi`, a host thread per vCPU) in the same run:
+ * - samples/parallel (share nothing: each hart runs the CPU-bound kernels on its own pages);
+ * - samples/atomics with `work=N` (the harts first hammer the same cache line with AMOs and
+ *   LR/SC, then run a register-only loop).
+ * Each row gives wall and CPU seconds (user + system of the whole process, every thread),
+ * medians of RUNS runs taken in turn (so a burst of load from elsewhere spreads over every
+ * column), with the load average before and after: on a shared machine the CPU seconds are
+ * the fairer figure, and the wall ratio is the one that says whether the threads ran in parallel.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Rounds of 100,000 loop iterations per hart: about 10 instructions each. */
-const WORK = 300;
+/** Runs of each configuration; the median is shown. */
+const RUNS = 5;
+/** GNU time, for a child's CPU seconds; absent: wall only. */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-/** Seconds of one run of `command` (wall clock, process start to exit). */
-function seconds(command: string, args: string[]): number {
+interface Sample { wall: number; cpu: number }
+
+/** One run of `command`: wall seconds (process start to exit) and CPU seconds (NaN without GNU time). */
+function once(command: string, args: string[]): Sample {
+  const [cmd, argv] = TIME ? [TIME, ['-f', 'bench-cpu %U %S', command, ...args]] : [command, args];
   const t0 = performance.now();
-  execFileSync(command, args, { stdio: 'ignore', timeout: 600_000 });
-  return (performance.now() - t0) / 1000;
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`);
+  const m = /bench-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
 }
 
-/** The median of three runs. */
-function median(command: string, args: string[]): number {
-  return [0, 1, 2].map(() => seconds(command, args)).sort((a, b) => a - b)[1];
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
-/** Prints the table: seconds for 1 and 2 vCPUs and their ratio, hyperscope and QEMU. */
+/** A configuration: what it is and how to run it. */
+interface Config { key: string; command: string; args: string[] }
+
+/** Runs every configuration RUNS times, in turn; the medians by key. */
+function measure(configs: Config[]): Map<string, Sample> {
+  const all = new Map<string, Sample[]>(configs.map((c) => [c.key, []]));
+  for (let i = 0; i < RUNS; i++) for (const c of configs) all.get(c.key)!.push(once(c.command, c.args));
+  return new Map([...all].map(([k, s]) => [k, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]));
+}
+
+const fmt = (x: number, width: number): string => (Number.isNaN(x) ? '-' : x.toFixed(2)).padStart(width);
+
+/** Prints one guest's table: 1 and 2 vCPUs, wall and CPU, hyperscope on 1 and 2 threads, QEMU MTTCG. */
+function table(title: string, elf: string, append: string, cli: string, qemu: string | null, firmware: string): void {
+  const hs = (vcpus: number, threads: number): Config => ({
+    key: `hs ${vcpus} ${threads}`, command: process.execPath,
+    args: [cli, 'run', elf, '--append', append, '--vcpus', String(vcpus), '--threads', String(threads)],
+  });
+  const q = (vcpus: number): Config => ({
+    key: `qemu ${vcpus}`, command: qemu!,
+    args: ['-M', 'virt', '-accel', 'tcg,thread=multi', '-smp', String(vcpus), '-bios', firmware, '-kernel', elf,
+      '-append', append, '-nographic', '-monitor', 'none', '-serial', 'null'],
+  });
+  const configs = [hs(1, 1), hs(2, 1), hs(2, 2), ...(qemu ? [q(1), q(2)] : [])];
+  const before = os.loadavg()[0];
+  const m = measure(configs);
+  const after = os.loadavg()[0];
+  console.log(`\n${title}, median of ${RUNS} (load average ${before.toFixed(1)} before, ${after.toFixed(1)} after)`);
+  console.log('what'.padEnd(44) + 'wall 1'.padStart(8) + 'wall 2'.padStart(8) + '2 / 1'.padStart(7) +
+    'CPU 1'.padStart(8) + 'CPU 2'.padStart(8) + '2 / 1'.padStart(7));
+  const row = (what: string, one: Sample, two: Sample): void =>
+    console.log(what.padEnd(44) + fmt(one.wall, 8) + fmt(two.wall, 8) + fmt(two.wall / one.wall, 7) +
+      fmt(one.cpu, 8) + fmt(two.cpu, 8) + fmt(two.cpu / one.cpu, 7));
+  const one = m.get('hs 1 1')!;
+  row('hyperscope --threads 1 (vCPUs in turn)', one, m.get('hs 2 1')!);
+  row('hyperscope --threads 2 (vCPUs in parallel)', one, m.get('hs 2 2')!);
+  if (qemu) row('qemu-system-riscv64 -accel tcg,thread=multi', m.get('qemu 1')!, m.get('qemu 2')!);
+}
+
+/** Prints the SMP scaling tables (about 30 s on a quiet 2-core machine). */
 export function smpScaling(root: string, cli: string, qemu: string | null, firmware: string): void {
-  const elf = path.join(root, 'samples', 'atomics', 'atomics.elf');
-  const append = `work=${WORK}`;
-  const hs = (vcpus: number, threads: number): number =>
-    median(process.execPath, [cli, 'run', elf, '--append', append, '--vcpus', String(vcpus), '--threads', String(threads)]);
-  const q = (vcpus: number): number =>
-    median(qemu!, ['-M', 'virt', '-accel', 'tcg,thread=multi', '-smp', String(vcpus), '-bios', firmware, '-kernel', elf,
-      '-append', append, '-nographic', '-monitor', 'none', '-serial', 'null']);
-  console.log(`\nSMP scaling: samples/atomics with ${append} (the same CPU-bound loop on every vCPU: 2 vCPUs do twice the work), median of 3`);
-  console.log('what'.padEnd(46) + '1 vCPU'.padStart(9) + '2 vCPUs'.padStart(10) + '2 / 1'.padStart(8));
-  const row = (what: string, one: number, two: number): void =>
-    console.log(what.padEnd(46) + one.toFixed(2).padStart(9) + two.toFixed(2).padStart(10) + (two / one).toFixed(2).padStart(8));
-  const one = hs(1, 1);
-  row('hyperscope --threads 1 (vCPUs in turn)', one, hs(2, 1));
-  row('hyperscope --threads 2 (vCPUs in parallel)', one, hs(2, 2));
-  if (qemu) row('qemu-system-riscv64 -accel tcg,thread=multi', q(1), q(2));
+  console.log('\nSMP scaling: every vCPU does the whole work, so 2 vCPUs do twice the work of 1; columns 1 and 2 are');
+  console.log('1 and 2 vCPUs (wall and CPU seconds of the whole process); on two threads 2 / 1 wall should be about 1');
+  table('samples/parallel rounds=100 (share nothing: the CPU-bound kernels on each hart\'s own pages)',
+    path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=100', cli, qemu, firmware);
+  table('samples/atomics work=300 (AMOs and LR/SC on one cache line, then a register loop)',
+    path.join(root, 'samples', 'atomics', 'atomics.elf'), 'work=300', cli, qemu, firmware);
 }

@@ -40,7 +40,7 @@ describe('extension: launch configurations from the workspace', () => {
 
   it('offers every sample ELF and the Linux Image, no placeholder', () => {
     assert.deepEqual([...byProgram.keys()], [
-      'atomics/atomics.elf', 'cpu-bound/cpu-bound.elf', 'cvars/cvars-O0.elf', 'cvars/cvars.elf', 'exits/exits.elf', 'hello/hello.elf', 'irqs/irqs.elf', 'paging/paging.elf', 'smp/smp.elf', 'timer/timer.elf',
+      'atomics/atomics.elf', 'cpu-bound/cpu-bound.elf', 'cvars/cvars-O0.elf', 'cvars/cvars.elf', 'exits/exits.elf', 'hello/hello.elf', 'irqs/irqs.elf', 'paging/paging.elf', 'parallel/parallel.elf', 'smp/smp.elf', 'timer/timer.elf',
       'uart/uart.elf', 'virtio/virtio.elf', 'linux/Image',
     ]);
     assert.ok(configs.every((c) => c.type === 'hyperscope' && c.request === 'launch'));
