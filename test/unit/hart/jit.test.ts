@@ -208,6 +208,35 @@ describe('hart: block translation', () => {
     }
   });
 
+  it('a region holding an inner loop and an `if` (a jump back to a block other than its entry) runs as the interpreter does at every budget', () => {
+    // Blocks laid out in labelled statements: the inner loop's branch goes back to a block
+    // that is not the region's entry, the `if` jumps forward; 20 outer passes of 5 inner.
+    const code = [
+      addi(T0, 0, 20), // 0x00
+      addi(T1, 0, 5), // 0x04 outer:
+      addi(A0, A0, 1), // 0x08 inner:
+      addi(T1, T1, -1), // 0x0c
+      bne(T1, 0, -8), // 0x10 -> inner
+      andi(T2, T0, 1), // 0x14
+      beq(T2, 0, 8), // 0x18 -> 0x20
+      addi(A1, A1, 1), // 0x1c odd passes
+      addi(T0, T0, -1), // 0x20
+      bne(T0, 0, -0x20), // 0x24 -> outer
+      SPIN, // 0x28
+    ];
+    const run = (jit: boolean, budget: number) => {
+      const { h } = hartWith(code, jit);
+      if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 2; h.blockCache!.straightThreshold = 60000; }
+      for (let i = 0; i < 600 / budget; i++) h.run(budget);
+      return h;
+    };
+    const whole = run(true, 1000);
+    assert.deepEqual([whole.x[2 * A0], whole.x[2 * A1], whole.pcLo >>> 0], [100, 10, BASE + 0x28]);
+    const at = (off: number) => whole.blockCache!.table[(off >>> 1) & BLOCK_TABLE_MASK];
+    for (const off of [0x08, 0x14, 0x1c, 0x20]) assert.equal(at(off).fn, at(0x04).fn, `the block at ${off} is in the outer loop's region`);
+    for (let budget = 1; budget < 40; budget++) assert.deepEqual(state(run(true, budget)), state(run(false, budget)), `budget ${budget}`);
+  });
+
   it('a region compiled for one VM is the function another VM with the same code runs, from the first threshold on', () => {
     // The debugger's restart and the daemon's second VM of one guest: a new memory and block
     // cache, the same pcs and instructions. The second cache takes the region at `threshold`
