@@ -47,6 +47,24 @@ function runHyperscope(jit: boolean): Row {
   return { what, seconds, cpu: cpuSince(c0), instructions: vm.instructions, mips: vm.instructions / seconds / 1e6 };
 }
 
+/**
+ * The sample under `hyperscope run` in a fresh process, as a user runs it: Node.js start, V8
+ * compiling the interpreter and each region from cold, the same process boundaries as QEMU's
+ * row (the in-process rows run after a warm-up run, with V8's code and the regions warm).
+ */
+function runCli(instructions: number): Row {
+  const t0 = performance.now();
+  const [cmd, args] = measured(process.execPath, [CLI, 'run', SAMPLE, '--clock', 'icount']);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  return { what: 'hyperscope run (a fresh process, cold)', seconds, cpu: cpuOf(r.stderr ?? ''), instructions, mips: instructions / seconds / 1e6 };
+}
+
+/** The median of three fresh `hyperscope run` processes. */
+function medianCli(instructions: number): Row {
+  return [runCli(instructions), runCli(instructions), runCli(instructions)].sort((a, b) => a.seconds - b.seconds)[1];
+}
+
 function runQemu(qemu: string, instructions: number): Row {
   const t0 = performance.now();
   const [cmd, args] = measured(qemu, ['-M', 'virt', '-bios', FW, '-kernel', SAMPLE, '-nographic', '-monitor', 'none', '-serial', 'null']);
@@ -69,8 +87,9 @@ function median(jit: boolean): Row {
 
 async function cpuBound(qemu: string | null): Promise<void> {
   const rows = [median(true), median(false)];
+  rows.push(medianCli(rows[0].instructions));
   if (qemu) rows.push(runQemu(qemu, rows[0].instructions));
-  console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${rows[0].instructions.toLocaleString('en')} guest instructions, median of 3`);
+  console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${rows[0].instructions.toLocaleString('en')} guest instructions, median of 3 (in-process rows: after a warm-up run in the same process)`);
   console.log('');
   console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9) + (qemu ? 'x QEMU time'.padStart(13) : '') +
     'CPU s'.padStart(8) + (qemu ? 'x QEMU CPU'.padStart(12) : ''));
@@ -192,6 +211,11 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'debug') return debugContinue(ROOT);
   // `npm run bench -- smp`: the SMP scaling tables alone.
   if (process.argv[2] === 'smp') return smpScaling(ROOT, CLI, qemu, FW);
+  // `npm run bench -- cpu`: the CPU-bound table and the exit round trips alone.
+  if (process.argv[2] === 'cpu') {
+    await cpuBound(qemu);
+    return exitCost(qemu);
+  }
   await cpuBound(qemu);
   smpScaling(ROOT, CLI, qemu, FW);
   await exitCost(qemu);
