@@ -15,6 +15,7 @@ import { formatNetworkReport } from '../hypervisor/stats/network-report';
 import { consoleSession } from './vm-console';
 import type { MigrationReport } from '../state/migrate/send';
 import type { DirtyLogAnswer, SnapshotAnswer } from '../serve/vm-state-ops';
+import { capProblem, weightProblem, type SchedAnswer, type SchedSettings } from '../serve/vm-sched';
 
 /** Exit statuses of `hyperscope vm`. */
 export const VM_STATUS = {
@@ -45,6 +46,14 @@ else 127.0.0.1:${DEFAULT_PORT}.
   create NAME --incoming 127.0.0.1:PORT
                                 a VM that waits (paused) for the VM another daemon sends
                                 with migrate; port 0 picks one (info shows it)
+  create ... --weight W --cap C  its credit scheduler weight (default 256) and cap (percent
+                                of one host CPU, 0 = none), as sched below
+  sched NAME [--weight W] [--cap C] [--json]
+                                read or change its weight and cap live (xl sched-credit):
+                                the daemon's host-CPU slots (serve --host-threads) go to
+                                runnable VMs by weight; a cap holds it to C% of one host CPU
+                                even when slots are idle. Shows the budget units it ran
+                                (its deterministic share), its CPU time and its wait (steal)
   list [--json]                 the VMs: name, state, vCPUs, memory, instructions, exits
   info NAME [--json]            one VM
   pause NAME                    stop its vCPUs (it retires no instruction; guest time stops)
@@ -83,7 +92,7 @@ migration failed (the VM runs on where it was)`;
 export async function vmCommand(argv: string[]): Promise<number> {
   const { client, rest } = takeHost(argv);
   const [sub, ...args] = rest;
-  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|balloon|snapshot|restore|dirty-log|migrate');
+  if (sub === undefined) throw new UsageError('missing command: hyperscope vm create|list|info|pause|resume|reset|destroy|console|stats|sched|balloon|snapshot|restore|dirty-log|migrate');
   try {
     return await dispatch(client, sub, args);
   } catch (e) {
@@ -97,9 +106,10 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
   const vmPath = (name: string) => `/v1/vms/${encodeURIComponent(name)}`;
   switch (sub) {
     case 'create': {
-      const [name, ...runArgs] = args;
+      const [name, ...rest] = args;
+      const { sched, rest: runArgs } = takeSched(rest);
       if (name === undefined || runArgs.length === 0) throw new UsageError('usage: hyperscope vm create NAME KERNEL [options]');
-      const info = await client.call<VmInfo>('POST', '/v1/vms', createBody(name, runArgs));
+      const info = await client.call<VmInfo>('POST', '/v1/vms', { ...(createBody(name, runArgs) as object), ...sched });
       process.stdout.write(`${info.name}: ${info.state}${info.incoming ? ` (${info.reason})` : ''}\n`);
       return VM_STATUS.OK;
     }
@@ -182,13 +192,50 @@ async function dispatch(client: ApiClient, sub: string, args: string[]): Promise
       process.stdout.write(json.has('--json') ? JSON.stringify(r, null, 2) + '\n' : formatMigration(name, to, r));
       return VM_STATUS.OK;
     }
+    case 'sched': {
+      const { sched, rest } = takeSched(args);
+      const json = flags(rest, ['--json'], 1, 'sched NAME [--weight W] [--cap C] [--json]');
+      const route = `${vmPath(positional(rest))}/sched`;
+      const r = Object.keys(sched).length > 0 ? await client.call<SchedAnswer>('POST', route, sched) : await client.call<SchedAnswer>('GET', route);
+      process.stdout.write(json.has('--json') ? JSON.stringify(r, null, 2) + '\n' : formatSched(r));
+      return VM_STATUS.OK;
+    }
     case 'console': {
       flags(args, [], 1, 'console NAME');
       return consoleSession(client, positional(args));
     }
     default:
-      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, balloon, snapshot, restore, dirty-log, migrate)`);
+      throw new UsageError(`unknown vm command '${sub}' (create, list, info, pause, resume, reset, destroy, console, stats, sched, balloon, snapshot, restore, dirty-log, migrate)`);
   }
+}
+
+/** Takes `--weight W` and `--cap C` out of the arguments, checked (one line, status 2, before anything is sent). */
+function takeSched(argv: string[]): { sched: Partial<SchedSettings>; rest: string[] } {
+  const sched: Partial<SchedSettings> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const flag = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    if (flag !== '--weight' && flag !== '--cap') {
+      rest.push(a);
+      continue;
+    }
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    const n = /^\d{1,6}$/.test(v) ? Number(v) : NaN;
+    const why = flag === '--weight' ? weightProblem(n) : capProblem(n);
+    if (why) throw new UsageError(`${flag}: ${why}, not '${v}'`);
+    sched[flag === '--weight' ? 'weight' : 'cap'] = n;
+  }
+  return { sched, rest };
+}
+
+function formatSched(r: SchedAnswer): string {
+  const rows = [['NAME', 'WEIGHT', 'CAP', 'UNITS', 'CPU-MS', 'WAIT-MS'],
+    [r.name, String(r.weight), String(r.cap), String(r.units), r.cpuMs.toFixed(0), r.waitMs.toFixed(0)]];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) => row.map((cell, c) => (c >= 1 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ')).join('\n') +
+    `\n(${r.slots} host-CPU slot${r.slots === 1 ? '' : 's'})\n`;
 }
 
 /** Takes `--host` out of the arguments; the client for it, HYPERSCOPE_HOST or the default. */
@@ -273,6 +320,7 @@ function formatInfo(v: VmInfo): string {
     ['name', v.name], ['state', v.reason ? `${v.state} (${v.reason})` : v.state], ['vcpus', String(v.vcpus)], ['memory', mib(v.memory)],
     ['kernel', v.kernel], ['clock', v.clock], ['instructions', String(v.instructions)], ['exits', String(v.exits)],
   ];
+  if (v.weight !== undefined) lines.push(['sched', `weight ${v.weight}, cap ${v.cap === 0 ? 'none' : `${v.cap}%`}`]);
   if (v.net) lines.push(['net', `virtio-net0 ${v.net.mac} on switch ${v.net.switch} port ${v.net.port}`]);
   const b = v.balloon;
   if (b) {

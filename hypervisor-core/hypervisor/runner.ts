@@ -5,6 +5,8 @@
  */
 import type { Vm, VmStop } from './vm';
 import { runOnThreads } from './threads/vcpu-threads';
+import type { SchedBuffers } from './threads/credit-scheduler';
+import { runScheduled } from './threads/scheduled-run';
 
 /** Instructions run between two visits to the event loop (input, timers, timeout). */
 export const RUN_BATCH = 2_000_000;
@@ -36,11 +38,17 @@ export interface RunControl {
    * the VM must have been created with `sharedMemory` (see threads/vcpu-threads.ts).
    */
   threads?: number;
+  /**
+   * The credit scheduler of a daemon (threads/credit-scheduler.ts) and this VM's row in it:
+   * every slice then runs only while its thread holds one of the daemon's host-CPU slots.
+   */
+  sched?: { buffers: SchedBuffers; vm: number };
 }
 
 /** Runs `vm` until it stops for good, `quit` answers true, or the deadline passes. */
 export async function runUntilStop(vm: Vm, control: RunControl): Promise<RunEnd> {
   if ((control.threads ?? 1) > 1) return runOnThreads(vm, control.threads!, control);
+  if (control.sched) return runScheduled(vm, control);
   const deadline = control.deadline ?? Infinity;
   for (;;) {
     if (control.quit()) return { kind: 'quit' };

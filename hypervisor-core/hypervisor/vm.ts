@@ -563,16 +563,28 @@ export class Vm {
    * stop, or null when the budget ran out (call again).
    */
   runFor(maxInstructions: number): VmStop | null {
-    let done = 0;
     this.clock.start(); // guest time runs from here until pause(), idle periods included
     this.clockMark = -1;
     this.balloon?.tick();
+    this.lastRunBudget = 0;
+    return this.runBudget(maxInstructions);
+  }
+
+  /**
+   * Budget units (instructions, trap entries, exits and device work) the last runFor used: what
+   * a credit scheduler debits for it (threads/credit-scheduler.ts).
+   */
+  lastRunBudget = 0;
+
+  private runBudget(maxInstructions: number): VmStop | null {
+    let done = 0;
     while (done < maxInstructions) {
       if (this.stopRequest) return this.takeStop();
       // Device work a notify left over continues here, bounded and counted against the budget,
       // so a guest that keeps a device busy forever still lets runFor return.
       const deviceWork = this.serviceDevices();
       done += deviceWork;
+      this.lastRunBudget = done;
       if (deviceWork > 0) this.clockMark = -1; // host time went to the device, not the next slice
       const vcpu = this.pickRunnable();
       if (!vcpu) {
@@ -586,6 +598,7 @@ export class Vm {
       // guest whose every instruction exits (retiring nothing) from holding runFor forever,
       // so the debugger can still pause it and the CLI still sees its timeout.
       done += this.runOne(vcpu) + EXIT_COST;
+      this.lastRunBudget = done;
       if (this.breakpointHit >= 0) {
         const v = this.breakpointHit;
         this.breakpointHit = -1;

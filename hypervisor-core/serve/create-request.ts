@@ -6,6 +6,7 @@
 import { parseRunArgs, RunOptions, UsageError } from '../cli/args';
 import { ApiError } from './api-error';
 import { NAME_PATTERN } from './router';
+import { parseSchedFields, type SchedSettings } from './vm-sched';
 
 /** A create request as the client sends it. */
 export interface CreateRequest {
@@ -39,22 +40,30 @@ export interface CreateRequest {
   cpuVirt?: string;
   /** Host threads the vCPUs run on in parallel (`--threads`; default 1: the vCPUs take turns on the VM's thread). */
   threads?: number;
+  /** The credit scheduler's weight (default 256) and cap (percent of one host CPU, 0 = none): serve/vm-sched.ts. */
+  weight?: number;
+  cap?: number;
 }
 
 /** Longest string field (a kernel command line included). */
 const MAX_STRING = 4096;
 
-type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | 'clock' | 'bios' | 'disks' | 'net';
+type FieldKind = 'name' | 'path' | 'string' | 'integer' | 'size' | 'boolean' | 'clock' | 'bios' | 'disks' | 'net' | 'sched';
 
 const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   name: 'name', kernel: 'path', vcpus: 'integer', memory: 'size', initrd: 'path', append: 'string', clock: 'clock',
   bios: 'bios', jit: 'boolean', svadu: 'boolean', virtioConsole: 'boolean', rng: 'boolean', aia: 'boolean', disks: 'disks',
   balloon: 'boolean', balloonTarget: 'size', incoming: 'string', net: 'net', mmu: 'string', cpuVirt: 'string',
-  threads: 'integer',
+  threads: 'integer', weight: 'sched', cap: 'sched',
 };
 
-/** Checks a create request and returns the VM's name and run options; 'bad-request' otherwise. */
-export function parseCreateRequest(body: unknown): { name: string; options: RunOptions } {
+/** Checks a create request and returns the VM's name, run options and scheduling settings; 'bad-request' otherwise. */
+export function parseCreateRequest(body: unknown): { name: string; options: RunOptions; sched: Partial<SchedSettings> } {
+  const r = parseMachine(body);
+  return { ...r, sched: parseSchedFields(body as Record<string, unknown>) };
+}
+
+function parseMachine(body: unknown): { name: string; options: RunOptions } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('the body must be a JSON object');
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b)) {
@@ -64,7 +73,7 @@ export function parseCreateRequest(body: unknown): { name: string; options: RunO
   if (b.name === undefined) throw bad("missing field 'name'");
   const r = b as unknown as CreateRequest;
   if (r.incoming !== undefined) {
-    const other = Object.keys(b).find((k) => k !== 'name' && k !== 'incoming' && k !== 'jit');
+    const other = Object.keys(b).find((k) => k !== 'name' && k !== 'incoming' && k !== 'jit' && k !== 'weight' && k !== 'cap');
     if (other) throw bad(`'${other}' comes from the migrated VM with 'incoming'`);
     try {
       return { name: r.name, options: { ...parseRunArgs(['--incoming', r.incoming, ...(r.jit === false ? ['--no-jit'] : [])]), threads: 1 } };
@@ -158,6 +167,8 @@ function check(key: string, kind: FieldKind, v: unknown): void {
     case 'bios':
       if (v !== 'default' && v !== 'none') throw bad(`'${key}' must be "default" or "none"`);
       return;
+    case 'sched':
+      return; // checked by parseSchedFields
     case 'net': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`'${key}' must be an object { switch, mac? }`);
       for (const k of Object.keys(v)) if (k !== 'switch' && k !== 'mac') throw bad(`unknown field '${k.slice(0, 40)}' in '${key}'`);

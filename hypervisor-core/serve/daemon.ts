@@ -6,6 +6,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { ApiError } from './api-error';
 import { VmRegistry } from './registry';
 import { Route, Router } from './router';
@@ -18,6 +19,8 @@ import { statsRoutes } from './routes/stats';
 import { vmRoutes } from './routes/vms';
 import { debugRoutes, upgradeToDebugger } from './routes/debug';
 import { VM_WORKER_FILE } from './vm-host';
+import { schedRoutes } from './routes/sched';
+import { CreditScheduler } from '../hypervisor/threads/credit-scheduler';
 
 /** Connections served at once (event and console streams included). */
 const MAX_CONNECTIONS = 128;
@@ -34,12 +37,13 @@ export interface Daemon {
 
 /** Every route of the API, in one table (a new route group adds itself here). */
 export function apiRouter(vms: VmRegistry): Router {
-  return new Router().add(...vmRoutes(vms), ...lifecycleRoutes(vms), ...consoleRoutes(vms), ...statsRoutes(vms), ...eventRoutes(vms), ...migrateRoutes(vms), ...stateRoutes(vms), ...debugRoutes());
+  return new Router().add(...vmRoutes(vms), ...lifecycleRoutes(vms), ...consoleRoutes(vms), ...statsRoutes(vms), ...eventRoutes(vms), ...migrateRoutes(vms), ...stateRoutes(vms), ...schedRoutes(vms), ...debugRoutes());
 }
 
 /** Starts the daemon on 127.0.0.1:`port` (0 picks a free port). Rejects when it cannot listen. */
-export async function startDaemon(port: number, workerFile = VM_WORKER_FILE): Promise<Daemon> {
-  const vms = new VmRegistry(workerFile);
+export async function startDaemon(port: number, workerFile = VM_WORKER_FILE, hostThreads = availableParallelism()): Promise<Daemon> {
+  // The VMs' threads run guest code only while they hold one of `hostThreads` slots (the credit scheduler).
+  const vms = new VmRegistry(workerFile, CreditScheduler.create(hostThreads));
   const router = apiRouter(vms);
   const server = createServer((req, res) => void serve(router, req, res));
   server.maxConnections = MAX_CONNECTIONS;

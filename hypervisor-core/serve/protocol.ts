@@ -3,6 +3,7 @@
  * The worker owns the VM (guest RAM, devices, vCPUs); the main thread only sees these.
  */
 import type { RunOptions } from '../cli/args';
+import type { SchedBuffers } from '../hypervisor/threads/credit-scheduler';
 import type { BalloonStats, ExitStatsReport } from '../hypervisor/stats/report';
 import type { MigrationReport } from '../state/migrate/send';
 import type { NetMessage } from './net-relay';
@@ -14,6 +15,8 @@ export type VmState = 'running' | 'paused' | 'shut off' | 'crashed';
 /** What the worker is started with (`workerData`). */
 export interface WorkerStart {
   options: RunOptions;
+  /** The daemon's credit scheduler and the VM's row in it (hypervisor/threads/credit-scheduler.ts). */
+  sched?: { buffers: SchedBuffers; vm: number };
 }
 
 /** The live counters of a VM. */

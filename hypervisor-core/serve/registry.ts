@@ -8,6 +8,8 @@ import { ApiError } from './api-error';
 import type { VmState } from './protocol';
 import { VmHost, VM_WORKER_FILE } from './vm-host';
 import { SwitchHub } from './net-relay';
+import { CreditScheduler, SCHED_VMS } from '../hypervisor/threads/credit-scheduler';
+import type { SchedSettings } from './vm-sched';
 
 /** VMs one daemon hosts at most. */
 export const MAX_VMS = 16;
@@ -26,7 +28,11 @@ export class VmRegistry extends EventEmitter {
   /** The switches the VMs' NICs share (`--net switch=NAME`). */
   readonly switches = new SwitchHub();
 
-  constructor(private readonly workerFile = VM_WORKER_FILE) {
+  /**
+   * @param scheduler the daemon's credit scheduler: its host-CPU slots go to the VMs' threads
+   *   by weight and cap (hypervisor/threads/credit-scheduler.ts)
+   */
+  constructor(private readonly workerFile = VM_WORKER_FILE, readonly scheduler = CreditScheduler.create(1)) {
     super();
     this.setMaxListeners(0); // one per event-stream client
   }
@@ -44,13 +50,18 @@ export class VmRegistry extends EventEmitter {
   }
 
   /** Creates and starts a VM; refuses a taken name, a full daemon, or files it cannot use. */
-  async create(name: string, options: RunOptions): Promise<VmHost> {
+  async create(name: string, options: RunOptions, sched?: Partial<SchedSettings>): Promise<VmHost> {
     if (this.vms.has(name) || this.creating.has(name)) throw new ApiError('vm-exists', `a VM named '${name}' exists already`);
     if (this.vms.size + this.creating.size >= MAX_VMS) throw new ApiError('too-many-vms', `the daemon hosts ${MAX_VMS} VMs at most`);
+    const row = this.freeRow();
     this.creating.add(name);
+    this.rows.add(row);
     let vm: VmHost;
     try {
-      vm = await VmHost.create(name, options, this.workerFile, this.switches);
+      vm = await VmHost.create(name, options, this.workerFile, this.switches, { scheduler: this.scheduler, row, ...sched });
+    } catch (e) {
+      this.rows.delete(row);
+      throw e;
     } finally {
       this.creating.delete(name);
     }
@@ -66,7 +77,16 @@ export class VmRegistry extends EventEmitter {
     this.vms.delete(name);
     vm.removeAllListeners('state');
     await vm.destroy();
+    this.rows.delete(vm.schedRow);
     this.emit('event', { type: 'destroyed', name } satisfies VmEvent);
+  }
+
+  /** The scheduler rows in use (one per VM, kept across resets). */
+  private readonly rows = new Set<number>();
+
+  private freeRow(): number {
+    for (let r = 0; r < SCHED_VMS; r++) if (!this.rows.has(r)) return r;
+    throw new ApiError('too-many-vms', `the daemon hosts ${MAX_VMS} VMs at most`);
   }
 
   /** Destroys every VM (the daemon is ending). */

@@ -15,6 +15,15 @@ import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './p
 import type { MigrationReport } from '../state/migrate/send';
 import { AckBatcher, type SwitchHub, type VmNetInfo, type VmNetPort } from './net-relay';
 import type { DirtyLogAnswer, SnapshotAnswer } from './vm-state-ops';
+import type { CreditScheduler } from '../hypervisor/threads/credit-scheduler';
+import { DEFAULT_SCHED, type SchedAnswer, type SchedSettings } from './vm-sched';
+
+/** Where a VM sits in the daemon's credit scheduler, with its weight and cap. */
+export interface VmSchedPlace extends Partial<SchedSettings> {
+  scheduler: CreditScheduler;
+  /** Its row (kept across resets). */
+  row: number;
+}
 
 /** The worker script: next to this file, in out/ (tsc) and in dist/ (the bundle) alike. */
 export const VM_WORKER_FILE = path.join(__dirname, 'vm-worker.js');
@@ -53,6 +62,9 @@ export interface VmInfo {
   incoming?: string;
   /** The NIC of a VM on a switch of the daemon (`--net switch=NAME`): its MAC, switch and port. */
   net?: VmNetInfo;
+  /** Its credit scheduler weight (default 256) and cap (percent of one host CPU, 0 = none), as `xl sched-credit`. */
+  weight?: number;
+  cap?: number;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -75,9 +87,39 @@ export class VmHost extends EventEmitter {
   /** The connection of the attached debugger (one at a time), whose DAP bytes go to and from the worker. */
   private debugSocket: Duplex | null = null;
 
+  /** Weight and cap (they outlive resets, as a domain's). */
+  private sched: SchedSettings;
+
   private constructor(readonly name: string, readonly options: RunOptions, private readonly workerFile: string,
-    private readonly switches: SwitchHub | null, private readonly net: VmNetPort | null) {
+    private readonly switches: SwitchHub | null, private readonly net: VmNetPort | null, private readonly place: VmSchedPlace | null) {
     super();
+    this.sched = { weight: place?.weight ?? DEFAULT_SCHED.weight, cap: place?.cap ?? DEFAULT_SCHED.cap };
+  }
+
+  /** The VM's row in the daemon's scheduler (-1: none). */
+  get schedRow(): number {
+    return this.place?.row ?? -1;
+  }
+
+  /** Its weight, cap and figures (`xl sched-credit -d NAME`). */
+  schedInfo(): SchedAnswer {
+    const p = this.place;
+    const figures = p ? p.scheduler.vmInfo(p.row) : { units: 0, cpuMs: 0, waitMs: 0 };
+    return { name: this.name, ...figures, ...this.sched, slots: p?.scheduler.slots ?? 0 };
+  }
+
+  /** Changes the weight and/or cap live; the next slot decisions use them. */
+  setSched(change: Partial<SchedSettings>): SchedAnswer {
+    this.sched = { ...this.sched, ...change };
+    const p = this.place;
+    p?.scheduler.setVm(p.row, this.sched.weight, this.sched.cap);
+    return this.schedInfo();
+  }
+
+  /** The VM's threads are gone: the scheduler takes back whatever slots they held. */
+  private leaveScheduler(forget: boolean): void {
+    const p = this.place;
+    p?.scheduler.evictVm(p.row, forget);
   }
 
   /**
@@ -85,18 +127,20 @@ export class VmHost extends EventEmitter {
    * ApiError 'bad-file', and nothing remains of the VM. A VM with `--net switch=NAME` gets its
    * port on that switch of `switches` first (its MAC is fixed there, for every boot).
    */
-  static async create(name: string, options: RunOptions, workerFile = VM_WORKER_FILE, switches?: SwitchHub): Promise<VmHost> {
+  static async create(name: string, options: RunOptions, workerFile = VM_WORKER_FILE, switches?: SwitchHub,
+    place?: VmSchedPlace): Promise<VmHost> {
     let net: VmNetPort | null = null;
     if (options.net?.kind === 'switch') {
       if (!switches) throw new ApiError('bad-request', 'this daemon has no switches');
       net = switches.join(name, options.net);
       options = { ...options, net: { ...options.net, mac: net.macText } };
     }
-    const host = new VmHost(name, options, workerFile, switches ?? null, net);
+    const host = new VmHost(name, options, workerFile, switches ?? null, net, place ?? null);
     try {
       await host.start();
     } catch (e) {
       if (net) switches!.leave(net);
+      host.leaveScheduler(true);
       throw e;
     }
     return host;
@@ -137,6 +181,7 @@ export class VmHost extends EventEmitter {
   async destroy(): Promise<void> {
     this.closing = true;
     await this.stopWorker();
+    this.leaveScheduler(true);
     if (this.net) this.switches?.leave(this.net);
   }
 
@@ -162,7 +207,7 @@ export class VmHost extends EventEmitter {
     const m = this.arrived ?? o;
     const info: VmInfo = {
       name: this.name, state: this.stateNow, reason: this.reasonNow, vcpus: m.vcpus, memory: m.memory, kernel: o.kernel,
-      clock: m.clock, ...this.lastCounters,
+      clock: m.clock, ...this.lastCounters, weight: this.sched.weight, cap: this.sched.cap,
       ...(this.net ? { net: { mac: this.net.macText, switch: this.net.switchName, port: this.net.port.index } } : {}),
     };
     if (this.incomingAt) info.incoming = this.incomingAt;
@@ -289,7 +334,9 @@ export class VmHost extends EventEmitter {
   }
 
   private start(): Promise<void> {
-    const start: WorkerStart = { options: this.options };
+    const p = this.place;
+    p?.scheduler.addVm(p.row, this.sched.weight, this.sched.cap);
+    const start: WorkerStart = { options: this.options, ...(p ? { sched: { buffers: p.scheduler.buffers, vm: p.row } } : {}) };
     const worker = new Worker(this.workerFile, { workerData: start });
     this.worker = worker;
     this.net?.setWorker((m, transfer) => worker.postMessage(m, transfer));
@@ -359,6 +406,7 @@ export class VmHost extends EventEmitter {
       });
       worker.on('exit', (code) => {
         if (this.worker !== worker) return;
+        this.leaveScheduler(false); // it may have ended holding a slot, or the lock
         if (!booted) {
           this.worker = null;
           reject(new ApiError('internal', `VM '${this.name}' ended before it booted (status ${code})`));
@@ -449,5 +497,6 @@ export class VmHost extends EventEmitter {
     const timer = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
     await exited;
     clearTimeout(timer);
+    this.leaveScheduler(false);
   }
 }

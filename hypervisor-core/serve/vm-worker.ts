@@ -402,6 +402,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
           quit: () => migratedTo !== null || replacement !== null || debug?.lend !== undefined,
           hold: () => (paused && migratedTo === null && replacement === null ? held : null),
           threads: threadsOf(),
+          sched: start.sched,
         });
         let stop = end.kind === 'stop' ? end.stop : undefined;
         if (end.kind === 'quit' && debug?.lend && migratedTo === null && replacement === null) {

@@ -24,9 +24,9 @@ export interface TestDaemon {
   stop(): Promise<number | null>;
 }
 
-/** Starts a daemon on a free port. */
-export async function startTestDaemon(): Promise<TestDaemon> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a daemon on a free port, with `serveArgs` (e.g. --host-threads 1). */
+export async function startTestDaemon(...serveArgs: string[]): Promise<TestDaemon> {
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...serveArgs], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const port = await new Promise<number>((resolve, reject) => {

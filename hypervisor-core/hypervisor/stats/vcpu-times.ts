@@ -53,6 +53,22 @@ export class VcpuTimes {
     }
   }
 
+  /**
+   * The time since the last report went to waiting for a host CPU (a credit scheduler's slot,
+   * threads/credit-scheduler.ts): runnable vCPUs waited (steal), blocked ones were blocked.
+   */
+  accountSteal(nowMs: number, stateOf: (vcpu: number) => AccountedState): void {
+    const last = this.lastMs;
+    this.lastMs = nowMs;
+    if (last < 0 || nowMs <= last) return;
+    const ns = (nowMs - last) * 1e6;
+    for (let v = 0; v < this.vcpus; v++) {
+      const s = stateOf(v);
+      if (s === 'runnable') this.wait[v] += ns;
+      else if (s === 'blocked') this.blocked[v] += ns;
+    }
+  }
+
   /** The VM is paused: the time until the next report is nobody's. */
   suspend(): void {
     this.lastMs = -1;

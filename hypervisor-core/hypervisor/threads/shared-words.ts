@@ -10,6 +10,7 @@
  *   a generation count, FENCE_KIND, what to flush, FENCE_DONE, the generation flushed).
  */
 import type { Hart, HartWatchpoint } from '../../hart/hart';
+import type { SchedBuffers } from './credit-scheduler';
 
 /** Values of RUN. */
 export const enum RunState { RUN = 0, PAUSE = 1, QUIT = 2 }
@@ -85,6 +86,8 @@ export interface WorkerInit {
    * exit (WFI too) to the VM's thread, and stops in the hart for the debugger's breakpoints.
    */
   debug: boolean;
+  /** A daemon's credit scheduler and the VM's row: each slice runs only while the thread holds a host-CPU slot (credit-scheduler.ts). */
+  sched?: { buffers: SchedBuffers; vm: number };
 }
 
 /** What a debugger arms in every vCPU thread's harts (sent at each resume). */

@@ -22,6 +22,7 @@ import { PAGE_SIZE } from '../../memory/address';
 import type { Vcpu } from '../vcpu';
 import type { Vm, VmStop } from '../vm';
 import { restoreHart, saveHart } from './hart-transfer';
+import { CreditScheduler } from './credit-scheduler';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
 import { FenceKind, MAX_THREADS, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
@@ -83,7 +84,7 @@ function takeThread(script: string): Worker {
  */
 export async function runOnThreads(vm: Vm, threads: number, control: RunControl): Promise<RunEnd> {
   const deadline = control.deadline ?? Infinity;
-  const t = new VcpuThreads(vm, threads);
+  const t = new VcpuThreads(vm, threads, false, control.sched);
   t.start();
   try {
     for (;;) {
@@ -144,7 +145,8 @@ export class VcpuThreads implements RemoteVcpus {
    * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
    * @param threads host threads, 1..min(vCPUs, MAX_THREADS)
    */
-  constructor(private readonly vm: Vm, readonly threads: number, private readonly debug = false) {
+  constructor(private readonly vm: Vm, readonly threads: number, private readonly debug = false,
+    private readonly sched?: WorkerInit['sched']) {
     const n = vm.vcpus.length;
     if (!vm.host.sharedBuffer) throw new Error('vCPU threads need a VM created with sharedMemory');
     if (vm.clock.kind !== 'realtime') throw new Error('vCPU threads need the realtime clock (icount runs on one thread)');
@@ -185,6 +187,7 @@ export class VcpuThreads implements RemoteVcpus {
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
+        sched: this.sched,
       };
       this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);
@@ -261,6 +264,8 @@ export class VcpuThreads implements RemoteVcpus {
     Atomics.store(this.control, W.RUN, RunState.QUIT);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    // A thread ended while it held or waited for a slot of the daemon's scheduler: both go.
+    if (this.sched) new CreditScheduler(this.sched.buffers).evictVm(this.sched.vm);
     for (const p of this.ports) p.close();
     for (let i = 0; i < this.vm.vcpus.length; i++) this.vm.vcpus[i].hart.instret = this.retired[i];
     this.vm.remote = null;

@@ -24,6 +24,7 @@ import { realtimeTicks } from '../clock';
 import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
 import { isGuestWfi } from '../exits';
 import { restoreHart, saveHart } from './hart-transfer';
+import { CreditScheduler, SchedUnit, THREAD_EXIT_UNITS } from './credit-scheduler';
 import { FenceKind, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
@@ -71,7 +72,11 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
     return { id, hart, state: 'stopped', resume: false };
   });
   byId = new Map(vcpus.map((v) => [v.id, v]));
+  unit = d.sched ? new CreditScheduler(d.sched.buffers).unit(d.sched.vm, d.thread) : null;
 }
+/** Under a daemon's credit scheduler: this thread's unit, which holds a host-CPU slot for each slice. */
+let unit: SchedUnit | null = null;
+const notRunning = (): boolean => Atomics.load(ctl, W.RUN) !== RunState.RUN;
 /** vCPUs a debugger keeps stopped while the others run. */
 let held = new Set<number>();
 
@@ -206,6 +211,7 @@ function parkWhilePaused(): void {
     const report: ToVm = { op: 'parked', seq: 0, vcpu: -1, hart: {}, state: 'stopped', epoch, parked };
     parentPort!.postMessage(report);
   }
+  unit?.block();
   Atomics.add(ctl, W.PARKED, 1);
   Atomics.notify(ctl, W.PARKED);
   for (;;) {
@@ -250,7 +256,10 @@ function main(): void {
       if (v.state === 'blocked') deadline = Math.min(deadline, guestTimerDeadline(v.hart));
       if (v.state !== 'runnable') continue;
       ran = true;
+      if (unit && !unit.acquire(notRunning)) break;
+      const before = v.hart.instret;
       const stop = v.hart.run(d.slice);
+      unit?.release(v.hart.instret - before + (stop === StopReason.HOST_TRAP ? THREAD_EXIT_UNITS : 0), true);
       instret[v.id] = v.hart.instret;
       const cause = debugCause(stop);
       if (cause) {
@@ -263,6 +272,7 @@ function main(): void {
       else if (!callVm(v, 'exit')) return;
     }
     if (ran) continue;
+    unit?.block();
     // Nothing to run: sleep until the doorbell or the earliest timer deadline.
     const ms = deadline === Infinity ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, Math.max(0, (deadline - now()) / (TIMEBASE_HZ / 1000)));
     if (ms > 0) Atomics.wait(ctl, door, bell, ms);

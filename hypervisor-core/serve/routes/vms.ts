@@ -30,8 +30,8 @@ export function vmRoutes(vms: VmRegistry): Route[] {
         } catch {
           throw new ApiError('bad-request', 'the body is not valid JSON');
         }
-        const { name, options } = parseCreateRequest(parsed);
-        const vm = await vms.create(name, options);
+        const { name, options, sched } = parseCreateRequest(parsed);
+        const vm = await vms.create(name, options, sched);
         return { status: 201, json: await vm.info() };
       },
     },

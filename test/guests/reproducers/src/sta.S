@@ -5,7 +5,9 @@
  * SBI_ERR_INVALID_PARAM (-3), and zeroes the 64 bytes of the one it takes; while vCPU 1 spins,
  * vCPU 0 waits for the thread, so the steal field grows, with an even sequence outside updates;
  * after set_shmem(-1, -1) the structure no longer changes. Prints "sta: ok" and powers off,
- * or prints what failed and reports a system failure.
+ * or prints what failed and reports a system failure. Built with -DALONE (sta-alone.elf) it
+ * runs on one vCPU and its steal grows only while another VM holds the host CPU it waits for
+ * (the daemon's credit scheduler on one slot).
  */
 #include "guest.h"
 #define SBI_BASE	0x10
@@ -61,6 +63,7 @@ _start:
 	EXPECT	t1, 0, m_zero
 	ld	t1, 56(t0)
 	EXPECT	t1, 0, m_zero
+#ifndef ALONE
 	/* hart_start(1, _start, 0): vCPU 1 spins and takes turns with this one */
 	li	a0, 1
 	la	a1, _start
@@ -69,6 +72,7 @@ _start:
 	li	a6, 0
 	ecall
 	EXPECT	a0, 0, m_start
+#endif
 	li	t2, SPIN
 2:	addi	t2, t2, -1
 	bnez	t2, 2b
@@ -113,7 +117,11 @@ m_flags:	.asciz "sta: nonzero flags were not refused with -3\n"
 m_set:		.asciz "sta: set_shmem failed\n"
 m_zero:		.asciz "sta: set_shmem did not zero the structure\n"
 m_start:	.asciz "sta: hart_start failed\n"
+#ifdef ALONE
+m_steal:	.asciz "sta: steal did not grow while another VM held the host CPU\n"
+#else
 m_steal:	.asciz "sta: steal did not grow while vCPU 1 held the thread\n"
+#endif
 m_seq:		.asciz "sta: sequence is not even and nonzero\n"
 m_off:		.asciz "sta: set_shmem(-1, -1) failed\n"
 m_frozen:	.asciz "sta: the structure changed after reporting stopped\n"
