@@ -35,6 +35,7 @@ export function vmRows(vms: readonly VmInfo[]): VmRow[] {
       `${v.vcpus} vCPU${v.vcpus === 1 ? '' : 's'}, ${memoryText(v.memory)} RAM, ${v.clock} clock`,
       `${v.instructions.toLocaleString('en-US')} instructions, ${v.exits.toLocaleString('en-US')} exits since boot`,
       ...(v.balloon ? [balloonText(v.balloon)] : []),
+      ...(v.weight !== undefined ? [`scheduler: weight ${v.weight}, cap ${v.cap ? `${v.cap}% of a host CPU` : 'none'}`] : []),
       ...(v.net ? [`net: ${v.net.mac} on switch ${v.net.switch} port ${v.net.port}`] : []),
     ].join('\n'),
     contextValue: `vm-${v.state.replace(' ', '-')}`,

@@ -25,6 +25,15 @@ describe('Virtual Machines view model', () => {
     assert.match(rows[0].tooltip, /1,234,567 instructions, 89 exits since boot/);
   });
 
+  it('shows a VM\'s credit scheduler weight and cap in its tooltip', () => {
+    const [capped, free] = vmRows([
+      { ...base, name: 'a', state: 'running', vcpus: 1, weight: 512, cap: 50 },
+      { ...base, name: 'b', state: 'running', vcpus: 1, weight: 256, cap: 0 },
+    ]);
+    assert.match(capped.tooltip, /\nscheduler: weight 512, cap 50% of a host CPU$/);
+    assert.match(free.tooltip, /\nscheduler: weight 256, cap none$/);
+  });
+
   it('shows a VM\'s balloon (actual size in the row; target, committed host memory and the guest\'s available memory in the tooltip) and its NIC', () => {
     const balloon = { ramBytes: 128 << 20, targetBytes: 32 << 20, actualBytes: 32 << 20, committedBytes: 31_142_707,
       guest: { available: 90_216, actual: 98_304, rss: 30_412 } };
