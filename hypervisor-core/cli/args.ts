@@ -75,6 +75,8 @@ export interface RunOptions {
    * Host threads the vCPUs run on (--threads; default the host's cores, at most the vCPUs;
    * 1 with --clock icount, --bios none, --trace, --aia, --save-at, --restore,
    * --balloon, --mmu shadow or --cpu-virt trap-emulate). 1 is the VM's own deterministic round robin.
+   * With --restore an explicit N is checked against the snapshot's vCPUs and clock when it is read
+   * (`threadsForSnapshot`).
    */
   threads: number;
 }
@@ -332,15 +334,33 @@ function checkTrapEmulate(o: Partial<RunOptions>): void {
  * and 1 where a run must be reproducible or inspected on one thread.
  */
 function resolveThreads(o: Partial<RunOptions>): number {
+  // The snapshot fixes the vCPUs, the clock and the firmware: an explicit count is checked when it is read.
+  if (o.restore !== undefined) return o.threads ?? 1;
   const vcpus = o.vcpus ?? 1;
   const oneThread = o.clock === 'icount' ? '--clock icount (a reproducible run)' : o.bios === 'none' ? '--bios none'
     : o.trace !== undefined ? '--trace' : o.bare ? '--bare' : o.aia ? '--aia'
-    : o.saveAt !== undefined ? '--save-at' : o.restore !== undefined ? '--restore' : o.incoming !== undefined ? '--incoming' : o.balloon ? '--balloon'
+    : o.saveAt !== undefined ? '--save-at' : o.incoming !== undefined ? '--incoming' : o.balloon ? '--balloon'
     : o.mmu === 'shadow' ? '--mmu shadow' : o.cpuVirt === 'trap-emulate' ? '--cpu-virt trap-emulate' : undefined;
   if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
-  if (o.threads > vcpus) throw new UsageError(`--threads ${o.threads} is more than the ${vcpus} vCPU(s): at most one thread per vCPU`);
-  if (o.threads > 1 && oneThread) throw new UsageError(`--threads ${o.threads} cannot go with ${oneThread}: it runs on one thread (--threads 1)`);
-  return o.threads;
+  return checkThreads(o.threads, vcpus, oneThread, '');
+}
+
+/** An explicit --threads count against the vCPUs and what must run on one thread; `whose`: "the snapshot's " or "". */
+function checkThreads(threads: number, vcpus: number, oneThread: string | undefined, whose: string): number {
+  if (threads > vcpus) throw new UsageError(`--threads ${threads} is more than ${whose || 'the '}${vcpus} vCPU(s): at most one thread per vCPU`);
+  if (threads > 1 && oneThread) throw new UsageError(`--threads ${threads} cannot go with ${whose}${oneThread}: it runs on one thread (--threads 1)`);
+  return threads;
+}
+
+/**
+ * --threads with --restore, checked against the snapshot's board (its vCPUs, clock, firmware,
+ * balloon) as it would be against the same options given to a booting run. 1 when not given:
+ * a restored VM continues on one thread unless asked otherwise.
+ */
+export function threadsForSnapshot(threads: number, board: { vcpus: number; clock: string; bios: string; balloon?: boolean }): number {
+  const oneThread = board.clock === 'icount' ? '--clock icount (a reproducible run)' : board.bios === 'none' ? '--bios none'
+    : board.balloon ? '--balloon' : undefined;
+  return checkThreads(threads, board.vcpus, oneThread, "the snapshot's ");
 }
 
 /** The usage text. */
@@ -354,8 +374,8 @@ options:
   --threads N           host threads the vCPUs run on in parallel (default: the host's cores,
                         at most the vCPUs); 1 runs them in turn, deterministically, as
                         --clock icount, --bios none, --trace, --aia, --save-at,
-                        --restore, --balloon, --mmu shadow and --cpu-virt trap-emulate
-                        require
+                        --balloon, --mmu shadow and --cpu-virt trap-emulate require;
+                        with --restore 1 unless given, checked against the snapshot
   --memory SIZE         guest RAM, e.g. 128M (default), 1G
   --initrd FILE         initial ramdisk, placed as QEMU does
   --append "ARGS"       kernel command line (/chosen/bootargs)

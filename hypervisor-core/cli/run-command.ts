@@ -24,7 +24,7 @@ import { DebugSymbols } from '../debug/debug-symbols';
 import { DEFAULT_TRACE_EVENTS, Timeline } from '../hypervisor/trace/timeline';
 import { writeTrace } from '../hypervisor/trace/trace-events';
 import { ExitSiteNamer } from '../debug/exit-site-names';
-import { RunOptions, UsageError } from './args';
+import { RunOptions, threadsForSnapshot, UsageError } from './args';
 import { openNetwork, type RunNetwork } from './net-args';
 import { formatNetworkReport, networkReport } from '../hypervisor/stats/network-report';
 import { attachStdin, StdoutSink } from './console-io';
@@ -173,6 +173,7 @@ function saveSnapshot(vm: Vm, board: BoardRecord, fd: number, path: string): num
  * when it cannot be used), then continues it as runVirt runs a booted VM.
  */
 async function runRestored(o: RunOptions, path: string): Promise<number> {
+  if (o.threads > 1) prestartVcpuThreads(o.threads);
   let file: Uint8Array;
   try {
     file = readFileSync(path);
@@ -194,6 +195,9 @@ async function runRestored(o: RunOptions, path: string): Promise<number> {
         onceDrained: (f) => (sink ? sink.consoleSink.onceDrained(f) : queueMicrotask(f)),
       },
       idleSleep: true, jit: o.jit, force: o.force,
+      // --threads N: checked against the snapshot's vCPUs and clock; RAM shared with the vCPU threads.
+      sharedMemory: o.threads > 1,
+      checkBoard: (board) => { threadsForSnapshot(o.threads, board); },
       openDisks: (records) => {
         try {
           for (const d of records) disks.push(new FileBackend(d.path, d.readOnly));

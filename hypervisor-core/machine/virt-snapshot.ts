@@ -97,6 +97,8 @@ export interface RestoreOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 
   openDisks: (disks: DiskRecord[]) => BlockBackend[];
   /** Use disks that changed since the snapshot (`--force`). */
   force?: boolean;
+  /** Looks at the snapshot's board before anything is built (throws to refuse it). */
+  checkBoard?: (board: BoardRecord) => void;
 }
 
 /**
@@ -109,6 +111,7 @@ export function restoreVirt(file: Uint8Array, o: RestoreOptions): { vm: Vm; boar
   let board: BoardRecord | undefined;
   const { state } = decodeSnapshot(file, (s) => {
     board = boardOf(s);
+    o.checkBoard?.(board);
     if (!o.force) {
       for (const d of board.disks) {
         const why = diskChange(d);

@@ -75,6 +75,29 @@ describe('hyperscope run --save-at / --restore', function () {
     assert.equal(JSON.parse(readFileSync(stats, 'utf8')).balloon.targetBytes, 8 << 20, 'the restored VM has the balloon with its target');
   });
 
+  it('a 2-vCPU VM saved on one thread continues on two (--restore --threads 2) and prints QEMU\'s console', () => {
+    const expected = readFileSync(path.join(ROOT, 'samples/parallel/expected-smp2.txt'), 'utf8');
+    const a = hyperscope('run', 'samples/parallel/parallel.elf', '--vcpus', '2', '--save-at', '2000000', '--save', snap);
+    assert.equal(a.status, 0, a.stderr);
+    const b = hyperscope('run', '--restore', snap, '--threads', '2');
+    assert.equal(b.status, 0, b.stderr);
+    assert.equal(a.stdout + b.stdout, expected);
+  });
+
+  it('--restore --threads N is checked against the snapshot: its vCPUs and its icount clock, one line, status 2', () => {
+    const one = hyperscope('run', 'samples/hello/hello.elf', '--save-at', '20000', '--save', snap);
+    assert.equal(one.status, 0, one.stderr);
+    const r1 = hyperscope('run', '--restore', snap, '--threads', '2');
+    assert.equal(r1.status, 2, r1.stderr);
+    assert.equal(r1.stderr, "hyperscope: --threads 2 is more than the snapshot's 1 vCPU(s): at most one thread per vCPU\n");
+    const icount = hyperscope('run', 'samples/smp/smp.elf', '--vcpus', '2', '--clock', 'icount', '--save-at', '20000', '--save', snap);
+    assert.equal(icount.status, 0, icount.stderr);
+    const r2 = hyperscope('run', '--restore', snap, '--threads', '2');
+    assert.equal(r2.status, 2, r2.stderr);
+    assert.match(r2.stderr, /^hyperscope: --threads 2 cannot go with the snapshot's --clock icount/);
+    assert.equal(r2.stderr.trim().split('\n').length, 1, r2.stderr);
+  });
+
   it('refuses a file that is not a snapshot, truncated, corrupt or of another version: one line, status 4', () => {
     const r0 = splitRun(snap, 20_000, ['samples/smp/smp.elf', '--vcpus', '2', '--clock', 'icount']);
     assert.equal(r0.a.status, 0, r0.a.stderr);
