@@ -16,6 +16,7 @@ import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/
 import type { VirtioDevice } from '../devices/virtio/virtio-device';
 import { Cause, Irq } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
+import { warmUpInterpreter } from '../hart/warm-up';
 import { JIT_DEFAULTS } from '../hart/jit/block-cache';
 import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
@@ -266,6 +267,7 @@ export class Vm {
     this.clock = new VmClock(opts.clock, opts.sharedMemory ?? false);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
+    warmUpInterpreter();
     for (let i = 0; i < opts.vcpus; i++) {
       const hart = new Hart(i, this.host);
       hart.svadu = opts.svadu ?? true;

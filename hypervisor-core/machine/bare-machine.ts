@@ -12,6 +12,7 @@ import { decodeTohost } from '../devices/htif';
 import { Plic } from '../devices/plic';
 import { Uart16550 } from '../devices/uart16550';
 import { Hart, StopReason } from '../hart/hart';
+import { warmUpInterpreter } from '../hart/warm-up';
 import { JIT_DEFAULTS } from '../hart/jit/block-cache';
 import { Irq } from '../hart/csr-numbers';
 import { PhysMemory } from '../memory/phys-memory';
@@ -49,6 +50,7 @@ export class BareMachine {
 
   constructor(kernel: Uint8Array, private readonly opts: BareMachineOptions) {
     this.mem = new PhysMemory(DRAM_BASE, opts.memory ?? 64 * 1024 * 1024);
+    warmUpInterpreter();
     const hart = (this.hart = new Hart(0, this.mem));
     hart.svadu = opts.svadu ?? true;
     hart.setJit(opts.jit ?? JIT_DEFAULTS.enabled);

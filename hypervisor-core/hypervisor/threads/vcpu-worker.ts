@@ -16,6 +16,7 @@
  */
 import { MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { Hart, StopReason } from '../../hart/hart';
+import { warmUpInterpreter } from '../../hart/warm-up';
 import { Slot } from '../../hart/hart-state';
 import { SharedAtomics } from '../../hart/shared-atomics';
 import { PhysMemory } from '../../memory/phys-memory';
@@ -60,6 +61,7 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   originDelta = performance.timeOrigin - d.timeOrigin;
   door = W.door(d.thread);
   const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
+  warmUpInterpreter();
   vcpus = d.vcpus.map((id) => {
     const hart = new Hart(id, mem);
     hart.svadu = d.svadu;

@@ -1,0 +1,245 @@
+/**
+ * Interpreter warm-up: every path of `Hart.run` executed once, on a scratch hart in a scratch
+ * memory, before the first guest runs.
+ *
+ * Why: V8 optimises `run` (one large function) once it is hot, with the type feedback it has
+ * gathered so far; a path that has never run is compiled as a deoptimisation, and the first
+ * time a guest reaches it (a rare opcode, a load's slow path, the first MMIO access...) the
+ * whole function falls back to the bytecode interpreter and is compiled again. A Linux boot
+ * met a dozen such paths one after the other, and each recompilation of `run` cost 60-500 ms
+ * of CPU time: more than a third of the CPU time to the shell prompt went to compiling the
+ * interpreter. Executing each instruction of the table here, in M-mode and in VS-mode, on
+ * both sides of the TLB and with the slow paths (MMIO, faults, page-crossing fetch, an
+ * interrupt, a compiled loop), gives V8 the feedback up front, so `run` is optimised once.
+ *
+ * Nothing here touches guest state: the scratch hart and memory are dropped afterwards,
+ * and every error is swallowed (a warm-up must never stop the program it speeds up).
+ */
+import { PhysMemory } from '../memory/phys-memory';
+import { EnvcfgHi, Irq, Mstatus, Priv } from './csr-numbers';
+import { Slot } from './hart-state';
+import { Hart, PhysBus } from './hart';
+import { Fmt, TABLE } from './isa/table';
+import { expandCompressed, decode } from './isa/decoder';
+import { Op } from './isa/opcodes';
+
+const BASE = 0x80000000;
+/** Scratch RAM: code (with a page-crossing fetch at its end), data, a VS-stage and a G-stage root. */
+const SIZE = 8 * 4096;
+const CODE = BASE;
+const DATA = BASE + 0x2800;
+const VS_ROOT = BASE + 0x3000;
+/** The Sv39x4 root: 16 KiB, 16 KiB aligned. */
+const G_ROOT = BASE + 0x4000;
+/** An address outside RAM: the scratch bus answers it in M-mode, a guest page fault (MMIO) in VS-mode. */
+const DEVICE = 0x10000800;
+/** Base addresses of loads and stores: RAM, a device, and one that faults in M-mode. */
+const BASES = [DATA, DEVICE, 0];
+/**
+ * (rs1, rs2) values as (lo, hi) pairs that take the ALU, branch, shift and divide paths apart:
+ * shift amounts 0, 3, 35 and 63, equal and different high words, signed and unsigned order.
+ */
+const VALUES: [number, number, number, number][] = [[35, 0, 0, 0], [3, 0, 3, 0], [-1, -1, 35, 0], [0, -2147483648, -1, -1]];
+/** Immediates in bits [31:20] (shift amounts 0, 3 and 35; a negative offset). */
+const IMMEDIATES = [0, 3, 35, 0xff8];
+
+let done = false;
+
+/**
+ * Runs the warm-up once per process (later calls return at once). Costs some tens of
+ * milliseconds; the VM, the bare machine and each vCPU thread call it before their first hart.
+ */
+export function warmUpInterpreter(): void {
+  if (done) return;
+  done = true;
+  try {
+    warmUp();
+  } catch {
+    // A path that throws here is no reason to stop: the guest will warm it up itself.
+  }
+}
+
+/** A bus that answers every access (the MMIO path of loads and stores). */
+const scratchBus: PhysBus = { hi: 0, read: () => 0, write: () => true };
+
+/** What a step needs besides the instruction: the mode and the register values. */
+interface Step { virt: boolean; rs1: number; values: [number, number, number, number] }
+
+function warmUp(): void {
+  const mem = new PhysMemory(BASE, SIZE);
+  const h = new Hart(0, mem);
+  h.bus = scratchBus;
+  // Off while single instructions are rewritten in place (host writes here do not drop blocks).
+  h.setJit(false);
+  h.setDeviceGpa((gpa) => gpa < BASE);
+  pageTables(mem);
+  // V8 gives a function its feedback vector only after some calls: the first calls teach it nothing.
+  reset(h, false);
+  for (let k = 0; k < 100; k++) step(h, mem, 0x00028293, { virt: false, rs1: DATA, values: VALUES[0] }); // addi t0, t0, 0
+  // The paths of a few instructions in a row first: V8 may start optimising before the end, and
+  // what runs after that start is not in the optimised code.
+  compiledLoop(h, mem);
+  reset(h, false);
+  largeCounts(h, mem);
+  storeAfterReservation(h, mem);
+  interrupt(h);
+  breakpoint(h, mem);
+  for (const virt of [false, true]) {
+    reset(h, virt);
+    for (const [w, kind] of instructionWords()) {
+      // VS-mode adds only what differs there: the two-stage slow paths of loads and stores, and ecall.
+      if (virt && kind !== 'memory' && w !== 0x73) continue;
+      if (kind === 'memory') {
+        // Twice per base: a TLB miss, then a hit (or the MMIO page cache in VS-mode).
+        for (const rs1 of BASES) for (let k = 0; k < 2; k++) step(h, mem, w, { virt, rs1, values: VALUES[0] });
+      } else {
+        for (const values of kind === 'alu' ? VALUES : VALUES.slice(0, 2)) step(h, mem, w, { virt, rs1: DATA, values });
+      }
+    }
+    // A 32-bit instruction across a page boundary: addi t0, t0, 0 in two halves.
+    mem.view.setUint16(0xffe, 0x8293, true);
+    mem.view.setUint16(0x1000, 0x0002, true);
+    enter(h, virt, BASE + 0xffe);
+    h.run(1);
+  }
+}
+
+/** Back to the reset state, in M-mode or in VS-mode with both stages on; FP enabled. */
+function reset(h: Hart, virt: boolean): void {
+  h.reset(CODE);
+  h.hostTraps = virt;
+  h.set(Slot.MSTATUS, Mstatus.FS_MASK, 0);
+  h.set(Slot.VSSTATUS, Mstatus.FS_MASK, 0);
+  h.set(Slot.VSATP, (VS_ROOT / 4096) | 0, 8 << 28);
+  h.set(Slot.HGATP, (G_ROOT / 4096) | 0, 8 << 28);
+}
+
+/**
+ * Identity maps: the VS-stage (Sv39) maps GVA = GPA with gigapages at 0 and 2 GiB; the G-stage
+ * (Sv39x4) maps the gigapage at 2 GiB (RAM) and leaves the device's gigapage unmapped.
+ */
+function pageTables(mem: PhysMemory): void {
+  const pte = (table: number, index: number, pa: number, flags: number): void => {
+    mem.view.setInt32(table - BASE + index * 8, ((pa / 4096) << 10) | flags, true);
+  };
+  pte(VS_ROOT, 0, 0, 0xcf); // V R W X A D
+  pte(VS_ROOT, 2, BASE, 0xcf);
+  pte(G_ROOT, 2, BASE, 0xdf); // and U, as G-stage leaves must have
+}
+
+type Kind = 'alu' | 'memory' | 'other';
+
+/**
+ * Every instruction of the table (rd = t0, rs1 = t1, rs2 = t2) with each immediate it takes,
+ * one compressed instruction per instruction the C extension expands to, and an illegal one.
+ */
+function instructionWords(): [number, Kind][] {
+  const out: [number, Kind][] = [];
+  for (const r of TABLE) {
+    const kind: Kind = r.fmt === Fmt.LOAD || r.fmt === Fmt.STORE ? 'memory'
+      : r.fmt === Fmt.R || r.fmt === Fmt.I || r.fmt === Fmt.SHIFT || r.fmt === Fmt.BRANCH ? 'alu' : 'other';
+    const imms = r.fmt === Fmt.I || r.fmt === Fmt.SHIFT ? IMMEDIATES : [0];
+    for (const imm of imms) {
+      const operands = (5 << 7) | (6 << 15) | (7 << 20) | (imm << 20);
+      out.push([(r.match | (operands & ~r.mask)) | 0, kind]);
+    }
+  }
+  const seen = new Set<Op>();
+  for (let half = 0; half < 0x10000; half++) {
+    if ((half & 3) === 3) continue;
+    const w = expandCompressed(half);
+    if (w === 0 || seen.has(decode(w))) continue;
+    seen.add(decode(w));
+    out.push([half, 'other']);
+  }
+  out.push([0, 'other']); // an illegal halfword: the thrown trap
+  return out;
+}
+
+/** Sets the mode (M, or VS) and the pc for one step. */
+function enter(h: Hart, virt: boolean, pc: number): void {
+  h.virt = virt;
+  h.priv = virt ? Priv.S : Priv.M;
+  h.pcLo = pc | 0;
+  h.pcHi = 0;
+}
+
+/** Executes the instruction word `w` once (budget 1) with t1 = the base address and t0, t2 = the values. */
+function step(h: Hart, mem: PhysMemory, w: number, s: Step): void {
+  mem.view.setInt32(0, w, true);
+  enter(h, s.virt, CODE);
+  const [alo, ahi, blo, bhi] = s.values;
+  h.x[10] = alo; h.x[11] = ahi;
+  h.x[12] = s.rs1 | 0; h.x[13] = 0;
+  h.x[14] = blo; h.x[15] = bhi;
+  h.run(1);
+}
+
+/**
+ * Counts past 2^30 (instret, the time a CSR read saw): the hart's fields for them then hold
+ * doubles from the start. A field that first holds small integers and later a larger number
+ * changes the hart's hidden class, and every optimised function that uses a hart is thrown
+ * away (a Linux boot reached that at its first rdtime).
+ */
+function largeCounts(h: Hart, mem: PhysMemory): void {
+  const source = h.timeSource;
+  h.instret = 2 ** 40;
+  h.timeSource = () => 2 ** 40;
+  step(h, mem, 0xc01022f3 | 0, { virt: false, rs1: DATA, values: VALUES[0] }); // rdtime t0
+  h.timeSource = source;
+}
+
+/** A store that hits the TLB while an LR reservation is held (it may clear it). */
+function storeAfterReservation(h: Hart, mem: PhysMemory): void {
+  const sw = 0x00732023; // sw t2, 0(t1)
+  step(h, mem, sw, { virt: false, rs1: DATA, values: VALUES[0] }); // fills the write TLB
+  mem.view.setInt32(4, sw, true);
+  mem.view.setInt32(0, 0x100322af, true); // lr.w t0, (t1)
+  enter(h, false, CODE);
+  h.x[12] = DATA | 0; h.x[13] = 0;
+  h.run(2);
+}
+
+/** An interrupt taken at the loop's top (the M timer, enabled). */
+function interrupt(h: Hart): void {
+  enter(h, false, CODE);
+  h.mie = 1 << Irq.MTI;
+  h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | Mstatus.MIE, h.hi(Slot.MSTATUS));
+  // With the Sstc comparators on (both far in the future), as the VM's harts run.
+  h.set(Slot.MENVCFG, h.lo(Slot.MENVCFG), h.hi(Slot.MENVCFG) | EnvcfgHi.STCE);
+  h.set(Slot.HENVCFG, h.lo(Slot.HENVCFG), h.hi(Slot.HENVCFG) | EnvcfgHi.STCE);
+  h.set(Slot.STIMECMP, -1, 0x7fffffff);
+  h.set(Slot.VSTIMECMP, -1, 0x7fffffff);
+  h.setInterruptLine(Irq.MTI, true);
+  h.run(1);
+  h.setInterruptLine(Irq.MTI, false);
+  h.mie = 0;
+}
+
+/** A run with a breakpoint elsewhere on the page, then one that stops at a breakpoint. */
+function breakpoint(h: Hart, mem: PhysMemory): void {
+  mem.view.setInt32(0, 0x00028293, true); // addi t0, t0, 0
+  h.addBreakpoint(CODE + 0x100, 0);
+  enter(h, false, CODE);
+  h.run(1);
+  h.addBreakpoint(CODE, 0);
+  enter(h, false, CODE);
+  h.run(1);
+  h.clearBreakpoints();
+}
+
+/** A counted loop, run until it is compiled and then entered from the interpreter. */
+function compiledLoop(h: Hart, mem: PhysMemory): void {
+  h.setJit(true);
+  h.hostTraps = true;
+  mem.view.setInt32(0, 0xfff28293 | 0, true); // addi t0, t0, -1
+  mem.view.setInt32(4, 0xfe029ee3 | 0, true); // bnez t0, -4
+  mem.view.setInt32(8, 0x00000073, true); // ecall
+  // Twice: the first run compiles the loop, the second finds it compiled at its first probe.
+  for (let k = 0; k < 2; k++) {
+    enter(h, false, CODE);
+    h.x[10] = 2000; h.x[11] = 0;
+    h.run(10000);
+  }
+  h.setJit(false);
+}

@@ -1,0 +1,69 @@
+/**
+ * The interpreter's warm-up: after it, an optimised `Hart.run` meets no path it has never
+ * seen. The check runs in a child Node process with V8's natives syntax, which optimises `run`
+ * synchronously (deterministic, unlike the concurrent optimisation of a normal run), then
+ * executes on a fresh hart what a guest meets early (every RV64IM instruction with operands
+ * that take its branches apart, loads and stores on both sides of the TLB and to a device,
+ * an LR/SC reservation, a timer with the Sstc comparators) and counts V8's deoptimisations of
+ * `run` (--trace-deopt). Without the warm-up there are several: a Linux boot hit about a dozen,
+ * each recompiling the whole interpreter loop (V8 behaviour, Node 20).
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const CORE = path.resolve(__dirname, '../../../hypervisor-core');
+
+/** The child's script: `warm` chooses whether the warm-up runs first. */
+function script(warm: boolean): string {
+  return `
+const { PhysMemory } = require(${JSON.stringify(path.join(CORE, 'memory/phys-memory.js'))});
+const { Hart } = require(${JSON.stringify(path.join(CORE, 'hart/hart.js'))});
+const { TABLE } = require(${JSON.stringify(path.join(CORE, 'hart/isa/table.js'))});
+if (${warm}) require(${JSON.stringify(path.join(CORE, 'hart/warm-up.js'))}).warmUpInterpreter();
+const mem = new PhysMemory(0x80000000, 0x10000);
+const h = new Hart(0, mem);
+h.bus = { hi: 0, read: () => 0, write: () => true };
+h.reset(0x80000000);
+const go = (w, a, b, base) => {
+  mem.view.setInt32(0, w, true);
+  h.pcLo = 0x80000000 | 0; h.pcHi = 0; h.priv = 3;
+  h.x[10] = a; h.x[11] = a < 0 ? -1 : 0; h.x[12] = base | 0; h.x[13] = 0; h.x[14] = b; h.x[15] = 0;
+  return h.run(1);
+};
+%PrepareFunctionForOptimization(h.run);
+go(0x00028293, 0, 0, 0x80008000);
+%OptimizeFunctionOnNextCall(h.run);
+console.log('optimised');
+go(0x00028293, 0, 0, 0x80008000);
+// RV64I and M (ECALL, EBREAK and the CSR instructions aside), rd t0, rs1 t1, rs2 t2.
+for (const r of TABLE.filter((r) => r.ext === 'I' || r.ext === 'M')) {
+  if (r.name === 'ecall' || r.name === 'ebreak' || r.name.startsWith('csr')) continue;
+  const w = r.match | (((5 << 7) | (6 << 15) | (7 << 20) | (3 << 20)) & ~r.mask);
+  for (const [a, b] of [[3, 3], [35, 0], [-1, 35]]) for (const base of [0x80008000, 0x80008000, 0x10000000]) go(w, a, b, base);
+}
+// A store that hits the TLB while an LR reservation is held.
+mem.view.setInt32(4, 0x00732023, true);
+mem.view.setInt32(0, 0x100322af, true);
+h.pcLo = 0x80000000 | 0; h.x[12] = 0x80008000 | 0; h.run(2);
+`;
+}
+
+/** Runs the child and returns how many times V8 deoptimised Hart.run after optimising it. */
+function deoptsOfRun(warm: boolean): number {
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--trace-deopt', '-e', script(warm)], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const after = r.stdout.split('optimised\n')[1] ?? '';
+  assert.ok(r.stdout.includes('optimised'), r.stdout.slice(-2000));
+  return after.split('\n').filter((l) => /deoptimizing .*<JSFunction run /.test(l)).length;
+}
+
+describe('interpreter warm-up', () => {
+  it('leaves no path of the interpreter loop that deoptimises it on first use', () => {
+    assert.equal(deoptsOfRun(true), 0);
+  });
+
+  it('is what removes them (without it the same instructions deoptimise the loop)', () => {
+    assert.ok(deoptsOfRun(false) > 0);
+  });
+});
