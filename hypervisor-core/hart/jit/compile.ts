@@ -16,6 +16,11 @@
  * instruction and the count of those before it, and the interpreter executes it. A block is
  * entered only when the budget covers all of it, else the function returns at its start, so
  * the instruction count at every exit is exact.
+ *
+ * Each load and store keeps the page it last found in the TLB (its tags and host offset in
+ * locals of the function): a loop walking an array checks two locals instead of reading three
+ * TLB arrays. Nothing a region does changes the TLB, and the locals start empty at each call,
+ * so the check gives the TLB's answer.
  */
 import { Op } from '../isa/opcodes';
 import { decode } from '../isa/decoder';
@@ -243,6 +248,8 @@ export function regionSource(blocks: Insn[][]): string {
   /** Leaves before instruction k of the current block (not executed) with the pc given. */
   const exitAt = (k: number, lo: number | string, hi: number | string): string => `{ k = ${k}; plo = ${lo}; phi = ${hi}; break out; }`;
   let here = 0; // the position of the block being generated
+  const siteNames: string[] = [];
+  const site = (): string => { const c = `c${siteNames.length}`; siteNames.push(c); return c; };
   /** Goes on at pc (lo, hi) after k instructions of the current block: the next block of the region, or out. */
   const goTo = (k: number, lo: number, hi: number): string => {
     const j = hi === pcHi ? member.get(lo) : undefined;
@@ -260,7 +267,7 @@ export function regionSource(blocks: Insn[][]): string {
     const insns = blocks[j];
     const first = insns[0];
     const body = [`if (n + ${insns.length} > left) ${exitAt(0, first.pcLo, first.pcHi)}`];
-    insns.forEach((i, k) => body.push(...insnSource(i, k, exitAt, goTo, indirect)));
+    insns.forEach((i, k) => body.push(...insnSource(i, k, exitAt, goTo, indirect, site)));
     const last = insns[insns.length - 1];
     if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) {
       const [nlo, nhi] = pcAdd(last.pcLo, last.pcHi, last.len);
@@ -277,7 +284,7 @@ export function regionSource(blocks: Insn[][]): string {
   const store = [...written].sort((a, b) => a - b).map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
   return `'use strict';
 return function region_${(blocks[0][0].pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, left, entry) {
-  let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0, st = entry;${regs.length ? `\n  let ${load};` : ''}
+  let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0, st = entry;${regs.length ? `\n  let ${load};` : ''}${siteNames.length ? `\n  let ${siteNames.map((c) => `${c}p = 1, ${c}h = 0, ${c}o = 0`).join(', ')};` : ''}
   out: for (;;) {
     ${nest}
   }
@@ -296,7 +303,7 @@ const first0 = (blocks: Insn[][]): number => blocks[0][0].pcLo;
  * target in (lo, hi) (JALR).
  */
 function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string, hi: number | string) => string,
-  goTo: (k: number, lo: number, hi: number) => string, indirect: (k: number) => string): string[] {
+  goTo: (k: number, lo: number, hi: number) => string, indirect: (k: number) => string, site: () => string): string[] {
   const { op, insn } = i;
   const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
   const [nlo, nhi] = pcAdd(i.pcLo, i.pcHi, i.len);
@@ -314,10 +321,14 @@ function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string,
     const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
     const t = load ? 'r' : 'w';
     const tail = load ? set : `if (h.reservation >= 0 && (off & ~7) === (h.reservation & ~7)) h.reservation = -1;`;
+    const c = site();
     return [`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0;` +
-      ` const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0, i = (lo >>> 12) & ${TLB_MASK};` +
-      ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi || (lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}` +
-      ` const off = ${t}Off[i] + (lo & 0xfff);` + (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`];
+      ` const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;` +
+      ` if ((lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}` +
+      ` if ((lo & -4096) !== ${c}p || hi !== ${c}h) { const i = (lo >>> 12) & ${TLB_MASK};` +
+      ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi) ${exitAt(k, i.pcLo, i.pcHi)}` +
+      ` ${c}p = lo & -4096; ${c}h = hi; ${c}o = ${t}Off[i]; }` +
+      ` const off = ${c}o + (lo & 0xfff);` + (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`];
   }
   switch (op) {
     case Op.FENCE: return []; // one hart's accesses are already in order

@@ -237,6 +237,32 @@ describe('hart: block translation', () => {
     for (let budget = 1; budget < 40; budget++) assert.deepEqual(state(run(true, budget)), state(run(false, budget)), `budget ${budget}`);
   });
 
+  it('a loop storing and loading across three pages leaves at each access to a page it has not seen, as the interpreter runs it', () => {
+    // Each load and store remembers the page it last found in the TLB: the walk from one page
+    // into the next must still ask the TLB (and leave on a miss) at the first access there.
+    const code = [
+      addi(T0, 0, 2000), // 0x00: 2000 words, 8000 bytes from 0x2800 to 0x4740
+      sw(A0, 0, T3), // 0x04 loop:
+      ld(A1, 0, T3) & ~(1 << 12), // 0x08: lw a1, 0(t3)
+      addi(A0, A0, 7), // 0x0c
+      addi(T3, T3, 4), // 0x10
+      addi(T0, T0, -1), // 0x14
+      bne(T0, 0, -0x14), // 0x18 -> loop
+      SPIN, // 0x1c
+    ];
+    const run = (jit: boolean, budget: number) => {
+      const { h, mem } = hartWith(code, jit);
+      h.x[2 * T3] = BASE + 0x2800;
+      for (let i = 0; i < 20_000 / budget; i++) h.run(budget);
+      let sum = 0;
+      for (let a = 0x2800; a < 0x2800 + 8000; a += 4) sum = (sum + mem.view.getUint32(a, true)) >>> 0;
+      return { ...state(h), sum };
+    };
+    const whole = run(true, 20_000);
+    assert.deepEqual([whole.x[2 * A0], whole.x[2 * T3] >>> 0, whole.pc], [14000, BASE + 0x2800 + 8000, BASE + 0x1c]);
+    for (const budget of [1, 5, 6, 7, 100, 1021, 20_000]) assert.deepEqual(run(true, budget), run(false, budget), `budget ${budget}`);
+  });
+
   it('a region compiled for one VM is the function another VM with the same code runs, from the first threshold on', () => {
     // The debugger's restart and the daemon's second VM of one guest: a new memory and block
     // cache, the same pcs and instructions. The second cache takes the region at `threshold`
