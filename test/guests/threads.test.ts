@@ -146,7 +146,7 @@ describe('vCPUs on host threads', function () {
     assert.equal(comparable(r.stdout), expected('atomics', 'expected-smp2.txt'));
   });
 
-  describe('Linux (samples/linux) on 2 vCPUs on 2 threads', function () {
+  describe('Linux (samples/linux) on vCPU threads', function () {
     const image = path.join(ROOT, 'samples', 'linux', 'Image');
     const initrd = path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz');
     this.timeout(400_000);
@@ -154,24 +154,27 @@ describe('vCPUs on host threads', function () {
       if (!existsSync(image) || !existsSync(initrd)) this.skip();
     });
 
-    it('boots to the busybox prompt, sees 2 CPUs, and powers off with status 0', async () => {
-      const p = spawn(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
-        '--vcpus', '2', '--threads', '2', '--timeout', '380'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let output = '';
-      const commands = ['cat /proc/cpuinfo', 'poweroff'];
-      p.stdout.on('data', (d: Buffer) => {
-        output += d.toString();
-        if (commands.length > 0 && /\/\S* # $/.test(output)) {
-          output += '\n';
-          p.stdin.write(commands.shift() + '\n');
-        }
+    // One boot per shape checks everything: the CPUs brought up, one cpuinfo entry each, poweroff.
+    for (const [vcpus, threads] of [[2, 2], [4, 2], [4, 4]]) {
+      it(`${vcpus} vCPUs on ${threads} threads: boots to the busybox prompt, sees ${vcpus} CPUs, and powers off with status 0`, async () => {
+        const p = spawn(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
+          '--vcpus', String(vcpus), '--threads', String(threads), '--timeout', '380'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let output = '';
+        const commands = ['cat /proc/cpuinfo', 'poweroff'];
+        p.stdout.on('data', (d: Buffer) => {
+          output += d.toString();
+          if (commands.length > 0 && /\/\S* # $/.test(output)) {
+            output += '\n';
+            p.stdin.write(commands.shift() + '\n');
+          }
+        });
+        p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+        const status = await new Promise<number | null>((r) => p.on('exit', r));
+        assert.equal(status, 0, output.slice(-2000));
+        assert.match(output, new RegExp(`smp: Brought up 1 node, ${vcpus} CPUs`));
+        assert.equal((output.match(/^processor\s*: \d+/gm) ?? []).length, vcpus, 'one /proc/cpuinfo entry per vCPU');
+        assert.match(output, /reboot: Power down/);
       });
-      p.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-      const status = await new Promise<number | null>((r) => p.on('exit', r));
-      assert.equal(status, 0, output.slice(-2000));
-      assert.match(output, /smp: Brought up 1 node, 2 CPUs/);
-      assert.equal((output.match(/^processor\s*: \d+/gm) ?? []).length, 2, 'one /proc/cpuinfo entry per vCPU');
-      assert.match(output, /reboot: Power down/);
-    });
+    }
   });
 });
