@@ -61,7 +61,6 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   originDelta = performance.timeOrigin - d.timeOrigin;
   door = W.door(d.thread);
   const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
-  warmUpInterpreter();
   vcpus = d.vcpus.map((id) => {
     const hart = new Hart(id, mem);
     hart.svadu = d.svadu;
@@ -283,6 +282,7 @@ function main(): void {
 
 // The thread starts before its VM exists (it bootstraps while the VM is built and its RAM
 // mapped) and runs from its first message on; main() never returns to the event loop.
+warmUpInterpreter(); // while the VM is still being built: off the guest's path
 parentPort!.once('message', (init: WorkerInit & { port: MessagePort }) => {
   setup(init);
   main();
