@@ -28,6 +28,7 @@ import { CompiledExpr, ExprEnv } from './expression';
 import { parseC } from './c-parser';
 import { conditionTest } from './c-console';
 import { GuestMemory } from './guest-memory';
+import { registerGuestCpuViews } from './guest-cpu';
 import { registerByName } from './registers';
 import { SourceResolver } from './source-resolver';
 import type { StackFrame } from './unwind';
@@ -144,6 +145,7 @@ export class GuestDebugger extends EventEmitter {
   private instrument(vm: Vm, elf: ElfFile | undefined): ElfFile | undefined {
     this.vm = vm;
     this.memory = new GuestMemory(this.vm);
+    registerGuestCpuViews(vm); // the guest's own CSRs where the hypervisor keeps them apart from the hart's
     this.vm.onExit = (r) => {
       this.exitStacks.note(r.reason, () => stackPcsAt(this.stackHost, r.vcpu, r.pc));
       if (!this.exitBreakpoints.active) return false;

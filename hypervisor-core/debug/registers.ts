@@ -2,11 +2,14 @@
  * The registers the debugger shows and edits, by name, in three groups: the vCPU's general
  * registers (pc, x1..x31 by ABI name, privilege and V), the guest CSRs as the guest sees
  * them (its sstatus is the hart's vsstatus, its sie/sip the VS bits of mie/mip shifted to
- * the S positions, H spec 9.2.3/9.2.4), and the hypervisor's H-extension CSRs.
+ * the S positions, H spec 9.2.3/9.2.4; under shadow paging and trap-and-emulate what the
+ * hypervisor keeps for the guest, guest-cpu.ts), and the hypervisor's H-extension CSRs.
  */
 import { Hart, ABI_NAMES } from '../hart/hart';
-import { Irq, Priv } from '../hart/csr-numbers';
+import { Csr, Irq, Priv } from '../hart/csr-numbers';
 import { Slot } from '../hart/hart-state';
+import { CSR_VALUE, readCsr } from '../hart/csr-file';
+import { guestCpuView } from './guest-cpu';
 
 /** Register groups (the adapter's scopes). */
 export type RegisterGroup = 'general' | 'guest' | 'hypervisor';
@@ -32,6 +35,24 @@ function slot(name: string, group: RegisterGroup, s: Slot, address = false): Reg
   return { name, group, address, get: (h) => pair(h.lo(s), h.hi(s)), set: (h, v) => { h.set(s, loOf(v), hiOf(v)); h.flushAllTlbs(); } };
 }
 
+/**
+ * A guest S CSR: what the guest reads where the hypervisor keeps it apart from the hart
+ * (guest-cpu.ts), else `get`/`set` on the hart (by default its VS slot `s`; `set` null: read-only).
+ */
+function guestCsr(name: string, csr: Csr, s: Slot, address = false,
+  get: (h: Hart) => bigint = (h) => pair(h.lo(s), h.hi(s)),
+  set: ((h: Hart, v: bigint) => void) | null = (h, v) => { h.set(s, loOf(v), hiOf(v)); h.flushAllTlbs(); }): RegisterDef {
+  const def: RegisterDef = { name, group: 'guest', address, get: (h) => guestCpuView(h)?.read(csr) ?? get(h) };
+  if (set) {
+    def.set = (h, v) => {
+      const w = guestCpuView(h)?.write(csr, v) ?? 'hart';
+      if (w === 'hart') set(h, v);
+      else if (!w) throw new Error(`${name} of this guest is the hypervisor's to set: the guest changes it itself`);
+    };
+  }
+  return def;
+}
+
 function num(name: string, group: RegisterGroup, key: 'hedeleg' | 'hideleg' | 'hvip' | 'hcounteren' | 'hgeie' | 'mie'): RegisterDef {
   return { name, group, get: (h) => BigInt(h[key] >>> 0), set: (h, v) => { h[key] = Number(v & 0xffffffffn) | 0; } };
 }
@@ -49,22 +70,21 @@ function buildRegisters(): RegisterDef[] {
     });
   }
   out.push(
-    { name: 'priv', group: 'general', get: (h) => BigInt(h.priv) },
+    { name: 'priv', group: 'general', get: (h) => BigInt(guestCpuView(h)?.priv() ?? h.priv) },
     { name: 'V', group: 'general', get: (h) => (h.virt ? 1n : 0n) },
-    slot('sstatus', 'guest', Slot.VSSTATUS),
-    {
-      name: 'sie', group: 'guest',
-      get: (h) => BigInt(((h.mie & h.hideleg & VS_IRQS) >>> 1) >>> 0),
-      set: (h, v) => { const bits = (Number(v & 0xffffn) << 1) & VS_IRQS & h.hideleg; h.mie = (h.mie & ~(h.hideleg & VS_IRQS)) | bits; },
-    },
-    { name: 'sip', group: 'guest', get: (h) => BigInt(((h.pendingInterrupts() & h.hideleg & VS_IRQS) >>> 1) >>> 0) },
-    slot('stvec', 'guest', Slot.VSTVEC, true),
-    slot('sscratch', 'guest', Slot.VSSCRATCH, true),
-    slot('sepc', 'guest', Slot.VSEPC, true),
-    slot('scause', 'guest', Slot.VSCAUSE),
-    slot('stval', 'guest', Slot.VSTVAL, true),
-    slot('satp', 'guest', Slot.VSATP),
-    slot('stimecmp', 'guest', Slot.VSTIMECMP),
+    // sstatus as the guest's csrr reads vsstatus: UXL and SD are composed by the hart.
+    guestCsr('sstatus', Csr.SSTATUS, Slot.VSSTATUS, false, (h) => { readCsr(h, Csr.VSSTATUS); return pair(CSR_VALUE[0], CSR_VALUE[1]); }),
+    guestCsr('sie', Csr.SIE, Slot.VSSTATUS, false,
+      (h) => BigInt(((h.mie & h.hideleg & VS_IRQS) >>> 1) >>> 0),
+      (h, v) => { const bits = (Number(v & 0xffffn) << 1) & VS_IRQS & h.hideleg; h.mie = (h.mie & ~(h.hideleg & VS_IRQS)) | bits; }),
+    guestCsr('sip', Csr.SIP, Slot.VSSTATUS, false, (h) => BigInt(((h.pendingInterrupts() & h.hideleg & VS_IRQS) >>> 1) >>> 0), null),
+    guestCsr('stvec', Csr.STVEC, Slot.VSTVEC, true),
+    guestCsr('sscratch', Csr.SSCRATCH, Slot.VSSCRATCH, true),
+    guestCsr('sepc', Csr.SEPC, Slot.VSEPC, true),
+    guestCsr('scause', Csr.SCAUSE, Slot.VSCAUSE),
+    guestCsr('stval', Csr.STVAL, Slot.VSTVAL, true),
+    guestCsr('satp', Csr.SATP, Slot.VSATP),
+    guestCsr('stimecmp', Csr.STIMECMP, Slot.VSTIMECMP),
     slot('hstatus', 'hypervisor', Slot.HSTATUS),
     num('hedeleg', 'hypervisor', 'hedeleg'),
     num('hideleg', 'hypervisor', 'hideleg'),
@@ -113,8 +133,13 @@ export function writeRegister(h: Hart, name: string, value: bigint): void {
   r.set(h, value & U64);
 }
 
-/** Name of a privilege level with V, e.g. "VS", "VU", "HS", "M". */
+/**
+ * Name of a privilege level with V, e.g. "VS", "VU", "HS", "M". A trap-and-emulate guest's
+ * privilege is its virtual one (its kernel VS, its programs VU), though the hart runs both in U.
+ */
 export function privilegeName(h: Hart): string {
+  const guest = guestCpuView(h)?.priv();
+  if (guest !== undefined) return guest === Priv.S ? 'VS' : 'VU';
   const p = h.priv === Priv.M ? 'M' : h.priv === Priv.S ? 'S' : 'U';
   return p === 'M' ? 'M' : h.virt ? 'V' + p : p === 'S' ? 'HS' : 'U';
 }

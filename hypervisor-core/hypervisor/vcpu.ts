@@ -269,6 +269,7 @@ export class Vcpu {
         return 'mmio';
       case 'wfi':
         this.advancePc(4);
+        this.retireEmulated();
         h.hostSret();
         if (!this.hasPendingInterrupt()) this.block();
         return 'wfi';
@@ -281,6 +282,7 @@ export class Vcpu {
           this.redirectTrap(Cause.ILLEGAL_INSTRUCTION);
         } else {
           this.advancePc(4);
+          this.retireEmulated();
           h.hostSret();
         }
         return 'virtual-instruction';
@@ -349,7 +351,9 @@ export class Vcpu {
     switch (exit.reason) {
       case 'illegal-instruction':
         this.lastEmulated = t.emulate(exit.insn);
-        return this.lastEmulated === null ? null : 'illegal-instruction';
+        if (this.lastEmulated === null) return null;
+        this.retireEmulated();
+        return 'illegal-instruction';
       case 'interrupt':
         if (!this.hart.virt && this.hart.priv === Priv.S) t.deliverInterrupt(); // else the slice ended
         return 'interrupt';
@@ -393,6 +397,18 @@ export class Vcpu {
     this.advancePc(a.length);
     h.hostSret();
     return true;
+  }
+
+  /**
+   * A privileged instruction the hypervisor carried out for the guest (trap-and-emulate's CSR
+   * accesses, SRET and SFENCE.VMA; shadow paging's satp and SFENCE.VMA; WFI, which
+   * hstatus.VTW traps under every technique) retires, as it does where it runs natively (QEMU
+   * without a hypervisor, or two-stage for satp): the guest's instret, minstret and the icount
+   * clock count it, so a program reads the same instret under every technique. MMIO accesses
+   * and SBI calls retire nothing, as under KVM (an ECALL is not retired by the spec either).
+   */
+  retireEmulated(): void {
+    this.hart.instret++;
   }
 
   /** sepc += n (the trapping instruction is done). */

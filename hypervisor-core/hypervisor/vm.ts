@@ -830,6 +830,7 @@ export class Vm {
       if (this.onFaultLoop?.(vcpu.id, message)) this.faultLoopStop = { kind: 'fault-loop', vcpu: vcpu.id, message };
     }
     const reason = vcpu.handleExit(exit);
+    if (h.instret !== instret) this.clock.retire(h.instret - instret); // an emulated instruction retired (Vcpu.retireEmulated)
     const t2 = performance.now();
     this.clockMark = t2; // the next slice starts now: no clock read of its own
     const ns = (t2 - t1) * 1e6;

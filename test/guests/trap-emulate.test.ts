@@ -100,6 +100,43 @@ describe('the privilege guest (U, SUM, MXR, traps and interrupts from U- and S-m
   });
 });
 
+describe('emulated instructions retire (instret, minstret and the icount clock count them)', function () {
+  this.timeout(30_000);
+  const GUEST = 'test/guests/reproducers/build/instret.elf';
+
+  // src/instret.S reads instret across 16 instructions (CSR accesses, SFENCE.VMA, SRET among
+  // them): 17 on QEMU 7.2 + OpenSBI with -icount shift=0, which it checks itself.
+  for (const [name, board] of [['hardware + two-stage', {}], ['hardware + shadow', { mmu: 'shadow' }], ['trap-emulate', TRAP_EMULATE]] as const) {
+    it(`the guest's rdinstret reads what QEMU's does under ${name}`, () => {
+      const r = runGuest(GUEST, 1, 10_000_000, board);
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.match(r.output, /instret: PASS/);
+    });
+  }
+
+  for (const [name, board] of [['hardware + two-stage', {}], ['hardware + shadow', { mmu: 'shadow' }], ['trap-emulate', TRAP_EMULATE]] as const) {
+    it(`a WFI (a VM exit under every technique) retires: an instruction step over it counts one, under ${name}`, async () => {
+      const d = GuestDebugger.launch(resolveLaunch({ program: GUEST, cwd: ROOT, clock: 'icount', ...board }));
+      d.setFunctionBreakpoints([{ name: 'instret_wfi' }]);
+      await d.continue();
+      assert.equal(d.lastStop?.reason, 'function breakpoint');
+      const h = d.hart(0);
+      const [pc, n] = [h.pcLo, h.instret];
+      await d.stepInstruction(0);
+      assert.equal(h.pcLo, pc + 4, 'past the WFI (a timer interrupt is pending and enabled in sie)');
+      assert.equal(h.instret, n + 1, 'the privileged spec\'s WFI raises no exception: it retires');
+      d.terminate();
+    });
+  }
+
+  it('the whole run retires as many instructions under every technique, and the icount clock counts each', () => {
+    const runs = [{}, { mmu: 'shadow' as const }, TRAP_EMULATE].map((board) => runGuest(GUEST, 1, 10_000_000, board).vm);
+    assert.equal(runs[1].instructions, runs[0].instructions, 'shadow paging (its satp write and SFENCE.VMA are emulated)');
+    assert.equal(runs[2].instructions, runs[0].instructions, 'trap-and-emulate');
+    for (const vm of runs) assert.equal(vm.clock.save().instructions, vm.instructions);
+  });
+});
+
 describe('trap-and-emulate: what it cannot go with is refused in one line', () => {
   const refused = (args: string[], message: RegExp) => assert.throws(() => parseRunArgs(['k.elf', ...args]), (e: unknown) => e instanceof UsageError && message.test(e.message));
 

@@ -66,6 +66,17 @@ export class TrapEmulate {
     this.sync();
   }
 
+  /**
+   * Writes one of the guest kernel's S CSRs from outside the guest (a debugger), as its csrw
+   * would, and sets the hart's controls from the result. False for satp (the shadow MMU's,
+   * changed by the guest's own writes only) and for a CSR the guest kernel does not have.
+   */
+  writeCsr(csr: number, value: bigint): boolean {
+    if (csr === Csr.SATP || !this.csrs.write(csr, value & M64)) return false;
+    this.sync();
+    return true;
+  }
+
   /** Classifies the trap the hart took into HS-mode from the guest (V = 0: no H-extension causes). */
   decode(): VmExit {
     const h = this.hart;
