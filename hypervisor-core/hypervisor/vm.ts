@@ -797,6 +797,8 @@ export class Vm {
    * same handling, counting and tracing as an exit of a slice run on this thread.
    */
   handleThreadExit(vcpu: Vcpu): void {
+    // SBI STA: the steal time so far goes into its structure before the vCPU runs on.
+    if (this.sta?.active) this.sta.recordSteal(vcpu.id, this.sbi.host);
     const exit = decodeExit(vcpu.hart, this.ram);
     this.handleExit(vcpu, exit, performance.now());
   }

@@ -15,8 +15,8 @@ import { consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemo
 
 type Sched = { name: string; weight: number; cap: number; units: number; cpuMs: number; waitMs: number; slots: number };
 
-/** Budget units both VMs should run together between two readings (about 1 to 3 s of guest time). */
-const WINDOW_UNITS = 60_000_000;
+/** Budget units both VMs should run together between two readings (400 slices; under a second on a quiet machine). */
+const WINDOW_UNITS = 20_000_000;
 
 /** Both VMs' figures, read in one turn of the daemon's event loop. */
 async function both(d: TestDaemon, a: string, b: string): Promise<[Sched, Sched]> {
@@ -25,11 +25,11 @@ async function both(d: TestDaemon, a: string, b: string): Promise<[Sched, Sched]
 }
 
 /** Units each VM ran while both together ran WINDOW_UNITS. */
-async function shares(d: TestDaemon, a: string, b: string): Promise<[number, number]> {
+async function shares(d: TestDaemon, a: string, b: string, window = WINDOW_UNITS): Promise<[number, number]> {
   const [a0, b0] = await both(d, a, b);
   const [a1, b1] = await until('the VMs to run a window', async () => {
     const r = await both(d, a, b);
-    return r[0].units - a0.units + r[1].units - b0.units >= WINDOW_UNITS ? r : undefined;
+    return r[0].units - a0.units + r[1].units - b0.units >= window ? r : undefined;
   });
   return [a1.units - a0.units, b1.units - b0.units];
 }
@@ -113,6 +113,26 @@ describe('hyperscope serve: the credit scheduler', function () {
       const stats = JSON.parse(d.vm('stats', 's', '--json').stdout) as { perVcpu: { waitNs: number; runNs: number }[] };
       assert.ok(stats.perVcpu[0].waitNs > 0, 'vm stats shows the wait');
       assert.ok((JSON.parse(d.vm('sched', 's', '--json').stdout) as Sched).waitMs > 0);
+    });
+  });
+
+  describe('on one host-CPU slot, a VM on vCPU threads', () => {
+    let d: TestDaemon;
+    before(async () => { d = await startTestDaemon('--host-threads', '1'); });
+    after(async () => {
+      if (d) assert.equal(await d.stop(), 0);
+    });
+
+    it('counts a vCPU thread\'s wait for the slot as its wait (steal) time in vm stats', async () => {
+      assert.equal(d.vm('create', 'a', path.join(GUESTS, 'spin.elf'), '--memory', '16M').status, 0);
+      assert.equal(d.vm('create', 't', path.join(GUESTS, 'spin.elf'), '--memory', '16M', '--vcpus', '2', '--threads', '2').status, 0);
+      await until('vCPU 0 of t to have waited for the slot', async () => {
+        const r = await d.client.call<{ perVcpu: { waitNs: number }[] }>('GET', '/v1/vms/t/stats');
+        return r.perVcpu[0].waitNs > 0 ? true : undefined;
+      }, 30_000);
+      const [a, t] = await shares(d, 'a', 't', WINDOW_UNITS / 4);
+      // t's second vCPU is stopped (spin runs on vCPU 0 alone): one runnable unit each, equal weights.
+      assert.ok(Math.abs(a / t - 1) < 0.1, `a ran ${a}, t ${t}`);
     });
   });
 

@@ -69,6 +69,11 @@ export class VcpuTimes {
     }
   }
 
+  /** Adds `ns` of wait (steal) time to `vcpu`: a vCPU thread's wait for a host-CPU slot. */
+  addWait(vcpu: number, ns: number): void {
+    this.wait[vcpu] += ns;
+  }
+
   /** The VM is paused: the time until the next report is nobody's. */
   suspend(): void {
     this.lastMs = -1;

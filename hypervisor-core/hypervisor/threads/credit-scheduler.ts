@@ -322,6 +322,8 @@ export class CreditScheduler {
 export class SchedUnit {
   /** The last acquire had to wait for its slot (false: a slot was free for it at once). */
   waited = false;
+  /** How long the last acquire waited (ms). */
+  waitedMs = 0;
 
   constructor(private readonly s: CreditScheduler, readonly vm: number, readonly index: number) {}
 
@@ -331,10 +333,15 @@ export class SchedUnit {
    */
   acquire(stop: () => boolean, maxWaitMs = 20): boolean {
     this.waited = false;
+    const asked = wallMs();
     for (;; this.waited = true) {
       const gen = this.s.generation();
-      const r = this.s.take(this.vm, this.index, wallMs());
-      if (r === 0) return true;
+      const now = wallMs();
+      const r = this.s.take(this.vm, this.index, now);
+      if (r === 0) {
+        this.waitedMs = now - asked;
+        return true;
+      }
       if (stop()) {
         this.block();
         return false;

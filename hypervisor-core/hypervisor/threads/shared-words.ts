@@ -88,6 +88,8 @@ export interface WorkerInit {
   debug: boolean;
   /** A daemon's credit scheduler and the VM's row: each slice runs only while the thread holds a host-CPU slot (credit-scheduler.ts). */
   sched?: { buffers: SchedBuffers; vm: number };
+  /** With `sched`: ns each vCPU waited for a slot while runnable, one double per vCPU (written by its thread): its steal. */
+  steal?: SharedArrayBuffer;
 }
 
 /** What a debugger arms in every vCPU thread's harts (sent at each resume). */

@@ -116,6 +116,9 @@ export class VcpuThreads implements RemoteVcpus {
   readonly control: Int32Array;
   private readonly reservations: Int32Array;
   private readonly retired: Float64Array;
+  /** ns each vCPU's thread waited for a scheduler slot while the vCPU was runnable, and how much of it the VM's statistics have. */
+  private readonly steal: Float64Array;
+  private readonly stealSeen: Float64Array;
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   /** The vCPU whose exit is being handled here (-1: none). */
@@ -157,6 +160,8 @@ export class VcpuThreads implements RemoteVcpus {
     this.control = newControlWords(n);
     this.reservations = new Int32Array(new SharedArrayBuffer(n * 4)).fill(-1);
     this.retired = new Float64Array(new SharedArrayBuffer(n * 8));
+    this.steal = new Float64Array(new SharedArrayBuffer(n * 8));
+    this.stealSeen = new Float64Array(n);
   }
 
   /** Starts the threads with every vCPU's current state; the VM's effects on vCPUs go through them from now on. */
@@ -187,7 +192,7 @@ export class VcpuThreads implements RemoteVcpus {
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
-        sched: this.sched,
+        sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer,
       };
       this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);
@@ -225,6 +230,7 @@ export class VcpuThreads implements RemoteVcpus {
           return s;
         }
         if (quit() || performance.now() >= deadline) return null;
+        for (let i = 0; i < vm.vcpus.length; i++) this.syncSteal(i);
         const busy = vm.serviceDevices() > 0;
         await new Promise<void>((r) => {
           this.wake = r;
@@ -338,6 +344,14 @@ export class VcpuThreads implements RemoteVcpus {
     if (++this.parkedThreads >= this.threads) this.parkWaiter?.();
   }
 
+  /** Moves the slot waits vCPU `id`'s thread counted into the VM's wait (steal) time. */
+  private syncSteal(id: number): void {
+    const now = this.steal[id];
+    if (now === this.stealSeen[id]) return;
+    this.vm.stats.times.addWait(id, now - this.stealSeen[id]);
+    this.stealSeen[id] = now;
+  }
+
   /** Offers a debugger stop to the hook; stops every thread when it says so. */
   private decide(stop: VmStop | null): void {
     if (!stop || !this.onDebugStop) return;
@@ -406,6 +420,7 @@ export class VcpuThreads implements RemoteVcpus {
     this.fences = [];
     try {
       if (m.op === 'exit') {
+        this.syncSteal(v.id);
         this.vm.handleThreadExit(v);
         if (this.debug) this.decide(this.vm.takeExitBreak() ?? this.takeFinalStop());
       } else if (m.op === 'debug') {

@@ -74,7 +74,10 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   });
   byId = new Map(vcpus.map((v) => [v.id, v]));
   unit = d.sched ? new CreditScheduler(d.sched.buffers).unit(d.sched.vm, d.thread) : null;
+  steal = d.steal ? new Float64Array(d.steal) : null;
 }
+/** ns each vCPU waited for a slot (the VM's thread reports it as wait time and to SBI STA). */
+let steal: Float64Array | null = null;
 /** Under a daemon's credit scheduler: this thread's unit, which holds a host-CPU slot for each slice. */
 let unit: SchedUnit | null = null;
 const notRunning = (): boolean => Atomics.load(ctl, W.RUN) !== RunState.RUN;
@@ -257,7 +260,10 @@ function main(): void {
       if (v.state === 'blocked') deadline = Math.min(deadline, guestTimerDeadline(v.hart));
       if (v.state !== 'runnable') continue;
       ran = true;
-      if (unit && !unit.acquire(notRunning)) break;
+      if (unit) {
+        if (!unit.acquire(notRunning)) break;
+        if (unit.waited && steal) steal[v.id] += unit.waitedMs * 1e6;
+      }
       const before = v.hart.instret;
       const stop = v.hart.run(d.slice);
       unit?.release(v.hart.instret - before + (stop === StopReason.HOST_TRAP ? THREAD_EXIT_UNITS : 0), true);
