@@ -10,8 +10,9 @@
  * with -DALONE (one vCPU; its steal can only come from waiting for another VM).
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
 
 type Sched = { name: string; weight: number; cap: number; units: number; cpuMs: number; waitMs: number; slots: number };
 
@@ -36,6 +37,14 @@ async function shares(d: TestDaemon, a: string, b: string, window = WINDOW_UNITS
 
 describe('hyperscope serve: the credit scheduler', function () {
   this.timeout(120_000);
+
+  it('refuses --host-threads outside 1..256 in one line with status 2', () => {
+    for (const v of ['0', '257', 'two']) {
+      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--host-threads', v], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, `hyperscope: --host-threads must be a number from 1 to 256, not '${v}'\n`);
+    }
+  });
 
   describe('on one host-CPU slot', () => {
     let d: TestDaemon;
