@@ -13,7 +13,8 @@ import { GuestFileError, guestRamLimit, readGuestFile, readKernelFile } from '..
 import { BlockImageError, FileBackend } from '../devices/virtio/block/backend';
 import { Vm } from '../hypervisor/vm';
 import { FinalStop, runUntilStop } from '../hypervisor/runner';
-import { prestartVcpuThreads } from '../hypervisor/threads/vcpu-threads';
+import { prestartVcpuThreads, threadsReportOf } from '../hypervisor/threads/vcpu-threads';
+import { formatThreadsReport } from '../hypervisor/threads/thread-stats';
 import { formatExitTable, formatTechniques } from '../hypervisor/stats/perf-table';
 import { formatHistograms } from '../hypervisor/stats/hist-text';
 import { formatKvmStats } from '../hypervisor/stats/kvm-stats';
@@ -339,6 +340,8 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   if (network) report.network = network;
   const balloon = balloonStats(vm);
   if (balloon) report.balloon = balloon;
+  const threads = threadsReportOf(vm);
+  if (threads) report.threads = threads;
   // perf's table as perf prints it, then, as bpftrace prints its hist() maps at exit, the
   // latency distribution of each exit reason with samples (the mean alone hides outliers).
   const view = o.statsView ?? 'perf';
@@ -348,6 +351,7 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   if (o.stats && (view === 'kvm' || view === 'all') && report.kvm) process.stderr.write((view === 'all' ? '' : '\n') + formatKvmStats(report.kvm));
   if (o.stats && (view === 'sites' || view === 'all')) process.stderr.write('\n' + formatAttribution(report));
   if (o.stats && network) process.stderr.write('\n' + formatNetworkReport(network));
+  if (o.stats && threads) process.stderr.write('\n' + formatThreadsReport(threads));
   if (statsFd !== undefined) writeFileSync(statsFd, JSON.stringify(report, null, 2) + '\n');
   if (trace) writeTimeline(o, vm, trace.fd, trace.timeline);
 }

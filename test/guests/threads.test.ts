@@ -7,7 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { bootVirt } from '../../hypervisor-core/machine/virt-board';
 import { prestartVcpuThreads, spareVcpuThreads, VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
@@ -137,6 +138,25 @@ describe('vCPUs on host threads', function () {
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
+  });
+
+  it('hyperscope run --threads 2 --stats reports each thread: its CPU seconds, slices, instructions, exits sent and waits', () => {
+    const elf = path.join(ROOT, 'samples', 'parallel', 'parallel.elf');
+    const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'hyperscope-threads-')), 'stats.json');
+    const r = spawnSync(process.execPath, [CLI, 'run', elf, '--vcpus', '2', '--threads', '2', '--stats', '--stats-json', json, '--timeout', '60'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /vCPU threads \(CPU seconds per thread from the kernel; load average [\d.]+\)\nthread  vCPUs  CPU s/);
+    const report = JSON.parse(readFileSync(json, 'utf8')).threads;
+    assert.deepEqual(report.threads.map((t: { vcpus: number[] }) => t.vcpus), [[0], [1]]);
+    for (const t of report.threads) {
+      assert.ok(t.slices > 0 && t.instructions > 0, JSON.stringify(t));
+      if (process.platform === 'linux') assert.ok(t.cpuSeconds > 0, JSON.stringify(t));
+    }
+    // Hart 0 prints, starts hart 1 and shuts down through the VM's thread; hart 1 only stops itself there.
+    assert.ok(report.threads[0].exitsToVm >= 3, JSON.stringify(report.threads[0]));
+    assert.equal(report.vmThread.exitsHandled, report.threads[0].exitsToVm + report.threads[1].exitsToVm);
+    assert.equal(report.threads[0].instructions + report.threads[1].instructions,
+      JSON.parse(readFileSync(json, 'utf8')).instructions, 'the threads retired every instruction of the run');
   });
 
   it('hyperscope run --vcpus 2 --threads 2 runs the atomics sample to its exact totals', () => {

@@ -7,6 +7,7 @@
 import type { KvmStatsReport } from './kvm-stats';
 import type { NetworkReport } from './network-report';
 import type { InterruptReport } from './interrupt-report';
+import type { ThreadsReport } from '../threads/thread-stats';
 
 /** One row of the perf-kvm-stat style table. */
 export interface ExitStatsRow {
@@ -96,6 +97,8 @@ export interface ExitStatsReport {
    * VM with a virtio-net device.
    */
   network?: NetworkReport;
+  /** What each vCPU thread did (CPU seconds, slices, exits, waits) in a run on vCPU threads (`--threads` above 1). */
+  threads?: ThreadsReport;
   /** Interrupts delivered and the exits each cost (interrupt-report.ts); in reports of a running VM. */
   interrupts?: InterruptReport;
   perVcpu: VcpuStats[];

@@ -66,6 +66,8 @@ export interface WorkerInit {
   ramSize: number;
   /** The control words (shared-words.ts). */
   control: SharedArrayBuffer;
+  /** Each thread's row of statistics (thread-stats.ts). */
+  stats: SharedArrayBuffer;
   /** LR/SC reservations, one word per vCPU. */
   reservations: SharedArrayBuffer;
   /** Instructions retired, one double per vCPU (written by its thread). */

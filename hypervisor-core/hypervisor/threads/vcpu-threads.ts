@@ -22,6 +22,7 @@ import { PAGE_SIZE } from '../../memory/address';
 import type { Vcpu } from '../vcpu';
 import type { Vm, VmStop } from '../vm';
 import { restoreHart, saveHart } from './hart-transfer';
+import { newThreadStats, ownTid, readThreadsReport, ThreadsReport } from './thread-stats';
 import { CreditScheduler } from './credit-scheduler';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
@@ -36,6 +37,16 @@ function workerScript(): string {
     if (existsSync(p)) return p;
   }
   throw new Error(`the vCPU thread script vcpu-worker.js is missing next to ${__dirname}`);
+}
+
+/** The VM thread's kernel thread id (for its CPU seconds). */
+const vmTid = ownTid();
+/** Each VM's threads report of its last run on threads, kept when the threads end. */
+const lastReports = new WeakMap<Vm, ThreadsReport>();
+
+/** What the vCPU threads of `vm`'s last run on threads did (null: it never ran on threads). */
+export function threadsReportOf(vm: Vm): ThreadsReport | null {
+  return lastReports.get(vm) ?? null;
 }
 
 /** Threads started ahead of their VM (`prestartVcpuThreads`), still waiting for one. */
@@ -119,6 +130,11 @@ export class VcpuThreads implements RemoteVcpus {
   /** ns each vCPU's thread waited for a scheduler slot while the vCPU was runnable, and how much of it the VM's statistics have. */
   private readonly steal: Float64Array;
   private readonly stealSeen: Float64Array;
+  private readonly stats: Float64Array;
+  /** Each vCPU's instructions when the threads started (the run's share goes to the VM's statistics). */
+  private readonly startRetired: Float64Array;
+  /** Exits handled here for the threads. */
+  private handled = 0;
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   /** The vCPU whose exit is being handled here (-1: none). */
@@ -162,13 +178,15 @@ export class VcpuThreads implements RemoteVcpus {
     this.retired = new Float64Array(new SharedArrayBuffer(n * 8));
     this.steal = new Float64Array(new SharedArrayBuffer(n * 8));
     this.stealSeen = new Float64Array(n);
+    this.stats = newThreadStats(threads);
+    this.startRetired = new Float64Array(n);
   }
 
   /** Starts the threads with every vCPU's current state; the VM's effects on vCPUs go through them from now on. */
   start(): void {
     const vm = this.vm;
     const n = vm.vcpus.length;
-    for (let i = 0; i < n; i++) this.retired[i] = vm.vcpus[i].hart.instret;
+    for (let i = 0; i < n; i++) this.retired[i] = this.startRetired[i] = vm.vcpus[i].hart.instret;
     const script = workerScript();
     for (let t = 0; t < this.threads; t++) {
       const w = takeThread(script);
@@ -188,7 +206,7 @@ export class VcpuThreads implements RemoteVcpus {
       const ids = vm.vcpus.map((v) => v.id).filter((id) => threadOf(id, this.threads) === t);
       const init: WorkerInit & { port: MessagePort } = {
         ram: vm.host.sharedBuffer!, hostBase: vm.host.base, ramBase: DRAM_BASE, ramSize: vm.opts.memory,
-        control: this.control.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
+        control: this.control.buffer as SharedArrayBuffer, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
@@ -267,14 +285,26 @@ export class VcpuThreads implements RemoteVcpus {
     this.terminated = true;
     this.wake?.();
     this.parkWaiter?.();
+    // Read while the threads still exist (their /proc entries go with them).
+    lastReports.set(this.vm, this.report());
     Atomics.store(this.control, W.RUN, RunState.QUIT);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
     await Promise.all(this.workers.map((w) => w.terminate()));
     // A thread ended while it held or waited for a slot of the daemon's scheduler: both go.
     if (this.sched) new CreditScheduler(this.sched.buffers).evictVm(this.sched.vm);
     for (const p of this.ports) p.close();
-    for (let i = 0; i < this.vm.vcpus.length; i++) this.vm.vcpus[i].hart.instret = this.retired[i];
+    for (let i = 0; i < this.vm.vcpus.length; i++) {
+      this.vm.vcpus[i].hart.instret = this.retired[i];
+      // The threads' instructions, counted where the VM's own round robin counts its slices.
+      if (!this.debug) this.vm.stats.addGuestTime(i, 0, this.retired[i] - this.startRetired[i]);
+    }
     this.vm.remote = null;
+  }
+
+  /** What each thread did so far (CPU seconds, slices, exits, waits). */
+  report(): ThreadsReport {
+    const vcpusOf = Array.from({ length: this.threads }, (_, t) => this.vm.vcpus.map((v) => v.id).filter((id) => threadOf(id, this.threads) === t));
+    return readThreadsReport(this.stats, vcpusOf, (id) => this.retired[id], vmTid, this.handled);
   }
 
   // ---- debug mode ----
@@ -417,6 +447,7 @@ export class VcpuThreads implements RemoteVcpus {
     restoreHart(v.hart, m.hart);
     v.state = m.state;
     this.current = v.id;
+    if (m.op === 'exit') this.handled++;
     this.fences = [];
     try {
       if (m.op === 'exit') {

@@ -22,6 +22,7 @@ import { SharedAtomics } from '../../hart/shared-atomics';
 import { PhysMemory } from '../../memory/phys-memory';
 import { TIMEBASE_HZ } from '../../machine/memory-map';
 import { realtimeTicks } from '../clock';
+import { ownTid, TS } from './thread-stats';
 import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
 import { isGuestWfi } from '../exits';
 import { restoreHart, saveHart } from './hart-transfer';
@@ -48,6 +49,9 @@ let door = 0;
 let seq = 0;
 let vcpus: Local[] = [];
 let byId = new Map<number, Local>();
+/** This thread's row of the threads' statistics (thread-stats.ts), and where it starts. */
+let stats: Float64Array = new Float64Array(TS.WIDTH);
+let row = 0;
 const now = (): number => realtimeTicks(clock, performance.now() + originDelta);
 
 /** Builds this thread's harts over the VM's shared RAM from its init message. */
@@ -60,6 +64,9 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   const reservations = new Int32Array(d.reservations);
   originDelta = performance.timeOrigin - d.timeOrigin;
   door = W.door(d.thread);
+  stats = new Float64Array(d.stats);
+  row = d.thread * TS.WIDTH;
+  stats[row + TS.TID] = ownTid();
   const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
   vcpus = d.vcpus.map((id) => {
     const hart = new Hart(id, mem);
@@ -167,6 +174,17 @@ function callVm(v: Local, op: ToVm['op'], cause?: HartDebugCause): boolean {
     v.hart.watchHit = null;
   }
   parentPort!.postMessage(msg);
+  const posted = performance.now();
+  if (op === 'exit') stats[row + TS.EXITS]++;
+  try {
+    return awaitReply(v, mine);
+  } finally {
+    stats[row + TS.REPLY_WAIT_MS] += performance.now() - posted;
+  }
+}
+
+/** Waits for the VM thread's reply `mine` about vCPU `v` (other mail is read meanwhile); false when the VM quit. */
+function awaitReply(v: Local, mine: number): boolean {
   for (;;) {
     const bell = Atomics.load(ctl, door);
     const r = receiveMessageOnPort(port);
@@ -196,6 +214,7 @@ function wfi(v: Local): void {
   const lo = (h.lo(Slot.SEPC) + 4) | 0;
   h.set(Slot.SEPC, lo, (h.hi(Slot.SEPC) + ((lo >>> 0) < 4 ? 1 : 0)) | 0);
   h.hostSret();
+  stats[row + TS.WFI]++;
   if (!guestInterruptPending(h)) v.state = 'blocked';
   const note: ToVm = { op: 'wfi', seq: 0, vcpu: v.id, hart: { pcLo, pcHi }, state: v.state };
   parentPort!.postMessage(note);
@@ -266,6 +285,8 @@ function main(): void {
       }
       const before = v.hart.instret;
       const stop = v.hart.run(d.slice);
+      stats[row + TS.SLICES]++;
+      stats[row + TS.COMPILED] = v.hart.blockCache?.counters.compiled ?? 0;
       unit?.release(v.hart.instret - before + (stop === StopReason.HOST_TRAP ? THREAD_EXIT_UNITS : 0), true);
       instret[v.id] = v.hart.instret;
       const cause = debugCause(stop);
@@ -282,7 +303,12 @@ function main(): void {
     unit?.block();
     // Nothing to run: sleep until the doorbell or the earliest timer deadline.
     const ms = deadline === Infinity ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, Math.max(0, (deadline - now()) / (TIMEBASE_HZ / 1000)));
-    if (ms > 0) Atomics.wait(ctl, door, bell, ms);
+    if (ms > 0) {
+      const t0 = performance.now();
+      Atomics.wait(ctl, door, bell, ms);
+      stats[row + TS.IDLE_WAITS]++;
+      stats[row + TS.IDLE_MS] += performance.now() - t0;
+    }
   }
 }
 
