@@ -157,11 +157,12 @@ describe('hyperscope serve: the credit scheduler', function () {
       const at = async () => ({ t: performance.now(), s: await d.client.call<Sched>('GET', '/v1/vms/c/sched') });
       await until('c to run', async () => ((await at()).s.units > 0 ? true : undefined));
       const first = await at();
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 3000));
       const second = await at();
       const share = (second.s.cpuMs - first.s.cpuMs) / (second.t - first.t);
-      // A slice in flight may overrun the window by one slice (about a millisecond of 30).
-      assert.ok(share <= 0.56, `held ${share} of the wall time`);
+      // A slice in flight when a figure is read counts on one side only: one slice (a millisecond
+      // on a quiet host, tens on a loaded one) of the 3 s.
+      assert.ok(share <= 0.6, `held ${share} of the wall time`);
       assert.ok(share > 0.05, `it runs (${share})`);
       assert.equal((JSON.parse(d.vm('info', 'c', '--json').stdout) as { cap: number }).cap, 50);
       assert.equal(d.vm('sched', 'c', '--cap', '0').status, 0);

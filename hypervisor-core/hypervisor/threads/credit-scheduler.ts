@@ -18,7 +18,8 @@
  *   counting as active; when it wants to run again with credit left it is BOOSTed and takes the
  *   next slot that frees (it preempts the others at their slice end).
  * - A free slot goes to the best waiting eligible units: BOOST first, then most credit, then
- *   the longest waiting. The time a unit waits for a slot is its wait (steal) time.
+ *   the longest waiting; a unit whose thread has not asked for STALE_MS is passed over. The
+ *   time a unit waits for a slot is its wait (steal) time.
  *
  * Robustness: a VM's thread can end at any instruction (destroy, a crash), even inside the
  * lock; `evictVm`, called once its threads are gone, gives back its slots and its lock.
@@ -39,6 +40,12 @@ export const ACCT_UNITS = 150_000;
 export const CAP_WINDOW_MS = 30;
 /** What a vCPU thread debits for a slice that ended in an exit, on top of its instructions (vm.ts counts an exit so). */
 export const THREAD_EXIT_UNITS = 500;
+/**
+ * A waiting unit that has not asked for a slot for this long (ms) is not waiting at the moment
+ * (its thread is busy with something else: a snapshot, a long exit): the others do not leave a
+ * free slot idle for it. A waiting thread asks at least every 20 ms and at every change.
+ */
+const STALE_MS = 100;
 /** Most credit a unit keeps (more would let a unit that was idle starve the others when it wakes). */
 const CREDIT_LIMIT = 2 * ACCT_UNITS;
 
@@ -55,7 +62,7 @@ const I32_WORDS = HDR + SCHED_VMS * VM_I + SCHED_VMS * SCHED_UNITS * UNIT_I;
 // Float64 words.
 const SINCE_ACCT = 0, F_HDR = 1;
 const VM_F = 5; // USED (units), HELD_MS, WINDOW_START, WINDOW_USED_MS, WAIT_MS
-const UNIT_F = 4; // CREDIT, WAIT_SINCE, WAIT_MS, HOLD_SINCE
+const UNIT_F = 5; // CREDIT, WAIT_SINCE, WAIT_MS, HOLD_SINCE, LAST_ASK
 const vmF = (vm: number, k: number) => F_HDR + vm * VM_F + k;
 const unitF = (vm: number, u: number, k: number) => F_HDR + SCHED_VMS * VM_F + (vm * SCHED_UNITS + u) * UNIT_F + k;
 const F64_WORDS = F_HDR + SCHED_VMS * VM_F + SCHED_VMS * SCHED_UNITS * UNIT_F;
@@ -175,6 +182,7 @@ export class CreditScheduler {
     try {
       const s = unitI(vm, u, 0);
       if (this.w[s] === U.RUNNING) return 0;
+      this.f[unitF(vm, u, 4)] = now;
       if (this.w[s] !== U.WAITING) {
         // Waking from a block with credit left: BOOST (Xen boosts a waking vCPU that is UNDER).
         this.w[unitI(vm, u, 1)] = this.w[s] === U.BLOCKED && this.f[unitF(vm, u, 0)] >= 0 ? 1 : 0;
@@ -210,8 +218,10 @@ export class CreditScheduler {
       this.w[FREE]++;
       if (this.f[SINCE_ACCT] >= this.w[SLOTS] * ACCT_UNITS) this.account();
     }
-    if (runnable) this.enqueue(vm, u, now);
-    else this.w[s] = U.BLOCKED;
+    if (runnable) {
+      this.enqueue(vm, u, now);
+      this.f[unitF(vm, u, 4)] = now;
+    } else this.w[s] = U.BLOCKED;
     this.bump();
     this.unlock();
   }
@@ -267,7 +277,7 @@ export class CreditScheduler {
       const n = this.w[vmI(v, 2)];
       if (n === 0 || (v !== vm && this.capWait(v, now) > 0)) continue;
       for (let k = 0; k < n; k++) {
-        if ((v === vm && k === u) || this.w[unitI(v, k, 0)] !== U.WAITING) continue;
+        if ((v === vm && k === u) || this.w[unitI(v, k, 0)] !== U.WAITING || now - this.f[unitF(v, k, 4)] > STALE_MS) continue;
         const b = this.w[unitI(v, k, 1)], c = this.f[unitF(v, k, 0)];
         if (b > boost || (b === boost && (c > credit || (c === credit && this.w[unitI(v, k, 2)] < seq)))) ahead++;
       }

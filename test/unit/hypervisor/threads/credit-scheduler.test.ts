@@ -98,6 +98,22 @@ describe('credit scheduler', () => {
     assert.equal(s.take(1, 0, 1), 0, 'VM 1 gets the slot');
   });
 
+  it('does not keep a free slot for a waiting unit whose thread stopped asking (busy elsewhere)', () => {
+    const s = CreditScheduler.create(1);
+    s.addVm(0, 256, 0, 0);
+    s.addVm(1, 256, 0, 0);
+    s.unit(0, 0);
+    s.unit(1, 0);
+    assert.equal(s.take(0, 0, 0), 0);
+    assert.notEqual(s.take(1, 0, 0), 0, 'VM 1 waits (it asked at 0 ms)');
+    s.give(0, 0, SLICE, 1, true);
+    assert.notEqual(s.take(0, 0, 1), 0, 'VM 1 asked 1 ms ago: the slot is kept for it');
+    // VM 1's thread does something else for 200 ms (a snapshot): VM 0 runs on meanwhile.
+    assert.equal(s.take(0, 0, 201), 0);
+    s.give(0, 0, SLICE, 202, true);
+    assert.equal(s.take(1, 0, 203), 0, 'VM 1, back and with more credit, gets the next slot');
+  });
+
   it('changes weights live: the next slices follow the new weights', () => {
     const s = CreditScheduler.create(1);
     s.addVm(0);
