@@ -38,6 +38,8 @@ export interface RunControl {
    * the VM must have been created with `sharedMemory` (see threads/vcpu-threads.ts).
    */
   threads?: number;
+  /** Called once a hold has taken effect on vCPU threads (every one parked at an instruction boundary). */
+  onHold?(): void;
   /**
    * The credit scheduler of a daemon (threads/credit-scheduler.ts) and this VM's row in it:
    * every slice then runs only while its thread holds one of the daemon's host-CPU slots.

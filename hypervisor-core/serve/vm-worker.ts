@@ -144,6 +144,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   /** A VM that replaces the running one (`vm restore`) at the run loop's next turn. */
   let replacement: Vm | null = null;
   let loopRunning = false;
+  /** A pause of a VM on vCPU threads, said once they have all parked. */
+  let announcePause: (() => void) | null = null;
   /** The attached debugger, if any. */
   let debug = null as AttachedDebugger | null;
   const noVm = (id: number) => post({ type: 'refused', id, code: 'wrong-state', message: 'the VM has not arrived yet (it waits for an incoming migration)' });
@@ -182,10 +184,12 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     switch (m.type) {
       case 'pause':
         // Handled between two batches of the run loop: no instruction retires from here on.
-        if (state !== 'running') return;
+        // vCPU threads run on meanwhile: the VM is paused once they have parked (onHold).
+        if (state !== 'running' || announcePause) return;
         paused = true;
         held = new Promise((r) => { release = r; });
-        setState('paused', 'paused by the user');
+        if (threadsOf() > 1 && loopRunning) announcePause = () => setState('paused', 'paused by the user');
+        else setState('paused', 'paused by the user');
         return;
       case 'resume':
         if (state !== 'paused' || !vm) return;
@@ -403,6 +407,10 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
           hold: () => (paused && migratedTo === null && replacement === null ? held : null),
           threads: threadsOf(),
           sched: start.sched,
+          onHold: () => {
+            announcePause?.();
+            announcePause = null;
+          },
         });
         let stop = end.kind === 'stop' ? end.stop : undefined;
         if (end.kind === 'quit' && debug?.lend && migratedTo === null && replacement === null) {

@@ -103,6 +103,7 @@ export async function runOnThreads(vm: Vm, threads: number, control: RunControl)
       const hold = control.hold?.();
       if (hold) {
         await t.pause();
+        control.onHold?.();
         await hold;
         t.resume();
         continue;
