@@ -279,7 +279,6 @@ export function parseRunArgs(argv: string[]): RunOptions {
   }
   if ((o.saveAt === undefined) !== (o.save === undefined)) throw new UsageError('--save-at INSTRUCTIONS and --save FILE go together');
   if (o.saveAt !== undefined && (o.gdb !== undefined || o.bare)) throw new UsageError(`--save-at saves a run of the hypervisor, not one under ${o.bare ? '--bare' : '--gdb'}`);
-  if (o.saveAt !== undefined && o.mmu === 'shadow') throw new UsageError('--save-at cannot save a VM with --mmu shadow yet (its shadow tables and trapped satp are not in the snapshot format)');
   if (o.saveAt !== undefined && o.aia) throw new UsageError('--save-at cannot save a VM with --aia yet (its APLIC and IMSIC state is not in the snapshot format)');
   if (o.saveAt !== undefined && o.net !== undefined) throw new UsageError('--save-at cannot save a VM with --net yet (its network is not in the snapshot format)');
   if (o.force && o.restore === undefined) throw new UsageError('--force goes with --restore FILE');
@@ -324,7 +323,6 @@ function checkTrapEmulate(o: Partial<RunOptions>): void {
     : o.bios === 'none' ? '--bios none (the guest runs on the hypervisor\'s SBI firmware)'
     : o.aia ? '--aia (its interrupt files are H-extension hardware)'
     : o.bare ? '--bare (which runs no hypervisor)'
-    : o.saveAt !== undefined ? '--save-at (the virtual CSR file and shadow tables are not in the snapshot format)'
     : undefined;
   if (why) throw new UsageError(`--cpu-virt trap-emulate cannot go with ${why}`);
 }

@@ -10,14 +10,10 @@ import { TimeTravelError } from './time-travel';
 
 /**
  * Writes the VM to `path`; returns the file's size and the VM's instructions. Throws
- * TimeTravelError (one line) for a disk that is not a file, and for shadow paging and
- * trap-and-emulate, whose shadow tables and virtual CSR file the snapshot format lacks.
+ * TimeTravelError (one line) for a disk that is not a file. Under shadow paging the shadow
+ * tables are emptied (a cache, refilled on the guest's next accesses; vm-state.ts).
  */
 export function saveDebugSnapshot(vm: Vm, o: DebugLaunchOptions, path: string): { bytes: number; instructions: number } {
-  if (vm.memVirt.mode === 'shadow') {
-    const what = o.cpuVirt === 'trap-emulate' ? 'cpuVirt "trap-emulate"' : 'mmu "shadow"';
-    throw new TimeTravelError(`a VM with ${what} cannot be saved yet: its shadow tables are not in the snapshot format`);
-  }
   const disks = (o.disks ?? []).map((d) => {
     const p = (d as { path?: string }).path;
     if (p === undefined) throw new TimeTravelError('a disk that is not a file cannot be recorded in a snapshot');

@@ -383,7 +383,7 @@ export class GuestDebugger extends EventEmitter {
     if (this.state !== 'stopped' || this.isEnded()) return;
     const why = this.reverseProblem();
     if (why) throw new TimeTravelError(why);
-    const error = stepBack(this.reverseHost, granularity);
+    const error = stepBack(this.reverseHost, vcpu, granularity);
     this.stopped({ reason: 'step', vcpu, description: error ? `step back: ${error}` : 'step back', text: error });
   }
 
@@ -409,7 +409,7 @@ export class GuestDebugger extends EventEmitter {
     if (this.state !== 'stopped' || this.isEnded()) return;
     const why = this.reverseProblem();
     if (why) throw new TimeTravelError(why);
-    this.stopped(reverseContinue(this.reverseHost));
+    this.stopped(reverseContinue(this.reverseHost, this.lastStop?.vcpu ?? 0));
   }
 
   /** Why the VM cannot travel to traced exit `seq` now (one line), or null. */
@@ -445,10 +445,11 @@ export class GuestDebugger extends EventEmitter {
   /** Runs a replay with the console muted and the debugger's hooks off, and puts them back. */
   private quietly(fn: () => void): void {
     const onExit = this.vm.onExit, onFaultLoop = this.vm.onFaultLoop;
-    const h = this.hart(0);
-    h.clearBreakpoints();
-    h.setWatchpoints([]);
-    h.onGuestTrap = undefined;
+    for (const v of this.vm.vcpus) {
+      v.hart.clearBreakpoints();
+      v.hart.setWatchpoints([]);
+      v.hart.onGuestTrap = undefined;
+    }
     this.vm.onExit = undefined;
     this.vm.onFaultLoop = undefined;
     this.replaying = true;
@@ -459,7 +460,7 @@ export class GuestDebugger extends EventEmitter {
       this.vm.onExit = onExit;
       this.vm.onFaultLoop = onFaultLoop;
       this.syncHartBreakpoints();
-      h.setWatchpoints(this.watchpoints.hartList());
+      for (const v of this.vm.vcpus) v.hart.setWatchpoints(this.watchpoints.hartList());
       this.installGuestTrapHook();
       this.watchSkip.clear();
       this.guestTrapHit = undefined;
@@ -523,7 +524,7 @@ export class GuestDebugger extends EventEmitter {
   private beginStep(): boolean {
     if (this.state !== 'stopped') return false;
     if (this.fatal) { this.end(1); return false; }
-    this.travel.beforeResume();
+    this.travel.beforeResume(true);
     this.state = 'running';
     this.pauseRequested = false;
     return true;

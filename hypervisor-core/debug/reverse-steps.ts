@@ -37,16 +37,17 @@ export function reverseProblem(travel: TimeTravel): string | null {
 }
 
 /**
- * Goes back one instruction, or (`line`) to the first instruction of the source line before
- * the current one. Returns why it stopped short (as far back as it got), or undefined.
+ * Goes back one instruction (on several vCPUs: the last one the VM retired, whichever vCPU ran
+ * it), or (`line`) to the first instruction of `vcpu`'s source line before the current one.
+ * Returns why it stopped short (as far back as it got), or undefined.
  */
-export function stepBack(host: ReverseHost, granularity: 'instruction' | 'line'): string | undefined {
+export function stepBack(host: ReverseHost, vcpu: number, granularity: 'instruction' | 'line'): string | undefined {
   const here = host.travel.position();
   let error: string | undefined;
   host.quietly(() => {
     try {
       host.travel.travelTo(here - 1);
-      if (granularity === 'line') backToLineStart(host, here);
+      if (granularity === 'line') backToLineStart(host, vcpu, here);
     } catch (e) {
       if (!(e instanceof TimeTravelError)) throw e;
       error = e.message;
@@ -60,9 +61,9 @@ export function stepBack(host: ReverseHost, granularity: 'instruction' | 'line')
  * instruction belongs to, then to the first instruction of the line before it (at most
  * LINE_BACK_LIMIT instructions, each a replay).
  */
-function backToLineStart(host: ReverseHost, from: number): void {
+function backToLineStart(host: ReverseHost, vcpu: number, from: number): void {
   const travel = host.travel;
-  const h = host.hart(0);
+  const h = host.hart(vcpu);
   const lineOf = (): string | undefined => {
     const s = host.sourceAt(codeAddrLoHi(h.pcLo, h.pcHi));
     return s ? `${s.path}:${s.line}` : undefined;
@@ -73,13 +74,13 @@ function backToLineStart(host: ReverseHost, from: number): void {
   const current = lineOf();
   travel.travelTo(from - 1);
   let line = lineOf();
-  for (let n = 0; n < LINE_BACK_LIMIT && line === current && h.instret > 0; n++) {
-    travel.travelTo(h.instret - 1);
+  for (let n = 0; n < LINE_BACK_LIMIT && line === current && travel.position() > 0; n++) {
+    travel.travelTo(travel.position() - 1);
     line = lineOf();
   }
   const target = line;
-  for (let n = 0; n < LINE_BACK_LIMIT && h.instret > 0; n++) {
-    const at = h.instret;
+  for (let n = 0; n < LINE_BACK_LIMIT && travel.position() > 0; n++) {
+    const at = travel.position();
     travel.travelTo(at - 1);
     if (lineOf() !== target) {
       travel.travelTo(at);
@@ -92,38 +93,39 @@ function backToLineStart(host: ReverseHost, from: number): void {
  * DAP reverseContinue: back to the last point before now where the VM stopped, or would have,
  * for a code breakpoint, a watchpoint or an exit filter (conditions and hit counts are not
  * evaluated on the way back); to the start of the recorded past when there is none. Returns
- * the stop to report (vCPU 0: reverse execution runs on one-vCPU VMs).
+ * the stop to report: on the vCPU that met it (`focus` when none did).
  */
-export function reverseContinue(host: ReverseHost): StopEvent {
+export function reverseContinue(host: ReverseHost, focus = 0): StopEvent {
   const travel = host.travel;
   const here = travel.position();
   const positions = travel.positions();
   let hit: { position: number; stop: VmStop } | undefined;
   host.quietly(() => {
     const watches = host.armForReplay();
-    const h = host.hart(0);
-    h.setWatchpoints(watches);
+    for (const v of host.vm.vcpus) v.hart.setWatchpoints(watches);
     for (let k = positions.length - 1; k >= 0 && !hit; k--) {
-      if (positions[k] >= here) continue;
+      // A step of one vCPU among several replays at its ends only: nothing to find inside it.
+      if (positions[k] >= here || !travel.replayable(k)) continue;
       const end = Math.min(here, positions[k + 1] ?? here);
       travel.replayFrom(k, end, (s) => {
         // A stop at `here` is the one the VM stands at (or comes after it): not the past.
         if (s.position < here) hit = s;
         if (s.stop.kind === 'breakpoint' && s.stop.cause === 'watchpoint') {
+          const h = host.hart(s.stop.vcpu);
           h.watchHit = null;
           h.setWatchpoints([]);
-          host.vm.stepVcpu(0);
+          host.vm.stepVcpu(s.stop.vcpu);
           h.setWatchpoints(watches);
         }
       });
     }
     travel.travelTo(hit ? hit.position : positions[0] ?? here);
   });
-  if (!hit) return { reason: 'step', vcpu: 0, description: 'reverse continue: the start of the recorded past' };
+  if (!hit) return { reason: 'step', vcpu: focus, description: 'reverse continue: the start of the recorded past' };
   const s = hit.stop;
   const watch = s.kind === 'breakpoint' && s.cause === 'watchpoint';
   return {
-    reason: s.kind === 'exit-breakpoint' ? 'exception' : watch ? 'data breakpoint' : 'breakpoint', vcpu: 0,
+    reason: s.kind === 'exit-breakpoint' ? 'exception' : watch ? 'data breakpoint' : 'breakpoint', vcpu: 'vcpu' in s ? s.vcpu : focus,
     description: s.kind === 'exit-breakpoint' ? `reverse continue: VM exit ${s.record.reason}` : watch ? 'reverse continue: watchpoint' : 'reverse continue: breakpoint',
   };
 }
@@ -135,6 +137,8 @@ export function reverseContinue(host: ReverseHost): StopEvent {
 export function goToExitProblem(host: ReverseHost, seq: number): string | null {
   const why = host.travel.unsupported();
   if (why) return why;
+  // An exit knows the instructions its own vCPU had retired, not the VM's.
+  if (host.vm.vcpus.length > 1) return `going to an exit needs a VM of one vCPU (this one has ${host.vm.vcpus.length})`;
   const r = host.vm.trace.bySeq(seq);
   if (!r) return `exit #${seq} is no longer in the trace (it keeps the last ${host.vm.trace.capacity} exits)`;
   if (r.instret === undefined) return `exit #${seq} has no instruction count to travel to`;

@@ -3,17 +3,24 @@
  * rr do it with checkpoints: the VM's state is saved in memory every CHECKPOINT_INTERVAL
  * instructions (at a stop, before the VM runs on), and a point in the past is reached by
  * restoring the last checkpoint before it and running forward to it exactly. Replay is
- * deterministic because guest time is instruction time (the icount clock) and, on one vCPU,
- * what the guest does does not depend on where the scheduler cuts its slices; idle periods are
- * skipped at once (the same instructions and exits as when they were waited out).
+ * deterministic because guest time is instruction time (the icount clock) and the scheduler's
+ * round robin depends on nothing but the guest: slices of a fixed budget, ended early by exits,
+ * never by where the debugger stopped (Vm.sliceLeft). Idle periods are skipped at once (the
+ * same instructions and exits as when they were waited out). A position is the VM's retired
+ * instructions, all vCPUs together.
+ *
+ * Several vCPUs: they must take turns on one thread (threads: 1), whose round robin is the
+ * deterministic one. A debugger step runs one vCPU while the others stay stopped, which no
+ * replay reproduces: with several vCPUs every resume takes a checkpoint, and the stretch a
+ * step ran is reachable at its ends only (a run's stretch anywhere).
  *
  * Bounds: checkpoints are compressed snapshots (snapshot-file.ts); at most CHECKPOINT_BYTES of
  * them are kept, the oldest dropped first, so the past reaches back as far as the memory
  * allows. A checkpoint past the current point is dropped when the VM resumes from here (the
  * user may have changed registers or memory: that future is no longer the one recorded).
  *
- * Limits: a VM of one vCPU (SMP replay would need the recorded interleaving); console input
- * typed after the oldest checkpoint is replayed at the instruction count it arrived at.
+ * Limits: console input typed after the oldest checkpoint is replayed at the instruction
+ * count it arrived at.
  */
 import type { Vm, VmStop } from '../hypervisor/vm';
 import { memoryForRestore, restoreVm, saveVm, usedHostMemory } from '../hypervisor/vm-state';
@@ -24,13 +31,16 @@ export const CHECKPOINT_INTERVAL = 2_000_000;
 /** Memory the checkpoints may use, compressed (the bound the README states). */
 export const CHECKPOINT_BYTES = 256 * 1024 * 1024;
 
-/** One saved point: vCPU 0's retired instructions there and the compressed snapshot. */
-interface Checkpoint { position: number; bytes: Buffer }
+/**
+ * One saved point: the VM's retired instructions there, the compressed snapshot, and whether
+ * the stretch after it was a run (replayable anywhere) or a step of one vCPU on several.
+ */
+interface Checkpoint { position: number; bytes: Buffer; step: boolean }
 
 /** Why the VM cannot travel back (one line). */
 export class TimeTravelError extends Error {}
 
-/** A stop met while replaying, and where (vCPU 0's retired instructions). */
+/** A stop met while replaying, and where (the VM's retired instructions). */
 export interface ReplayStop { position: number; stop: VmStop }
 
 /** The checkpoints of one VM and the replay to any point after the oldest. */
@@ -46,16 +56,27 @@ export class TimeTravel {
   /** Why reverse execution is not available for this VM, or null. */
   unsupported(): string | null {
     const vm = this.vm();
-    if (vm.vcpus.length !== 1) return `reverse execution needs a VM of one vCPU (this one has ${vm.vcpus.length})`;
     if (vm.clock.kind !== 'icount') return 'reverse execution needs the icount clock ("clock": "icount")';
+    if (vm.vcpus.length > 1 && vm.opts.sharedMemory) {
+      return `reverse execution on ${vm.vcpus.length} vCPUs needs them on one thread ("threads": 1), where they take turns deterministically`;
+    }
     if (!vm.plic) return 'reverse execution cannot save a VM with the AIA yet';
-    if (vm.memVirt.mode === 'shadow') return 'reverse execution cannot save a VM with shadow paging yet ("mmu": "two-stage")';
     return null;
   }
 
-  /** vCPU 0's retired instructions: the VM's position in its history. */
+  /** The VM's retired instructions (all vCPUs): its position in its history. */
   position(): number {
-    return this.vm().vcpus[0].hart.instret;
+    return this.vm().instructions;
+  }
+
+  /** Several vCPUs: a step's stretch cannot be replayed by running the VM. */
+  private get smp(): boolean {
+    return this.vm().vcpus.length > 1;
+  }
+
+  /** Whether the stretch after checkpoint `index` can be replayed anywhere (a run), or only reached at its ends (a step on several vCPUs). */
+  replayable(index: number): boolean {
+    return !this.checkpoints[index]?.step;
   }
 
   /** Forgets every checkpoint (a restart). */
@@ -79,7 +100,7 @@ export class TimeTravel {
    * Called at a stop, before the VM runs forward: drops the recorded future if the VM is back
    * in its past, and takes a checkpoint when the last is CHECKPOINT_INTERVAL behind (or none).
    */
-  beforeResume(): void {
+  beforeResume(step = false): void {
     if (this.unsupported() !== null) return;
     const here = this.position();
     while (this.checkpoints.length > 0 && this.checkpoints[this.checkpoints.length - 1].position > here) {
@@ -87,11 +108,11 @@ export class TimeTravel {
     }
     this.inputs = this.inputs.filter((i) => i.position <= here);
     const last = this.checkpoints[this.checkpoints.length - 1];
-    if (!last || here - last.position >= CHECKPOINT_INTERVAL) this.take();
+    if (!last || here - last.position >= CHECKPOINT_INTERVAL || this.smp) this.take(step && this.smp);
   }
 
   /** Saves the VM now (between runs), evicting the oldest checkpoints past the bound. */
-  take(): void {
+  take(step = false): void {
     const vm = this.vm();
     const bytes = encodeSnapshot({ state: saveVm(vm), memory: usedHostMemory(vm) });
     const position = this.position();
@@ -100,7 +121,7 @@ export class TimeTravel {
       this.bytes -= last.bytes.length;
       this.checkpoints.pop();
     }
-    this.checkpoints.push({ position, bytes });
+    this.checkpoints.push({ position, bytes, step });
     this.bytes += bytes.length;
     while (this.bytes > CHECKPOINT_BYTES && this.checkpoints.length > 1) this.bytes -= this.checkpoints.shift()!.bytes.length;
   }
@@ -120,6 +141,9 @@ export class TimeTravel {
     if (k < 0) {
       const oldest = this.checkpoints[0]?.position;
       throw new TimeTravelError(oldest === undefined ? 'no checkpoint recorded yet' : `the recorded past starts at instruction ${oldest}`);
+    }
+    if (target > this.checkpoints[k].position && !this.replayable(k)) {
+      throw new TimeTravelError(`instruction ${target} lies inside a step of one vCPU while the others stood still: only its start (${this.checkpoints[k].position}) and end can be gone back to`);
     }
     this.restore(this.checkpoints[k]);
     this.replay(target, onStop);
@@ -144,15 +168,14 @@ export class TimeTravel {
     restoreVm(vm, state);
   }
 
-  /** Runs vCPU 0 forward to exactly `target` retired instructions, feeding recorded input on the way. */
+  /** Runs the VM forward to exactly `target` retired instructions, feeding recorded input on the way. */
   private replay(target: number, onStop?: (s: ReplayStop) => void): void {
     const vm = this.vm();
-    const h = vm.vcpus[0].hart;
     const sleep = vm.opts.idleSleep;
     vm.opts.idleSleep = false; // idle periods pass at once: the same instructions and exits
     try {
       for (const input of this.inputs) {
-        if (input.position < h.instret || input.position > target) continue;
+        if (input.position < vm.instructions || input.position > target) continue;
         this.runTo(input.position, onStop);
         vm.input.push(input.bytes);
       }
@@ -164,12 +187,11 @@ export class TimeTravel {
     }
   }
 
-  /** Runs vCPU 0 to `target` retired instructions; every other stop goes to `onStop`, then on. */
+  /** Runs the VM to `target` retired instructions; every other stop goes to `onStop`, then on. */
   private runTo(target: number, onStop?: (s: ReplayStop) => void): void {
     const vm = this.vm();
-    const h = vm.vcpus[0].hart;
-    vm.stopAtRetired = { vcpu: 0, instret: target };
-    for (let guard = 0; h.instret < target; guard++) {
+    vm.stopAtRetired = { vcpu: -1, instret: target };
+    for (let guard = 0; vm.instructions < target; guard++) {
       if (guard > 1_000_000) throw new TimeTravelError('the replay does not advance');
       const stop = vm.runFor(50_000_000);
       if (stop === null || stop.kind === 'paused') continue;
@@ -178,8 +200,8 @@ export class TimeTravel {
         throw new TimeTravelError(`the replay diverged: the VM stopped (${stop.kind}) before instruction ${target}`);
       }
       // The caller steps over what stopped it (a watched access is performed unwatched there).
-      onStop?.({ position: h.instret, stop });
-      h.resumeFromBreakpoint = true;
+      onStop?.({ position: vm.instructions, stop });
+      if ('vcpu' in stop) vm.vcpus[stop.vcpu].hart.resumeFromBreakpoint = true;
     }
   }
 }

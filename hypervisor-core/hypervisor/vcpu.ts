@@ -130,12 +130,12 @@ export class Vcpu {
     h.aia?.updateLines();
   }
 
-  /** The vCPU's lifecycle, HSM state, resume point, hart and virtual M-mode, for a snapshot. */
+  /** The vCPU's lifecycle, HSM state, resume point, hart, virtual M-mode and trap-and-emulate state, for a snapshot. */
   save(): Saved {
     return {
       state: this.state, hsm: this.hsm,
       resumeAt: this.resumeAt ? [bigText(this.resumeAt.addr), bigText(this.resumeAt.opaque)] : null,
-      hart: this.hart.save(), mmode: this.mmode?.save() ?? null,
+      hart: this.hart.save(), mmode: this.mmode?.save() ?? null, cpuVirt: this.cpuVirt?.save() ?? null,
     };
   }
 
@@ -150,6 +150,8 @@ export class Vcpu {
     this.hart.restore(s.hart ?? null);
     if ((s.mmode ?? null) !== null !== (this.mmode !== undefined)) throw new StateError(`vCPU ${this.id}: the snapshot's firmware (--bios) differs`);
     if (this.mmode) this.mmode.restore(s.mmode ?? null);
+    if ((s.cpuVirt ?? null) !== null !== (this.cpuVirt !== undefined)) throw new StateError(`vCPU ${this.id}: the snapshot's CPU virtualisation (--cpu-virt) differs`);
+    if (this.cpuVirt) this.cpuVirt.restore(s.cpuVirt ?? null);
     this.sliceStart = this.hart.instret;
   }
 

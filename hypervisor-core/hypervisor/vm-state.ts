@@ -1,8 +1,10 @@
 /**
  * A VM's whole state as data (the VM side of a snapshot): each vCPU with its hart, the PLIC,
  * UART, CLINT, virtio transports with their devices, the console input, SBI, the clock, the
- * scheduler's place, and the host memory's layout (allocator, guest page backing, G-stage
- * counts). The host memory's bytes travel apart (snapshot-file.ts stores them sparsely).
+ * scheduler's place, the memory virtualisation's own state (shadow paging: each vCPU's guest
+ * satp, its tables being a cache rebuilt on faults), and the host memory's layout (allocator,
+ * guest page backing, G-stage counts). The host memory's bytes travel apart
+ * (snapshot-file.ts stores them sparsely).
  *
  * Save between scheduler slices (runFor returned): every vCPU is at an instruction boundary.
  * Restore onto a VM built with the same configuration (vCPUs, memory, firmware, the same
@@ -20,6 +22,10 @@ export interface VmShape {
   svadu: boolean;
   /** The virtio device kind in each slot ('' for an empty one). */
   virtio: string[];
+  /** Memory virtualisation (`--mmu`); absent in files of older writers: two-stage. */
+  mmu: 'two-stage' | 'shadow';
+  /** CPU virtualisation (`--cpu-virt`); absent in files of older writers: hardware. */
+  cpuVirt: 'hardware' | 'trap-emulate';
 }
 
 /** The shape of `vm` (what a restore checks). */
@@ -27,12 +33,15 @@ export function vmShape(vm: Vm): VmShape {
   return {
     vcpus: vm.vcpus.length, memory: vm.opts.memory, clock: vm.clock.kind, bios: vm.opts.bios ?? 'default',
     svadu: vm.opts.svadu ?? true, virtio: vm.virtio.map((t) => t?.device.kind ?? ''),
+    mmu: vm.memVirt.mode, cpuVirt: vm.opts.cpuVirt ?? 'hardware',
   };
 }
 
 /** The VM's state; its host memory is `vm.host.bytes`. */
 export function saveVm(vm: Vm): Saved {
   if (!vm.plic) throw new StateError('a VM with the AIA (--aia) cannot be saved yet: its APLIC and IMSIC state is not in the snapshot format');
+  // First: emptying the shadow tables gives pages back to the allocator saved below.
+  const memVirt = vm.memVirt.save();
   const shape = vmShape(vm);
   return {
     shape: { ...shape, virtio: shape.virtio },
@@ -40,6 +49,7 @@ export function saveVm(vm: Vm): Saved {
     memory: { alloc: vm.alloc.save(), ram: vm.ram.save(), mappedPages: vm.gstage.mappedPages, hostSize: vm.host.size },
     clock: vm.clock.save(),
     scheduleNext: vm.scheduleNext,
+    sliceLeft: vm.sliceLeft ? [vm.sliceLeft.vcpu, vm.sliceLeft.budget] : null,
     vcpus: vm.vcpus.map((v) => v.save()),
     plic: vm.plic.save(),
     uart: vm.uart.save(),
@@ -47,6 +57,7 @@ export function saveVm(vm: Vm): Saved {
     virtio: vm.virtio.map((t) => t?.save() ?? null),
     input: vm.input.save(),
     sbi: vm.sbi.save(),
+    memVirt,
   };
 }
 
@@ -67,6 +78,8 @@ export function shapeMismatch(vm: Vm, state: Saved): string | null {
   if (s.clock !== want.clock) return `the snapshot ran with --clock ${String(s.clock)}, this VM with ${want.clock}`;
   if (s.bios !== want.bios) return `the snapshot ran with --bios ${String(s.bios)}, this VM with ${want.bios}`;
   if (s.svadu !== want.svadu) return 'the snapshot and this VM differ in Svadu (--no-svadu)';
+  if ((s.mmu ?? 'two-stage') !== want.mmu) return `the snapshot ran with --mmu ${String(s.mmu ?? 'two-stage')}, this VM with ${want.mmu}`;
+  if ((s.cpuVirt ?? 'hardware') !== want.cpuVirt) return `the snapshot ran with --cpu-virt ${String(s.cpuVirt ?? 'hardware')}, this VM with ${want.cpuVirt}`;
   if (!vm.plic) return 'a VM with the AIA (--aia) cannot be restored yet';
   if (JSON.stringify(s.virtio) !== JSON.stringify(want.virtio)) return 'the snapshot has other virtio devices than this VM';
   return null;
@@ -112,6 +125,11 @@ export function restoreVm(vm: Vm, state: Saved): void {
   vm.sbi.restore(s.sbi ?? null);
   const vcpus = arr(s.vcpus, 'vCPUs');
   vm.vcpus.forEach((v, i) => v.restore(vcpus[i]));
+  // After the vCPUs: the shadow MMU sets each hart's satp (or vsatp and hgatp) from the guest's.
+  if (vm.memVirt.mode !== 'two-stage') vm.memVirt.restore(s.memVirt ?? null, vm.vcpus.map((v) => v.hart));
   vm.scheduleNext = num(s.scheduleNext, 'scheduler');
+  const cut = s.sliceLeft === undefined || s.sliceLeft === null ? null : arr(s.sliceLeft, 'slice').map((v) => num(v, 'slice'));
+  if (cut && !(cut[0] >= 0 && cut[0] < vm.vcpus.length && cut[1] > 0)) throw new StateError('the scheduler\'s cut slice names no vCPU of this VM');
+  vm.sliceLeft = cut ? { vcpu: cut[0], budget: cut[1] } : null;
   vm.stopRequest = null;
 }

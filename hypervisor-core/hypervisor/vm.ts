@@ -220,10 +220,18 @@ export class Vm {
   /** Set while the vCPUs run on host threads: where effects on other vCPUs go. */
   remote: RemoteVcpus | null = null;
   /**
-   * runFor returns 'paused' as soon as this vCPU has retired exactly this many instructions: its
-   * slices are cut short to land on it (a debugger replaying to a point in the past).
+   * runFor returns 'paused' as soon as this vCPU (-1: the VM, all vCPUs together) has retired
+   * exactly this many instructions: slices are cut short to land on it (a debugger replaying
+   * to a point in the past).
    */
   stopAtRetired: { vcpu: number; instret: number } | null = null;
+  /**
+   * The rest of a slice a debugger stop cut short (a breakpoint, watchpoint or guest trap, or
+   * stopAtRetired): the next slice continues it on the same vCPU, so where the debugger stops
+   * never changes the round robin, and a replay from a checkpoint interleaves the vCPUs as the
+   * recorded run did. A snapshot keeps it.
+   */
+  sliceLeft: { vcpu: number; budget: number } | null = null;
   /** vCPUs the scheduler passes over (a debugger keeps them stopped while the others run: gdb's vCont with threads). */
   held: ReadonlySet<number> | null = null;
   private exitBreak: ExitRecord | null = null;
@@ -610,7 +618,7 @@ export class Vm {
       if (exitStop) return exitStop;
       if (this.instructions >= this.pauseAtInstructions && !this.stopRequest) return { kind: 'paused' };
       const at = this.stopAtRetired;
-      if (at && this.vcpus[at.vcpu].hart.instret >= at.instret && !this.stopRequest) return { kind: 'paused' };
+      if (at && (at.vcpu < 0 ? this.instructions : this.vcpus[at.vcpu].hart.instret) >= at.instret && !this.stopRequest) return { kind: 'paused' };
     }
     return this.stopRequest ? this.takeStop() : null;
   }
@@ -659,6 +667,12 @@ export class Vm {
     const n = this.vcpus.length;
     // The time since the last slice (idle sleeps, device work) by each vCPU's state before any wakes.
     this.stats.times.account(this.clockMark >= 0 ? this.clockMark : performance.now(), -1, this.accountedState);
+    const cut = this.sliceLeft;
+    if (cut) {
+      const v = this.vcpus[cut.vcpu];
+      if (v.state === 'runnable' && !this.held?.has(v.id)) return v; // the rest of its slice first
+      this.sliceLeft = null;
+    }
     for (let k = 0; k < n; k++) {
       const v = this.vcpus[(this.next + k) % n];
       if (this.held?.has(v.id)) continue;
@@ -740,7 +754,10 @@ export class Vm {
     try {
       vcpu.hart.resumeFromBreakpoint = true;
       const t0 = performance.now();
-      const { exit, instructions, stop } = vcpu.runSlice(1);
+      const { exit, instructions, cost, stop } = vcpu.runSlice(1);
+      const cut = this.sliceLeft;
+      // A step inside a cut slice uses it up as running on would; an exit would have ended it.
+      if (cut?.vcpu === id) this.sliceLeft = stop === StopReason.BUDGET && cut.budget > cost ? { vcpu: id, budget: cut.budget - cost } : null;
       const t1 = performance.now();
       this.clock.retire(instructions);
       this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
@@ -760,18 +777,24 @@ export class Vm {
     if (this.sta?.active) this.sta.recordSteal(vcpu.id, this.sbi.host);
     const t0 = this.clockMark >= 0 ? this.clockMark : performance.now();
     this.clockMark = -1;
+    const full = this.sliceLeft?.vcpu === vcpu.id ? this.sliceLeft.budget : SLICE_INSTRUCTIONS;
+    this.sliceLeft = null;
     const at = this.stopAtRetired;
-    const budget = at && at.vcpu === vcpu.id ? Math.max(1, Math.min(SLICE_INSTRUCTIONS, at.instret - vcpu.hart.instret)) : SLICE_INSTRUCTIONS;
+    const toTarget = !at ? Infinity : at.vcpu === vcpu.id ? at.instret - vcpu.hart.instret : at.vcpu < 0 ? at.instret - this.instructions : Infinity;
+    const budget = Math.max(1, Math.min(full, toTarget));
     const { exit, instructions, cost, stop } = vcpu.runSlice(budget);
     const t1 = performance.now();
     this.clock.retire(instructions);
     this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
     this.timeline?.guest(vcpu.id, t0, (t1 - t0) * 1e6, instructions);
-    if (stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) {
+    const debugCut = stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP;
+    if ((debugCut || (stop === StopReason.BUDGET && budget < full)) && full > cost) this.sliceLeft = { vcpu: vcpu.id, budget: full - cost };
+    if (debugCut) {
       this.breakpointHit = vcpu.id;
       this.breakpointStop = stop;
       return this.accountSlice(vcpu, cost);
     }
+    if (stop === StopReason.BUDGET && budget < full) return this.accountSlice(vcpu, cost); // cut at the target: no slice end
     if (exit === null) return this.accountSlice(vcpu, cost); // WFI on a bare hart cannot happen in V=1 with VTW
     this.handleExit(vcpu, exit, t1);
     // The next slice on this thread begins by asking the time: the read ending this exit serves.

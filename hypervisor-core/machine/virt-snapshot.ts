@@ -39,6 +39,10 @@ export interface BoardRecord {
   rng: boolean;
   /** A virtio memory balloon (its target and inflated pages are in the VM state). Absent in files of older writers: false. */
   balloon?: boolean;
+  /** Memory virtualisation (`--mmu`); taken from the VM when saved. Absent in files of older writers: two-stage. */
+  mmu?: 'two-stage' | 'shadow';
+  /** CPU virtualisation (`--cpu-virt`); taken from the VM when saved. Absent in files of older writers: hardware. */
+  cpuVirt?: 'hardware' | 'trap-emulate';
 }
 
 /** A snapshot's board does not match the host as it is now (a changed disk); one line. */
@@ -67,7 +71,9 @@ export function diskChange(d: DiskRecord): string | null {
 
 /** Encodes `vm`, built from `board`, as a snapshot file. Call between runs (runFor returned). */
 export function snapshotVirt(vm: Vm, board: BoardRecord): Buffer {
-  const boardState: Saved = { ...board, disks: board.disks.map((d) => ({ ...d })) };
+  const boardState: Saved = {
+    ...board, disks: board.disks.map((d) => ({ ...d })), mmu: vm.memVirt.mode, cpuVirt: vm.opts.cpuVirt ?? 'hardware',
+  };
   return encodeSnapshot({ state: { board: boardState, vm: saveVm(vm) }, memory: usedHostMemory(vm) });
 }
 
@@ -83,6 +89,7 @@ export function boardOf(state: Saved): BoardRecord {
   return {
     vcpus: num(b.vcpus, 'vcpus'), memory: num(b.memory, 'memory'), clock, bios: b.bios === 'none' ? 'none' : 'default',
     svadu: b.svadu !== false, disks, virtioConsole: b.virtioConsole === true, rng: b.rng === true, balloon: b.balloon === true,
+    mmu: b.mmu === 'shadow' ? 'shadow' : 'two-stage', cpuVirt: b.cpuVirt === 'trap-emulate' ? 'trap-emulate' : 'hardware',
   };
 }
 
@@ -92,7 +99,7 @@ export function boardOptions(o: Omit<BoardOptions, keyof BoardRecord | 'balloon'
 }
 
 /** How to rebuild the board of a snapshot. */
-export interface RestoreOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng' | 'balloon'> {
+export interface RestoreOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng' | 'balloon' | 'mmu' | 'cpuVirt'> {
   /** Opens the snapshot's disks (after their check); the caller closes them. */
   openDisks: (disks: DiskRecord[]) => BlockBackend[];
   /** Use disks that changed since the snapshot (`--force`). */

@@ -35,7 +35,8 @@ export interface SnapshotAnswer {
 /** Why a VM's state cannot be saved or sent yet (one line), or null. */
 export function stateRefusal(vm: Vm, what: 'saved' | 'migrated'): string | null {
   if (!vm.plic) return `a VM with the AIA (--aia) cannot be ${what} yet: its APLIC and IMSIC state is not in the snapshot format`;
-  if (vm.memVirt.mode === 'shadow') return `a VM with --mmu shadow cannot be ${what} yet: its shadow tables are not in the snapshot format`;
+  // Snapshots drop the shadow tables (a cache); live migration's dirty log needs the G-stage's leaves.
+  if (vm.memVirt.mode === 'shadow' && what === 'migrated') return 'a VM with --mmu shadow cannot be migrated yet: the dirty log that pre-copy needs works on two-stage translation';
   if (vm.virtio.some((t) => t?.device.kind === 'virtio-net')) return `a VM with a network device cannot be ${what} yet`;
   return null;
 }

@@ -12,6 +12,9 @@ import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
 
 const CLI = path.join(ROOT, 'bin', 'hyperscope.js');
+/** Two points in the paging sample's run: in its kernel with paging on, and in its user task's demand paging. */
+const PAGING_EARLY = 330_000;
+const PAGING_LATE = 380_000;
 
 function hyperscope(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, input: '' });
@@ -41,6 +44,29 @@ describe('hyperscope run --save-at / --restore', function () {
       assert.equal(r.console, expected);
     });
   }
+
+  // Shadow paging keeps the guest's satp and its own tables; trap-and-emulate also the guest's
+  // privilege and virtual CSRs. The tables are a cache: the snapshot drops them, the restored
+  // VM refills them from the guest's tables on its first accesses.
+  for (const technique of [['--mmu', 'shadow'], ['--cpu-virt', 'trap-emulate']]) {
+    it(`paging (Sv39, a U-mode task, demand paging) under ${technique.join(' ')} saved at two points and restored prints QEMU's console`, () => {
+      const expected = readFileSync(path.join(ROOT, 'samples/paging/expected.txt'), 'utf8');
+      for (const at of [PAGING_EARLY, PAGING_LATE]) {
+        const r = splitRun(snap, at, ['samples/paging/paging.elf', '--clock', 'icount', ...technique]);
+        assert.equal(r.a.status, 0, r.a.stderr);
+        assert.equal(r.b.status, 0, r.b.stderr);
+        assert.ok(r.a.stdout.length > 0 && r.b.stdout.length > 0, `both halves print something (at ${at})`);
+        assert.equal(r.console, expected, `saved at ${at}`);
+      }
+    });
+  }
+
+  it('smp on 2 vCPUs under --mmu shadow saved and restored prints QEMU\'s console', () => {
+    const expected = readFileSync(path.join(ROOT, 'samples/smp/expected-smp2.txt'), 'utf8');
+    const r = splitRun(snap, 80_000, ['samples/smp/smp.elf', '--vcpus', '2', '--clock', 'icount', '--mmu', 'shadow']);
+    assert.equal(r.b.status, 0, r.b.stderr);
+    assert.equal(r.console, expected);
+  });
 
   it('the timer sample (interrupts, idle time) saved between ticks and restored prints QEMU\'s console', () => {
     const expected = readFileSync(path.join(ROOT, 'samples/timer/expected.txt'), 'utf8');

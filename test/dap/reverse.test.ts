@@ -52,6 +52,85 @@ describe('debug adapter: reverse execution', function () {
     assert.equal(await registers(dc), seen[0], 'back at the breakpoint hit, as it was');
   });
 
+  for (const [name, extra] of [['shadow paging', { mmu: 'shadow' }], ['trap-and-emulate', { cpuVirt: 'trap-emulate' }]] as const) {
+    it(`under ${name}: steps back over five instructions of a paging kernel and reverse-continues (checkpoints drop the shadow tables, a replay refills them)`, async () => {
+      const { firstStop } = await launch(dc, { program: sample('paging'), clock: 'icount', ...extra },
+        () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'map_user_page' }] }));
+      assert.equal((await firstStop).body.reason, 'function breakpoint');
+      // samples/paging: the second map_user_page is the task's first demand-paged fault, taken with paging on.
+      await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+      const seen = [await registers(dc) + (await scopeValues(dc, 'Guest CSRs')).get('satp')!.value];
+      for (let i = 0; i < 5; i++) {
+        await Promise.all([dc.stepInRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
+        seen.push(await registers(dc) + (await scopeValues(dc, 'Guest CSRs')).get('satp')!.value);
+      }
+      for (let i = 4; i >= 0; i--) {
+        await Promise.all([dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }), stopped(dc)]);
+        assert.equal(await registers(dc) + (await scopeValues(dc, 'Guest CSRs')).get('satp')!.value, seen[i], `after ${5 - i} step(s) back`);
+      }
+      // On past two more hits, then back to the last one before: the same registers as the way forward.
+      await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+      const third = await registers(dc);
+      await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+      const [, rc] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), stopped(dc)]);
+      assert.equal(rc.body.reason, 'breakpoint');
+      assert.equal(await registers(dc), third);
+    });
+  }
+
+  it('on 2 vCPUs (icount: one thread, a deterministic round robin): reverse-continue to the previous hits and step back over instruction steps, every vCPU as it was', async () => {
+    /** Each vCPU's Registers scope and pc. */
+    const both = async (): Promise<string> => {
+      const out: string[] = [];
+      for (const threadId of [1, 2]) {
+        const frame = (await dc.stackTraceRequest({ threadId })).body.stackFrames[0];
+        const scope = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.find((x) => x.name === 'Registers')!;
+        const vars = (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
+        out.push(`vCPU ${threadId - 1}: ` + vars.map((v) => `${v.name}=${v.value}`).join(' ') + ` pc=${frame.instructionPointerReference}`);
+      }
+      return out.join('\n');
+    };
+    const { firstStop } = await launch(dc, { program: sample('smp'), vcpus: 2, clock: 'icount' },
+      () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'printf' }] }));
+    // samples/smp: hart 0 prints its first lines, then hart 1 "hart 1 started", then hart 0 again.
+    const hits: { thread: number; regs: string }[] = [];
+    let stop = await firstStop;
+    for (;;) {
+      hits.push({ thread: stop.body.threadId!, regs: await both() });
+      if (hits.length === 5) break;
+      [, stop] = await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    }
+    assert.ok(hits.some((h) => h.thread === 2) && hits.some((h) => h.thread === 1), `both vCPUs hit printf: ${hits.map((h) => h.thread)}`);
+    for (let k = 3; k >= 1; k--) {
+      const [, rc] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), stopped(dc)]);
+      assert.equal(rc.body.reason, 'breakpoint');
+      assert.equal(rc.body.threadId, hits[k].thread, `back at hit ${k}: on the vCPU that hit it`);
+      assert.equal(await both(), hits[k].regs, `back at hit ${k}: every vCPU as it was`);
+    }
+    // Instruction steps of the stopped vCPU (the other stays still), then back over them.
+    const thread = hits[1].thread;
+    const seen = [await both()];
+    for (let i = 0; i < 4; i++) {
+      await Promise.all([dc.stepInRequest({ threadId: thread, granularity: 'instruction' }), stopped(dc)]);
+      seen.push(await both());
+    }
+    for (let i = 3; i >= 0; i--) {
+      await Promise.all([dc.stepBackRequest({ threadId: thread, granularity: 'instruction' }), stopped(dc)]);
+      assert.equal(await both(), seen[i], `after ${4 - i} step(s) back`);
+    }
+    // Forward again from the replayed past: the recorded future, hit 2 first.
+    const [, again] = await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    assert.equal(again.body.threadId, hits[2].thread);
+    assert.equal(await both(), hits[2].regs);
+  });
+
+  it('refuses reverse execution on 2 vCPUs without the icount clock, in one line', async () => {
+    const { firstStop } = await launch(dc, { program: sample('smp'), vcpus: 2, clock: 'realtime' },
+      () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'printf' }] }));
+    await firstStop;
+    await assert.rejects(dc.reverseContinueRequest({ threadId: 1 }), /reverseContinue: reverse execution needs the icount clock/);
+  });
+
   it('refuses stepBack with one line where there is no past (at the entry)', async () => {
     const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'icount' });
     await firstStop;

@@ -27,6 +27,7 @@ import type { VmExit } from '../exits';
 import { ShadowView, type ShadowMmu } from '../memvirt/shadow';
 import { HW_COUNTERS } from '../sbi/pmu';
 import { CSR_NAMES, VirtualCsrs, VS_IRQS } from './virtual-csrs';
+import { num, obj, StateError, type Saved } from '../../state/persist';
 
 /** The CPU virtualisation techniques. */
 export const CPU_VIRT_MODES = ['hardware', 'trap-emulate'] as const;
@@ -64,6 +65,27 @@ export class TrapEmulate {
     h.c[Slot.HSTATUS * 2] &= ~(Hstatus.SPV | Hstatus.SPVP);
     h.c[Slot.MSTATUS * 2] &= ~Mstatus.SPP;
     this.sync();
+  }
+
+  /**
+   * What lives outside the hart's registers, for a snapshot: the guest's privilege, its
+   * scounteren and senvcfg (its other S CSRs are the hart's VS slots, saved with the hart).
+   */
+  save(): Saved {
+    return { priv: this.priv, scounteren: this.csrs.scounteren, senvcfg: this.csrs.senvcfg };
+  }
+
+  /**
+   * Puts back `save`'s state on a vCPU whose hart was restored (hideleg and scounteren, which
+   * follow this state, come back with it; the shadow MMU restores its view of the guest).
+   */
+  restore(state: Saved): void {
+    const s = obj(state, `trap-and-emulate of vCPU ${this.vcpu}`);
+    const priv = num(s.priv, 'guest privilege');
+    if (priv !== Priv.S && priv !== Priv.U) throw new StateError(`vCPU ${this.vcpu}: guest privilege ${priv} is neither S nor U`);
+    this.priv = priv;
+    this.csrs.scounteren = num(s.scounteren, 'scounteren') | 0;
+    this.csrs.senvcfg = num(s.senvcfg, 'senvcfg') & 1;
   }
 
   /**

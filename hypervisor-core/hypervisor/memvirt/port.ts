@@ -13,6 +13,7 @@
  */
 import type { Hart } from '../../hart/hart';
 import type { RemoteFence } from '../sbi/sbi-host';
+import type { Saved } from '../../state/persist';
 
 /** The memory virtualisation techniques. */
 export const MMU_MODES = ['two-stage', 'shadow'] as const;
@@ -68,6 +69,19 @@ export interface MemVirt {
   onRemoteFence(vcpu: number, hart: Hart, fence: RemoteFence): void;
   /** The satp value the guest sees (vsatp under two-stage; the trapped value under shadow). */
   guestAtp(vcpu: number, hart: Hart): [number, number];
+  /**
+   * The technique's state for a snapshot, taken between slices, before the VM's allocator and
+   * harts are saved; null when the harts and the G-stage hold it all (two-stage). Shadow
+   * tables are a cache of the guest's tables: saving empties them (the VM runs on and refills
+   * them, as a restored one does), so a snapshot carries no table but each current root.
+   */
+  save(): Saved | null;
+  /**
+   * Puts back `save`'s state after the VM's allocator and vCPUs were restored (the tables in
+   * host memory before the restore belonged to the state it replaced); `harts` are the
+   * vCPUs' (a VM built to be restored has configured none). Throws StateError.
+   */
+  restore(state: Saved | null, harts: readonly Hart[]): void;
 }
 
 /** Counters with everything zero. */

@@ -46,6 +46,7 @@ import type { GStage } from '../gstage';
 import type { GuestRam } from '../guest-ram';
 import type { RemoteFence } from '../sbi/sbi-host';
 import { emptyCounters, MemVirt, PageFaultOutcome } from './port';
+import { arr, num, obj, StateError, type Saved } from '../../state/persist';
 
 const TWO32 = 4294967296;
 /** The page faults kept from the guest while shadowing (hedeleg bits). */
@@ -318,6 +319,62 @@ export class ShadowMmu implements MemVirt, PteAddressTranslator {
   guestAtp(vcpu: number): [number, number] {
     const c = this.cpus[vcpu];
     return [c.satpLo, c.satpHi];
+  }
+
+  /**
+   * Each vCPU's guest satp, view and M-mode suspension, and its current root. Every shadow
+   * table is emptied first and only the current roots stay (apply makes them anew), so the
+   * VM runs on from exactly the state a restore rebuilds: no shadow entry, the same guest.
+   */
+  save(): Saved {
+    for (const c of this.cpus) {
+      for (const r of c.roots.values()) this.release(r);
+      c.roots.clear();
+      c.current = null;
+      if (c.hart) this.apply(c, c.hart);
+    }
+    this.counters.tablePages = this.pool.used;
+    return {
+      classic: this.classic,
+      cpus: this.cpus.map((c) => ({ satp: [c.satpLo, c.satpHi], view: c.view, suspended: c.suspended, root: c.current?.table.root ?? null })),
+    };
+  }
+
+  /**
+   * The snapshot's allocator holds the current roots `save` listed: they are given back and
+   * each vCPU's root made anew from its guest satp (its hart's satp or vsatp, hgatp follow).
+   * The roots in host memory before the restore are forgotten, not given back: that memory
+   * and its allocator were replaced.
+   */
+  restore(state: Saved | null, harts: readonly Hart[]): void {
+    const s = obj(state, 'shadow paging');
+    if ((s.classic === true) !== this.classic) throw new StateError('the snapshot ran under another CPU virtualisation (--cpu-virt)');
+    const cpus = arr(s.cpus, 'shadow paging vCPUs').map((v, i) => {
+      const c = obj(v, `shadow paging of vCPU ${i}`);
+      const satp = arr(c.satp, 'guest satp');
+      const root = c.root === null || c.root === undefined ? null : num(c.root, 'shadow root');
+      if (root !== null && (root % PAGE_SIZE !== 0 || root < this.mem.base || root >= this.mem.base + this.mem.size)) {
+        throw new StateError(`vCPU ${i}: shadow root 0x${root.toString(16)} is not a page of host memory`);
+      }
+      return { satpLo: num(satp[0], 'guest satp') | 0, satpHi: num(satp[1], 'guest satp') | 0, view: num(c.view, 'view') & 7, suspended: c.suspended === true, root };
+    });
+    if (cpus.length !== this.cpus.length) throw new StateError(`the snapshot has shadow state for ${cpus.length} vCPUs, this VM ${this.cpus.length}`);
+    for (const c of this.cpus) {
+      c.roots.clear();
+      c.current = null;
+    }
+    this.pool.used = 0;
+    for (const saved of cpus) {
+      if (saved.root === null) continue;
+      this.pool.used++;
+      this.pool.release(saved.root);
+    }
+    this.cpus.forEach((c, i) => {
+      Object.assign(c, { satpLo: cpus[i].satpLo, satpHi: cpus[i].satpHi, view: cpus[i].view, suspended: cpus[i].suspended });
+      c.hart = harts[i] ?? null;
+      if (c.hart) this.apply(c, c.hart);
+    });
+    this.counters.tablePages = this.pool.used;
   }
 
   /** SFENCE.VMA rs1, rs2 from the guest: drops the shadow entries it names. */

@@ -40,4 +40,12 @@ export class TwoStage implements MemVirt {
   guestAtp(_vcpu: number, hart: Hart): [number, number] {
     return [hart.lo(Slot.VSATP), hart.hi(Slot.VSATP)];
   }
+
+  save(): null {
+    return null; // vsatp and hgatp are the harts', the G-stage tables are in host memory
+  }
+
+  restore(): void {
+    // Nothing beyond the harts and host memory.
+  }
 }
