@@ -57,6 +57,9 @@ const FIELDS: Record<keyof CreateRequest, FieldKind> = {
   threads: 'integer', weight: 'sched', cap: 'sched',
 };
 
+/** The fields a create request may carry (docs/api.json's CreateRequest describes exactly these). */
+export const CREATE_REQUEST_FIELDS: readonly string[] = Object.keys(FIELDS);
+
 /** Checks a create request and returns the VM's name, run options and scheduling settings; 'bad-request' otherwise. */
 export function parseCreateRequest(body: unknown): { name: string; options: RunOptions; sched: Partial<SchedSettings> } {
   const r = parseMachine(body);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
 import { apiRouter, Daemon, startDaemon } from '../../hypervisor-core/serve/daemon';
 import { VmRegistry } from '../../hypervisor-core/serve/registry';
+import { CREATE_REQUEST_FIELDS } from '../../hypervisor-core/serve/create-request';
 import { until } from './daemon-harness';
 
 const HELLO = path.join(ROOT, 'samples', 'hello', 'hello.elf');
@@ -45,6 +46,11 @@ describe('hyperscope serve: the API refuses bad requests', function () {
     const documented = Object.entries(api.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     const served = apiRouter(new VmRegistry()).list().map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
     assert.deepEqual(documented, served);
+  });
+
+  it('docs/api.json describes exactly the fields a create request may carry', () => {
+    const api = JSON.parse(readFileSync(path.join(ROOT, 'docs', 'api.json'), 'utf8')) as { components: { schemas: { CreateRequest: { properties: Record<string, unknown> } } } };
+    assert.deepEqual(Object.keys(api.components.schemas.CreateRequest.properties).sort(), [...CREATE_REQUEST_FIELDS].sort());
   });
 
   const big = 'x'.repeat(70 * 1024);
