@@ -363,9 +363,13 @@ function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string,
  * depends only on its arguments, so any hart of any memory can run it.
  */
 const known = new Map<string, BlockFn>();
-/** Instructions in the functions of `known`; past MAX_KNOWN_INSNS the map starts again (bounds its memory). */
+/**
+ * Instructions in the functions of `known`; past MAX_KNOWN_INSNS the map starts again. V8
+ * keeps each function's source (about 150 bytes an instruction) and code: this bounds them to
+ * about 10 MiB of source, far above what the Linux sample compiles to its prompt (121 blocks).
+ */
 let knownInsns = 0;
-const MAX_KNOWN_INSNS = 1 << 18;
+const MAX_KNOWN_INSNS = 1 << 16;
 
 /** The key of a region in `known`: everything its source depends on. */
 function regionKey(blocks: Insn[][]): string {
