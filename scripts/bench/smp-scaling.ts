@@ -12,7 +12,7 @@
  * the fairer figure, and the wall ratio is the one that says whether the threads ran in parallel.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -78,12 +78,25 @@ function table(title: string, elf: string, append: string, cli: string, qemu: st
   if (qemu) row('qemu-system-riscv64 -accel tcg,thread=multi', m.get('qemu 1')!, m.get('qemu 2')!);
 }
 
+/** One more run on two threads with --stats-json: where the CPU went, thread by thread (thread-stats.ts). */
+export function perThread(cli: string, elf: string, append: string): void {
+  const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'hyperscope-bench-')), 'stats.json');
+  const whole = once(process.execPath, [cli, 'run', elf, '--append', append, '--vcpus', '2', '--threads', '2', '--stats-json', json]);
+  const r = JSON.parse(readFileSync(json, 'utf8')).threads;
+  const s = (x: number | null): string => (x === null ? '-' : x.toFixed(2));
+  const threads = r.threads.map((t: { thread: number; cpuSeconds: number | null; instructions: number; exitsToVm: number; replyWaitMs: number }) =>
+    `vCPU thread ${t.thread} ${s(t.cpuSeconds)} (${(t.instructions / 1e6).toFixed(1)} M instructions, ${t.exitsToVm} exits sent, ${t.replyWaitMs} ms waiting for their answers)`);
+  console.log(`one run of 2 vCPUs on --threads 2, CPU seconds by thread (load average ${r.loadAverage}): ${threads.join('; ')}; ` +
+    `VM thread ${s(r.vmThread.cpuSeconds)}; the whole process ${s(whole.cpu)} (the rest: the process's other threads, V8's background compiler and garbage collector among them)`);
+}
+
 /** Prints the SMP scaling tables (about 30 s on a quiet 2-core machine). */
 export function smpScaling(root: string, cli: string, qemu: string | null, firmware: string): void {
   console.log('\nSMP scaling: every vCPU does the whole work, so 2 vCPUs do twice the work of 1; columns 1 and 2 are');
   console.log('1 and 2 vCPUs (wall and CPU seconds of the whole process); on two threads 2 / 1 wall should be about 1');
   table('samples/parallel rounds=100 (share nothing: the CPU-bound kernels on each hart\'s own pages)',
     path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=100', cli, qemu, firmware);
+  perThread(cli, path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=100');
   table('samples/atomics work=300 (AMOs and LR/SC on one cache line, then a register loop)',
     path.join(root, 'samples', 'atomics', 'atomics.elf'), 'work=300', cli, qemu, firmware);
 }
