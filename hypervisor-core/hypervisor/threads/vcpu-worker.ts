@@ -173,9 +173,11 @@ function callVm(v: Local, op: ToVm['op'], cause?: HartDebugCause): boolean {
     msg.watchHit = v.hart.watchHit;
     v.hart.watchHit = null;
   }
+  // Counted before it is posted: the VM thread may handle it (a shutdown) and read the
+  // statistics before this thread runs again.
+  if (op === 'exit') stats[row + TS.EXITS]++;
   parentPort!.postMessage(msg);
   const posted = performance.now();
-  if (op === 'exit') stats[row + TS.EXITS]++;
   try {
     return awaitReply(v, mine);
   } finally {
