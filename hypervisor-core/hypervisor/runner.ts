@@ -1,12 +1,13 @@
 /**
  * The run loop of a VM outside the debugger: `Vm.runFor` in batches, yielding to the event
  * loop between them (input, timers, control messages), sleeping while every vCPU waits for an
- * interrupt, holding while paused. `hyperscope run` and each VM of `hyperscope serve` use it.
+ * interrupt, holding while paused. `hyperscope run` and each VM of `hyperscope serve` use it;
+ * under a daemon's credit scheduler every batch passes a gate (threads/sched-gate.ts).
  */
 import type { Vm, VmStop } from './vm';
 import { runOnThreads } from './threads/vcpu-threads';
 import type { SchedBuffers } from './threads/credit-scheduler';
-import { runScheduled } from './threads/scheduled-run';
+import { schedulerGate } from './threads/sched-gate';
 
 /** Instructions run between two visits to the event loop (input, timers, timeout). */
 export const RUN_BATCH = 2_000_000;
@@ -47,29 +48,70 @@ export interface RunControl {
   sched?: { buffers: SchedBuffers; vm: number };
 }
 
+/**
+ * What a batch of the run loop passes through besides the VM: the credit scheduler's host-CPU
+ * slot (threads/sched-gate.ts), taken before every batch and given back after it.
+ */
+export interface BatchGate {
+  /** Budget units of one batch under the gate (RUN_BATCH without one). */
+  readonly batch: number;
+  /** Waits until a batch may run; false when `giveUp` turned true first (the loop polls again). */
+  enter(giveUp: () => boolean): Promise<boolean>;
+  /** The batch used `units` budget units; `runnable`: the VM wants another at once. */
+  leave(units: number, runnable: boolean): void;
+  /** The VM wants no batch for now (held, or the run ended). */
+  idle(): void;
+}
+
 /** Runs `vm` until it stops for good, `quit` answers true, or the deadline passes. */
 export async function runUntilStop(vm: Vm, control: RunControl): Promise<RunEnd> {
   if ((control.threads ?? 1) > 1) return runOnThreads(vm, control.threads!, control);
-  if (control.sched) return runScheduled(vm, control);
+  const gate = control.sched ? schedulerGate(vm, control.sched) : null;
+  try {
+    return await runBatches(vm, control, gate);
+  } finally {
+    gate?.idle();
+  }
+}
+
+/**
+ * The one run loop: batches of `gate.batch` (RUN_BATCH without a gate), each between the
+ * gate's enter and leave, a visit to the event loop every RUN_BATCH units. The gate is left
+ * entered-or-idle as the run ends: the caller idles it.
+ */
+export async function runBatches(vm: Vm, control: RunControl, gate: BatchGate | null): Promise<RunEnd> {
   const deadline = control.deadline ?? Infinity;
+  const batch = gate?.batch ?? RUN_BATCH;
+  const giveUp = (): boolean => control.quit() || !!control.hold?.() || performance.now() >= deadline;
+  let sinceYield = 0;
   for (;;) {
     if (control.quit()) return { kind: 'quit' };
     const hold = control.hold?.();
     if (hold) {
+      gate?.idle();
       vm.pause();
       await hold;
       continue;
     }
     if (performance.now() >= deadline) return { kind: 'timeout' };
-    const stop = vm.runFor(RUN_BATCH);
+    if (gate && !(await gate.enter(giveUp))) continue;
+    const stop = vm.runFor(batch);
+    gate?.leave(vm.lastRunBudget, stop === null);
     if (stop === null) {
-      await new Promise((r) => setImmediate(r));
+      // A batch that ran out of budget used at least `batch` units, so without a gate this
+      // visits the event loop after every batch.
+      sinceYield += vm.lastRunBudget;
+      if (sinceYield >= RUN_BATCH) {
+        sinceYield = 0;
+        await new Promise((r) => setImmediate(r));
+      }
       continue;
     }
+    sinceYield = 0;
     if (stop.kind === 'shutdown' || stop.kind === 'reboot' || stop.kind === 'fatal') return { kind: 'stop', stop };
     if (stop.kind === 'paused' && vm.instructions >= vm.pauseAtInstructions) return { kind: 'pause-point' };
-    // Every vCPU waits for an interrupt (or a debugger-only stop no caller here asks for):
-    // sleep until the next timer, or input, at most 50 ms.
+    // Every vCPU waits for an interrupt (or a debugger-only stop no caller here asks for); a
+    // gate's slot went back with leave(): sleep until the next timer, or input, at most 50 ms.
     const ms = Math.min(vm.msUntilNextDeadline(), 50, Math.max(0, deadline - performance.now()));
     await new Promise((r) => setTimeout(r, ms));
   }
