@@ -5,11 +5,7 @@
  */
 #include "guest.h"
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	csrr	t3, scounteren
 	EXPECT	t3, 7, m_scounteren
 	csrr	t3, senvcfg

@@ -9,11 +9,7 @@
  */
 #include "guest.h"
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	li	t0, (1 << 18) | (1 << 19)	/* sstatus.SUM, sstatus.MXR */
 	csrs	sstatus, t0
 	li	t0, 0x12345678abcdef01

@@ -35,11 +35,7 @@
 8:
 .endm
 
-	.text
-	.globl	_start
-_start:
-	la	t0, handler
-	csrw	stvec, t0
+	GUEST_START handler
 	li	s2, 0
 	li	a7, SBI_BASE
 	li	a6, 3

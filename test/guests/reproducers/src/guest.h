@@ -7,6 +7,19 @@
 #define SBI_PUTCHAR 1
 #define SBI_SRST    0x53525354
 
+/*
+ * The entry `_start`, in .text, whose first act points stvec at `handler` (default: the `trap`
+ * of TRAP_HANDLER), so a trap comes back to the guest instead of running into the unknown
+ * (clobbers t0).
+ */
+.macro GUEST_START handler=trap
+	.text
+	.globl	_start
+_start:
+	la	t0, \handler
+	csrw	stvec, t0
+.endm
+
 /* Prints the NUL-terminated string at label `msg` (clobbers a0, a7, t0). */
 .macro PUTS msg
 	la	t0, \msg

@@ -12,11 +12,7 @@
  */
 #include "guest.h"
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	la	t2, 1f
 	li	t3, 0x100			/* sstatus.SPP: sret stays in S-mode */
 	rdinstret s0

@@ -17,11 +17,7 @@
 #define CAUSE_STORE_ACCESS 7
 
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	PUTS	m_start
 
 	/* A store just past RAM and one far above it: both fault, nothing else happens. */

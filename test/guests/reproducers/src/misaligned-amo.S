@@ -7,11 +7,7 @@
  */
 #include "guest.h"
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 
 	/* 1. amoadd.w at an odd address from U-mode: store/AMO address misaligned (6). */
 	IN_USER	u_amo, 1f

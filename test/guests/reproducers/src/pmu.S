@@ -18,11 +18,7 @@
 	ecall
 .endm
 
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	li	a7, SBI_BASE
 	li	a6, 3
 	li	a0, SBI_PMU

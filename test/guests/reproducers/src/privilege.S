@@ -80,11 +80,7 @@
 .endm
 
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	PUTS	m_start
 
 	/* Sv39: the kernel at 0x80000000 in one gigapage, the user pages below 2 MiB + 4 MiB. */

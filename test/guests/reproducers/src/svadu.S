@@ -6,11 +6,7 @@
  */
 #include "guest.h"
 	.option norvc
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	/* root[2]: gigapage VA 0x80000000 -> PA 0x80000000, V R W X. */
 	la	s0, root
 	li	t0, (0x80000000 >> 12) << 10 | 0xf

@@ -11,11 +11,7 @@
 	.option norvc
 #define SBI_TIME	0x54494d45
 #define STIE		0x20
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	li	t0, STIE
 	csrs	sie, t0
 	csrsi	sstatus, 2		/* SIE */

@@ -12,11 +12,7 @@
 #define PLIC_SENABLE	0x0c002080	/* context 1: hart 0, S-mode */
 #define PLIC_STHRESH	0x0c201000
 #define PLIC_SCLAIM	0x0c201004
-	.text
-	.globl	_start
-_start:
-	la	t0, trap
-	csrw	stvec, t0
+	GUEST_START
 	li	s0, 0			/* claims */
 	li	s1, UART
 	sb	zero, 1(s1)		/* IER = 0 */
