@@ -17,6 +17,7 @@
  */
 #include "csr.h"
 #include "fdt.h"
+#include "handoff.h"
 #include "layout.h"
 #include "printf.h"
 #include "sbi.h"
@@ -25,7 +26,6 @@
 
 #define ITERATIONS     20000
 #define WORK_UNIT      100000UL
-#define OPAQUE_HANDOFF 0xb0075eedUL
 
 static volatile uint32_t amo_w;
 static volatile uint64_t amo_d;
@@ -35,7 +35,6 @@ static volatile uint32_t go;       /* set by the boot hart: everyone starts coun
 static volatile uint32_t finished; /* harts done */
 static volatile uint64_t work_result[MAX_HARTS];
 static unsigned long work_rounds;
-static void *boot_dtb;
 
 static void lrsc_add_w(volatile uint32_t *p, uint32_t v)
 {
@@ -104,29 +103,13 @@ static unsigned long parse_work(void)
 	return 0;
 }
 
-static unsigned count_harts(void)
-{
-	unsigned n = 0;
-	while (n < MAX_HARTS && sbi_hart_get_status(n).error != SBI_ERR_INVALID_PARAM)
-		n++;
-	return n;
-}
-
-static int coordinator(unsigned long me)
+int coordinator(unsigned long me)
 {
 	unsigned n = count_harts();
 	work_rounds = parse_work();
 	printf("atomics: %u hart%s x %d additions to each counter, work=%lu\n", n, n == 1 ? "" : "s",
 	       ITERATIONS, work_rounds);
-	for (unsigned long h = 0; h < n; h++) {
-		if (h == me)
-			continue;
-		struct sbiret ret = sbi_hart_start(h, (unsigned long)_secondary_start, 0);
-		if (ret.error != SBI_SUCCESS) {
-			printf("atomics: hart_start(%lu) failed: %s\n", h, sbi_strerror(ret.error));
-			sbi_shutdown(1);
-		}
-	}
+	start_other_harts(n, me, "atomics");
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	count(me);
 	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) != n)
@@ -144,19 +127,9 @@ static int coordinator(unsigned long me)
 	sbi_shutdown(!ok);
 }
 
-void secondary_main(unsigned long hartid, unsigned long opaque)
+/* A hart the coordinator started: its share, then it stops. */
+void worker(unsigned long hartid, unsigned long opaque)
 {
-	if (opaque == OPAQUE_HANDOFF)
-		coordinator(hartid);
+	(void)opaque;
 	count(hartid);
-	hart_exit();
-}
-
-int main(unsigned long hartid, void *dtb)
-{
-	boot_dtb = dtb;
-	if (hartid != 0 &&
-	    sbi_hart_start(0, (unsigned long)_secondary_start, OPAQUE_HANDOFF).error == SBI_SUCCESS)
-		hart_exit();
-	return coordinator(hartid);
 }

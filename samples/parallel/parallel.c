@@ -18,6 +18,7 @@
  * boot hart other than 0 hands over to hart 0.
  */
 #include "fdt.h"
+#include "handoff.h"
 #include "layout.h"
 #include "printf.h"
 #include "sbi.h"
@@ -29,7 +30,6 @@
 #define CRC_BYTES      4096
 #define MAT_N          24
 #define SORT_N         384
-#define OPAQUE_HANDOFF 0xb0075eedUL
 
 /* One hart's data: nothing here is read or written by another hart. */
 struct hart_data {
@@ -44,7 +44,6 @@ struct hart_data {
 static struct hart_data data[MAX_HARTS];
 static volatile uint32_t finished; /* harts done */
 static unsigned long rounds;
-static void *boot_dtb;
 
 static uint64_t rng_next(struct hart_data *d)
 {
@@ -173,30 +172,14 @@ static unsigned long parse_rounds(void)
 	return DEFAULT_ROUNDS;
 }
 
-static unsigned count_harts(void)
-{
-	unsigned n = 0;
-	while (n < MAX_HARTS && sbi_hart_get_status(n).error != SBI_ERR_INVALID_PARAM)
-		n++;
-	return n;
-}
-
-static int coordinator(unsigned long me)
+int coordinator(unsigned long me)
 {
 	unsigned n = count_harts();
 	rounds = parse_rounds();
 	printf("parallel: %u hart%s x %lu rounds of sieve(%d), crc32(%d bytes), matmul(%dx%d), sort(%d)\n", n,
 	       n == 1 ? "" : "s", rounds, SIEVE_N, CRC_BYTES, MAT_N, MAT_N, SORT_N);
 	/* rounds is written before any other hart starts: hart_start orders it for them. */
-	for (unsigned long h = 0; h < n; h++) {
-		if (h == me)
-			continue;
-		struct sbiret ret = sbi_hart_start(h, (unsigned long)_secondary_start, 0);
-		if (ret.error != SBI_SUCCESS) {
-			printf("parallel: hart_start(%lu) failed: %s\n", h, sbi_strerror(ret.error));
-			sbi_shutdown(1);
-		}
-	}
+	start_other_harts(n, me, "parallel");
 	work(me);
 	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) != n)
 		;
@@ -210,19 +193,9 @@ static int coordinator(unsigned long me)
 	return 0;
 }
 
-void secondary_main(unsigned long hartid, unsigned long opaque)
+/* A hart the coordinator started: its share, then it stops. */
+void worker(unsigned long hartid, unsigned long opaque)
 {
-	if (opaque == OPAQUE_HANDOFF)
-		coordinator(hartid);
+	(void)opaque;
 	work(hartid);
-	hart_exit();
-}
-
-int main(unsigned long hartid, void *dtb)
-{
-	boot_dtb = dtb;
-	if (hartid != 0 &&
-	    sbi_hart_start(0, (unsigned long)_secondary_start, OPAQUE_HANDOFF).error == SBI_SUCCESS)
-		hart_exit();
-	return coordinator(hartid);
 }

@@ -11,12 +11,14 @@
  *
  * Works with 1..8 harts. If firmware boots on a hart other than 0 (OpenSBI
  * picks its boot hart by lottery), that hart quietly starts hart 0 to run the
- * same sequence and stops, so the output does not depend on the lottery.
+ * same sequence and stops, so the output does not depend on the lottery
+ * (common/handoff.c, shared with atomics and parallel).
  *
  * SBI calls: HSM hart_get_status / hart_start / hart_stop, IPI send_ipi, the
  * console, SRST.
  */
 #include "csr.h"
+#include "handoff.h"
 #include "layout.h"
 #include "printf.h"
 #include "sbi.h"
@@ -24,14 +26,12 @@
 #include "trap.h"
 
 #define OPAQUE_BASE    0x5eed0000UL /* hart h gets OPAQUE_BASE + h */
-#define OPAQUE_HANDOFF 0xb0075eedUL /* "you are the coordinator now" */
 
 /* Per-hart flags, each written by one hart and read by another. */
 static volatile int started[MAX_HARTS];      /* set by hart h once it has printed */
 static volatile int got_ipi[MAX_HARTS];      /* set by hart h's interrupt handler */
 static volatile int acked[MAX_HARTS];        /* set by hart h after printing the IPI */
 static volatile unsigned long ipi_sender[MAX_HARTS];
-static void *boot_dtb;
 
 static const char *hsm_state_name(long state)
 {
@@ -65,15 +65,6 @@ static void wait_hart_state(unsigned long h, long state)
 	}
 }
 
-/* How many harts exist: hart_get_status succeeds for 0..n-1. */
-static unsigned count_harts(void)
-{
-	unsigned n = 0;
-	while (n < MAX_HARTS && sbi_hart_get_status(n).error != SBI_ERR_INVALID_PARAM)
-		n++;
-	return n;
-}
-
 /* The supervisor software interrupt: an IPI for this hart. */
 void trap_handler(struct trap_frame *f)
 {
@@ -90,7 +81,7 @@ void trap_handler(struct trap_frame *f)
 }
 
 /* A started hart: say hello, wait for the IPI, acknowledge it, stop. */
-static void secondary(unsigned long hartid, unsigned long opaque)
+void worker(unsigned long hartid, unsigned long opaque)
 {
 	trap_init();
 	csr_set(sie, SIE_SSIE);
@@ -135,7 +126,7 @@ static void ping_hart(unsigned long me, unsigned long h)
 }
 
 /* Hart 0's job: start everyone, IPI everyone, wait for everyone to stop. */
-static int coordinator(unsigned long me)
+int coordinator(unsigned long me)
 {
 	unsigned n = count_harts();
 
@@ -159,21 +150,3 @@ static int coordinator(unsigned long me)
 	return 0;
 }
 
-void secondary_main(unsigned long hartid, unsigned long opaque)
-{
-	if (opaque == OPAQUE_HANDOFF)
-		exit(coordinator(hartid));
-	secondary(hartid, opaque);
-}
-
-int main(unsigned long hartid, void *dtb)
-{
-	boot_dtb = dtb;
-	if (hartid != 0) {
-		/* Let hart 0 coordinate, so the output does not depend on the boot hart. */
-		if (sbi_hart_start(0, (unsigned long)_secondary_start, OPAQUE_HANDOFF).error ==
-		    SBI_SUCCESS)
-			hart_exit();
-	}
-	return coordinator(hartid);
-}
