@@ -35,9 +35,10 @@ describe('samples/.vscode/launch.json', function () {
 
   it('has a configuration for every sample and the Linux kernel', () => {
     const programs = configs.map((c) => String(c.program).replace('${workspaceFolder}/', ''));
-    for (const s of ['hello', 'paging', 'timer', 'uart', 'irqs', 'smp', 'virtio', 'cpu-bound']) assert.ok(programs.includes(`${s}/${s}.elf`), s);
+    for (const s of ['hello', 'paging', 'timer', 'uart', 'irqs', 'smp', 'atomics', 'parallel', 'virtio', 'cpu-bound']) assert.ok(programs.includes(`${s}/${s}.elf`), s);
     assert.ok(programs.includes('linux/Image'));
-    assert.equal(configs.find((c) => c.program === '${workspaceFolder}/smp/smp.elf')?.vcpus, 4);
+    // As many vCPUs as the largest QEMU -smp run each SMP sample records (expected-smp4.txt).
+    for (const s of ['smp', 'atomics', 'parallel']) assert.equal(configs.find((c) => c.program === `\${workspaceFolder}/${s}/${s}.elf`)?.vcpus, 4, s);
     assert.equal(configs.find((c) => c.program === '${workspaceFolder}/irqs/irqs.elf')?.aia, true);
     assert.deepEqual(new Set(configs.map((c) => c.name)).size, configs.length, 'names are unique');
   });
