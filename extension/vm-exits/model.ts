@@ -19,8 +19,10 @@ export interface ExitJson {
   mmio?: { device: string; address: string; size: number; write: boolean; value: string };
   ns: number;
   note?: string;
-  /** Instructions the vCPU had retired at the exit ("Go to This Exit" travels there). */
+  /** Instructions the vCPU had retired at the exit. */
   instret?: number;
+  /** The VM's retired instructions (all vCPUs) at the exit: where "Go to This Exit" travels. */
+  position?: number;
 }
 
 /** The answer of `hyperscope.exitTrace`. */

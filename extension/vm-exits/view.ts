@@ -93,8 +93,8 @@ class ExitDocuments implements vscode.TextDocumentContentProvider {
 
 /**
  * "Go to This Exit": the active session travels (reverse execution) to the moment of the
- * exit and stops there; a refusal (another clock, several vCPUs, an exit before the recorded
- * past) is shown in one line.
+ * exit and stops there; a refusal (another clock, vCPUs on several host threads, an exit
+ * before the recorded past) is shown in one line.
  */
 async function goToExit(node?: Node): Promise<void> {
   const session = vscode.debug.activeDebugSession;

@@ -132,31 +132,38 @@ export function reverseContinue(host: ReverseHost, focus = 0): StopEvent {
 
 /**
  * Why the VM cannot travel to traced exit `seq` now (one line), or null. An exit is found
- * again by the instructions its vCPU had retired when it left (ExitRecord.instret).
+ * again by the VM's retired instructions when its vCPU left (ExitRecord.position): on several
+ * vCPUs the deterministic round robin of one thread brings every vCPU back to where it was.
  */
 export function goToExitProblem(host: ReverseHost, seq: number): string | null {
-  const why = host.travel.unsupported();
+  const travel = host.travel;
+  const why = travel.unsupported();
   if (why) return why;
-  // An exit knows the instructions its own vCPU had retired, not the VM's.
-  if (host.vm.vcpus.length > 1) return `going to an exit needs a VM of one vCPU (this one has ${host.vm.vcpus.length})`;
   const r = host.vm.trace.bySeq(seq);
   if (!r) return `exit #${seq} is no longer in the trace (it keeps the last ${host.vm.trace.capacity} exits)`;
-  if (r.instret === undefined) return `exit #${seq} has no instruction count to travel to`;
-  const oldest = host.travel.positions()[0];
-  if (oldest === undefined || oldest > r.instret) {
-    return `exit #${seq} happened at instruction ${r.instret}, before the recorded past (${oldest === undefined ? 'none yet' : `from instruction ${oldest}`})`;
+  const at = r.position;
+  if (at === undefined) return `exit #${seq} has no instruction count to travel to`;
+  const positions = travel.positions();
+  const oldest = positions[0];
+  if (oldest === undefined || oldest > at) {
+    return `exit #${seq} happened at instruction ${at}, before the recorded past (${oldest === undefined ? 'none yet' : `from instruction ${oldest}`})`;
+  }
+  let k = positions.length - 1;
+  while (positions[k] > at) k--;
+  if (at > positions[k] && !travel.replayable(k)) {
+    return `exit #${seq} happened during a step of one vCPU while the others stood still: only the step's ends can be gone back to`;
   }
   return null;
 }
 
 /**
- * Travels to the moment of traced exit `seq`: vCPU 0 at the instruction that left for the
- * hypervisor, not yet executed (a checkpoint restored, then replayed). Check goToExitProblem
- * first.
+ * Travels to the moment of traced exit `seq`: its vCPU at the instruction that left for the
+ * hypervisor, not yet executed, every other vCPU where it was then (a checkpoint restored,
+ * then replayed). Check goToExitProblem first.
  */
 export function goToExit(host: ReverseHost, seq: number): StopEvent {
   const r = host.vm.trace.bySeq(seq)!;
-  const target = r.instret!;
+  const target = r.position!;
   let error: string | undefined;
   host.quietly(() => {
     try {
@@ -166,6 +173,7 @@ export function goToExit(host: ReverseHost, seq: number): StopEvent {
       error = e.message;
     }
   });
-  const what = `exit #${seq} (${r.reason}) at instruction ${target}`;
-  return { reason: 'goto', vcpu: 0, description: error ? `go to ${what}: ${error}` : `at ${what}`, text: error };
+  const of = host.vm.vcpus.length > 1 ? ` of vCPU ${r.vcpu}` : '';
+  const what = `exit #${seq} (${r.reason})${of} at instruction ${target}`;
+  return { reason: 'goto', vcpu: r.vcpu, description: error ? `go to ${what}: ${error}` : `at ${what}`, text: error };
 }

@@ -871,6 +871,8 @@ export class Vm {
     slot.htvalLo = htvalLo; slot.htvalHi = htvalHi; slot.htinst = htinst;
     slot.ns = ns;
     slot.instret = instret;
+    // The others' counts stand still during this slice; on host threads there is no such moment.
+    slot.position = this.remote ? -1 : this.vcpus.length === 1 ? instret : this.instructions - h.instret + instret;
     if (reason === 'interrupt') {
       this.stats.record(vcpu.id, reason, ns);
       this.stats.kvm.record(vcpu.id, exit, false);

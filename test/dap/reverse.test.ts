@@ -161,6 +161,43 @@ describe('debug adapter: reverse execution', function () {
     await assert.rejects(dc.customRequest('hyperscope.goToExit', { seq: 1_000_000 }), /go to exit: exit #1000000 is no longer in the trace/);
   });
 
+  it('"go to this exit" on 2 vCPUs (icount, one thread): travels to vCPU 1\'s hart_stop, that vCPU stopped at its ecall, and on to the same end', async () => {
+    const { firstStop } = await launch(dc, { program: sample('smp'), vcpus: 2, clock: 'icount' },
+      () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sbi_shutdown' }] }));
+    const end = await firstStop;
+    assert.equal(end.body.reason, 'function breakpoint');
+    const endRegs = await registers(dc);
+    const trace = await dc.customRequest('hyperscope.exitTrace', {});
+    const exits = trace.body.exits as { seq: number; vcpu: number; reason: string; pc: string; sbi?: { eid: number; fid: number } }[];
+    // samples/smp: hart 1 ends with HSM hart_stop (EID 0x48534D "HSM", FID 1) after acknowledging its IPI.
+    const target = exits.find((e) => e.vcpu === 1 && e.reason === 'sbi' && e.sbi?.eid === 0x48534d && e.sbi.fid === 1);
+    assert.ok(target, 'the trace has vCPU 1\'s hart_stop');
+    const [, stop] = await Promise.all([dc.customRequest('hyperscope.goToExit', { seq: target.seq }), stopped(dc)]);
+    assert.equal(stop.body.reason, 'goto');
+    assert.equal(stop.body.threadId, 2, 'the stop is on the exit\'s vCPU');
+    const frame = (await dc.stackTraceRequest({ threadId: 2 })).body.stackFrames[0];
+    assert.equal(BigInt(frame.instructionPointerReference!), BigInt(target.pc), 'vCPU 1 at the ecall that left');
+    const scope = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.find((x) => x.name === 'Registers')!;
+    const regs = new Map((await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables.map((v) => [v.name, v.value]));
+    // SBI 2.0 calling convention: a7 holds the EID and a6 the FID of the call about to be made.
+    assert.equal(BigInt(regs.get('a7')!.split(' ')[0]), 0x48534dn);
+    assert.equal(BigInt(regs.get('a6')!.split(' ')[0]), 1n);
+    // The past replayed is the past: on from there, both vCPUs reach the same shutdown call.
+    const [, again] = await Promise.all([dc.continueRequest({ threadId: 1 }), stopped(dc)]);
+    assert.equal(again.body.reason, 'function breakpoint');
+    assert.equal(again.body.threadId, end.body.threadId);
+    assert.equal(await registers(dc), endRegs);
+  });
+
+  it('refuses "go to this exit" on 2 vCPUs without the icount clock, in one line', async () => {
+    const { firstStop } = await launch(dc, { program: sample('smp'), vcpus: 2, clock: 'realtime' },
+      () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'sbi_shutdown' }] }));
+    await firstStop;
+    const trace = await dc.customRequest('hyperscope.exitTrace', {});
+    const seq = (trace.body.exits as { seq: number }[])[0].seq;
+    await assert.rejects(dc.customRequest('hyperscope.goToExit', { seq }), /^Error: go to exit: reverse execution needs the icount clock \("clock": "icount"\)$/);
+  });
+
   it('refuses reverse execution of a VM with the realtime clock', async () => {
     const { firstStop } = await launch(dc, { program: sample('hello'), stopOnEntry: true, clock: 'realtime' });
     await firstStop;

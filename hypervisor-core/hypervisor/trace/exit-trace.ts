@@ -36,6 +36,12 @@ export interface ExitRecord {
    * counted): where reverse execution finds the exit again ("go to this exit").
    */
   instret?: number;
+  /**
+   * The VM's retired instructions, all vCPUs together, when the exit's vCPU left: the position
+   * reverse execution travels to (time-travel.ts), the same as `instret` on one vCPU. Absent
+   * while the vCPUs run on host threads (no single count then).
+   */
+  position?: number;
 }
 
 /** The SBI call of an exit, as the VM handled it (shared with the record, never copied). */
@@ -58,6 +64,8 @@ export class ExitSlot {
   ns = 0;
   /** Instructions the vCPU had retired at the exit (see ExitRecord.instret). */
   instret = 0;
+  /** The VM's retired instructions at the exit (see ExitRecord.position), or -1. */
+  position = -1;
   /** Faulting guest physical address (guest page faults and MMIO), or -1. */
   gpa = -1;
   sbi: SbiCallTrace | null = null;
@@ -86,6 +94,7 @@ export class ExitSlot {
       htval: toBigU64(this.htvalLo, this.htvalHi), htinst: toBigU64(this.htinst, 0), ns: this.ns,
       instret: this.instret,
     };
+    if (this.position >= 0) r.position = this.position;
     if (this.gpa >= 0) r.gpa = BigInt(this.gpa);
     const c = this.sbi;
     if (c !== null) r.sbi = { eid: c.eid, fid: c.fid, args: c.args, error: c.error, value: c.value, name: this.sbiName };
