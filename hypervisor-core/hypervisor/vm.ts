@@ -466,6 +466,8 @@ export class Vm {
       this.gstage.protect(this.ram.base + i * PAGE_SIZE);
     }
     for (const v of this.vcpus) v.hart.flushAllTlbs();
+    // vCPUs running on their threads cache writable translations of their own.
+    this.remote?.flushTlbsNow();
   }
 
   /** Reads a device register for the guest (0 where the access straddles devices). */

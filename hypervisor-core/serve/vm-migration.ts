@@ -41,7 +41,7 @@ function connectTo(to: string): Promise<Socket> {
  * destination runs it; throws MigrationError with the VM running (or paused) as before.
  */
 export async function migrateOut(vm: Vm, board: BoardRecord, disks: FileBackend[], to: string,
-  hold: { hold(): void; release(): void }): Promise<MigrationReport> {
+  hold: Pick<SourceControl, 'hold' | 'release' | 'paused'>): Promise<MigrationReport> {
   const socket = await connectTo(to);
   const ctl: SourceControl = {
     ...hold,

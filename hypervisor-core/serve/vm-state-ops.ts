@@ -11,7 +11,8 @@ import type { FileBackend } from '../devices/virtio/block/backend';
 import { PAGE_SIZE } from '../memory/address';
 import type { Vm } from '../hypervisor/vm';
 import type { DirtyLogStats } from '../hypervisor/dirty-log';
-import { restoreVirt, snapshotVirt, SnapshotMismatchError, type BoardRecord } from '../machine/virt-snapshot';
+import { restoreVirt, snapshotVirt, SnapshotMismatchError, type BoardRecord, type RestoreOptions } from '../machine/virt-snapshot';
+import { threadsForSnapshot, UsageError } from '../cli/args';
 import { StateError } from '../state/persist';
 import { SnapshotFileError } from '../state/snapshot-file';
 import { openMigratedDisks } from '../cli/incoming-command';
@@ -65,20 +66,22 @@ export function snapshotToFile(vm: Vm, board: BoardRecord, file: string): Snapsh
   return { file, bytes: bytes.length, instructions: vm.instructions };
 }
 
-/** A VM restored from a file, with its board and the disks opened for it. */
+/** A VM restored from a file, with its board, the disks opened for it and the host threads its vCPUs run on. */
 export interface RestoredVm {
   vm: Vm;
   board: BoardRecord;
   disks: FileBackend[];
+  threads: number;
 }
 
 /**
  * Builds the VM a snapshot file describes. The current VM's disks must be released first
  * (the snapshot's are usually the same images); refusals are one line: a file that cannot be
  * read, is not a whole snapshot of this version ('bad-file'), or whose disk changed since
- * ('bad-file' unless `force`).
+ * ('bad-file' unless `force`). A VM created with `threads` above 1 runs the restored vCPUs on
+ * that many threads when the snapshot allows it (its vCPUs, clock and firmware), else on one.
  */
-export function restoreFromFile(file: string, force: boolean, console: ConsoleSink, jit: boolean): RestoredVm {
+export function restoreFromFile(file: string, force: boolean, console: ConsoleSink, jit: boolean, threads = 1): RestoredVm {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -86,17 +89,35 @@ export function restoreFromFile(file: string, force: boolean, console: ConsoleSi
     throw new WorkerRefusal('bad-file', `cannot read the snapshot '${file}': ${errnoText(e)}`);
   }
   let disks: FileBackend[] = [];
+  let onThreads = 1;
   try {
-    const r = restoreVirt(bytes, {
+    const options: RestoreOptions = {
       console: (b) => console.write(b), consoleSink: console, idleSleep: true, jit, force,
       openDisks: (records) => (disks = openMigratedDisks(records)),
-    });
-    return { vm: r.vm, board: r.board, disks };
+      // Decided from the snapshot's board before the board is built: RAM the threads share.
+      checkBoard: (board) => {
+        onThreads = threadsFit(threads, board);
+        options.sharedMemory = onThreads > 1;
+      },
+    };
+    const r = restoreVirt(bytes, options);
+    return { vm: r.vm, board: r.board, disks, threads: onThreads };
   } catch (e) {
     for (const d of disks) d.close();
     if (e instanceof SnapshotFileError || e instanceof StateError) throw new WorkerRefusal('bad-file', `${file}: ${e.message}`);
     if (e instanceof SnapshotMismatchError) throw new WorkerRefusal('bad-file', `${file}: ${e.message.replace('--force', 'force')}`);
     if (e instanceof Error && /disk image|in use by another VM/.test(e.message)) throw new WorkerRefusal('bad-file', e.message);
+    throw e;
+  }
+}
+
+/** `threads` when a VM of `board` can run on them, else 1 (the snapshot's VM runs on one thread only). */
+function threadsFit(threads: number, board: BoardRecord): number {
+  if (threads <= 1) return 1;
+  try {
+    return Math.min(threadsForSnapshot(Math.min(threads, board.vcpus), board), board.vcpus);
+  } catch (e) {
+    if (e instanceof UsageError) return 1;
     throw e;
   }
 }

@@ -28,6 +28,7 @@ import { dirtyLogAction, restoreFromFile, snapshotToFile, stateRefusal, WorkerRe
 import { diskRecord, type BoardRecord } from '../machine/virt-snapshot';
 import type { ElfFile } from '../machine/loaders/elf';
 import { DebugConnection, VmReturn, debugHost } from './debug-host';
+import { threadsReportOf } from '../hypervisor/threads/vcpu-threads';
 
 /** Console bytes held for the main thread between two flushes; past it the oldest go (a guest cannot grow it). */
 const CONSOLE_PENDING_MAX = 1024 * 1024;
@@ -146,6 +147,14 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   let loopRunning = false;
   /** A pause of a VM on vCPU threads, said once they have all parked. */
   let announcePause: (() => void) | null = null;
+  /** Host threads the VM's vCPUs run on (a restored VM: as its snapshot allows). */
+  let vmThreads = o.threads;
+  /** A VM on vCPU threads: every thread has parked and each vCPU's state is here (until the hold ends). */
+  let threadsParked = false;
+  /** State operations waiting for the vCPU threads to park. */
+  let parkWaiters: (() => void)[] = [];
+  /** State operations holding the VM (on vCPU threads) now. */
+  let stateOps = 0;
   /** The attached debugger, if any. */
   let debug = null as AttachedDebugger | null;
   const noVm = (id: number) => post({ type: 'refused', id, code: 'wrong-state', message: 'the VM has not arrived yet (it waits for an incoming migration)' });
@@ -166,18 +175,44 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   const unhold = () => {
     paused = false;
     held = null;
+    threadsParked = false;
     release?.();
+  };
+  /** Says to the state operations waiting for it that the vCPU threads have parked (or let go of the VM). */
+  const parkedNow = () => {
+    for (const w of parkWaiters.splice(0)) w();
+  };
+  /**
+   * Holds a VM on vCPU threads until every thread has parked with its vCPUs' state back here,
+   * as a hypervisor pauses a multi-threaded VM before saving it; resolves at once for a VM
+   * on one thread (its run loop is between two batches whenever this thread runs).
+   */
+  const holdParked = async (): Promise<void> => {
+    if (!paused) {
+      paused = true;
+      held = new Promise((r) => { release = r; });
+    }
+    if (threadsOf() <= 1 || !loopRunning || threadsParked) return;
+    if (debug?.back) throw new WorkerRefusal('wrong-state', 'a debugger holds the VM: detach it first');
+    await new Promise<void>((r) => parkWaiters.push(r));
+  };
+  /** Runs a state operation with every vCPU at an instruction boundary and its state here. */
+  const withParked = async <T>(op: () => T): Promise<T> => {
+    stateOps++;
+    try {
+      if (threadsOf() > 1) await holdParked();
+      return op();
+    } finally {
+      // The VM runs on unless the user paused it meanwhile (or another operation holds it).
+      if (--stateOps === 0 && paused && state === 'running' && !migrating && !announcePause) unhold();
+    }
   };
   /** Answers request `id` with `run()`'s value, or its WorkerRefusal. */
   const answer = (id: number, run: () => FromWorkerValue) => {
-    try {
-      const threads = threadsOf();
-      if (threads > 1) throw new WorkerRefusal('bad-request', `a VM on ${threads} vCPU threads (--threads) cannot be saved, restored or dirty-logged yet: its vCPUs' state lives in their threads while it runs`);
-      post({ type: 'reply', id, value: run() });
-    } catch (e) {
+    withParked(run).then((value) => post({ type: 'reply', id, value }), (e) => {
       if (!(e instanceof WorkerRefusal)) throw e;
       post({ type: 'refused', id, code: e.code, message: e.message });
-    }
+    });
   };
 
   port.on('message', (m: ToWorker) => {
@@ -186,9 +221,12 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         // Handled between two batches of the run loop: no instruction retires from here on.
         // vCPU threads run on meanwhile: the VM is paused once they have parked (onHold).
         if (state !== 'running' || announcePause) return;
-        paused = true;
-        held = new Promise((r) => { release = r; });
-        if (threadsOf() > 1 && loopRunning) announcePause = () => setState('paused', 'paused by the user');
+        // A state operation may hold the VM already: its hold becomes the user's.
+        if (!paused) {
+          paused = true;
+          held = new Promise((r) => { release = r; });
+        }
+        if (threadsOf() > 1 && loopRunning && !threadsParked) announcePause = () => setState('paused', 'paused by the user');
         else setState('paused', 'paused by the user');
         return;
       case 'resume':
@@ -211,6 +249,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         const network = networkReport(vm.virtio);
         if (network && uplink) for (const n of network.nics) n.linkDropped = uplink.sender.dropped;
         if (network) report.network = network;
+        const threads = threadsReportOf(vm);
+        if (threads) report.threads = threads;
         post({ type: 'reply', id: m.id, value: report });
         return;
       }
@@ -245,7 +285,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
           for (const d of disks) d.detach();
           let r;
           try {
-            r = restoreFromFile(m.file, m.force, consoleOut, o.jit);
+            r = restoreFromFile(m.file, m.force, consoleOut, o.jit, o.threads);
           } catch (e) {
             for (const d of disks) {
               try {
@@ -259,6 +299,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
           for (const d of disks) d.close();
           disks = r.disks;
           board = r.board;
+          vmThreads = r.threads;
           migratedTo = null;
           // As a reset does: the console says where the old VM's output ends.
           consoleOut.write(new TextEncoder().encode(`\r\n[hyperscope: VM restored from ${m.file}]\r\n`));
@@ -285,7 +326,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       }
       case 'migrate': {
         if (!vm) return noVm(m.id);
-        const why = (threadsOf() > 1 ? `a VM on ${threadsOf()} vCPU threads (--threads) cannot be migrated yet: its vCPUs' state lives in their threads while it runs` : null) ?? stateRefusal(vm, 'migrated') ?? (vm.dirtyLog ? 'the dirty log is on: stop it first (vm dirty-log NAME stop)' : null);
+        const why = stateRefusal(vm, 'migrated') ?? (vm.dirtyLog ? 'the dirty log is on: stop it first (vm dirty-log NAME stop)' : null);
         if (why || migrating || (state !== 'running' && state !== 'paused')) {
           post({ type: 'refused', id: m.id, code: why ? 'bad-request' : 'wrong-state', message: why ?? (migrating ? 'a migration of this VM is under way' : `the VM is ${state}`) });
           return;
@@ -293,12 +334,10 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         migrating = true;
         const wasPaused = paused;
         migrateOut(vm, currentBoard(), disks, m.to, {
-          hold: () => {
-            if (paused) return;
-            paused = true;
-            held = new Promise((r) => { release = r; });
-          },
+          // On vCPU threads the stop-and-copy waits until every thread has parked.
+          hold: holdParked,
           release: () => { if (!wasPaused) unhold(); },
+          paused: () => state === 'paused',
         }).then((report) => {
           migratedTo = m.to;
           post({ type: 'reply', id: m.id, value: report });
@@ -385,10 +424,10 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
 
   /**
    * Host threads the VM's vCPUs run on: as asked for a VM booted from the options (its RAM is
-   * shared then), 1 for one restored or migrated in.
+   * shared then) or restored from a snapshot that allows it, 1 for one migrated in.
    */
   function threadsOf(): number {
-    return board ? 1 : o.threads;
+    return vmThreads;
   }
 
   /** The board of the VM now, its disks as they are now (a snapshot or migration records them). */
@@ -408,8 +447,10 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
           threads: threadsOf(),
           sched: start.sched,
           onHold: () => {
+            threadsParked = true;
             announcePause?.();
             announcePause = null;
+            parkedNow();
           },
         });
         let stop = end.kind === 'stop' ? end.stop : undefined;
@@ -447,6 +488,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       }
     } finally {
       loopRunning = false;
+      parkedNow(); // the VM is not running: nothing is left to park
     }
   }
 
@@ -481,8 +523,14 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       const inc = await receiveVm(socket, { console: (b) => consoleOut.write(b), consoleSink: consoleOut, idleSleep: true, jit: o.jit, openDisks: openMigratedDisks });
       disks = inc.disks as FileBackend[];
       board = inc.board;
+      vmThreads = 1;
       post({ type: 'machine', vcpus: inc.board.vcpus, memory: inc.board.memory, clock: inc.board.clock });
-      setState('running', 'migrated');
+      if (inc.paused) {
+        // As libvirt keeps a paused domain paused on the destination: it runs once resumed.
+        paused = true;
+        held = new Promise((r) => { release = r; });
+        setState('paused', 'migrated (paused at the source)');
+      } else setState('running', 'migrated');
       return inc.vm;
     } catch (e) {
       if (!(e instanceof MigrationError)) throw e;

@@ -15,6 +15,12 @@ export interface RemoteVcpus {
    * vCPU whose exit is being handled resumes only once every target has.
    */
   fence(vcpu: number, icache: boolean): void;
+  /**
+   * Flushes every vCPU's TLBs on its thread and returns once all have (KVM's
+   * kvm_flush_remote_tlbs after write-protecting pages for the dirty log): from then on a
+   * store to a page write-protected before faults on every thread.
+   */
+  flushTlbsNow(): void;
   /** The VM's thread changed a stopped vCPU's state (HSM hart_start): send it to its thread. */
   started(vcpu: number): void;
   /** Instructions retired by every vCPU so far. */

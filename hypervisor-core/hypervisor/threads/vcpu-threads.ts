@@ -31,6 +31,9 @@ import { FenceKind, MAX_THREADS, RunState, ThreadDebugConfig, ToThread, ToVm, W,
 /** Instructions a vCPU thread runs between looks at its mail, interrupts and fences. */
 export const THREAD_SLICE = 20_000;
 
+/** Longest a synchronous flush of every vCPU thread's TLBs may take before the VM fails (a thread that hangs). */
+const FENCE_WAIT_MS = 10_000;
+
 /** The vCPU thread's script, next to this module (tsc's out/) or in the bundle's dist/. */
 function workerScript(): string {
   for (const p of [join(__dirname, 'vcpu-worker.js'), join(__dirname, 'hypervisor', 'threads', 'vcpu-worker.js')]) {
@@ -102,9 +105,11 @@ export async function runOnThreads(vm: Vm, threads: number, control: RunControl)
       if (control.quit()) return { kind: 'quit' };
       const hold = control.hold?.();
       if (hold) {
+        // Every vCPU's state comes back here: a snapshot, restore or migration sees it.
         await t.pause();
         control.onHold?.();
         await hold;
+        if (control.quit()) return { kind: 'quit' };
         t.resume();
         continue;
       }
@@ -156,7 +161,7 @@ export class VcpuThreads implements RemoteVcpus {
   stopDecided = false;
   /** vCPUs whose hart stopped for the debugger after the stop was decided: not reported, hit again on resume. */
   readonly unreported = new Set<number>();
-  /** The EPOCH of the last debug resume (-1: none yet; reports of other epochs are stale). */
+  /** The EPOCH of the last resume (or of the start; -1: a debugged VM not resumed yet): reports of other epochs are stale. */
   private epoch = -1;
   private parkedThreads = 0;
   private parkWaiter: (() => void) | null = null;
@@ -189,6 +194,8 @@ export class VcpuThreads implements RemoteVcpus {
     const n = vm.vcpus.length;
     for (let i = 0; i < n; i++) this.retired[i] = this.startRetired[i] = vm.vcpus[i].hart.instret;
     const script = workerScript();
+    // Parked reports count from now on (a debugged VM's from its first resume on).
+    if (!this.debug) this.epoch = Atomics.load(this.control, W.EPOCH);
     for (let t = 0; t < this.threads; t++) {
       const w = takeThread(script);
       w.on('message', (m: ToVm) => this.onMessage(t, m));
@@ -263,26 +270,39 @@ export class VcpuThreads implements RemoteVcpus {
     }
   }
 
-  /** Pauses every vCPU at an instruction boundary (between slices); resolves once all threads park. */
+  /**
+   * Pauses every vCPU at an instruction boundary (between slices) and brings every vCPU's
+   * state here, as KVM_GET_REGS of a paused VM: the Vcpus here are the VM's state until
+   * `resume` (a snapshot, a restore, a migration's last copy read them); effects on vCPUs go
+   * to them directly meanwhile (`Vm.remote` unset). Resolves once every thread has parked.
+   */
   async pause(): Promise<void> {
-    Atomics.store(this.control, W.RUN, RunState.PAUSE);
-    for (let t = 0; t < this.threads; t++) ring(this.control, t);
-    // A thread waiting for an exit's reply parks after it: keep answering meanwhile.
-    while (Atomics.load(this.control, W.PARKED) < this.threads && !this.failure) await new Promise((r) => setTimeout(r, 1));
-    this.vm.clock.stop();
+    // A thread waiting for an exit's reply parks after it: this thread keeps answering meanwhile.
+    await this.parkDebug();
   }
 
-  /** Resumes after pause(). */
+  /** Resumes after pause(): every vCPU's state here goes back to its thread first. */
   resume(): void {
-    this.vm.clock.start();
-    Atomics.add(this.control, W.EPOCH, 1);
+    const vm = this.vm;
+    for (const v of vm.vcpus) {
+      this.retired[v.id] = v.hart.instret;
+      this.send(v.id, 'state', -1);
+    }
+    this.parkedThreads = 0;
+    this.epoch = Atomics.add(this.control, W.EPOCH, 1) + 1;
+    vm.remote = this;
+    vm.clock.start();
     Atomics.store(this.control, W.RUN, RunState.RUN);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
   }
 
-  /** Ends the threads (the VM stopped); the Vcpus here keep each vCPU's state at its last exit. */
+  /**
+   * Ends the threads (the VM stopped, or its run loop let go of it); the Vcpus here hold each
+   * vCPU's state as the threads parked (a failed thread's vCPUs: as of their last exit).
+   */
   async terminate(): Promise<void> {
     if (this.terminated) return;
+    if (!this.debug && !this.failure && this.vm.remote === this) await this.pause();
     this.terminated = true;
     this.wake?.();
     this.parkWaiter?.();
@@ -422,6 +442,26 @@ export class VcpuThreads implements RemoteVcpus {
 
   started(vcpu: number): void {
     if (vcpu !== this.current) this.push.add(vcpu);
+  }
+
+  flushTlbsNow(): void {
+    const gens: [number, number][] = [];
+    for (const v of this.vm.vcpus) {
+      Atomics.or(this.control, W.fenceKind(v.id), FenceKind.TLB);
+      gens.push([v.id, Atomics.add(this.control, W.fenceReq(v.id), 1) + 1]);
+      ring(this.control, threadOf(v.id, this.threads));
+    }
+    // Every thread answers fences between slices, while it waits for a reply, a slot or a
+    // wake-up, and while parked: the wait ends within a slice unless a thread died.
+    const started = performance.now();
+    const idle = new Int32Array(new SharedArrayBuffer(4));
+    while (!gens.every(([id, gen]) => Atomics.load(this.control, W.fenceDone(id)) - gen >= 0)) {
+      if (this.failure || this.terminated || performance.now() - started > FENCE_WAIT_MS) {
+        this.fail(`the vCPU threads did not flush their TLBs within ${FENCE_WAIT_MS} ms`);
+        return;
+      }
+      Atomics.wait(idle, 0, 0, 1);
+    }
   }
 
   instructions(): number {

@@ -224,18 +224,17 @@ function wfi(v: Local): void {
 
 /**
  * Parks while the VM is paused (fences still answered, so no thread waits forever), until it
- * runs again or a new epoch begins (a resume this thread slept through: it parks anew).
- * Under a debugger it first reports its vCPUs' states (with the states the VM's thread sent).
+ * runs again or a new epoch begins (a resume this thread slept through: it parks anew). It
+ * first reports its vCPUs' states (with the states the VM's thread sent): the VM's thread
+ * holds them while the VM is paused (a debugger, a snapshot, a migration read them there).
  */
 function parkWhilePaused(): void {
   const epoch = Atomics.load(ctl, W.EPOCH);
-  if (d.debug) {
-    drainMail();
-    for (const v of vcpus) takeIrqs(v);
-    const parked = vcpus.map((v) => ({ vcpu: v.id, hart: saveHart(v.hart), state: v.state }));
-    const report: ToVm = { op: 'parked', seq: 0, vcpu: -1, hart: {}, state: 'stopped', epoch, parked };
-    parentPort!.postMessage(report);
-  }
+  drainMail();
+  for (const v of vcpus) takeIrqs(v);
+  const parked = vcpus.map((v) => ({ vcpu: v.id, hart: saveHart(v.hart), state: v.state }));
+  const report: ToVm = { op: 'parked', seq: 0, vcpu: -1, hart: {}, state: 'stopped', epoch, parked };
+  parentPort!.postMessage(report);
   unit?.block();
   Atomics.add(ctl, W.PARKED, 1);
   Atomics.notify(ctl, W.PARKED);
@@ -282,7 +281,8 @@ function main(): void {
       if (v.state !== 'runnable') continue;
       ran = true;
       if (unit) {
-        if (!unit.acquire(notRunning)) break;
+        // Fences are answered while the slot is awaited (the VM's thread may wait for them).
+        if (!unit.acquire(() => { ackFences(); return notRunning(); })) break;
         if (unit.waited && steal) steal[v.id] += unit.waitedMs * 1e6;
       }
       const before = v.hart.instret;

@@ -32,6 +32,8 @@ export interface IncomingVm {
   disks: BlockBackend[];
   rounds: number;
   pages: number;
+  /** The VM was paused at the source: it stays paused here until resumed (libvirt's default). */
+  paused: boolean;
 }
 
 /** Why the disk in `d` is not the same file here (one line), or null. */
@@ -95,6 +97,7 @@ export async function receiveVm(socket: Socket, o: IncomingOptions): Promise<Inc
 
   let rounds = 0;
   let pages = 0;
+  let paused = false;
   try {
     for (;;) {
       const f = await reader.next('pages or the VM state');
@@ -103,7 +106,9 @@ export async function receiveVm(socket: Socket, o: IncomingOptions): Promise<Inc
       } else if (f.kind === FrameKind.ROUND_END) {
         rounds++;
       } else if (f.kind === FrameKind.STATE) {
-        const state = obj(parseJsonPayload(f.payload, 'the VM state') as Saved, 'state').vm ?? null;
+        const payload = obj(parseJsonPayload(f.payload, 'the VM state') as Saved, 'state');
+        const state = payload.vm ?? null;
+        paused = payload.paused === true;
         const why = shapeMismatch(vm, state);
         if (why) return await refuse(`the VM state does not fit its board: ${why}`);
         restoreVm(vm, state);
@@ -131,5 +136,5 @@ export async function receiveVm(socket: Socket, o: IncomingOptions): Promise<Inc
   disks.forEach((d, i) => late[i].attach(d));
   await send(socket, frame(FrameKind.RUNNING));
   socket.end();
-  return { vm, board, disks, rounds, pages };
+  return { vm, board, disks, rounds, pages, paused };
 }

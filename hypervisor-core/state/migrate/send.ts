@@ -40,10 +40,15 @@ export interface MigrationReport {
 
 /** What the source's owner does for the migration (the VM runs in its run loop meanwhile). */
 export interface SourceControl {
-  /** Holds the VM from its next batch on (between two scheduler slices); no instruction retires. */
-  hold(): void;
+  /**
+   * Holds the VM from its next batch on (between two scheduler slices); no instruction retires.
+   * A VM on vCPU threads is held once the promise resolves (every thread parked, each vCPU's state back).
+   */
+  hold(): void | Promise<void>;
   /** Lets a held VM run again (the migration failed). */
   release(): void;
+  /** Whether the user paused the VM (the destination keeps it paused, as libvirt keeps a paused domain paused). */
+  paused?(): boolean;
   /** Flushes and closes the VM's disk images, releasing their locks for the destination. */
   detachDisks(): void;
   /** Opens them again (the destination could not take over). */
@@ -129,8 +134,8 @@ export async function sendVm(vm: Vm, board: unknown, socket: Socket, ctl: Source
 
     // Stop and copy: the VM is held from here; what it wrote since the last fetch goes with
     // the pages the hypervisor changed itself (tables, pages populated or reused since sent).
-    ctl.hold();
     held = true;
+    await ctl.hold();
     vm.pause();
     stoppedAt = performance.now();
     backing = backingNow();
@@ -149,7 +154,7 @@ export async function sendVm(vm: Vm, board: unknown, socket: Socket, ctl: Source
     for (let p = 0; p < used; p++) if (!ramPage[p] && !free.has(p)) last.add(p);
     await sendPages([...last].sort((a, b) => a - b), backing, false);
     vm.stopDirtyLog();
-    await out(frame(FrameKind.STATE, jsonPayload({ board, vm: saveVm(vm) })));
+    await out(frame(FrameKind.STATE, jsonPayload({ board, vm: saveVm(vm), paused: ctl.paused?.() ?? false })));
     await reader.expect(FrameKind.RESTORED, 'the destination to restore the state');
     // The disks change hands only now: the destination has everything else.
     ctl.detachDisks();

@@ -1,0 +1,145 @@
+/**
+ * The state of a daemon VM whose vCPUs run on host threads (`vm create --threads N`): a
+ * snapshot, a restore, the dirty log and a migration see every vCPU's state as of the instant
+ * the threads parked, and the VM runs on on its threads afterwards. The parallel sample
+ * (samples/parallel, "rounds=30") checks it: every hart computes the same checksum through
+ * 36 million instructions of register-heavy kernels, so a vCPU resumed from a stale state
+ * prints another number; the expected output is qemu-system-riscv64 7.2's (-smp 2 -append
+ * rounds=30). The ticker guest (test/guests/reproducers/src/ticker.S) stores into 64 pages per
+ * tick and counts ticks in a register: a migration must go on with the next tick.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { comparable, ROOT } from '../guests/guest-runner';
+import { consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
+
+const PARALLEL = path.join(ROOT, 'samples/parallel/parallel.elf');
+const TICKER = path.join(GUESTS, 'ticker.elf');
+/** qemu-system-riscv64 -M virt -smp 2 -bios fw_jump.bin -kernel parallel.elf -append rounds=30 (OpenSBI's banner removed). */
+const QEMU_PARALLEL_30 = [
+  'parallel: 2 harts x 30 rounds of sieve(32768), crc32(4096 bytes), matmul(24x24), sort(384)',
+  'hart 0: checksum 0xa76a6002a3c72a44',
+  'hart 1: checksum 0xa76a6002a3c72a44',
+  'parallel: every hart computed the same checksum',
+];
+const RESTORED = '[hyperscope: VM restored from';
+
+type Info = { state: string; reason?: string; instructions: number };
+
+function ticks(text: string): number[] {
+  return [...text.matchAll(/^tick (\d+)\r?$/gm)].map((m) => Number(m[1]));
+}
+
+function assertConsecutive(seq: number[], from: number, what: string): void {
+  seq.forEach((n, i) => { if (n !== from + i) assert.fail(`${what}: tick ${from + i} expected at position ${i}, found ${n}`); });
+}
+
+/** Console lines without the firmware's and the empty ones. */
+function lines(text: string): string[] {
+  return comparable(text).split('\n').filter((l) => l.trim() !== '');
+}
+
+describe('hyperscope serve: the state of a VM on vCPU threads (snapshot, restore, dirty log, migrate)', function () {
+  this.timeout(180_000);
+  let d: TestDaemon;
+  let dir: string;
+  const info = (name: string) => d.client.call<Info>('GET', `/v1/vms/${name}`);
+  const ended = (name: string) => until(`${name} to power off`, async () => { const v = await info(name); return v.state !== 'running' && v.state !== 'paused' ? v : undefined; });
+
+  before(async () => {
+    d = await startTestDaemon();
+    dir = mkdtempSync(path.join(tmpdir(), 'hyperscope-threads-state-'));
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (d) assert.equal(await d.stop(), 0);
+  });
+
+  it('snapshots a running 2-vCPU VM on 2 threads mid-computation; it runs on, and the restored VM ends as QEMU does', async () => {
+    const r = d.vm('create', 'par', PARALLEL, '--vcpus', '2', '--threads', '2', '--memory', '64M', '--append', 'rounds=30');
+    assert.equal(r.status, 0, r.stderr);
+    // Both harts compute from about 3 million instructions on (the header is printed then).
+    await until('both harts to compute', async () => ((await info('par')).instructions > 8_000_000 ? true : undefined));
+    const file = path.join(dir, 'par.snap');
+    const { instructions: at } = await d.client.call<{ instructions: number }>('POST', '/v1/vms/par/snapshot', { file });
+    const end = await ended('par');
+    assert.equal(end.state, 'shut off', end.reason);
+    assert.ok(at < end.instructions, `the snapshot (${at} instructions) was taken before the end (${end.instructions})`);
+    assert.deepEqual(lines(await consoleText(d, 'par')), QEMU_PARALLEL_30, 'the VM ran on after its snapshot as without it');
+
+    const back = d.vm('restore', 'par', file);
+    assert.equal(back.status, 0, back.stderr);
+    await ended('par');
+    const after = (await consoleText(d, 'par')).split(RESTORED)[1];
+    assert.ok(after !== undefined, 'the console marks the restore');
+    assert.deepEqual(lines(after.replace(/^[^\n]*\n/, '')), QEMU_PARALLEL_30.slice(1), 'the restored VM finishes the computation with the same checksums');
+    const stats = JSON.parse(d.vm('stats', 'par', '--json').stdout) as { threads?: { threads: unknown[] } };
+    assert.equal(stats.threads?.threads.length, 2, 'the restored VM ran on 2 vCPU threads');
+    assert.equal(d.vm('destroy', 'par').status, 0);
+  });
+
+  it('logs the pages a VM on threads writes, round after round (each fetch write-protects them on every thread)', async () => {
+    assert.equal(d.vm('create', 'dl', TICKER, '--vcpus', '2', '--threads', '2').status, 0);
+    await until('a tick', async () => (ticks(await consoleText(d, 'dl')).length >= 1 ? true : undefined));
+    assert.equal(d.vm('dirty-log', 'dl', 'start').stdout, 'dl: dirty log on\n');
+    for (let round = 0; round < 3; round++) {
+      const seen = ticks(await consoleText(d, 'dl')).length;
+      await until('two more ticks', async () => (ticks(await consoleText(d, 'dl')).length >= seen + 2 ? true : undefined));
+      const r = d.vm('dirty-log', 'dl', 'fetch', '--json');
+      assert.equal(r.status, 0, r.stderr);
+      const log = JSON.parse(r.stdout) as { ranges: [number, number][] };
+      // ticker.S stores into the first word of each of 64 consecutive pages per tick.
+      assert.ok(log.ranges.some(([, n]) => n >= 64), `round ${round}: ${JSON.stringify(log.ranges)}`);
+    }
+    assert.equal(d.vm('dirty-log', 'dl', 'stop').status, 0);
+    assert.equal((await info('dl')).state, 'running');
+    assert.equal(d.vm('destroy', 'dl').status, 0);
+  });
+
+  it('migrates a running VM on 2 threads to another daemon: its counter goes on without gap or repeat', async () => {
+    const dst = await startTestDaemon();
+    try {
+      assert.equal(d.vm('create', 'mt', TICKER, '--vcpus', '2', '--threads', '2').status, 0);
+      await until('a few ticks', async () => (ticks(await consoleText(d, 'mt')).length >= 3 ? true : undefined));
+      const c = dst.vm('create', 'in', '--incoming', '127.0.0.1:0');
+      assert.equal(c.status, 0, c.stderr);
+      const port = /127\.0\.0\.1:(\d+)/.exec(c.stdout)![1];
+      const m = d.vm('migrate', 'mt', `127.0.0.1:${port}`);
+      assert.equal(m.status, 0, m.stderr);
+      await until('the source to end', async () => ((await info('mt')).state === 'shut off' ? true : undefined));
+      const source = await consoleText(d, 'mt');
+      const sent = ticks(source).length;
+      // A line may be cut between the two: the source's output followed by the destination's.
+      const all = await until('the destination to print 3 ticks', async () => { const t = ticks(source + await consoleText(dst, 'in')); return t.length >= sent + 3 ? t : undefined; });
+      assertConsecutive(all, 0, 'the source, then the destination');
+      assert.equal(d.vm('destroy', 'mt').status, 0);
+    } finally {
+      await dst.stop();
+    }
+  });
+
+  it('a VM paused before its migration arrives paused (as libvirt keeps a paused domain paused) and runs on once resumed', async () => {
+    assert.equal(d.vm('create', 'mp', TICKER, '--vcpus', '2', '--threads', '2').status, 0);
+    await until('a few ticks', async () => (ticks(await consoleText(d, 'mp')).length >= 3 ? true : undefined));
+    assert.equal(d.vm('pause', 'mp').status, 0);
+    const c = d.vm('create', 'mq', '--incoming', '127.0.0.1:0');
+    const port = /127\.0\.0\.1:(\d+)/.exec(c.stdout)![1];
+    const m = d.vm('migrate', 'mp', `127.0.0.1:${port}`);
+    assert.equal(m.status, 0, m.stderr);
+    const arrived = await d.client.call<Info>('GET', '/v1/vms/mq');
+    assert.equal(arrived.state, 'paused', arrived.reason);
+    assert.equal(arrived.reason, 'migrated (paused at the source)');
+    const frozen = arrived.instructions;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await info('mq')).instructions, frozen, 'it retires no instruction until resumed');
+    assert.equal(await consoleText(d, 'mq'), '', 'nothing printed while paused');
+    assert.equal(d.vm('resume', 'mq').stdout, 'mq: running\n');
+    const source = await consoleText(d, 'mp');
+    const sent = ticks(source).length;
+    const all = await until('mq to print 2 ticks', async () => { const t = ticks(source + await consoleText(d, 'mq')); return t.length >= sent + 2 ? t : undefined; });
+    assertConsecutive(all, 0, 'the source, then the destination');
+    for (const name of ['mp', 'mq']) assert.equal(d.vm('destroy', name).status, 0);
+  });
+});
