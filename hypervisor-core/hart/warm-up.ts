@@ -59,6 +59,11 @@ export function warmUpInterpreter(): void {
   }
 }
 
+/** Whether this thread's interpreter was warmed up (a VM whose vCPUs run on threads skips it). */
+export function interpreterWarmedUp(): boolean {
+  return done;
+}
+
 /** A bus that answers every access (the MMIO path of loads and stores). */
 const scratchBus: PhysBus = { hi: 0, read: () => 0, write: () => true };
 

@@ -275,7 +275,10 @@ export class Vm {
     this.clock = new VmClock(opts.clock, opts.sharedMemory ?? false);
     this.stats = new ExitStats(opts.vcpus, opts.clock);
 
-    warmUpInterpreter();
+    // With the vCPUs on threads (shared memory) each vCPU thread warms up its own interpreter;
+    // here it would only make V8 compile a `run` this thread never executes (a third of a CPU
+    // second on the background compiler, taken from the vCPU threads on a 2-core host).
+    if (!opts.sharedMemory) warmUpInterpreter();
     for (let i = 0; i < opts.vcpus; i++) {
       const hart = new Hart(i, this.host);
       hart.svadu = opts.svadu ?? true;

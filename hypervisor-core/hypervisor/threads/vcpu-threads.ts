@@ -24,6 +24,7 @@ import type { Vm, VmStop } from '../vm';
 import { restoreHart, saveHart } from './hart-transfer';
 import { newThreadStats, ownTid, readThreadsReport, ThreadsReport } from './thread-stats';
 import { CreditScheduler } from './credit-scheduler';
+import { chooseVcpuThreadCompiler } from './compile-policy';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
 import { FenceKind, MAX_THREADS, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
@@ -63,6 +64,7 @@ const spare: Worker[] = [];
  */
 export function prestartVcpuThreads(count: number): void {
   const script = workerScript();
+  chooseVcpuThreadCompiler(count);
   while (spare.length < Math.min(count, MAX_THREADS)) {
     const w = new Worker(script);
     w.unref();
@@ -196,6 +198,7 @@ export class VcpuThreads implements RemoteVcpus {
     const script = workerScript();
     // Parked reports count from now on (a debugged VM's from its first resume on).
     if (!this.debug) this.epoch = Atomics.load(this.control, W.EPOCH);
+    chooseVcpuThreadCompiler(this.threads);
     for (let t = 0; t < this.threads; t++) {
       const w = takeThread(script);
       w.on('message', (m: ToVm) => this.onMessage(t, m));
