@@ -25,7 +25,7 @@ function attachDebugger(lent: LentVm): GuestDebugger {
   const programPath = resolve(o.kernel);
   return GuestDebugger.attach(lent.vm, {
     kernel: new Uint8Array(0), // the VM is booted already: only restart would read it, and restart is refused
-    programPath, vcpus: o.vcpus, memory: o.memory, clock: o.clock, cwd: dirname(programPath),
+    programPath, vcpus: o.vcpus, memory: o.memory, clock: o.clock, cwd: dirname(programPath), sched: lent.sched,
   }, lent.elf);
 }
 

@@ -2,6 +2,7 @@
  * The debugger facade's vocabulary: how a debug session starts its guest, and the events it
  * reports (a stop and why, a log line). No DAP types: the adapter and the gdb stub map them.
  */
+import type { SchedBuffers } from '../hypervisor/threads/credit-scheduler';
 import type { BlockBackend } from '../devices/virtio/block/backend';
 import type { ClockKind } from '../hypervisor/clock';
 import type { ExitRecord } from '../hypervisor/trace/exit-trace';
@@ -51,6 +52,12 @@ export interface DebugLaunchOptions {
    * across threads: a stop on any vCPU parks the others at their next slice boundary.
    */
   threads?: number;
+  /**
+   * A VM attached in a daemon: the daemon's credit scheduler and the VM's row in it. Each slice
+   * of a run then holds one of the daemon's host-CPU slots, as the VM's own run loop does; a
+   * stopped debuggee holds none.
+   */
+  sched?: { buffers: SchedBuffers; vm: number };
 }
 
 /** Why the VM stopped, for the adapter's stopped event. */

@@ -23,6 +23,7 @@ import { BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
 import { bigAddr, codeAddrLoHi } from './address';
 import { DebugThreads, ThreadRunEnd, threadConfig } from './thread-runs';
+import { schedulerGate } from '../hypervisor/threads/sched-gate';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
 import { CompiledExpr, ExprEnv } from './expression';
 import { parseC } from './c-parser';
@@ -578,26 +579,41 @@ export class GuestDebugger extends EventEmitter {
       }
       if ((this.options.threads ?? 1) > 1) return await this.runOnThreads(target, gen);
       this.vm.held = this.held;
-      for (;;) {
-        if (this.generation !== gen) return 'ended';
-        if (this.isEnded()) return 'ended';
-        if (this.pauseRequested) {
-          this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
-          return 'stopped';
+      // An attached VM in a daemon: every slice holds a host-CPU slot, as under its own run loop.
+      const gate = this.options.sched ? schedulerGate(this.vm, this.options.sched) : null;
+      let sinceYield = 0;
+      try {
+        for (;;) {
+          if (this.generation !== gen) return 'ended';
+          if (this.isEnded()) return 'ended';
+          if (this.pauseRequested) {
+            this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
+            return 'stopped';
+          }
+          if (gate && !(await gate.enter(() => this.pauseRequested || this.generation !== gen || this.isEnded()))) continue;
+          const stop = this.vm.runFor(gate ? gate.batch : DEBUG_BATCH);
+          gate?.leave(this.vm.lastRunBudget, stop === null);
+          this.maybeEmitStats();
+          if (stop === null) {
+            sinceYield += this.vm.lastRunBudget;
+            // Under the scheduler the slices are short: the event loop gets a turn per batch's worth.
+            if (!gate || sinceYield >= DEBUG_BATCH) {
+              sinceYield = 0;
+              await yieldToLoop();
+            }
+            continue;
+          }
+          sinceYield = 0;
+          if (stop.kind === 'idle') {
+            await sleep(Math.max(1, Math.min(this.vm.msUntilNextDeadline(), 50)));
+            continue;
+          }
+          const out = this.handleStop(stop, target);
+          if (out === 'resume') continue;
+          return out;
         }
-        const stop = this.vm.runFor(DEBUG_BATCH);
-        this.maybeEmitStats();
-        if (stop === null) {
-          await yieldToLoop();
-          continue;
-        }
-        if (stop.kind === 'idle') {
-          await sleep(Math.max(1, Math.min(this.vm.msUntilNextDeadline(), 50)));
-          continue;
-        }
-        const out = this.handleStop(stop, target);
-        if (out === 'resume') continue;
-        return out;
+      } finally {
+        gate?.idle(); // a stopped debuggee holds no slot
       }
     } finally {
       this.vm.held = null;

@@ -9,6 +9,7 @@ import type { ElfFile } from '../machine/loaders/elf';
 import type { Vm } from '../hypervisor/vm';
 import type { RunOptions } from '../cli/args';
 import type { VmState } from './protocol';
+import type { SchedBuffers } from '../hypervisor/threads/credit-scheduler';
 
 /** What the worker lends the debugger: the VM, taken out of its run loop. */
 export interface LentVm {
@@ -17,6 +18,8 @@ export interface LentVm {
   elf?: ElfFile;
   /** The options the VM was created with (kernel path, vCPUs, clock...). */
   options: RunOptions;
+  /** The daemon's credit scheduler and the VM's row: a debugger's runs hold its slots as the VM's run loop does. */
+  sched?: { buffers: SchedBuffers; vm: number };
 }
 
 /** How the debugger gives the VM back. */

@@ -395,7 +395,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         if (migrating) return reject(new Error('a migration of this VM is under way'));
         if (session.back || session.lend) return reject(new Error('the debugger holds the VM already'));
         session.back = new Promise<VmReturn>((r) => { session.giveBack = r; });
-        session.lend = () => resolve({ vm: vm!, elf: board ? undefined : elf, options: o });
+        session.lend = () => resolve({ vm: vm!, elf: board ? undefined : elf, options: o, sched: start.sched });
         // A VM paused by the user is let go of too: the debugger shows it stopped.
         if (paused) unhold();
       }),
