@@ -569,10 +569,26 @@ export class Hart extends HartState {
       if (write) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, this.x[(insn >> 19) & 62], this.x[((insn >> 19) & 62) + 1]);
     }
     if ((lo & (size - 1)) !== 0) this.raise(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
-    const pa = this.translateOrTrap(lo, hi, write ? Access.WRITE : Access.READ, insn, false);
-    if (!this.mem.contains(pa, size)) this.translator.accessFault(write ? Access.WRITE : Access.READ, lo, hi);
-    if (this.watches !== null) this.checkWatch(lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
-    const off = pa - this.mem.base;
+    const access = write ? Access.WRITE : Access.READ;
+    // The TLB the loads and stores use: a write entry was filled by a translation that allowed
+    // the write (and so the read: W without R is reserved) and set D; aligned, the access stays
+    // in the page. Not cacheable (watchpoints, data triggers, MPRV): translated every time.
+    const cacheable = this.cacheable(access);
+    const t = write ? this.tlbSet().write : this.tlbSet().read, i = (lo >>> 12) & TLB_MASK;
+    let off: number;
+    if (cacheable && t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) {
+      off = t.off[i] + (lo & 0xfff);
+    } else {
+      if (write) this.counters.dtlbWriteMisses++; else this.counters.dtlbReadMisses++;
+      const pa = this.translateOrTrap(lo, hi, access, insn, false);
+      if (!this.mem.contains(pa, size)) this.translator.accessFault(access, lo, hi);
+      if (this.watches !== null) this.checkWatch(lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
+      off = pa - this.mem.base;
+      if (cacheable) {
+        t.fill(lo, hi, off - (off & 0xfff));
+        this.noteLeaf(lo, hi);
+      }
+    }
     if (write && this.mem.codePages[off >>> 12] !== 0) this.mem.noteWrite(off, size);
     return off;
   }
