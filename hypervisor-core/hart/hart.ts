@@ -1016,7 +1016,7 @@ export class Hart extends HartState {
               const slot = (foff >>> 1) & BLOCK_TABLE_MASK;
               const b = jitTable![slot], heat = jitHot![slot] + 1;
               const compiled = b.off === foff && b.pcLo === pcLo && b.pcHi === pcHi;
-              if (compiled ? b.len <= budget - n : heat === jit!.threshold || heat === jit!.regionThreshold || heat >= jit!.straightThreshold) {
+              if (compiled ? b.len <= budget - n : heat >= jit!.threshold && jit!.lookAt(heat)) {
                 const k = jit!.run(this, dv, foff, pcLo, pcHi, budget - n, set, breakpointPages);
                 if (k > 0) { n += k; pcLo = this.pcLo; pcHi = this.pcHi; continue; }
               } else if (!compiled) {

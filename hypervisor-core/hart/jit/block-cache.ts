@@ -33,14 +33,14 @@ const MAX_BLOCKS = 32768;
 const NEVER = Number.MAX_SAFE_INTEGER;
 const noBlock = (): number => 0;
 /** An empty table slot (a real object: a table of one shape stays fast, holes would not). */
-const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0 };
+const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0, vpages: [] };
 
 /**
  * Defaults for new harts and caches: translation on, and the hotness threshold (entries of a
  * block start before it is compiled). The differential tests set the threshold to 1 so every
  * block they can translate is translated.
  */
-export const JIT_DEFAULTS = { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000 };
+export const JIT_DEFAULTS = { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, work: 1 << 19 };
 
 /** A hart as the dispatcher sees it: the block state and its TLBs' write entries. */
 export interface JitHart extends BlockHart {
@@ -57,8 +57,8 @@ export class BlockCache {
   readonly table: Block[] = new Array<Block>(1 << TABLE_BITS).fill(EMPTY);
   /** Hotness counters by the same hash (the interpreter counts the visits it does not pass to `run`). */
   readonly hot = new Uint16Array(1 << TABLE_BITS);
-  /** Table slots of each code page's blocks. */
-  private readonly slots = new Map<number, Set<number>>();
+  /** The blocks (entries) of the regions that run code on each code page (host page number). */
+  private readonly slots = new Map<number, Set<Block>>();
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */
   private readonly dropWrites: ((pageOff: number) => void)[] = [];
   private readonly u16: Uint16Array;
@@ -77,10 +77,17 @@ export class BlockCache {
    * took more CPU time than at 60000 (median 6.3 s against 5.2 s on a busy machine).
    */
   regionThreshold = JIT_DEFAULTS.regionThreshold;
+  /**
+   * Entries times instructions past which any region is compiled (looked at when the entries
+   * reach a power of two): a long region, such as an unrolled hash round of a thousand
+   * instructions over three pages, pays for its compile after a few hundred entries, where
+   * a loop of ten instructions waits for `regionThreshold`.
+   */
+  work = JIT_DEFAULTS.work;
   /** Blocks compiled since the last full drop. */
   private live = 0;
   /** Blocks and regions compiled and invalidations, for `--stats` and tests. */
-  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0 };
+  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0 };
 
   private constructor(private readonly mem: PhysMemory) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
@@ -114,76 +121,95 @@ export class BlockCache {
       let b = this.table[slot];
       if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
         const heat = ++this.hot[slot];
-        if (heat < this.threshold) return done;
-        let region: Region | undefined;
-        if (heat < this.straightThreshold) {
-          // Looked at twice: at the threshold (a loop of one block compiles), and at the
-          // region threshold (a loop of several blocks compiles).
-          if (heat !== this.threshold && heat !== this.regionThreshold) return done;
-          region = findRegion(this.u16, off, pcLo, pcHi);
-          if (region.blocks.length > 0 && (!region.loops || (region.blocks.length > 1 && heat < this.regionThreshold)) &&
-            !compiledBefore(region.blocks)) return done;
-        }
+        if (heat < this.threshold || !this.lookAt(heat)) break;
+        const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
+          const i = (p >>> 12) & (f.tagLo.length - 1);
+          return f.tagLo[i] === p && f.tagHi[i] === pcHi ? f.off[i] : -1;
+        });
+        if (region.blocks.length > 0 && !this.worth(region, heat)) break;
         this.hot[slot] = 0;
         b = this.compile(slot, off, pcLo, pcHi, region);
       }
-      if (b.len > left - done) return done;
-      if (breakpointPages !== null && breakpointPages.has(pcLo >>> 12)) return done;
-      const k = b.fn(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, left - done, b.entry);
-      if (k === 0) return done; // its first access missed the TLB: the interpreter takes it
+      if (b.len > left - done) break;
+      if (breakpointPages !== null && onPages(b.vpages, breakpointPages)) break;
+      const k = b.fn(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, f.tagLo, f.tagHi, f.off, left - done, b.entry);
+      if (k === 0) break; // its first access missed the TLB: the interpreter takes it
       done += k;
       pcLo = h.pcLo; pcHi = h.pcHi;
       const i = (pcLo >>> 12) & (f.tagLo.length - 1);
-      if (f.tagLo[i] !== (pcLo & -4096) || f.tagHi[i] !== pcHi) return done;
+      if (f.tagLo[i] !== (pcLo & -4096) || f.tagHi[i] !== pcHi) break;
       off = f.off[i] + (pcLo & 0xfff);
     }
+    this.counters.insns += done;
+    return done;
   }
 
-  /** Compiles the region of the block at `off` (found here unless given); every block in it becomes an entry. */
-  private compile(slot: number, off: number, pcLo: number, pcHi: number, region?: Region): Block {
+  /**
+   * Whether a start not compiled yet is looked at (its region found) after `heat` entries:
+   * at the thresholds, and at each power of four between them. The interpreter calls `run`
+   * at a cold start only then (see Hart.run).
+   */
+  lookAt(heat: number): boolean {
+    return heat === this.threshold || heat === this.regionThreshold || heat >= this.straightThreshold || ((heat & (heat - 1)) === 0 && (heat & 0x5555) !== 0);
+  }
+
+  /** Whether a region found after `heat` entries at its start is compiled now. */
+  private worth(region: Region, heat: number): boolean {
+    if (heat >= this.straightThreshold || compiledBefore(region.blocks, region.pages)) return true;
+    if (region.loops && (region.blocks.length === 1 || heat >= this.regionThreshold)) return true;
+    let insns = 0;
+    for (const b of region.blocks) insns += b.length;
+    return heat * insns >= this.work;
+  }
+
+  /** Compiles the region of the block at `off`; every block in it becomes an entry, registered with every page the region runs code on. */
+  private compile(slot: number, off: number, pcLo: number, pcHi: number, region: Region): Block {
     if (this.live >= MAX_BLOCKS) this.flush();
-    const blocks = (region ?? findRegion(this.u16, off, pcLo, pcHi)).blocks;
+    const blocks = region.blocks;
     let fn: Block['fn'] | null = null;
     try {
-      fn = blocks.length > 0 ? compileRegion(blocks) : null;
+      fn = blocks.length > 0 ? compileRegion(blocks, region.pages) : null;
     } catch {
       fn = null; // a generator bug must not stop the guest: the interpreter runs this code
     }
     if (fn === null) {
       // Remembered so the interpreter does not count its way to a compile here again.
-      const never = { off, pcLo, pcHi, len: NEVER, fn: noBlock, entry: 0 };
+      const never = { off, pcLo, pcHi, len: NEVER, fn: noBlock, entry: 0, vpages: [] };
       this.table[slot] = never;
       return never;
     }
     this.counters.compiled += blocks.length;
     this.counters.regions++;
     this.live += blocks.length;
-    const page = off >>> 12;
-    if (this.mem.codePages[page] === 0) {
-      this.mem.codePages[page] = 1;
-      for (const d of this.dropWrites) d(page * 4096);
-    }
-    let s = this.slots.get(page);
-    if (s === undefined) this.slots.set(page, (s = new Set()));
-    let entry: Block | null = null;
-    blocks.forEach((insns, j) => {
-      const lo = insns[0].pcLo, boff = off + (lo - pcLo), bslot = (boff >>> 1) & TABLE_MASK;
-      const b: Block = { off: boff, pcLo: lo, pcHi, len: insns.length, fn: fn!, entry: j };
-      this.table[bslot] = b;
-      s!.add(bslot);
-      if (j === 0) entry = b;
+    const hostPages = [...region.pages.values()].map((p) => p >>> 12);
+    const vpages = [...region.pages.keys()].map((p) => p >>> 12);
+    const entries = blocks.map((insns, j): Block => {
+      const lo = insns[0].pcLo;
+      const boff = region.pages.get(lo & -4096)! + (lo & 0xfff);
+      const b: Block = { off: boff, pcLo: lo, pcHi, len: insns.length, fn: fn!, entry: j, vpages };
+      this.table[(boff >>> 1) & TABLE_MASK] = b;
+      return b;
     });
-    return entry!;
+    for (const page of hostPages) {
+      if (this.mem.codePages[page] === 0) {
+        this.mem.codePages[page] = 1;
+        for (const d of this.dropWrites) d(page * 4096);
+      }
+      let s = this.slots.get(page);
+      if (s === undefined) this.slots.set(page, (s = new Set()));
+      for (const b of entries) s.add(b);
+    }
+    return entries[0];
   }
 
-  /** Drops the blocks of a code page (something wrote to it) and makes it a data page again. */
+  /** Drops the regions that run code on a code page (something wrote to it) and makes it a data page again. */
   invalidatePage(page: number): void {
     this.mem.codePages[page] = 0;
     const s = this.slots.get(page);
     if (s === undefined) return;
-    for (const slot of s) {
-      const b = this.table[slot];
-      if (b.off >>> 12 === page) this.table[slot] = EMPTY;
+    for (const b of s) {
+      const slot = (b.off >>> 1) & TABLE_MASK;
+      if (this.table[slot] === b) this.table[slot] = EMPTY;
     }
     this.slots.delete(page);
     this.counters.invalidatedPages++;
@@ -197,4 +223,10 @@ export class BlockCache {
     this.live = 0;
     this.counters.flushes++;
   }
+}
+
+/** Whether any of a region's virtual pages has a breakpoint. */
+function onPages(vpages: readonly number[], breakpointPages: Set<number>): boolean {
+  for (const p of vpages) if (breakpointPages.has(p)) return true;
+  return false;
 }

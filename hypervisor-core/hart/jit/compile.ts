@@ -1,5 +1,5 @@
 /**
- * The block compiler: the blocks of a region (guest code of one page, see region.ts) become
+ * The block compiler: the blocks of a region (guest code of one or more pages, see region.ts) become
  * one JavaScript function (`new Function`) that runs them with the registers in locals,
  * going from block to block inside the function (blocks laid out in labelled statements,
  * see `regionSource`).
@@ -34,7 +34,8 @@ import { R, REM, div64, divu64, mul64, mulh64, mulhsu64, mulhu64 } from '../int6
  * instructions retired.
  */
 export type BlockFn = (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
-  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, left: number, entry: number) => number;
+  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
+  left: number, entry: number) => number;
 
 /** What a block touches of the hart besides the registers. */
 export interface BlockHart {
@@ -56,7 +57,15 @@ export interface Block {
   readonly fn: BlockFn;
   /** The block's index in its region (the function's `entry` argument). */
   readonly entry: number;
+  /** Virtual page numbers (pc >>> 12, in pcHi) of every page the region runs code on: a breakpoint on one keeps it from running. */
+  readonly vpages: readonly number[];
 }
+
+/**
+ * Loads and stores of a region that remember their page (the first ones; the others read the
+ * TLB arrays each time): each memo is three more locals live around the region's loop.
+ */
+const MEMO_SITES = 32;
 
 /** Longest block, in instructions. */
 export const MAX_BLOCK = 64;
@@ -117,6 +126,8 @@ export function branchImm(i: Insn): number | null {
 
 const L = (r: number): string => (r === 0 ? '0' : `l${r}`);
 const H = (r: number): string => (r === 0 ? '0' : `h${r}`);
+/** Sets register r (not x0) to the expressions lo, hi. */
+const setReg = (r: number, lo: string | number, hi: string | number): string => `l${r} = ${lo}; h${r} = ${hi};`;
 
 /** The body of one ALU/M instruction: sets rl, rh from al, ah (rs1), bl, bh (rs2) and imm. */
 function aluBody(op: Op): string | null {
@@ -229,8 +240,14 @@ function blockOrder(blocks: Insn[][], member: Map<number, number>): number[] {
  * reached between every two blocks. Only an entry at another block, a jump back to a block
  * other than the entry and an indirect jump go through the block number `st`, dispatched at
  * the top of the loop.
+ *
+ * `pages` gives the host page offset of each virtual page the blocks are on (region.ts). An
+ * edge into a block on another page first checks that the fetch TLB still maps that page
+ * there, and leaves at the target otherwise (the interpreter then fetches it, faulting as
+ * the hardware would): the region runs only code whose translation is what it was compiled
+ * for. The entry's own page is checked by the dispatcher that finds the entry.
  */
-export function regionSource(blocks: Insn[][]): string {
+export function regionSource(blocks: Insn[][], pages: ReadonlyMap<number, number> = new Map()): string {
   const used = new Set<number>(), written = new Set<number>();
   for (const b of blocks) {
     for (const i of b) {
@@ -248,22 +265,52 @@ export function regionSource(blocks: Insn[][]): string {
   /** Leaves before instruction k of the current block (not executed) with the pc given. */
   const exitAt = (k: number, lo: number | string, hi: number | string): string => `{ k = ${k}; plo = ${lo}; phi = ${hi}; break out; }`;
   let here = 0; // the position of the block being generated
+  let herePage = 0; // the virtual page (low word) of the block being generated
+  /** The check that the fetch TLB maps page `p` (of target pc lo) where the region found it, leaving before instruction k otherwise. */
+  const pageCheck = (p: number, k: number, lo: number | string): string => {
+    const i = (p >>> 12) & TLB_MASK, host = pages.get(p);
+    if (host === undefined) throw new Error(`region: no host page for ${(p >>> 0).toString(16)}`);
+    return `if (fTag[${i}] !== ${p} || fTagHi[${i}] !== ${pcHi} || fOff[${i}] !== ${host}) ${exitAt(k, lo, pcHi)}`;
+  };
   const siteNames: string[] = [];
-  const site = (): string => { const c = `c${siteNames.length}`; siteNames.push(c); return c; };
+  const site = (): string | null => {
+    if (siteNames.length >= MEMO_SITES) return null;
+    const c = `c${siteNames.length}`;
+    siteNames.push(c);
+    return c;
+  };
   /** Goes on at pc (lo, hi) after k instructions of the current block: the next block of the region, or out. */
   const goTo = (k: number, lo: number, hi: number): string => {
     const j = hi === pcHi ? member.get(lo) : undefined;
     if (j === undefined) return exitAt(k, lo, hi);
-    const p = position[j];
-    if (p > here) return `{ n += ${k}; break b${p}; }`;
-    return `{ n += ${k}; st = ${j}; continue; }`;
+    const p = position[j], tp = lo & -4096;
+    const check = tp !== herePage ? pageCheck(tp, k, lo) + ' ' : '';
+    if (p > here) return `{ ${check}n += ${k}; break b${p}; }`;
+    return `{ ${check}n += ${k}; st = ${j}; continue; }`;
   };
-  // An indirect jump into the region (a return to a call site in it) stays inside.
-  const sites = blocks.map((b, j) => `case ${b[0].pcLo}: st = ${j}; break;`).join(' ');
-  const indirect = (k: number): string =>
-    `{ n += ${k}; st = -1; if (hi === ${pcHi}) switch (lo & ~1) { ${sites} } if (st >= 0) continue; k = 0; plo = lo & ~1; phi = hi; break out; }`;
+  // An indirect jump to a call's return site in the region stays inside; into a block on
+  // another page only while the fetch TLB maps that page as it did. Only return sites: a
+  // case for every block at every indirect jump made large regions too large for V8 to optimise.
+  const returnSites = new Set<number>();
+  for (const b of blocks) {
+    const last = b[b.length - 1];
+    if ((last.op === Op.JAL || last.op === Op.JALR) && ((last.insn >>> 7) & 31) !== 0) {
+      const [lo, hi] = pcAdd(last.pcLo, last.pcHi, last.len);
+      if (hi === pcHi && member.has(lo)) returnSites.add(lo);
+    }
+  }
+  const sites = (): string => blocks.filter((b) => returnSites.has(b[0].pcLo)).map((b) => {
+    const j = member.get(b[0].pcLo)!;
+    const tp = b[0].pcLo & -4096;
+    if (tp === herePage) return `case ${b[0].pcLo}: st = ${j}; break;`;
+    const i = (tp >>> 12) & TLB_MASK;
+    return `case ${b[0].pcLo}: if (fTag[${i}] === ${tp} && fTagHi[${i}] === ${pcHi} && fOff[${i}] === ${pages.get(tp)}) st = ${j}; break;`;
+  }).join(' ');
+  const indirect = (k: number): string => returnSites.size === 0 ? `{ n += ${k}; k = 0; plo = lo & ~1; phi = hi; break out; }` :
+    `{ n += ${k}; st = -1; if (hi === ${pcHi}) switch (lo & ~1) { ${sites()} } if (st >= 0) continue; k = 0; plo = lo & ~1; phi = hi; break out; }`;
   const code = order.map((j, p) => {
     here = p;
+    herePage = blocks[j][0].pcLo & -4096;
     const insns = blocks[j];
     const first = insns[0];
     const body = [`if (n + ${insns.length} > left) ${exitAt(0, first.pcLo, first.pcHi)}`];
@@ -283,7 +330,7 @@ export function regionSource(blocks: Insn[][]): string {
   const load = regs.map((r) => `l${r} = x[${2 * r}], h${r} = x[${2 * r + 1}]`).join(', ');
   const store = [...written].sort((a, b) => a - b).map((r) => `x[${2 * r}] = l${r}; x[${2 * r + 1}] = h${r};`).join(' ');
   return `'use strict';
-return function region_${(blocks[0][0].pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, left, entry) {
+return function region_${(blocks[0][0].pcLo >>> 0).toString(16)}(h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff, left, entry) {
   let n = 0, k = 0, plo = 0, phi = 0, rl = 0, rh = 0, s = 0, st = entry;${regs.length ? `\n  let ${load};` : ''}${siteNames.length ? `\n  let ${siteNames.map((c) => `${c}p = 1, ${c}h = 0, ${c}o = 0`).join(', ')};` : ''}
   out: for (;;) {
     ${nest}
@@ -303,11 +350,11 @@ const first0 = (blocks: Insn[][]): number => blocks[0][0].pcLo;
  * target in (lo, hi) (JALR).
  */
 function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string, hi: number | string) => string,
-  goTo: (k: number, lo: number, hi: number) => string, indirect: (k: number) => string, site: () => string): string[] {
+  goTo: (k: number, lo: number, hi: number) => string, indirect: (k: number) => string, site: () => string | null): string[] {
   const { op, insn } = i;
   const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
   const [nlo, nhi] = pcAdd(i.pcLo, i.pcHi, i.len);
-  const set = rd === 0 ? '' : `l${rd} = rl; h${rd} = rh;`;
+  const set = rd === 0 ? '' : setReg(rd, 'rl', 'rh');
   const alu = aluBody(op);
   if (alu !== null) {
     if (rd === 0) return [];
@@ -322,30 +369,37 @@ function insnSource(i: Insn, k: number, exitAt: (k: number, lo: number | string,
     const t = load ? 'r' : 'w';
     const tail = load ? set : `if (h.reservation >= 0 && (off & ~7) === (h.reservation & ~7)) h.reservation = -1;`;
     const c = site();
-    return [`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0;` +
+    const address = `{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0;` +
       ` const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;` +
-      ` if ((lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}` +
+      ` if ((lo & 0xfff) > ${4096 - size}) ${exitAt(k, i.pcLo, i.pcHi)}`;
+    const operand = (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`;
+    if (c === null) {
+      return [address + ` const i = (lo >>> 12) & ${TLB_MASK};` +
+        ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi) ${exitAt(k, i.pcLo, i.pcHi)}` +
+        ` const off = ${t}Off[i] + (lo & 0xfff);` + operand];
+    }
+    return [address +
       ` if ((lo & -4096) !== ${c}p || hi !== ${c}h) { const i = (lo >>> 12) & ${TLB_MASK};` +
       ` if (${t}Tag[i] !== (lo & -4096) || ${t}TagHi[i] !== hi) ${exitAt(k, i.pcLo, i.pcHi)}` +
       ` ${c}p = lo & -4096; ${c}h = hi; ${c}o = ${t}Off[i]; }` +
-      ` const off = ${c}o + (lo & 0xfff);` + (store ? ` const bl = ${L(rs2)}, bh = ${H(rs2)};` : '') + ` ${access} ${tail} }`];
+      ` const off = ${c}o + (lo & 0xfff);` + operand];
   }
   switch (op) {
     case Op.FENCE: return []; // one hart's accesses are already in order
-    case Op.LUI: return rd === 0 ? [] : [`l${rd} = ${insn & 0xfffff000}; h${rd} = ${insn >> 31};`];
+    case Op.LUI: return rd === 0 ? [] : [setReg(rd, insn & 0xfffff000, insn >> 31)];
     case Op.AUIPC: {
       if (rd === 0) return [];
       const [lo, hi] = pcAdd(i.pcLo, i.pcHi, insn & 0xfffff000);
-      return [`l${rd} = ${lo}; h${rd} = ${hi};`];
+      return [setReg(rd, lo, hi)];
     }
     case Op.JAL: {
       const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, branchImm(i)!);
-      return [(rd !== 0 ? `l${rd} = ${nlo}; h${rd} = ${nhi}; ` : '') + goTo(k + 1, tlo, thi)];
+      return [(rd !== 0 ? setReg(rd, nlo, nhi) + ' ' : '') + goTo(k + 1, tlo, thi)];
     }
     case Op.JALR: {
       const imm = insn >> 20;
       return [`{ const al = ${L(rs1)}, lo = (al + ${imm}) | 0; const hi = (${H(rs1)} + ${imm >> 31} + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;` +
-        (rd !== 0 ? ` l${rd} = ${nlo}; h${rd} = ${nhi};` : '') + ` ${indirect(k + 1)} }`];
+        (rd !== 0 ? ' ' + setReg(rd, nlo, nhi) : '') + ` ${indirect(k + 1)} }`];
     }
     default: { // branches
       const [tlo, thi] = pcAdd(i.pcLo, i.pcHi, branchImm(i)!);
@@ -371,9 +425,10 @@ const known = new Map<string, BlockFn>();
 let knownInsns = 0;
 const MAX_KNOWN_INSNS = 1 << 16;
 
-/** The key of a region in `known`: everything its source depends on. */
-function regionKey(blocks: Insn[][]): string {
+/** The key of a region in `known`: everything its source depends on (the host pages only when it spans several). */
+function regionKey(blocks: Insn[][], pages: ReadonlyMap<number, number>): string {
   let key = `${blocks[0][0].pcHi}`;
+  if (pages.size > 1) for (const [p, host] of pages) key += `@${p}:${host}`;
   for (const b of blocks) {
     key += `|${b[0].pcLo}`;
     for (const i of b) key += `,${i.insn}`;
@@ -382,16 +437,19 @@ function regionKey(blocks: Insn[][]): string {
 }
 
 /** Whether a region with exactly this code was compiled before in this process (then compiling it costs nothing). */
-export function compiledBefore(blocks: Insn[][]): boolean {
-  return blocks.length > 0 && known.has(regionKey(blocks));
+export function compiledBefore(blocks: Insn[][], pages: ReadonlyMap<number, number> = new Map()): boolean {
+  return blocks.length > 0 && known.has(regionKey(blocks, pages));
 }
 
-/** Compiles a region (its blocks from findRegion, the entry first) into one function, or returns the one compiled before. */
-export function compileRegion(blocks: Insn[][]): BlockFn {
-  const key = regionKey(blocks);
+/**
+ * Compiles a region (its blocks and pages from findRegion, the entry first) into one
+ * function, or returns the one compiled before.
+ */
+export function compileRegion(blocks: Insn[][], pages: ReadonlyMap<number, number> = new Map()): BlockFn {
+  const key = regionKey(blocks, pages);
   const seen = known.get(key);
   if (seen !== undefined) return seen;
-  const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', regionSource(blocks));
+  const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', regionSource(blocks, pages));
   const fn = factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
   const insns = blocks.reduce((a, b) => a + b.length, 0);
   if (knownInsns + insns > MAX_KNOWN_INSNS) { known.clear(); knownInsns = 0; }

@@ -1,66 +1,103 @@
 /**
- * Finding a region: the blocks of one code page that a hot block start reaches by direct
- * branches, jumps and fall-throughs (and the return sites of its calls), compiled together
- * as one function so that a loop spanning several blocks, with an `if` inside or a call to a
- * leaf function on the same page, runs without returning to the dispatcher between blocks.
+ * Finding a region: the blocks that a hot block start reaches by direct branches, jumps and
+ * fall-throughs (and the return sites of its calls), compiled together as one function so
+ * that a loop spanning several blocks, with an `if` inside or a call to a leaf function,
+ * runs without returning to the dispatcher between blocks.
  *
- * A region stays on one page: every pc in it has the same fetch translation (the page's host
- * offset plus the offset in the page), nothing in a block can change the translation, and
- * dropping the page's code (a write to it) drops the whole region.
+ * A region may span pages: a block never does (it ends at its page's end), but its successor
+ * may be on another virtual page whose fetch translation the TLB held when the region was
+ * found. The region records each page's host offset (`pages`); the compiled code checks the
+ * fetch TLB still gives it on every edge into another page (compile.ts), and a write to any
+ * of the pages drops the whole region (block-cache.ts).
  */
 import { Op } from '../isa/opcodes';
-import { Insn, branchImm, pcAdd, scanBlock } from './compile';
+import { Insn, branchImm, pcAdd, regionSource, scanBlock } from './compile';
 
-/** Most blocks in one region (bounds the compile time and size of its function). */
+/**
+ * Most blocks in one region (bounds the compile time and size of its function). At 64 blocks
+ * and 768 instructions the Linux boot translated 70 M of its 142 M instructions to the prompt
+ * instead of 48 M but took about twice the CPU time: V8's optimising compiler, on the main
+ * thread or starved on a busy machine, spent seconds on the large regions and again after
+ * each deoptimisation of a cold path in them.
+ */
 export const MAX_REGION_BLOCKS = 16;
 /** Most instructions in one region. */
 export const MAX_REGION_INSNS = 256;
+/**
+ * Longest source of a region's function, in characters. V8 optimises a function only up to
+ * about 60 KB of bytecode: of the Linux boot's regions, those up to 66 KB of source were
+ * optimised and those from 76 KB up never were, running in V8's interpreter several times
+ * slower than this project's own. A region past it loses its last blocks until it fits.
+ */
+export const MAX_REGION_SOURCE = 60_000;
+/** Regions this large or larger (instructions) are measured against MAX_REGION_SOURCE. */
+const SMALL_REGION = 128;
 
 /** The blocks of a region, the entry first, and whether control can go round a cycle inside it. */
 export interface Region {
   readonly blocks: Insn[][];
   readonly loops: boolean;
+  /**
+   * Host page offset of each virtual page (low word, all in the entry's pcHi) the region's
+   * blocks are on, as the fetch TLB gave them when the region was found; the entry's first.
+   */
+  readonly pages: Map<number, number>;
 }
 
-/** Low words of the pcs a block can go to directly (same page only), and of the return site of a call it makes. */
+/**
+ * The host page offset the fetch TLB gives for the virtual page with low word `pageLo` (in
+ * the entry's pcHi), or -1 when it holds none: the region does not go there.
+ */
+export type PageLookup = (pageLo: number) => number;
+
+/** Low words of the pcs a block can go to directly, and of the return site of a call it makes (in the block's pcHi only). */
 function successors(b: Insn[]): number[] {
   const last = b[b.length - 1];
-  const [nlo] = pcAdd(last.pcLo, last.pcHi, last.len);
-  const out: number[] = [];
+  const out: [number, number][] = [];
+  const next = pcAdd(last.pcLo, last.pcHi, last.len);
+  const target = (): [number, number] => pcAdd(last.pcLo, last.pcHi, branchImm(last)!);
   if (last.op === Op.JAL) {
-    out.push(((last.pcLo + branchImm(last)!) | 0));
-    if (((last.insn >>> 7) & 31) !== 0) out.push(nlo); // a call: its return site is likely next
+    out.push(target());
+    if (((last.insn >>> 7) & 31) !== 0) out.push(next); // a call: its return site is likely next
   } else if (last.op === Op.JALR) {
-    if (((last.insn >>> 7) & 31) !== 0) out.push(nlo);
+    if (((last.insn >>> 7) & 31) !== 0) out.push(next);
   } else if (last.op >= Op.BEQ && last.op <= Op.BGEU) {
-    out.push(((last.pcLo + branchImm(last)!) | 0), nlo);
+    out.push(target(), next);
   } else {
-    out.push(nlo); // ended before an instruction a block cannot hold, or at the end of the page
+    out.push(next); // ended before an instruction a block cannot hold, or at the end of the page
   }
-  const page = last.pcLo & -4096;
-  return out.filter((lo) => (lo & -4096) === page);
+  return out.filter(([, hi]) => hi === last.pcHi).map(([lo]) => lo);
 }
 
 /**
  * The region of the block starting at host offset `off`, virtual pc (pcLo, pcHi): the blocks
- * on a cycle through it (its loop, with the branches inside and the leaf calls on the page),
- * found among the same-page blocks it reaches (breadth first, at most MAX_REGION_BLOCKS and
- * MAX_REGION_INSNS). Only the cycle: blocks it leaves to are often cold, and code that never
- * ran before V8 optimised the function deoptimises it when it first runs, each time
- * costing a recompile that grows with the function. Without a cycle the region is the block
- * alone. Empty when the first instruction cannot be in a block.
+ * on a cycle through it (its loop, with the branches inside and the leaf calls), found among
+ * the blocks it reaches (breadth first, at most MAX_REGION_BLOCKS and MAX_REGION_INSNS) on
+ * its own page and on the pages `pageOf` knows. Only the cycle: blocks it leaves to are
+ * often cold, and code that never ran before V8 optimised the function deoptimises it when
+ * it first runs, each time costing a recompile that grows with the function. Without a
+ * cycle the region is the block alone, with the straight run of blocks after it (each
+ * reached by falling through or a jump, as a long unrolled function body is). Empty when
+ * the first instruction cannot be in a block.
  */
-export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: number): Region {
+export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: number, pageOf: PageLookup = () => -1): Region {
   const blocks: Insn[][] = [];
   const index = new Map<number, number>();
+  const pages = new Map<number, number>([[pcLo & -4096, (off - (pcLo & 0xfff)) | 0]]);
   const queue = [pcLo];
   let insns = 0;
   for (let q = 0; q < queue.length && blocks.length < MAX_REGION_BLOCKS; q++) {
     const lo = queue[q];
     if (index.has(lo)) continue;
-    const b = scanBlock(u16, off + (lo - pcLo), lo, pcHi);
+    let host = pages.get(lo & -4096);
+    if (host === undefined) {
+      host = pageOf(lo & -4096);
+      if (host < 0) continue;
+      pages.set(lo & -4096, host);
+    }
+    const b = scanBlock(u16, host + (lo & 0xfff), lo, pcHi);
     if (b.length === 0 || insns + b.length > MAX_REGION_INSNS) {
-      if (q === 0) return { blocks: [], loops: false };
+      if (q === 0) return { blocks: [], loops: false, pages };
       continue;
     }
     index.set(lo, blocks.length);
@@ -72,7 +109,8 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
   // A return (JALR x0 through ra or t0, the ABI's link registers) goes back to a call site's next block.
   const returnSites = blocks.filter((b) => isCall(b[b.length - 1])).map((b) => {
     const last = b[b.length - 1];
-    return (last.pcLo + last.len) | 0;
+    const [lo, hi] = pcAdd(last.pcLo, last.pcHi, last.len);
+    return hi === pcHi ? lo : 1; // 1: no block starts there
   });
   const edges = blocks.map((b) => (isReturn(b[b.length - 1]) ? returnSites : successors(b))
     .map((lo) => index.get(lo)).filter((j): j is number => j !== undefined));
@@ -83,8 +121,48 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
       if (back[i] === 0 && e.some((j) => j === 0 || back[j] === 1)) { back[i] = 1; changed = true; }
     });
   }
-  if (back[0] === 0) return { blocks: blocks.slice(0, 1), loops: false };
-  return { blocks: blocks.filter((_, i) => back[i] === 1), loops: true };
+  if (back[0] === 0) return fit(straightRun(blocks, edges), false, pages);
+  return fit(blocks.filter((_, i) => back[i] === 1), true, pages);
+}
+
+/** The region of `blocks` (the entry first), with its last blocks dropped while its source is longer than MAX_REGION_SOURCE. */
+function fit(blocks: Insn[][], loops: boolean, all: Map<number, number>): Region {
+  let kept = blocks;
+  for (;;) {
+    const pages = pagesOf(kept, all);
+    let insns = 0;
+    for (const b of kept) insns += b.length;
+    if (kept.length === 1 || insns < SMALL_REGION || regionSource(kept, pages).length <= MAX_REGION_SOURCE) return { blocks: kept, loops, pages };
+    kept = kept.slice(0, Math.ceil(kept.length * 3 / 4));
+  }
+}
+
+/** The entry block and those it always goes on to (its only successor, each in turn): straight-line code split into blocks. */
+function straightRun(blocks: Insn[][], edges: number[][]): Insn[][] {
+  const out = [blocks[0]];
+  const seen = new Set([0]);
+  for (let j = 0; edges[j].length === 1 && !seen.has(edges[j][0]) && successorCount(blocks[j]) === 1;) {
+    j = edges[j][0];
+    seen.add(j);
+    out.push(blocks[j]);
+  }
+  return out;
+}
+
+/** How many places a block's end can go (a conditional branch two, an indirect jump unknown: 0). */
+function successorCount(b: Insn[]): number {
+  const last = b[b.length - 1];
+  if (last.op === Op.JALR) return 0;
+  if (last.op >= Op.BEQ && last.op <= Op.BGEU) return 2;
+  if (last.op === Op.JAL && ((last.insn >>> 7) & 31) !== 0) return 0; // a call: where it returns to is not the next block
+  return 1;
+}
+
+/** The entries of `pages` the kept blocks are on (the entry's page first). */
+function pagesOf(blocks: Insn[][], pages: Map<number, number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const b of blocks) out.set(b[0].pcLo & -4096, pages.get(b[0].pcLo & -4096)!);
+  return out;
 }
 
 /** A call: JAL or JALR that links (rd != x0). */

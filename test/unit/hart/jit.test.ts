@@ -9,10 +9,11 @@ import { strict as assert } from 'node:assert';
 import { Hart, StopReason } from '../../../hypervisor-core/hart/hart';
 import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 import { Slot } from '../../../hypervisor-core/hart/hart-state';
-import { BLOCK_TABLE_MASK } from '../../../hypervisor-core/hart/jit/block-cache';
+import { BLOCK_TABLE_MASK, BlockCache } from '../../../hypervisor-core/hart/jit/block-cache';
+import { TlbSet } from '../../../hypervisor-core/mmu/tlb';
 
 const BASE = 0x80000000;
-const A0 = 10, A1 = 11, A2 = 12, RA = 1, T0 = 5, T1 = 6, T2 = 7, T3 = 28;
+const A0 = 10, A1 = 11, A2 = 12, A3 = 13, A4 = 14, RA = 1, T0 = 5, T1 = 6, T2 = 7, T3 = 28;
 
 const addi = (rd: number, rs1: number, imm: number) => ((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13;
 const bne = (rs1: number, rs2: number, off: number) => ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) |
@@ -372,6 +373,138 @@ describe('hart: block translation', () => {
         const on = run(true);
         assert.deepEqual(on, run(false), `due ${due}, budget ${budget}`);
         assert.deepEqual([on.mcause, on.pc], [5, BASE + 0x24], 'the supervisor timer interrupt was taken');
+      }
+    }
+  });
+
+  /** A loop whose body spans two pages: 0xff4..0xffc on the first, 0x1000..0x1008 on the second (bne back to 0xff4), then SPIN at 0x100c. */
+  const acrossPages = (): number[] => {
+    const code: number[] = Array(0x1100 / 4).fill(SPIN);
+    code[0] = jal(0, 0xff4); // 0x000: to the loop
+    code.splice(0xff4 / 4, 7, addi(A0, A0, 1), addi(A1, A1, 3), addi(A2, A2, 1), // 0xff4..0xffc
+      addi(T1, T1, 2), addi(T0, T0, -1), bne(T0, 0, -0x14), SPIN); // 0x1000..0x1008 -> 0xff4, 0x100c
+    return code;
+  };
+  const slotOf = (off: number) => (off >>> 1) & BLOCK_TABLE_MASK;
+
+  it('a loop across a page boundary compiles as one region over both pages and runs as the interpreter does at every budget', () => {
+    for (let budget = 1; budget < 30; budget++) {
+      const run = (jit: boolean) => {
+        const { h } = hartWith(acrossPages(), jit);
+        if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 3; h.blockCache!.straightThreshold = 60000; }
+        h.x[2 * T0] = 200;
+        for (let i = 0; i < 1000 / budget; i++) h.run(budget);
+        return state(h);
+      };
+      assert.deepEqual(run(true), run(false), `budget ${budget}`);
+    }
+    const { h } = hartWith(acrossPages(), true);
+    const c = h.blockCache!;
+    c.threshold = c.regionThreshold = 3; c.straightThreshold = 60000;
+    h.x[2 * T0] = 200;
+    h.run(10_000);
+    // 200 passes of 6 instructions, as the program says.
+    assert.deepEqual([h.x[2 * A0], h.x[2 * A1], h.x[2 * T1], h.pcLo >>> 0], [200, 600, 400, BASE + 0x100c]);
+    const first = c.table[slotOf(0xff4)], second = c.table[slotOf(0x1000)];
+    assert.equal(first.off, 0xff4);
+    assert.equal(second.off, 0x1000, 'the second page\'s block is an entry of the region');
+    assert.equal(second.fn, first.fn, 'one function runs both pages');
+    assert.ok(c.counters.insns > 1000, 'the loop ran translated');
+  });
+
+  it('a write to the second page of a region drops the whole region, also its entry on the first page', () => {
+    const { h, mem } = hartWith(acrossPages(), true);
+    const c = h.blockCache!;
+    c.threshold = c.regionThreshold = 3; c.straightThreshold = 60000;
+    h.x[2 * T0] = 100;
+    h.run(10_000);
+    assert.equal(c.table[slotOf(0xff4)].off, 0xff4);
+    // 0x1000 becomes `addi t1, t1, 5` (a host write, as a loader, the debugger or virtio DMA makes).
+    const patch = new Uint8Array(4);
+    new DataView(patch.buffer).setUint32(0, addi(T1, T1, 5), true);
+    mem.write(BASE + 0x1000, patch);
+    assert.notEqual(c.table[slotOf(0xff4)].off, 0xff4, 'the entry on the first page is gone');
+    h.reset(BASE | 0, 0);
+    h.x[2 * T0] = 100; h.x[2 * T1] = 0;
+    h.run(10_000);
+    assert.equal(h.x[2 * T1], 500, 'the new instruction ran on every pass');
+  });
+
+  it('a guest store into the second page of a region, then FENCE.I, runs the new code as the interpreter does', () => {
+    // Pass 1 runs the loop 50 times; then a store patches 0x1000 to `addi t1, t1, 5`, FENCE.I,
+    // and pass 2 runs it 50 times more: t1 = 50*2 + 50*5 (the Zifencei chapter's guarantee).
+    const code = acrossPages();
+    code[0] = addi(T0, 0, 50); // 0x000
+    code[1] = jal(0, 0xff4 - 4); // 0x004: to the loop
+    code.splice(0x100c / 4, 7, auipc(T3), sw(A4, -0xc, T3), FENCE_I, // 0x100c: patch 0x1000 (t3 = 0x100c)
+      addi(T2, T2, 1), beq(T2, A3, 8), jal(0, -0x1020), SPIN); // 0x1018: count passes; a3 = 2 -> 0x1024, else -> 0x000
+    const run = (jit: boolean, budget: number) => {
+      const { h } = hartWith(code, jit);
+      if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 3; h.blockCache!.straightThreshold = 60000; }
+      h.x[2 * A4] = addi(T1, T1, 5);
+      h.x[2 * A3] = 2;
+      for (let i = 0; i < 2000 / budget; i++) h.run(budget);
+      return state(h);
+    };
+    const on = run(true, 10_000);
+    assert.deepEqual([on.x[2 * T1], on.pc], [50 * 2 + 50 * 5, BASE + 0x1024]);
+    for (const budget of [1, 7, 50, 10_000]) assert.deepEqual(run(true, budget), run(false, budget), `budget ${budget}`);
+  });
+
+  it('a region entered on its first page leaves at the second when that page\'s translation changed, before running its old code', () => {
+    // The dispatcher on its own, with a fetch TLB this test fills: virtual pages 0x10000 and
+    // 0x11000 first map to host pages 0 and 1 (the loop above), then 0x11000 to host page 2.
+    const mem = new PhysMemory(BASE, 1 << 20);
+    acrossPages().forEach((w, i) => mem.view.setUint32(4 * i, w >>> 0, true));
+    const c = BlockCache.of(mem);
+    c.threshold = 1; c.regionThreshold = 1; c.straightThreshold = 60000;
+    const set = new TlbSet();
+    set.fetch.fill(0x10000, 0, 0x0000);
+    set.fetch.fill(0x11000, 0, 0x1000);
+    const h = { x: new Int32Array(64), pcLo: 0, pcHi: 0, reservation: -1 };
+    const dv = new DataView(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength);
+    h.x[2 * T0] = 5;
+    assert.equal(c.run(h, dv, 0xff4, 0x10ff4, 0, 30, set, null), 30, '5 passes of 6 instructions');
+    assert.deepEqual([h.pcLo, h.x[2 * A0]], [0x1100c, 5]);
+    set.fetch.fill(0x11000, 0, 0x2000); // a remap of the second page (new page tables, SFENCE.VMA, refill)
+    c.threshold = 1000; // nothing new compiles: the interpreter would take over at the second page
+    h.x[2 * T0] = 5;
+    assert.equal(c.run(h, dv, 0xff4, 0x10ff4, 0, 1000, set, null), 3, 'the first page\'s three instructions only');
+    assert.deepEqual([h.pcLo, h.x[2 * A0]], [0x11000, 6]);
+  });
+
+  it('a timer interrupt due inside a translated loop across two pages is taken on the instruction the interpreter takes it (icount)', () => {
+    // The inner loop of the single-page case above, placed across the page boundary at 0x1000.
+    const code: number[] = Array(0x1100 / 4).fill(SPIN);
+    code[0] = jal(0, 0xff0); // 0x000 -> outer
+    code.splice(0xff0 / 4, 10,
+      addi(T0, 0, 50), // 0xff0 outer:
+      addi(A0, A0, 1), // 0xff4 inner:
+      andi(T1, A0, 3), // 0xff8
+      beq(T1, 0, 8), // 0xffc -> 0x1004
+      addi(A1, A1, 1), // 0x1000
+      addi(T0, T0, -1), // 0x1004
+      bne(T0, 0, -0x14), // 0x1008 -> inner
+      csrrs(T2, 0xc01), // 0x100c: rdtime
+      jal(0, -0x20), // 0x1010 -> outer
+      SPIN); // 0x1014: the trap handler
+    for (const due of [37, 300, 1234, 2999]) {
+      for (const budget of [100, 997, 5000]) {
+        const run = (jit: boolean) => {
+          const { h } = hartWith(code, jit);
+          if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 3; h.blockCache!.straightThreshold = 60000; }
+          h.set(Slot.MTVEC, BASE + 0x1014, 0);
+          h.set(Slot.MENVCFG, 0, 1 << 31); // STCE
+          h.set(Slot.STIMECMP, due, 0);
+          h.mie = 1 << 5; // STIE, not delegated: taken in M-mode
+          h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | 8, h.hi(Slot.MSTATUS)); // MIE
+          for (let i = 0; i < 6000 / budget; i++) h.run(budget);
+          return { ...state(h), translated: jit ? h.blockCache!.counters.insns : 0 };
+        };
+        const on = run(true);
+        assert.deepEqual({ ...on, translated: 0 }, run(false), `due ${due}, budget ${budget}`);
+        assert.deepEqual([on.mcause, on.pc], [5, BASE + 0x1014], 'the supervisor timer interrupt was taken');
+        if (due > 1000) assert.ok(on.translated > 0, 'the loop ran translated');
       }
     }
   });
