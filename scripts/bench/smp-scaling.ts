@@ -3,7 +3,8 @@
  * and on 2 (2 vCPUs do twice the work: on two host threads they should take about the time of
  * one), hyperscope on one host thread (vCPUs in turn) and on two (`--threads 2`), and QEMU
  * with MTTCG (`-accel tcg,thread=multi`, a host thread per vCPU) in the same run:
- * - samples/parallel (share nothing: each hart runs the CPU-bound kernels on its own pages);
+ * - samples/parallel (share nothing: each hart runs the CPU-bound kernels on its own pages),
+ *   rounds=100 and, for the steady state past the threads' start, rounds=1000;
  * - samples/atomics with `work=N` (the harts first hammer the same cache line with AMOs and
  *   LR/SC, then run a register-only loop).
  * Each row gives wall and CPU seconds (user + system of the whole process, every thread),
@@ -42,17 +43,20 @@ function median(xs: number[]): number {
 /** A configuration: what it is and how to run it. */
 interface Config { key: string; command: string; args: string[] }
 
-/** Runs every configuration RUNS times, in turn; the medians by key. */
-function measure(configs: Config[]): Map<string, Sample> {
+/** Runs every configuration `runs` times, in turn; the medians by key. */
+function measure(configs: Config[], runs: number): Map<string, Sample> {
   const all = new Map<string, Sample[]>(configs.map((c) => [c.key, []]));
-  for (let i = 0; i < RUNS; i++) for (const c of configs) all.get(c.key)!.push(once(c.command, c.args));
+  for (let i = 0; i < runs; i++) for (const c of configs) all.get(c.key)!.push(once(c.command, c.args));
   return new Map([...all].map(([k, s]) => [k, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]));
 }
 
 const fmt = (x: number, width: number): string => (Number.isNaN(x) ? '-' : x.toFixed(2)).padStart(width);
 
-/** Prints one guest's table: 1 and 2 vCPUs, wall and CPU, hyperscope on 1 and 2 threads, QEMU MTTCG. */
-function table(title: string, elf: string, append: string, cli: string, qemu: string | null, firmware: string): void {
+/**
+ * Prints one guest's table: 1 and 2 vCPUs, wall and CPU, hyperscope on 1 (unless `oneThread`
+ * is false) and 2 threads, QEMU MTTCG; medians of `runs`.
+ */
+function table(title: string, elf: string, append: string, cli: string, qemu: string | null, firmware: string, runs = RUNS, oneThread = true): void {
   const hs = (vcpus: number, threads: number): Config => ({
     key: `hs ${vcpus} ${threads}`, command: process.execPath,
     args: [cli, 'run', elf, '--append', append, '--vcpus', String(vcpus), '--threads', String(threads)],
@@ -62,18 +66,18 @@ function table(title: string, elf: string, append: string, cli: string, qemu: st
     args: ['-M', 'virt', '-accel', 'tcg,thread=multi', '-smp', String(vcpus), '-bios', firmware, '-kernel', elf,
       '-append', append, '-nographic', '-monitor', 'none', '-serial', 'null'],
   });
-  const configs = [hs(1, 1), hs(2, 1), hs(2, 2), ...(qemu ? [q(1), q(2)] : [])];
+  const configs = [hs(1, 1), ...(oneThread ? [hs(2, 1)] : []), hs(2, 2), ...(qemu ? [q(1), q(2)] : [])];
   const before = os.loadavg()[0];
-  const m = measure(configs);
+  const m = measure(configs, runs);
   const after = os.loadavg()[0];
-  console.log(`\n${title}, median of ${RUNS} (load average ${before.toFixed(1)} before, ${after.toFixed(1)} after)`);
+  console.log(`\n${title}, median of ${runs} (load average ${before.toFixed(1)} before, ${after.toFixed(1)} after)`);
   console.log('what'.padEnd(44) + 'wall 1'.padStart(8) + 'wall 2'.padStart(8) + '2 / 1'.padStart(7) +
     'CPU 1'.padStart(8) + 'CPU 2'.padStart(8) + '2 / 1'.padStart(7));
   const row = (what: string, one: Sample, two: Sample): void =>
     console.log(what.padEnd(44) + fmt(one.wall, 8) + fmt(two.wall, 8) + fmt(two.wall / one.wall, 7) +
       fmt(one.cpu, 8) + fmt(two.cpu, 8) + fmt(two.cpu / one.cpu, 7));
   const one = m.get('hs 1 1')!;
-  row('hyperscope --threads 1 (vCPUs in turn)', one, m.get('hs 2 1')!);
+  if (oneThread) row('hyperscope --threads 1 (vCPUs in turn)', one, m.get('hs 2 1')!);
   row('hyperscope --threads 2 (vCPUs in parallel)', one, m.get('hs 2 2')!);
   if (qemu) row('qemu-system-riscv64 -accel tcg,thread=multi', m.get('qemu 1')!, m.get('qemu 2')!);
 }
@@ -90,13 +94,21 @@ export function perThread(cli: string, elf: string, append: string): void {
     `VM thread ${s(r.vmThread.cpuSeconds)}; the whole process ${s(whole.cpu)} (the rest: the process's other threads, V8's background compiler and garbage collector among them)`);
 }
 
-/** Prints the SMP scaling tables (about 30 s on a quiet 2-core machine). */
+/** Runs of the long workload (each hyperscope run some seconds). */
+const LONG_RUNS = 3;
+
+/** Prints the SMP scaling tables (about 60 s on a quiet 2-core machine). */
 export function smpScaling(root: string, cli: string, qemu: string | null, firmware: string): void {
   console.log('\nSMP scaling: every vCPU does the whole work, so 2 vCPUs do twice the work of 1; columns 1 and 2 are');
   console.log('1 and 2 vCPUs (wall and CPU seconds of the whole process); on two threads 2 / 1 wall should be about 1');
   table('samples/parallel rounds=100 (share nothing: the CPU-bound kernels on each hart\'s own pages)',
     path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=100', cli, qemu, firmware);
   perThread(cli, path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=100');
+  // Ten times the work: the start (threads, warm-up, V8 compiling the interpreter and the
+  // translated code in each thread) weighs less, and the steady state shows.
+  table('samples/parallel rounds=1000 (the same, ten times longer: the steady state)',
+    path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=1000', cli, qemu, firmware, LONG_RUNS, false);
+  perThread(cli, path.join(root, 'samples', 'parallel', 'parallel.elf'), 'rounds=1000');
   table('samples/atomics work=300 (AMOs and LR/SC on one cache line, then a register loop)',
     path.join(root, 'samples', 'atomics', 'atomics.elf'), 'work=300', cli, qemu, firmware);
 }
