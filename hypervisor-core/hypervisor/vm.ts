@@ -1,8 +1,9 @@
 /**
  * A virtual machine: host memory with the guest's RAM slot and its G-stage table, N vCPUs
  * (one hart each), the guest MMIO bus with the QEMU-virt devices, SBI firmware services, the
- * VM clock, the scheduler loop, exit statistics and the exit trace. Built like a KVM VM
- * plus the user-space VMM around it.
+ * VM clock and the scheduler loop; each handled exit goes to the exit statistics and the exit
+ * trace (exit-recording.ts). Built like a KVM VM plus the user-space VMM around it; what it
+ * is built with and why it stops are in vm-options.ts.
  */
 import type { VirtioBalloon } from '../devices/virtio/balloon/device';
 import { MmioBus } from '../bus/mmio-bus';
@@ -12,9 +13,9 @@ import { Plic } from '../devices/plic';
 import { Aclint } from '../devices/aclint';
 import { TestFinisher, type FinisherRequest } from '../devices/test-finisher';
 import { Uart16550 } from '../devices/uart16550';
-import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/mmio';
+import { VirtioMmioTransport } from '../devices/virtio/transport/mmio';
 import type { VirtioDevice } from '../devices/virtio/virtio-device';
-import { Cause, Irq } from '../hart/csr-numbers';
+import { Irq } from '../hart/csr-numbers';
 import { Hart, StopReason } from '../hart/hart';
 import { warmUpInterpreter } from '../hart/warm-up';
 import { JIT_DEFAULTS } from '../hart/jit/block-cache';
@@ -27,9 +28,9 @@ import { CLINT_BASE, CLINT_SIZE, TEST_BASE, TEST_SIZE } from '../machine/memory-
 import { APLIC_S_BASE, APLIC_SIZE } from '../machine/memory-map';
 import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
-import { ClockKind, VmClock } from './clock';
+import { VmClock } from './clock';
 import { GStage, LEAF_FLAGS } from './gstage';
-import { MemVirt, MMU_MODES, MmuMode, PageFaultOutcome } from './memvirt/port';
+import { MemVirt, MMU_MODES } from './memvirt/port';
 import { ShadowMmu } from './memvirt/shadow';
 import { TwoStage } from './memvirt/two-stage';
 import { DirtyLog } from './dirty-log';
@@ -42,92 +43,20 @@ import { StaExtension } from './sbi/sta';
 import { Eid } from './sbi/eids';
 import { ExitStats } from './stats/exit-stats';
 import type { AccountedState } from './stats/vcpu-times';
-import { ExitTrace, ExitRecord, ExitSlot } from './trace/exit-trace';
+import { ExitTrace, ExitRecord } from './trace/exit-trace';
+import { ExitRecorder, ExitRegs } from './exit-recording';
 import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
 import { Vcpu } from './vcpu';
 import { VmAia } from './aia';
 import { VirtualMmode } from './virtual-mmode';
-import { CPU_VIRT_MODES, TrapEmulate, type CpuVirtMode } from './cpuvirt/trap-emulate';
+import { CPU_VIRT_MODES, TrapEmulate } from './cpuvirt/trap-emulate';
 import { decodeExit, type VmExit } from './exits';
 import type { RemoteVcpus } from './threads/remote-vcpus';
-import type { ExitReason } from './exit-reason';
 import type { InterruptCounts } from './stats/interrupt-report';
+import { SHADOW_POOL_PAGES, type VmOptions, type VmStop } from './vm-options';
 
-/** Why the VM stopped running. */
-export type VmStop =
-  | { kind: 'shutdown'; failure: boolean }
-  | { kind: 'reboot' }
-  | { kind: 'fatal'; message: string; vcpu: number; pc: bigint; scause: bigint; stval: bigint; htval: bigint; htinst: bigint }
-  | { kind: 'idle' }
-  /** A debugger stop in the hart: a code breakpoint, or (`cause`) a watchpoint or a trap into the guest. */
-  | { kind: 'breakpoint'; vcpu: number; cause?: 'watchpoint' | 'guest-trap' }
-  /** `onExit` asked to stop after this exit (the debugger's exit breakpoints). */
-  | { kind: 'exit-breakpoint'; vcpu: number; record: ExitRecord }
-  /** `onFaultLoop` asked to stop: the vCPU loops on a fault (`message` says which). */
-  | { kind: 'fault-loop'; vcpu: number; message: string }
-  | { kind: 'paused' };
-
-/** VM configuration. */
-export interface VmOptions {
-  vcpus: number;
-  /** Guest RAM in bytes (at GPA 0x80000000). */
-  memory: number;
-  clock: ClockKind;
-  /** Guest console output (UART and SBI console). */
-  console: (bytes: Uint8Array) => void;
-  /**
-   * icount only: while every vCPU waits for a timer, guest time follows host time and
-   * `runFor` returns 'idle' so the caller sleeps (QEMU's `-icount sleep=on`: an idle guest
-   * costs no host CPU). Off, guest time jumps to the deadline at once (`sleep=off`), which
-   * batch runs and tests want. Either way the instructions and exits are the same run to run.
-   */
-  idleSleep?: boolean;
-  /** Host time in milliseconds for `idleSleep` (default `performance.now`). */
-  hostNow?: () => number;
-  /**
-   * Svadu: the harts set PTE A/D bits themselves (default true, as QEMU does). False keeps
-   * the page faults on A = 0 or a store to D = 0 (QEMU's `-cpu rv64,svadu=off`).
-   */
-  svadu?: boolean;
-  /**
-   * Block translation: hot guest code runs as compiled JavaScript (default true). False runs
-   * everything in the interpreter (`--no-jit`); the results are the same either way.
-   */
-  jit?: boolean;
-  /**
-   * 'default': the hypervisor is the guest's SBI firmware and the guest starts in S-mode.
-   * 'none': no firmware, as QEMU's `-bios none`: every vCPU starts at the entry in its own
-   * (emulated) M-mode, with the CLINT and the SiFive test device on the bus.
-   */
-  bios?: 'default' | 'none';
-  /**
-   * AIA instead of the PLIC (`--aia`): an emulated APLIC in MSI mode and, on every hart, an
-   * IMSIC whose guest interrupt file is the vCPU's own, so device interrupts reach a running
-   * guest without exits (see aia.ts). Default false: the PLIC.
-   */
-  aia?: boolean;
-  /**
-   * Memory virtualisation: 'two-stage' (default) lets the hart translate through the guest's
-   * tables and the G-stage; 'shadow' keeps the hypervisor's own GVA -> HPA tables, filled on
-   * the guest's page faults, with satp and SFENCE.VMA trapped (hstatus.VTVM).
-   */
-  mmu?: MmuMode;
-  /**
-   * CPU virtualisation: 'hardware' (default) runs the guest in VS/VU-mode with the H extension;
-   * 'trap-emulate' runs it without, its kernel in U-mode, every sensitive instruction trapped
-   * and emulated (cpuvirt/trap-emulate.ts), memory always through shadow tables.
-   */
-  cpuVirt?: CpuVirtMode;
-  /**
-   * Guest RAM, the G-stage tables and the clock in SharedArrayBuffers, so the vCPUs can run
-   * on host threads (`--threads` above 1; see threads/vcpu-threads.ts). Default false.
-   */
-  sharedMemory?: boolean;
-}
-
-/** Table pages the shadow tables of one VM may hold together (16 MiB). */
-export const SHADOW_POOL_PAGES = 4096;
+export { SHADOW_POOL_PAGES, type VmOptions, type VmStop } from './vm-options';
 
 /** What one exit counts against runFor's budget, in instructions (host time of an exit). */
 const EXIT_COST = 500;
@@ -146,12 +75,6 @@ const IDLE_SLACK_TICKS = TIMEBASE_HZ / 1000;
 export const SLICE_INSTRUCTIONS = 50_000;
 
 let nextVmid = 1;
-
-/** The statistics row of a handled page fault: "fill-read", "fill-write", "fill-fetch", "dirty" or "inject". */
-function outcomeKey(o: PageFaultOutcome, cause: number): string {
-  if (o.kind === 'fill') return cause === Cause.FETCH_PAGE_FAULT ? 'fill-fetch' : cause === Cause.STORE_PAGE_FAULT ? 'fill-write' : 'fill-read';
-  return o.kind;
-}
 
 /** The VmStop for a hart's debugger stop. */
 function debugStop(vcpu: number, stop: StopReason): VmStop {
@@ -235,8 +158,10 @@ export class Vm {
   /** vCPUs the scheduler passes over (a debugger keeps them stopped while the others run: gdb's vCont with threads). */
   held: ReadonlySet<number> | null = null;
   private exitBreak: ExitRecord | null = null;
-  /** Where slice ends are written (they are not traced). */
-  private readonly scratchSlot = new ExitSlot();
+  /** The trap registers of the exit being handled. */
+  private readonly exitRegs = new ExitRegs();
+  /** Traces and counts every handled exit. */
+  private readonly recorder = new ExitRecorder(this);
   /**
    * Host time (performance.now) at which the last exit's handling ended, or -1: the next
    * slice starts then, so one clock read serves both.
@@ -848,116 +773,26 @@ export class Vm {
   private handleExit(vcpu: Vcpu, exit: VmExit, t1: number): void {
     const h = vcpu.hart;
     exit = vcpu.resolvePageFault(exit);
-    // The trap registers as the exit found them (handling moves pc).
-    const pcLo = h.pcLo, pcHi = h.pcHi;
-    const causeLo = h.lo(Slot.SCAUSE), causeHi = h.hi(Slot.SCAUSE);
-    const tvalLo = h.lo(Slot.STVAL), tvalHi = h.hi(Slot.STVAL);
-    const htvalLo = h.lo(Slot.HTVAL), htvalHi = h.hi(Slot.HTVAL), htinst = h.lo(Slot.HTINST);
-    const instret = h.instret; // before handling: an emulated instruction may retire there
-    if (exit.reason !== 'interrupt' && vcpu.faultLoop.note(causeLo, h.lo(Slot.SEPC), h.hi(Slot.SEPC), h.instret)) {
-      const message = describeFaultLoop(vcpu.id, causeLo, toBigU64(h.lo(Slot.SEPC), h.hi(Slot.SEPC)),
+    const regs = this.exitRegs.capture(h); // as the exit found them: handling moves pc
+    if (exit.reason !== 'interrupt' && vcpu.faultLoop.note(regs.causeLo, h.lo(Slot.SEPC), h.hi(Slot.SEPC), regs.instret)) {
+      const message = describeFaultLoop(vcpu.id, regs.causeLo, toBigU64(h.lo(Slot.SEPC), h.hi(Slot.SEPC)),
         toBigU64(h.lo(Slot.VSTVEC), h.hi(Slot.VSTVEC)));
       if (this.onFaultLoop?.(vcpu.id, message)) this.faultLoopStop = { kind: 'fault-loop', vcpu: vcpu.id, message };
     }
     const reason = vcpu.handleExit(exit);
-    if (h.instret !== instret) this.clock.retire(h.instret - instret); // an emulated instruction retired (Vcpu.retireEmulated)
+    if (h.instret !== regs.instret) this.clock.retire(h.instret - regs.instret); // an emulated instruction retired (Vcpu.retireEmulated)
     const t2 = performance.now();
     this.clockMark = t2; // the next slice starts now: no clock read of its own
-    const ns = (t2 - t1) * 1e6;
     if (reason === 'unhandled') return;
-    // Slice ends are counted, not traced (they would drown the interesting exits): they fill
-    // a scratch slot, turned into a record only for the debugger's hook.
-    const slot = reason === 'interrupt' ? this.scratchSlot : this.trace.claim();
-    slot.vcpu = vcpu.id;
-    slot.reason = reason;
-    slot.pcLo = pcLo; slot.pcHi = pcHi;
-    slot.causeLo = causeLo; slot.causeHi = causeHi;
-    slot.tvalLo = tvalLo; slot.tvalHi = tvalHi;
-    slot.htvalLo = htvalLo; slot.htvalHi = htvalHi; slot.htinst = htinst;
-    slot.ns = ns;
-    slot.instret = instret;
     // The others' counts stand still during this slice; on host threads there is no such moment.
-    slot.position = this.remote ? -1 : this.vcpus.length === 1 ? instret : this.instructions - h.instret + instret;
-    if (reason === 'interrupt') {
-      this.stats.record(vcpu.id, reason, ns);
-      this.stats.kvm.record(vcpu.id, exit, false);
-      this.stats.sites.record(reason, pcLo, pcHi);
-      this.timeline?.exit(vcpu.id, reason, t1, ns, pcLo, pcHi, 0, 0, -1);
-      if (this.onExit) {
-        const r = slot.toRecord();
-        if (this.onExit(r)) this.exitBreak = r;
-      }
-      return;
-    }
-    const sbiCall = this.takeLastSbi(); // set by handleSbi during vcpu.handleExit
-    let kernelMmio = false; // what KVM would answer in the kernel (an ioeventfd): see kvm-stats.ts
-    if (exit.reason === 'sbi' && sbiCall) {
-      const key = this.sbi.statsKey(sbiCall.eid, sbiCall.fid);
-      this.stats.recordSbi(vcpu.id, ns, key);
-      slot.sbi = sbiCall;
-      slot.sbiName = key;
-    } else if (exit.reason === 'mmio') {
-      const hit = exit.access ? this.bus.lookup(exit.access.gpa, exit.access.size) : undefined;
-      const device = hit?.device.name ?? 'unassigned';
-      this.stats.recordMmio(vcpu.id, ns, device);
-      slot.gpa = exit.gpa;
-      if (exit.access) {
-        const a = exit.access;
-        const vlo = a.reg === 0 ? 0 : h.x[a.reg * 2], vhi = a.reg === 0 ? 0 : h.x[a.reg * 2 + 1];
-        slot.device = device;
-        slot.mmioAddress = a.gpa; slot.mmioSize = a.size; slot.mmioWrite = a.write;
-        slot.mmioLo = vlo; slot.mmioHi = vhi;
-        if (hit?.device instanceof VirtioMmioTransport) {
-          // Notifications are their own breakdown; a guest error is noted in the trace.
-          if (a.write && hit.offset === VirtioMmioReg.QUEUE_NOTIFY) {
-            this.stats.recordVirtio(`${device}.q${vlo & 0xffff}`, ns);
-            kernelMmio = true;
-          }
-          const error = hit.device.takeError();
-          if (error) slot.note = error;
-        }
-      }
-    } else {
-      if (exit.reason === 'guest-page-fault') slot.gpa = exit.gpa;
-      this.stats.record(vcpu.id, reason as ExitReason, ns);
-      if (exit.reason === 'page-fault' && exit.outcome) this.stats.recordPageFault(outcomeKey(exit.outcome, exit.cause), ns);
-      if ((exit.reason === 'virtual-instruction' || exit.reason === 'illegal-instruction') && vcpu.lastEmulated) {
-        this.stats.recordEmulated(vcpu.lastEmulated, ns);
-        slot.note = vcpu.lastEmulated;
-      }
-    }
-    this.stats.kvm.record(vcpu.id, exit, kernelMmio);
-    this.stats.sites.record(reason, pcLo, pcHi);
-    if (this.timeline) this.traceExit(this.timeline, vcpu, exit, slot, kernelMmio, t1, ns, pcLo, pcHi);
+    const position = this.remote ? -1 : this.vcpus.length === 1 ? regs.instret : this.instructions - h.instret + regs.instret;
+    // handleSbi noted the call during vcpu.handleExit; a slice end made none.
+    const sbiCall = reason === 'interrupt' ? null : this.takeLastSbi();
+    this.recorder.record(vcpu, exit, reason, regs, position, sbiCall, t1, (t2 - t1) * 1e6);
     if (this.onExit) {
-      const record = this.trace.latest()!;
-      if (this.onExit(record)) this.exitBreak = record;
+      const r = this.recorder.lastRecord(reason);
+      if (this.onExit(r)) this.exitBreak = r;
     }
-  }
-
-  /**
-   * Puts a handled exit and its details on the timeline (`notify`: a virtio QueueNotify write);
-   * notes when it left the vCPU blocked.
-   */
-  private traceExit(tl: Timeline, vcpu: Vcpu, exit: VmExit, slot: ExitSlot, notify: boolean,
-    t1: number, ns: number, pcLo: number, pcHi: number): void {
-    let a = 0, b = 0, c = -1;
-    if (slot.sbi) {
-      a = slot.sbi.eid;
-      b = slot.sbi.fid;
-      c = 0; // the call is known: name it
-    } else if (exit.reason === 'mmio') {
-      const device = slot.device;
-      a = exit.gpa;
-      b = tl.deviceIndex(device ?? 'unassigned') + (device !== null ? 1000 * slot.mmioSize + (slot.mmioWrite ? 10000 : 0) : 0);
-      if (notify && device !== null) c = slot.mmioLo & 0xffff;
-    } else if (exit.reason === 'guest-page-fault') {
-      a = exit.gpa;
-    } else if (exit.reason === 'fault-redirect') {
-      a = exit.cause;
-    }
-    tl.exit(vcpu.id, slot.reason, t1, ns, pcLo, pcHi, a, b, c);
-    if (vcpu.state === 'blocked') tl.blocked(vcpu.id, t1 + ns / 1e6);
   }
 
   /** Requests a stop from inside an exit handler (SRST). */
