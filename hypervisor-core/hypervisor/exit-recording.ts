@@ -5,39 +5,16 @@
  * view, exit sites) and its event on the vCPU timeline. The handling itself is vm.ts's and
  * vcpu.ts's; this runs after it, on every exit, without allocating.
  */
-import type { Hart } from '../hart/hart';
 import { Cause } from '../hart/csr-numbers';
-import { Slot } from '../hart/hart-state';
 import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/mmio';
 import type { PageFaultOutcome } from './memvirt/port';
 import type { RegisterCall } from './sbi/register-call';
 import type { ExitReason } from './exit-reason';
 import type { VmExit } from './exits';
-import { ExitRecord, ExitSlot } from './trace/exit-trace';
+import { ExitRecord, ExitRegs, ExitSlot } from './trace/exit-trace';
 import type { Timeline } from './trace/timeline';
 import type { Vcpu } from './vcpu';
 import type { Vm } from './vm';
-
-/** The trap registers of an exit as the vCPU left them, read before handling moves pc. */
-export class ExitRegs {
-  pcLo = 0; pcHi = 0;
-  causeLo = 0; causeHi = 0;
-  tvalLo = 0; tvalHi = 0;
-  htvalLo = 0; htvalHi = 0;
-  htinst = 0;
-  /** Instructions the hart had retired (an emulated instruction may retire while handling). */
-  instret = 0;
-
-  /** Reads them from `h` into this object (one per VM, reused) and returns it. */
-  capture(h: Hart): this {
-    this.pcLo = h.pcLo; this.pcHi = h.pcHi;
-    this.causeLo = h.lo(Slot.SCAUSE); this.causeHi = h.hi(Slot.SCAUSE);
-    this.tvalLo = h.lo(Slot.STVAL); this.tvalHi = h.hi(Slot.STVAL);
-    this.htvalLo = h.lo(Slot.HTVAL); this.htvalHi = h.hi(Slot.HTVAL); this.htinst = h.lo(Slot.HTINST);
-    this.instret = h.instret;
-    return this;
-  }
-}
 
 /** The statistics row of a handled page fault: "fill-read", "fill-write", "fill-fetch", "dirty" or "inject". */
 function outcomeKey(o: PageFaultOutcome, cause: number): string {
@@ -66,12 +43,8 @@ export class ExitRecorder {
     const slot = reason === 'interrupt' ? this.scratch : this.vm.trace.claim();
     slot.vcpu = vcpu.id;
     slot.reason = reason;
-    slot.pcLo = regs.pcLo; slot.pcHi = regs.pcHi;
-    slot.causeLo = regs.causeLo; slot.causeHi = regs.causeHi;
-    slot.tvalLo = regs.tvalLo; slot.tvalHi = regs.tvalHi;
-    slot.htvalLo = regs.htvalLo; slot.htvalHi = regs.htvalHi; slot.htinst = regs.htinst;
+    slot.copyRegs(regs);
     slot.ns = ns;
-    slot.instret = regs.instret;
     slot.position = position;
     if (reason === 'interrupt') {
       stats.record(vcpu.id, reason, ns);

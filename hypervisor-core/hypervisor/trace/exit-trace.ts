@@ -6,6 +6,8 @@
  * it. `push` stores a caller's record object as it is. The oldest entry is dropped once the
  * ring is full.
  */
+import type { Hart } from '../../hart/hart';
+import { Slot } from '../../hart/hart-state';
 import { toBigU64 } from '../../hart/int64';
 import { ExitReason } from '../exit-reason';
 
@@ -47,23 +49,46 @@ export interface ExitRecord {
 /** The SBI call of an exit, as the VM handled it (shared with the record, never copied). */
 export interface SbiCallTrace { eid: number; fid: number; args: bigint[]; error?: number; value?: bigint }
 
-/**
- * One exit as the VM writes it: registers as int32 pairs, the details as numbers and shared
- * strings. A slot belongs to the ring and is overwritten when the ring wraps; `toRecord`
- * gives the record (with bigints) for readers.
- */
-export class ExitSlot {
-  seq = -1;
-  vcpu = 0;
-  reason: ExitReason = 'interrupt';
+/** The trap registers of an exit as int32 pairs, as the vCPU left them (before handling moves pc). */
+export class ExitRegs {
   pcLo = 0; pcHi = 0;
   causeLo = 0; causeHi = 0;
   tvalLo = 0; tvalHi = 0;
   htvalLo = 0; htvalHi = 0;
   htinst = 0;
-  ns = 0;
   /** Instructions the vCPU had retired at the exit (see ExitRecord.instret). */
   instret = 0;
+
+  /** Reads them from `h` (whose trap CSRs describe the exit) and returns this object. */
+  capture(h: Hart): this {
+    this.pcLo = h.pcLo; this.pcHi = h.pcHi;
+    this.causeLo = h.lo(Slot.SCAUSE); this.causeHi = h.hi(Slot.SCAUSE);
+    this.tvalLo = h.lo(Slot.STVAL); this.tvalHi = h.hi(Slot.STVAL);
+    this.htvalLo = h.lo(Slot.HTVAL); this.htvalHi = h.hi(Slot.HTVAL); this.htinst = h.lo(Slot.HTINST);
+    this.instret = h.instret;
+    return this;
+  }
+
+  /** Copies `o`'s registers into this object. */
+  copyRegs(o: ExitRegs): void {
+    this.pcLo = o.pcLo; this.pcHi = o.pcHi;
+    this.causeLo = o.causeLo; this.causeHi = o.causeHi;
+    this.tvalLo = o.tvalLo; this.tvalHi = o.tvalHi;
+    this.htvalLo = o.htvalLo; this.htvalHi = o.htvalHi; this.htinst = o.htinst;
+    this.instret = o.instret;
+  }
+}
+
+/**
+ * One exit as the VM writes it: registers as int32 pairs, the details as numbers and shared
+ * strings. A slot belongs to the ring and is overwritten when the ring wraps; `toRecord`
+ * gives the record (with bigints) for readers.
+ */
+export class ExitSlot extends ExitRegs {
+  seq = -1;
+  vcpu = 0;
+  reason: ExitReason = 'interrupt';
+  ns = 0;
   /** The VM's retired instructions at the exit (see ExitRecord.position), or -1. */
   position = -1;
   /** Faulting guest physical address (guest page faults and MMIO), or -1. */
