@@ -22,8 +22,9 @@ import type { Hart } from '../hart/hart';
 import { BreakpointSet } from './breakpoints';
 import { DebugSymbols } from './debug-symbols';
 import { bigAddr, codeAddrLoHi } from './address';
-import { DebugThreads, ThreadRunEnd, threadConfig } from './thread-runs';
+import { DebugThreads } from './thread-runs';
 import { schedulerGate } from '../hypervisor/threads/sched-gate';
+import { RunHost, runLoop } from './run-loop';
 import { ExitBreakpoints, ExitFilterSpec } from './exit-breakpoints';
 import { CompiledExpr, ExprEnv } from './expression';
 import { parseC } from './c-parser';
@@ -52,8 +53,7 @@ import { StopHost, decideStop } from './stop-decisions';
 import { ExitFlameGraph, FlameFrameNamer, exitFlameGraph } from './exit-flame';
 
 
-/** Instructions per batch between two visits to the event loop (a few ms of guest time). */
-export const DEBUG_BATCH = 200_000;
+export { DEBUG_BATCH } from './run-loop';
 /** Minimum milliseconds between two 'stats' events while running. */
 export const STATS_INTERVAL_MS = 250;
 
@@ -62,7 +62,6 @@ export type { DebugLaunchOptions, LogEvent, StopEvent, StopKind } from './debugg
 
 // Code addresses (./address.ts): exact signed numbers, kernel addresses 0xffffffff8... included.
 const pcOf = (h: Hart): number => codeAddrLoHi(h.pcLo, h.pcHi);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** One debugged VM. */
@@ -557,110 +556,35 @@ export class GuestDebugger extends EventEmitter {
     }
   }
 
-  /** The run loop: batches of DEBUG_BATCH instructions until a stop, the target, or the end. */
-  private async runLoop(target?: RunTarget): Promise<RunOutcome> {
-    const gen = this.generation;
-    this.state = 'running';
-    this.pauseRequested = false;
-    this.syncHartBreakpoints(target?.address);
-    // Resuming executes the instruction under a breakpoint at each vCPU's pc instead of stopping again.
-    const bps = this.breakpoints.addresses();
-    // A hit on another vCPU thread after the last stop was decided is not stepped over: it is reported now.
-    const unreported = this.vcpuThreads?.unreported;
-    for (const v of this.vm.vcpus) {
-      if (unreported?.has(v.id)) continue;
-      if (bps.has(pcOf(v.hart)) || pcOf(v.hart) === target?.address) v.hart.resumeFromBreakpoint = true;
-    }
-    try {
-      // A vCPU stopped before a watched access performs it first.
-      for (const vcpu of [...this.watchSkip]) {
-        const out = this.stepOnce(vcpu);
-        if (out !== 'ok') return out;
-      }
-      if ((this.options.threads ?? 1) > 1) return await this.runOnThreads(target, gen);
-      this.vm.held = this.held;
-      // An attached VM in a daemon: every slice holds a host-CPU slot, as under its own run loop.
-      const gate = this.options.sched ? schedulerGate(this.vm, this.options.sched) : null;
-      let sinceYield = 0;
-      try {
-        for (;;) {
-          if (this.generation !== gen) return 'ended';
-          if (this.isEnded()) return 'ended';
-          if (this.pauseRequested) {
-            this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
-            return 'stopped';
-          }
-          if (gate && !(await gate.enter(() => this.pauseRequested || this.generation !== gen || this.isEnded()))) continue;
-          const stop = this.vm.runFor(gate ? gate.batch : DEBUG_BATCH);
-          gate?.leave(this.vm.lastRunBudget, stop === null);
-          this.maybeEmitStats();
-          if (stop === null) {
-            sinceYield += this.vm.lastRunBudget;
-            // Under the scheduler the slices are short: the event loop gets a turn per batch's worth.
-            if (!gate || sinceYield >= DEBUG_BATCH) {
-              sinceYield = 0;
-              await yieldToLoop();
-            }
-            continue;
-          }
-          sinceYield = 0;
-          if (stop.kind === 'idle') {
-            await sleep(Math.max(1, Math.min(this.vm.msUntilNextDeadline(), 50)));
-            continue;
-          }
-          const out = this.handleStop(stop, target);
-          if (out === 'resume') continue;
-          return out;
-        }
-      } finally {
-        gate?.idle(); // a stopped debuggee holds no slot
-      }
-    } finally {
-      this.vm.held = null;
-      if (target && this.generation === gen) this.syncHartBreakpoints();
-    }
+  /** The run loop (run-loop.ts): batches of DEBUG_BATCH instructions until a stop, the target, or the end. */
+  private runLoop(target?: RunTarget): Promise<RunOutcome> {
+    return runLoop(this.runHost, target);
   }
 
-  /**
-   * The run loop with the vCPUs on threads: stops are decided on this thread as the vCPU
-   * threads report them (handleStop), then every vCPU is parked and its state brought here
-   * before the stop is reported, so inspection and steps work on this thread as with one.
-   */
-  private async runOnThreads(target: RunTarget | undefined, gen: number): Promise<RunOutcome> {
-    const addrs = this.breakpoints.addresses();
-    if (target) addrs.add(target.address);
-    const config = threadConfig(addrs, this.watchpoints.hartList(),
-      { exceptions: this.guestTraps.wants(false), interrupts: this.guestTraps.wants(true) }, this.held ?? []);
-    this.deferred = null;
-    let end: ThreadRunEnd;
-    let report: { e: StopEvent; hidden: number } | null;
-    try {
-      end = await this.vcpuThreads!.run(config, (stop) => this.handleStop(stop, target), () => {
-        this.maybeEmitStats();
-        return this.pauseRequested || this.generation !== gen || this.isEnded();
-      });
-    } finally {
-      report = this.takeDeferred();
-    }
-    if (this.generation !== gen || this.isEnded()) return 'ended';
-    if (end.outcome) {
-      if (report) this.stopped(report.e, report.hidden);
-      return end.outcome;
-    }
-    if (end.stop) {
-      const out = this.handleStop(end.stop, target);
-      return out === 'resume' ? 'stopped' : out;
-    }
-    this.stopped({ reason: 'pause', vcpu: this.lastStop?.vcpu ?? 0, description: 'paused' });
-    return 'stopped';
-  }
-
-  /** The stop deferred while the vCPU threads ran, if any; stops are reported at once from now on. */
-  private takeDeferred(): { e: StopEvent; hidden: number } | null {
-    const d = this.deferred ?? null;
-    this.deferred = undefined;
-    return d;
-  }
+  /** What the run loop uses of this debugger. */
+  private readonly runHost: RunHost = ((d: GuestDebugger): RunHost => ({
+    get vm() { return d.vm; },
+    get generation() { return d.generation; },
+    get threads() { return d.options.threads ?? 1; },
+    get vcpuThreads() { return d.vcpuThreads; },
+    get held() { return d.held; },
+    get pauseRequested() { return d.pauseRequested; },
+    get watchpoints() { return d.watchpoints; },
+    get guestTraps() { return d.guestTraps; },
+    get watchSkip() { return d.watchSkip; },
+    schedulerGate: () => (d.options.sched ? schedulerGate(d.vm, d.options.sched) : null),
+    breakpointAddresses: () => d.breakpoints.addresses(),
+    armBreakpoints: (extra) => d.syncHartBreakpoints(extra),
+    running: () => { d.state = 'running'; d.pauseRequested = false; },
+    isEnded: () => d.isEnded(),
+    lastStopVcpu: () => d.lastStop?.vcpu ?? 0,
+    stepOnce: (vcpu) => d.stepOnce(vcpu),
+    handleStop: (stop, target) => d.handleStop(stop, target),
+    stopped: (e, hidden) => d.stopped(e, hidden),
+    maybeEmitStats: () => d.maybeEmitStats(),
+    deferStops: () => { d.deferred = null; },
+    takeDeferred: () => { const x = d.deferred ?? null; d.deferred = undefined; return x; },
+  }))(this);
 
   /** Ends the vCPU threads of the current VM (they hold no state the VM's thread lacks while stopped). */
   private stopThreads(): void {
