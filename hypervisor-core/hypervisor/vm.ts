@@ -39,7 +39,7 @@ import { GuestRam } from './guest-ram';
 import { SbiDispatcher } from './sbi/dispatcher';
 import { RegisterCall } from './sbi/register-call';
 import { VmSbiHost } from './vm-sbi-host';
-import { StaExtension } from './sbi/sta';
+import { STA_STRUCT_SIZE, StaExtension } from './sbi/sta';
 import { Eid } from './sbi/eids';
 import { ExitStats } from './stats/exit-stats';
 import type { AccountedState } from './stats/vcpu-times';
@@ -750,10 +750,26 @@ export class Vm {
    * same handling, counting and tracing as an exit of a slice run on this thread.
    */
   handleThreadExit(vcpu: Vcpu): void {
-    // SBI STA: the steal time so far goes into its structure before the vCPU runs on.
-    if (this.sta?.active) this.sta.recordSteal(vcpu.id, this.sbi.host);
+    // SBI STA: the vCPU's thread writes its steal time into the structure at each schedule-in.
     const exit = decodeExit(vcpu.hart, this.ram);
     this.handleExit(vcpu, exit, performance.now());
+  }
+
+  /**
+   * SBI STA for vCPU threads: the registrations' version (bumped at each change) and where
+   * vCPU `id`'s structure is in host memory (an offset into `host`), -1 when it reports none.
+   */
+  staRecord(id: number): { version: number; hostOffset: number } {
+    const sta = this.sta;
+    const gpa = sta?.shmemOf(id) ?? null;
+    if (!sta || gpa === null || !this.ram.contains(Number(gpa), STA_STRUCT_SIZE)) return { version: sta?.version ?? 0, hostOffset: -1 };
+    const page = Number(gpa) - (Number(gpa) % PAGE_SIZE);
+    return { version: sta.version, hostOffset: this.ram.backingPage(page) - this.host.base + (Number(gpa) - page) };
+  }
+
+  /** The vCPU threads reported every steal time so far into the structures: this thread's reporting goes on from there. */
+  staReportedByThreads(): void {
+    this.sta?.markReported(this.sbi.host);
   }
 
   /**

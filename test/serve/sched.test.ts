@@ -7,7 +7,8 @@
  * scheduler debits (a slice's instructions, an exit counting 500), which do not depend on host
  * timing, so the tolerances only cover the slices in flight when the figures are read.
  * CPU-bound guest: test/guests/reproducers/src/spin.S; in WFI: idle.S; SBI STA: sta.S built
- * with -DALONE (one vCPU; its steal can only come from waiting for another VM).
+ * with -DALONE (one vCPU; its steal can only come from waiting for another VM), and sta.S on
+ * two vCPU threads (a thread's steal comes from its waits for the slot).
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -142,6 +143,18 @@ describe('hyperscope serve: the credit scheduler', function () {
       const [a, t] = await shares(d, 'a', 't', WINDOW_UNITS / 4);
       // t's second vCPU is stopped (spin runs on vCPU 0 alone): one runnable unit each, equal weights.
       assert.ok(Math.abs(a / t - 1) < 0.1, `a ran ${a}, t ${t}`);
+    });
+
+    it('writes a vCPU thread\'s steal into its SBI STA record when it is scheduled in, with no exit needed (as KVM at vcpu_load)', async () => {
+      // sta.S on 2 vCPUs: vCPU 0 spins 3 million instructions without an exit, then wants steal > 0
+      // and an even sequence; its slot waits behind a and t are the only steal it can see.
+      assert.equal(d.vm('create', 'st', path.join(GUESTS, 'sta.elf'), '--memory', '16M', '--vcpus', '2', '--threads', '2').status, 0);
+      const info = await until('the STA guest to finish', async () => {
+        const i = await d.client.call<{ state: string; reason?: string }>('GET', '/v1/vms/st');
+        return i.state !== 'running' ? i : undefined;
+      });
+      assert.equal(await consoleText(d, 'st'), 'sta: ok\n');
+      assert.equal(info.state, 'shut off', info.reason);
     });
   });
 

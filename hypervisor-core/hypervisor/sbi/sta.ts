@@ -37,6 +37,8 @@ export class StaExtension implements SbiExtension {
   readonly eids = [Eid.STA];
   readonly name = 'STA';
   private readonly harts = new Map<number, HartSta>();
+  /** Bumped at every change of a registration (vCPU threads republish the structures' addresses then). */
+  version = 0;
 
   /** Available (the vCPUs' steal time is always measured). */
   probe(): number {
@@ -50,7 +52,21 @@ export class StaExtension implements SbiExtension {
 
   /** A hart (re)started: it reports nothing until it sets its shared memory again. */
   hartReset(hartId: number): void {
-    this.harts.delete(hartId);
+    if (this.harts.delete(hartId)) this.version++;
+  }
+
+  /** The GPA of `hartId`'s structure, or null when it reports nothing. */
+  shmemOf(hartId: number): bigint | null {
+    return this.harts.get(hartId)?.shmem ?? null;
+  }
+
+  /**
+   * Every steal time measured so far counts as reported: the vCPU threads wrote it into the
+   * structures themselves (at each schedule-in), so recordSteal goes on from here.
+   */
+  markReported(host: SbiHost): void {
+    if (!host.stealNs) return;
+    for (const [hart, st] of this.harts) st.lastSteal = host.stealNs(hart);
   }
 
   /** Handles one STA call. */
@@ -60,12 +76,14 @@ export class StaExtension implements SbiExtension {
     if (flags !== 0n) return fail(SbiError.INVALID_PARAM);
     if (lo === ALL_ONES && hi === ALL_ONES) {
       this.harts.delete(call.hartId);
+      this.version++;
       return ok();
     }
     if ((lo & 63n) !== 0n) return fail(SbiError.INVALID_PARAM);
     if (hi !== 0n) return fail(SbiError.INVALID_ADDRESS); // RV64: the address is lo alone
     if (!host.writeGuestPhys(lo, new Uint8Array(STA_STRUCT_SIZE))) return fail(SbiError.INVALID_ADDRESS);
     this.harts.set(call.hartId, { shmem: lo, lastSteal: host.stealNs(call.hartId) });
+    this.version++;
     return ok();
   }
 
@@ -104,6 +122,7 @@ export class StaExtension implements SbiExtension {
   /** Puts back `save`'s state. */
   restore(state: Saved): void {
     this.harts.clear();
+    this.version++;
     for (const item of arr(state, 'STA')) {
       const s = obj(item, 'STA hart');
       this.harts.set(num(s.hart, 'hart'), { shmem: textBig(s.shmem), lastSteal: 0 });

@@ -92,6 +92,13 @@ export interface WorkerInit {
   sched?: { buffers: SchedBuffers; vm: number };
   /** With `sched`: ns each vCPU waited for a slot while runnable, one double per vCPU (written by its thread): its steal. */
   steal?: SharedArrayBuffer;
+  /**
+   * SBI STA, two doubles per vCPU: its structure's offset in `ram` (-1: none) and the part of
+   * `steal` written into it. The thread adds the rest each time the vCPU is scheduled in
+   * (KVM's kvm_riscv_vcpu_record_steal_time at vcpu_load); the VM's thread changes an entry
+   * only while the vCPU is in an exit or parked.
+   */
+  sta?: SharedArrayBuffer;
 }
 
 /** What a debugger arms in every vCPU thread's harts (sent at each resume). */

@@ -138,6 +138,13 @@ export class VcpuThreads implements RemoteVcpus {
   /** ns each vCPU's thread waited for a scheduler slot while the vCPU was runnable, and how much of it the VM's statistics have. */
   private readonly steal: Float64Array;
   private readonly stealSeen: Float64Array;
+  /**
+   * SBI STA per vCPU, two doubles: where its structure is in host memory (-1: none) and how
+   * much of `steal` its structure has; its thread adds the rest at each schedule-in.
+   */
+  private readonly sta: Float64Array;
+  /** The STA registrations' version each vCPU's entry was published at (-1: never). */
+  private readonly staVersion: Int32Array;
   private readonly stats: Float64Array;
   /** Each vCPU's instructions when the threads started (the run's share goes to the VM's statistics). */
   private readonly startRetired: Float64Array;
@@ -186,6 +193,9 @@ export class VcpuThreads implements RemoteVcpus {
     this.retired = new Float64Array(new SharedArrayBuffer(n * 8));
     this.steal = new Float64Array(new SharedArrayBuffer(n * 8));
     this.stealSeen = new Float64Array(n);
+    this.sta = new Float64Array(new SharedArrayBuffer(n * 16));
+    for (let i = 0; i < n; i++) this.sta[2 * i] = -1;
+    this.staVersion = new Int32Array(n).fill(-1);
     this.stats = newThreadStats(threads);
     this.startRetired = new Float64Array(n);
   }
@@ -210,6 +220,7 @@ export class VcpuThreads implements RemoteVcpus {
     }
     // The threads bootstrap meanwhile; they run nothing before their init message.
     this.mapAllRam();
+    for (const v of vm.vcpus) this.publishSta(v.id);
     // A debugged VM starts stopped: the threads park until the first resume.
     if (this.debug) Atomics.store(this.control, W.RUN, RunState.PAUSE);
     for (let t = 0; t < this.threads; t++) {
@@ -221,7 +232,7 @@ export class VcpuThreads implements RemoteVcpus {
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
-        sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer,
+        sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
       };
       this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);
@@ -282,6 +293,9 @@ export class VcpuThreads implements RemoteVcpus {
   async pause(): Promise<void> {
     // A thread waiting for an exit's reply parks after it: this thread keeps answering meanwhile.
     await this.parkDebug();
+    for (let i = 0; i < this.vm.vcpus.length; i++) this.syncSteal(i);
+    // The threads wrote the steal time into the STA structures: the VM's own reporting goes on from here.
+    this.vm.staReportedByThreads();
   }
 
   /** Resumes after pause(): every vCPU's state here goes back to its thread first. */
@@ -290,6 +304,8 @@ export class VcpuThreads implements RemoteVcpus {
     for (const v of vm.vcpus) {
       this.retired[v.id] = v.hart.instret;
       this.send(v.id, 'state', -1);
+      this.staVersion[v.id] = -1;
+      this.publishSta(v.id);
     }
     this.parkedThreads = 0;
     this.epoch = Atomics.add(this.control, W.EPOCH, 1) + 1;
@@ -396,6 +412,19 @@ export class VcpuThreads implements RemoteVcpus {
       v.hart.blockCache?.flush();
     }
     if (++this.parkedThreads >= this.threads) this.parkWaiter?.();
+  }
+
+  /**
+   * Tells vCPU `id`'s thread where its STA structure is now, when a registration changed (an
+   * exit of it set or cleared its shared memory, HSM restarted it): its steal time so far
+   * counts as reported, as set_shmem counts it.
+   */
+  private publishSta(id: number): void {
+    const r = this.vm.staRecord(id);
+    if (r.version === this.staVersion[id]) return;
+    this.staVersion[id] = r.version;
+    this.sta[2 * id + 1] = this.steal[id];
+    this.sta[2 * id] = r.hostOffset;
   }
 
   /** Moves the slot waits vCPU `id`'s thread counted into the VM's wait (steal) time. */
@@ -507,8 +536,12 @@ export class VcpuThreads implements RemoteVcpus {
     } finally {
       this.current = -1;
     }
+    this.publishSta(v.id);
     this.send(v.id, 'reply', m.seq);
-    for (const id of this.push) this.send(id, 'state', -1);
+    for (const id of this.push) {
+      this.publishSta(id);
+      this.send(id, 'state', -1);
+    }
     this.push.clear();
     if (this.vm.stopRequest) this.wake?.();
   }

@@ -82,6 +82,31 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   byId = new Map(vcpus.map((v) => [v.id, v]));
   unit = d.sched ? new CreditScheduler(d.sched.buffers).unit(d.sched.vm, d.thread) : null;
   steal = d.steal ? new Float64Array(d.steal) : null;
+  sta = d.sta ? new Float64Array(d.sta) : null;
+  ram32 = new Int32Array(d.ram);
+  ram64 = new BigInt64Array(d.ram, 0, d.ram.byteLength >>> 3);
+}
+/** SBI STA entries (shared-words.ts WorkerInit.sta), and guest RAM as words to write the structures with. */
+let sta: Float64Array | null = null;
+let ram32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let ram64: BigInt64Array<ArrayBufferLike> = new BigInt64Array(0);
+
+/**
+ * The vCPU is scheduled in: the steal time since its structure was last written goes into it
+ * (SBI v2.0 STA; KVM's kvm_riscv_vcpu_record_steal_time), with `sequence` odd meanwhile so a
+ * guest reading concurrently retries.
+ */
+function recordSteal(v: Local): void {
+  if (!sta || !steal) return;
+  const at = sta[2 * v.id];
+  const delta = Math.round(steal[v.id] - sta[2 * v.id + 1]);
+  if (at < 0 || delta <= 0) return;
+  sta[2 * v.id + 1] += delta;
+  const seq = at >>> 2;
+  const s = Atomics.load(ram32, seq);
+  Atomics.store(ram32, seq, (s + 1) | 0);
+  Atomics.add(ram64, (at + 8) >>> 3, BigInt(delta));
+  Atomics.store(ram32, seq, (s + 2) | 0);
 }
 /** ns each vCPU waited for a slot (the VM's thread reports it as wait time and to SBI STA). */
 let steal: Float64Array | null = null;
@@ -283,7 +308,10 @@ function main(): void {
       if (unit) {
         // Fences are answered while the slot is awaited (the VM's thread may wait for them).
         if (!unit.acquire(() => { ackFences(); return notRunning(); })) break;
-        if (unit.waited && steal) steal[v.id] += unit.waitedMs * 1e6;
+        if (unit.waited && steal) {
+          steal[v.id] += unit.waitedMs * 1e6;
+          recordSteal(v);
+        }
       }
       const before = v.hart.instret;
       const stop = v.hart.run(d.slice);
