@@ -57,6 +57,12 @@ export class BlockCache {
   readonly table: Block[] = new Array<Block>(1 << TABLE_BITS).fill(EMPTY);
   /** Hotness counters by the same hash (the interpreter counts the visits it does not pass to `run`). */
   readonly hot = new Uint16Array(1 << TABLE_BITS);
+  /**
+   * Instructions in the region last found at a start not compiled then (0: not looked at), by
+   * the same hash: a later look finds it again only once entries times this pay for a
+   * compile, instead of walking the same blocks at every power of four.
+   */
+  private readonly sizes = new Uint16Array(1 << TABLE_BITS);
   /** The blocks (entries) of the regions that run code on each code page (host page number). */
   private readonly slots = new Map<number, Set<Block>>();
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */
@@ -86,8 +92,11 @@ export class BlockCache {
   work = JIT_DEFAULTS.work;
   /** Blocks compiled since the last full drop. */
   private live = 0;
-  /** Blocks and regions compiled and invalidations, for `--stats` and tests. */
-  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0 };
+  /**
+   * Blocks and regions compiled, pages invalidated, full drops, instructions run translated
+   * and regions found (looked at), for `--stats` and tests.
+   */
+  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0, looks: 0 };
 
   private constructor(private readonly mem: PhysMemory) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
@@ -122,12 +131,19 @@ export class BlockCache {
       if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
         const heat = ++this.hot[slot];
         if (heat < this.threshold || !this.lookAt(heat)) break;
+        const size = this.sizes[slot];
+        if (size !== 0 && heat !== this.regionThreshold && heat < this.straightThreshold && heat * size < this.work) break;
+        this.counters.looks++;
         const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
           const i = (p >>> 12) & (f.tagLo.length - 1);
           return f.tagLo[i] === p && f.tagHi[i] === pcHi ? f.off[i] : -1;
         });
-        if (region.blocks.length > 0 && !this.worth(region, heat)) break;
+        if (region.blocks.length > 0 && !this.worth(region, heat)) {
+          this.sizes[slot] = Math.min(insnsOf(region), 0xffff);
+          break;
+        }
         this.hot[slot] = 0;
+        this.sizes[slot] = 0;
         b = this.compile(slot, off, pcLo, pcHi, region);
       }
       if (b.len > left - done) break;
@@ -157,9 +173,7 @@ export class BlockCache {
   private worth(region: Region, heat: number): boolean {
     if (heat >= this.straightThreshold || compiledBefore(region.blocks, region.pages)) return true;
     if (region.loops && (region.blocks.length === 1 || heat >= this.regionThreshold)) return true;
-    let insns = 0;
-    for (const b of region.blocks) insns += b.length;
-    return heat * insns >= this.work;
+    return heat * insnsOf(region) >= this.work;
   }
 
   /** Compiles the region of the block at `off`; every block in it becomes an entry, registered with every page the region runs code on. */
@@ -229,4 +243,11 @@ export class BlockCache {
 function onPages(vpages: readonly number[], breakpointPages: Set<number>): boolean {
   for (const p of vpages) if (breakpointPages.has(p)) return true;
   return false;
+}
+
+/** Instructions in a region's blocks. */
+function insnsOf(region: Region): number {
+  let n = 0;
+  for (const b of region.blocks) n += b.length;
+  return n;
 }

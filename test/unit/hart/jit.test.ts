@@ -508,4 +508,27 @@ describe('hart: block translation', () => {
       }
     }
   });
+
+  it('a start found not worth compiling is looked at again only when its entries times its length pay for a compile', () => {
+    // A loop calling a leaf function 20,000 times: three starts (the loop, the function, the
+    // return site) turn hot at 64 entries; none is worth compiling before 60,000 entries at
+    // the default thresholds, so each is found once, not again at 256, 1024, 4096 and 16384.
+    const code = [
+      addi(T0, 0, 0), // 0x00
+      lui(T0, 5), // 0x04: t0 = 20480
+      jal(RA, 0x10), // 0x08 loop: call f at 0x18
+      addi(T0, T0, -1), // 0x0c
+      bne(T0, 0, -8), // 0x10 -> loop
+      SPIN, // 0x14
+      addi(A0, A0, 1), // 0x18 f:
+      jalr(0, RA), // 0x1c ret
+    ];
+    const { h } = hartWith(code, true);
+    const c = h.blockCache!;
+    c.threshold = 64; c.regionThreshold = c.straightThreshold = 60000;
+    h.run(2 + 20480 * 5); // up to the SPIN, not into it (a one-block loop compiles at once)
+    assert.deepEqual([h.x[2 * A0], h.pcLo >>> 0], [20480, BASE + 0x14]);
+    assert.equal(c.counters.regions, 0, 'nothing compiled');
+    assert.equal(c.counters.looks, 3, 'each hot start found once');
+  });
 });
