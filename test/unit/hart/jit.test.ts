@@ -509,10 +509,10 @@ describe('hart: block translation', () => {
     }
   });
 
-  it('a start found not worth compiling is looked at again only when its entries times its length pay for a compile', () => {
-    // A loop calling a leaf function 20,000 times: three starts (the loop, the function, the
+  it('a hot start not worth compiling yet is looked at once between the thresholds, not at every later entry', () => {
+    // A loop calling a leaf function 20,480 times: three starts (the loop, the function, the
     // return site) turn hot at 64 entries; none is worth compiling before 60,000 entries at
-    // the default thresholds, so each is found once, not again at 256, 1024, 4096 and 16384.
+    // the default thresholds, so each region is found once.
     const code = [
       addi(T0, 0, 0), // 0x00
       lui(T0, 5), // 0x04: t0 = 20480
