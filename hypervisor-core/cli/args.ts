@@ -332,12 +332,13 @@ function checkTrapEmulate(o: Partial<RunOptions>): void {
  * and 1 where a run must be reproducible or inspected on one thread.
  */
 function resolveThreads(o: Partial<RunOptions>): number {
-  // The snapshot fixes the vCPUs, the clock and the firmware: an explicit count is checked when it is read.
-  if (o.restore !== undefined) return o.threads ?? 1;
+  // The snapshot (or the migrated VM) fixes the vCPUs, the clock and the firmware: an explicit
+  // count is checked when it is read.
+  if (o.restore !== undefined || o.incoming !== undefined) return o.threads ?? 1;
   const vcpus = o.vcpus ?? 1;
   const oneThread = o.clock === 'icount' ? '--clock icount (a reproducible run)' : o.bios === 'none' ? '--bios none'
     : o.trace !== undefined ? '--trace' : o.bare ? '--bare' : o.aia ? '--aia'
-    : o.saveAt !== undefined ? '--save-at' : o.incoming !== undefined ? '--incoming' : o.balloon ? '--balloon'
+    : o.saveAt !== undefined ? '--save-at' : o.balloon ? '--balloon'
     : o.mmu === 'shadow' ? '--mmu shadow' : o.cpuVirt === 'trap-emulate' ? '--cpu-virt trap-emulate' : undefined;
   if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
   return checkThreads(o.threads, vcpus, oneThread, '');

@@ -6,10 +6,10 @@ import { closeSync } from 'node:fs';
 import type { ConsoleSink } from '../devices/console-sink';
 import { BlockImageError, FileBackend, type BlockBackend } from '../devices/virtio/block/backend';
 import { listenForMigration, type IncomingListener } from '../state/migrate/listen';
-import { receiveVm, type IncomingVm } from '../state/migrate/receive';
+import { receiveVm, type IncomingOptions, type IncomingVm } from '../state/migrate/receive';
 import { MigrationError } from '../state/migrate/wire';
 import type { RunOptions } from './args';
-import { UsageError } from './args';
+import { threadsForSnapshot, UsageError } from './args';
 import { ExitStatus, openOutputFile, runVirt, type Restored } from './run-command';
 
 /** Opens a migrated VM's disks as the source had them; an unusable image is one line. */
@@ -39,10 +39,11 @@ export async function runIncoming(o: RunOptions, address: string): Promise<numbe
   // The board is built as the stream arrives; its console is bound when runVirt has one.
   let sink: { console: (b: Uint8Array) => void; consoleSink: ConsoleSink } | undefined;
   let incoming: IncomingVm;
+  let threads = 1;
   try {
     const socket = await listener.accept();
     try {
-      incoming = await receiveVm(socket, {
+      const options: IncomingOptions = {
         console: (b) => sink?.console(b),
         consoleSink: {
           write: (b) => sink?.consoleSink.write(b) ?? true,
@@ -50,7 +51,19 @@ export async function runIncoming(o: RunOptions, address: string): Promise<numbe
         },
         idleSleep: true, jit: o.jit,
         openDisks: openMigratedDisks,
-      });
+        // --threads N: checked against the migrated VM's vCPUs, clock and firmware; RAM shared with the vCPU threads.
+        checkBoard: (board) => {
+          try {
+            threads = threadsForSnapshot(o.threads, board);
+          } catch (e) {
+            // Refused in the handshake: the source VM runs on where it was.
+            if (e instanceof UsageError) throw new MigrationError(e.message.replace("the snapshot's", "the migrated VM's"));
+            throw e;
+          }
+          options.sharedMemory = threads > 1;
+        },
+      };
+      incoming = await receiveVm(socket, options);
     } catch (e) {
       if (!(e instanceof MigrationError)) throw e;
       process.stderr.write(`hyperscope: the incoming migration failed: ${e.message}\n`);
@@ -69,7 +82,7 @@ export async function runIncoming(o: RunOptions, address: string): Promise<numbe
     },
   };
   try {
-    return await runVirt({ ...o, vcpus: incoming.board.vcpus, clock: incoming.board.clock }, new Uint8Array(0), undefined, [], statsFd, undefined, restored);
+    return await runVirt({ ...o, vcpus: incoming.board.vcpus, clock: incoming.board.clock, threads }, new Uint8Array(0), undefined, [], statsFd, undefined, restored);
   } finally {
     for (const d of incoming.disks) d.close();
     if (statsFd !== undefined) closeSync(statsFd);

@@ -76,10 +76,13 @@ function parseMachine(body: unknown): { name: string; options: RunOptions } {
   if (b.name === undefined) throw bad("missing field 'name'");
   const r = b as unknown as CreateRequest;
   if (r.incoming !== undefined) {
-    const other = Object.keys(b).find((k) => k !== 'name' && k !== 'incoming' && k !== 'jit' && k !== 'weight' && k !== 'cap');
+    const other = Object.keys(b).find((k) => k !== 'name' && k !== 'incoming' && k !== 'jit' && k !== 'weight' && k !== 'cap' && k !== 'threads');
     if (other) throw bad(`'${other}' comes from the migrated VM with 'incoming'`);
     try {
-      return { name: r.name, options: { ...parseRunArgs(['--incoming', r.incoming, ...(r.jit === false ? ['--no-jit'] : [])]), threads: 1 } };
+      // threads: checked against the migrated VM's board when it arrives (one thread when it does not fit).
+      const threads = r.threads ?? 1;
+      if (threads > 32) throw bad(`'threads' must be 1 to 32 (one thread per vCPU at most)`);
+      return { name: r.name, options: { ...parseRunArgs(['--incoming', r.incoming, ...(r.jit === false ? ['--no-jit'] : [])]), threads } };
     } catch (e) {
       if (e instanceof UsageError) throw bad(e.message);
       throw e;
@@ -117,7 +120,7 @@ function parseMachine(body: unknown): { name: string; options: RunOptions } {
 
 /** The request body for run options (what the client sends; the inverse of parseCreateRequest). */
 export function createRequestOf(name: string, o: RunOptions): CreateRequest {
-  if (o.incoming !== undefined) return { name, incoming: o.incoming, ...(o.jit ? {} : { jit: false }) };
+  if (o.incoming !== undefined) return { name, incoming: o.incoming, ...(o.jit ? {} : { jit: false }), ...(o.threads > 1 ? { threads: o.threads } : {}) };
   const r: CreateRequest = { name, kernel: o.kernel, vcpus: o.vcpus, memory: o.memory, clock: o.clock, bios: o.bios };
   if (o.initrd !== undefined) r.initrd = o.initrd;
   if (o.append !== undefined) r.append = o.append;

@@ -111,8 +111,8 @@ export function restoreFromFile(file: string, force: boolean, console: ConsoleSi
   }
 }
 
-/** `threads` when a VM of `board` can run on them, else 1 (the snapshot's VM runs on one thread only). */
-function threadsFit(threads: number, board: BoardRecord): number {
+/** `threads` when a VM of `board` (a snapshot's, a migrated one's) can run on them, else 1 (it runs on one thread only). */
+export function threadsFit(threads: number, board: BoardRecord): number {
   if (threads <= 1) return 1;
   try {
     return Math.min(threadsForSnapshot(Math.min(threads, board.vcpus), board), board.vcpus);

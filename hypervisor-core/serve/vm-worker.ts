@@ -17,14 +17,14 @@ import type { FromWorker, ToWorker, VmCounters, VmState, WorkerStart } from './p
 import { balloonStats } from '../hypervisor/balloon-stats';
 import { openMigratedDisks } from '../cli/incoming-command';
 import { listenForMigration } from '../state/migrate/listen';
-import { receiveVm } from '../state/migrate/receive';
+import { receiveVm, type IncomingOptions } from '../state/migrate/receive';
 import { MigrationError } from '../state/migrate/wire';
 import { networkReport } from '../hypervisor/stats/network-report';
 import { VirtioNet } from '../devices/virtio/net/device';
 import { parseMac } from '../net/ethernet';
 import { AckBatcher, WorkerUplink } from './net-relay';
 import { boardOfRun, migrateOut } from './vm-migration';
-import { dirtyLogAction, restoreFromFile, snapshotToFile, stateRefusal, WorkerRefusal } from './vm-state-ops';
+import { dirtyLogAction, restoreFromFile, snapshotToFile, stateRefusal, threadsFit, WorkerRefusal } from './vm-state-ops';
 import { diskRecord, type BoardRecord } from '../machine/virt-snapshot';
 import type { ElfFile } from '../machine/loaders/elf';
 import { DebugConnection, VmReturn, debugHost } from './debug-host';
@@ -520,10 +520,17 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       listener.close();
     }
     try {
-      const inc = await receiveVm(socket, { console: (b) => consoleOut.write(b), consoleSink: consoleOut, idleSleep: true, jit: o.jit, openDisks: openMigratedDisks });
+      const options: IncomingOptions = {
+        console: (b) => consoleOut.write(b), consoleSink: consoleOut, idleSleep: true, jit: o.jit, openDisks: openMigratedDisks,
+        // --threads N: the migrated vCPUs run on N threads when its board allows it (RAM shared with them).
+        checkBoard: (b) => {
+          vmThreads = threadsFit(o.threads, b);
+          options.sharedMemory = vmThreads > 1;
+        },
+      };
+      const inc = await receiveVm(socket, options);
       disks = inc.disks as FileBackend[];
       board = inc.board;
-      vmThreads = 1;
       post({ type: 'machine', vcpus: inc.board.vcpus, memory: inc.board.memory, clock: inc.board.clock });
       if (inc.paused) {
         // As libvirt keeps a paused domain paused on the destination: it runs once resumed.

@@ -98,12 +98,12 @@ describe('hyperscope serve: the state of a VM on vCPU threads (snapshot, restore
     assert.equal(d.vm('destroy', 'dl').status, 0);
   });
 
-  it('migrates a running VM on 2 threads to another daemon: its counter goes on without gap or repeat', async () => {
+  it('migrates a running VM on 2 threads to another daemon, on 2 threads there too: its counter goes on without gap or repeat', async () => {
     const dst = await startTestDaemon();
     try {
       assert.equal(d.vm('create', 'mt', TICKER, '--vcpus', '2', '--threads', '2').status, 0);
       await until('a few ticks', async () => (ticks(await consoleText(d, 'mt')).length >= 3 ? true : undefined));
-      const c = dst.vm('create', 'in', '--incoming', '127.0.0.1:0');
+      const c = dst.vm('create', 'in', '--incoming', '127.0.0.1:0', '--threads', '2');
       assert.equal(c.status, 0, c.stderr);
       const port = /127\.0\.0\.1:(\d+)/.exec(c.stdout)![1];
       const m = d.vm('migrate', 'mt', `127.0.0.1:${port}`);
@@ -114,6 +114,8 @@ describe('hyperscope serve: the state of a VM on vCPU threads (snapshot, restore
       // A line may be cut between the two: the source's output followed by the destination's.
       const all = await until('the destination to print 3 ticks', async () => { const t = ticks(source + await consoleText(dst, 'in')); return t.length >= sent + 3 ? t : undefined; });
       assertConsecutive(all, 0, 'the source, then the destination');
+      const threadsOf = async (daemon: TestDaemon, name: string) => (await daemon.client.call<{ threads?: { threads: unknown[] } }>('GET', `/v1/vms/${name}/stats`)).threads?.threads.length;
+      assert.equal(await threadsOf(dst, 'in'), 2, 'the destination runs the vCPUs on 2 threads');
       assert.equal(d.vm('destroy', 'mt').status, 0);
     } finally {
       await dst.stop();

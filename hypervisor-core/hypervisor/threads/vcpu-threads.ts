@@ -48,9 +48,12 @@ const vmTid = ownTid();
 /** Each VM's threads report of its last run on threads, kept when the threads end. */
 const lastReports = new WeakMap<Vm, ThreadsReport>();
 
-/** What the vCPU threads of `vm`'s last run on threads did (null: it never ran on threads). */
+/** The vCPU threads each VM runs on now (not a debugger's). */
+const running = new WeakMap<Vm, VcpuThreads>();
+
+/** What the vCPU threads of `vm` did so far in its run on threads, or in its last one (null: it never ran on threads). */
 export function threadsReportOf(vm: Vm): ThreadsReport | null {
-  return lastReports.get(vm) ?? null;
+  return running.get(vm)?.report() ?? lastReports.get(vm) ?? null;
 }
 
 /** Threads started ahead of their VM (`prestartVcpuThreads`), still waiting for one. */
@@ -238,7 +241,10 @@ export class VcpuThreads implements RemoteVcpus {
       this.ports.push(port1);
       for (const id of ids) this.send(id, 'state', -1);
     }
-    if (!this.debug) vm.remote = this;
+    if (!this.debug) {
+      vm.remote = this;
+      running.set(vm, this);
+    }
   }
 
   /**
@@ -327,6 +333,7 @@ export class VcpuThreads implements RemoteVcpus {
     this.parkWaiter?.();
     // Read while the threads still exist (their /proc entries go with them).
     lastReports.set(this.vm, this.report());
+    if (running.get(this.vm) === this) running.delete(this.vm);
     Atomics.store(this.control, W.RUN, RunState.QUIT);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
     await Promise.all(this.workers.map((w) => w.terminate()));

@@ -22,6 +22,8 @@ import { applyPages, frame, FrameKind, FrameReader, MigrationError, parseHello, 
 export interface IncomingOptions extends Omit<BoardOptions, 'vcpus' | 'memory' | 'clock' | 'bios' | 'svadu' | 'disks' | 'virtioConsole' | 'rng' | 'balloon'> {
   /** Opens the migrated VM's disks once the source released them; throws a one-line Error when it cannot. */
   openDisks(disks: DiskRecord[]): BlockBackend[];
+  /** Looks at the source's board before the VM is built (it may set `sharedMemory` for vCPU threads). */
+  checkBoard?(board: BoardRecord): void;
 }
 
 /** A VM that arrived, ready to run. */
@@ -81,6 +83,7 @@ export async function receiveVm(socket: Socket, o: IncomingOptions): Promise<Inc
       if (why) return await refuse(why);
       late.push(new LateBackend(d.size, d.readOnly, basename(d.path).slice(0, 20)));
     }
+    o.checkBoard?.(board);
     vm = createVirtBoard(boardOptions(o, board, late));
     if (obj(hello, 'handshake').hostSize !== vm.host.size) return await refuse('the source VM\'s host memory has another size than this Hyperscope builds');
     // Fresh host memory is zero past what building the board used: zeroing all of it would
