@@ -790,14 +790,16 @@ export class Hart extends HartState {
         const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, false);
         if (this.shared !== null) {
           this.shared.lr(off, size, this.val);
-          this.reservation = off;
+          this.reservation = off | 0;
           x[rd] = this.val[0]; x[rd + 1] = this.val[1];
           return Cold.NEXT;
         }
         const v = dv.getInt32(off, true);
         x[rd + 1] = size === 4 ? v >> 31 : dv.getInt32(off + 4, true);
         x[rd] = v;
-        this.reservation = off;
+        // An int32, as the field's -1: one double stored here (an offset computed from a
+        // boxed address) makes V8 box the field in every hart, and every store reads it.
+        this.reservation = off | 0;
         return Cold.NEXT;
       }
       case Op.SC_W: case Op.SC_D: {
