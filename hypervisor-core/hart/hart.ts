@@ -21,7 +21,7 @@ import { TRAP, Translator } from './translate';
 import { csrInstruction, privilegedCheck } from './system-instructions';
 import { MIDELEG_FIXED } from './csr-file';
 import { R, mul64, mulDiv } from './int64';
-import { Op } from './isa/opcodes';
+import { Op, PAUSE } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
 import { executeFp } from './fpu/execute-fp';
 import { fpEnabled, markFpDirty } from './fpu/fp-status';
@@ -157,15 +157,18 @@ export class Hart extends HartState {
   reservation = -1;
   /**
    * End `run()` early when the guest spins on a held test-and-set lock (an AMOSWAP that
-   * leaves memory as it was, {@link SPIN_YIELD_SWAPS} times in one run), as pause-loop
-   * exiting does on hardware: with several vCPUs taking turns on one host thread, the
+   * leaves memory as it was) or waits in a loop with PAUSE hints (Zihintpause: Linux's
+   * spinlocks), {@link SPIN_YIELD_SWAPS} times in one run, as pause-loop exiting does on
+   * hardware: with several vCPUs taking turns on one host thread, the
    * holder only releases the lock in its own turn, so spinning out the whole budget
    * stalls everyone (xv6's acquire with the holder's turn ended inside its critical section).
    * Off for a VM of one vCPU, whom no one else could release a lock for.
    */
   yieldOnSpin = false;
-  /** Failed test-and-set swaps in the current run. */
+  /** Failed test-and-set swaps and PAUSE hints in the current run. */
   private spinSwaps = 0;
+  /** Runs ended early because the guest spun ({@link yieldOnSpin}): a vCPU thread then gives its host CPU away for a moment. */
+  spinYields = 0;
   /** The hart's IMSIC and AIA CSRs (Ssaia), or null: the hart has no AIA ({@link enableAia}). */
   aia: HartAia | null = null;
   /** A-extension accesses through Atomics when RAM is shared with other threads; null: plain accesses. */
@@ -1244,7 +1247,10 @@ export class Hart extends HartState {
             case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW:
               mulDiv(op, x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]); x[rd] = R[0]; x[rd + 1] = R[1]; break;
             // ---- fences ----
-            case Op.FENCE: if (this.shared !== null) this.shared.fence(); break;
+            case Op.FENCE:
+              if (this.shared !== null) this.shared.fence();
+              if (insn === PAUSE && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) { this.spinYields++; budget = n + 1; }
+              break;
             case Op.FENCE_I:
               // Other threads' stores do not drop this thread's translated code: FENCE.I does.
               if (this.shared !== null) { this.shared.fence(); this.jit?.flush(); }
@@ -1274,7 +1280,7 @@ export class Hart extends HartState {
               if (op >= Op.FLW) this.executedInRun = n - traps;
               const r = this.coldInstruction(op, insn, compressed ? u16[foff >>> 1] : insn, compressed, pcLo, pcHi);
               if (r === Cold.NEXT) break;
-              if (r === Cold.YIELD) { budget = n + 1; break; }
+              if (r === Cold.YIELD) { this.spinYields++; budget = n + 1; break; }
               x[0] = 0; x[1] = 0; n++;
               if (r === Cold.JUMP) { pcLo = this.pcLo; pcHi = this.pcHi; continue outer; }
               pcLo = npcLo; pcHi = npcHi;

@@ -23,7 +23,7 @@ import { VirtioBalloon } from '../devices/virtio/balloon/device';
 import { TIMEBASE_HZ } from './memory-map';
 
 /** The ISA string the device tree advertises (what the hart implements). */
-export const GUEST_ISA = 'rv64imafdc_zicsr_zifencei_zicntr_sstc';
+export const GUEST_ISA = 'rv64imafdc_zicsr_zifencei_zicntr_zihintpause_sstc';
 /** The same with Svadu (hardware A/D updating), the default. */
 export const GUEST_ISA_SVADU = `${GUEST_ISA}_svadu`;
 

@@ -103,8 +103,8 @@ describe('guests cannot hang or stop the hypervisor', function () {
   it('svadu: the device tree\'s riscv,isa lists svadu, unless Svadu is off', () => {
     const kernel = readFileSync(path.join(ROOT, elf('svadu')));
     const isa = (svadu?: boolean) => Buffer.from(bootVirt({ kernel, vcpus: 1, memory: 16 * 1024 * 1024, clock: 'icount', console: () => undefined, svadu }).fdt).toString('latin1');
-    assert.match(isa(), /rv64imafdc_zicsr_zifencei_zicntr_sstc_svadu\0/);
-    assert.match(isa(false), /rv64imafdc_zicsr_zifencei_zicntr_sstc\0/);
+    assert.match(isa(), /rv64imafdc_zicsr_zifencei_zicntr_zihintpause_sstc_svadu\0/);
+    assert.match(isa(false), /rv64imafdc_zicsr_zifencei_zicntr_zihintpause_sstc\0/);
   });
 
   it('stvec-zero: a guest looping on a fault at its unmapped trap vector is reported once and keeps running', () => {

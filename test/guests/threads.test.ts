@@ -150,6 +150,7 @@ describe('vCPUs on host threads', function () {
     assert.deepEqual(report.threads.map((t: { vcpus: number[] }) => t.vcpus), [[0], [1]]);
     for (const t of report.threads) {
       assert.ok(t.slices > 0 && t.instructions > 0, JSON.stringify(t));
+      assert.ok(t.spinWaits >= 0, `pauses after spinning on a lock: ${JSON.stringify(t)}`);
       if (process.platform === 'linux') assert.ok(t.cpuSeconds > 0, JSON.stringify(t));
     }
     // Hart 0 prints, starts hart 1 and shuts down through the VM's thread; hart 1 only stops itself there.

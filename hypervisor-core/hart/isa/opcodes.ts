@@ -64,3 +64,9 @@ export const enum Op {
   /** Number of ids (not an instruction): size arrays indexed by Op with this. */
   COUNT,
 }
+
+/**
+ * PAUSE (Zihintpause): FENCE with pred = W, succ = 0, rs1 = rd = x0. A spin-wait loop's hint
+ * that the hart could stop retiring for a while (Linux's cpu_relax in its spinlock loops).
+ */
+export const PAUSE = 0x0100000f;

@@ -22,7 +22,7 @@
  * TLB arrays. Nothing a region does changes the TLB, and the locals start empty at each call,
  * so the check gives the TLB's answer.
  */
-import { Op } from '../isa/opcodes';
+import { Op, PAUSE } from '../isa/opcodes';
 import { decode } from '../isa/decoder';
 import { expandCompressed } from '../isa/rvc';
 import { TLB_MASK } from '../../mmu/tlb';
@@ -106,7 +106,8 @@ export function scanBlock(u16: Uint16Array, off: number, pcLo: number, pcHi: num
     }
     const op = decode(insn);
     const branch = op >= Op.JAL && op <= Op.BGEU;
-    if (!branch && !simple(op)) break;
+    // PAUSE ends a block too: the interpreter runs it, where a spinning hart yields (Hart.yieldOnSpin).
+    if (!branch && (!simple(op) || insn === PAUSE)) break;
     out.push({ op, insn, len, pcLo: lo, pcHi: hi });
     if (branch) break;
     [lo, hi] = pcAdd(lo, hi, len);

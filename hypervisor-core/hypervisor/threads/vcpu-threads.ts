@@ -234,7 +234,7 @@ export class VcpuThreads implements RemoteVcpus {
         control: this.control.buffer as SharedArrayBuffer, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
-        jit: vm.opts.jit ?? true, yieldOnSpin: n > this.threads, slice: THREAD_SLICE, port: port2, debug: this.debug,
+        jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: THREAD_SLICE, port: port2, debug: this.debug,
         sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
       };
       this.workers[t].postMessage(init, [port2]);

@@ -31,6 +31,12 @@ import { FenceKind, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
 const MAX_WAIT_MS = 100;
+/**
+ * How long a thread whose vCPUs all spun on a lock (Hart.yieldOnSpin) leaves its host CPU to
+ * the others (ms): the lock's holder and the VM's thread answering its exits (a Linux console
+ * write holds a spinlock across many UART exits). Its doorbell ends the pause early.
+ */
+const SPIN_WAIT_MS = 0.1;
 
 interface Local {
   id: number;
@@ -291,6 +297,8 @@ function main(): void {
     drainMail();
     ackFences();
     let ran = false;
+    /** Every vCPU that ran this round ended its slice spinning on a lock. */
+    let spun = true;
     let deadline = Infinity;
     for (const v of vcpus) {
       // All-stop: once the VM pauses (a debugger stop) no new slice starts.
@@ -314,7 +322,9 @@ function main(): void {
         }
       }
       const before = v.hart.instret;
+      const yields = v.hart.spinYields;
       const stop = v.hart.run(d.slice);
+      if (v.hart.spinYields === yields) spun = false;
       stats[row + TS.SLICES]++;
       stats[row + TS.COMPILED] = v.hart.blockCache?.counters.compiled ?? 0;
       unit?.release(v.hart.instret - before + (stop === StopReason.HOST_TRAP ? THREAD_EXIT_UNITS : 0), true);
@@ -329,7 +339,13 @@ function main(): void {
       if (isGuestWfi(v.hart) && !d.debug) wfi(v);
       else if (!callVm(v, 'exit')) return;
     }
-    if (ran) continue;
+    if (ran) {
+      if (spun) {
+        Atomics.wait(ctl, door, bell, SPIN_WAIT_MS);
+        stats[row + TS.SPIN_WAITS]++;
+      }
+      continue;
+    }
     unit?.block();
     // Nothing to run: sleep until the doorbell or the earliest timer deadline.
     const ms = deadline === Infinity ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, Math.max(0, (deadline - now()) / (TIMEBASE_HZ / 1000)));

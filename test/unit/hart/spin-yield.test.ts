@@ -62,3 +62,52 @@ describe('hart: yielding a turn spent spinning on a held lock', () => {
     assert.equal(single.lastRunCost, BUDGET);
   });
 });
+
+/**
+ * Linux's ticket spinlock wait (arch_spin_lock with Zihintpause, as the device tree's
+ * riscv,isa now lists it, as QEMU's virt does) reduced to its shape: load the lock word,
+ * leave when it is free, PAUSE, loop (riscv64-unknown-elf-objdump of the words). A PAUSE is the hint
+ * (Zihintpause: "the hart's rate of instruction retirement should be temporarily reduced").
+ */
+const PAUSE_LOOP = [0x00052783, 0x00078663, 0x0100000f, 0xff5ff06f, 0x0000006f]; // lw a5,0(a0); beqz a5,0x10; pause; j 0x0; 0x10: j 0x10
+
+/** An M-mode hart running the PAUSE loop on a lock word holding `lock`, translation on or off. */
+function pauser(lock: number, yieldOnSpin: boolean, jit: boolean): { h: Hart; mem: PhysMemory } {
+  const mem = new PhysMemory(BASE, 64 * 1024);
+  PAUSE_LOOP.forEach((w, i) => mem.view.setUint32(4 * i, w >>> 0, true));
+  mem.view.setUint32(LOCK, lock, true);
+  const h = new Hart(0, mem);
+  h.reset(BASE | 0);
+  h.setJit(jit);
+  // The loop translated from its second entry on.
+  if (h.blockCache) h.blockCache.threshold = h.blockCache.regionThreshold = 2;
+  h.x[10 * 2] = (BASE + LOCK) | 0; // a0 = &lock
+  h.x[10 * 2 + 1] = 0;
+  h.yieldOnSpin = yieldOnSpin;
+  return { h, mem };
+}
+
+describe('hart: yielding a turn spent in a PAUSE loop (Zihintpause)', () => {
+  for (const jit of [false, true]) {
+    it(`ends the run after SPIN_YIELD_SWAPS pauses and counts the yield (translation ${jit ? 'on' : 'off'})`, () => {
+      const { h, mem } = pauser(1, true, jit);
+      // Several runs: a loop translated meanwhile still stops at its PAUSE.
+      for (let k = 0; k < 4; k++) {
+        assert.equal(h.run(BUDGET), StopReason.BUDGET);
+        assert.ok(h.lastRunCost <= 4 * SPIN_YIELD_SWAPS, `run ${k}: ${h.lastRunCost} instructions`);
+      }
+      assert.equal(h.spinYields, 4);
+      mem.view.setUint32(LOCK, 0, true);
+      h.run(BUDGET);
+      assert.equal(h.pcLo >>> 0, BASE + 0x10, 'the lock seen free: out of the loop');
+      assert.equal(h.spinYields, 4, 'a run that left the loop is no yield');
+    });
+  }
+
+  it('without yieldOnSpin (one vCPU) a PAUSE loop runs the whole budget', () => {
+    const { h } = pauser(1, false, true);
+    assert.equal(h.run(BUDGET), StopReason.BUDGET);
+    assert.equal(h.lastRunCost, BUDGET);
+    assert.equal(h.spinYields, 0);
+  });
+});
