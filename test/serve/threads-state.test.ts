@@ -14,6 +14,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { comparable, ROOT } from '../guests/guest-runner';
 import { consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { ADAPTER, scopeValues, stopped } from '../dap/dap-helpers';
 
 const PARALLEL = path.join(ROOT, 'samples/parallel/parallel.elf');
 const TICKER = path.join(GUESTS, 'ticker.elf');
@@ -25,6 +28,8 @@ const QEMU_PARALLEL_30 = [
   'parallel: every hart computed the same checksum',
 ];
 const RESTORED = '[hyperscope: VM restored from';
+/** spin.S's counter word (riscv64-unknown-elf-nm build/spin.elf: `ticks` at 0x80200048); s0 counts the same calls. */
+const SPIN_TICKS = '0x80200048';
 
 type Info = { state: string; reason?: string; instructions: number };
 
@@ -143,5 +148,28 @@ describe('hyperscope serve: the state of a VM on vCPU threads (snapshot, restore
     const all = await until('mq to print 2 ticks', async () => { const t = ticks(source + await consoleText(d, 'mq')); return t.length >= sent + 2 ? t : undefined; });
     assertConsecutive(all, 0, 'the source, then the destination');
     for (const name of ['mp', 'mq']) assert.equal(d.vm('destroy', name).status, 0);
+  });
+
+  it('a debugger attached to a running VM on threads sees every vCPU where its thread left it (s0 and the memory it wrote agree)', async () => {
+    assert.equal(d.vm('create', 'sp', path.join(GUESTS, 'spin.elf'), '--vcpus', '2', '--threads', '2', '--memory', '16M').status, 0);
+    await until('spin to run a while', async () => ((await info('sp')).instructions > 5_000_000 ? true : undefined));
+    const dc = new DebugClient('node', ADAPTER, 'hyperscope');
+    dc.defaultTimeout = 20_000;
+    await dc.start();
+    try {
+      await dc.initializeRequest({ adapterID: 'hyperscope', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+      await Promise.all([dc.waitForEvent('initialized'), dc.attachRequest({ vm: 'sp', host: d.host } as DebugProtocol.AttachRequestArguments)]);
+      await dc.configurationDoneRequest();
+      await Promise.all([dc.pauseRequest({ threadId: 1 }), stopped(dc)]);
+      const s0 = BigInt((await scopeValues(dc, 'Registers')).get('s0')!.value.split(' ')[0]);
+      const mem = await dc.customRequest('readMemory', { memoryReference: SPIN_TICKS, count: 8 }) as DebugProtocol.ReadMemoryResponse;
+      const ticks = Buffer.from(mem.body!.data!, 'base64').readBigUInt64LE(0);
+      // tick: addi s0, s0, 1 then sd s0, ticks: the register is the word or one ahead of it.
+      assert.ok(ticks > 1000n && (s0 === ticks || s0 === ticks + 1n), `s0 ${s0}, ticks ${ticks}`);
+      await dc.disconnectRequest({ terminateDebuggee: false });
+    } finally {
+      await dc.stop();
+    }
+    assert.equal(d.vm('destroy', 'sp').status, 0);
   });
 });
