@@ -335,6 +335,11 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
   for (const t of vm.virtio) {
     if (t?.lastError) process.stderr.write(`\nhyperscope: ${t.lastError} (the device needed a reset; ${t.errorCount} error(s))\n`);
   }
+  if (!o.stats && statsFd === undefined) {
+    // Nothing asks for the report: naming its exit sites would parse the kernel's DWARF for nothing.
+    if (trace) writeTimeline(o, vm, trace.fd, trace.timeline);
+    return;
+  }
   const report = nameExitSites(vm.stats.report(), kernel);
   const network = networkReport(vm.virtio);
   if (network) report.network = network;
