@@ -83,3 +83,12 @@ export async function createLinuxVm(d: TestDaemon, name: string, ...options: str
   if (c.status !== 0) throw new Error(`vm create ${name}: status ${c.status}: ${c.stderr}`);
   await until('the shell prompt', async () => (LINUX_PROMPT.test(await consoleText(d, name)) ? true : undefined), 240_000);
 }
+
+/**
+ * The tick numbers of the ticker guest's complete lines in console text, in order: a line
+ * counts once its newline arrived (console text read while the guest prints may end inside
+ * one, and "tick 14" of a "tick 146" still being printed is no tick).
+ */
+export function ticks(text: string): number[] {
+  return [...text.matchAll(/^tick (\d+)\r?\n/gm)].map((m) => Number(m[1]));
+}

@@ -14,14 +14,9 @@ import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
-import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until } from './daemon-harness';
 
 const TICKER = path.join(GUESTS, 'ticker.elf');
-
-/** The tick numbers in console text, in order. */
-function ticks(text: string): number[] {
-  return [...text.matchAll(/^tick (\d+)$/gm)].map((m) => Number(m[1]));
-}
 
 /** Asserts `seq` is from, from + 1, from + 2... */
 function assertConsecutive(seq: number[], from: number, what: string): void {

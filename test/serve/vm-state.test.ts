@@ -12,13 +12,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
-import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, until } from './daemon-harness';
+import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until } from './daemon-harness';
 
 const TICKER = path.join(GUESTS, 'ticker.elf');
-
-function ticks(text: string): number[] {
-  return [...text.matchAll(/^tick (\d+)\r?$/gm)].map((m) => Number(m[1]));
-}
 
 function assertConsecutive(seq: number[], from: number, what: string): void {
   seq.forEach((n, i) => { if (n !== from + i) assert.fail(`${what}: tick ${from + i} expected at position ${i}, found ${n}`); });
