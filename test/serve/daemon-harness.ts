@@ -3,6 +3,7 @@
  * `hyperscope vm ...` against it, and waits for conditions with a generous guard against a
  * hang (no test depends on how fast anything runs).
  */
+import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
@@ -91,4 +92,11 @@ export async function createLinuxVm(d: TestDaemon, name: string, ...options: str
  */
 export function ticks(text: string): number[] {
   return [...text.matchAll(/^tick (\d+)\r?\n/gm)].map((m) => Number(m[1]));
+}
+
+/** Asserts that `seq` counts up by one from `from` (the ticker's ticks: no gap, no repeat). */
+export function assertConsecutive(seq: number[], from: number, what: string): void {
+  seq.forEach((n, i) => {
+    if (n !== from + i) assert.fail(`${what}: tick ${from + i} expected at position ${i}, found ${n} (…${seq.slice(Math.max(0, i - 3), i + 3).join(', ')}…)`);
+  });
 }

@@ -14,16 +14,9 @@ import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
-import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until } from './daemon-harness';
+import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until, assertConsecutive } from './daemon-harness';
 
 const TICKER = path.join(GUESTS, 'ticker.elf');
-
-/** Asserts `seq` is from, from + 1, from + 2... */
-function assertConsecutive(seq: number[], from: number, what: string): void {
-  seq.forEach((n, i) => {
-    if (n !== from + i) assert.fail(`${what}: tick ${from + i} expected at position ${i}, found ${n} (…${seq.slice(Math.max(0, i - 3), i + 3).join(', ')}…)`);
-  });
-}
 
 /** `hyperscope run --incoming 127.0.0.1:0` as a child; resolves once it names its port. */
 async function startDestination(extra: string[] = []): Promise<{ proc: ChildProcess; port: number; out: () => string; err: () => string; exited: Promise<number | null> }> {

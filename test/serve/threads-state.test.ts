@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { comparable, ROOT } from '../guests/guest-runner';
-import { consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until } from './daemon-harness';
+import { consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until, assertConsecutive } from './daemon-harness';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ADAPTER, scopeValues, stopped } from '../dap/dap-helpers';
@@ -32,10 +32,6 @@ const RESTORED = '[hyperscope: VM restored from';
 const SPIN_TICKS = '0x80200048';
 
 type Info = { state: string; reason?: string; instructions: number };
-
-function assertConsecutive(seq: number[], from: number, what: string): void {
-  seq.forEach((n, i) => { if (n !== from + i) assert.fail(`${what}: tick ${from + i} expected at position ${i}, found ${n}`); });
-}
 
 /** Console lines without the firmware's and the empty ones. */
 function lines(text: string): string[] {

@@ -12,13 +12,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../guests/guest-runner';
-import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until } from './daemon-harness';
+import { CLI, consoleText, GUESTS, startTestDaemon, TestDaemon, ticks, until, assertConsecutive } from './daemon-harness';
 
 const TICKER = path.join(GUESTS, 'ticker.elf');
-
-function assertConsecutive(seq: number[], from: number, what: string): void {
-  seq.forEach((n, i) => { if (n !== from + i) assert.fail(`${what}: tick ${from + i} expected at position ${i}, found ${n}`); });
-}
 
 describe('daemon VM state: vm snapshot, vm restore, vm dirty-log', function () {
   this.timeout(180_000);
