@@ -43,6 +43,15 @@ function hartWith(code: number[], jit: boolean): { h: Hart; mem: PhysMemory } {
 }
 
 /** The state a translated run must share with the interpreter's. */
+/** A supervisor timer interrupt (Sstc) due at time `due`, taken in M-mode at `handler`. */
+function armSstcInterrupt(h: Hart, handler: number, due: number): void {
+  h.set(Slot.MTVEC, handler, 0);
+  h.set(Slot.MENVCFG, 0, 1 << 31); // STCE
+  h.set(Slot.STIMECMP, due, 0);
+  h.mie = 1 << 5; // STIE, not delegated: taken in M-mode
+  h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | 8, h.hi(Slot.MSTATUS)); // MIE
+}
+
 const state = (h: Hart) => ({ pc: h.pcLo >>> 0, instret: h.instret, x: Array.from(h.x), mepc: h.lo(Slot.MEPC) >>> 0, mcause: h.lo(Slot.MCAUSE) });
 
 /** Counts 1000 times `addi a0, a0, 1`; then patches that instruction to `addi a0, a0, 2`, FENCE.I, and counts again. */
@@ -362,11 +371,7 @@ describe('hart: block translation', () => {
         const run = (jit: boolean) => {
           const { h } = hartWith(code, jit);
           if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 2; h.blockCache!.straightThreshold = 60000; }
-          h.set(Slot.MTVEC, BASE + 0x24, 0);
-          h.set(Slot.MENVCFG, 0, 1 << 31); // STCE
-          h.set(Slot.STIMECMP, due, 0);
-          h.mie = 1 << 5; // STIE, not delegated: taken in M-mode
-          h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | 8, h.hi(Slot.MSTATUS)); // MIE
+          armSstcInterrupt(h, BASE + 0x24, due);
           for (let i = 0; i < 6000 / budget; i++) h.run(budget);
           return state(h);
         };
@@ -493,11 +498,7 @@ describe('hart: block translation', () => {
         const run = (jit: boolean) => {
           const { h } = hartWith(code, jit);
           if (jit) { h.blockCache!.threshold = h.blockCache!.regionThreshold = 3; h.blockCache!.straightThreshold = 60000; }
-          h.set(Slot.MTVEC, BASE + 0x1014, 0);
-          h.set(Slot.MENVCFG, 0, 1 << 31); // STCE
-          h.set(Slot.STIMECMP, due, 0);
-          h.mie = 1 << 5; // STIE, not delegated: taken in M-mode
-          h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | 8, h.hi(Slot.MSTATUS)); // MIE
+          armSstcInterrupt(h, BASE + 0x1014, due);
           for (let i = 0; i < 6000 / budget; i++) h.run(budget);
           return { ...state(h), translated: jit ? h.blockCache!.counters.insns : 0 };
         };
