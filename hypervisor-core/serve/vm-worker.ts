@@ -172,6 +172,12 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
     if (balloon) c.balloon = balloon;
     return c;
   };
+  /** Holds the run loop between two batches (once: a hold already there stays the one). */
+  const hold = () => {
+    if (paused) return;
+    paused = true;
+    held = new Promise((r) => { release = r; });
+  };
   const unhold = () => {
     paused = false;
     held = null;
@@ -188,10 +194,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
    * on one thread (its run loop is between two batches whenever this thread runs).
    */
   const holdParked = async (): Promise<void> => {
-    if (!paused) {
-      paused = true;
-      held = new Promise((r) => { release = r; });
-    }
+    hold();
     if (threadsOf() <= 1 || !loopRunning || threadsParked) return;
     if (debug?.back) throw new WorkerRefusal('wrong-state', 'a debugger holds the VM: detach it first');
     await new Promise<void>((r) => parkWaiters.push(r));
@@ -222,10 +225,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         // vCPU threads run on meanwhile: the VM is paused once they have parked (onHold).
         if (state !== 'running' || announcePause) return;
         // A state operation may hold the VM already: its hold becomes the user's.
-        if (!paused) {
-          paused = true;
-          held = new Promise((r) => { release = r; });
-        }
+        hold();
         if (threadsOf() > 1 && loopRunning && !threadsParked) announcePause = () => setState('paused', 'paused by the user');
         else setState('paused', 'paused by the user');
         return;
@@ -424,7 +424,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
 
   /**
    * Host threads the VM's vCPUs run on: as asked for a VM booted from the options (its RAM is
-   * shared then) or restored from a snapshot that allows it, 1 for one migrated in.
+   * shared then), or restored or migrated in when its board allows it (checked with
+   * threadsFit), else 1.
    */
   function threadsOf(): number {
     return vmThreads;
@@ -534,8 +535,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
       post({ type: 'machine', vcpus: inc.board.vcpus, memory: inc.board.memory, clock: inc.board.clock });
       if (inc.paused) {
         // As libvirt keeps a paused domain paused on the destination: it runs once resumed.
-        paused = true;
-        held = new Promise((r) => { release = r; });
+        hold();
         setState('paused', 'migrated (paused at the source)');
       } else setState('running', 'migrated');
       return inc.vm;
