@@ -473,10 +473,15 @@ export class VcpuThreads implements RemoteVcpus {
   }
 
   fence(vcpu: number, icache: boolean): void {
-    Atomics.or(this.control, W.fenceKind(vcpu), icache ? FenceKind.CODE : FenceKind.TLB);
+    this.fences.push([vcpu, this.requestFence(vcpu, icache ? FenceKind.CODE : FenceKind.TLB)]);
+  }
+
+  /** Asks vCPU `vcpu`'s thread for a fence of `kind`; the generation its fenceDone word reaches once done. */
+  private requestFence(vcpu: number, kind: FenceKind): number {
+    Atomics.or(this.control, W.fenceKind(vcpu), kind);
     const gen = Atomics.add(this.control, W.fenceReq(vcpu), 1) + 1;
-    this.fences.push([vcpu, gen]);
     ring(this.control, threadOf(vcpu, this.threads));
+    return gen;
   }
 
   started(vcpu: number): void {
@@ -484,12 +489,7 @@ export class VcpuThreads implements RemoteVcpus {
   }
 
   flushTlbsNow(): void {
-    const gens: [number, number][] = [];
-    for (const v of this.vm.vcpus) {
-      Atomics.or(this.control, W.fenceKind(v.id), FenceKind.TLB);
-      gens.push([v.id, Atomics.add(this.control, W.fenceReq(v.id), 1) + 1]);
-      ring(this.control, threadOf(v.id, this.threads));
-    }
+    const gens = this.vm.vcpus.map((v): [number, number] => [v.id, this.requestFence(v.id, FenceKind.TLB)]);
     // Every thread answers fences between slices, while it waits for a reply, a slot or a
     // wake-up, and while parked: the wait ends within a slice unless a thread died.
     const started = performance.now();
