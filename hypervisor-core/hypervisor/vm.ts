@@ -26,7 +26,7 @@ import { PageAllocator } from '../memory/page-allocator';
 import { PhysMemory } from '../memory/phys-memory';
 import { CLINT_BASE, CLINT_SIZE, TEST_BASE, TEST_SIZE } from '../machine/memory-map';
 import { APLIC_S_BASE, APLIC_SIZE } from '../machine/memory-map';
-import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, TIMEBASE_HZ, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
+import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../machine/memory-map';
 import { VIRTIO_COUNT, VIRTIO_IRQ_BASE, VIRTIO_STRIDE, virtioSlotBase } from '../machine/memory-map';
 import { VmClock } from './clock';
 import { GStage, LEAF_FLAGS } from './gstage';
@@ -47,6 +47,7 @@ import { ExitTrace, ExitRecord, ExitRegs } from './trace/exit-trace';
 import { ExitRecorder } from './exit-recording';
 import { Timeline } from './trace/timeline';
 import { describeFaultLoop } from './fault-loop';
+import { IdleTime } from './idle-time';
 import { Vcpu } from './vcpu';
 import { VmAia } from './aia';
 import { VirtualMmode } from './virtual-mmode';
@@ -67,9 +68,6 @@ const EXIT_COST = 500;
  * forever still lets runFor return within its usual time.
  */
 export const DEVICE_ROUND_COST = 100_000;
-
-/** With `idleSleep`, how close to a deadline (1 ms in ticks) counts as reaching it. */
-const IDLE_SLACK_TICKS = TIMEBASE_HZ / 1000;
 
 /** Instructions a vCPU runs before the scheduler moves on (the host timer slice). */
 export const SLICE_INSTRUCTIONS = 50_000;
@@ -169,8 +167,8 @@ export class Vm {
   private clockMark = -1;
   private faultLoopStop: VmStop | null = null;
   private next = 0;
-  /** An idle period with `idleSleep`: host ms and guest ticks when it began, its deadline (ticks). */
-  private idle: { sinceMs: number; fromTicks: number; deadline: number } | null = null;
+  /** Guest time while every vCPU waits (the idle periods of `idleSleep`). */
+  private readonly idle: IdleTime;
 
   constructor(readonly opts: VmOptions) {
     if (opts.vcpus < 1 || opts.vcpus > 32) throw new RangeError(`vcpus must be 1..32, not ${opts.vcpus}`);
@@ -214,6 +212,7 @@ export class Vm {
       if (classic) vcpu.cpuVirt = new TrapEmulate(hart, i, shadow!);
       this.vcpus.push(vcpu);
     }
+    this.idle = new IdleTime(this.clock, this.vcpus, opts);
     if (opts.aia) {
       if (opts.bios === 'none') throw new RangeError('AIA needs the SBI firmware: the emulated M-mode has no machine-level IMSIC');
       this.aia = new VmAia({ harts: this.vcpus.map((v) => v.hart), gstage: this.gstage, wake: (i) => this.vcpus[i].tryWake() });
@@ -529,11 +528,11 @@ export class Vm {
       const vcpu = this.pickRunnable();
       if (!vcpu) {
         if (deviceWork > 0) continue; // the device may yet wake a vCPU (used-buffer interrupt)
-        const idle = this.idleUntilDeadline();
+        const idle = this.idle.untilDeadline();
         if (idle !== null) return idle;
         continue;
       }
-      if (this.idle) this.endIdle(); // woken before the deadline (input, a device)
+      if (this.idle.active) this.idle.end(); // woken before the deadline (input, a device)
       // An exit costs the host about as much as EXIT_COST instructions: counting it keeps a
       // guest whose every instruction exits (retiring nothing) from holding runFor forever,
       // so the debugger can still pause it and the CLI still sees its timeout.
@@ -565,7 +564,7 @@ export class Vm {
    * The next runFor or stepVcpu starts it again.
    */
   pause(): void {
-    if (this.idle) this.endIdle(); // paused host time is not guest time
+    if (this.idle.active) this.idle.end(); // paused host time is not guest time
     this.clock.stop();
     this.stats.times.suspend(); // nor any vCPU's run, wait or blocked time
   }
@@ -615,61 +614,9 @@ export class Vm {
     return null;
   }
 
-  /**
-   * Every vCPU waits. icount: move guest time to the earliest timer deadline, at once or (with
-   * `idleSleep`) as host time passes, reporting idle until it is reached; realtime: report idle
-   * so the caller can sleep until it. Returns null to go on running, or the idle stop.
-   */
-  private idleUntilDeadline(): VmStop | null {
-    const deadline = this.nextTimerDeadline();
-    // A deadline already passed that did not wake anyone would never make progress.
-    if (this.clock.kind !== 'icount' || deadline === Infinity || deadline <= this.clock.now()) return { kind: 'idle' };
-    const wake = Math.ceil(deadline);
-    if (!this.opts.idleSleep) {
-      this.clock.advanceTo(wake);
-      return null;
-    }
-    if (!this.idle) this.idle = { sinceMs: this.hostNow(), fromTicks: this.clock.now(), deadline: wake };
-    this.idle.deadline = Math.min(this.idle.deadline, wake);
-    // Less than a millisecond to go is not worth another host timer (they are that coarse).
-    if (this.idleTarget() < this.idle.deadline - IDLE_SLACK_TICKS) {
-      this.clock.advanceTo(this.idleTarget());
-      return { kind: 'idle' };
-    }
-    // The deadline came: guest time is exactly it, however late the host looked, so the
-    // instructions and exits that follow do not depend on host timing.
-    this.clock.advanceTo(this.idle.deadline);
-    this.idle = null;
-    return null;
-  }
-
-  /** Guest ticks the current idle period has reached in host time. */
-  private idleTarget(): number {
-    const idle = this.idle!;
-    return idle.fromTicks + Math.floor(Math.max(0, this.hostNow() - idle.sinceMs) * (TIMEBASE_HZ / 1000));
-  }
-
-  /** Ends an idle period early (a vCPU woke, or the VM pauses): guest time as far as host time went. */
-  private endIdle(): void {
-    this.clock.advanceTo(Math.min(this.idleTarget(), this.idle!.deadline));
-    this.idle = null;
-  }
-
-  private hostNow(): number {
-    return this.opts.hostNow ? this.opts.hostNow() : performance.now();
-  }
-
   /** Milliseconds until the next timer deadline of a blocked vCPU (Infinity if none). */
   msUntilNextDeadline(): number {
-    const deadline = this.nextTimerDeadline();
-    return deadline === Infinity ? Infinity : this.clock.msUntil(deadline);
-  }
-
-  /** The earliest timer deadline of a blocked vCPU, in ticks (Infinity if none). */
-  private nextTimerDeadline(): number {
-    let deadline = Infinity;
-    for (const v of this.vcpus) if (v.state === 'blocked') deadline = Math.min(deadline, v.timerDeadline());
-    return deadline;
+    return this.idle.msUntilNextDeadline();
   }
 
   /**
