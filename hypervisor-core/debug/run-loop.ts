@@ -1,12 +1,13 @@
 /**
- * The debugger's run loop (guest-debugger.ts's continue and line steps): the VM in batches of
- * DEBUG_BATCH instructions between visits to the event loop, so a pause is answered within a
- * batch even when the guest spins, until a stop, the step's target or the end. With the vCPUs
- * on host threads, the threads run and this thread decides the stops they report.
+ * The debugger's run loop (guest-debugger.ts's continue and line steps): the runner's batch
+ * loop, as the CLI's, with the debugger's stops. Batches of DEBUG_BATCH instructions between
+ * visits to the event loop, so a pause is answered within a batch even when the guest spins,
+ * until a stop, the step's target or the end. With the vCPUs on host threads, the threads run
+ * and this thread decides the stops they report.
  */
 import type { Hart } from '../hart/hart';
 import type { Vm, VmStop } from '../hypervisor/vm';
-import type { BatchGate } from '../hypervisor/runner';
+import { batchLoop, type BatchGate } from '../hypervisor/runner';
 import { codeAddrLoHi } from './address';
 import type { GuestTrapBreakpoints } from './guest-trap-breakpoints';
 import type { RunOutcome, RunTarget } from './line-steps';
@@ -18,8 +19,6 @@ import type { WatchpointSet } from './watchpoints';
 export const DEBUG_BATCH = 200_000;
 
 const pcOf = (h: Hart): number => codeAddrLoHi(h.pcLo, h.pcHi);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** A stop decided while the vCPU threads ran, reported once every vCPU is parked. */
 export interface DeferredStop { e: StopEvent; hidden: number }
@@ -100,39 +99,27 @@ export async function runLoop(host: RunHost, target?: RunTarget): Promise<RunOut
   }
 }
 
-/** The batches on this thread, each through `gate` when there is one. */
-async function runBatches(host: RunHost, target: RunTarget | undefined, gen: number, gate: BatchGate | null): Promise<RunOutcome> {
+/** The batches on this thread (the runner's loop), each through `gate` when there is one. */
+function runBatches(host: RunHost, target: RunTarget | undefined, gen: number, gate: BatchGate | null): Promise<RunOutcome> {
   const vm = host.vm;
-  let sinceYield = 0;
-  for (;;) {
-    if (host.generation !== gen) return 'ended';
-    if (host.isEnded()) return 'ended';
-    if (host.pauseRequested) {
-      host.stopped({ reason: 'pause', vcpu: host.lastStopVcpu(), description: 'paused' });
-      return 'stopped';
-    }
-    if (gate && !(await gate.enter(() => host.pauseRequested || host.generation !== gen || host.isEnded()))) continue;
-    const stop = vm.runFor(gate ? gate.batch : DEBUG_BATCH);
-    gate?.leave(vm.lastRunBudget, stop === null);
-    host.maybeEmitStats();
-    if (stop === null) {
-      sinceYield += vm.lastRunBudget;
-      // Under the scheduler the slices are short: the event loop gets a turn per batch's worth.
-      if (!gate || sinceYield >= DEBUG_BATCH) {
-        sinceYield = 0;
-        await yieldToLoop();
+  return batchLoop<RunOutcome>(vm, gate, {
+    yieldEvery: DEBUG_BATCH,
+    giveUp: () => host.pauseRequested || host.generation !== gen || host.isEnded(),
+    next() {
+      if (host.generation !== gen || host.isEnded()) return { end: 'ended' };
+      if (host.pauseRequested) {
+        host.stopped({ reason: 'pause', vcpu: host.lastStopVcpu(), description: 'paused' });
+        return { end: 'stopped' };
       }
-      continue;
-    }
-    sinceYield = 0;
-    if (stop.kind === 'idle') {
-      await sleep(Math.max(1, Math.min(vm.msUntilNextDeadline(), 50)));
-      continue;
-    }
-    const out = host.handleStop(stop, target);
-    if (out === 'resume') continue;
-    return out;
-  }
+      return null;
+    },
+    afterBatch: () => host.maybeEmitStats(),
+    onStop(stop) {
+      if (stop.kind === 'idle') return { sleepMs: Math.max(1, Math.min(vm.msUntilNextDeadline(), 50)) };
+      const out = host.handleStop(stop, target);
+      return out === 'resume' ? null : { end: out };
+    },
+  });
 }
 
 /**

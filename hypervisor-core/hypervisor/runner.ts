@@ -75,44 +75,85 @@ export async function runUntilStop(vm: Vm, control: RunControl): Promise<RunEnd>
 }
 
 /**
- * The one run loop: batches of `gate.batch` (RUN_BATCH without a gate), each between the
- * gate's enter and leave, a visit to the event loop every RUN_BATCH units. The gate is left
- * entered-or-idle as the run ends: the caller idles it.
+ * What a caller of the batch loop (batchLoop) decides: when its run ends, what it does after a
+ * batch, and what a stop of the VM means to it. The CLI and the daemon (runBatches) and the
+ * debugger (debug/run-loop.ts) are its callers.
  */
-export async function runBatches(vm: Vm, control: RunControl, gate: BatchGate | null): Promise<RunEnd> {
-  const deadline = control.deadline ?? Infinity;
-  const batch = gate?.batch ?? RUN_BATCH;
-  const giveUp = (): boolean => control.quit() || !!control.hold?.() || performance.now() >= deadline;
+export interface BatchPolicy<T> {
+  /** Budget units between two visits to the event loop, and of one batch without a gate. */
+  readonly yieldEvery: number;
+  /**
+   * Asked before every batch: `{ end }` ends the run, a promise keeps the VM from running
+   * until it settles (any gate slot given back meanwhile; asked again after), null runs a batch.
+   */
+  next(): { end: T } | Promise<unknown> | null;
+  /** True when waiting at the gate is no longer wanted (the loop then asks `next` again). */
+  giveUp(): boolean;
+  /** After every batch, whether or not the VM stopped. */
+  afterBatch?(): void;
+  /** A stop of the VM: `{ end }` ends the run, `{ sleepMs }` waits that long before the next batch, null runs on at once. */
+  onStop(stop: VmStop): { end: T } | { sleepMs: number } | null;
+}
+
+/**
+ * The one run loop: batches of `gate.batch` (`policy.yieldEvery` without a gate), each between
+ * the gate's enter and leave, a visit to the event loop every `policy.yieldEvery` units. The
+ * gate is left entered-or-idle as the run ends: the caller idles it.
+ */
+export async function batchLoop<T>(vm: Vm, gate: BatchGate | null, policy: BatchPolicy<T>): Promise<T> {
+  const giveUp = (): boolean => policy.giveUp();
   let sinceYield = 0;
   for (;;) {
-    if (control.quit()) return { kind: 'quit' };
-    const hold = control.hold?.();
-    if (hold) {
+    const next = policy.next();
+    if (next !== null) {
+      if ('end' in next) return next.end;
       gate?.idle();
-      vm.pause();
-      await hold;
+      await next;
       continue;
     }
-    if (performance.now() >= deadline) return { kind: 'timeout' };
     if (gate && !(await gate.enter(giveUp))) continue;
-    const stop = vm.runFor(batch);
+    const stop = vm.runFor(gate ? gate.batch : policy.yieldEvery);
     gate?.leave(vm.lastRunBudget, stop === null);
+    policy.afterBatch?.();
     if (stop === null) {
-      // A batch that ran out of budget used at least `batch` units, so without a gate this
-      // visits the event loop after every batch.
+      // Under a gate the batches are short: the event loop gets a turn per yieldEvery's worth.
       sinceYield += vm.lastRunBudget;
-      if (sinceYield >= RUN_BATCH) {
+      if (!gate || sinceYield >= policy.yieldEvery) {
         sinceYield = 0;
         await new Promise((r) => setImmediate(r));
       }
       continue;
     }
     sinceYield = 0;
-    if (stop.kind === 'shutdown' || stop.kind === 'reboot' || stop.kind === 'fatal') return { kind: 'stop', stop };
-    if (stop.kind === 'paused' && vm.instructions >= vm.pauseAtInstructions) return { kind: 'pause-point' };
-    // Every vCPU waits for an interrupt (or a debugger-only stop no caller here asks for); a
-    // gate's slot went back with leave(): sleep until the next timer, or input, at most 50 ms.
-    const ms = Math.min(vm.msUntilNextDeadline(), 50, Math.max(0, deadline - performance.now()));
-    await new Promise((r) => setTimeout(r, ms));
+    const after = policy.onStop(stop);
+    if (after === null) continue;
+    if ('end' in after) return after.end;
+    await new Promise((r) => setTimeout(r, after.sleepMs));
   }
+}
+
+/** The run loop of the CLI and the daemon: until the VM stops for good, `quit`, the deadline or the pause point. */
+export function runBatches(vm: Vm, control: RunControl, gate: BatchGate | null): Promise<RunEnd> {
+  const deadline = control.deadline ?? Infinity;
+  return batchLoop<RunEnd>(vm, gate, {
+    yieldEvery: RUN_BATCH,
+    giveUp: () => control.quit() || !!control.hold?.() || performance.now() >= deadline,
+    next() {
+      if (control.quit()) return { end: { kind: 'quit' } };
+      const hold = control.hold?.();
+      if (hold) {
+        vm.pause();
+        return hold;
+      }
+      if (performance.now() >= deadline) return { end: { kind: 'timeout' } };
+      return null;
+    },
+    onStop(stop) {
+      if (stop.kind === 'shutdown' || stop.kind === 'reboot' || stop.kind === 'fatal') return { end: { kind: 'stop', stop } };
+      if (stop.kind === 'paused' && vm.instructions >= vm.pauseAtInstructions) return { end: { kind: 'pause-point' } };
+      // Every vCPU waits for an interrupt (or a debugger-only stop no caller here asks for); a
+      // gate's slot went back with leave(): sleep until the next timer, or input, at most 50 ms.
+      return { sleepMs: Math.min(vm.msUntilNextDeadline(), 50, Math.max(0, deadline - performance.now())) };
+    },
+  });
 }

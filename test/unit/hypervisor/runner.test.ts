@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bootVirt } from '../../../hypervisor-core/machine/virt-board';
-import { BatchGate, runBatches, runUntilStop } from '../../../hypervisor-core/hypervisor/runner';
+import { BatchGate, batchLoop, runBatches, runUntilStop } from '../../../hypervisor-core/hypervisor/runner';
 import { ROOT } from '../../guests/guest-runner';
 
 const hello = () => {
@@ -88,5 +88,31 @@ describe('the run loop', () => {
     assert.deepEqual(await runBatches(g.vm, { quit: () => true }, gate), { kind: 'quit' });
     assert.deepEqual(log, []);
   });
-});
 
+  it('gives each stop to its caller\'s policy: one it runs on from continues the run (the debugger\'s loop)', async () => {
+    const g = hello();
+    g.vm.pauseAtInstructions = 5_000;
+    const runs: number[] = [];
+    const runFor = g.vm.runFor.bind(g.vm);
+    g.vm.runFor = (n) => (runs.push(n), runFor(n));
+    const stops: string[] = [];
+    let batches = 0;
+    const end = await batchLoop(g.vm, null, {
+      yieldEvery: 3_000,
+      giveUp: () => false,
+      next: () => null,
+      afterBatch: () => batches++,
+      onStop(stop) {
+        stops.push(stop.kind);
+        if (stop.kind !== 'paused') return { end: stop.kind };
+        g.vm.pauseAtInstructions = Infinity;
+        return null;
+      },
+    });
+    assert.equal(end, 'shutdown');
+    assert.deepEqual(stops, ['paused', 'shutdown']);
+    assert.match(g.out(), /Hello/, 'the run went on past the pause to the guest\'s end');
+    assert.ok(runs.every((n) => n === 3_000), 'without a gate every batch is yieldEvery units');
+    assert.equal(batches, runs.length, 'afterBatch follows every batch');
+  });
+});
