@@ -15,14 +15,13 @@
  * them through an atomic count, prints the totals and shuts down (failure if
  * a count is off). As in smp, a boot hart other than 0 hands over to hart 0.
  */
+#include "bootargs.h"
 #include "csr.h"
-#include "fdt.h"
 #include "handoff.h"
 #include "layout.h"
 #include "printf.h"
 #include "sbi.h"
 #include "start.h"
-#include "string.h"
 
 #define ITERATIONS     20000
 #define WORK_UNIT      100000UL
@@ -87,26 +86,10 @@ static void count(unsigned long me)
 	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
 }
 
-/* "work=N" in /chosen/bootargs, else 0. */
-static unsigned long parse_work(void)
-{
-	int len = 0;
-	const char *args = fdt_getprop(boot_dtb, "/chosen", "bootargs", &len);
-	for (int i = 0; args && i + 5 <= len; i++) {
-		if (strncmp(args + i, "work=", 5) == 0) {
-			unsigned long n = 0;
-			for (i += 5; i < len && args[i] >= '0' && args[i] <= '9'; i++)
-				n = n * 10 + (unsigned long)(args[i] - '0');
-			return n;
-		}
-	}
-	return 0;
-}
-
 int coordinator(unsigned long me)
 {
 	unsigned n = count_harts();
-	work_rounds = parse_work();
+	work_rounds = bootarg_ulong(boot_dtb, "work=", 0);
 	printf("atomics: %u hart%s x %d additions to each counter, work=%lu\n", n, n == 1 ? "" : "s",
 	       ITERATIONS, work_rounds);
 	start_other_harts(n, me, "atomics");

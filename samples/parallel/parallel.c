@@ -17,13 +17,12 @@
  * hart's checksum and shuts down (failure if they differ). As in atomics, a
  * boot hart other than 0 hands over to hart 0.
  */
-#include "fdt.h"
+#include "bootargs.h"
 #include "handoff.h"
 #include "layout.h"
 #include "printf.h"
 #include "sbi.h"
 #include "start.h"
-#include "string.h"
 
 #define DEFAULT_ROUNDS 4
 #define SIEVE_N        32768
@@ -156,26 +155,10 @@ static void work(unsigned long me)
 	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
 }
 
-/* "rounds=N" in /chosen/bootargs, else DEFAULT_ROUNDS. */
-static unsigned long parse_rounds(void)
-{
-	int len = 0;
-	const char *args = fdt_getprop(boot_dtb, "/chosen", "bootargs", &len);
-	for (int i = 0; args && i + 7 <= len; i++) {
-		if (strncmp(args + i, "rounds=", 7) == 0) {
-			unsigned long n = 0;
-			for (i += 7; i < len && args[i] >= '0' && args[i] <= '9'; i++)
-				n = n * 10 + (unsigned long)(args[i] - '0');
-			return n;
-		}
-	}
-	return DEFAULT_ROUNDS;
-}
-
 int coordinator(unsigned long me)
 {
 	unsigned n = count_harts();
-	rounds = parse_rounds();
+	rounds = bootarg_ulong(boot_dtb, "rounds=", DEFAULT_ROUNDS);
 	printf("parallel: %u hart%s x %lu rounds of sieve(%d), crc32(%d bytes), matmul(%dx%d), sort(%d)\n", n,
 	       n == 1 ? "" : "s", rounds, SIEVE_N, CRC_BYTES, MAT_N, MAT_N, SORT_N);
 	/* rounds is written before any other hart starts: hart_start orders it for them. */
