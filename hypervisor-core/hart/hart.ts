@@ -9,27 +9,33 @@
  * locals; memory accesses hit a per-mode TLB inline and fall back to a full translation;
  * every fault leaves through one path (`throw TRAP` caught once in `run`). 64-bit values
  * are int32 pairs: x[2*i] is the low word of register i, x[2*i+1] the high word.
+ *
+ * `run` holds only what most instructions need (fetch, decode, the integer, load, store and
+ * branch instructions with their TLB hits); everything else is a call away, so the function
+ * V8 compiles (and compiles again for on-stack replacement) stays small: the data paths'
+ * misses in data-access.ts, A in atomic-instructions.ts, the privileged, H, F and D
+ * instructions in cold-instructions.ts, CSRs and the privilege rules in system-instructions.ts.
  */
 import { PhysMemory } from '../memory/phys-memory';
 import { Access, Walker } from '../mmu/walker';
 import { TlbSet, TLB_MASK } from '../mmu/tlb';
 import { TlbContexts } from '../mmu/tlb-contexts';
-import { Cause, EnvcfgHi, Hstatus, Irq, Mstatus, Priv } from './csr-numbers';
+import { Cause, EnvcfgHi, Irq, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from './trap';
 import { TRAP, Translator } from './translate';
-import { csrInstruction, privilegedCheck } from './system-instructions';
+import { csrInstruction, doSret } from './system-instructions';
+import { Cold, coldInstruction } from './cold-instructions';
+import { Miss, WATCH_HIT, cacheable, fetchPage, loadMiss, storeMiss } from './data-access';
 import { MIDELEG_FIXED } from './csr-file';
-import { R, mul64, mulDiv } from './int64';
+import { R, mul64, mulDiv, shiftLeft, shiftRight } from './int64';
 import { Op, PAUSE } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
-import { executeFp } from './fpu/execute-fp';
-import { fpEnabled, markFpDirty } from './fpu/fp-status';
-import { TriggerKind, modeBit } from './triggers';
+import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
-import { AmoOp, SharedAtomics } from './shared-atomics';
+import { SharedAtomics } from './shared-atomics';
 
 /** Why `run()` returned. */
 export const enum StopReason {
@@ -47,20 +53,6 @@ export const enum StopReason {
   GUEST_TRAP = 5,
 }
 
-/** How the run loop goes on after an instruction of `coldInstruction`. */
-const enum Cold {
-  /** To the next instruction (the pc advances, as after any simple instruction). */
-  NEXT,
-  /** To the next instruction through the loop's top: interrupts and translation may have changed. */
-  RECHECK,
-  /** To the pc the instruction set (this.pcLo/pcHi), through the loop's top. */
-  JUMP,
-  /** WFI with nothing pending: the run stops after it. */
-  WFI,
-  /** As NEXT, and the run ends there (pause-loop exiting: {@link Hart.yieldOnSpin}). */
-  YIELD,
-}
-
 /** A debugger watchpoint: `length` bytes at the 64-bit address (lo, hi) as the running mode sees it. */
 export interface HartWatchpoint {
   lo: number;
@@ -69,9 +61,6 @@ export interface HartWatchpoint {
   read: boolean;
   write: boolean;
 }
-
-/** Thrown by the slow paths when an access touches a watchpoint (caught once in `run`). */
-const WATCH_HIT = { watchpoint: true };
 
 /** Physical accesses outside RAM (MMIO on the bare machine). */
 export interface PhysBus {
@@ -84,8 +73,6 @@ export interface PhysBus {
 }
 
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
-/** The AmoOp of each AMO, by its offset from AMOSWAP_W (or AMOSWAP_D) in the Op enum: both run in this order. */
-const AMO_OPS = [AmoOp.SWAP, AmoOp.ADD, AmoOp.XOR, AmoOp.AND, AmoOp.OR, AmoOp.MIN, AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU];
 const TWO32 = 4294967296;
 
 /**
@@ -132,13 +119,15 @@ export class Hart extends HartState {
   /** The access that stopped the last run with WATCHPOINT: the watchpoint's index and the access. */
   watchHit: { index: number; lo: number; hi: number; size: number; write: boolean } | null = null;
   /** Watchpoints; while any exist no load or store is cached in the TLB, so all take the slow path. */
-  private watches: HartWatchpoint[] | null = null;
-  private readonly mem: PhysMemory;
+  watches: HartWatchpoint[] | null = null;
+  /** RAM, as its bytes and as a DataView (the data paths in data-access.ts use them too). */
+  readonly mem: PhysMemory;
   private readonly u16: Uint16Array;
-  private readonly dv: DataView;
-  private readonly translator: Translator;
+  readonly dv: DataView;
+  /** Address translation of every access that misses the TLB. */
+  readonly translator: Translator;
   /** The TLBs, one set per translation context. */
-  private readonly tlbs = new TlbContexts();
+  readonly tlbs = new TlbContexts();
   /** The page-table walker of every translation of this hart. */
   private readonly walker: Walker;
   /** Budget the last `run()` consumed: instructions retired plus TRAP_COST per trap taken. */
@@ -166,18 +155,18 @@ export class Hart extends HartState {
    */
   yieldOnSpin = false;
   /** Failed test-and-set swaps and PAUSE hints in the current run. */
-  private spinSwaps = 0;
+  spinSwaps = 0;
   /** Runs ended early because the guest spun ({@link yieldOnSpin}): a vCPU thread then gives its host CPU away for a moment. */
   spinYields = 0;
   /** The hart's IMSIC and AIA CSRs (Ssaia), or null: the hart has no AIA ({@link enableAia}). */
   aia: HartAia | null = null;
   /** A-extension accesses through Atomics when RAM is shared with other threads; null: plain accesses. */
-  private shared: SharedAtomics | null = null;
+  shared: SharedAtomics | null = null;
   /** Compiled blocks of hot code, or null: the interpreter runs everything (`--no-jit`). */
   private jit: BlockCache | null = null;
   private jitAttached = false;
-  /** Scratch for slow-path values. */
-  private readonly val = new Int32Array(2);
+  /** Scratch for slow-path values (a load's value, an AMO's old value). */
+  readonly val = new Int32Array(2);
   private readonly pcOut = new Int32Array(2);
 
   constructor(hartId: number, mem: PhysMemory) {
@@ -389,11 +378,6 @@ export class Hart extends HartState {
     this.translator.flushMmio();
   }
 
-  /** Notes that a TLB entry for (lo, hi) was filled from the last translation's leaf. */
-  private noteLeaf(lo: number, hi: number): void {
-    this.tlbs.noteLeaf(lo, hi, this.translator.leafSize);
-  }
-
   /** The effective external/timer/software interrupt lines (bits of mip) from devices. */
   setInterruptLine(irq: Irq, level: boolean): void {
     if (level) this.mipLines |= 1 << irq;
@@ -416,217 +400,10 @@ export class Hart extends HartState {
     this.flushAllTlbs();
   }
 
-  /** Throws WATCH_HIT when [lo/hi, +size) overlaps a watchpoint of this access kind (1 read, 2 write, 3 both). */
-  private checkWatch(lo: number, hi: number, size: number, kind: number): void {
-    const w = this.watches!;
-    for (let i = 0; i < w.length; i++) {
-      const e = w[i];
-      if (!((kind & 1 && e.read) || (kind & 2 && e.write))) continue;
-      // Exact while the two addresses are within 2^53 of each other; far apart never overlap.
-      const diff = ((hi >>> 0) - (e.hi >>> 0)) * TWO32 + ((lo >>> 0) - (e.lo >>> 0));
-      if (diff > -size && diff < e.length) {
-        this.watchHit = { index: i, lo, hi, size, write: (kind & 2) !== 0 };
-        throw WATCH_HIT;
-      }
-    }
-  }
-
-  // ---- memory helpers for the slow paths and for host software ----
-
-  /** Translates an address for an access by the current mode; throws TRAP on a fault. */
-  private translateOrTrap(lo: number, hi: number, access: Access, insn: number, compressed: boolean): number {
-    return this.translator.translate(lo, hi, access, insn, compressed, false, Priv.U);
-  }
-
-  private tlbSet(): TlbSet {
+  /** The TLBs of the running mode (and sstatus.SUM). */
+  tlbSet(): TlbSet {
     const status = this.virt ? this.lo(Slot.VSSTATUS) : this.lo(Slot.MSTATUS);
     return this.tlbs.set(this.virt, this.priv, (status & Mstatus.SUM) !== 0);
-  }
-
-  /** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
-  private cacheable(access: Access): boolean {
-    return this.watches === null && (access === Access.FETCH || (this.triggers.dataModes & modeBit(this.priv, this.virt)) === 0) && !(this.priv === Priv.M && access !== Access.FETCH && (this.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
-  }
-
-  /** Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. */
-  private fetchPage(lo: number, hi: number): number {
-    const set = this.tlbSet();
-    const i = (lo >>> 12) & TLB_MASK;
-    const t = set.fetch;
-    if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) return t.off[i];
-    this.counters.itlbMisses++;
-    const pa = this.translateOrTrap(lo, hi, Access.FETCH, 0, false);
-    const page = pa - (pa % 4096);
-    if (!this.mem.contains(page, 4096)) this.translator.accessFault(Access.FETCH, lo, hi);
-    const off = page - this.mem.base;
-    t.fill(lo, hi, off);
-    this.noteLeaf(lo, hi);
-    return off;
-  }
-
-  /**
-   * Slow-path load of `size` bytes: translation, page-crossing, MMIO. Result in this.val
-   * (sign/zero extension is the caller's). Returns true when MMIO was accessed.
-   */
-  private loadSlow(lo: number, hi: number, size: number, insn: number, compressed: boolean, split = false): boolean {
-    const trig = !split && (this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0;
-    if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
-    if (!split) this.counters.dtlbReadMisses++;
-    if ((lo & 0xfff) + size > 4096) {
-      // Crosses a page: byte by byte (each byte translated).
-      let vlo = 0, vhi = 0;
-      for (let b = 0; b < size; b++) {
-        const blo = (lo + b) | 0;
-        const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
-        this.loadSlow(blo, bhi, 1, insn, compressed, true);
-        const byte = this.val[0] & 0xff;
-        if (b < 4) vlo |= byte << (8 * b); else vhi |= byte << (8 * (b - 4));
-      }
-      this.val[0] = vlo; this.val[1] = vhi;
-      if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 1, vlo, vhi);
-      return false;
-    }
-    const pa = this.translateOrTrap(lo, hi, Access.READ, insn, compressed);
-    if (this.watches !== null) this.checkWatch(lo, hi, size, 1);
-    if (this.mem.contains(pa, size)) {
-      const off = pa - this.mem.base;
-      if (this.cacheable(Access.READ)) {
-        this.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
-        this.noteLeaf(lo, hi);
-      }
-      this.readRam(off, size);
-      if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 1, this.val[0], this.val[1]);
-      return false;
-    }
-    const v = this.bus?.read(pa, size as 1 | 2 | 4 | 8);
-    if (v === undefined) this.translator.accessFault(Access.READ, lo, hi);
-    this.val[0] = v!;
-    this.val[1] = size === 8 ? this.bus!.hi : 0;
-    if (trig) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 1, this.val[0], this.val[1]);
-    return true;
-  }
-
-  private readRam(off: number, size: number): void {
-    const dv = this.dv;
-    switch (size) {
-      case 1: this.val[0] = dv.getUint8(off); this.val[1] = 0; break;
-      case 2: this.val[0] = dv.getUint16(off, true); this.val[1] = 0; break;
-      case 4: this.val[0] = dv.getInt32(off, true); this.val[1] = 0; break;
-      default: this.val[0] = dv.getInt32(off, true); this.val[1] = dv.getInt32(off + 4, true);
-    }
-  }
-
-  /** Slow-path store. Returns true when MMIO was accessed. */
-  private storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean, split = false): boolean {
-    if (!split) {
-      if ((this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, vlo, vhi);
-      this.counters.dtlbWriteMisses++;
-    }
-    if ((lo & 0xfff) + size > 4096) {
-      // Translate both pages first so a fault leaves memory untouched.
-      const end = (lo + size - 1) | 0;
-      const endHi = (hi + ((end >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
-      this.translateOrTrap(lo, hi, Access.WRITE, insn, compressed);
-      this.translateOrTrap(end, endHi, Access.WRITE, insn, compressed);
-      if (this.watches !== null) this.checkWatch(lo, hi, size, 2); // before any byte is written
-      for (let b = 0; b < size; b++) {
-        const blo = (lo + b) | 0;
-        const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
-        const byte = b < 4 ? (vlo >>> (8 * b)) & 0xff : (vhi >>> (8 * (b - 4))) & 0xff;
-        this.storeSlow(blo, bhi, 1, byte, 0, insn, compressed, true);
-      }
-      return false;
-    }
-    const pa = this.translateOrTrap(lo, hi, Access.WRITE, insn, compressed);
-    if (this.watches !== null) this.checkWatch(lo, hi, size, 2);
-    if (this.mem.contains(pa, size)) {
-      const off = pa - this.mem.base;
-      if (this.cacheable(Access.WRITE)) {
-        this.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
-        this.noteLeaf(lo, hi);
-      }
-      this.writeRam(off, size, vlo, vhi);
-      return false;
-    }
-    if (!this.bus?.write(pa, size as 1 | 2 | 4 | 8, vlo, vhi)) this.translator.accessFault(Access.WRITE, lo, hi);
-    return true;
-  }
-
-  private writeRam(off: number, size: number, vlo: number, vhi: number): void {
-    const dv = this.dv;
-    switch (size) {
-      case 1: dv.setUint8(off, vlo & 0xff); break;
-      case 2: dv.setUint16(off, vlo & 0xffff, true); break;
-      case 4: dv.setInt32(off, vlo, true); break;
-      default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
-    }
-    if (this.mem.codePages[off >>> 12] !== 0) this.mem.noteWrite(off, size);
-    if (off === this.reservation || off - 4 === this.reservation || off + 4 === this.reservation) this.reservation = -1;
-  }
-
-  /** Host offset of an aligned atomic access (AMO, LR, SC); raises misaligned/faults. */
-  private atomicOffset(lo: number, hi: number, size: number, insn: number, write: boolean): number {
-    if ((this.triggers.dataModes & modeBit(this.priv, this.virt)) !== 0) {
-      // LR is a load, SC a store, an AMO both; the data compared is what is stored.
-      if (!write || insn >>> 27 !== 3) this.dataTrigger(TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
-      if (write) this.dataTrigger(TriggerKind.STORE, lo, hi, size, 0, this.x[(insn >> 19) & 62], this.x[((insn >> 19) & 62) + 1]);
-    }
-    if ((lo & (size - 1)) !== 0) this.raise(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
-    const access = write ? Access.WRITE : Access.READ;
-    // The TLB the loads and stores use: a write entry was filled by a translation that allowed
-    // the write (and so the read: W without R is reserved) and set D; aligned, the access stays
-    // in the page. Not cacheable (watchpoints, data triggers, MPRV): translated every time.
-    const cacheable = this.cacheable(access);
-    const t = write ? this.tlbSet().write : this.tlbSet().read, i = (lo >>> 12) & TLB_MASK;
-    let off: number;
-    if (cacheable && t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) {
-      off = t.off[i] + (lo & 0xfff);
-    } else {
-      if (write) this.counters.dtlbWriteMisses++; else this.counters.dtlbReadMisses++;
-      const pa = this.translateOrTrap(lo, hi, access, insn, false);
-      if (!this.mem.contains(pa, size)) this.translator.accessFault(access, lo, hi);
-      if (this.watches !== null) this.checkWatch(lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
-      off = pa - this.mem.base;
-      if (cacheable) {
-        t.fill(lo, hi, off - (off & 0xfff));
-        this.noteLeaf(lo, hi);
-      }
-    }
-    if (write && this.mem.codePages[off >>> 12] !== 0) this.mem.noteWrite(off, size);
-    return off;
-  }
-
-  /** Hypervisor load/store: translate as V=1 with hstatus.SPVP. */
-  private hypervisorAccess(lo: number, hi: number, size: number, access: Access, hlvx: boolean, insn: number): number {
-    const spvp = (this.lo(Slot.HSTATUS) & Hstatus.SPVP) ? Priv.S : Priv.U;
-    if ((lo & 0xfff) + size > 4096) this.raise(access === Access.WRITE ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
-    let pa: number;
-    if (hlvx) {
-      // HLVX needs execute permission but faults as a load.
-      try {
-        pa = this.translator.translate(lo, hi, Access.FETCH, insn, false, true, spvp);
-      } catch (e) {
-        if (e !== TRAP) throw e;
-        const c = this.trap.cause;
-        this.trap.cause = c === Cause.FETCH_PAGE_FAULT ? Cause.LOAD_PAGE_FAULT
-          : c === Cause.FETCH_GUEST_PAGE_FAULT ? Cause.LOAD_GUEST_PAGE_FAULT : c === Cause.FETCH_ACCESS ? Cause.LOAD_ACCESS : c;
-        if (this.trap.cause === Cause.LOAD_GUEST_PAGE_FAULT && this.trap.tinst === 0) this.trap.tinst = insn & ~(0x1f << 15);
-        throw e;
-      }
-    } else {
-      pa = this.translator.translate(lo, hi, access, insn, false, true, spvp);
-    }
-    this.trap.gva = true;
-    if (!this.mem.contains(pa, size)) this.translator.accessFault(access === Access.WRITE ? Access.WRITE : Access.READ, lo, hi);
-    return pa - this.mem.base;
-  }
-
-  /**
-   * Raises a breakpoint exception (xtval = the address) when a load or store trigger fires
-   * (`phase` 0 before the access, 1 with the data a load read).
-   */
-  private dataTrigger(kind: TriggerKind, lo: number, hi: number, size: number, phase: 0 | 1, vlo: number, vhi: number): void {
-    if (this.triggers.matchData(kind, lo, hi, size, modeBit(this.priv, this.virt), phase, vlo, vhi)) this.raise(Cause.BREAKPOINT, lo, hi);
   }
 
   /** Fills the pending trap with an exception and throws TRAP. */
@@ -687,262 +464,9 @@ export class Hart extends HartState {
    * (V = hstatus.SPV, priv = sstatus.SPP, pc = sepc).
    */
   hostSret(): void {
-    this.doSret();
+    doSret(this);
     this.pcLo = this.lo(Slot.SEPC);
     this.pcHi = this.hi(Slot.SEPC);
-  }
-
-  /** The state changes of SRET from HS-mode or VS-mode (pc excluded). */
-  private doSret(): void {
-    if (this.virt) {
-      let s = this.lo(Slot.VSSTATUS);
-      const spp = (s & Mstatus.SPP) ? Priv.S : Priv.U;
-      s = (s & ~(Mstatus.SIE | Mstatus.SPP)) | ((s & Mstatus.SPIE) ? Mstatus.SIE : 0) | Mstatus.SPIE;
-      this.c[Slot.VSSTATUS * 2] = s;
-      this.priv = spp;
-      return;
-    }
-    let s = this.lo(Slot.MSTATUS);
-    const spp = (s & Mstatus.SPP) ? Priv.S : Priv.U;
-    s = (s & ~(Mstatus.SIE | Mstatus.SPP | Mstatus.MPRV)) | ((s & Mstatus.SPIE) ? Mstatus.SIE : 0) | Mstatus.SPIE;
-    this.c[Slot.MSTATUS * 2] = s;
-    let hs = this.lo(Slot.HSTATUS);
-    this.virt = (hs & Hstatus.SPV) !== 0;
-    hs &= ~Hstatus.SPV;
-    this.c[Slot.HSTATUS * 2] = hs;
-    this.priv = spp;
-  }
-
-  private doMret(): void {
-    let s = this.lo(Slot.MSTATUS);
-    let shi = this.hi(Slot.MSTATUS);
-    const mpp = (s & Mstatus.MPP_MASK) >> Mstatus.MPP_SHIFT;
-    s = (s & ~(Mstatus.MIE | Mstatus.MPP_MASK)) | ((s & Mstatus.MPIE) ? Mstatus.MIE : 0) | Mstatus.MPIE;
-    if (mpp !== Priv.M) s &= ~Mstatus.MPRV;
-    this.virt = mpp !== Priv.M && (shi & Mstatus.HI_MPV) !== 0;
-    shi &= ~Mstatus.HI_MPV;
-    this.set(Slot.MSTATUS, s, shi);
-    this.priv = mpp;
-    this.triggers.mret();
-  }
-
-  /**
-   * One F or D instruction: the FS check (illegal instruction when FS is Off, or vsstatus.FS
-   * is Off with V = 1), loads and stores through the data paths (TLB, slow path, MMIO; a
-   * guest page fault gets the transformed instruction in htinst like integer accesses), the
-   * rest in fpu/execute-fp.ts. `bits` is the instruction as fetched (xtval). Returns true
-   * when MMIO was accessed.
-   */
-  private fpInstruction(op: Op, insn: number, compressed: boolean, bits: number): boolean {
-    if (!fpEnabled(this)) this.raise(Cause.ILLEGAL_INSTRUCTION, bits, 0);
-    const x = this.x;
-    if (op === Op.FLW || op === Op.FLD || op === Op.FSW || op === Op.FSD) {
-      const store = op === Op.FSW || op === Op.FSD;
-      const imm = store ? ((insn >> 20) & ~31) | ((insn >> 7) & 31) : insn >> 20;
-      const rs1 = (insn >> 14) & 62, blo = x[rs1];
-      const lo = (blo + imm) | 0;
-      const hi = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
-      const size = op === Op.FLW || op === Op.FSW ? 4 : 8;
-      if (store) {
-        const w = this.fp.w, r = (insn >>> 20) & 31;
-        return this.storeData(lo, hi, size, w[2 * r], w[2 * r + 1], insn, compressed);
-      }
-      const mmio = this.loadData(lo, hi, size, insn, compressed);
-      const rd = (insn >>> 7) & 31;
-      if (size === 4) this.fp.setS(rd, this.val[0]); else this.fp.setD(rd, this.val[0], this.val[1]);
-      markFpDirty(this);
-      return mmio;
-    }
-    if (!executeFp(this, x, op, insn)) this.raise(Cause.ILLEGAL_INSTRUCTION, bits, 0);
-    return false;
-  }
-
-  /** A load for the FPU: TLB hit or slow path; the value in this.val. True when MMIO. */
-  private loadData(lo: number, hi: number, size: number, insn: number, compressed: boolean): boolean {
-    const t = this.tlbSet().read, i = (lo >>> 12) & TLB_MASK;
-    if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi && (lo & 0xfff) <= 4096 - size && this.cacheable(Access.READ)) {
-      this.readRam(t.off[i] + (lo & 0xfff), size);
-      return false;
-    }
-    return this.loadSlow(lo, hi, size, insn, compressed);
-  }
-
-  /** A store for the FPU: TLB hit or slow path. True when MMIO. */
-  private storeData(lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean): boolean {
-    const t = this.tlbSet().write, i = (lo >>> 12) & TLB_MASK;
-    if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi && (lo & 0xfff) <= 4096 - size && this.cacheable(Access.WRITE)) {
-      this.writeRam(t.off[i] + (lo & 0xfff), size, vlo, vhi);
-      return false;
-    }
-    return this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed);
-  }
-
-  /**
-   * The instructions outside the interpreter's hot switch: A, the privileged ones, H, F and D.
-   * They run in this function of their own so that V8, meeting a class for the first time,
-   * deoptimises (and later recompiles) this small function, not the whole run loop. `bits`
-   * is the instruction as fetched (xtval of an illegal instruction). Faults throw TRAP as in
-   * the loop; the result says how the loop goes on.
-   */
-  private coldInstruction(op: Op, insn: number, bits: number, compressed: boolean, pcLo: number, pcHi: number): Cold {
-    const x = this.x, dv = this.dv;
-    const rd = (insn >> 6) & 62, rs1 = (insn >> 14) & 62, rs2 = (insn >> 19) & 62;
-    switch (op) {
-      case Op.LR_W: case Op.LR_D: {
-        const size = op === Op.LR_W ? 4 : 8;
-        const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, false);
-        if (this.shared !== null) {
-          this.shared.lr(off, size, this.val);
-          this.reservation = off | 0;
-          x[rd] = this.val[0]; x[rd + 1] = this.val[1];
-          return Cold.NEXT;
-        }
-        const v = dv.getInt32(off, true);
-        x[rd + 1] = size === 4 ? v >> 31 : dv.getInt32(off + 4, true);
-        x[rd] = v;
-        // An int32, as the field's -1: one double stored here (an offset computed from a
-        // boxed address) makes V8 box the field in every hart, and every store reads it.
-        this.reservation = off | 0;
-        return Cold.NEXT;
-      }
-      case Op.SC_W: case Op.SC_D: {
-        const size = op === Op.SC_W ? 4 : 8;
-        const off = this.atomicOffset(x[rs1], x[rs1 + 1], size, insn, true);
-        if (this.shared !== null) {
-          x[rd] = this.shared.sc(off, size, x[rs2], x[rs2 + 1], this.reservation === off) ? 0 : 1;
-          x[rd + 1] = 0;
-          this.reservation = -1;
-          return Cold.NEXT;
-        }
-        if (this.reservation === off) {
-          dv.setInt32(off, x[rs2], true);
-          if (size === 8) dv.setInt32(off + 4, x[rs2 + 1], true);
-          x[rd] = 0;
-        } else {
-          x[rd] = 1;
-        }
-        x[rd + 1] = 0;
-        this.reservation = -1;
-        return Cold.NEXT;
-      }
-      case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
-      case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
-        const off = this.atomicOffset(x[rs1], x[rs1 + 1], 4, insn, true);
-        if (this.shared !== null) {
-          const old = this.shared.amo32(AMO_OPS[op - Op.AMOSWAP_W], off, x[rs2]);
-          if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-          x[rd] = old; x[rd + 1] = old >> 31;
-          if (op === Op.AMOSWAP_W && x[rs2] === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
-          return Cold.NEXT;
-        }
-        const old = dv.getInt32(off, true), b = x[rs2];
-        let v: number;
-        switch (op) {
-          case Op.AMOSWAP_W: v = b; break;
-          case Op.AMOADD_W: v = (old + b) | 0; break;
-          case Op.AMOXOR_W: v = old ^ b; break;
-          case Op.AMOAND_W: v = old & b; break;
-          case Op.AMOOR_W: v = old | b; break;
-          case Op.AMOMIN_W: v = old < b ? old : b; break;
-          case Op.AMOMAX_W: v = old > b ? old : b; break;
-          case Op.AMOMINU_W: v = (old >>> 0) < (b >>> 0) ? old : b; break;
-          default: v = (old >>> 0) > (b >>> 0) ? old : b;
-        }
-        dv.setInt32(off, v, true);
-        if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-        x[rd] = old; x[rd + 1] = old >> 31;
-        if (op === Op.AMOSWAP_W && v === old && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
-        return Cold.NEXT;
-      }
-      case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
-      case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
-        const off = this.atomicOffset(x[rs1], x[rs1 + 1], 8, insn, true);
-        if (this.shared !== null) {
-          const blo = x[rs2], bhi = x[rs2 + 1];
-          this.shared.amo64(AMO_OPS[op - Op.AMOSWAP_D], off, blo, bhi, this.val);
-          if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-          x[rd] = this.val[0]; x[rd + 1] = this.val[1];
-          if (op === Op.AMOSWAP_D && blo === this.val[0] && bhi === this.val[1] && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
-          return Cold.NEXT;
-        }
-        const olo = dv.getInt32(off, true), ohi = dv.getInt32(off + 4, true);
-        const blo = x[rs2], bhi = x[rs2 + 1];
-        let vlo = blo, vhi = bhi;
-        switch (op) {
-          case Op.AMOSWAP_D: break;
-          case Op.AMOADD_D: vlo = (olo + blo) | 0; vhi = (ohi + bhi + ((vlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
-          case Op.AMOXOR_D: vlo = olo ^ blo; vhi = ohi ^ bhi; break;
-          case Op.AMOAND_D: vlo = olo & blo; vhi = ohi & bhi; break;
-          case Op.AMOOR_D: vlo = olo | blo; vhi = ohi | bhi; break;
-          default: {
-            const signed = op === Op.AMOMIN_D || op === Op.AMOMAX_D;
-            const less = signed ? ohi < bhi || (ohi === bhi && (olo >>> 0) < (blo >>> 0))
-              : (ohi >>> 0) < (bhi >>> 0) || (ohi === bhi && (olo >>> 0) < (blo >>> 0));
-            const takeOld = op === Op.AMOMIN_D || op === Op.AMOMINU_D ? less : !less;
-            if (takeOld) { vlo = olo; vhi = ohi; }
-          }
-        }
-        dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
-        if ((off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-        x[rd] = olo; x[rd + 1] = ohi;
-        if (op === Op.AMOSWAP_D && vlo === olo && vhi === ohi && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) return Cold.YIELD;
-        return Cold.NEXT;
-      }
-      case Op.EBREAK: return this.raise(Cause.BREAKPOINT, pcLo, pcHi);
-      case Op.MRET:
-        // MRET is not allowed in HS-mode either, so it is illegal (not virtual) in VS/VU.
-        if (this.priv !== Priv.M) this.raise(Cause.ILLEGAL_INSTRUCTION, insn, 0);
-        this.doMret();
-        this.pcLo = this.lo(Slot.MEPC); this.pcHi = this.hi(Slot.MEPC);
-        return Cold.JUMP;
-      case Op.SRET: {
-        privilegedCheck(this, op, insn);
-        const virt = this.virt;
-        this.doSret();
-        const slot = virt ? Slot.VSEPC : Slot.SEPC;
-        this.pcLo = this.lo(slot); this.pcHi = this.hi(slot);
-        return Cold.JUMP;
-      }
-      case Op.WFI:
-        privilegedCheck(this, op, insn);
-        return this.interruptPendingForWfi() ? Cold.RECHECK : Cold.WFI;
-      case Op.SFENCE_VMA: case Op.HFENCE_VVMA: case Op.HFENCE_GVMA:
-        privilegedCheck(this, op, insn);
-        // With a virtual address (rs1 != x0), only that page goes; HFENCE.GVMA names a
-        // guest physical address, which this GVA-indexed TLB cannot look up: flush all.
-        if (rs1 !== 0 && op !== Op.HFENCE_GVMA) this.flushTlbPage(x[rs1], x[rs1 + 1]);
-        else this.flushAllTlbs();
-        return Cold.RECHECK;
-      case Op.HLV_B: case Op.HLV_BU: case Op.HLV_H: case Op.HLV_HU: case Op.HLVX_HU:
-      case Op.HLV_W: case Op.HLV_WU: case Op.HLVX_WU: case Op.HLV_D: {
-        privilegedCheck(this, op, insn);
-        const size = op <= Op.HLV_BU ? 1 : op <= Op.HLVX_HU ? 2 : op <= Op.HLVX_WU ? 4 : 8;
-        const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.READ, op === Op.HLVX_HU || op === Op.HLVX_WU, insn);
-        let vlo: number, vhi = 0;
-        switch (op) {
-          case Op.HLV_B: vlo = dv.getInt8(off); vhi = vlo >> 31; break;
-          case Op.HLV_BU: vlo = dv.getUint8(off); break;
-          case Op.HLV_H: vlo = dv.getInt16(off, true); vhi = vlo >> 31; break;
-          case Op.HLV_HU: case Op.HLVX_HU: vlo = dv.getUint16(off, true); break;
-          case Op.HLV_W: vlo = dv.getInt32(off, true); vhi = vlo >> 31; break;
-          case Op.HLV_WU: case Op.HLVX_WU: vlo = dv.getInt32(off, true); break;
-          default: vlo = dv.getInt32(off, true); vhi = dv.getInt32(off + 4, true);
-        }
-        x[rd] = vlo; x[rd + 1] = vhi;
-        return Cold.NEXT;
-      }
-      case Op.HSV_B: case Op.HSV_H: case Op.HSV_W: case Op.HSV_D: {
-        privilegedCheck(this, op, insn);
-        const size = op === Op.HSV_B ? 1 : op === Op.HSV_H ? 2 : op === Op.HSV_W ? 4 : 8;
-        const off = this.hypervisorAccess(x[rs1], x[rs1 + 1], size, Access.WRITE, false, insn);
-        this.writeRam(off, size, x[rs2], x[rs2 + 1]);
-        return Cold.NEXT;
-      }
-      default:
-        // F and D (the Ops FLW..FMV_D_X, last in the enum): one call into the FPU.
-        if (op >= Op.FLW) return this.fpInstruction(op, insn, compressed, bits) ? Cold.RECHECK : Cold.NEXT; // MMIO: recheck interrupts
-        return this.raise(Cause.ILLEGAL_INSTRUCTION, bits, 0);
-    }
   }
 
   /**
@@ -968,7 +492,19 @@ export class Hart extends HartState {
     const breakpointPages = hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
     let bpPageTag = 1, bpPage = false;
     let insn = 0, ilen = 4, probe = true;
+    // The instruction at (pcLo, pcHi) raised the trap in this.trap: it is taken at the loop's top.
+    let trapNow = false;
     outer: for (;;) {
+      if (trapNow) {
+        trapNow = false;
+        x[0] = 0; x[1] = 0;
+        // A trap retires nothing but consumes budget, so a guest trapping in a loop still yields.
+        n += TRAP_COST; traps += TRAP_COST;
+        this.executedInRun = n - traps;
+        const s = this.takeTrap(pcLo, pcHi);
+        pcLo = this.pcLo; pcHi = this.pcHi;
+        if (s !== StopReason.BUDGET) { stop = s; break; }
+      }
       probe = true;
       this.pcLo = pcLo; this.pcHi = pcHi;
       this.executedInRun = n - traps;
@@ -981,7 +517,7 @@ export class Hart extends HartState {
       const rTag = set.read.tagLo, rTagHi = set.read.tagHi, rOff = set.read.off;
       const wTag = set.write.tagLo, wTagHi = set.write.tagHi, wOff = set.write.off;
       const fTag = set.fetch.tagLo, fTagHi = set.fetch.tagHi, fOff = set.fetch.off;
-      const mprv = !this.cacheable(Access.READ);
+      const mprv = !cacheable(this, Access.READ);
       // Execute triggers armed in this mode (a mode changes only through this loop's top).
       const mode = modeBit(this.priv, this.virt);
       const execTrigger = (this.triggers.execModes & mode) !== 0;
@@ -1007,7 +543,7 @@ export class Hart extends HartState {
           // ---- fetch ----
           if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {
             const i = (pcLo >>> 12) & TLB_MASK;
-            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : this.fetchPage(pcLo, pcHi);
+            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi);
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
           }
@@ -1035,7 +571,7 @@ export class Hart extends HartState {
             if ((pcLo & 0xfff) === 0xffe) {
               const nlo = (pcLo + 2) | 0;
               const nhi = (pcHi + (nlo === 0 ? 1 : 0)) | 0;
-              insn |= u16[this.fetchPage(nlo, nhi) >>> 1] << 16;
+              insn |= u16[fetchPage(this, nlo, nhi) >>> 1] << 16;
             } else {
               insn |= u16[(foff >>> 1) + 1] << 16;
             }
@@ -1121,26 +657,10 @@ export class Hart extends HartState {
                 }
               } else {
                 this.executedInRun = n - traps;
-                if (!mprv && this.translator.mmioFault(lo, hi, size, Access.READ, insn, compressed)) {
-                  // A device register: its guest page fault, taken without a walk or a throw.
-                  n += TRAP_COST; traps += TRAP_COST;
-                  this.executedInRun = n - traps;
-                  const s = this.takeTrap(pcLo, pcHi);
-                  pcLo = this.pcLo; pcHi = this.pcHi;
-                  if (s !== StopReason.BUDGET) { stop = s; break outer; }
-                  continue outer;
-                }
-                const mmio = this.loadSlow(lo, hi, size, insn, compressed);
+                const r = loadMiss(this, lo, hi, size, op, insn, compressed, mprv);
+                if (r === Miss.TRAP) { trapNow = true; continue outer; }
                 vlo = this.val[0]; vhi = this.val[1];
-                switch (op) {
-                  case Op.LB: vlo = (vlo << 24) >> 24; vhi = vlo >> 31; break;
-                  case Op.LH: vlo = (vlo << 16) >> 16; vhi = vlo >> 31; break;
-                  case Op.LW: vhi = vlo >> 31; break;
-                  case Op.LBU: vlo &= 0xff; vhi = 0; break;
-                  case Op.LHU: vlo &= 0xffff; vhi = 0; break;
-                  case Op.LWU: vhi = 0; break;
-                }
-                if (mmio) { x[rd] = vlo; x[rd + 1] = vhi; x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
+                if (r === Miss.MMIO) { x[rd] = vlo; x[rd + 1] = vhi; x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
               }
               x[rd] = vlo; x[rd + 1] = vhi;
               break;
@@ -1165,15 +685,9 @@ export class Hart extends HartState {
                 if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
               } else {
                 this.executedInRun = n - traps;
-                if (!mprv && this.translator.mmioFault(lo, hi, size, Access.WRITE, insn, compressed)) {
-                  n += TRAP_COST; traps += TRAP_COST;
-                  this.executedInRun = n - traps;
-                  const s = this.takeTrap(pcLo, pcHi);
-                  pcLo = this.pcLo; pcHi = this.pcHi;
-                  if (s !== StopReason.BUDGET) { stop = s; break outer; }
-                  continue outer;
-                }
-                if (this.storeSlow(lo, hi, size, vlo, vhi, insn, compressed)) { pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
+                const r = storeMiss(this, lo, hi, size, vlo, vhi, insn, compressed, mprv);
+                if (r === Miss.TRAP) { trapNow = true; continue outer; }
+                if (r === Miss.MMIO) { pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
               }
               break;
             }
@@ -1265,20 +779,16 @@ export class Hart extends HartState {
             case Op.ECALL: {
               const cause = this.priv === Priv.M ? Cause.ECALL_M : this.priv === Priv.U ? Cause.ECALL_U
                 : this.virt ? Cause.ECALL_VS : Cause.ECALL_S;
-              // Taken here as the catch below takes a thrown trap, without the cost of a throw:
-              // every SBI call is an ECALL.
+              // Taken at the loop's top like a thrown trap, without the cost of a throw: every
+              // SBI call is an ECALL.
               this.setTrap(cause, 0, 0);
-              n += TRAP_COST; traps += TRAP_COST;
-              this.executedInRun = n - traps;
-              const s = this.takeTrap(pcLo, pcHi);
-              pcLo = this.pcLo; pcHi = this.pcHi;
-              if (s !== StopReason.BUDGET) { stop = s; break outer; }
+              trapNow = true;
               continue outer;
             }
             default: {
               // Everything else (A, privileged, H, F, D) in a function of its own (see there).
               if (op >= Op.FLW) this.executedInRun = n - traps;
-              const r = this.coldInstruction(op, insn, compressed ? u16[foff >>> 1] : insn, compressed, pcLo, pcHi);
+              const r = coldInstruction(this, op, insn, compressed ? u16[foff >>> 1] : insn, compressed, pcLo, pcHi);
               if (r === Cold.NEXT) break;
               if (r === Cold.YIELD) { this.spinYields++; budget = n + 1; break; }
               x[0] = 0; x[1] = 0; n++;
@@ -1299,13 +809,7 @@ export class Hart extends HartState {
           stop = StopReason.WATCHPOINT; // pc stays at the instruction, which has not executed
           break;
         }
-        x[0] = 0; x[1] = 0;
-        // A trap retires nothing but consumes budget, so a guest trapping in a loop still yields.
-        n += TRAP_COST; traps += TRAP_COST;
-        this.executedInRun = n - traps;
-        const s = this.takeTrap(pcLo, pcHi);
-        pcLo = this.pcLo; pcHi = this.pcHi;
-        if (s !== StopReason.BUDGET) { stop = s; break; }
+        trapNow = true;
       }
     }
     this.pcLo = pcLo;
@@ -1316,18 +820,3 @@ export class Hart extends HartState {
     return stop;
   }
 }
-
-/** rd = (lo, hi) << s for s in 0..63. */
-function shiftLeft(x: Int32Array, rd: number, lo: number, hi: number, s: number): void {
-  if (s === 0) { x[rd] = lo; x[rd + 1] = hi; }
-  else if (s < 32) { x[rd + 1] = (hi << s) | (lo >>> (32 - s)); x[rd] = lo << s; }
-  else { x[rd + 1] = lo << (s - 32); x[rd] = 0; }
-}
-
-/** rd = (lo, hi) >> s (arithmetic or logical) for s in 0..63. */
-function shiftRight(x: Int32Array, rd: number, lo: number, hi: number, s: number, arith: boolean): void {
-  if (s === 0) { x[rd] = lo; x[rd + 1] = hi; }
-  else if (s < 32) { x[rd] = (lo >>> s) | (hi << (32 - s)); x[rd + 1] = arith ? hi >> s : (hi >>> s) | 0; }
-  else { x[rd] = arith ? hi >> (s - 32) : (hi >>> (s - 32)) | 0; x[rd + 1] = arith ? hi >> 31 : 0; }
-}
-

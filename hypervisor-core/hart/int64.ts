@@ -187,3 +187,17 @@ export function fromBig64(v: bigint): void {
 export function toPair(v: bigint): [number, number] {
   return [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
 }
+
+/** rd = (lo, hi) << s for s in 0..63. */
+export function shiftLeft(x: Int32Array, rd: number, lo: number, hi: number, s: number): void {
+  if (s === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (s < 32) { x[rd + 1] = (hi << s) | (lo >>> (32 - s)); x[rd] = lo << s; }
+  else { x[rd + 1] = lo << (s - 32); x[rd] = 0; }
+}
+
+/** rd = (lo, hi) >> s (arithmetic or logical) for s in 0..63. */
+export function shiftRight(x: Int32Array, rd: number, lo: number, hi: number, s: number, arith: boolean): void {
+  if (s === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (s < 32) { x[rd] = (lo >>> s) | (hi << (32 - s)); x[rd + 1] = arith ? hi >> s : (hi >>> s) | 0; }
+  else { x[rd] = arith ? hi >> (s - 32) : (hi >>> (s - 32)) | 0; x[rd + 1] = arith ? hi >> 31 : 0; }
+}

@@ -10,6 +10,7 @@ import { Slot } from '../../../../hypervisor-core/hart/hart-state';
 import { Cause, Csr, Mstatus, Priv } from '../../../../hypervisor-core/hart/csr-numbers';
 import { CSR_VALUE, checkCsrAccess, readCsr } from '../../../../hypervisor-core/hart/csr-file';
 import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
+import { doMret } from '../../../../hypervisor-core/hart/system-instructions';
 
 const BASE = 0x80000000;
 const FS_INITIAL = 1 << 13, FS_CLEAN = 2 << 13, FS_DIRTY = 3 << 13;
@@ -76,7 +77,7 @@ describe('hart: F/D state and gating', () => {
     // flw f1, 0(sp) ; fadd.s f2, f3, f3 (f3 = raw 0x3f800000 without box) ; fmv.x.d a0, f2
     const h = mHart([0x00012087, 0x0031f153, 0xe2010553]);
     h.x[2 * 2] = (BASE + 0x1000) | 0;
-    (h as unknown as { mem: PhysMemory }).mem.view.setUint32(0x1000, 0x40490fdb, true);
+    h.mem.view.setUint32(0x1000, 0x40490fdb, true);
     h.fp.setD(3, 0x3f800000, 0);
     h.run(3);
     assert.deepEqual([h.fp.w[2] >>> 0, h.fp.w[3]], [0x40490fdb, -1]);
@@ -114,7 +115,7 @@ describe('hart: F/D state and gating', () => {
     h.set(Slot.MSTATUS, FS_INITIAL | (Priv.S << Mstatus.MPP_SHIFT), Mstatus.HI_MPV);
     h.set(Slot.MEPC, BASE | 0, 0);
     h.set(Slot.VSSTATUS, 0, 0);
-    (h as unknown as { doMret(): void }).doMret();
+    doMret(h);
     h.pcLo = BASE | 0; h.pcHi = 0;
     assert.equal(h.virt, true);
     h.run(1);
@@ -123,7 +124,7 @@ describe('hart: F/D state and gating', () => {
     const g = mHart([FMV_D_X]);
     g.set(Slot.MSTATUS, FS_CLEAN | (Priv.S << Mstatus.MPP_SHIFT), Mstatus.HI_MPV);
     g.set(Slot.VSSTATUS, FS_CLEAN, 0);
-    (g as unknown as { doMret(): void }).doMret();
+    doMret(g);
     g.pcLo = BASE | 0; g.pcHi = 0;
     g.run(1);
     assert.equal(g.lo(Slot.MCAUSE), 0);
@@ -135,7 +136,7 @@ describe('hart: F/D state and gating', () => {
     const k = mHart([FMV_D_X]);
     k.set(Slot.MSTATUS, Priv.S << Mstatus.MPP_SHIFT, Mstatus.HI_MPV);
     k.set(Slot.VSSTATUS, FS_INITIAL, 0);
-    (k as unknown as { doMret(): void }).doMret();
+    doMret(k);
     k.pcLo = BASE | 0; k.pcHi = 0;
     k.run(1);
     assert.equal(k.lo(Slot.MCAUSE), Cause.ILLEGAL_INSTRUCTION);

@@ -1,0 +1,231 @@
+/**
+ * The hart's data paths off the interpreter's fast path: the slow path of a load or a store
+ * (translation, a page-crossing access byte by byte, MMIO on the bare machine, watchpoints,
+ * load and store triggers), the fetch TLB's refill, and the TLB-or-slow-path accesses of the
+ * FPU. They are functions of their own, outside `Hart.run`, so that the loop V8 compiles
+ * holds only the TLB hits. Faults throw TRAP (translate.ts) and watchpoint hits WATCH_HIT,
+ * both caught once in `Hart.run`.
+ */
+import { Access } from '../mmu/walker';
+import { TLB_MASK } from '../mmu/tlb';
+import { Cause, Mstatus, Priv } from './csr-numbers';
+import { Slot } from './hart-state';
+import { TriggerKind, modeBit } from './triggers';
+import { Op } from './isa/opcodes';
+import type { Hart } from './hart';
+
+const TWO32 = 4294967296;
+
+/** What the interpreter does after a load or store that missed the TLB. */
+export const enum Miss {
+  /** RAM was accessed (a load's value, extended, in h.val): go on. */
+  RAM,
+  /** A device was accessed: interrupts may have changed, go on through the loop's top. */
+  MMIO,
+  /** A device's guest page fault is pending (MMIO page cache): take it, without a walk or a throw. */
+  TRAP,
+}
+
+/** Thrown by the slow paths when an access touches a watchpoint (caught once in `Hart.run`). */
+export const WATCH_HIT = { watchpoint: true };
+
+/** Translates an address for an access by the current mode; throws TRAP on a fault. */
+export function translateOrTrap(h: Hart, lo: number, hi: number, access: Access, insn: number, compressed: boolean): number {
+  return h.translator.translate(lo, hi, access, insn, compressed, false, Priv.U);
+}
+
+/** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
+export function cacheable(h: Hart, access: Access): boolean {
+  return h.watches === null && (access === Access.FETCH || (h.triggers.dataModes & modeBit(h.priv, h.virt)) === 0) && !(h.priv === Priv.M && access !== Access.FETCH && (h.lo(Slot.MSTATUS) & Mstatus.MPRV) !== 0);
+}
+
+/** Notes that a TLB entry for (lo, hi) was filled from the last translation's leaf. */
+export function noteLeaf(h: Hart, lo: number, hi: number): void {
+  h.tlbs.noteLeaf(lo, hi, h.translator.leafSize);
+}
+
+/** Throws WATCH_HIT when [lo/hi, +size) overlaps a watchpoint of this access kind (1 read, 2 write, 3 both). */
+export function checkWatch(h: Hart, lo: number, hi: number, size: number, kind: number): void {
+  const w = h.watches!;
+  for (let i = 0; i < w.length; i++) {
+    const e = w[i];
+    if (!((kind & 1 && e.read) || (kind & 2 && e.write))) continue;
+    // Exact while the two addresses are within 2^53 of each other; far apart never overlap.
+    const diff = ((hi >>> 0) - (e.hi >>> 0)) * TWO32 + ((lo >>> 0) - (e.lo >>> 0));
+    if (diff > -size && diff < e.length) {
+      h.watchHit = { index: i, lo, hi, size, write: (kind & 2) !== 0 };
+      throw WATCH_HIT;
+    }
+  }
+}
+
+/**
+ * Raises a breakpoint exception (xtval = the address) when a load or store trigger fires
+ * (`phase` 0 before the access, 1 with the data a load read).
+ */
+export function dataTrigger(h: Hart, kind: TriggerKind, lo: number, hi: number, size: number, phase: 0 | 1, vlo: number, vhi: number): void {
+  if (h.triggers.matchData(kind, lo, hi, size, modeBit(h.priv, h.virt), phase, vlo, vhi)) h.raise(Cause.BREAKPOINT, lo, hi);
+}
+
+/** Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. */
+export function fetchPage(h: Hart, lo: number, hi: number): number {
+  const set = h.tlbSet();
+  const i = (lo >>> 12) & TLB_MASK;
+  const t = set.fetch;
+  if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) return t.off[i];
+  h.counters.itlbMisses++;
+  const pa = translateOrTrap(h, lo, hi, Access.FETCH, 0, false);
+  const page = pa - (pa % 4096);
+  if (!h.mem.contains(page, 4096)) h.translator.accessFault(Access.FETCH, lo, hi);
+  const off = page - h.mem.base;
+  t.fill(lo, hi, off);
+  noteLeaf(h, lo, hi);
+  return off;
+}
+
+/**
+ * Slow-path load of `size` bytes: translation, page-crossing, MMIO. Result in h.val
+ * (sign/zero extension is the caller's). Returns true when MMIO was accessed.
+ */
+export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: number, compressed: boolean, split = false): boolean {
+  const trig = !split && (h.triggers.dataModes & modeBit(h.priv, h.virt)) !== 0;
+  if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
+  if (!split) h.counters.dtlbReadMisses++;
+  if ((lo & 0xfff) + size > 4096) {
+    // Crosses a page: byte by byte (each byte translated).
+    let vlo = 0, vhi = 0;
+    for (let b = 0; b < size; b++) {
+      const blo = (lo + b) | 0;
+      const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
+      loadSlow(h, blo, bhi, 1, insn, compressed, true);
+      const byte = h.val[0] & 0xff;
+      if (b < 4) vlo |= byte << (8 * b); else vhi |= byte << (8 * (b - 4));
+    }
+    h.val[0] = vlo; h.val[1] = vhi;
+    if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, vlo, vhi);
+    return false;
+  }
+  const pa = translateOrTrap(h, lo, hi, Access.READ, insn, compressed);
+  if (h.watches !== null) checkWatch(h, lo, hi, size, 1);
+  if (h.mem.contains(pa, size)) {
+    const off = pa - h.mem.base;
+    if (cacheable(h, Access.READ)) {
+      h.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
+      noteLeaf(h, lo, hi);
+    }
+    readRam(h, off, size);
+    if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, h.val[0], h.val[1]);
+    return false;
+  }
+  const v = h.bus?.read(pa, size as 1 | 2 | 4 | 8);
+  if (v === undefined) h.translator.accessFault(Access.READ, lo, hi);
+  h.val[0] = v!;
+  h.val[1] = size === 8 ? h.bus!.hi : 0;
+  if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, h.val[0], h.val[1]);
+  return true;
+}
+
+export function readRam(h: Hart, off: number, size: number): void {
+  const dv = h.dv;
+  switch (size) {
+    case 1: h.val[0] = dv.getUint8(off); h.val[1] = 0; break;
+    case 2: h.val[0] = dv.getUint16(off, true); h.val[1] = 0; break;
+    case 4: h.val[0] = dv.getInt32(off, true); h.val[1] = 0; break;
+    default: h.val[0] = dv.getInt32(off, true); h.val[1] = dv.getInt32(off + 4, true);
+  }
+}
+
+/** Slow-path store. Returns true when MMIO was accessed. */
+export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean, split = false): boolean {
+  if (!split) {
+    if ((h.triggers.dataModes & modeBit(h.priv, h.virt)) !== 0) dataTrigger(h, TriggerKind.STORE, lo, hi, size, 0, vlo, vhi);
+    h.counters.dtlbWriteMisses++;
+  }
+  if ((lo & 0xfff) + size > 4096) {
+    // Translate both pages first so a fault leaves memory untouched.
+    const end = (lo + size - 1) | 0;
+    const endHi = (hi + ((end >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
+    translateOrTrap(h, lo, hi, Access.WRITE, insn, compressed);
+    translateOrTrap(h, end, endHi, Access.WRITE, insn, compressed);
+    if (h.watches !== null) checkWatch(h, lo, hi, size, 2); // before any byte is written
+    for (let b = 0; b < size; b++) {
+      const blo = (lo + b) | 0;
+      const bhi = (hi + ((blo >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
+      const byte = b < 4 ? (vlo >>> (8 * b)) & 0xff : (vhi >>> (8 * (b - 4))) & 0xff;
+      storeSlow(h, blo, bhi, 1, byte, 0, insn, compressed, true);
+    }
+    return false;
+  }
+  const pa = translateOrTrap(h, lo, hi, Access.WRITE, insn, compressed);
+  if (h.watches !== null) checkWatch(h, lo, hi, size, 2);
+  if (h.mem.contains(pa, size)) {
+    const off = pa - h.mem.base;
+    if (cacheable(h, Access.WRITE)) {
+      h.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
+      noteLeaf(h, lo, hi);
+    }
+    writeRam(h, off, size, vlo, vhi);
+    return false;
+  }
+  if (!h.bus?.write(pa, size as 1 | 2 | 4 | 8, vlo, vhi)) h.translator.accessFault(Access.WRITE, lo, hi);
+  return true;
+}
+
+export function writeRam(h: Hart, off: number, size: number, vlo: number, vhi: number): void {
+  const dv = h.dv;
+  switch (size) {
+    case 1: dv.setUint8(off, vlo & 0xff); break;
+    case 2: dv.setUint16(off, vlo & 0xffff, true); break;
+    case 4: dv.setInt32(off, vlo, true); break;
+    default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
+  }
+  if (h.mem.codePages[off >>> 12] !== 0) h.mem.noteWrite(off, size);
+  if (off === h.reservation || off - 4 === h.reservation || off + 4 === h.reservation) h.reservation = -1;
+}
+
+/** A load for the FPU: TLB hit or slow path; the value in h.val. True when MMIO. */
+export function loadData(h: Hart, lo: number, hi: number, size: number, insn: number, compressed: boolean): boolean {
+  const t = h.tlbSet().read, i = (lo >>> 12) & TLB_MASK;
+  if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi && (lo & 0xfff) <= 4096 - size && cacheable(h, Access.READ)) {
+    readRam(h, t.off[i] + (lo & 0xfff), size);
+    return false;
+  }
+  return loadSlow(h, lo, hi, size, insn, compressed);
+}
+
+/** A store for the FPU: TLB hit or slow path. True when MMIO. */
+export function storeData(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean): boolean {
+  const t = h.tlbSet().write, i = (lo >>> 12) & TLB_MASK;
+  if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi && (lo & 0xfff) <= 4096 - size && cacheable(h, Access.WRITE)) {
+    writeRam(h, t.off[i] + (lo & 0xfff), size, vlo, vhi);
+    return false;
+  }
+  return storeSlow(h, lo, hi, size, vlo, vhi, insn, compressed);
+}
+
+/**
+ * A load (LB..LWU) the TLB did not hit: the MMIO page cache's guest page fault, or the slow
+ * path; the value, sign or zero extended as `op` says, in h.val. `mprv`: M-mode accesses
+ * translated as another mode (no MMIO page cache).
+ */
+export function loadMiss(h: Hart, lo: number, hi: number, size: number, op: Op, insn: number, compressed: boolean, mprv: boolean): Miss {
+  if (!mprv && h.translator.mmioFault(lo, hi, size, Access.READ, insn, compressed)) return Miss.TRAP;
+  const mmio = loadSlow(h, lo, hi, size, insn, compressed);
+  const v = h.val;
+  switch (op) {
+    case Op.LB: v[0] = (v[0] << 24) >> 24; v[1] = v[0] >> 31; break;
+    case Op.LH: v[0] = (v[0] << 16) >> 16; v[1] = v[0] >> 31; break;
+    case Op.LW: v[1] = v[0] >> 31; break;
+    case Op.LBU: v[0] &= 0xff; v[1] = 0; break;
+    case Op.LHU: v[0] &= 0xffff; v[1] = 0; break;
+    case Op.LWU: v[1] = 0; break;
+  }
+  return mmio ? Miss.MMIO : Miss.RAM;
+}
+
+/** A store (SB..SD) the TLB did not hit: as {@link loadMiss}. */
+export function storeMiss(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean,
+  mprv: boolean): Miss {
+  if (!mprv && h.translator.mmioFault(lo, hi, size, Access.WRITE, insn, compressed)) return Miss.TRAP;
+  return storeSlow(h, lo, hi, size, vlo, vhi, insn, compressed) ? Miss.MMIO : Miss.RAM;
+}
