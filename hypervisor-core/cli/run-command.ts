@@ -24,7 +24,7 @@ import { isElf, parseElf } from '../machine/loaders/elf';
 import { DebugSymbols } from '../debug/debug-symbols';
 import { DEFAULT_TRACE_EVENTS, Timeline } from '../hypervisor/trace/timeline';
 import { writeTrace } from '../hypervisor/trace/trace-events';
-import { ExitSiteNamer } from '../debug/exit-site-names';
+import { kernelSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, threadsForSnapshot, UsageError } from './args';
 import { openNetwork, type RunNetwork } from './net-args';
 import { formatNetworkReport, networkReport } from '../hypervisor/stats/network-report';
@@ -340,7 +340,8 @@ function reportEnd(o: RunOptions, vm: Vm, kernel: Uint8Array, statsFd: number | 
     if (trace) writeTimeline(o, vm, trace.fd, trace.timeline);
     return;
   }
-  const report = nameExitSites(vm.stats.report(), kernel);
+  const report = vm.stats.report();
+  if (siteNamesWanted(o, statsFd !== undefined)) kernelSiteNamer(kernel)?.name(report);
   const network = networkReport(vm.virtio);
   if (network) report.network = network;
   const balloon = balloonStats(vm);
@@ -371,15 +372,13 @@ function writeTimeline(o: RunOptions, vm: Vm, fd: number, timeline: Timeline): v
   }
 }
 
-/** Names the guest code behind each exit reason from the kernel's ELF symbols and DWARF (a raw Image has none). */
-export function nameExitSites(report: ExitStatsReport, kernel: Uint8Array): ExitStatsReport {
-  if (!isElf(kernel)) return report;
-  try {
-    return new ExitSiteNamer([new DebugSymbols(parseElf(kernel))]).name(report);
-  } catch (e) {
-    if (e instanceof KernelFormatError) return report; // it ran, so this cannot happen; no names then
-    throw e;
-  }
+/**
+ * Whether the end-of-run report needs the guest code behind its exits named (the kernel's
+ * DWARF parsed): only the sites view of --stats and --stats-json show the names.
+ */
+export function siteNamesWanted(o: Pick<RunOptions, 'stats' | 'statsView'>, json: boolean): boolean {
+  const view = o.statsView ?? 'perf';
+  return json || (!!o.stats && (view === 'sites' || view === 'all'));
 }
 
 function withBlank(text: string): string {

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UsageError } from '../cli/args';
-import { nameExitSites, openDisks, readRunFiles, virtBootOptions } from '../cli/run-command';
+import { openDisks, readRunFiles, virtBootOptions } from '../cli/run-command';
 import type { ConsoleSink } from '../devices/console-sink';
 import type { FileBackend } from '../devices/virtio/block/backend';
 import { KernelFormatError } from '../machine/loaders/kernel';
@@ -27,6 +27,7 @@ import { boardOfRun, migrateOut } from './vm-migration';
 import { dirtyLogAction, restoreFromFile, snapshotToFile, stateRefusal, threadsFit, WorkerRefusal } from './vm-state-ops';
 import { diskRecord, type BoardRecord } from '../machine/virt-snapshot';
 import type { ElfFile } from '../machine/loaders/elf';
+import { KernelSiteNames } from '../debug/exit-site-names';
 import { DebugConnection, VmReturn, debugHost } from './debug-host';
 import { threadsReportOf } from '../hypervisor/threads/vcpu-threads';
 
@@ -97,6 +98,8 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
   const o = start.options;
   const consoleOut = new ConsoleForwarder(post);
   let files: { kernel: Uint8Array; initrd?: Uint8Array } = { kernel: new Uint8Array(0) };
+  /** `vm stats` names exit sites from the kernel's DWARF, parsed once for all requests. */
+  const siteNames = new KernelSiteNames();
   let disks: FileBackend[] = [];
   // Undefined only while an incoming VM (--incoming) has not arrived.
   let vm: Vm | undefined;
@@ -243,7 +246,7 @@ async function main(port: NonNullable<typeof parentPort>, start: WorkerStart): P
         return;
       case 'stats': {
         if (!vm) return noVm(m.id);
-        const report = nameExitSites(vm.stats.report(), files.kernel);
+        const report = siteNames.name(vm.stats.report(), files.kernel);
         const balloon = balloonStats(vm);
         if (balloon) report.balloon = balloon;
         const network = networkReport(vm.virtio);

@@ -10,11 +10,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseElf } from '../../../hypervisor-core/machine/loaders/elf';
 import { DebugSymbols } from '../../../hypervisor-core/debug/debug-symbols';
-import { ExitSiteNamer } from '../../../hypervisor-core/debug/exit-site-names';
+import { ExitSiteNamer, KernelSiteNames, kernelSiteNamer } from '../../../hypervisor-core/debug/exit-site-names';
+import { siteNamesWanted } from '../../../hypervisor-core/cli/run-command';
 import { ExitStats } from '../../../hypervisor-core/hypervisor/stats/exit-stats';
 
 const ROOT = resolve(__dirname, '../../../..');
-const uart = () => new DebugSymbols(parseElf(readFileSync(resolve(ROOT, 'samples/uart/uart.elf'))));
+const uartElf = () => readFileSync(resolve(ROOT, 'samples/uart/uart.elf'));
+const uart = () => new DebugSymbols(parseElf(uartElf()));
 
 describe('exit site names', () => {
   it('names a pc with its innermost function, ELF symbol+offset and source line', () => {
@@ -39,5 +41,33 @@ describe('exit site names', () => {
     assert.equal(syms.dwarfParsed, false, 'naming did not parse DWARF');
     syms.loadDwarf();
     assert.deepEqual(n.nameOf('0x802001d0'), { function: 'uart_read', symbol: 'uart_puts_polled+0x32', file: 'samples/uart/ns16550a.c', line: 13 });
+  });
+
+  it('names from a kernel image: its ELF, none for a raw Image or bytes that are no ELF', () => {
+    assert.deepEqual(kernelSiteNamer(uartElf())?.nameOf('0x802001d0'), { function: 'uart_read', symbol: 'uart_puts_polled+0x32', file: 'samples/uart/ns16550a.c', line: 13 });
+    assert.equal(kernelSiteNamer(readFileSync(resolve(ROOT, 'test/guests/reproducers/build/raw.bin'))), null);
+    const truncated = uartElf().subarray(0, 100); // an ELF header whose section table lies past the end
+    assert.equal(kernelSiteNamer(truncated), null);
+  });
+
+  it('keeps one namer per kernel, so a daemon\'s repeated `vm stats` parse the DWARF once', () => {
+    const names = new KernelSiteNames();
+    const kernel = uartElf();
+    const first = names.namerOf(kernel);
+    assert.ok(first);
+    assert.equal(names.namerOf(kernel), first, 'the same kernel: the same namer, its DWARF and names kept');
+    const s = new ExitStats(1, 'icount');
+    s.sites.record('mmio', 0x802001d0, 0);
+    assert.equal(names.name(s.report(), kernel).attribution?.[0].sites[0].function, 'uart_read');
+    assert.notEqual(names.namerOf(uartElf()), first, 'another image (a restored or migrated VM\'s): a new namer');
+  });
+
+  it('hyperscope run names exit sites only for the views that show them (--stats-view sites or all) and --stats-json', () => {
+    assert.equal(siteNamesWanted({ stats: true }, false), false, '--stats: perf\'s table has no names');
+    assert.equal(siteNamesWanted({ stats: true, statsView: 'kvm' }, false), false);
+    assert.equal(siteNamesWanted({ stats: true, statsView: 'sites' }, false), true);
+    assert.equal(siteNamesWanted({ stats: true, statsView: 'all' }, false), true);
+    assert.equal(siteNamesWanted({ stats: false }, true), true, '--stats-json carries the names');
+    assert.equal(siteNamesWanted({ stats: false, statsView: 'sites' }, false), false, 'no report at all');
   });
 });
