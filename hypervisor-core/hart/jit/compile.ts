@@ -200,7 +200,7 @@ const STORE: Partial<Record<Op, [number, string]>> = {
 };
 
 /** Positions of a region's blocks in reverse postorder from the entry (blocks[0]): every edge to a later position goes forward. */
-function blockOrder(blocks: Insn[][], member: Map<number, number>): number[] {
+export function blockOrder(blocks: Insn[][], member: Map<number, number>): number[] {
   const pcHi = blocks[0][0].pcHi;
   const succ = blocks.map((b) => {
     const last = b[b.length - 1], out: number[] = [];
@@ -427,7 +427,7 @@ let knownInsns = 0;
 const MAX_KNOWN_INSNS = 1 << 16;
 
 /** The key of a region in `known`: everything its source depends on (the host pages only when it spans several). */
-function regionKey(blocks: Insn[][], pages: ReadonlyMap<number, number>): string {
+export function regionKey(blocks: Insn[][], pages: ReadonlyMap<number, number>): string {
   let key = `${blocks[0][0].pcHi}`;
   if (pages.size > 1) for (const [p, host] of pages) key += `@${p}:${host}`;
   for (const b of blocks) {

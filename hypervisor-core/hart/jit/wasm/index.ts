@@ -1,0 +1,85 @@
+/**
+ * The WebAssembly backend of the block compiler: a region becomes a module (region-module.ts)
+ * that V8 compiles to machine code at once with Liftoff, its baseline wasm compiler, so a
+ * region runs at native speed from its first call, where a JavaScript region starts in V8's
+ * bytecode interpreter until TurboFan has optimised it. It needs the hart's registers, its
+ * TLB arrays and RAM in one WebAssembly.Memory (the module addresses all of them there).
+ *
+ * Modules are cached by the same key as compile.ts's functions (a region is compiled once
+ * per process) and instantiated once per memory.
+ */
+import { BlockFn, BlockHart, Insn, regionKey } from '../compile';
+import { regionModule } from './region-module';
+
+export { regionModule } from './region-module';
+
+/** Compiled modules by region key (and memory kind), shared by every memory of the process. */
+const modules = new Map<string, WebAssembly.Module>();
+/** Instances by memory, then by the module's key, with the instructions they hold. */
+const instances = new WeakMap<WebAssembly.Memory, { fns: Map<string, BlockFn>; insns: number }>();
+/** Instructions in `modules`; past MAX_INSNS the caches start again (bounds the compiled code kept, as compile.ts's `known`). */
+let insns = 0;
+const MAX_INSNS = 1 << 16;
+/** The most instructions one call runs: `left` goes to wasm as an i32. Larger budgets run in several calls, exits exact as at any block start. */
+const MAX_LEFT = 0x40000000;
+
+/** Whether memory's buffer is a SharedArrayBuffer (its import must then be declared shared). */
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The key of a region's module: its code key and the memory kind. */
+function keyOf(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boolean): string {
+  return (shared ? 's' : 'p') + regionKey(blocks, pages);
+}
+
+/** Whether a region with exactly this code has a module already (then compiling it costs only an instantiation). */
+export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory): boolean {
+  return blocks.length > 0 && modules.has(keyOf(blocks, pages, isShared(memory)));
+}
+
+/**
+ * Compiles a region (blocks and pages from findRegion, the entry first) to WebAssembly over
+ * `memory`, with the semantics of compile.ts's compileRegion. The function it returns must
+ * be called with `x`, `dv` (RAM) and the TLB arrays all views on `memory.buffer`.
+ */
+export function compileRegionWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory): BlockFn {
+  const shared = isShared(memory);
+  const key = keyOf(blocks, pages, shared);
+  let mine = instances.get(memory);
+  if (mine === undefined) instances.set(memory, (mine = { fns: new Map(), insns: 0 }));
+  const seen = mine.fns.get(key);
+  if (seen !== undefined) return seen;
+  const size = blocks.reduce((a, b) => a + b.length, 0);
+  let module = modules.get(key);
+  if (module === undefined) {
+    if (insns + size > MAX_INSNS) { modules.clear(); insns = 0; }
+    module = new WebAssembly.Module(regionModule(blocks, pages, shared));
+    modules.set(key, module);
+    insns += size;
+  }
+  if (mine.insns + size > MAX_INSNS) { mine.fns.clear(); mine.insns = 0; }
+  const fn = wrap(new WebAssembly.Instance(module, { m: { mem: memory } }));
+  mine.fns.set(key, fn);
+  mine.insns += size;
+  return fn;
+}
+
+/** The BlockFn over an instance: byte offsets in, pc and reservation back into the hart. */
+function wrap(instance: WebAssembly.Instance): BlockFn {
+  const e = instance.exports;
+  const run = e.run as (x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number,
+    wOff: number, fTag: number, fTagHi: number, fOff: number, left: number, entry: number, resv: number) => number;
+  const pcLo = e.pcLo as WebAssembly.Global, pcHi = e.pcHi as WebAssembly.Global, resv = e.resv as WebAssembly.Global;
+  return (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
+    wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
+    left: number, entry: number): number => {
+    const n = run(x.byteOffset, dv.byteOffset, rTag.byteOffset, rTagHi.byteOffset, rOff.byteOffset, wTag.byteOffset,
+      wTagHi.byteOffset, wOff.byteOffset, fTag.byteOffset, fTagHi.byteOffset, fOff.byteOffset,
+      left < MAX_LEFT ? left : MAX_LEFT, entry, h.reservation);
+    h.pcLo = pcLo.value as number;
+    h.pcHi = pcHi.value as number;
+    h.reservation = resv.value as number;
+    return n;
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * A region (its blocks and pages from region.ts) as a WebAssembly module: one function
+ * `run` with the region's registers in i64 locals, its blocks inside one `loop`, and the
+ * M helpers (arith.ts). It follows compile.ts's regionSource rule for rule: a block is
+ * entered only when `left` covers all of it, else the function leaves at its start; a load
+ * or store whose TLB check fails leaves before it with pc and count exact; an edge into a
+ * block on another page first checks that the fetch TLB still maps that page where the
+ * region found it; an indirect jump stays inside only to a call's return site.
+ *
+ * Control flow: blocks are laid out in reverse postorder (compile.ts's blockOrder) inside
+ * nested `block`s, the block at position p right after the end of `block B<p>`. An edge to a
+ * later position is a `br` to that label; any other edge sets the block number `st` and
+ * goes round the `loop`, whose head is a `br_table` on `st` (the entry comes in that way too).
+ *
+ * `run(x, ram, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff, left, entry, resv)`:
+ * byte addresses in the imported memory of the register file (32 i64, x0 first), of RAM (TLB
+ * host offsets are relative to it) and of each TLB array (4096 i32); it returns the
+ * instructions retired and leaves the next pc in globals 0 (low word) and 1 (high word) and
+ * the reservation in global 2.
+ */
+import { Op } from '../../isa/opcodes';
+import { Insn, blockOrder, pcAdd } from '../compile';
+import { TLB_MASK } from '../../../mmu/tlb';
+import { helperBodies } from './arith';
+import { Body, I32, I64, W, encodeModule } from './emit';
+import { Frame, Memo, lower } from './lower';
+
+/** Loads and stores that remember their page (as compile.ts's MEMO_SITES: each adds two locals live around the loop). */
+const MEMO_SITES = 32;
+
+/** Parameters of `run`, in order. */
+const enum P { X, RAM, R_TAG, R_TAG_HI, R_OFF, W_TAG, W_TAG_HI, W_OFF, F_TAG, F_TAG_HI, F_OFF, LEFT, ENTRY, RESV, COUNT }
+
+/** Registers a region reads or writes (x0 excluded), and those it writes. */
+function registers(blocks: Insn[][]): { used: number[]; written: number[] } {
+  const used = new Set<number>(), written = new Set<number>();
+  for (const b of blocks) {
+    for (const i of b) {
+      const rd = (i.insn >>> 7) & 31, rs1 = (i.insn >>> 15) & 31, rs2 = (i.insn >>> 20) & 31;
+      used.add(rs1); used.add(rs2);
+      const noRd = (i.op >= Op.BEQ && i.op <= Op.BGEU) || (i.op >= Op.SB && i.op <= Op.SD) || i.op === Op.FENCE;
+      if (!noRd && rd !== 0) { written.add(rd); used.add(rd); }
+    }
+  }
+  used.delete(0);
+  const sorted = (s: Set<number>): number[] => [...s].sort((a, b) => a - b);
+  return { used: sorted(used), written: sorted(written) };
+}
+
+/**
+ * The module binary of a region (blocks[j] is entered as `entry` j); `pages` gives the host
+ * page offset of each virtual page the blocks are on; `shared` makes the memory import a
+ * shared one (RAM of vCPU threads).
+ */
+export function regionModule(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boolean): Uint8Array {
+  const f = new Body(P.COUNT);
+  const n = f.local(I32), k = f.local(I32), plo = f.local(I32), phi = f.local(I32), st = f.local(I32);
+  const idx = f.local(I32), off = f.local(I32);
+  const target = f.local(I64);
+  const { used, written } = registers(blocks);
+  const reg = new Int32Array(32).fill(-1);
+  for (const r of used) reg[r] = f.local(I64);
+  // Sites get their memos in the order they are lowered; the memos are made first so the prologue can empty them.
+  let sites = 0;
+  for (const b of blocks) for (const i of b) if (i.op >= Op.LB && i.op <= Op.SD) sites++;
+  const memos: Memo[] = [];
+  for (let s = 0; s < Math.min(sites, MEMO_SITES); s++) memos.push({ page: f.local(I64), off: f.local(I32) });
+  let nextMemo = 0;
+  const frame: Frame = {
+    f, reg, ram: P.RAM, rTag: P.R_TAG, rTagHi: P.R_TAG_HI, rOff: P.R_OFF, wTag: P.W_TAG, wTagHi: P.W_TAG_HI, wOff: P.W_OFF,
+    resv: P.RESV, target, idx, off,
+    site: () => (nextMemo < memos.length ? memos[nextMemo++] : null),
+  };
+  const pcHi = blocks[0][0].pcHi;
+  const member = new Map<number, number>(blocks.map((b, j) => [b[0].pcLo, j]));
+  const order = blockOrder(blocks, member);
+  const position = new Int32Array(blocks.length);
+  order.forEach((j, p) => { position[j] = p; });
+  let here = 0, herePage = 0;
+
+  const exitAt = (kk: number, lo: number, hi: number): void => {
+    f.i32(kk).set(k).i32(lo).set(plo).i32(hi).set(phi).br('out');
+  };
+  /** Leaves before instruction kk unless the fetch TLB maps virtual page p (low word, in pcHi) where the region found it. */
+  const pageCheck = (p: number, kk: number, lo: number): void => {
+    const host = pages.get(p);
+    if (host === undefined) throw new Error(`region: no host page for ${(p >>> 0).toString(16)}`);
+    const at = ((p >>> 12) & TLB_MASK) * 4;
+    f.get(P.F_TAG).mem(W.i32_load, at).i32(p).op(W.i32_ne);
+    f.get(P.F_TAG_HI).mem(W.i32_load, at).i32(pcHi).op(W.i32_ne, W.i32_or);
+    f.get(P.F_OFF).mem(W.i32_load, at).i32(host).op(W.i32_ne, W.i32_or).open(W.if, 'page');
+    exitAt(kk, lo, pcHi);
+    f.end();
+  };
+  const goTo = (kk: number, lo: number, hi: number): void => {
+    const j = hi === pcHi ? member.get(lo) : undefined;
+    if (j === undefined) { exitAt(kk, lo, hi); return; }
+    const tp = lo & -4096;
+    if (tp !== herePage) pageCheck(tp, kk, lo);
+    f.get(n).i32(kk).op(W.i32_add).set(n);
+    if (position[j] > here) f.br(`b${position[j]}`);
+    else f.i32(j).set(st).br('top');
+  };
+  // As compile.ts: an indirect jump stays inside only to a call's return site in the region.
+  const returnSites: Insn[][] = [];
+  for (const b of blocks) {
+    const last = b[b.length - 1];
+    if ((last.op === Op.JAL || last.op === Op.JALR) && ((last.insn >>> 7) & 31) !== 0) {
+      const [lo, hi] = pcAdd(last.pcLo, last.pcHi, last.len);
+      const j = hi === pcHi ? member.get(lo) : undefined;
+      if (j !== undefined && !returnSites.includes(blocks[j])) returnSites.push(blocks[j]);
+    }
+  }
+  const indirect = (kk: number): void => {
+    f.get(n).i32(kk).op(W.i32_add).set(n);
+    if (returnSites.length > 0) {
+      f.get(target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64).i32(pcHi).op(W.i32_eq).open(W.if, 'same');
+      for (const b of returnSites) {
+        const lo = b[0].pcLo, j = member.get(lo)!, tp = lo & -4096;
+        f.get(target).op(W.i32_wrap_i64).i32(-2).op(W.i32_and).i32(lo).op(W.i32_eq).open(W.if, 'site');
+        if (tp !== herePage) {
+          // Into another page only while the fetch TLB maps it as it did; else out at the target.
+          const at = ((tp >>> 12) & TLB_MASK) * 4;
+          f.get(P.F_TAG).mem(W.i32_load, at).i32(tp).op(W.i32_eq);
+          f.get(P.F_TAG_HI).mem(W.i32_load, at).i32(pcHi).op(W.i32_eq, W.i32_and);
+          f.get(P.F_OFF).mem(W.i32_load, at).i32(pages.get(tp)!).op(W.i32_eq, W.i32_and).open(W.if, 'mapped');
+          f.i32(j).set(st).br('top');
+          f.end();
+        } else {
+          f.i32(j).set(st).br('top');
+        }
+        f.end();
+      }
+      f.end();
+    }
+    f.i32(0).set(k);
+    f.get(target).op(W.i32_wrap_i64).i32(-2).op(W.i32_and).set(plo);
+    f.get(target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64).set(phi);
+    f.br('out');
+  };
+
+  // Prologue: the registers into locals, every memo empty (an odd page never matches).
+  for (const r of used) f.get(P.X).mem(W.i64_load, 8 * r).set(reg[r]);
+  for (const m of memos) f.i64(1, 0).set(m.page);
+  f.get(P.ENTRY).set(st);
+  f.open(W.block, 'out').open(W.loop, 'top');
+  for (let p = blocks.length - 1; p >= 0; p--) f.open(W.block, `b${p}`);
+  f.open(W.block, 'bad');
+  f.get(st).brTable(blocks.map((_, j) => `b${position[j]}`), 'bad');
+  f.end();
+  exitAt(0, blocks[0][0].pcLo, pcHi);
+  for (let p = 0; p < order.length; p++) {
+    f.end(); // b<p>: its code follows
+    here = p;
+    const insns = blocks[order[p]];
+    const first = insns[0];
+    herePage = first.pcLo & -4096;
+    f.get(n).i32(insns.length).op(W.i32_add).get(P.LEFT).op(W.i32_gt_s).open(W.if, 'budget');
+    exitAt(0, first.pcLo, first.pcHi);
+    f.end();
+    insns.forEach((i, kk) => lower(frame, { exitAt, goTo, indirect }, i, kk));
+    const last = insns[insns.length - 1];
+    if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) goTo(insns.length, ...pcAdd(last.pcLo, last.pcHi, last.len));
+  }
+  f.end().end(); // top, out
+  // Epilogue: written registers back, then pc and reservation out.
+  for (const r of written) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
+  f.get(plo).globalSet(0).get(phi).globalSet(1).get(P.RESV).globalSet(2);
+  f.get(n).get(k).op(W.i32_add);
+  return encodeModule({
+    memory: { module: 'm', name: 'mem', shared },
+    types: [
+      { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
+      { params: [I64, I64], results: [I64] },
+    ],
+    funcs: [{ type: 0, body: f }, ...helperBodies().map((body) => ({ type: 1, body }))],
+    globals: 3,
+    exports: [
+      { name: 'run', kind: 'func', index: 0 },
+      { name: 'pcLo', kind: 'global', index: 0 },
+      { name: 'pcHi', kind: 'global', index: 1 },
+      { name: 'resv', kind: 'global', index: 2 },
+    ],
+  });
+}
