@@ -115,29 +115,48 @@ export function formatOf(stage: PageTableStage, atp: bigint): { format: PagingFo
 const isLeaf = (pte: bigint): boolean => (pte & 0xen) !== 0n;
 const pageShift = (level: number): bigint => BigInt(12 + 9 * level);
 
+/** Entries of a table at `level`: the root's may be 2048 (x4 modes), every other has 512. */
+const entriesAt = (format: PagingFormat, level: number): number => (level === format.levels - 1 ? format.rootEntries : 512);
+
+/**
+ * Entry `index` of `table`, a table at `level` mapping input addresses from `base`: the entry
+ * (a leaf's `va` set, sign-extended for the VS stage) with the first input address it maps,
+ * null when it is invalid, undefined when the table lies outside memory.
+ */
+function readEntry(format: PagingFormat, table: bigint, level: number, base: bigint, index: number,
+  read: PteReader): { e: PageTableEntry; va: bigint } | null | undefined {
+  const pteAddress = table + BigInt(index * 8);
+  const pte = read(pteAddress);
+  if (pte === undefined) return undefined;
+  if ((pte & 1n) === 0n) return null;
+  const target = ((pte >> 10n) & PPN_MASK) << 12n;
+  const e: PageTableEntry = { index, level, pteAddress, pte, flags: flagColumns(pte), target };
+  const va = (base | (BigInt(index) << pageShift(level))) & U64;
+  if (isLeaf(pte)) {
+    const signBit = 1n << BigInt(format.inputBits - 1);
+    e.va = format.signExtend && (va & signBit) ? (va | ~(signBit * 2n - 1n)) & U64 : va;
+  }
+  return { e, va };
+}
+
 /** Lists the valid entries of a table tree, depth first, up to `maxLeaves` leaves. */
 export function dumpTables(stage: PageTableStage, format: PagingFormat, root: bigint, read: PteReader,
   maxLeaves = MAX_DUMP_LEAVES): PageTableDump {
   const dump: PageTableDump = { stage, mode: format.mode, root, entries: [], leaves: 0 };
   if (format.levels === 0) return dump;
-  const signBit = 1n << BigInt(format.inputBits - 1);
   const visit = (table: bigint, level: number, base: bigint): PageTableEntry[] => {
     const out: PageTableEntry[] = [];
-    const n = level === format.levels - 1 ? format.rootEntries : 512;
+    const n = entriesAt(format, level);
     for (let index = 0; index < n && !dump.truncated; index++) {
-      const pteAddress = table + BigInt(index * 8);
-      const pte = read(pteAddress);
-      if (pte === undefined) break; // the table lies outside memory
-      if ((pte & 1n) === 0n) continue;
-      const target = ((pte >> 10n) & PPN_MASK) << 12n;
-      const e: PageTableEntry = { index, level, pteAddress, pte, flags: flagColumns(pte), target };
-      const va = base | (BigInt(index) << pageShift(level));
-      if (isLeaf(pte)) {
+      const entry = readEntry(format, table, level, base, index, read);
+      if (entry === undefined) break; // the table lies outside memory
+      if (entry === null) continue;
+      const { e, va } = entry;
+      if (e.va !== undefined) {
         if (dump.leaves >= maxLeaves) { dump.truncated = true; break; }
         dump.leaves++;
-        e.va = format.signExtend && (va & signBit) ? (va | ~(signBit * 2n - 1n)) & U64 : va;
       } else if (level > 0) {
-        e.children = visit(target, level - 1, va);
+        e.children = visit(e.target, level - 1, va);
       }
       out.push(e);
     }
@@ -154,19 +173,14 @@ export function dumpTables(stage: PageTableStage, format: PagingFormat, root: bi
  */
 export function listTable(format: PagingFormat, table: bigint, level: number, base: bigint, read: PteReader): PageTableEntry[] {
   if (format.levels === 0 || level < 0 || level >= format.levels) return [];
-  const signBit = 1n << BigInt(format.inputBits - 1);
   const out: PageTableEntry[] = [];
-  const n = level === format.levels - 1 ? format.rootEntries : 512;
+  const n = entriesAt(format, level);
   for (let index = 0; index < n; index++) {
-    const pteAddress = table + BigInt(index * 8);
-    const pte = read(pteAddress);
-    if (pte === undefined) break; // the table lies outside memory
-    if ((pte & 1n) === 0n) continue;
-    const target = ((pte >> 10n) & PPN_MASK) << 12n;
-    const e: PageTableEntry = { index, level, pteAddress, pte, flags: flagColumns(pte), target };
-    const va = (base | (BigInt(index) << pageShift(level))) & U64;
-    if (isLeaf(pte)) e.va = format.signExtend && (va & signBit) ? (va | ~(signBit * 2n - 1n)) & U64 : va;
-    else if (level > 0) e.base = va;
+    const entry = readEntry(format, table, level, base, index, read);
+    if (entry === undefined) break; // the table lies outside memory
+    if (entry === null) continue;
+    const { e, va } = entry;
+    if (e.va === undefined && level > 0) e.base = va;
     out.push(e);
   }
   return out;

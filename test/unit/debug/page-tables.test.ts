@@ -1,6 +1,6 @@
 /** Display walks: the tree of valid entries (sign-extended VAs, x4 roots, the leaf cap) and one-address walks. */
 import { strict as assert } from 'node:assert';
-import { dumpTables, formatOf, walkAddress, flagColumns } from '../../../hypervisor-core/debug/page-tables';
+import { dumpTables, formatOf, listTable, walkAddress, flagColumns } from '../../../hypervisor-core/debug/page-tables';
 
 /** A sparse memory of PTEs. */
 function memory(ptes: [bigint, bigint][]): (a: bigint) => bigint | undefined {
@@ -36,6 +36,27 @@ describe('debug page tables', () => {
     assert.equal(capped.truncated, true);
     assert.equal(capped.leaves, 2);
     assert.equal(flagColumns(0xffn), 'VRWXUGAD');
+  });
+
+  it('lists one table without descending: pointers carry the base of their next table, leaves their sign-extended VA', () => {
+    const read = memory([
+      [0x1000n + 511n * 8n, pte(0x2000n, 1n)], [0x1000n + 8n, pte(0x40000000n, 0xcfn)],
+      [0x2000n, pte(0x200000n, 0x4bn)], [0x2008n, pte(0x400000n, 0x43n)],
+    ]);
+    const { format, root } = formatOf('vs', 8n << 60n | 1n);
+    const top = listTable(format, root, 2, 0n, read);
+    // Sv39: root entry 511 maps from 511 << 30 = 0x7fc0000000 (before sign extension, privileged spec 4.4.1).
+    assert.deepEqual(top.map((e) => [e.index, e.va, e.base, e.target, e.children]), [
+      [1, 0x40000000n, undefined, 0x40000000n, undefined], [511, undefined, 0x7fc0000000n, 0x2000n, undefined],
+    ]);
+    const next = listTable(format, top[1].target, 1, top[1].base!, read);
+    assert.deepEqual(next.map((e) => [e.pteAddress, e.va]), [[0x2000n, 0xffffffffc0000000n], [0x2008n, 0xffffffffc0200000n]]);
+    assert.deepEqual(listTable(format, 0x200000n, 1, 0n, read), [], 'a table outside memory lists nothing');
+    assert.deepEqual(listTable(format, root, 3, 0n, read), [], 'no such level');
+    // Sv39x4: the root has 2048 entries (H extension 9.5.1); entry 2047 maps GPA 2047 << 30, not sign-extended.
+    const g = formatOf('g', 8n << 60n | 4n);
+    const gread = memory([[0x4000n + 2047n * 8n, pte(0x80000000n, 0xcfn)]]);
+    assert.deepEqual(listTable(g.format, g.root, 2, 0n, gread).map((e) => [e.index, e.va]), [[2047, 2047n << 30n]]);
   });
 
   it('walks one address, with faults for invalid and non-canonical ones', () => {
