@@ -37,6 +37,7 @@ import { ConsoleInput, type ConsoleInputReader } from './console-input';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { interruptCells, unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
 import { fillArray, num, obj, type Saved } from '../state/persist';
+import { UartFastKind, type UartFastAccess, type UartFastPath } from './uart-fast-path';
 
 const IER_RDI = 0x01;
 const IER_THRI = 0x02;
@@ -128,9 +129,67 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     this.name = opts.name ?? 'uart0';
     this.inputQueue = opts.input ?? new ConsoleInput();
     this.inputReader = this.inputQueue.reader(() => {
+      this.takeFast();
       this.refill();
       this.updateIrq();
+      this.publishFast();
     });
+  }
+
+  /** vCPU threads' THR writes and LSR reads (uart-fast-path.ts), and who counts them as exits. */
+  private fast: UartFastPath | null = null;
+  private onFastAccess: ((a: UartFastAccess) => void) | null = null;
+
+  /**
+   * Lets vCPU threads answer THR writes and LSR reads through `fast` whenever that changes
+   * nothing else in the device (no interrupt, no DLAB, no loopback, no line-status error to
+   * clear); `onAccess` sees each such access when it is replayed here, in order.
+   */
+  attachFastPath(fast: UartFastPath, onAccess: (a: UartFastAccess) => void): void {
+    this.takeFast();
+    this.fast = fast;
+    this.onFastAccess = onAccess;
+    this.publishFast();
+  }
+
+  /** Replays what the vCPU threads did and answers every access here again. */
+  detachFastPath(): void {
+    this.takeFast();
+    this.fast = null;
+    this.onFastAccess = null;
+  }
+
+  /** Replays the vCPU threads' accesses so far (their bytes reach the sink). */
+  flushFastPath(): void {
+    if (!this.fast || this.fast.pending === 0) return;
+    this.takeFast();
+    this.publishFast();
+  }
+
+  /** Closes the fast path and replays it: the state here is the device's whole state again. */
+  private takeFast(): void {
+    const f = this.fast;
+    if (!f) return;
+    f.close();
+    if (f.pending !== 0) f.drain(this.replay);
+  }
+
+  private readonly replay = (a: UartFastAccess): void => {
+    if (a.kind === UartFastKind.THR_WRITE) this.transmit(a.value);
+    this.onFastAccess?.(a);
+  };
+
+  /**
+   * Opens the fast path when a THR write would only send its byte (the THR-empty interrupt
+   * off and no interrupt pending, so the line stays low; not DLAB, not loopback) and an LSR
+   * read clears nothing.
+   */
+  private publishFast(): void {
+    const f = this.fast;
+    if (!f) return;
+    const quiet = (this.lcr & LCR_DLAB) === 0 && (this.mcr & MCR_LOOP) === 0 && (this.ier & IER_THRI) === 0 &&
+      (this.iir & IIR_NO_INT) !== 0 && (this.lsr & (LSR_BI | LSR_OE)) === 0;
+    if (quiet) f.open(this.lsr);
   }
 
   /**
@@ -153,6 +212,22 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
 
   /** @inheritdoc */
   read(offset: number, _size: 1 | 2 | 4): number {
+    if (!this.fast) return this.readRegister(offset);
+    this.takeFast();
+    const v = this.readRegister(offset);
+    this.publishFast();
+    return v;
+  }
+
+  /** @inheritdoc */
+  write(offset: number, _size: 1 | 2 | 4, value: number): void {
+    if (!this.fast) return this.writeRegister(offset, value);
+    this.takeFast();
+    this.writeRegister(offset, value);
+    this.publishFast();
+  }
+
+  private readRegister(offset: number): number {
     switch (offset) {
       case 0:
         if (this.lcr & LCR_DLAB) return this.divisor & 0xff;
@@ -190,8 +265,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     }
   }
 
-  /** @inheritdoc */
-  write(offset: number, _size: 1 | 2 | 4, value: number): void {
+  private writeRegister(offset: number, value: number): void {
     const v = value & 0xff;
     switch (offset) {
       case 0:
@@ -241,6 +315,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
 
   /** The registers and the receive FIFO, for a snapshot (the input queue saves itself). */
   save(): Saved {
+    this.flushFastPath();
     return {
       ier: this.ier, iir: this.iir, fcr: this.fcr, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
       scr: this.scr, divisor: this.divisor, thrIpending: this.thrIpending, rxFifo: [...this.rxFifo],
@@ -249,6 +324,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
 
   /** Puts back `save`'s registers and FIFO and drives the interrupt line to match. */
   restore(state: Saved): void {
+    this.takeFast();
     const s = obj(state, this.name);
     this.ier = num(s.ier, 'ier');
     this.fcr = num(s.fcr, 'fcr');
@@ -264,6 +340,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     fillArray(this.rxFifo, fifo, 'rxFifo');
     this.updateIrq();
     this.iir = num(s.iir, 'iir');
+    this.publishFast();
   }
 
   private readRbr(): number {

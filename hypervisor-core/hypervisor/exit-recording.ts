@@ -15,6 +15,7 @@ import { ExitRecord, ExitRegs, ExitSlot } from './trace/exit-trace';
 import type { Timeline } from './trace/timeline';
 import type { Vcpu } from './vcpu';
 import type { Vm } from './vm';
+import { UART_LSR, UART_THR, UartFastKind, type UartFastAccess } from '../devices/uart-fast-path';
 
 /** The statistics row of a handled page fault: "fill-read", "fill-write", "fill-fetch", "dirty" or "inject". */
 function outcomeKey(o: PageFaultOutcome, cause: number): string {
@@ -94,6 +95,40 @@ export class ExitRecorder {
     stats.sites.record(reason, regs.pcLo, regs.pcHi);
     if (timeline) this.timelineExit(timeline, vcpu, exit, slot, kernelMmio, t1, ns);
   }
+
+  /**
+   * Records a UART access a vCPU's thread answered itself (threads/uart-on-thread.ts) when the
+   * VM's thread replays it, as record() records an MMIO exit handled here: the UART is at
+   * guest physical `base` and called `device`.
+   */
+  recordThreadUart(a: UartFastAccess, base: number, device: string): void {
+    const { stats } = this.vm;
+    const write = a.kind === UartFastKind.THR_WRITE;
+    const gpa = base + (write ? UART_THR : UART_LSR);
+    const exit = this.uartExit;
+    exit.gpa = exit.access.gpa = gpa;
+    exit.access.write = write;
+    stats.recordMmio(a.vcpu, a.ns, device);
+    stats.kvm.record(a.vcpu, exit, false);
+    stats.sites.record('mmio', a.pcLo, a.pcHi);
+    const slot = this.vm.trace.claim();
+    slot.vcpu = a.vcpu;
+    slot.reason = 'mmio';
+    slot.pcLo = a.pcLo; slot.pcHi = a.pcHi;
+    slot.causeLo = write ? Cause.STORE_GUEST_PAGE_FAULT : Cause.LOAD_GUEST_PAGE_FAULT; slot.causeHi = 0;
+    slot.tvalLo = a.stvalLo; slot.tvalHi = a.stvalHi;
+    slot.htvalLo = Math.floor(gpa / 4) >>> 0; slot.htvalHi = 0; slot.htinst = a.htinst;
+    slot.instret = a.instret;
+    slot.ns = a.ns;
+    slot.position = -1; // no single count of the VM's instructions on threads
+    slot.gpa = gpa;
+    slot.device = device;
+    slot.mmioAddress = gpa; slot.mmioSize = 1; slot.mmioWrite = write;
+    slot.mmioLo = a.value; slot.mmioHi = 0;
+  }
+
+  /** The exit recordThreadUart counts (reused). */
+  private readonly uartExit = { reason: 'mmio' as const, gpa: 0, access: { gpa: 0, write: false, size: 1 as const, signed: false, reg: 0, length: 4 as const } };
 
   /** The record of the last exit: the traced one, or the slice end in the scratch slot (a new object). */
   lastRecord(reason: ExitReason): ExitRecord {

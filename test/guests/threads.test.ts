@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bootVirt } from '../../hypervisor-core/machine/virt-board';
-import { prestartVcpuThreads, spareVcpuThreads, VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
+import { prestartVcpuThreads, spareVcpuThreads, threadsReportOf, VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
 import type { Vm, VmStop } from '../../hypervisor-core/hypervisor/vm';
 import { comparable, ROOT, runGuest } from './guest-runner';
 
@@ -85,6 +85,37 @@ describe('vCPUs on host threads', function () {
       assert.ok(reasons.some((x) => x.key.startsWith('sbi') && x.samples > 0), 'SBI exits handled on the VM thread are counted');
     });
   }
+
+  it('uart: the UART console accesses a vCPU thread answers itself are the same bytes and the same MMIO exits as on one thread', async () => {
+    // samples/uart: polled transmit (LSR read, THR write per byte, IER 0: answered on the
+    // vCPU thread), THRE-interrupt transmit and RX interrupts (the VM's thread); it counts its
+    // own register accesses, each one MMIO exit (expected.txt recorded on QEMU).
+    const { vm, output, stop } = await (async () => {
+      let out = '';
+      const { vm } = bootVirt({
+        kernel: readFileSync(path.join(ROOT, 'samples/uart/uart.elf')), vcpus: 1, memory: 64 * 1024 * 1024, clock: 'realtime',
+        sharedMemory: true, console: (b) => { out += Buffer.from(b).toString('latin1'); },
+      });
+      const t = new VcpuThreads(vm, 1);
+      t.start();
+      try {
+        const stop = await t.run(performance.now() + 60_000, () => false);
+        return { vm, output: out, stop };
+      } finally {
+        await t.terminate();
+      }
+    })();
+    assert.deepEqual(stop, { kind: 'shutdown', failure: false }, output);
+    assert.equal(comparable(output), expected('uart', 'expected.txt'));
+    const m = /uart: (\d+) register accesses, (\d+) plic register accesses/.exec(output)!;
+    const report = vm.stats.report();
+    assert.equal(report.mmio.find((row) => row.key === 'uart0')?.samples, Number(m[1]), 'every UART access is one MMIO exit');
+    const thread = threadsReportOf(vm)!.threads[0];
+    // The polled line "uart: polled transmit through THR\r\n" alone is 35 LSR reads and 35 THR writes.
+    assert.ok(thread.uartHere >= 70, `UART accesses answered on the vCPU thread: ${thread.uartHere}`);
+    assert.equal(thread.exitsToVm + thread.uartHere + thread.wfi, vm.stats.report().reasons.reduce((n, r) => n + r.samples, 0),
+      'each exit was answered once, on the thread or on the VM\'s');
+  });
 
   it('threads started before their VM exists run its vCPUs (their start overlaps building the VM)', async () => {
     prestartVcpuThreads(2);

@@ -99,6 +99,12 @@ export interface WorkerInit {
    * only while the vCPU is in an exit or parked.
    */
   sta?: SharedArrayBuffer;
+  /**
+   * The UART's fast path (devices/uart-fast-path.ts) and the UART's guest physical address:
+   * THR writes and LSR reads the thread answers itself while the UART allows it. Absent under
+   * a debugger, which sees every exit.
+   */
+  uart?: { fast: SharedArrayBuffer; base: number };
 }
 
 /** What a debugger arms in every vCPU thread's harts (sent at each resume). */

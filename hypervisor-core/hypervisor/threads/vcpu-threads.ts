@@ -17,7 +17,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
-import { DRAM_BASE } from '../../machine/memory-map';
+import { DRAM_BASE, UART0_BASE } from '../../machine/memory-map';
+import { UartFastPath } from '../../devices/uart-fast-path';
+import { ExitRecorder } from '../exit-recording';
 import { PAGE_SIZE } from '../../memory/address';
 import type { Vcpu } from '../vcpu';
 import type { Vm, VmStop } from '../vm';
@@ -177,6 +179,8 @@ export class VcpuThreads implements RemoteVcpus {
   private epoch = -1;
   private parkedThreads = 0;
   private parkWaiter: (() => void) | null = null;
+  /** The UART's THR writes and LSR reads the threads answer themselves (not under a debugger, which sees every exit). */
+  private readonly uartFast: UartFastPath | null;
 
   /**
    * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
@@ -201,6 +205,7 @@ export class VcpuThreads implements RemoteVcpus {
     this.staVersion = new Int32Array(n).fill(-1);
     this.stats = newThreadStats(threads);
     this.startRetired = new Float64Array(n);
+    this.uartFast = debug ? null : new UartFastPath();
   }
 
   /** Starts the threads with every vCPU's current state; the VM's effects on vCPUs go through them from now on. */
@@ -223,6 +228,10 @@ export class VcpuThreads implements RemoteVcpus {
     }
     // The threads bootstrap meanwhile; they run nothing before their init message.
     this.mapAllRam();
+    if (this.uartFast) {
+      const recorder = new ExitRecorder(vm);
+      vm.uart.attachFastPath(this.uartFast, (a) => recorder.recordThreadUart(a, UART0_BASE, vm.uart.name));
+    }
     for (const v of vm.vcpus) this.publishSta(v.id);
     // A debugged VM starts stopped: the threads park until the first resume.
     if (this.debug) Atomics.store(this.control, W.RUN, RunState.PAUSE);
@@ -236,6 +245,7 @@ export class VcpuThreads implements RemoteVcpus {
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: THREAD_SLICE, port: port2, debug: this.debug,
         sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
+        uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE } : undefined,
       };
       this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);
@@ -277,6 +287,8 @@ export class VcpuThreads implements RemoteVcpus {
         }
         if (quit() || performance.now() >= deadline) return null;
         for (let i = 0; i < vm.vcpus.length; i++) this.syncSteal(i);
+        // What the threads wrote to the UART reaches the console at least every 10 ms.
+        vm.uart.flushFastPath();
         const busy = vm.serviceDevices() > 0;
         await new Promise<void>((r) => {
           this.wake = r;
@@ -299,6 +311,7 @@ export class VcpuThreads implements RemoteVcpus {
   async pause(): Promise<void> {
     // A thread waiting for an exit's reply parks after it: this thread keeps answering meanwhile.
     await this.parkDebug();
+    this.vm.uart.flushFastPath();
     for (let i = 0; i < this.vm.vcpus.length; i++) this.syncSteal(i);
     // The threads wrote the steal time into the STA structures: the VM's own reporting goes on from here.
     this.vm.staReportedByThreads();
@@ -337,6 +350,7 @@ export class VcpuThreads implements RemoteVcpus {
     Atomics.store(this.control, W.RUN, RunState.QUIT);
     for (let t = 0; t < this.threads; t++) ring(this.control, t);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    if (this.uartFast) this.vm.uart.detachFastPath();
     // A thread ended while it held or waited for a slot of the daemon's scheduler: both go.
     if (this.sched) new CreditScheduler(this.sched.buffers).evictVm(this.sched.vm);
     for (const p of this.ports) p.close();
@@ -528,6 +542,8 @@ export class VcpuThreads implements RemoteVcpus {
     v.state = m.state;
     this.current = v.id;
     if (m.op === 'exit') this.handled++;
+    // The UART's bytes from the threads come out before anything this exit prints.
+    this.vm.uart.flushFastPath();
     this.fences = [];
     try {
       if (m.op === 'exit') {

@@ -5,9 +5,11 @@
  * G-stage (as QEMU's vCPU threads take the BQL for MMIO): it posts the hart's state, waits
  * for the reply with Atomics.wait and resumes from the state it gets back.
  *
- * Between slices it applies the interrupt lines the VM drove (shared LINES/DIRTY words),
- * flushes what remote fences asked for, and reads its mail (HSM start of its vCPUs). A vCPU
- * in WFI waits on the thread's doorbell until an interrupt or its timer deadline.
+ * WFI and the UART's console accesses (THR writes, LSR reads, while the UART allows it:
+ * uart-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
+ * drove (shared LINES/DIRTY words), flushes what remote fences asked for, and reads its mail
+ * (HSM start of its vCPUs). A vCPU in WFI waits on the thread's doorbell until an interrupt or
+ * its timer deadline.
  *
  * Under a debugger (`debug`), a hart stopping at a breakpoint, watchpoint or guest trap asks
  * the VM's thread whether to stop (it evaluates conditions and filters there); when anything
@@ -27,6 +29,8 @@ import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
 import { isGuestWfi } from '../exits';
 import { restoreHart, saveHart } from './hart-transfer';
 import { CreditScheduler, SchedUnit, THREAD_EXIT_UNITS } from './credit-scheduler';
+import { UartFastPath } from '../../devices/uart-fast-path';
+import { uartOnThread } from './uart-on-thread';
 import { FenceKind, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
@@ -89,9 +93,12 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   unit = d.sched ? new CreditScheduler(d.sched.buffers).unit(d.sched.vm, d.thread) : null;
   steal = d.steal ? new Float64Array(d.steal) : null;
   sta = d.sta ? new Float64Array(d.sta) : null;
+  uart = d.uart ? { fast: new UartFastPath(d.uart.fast), base: d.uart.base } : null;
   ram32 = new Int32Array(d.ram);
   ram64 = new BigInt64Array(d.ram, 0, d.ram.byteLength >>> 3);
 }
+/** The UART's fast path (WorkerInit.uart), or null: every UART access goes to the VM's thread. */
+let uart: { fast: UartFastPath; base: number } | null = null;
 /** SBI STA entries (shared-words.ts WorkerInit.sta), and guest RAM as words to write the structures with. */
 let sta: Float64Array | null = null;
 let ram32: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -337,6 +344,7 @@ function main(): void {
       if (stop !== StopReason.HOST_TRAP) continue;
       // A debugger sees every exit (its exit filters and trace), WFI too.
       if (isGuestWfi(v.hart) && !d.debug) wfi(v);
+      else if (uart && uartOnThread(v.hart, v.id, uart.fast, uart.base)) stats[row + TS.UART_HERE]++;
       else if (!callVm(v, 'exit')) return;
     }
     if (ran) {
