@@ -8,6 +8,7 @@ import { MAX_TRACE_EVENTS } from '../hypervisor/trace/timeline';
 import { parseNetOption, parseRule, type NetOptions } from './net-args';
 import { parseMigrationAddress } from '../state/migrate/wire';
 import type { HostForward } from '../net/user/hostfwd';
+import type { JitBackend } from '../hart/jit/block-cache';
 
 /** A bad command line. */
 export class UsageError extends Error {}
@@ -47,6 +48,8 @@ export interface RunOptions {
   gdb?: number;
   /** False with --no-jit: the interpreter runs all guest code (no block translation). */
   jit: boolean;
+  /** --jit js|wasm: what hot regions compile to (default: HYPERSCOPE_JIT, else js). */
+  jitBackend?: JitBackend;
   /** --bios: 'default' (SBI from the hypervisor, S-mode entry) or 'none' (M-mode entry). */
   bios: 'default' | 'none';
   /** --aia: APLIC and IMSICs (exit-less interrupts) instead of the PLIC. */
@@ -211,6 +214,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--no-svadu': o.svadu = false; break;
       case '--gdb': o.gdb = parseGdbPort(next()); break;
       case '--no-jit': o.jit = false; break;
+      case '--jit': {
+        const v = next();
+        if (v !== 'js' && v !== 'wasm') throw new UsageError(`--jit must be js (JavaScript regions) or wasm (WebAssembly regions), not '${v}'`);
+        o.jitBackend = v;
+        break;
+      }
       case '--aia': o.aia = true; break;
       case '--bios': {
         const b = next();
@@ -303,6 +312,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     throw new UsageError('--balloon-target must not exceed the guest RAM (--memory)');
   }
   if (o.balloon && o.bare) throw new UsageError('--balloon adds a device to the virt board, not to a --bare run');
+  if (o.jitBackend !== undefined && o.jit === false) throw new UsageError('--jit chooses what hot code compiles to; --no-jit compiles none: give one of them');
   const threads = resolveThreads(o);
   return {
     threads,
@@ -311,7 +321,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     trace: o.trace, traceSize: o.traceSize, traceRing: o.traceRing ?? false, clock: o.clock ?? 'realtime',
     timeout: o.timeout, bare: o.bare, disks, virtioConsole: o.virtioConsole ?? false, rng: o.rng ?? false,
     balloon: o.balloon ?? false, balloonTarget: o.balloonTarget,
-    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
+    svadu: o.svadu ?? true, gdb: o.gdb, jit: o.jit ?? true, jitBackend: o.jitBackend, bios: o.bios ?? 'default', aia: o.aia ?? false, net: o.net,
     saveAt: o.saveAt, save: o.save, restore: o.restore, force: o.force ?? false, incoming: o.incoming,
     mmu: o.mmu ?? (o.cpuVirt === 'trap-emulate' ? 'shadow' : 'two-stage'), cpuVirt: o.cpuVirt ?? 'hardware',
   };
@@ -441,6 +451,8 @@ options:
                         port 0 picks a free port (the 'waiting for gdb' line names it)
   --no-jit              interpret every instruction (no translation of hot code to
                         JavaScript): slower, same results and exit counts
+  --jit js|wasm         compile hot code to JavaScript functions or to WebAssembly
+                        modules (default js, or HYPERSCOPE_JIT); same results and exit counts
   --save-at INSTRUCTIONS --save FILE
                         once the VM has retired INSTRUCTIONS (at the end of that scheduler
                         slice, every vCPU at an instruction boundary), save it to FILE and stop

@@ -26,6 +26,7 @@ import { DEFAULT_TRACE_EVENTS, Timeline } from '../hypervisor/trace/timeline';
 import { writeTrace } from '../hypervisor/trace/trace-events';
 import { kernelSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, threadsForSnapshot, UsageError } from './args';
+import { useJitBackend } from '../hart/jit/block-cache';
 import { openNetwork, type RunNetwork } from './net-args';
 import { formatNetworkReport, networkReport } from '../hypervisor/stats/network-report';
 import { attachStdin, StdoutSink } from './console-io';
@@ -59,6 +60,7 @@ function readInput(read: () => Uint8Array): Uint8Array {
 
 /** Runs the command; resolves to the process exit status. */
 export async function runCommand(o: RunOptions): Promise<number> {
+  if (o.jitBackend !== undefined) useJitBackend(o.jitBackend);
   if (o.restore !== undefined) return runRestored(o, o.restore);
   if (o.incoming !== undefined) return runIncoming(o, o.incoming);
   // The vCPU threads start while the kernel is read and the VM built.

@@ -16,11 +16,16 @@
  * virtio DMA and the walker's A/D updates do; the page's blocks are then dropped and the page
  * stops being a code page until code on it is hot again. Translated code is therefore never
  * stale, and FENCE.I has nothing left to flush.
+ *
+ * Backends: a region compiles to JavaScript (compile.ts) or, when the memory is a
+ * WebAssembly.Memory that also holds every attached hart's registers and TLBs, to
+ * WebAssembly (wasm/): `JIT_DEFAULTS.backend`, from `--jit js|wasm` or HYPERSCOPE_JIT.
  */
 import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
 import { Region, findRegion } from './region';
+import { compileRegionWasm, compiledBeforeWasm } from './wasm';
 
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
 const TABLE_BITS = 16;
@@ -35,12 +40,31 @@ const noBlock = (): number => 0;
 /** An empty table slot (a real object: a table of one shape stays fast, holes would not). */
 const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0, vpages: [] };
 
+/** Which code regions compile to: JavaScript functions, or WebAssembly modules where the memory allows it. */
+export type JitBackend = 'js' | 'wasm';
+
+/** The backend named by HYPERSCOPE_JIT (`js` or `wasm`; vCPU threads inherit the variable), else JavaScript. */
+function backendFromEnv(): JitBackend {
+  const v = typeof process !== 'undefined' ? process.env.HYPERSCOPE_JIT : undefined;
+  return v === 'wasm' ? 'wasm' : 'js';
+}
+
 /**
- * Defaults for new harts and caches: translation on, and the hotness threshold (entries of a
- * block start before it is compiled). The differential tests set the threshold to 1 so every
- * block they can translate is translated.
+ * Defaults for new harts and caches: translation on, the hotness threshold (entries of a
+ * block start before it is compiled) and the backend. The differential tests set the
+ * threshold to 1 so every block they can translate is translated.
  */
-export const JIT_DEFAULTS = { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000 };
+export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; backend: JitBackend } =
+  { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, backend: backendFromEnv() };
+
+/**
+ * Makes `backend` the default of the block caches made from now on, in this thread and in
+ * the vCPU threads started after (they read HYPERSCOPE_JIT).
+ */
+export function useJitBackend(backend: JitBackend): void {
+  JIT_DEFAULTS.backend = backend;
+  process.env.HYPERSCOPE_JIT = backend;
+}
 
 /** A hart as the dispatcher sees it: the block state and its TLBs' write entries. */
 export interface JitHart extends BlockHart {
@@ -80,26 +104,46 @@ export class BlockCache {
   /** Blocks compiled since the last full drop. */
   private live = 0;
   /**
+   * The WebAssembly.Memory regions compile over, or null for JavaScript regions: the memory's
+   * own when the backend is wasm and every attached hart has its registers and TLBs in it.
+   */
+  private wasm: WebAssembly.Memory | null;
+  /**
    * Blocks and regions compiled, pages invalidated, full drops, instructions run translated
    * and regions found (looked at), for `--stats` and tests.
    */
   readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0, looks: 0 };
 
-  private constructor(private readonly mem: PhysMemory) {
+  private constructor(private readonly mem: PhysMemory, backend: JitBackend) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     mem.onCodeWrite = (page) => this.invalidatePage(page);
+    this.wasm = backend === 'wasm' ? wasmOf(mem) : null;
+  }
+
+  /** The backend regions compile to from now on. */
+  get backend(): JitBackend {
+    return this.wasm !== null ? 'wasm' : 'js';
   }
 
   /** The cache of a memory (created on first use). */
   static of(mem: PhysMemory): BlockCache {
     let c = BlockCache.caches.get(mem);
-    if (c === undefined) BlockCache.caches.set(mem, (c = new BlockCache(mem)));
+    if (c === undefined) BlockCache.caches.set(mem, (c = new BlockCache(mem, JIT_DEFAULTS.backend)));
     return c;
   }
 
-  /** Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that becomes a code page. */
-  attach(dropWrites: (pageOff: number) => void): void {
+  /**
+   * Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that
+   * becomes a code page; `inWasm` says its registers and TLB arrays are views on the memory's
+   * WebAssembly.Memory. One hart without them turns the cache to JavaScript regions (and
+   * drops any WebAssembly ones: all harts of a memory run the same regions).
+   */
+  attach(dropWrites: (pageOff: number) => void, inWasm = false): void {
     this.dropWrites.push(dropWrites);
+    if (!inWasm && this.wasm !== null) {
+      this.wasm = null;
+      if (this.live > 0) this.flush();
+    }
   }
 
   /**
@@ -157,7 +201,8 @@ export class BlockCache {
 
   /** Whether a region found after `heat` entries at its start is compiled now. */
   private worth(region: Region, heat: number): boolean {
-    if (heat >= this.straightThreshold || compiledBefore(region.blocks, region.pages)) return true;
+    const before = this.wasm !== null ? compiledBeforeWasm(region.blocks, region.pages, this.wasm) : compiledBefore(region.blocks, region.pages);
+    if (heat >= this.straightThreshold || before) return true;
     return region.loops && (region.blocks.length === 1 || heat >= this.regionThreshold);
   }
 
@@ -167,7 +212,8 @@ export class BlockCache {
     const blocks = region.blocks;
     let fn: Block['fn'] | null = null;
     try {
-      fn = blocks.length > 0 ? compileRegion(blocks, region.pages) : null;
+      if (blocks.length === 0) fn = null;
+      else fn = this.wasm !== null ? compileRegionWasm(blocks, region.pages, this.wasm) : compileRegion(blocks, region.pages);
     } catch {
       fn = null; // a generator bug must not stop the guest: the interpreter runs this code
     }
@@ -222,6 +268,12 @@ export class BlockCache {
     this.live = 0;
     this.counters.flushes++;
   }
+}
+
+/** A memory's WebAssembly.Memory (RAM from its byte 0), or null when its RAM is a buffer of its own. */
+function wasmOf(mem: PhysMemory): WebAssembly.Memory | null {
+  const w = (mem as { wasm?: WebAssembly.Memory | null }).wasm;
+  return w ?? null;
 }
 
 /** Whether any of a region's virtual pages has a breakpoint. */

@@ -65,21 +65,34 @@ export function compileRegionWasm(blocks: Insn[][], pages: ReadonlyMap<number, n
   return fn;
 }
 
+/**
+ * The byte offsets of the arrays last passed to a region, by identity: reading `byteOffset`
+ * of a view on a WebAssembly.Memory's buffer costs about 50 ns in V8, more than a short
+ * region runs, while the arrays change only with the hart or its translation context. The
+ * three arrays of one TLB are fields of one object (mmu/tlb.ts), so its `tagLo` stands for them.
+ */
+let lastX: Int32Array | null = null, lastDv: DataView | null = null;
+let lastR: Int32Array | null = null, lastW: Int32Array | null = null, lastF: Int32Array | null = null;
+let oX = 0, oRam = 0, oR = 0, oRHi = 0, oROff = 0, oW = 0, oWHi = 0, oWOff = 0, oF = 0, oFHi = 0, oFOff = 0;
+
 /** The BlockFn over an instance: byte offsets in, pc and reservation back into the hart. */
 function wrap(instance: WebAssembly.Instance): BlockFn {
   const e = instance.exports;
   const run = e.run as (x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number,
     wOff: number, fTag: number, fTagHi: number, fOff: number, left: number, entry: number, resv: number) => number;
-  const pcLo = e.pcLo as WebAssembly.Global, pcHi = e.pcHi as WebAssembly.Global, resv = e.resv as WebAssembly.Global;
+  const pcLo = e.pcLo as () => number, pcHi = e.pcHi as () => number, resv = e.resv as () => number;
   return (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
     wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
     left: number, entry: number): number => {
-    const n = run(x.byteOffset, dv.byteOffset, rTag.byteOffset, rTagHi.byteOffset, rOff.byteOffset, wTag.byteOffset,
-      wTagHi.byteOffset, wOff.byteOffset, fTag.byteOffset, fTagHi.byteOffset, fOff.byteOffset,
-      left < MAX_LEFT ? left : MAX_LEFT, entry, h.reservation);
-    h.pcLo = pcLo.value as number;
-    h.pcHi = pcHi.value as number;
-    h.reservation = resv.value as number;
+    if (x !== lastX) { lastX = x; oX = x.byteOffset; }
+    if (dv !== lastDv) { lastDv = dv; oRam = dv.byteOffset; }
+    if (rTag !== lastR) { lastR = rTag; oR = rTag.byteOffset; oRHi = rTagHi.byteOffset; oROff = rOff.byteOffset; }
+    if (wTag !== lastW) { lastW = wTag; oW = wTag.byteOffset; oWHi = wTagHi.byteOffset; oWOff = wOff.byteOffset; }
+    if (fTag !== lastF) { lastF = fTag; oF = fTag.byteOffset; oFHi = fTagHi.byteOffset; oFOff = fOff.byteOffset; }
+    const n = run(oX, oRam, oR, oRHi, oROff, oW, oWHi, oWOff, oF, oFHi, oFOff, left < MAX_LEFT ? left : MAX_LEFT, entry, h.reservation);
+    h.pcLo = pcLo();
+    h.pcHi = pcHi();
+    h.reservation = resv();
     return n;
   };
 }

@@ -16,12 +16,14 @@
  * byte addresses in the imported memory of the register file (32 i64, x0 first), of RAM (TLB
  * host offsets are relative to it) and of each TLB array (4096 i32); it returns the
  * instructions retired and leaves the next pc in globals 0 (low word) and 1 (high word) and
- * the reservation in global 2.
+ * the reservation in global 2, which the exports `pcLo`, `pcHi` and `resv` return (calling
+ * a wasm function from optimised JavaScript costs a few ns, reading a WebAssembly.Global's
+ * `value` about 70).
  */
 import { Op } from '../../isa/opcodes';
 import { Insn, blockOrder, pcAdd } from '../compile';
 import { TLB_MASK } from '../../../mmu/tlb';
-import { helperBodies } from './arith';
+import { Helper, helperBodies } from './arith';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { Frame, Memo, lower } from './lower';
 
@@ -167,19 +169,19 @@ export function regionModule(blocks: Insn[][], pages: ReadonlyMap<number, number
   for (const r of written) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
   f.get(plo).globalSet(0).get(phi).globalSet(1).get(P.RESV).globalSet(2);
   f.get(n).get(k).op(W.i32_add);
+  const getters = [0, 1, 2].map((g) => new Body(0).globalGet(g));
   return encodeModule({
     memory: { module: 'm', name: 'mem', shared },
     types: [
       { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
       { params: [I64, I64], results: [I64] },
+      { params: [], results: [I32] },
     ],
-    funcs: [{ type: 0, body: f }, ...helperBodies().map((body) => ({ type: 1, body }))],
+    funcs: [{ type: 0, body: f }, ...helperBodies().map((body) => ({ type: 1, body })), ...getters.map((body) => ({ type: 2, body }))],
     globals: 3,
     exports: [
       { name: 'run', kind: 'func', index: 0 },
-      { name: 'pcLo', kind: 'global', index: 0 },
-      { name: 'pcHi', kind: 'global', index: 1 },
-      { name: 'resv', kind: 'global', index: 2 },
+      ...['pcLo', 'pcHi', 'resv'].map((name, g) => ({ name, kind: 'func' as const, index: 1 + Helper.COUNT + g })),
     ],
   });
 }

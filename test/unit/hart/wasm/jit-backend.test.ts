@@ -1,0 +1,31 @@
+/**
+ * Choosing the region backend: `--jit js|wasm` (one clear line for anything else), and a
+ * block cache that compiles to WebAssembly only over a memory that holds RAM, registers and
+ * TLBs, JavaScript otherwise.
+ */
+import { strict as assert } from 'node:assert';
+import { parseRunArgs, UsageError } from '../../../../hypervisor-core/cli/args';
+import { BlockCache, JIT_DEFAULTS } from '../../../../hypervisor-core/hart/jit/block-cache';
+import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
+
+describe('hart: the region backend', () => {
+  it('--jit js and --jit wasm choose it; another value or --jit with --no-jit is refused in one line', () => {
+    assert.equal(parseRunArgs(['k.elf', '--jit', 'wasm']).jitBackend, 'wasm');
+    assert.equal(parseRunArgs(['k.elf', '--jit', 'js']).jitBackend, 'js');
+    assert.equal(parseRunArgs(['k.elf']).jitBackend, undefined);
+    const refused = (argv: string[], why: RegExp) => assert.throws(() => parseRunArgs(argv), (e: Error) => e instanceof UsageError && why.test(e.message));
+    refused(['k.elf', '--jit', 'tcg'], /--jit must be js .* or wasm .*, not 'tcg'/);
+    refused(['k.elf', '--jit', 'wasm', '--no-jit'], /--no-jit compiles none/);
+  });
+
+  it('a memory of its own (no WebAssembly.Memory) gets JavaScript regions even when wasm is asked for', () => {
+    const saved = JIT_DEFAULTS.backend;
+    try {
+      JIT_DEFAULTS.backend = 'wasm';
+      const cache = BlockCache.of(new PhysMemory(0x80000000, 1 << 16));
+      assert.equal(cache.backend, 'js');
+    } finally {
+      JIT_DEFAULTS.backend = saved;
+    }
+  });
+});
