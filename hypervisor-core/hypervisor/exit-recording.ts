@@ -8,7 +8,10 @@
 import { Cause } from '../hart/csr-numbers';
 import { VirtioMmioReg, VirtioMmioTransport } from '../devices/virtio/transport/mmio';
 import type { PageFaultOutcome } from './memvirt/port';
-import type { RegisterCall } from './sbi/register-call';
+import { RegisterCall } from './sbi/register-call';
+import { Eid } from './sbi/eids';
+import { FwEvent } from './sbi/pmu-firmware-events';
+import type { ThreadSbiCall } from './threads/sbi-on-thread';
 import type { ExitReason } from './exit-reason';
 import type { VmExit } from './exits';
 import { ExitRecord, ExitRegs, ExitSlot } from './trace/exit-trace';
@@ -125,6 +128,42 @@ export class ExitRecorder {
     slot.device = device;
     slot.mmioAddress = gpa; slot.mmioSize = 1; slot.mmioWrite = write;
     slot.mmioLo = a.value; slot.mmioHi = 0;
+  }
+
+  /**
+   * Records an SBI call a vCPU's thread answered itself (threads/sbi-on-thread.ts), as record()
+   * records one handled here, and counts its SBI PMU firmware events as the SBI dispatcher does
+   * (SBI_CALLS; per target one IPI or fence sent by the caller and received by the target).
+   */
+  recordThreadSbi(vcpu: number, c: ThreadSbiCall): void {
+    const { stats, sbi } = this.vm;
+    const x = new Int32Array(32);
+    x.set(c.args, 20);
+    const call = new RegisterCall(vcpu, c.eid, c.fid, x);
+    const events = sbi.firmwareEvents;
+    events.count(vcpu, FwEvent.SBI_CALLS);
+    const [sent, received] = c.eid === Eid.IPI ? [FwEvent.IPI_SENT, FwEvent.IPI_RECEIVED]
+      : c.fid === 0 ? [FwEvent.FENCE_I_SENT, FwEvent.FENCE_I_RECEIVED]
+        : c.fid === 1 ? [FwEvent.SFENCE_VMA_SENT, FwEvent.SFENCE_VMA_RECEIVED] : [FwEvent.SFENCE_VMA_ASID_SENT, FwEvent.SFENCE_VMA_ASID_RECEIVED];
+    for (const t of c.targets) {
+      events.count(vcpu, sent);
+      events.count(t, received);
+    }
+    const key = sbi.statsKey(c.eid, c.fid);
+    stats.recordSbi(vcpu, c.ns, key);
+    stats.kvm.record(vcpu, { reason: 'sbi', eid: c.eid, fid: c.fid }, false);
+    stats.sites.record('sbi', c.pcLo, c.pcHi);
+    const slot = this.vm.trace.claim();
+    slot.vcpu = vcpu;
+    slot.reason = 'sbi';
+    slot.pcLo = c.pcLo; slot.pcHi = c.pcHi;
+    slot.causeLo = Cause.ECALL_VS; slot.causeHi = 0;
+    slot.tvalLo = 0; slot.tvalHi = 0; slot.htvalLo = 0; slot.htvalHi = 0; slot.htinst = 0;
+    slot.instret = 0;
+    slot.ns = c.ns;
+    slot.position = -1;
+    slot.sbi = call;
+    slot.sbiName = key;
   }
 
   /** The exit recordThreadUart counts (reused). */

@@ -86,6 +86,24 @@ describe('vCPUs on host threads', function () {
     });
   }
 
+  it('smp: IPIs sent on the vCPU threads themselves reach their harts and count as on one thread (SBI statistics, PMU firmware events)', async () => {
+    const one = runGuest('samples/smp/smp.elf', 2);
+    const r = await runOnThreads('samples/smp/smp.elf', 2, 2);
+    assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+    assert.equal(comparable(r.output), expected('smp', 'expected-smp2.txt'));
+    const calls = (vm: Vm): number | undefined => vm.stats.report().sbi.find((row) => row.key === 'IPI.send_ipi')?.samples;
+    assert.ok((calls(one.vm) ?? 0) > 0);
+    assert.equal(calls(r.vm), calls(one.vm), 'as many send_ipi exits as on one thread');
+    const threads = threadsReportOf(r.vm)!.threads;
+    assert.equal(threads.reduce((n, t) => n + t.sbiHere, 0), calls(one.vm), 'each answered on its vCPU thread');
+    // SBI v2.0 PMU firmware events 6 and 7: IPI_SENT by the caller, IPI_RECEIVED by each target; 256: SBI calls.
+    for (const hart of [0, 1]) {
+      for (const event of [6, 7, 256]) {
+        assert.equal(r.vm.sbi.firmwareEvents.total(hart, event), one.vm.sbi.firmwareEvents.total(hart, event), `hart ${hart} event ${event}`);
+      }
+    }
+  });
+
   it('uart: the UART console accesses a vCPU thread answers itself are the same bytes and the same MMIO exits as on one thread', async () => {
     // samples/uart: polled transmit (LSR read, THR write per byte, IER 0: answered on the
     // vCPU thread), THRE-interrupt transmit and RX interrupts (the VM's thread); it counts its

@@ -11,6 +11,7 @@
  */
 import type { Hart, HartWatchpoint } from '../../hart/hart';
 import type { SchedBuffers } from './credit-scheduler';
+import type { ThreadSbiCall } from './sbi-on-thread';
 
 /** Values of RUN. */
 export const enum RunState { RUN = 0, PAUSE = 1, QUIT = 2 }
@@ -51,6 +52,17 @@ export function ring(ctl: Int32Array, thread: number): void {
   Atomics.notify(ctl, W.door(thread));
 }
 
+/**
+ * Asks vCPU `vcpu`'s thread (of `threads`) for a fence of `kind`; returns the generation its
+ * FENCE_DONE word reaches once it is done.
+ */
+export function requestFence(ctl: Int32Array, vcpu: number, kind: FenceKind, threads: number): number {
+  Atomics.or(ctl, W.fenceKind(vcpu), kind);
+  const gen = Atomics.add(ctl, W.fenceReq(vcpu), 1) + 1;
+  ring(ctl, threadOf(vcpu, threads));
+  return gen;
+}
+
 /** The thread that runs vCPU `id` of a VM on `threads` threads. */
 export function threadOf(id: number, threads: number): number {
   return id % threads;
@@ -75,9 +87,11 @@ export interface WorkerInit {
   /** The VM clock's state (clock.ts) and the VM thread's performance.timeOrigin. */
   clock: SharedArrayBuffer;
   timeOrigin: number;
-  /** This thread's index and its vCPUs. */
+  /** This thread's index and its vCPUs; the VM's vCPUs and threads. */
   thread: number;
   vcpus: number[];
+  harts: number;
+  threads: number;
   svadu: boolean;
   jit: boolean;
   yieldOnSpin: boolean;
@@ -131,10 +145,11 @@ export type ThreadVcpuState = 'stopped' | 'runnable' | 'blocked';
 /**
  * A message from a vCPU thread to the VM's thread: handle this vCPU's exit, or wake it, or
  * decide on a debugger stop in its hart (all three answered), or count a WFI exit the thread
- * handled itself (`hart` holds only its pc), or (debug) the states of its parked vCPUs.
+ * handled itself (`hart` holds only its pc), or count an SBI call it answered itself
+ * (`sbi`), or (debug) the states of its parked vCPUs.
  */
 export interface ToVm {
-  op: 'exit' | 'wake' | 'wfi' | 'debug' | 'parked';
+  op: 'exit' | 'wake' | 'wfi' | 'sbi' | 'debug' | 'parked';
   seq: number;
   vcpu: number;
   hart: Record<string, unknown>;
@@ -145,6 +160,8 @@ export interface ToVm {
   /** 'parked': the EPOCH it parked in, and every vCPU of the thread. */
   epoch?: number;
   parked?: ParkedVcpu[];
+  /** 'sbi': the call (threads/sbi-on-thread.ts). */
+  sbi?: ThreadSbiCall;
 }
 
 /**

@@ -29,7 +29,7 @@ import { CreditScheduler } from './credit-scheduler';
 import { chooseVcpuThreadCompiler } from './compile-policy';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
-import { FenceKind, MAX_THREADS, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
+import { FenceKind, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
 
 /** Instructions a vCPU thread runs between looks at its mail, interrupts and fences. */
 export const THREAD_SLICE = 20_000;
@@ -181,6 +181,8 @@ export class VcpuThreads implements RemoteVcpus {
   private parkWaiter: (() => void) | null = null;
   /** The UART's THR writes and LSR reads the threads answer themselves (not under a debugger, which sees every exit). */
   private readonly uartFast: UartFastPath | null;
+  /** Counts what the threads answered themselves (UART accesses, SBI calls) as the exits they are. */
+  private readonly recorder: ExitRecorder;
 
   /**
    * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
@@ -206,6 +208,7 @@ export class VcpuThreads implements RemoteVcpus {
     this.stats = newThreadStats(threads);
     this.startRetired = new Float64Array(n);
     this.uartFast = debug ? null : new UartFastPath();
+    this.recorder = new ExitRecorder(vm);
   }
 
   /** Starts the threads with every vCPU's current state; the VM's effects on vCPUs go through them from now on. */
@@ -228,10 +231,7 @@ export class VcpuThreads implements RemoteVcpus {
     }
     // The threads bootstrap meanwhile; they run nothing before their init message.
     this.mapAllRam();
-    if (this.uartFast) {
-      const recorder = new ExitRecorder(vm);
-      vm.uart.attachFastPath(this.uartFast, (a) => recorder.recordThreadUart(a, UART0_BASE, vm.uart.name));
-    }
+    if (this.uartFast) vm.uart.attachFastPath(this.uartFast, (a) => this.recorder.recordThreadUart(a, UART0_BASE, vm.uart.name));
     for (const v of vm.vcpus) this.publishSta(v.id);
     // A debugged VM starts stopped: the threads park until the first resume.
     if (this.debug) Atomics.store(this.control, W.RUN, RunState.PAUSE);
@@ -242,7 +242,7 @@ export class VcpuThreads implements RemoteVcpus {
         ram: vm.host.sharedBuffer!, hostBase: vm.host.base, ramBase: DRAM_BASE, ramSize: vm.opts.memory,
         control: this.control.buffer as SharedArrayBuffer, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
-        timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, svadu: vm.opts.svadu ?? true,
+        timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, harts: n, threads: this.threads, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: THREAD_SLICE, port: port2, debug: this.debug,
         sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
         uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE } : undefined,
@@ -492,10 +492,7 @@ export class VcpuThreads implements RemoteVcpus {
 
   /** Asks vCPU `vcpu`'s thread for a fence of `kind`; the generation its fenceDone word reaches once done. */
   private requestFence(vcpu: number, kind: FenceKind): number {
-    Atomics.or(this.control, W.fenceKind(vcpu), kind);
-    const gen = Atomics.add(this.control, W.fenceReq(vcpu), 1) + 1;
-    ring(this.control, threadOf(vcpu, this.threads));
-    return gen;
+    return requestFence(this.control, vcpu, kind, this.threads);
   }
 
   started(vcpu: number): void {
@@ -536,6 +533,10 @@ export class VcpuThreads implements RemoteVcpus {
     if (!v) return;
     if (m.op === 'wfi') {
       this.vm.countThreadWfi(v, m.hart.pcLo as number, m.hart.pcHi as number);
+      return;
+    }
+    if (m.op === 'sbi' && m.sbi) {
+      this.recorder.recordThreadSbi(v.id, m.sbi);
       return;
     }
     restoreHart(v.hart, m.hart);

@@ -5,8 +5,8 @@
  * G-stage (as QEMU's vCPU threads take the BQL for MMIO): it posts the hart's state, waits
  * for the reply with Atomics.wait and resumes from the state it gets back.
  *
- * WFI and the UART's console accesses (THR writes, LSR reads, while the UART allows it:
- * uart-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
+ * WFI, the UART's console accesses (THR writes, LSR reads, while the UART allows it:
+ * uart-on-thread.ts), SBI IPIs and remote fences (sbi-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
  * drove (shared LINES/DIRTY words), flushes what remote fences asked for, and reads its mail
  * (HSM start of its vCPUs). A vCPU in WFI waits on the thread's doorbell until an interrupt or
  * its timer deadline.
@@ -31,6 +31,7 @@ import { restoreHart, saveHart } from './hart-transfer';
 import { CreditScheduler, SchedUnit, THREAD_EXIT_UNITS } from './credit-scheduler';
 import { UartFastPath } from '../../devices/uart-fast-path';
 import { uartOnThread } from './uart-on-thread';
+import { sbiOnThread } from './sbi-on-thread';
 import { FenceKind, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
@@ -245,6 +246,20 @@ function awaitReply(v: Local, mine: number): boolean {
 }
 
 /**
+ * An SBI IPI or remote fence answered here (sbi-on-thread.ts; not under a debugger, which sees
+ * every exit); the VM's thread counts it from the note posted after it.
+ */
+function sbiHere(v: Local): boolean {
+  if (d.debug) return false;
+  const call = sbiOnThread(v.hart, v.id, ctl, d.harts, d.threads, waitFences);
+  if (!call) return false;
+  stats[row + TS.SBI_HERE]++;
+  const note: ToVm = { op: 'sbi', seq: 0, vcpu: v.id, hart: {}, state: v.state, sbi: call };
+  parentPort!.postMessage(note);
+  return true;
+}
+
+/**
  * WFI handled here, as the VM's thread would (vcpu.ts): past the instruction, back into the
  * guest, blocked unless an interrupt is pending; the VM's thread only counts it.
  */
@@ -345,7 +360,7 @@ function main(): void {
       // A debugger sees every exit (its exit filters and trace), WFI too.
       if (isGuestWfi(v.hart) && !d.debug) wfi(v);
       else if (uart && uartOnThread(v.hart, v.id, uart.fast, uart.base)) stats[row + TS.UART_HERE]++;
-      else if (!callVm(v, 'exit')) return;
+      else if (!sbiHere(v) && !callVm(v, 'exit')) return;
     }
     if (ran) {
       if (spun) {
