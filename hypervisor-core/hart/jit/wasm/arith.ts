@@ -13,11 +13,16 @@ import { Body, I64, W } from './emit';
 /** The M helpers, in the order their functions follow the region's own function. */
 export const enum Helper { MULHU, MULH, MULHSU, DIV, REM, DIVU, REMU, DIVW, REMW, DIVUW, REMUW, COUNT }
 
-/** The function bodies of the helpers (each (i64 a, i64 b) -> i64), indexed by Helper. */
-export function helperBodies(): Body[] {
-  const out: Body[] = [];
-  for (let h = 0; h < Helper.COUNT; h++) out.push(helperBody(h as Helper));
-  return out;
+let bodies: readonly Body[] | null = null;
+
+/** The function bodies of the helpers (each (i64 a, i64 b) -> i64), indexed by Helper; built once, every module holds them. */
+export function helperBodies(): readonly Body[] {
+  if (bodies === null) {
+    const out: Body[] = [];
+    for (let h = 0; h < Helper.COUNT; h++) out.push(helperBody(h as Helper));
+    bodies = out;
+  }
+  return bodies;
 }
 
 const A = 0, B = 1;

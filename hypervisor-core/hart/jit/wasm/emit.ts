@@ -31,39 +31,69 @@ export const enum W {
   i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
 }
 
-/** Appends the unsigned LEB128 encoding of v (0 <= v < 2^32) to out. */
-export function uleb(out: number[], v: number): void {
-  v >>>= 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-}
+/**
+ * A growing byte buffer. Region modules are built at every compile, so the writer avoids
+ * per-byte array pushes and copies (a number[] writer cost ten times the JavaScript
+ * backend's source generation).
+ */
+export class Bytes {
+  buf = new Uint8Array(256);
+  len = 0;
 
-/** Appends the signed LEB128 encoding of the 32-bit integer v to out. */
-export function sleb32(out: number[], v: number): void {
-  v |= 0;
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { out.push(b); return; }
-    out.push(b | 0x80);
+  private grow(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
   }
-}
-
-/** Appends the signed LEB128 encoding of the 64-bit integer (hi:lo, two int32 halves) to out. */
-export function sleb64(out: number[], lo: number, hi: number): void {
-  // 7 bits at a time from a 64-bit value held as two halves, shifted arithmetically.
-  lo |= 0; hi |= 0;
-  for (;;) {
-    const b = lo & 0x7f;
-    lo = (lo >>> 7) | (hi << 25);
-    hi >>= 7;
-    const done = (hi === 0 && lo === 0 && (b & 0x40) === 0) || (hi === -1 && lo === -1 && (b & 0x40) !== 0);
-    if (done) { out.push(b); return; }
-    out.push(b | 0x80);
+  byte(b: number): void {
+    if (this.len === this.buf.length) this.grow(1);
+    this.buf[this.len++] = b;
+  }
+  /** Appends the unsigned LEB128 encoding of v (0 <= v < 2^32). */
+  uleb(v: number): void {
+    v >>>= 0;
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      this.byte(b);
+    } while (v !== 0);
+  }
+  /** Appends the signed LEB128 encoding of the 32-bit integer v. */
+  sleb32(v: number): void {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { this.byte(b); return; }
+      this.byte(b | 0x80);
+    }
+  }
+  /** Appends the signed LEB128 encoding of the 64-bit integer (hi:lo, two int32 halves). */
+  sleb64(lo: number, hi: number): void {
+    // 7 bits at a time from a 64-bit value held as two halves, shifted arithmetically.
+    lo |= 0; hi |= 0;
+    for (;;) {
+      const b = lo & 0x7f;
+      lo = (lo >>> 7) | (hi << 25);
+      hi >>= 7;
+      if ((hi === 0 && lo === 0 && (b & 0x40) === 0) || (hi === -1 && lo === -1 && (b & 0x40) !== 0)) { this.byte(b); return; }
+      this.byte(b | 0x80);
+    }
+  }
+  /** Appends other's bytes. */
+  append(other: Bytes): void {
+    this.grow(other.len);
+    this.buf.set(other.buf.subarray(0, other.len), this.len);
+    this.len += other.len;
+  }
+  /** Appends a name (length, then the characters; ASCII only). */
+  name(s: string): void {
+    this.uleb(s.length);
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
   }
 }
 
@@ -73,7 +103,7 @@ export function sleb64(out: number[], lo: number, hi: number): void {
  * nesting depths.
  */
 export class Body {
-  readonly code: number[] = [];
+  readonly code = new Bytes();
   private readonly localTypes: number[] = [];
   private readonly labels: string[] = [];
 
@@ -86,34 +116,39 @@ export class Body {
     return this.params + this.localTypes.length - 1;
   }
 
-  /** Emits opcodes and raw immediates. */
-  op(...bytes: number[]): this {
-    for (const b of bytes) this.code.push(b);
+  /** Emits up to four opcodes (or raw bytes) in order. */
+  op(a: number, b = -1, c = -1, d = -1): this {
+    const code = this.code;
+    code.byte(a);
+    if (b >= 0) code.byte(b);
+    if (c >= 0) code.byte(c);
+    if (d >= 0) code.byte(d);
     return this;
   }
-  get(l: number): this { this.code.push(W.local_get); uleb(this.code, l); return this; }
-  set(l: number): this { this.code.push(W.local_set); uleb(this.code, l); return this; }
-  tee(l: number): this { this.code.push(W.local_tee); uleb(this.code, l); return this; }
-  i32(v: number): this { this.code.push(W.i32_const); sleb32(this.code, v); return this; }
-  i64(lo: number, hi: number): this { this.code.push(W.i64_const); sleb64(this.code, lo, hi); return this; }
+  get(l: number): this { this.code.byte(W.local_get); this.code.uleb(l); return this; }
+  set(l: number): this { this.code.byte(W.local_set); this.code.uleb(l); return this; }
+  tee(l: number): this { this.code.byte(W.local_tee); this.code.uleb(l); return this; }
+  i32(v: number): this { this.code.byte(W.i32_const); this.code.sleb32(v); return this; }
+  i64(lo: number, hi: number): this { this.code.byte(W.i64_const); this.code.sleb64(lo, hi); return this; }
   /** A load or store with alignment hint 0 (any alignment) and a constant offset. */
-  mem(opcode: number, offset = 0): this { this.code.push(opcode, 0); uleb(this.code, offset); return this; }
-  call(f: number): this { this.code.push(W.call); uleb(this.code, f); return this; }
-  globalGet(g: number): this { this.code.push(W.global_get); uleb(this.code, g); return this; }
-  globalSet(g: number): this { this.code.push(W.global_set); uleb(this.code, g); return this; }
+  mem(opcode: number, offset = 0): this { this.code.byte(opcode); this.code.byte(0); this.code.uleb(offset); return this; }
+  call(f: number): this { this.code.byte(W.call); this.code.uleb(f); return this; }
+  globalGet(g: number): this { this.code.byte(W.global_get); this.code.uleb(g); return this; }
+  globalSet(g: number): this { this.code.byte(W.global_set); this.code.uleb(g); return this; }
 
   /** Opens `block`, `loop` or `if` (no result) under a label name. */
   open(kind: W.block | W.loop | W.if, label: string): this {
-    this.code.push(kind, EMPTY);
+    this.code.byte(kind);
+    this.code.byte(EMPTY);
     this.labels.push(label);
     return this;
   }
   /** `else` of the innermost `if` (keeps its label). */
-  else(): this { this.code.push(W.else); return this; }
+  else(): this { this.code.byte(W.else); return this; }
   /** Closes the innermost construct. */
   end(): this {
     this.labels.pop();
-    this.code.push(W.end);
+    this.code.byte(W.end);
     return this;
   }
   private depth(label: string): number {
@@ -121,20 +156,20 @@ export class Body {
     if (i < 0) throw new Error(`wasm: no label ${label}`);
     return this.labels.length - 1 - i;
   }
-  br(label: string): this { this.code.push(W.br); uleb(this.code, this.depth(label)); return this; }
-  brIf(label: string): this { this.code.push(W.br_if); uleb(this.code, this.depth(label)); return this; }
+  br(label: string): this { this.code.byte(W.br); this.code.uleb(this.depth(label)); return this; }
+  brIf(label: string): this { this.code.byte(W.br_if); this.code.uleb(this.depth(label)); return this; }
   brTable(targets: string[], otherwise: string): this {
-    this.code.push(W.br_table);
-    uleb(this.code, targets.length);
-    for (const t of targets) uleb(this.code, this.depth(t));
-    uleb(this.code, this.depth(otherwise));
+    this.code.byte(W.br_table);
+    this.code.uleb(targets.length);
+    for (const t of targets) this.code.uleb(this.depth(t));
+    this.code.uleb(this.depth(otherwise));
     return this;
   }
 
-  /** The encoded body (locals, code, final `end`), as the code section holds it. */
-  encode(): number[] {
+  /** Appends the encoded body (size, locals, code, final `end`) as the code section holds it. */
+  encodeInto(out: Bytes): void {
     if (this.labels.length !== 0) throw new Error(`wasm: unclosed ${this.labels.join(', ')}`);
-    const out: number[] = [];
+    const head = new Bytes();
     // Runs of one type, as (count, type) pairs.
     const runs: [number, number][] = [];
     for (const t of this.localTypes) {
@@ -142,14 +177,12 @@ export class Body {
       if (last !== undefined && last[1] === t) last[0]++;
       else runs.push([1, t]);
     }
-    uleb(out, runs.length);
-    for (const [n, t] of runs) { uleb(out, n); out.push(t); }
-    for (const b of this.code) out.push(b);
-    out.push(W.end);
-    const sized: number[] = [];
-    uleb(sized, out.length);
-    for (const b of out) sized.push(b);
-    return sized;
+    head.uleb(runs.length);
+    for (const [n, t] of runs) { head.uleb(n); head.byte(t); }
+    out.uleb(head.len + this.code.len + 1);
+    out.append(head);
+    out.append(this.code);
+    out.byte(W.end);
   }
 }
 
@@ -168,56 +201,55 @@ export interface ModuleSpec {
   exports: { name: string; kind: 'func' | 'global'; index: number }[];
 }
 
-function section(out: number[], id: number, content: number[]): void {
-  out.push(id);
-  uleb(out, content.length);
-  for (const b of content) out.push(b);
-}
-
-function name(out: number[], s: string): void {
-  uleb(out, s.length);
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+function section(out: Bytes, id: number, content: Bytes): void {
+  out.byte(id);
+  out.uleb(content.len);
+  out.append(content);
 }
 
 /** The binary of a module (spec 5.5). */
 export function encodeModule(m: ModuleSpec): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const types: number[] = [];
-  uleb(types, m.types.length);
+  const out = new Bytes();
+  for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
+  const types = new Bytes();
+  types.uleb(m.types.length);
   for (const t of m.types) {
-    types.push(0x60);
-    uleb(types, t.params.length); types.push(...t.params);
-    uleb(types, t.results.length); types.push(...t.results);
+    types.byte(0x60);
+    types.uleb(t.params.length);
+    for (const p of t.params) types.byte(p);
+    types.uleb(t.results.length);
+    for (const r of t.results) types.byte(r);
   }
   section(out, 1, types);
-  const imports: number[] = [1];
-  name(imports, m.memory.module);
-  name(imports, m.memory.name);
-  imports.push(0x02);
+  const imports = new Bytes();
+  imports.uleb(1);
+  imports.name(m.memory.module);
+  imports.name(m.memory.name);
+  imports.byte(0x02);
   // A shared memory must declare a maximum (threads proposal); 65536 pages is wasm32's whole range.
-  if (m.memory.shared) { imports.push(0x03, 0x00); uleb(imports, 65536); } else imports.push(0x00, 0x00);
+  if (m.memory.shared) { imports.byte(0x03); imports.byte(0x00); imports.uleb(65536); } else { imports.byte(0x00); imports.byte(0x00); }
   section(out, 2, imports);
-  const funcs: number[] = [];
-  uleb(funcs, m.funcs.length);
-  for (const f of m.funcs) uleb(funcs, f.type);
+  const funcs = new Bytes();
+  funcs.uleb(m.funcs.length);
+  for (const f of m.funcs) funcs.uleb(f.type);
   section(out, 3, funcs);
   if (m.globals > 0) {
-    const globals: number[] = [];
-    uleb(globals, m.globals);
-    for (let g = 0; g < m.globals; g++) globals.push(I32, 0x01, W.i32_const, 0x00, W.end);
+    const globals = new Bytes();
+    globals.uleb(m.globals);
+    for (let g = 0; g < m.globals; g++) for (const b of [I32, 0x01, W.i32_const, 0x00, W.end]) globals.byte(b);
     section(out, 6, globals);
   }
-  const exported: number[] = [];
-  uleb(exported, m.exports.length);
+  const exported = new Bytes();
+  exported.uleb(m.exports.length);
   for (const e of m.exports) {
-    name(exported, e.name);
-    exported.push(e.kind === 'func' ? 0x00 : 0x03);
-    uleb(exported, e.index);
+    exported.name(e.name);
+    exported.byte(e.kind === 'func' ? 0x00 : 0x03);
+    exported.uleb(e.index);
   }
   section(out, 7, exported);
-  const code: number[] = [];
-  uleb(code, m.funcs.length);
-  for (const f of m.funcs) for (const b of f.body.encode()) code.push(b);
+  const code = new Bytes();
+  code.uleb(m.funcs.length);
+  for (const f of m.funcs) f.body.encodeInto(code);
   section(out, 10, code);
-  return Uint8Array.from(out);
+  return out.buf.slice(0, out.len);
 }
