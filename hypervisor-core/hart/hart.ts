@@ -33,6 +33,7 @@ import { Op, PAUSE } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
 import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
+import { Predecode, metaOf } from './predecode';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
 import { SharedAtomics } from './shared-atomics';
@@ -164,6 +165,8 @@ export class Hart extends HartState {
   shared: SharedAtomics | null = null;
   /** Compiled blocks of hot code, or null: the interpreter runs everything (`--no-jit`). */
   private jit: BlockCache | null = null;
+  /** Instructions decoded before, by host page (predecode.ts): shared by the harts of this memory. */
+  readonly predecode: Predecode;
   private jitAttached = false;
   /** Scratch for slow-path values (a load's value, an AMO's old value). */
   readonly val = new Int32Array(2);
@@ -179,6 +182,8 @@ export class Hart extends HartState {
     this.tlbs.onFlushAll = () => this.translator.flushGStageCache();
     this.triggers.onDataModesChange = () => this.flushAllTlbs();
     this.counters.retired = () => this.retired();
+    this.predecode = Predecode.of(mem);
+    this.predecode.attach((pageOff) => this.tlbs.dropWritesTo(pageOff));
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }
 
@@ -290,6 +295,15 @@ export class Hart extends HartState {
    */
   setDeviceGpa(isDevice: (gpa: number) => boolean): void {
     this.translator.isMmioGpa = isDevice;
+  }
+
+  /**
+   * Drops every translated and predecoded instruction of this hart's memory: code changed
+   * where this thread's stores could not see it (another thread, a restored snapshot).
+   */
+  flushCode(): void {
+    this.jit?.flush();
+    this.predecode.flush();
   }
 
   /** The block cache when translation is on (statistics, tuning), else null. */
@@ -488,6 +502,7 @@ export class Hart extends HartState {
     // access out of the TLB (so blocks leave before each), pages with breakpoints are skipped.
     const jit = this.jit;
     const jitTable = jit?.table, jitHot = jit?.hot;
+    const predecode = this.predecode;
     // The pages with breakpoints: the per-instruction check looks a breakpoint up only there.
     const breakpointPages = hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
     let bpPageTag = 1, bpPage = false;
@@ -524,7 +539,7 @@ export class Hart extends HartState {
       const perInstruction = hasBreakpoints || execTrigger;
       // Blocks need the TLB for data (no MPRV, no data triggers) and no execute trigger.
       const jitOn = jit !== null && !mprv && !execTrigger;
-      let fetchTag = 1, fetchTagHi = 0, fetchBase = 0;
+      let fetchTag = 1, fetchTagHi = 0, fetchBase = 0, pdBase = 0, pd = predecode.cells;
       try {
         while (n < budget) {
           if (perInstruction) {
@@ -546,6 +561,8 @@ export class Hart extends HartState {
             fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi);
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
+            pdBase = predecode.slotBase(fetchBase >>> 12);
+            pd = predecode.cells;
           }
           const foff = fetchBase + (pcLo & 0xfff);
           if (probe) {
@@ -565,25 +582,37 @@ export class Hart extends HartState {
               }
             }
           }
-          insn = u16[foff >>> 1];
-          let compressed = false;
-          if ((insn & 3) === 3) {
-            if ((pcLo & 0xfff) === 0xffe) {
-              const nlo = (pcLo + 2) | 0;
-              const nhi = (pcHi + (nlo === 0 ? 1 : 0)) | 0;
-              insn |= u16[fetchPage(this, nlo, nhi) >>> 1] << 16;
-            } else {
-              insn |= u16[(foff >>> 1) + 1] << 16;
-            }
-            ilen = 4;
+          // ---- decode: predecoded, or fetched, expanded and decoded once ----
+          const k = pdBase + (pcLo & 0xffe);
+          const meta = pd[k + 1];
+          let op: Op, compressed: boolean;
+          if (meta !== 0) {
+            insn = pd[k];
+            op = meta >> 2;
+            compressed = (meta & 1) !== 0;
+            ilen = compressed ? 2 : 4;
           } else {
-            const half = insn;
-            insn = expandCompressed(half);
-            if (insn === 0) this.raise(Cause.ILLEGAL_INSTRUCTION, half, 0);
-            compressed = true;
-            ilen = 2;
+            insn = u16[foff >>> 1];
+            compressed = (insn & 3) !== 3;
+            if (!compressed) {
+              if ((pcLo & 0xfff) === 0xffe) {
+                const nlo = (pcLo + 2) | 0;
+                const nhi = (pcHi + (nlo === 0 ? 1 : 0)) | 0;
+                insn |= u16[fetchPage(this, nlo, nhi) >>> 1] << 16;
+              } else {
+                insn |= u16[(foff >>> 1) + 1] << 16;
+              }
+              ilen = 4;
+            } else {
+              const half = insn;
+              insn = expandCompressed(half);
+              if (insn === 0) this.raise(Cause.ILLEGAL_INSTRUCTION, half, 0);
+              ilen = 2;
+            }
+            op = decode(insn);
+            // Not one across two pages: a write to its second page would not clear it.
+            if (compressed || (pcLo & 0xfff) !== 0xffe) predecode.fill(fetchBase >>> 12, k, insn, metaOf(op, compressed));
           }
-          const op = decode(insn);
           const rd = (insn >> 6) & 62;
           const rs1 = (insn >> 14) & 62;
           const rs2 = (insn >> 19) & 62;
@@ -766,9 +795,13 @@ export class Hart extends HartState {
               if (insn === PAUSE && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) { this.spinYields++; budget = n + 1; }
               break;
             case Op.FENCE_I:
-              // Other threads' stores do not drop this thread's translated code: FENCE.I does.
-              if (this.shared !== null) { this.shared.fence(); this.jit?.flush(); }
-              break;
+              // Other threads' stores do not drop this thread's cached code: FENCE.I does (and
+              // the page is fetched again through the loop's top).
+              if (this.shared === null) break;
+              this.shared.fence();
+              this.flushCode();
+              x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++;
+              continue outer;
             // ---- system ----
             case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
               this.executedInRun = n - traps;

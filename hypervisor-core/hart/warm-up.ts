@@ -74,7 +74,7 @@ function warmUp(): void {
   const mem = new PhysMemory(BASE, SIZE);
   const h = new Hart(0, mem);
   h.bus = scratchBus;
-  // Off while single instructions are rewritten in place (host writes here do not drop blocks).
+  // Off while single instructions are rewritten in place (one at a time, each decoded afresh).
   h.setJit(false);
   h.setDeviceGpa((gpa) => gpa < BASE);
   pageTables(mem);
@@ -104,6 +104,7 @@ function warmUp(): void {
     // A 32-bit instruction across a page boundary: addi t0, t0, 0 in two halves.
     mem.view.setUint16(0xffe, 0x8293, true);
     mem.view.setUint16(0x1000, 0x0002, true);
+    mem.noteWrite(0xffe, 4);
     enter(h, virt, BASE + 0xffe);
     h.run(1);
   }
@@ -161,6 +162,12 @@ function instructionWords(): [number, Kind][] {
   return out;
 }
 
+/** Writes an instruction word at host offset `off` as the host does: decoded copies of what was there go. */
+function code(mem: PhysMemory, off: number, w: number): void {
+  mem.view.setInt32(off, w, true);
+  mem.noteWrite(off, 4);
+}
+
 /** Sets the mode (M, or VS) and the pc for one step. */
 function enter(h: Hart, virt: boolean, pc: number): void {
   h.virt = virt;
@@ -171,7 +178,7 @@ function enter(h: Hart, virt: boolean, pc: number): void {
 
 /** Executes the instruction word `w` once (budget 1) with t1 = the base address and t0, t2 = the values. */
 function step(h: Hart, mem: PhysMemory, w: number, s: Step): void {
-  mem.view.setInt32(0, w, true);
+  code(mem, 0, w);
   enter(h, s.virt, CODE);
   const [alo, ahi, blo, bhi] = s.values;
   h.x[10] = alo; h.x[11] = ahi;
@@ -198,8 +205,8 @@ function largeCounts(h: Hart, mem: PhysMemory): void {
 function storeAfterReservation(h: Hart, mem: PhysMemory): void {
   const sw = 0x00732023; // sw t2, 0(t1)
   step(h, mem, sw, { virt: false, rs1: DATA, values: VALUES[0] }); // fills the write TLB
-  mem.view.setInt32(4, sw, true);
-  mem.view.setInt32(0, 0x100322af, true); // lr.w t0, (t1)
+  code(mem, 4, sw);
+  code(mem, 0, 0x100322af); // lr.w t0, (t1)
   enter(h, false, CODE);
   h.x[12] = DATA | 0; h.x[13] = 0;
   h.run(2);
@@ -223,7 +230,7 @@ function interrupt(h: Hart): void {
 
 /** A run with a breakpoint elsewhere on the page, then one that stops at a breakpoint. */
 function breakpoint(h: Hart, mem: PhysMemory): void {
-  mem.view.setInt32(0, 0x00028293, true); // addi t0, t0, 0
+  code(mem, 0, 0x00028293); // addi t0, t0, 0
   h.addBreakpoint(CODE + 0x100, 0);
   enter(h, false, CODE);
   h.run(1);
@@ -237,9 +244,9 @@ function breakpoint(h: Hart, mem: PhysMemory): void {
 function compiledLoop(h: Hart, mem: PhysMemory): void {
   h.setJit(true);
   h.hostTraps = true;
-  mem.view.setInt32(0, 0xfff28293 | 0, true); // addi t0, t0, -1
-  mem.view.setInt32(4, 0xfe029ee3 | 0, true); // bnez t0, -4
-  mem.view.setInt32(8, 0x00000073, true); // ecall
+  code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1
+  code(mem, 4, 0xfe029ee3 | 0); // bnez t0, -4
+  code(mem, 8, 0x00000073); // ecall
   // Twice: the first run compiles the loop, the second finds it compiled at its first probe.
   for (let k = 0; k < 2; k++) {
     enter(h, false, CODE);

@@ -111,7 +111,7 @@ export function restoreVm(vm: Vm, state: Saved): void {
   vm.alloc.restore({ next: num(alloc.next, 'next'), free: arr(alloc.free, 'free').map((p) => num(p, 'free page')) });
   vm.ram.restore(arr(m.ram, 'guest pages').map((pair) => arr(pair, 'guest page').map((v) => num(v, 'guest page'))));
   vm.gstage.mappedPages = num(m.mappedPages, 'mapped pages');
-  for (const v of vm.vcpus) v.hart.blockCache?.flush();
+  for (const v of vm.vcpus) v.hart.flushCode();
   const c = obj(s.clock, 'clock');
   vm.clock.restore({ instructions: num(c.instructions, 'clock'), skipped: num(c.skipped, 'clock'), ms: num(c.ms, 'clock') });
   // Input before the devices that read it, devices before the PLIC that their lines drive, the

@@ -12,12 +12,13 @@ export class PhysMemory {
   /** DataView over the same buffer, for little-endian loads and stores at any alignment. */
   readonly view: DataView;
   /**
-   * Pages holding translated code (by host page index, nonzero = code): writes to them must
-   * be reported with `noteWrite` so the translated code is dropped.
+   * Pages holding translated or predecoded code (by host page index, nonzero = code, one bit
+   * per cache: hart/predecode.ts `CodeBit`): writes to them must be reported with `noteWrite`
+   * so the cached code is dropped.
    */
   readonly codePages: Uint8Array;
-  /** Told of a write to a code page (set by the hart's block cache). */
-  onCodeWrite: ((page: number) => void) | null = null;
+  /** Told of a write to a code page, each in turn (the hart's block cache and predecode cache). */
+  readonly codeWriteListeners: ((page: number) => void)[] = [];
 
   /**
    * @param base host physical address of the first byte (page aligned)
@@ -49,9 +50,11 @@ export class PhysMemory {
    * fast path: host software, device DMA, page-table updates. Translated code there goes.
    */
   noteWrite(off: number, length: number): void {
-    if (this.onCodeWrite === null || length <= 0) return;
+    if (this.codeWriteListeners.length === 0 || length <= 0) return;
     const last = Math.floor((off + length - 1) / PAGE_SIZE);
-    for (let p = Math.floor(off / PAGE_SIZE); p <= last; p++) if (this.codePages[p] !== 0) this.onCodeWrite(p);
+    for (let p = Math.floor(off / PAGE_SIZE); p <= last; p++) {
+      if (this.codePages[p] !== 0) for (const f of this.codeWriteListeners) f(p);
+    }
   }
 
   /** True when [addr, addr + length) lies entirely in RAM. */

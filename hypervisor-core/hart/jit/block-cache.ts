@@ -26,6 +26,7 @@ import { TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
 import { Region, findRegion } from './region';
 import { compileRegionWasm, compiledBeforeWasm } from './wasm';
+import { CodeBit } from '../predecode';
 
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
 const TABLE_BITS = 16;
@@ -116,7 +117,7 @@ export class BlockCache {
 
   private constructor(private readonly mem: PhysMemory, backend: JitBackend) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
-    mem.onCodeWrite = (page) => this.invalidatePage(page);
+    mem.codeWriteListeners.push((page) => this.invalidatePage(page));
     this.wasm = backend === 'wasm' ? wasmOf(mem) : null;
   }
 
@@ -236,9 +237,10 @@ export class BlockCache {
       return b;
     });
     for (const page of hostPages) {
-      if (this.mem.codePages[page] === 0) {
-        this.mem.codePages[page] = 1;
-        for (const d of this.dropWrites) d(page * 4096);
+      const before = this.mem.codePages[page];
+      if ((before & CodeBit.BLOCKS) === 0) {
+        this.mem.codePages[page] = before | CodeBit.BLOCKS;
+        if (before === 0) for (const d of this.dropWrites) d(page * 4096);
       }
       let s = this.slots.get(page);
       if (s === undefined) this.slots.set(page, (s = new Set()));
@@ -249,7 +251,7 @@ export class BlockCache {
 
   /** Drops the regions that run code on a code page (something wrote to it) and makes it a data page again. */
   invalidatePage(page: number): void {
-    this.mem.codePages[page] = 0;
+    this.mem.codePages[page] &= ~CodeBit.BLOCKS;
     const s = this.slots.get(page);
     if (s === undefined) return;
     for (const b of s) {
@@ -264,7 +266,8 @@ export class BlockCache {
   flush(): void {
     this.table.fill(EMPTY);
     this.slots.clear();
-    this.mem.codePages.fill(0);
+    const c = this.mem.codePages;
+    for (let p = 0; p < c.length; p++) c[p] &= ~CodeBit.BLOCKS;
     this.live = 0;
     this.counters.flushes++;
   }

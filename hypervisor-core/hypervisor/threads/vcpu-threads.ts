@@ -430,7 +430,7 @@ export class VcpuThreads implements RemoteVcpus {
       restoreHart(v.hart, p.hart);
       v.state = p.state;
       v.hart.flushAllTlbs();
-      v.hart.blockCache?.flush();
+      v.hart.flushCode();
     }
     if (++this.parkedThreads >= this.threads) this.parkWaiter?.();
   }

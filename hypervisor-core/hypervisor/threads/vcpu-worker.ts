@@ -135,7 +135,7 @@ function install(v: Local, m: ToThread): void {
   const flushes = v.hart.tlbFlushes;
   restoreHart(v.hart, m.hart);
   if (v.hart.tlbFlushes !== flushes || m.flush) v.hart.flushAllTlbs();
-  if (m.flush) v.hart.blockCache?.flush();
+  if (m.flush) v.hart.flushCode();
   v.state = m.state;
   v.resume = m.resume;
 }
@@ -175,7 +175,7 @@ function ackFences(): void {
     if (req === Atomics.load(ctl, W.fenceDone(v.id))) continue;
     const kind = Atomics.exchange(ctl, W.fenceKind(v.id), 0);
     if (kind & FenceKind.TLB) v.hart.flushAllTlbs();
-    if (kind & FenceKind.CODE) v.hart.blockCache?.flush();
+    if (kind & FenceKind.CODE) v.hart.flushCode();
     Atomics.store(ctl, W.fenceDone(v.id), req);
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * The interpreter's predecode cache: for every halfword of a code page that started an
+ * instruction, the 32-bit instruction (a compressed one already expanded) and its Op, so an
+ * instruction run before costs two array reads instead of the fetch, the RVC expansion and
+ * the decoder's tables. Filled on first execution; one per physical memory (per thread),
+ * shared by the harts running in it, keyed by host page: the same code under another
+ * virtual mapping hits too.
+ *
+ * Kept exact like the block cache (jit/block-cache.ts): a page with cached instructions is a
+ * code page (`PhysMemory.codePages`, bit {@link CodeBit.PREDECODED}); no hart's write TLB
+ * maps one, so every store to it takes the slow path, which reports it (`noteWrite`) as host
+ * writes, virtio DMA and the walker's A/D updates do; the page's entries are then cleared in
+ * place and it stops being a code page until an instruction on it runs again. Stores by other
+ * threads (vCPU threads share RAM) are not seen: FENCE.I and remote fences flush, as for
+ * translated code ({@link Predecode.flush}).
+ *
+ * Layout: one Int32Array of SLOTS pages; a page's slot holds 4096 words, two per halfword:
+ * [2k] the instruction, [2k + 1] its meta word: `op << 2 | 2 | compressed`, 0 = not decoded.
+ * A slot once given to a page stays that page's until every slot is taken; then all are
+ * given back at once (a slot's old entries are cleared when it is given again). The
+ * interpreter holds `cells` and a slot's base while it runs on that page; slots are given
+ * (and `cells` grows) only when it moves to a new page, and a flush happens between runs or
+ * through FENCE.I (after which it fetches the page again), so what it holds is its page's.
+ */
+import { PhysMemory } from '../memory/phys-memory';
+import type { Op } from './isa/opcodes';
+
+/** The bits of `PhysMemory.codePages`: who caches code of a page. */
+export const enum CodeBit {
+  /** Translated code (jit/block-cache.ts). */
+  BLOCKS = 1,
+  /** Predecoded instructions (this file). */
+  PREDECODED = 2,
+}
+
+/**
+ * Pages with cached instructions at a time (16 MiB of cache at most, grown from 1 MiB as
+ * pages come): the Linux sample runs code on 548 pages to its prompt.
+ */
+const SLOTS = 1024;
+/** Slots of the first allocation. */
+const FIRST_SLOTS = 64;
+/** Words per page slot: two per halfword. */
+const SLOT_WORDS = 4096;
+
+/** The meta word of a decoded instruction (never 0). */
+export function metaOf(op: Op, compressed: boolean): number {
+  return (op << 2) | 2 | (compressed ? 1 : 0);
+}
+
+/** The predecoded instructions of one physical memory. */
+export class Predecode {
+  private static readonly caches = new WeakMap<PhysMemory, Predecode>();
+  /** The slots' words (allocated at the first page, grown as more come). */
+  cells = new Int32Array(0);
+  /** The slot of each host page, or -1. */
+  private readonly slotOf: Int32Array;
+  /** The page in each slot, or -1. */
+  private readonly pageIn = new Int32Array(SLOTS).fill(-1);
+  private used = 0;
+  /** Drops write-TLB entries of a page, one per hart sharing the memory. */
+  private readonly dropWrites: ((pageOff: number) => void)[] = [];
+  /** Pages given a slot, pages whose entries a write cleared, and full flushes (tests, tuning). */
+  readonly counters = { pages: 0, invalidated: 0, flushes: 0 };
+
+  private constructor(private readonly mem: PhysMemory) {
+    this.slotOf = new Int32Array(mem.size / 4096).fill(-1);
+    mem.codeWriteListeners.push((page) => this.invalidatePage(page));
+  }
+
+  /** The cache of a memory (created on first use). */
+  static of(mem: PhysMemory): Predecode {
+    let c = Predecode.caches.get(mem);
+    if (c === undefined) Predecode.caches.set(mem, (c = new Predecode(mem)));
+    return c;
+  }
+
+  /** Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that becomes a code page. */
+  attach(dropWrites: (pageOff: number) => void): void {
+    this.dropWrites.push(dropWrites);
+  }
+
+  /** The base index in `cells` of the slot of host page `page` (given one if it has none). */
+  slotBase(page: number): number {
+    const s = this.slotOf[page];
+    if (s >= 0) return s * SLOT_WORDS;
+    if (this.used === SLOTS) this.reset();
+    if (this.used * SLOT_WORDS === this.cells.length) {
+      const grown = new Int32Array(Math.max(FIRST_SLOTS, 2 * this.used) * SLOT_WORDS);
+      grown.set(this.cells);
+      this.cells = grown;
+    }
+    const slot = this.used++;
+    const old = this.pageIn[slot];
+    if (old >= 0) this.slotOf[old] = -1;
+    this.pageIn[slot] = page;
+    this.slotOf[page] = slot;
+    this.cells.fill(0, slot * SLOT_WORDS, (slot + 1) * SLOT_WORDS);
+    this.counters.pages++;
+    return slot * SLOT_WORDS;
+  }
+
+  /**
+   * Stores the instruction at `index` (slot base + the pc's offset in the page) of host page
+   * `page` and makes the page a code page if it is not one.
+   */
+  fill(page: number, index: number, insn: number, meta: number): void {
+    const c = this.mem.codePages;
+    if ((c[page] & CodeBit.PREDECODED) === 0) {
+      const before = c[page];
+      c[page] = before | CodeBit.PREDECODED;
+      if (before === 0) for (const d of this.dropWrites) d(page * 4096);
+    }
+    this.cells[index] = insn;
+    this.cells[index + 1] = meta;
+  }
+
+  /** Clears the entries of a page something wrote to; it is a data page again (its slot stays). */
+  invalidatePage(page: number): void {
+    const c = this.mem.codePages;
+    if ((c[page] & CodeBit.PREDECODED) === 0) return;
+    c[page] &= ~CodeBit.PREDECODED;
+    const s = this.slotOf[page];
+    if (s >= 0) this.cells.fill(0, s * SLOT_WORDS, (s + 1) * SLOT_WORDS);
+    this.counters.invalidated++;
+  }
+
+  /** Forgets every instruction (FENCE.I with RAM shared by threads, a restored snapshot). */
+  flush(): void {
+    this.reset();
+    this.counters.flushes++;
+  }
+
+  /** Gives every slot back; no page is a predecoded code page any more. */
+  private reset(): void {
+    const c = this.mem.codePages;
+    for (let slot = 0; slot < this.used; slot++) {
+      const page = this.pageIn[slot];
+      if (page >= 0) {
+        c[page] &= ~CodeBit.PREDECODED;
+        this.slotOf[page] = -1;
+        this.pageIn[slot] = -1;
+      }
+    }
+    this.used = 0;
+  }
+}
