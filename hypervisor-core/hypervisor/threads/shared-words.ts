@@ -3,6 +3,8 @@
  * SharedArrayBuffer), written and read with Atomics:
  * - RUN: what the threads do (run, pause, quit) and PARKED: how many have paused; EPOCH,
  *   bumped at each resume, so a thread that slept through a short resume still parks anew;
+ * - FENCE_BELL, bumped and notified at each fence request and each fence done, so a thread
+ *   waiting for remote fences wakes as soon as they are done (or when it is asked for one);
  * - a doorbell per thread: whoever wants it to look again (a reply, an interrupt, a fence)
  *   bumps it and notifies; the thread waits on it when it has nothing to run;
  * - per vCPU: the interrupt lines the VM drives into its hvip (LINES, the level, and DIRTY,
@@ -25,14 +27,15 @@ export const MAX_THREADS = 32;
 const RUN = 0;
 const PARKED = 1;
 const EPOCH = 2;
-const DOORS = 3;
+const FENCE_BELL = 3;
+const DOORS = 4;
 const VCPUS = DOORS + MAX_THREADS;
 const PER_VCPU = 5;
 const enum V { LINES, DIRTY, FENCE_REQ, FENCE_KIND, FENCE_DONE }
 
 /** Index helpers over the shared control words. */
 export const W = {
-  RUN, PARKED, EPOCH,
+  RUN, PARKED, EPOCH, FENCE_BELL,
   door: (thread: number): number => DOORS + thread,
   lines: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.LINES,
   dirty: (vcpu: number): number => VCPUS + vcpu * PER_VCPU + V.DIRTY,
@@ -60,7 +63,24 @@ export function requestFence(ctl: Int32Array, vcpu: number, kind: FenceKind, thr
   Atomics.or(ctl, W.fenceKind(vcpu), kind);
   const gen = Atomics.add(ctl, W.fenceReq(vcpu), 1) + 1;
   ring(ctl, threadOf(vcpu, threads));
+  ringFenceBell(ctl);
   return gen;
+}
+
+/** vCPU `vcpu`'s thread did its fences up to generation `req`: whoever waits for them wakes. */
+export function completeFence(ctl: Int32Array, vcpu: number, req: number): void {
+  Atomics.store(ctl, W.fenceDone(vcpu), req);
+  ringFenceBell(ctl);
+}
+
+/** Whether every listed fence ([vcpu, generation]) is done. */
+export function fencesDone(ctl: Int32Array, fences: [number, number][]): boolean {
+  return fences.every(([id, gen]) => Atomics.load(ctl, W.fenceDone(id)) - gen >= 0);
+}
+
+function ringFenceBell(ctl: Int32Array): void {
+  Atomics.add(ctl, FENCE_BELL, 1);
+  Atomics.notify(ctl, FENCE_BELL);
 }
 
 /** The thread that runs vCPU `id` of a VM on `threads` threads. */

@@ -13,7 +13,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import * as os from 'node:os';
 
 /** Fields of a thread's row. */
-export const enum TS { TID, SLICES, EXITS, REPLY_WAIT_MS, WFI, IDLE_WAITS, IDLE_MS, COMPILED, SPIN_WAITS, UART_HERE, SBI_HERE, WIDTH }
+export const enum TS { TID, SLICES, EXITS, REPLY_WAIT_MS, WFI, IDLE_WAITS, IDLE_MS, COMPILED, SPIN_WAITS, UART_HERE, SBI_HERE, FENCE_WAIT_MS, WIDTH }
 
 /** The rows of `threads` threads. */
 export function newThreadStats(threads: number): Float64Array {
@@ -69,6 +69,8 @@ export interface VcpuThreadStats {
   uartHere: number;
   /** SBI IPI and remote fence calls it answered itself (sbi-on-thread.ts). */
   sbiHere: number;
+  /** Milliseconds its vCPUs waited for remote fences to be done by the other threads. */
+  fenceWaitMs: number;
 }
 
 /** The threads' figures of a run on vCPU threads. */
@@ -93,7 +95,7 @@ export function readThreadsReport(rows: Float64Array, vcpusOf: number[][], instr
       thread: t, vcpus, cpuSeconds: cpu(r(TS.TID)), instructions: vcpus.reduce((n, v) => n + instructions(v), 0),
       slices: r(TS.SLICES), exitsToVm: r(TS.EXITS), replyWaitMs: Math.round(r(TS.REPLY_WAIT_MS) * 10) / 10, wfi: r(TS.WFI),
       idleWaits: r(TS.IDLE_WAITS), idleMs: Math.round(r(TS.IDLE_MS) * 10) / 10, blocksCompiled: r(TS.COMPILED),
-      spinWaits: r(TS.SPIN_WAITS), uartHere: r(TS.UART_HERE), sbiHere: r(TS.SBI_HERE),
+      spinWaits: r(TS.SPIN_WAITS), uartHere: r(TS.UART_HERE), sbiHere: r(TS.SBI_HERE), fenceWaitMs: Math.round(r(TS.FENCE_WAIT_MS) * 10) / 10,
     };
   });
   return { threads, vmThread: { cpuSeconds: cpu(vmTid), exitsHandled }, loadAverage: Math.round(os.loadavg()[0] * 100) / 100 };
@@ -102,9 +104,9 @@ export function readThreadsReport(rows: Float64Array, vcpusOf: number[][], instr
 /** The report as the text `--stats` prints. */
 export function formatThreadsReport(r: ThreadsReport): string {
   const num = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
-  const head = ['thread', 'vCPUs', 'CPU s', 'instructions', 'slices', 'exits to VM', 'reply wait ms', 'WFI', 'idle waits', 'idle ms', 'blocks', 'spin waits', 'UART here', 'SBI here'];
+  const head = ['thread', 'vCPUs', 'CPU s', 'instructions', 'slices', 'exits to VM', 'reply wait ms', 'WFI', 'idle waits', 'idle ms', 'blocks', 'spin waits', 'UART here', 'SBI here', 'fence wait ms'];
   const rows = r.threads.map((t) => [String(t.thread), t.vcpus.join(','), num(t.cpuSeconds), String(t.instructions), String(t.slices),
-    String(t.exitsToVm), num(t.replyWaitMs, 1), String(t.wfi), String(t.idleWaits), num(t.idleMs, 1), String(t.blocksCompiled), String(t.spinWaits), String(t.uartHere), String(t.sbiHere)]);
+    String(t.exitsToVm), num(t.replyWaitMs, 1), String(t.wfi), String(t.idleWaits), num(t.idleMs, 1), String(t.blocksCompiled), String(t.spinWaits), String(t.uartHere), String(t.sbiHere), num(t.fenceWaitMs, 1)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return `vCPU threads (CPU seconds per thread from the kernel; load average ${r.loadAverage.toFixed(2)})\n` +

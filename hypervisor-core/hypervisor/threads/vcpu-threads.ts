@@ -29,7 +29,7 @@ import { CreditScheduler } from './credit-scheduler';
 import { chooseVcpuThreadCompiler } from './compile-policy';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
-import { FenceKind, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
+import { FenceKind, fencesDone, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
 
 /** Instructions a vCPU thread runs between looks at its mail, interrupts and fences. */
 export const THREAD_SLICE = 20_000;
@@ -504,13 +504,14 @@ export class VcpuThreads implements RemoteVcpus {
     // Every thread answers fences between slices, while it waits for a reply, a slot or a
     // wake-up, and while parked: the wait ends within a slice unless a thread died.
     const started = performance.now();
-    const idle = new Int32Array(new SharedArrayBuffer(4));
-    while (!gens.every(([id, gen]) => Atomics.load(this.control, W.fenceDone(id)) - gen >= 0)) {
+    for (;;) {
+      const bell = Atomics.load(this.control, W.FENCE_BELL);
+      if (fencesDone(this.control, gens)) return;
       if (this.failure || this.terminated || performance.now() - started > FENCE_WAIT_MS) {
         this.fail(`the vCPU threads did not flush their TLBs within ${FENCE_WAIT_MS} ms`);
         return;
       }
-      Atomics.wait(idle, 0, 0, 1);
+      Atomics.wait(this.control, W.FENCE_BELL, bell, 1);
     }
   }
 
