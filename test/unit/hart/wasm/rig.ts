@@ -25,18 +25,26 @@ export interface TlbArrays { tagLo: Int32Array; tagHi: Int32Array; off: Int32Arr
 
 /** One bench: a memory and the views a hart would have on it. */
 export class Bench {
-  readonly memory = new WebAssembly.Memory({ initial: RAM / 65536 + 4 });
-  readonly buf = this.memory.buffer as ArrayBuffer;
-  readonly bytes = new Uint8Array(this.buf);
-  readonly dv = new DataView(this.buf, 0, RAM);
-  readonly u16 = new Uint16Array(this.buf, 0, RAM / 2);
+  readonly memory: WebAssembly.Memory;
+  readonly buf: ArrayBuffer;
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+  readonly u16: Uint16Array;
   /** After RAM, then each TLB array (4096 i32), in the order r, w, f. */
-  readonly x = new Int32Array(this.buf, RAM + 64, 64);
+  readonly x: Int32Array;
   readonly r: TlbArrays;
   readonly w: TlbArrays;
   readonly f: TlbArrays;
 
-  constructor() {
+  /** @param shared a shared memory, as vCPU threads have */
+  constructor(shared = false) {
+    const pages = RAM / 65536 + 4;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+    this.buf = this.memory.buffer as ArrayBuffer;
+    this.bytes = new Uint8Array(this.buf);
+    this.dv = new DataView(this.buf, 0, RAM);
+    this.u16 = new Uint16Array(this.buf, 0, RAM / 2);
+    this.x = new Int32Array(this.buf, RAM + 64, 64);
     let at = RAM + 4096;
     const tlb = (): TlbArrays => {
       const t = { tagLo: new Int32Array(this.buf, at, TLB_SIZE), tagHi: new Int32Array(this.buf, at + 4 * TLB_SIZE, TLB_SIZE),

@@ -126,6 +126,17 @@ describe('hart: WebAssembly regions give what JavaScript regions give', () => {
     }
   });
 
+  it('over a shared memory (vCPU threads) a region runs as over a private one', () => {
+    const rng = new Rng(777);
+    const bench = new Bench(true);
+    seed(bench, rng);
+    bench.map(DATA_VA, 0, DATA_OFF);
+    bench.set(S0, DATA_VA + 0x100, 0);
+    bench.code([i(8, S0, 3, A0, 0x03), r(1, A1, A0, 4, A2, 0x33), s(16, A2, S0, 3), bne(A2, 0, -12), CSR]);
+    const { blocks, pages } = bench.region();
+    for (let left = 0; left < 20; left++) same(bench, blocks, pages, left, 0, -1, 'shared');
+  });
+
   it('a store to the reserved doubleword clears the reservation; one beside it does not', () => {
     const bench = new Bench();
     bench.map(DATA_VA, 0, DATA_OFF);
