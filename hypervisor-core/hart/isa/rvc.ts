@@ -11,8 +11,8 @@
  * HINT encodings (rd = x0, shift by 0, c.nop with imm) expand to their base
  * instruction, which has no architectural effect, as the spec allows.
  *
- * The expansion of every halfword is precomputed at module load into a 64 Ki-entry
- * table, so `expandCompressed` is a single array read on the CPU's hot path.
+ * The expansion of each halfword is kept in a 64 Ki-entry table the first time it is asked
+ * for, so `expandCompressed` is then a single array read.
  *
  * Quadrant map (bits [1:0] / funct3 [15:13]):
  *   Q0: addi4spn fld lw ld - fsd sw sd
@@ -137,9 +137,14 @@ export function expandCompressedSlow(half: number): number {
   }
 }
 
-/** Every halfword's expansion, precomputed (256 KiB): the hot path is one array read. */
-const EXPANDED = new Int32Array(1 << 16);
-for (let h = 0; h < 1 << 16; h++) EXPANDED[h] = expandCompressedSlow(h);
+/** An entry of EXPANDED not computed yet: no expansion ends in bits 0b01 (0 is the illegal one). */
+const UNKNOWN = 1;
+/**
+ * Every halfword's expansion, computed the first time it is asked for (256 KiB): a hit is one
+ * array read. Not at module load: computing all 65,536 took some 40 ms of every process's
+ * start, and the interpreter's predecode cache (predecode.ts) asks once per instruction.
+ */
+const EXPANDED = new Int32Array(1 << 16).fill(UNKNOWN);
 
 /**
  * Expand a 16-bit compressed instruction (bits [1:0] != 0b11; bits above 15 are
@@ -148,5 +153,7 @@ for (let h = 0; h < 1 << 16; h++) EXPANDED[h] = expandCompressedSlow(h);
  * 31 may make it negative), ready for `decode()`.
  */
 export function expandCompressed(half: number): number {
-  return EXPANDED[half & 0xffff];
+  const h = half & 0xffff;
+  const v = EXPANDED[h];
+  return v !== UNKNOWN ? v : (EXPANDED[h] = expandCompressedSlow(h));
 }
