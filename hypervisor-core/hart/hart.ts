@@ -276,7 +276,7 @@ export class Hart extends HartState {
   setJit(on: boolean): void {
     this.jit = on ? BlockCache.of(this.mem) : null;
     if (on && !this.jitAttached) {
-      this.jit!.attach((pageOff) => this.tlbs.dropWritesTo(pageOff));
+      this.jit!.attach((pageOff) => this.tlbs.dropWritesTo(pageOff), this.x);
       this.jitAttached = true;
     }
   }

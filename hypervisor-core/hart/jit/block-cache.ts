@@ -135,13 +135,15 @@ export class BlockCache {
 
   /**
    * Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that
-   * becomes a code page; `inWasm` says its registers and TLB arrays are views on the memory's
-   * WebAssembly.Memory. One hart without them turns the cache to JavaScript regions (and
-   * drops any WebAssembly ones: all harts of a memory run the same regions).
+   * becomes a code page; `x` is its register file. A memory with a WebAssembly.Memory gives
+   * each of its harts an area there holding the registers and every TLB array together
+   * (memory/hart-area.ts), so registers on that buffer mean the TLBs are too. One hart whose
+   * registers are elsewhere turns the cache to JavaScript regions (and drops any WebAssembly
+   * ones: all harts of a memory run the same regions).
    */
-  attach(dropWrites: (pageOff: number) => void, inWasm = false): void {
+  attach(dropWrites: (pageOff: number) => void, x: Int32Array | null = null): void {
     this.dropWrites.push(dropWrites);
-    if (!inWasm && this.wasm !== null) {
+    if (this.wasm !== null && (x === null || x.buffer !== this.wasm.buffer)) {
       this.wasm = null;
       if (this.live > 0) this.flush();
     }

@@ -28,4 +28,22 @@ describe('hart: the region backend', () => {
       JIT_DEFAULTS.backend = saved;
     }
   });
+
+  it('over a WebAssembly.Memory: WebAssembly while every attached hart\'s registers are on it, JavaScript from the first that are not', () => {
+    const saved = JIT_DEFAULTS.backend;
+    try {
+      JIT_DEFAULTS.backend = 'wasm';
+      const wasm = new WebAssembly.Memory({ initial: 2 });
+      // RAM at byte 0 of the memory, as PhysMemory builds it for a VM (memory/hart-area.ts).
+      const mem = Object.assign(new PhysMemory(0x80000000, 1 << 16), { wasm });
+      const cache = BlockCache.of(mem);
+      assert.equal(cache.backend, 'wasm', 'before any hart');
+      cache.attach(() => undefined, new Int32Array(wasm.buffer, 1 << 16, 64));
+      assert.equal(cache.backend, 'wasm', 'a hart with its registers in the memory');
+      cache.attach(() => undefined, new Int32Array(64));
+      assert.equal(cache.backend, 'js', 'a hart with registers of its own');
+    } finally {
+      JIT_DEFAULTS.backend = saved;
+    }
+  });
 });
