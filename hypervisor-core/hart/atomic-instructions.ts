@@ -12,7 +12,8 @@ import { Op } from './isa/opcodes';
 import { TriggerKind, modeBit } from './triggers';
 import { AmoOp } from './shared-atomics';
 import { cacheable, checkWatch, dataTrigger, noteLeaf, translateOrTrap } from './data-access';
-import { SPIN_YIELD_SWAPS, type Hart } from './hart';
+import { SPIN_YIELD_SWAPS } from './hart-types';
+import type { Hart } from './hart';
 
 /** The AmoOp of each AMO, by its offset from AMOSWAP_W (or AMOSWAP_D) in the Op enum: both run in this order. */
 const AMO_OPS = [AmoOp.SWAP, AmoOp.ADD, AmoOp.XOR, AmoOp.AND, AmoOp.OR, AmoOp.MIN, AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU];
