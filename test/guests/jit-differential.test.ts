@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { JIT_DEFAULTS } from '../../hypervisor-core/hart/jit/block-cache';
+import { JIT_DEFAULTS, type JitBackend } from '../../hypervisor-core/hart/jit/block-cache';
 import { BareMachine } from '../../hypervisor-core/machine/bare-machine';
 import { bootVirt } from '../../hypervisor-core/machine/virt-board';
 import type { Vm } from '../../hypervisor-core/hypervisor/vm';
@@ -23,9 +23,10 @@ const BUILD = path.join(ROOT, 'test', 'isa', 'build');
  * its first entry; with `loopsOnly` only the blocks that loop are (the default policy, at
  * once), which keeps the Linux case within the test budget.
  */
-function withJit<T>(on: boolean, f: () => T, loopsOnly = false): T {
+function withJit<T>(on: boolean, f: () => T, loopsOnly = false, backend: JitBackend = JIT_DEFAULTS.backend): T {
   const saved = { ...JIT_DEFAULTS };
   JIT_DEFAULTS.enabled = on;
+  JIT_DEFAULTS.backend = backend;
   JIT_DEFAULTS.threshold = 1;
   JIT_DEFAULTS.regionThreshold = 1;
   if (!loopsOnly) JIT_DEFAULTS.straightThreshold = 1;
@@ -48,9 +49,9 @@ function vmState(vm: Vm): unknown {
 }
 
 /** Asserts a run gives the same result with translation on and off; returns the translated run's cache counters. */
-function same(what: string, run: () => unknown, loopsOnly = false): void {
+function same(what: string, run: () => unknown, loopsOnly = false, backend: JitBackend = JIT_DEFAULTS.backend): void {
   const off = withJit(false, run);
-  const on = withJit(true, run, loopsOnly);
+  const on = withJit(true, run, loopsOnly, backend);
   assert.deepEqual(on, off, `${what}: translated run differs from the interpreter`);
 }
 
@@ -132,6 +133,33 @@ describe('block translation: the same results as the interpreter', function () {
       for (let i = 0; i < 2; i++) vm.runFor(5_000_000);
       return { output, state: vmState(vm) };
     }, true);
+  });
+});
+
+describe('WebAssembly regions (--jit wasm): the same results as the interpreter', function () {
+  this.timeout(120_000);
+
+  it('every ISA test as a VS-mode guest and the cpu-bound sample\'s first 30 million instructions', () => {
+    for (const f of elves('guest')) {
+      same(f, () => {
+        const r = runGuest(path.join('test', 'isa', 'build', 'guest', f));
+        return { output: r.output, stop: r.stop, state: vmState(r.vm) };
+      }, false, 'wasm');
+    }
+    let backend = '';
+    same('cpu-bound', () => {
+      const { vm } = bootVirt({ kernel: readFileSync(path.join(ROOT, 'samples/cpu-bound/cpu-bound.elf')), vcpus: 1,
+        memory: 128 << 20, clock: 'icount', console: () => undefined });
+      for (let i = 0; i < 3; i++) vm.runFor(10_000_000);
+      backend = vm.vcpus[0].hart.blockCache?.backend ?? backend;
+      // A VM whose RAM is a WebAssembly.Memory holds its harts' registers and TLBs there too.
+      if ((vm.host as { wasm?: unknown }).wasm) assert.equal(backend, 'wasm');
+      return vmState(vm);
+    }, false, 'wasm');
+  });
+
+  it('30 fuzz guests (fixed seeds): same end, instructions and exit reasons', () => {
+    for (let i = 0; i < 30; i++) same(`fuzz guest ${i}`, () => runFuzzGuest(0x5eed, i, 60_000), false, 'wasm');
   });
 });
 
