@@ -86,13 +86,6 @@ function immediateForm(op: Op): boolean {
   return (op >= Op.ADDI && op <= Op.SRAI) || (op >= Op.ADDIW && op <= Op.SRAIW);
 }
 
-/** Whether `lower` can translate op (what scanBlock puts in a block). */
-export function lowerable(op: Op): boolean {
-  return ALU64[op] !== undefined || COMPARE[op] !== undefined || ALU32[op] !== undefined || HELPER[op] !== undefined ||
-    BRANCH[op] !== undefined || LOAD[op] !== undefined || STORE[op] !== undefined ||
-    op === Op.LUI || op === Op.AUIPC || op === Op.JAL || op === Op.JALR || op === Op.FENCE;
-}
-
 /** Emits instruction i, the k-th of its block. */
 export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
   const f = fr.f, { op, insn } = i;
