@@ -17,6 +17,7 @@
  * instructions in cold-instructions.ts, CSRs and the privilege rules in system-instructions.ts.
  */
 import { PhysMemory } from '../memory/phys-memory';
+import type { HartArea } from '../memory/hart-area';
 import { Access, Walker } from '../mmu/walker';
 import { TlbSet, TLB_MASK } from '../mmu/tlb';
 import { TlbContexts } from '../mmu/tlb-contexts';
@@ -44,10 +45,33 @@ export { StopReason, SPIN_YIELD_SWAPS, TRAP_COST, ABI_NAMES, type HartWatchpoint
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 const TWO32 = 4294967296;
 
+/** Whether `x` and every TLB array are views on `wasm`'s buffer. */
+function inMemory(wasm: WebAssembly.Memory | null, x: Int32Array, tlbs: TlbContexts): boolean {
+  if (wasm === null) return false;
+  const buffer = wasm.buffer;
+  if (x.buffer !== buffer) return false;
+  for (const set of tlbs.allSets()) {
+    for (const t of [set.read, set.write, set.fetch]) {
+      if (t.tagLo.buffer !== buffer || t.tagHi.buffer !== buffer || t.off.buffer !== buffer) return false;
+    }
+  }
+  return true;
+}
+
 /** One hart. */
 export class Hart extends HartState {
-  /** Integer registers as int32 pairs. */
-  readonly x = new Int32Array(64);
+  /** Integer registers as int32 pairs (in the hart's area when it has one: never replaced). */
+  readonly x: Int32Array;
+  /**
+   * The hart's area of its memory's WebAssembly.Memory (memory/hart-area.ts), holding its TLB
+   * arrays and `x`, with room left for more; null: plain arrays.
+   */
+  readonly area: HartArea | null;
+  /**
+   * `x` and every TLB array are views on `mem.wasm.buffer`: code compiled to WebAssembly over
+   * that memory may read and write them. False: the JavaScript backend only.
+   */
+  readonly wasmReady: boolean;
   pcLo = 0;
   pcHi = 0;
   /** Traps into HS/M end `run()` (the hypervisor is host software) instead of vectoring. */
@@ -78,7 +102,7 @@ export class Hart extends HartState {
   /** Address translation of every access that misses the TLB. */
   readonly translator: Translator;
   /** The TLBs, one set per translation context. */
-  readonly tlbs = new TlbContexts();
+  readonly tlbs: TlbContexts;
   /** The page-table walker of every translation of this hart. */
   private readonly walker: Walker;
   /** Budget the last `run()` consumed: instructions retired plus TRAP_COST per trap taken. */
@@ -122,8 +146,17 @@ export class Hart extends HartState {
   readonly val = new Int32Array(2);
   private readonly pcOut = new Int32Array(2);
 
-  constructor(hartId: number, mem: PhysMemory) {
+  /**
+   * @param area where the registers and TLBs live: by default area `hartId` of `mem`'s
+   *   WebAssembly.Memory when it has one free; null: plain arrays
+   */
+  constructor(hartId: number, mem: PhysMemory, area: HartArea | null = mem.claimHartArea(hartId)) {
     super(hartId);
+    this.area = area;
+    // The TLBs first, then x: the layout hart-area.ts describes.
+    this.tlbs = new TlbContexts(area);
+    this.x = area ? area.int32(64) : new Int32Array(64);
+    this.wasmReady = inMemory(mem.wasm, this.x, this.tlbs);
     this.mem = mem;
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     this.dv = mem.view;

@@ -71,7 +71,8 @@ const scratchBus: PhysBus = { hi: 0, read: () => 0, write: () => true };
 interface Step { virt: boolean; rs1: number; values: [number, number, number, number] }
 
 function warmUp(): void {
-  const mem = new PhysMemory(BASE, SIZE);
+  // Over a WebAssembly.Memory with a hart area, as a VM's harts are.
+  const mem = new PhysMemory(BASE, SIZE, false, 1);
   const h = new Hart(0, mem);
   h.bus = scratchBus;
   // Off while single instructions are rewritten in place (one at a time, each decoded afresh).

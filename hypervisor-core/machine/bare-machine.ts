@@ -49,7 +49,7 @@ export class BareMachine {
   private ticks = 0;
 
   constructor(kernel: Uint8Array, private readonly opts: BareMachineOptions) {
-    this.mem = new PhysMemory(DRAM_BASE, opts.memory ?? 64 * 1024 * 1024);
+    this.mem = new PhysMemory(DRAM_BASE, opts.memory ?? 64 * 1024 * 1024, false, 1);
     warmUpInterpreter();
     const hart = (this.hart = new Hart(0, this.mem));
     hart.svadu = opts.svadu ?? true;

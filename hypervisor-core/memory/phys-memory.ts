@@ -1,16 +1,31 @@
 /**
  * Host physical memory: one contiguous RAM region of the hart's physical address space,
- * backed by an ArrayBuffer. The hart reads it through typed views at host offsets
- * (HPA - base); everything outside it is MMIO (bare machine) or a fault.
+ * backed by an ArrayBuffer, a SharedArrayBuffer (vCPUs on threads) or the start of a
+ * WebAssembly.Memory whose reserve after RAM holds per-hart areas (hart-area.ts). The hart
+ * reads it through typed views at host offsets (HPA - base); everything outside it is MMIO
+ * (bare machine) or a fault.
+ *
+ * The buffer may be larger than RAM (the hart areas): `bytes` and `view` cover exactly
+ * [0, size), and everything that reads or writes RAM goes through them.
  */
 import { Hpa, PAGE_SIZE } from './address';
+import { HartArea, HART_AREA_BYTES, areasAt, wasmPagesFor } from './hart-area';
 
 /** The RAM of a physical address space. */
 export class PhysMemory {
-  /** Byte view of all of RAM. */
+  /** Byte view of all of RAM: exactly [0, size) of the buffer. */
   readonly bytes: Uint8Array;
-  /** DataView over the same buffer, for little-endian loads and stores at any alignment. */
+  /** DataView over the same bytes, for little-endian loads and stores at any alignment. */
   readonly view: DataView;
+  /**
+   * The WebAssembly.Memory holding RAM at byte 0 and the hart areas after it, or null: RAM is
+   * an ArrayBuffer or SharedArrayBuffer of its own and harts keep plain arrays.
+   */
+  readonly wasm: WebAssembly.Memory | null;
+  /** Hart areas in the reserve after RAM (0 without `wasm`). */
+  readonly hartAreas: number;
+  /** Areas handed out by this object (each thread builds its own over a shared memory). */
+  private readonly claimed = new Set<number>();
   /**
    * Pages holding translated or predecoded code (by host page index, nonzero = code, one bit
    * per cache: hart/predecode.ts `CodeBit`): writes to them must be reported with `noteWrite`
@@ -24,25 +39,54 @@ export class PhysMemory {
    * @param base host physical address of the first byte (page aligned)
    * @param size size in bytes (multiple of the page size)
    * @param shared back the RAM with a SharedArrayBuffer (vCPUs on other threads), or this
-   *   existing one (a thread's view of a VM's RAM)
+   *   existing SharedArrayBuffer or WebAssembly.Memory (a thread's view of a VM's RAM)
+   * @param hartAreas with a new buffer: hart areas to reserve after RAM in a WebAssembly.Memory
+   *   (shared when `shared` is true); 0, no WebAssembly, or RAM plus reserve past 4 GiB keep
+   *   RAM in an ArrayBuffer or SharedArrayBuffer of its own
    */
-  constructor(readonly base: number, readonly size: number, shared: boolean | SharedArrayBuffer = false) {
+  constructor(readonly base: number, readonly size: number,
+    shared: boolean | SharedArrayBuffer | WebAssembly.Memory = false, hartAreas = 0) {
     if (base % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size <= 0) {
       throw new Error(`RAM base and size must be page aligned (base 0x${base.toString(16)}, size ${size})`);
     }
-    if (shared instanceof SharedArrayBuffer) {
+    let wasm: WebAssembly.Memory | null = null;
+    let buffer: ArrayBufferLike;
+    if (typeof shared === 'boolean') {
+      wasm = hartAreas > 0 ? newWasmMemory(size, hartAreas, shared) : null;
+      buffer = wasm ? wasm.buffer : shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+    } else if (shared instanceof SharedArrayBuffer) {
       if (shared.byteLength !== size) throw new RangeError(`shared RAM has ${shared.byteLength} bytes, not ${size}`);
-      this.bytes = new Uint8Array(shared);
+      buffer = shared;
     } else {
-      this.bytes = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+      wasm = shared;
+      buffer = wasm.buffer;
+      if (buffer.byteLength < size) throw new RangeError(`the memory has ${buffer.byteLength} bytes, fewer than RAM's ${size}`);
     }
-    this.view = new DataView(this.bytes.buffer);
+    this.wasm = wasm;
+    this.hartAreas = wasm ? Math.max(0, Math.floor((buffer.byteLength - areasAt(size)) / HART_AREA_BYTES)) : 0;
+    this.bytes = new Uint8Array(buffer, 0, size);
+    this.view = new DataView(buffer, 0, size);
     this.codePages = new Uint8Array(size / PAGE_SIZE);
   }
 
-  /** The SharedArrayBuffer behind RAM, or null when it is private to this thread. */
+  /**
+   * The SharedArrayBuffer behind RAM, or null when it is private to this thread. RAM is its
+   * first `size` bytes (a WebAssembly.Memory's buffer goes on with the hart areas).
+   */
   get sharedBuffer(): SharedArrayBuffer | null {
     return this.bytes.buffer instanceof SharedArrayBuffer ? this.bytes.buffer : null;
+  }
+
+  /**
+   * Hands out hart area `index` (hart-area.ts), zeroed as its arrays are taken, or null: no
+   * WebAssembly.Memory, no such area, or this object handed it out already. Areas go by vCPU
+   * index (the VM's thread and the vCPU threads each use their own range of indices), so
+   * every hart with that index, on any later thread, reuses the same bytes.
+   */
+  claimHartArea(index: number): HartArea | null {
+    if (this.wasm === null || !(index >= 0 && index < this.hartAreas) || this.claimed.has(index)) return null;
+    this.claimed.add(index);
+    return new HartArea(this.bytes.buffer, index, areasAt(this.size) + index * HART_AREA_BYTES);
   }
 
   /**
@@ -82,5 +126,20 @@ export class PhysMemory {
       throw new RangeError(`0x${addr.toString(16)}+${length} is outside RAM`);
     }
     return this.bytes.slice(addr - this.base, addr - this.base + length);
+  }
+}
+
+/**
+ * A WebAssembly.Memory for `size` bytes of RAM and `areas` hart areas, or null when there is
+ * no WebAssembly, it would pass 4 GiB, or the host refuses it (address space).
+ */
+function newWasmMemory(size: number, areas: number, shared: boolean): WebAssembly.Memory | null {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.Memory !== 'function') return null;
+  const pages = wasmPagesFor(size, areas);
+  if (pages === 0) return null;
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+  } catch {
+    return null;
   }
 }

@@ -4,6 +4,7 @@
  * must know: entries are cached 4 KiB at a time, so when SFENCE.VMA names an address inside
  * a superpage some entries came from, only a full flush finds them all.
  */
+import type { HartArea } from '../memory/hart-area';
 import { TlbSet } from './tlb';
 
 /** Number of contexts: index = virt * 8 + priv * 2 + sum. */
@@ -21,8 +22,14 @@ export class TlbContexts {
   /** Called on every full flush (the hart empties its G-stage cache with the TLBs). */
   onFlushAll: () => void = () => undefined;
 
-  constructor() {
-    for (let i = 0; i < CONTEXTS; i++) this.sets.push(new TlbSet());
+  /** @param area takes every TLB array from this hart area, context by context; null: plain arrays */
+  constructor(area: HartArea | null = null) {
+    for (let i = 0; i < CONTEXTS; i++) this.sets.push(new TlbSet(area));
+  }
+
+  /** Every TLB of every context (for a check that all live in one memory). */
+  allSets(): readonly TlbSet[] {
+    return this.sets;
   }
 
   /** The TLBs of a context. */

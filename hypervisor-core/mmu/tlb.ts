@@ -3,7 +3,11 @@
  * translation context (a privilege mode, V and access type). Entries are tagged with both
  * 32-bit halves of the virtual page address; an untagged entry has an odd low tag, which a
  * page address never has. Superpages are cached 4 KiB at a time.
+ *
+ * The arrays are plain, or views on a hart area of the VM's WebAssembly.Memory
+ * (memory/hart-area.ts) so that code compiled to WebAssembly reads the same entries.
  */
+import type { HartArea } from '../memory/hart-area';
 
 /** Number of entries (power of two). */
 export const TLB_SIZE = 4096;
@@ -20,15 +24,23 @@ const FILLS_TRACKED = 64;
 /** One TLB: parallel typed arrays for the tag halves and the host offset. */
 export class Tlb {
   /** Low 32 bits of the virtual page address (va & ~0xfff), or 1 when invalid. */
-  readonly tagLo = new Int32Array(TLB_SIZE).fill(1);
+  readonly tagLo: Int32Array;
   /** High 32 bits of the virtual address. */
-  readonly tagHi = new Int32Array(TLB_SIZE);
+  readonly tagHi: Int32Array;
   /** Offset of the page in host RAM. */
-  readonly off = new Int32Array(TLB_SIZE);
+  readonly off: Int32Array;
   /** Indices filled since the last flush (the first FILLS_TRACKED of them). */
   private readonly filled = new Int32Array(FILLS_TRACKED);
   /** Fills since the last flush; above FILLS_TRACKED a flush clears every entry. */
   private fills = 0;
+
+  /** @param area takes the three arrays from this hart area (tagLo, tagHi, off in that order); null: plain arrays */
+  constructor(area: HartArea | null = null) {
+    this.tagLo = area ? area.int32(TLB_SIZE) : new Int32Array(TLB_SIZE);
+    this.tagHi = area ? area.int32(TLB_SIZE) : new Int32Array(TLB_SIZE);
+    this.off = area ? area.int32(TLB_SIZE) : new Int32Array(TLB_SIZE);
+    this.tagLo.fill(1);
+  }
 
   /** Fills the entry for the page containing (lo, hi). */
   fill(lo: number, hi: number, hostPageOffset: number): void {
@@ -71,9 +83,17 @@ export class Tlb {
 
 /** The three TLBs of one translation context. */
 export class TlbSet {
-  readonly read = new Tlb();
-  readonly write = new Tlb();
-  readonly fetch = new Tlb();
+  readonly read: Tlb;
+  readonly write: Tlb;
+  readonly fetch: Tlb;
+
+  /** @param area takes the TLBs' arrays from this hart area (read, write, fetch in that order); null: plain arrays */
+  constructor(area: HartArea | null = null) {
+    this.read = new Tlb(area);
+    this.write = new Tlb(area);
+    this.fetch = new Tlb(area);
+  }
+
   /** Invalidates the three. */
   flush(): void {
     this.read.flush();

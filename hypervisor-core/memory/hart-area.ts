@@ -1,0 +1,72 @@
+/**
+ * Per-hart areas of a VM's WebAssembly.Memory. When RAM lives in a WebAssembly.Memory, a
+ * bounded reserve after it holds one area per hart: the hart's integer registers and its TLB
+ * arrays are typed arrays over its area, so code compiled to WebAssembly reaches registers,
+ * TLB and RAM through one memory, with the same bytes the interpreter reads.
+ *
+ * Layout of the memory (byte offsets):
+ *
+ *   0                 RAM (PhysMemory.size bytes; host offset = HPA - base)
+ *   areasAt(size)     area 0, area 1, ... each HART_AREA_BYTES, 64 KiB aligned
+ *
+ * Inside an area the hart allocates in a fixed order (Hart's constructor): the TLB arrays of
+ * its 16 contexts (3 TLBs of 3 Int32Array(4096) each, 2.25 MiB), then `x`; the rest stays
+ * free for what a code generator wants next to them.
+ */
+
+/** WebAssembly page size. */
+export const WASM_PAGE = 65536;
+/**
+ * Bytes of one area: the TLB arrays (16 contexts x 3 TLBs x 3 arrays x 4096 entries x 4 bytes
+ * = 2,359,296) and 64 KiB more for the registers and whatever else a hart keeps there.
+ */
+export const HART_AREA_BYTES = 37 * WASM_PAGE;
+/** The largest WebAssembly.Memory (wasm32: 65536 pages, 4 GiB). */
+export const WASM_MAX_BYTES = 65536 * WASM_PAGE;
+
+/** Where the first area starts after `ramSize` bytes of RAM: the next 64 KiB boundary. */
+export function areasAt(ramSize: number): number {
+  return Math.ceil(ramSize / WASM_PAGE) * WASM_PAGE;
+}
+
+/**
+ * The WebAssembly pages a memory of `ramSize` bytes of RAM and `areas` hart areas needs, or 0
+ * when it would pass 4 GiB (RAM then stays in an ArrayBuffer).
+ */
+export function wasmPagesFor(ramSize: number, areas: number): number {
+  const bytes = areasAt(ramSize) + areas * HART_AREA_BYTES;
+  return bytes > WASM_MAX_BYTES ? 0 : bytes / WASM_PAGE;
+}
+
+/**
+ * One hart's area: a bump allocator of typed arrays over [offset, offset + HART_AREA_BYTES)
+ * of the memory's buffer. Arrays come out zeroed (an area is reused by the next hart with the
+ * same index) and 8-byte aligned, so a WebAssembly i64 access to a register pair is aligned.
+ */
+export class HartArea {
+  private used = 0;
+
+  /**
+   * @param buffer the memory's buffer (WebAssembly.Memory.buffer)
+   * @param index the area's index in the reserve
+   * @param offset its first byte in `buffer`
+   */
+  constructor(readonly buffer: ArrayBufferLike, readonly index: number, readonly offset: number) {}
+
+  /** A zeroed Int32Array of `length` entries from the area; throws when the area is full. */
+  int32(length: number): Int32Array {
+    const bytes = length * 4;
+    if (!(length >= 0) || this.used + bytes > HART_AREA_BYTES) {
+      throw new RangeError(`hart area ${this.index}: ${bytes} more bytes do not fit (${this.used} of ${HART_AREA_BYTES} used)`);
+    }
+    const a = new Int32Array(this.buffer, this.offset + this.used, length);
+    a.fill(0);
+    this.used += (bytes + 7) & ~7;
+    return a;
+  }
+
+  /** Bytes allocated so far. */
+  get bytesUsed(): number {
+    return this.used;
+  }
+}
