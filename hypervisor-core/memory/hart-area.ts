@@ -24,6 +24,14 @@ export const HART_AREA_BYTES = 37 * WASM_PAGE;
 /** The largest WebAssembly.Memory (wasm32: 65536 pages, 4 GiB). */
 export const WASM_MAX_BYTES = 65536 * WASM_PAGE;
 
+/**
+ * Bytes left free after each array. The TLB arrays are 16 KiB each and areas 64 KiB aligned:
+ * back to back, the tagLo, tagHi and off entries of one page, and `x`, would all sit at the
+ * same offset in a 4 KiB page, which is the same L1 cache set, shared with the first bytes of
+ * every RAM page; a cache line between arrays spreads them over the sets.
+ */
+const STAGGER = 64;
+
 /** Where the first area starts after `ramSize` bytes of RAM: the next 64 KiB boundary. */
 export function areasAt(ramSize: number): number {
   return Math.ceil(ramSize / WASM_PAGE) * WASM_PAGE;
@@ -61,7 +69,7 @@ export class HartArea {
     }
     const a = new Int32Array(this.buffer, this.offset + this.used, length);
     a.fill(0);
-    this.used += (bytes + 7) & ~7;
+    this.used += ((bytes + 7) & ~7) + STAGGER;
     return a;
   }
 

@@ -90,9 +90,20 @@ export function threadOf(id: number, threads: number): number {
 
 /** What a vCPU thread gets at its start (structured-clonable, with shared buffers). */
 export interface WorkerInit {
-  /** The VM's host RAM (guest RAM and G-stage tables) and its base address. */
+  /**
+   * The VM's host RAM (guest RAM and G-stage tables): its first `hostSize` bytes, at host
+   * address `hostBase`. With `wasm` it is that memory's buffer, hart areas after RAM.
+   */
   ram: SharedArrayBuffer;
   hostBase: number;
+  hostSize: number;
+  /**
+   * The shared WebAssembly.Memory holding `ram` and the hart areas (memory/hart-area.ts), or
+   * null: RAM is a SharedArrayBuffer of its own and the thread's harts keep plain arrays.
+   */
+  wasm: WebAssembly.Memory | null;
+  /** The hart area of this thread's vCPU `id` is `hartAreaBase + id` (the VM's thread has 0..vCPUs-1). */
+  hartAreaBase: number;
   /** Guest RAM's GPA range (everything else is a device). */
   ramBase: number;
   ramSize: number;

@@ -239,7 +239,8 @@ export class VcpuThreads implements RemoteVcpus {
       const { port1, port2 } = new MessageChannel();
       const ids = vm.vcpus.map((v) => v.id).filter((id) => threadOf(id, this.threads) === t);
       const init: WorkerInit & { port: MessagePort } = {
-        ram: vm.host.sharedBuffer!, hostBase: vm.host.base, ramBase: DRAM_BASE, ramSize: vm.opts.memory,
+        ram: vm.host.sharedBuffer!, hostBase: vm.host.base, hostSize: vm.host.size, wasm: vm.host.wasm, hartAreaBase: n,
+        ramBase: DRAM_BASE, ramSize: vm.opts.memory,
         control: this.control.buffer as SharedArrayBuffer, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, harts: n, threads: this.threads, svadu: vm.opts.svadu ?? true,

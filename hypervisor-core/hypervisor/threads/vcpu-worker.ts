@@ -78,9 +78,10 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   stats = new Float64Array(d.stats);
   row = d.thread * TS.WIDTH;
   stats[row + TS.TID] = ownTid();
-  const mem = new PhysMemory(d.hostBase, d.ram.byteLength, d.ram);
+  const mem = new PhysMemory(d.hostBase, d.hostSize, d.wasm ?? d.ram);
   vcpus = d.vcpus.map((id) => {
-    const hart = new Hart(id, mem);
+    // An area of its own: the VM's thread keeps a copy of this vCPU in area `id`.
+    const hart = new Hart(id, mem, mem.claimHartArea(d.hartAreaBase + id));
     hart.svadu = d.svadu;
     hart.setJit(d.jit);
     hart.yieldOnSpin = d.yieldOnSpin;
@@ -95,8 +96,8 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   steal = d.steal ? new Float64Array(d.steal) : null;
   sta = d.sta ? new Float64Array(d.sta) : null;
   uart = d.uart ? { fast: new UartFastPath(d.uart.fast), base: d.uart.base } : null;
-  ram32 = new Int32Array(d.ram);
-  ram64 = new BigInt64Array(d.ram, 0, d.ram.byteLength >>> 3);
+  ram32 = new Int32Array(d.ram, 0, d.hostSize >>> 2);
+  ram64 = new BigInt64Array(d.ram, 0, d.hostSize >>> 3);
 }
 /** The UART's fast path (WorkerInit.uart), or null: every UART access goes to the VM's thread. */
 let uart: { fast: UartFastPath; base: number } | null = null;
