@@ -9,6 +9,10 @@ import { HART_AREA_BYTES, WASM_MAX_BYTES, WASM_PAGE, areasAt, wasmPagesFor } fro
 import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 import { Hart } from '../../../hypervisor-core/hart/hart';
 import { Vm } from '../../../hypervisor-core/hypervisor/vm';
+import { JIT_DEFAULTS } from '../../../hypervisor-core/hart/jit/block-cache';
+import { comparable, ROOT, runGuest } from '../../guests/guest-runner';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 const BASE = 0x80000000;
 const MiB = 1024 * 1024;
@@ -150,5 +154,21 @@ describe('Hart areas in a WebAssembly.Memory', () => {
       all.push(...hartArrays(v.hart));
     }
     assertDisjoint(all);
+  });
+
+  it('lets a VM whose harts all live in the memory run WebAssembly regions when they are asked for (hello prints what QEMU prints)', () => {
+    const saved = { ...JIT_DEFAULTS };
+    try {
+      JIT_DEFAULTS.backend = 'wasm';
+      JIT_DEFAULTS.threshold = 1; // translate every block it can, as the differential tests do
+      const r = runGuest('samples/hello/hello.elf');
+      const cache = r.vm.vcpus[0].hart.blockCache!;
+      assert.equal(cache.backend, 'wasm');
+      assert.ok(cache.counters.insns > 0, 'instructions ran in WebAssembly regions');
+      assert.deepEqual(r.stop, { kind: 'shutdown', failure: false }, r.output);
+      assert.equal(comparable(r.output), comparable(readFileSync(path.join(ROOT, 'samples/hello/expected.txt'), 'utf8')));
+    } finally {
+      Object.assign(JIT_DEFAULTS, saved);
+    }
   });
 });
