@@ -48,7 +48,7 @@ export interface RunOptions {
   gdb?: number;
   /** False with --no-jit: the interpreter runs all guest code (no block translation). */
   jit: boolean;
-  /** --jit js|wasm: what hot regions compile to (default: HYPERSCOPE_JIT, else js). */
+  /** --jit js|wasm: what hot regions compile to (default: HYPERSCOPE_JIT, else wasm). */
   jitBackend?: JitBackend;
   /** --bios: 'default' (SBI from the hypervisor, S-mode entry) or 'none' (M-mode entry). */
   bios: 'default' | 'none';
@@ -452,7 +452,7 @@ options:
   --no-jit              interpret every instruction (no translation of hot code to
                         JavaScript): slower, same results and exit counts
   --jit js|wasm         compile hot code to JavaScript functions or to WebAssembly
-                        modules (default js, or HYPERSCOPE_JIT); same results and exit counts
+                        modules (default wasm, or HYPERSCOPE_JIT); same results and exit counts
   --save-at INSTRUCTIONS --save FILE
                         once the VM has retired INSTRUCTIONS (at the end of that scheduler
                         slice, every vCPU at an instruction boundary), save it to FILE and stop

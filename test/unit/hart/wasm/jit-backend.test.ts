@@ -7,6 +7,8 @@ import { strict as assert } from 'node:assert';
 import { parseRunArgs, UsageError } from '../../../../hypervisor-core/cli/args';
 import { BlockCache, JIT_DEFAULTS } from '../../../../hypervisor-core/hart/jit/block-cache';
 import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 
 describe('hart: the region backend', () => {
   it('--jit js and --jit wasm choose it; another value or --jit with --no-jit is refused in one line', () => {
@@ -16,6 +18,15 @@ describe('hart: the region backend', () => {
     const refused = (argv: string[], why: RegExp) => assert.throws(() => parseRunArgs(argv), (e: Error) => e instanceof UsageError && why.test(e.message));
     refused(['k.elf', '--jit', 'tcg'], /--jit must be js .* or wasm .*, not 'tcg'/);
     refused(['k.elf', '--jit', 'wasm', '--no-jit'], /--no-jit compiles none/);
+  });
+
+  it('defaults to WebAssembly; HYPERSCOPE_JIT=js chooses JavaScript (read in a fresh process: tests here change the default)', () => {
+    const module = path.join(__dirname, '../../../../hypervisor-core/hart/jit/block-cache.js');
+    const backend = (env: NodeJS.ProcessEnv) => execFileSync(process.execPath,
+      ['-e', `process.stdout.write(require(${JSON.stringify(module)}).JIT_DEFAULTS.backend)`], { env, encoding: 'utf8' });
+    const { HYPERSCOPE_JIT: _, ...rest } = process.env;
+    assert.equal(backend(rest), 'wasm');
+    assert.equal(backend({ ...rest, HYPERSCOPE_JIT: 'js' }), 'js');
   });
 
   it('a memory of its own (no WebAssembly.Memory) gets JavaScript regions even when wasm is asked for', () => {
