@@ -62,7 +62,7 @@ describe('exit site names', () => {
     assert.notEqual(names.namerOf(uartElf()), first, 'another image (a restored or migrated VM\'s): a new namer');
   });
 
-  it('hyperscope run names exit sites only for the views that show them (--stats-view sites or all) and --stats-json', () => {
+  it('hyperscope run names exit sites only for the views that show them (--stats=sites or all) and --stats-json', () => {
     assert.equal(siteNamesWanted({ stats: true }, false), false, '--stats: perf\'s table has no names');
     assert.equal(siteNamesWanted({ stats: true, statsView: 'kvm' }, false), false);
     assert.equal(siteNamesWanted({ stats: true, statsView: 'sites' }, false), true);
