@@ -42,6 +42,13 @@ const SLOTS = 1024;
 const FIRST_SLOTS = 64;
 /** Words per page slot: two per halfword. */
 const SLOT_WORDS = 4096;
+/**
+ * Entries of a slot remembered as they are filled: a write to a page clears just those while
+ * they are few. A guest that keeps a variable on the page of its hot loop (a counter beside
+ * the code) clears and refills a handful each turn; clearing all 16 KiB each time made every
+ * such store cost the host as much as hundreds of instructions.
+ */
+const FILLS_TRACKED = 64;
 
 /** The meta word of a decoded instruction (never 0). */
 export function metaOf(op: Op, compressed: boolean): number {
@@ -58,6 +65,10 @@ export class Predecode {
   /** The page in each slot, or -1. */
   private readonly pageIn = new Int32Array(SLOTS).fill(-1);
   private used = 0;
+  /** Entries filled in each slot since it was last cleared (past FILLS_TRACKED only counted). */
+  private readonly fills = new Int32Array(SLOTS);
+  /** The `cells` index of each slot's first FILLS_TRACKED filled entries. */
+  private readonly filled = new Int32Array(SLOTS * FILLS_TRACKED);
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */
   private readonly dropWrites: ((pageOff: number) => void)[] = [];
   /** Pages given a slot, pages whose entries a write cleared, and full flushes (tests, tuning). */
@@ -96,6 +107,7 @@ export class Predecode {
     this.pageIn[slot] = page;
     this.slotOf[page] = slot;
     this.cells.fill(0, slot * SLOT_WORDS, (slot + 1) * SLOT_WORDS);
+    this.fills[slot] = 0;
     this.counters.pages++;
     return slot * SLOT_WORDS;
   }
@@ -113,6 +125,9 @@ export class Predecode {
     }
     this.cells[index] = insn;
     this.cells[index + 1] = meta;
+    const slot = (index / SLOT_WORDS) | 0, n = this.fills[slot];
+    if (n < FILLS_TRACKED) this.filled[slot * FILLS_TRACKED + n] = index;
+    this.fills[slot] = n + 1;
   }
 
   /** Clears the entries of a page something wrote to; it is a data page again (its slot stays). */
@@ -121,7 +136,12 @@ export class Predecode {
     if ((c[page] & CodeBit.PREDECODED) === 0) return;
     c[page] &= ~CodeBit.PREDECODED;
     const s = this.slotOf[page];
-    if (s >= 0) this.cells.fill(0, s * SLOT_WORDS, (s + 1) * SLOT_WORDS);
+    if (s >= 0) {
+      const n = this.fills[s];
+      if (n > FILLS_TRACKED) this.cells.fill(0, s * SLOT_WORDS, (s + 1) * SLOT_WORDS);
+      else for (let k = 0; k < n; k++) this.cells[this.filled[s * FILLS_TRACKED + k] + 1] = 0;
+      this.fills[s] = 0;
+    }
     this.counters.invalidated++;
   }
 

@@ -32,6 +32,24 @@ describe('TLB flush', () => {
     });
   }
 
+  it('an entry dropped and refilled a thousand times counts once, and flushes still empty the TLB', () => {
+    // A guest storing to a counter on its loop's code page: each turn the page's write entry
+    // is dropped (the page holds code again) and refilled by the next store.
+    const t = new Tlb();
+    t.fill(0x80000000 | 0, 0, 0);
+    for (let k = 0; k < 1000; k++) {
+      t.dropOffset(4096);
+      t.fill(0x80001000 | 0, 0, 4096);
+    }
+    assert.equal(t.filledEntries, 2, 'two distinct entries, not 1,001 fills (past 64 every drop scanned all 4096)');
+    t.flush();
+    assert.ok(!holds(t, 0x80000000 | 0) && !holds(t, 0x80001000 | 0));
+    t.fill(0x80001000 | 0, 0, 4096);
+    assert.equal(t.filledEntries, 1, 'a flush forgets what it counted');
+    t.flush();
+    assert.ok(!holds(t, 0x80001000 | 0), 'an entry refilled after a flush is flushed again');
+  });
+
   it('a page flush between fills does not confuse the next full flush', () => {
     const t = new Tlb();
     t.fill(0x1000, 0, 0);
