@@ -121,7 +121,7 @@ export class BlockCache {
   private constructor(private readonly mem: PhysMemory, backend: JitBackend) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     mem.codeWriteListeners.push((page) => this.invalidatePage(page));
-    this.wasm = backend === 'wasm' ? wasmOf(mem) : null;
+    this.wasm = backend === 'wasm' ? mem.wasm : null;
   }
 
   /** The backend regions compile to from now on. */
@@ -276,12 +276,6 @@ export class BlockCache {
     this.live = 0;
     this.counters.flushes++;
   }
-}
-
-/** A memory's WebAssembly.Memory (RAM from its byte 0), or null when its RAM is a buffer of its own. */
-function wasmOf(mem: PhysMemory): WebAssembly.Memory | null {
-  const w = (mem as { wasm?: WebAssembly.Memory | null }).wasm;
-  return w ?? null;
 }
 
 /** Whether any of a region's virtual pages has a breakpoint. */
