@@ -13,8 +13,7 @@ import { Slot } from './hart-state';
 import { TriggerKind, modeBit } from './triggers';
 import { Op } from './isa/opcodes';
 import type { Hart } from './hart';
-
-const TWO32 = 4294967296;
+import { TWO32 } from './int64';
 
 /** What the interpreter does after a load or store that missed the TLB. */
 export const enum Miss {

@@ -29,7 +29,7 @@ import { csrInstruction, doSret } from './system-instructions';
 import { Cold, coldInstruction } from './cold-instructions';
 import { Miss, WATCH_HIT, cacheable, fetchPage, loadMiss, storeMiss } from './data-access';
 import { MIDELEG_FIXED } from './csr-file';
-import { R, mul64, mulDiv, shiftLeft, shiftRight } from './int64';
+import { R, TWO32, mul64, mulDiv, shiftLeft, shiftRight } from './int64';
 import { Op, PAUSE } from './isa/opcodes';
 import { decode, expandCompressed } from './isa/decoder';
 import { modeBit } from './triggers';
@@ -43,7 +43,6 @@ import { SPIN_YIELD_SWAPS, StopReason, TRAP_COST, type HartWatchpoint, type Phys
 export { StopReason, SPIN_YIELD_SWAPS, TRAP_COST, ABI_NAMES, type HartWatchpoint, type PhysBus } from './hart-types';
 
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
-const TWO32 = 4294967296;
 
 /** Whether `x` and every TLB array are views on `wasm`'s buffer. */
 function inMemory(wasm: WebAssembly.Memory | null, x: Int32Array, tlbs: TlbContexts): boolean {

@@ -7,7 +7,8 @@ import { Op } from './isa/opcodes';
 /** Result register of the helpers below. */
 export const R = new Int32Array(2);
 
-const TWO32 = 4294967296;
+/** 2^32: the weight of a 64-bit value's high word. */
+export const TWO32 = 4294967296;
 
 /** Unsigned 32x32 -> 64 multiply into R. */
 function umul32(a: number, b: number): void {

@@ -8,8 +8,8 @@ import { Access, PagingMode, PteAddressTranslator, SV39, SV39X4, SV48, SV48X4, W
 import { Cause, EnvcfgHi, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap } from './trap';
+import { TWO32 } from './int64';
 
-const TWO32 = 4294967296;
 /** Entries of the G-stage cache (power of two). */
 const G_CACHE_SIZE = 4096;
 /** G-stage cache fills remembered for a cheap flush. */

@@ -20,6 +20,7 @@
  * some trigger is armed) once per block of instructions; nothing else runs while none is armed.
  */
 import { arr, fillArray, num, obj, StateError, type Saved } from '../state/persist';
+import { TWO32 } from './int64';
 
 /** Number of triggers (QEMU's virt CPU has 2; OpenOCD and Linux cope with any number). */
 export const TRIGGER_COUNT = 4;
@@ -47,7 +48,6 @@ export function modeBit(priv: number, virt: boolean): number {
 const M_BIT = 8;
 /** Access sizes in bytes by the size field (0 = any; 4, the 48-bit instructions, is unsupported). */
 const SIZE_BYTES = [0, 1, 2, 4, -1, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
-const TWO32 = 4294967296;
 
 /** One trigger's registers and what they decode to. */
 class Trigger {

@@ -12,11 +12,11 @@ import {
   FP_OUT, Flag, Fmt, Rm, isInfBits, isNaNBits, isSNaNBits, isZeroBits, outCanonicalNaN, outNum, sToNum, signBit, toNum,
 } from './fp-format';
 import { outInf, outZero, roundPack, unpack } from './softfloat';
+import { TWO32 } from '../int64';
 
 /** The integer side of a conversion (the rs2 field of FCVT). */
 export const enum IntKind { W = 0, WU = 1, L = 2, LU = 3 }
 
-const TWO32 = 4294967296;
 const TWO63 = 2 ** 63;
 const TWO64 = 2 ** 64;
 const MIN_NORMAL_S = 2 ** -126;
