@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { buildWebview } from '../extension/build-webview.mjs';
 
 const entries = {
-  cli: 'hypervisor-core/cli/main.ts',
+  // `hyperscope`: a small first file that runs the command's bundle through a V8 code cache.
+  cli: 'hypervisor-core/cli/start.ts',
+  'cli-main': 'hypervisor-core/cli/main.ts',
   // Each VM of `hyperscope serve` runs in a worker thread started from this file (next to cli.js), with
   // the DAP session a debugger attaches to.
   'vm-worker': 'debug-adapter/daemon-vm-worker.ts',

@@ -1,0 +1,146 @@
+/**
+ * Loads a CommonJS bundle with a V8 code cache, so that a fresh `hyperscope` process does not
+ * compile the same megabyte of JavaScript again (Node 20 has no module.enableCompileCache).
+ *
+ * Why: compiling dist/cli-main.js took about 40 ms of every start, and each function the run
+ * then calls for the first time (the interpreter, the loaders, the board) was compiled again
+ * in every process. The cache is V8's serialised bytecode of the bundle as it stood when the
+ * process that wrote it exited (`vm.Script#createCachedData`), so it holds those functions too.
+ *
+ * A cache file is used only when it was written for exactly this bundle, Node, V8, architecture
+ * and V8 flags (the key: a SHA-1 of all of them) and its payload is intact (a SHA-1 of it); V8
+ * checks its own version and flags again. Anything else (missing, foreign, truncated, corrupt,
+ * refused by V8) is ignored, the bundle compiles from source as `require` would, and the cache
+ * is written anew when the process exits. Nothing here may stop the command: an unwritable or
+ * unreadable cache directory only means the next process compiles from source too.
+ *
+ *   file  = MAGIC (8 bytes) | key (20) | SHA-1 of payload (20) | payload (V8 cached data)
+ */
+import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+const MAGIC = Buffer.from('HSV8CC1\n', 'latin1');
+const HEADER = MAGIC.length + 20 + 20;
+
+/** How a load went: whether a cache file was used, and whether a fresh one will be written. */
+export interface CodeCacheLoad {
+  /** 'used': V8 took the cache; 'none': no usable file; 'rejected': a file for this key that V8 refused. */
+  readonly cache: 'used' | 'none' | 'rejected';
+  /** The cache file (null: caching is off). */
+  readonly file: string | null;
+}
+
+/**
+ * Where code caches live: $HYPERSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/hyperscope, else
+ * ~/.cache/hyperscope; null when HYPERSCOPE_CODE_CACHE is `off` or `0`.
+ */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const off = env.HYPERSCOPE_CODE_CACHE;
+  if (off === 'off' || off === '0') return null;
+  if (env.HYPERSCOPE_CACHE_DIR) return path.join(env.HYPERSCOPE_CACHE_DIR, 'code-cache');
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'hyperscope', 'code-cache');
+}
+
+/** The cache file of `bundle` in `dir`: one per bundle path, so two checkouts never take turns overwriting one file. */
+export function codeCacheFile(dir: string, bundle: string): string {
+  const where = createHash('sha1').update(path.resolve(bundle)).digest('hex').slice(0, 12);
+  return path.join(dir, `${path.basename(bundle, '.js')}-${where}.v8cache`);
+}
+
+/** The key a cache file must carry: the bundle's bytes and everything else V8's bytecode depends on. */
+export function codeCacheKey(source: Buffer): Buffer {
+  return createHash('sha1')
+    .update(source)
+    .update(`\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.execArgv.join(' ')}`)
+    .digest();
+}
+
+/** The payload of `file` when it is a whole cache file for `key`, else undefined. */
+export function readCodeCache(file: string, key: Buffer): Buffer | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return undefined; // missing or unreadable: compile from source
+  }
+  if (data.length <= HEADER || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  if (!data.subarray(MAGIC.length, MAGIC.length + 20).equals(key)) return undefined;
+  const payload = data.subarray(HEADER);
+  const sum = createHash('sha1').update(payload).digest();
+  return sum.equals(data.subarray(MAGIC.length + 20, HEADER)) ? payload : undefined;
+}
+
+/**
+ * Writes a cache file through a temporary name and a rename, so a concurrent reader sees the
+ * old file or the new one, never half of one. Errors are swallowed: a cache is an optimisation.
+ */
+export function writeCodeCache(file: string, key: Buffer, payload: Buffer): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const sum = createHash('sha1').update(payload).digest();
+    writeFileSync(tmp, Buffer.concat([MAGIC, key, sum, payload]));
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never written
+    }
+    return false;
+  }
+}
+
+/**
+ * Runs the CommonJS bundle `bundle` as `require` would (its own `require`, `module`,
+ * `__filename` and `__dirname`), compiled from the code cache in `dir` when there is a good
+ * one; with `dir` null, or when the cache machinery itself fails, it is simply required.
+ */
+export function loadWithCodeCache(bundle: string, dir: string | null = codeCacheDir()): CodeCacheLoad {
+  const file = path.resolve(bundle);
+  if (dir === null) {
+    require(file);
+    return { cache: 'none', file: null };
+  }
+  let script: vm.Script;
+  let key: Buffer;
+  let cacheFile: string;
+  let cache: CodeCacheLoad['cache'];
+  try {
+    const bytes = readFileSync(file);
+    // esbuild writes ASCII (non-ASCII characters escaped): latin1 then reads the same string without UTF-8 decoding.
+    const source = Module.wrap(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'));
+    key = codeCacheKey(bytes);
+    cacheFile = codeCacheFile(dir, file);
+    const cachedData = readCodeCache(cacheFile, key);
+    script = new vm.Script(source, { filename: file, cachedData });
+    cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  } catch {
+    require(file);
+    return { cache: 'none', file: null };
+  }
+  if (cache !== 'used') {
+    // At exit every function the command ran is compiled: the next process gets them all.
+    process.once('exit', () => {
+      try {
+        writeCodeCache(cacheFile, key, script.createCachedData());
+      } catch {
+        // the process is ending; the next one compiles from source again
+      }
+    });
+  }
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module,
+    filename: string, dirname: string) => void;
+  const mod = new Module(file, require.main);
+  mod.filename = file;
+  wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  return { cache, file: cacheFile };
+}

@@ -1,0 +1,158 @@
+/**
+ * The V8 code cache the `hyperscope` command starts through (hypervisor-core/cli/code-cache.ts):
+ * a bundle runs as `require` runs it, a good cache is used, and a missing, foreign, truncated,
+ * corrupt or V8-refused one is ignored and written anew, with the same output; an unwritable
+ * cache directory costs nothing but the cache. Each load is a child process, as a user's is
+ * (the cache is written when the process exits).
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, writeCodeCache } from '../../hypervisor-core/cli/code-cache';
+import { ROOT } from '../guests/guest-runner';
+
+const LOADER = path.join(ROOT, 'out', 'hypervisor-core', 'cli', 'code-cache.js');
+
+describe('hyperscope start-up: the V8 code cache', function () {
+  this.timeout(60_000);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-code-cache-'));
+  const bundle = path.join(tmp, 'bundle.js');
+  const runner = path.join(tmp, 'runner.js');
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  before(() => {
+    // A bundle that uses what a CommonJS module is given, and a function run only when called.
+    writeFileSync(bundle, [
+      "'use strict';",
+      "const p = require('node:path');",
+      'function answer(n) { return n * 6; }',
+      'module.exports.seen = true;',
+      "process.stdout.write(`${p.basename(__filename)} ${p.basename(__dirname)} ${answer(7)} ${typeof exports} ${module.exports.seen}\\n`);",
+    ].join('\n'));
+    writeFileSync(runner, [
+      `const { loadWithCodeCache } = require(${JSON.stringify(LOADER)});`,
+      'const dir = process.argv[2] === "off" ? null : process.argv[2];',
+      'const r = loadWithCodeCache(process.argv[3], dir);',
+      'process.stdout.write(`cache ${r.cache}\\n`);',
+    ].join('\n'));
+  });
+
+  /** Loads `file` through the runner with cache directory `dir`; its status and output. */
+  function load(dir: string, file = bundle) {
+    const r = spawnSync(process.execPath, [runner, dir, file], { encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  const expected = `bundle.js ${path.basename(tmp)} 42 object true\n`;
+
+  it('runs the bundle as require does, writes the cache at exit, and the next process uses it', () => {
+    const dir = path.join(tmp, 'first');
+    const a = load(dir);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(a.stdout, expected + 'cache none\n');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.v8cache')).length, 1);
+    const b = load(dir);
+    assert.equal(b.stdout, expected + 'cache used\n');
+  });
+
+  it('ignores a corrupt, truncated or foreign cache file, runs the same, and writes a good one', () => {
+    const dir = path.join(tmp, 'damaged');
+    assert.equal(load(dir).status, 0);
+    const file = codeCacheFile(dir, bundle);
+    const good = readFileSync(file);
+    const key = codeCacheKey(readFileSync(bundle));
+    assert.ok(readCodeCache(file, key), 'the file just written is a good cache');
+    const damages: [string, () => void][] = [
+      ['a flipped payload byte', () => { const d = Buffer.from(good); d[d.length - 100] ^= 0x55; writeFileSync(file, d); }],
+      ['a truncated file', () => { writeFileSync(file, good); truncateSync(file, good.length >> 1); }],
+      ['an empty file', () => writeFileSync(file, '')],
+      ['another bundle\'s cache', () => { writeFileSync(file, good); const d = readFileSync(file); d[8] ^= 1; writeFileSync(file, d); }],
+      ['not a cache at all', () => writeFileSync(file, 'x'.repeat(4096))],
+    ];
+    for (const [what, damage] of damages) {
+      damage();
+      const r = load(dir);
+      assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+      assert.equal(r.stdout, expected + 'cache none\n', what);
+      assert.ok(readCodeCache(file, key), `${what}: rewritten at exit`);
+    }
+  });
+
+  it('rebuilds a cache whose key and checksum are right but which V8 refuses', () => {
+    const dir = path.join(tmp, 'refused');
+    const file = codeCacheFile(dir, bundle);
+    const key = codeCacheKey(readFileSync(bundle));
+    // A well-formed file of ours around bytes that are no V8 code cache (as one from another V8 build would be).
+    assert.ok(writeCodeCache(file, key, Buffer.alloc(2048, 0xa5)));
+    const r = load(dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, expected + 'cache rejected\n');
+    assert.equal(load(dir).stdout, expected + 'cache used\n');
+  });
+
+  it('a cache written for one bundle is not used for another one of the same length', () => {
+    const dir = path.join(tmp, 'same-length');
+    const other = path.join(tmp, 'other', 'bundle.js');
+    assert.equal(load(dir).status, 0);
+    // The same size, one character different: V8's own check compares the source's length only.
+    const text = readFileSync(bundle, 'utf8').replace('n * 6', 'n * 7');
+    rmSync(path.dirname(other), { recursive: true, force: true });
+    mkdirSync(path.dirname(other));
+    writeFileSync(other, text);
+    writeFileSync(codeCacheFile(dir, other), readFileSync(codeCacheFile(dir, bundle)));
+    const r = load(dir, other);
+    assert.equal(r.stdout, `bundle.js other 49 object true\ncache none\n`);
+  });
+
+  it('an unwritable cache directory: the bundle runs the same, each time from source', () => {
+    // Below a regular file no directory can be made (true for root as well, unlike file modes).
+    const blocker = path.join(tmp, 'a-file');
+    writeFileSync(blocker, '');
+    const dir = path.join(blocker, 'cache');
+    for (let k = 0; k < 2; k++) {
+      const r = load(dir);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, expected + 'cache none\n');
+      assert.equal(r.stderr, '');
+    }
+    assert.equal(statSync(blocker).size, 0);
+  });
+
+  it('HYPERSCOPE_CODE_CACHE=off turns it off; HYPERSCOPE_CACHE_DIR, XDG_CACHE_HOME and HOME place it', () => {
+    assert.equal(codeCacheDir({ HYPERSCOPE_CODE_CACHE: 'off', HYPERSCOPE_CACHE_DIR: '/x' }), null);
+    assert.equal(codeCacheDir({ HYPERSCOPE_CODE_CACHE: '0' }), null);
+    assert.equal(codeCacheDir({ HYPERSCOPE_CACHE_DIR: '/x' }), path.join('/x', 'code-cache'));
+    assert.equal(codeCacheDir({ XDG_CACHE_HOME: '/y' }), path.join('/y', 'hyperscope', 'code-cache'));
+    assert.equal(codeCacheDir({}), path.join(os.homedir(), '.cache', 'hyperscope', 'code-cache'));
+    const r = load('off');
+    assert.equal(r.stdout, expected + 'cache none\n');
+  });
+
+  it('hyperscope itself: the same console and status with no cache, a good one and a corrupt one', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HYPERSCOPE_CACHE_DIR: path.join(tmp, 'cli') };
+    delete env.HYPERSCOPE_CODE_CACHE;
+    const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hyperscope.js'), 'run', 'samples/hello/hello.elf'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env, input: '' });
+    const first = run();
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^Hello from a Hyperscope guest!$/m);
+    const dir = path.join(tmp, 'cli', 'code-cache');
+    const [name] = readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+    assert.ok(name, 'hyperscope wrote its code cache');
+    const file = path.join(dir, name);
+    const written = statSync(file).mtimeMs;
+    const second = run();
+    assert.equal(second.stdout, first.stdout);
+    assert.equal(second.status, 0);
+    assert.equal(statSync(file).mtimeMs, written, 'a cache that was used is not written again');
+    const d = readFileSync(file);
+    d[d.length >> 1] ^= 0xff;
+    writeFileSync(file, d);
+    const third = run();
+    assert.equal(third.stdout, first.stdout);
+    assert.equal(third.status, 0);
+    assert.equal(third.stderr, '');
+  });
+});
