@@ -25,6 +25,23 @@ declare namespace WebAssembly {
     value: unknown;
   }
 
+  /** A table of function references (element 'anyfunc'), growable. */
+  interface TableDescriptor {
+    element: 'anyfunc';
+    initial: number;
+    maximum?: number;
+  }
+  interface Table {
+    readonly length: number;
+    get(index: number): Function | null;
+    set(index: number, value: Function | null): void;
+    grow(delta: number): number;
+  }
+  var Table: {
+    prototype: Table;
+    new (descriptor: TableDescriptor): Table;
+  };
+
   /** A compiled module. */
   interface Module {}
   var Module: {
@@ -32,7 +49,7 @@ declare namespace WebAssembly {
     new (bytes: ArrayBufferView | ArrayBuffer): Module;
   };
 
-  type ImportValue = Function | Memory | number | bigint;
+  type ImportValue = Function | Memory | Table | Global | number | bigint;
   type ModuleImports = Record<string, ImportValue>;
   type Imports = Record<string, ModuleImports>;
   type Exports = Record<string, Function | Memory | unknown>;

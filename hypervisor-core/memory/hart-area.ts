@@ -9,6 +9,8 @@
  *   0                 RAM (PhysMemory.size bytes; host offset = HPA - base)
  *   areasAt(size)     area 0, area 1, ... each HART_AREA_BYTES, 64 KiB aligned
  *
+ * An area: the typed arrays from its start, then the block table in its last BLOCK_TABLE_BYTES.
+ *
  * Inside an area the hart allocates in a fixed order (Hart's constructor): the TLB arrays of
  * its 16 contexts (3 TLBs of 3 Int32Array(4096) each, 2.25 MiB), then `x`; the rest stays
  * free for what a code generator wants next to them.
@@ -17,10 +19,31 @@
 /** WebAssembly page size. */
 export const WASM_PAGE = 65536;
 /**
- * Bytes of one area: the TLB arrays (16 contexts x 3 TLBs x 3 arrays x 4096 entries x 4 bytes
- * = 2,359,296) and 64 KiB more for the registers and whatever else a hart keeps there.
+ * Slots of the block table at the end of an area (the compiled blocks' directory that
+ * WebAssembly regions are dispatched through, hart/jit/wasm/dispatch.ts): as many as
+ * BlockCache.table has.
  */
-export const HART_AREA_BYTES = 37 * WASM_PAGE;
+export const BLOCK_TABLE_SLOTS = 1 << 16;
+/** Bytes of the block table: 16 a slot. */
+export const BLOCK_TABLE_BYTES = BLOCK_TABLE_SLOTS * 16;
+/** Bytes the allocator hands out from the start of an area (the block table follows them). */
+const ARRAYS_BYTES = 37 * WASM_PAGE;
+/**
+ * Bytes of one area: the TLB arrays (16 contexts x 3 TLBs x 3 arrays x 4096 entries x 4 bytes
+ * = 2,359,296) and 64 KiB more for the registers and whatever else a hart keeps there, then
+ * the block table (1 MiB).
+ */
+export const HART_AREA_BYTES = ARRAYS_BYTES + BLOCK_TABLE_BYTES;
+
+/**
+ * The byte offset of the block table of the area holding byte `at` (any byte of an area),
+ * in a memory of `ramSize` bytes of RAM. Each thread's block cache keeps its table in the
+ * area of the first hart it runs, so no two threads share one.
+ */
+export function blockTableAt(ramSize: number, at: number): number {
+  const first = areasAt(ramSize);
+  return first + Math.floor((at - first) / HART_AREA_BYTES) * HART_AREA_BYTES + ARRAYS_BYTES;
+}
 /** The largest WebAssembly.Memory (wasm32: 65536 pages, 4 GiB). */
 export const WASM_MAX_BYTES = 65536 * WASM_PAGE;
 
@@ -64,8 +87,8 @@ export class HartArea {
   /** A zeroed Int32Array of `length` entries from the area; throws when the area is full. */
   int32(length: number): Int32Array {
     const bytes = length * 4;
-    if (!(length >= 0) || this.used + bytes > HART_AREA_BYTES) {
-      throw new RangeError(`hart area ${this.index}: ${bytes} more bytes do not fit (${this.used} of ${HART_AREA_BYTES} used)`);
+    if (!(length >= 0) || this.used + bytes > ARRAYS_BYTES) {
+      throw new RangeError(`hart area ${this.index}: ${bytes} more bytes do not fit (${this.used} of ${ARRAYS_BYTES} used)`);
     }
     const a = new Int32Array(this.buffer, this.offset + this.used, length);
     a.fill(0);

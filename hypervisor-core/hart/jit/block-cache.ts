@@ -25,12 +25,15 @@ import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
 import { Region, findRegion } from './region';
-import { compileRegionWasm, compiledBeforeWasm } from './wasm';
+import { ChainFn, chainOf, compileRegionWasm, compiledBeforeWasm, regionRunOf } from './wasm';
+import { MAX_ENTRY, MAX_INDEX, MAX_LEN, Why, dispatcherOf } from './wasm/dispatch';
+import { BLOCK_TABLE_BYTES, BLOCK_TABLE_SLOTS, blockTableAt } from '../../memory/hart-area';
 import { CodeBit } from '../predecode';
 
 /** Entries of the block table and of the hotness counters (direct mapped by host offset). */
 const TABLE_BITS = 16;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
+if (BLOCK_TABLE_SLOTS !== 1 << TABLE_BITS) throw new Error('block-cache: the block table in the hart areas has another size');
 /** The slot of host offset `off` in {@link BlockCache.table} and {@link BlockCache.hot} is `(off >>> 1) & BLOCK_TABLE_MASK`. */
 export const BLOCK_TABLE_MASK = TABLE_MASK;
 /** Compiled blocks kept before the whole cache is dropped (bounds the memory of compiled code). */
@@ -39,7 +42,7 @@ const MAX_BLOCKS = 32768;
 const NEVER = Number.MAX_SAFE_INTEGER;
 const noBlock = (): number => 0;
 /** An empty table slot (a real object: a table of one shape stays fast, holes would not). */
-const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0, vpages: [] };
+const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0, vpages: [], index: -1 };
 
 /** Which code regions compile to: JavaScript functions, or WebAssembly modules where the memory allows it. */
 export type JitBackend = 'js' | 'wasm';
@@ -59,7 +62,14 @@ function backendFromEnv(): JitBackend {
  * threshold to 1 so every block they can translate is translated.
  */
 export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; backend: JitBackend } =
-  { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, backend: backendFromEnv() };
+  { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, backend: backendFromEnv(), ...thresholdsFromEnv() };
+
+/** Thresholds from HYPERSCOPE_JIT_THRESHOLDS (`loop/region/straight`, e.g. `64/512/512`), for measuring. */
+function thresholdsFromEnv(): { threshold?: number; regionThreshold?: number; straightThreshold?: number } {
+  const v = typeof process !== 'undefined' ? process.env.HYPERSCOPE_JIT_THRESHOLDS : undefined;
+  const m = v !== undefined ? /^(\d+)\/(\d+)\/(\d+)$/.exec(v) : null;
+  return m === null ? {} : { threshold: +m[1], regionThreshold: +m[2], straightThreshold: +m[3] };
+}
 
 /**
  * Makes `backend` the default of the block caches made from now on, in this thread and in
@@ -113,10 +123,18 @@ export class BlockCache {
    */
   private wasm: WebAssembly.Memory | null;
   /**
-   * Blocks and regions compiled, pages invalidated, full drops, instructions run translated
-   * and regions found (looked at), for `--stats` and tests.
+   * Blocks and regions compiled, pages invalidated, full drops, instructions run translated,
+   * regions found (looked at) and calls into the WebAssembly dispatcher, for `--stats` and tests.
    */
-  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0, looks: 0 };
+  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0, looks: 0, dispatches: 0 };
+  /**
+   * Going from WebAssembly region to region without JavaScript between them (wasm/dispatch.ts):
+   * the memory's dispatcher, the byte offset of this cache's block table (in the area of the
+   * first hart attached, so one per thread) and a view of it, or null for JavaScript regions.
+   */
+  private chain: { run: ChainFn; why: () => number; table: WebAssembly.Table; at: number; words: Int32Array } | null = null;
+  /** The next free index in the dispatch table (indices are handed out again after a flush). */
+  private nextIndex = 0;
 
   private constructor(private readonly mem: PhysMemory, backend: JitBackend) {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
@@ -148,8 +166,42 @@ export class BlockCache {
     this.dropWrites.push(dropWrites);
     if (this.wasm !== null && (x === null || x.buffer !== this.wasm.buffer)) {
       this.wasm = null;
+      this.chain = null;
       if (this.live > 0) this.flush();
     }
+    // The block table is in the area of the hart's registers; registers placed otherwise (a
+    // memory not laid out by PhysMemory) leave the regions to the JavaScript dispatcher.
+    const at = x !== null ? blockTableAt(this.mem.size, x.byteOffset) : -1;
+    if (this.wasm !== null && this.chain === null && x !== null && x.byteOffset >= this.mem.size &&
+      at + BLOCK_TABLE_BYTES <= this.wasm.buffer.byteLength) {
+      const c = chainOf(this.wasm);
+      this.chain = { ...c, table: dispatcherOf(this.wasm).table, at, words: new Int32Array(this.wasm.buffer, at, BLOCK_TABLE_SLOTS * 4) };
+      for (let slot = 0; slot < BLOCK_TABLE_SLOTS; slot++) this.mirror(slot, this.table[slot]);
+    }
+  }
+
+  /**
+   * Regions the WebAssembly dispatcher of this cache's memory called (all caches on that
+   * WebAssembly.Memory object, modulo 2^32), or 0 without one.
+   */
+  get dispatchedRegions(): number {
+    return this.chain !== null && this.wasm !== null ? dispatcherOf(this.wasm).calls() >>> 0 : 0;
+  }
+
+  /** Puts `b` in the block table's slot, and in the dispatcher's. */
+  private setSlot(slot: number, b: Block): void {
+    this.table[slot] = b;
+    if (this.chain !== null) this.mirror(slot, b);
+  }
+
+  /** Writes `b` (or an empty entry when it has no dispatch index) to slot `slot` of the dispatcher's block table. */
+  private mirror(slot: number, b: Block): void {
+    const w = this.chain!.words, i = slot * 4;
+    if (b.index < 0) { w[i] = -1; return; }
+    w[i] = b.off;
+    w[i + 1] = b.pcLo;
+    w[i + 2] = b.pcHi;
+    w[i + 3] = (b.index << 12) | (b.entry << 7) | b.len;
   }
 
   /**
@@ -178,6 +230,19 @@ export class BlockCache {
         b = this.compile(slot, off, pcLo, pcHi, region);
       }
       if (b.len > left - done) break;
+      const chain = this.chain;
+      if (breakpointPages === null && b.index >= 0 && chain !== null) {
+        // From here to the next block not compiled, inside WebAssembly.
+        this.counters.dispatches++;
+        const k = chain.run(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, f.tagLo, f.tagHi, f.off, left - done, off, pcLo, pcHi, chain.at);
+        done += k;
+        if (k === 0 || chain.why() !== Why.MISS) break;
+        pcLo = h.pcLo; pcHi = h.pcHi;
+        // A miss: the dispatcher found the fetch TLB mapping the pc, so this gives its block's host offset.
+        const i = (pcLo >>> 12) & (f.tagLo.length - 1);
+        off = f.off[i] + (pcLo & 0xfff);
+        continue;
+      }
       if (breakpointPages !== null && onPages(b.vpages, breakpointPages)) break;
       const k = b.fn(h, x, dv, r.tagLo, r.tagHi, r.off, w.tagLo, w.tagHi, w.off, f.tagLo, f.tagHi, f.off, left - done, b.entry);
       if (k === 0) break; // its first access missed the TLB: the interpreter takes it
@@ -214,7 +279,7 @@ export class BlockCache {
 
   /** Compiles the region of the block at `off`; every block in it becomes an entry, registered with every page the region runs code on. */
   private compile(slot: number, off: number, pcLo: number, pcHi: number, region: Region): Block {
-    if (this.live >= MAX_BLOCKS) this.flush();
+    if (this.live >= MAX_BLOCKS || this.nextIndex >= MAX_INDEX) this.flush();
     const blocks = region.blocks;
     let fn: Block['fn'] | null = null;
     try {
@@ -225,20 +290,21 @@ export class BlockCache {
     }
     if (fn === null) {
       // Remembered so the interpreter does not count its way to a compile here again.
-      const never = { off, pcLo, pcHi, len: NEVER, fn: noBlock, entry: 0, vpages: [] };
-      this.table[slot] = never;
+      const never = { off, pcLo, pcHi, len: NEVER, fn: noBlock, entry: 0, vpages: [], index: -1 };
+      this.setSlot(slot, never);
       return never;
     }
     this.counters.compiled += blocks.length;
     this.counters.regions++;
     this.live += blocks.length;
+    const index = this.install(fn, blocks);
     const hostPages = [...region.pages.values()].map((p) => p >>> 12);
     const vpages = [...region.pages.keys()].map((p) => p >>> 12);
     const entries = blocks.map((insns, j): Block => {
       const lo = insns[0].pcLo;
       const boff = region.pages.get(lo & -4096)! + (lo & 0xfff);
-      const b: Block = { off: boff, pcLo: lo, pcHi, len: insns.length, fn: fn!, entry: j, vpages };
-      this.table[(boff >>> 1) & TABLE_MASK] = b;
+      const b: Block = { off: boff, pcLo: lo, pcHi, len: insns.length, fn: fn!, entry: j, vpages, index };
+      this.setSlot((boff >>> 1) & TABLE_MASK, b);
       return b;
     });
     for (const page of hostPages) {
@@ -254,6 +320,19 @@ export class BlockCache {
     return entries[0];
   }
 
+  /**
+   * Puts a WebAssembly region's function in the dispatch table and returns its index, or -1
+   * (JavaScript regions, no dispatcher, or blocks the table's entry word cannot describe).
+   */
+  private install(fn: Block['fn'], blocks: readonly unknown[][]): number {
+    const run = this.chain !== null ? regionRunOf(fn) : undefined;
+    if (run === undefined || blocks.length - 1 > MAX_ENTRY || blocks.some((b) => b.length > MAX_LEN)) return -1;
+    const t = this.chain!.table, index = this.nextIndex++;
+    if (index >= t.length) t.grow(Math.max(t.length, 256));
+    t.set(index, run);
+    return index;
+  }
+
   /** Drops the regions that run code on a code page (something wrote to it) and makes it a data page again. */
   invalidatePage(page: number): void {
     this.mem.codePages[page] &= ~CodeBit.BLOCKS;
@@ -261,7 +340,7 @@ export class BlockCache {
     if (s === undefined) return;
     for (const b of s) {
       const slot = (b.off >>> 1) & TABLE_MASK;
-      if (this.table[slot] === b) this.table[slot] = EMPTY;
+      if (this.table[slot] === b) this.setSlot(slot, EMPTY);
     }
     this.slots.delete(page);
     this.counters.invalidatedPages++;
@@ -270,6 +349,8 @@ export class BlockCache {
   /** Drops every block (the cache is full); pages stop being code pages. */
   flush(): void {
     this.table.fill(EMPTY);
+    if (this.chain !== null) for (let i = 0; i < this.chain.words.length; i += 4) this.chain.words[i] = -1;
+    this.nextIndex = 0;
     this.slots.clear();
     const c = this.mem.codePages;
     for (let p = 0; p < c.length; p++) c[p] &= ~CodeBit.BLOCKS;

@@ -59,6 +59,8 @@ export interface Block {
   readonly entry: number;
   /** Virtual page numbers (pc >>> 12, in pcHi) of every page the region runs code on: a breakpoint on one keeps it from running. */
   readonly vpages: readonly number[];
+  /** The region's index in its memory's WebAssembly dispatch table (wasm/dispatch.ts), or -1: called through `fn` only. */
+  readonly index: number;
 }
 
 /**

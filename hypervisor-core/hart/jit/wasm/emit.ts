@@ -14,7 +14,7 @@ const EMPTY = 0x40;
 /** Opcodes (spec 5.4). */
 export const enum W {
   unreachable = 0x00, block = 0x02, loop = 0x03, if = 0x04, else = 0x05, end = 0x0b,
-  br = 0x0c, br_if = 0x0d, br_table = 0x0e, return = 0x0f, call = 0x10, drop = 0x1a, select = 0x1b,
+  br = 0x0c, br_if = 0x0d, br_table = 0x0e, return = 0x0f, call = 0x10, call_indirect = 0x11, drop = 0x1a, select = 0x1b,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22, global_get = 0x23, global_set = 0x24,
   i32_load = 0x28, i64_load = 0x29, i64_load8_s = 0x30, i64_load8_u = 0x31, i64_load16_s = 0x32,
   i64_load16_u = 0x33, i64_load32_s = 0x34, i64_load32_u = 0x35, i32_store = 0x36, i64_store = 0x37,
@@ -133,6 +133,8 @@ export class Body {
   /** A load or store with alignment hint 0 (any alignment) and a constant offset. */
   mem(opcode: number, offset = 0): this { this.code.byte(opcode); this.code.byte(0); this.code.uleb(offset); return this; }
   call(f: number): this { this.code.byte(W.call); this.code.uleb(f); return this; }
+  /** `call_indirect` through table 0 with signature `type` (the callee index on the stack). */
+  callIndirect(type: number): this { this.code.byte(W.call_indirect); this.code.uleb(type); this.code.byte(0x00); return this; }
   globalGet(g: number): this { this.code.byte(W.global_get); this.code.uleb(g); return this; }
   globalSet(g: number): this { this.code.byte(W.global_set); this.code.uleb(g); return this; }
 
@@ -189,10 +191,18 @@ export class Body {
 /** A function signature. */
 export interface FuncType { params: number[]; results: number[] }
 
-/** What a module is made of (one imported memory, functions, mutable i32 globals, exports). */
+/**
+ * What a module is made of: one imported memory, optionally an imported funcref table and
+ * imported mutable i32 globals (numbered before the module's own), functions, mutable i32
+ * globals, exports.
+ */
 export interface ModuleSpec {
   /** Import module/field name of the memory, and whether it is shared (then with a maximum). */
   memory: { module: string; name: string; shared: boolean };
+  /** Import module/field name of a funcref table (table 0). */
+  table?: { module: string; name: string };
+  /** Import module/field names of mutable i32 globals (global indices 0, 1, ...). */
+  importedGlobals?: { module: string; name: string }[];
   types: FuncType[];
   /** Each function's type index and body. */
   funcs: { type: number; body: Body }[];
@@ -222,12 +232,28 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
   }
   section(out, 1, types);
   const imports = new Bytes();
-  imports.uleb(1);
+  const globalImports = m.importedGlobals ?? [];
+  imports.uleb(1 + (m.table !== undefined ? 1 : 0) + globalImports.length);
   imports.name(m.memory.module);
   imports.name(m.memory.name);
   imports.byte(0x02);
   // A shared memory must declare a maximum (threads proposal); 65536 pages is wasm32's whole range.
   if (m.memory.shared) { imports.byte(0x03); imports.byte(0x00); imports.uleb(65536); } else { imports.byte(0x00); imports.byte(0x00); }
+  if (m.table !== undefined) {
+    imports.name(m.table.module);
+    imports.name(m.table.name);
+    imports.byte(0x01); // a table: funcref, no minimum (it grows as regions are installed)
+    imports.byte(0x70);
+    imports.byte(0x00);
+    imports.byte(0x00);
+  }
+  for (const g of globalImports) {
+    imports.name(g.module);
+    imports.name(g.name);
+    imports.byte(0x03); // a global: i32, mutable
+    imports.byte(I32);
+    imports.byte(0x01);
+  }
   section(out, 2, imports);
   const funcs = new Bytes();
   funcs.uleb(m.funcs.length);

@@ -10,6 +10,7 @@
  */
 import { BlockFn, BlockHart, Insn, regionKey } from '../compile';
 import { regionModule } from './region-module';
+import { dispatcherOf, isShared } from './dispatch';
 
 export { regionModule } from './region-module';
 
@@ -22,11 +23,6 @@ let insns = 0;
 const MAX_INSNS = 1 << 16;
 /** The most instructions one call runs: `left` goes to wasm as an i32. Larger budgets run in several calls, exits exact as at any block start. */
 const MAX_LEFT = 0x40000000;
-
-/** Whether memory's buffer is a SharedArrayBuffer (its import must then be declared shared). */
-function isShared(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-}
 
 /** The key of a region's module: its code key and the memory kind. */
 function keyOf(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boolean): string {
@@ -59,7 +55,10 @@ export function compileRegionWasm(blocks: Insn[][], pages: ReadonlyMap<number, n
     insns += size;
   }
   if (mine.insns + size > MAX_INSNS) { mine.fns.clear(); mine.insns = 0; }
-  const fn = wrap(new WebAssembly.Instance(module, { m: { mem: memory } }));
+  const d = dispatcherOf(memory);
+  const instance = new WebAssembly.Instance(module, { m: { mem: memory }, g: d.globals });
+  const fn = wrap(instance.exports.run as RegionRun, d.pcLo, d.pcHi, d.resv);
+  runs.set(fn, instance.exports.run as RegionRun);
   mine.fns.set(key, fn);
   mine.insns += size;
   return fn;
@@ -75,12 +74,20 @@ let lastX: Int32Array | null = null, lastDv: DataView | null = null;
 let lastR: Int32Array | null = null, lastW: Int32Array | null = null, lastF: Int32Array | null = null;
 let oX = 0, oRam = 0, oR = 0, oRHi = 0, oROff = 0, oW = 0, oWHi = 0, oWOff = 0, oF = 0, oFHi = 0, oFOff = 0;
 
-/** The BlockFn over an instance: byte offsets in, pc and reservation back into the hart. */
-function wrap(instance: WebAssembly.Instance): BlockFn {
-  const e = instance.exports;
-  const run = e.run as (x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number,
-    wOff: number, fTag: number, fTagHi: number, fOff: number, left: number, entry: number, resv: number) => number;
-  const pcLo = e.pcLo as () => number, pcHi = e.pcHi as () => number, resv = e.resv as () => number;
+/** A region module's `run` export. */
+type RegionRun = (x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number,
+  wOff: number, fTag: number, fTagHi: number, fOff: number, left: number, entry: number, resv: number) => number;
+
+/** The `run` export behind each BlockFn this backend made (what the dispatcher's table holds). */
+const runs = new WeakMap<BlockFn, RegionRun>();
+
+/** The WebAssembly function behind a BlockFn compileRegionWasm returned, or undefined for any other. */
+export function regionRunOf(fn: BlockFn): RegionRun | undefined {
+  return runs.get(fn);
+}
+
+/** The BlockFn over a region's `run`: byte offsets in, pc and reservation (the dispatcher's globals) back into the hart. */
+function wrap(run: RegionRun, pcLo: () => number, pcHi: () => number, resv: () => number): BlockFn {
   return (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
     wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
     left: number, entry: number): number => {
@@ -95,4 +102,34 @@ function wrap(instance: WebAssembly.Instance): BlockFn {
     h.reservation = resv();
     return n;
   };
+}
+
+/**
+ * Runs compiled regions from host offset `off` (virtual pc lo/hi) through `memory`'s
+ * dispatcher (dispatch.ts) with the block table at byte `table`: the BlockFn arguments, then
+ * the start and the table. Returns the instructions retired, with the next pc and the
+ * reservation in the hart; `why` says whether it stopped at a block not in the table.
+ */
+export type ChainFn = (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
+  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
+  left: number, off: number, pcLo: number, pcHi: number, table: number) => number;
+
+/** The ChainFn of `memory` and its `why` (Why.MISS or Why.STOP, of the last call). */
+export function chainOf(memory: WebAssembly.Memory): { run: ChainFn; why: () => number } {
+  const d = dispatcherOf(memory);
+  const dispatch = d.dispatch, pcLo = d.pcLo, pcHi = d.pcHi, resv = d.resv;
+  const run: ChainFn = (h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff, left, off, lo, hi, table) => {
+    if (x !== lastX) { lastX = x; oX = x.byteOffset; }
+    if (dv !== lastDv) { lastDv = dv; oRam = dv.byteOffset; }
+    if (rTag !== lastR) { lastR = rTag; oR = rTag.byteOffset; oRHi = rTagHi.byteOffset; oROff = rOff.byteOffset; }
+    if (wTag !== lastW) { lastW = wTag; oW = wTag.byteOffset; oWHi = wTagHi.byteOffset; oWOff = wOff.byteOffset; }
+    if (fTag !== lastF) { lastF = fTag; oF = fTag.byteOffset; oFHi = fTagHi.byteOffset; oFOff = fOff.byteOffset; }
+    const n = dispatch(oX, oRam, oR, oRHi, oROff, oW, oWHi, oWOff, oF, oFHi, oFOff, left < MAX_LEFT ? left : MAX_LEFT, off, lo, hi,
+      h.reservation, table);
+    h.pcLo = pcLo();
+    h.pcHi = pcHi();
+    h.reservation = resv();
+    return n;
+  };
+  return { run, why: d.why };
 }

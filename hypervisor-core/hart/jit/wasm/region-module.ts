@@ -16,16 +16,19 @@
  * byte addresses in the imported memory of the register file (32 i64, x0 first), of RAM (TLB
  * host offsets are relative to it) and of each TLB array (4096 i32); it returns the
  * instructions retired and leaves the next pc in globals 0 (low word) and 1 (high word) and
- * the reservation in global 2, which the exports `pcLo`, `pcHi` and `resv` return (calling
- * a wasm function from optimised JavaScript costs a few ns, reading a WebAssembly.Global's
- * `value` about 70).
+ * the reservation in global 2. The globals are imported (`g.pcLo`, `g.pcHi`, `g.resv`) from
+ * the memory's dispatcher (dispatch.ts), which reads them as it goes from region to region
+ * and whose exports return them to JavaScript.
  */
 import { Op } from '../../isa/opcodes';
 import { Insn, blockOrder, pcAdd } from '../compile';
 import { TLB_MASK } from '../../../mmu/tlb';
-import { Helper, helperBodies } from './arith';
+import { helperBodies } from './arith';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { Frame, Memo, lower } from './lower';
+
+/** The globals a region module imports (from its memory's dispatcher), in index order: next pc low and high word, reservation. */
+export const REGION_GLOBALS = ['pcLo', 'pcHi', 'resv'] as const;
 
 /** Loads and stores that remember their page (as compile.ts's MEMO_SITES: each adds two locals live around the loop). */
 const MEMO_SITES = 32;
@@ -169,19 +172,15 @@ export function regionModule(blocks: Insn[][], pages: ReadonlyMap<number, number
   for (const r of written) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
   f.get(plo).globalSet(0).get(phi).globalSet(1).get(P.RESV).globalSet(2);
   f.get(n).get(k).op(W.i32_add);
-  const getters = [0, 1, 2].map((g) => new Body(0).globalGet(g));
   return encodeModule({
     memory: { module: 'm', name: 'mem', shared },
+    importedGlobals: REGION_GLOBALS.map((name) => ({ module: 'g', name })),
     types: [
       { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
       { params: [I64, I64], results: [I64] },
-      { params: [], results: [I32] },
     ],
-    funcs: [{ type: 0, body: f }, ...helperBodies().map((body) => ({ type: 1, body })), ...getters.map((body) => ({ type: 2, body }))],
-    globals: 3,
-    exports: [
-      { name: 'run', kind: 'func', index: 0 },
-      ...['pcLo', 'pcHi', 'resv'].map((name, g) => ({ name, kind: 'func' as const, index: 1 + Helper.COUNT + g })),
-    ],
+    funcs: [{ type: 0, body: f }, ...helperBodies().map((body) => ({ type: 1, body }))],
+    globals: 0,
+    exports: [{ name: 'run', kind: 'func', index: 0 }],
   });
 }

@@ -1,0 +1,142 @@
+/**
+ * The WebAssembly dispatcher (hart/jit/wasm/dispatch.ts) and its block table in the hart
+ * area: regions ending in indirect jumps (each its own region) run one after the other
+ * inside WebAssembly, and every result (registers, pc, instructions retired) is the
+ * interpreter's, for budgets ending anywhere in the chain, after a chained region's page is
+ * rewritten by the host, and where the next block is not compiled yet. The expected values
+ * are the RV64I semantics of the program (the interpreter's run of the same code is the
+ * reference for pc and count, as in the translation differential tests).
+ */
+import { strict as assert } from 'node:assert';
+import { Hart } from '../../../../hypervisor-core/hart/hart';
+import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
+import { JIT_DEFAULTS } from '../../../../hypervisor-core/hart/jit/block-cache';
+import { BLOCK_TABLE_BYTES, HART_AREA_BYTES, areasAt, blockTableAt } from '../../../../hypervisor-core/memory/hart-area';
+
+const BASE = 0x80000000;
+const A0 = 10, A1 = 11, T0 = 5, S0 = 8, S1 = 9, S2 = 18, S3 = 19;
+
+const addi = (rd: number, rs1: number, imm: number) => ((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13;
+const auipc = (rd: number) => (rd << 7) | 0x17;
+const lui = (rd: number, imm20: number) => ((imm20 & 0xfffff) << 12) | (rd << 7) | 0x37;
+const add = (rd: number, rs1: number, rs2: number) => (rs2 << 20) | (rs1 << 15) | (rd << 7) | 0x33;
+const beq = (rs1: number, rs2: number, off: number) => ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) |
+  (rs1 << 15) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
+const jalr = (rd: number, rs1: number) => (rs1 << 15) | (rd << 7) | 0x67;
+const SPIN = 0x0000006f; // jal x0, 0
+const NOP = addi(0, 0, 0);
+
+/**
+ * Three blocks joined by indirect jumps, so each is a region of its own and only the
+ * dispatcher (or the JavaScript loop) goes from one to the next: A (a0 += 1) at 0x40, B
+ * (a1 += 1) on the next page at 0x1000, C (t0 -= 1, out to the spin at 0x5c when t0 = 0)
+ * at 0x50; 1000 rounds. Words by byte offset from BASE.
+ */
+function program(): Map<number, number> {
+  const w = new Map<number, number>();
+  const put = (at: number, words: number[]) => words.forEach((x, i) => w.set(at + 4 * i, x >>> 0));
+  put(0x00, [
+    auipc(S0), // s0 = BASE
+    lui(S1, 1), add(S1, S1, S0), // s1 = B
+    addi(S2, S0, 0x50), // s2 = C
+    addi(S3, S0, 0x40), // s3 = A
+    addi(T0, 0, 1000),
+    jalr(0, S3),
+  ]);
+  put(0x40, [addi(A0, A0, 1), jalr(0, S1), NOP, NOP]); // A
+  put(0x50, [addi(T0, T0, -1), beq(T0, 0, 8), jalr(0, S3), SPIN]); // C; 0x58 goes back to A, 0x5c spins
+  put(0x1000, [addi(A1, A1, 1), jalr(0, S2)]); // B
+  return w;
+}
+
+/** A hart over a WebAssembly.Memory with the program, translation at the first entry (or off). */
+function hartWith(jit: boolean): { h: Hart; mem: PhysMemory } {
+  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+  for (const [at, word] of program()) mem.view.setUint32(at, word, true);
+  const h = new Hart(0, mem);
+  h.setJit(jit);
+  if (h.blockCache) h.blockCache.threshold = h.blockCache.straightThreshold = h.blockCache.regionThreshold = 1;
+  h.reset(BASE | 0, 0);
+  return { h, mem };
+}
+
+const state = (h: Hart) => ({ pc: h.pcLo >>> 0, instret: h.instret, x: Array.from(h.x) });
+
+describe('WebAssembly dispatcher: regions chained inside WebAssembly', () => {
+  let saved: typeof JIT_DEFAULTS.backend;
+  before(() => { saved = JIT_DEFAULTS.backend; JIT_DEFAULTS.backend = 'wasm'; });
+  after(() => { JIT_DEFAULTS.backend = saved; });
+
+  it('keeps the block table at the end of each hart area, past the arrays', () => {
+    const size = 1 << 20;
+    const start = areasAt(size) + HART_AREA_BYTES;
+    assert.equal(blockTableAt(size, start + 100), start + HART_AREA_BYTES - BLOCK_TABLE_BYTES);
+    const { h } = hartWith(true);
+    const x = h.x.byteOffset;
+    assert.ok(x + 256 <= blockTableAt(size, x), 'x before the table');
+  });
+
+  it('goes from region to region without returning to JavaScript: 3000 regions run in a few dispatcher calls', () => {
+    const { h } = hartWith(true);
+    h.run(100_000);
+    const c = h.blockCache!;
+    assert.equal(c.backend, 'wasm');
+    // 1000 rounds of A, B, C (3 instructions each but C's last round, 2) plus the 7 set-up ones, then the spin.
+    assert.equal(h.x[2 * A0], 1000);
+    assert.equal(h.x[2 * A1], 1000);
+    assert.equal(h.x[2 * T0], 0);
+    assert.equal(h.pcLo >>> 0, BASE + 0x5c);
+    assert.ok(c.counters.regions >= 4, `regions ${c.counters.regions}`);
+    assert.ok(c.dispatchedRegions >= 2990, `regions called by the dispatcher: ${c.dispatchedRegions}`);
+    assert.ok(c.counters.dispatches <= 20, `dispatcher calls: ${c.counters.dispatches}`);
+    const ref = hartWith(false).h;
+    ref.run(100_000);
+    assert.deepEqual(state(h), state(ref));
+  });
+
+  it('ends exactly on the budget anywhere in the chain (the interpreter\'s pc, count and registers)', () => {
+    for (const budget of [20, 21, 22, 23, 24, 25, 26, 1500, 1501, 1502, 3009, 3010, 3011, 3012]) {
+      const { h } = hartWith(true);
+      // Warm up on a first slice that compiles every region, then the measured one in pieces.
+      let left = budget;
+      for (const step of [7, 13, 101]) { const n = Math.min(step, left); h.run(n); left -= n; }
+      while (left > 0) { const n = Math.min(997, left); h.run(n); left -= n; }
+      const ref = hartWith(false).h;
+      ref.run(budget);
+      assert.deepEqual(state(h), state(ref), `budget ${budget}`);
+    }
+  });
+
+  it('drops a chained region whose page the host rewrites: the dispatcher runs the new code, not the old', () => {
+    const patch = new Uint8Array(4);
+    new DataView(patch.buffer).setUint32(0, addi(A1, A1, 5), true);
+    const runs: ReturnType<typeof state>[] = [];
+    for (const jit of [true, false]) {
+      const { h, mem } = hartWith(jit);
+      h.run(1500); // about 500 rounds, B chained from A in WebAssembly
+      mem.write(BASE + 0x1000, patch); // B becomes a1 += 5 (as a loader, the debugger or DMA writes)
+      // Nothing compiles again: A and C stay, chained to where B was.
+      const c = h.blockCache;
+      if (c) c.threshold = c.straightThreshold = c.regionThreshold = 1e9;
+      h.run(100_000);
+      runs.push(state(h));
+      if (jit) assert.ok(h.blockCache!.counters.invalidatedPages >= 1);
+    }
+    assert.deepEqual(runs[0], runs[1]);
+    // a1: 5 for every round after the patch; a0 counts every round.
+    const [a0, a1] = [runs[0].x[2 * A0], runs[0].x[2 * A1]];
+    assert.equal(a0, 1000);
+    assert.ok(a1 > 1000 && (a1 - 1000) % 4 === 0, `a1 ${a1}`);
+  });
+
+  it('returns to JavaScript at a block not compiled yet, which then compiles when hot (threshold 3)', () => {
+    const { h } = hartWith(true);
+    const c = h.blockCache!;
+    c.threshold = c.straightThreshold = c.regionThreshold = 3;
+    h.run(100_000);
+    const ref = hartWith(false).h;
+    ref.run(100_000);
+    assert.deepEqual(state(h), state(ref));
+    assert.ok(c.dispatchedRegions >= 2900, `regions called by the dispatcher: ${c.dispatchedRegions}`);
+  });
+});
