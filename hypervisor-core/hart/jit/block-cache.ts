@@ -25,7 +25,7 @@ import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
 import { Region, findRegion } from './region';
-import { ChainFn, chainOf, compileRegionWasm, compiledBeforeWasm, regionRunOf } from './wasm';
+import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, regionRunOf } from './wasm';
 import { MAX_ENTRY, MAX_INDEX, MAX_LEN, Why, dispatcherOf } from './wasm/dispatch';
 import { BLOCK_TABLE_BYTES, BLOCK_TABLE_SLOTS, blockTableAt } from '../../memory/hart-area';
 import { CodeBit } from '../predecode';
@@ -44,6 +44,9 @@ const noBlock = (): number => 0;
 /** An empty table slot (a real object: a table of one shape stays fast, holes would not). */
 const EMPTY: Block = { off: -1, pcLo: 0, pcHi: 0, len: NEVER, fn: noBlock, entry: 0, vpages: [], index: -1 };
 
+/** A region waiting for its batch (BlockCache.pending): where its start is and what it holds. */
+interface Pending { slot: number; off: number; pcLo: number; pcHi: number; region: Region }
+
 /** Which code regions compile to: JavaScript functions, or WebAssembly modules where the memory allows it. */
 export type JitBackend = 'js' | 'wasm';
 
@@ -61,14 +64,16 @@ function backendFromEnv(): JitBackend {
  * block start before it is compiled) and the backend. The differential tests set the
  * threshold to 1 so every block they can translate is translated.
  */
-export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; backend: JitBackend } =
-  { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, backend: backendFromEnv(), ...thresholdsFromEnv() };
+export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; backend: JitBackend; batch: number } =
+  { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, backend: backendFromEnv(), batch: 16, ...thresholdsFromEnv() };
 
-/** Thresholds from HYPERSCOPE_JIT_THRESHOLDS (`loop/region/straight`, e.g. `64/512/512`), for measuring. */
-function thresholdsFromEnv(): { threshold?: number; regionThreshold?: number; straightThreshold?: number } {
+/** Thresholds from HYPERSCOPE_JIT_THRESHOLDS (`loop/region/straight[/batch]`, e.g. `64/512/512/16`), for measuring. */
+function thresholdsFromEnv(): { threshold?: number; regionThreshold?: number; straightThreshold?: number; batch?: number } {
   const v = typeof process !== 'undefined' ? process.env.HYPERSCOPE_JIT_THRESHOLDS : undefined;
-  const m = v !== undefined ? /^(\d+)\/(\d+)\/(\d+)$/.exec(v) : null;
-  return m === null ? {} : { threshold: +m[1], regionThreshold: +m[2], straightThreshold: +m[3] };
+  const m = v !== undefined ? /^(\d+)\/(\d+)\/(\d+)(?:\/(\d+))?$/.exec(v) : null;
+  if (m === null) return {};
+  const t = { threshold: +m[1], regionThreshold: +m[2], straightThreshold: +m[3] };
+  return m[4] !== undefined ? { ...t, batch: Math.max(1, +m[4]) } : t;
 }
 
 /**
@@ -126,7 +131,18 @@ export class BlockCache {
    * Blocks and regions compiled, pages invalidated, full drops, instructions run translated,
    * regions found (looked at) and calls into the WebAssembly dispatcher, for `--stats` and tests.
    */
-  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0, looks: 0, dispatches: 0 };
+  readonly counters = { compiled: 0, regions: 0, invalidatedPages: 0, flushes: 0, insns: 0, looks: 0, dispatches: 0, batches: 0 };
+  /**
+   * Regions compiled together (WebAssembly): V8's fixed cost per module (compile and
+   * instantiation, about 0.3 ms) is paid once for a batch of this many. A region found worth
+   * compiling waits in `pending` until the batch is full or its start is looked at again
+   * (hot again: `threshold` more entries), so a hot loop waits at most that long. 1: each
+   * region compiles as it is found. The decision depends only on entry counts, so a run is
+   * the same whatever the batch size; only what runs translated differs.
+   */
+  batch = JIT_DEFAULTS.batch;
+  /** Regions found worth compiling, waiting for their batch. */
+  private pending: Pending[] = [];
   /**
    * Going from WebAssembly region to region without JavaScript between them (wasm/dispatch.ts):
    * the memory's dispatcher, the byte offset of this cache's block table (in the area of the
@@ -220,14 +236,30 @@ export class BlockCache {
       if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
         const heat = ++this.hot[slot];
         if (heat < this.threshold || !this.lookAt(heat)) break;
-        this.counters.looks++;
-        const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
-          const i = (p >>> 12) & (f.tagLo.length - 1);
-          return f.tagLo[i] === p && f.tagHi[i] === pcHi ? f.off[i] : -1;
-        });
-        if (region.blocks.length > 0 && !this.worth(region, heat)) break;
-        this.hot[slot] = 0;
-        b = this.compile(slot, off, pcLo, pcHi, region);
+        if (this.pending.length > 0 && this.pending.some((p) => p.off === off && p.pcLo === pcLo && p.pcHi === pcHi)) {
+          // A start waiting for its batch is hot again: the batch compiles now.
+          this.hot[slot] = 0;
+          this.compilePending();
+          b = this.table[slot];
+          if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) break;
+        } else {
+          this.counters.looks++;
+          const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
+            const i = (p >>> 12) & (f.tagLo.length - 1);
+            return f.tagLo[i] === p && f.tagHi[i] === pcHi ? f.off[i] : -1;
+          });
+          if (region.blocks.length > 0 && !this.worth(region, heat)) break;
+          this.hot[slot] = 0;
+          if (this.wasm !== null && this.batch > 1 && region.blocks.length > 0 && !compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops)) {
+            this.pend({ slot, off, pcLo, pcHi, region });
+            if (this.pending.length < this.batch) break;
+            this.compilePending();
+            b = this.table[slot];
+            if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) break;
+          } else {
+            b = this.compile(slot, off, pcLo, pcHi, region);
+          }
+        }
       }
       if (b.len > left - done) break;
       const chain = this.chain;
@@ -272,7 +304,7 @@ export class BlockCache {
 
   /** Whether a region found after `heat` entries at its start is compiled now. */
   private worth(region: Region, heat: number): boolean {
-    const before = this.wasm !== null ? compiledBeforeWasm(region.blocks, region.pages, this.wasm) : compiledBefore(region.blocks, region.pages);
+    const before = this.wasm !== null ? compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops) : compiledBefore(region.blocks, region.pages);
     if (heat >= this.straightThreshold || before) return true;
     return region.loops && (region.blocks.length === 1 || heat >= this.regionThreshold);
   }
@@ -284,10 +316,55 @@ export class BlockCache {
     let fn: Block['fn'] | null = null;
     try {
       if (blocks.length === 0) fn = null;
-      else fn = this.wasm !== null ? compileRegionWasm(blocks, region.pages, this.wasm) : compileRegion(blocks, region.pages);
+      else fn = this.wasm !== null ? compileRegionsWasm([region], this.wasm)[0] : compileRegion(blocks, region.pages);
     } catch {
       fn = null; // a generator bug must not stop the guest: the interpreter runs this code
     }
+    return this.register(slot, off, pcLo, pcHi, region, fn);
+  }
+
+  /**
+   * Queues a region for the next batch. Its pages become code pages now, so a write to one
+   * before the batch compiles drops it from the queue (invalidatePage) instead of compiling
+   * code that is no longer there.
+   */
+  private pend(p: Pending): void {
+    this.pending.push(p);
+    for (const host of p.region.pages.values()) this.makeCodePage(host >>> 12);
+  }
+
+  /** Compiles the queued regions together (one WebAssembly module) and enters their blocks. */
+  private compilePending(): void {
+    const list = this.pending;
+    this.pending = [];
+    let size = 0;
+    for (const p of list) size += p.region.blocks.length;
+    if (this.live + size >= MAX_BLOCKS || this.nextIndex + list.length >= MAX_INDEX) {
+      this.flush();
+      for (const p of list) for (const host of p.region.pages.values()) this.makeCodePage(host >>> 12);
+    }
+    let fns: (Block['fn'] | null)[];
+    try {
+      fns = compileRegionsWasm(list.map((p) => p.region), this.wasm!);
+    } catch {
+      fns = list.map(() => null); // as in compile: the interpreter runs this code
+    }
+    this.counters.batches++;
+    list.forEach((p, j) => this.register(p.slot, p.off, p.pcLo, p.pcHi, p.region, fns[j]));
+  }
+
+  /** Makes host page `page` a code page: no write TLB entry maps it any more, so every store to it is reported. */
+  private makeCodePage(page: number): void {
+    const before = this.mem.codePages[page];
+    if ((before & CodeBit.BLOCKS) === 0) {
+      this.mem.codePages[page] = before | CodeBit.BLOCKS;
+      if (before === 0) for (const d of this.dropWrites) d(page * 4096);
+    }
+  }
+
+  /** Enters a compiled region (or a stand-in when `fn` is null) in the block table. */
+  private register(slot: number, off: number, pcLo: number, pcHi: number, region: Region, fn: Block['fn'] | null): Block {
+    const blocks = region.blocks;
     if (fn === null) {
       // Remembered so the interpreter does not count its way to a compile here again.
       const never = { off, pcLo, pcHi, len: NEVER, fn: noBlock, entry: 0, vpages: [], index: -1 };
@@ -308,11 +385,7 @@ export class BlockCache {
       return b;
     });
     for (const page of hostPages) {
-      const before = this.mem.codePages[page];
-      if ((before & CodeBit.BLOCKS) === 0) {
-        this.mem.codePages[page] = before | CodeBit.BLOCKS;
-        if (before === 0) for (const d of this.dropWrites) d(page * 4096);
-      }
+      this.makeCodePage(page);
       let s = this.slots.get(page);
       if (s === undefined) this.slots.set(page, (s = new Set()));
       for (const b of entries) s.add(b);
@@ -336,6 +409,9 @@ export class BlockCache {
   /** Drops the regions that run code on a code page (something wrote to it) and makes it a data page again. */
   invalidatePage(page: number): void {
     this.mem.codePages[page] &= ~CodeBit.BLOCKS;
+    if (this.pending.length > 0) {
+      this.pending = this.pending.filter((p) => ![...p.region.pages.values()].some((host) => host >>> 12 === page));
+    }
     const s = this.slots.get(page);
     if (s === undefined) return;
     for (const b of s) {
@@ -349,6 +425,7 @@ export class BlockCache {
   /** Drops every block (the cache is full); pages stop being code pages. */
   flush(): void {
     this.table.fill(EMPTY);
+    this.pending = [];
     if (this.chain !== null) for (let i = 0; i < this.chain.words.length; i += 4) this.chain.words[i] = -1;
     this.nextIndex = 0;
     this.slots.clear();

@@ -9,29 +9,32 @@
  * per process) and instantiated once per memory.
  */
 import { BlockFn, BlockHart, Insn, regionKey } from '../compile';
-import { regionModule } from './region-module';
+import { RegionCode, regionsModule } from './region-module';
 import { dispatcherOf, isShared } from './dispatch';
 
 export { regionModule } from './region-module';
 
-/** Compiled modules by region key (and memory kind), shared by every memory of the process. */
-const modules = new Map<string, WebAssembly.Module>();
-/** Instances by memory, then by the module's key, with the instructions they hold. */
-const instances = new WeakMap<WebAssembly.Memory, { fns: Map<string, BlockFn>; insns: number }>();
+/** Compiled modules by region key (and memory kind), with the export of the region's `run`; shared by every memory of the process. */
+const modules = new Map<string, { module: WebAssembly.Module; name: string }>();
+/**
+ * By memory: the region functions by key, the instances by module (a module of several
+ * regions is instantiated once), and the instructions they hold.
+ */
+const instances = new WeakMap<WebAssembly.Memory, { fns: Map<string, BlockFn>; of: Map<WebAssembly.Module, WebAssembly.Instance>; insns: number }>();
 /** Instructions in `modules`; past MAX_INSNS the caches start again (bounds the compiled code kept, as compile.ts's `known`). */
 let insns = 0;
 const MAX_INSNS = 1 << 16;
 /** The most instructions one call runs: `left` goes to wasm as an i32. Larger budgets run in several calls, exits exact as at any block start. */
 const MAX_LEFT = 0x40000000;
 
-/** The key of a region's module: its code key and the memory kind. */
-function keyOf(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boolean): string {
-  return (shared ? 's' : 'p') + regionKey(blocks, pages);
+/** The key of a region's module: its code key, the memory kind and whether it loops (memos or none). */
+function keyOf(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boolean, loops = true): string {
+  return (shared ? 's' : 'p') + (loops ? 'L' : 'S') + regionKey(blocks, pages);
 }
 
 /** Whether a region with exactly this code has a module already (then compiling it costs only an instantiation). */
-export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory): boolean {
-  return blocks.length > 0 && modules.has(keyOf(blocks, pages, isShared(memory)));
+export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory, loops = true): boolean {
+  return blocks.length > 0 && modules.has(keyOf(blocks, pages, isShared(memory), loops));
 }
 
 /**
@@ -40,28 +43,46 @@ export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, 
  * be called with `x`, `dv` (RAM) and the TLB arrays all views on `memory.buffer`.
  */
 export function compileRegionWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory): BlockFn {
+  return compileRegionsWasm([{ blocks, pages }], memory)[0];
+}
+
+/**
+ * Compiles several regions as compileRegionWasm does, those not compiled before in one
+ * module (one fixed compile and instantiation cost for all of them).
+ */
+export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAssembly.Memory): BlockFn[] {
   const shared = isShared(memory);
-  const key = keyOf(blocks, pages, shared);
   let mine = instances.get(memory);
-  if (mine === undefined) instances.set(memory, (mine = { fns: new Map(), insns: 0 }));
-  const seen = mine.fns.get(key);
-  if (seen !== undefined) return seen;
-  const size = blocks.reduce((a, b) => a + b.length, 0);
-  let module = modules.get(key);
-  if (module === undefined) {
-    if (insns + size > MAX_INSNS) { modules.clear(); insns = 0; }
-    module = new WebAssembly.Module(regionModule(blocks, pages, shared));
-    modules.set(key, module);
+  if (mine === undefined) instances.set(memory, (mine = { fns: new Map(), of: new Map(), insns: 0 }));
+  const keys = regions.map((r) => keyOf(r.blocks, r.pages, shared, r.loops !== false));
+  const sizes = regions.map((r) => r.blocks.reduce((a, b) => a + b.length, 0));
+  // Room for all of them first, so no module this call needs is dropped on the way.
+  const total = sizes.reduce((a, n) => a + n, 0);
+  if (insns + total > MAX_INSNS) { modules.clear(); insns = 0; }
+  // The regions without a module yet (each once), compiled together.
+  const fresh: number[] = [];
+  keys.forEach((key, j) => { if (!modules.has(key) && !fresh.some((i) => keys[i] === key)) fresh.push(j); });
+  if (fresh.length > 0) {
+    const size = fresh.reduce((a, j) => a + sizes[j], 0);
+    const module = new WebAssembly.Module(regionsModule(fresh.map((j) => regions[j]), shared));
+    fresh.forEach((j, i) => modules.set(keys[j], { module, name: `r${i}` }));
     insns += size;
   }
-  if (mine.insns + size > MAX_INSNS) { mine.fns.clear(); mine.insns = 0; }
   const d = dispatcherOf(memory);
-  const instance = new WebAssembly.Instance(module, { m: { mem: memory }, g: d.globals });
-  const fn = wrap(instance.exports.run as RegionRun, d.pcLo, d.pcHi, d.resv);
-  runs.set(fn, instance.exports.run as RegionRun);
-  mine.fns.set(key, fn);
-  mine.insns += size;
-  return fn;
+  if (mine.insns + total > MAX_INSNS) { mine.fns.clear(); mine.of.clear(); mine.insns = 0; }
+  return regions.map((_, j) => {
+    const seen = mine!.fns.get(keys[j]);
+    if (seen !== undefined) return seen;
+    const { module, name } = modules.get(keys[j])!;
+    let instance = mine!.of.get(module);
+    if (instance === undefined) mine!.of.set(module, (instance = new WebAssembly.Instance(module, { m: { mem: memory }, g: d.globals })));
+    const run = instance.exports[name] as RegionRun;
+    const fn = wrap(run, d.pcLo, d.pcHi, d.resv);
+    runs.set(fn, run);
+    mine!.fns.set(keys[j], fn);
+    mine!.insns += sizes[j];
+    return fn;
+  });
 }
 
 /**

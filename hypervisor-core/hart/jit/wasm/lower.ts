@@ -69,6 +69,12 @@ const HELPER: Partial<Record<Op, Helper>> = {
   [Op.DIV]: Helper.DIV, [Op.REM]: Helper.REM, [Op.DIVU]: Helper.DIVU, [Op.REMU]: Helper.REMU,
   [Op.DIVW]: Helper.DIVW, [Op.REMW]: Helper.REMW, [Op.DIVUW]: Helper.DIVUW, [Op.REMUW]: Helper.REMUW,
 };
+
+/** Whether `op` is lowered to a call of an M helper (arith.ts). */
+export function callsHelper(op: Op): boolean {
+  return HELPER[op] !== undefined;
+}
+
 const BRANCH: Partial<Record<Op, number>> = {
   [Op.BEQ]: W.i64_eq, [Op.BNE]: W.i64_ne, [Op.BLT]: W.i64_lt_s, [Op.BGE]: W.i64_ge_s, [Op.BLTU]: W.i64_lt_u, [Op.BGEU]: W.i64_ge_u,
 };

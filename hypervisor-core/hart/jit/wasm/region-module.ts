@@ -25,7 +25,7 @@ import { Insn, blockOrder, pcAdd } from '../compile';
 import { TLB_MASK } from '../../../mmu/tlb';
 import { helperBodies } from './arith';
 import { Body, I32, I64, W, encodeModule } from './emit';
-import { Frame, Memo, lower } from './lower';
+import { Frame, Memo, callsHelper, lower } from './lower';
 
 /** The globals a region module imports (from its memory's dispatcher), in index order: next pc low and high word, reservation. */
 export const REGION_GLOBALS = ['pcLo', 'pcHi', 'resv'] as const;
@@ -58,6 +58,53 @@ function registers(blocks: Insn[][]): { used: number[]; written: number[] } {
  * shared one (RAM of vCPU threads).
  */
 export function regionModule(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boolean): Uint8Array {
+  return regionsModule([{ blocks, pages }], shared);
+}
+
+/**
+ * A region for {@link regionsModule}: its blocks (the entry first), the host page of each
+ * virtual page they are on, and whether control can go round a cycle in it (region.ts; taken
+ * as true when not given).
+ */
+export interface RegionCode { blocks: Insn[][]; pages: ReadonlyMap<number, number>; loops?: boolean }
+
+/** Whether a region has an M instruction lowered to a helper call (arith.ts). */
+function usesHelpers(blocks: Insn[][]): boolean {
+  for (const b of blocks) for (const i of b) if (callsHelper(i.op)) return true;
+  return false;
+}
+
+/**
+ * One module holding several regions: region j's `run` is exported as `r<j>` (and the first
+ * also as `run`). V8 spends a fixed time on every module it compiles and instantiates (about
+ * 0.2 ms for one of a single small function, against 0.03 ms a function in a module of 16),
+ * so regions that turn hot together compile together. The M helpers are in the module only
+ * when a region calls one (they are functions 1..Helper.COUNT, where lower.ts calls them).
+ */
+export function regionsModule(regions: readonly RegionCode[], shared: boolean): Uint8Array {
+  const helpers = regions.some((r) => usesHelpers(r.blocks)) ? helperBodies() : [];
+  const bodies = regions.map((r) => regionBody(r.blocks, r.pages, r.loops !== false));
+  const index = (j: number): number => (j === 0 ? 0 : helpers.length + j);
+  return encodeModule({
+    memory: { module: 'm', name: 'mem', shared },
+    importedGlobals: REGION_GLOBALS.map((name) => ({ module: 'g', name })),
+    types: [
+      { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
+      { params: [I64, I64], results: [I64] },
+    ],
+    funcs: [{ type: 0, body: bodies[0] }, ...helpers.map((body) => ({ type: 1, body })), ...bodies.slice(1).map((body) => ({ type: 0, body }))],
+    globals: 0,
+    exports: [{ name: 'run', kind: 'func', index: 0 }, ...bodies.map((_, j) => ({ name: `r${j}`, kind: 'func' as const, index: index(j) }))],
+  });
+}
+
+/**
+ * The body of one region's `run`. Memos only pay in a region that loops: each is emptied at
+ * every call, and a straight region passes each site once a call. In the Linux boot, where
+ * most regions are straight code run a few thousand times, emptying 32 memos at each call
+ * made the regions' code half again as slow.
+ */
+function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops: boolean): Body {
   const f = new Body(P.COUNT);
   const n = f.local(I32), k = f.local(I32), plo = f.local(I32), phi = f.local(I32), st = f.local(I32);
   const idx = f.local(I32), off = f.local(I32);
@@ -69,7 +116,7 @@ export function regionModule(blocks: Insn[][], pages: ReadonlyMap<number, number
   let sites = 0;
   for (const b of blocks) for (const i of b) if (i.op >= Op.LB && i.op <= Op.SD) sites++;
   const memos: Memo[] = [];
-  for (let s = 0; s < Math.min(sites, MEMO_SITES); s++) memos.push({ page: f.local(I64), off: f.local(I32) });
+  for (let s = 0; s < Math.min(sites, loops ? MEMO_SITES : 0); s++) memos.push({ page: f.local(I64), off: f.local(I32) });
   let nextMemo = 0;
   const frame: Frame = {
     f, reg, ram: P.RAM, rTag: P.R_TAG, rTagHi: P.R_TAG_HI, rOff: P.R_OFF, wTag: P.W_TAG, wTagHi: P.W_TAG_HI, wOff: P.W_OFF,
@@ -172,15 +219,5 @@ export function regionModule(blocks: Insn[][], pages: ReadonlyMap<number, number
   for (const r of written) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
   f.get(plo).globalSet(0).get(phi).globalSet(1).get(P.RESV).globalSet(2);
   f.get(n).get(k).op(W.i32_add);
-  return encodeModule({
-    memory: { module: 'm', name: 'mem', shared },
-    importedGlobals: REGION_GLOBALS.map((name) => ({ module: 'g', name })),
-    types: [
-      { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
-      { params: [I64, I64], results: [I64] },
-    ],
-    funcs: [{ type: 0, body: f }, ...helperBodies().map((body) => ({ type: 1, body }))],
-    globals: 0,
-    exports: [{ name: 'run', kind: 'func', index: 0 }],
-  });
+  return f;
 }

@@ -29,10 +29,10 @@ const NOP = addi(0, 0, 0);
 /**
  * Three blocks joined by indirect jumps, so each is a region of its own and only the
  * dispatcher (or the JavaScript loop) goes from one to the next: A (a0 += 1) at 0x40, B
- * (a1 += 1) on the next page at 0x1000, C (t0 -= 1, out to the spin at 0x5c when t0 = 0)
+ * (a1 += 1) on the next page at 0x1000 (each after a no-op `addi x0, x0, salt`), C (t0 -= 1, out to the spin at 0x5c when t0 = 0)
  * at 0x50; 1000 rounds. Words by byte offset from BASE.
  */
-function program(): Map<number, number> {
+function program(salt: number): Map<number, number> {
   const w = new Map<number, number>();
   const put = (at: number, words: number[]) => words.forEach((x, i) => w.set(at + 4 * i, x >>> 0));
   put(0x00, [
@@ -43,16 +43,20 @@ function program(): Map<number, number> {
     addi(T0, 0, 1000),
     jalr(0, S3),
   ]);
-  put(0x40, [addi(A0, A0, 1), jalr(0, S1), NOP, NOP]); // A
+  put(0x40, [addi(0, 0, salt), addi(A0, A0, 1), jalr(0, S1), NOP]); // A
   put(0x50, [addi(T0, T0, -1), beq(T0, 0, 8), jalr(0, S3), SPIN]); // C; 0x58 goes back to A, 0x5c spins
-  put(0x1000, [addi(A1, A1, 1), jalr(0, S2)]); // B
+  put(0x1000, [addi(0, 0, salt), addi(A1, A1, 1), jalr(0, S2)]); // B
   return w;
 }
 
-/** A hart over a WebAssembly.Memory with the program, translation at the first entry (or off). */
-function hartWith(jit: boolean): { h: Hart; mem: PhysMemory } {
+/**
+ * A hart over a WebAssembly.Memory with the program, translation at the first entry (or
+ * off). A and B start with `addi x0, x0, salt`: a salt of its own gives a test regions no
+ * earlier test compiled (modules are kept per process by code).
+ */
+function hartWith(jit: boolean, salt = 0): { h: Hart; mem: PhysMemory } {
   const mem = new PhysMemory(BASE, 1 << 20, false, 1);
-  for (const [at, word] of program()) mem.view.setUint32(at, word, true);
+  for (const [at, word] of program(salt)) mem.view.setUint32(at, word, true);
   const h = new Hart(0, mem);
   h.setJit(jit);
   if (h.blockCache) h.blockCache.threshold = h.blockCache.straightThreshold = h.blockCache.regionThreshold = 1;
@@ -114,7 +118,7 @@ describe('WebAssembly dispatcher: regions chained inside WebAssembly', () => {
     for (const jit of [true, false]) {
       const { h, mem } = hartWith(jit);
       h.run(1500); // about 500 rounds, B chained from A in WebAssembly
-      mem.write(BASE + 0x1000, patch); // B becomes a1 += 5 (as a loader, the debugger or DMA writes)
+      mem.write(BASE + 0x1004, patch); // B becomes a1 += 5 (as a loader, the debugger or DMA writes)
       // Nothing compiles again: A and C stay, chained to where B was.
       const c = h.blockCache;
       if (c) c.threshold = c.straightThreshold = c.regionThreshold = 1e9;
@@ -138,5 +142,43 @@ describe('WebAssembly dispatcher: regions chained inside WebAssembly', () => {
     ref.run(100_000);
     assert.deepEqual(state(h), state(ref));
     assert.ok(c.dispatchedRegions >= 2900, `regions called by the dispatcher: ${c.dispatchedRegions}`);
+  });
+});
+
+describe('WebAssembly regions compiled in batches (one module for several regions)', () => {
+  let saved: typeof JIT_DEFAULTS.backend;
+  before(() => { saved = JIT_DEFAULTS.backend; JIT_DEFAULTS.backend = 'wasm'; });
+  after(() => { JIT_DEFAULTS.backend = saved; });
+
+  it('runs the same whatever the batch size: pc, count and registers are the interpreter\'s', () => {
+    const ref = hartWith(false, 7).h;
+    ref.run(100_000);
+    for (const batch of [1, 2, 3, 16]) {
+      const { h } = hartWith(true, 10 + batch);
+      h.blockCache!.batch = batch;
+      h.run(100_000);
+      assert.deepEqual(state(h), state(ref), `batch ${batch}`);
+      const c = h.blockCache!.counters;
+      if (batch > 1) assert.ok(c.batches >= 1 && c.batches < c.regions, `batch ${batch}: ${c.batches} batches for ${c.regions} regions`);
+      assert.ok(h.blockCache!.dispatchedRegions >= 2990, `batch ${batch}: ${h.blockCache!.dispatchedRegions} regions called`);
+    }
+  });
+
+  it('drops a region waiting for its batch when the host rewrites its page: the new code runs, not the code found before', () => {
+    const patch = new Uint8Array(4);
+    new DataView(patch.buffer).setUint32(0, addi(A1, A1, 5), true);
+    const runs: ReturnType<typeof state>[] = [];
+    for (const jit of [true, false]) {
+      const { h, mem } = hartWith(jit, 100);
+      if (h.blockCache) h.blockCache.batch = 16;
+      h.run(13); // set-up, A, B: A and B wait for their batch (found, not compiled), the pc is at C
+      assert.equal(h.pcLo >>> 0, BASE + 0x50);
+      if (jit) assert.equal(h.blockCache!.counters.batches, 0, 'no batch compiled yet');
+      mem.write(BASE + 0x1004, patch); // B becomes a1 += 5
+      h.run(100_000);
+      runs.push(state(h));
+    }
+    assert.deepEqual(runs[0], runs[1]);
+    assert.equal(runs[0].x[2 * A1], 1 + 999 * 5, 'the first round adds 1, every later one 5 (the RV64I result of the patched program)');
   });
 });
