@@ -28,6 +28,8 @@ for (const [name, entry] of Object.entries(entries)) {
     format: 'cjs',
     sourcemap: true,
     external: ['vscode'],
+    // ASCII only (esbuild's default, relied on): the CLI's code cache reads its bundle as Latin-1.
+    charset: 'ascii',
     logLevel: 'warning',
   });
 }

@@ -22,6 +22,7 @@ import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
 import * as vm from 'node:vm';
 
 const MAGIC = Buffer.from('HSV8CC1\n', 'latin1');
@@ -47,17 +48,23 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
   return path.join(base, 'hyperscope', 'code-cache');
 }
 
-/** The cache file of `bundle` in `dir`: one per bundle path, so two checkouts never take turns overwriting one file. */
+/**
+ * The cache file of `bundle` in `dir`: one per bundle path and set of Node options, so two
+ * checkouts, or runs with and without a V8 flag, never take turns overwriting one file.
+ */
 export function codeCacheFile(dir: string, bundle: string): string {
-  const where = createHash('sha1').update(path.resolve(bundle)).digest('hex').slice(0, 12);
+  const where = createHash('sha1').update(path.resolve(bundle)).update(`\0${process.execArgv.join('\0')}`).digest('hex').slice(0, 12);
   return path.join(dir, `${path.basename(bundle, '.js')}-${where}.v8cache`);
 }
 
-/** The key a cache file must carry: the bundle's bytes and everything else V8's bytecode depends on. */
+/**
+ * The key a cache file must carry: the bundle's bytes and everything else V8's bytecode
+ * depends on (v8.cachedDataVersionTag: V8's version, its flags and the CPU's features).
+ */
 export function codeCacheKey(source: Buffer): Buffer {
   return createHash('sha1')
     .update(source)
-    .update(`\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.execArgv.join(' ')}`)
+    .update(`\0${process.version}\0${process.arch}\0${cachedDataVersionTag()}\0${process.execArgv.join(' ')}`)
     .digest();
 }
 
@@ -128,7 +135,11 @@ export function loadWithCodeCache(bundle: string, dir: string | null = codeCache
   }
   if (cache !== 'used') {
     // At exit every function the command ran is compiled: the next process gets them all.
+    const tag = cachedDataVersionTag();
     process.once('exit', () => {
+      // V8 flags set while running (the vCPU threads' compiler policy) would make the next
+      // process refuse this cache, and so write it again, every time.
+      if (cachedDataVersionTag() !== tag) return;
       try {
         writeCodeCache(cacheFile, key, script.createCachedData());
       } catch {

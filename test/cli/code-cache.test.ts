@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, writeCodeCache } from '../../hypervisor-core/cli/code-cache';
@@ -104,6 +104,17 @@ describe('hyperscope start-up: the V8 code cache', function () {
     writeFileSync(codeCacheFile(dir, other), readFileSync(codeCacheFile(dir, bundle)));
     const r = load(dir, other);
     assert.equal(r.stdout, `bundle.js other 49 object true\ncache none\n`);
+  });
+
+  it('writes no cache when the bundle changed V8 flags while running (a fresh process would refuse it)', () => {
+    const dir = path.join(tmp, 'flags');
+    const flagging = path.join(tmp, 'flagging.js');
+    writeFileSync(flagging, "require('node:v8').setFlagsFromString('--no-lazy-feedback-allocation'); process.stdout.write('ran\\n');\n");
+    for (let k = 0; k < 2; k++) {
+      const r = load(dir, flagging);
+      assert.equal(r.stdout, 'ran\ncache none\n', r.stderr);
+    }
+    assert.ok(!existsSync(dir) || readdirSync(dir).every((f) => !f.endsWith('.v8cache')), 'no cache written');
   });
 
   it('an unwritable cache directory: the bundle runs the same, each time from source', () => {
