@@ -27,6 +27,11 @@ export class PhysMemory {
   /** Areas handed out by this object (each thread builds its own over a shared memory). */
   private readonly claimed = new Set<number>();
   /**
+   * Whether this object made `wasm`: its areas are then still zero when first handed out here
+   * (another thread's view takes the indices after the VM's own, vcpu-worker.ts).
+   */
+  private readonly madeWasm: boolean;
+  /**
    * Pages holding translated or predecoded code (by host page index, nonzero = code, one bit
    * per cache: hart/predecode.ts `CodeBit`): writes to them must be reported with `noteWrite`
    * so the cached code is dropped.
@@ -63,6 +68,7 @@ export class PhysMemory {
       if (buffer.byteLength < size) throw new RangeError(`the memory has ${buffer.byteLength} bytes, fewer than RAM's ${size}`);
     }
     this.wasm = wasm;
+    this.madeWasm = wasm !== null && typeof shared === 'boolean';
     this.hartAreas = wasm ? Math.max(0, Math.floor((buffer.byteLength - areasAt(size)) / HART_AREA_BYTES)) : 0;
     this.bytes = new Uint8Array(buffer, 0, size);
     this.view = new DataView(buffer, 0, size);
@@ -86,7 +92,7 @@ export class PhysMemory {
   claimHartArea(index: number): HartArea | null {
     if (this.wasm === null || !(index >= 0 && index < this.hartAreas) || this.claimed.has(index)) return null;
     this.claimed.add(index);
-    return new HartArea(this.bytes.buffer, index, areasAt(this.size) + index * HART_AREA_BYTES);
+    return new HartArea(this.bytes.buffer, index, areasAt(this.size) + index * HART_AREA_BYTES, this.madeWasm);
   }
 
   /**

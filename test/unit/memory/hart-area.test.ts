@@ -101,6 +101,14 @@ describe('Hart areas in a WebAssembly.Memory', () => {
     assert.ok(hartArrays(second)[2].every((v) => v === 0));
   });
 
+  it('hands out the areas of a memory it just made as they are (zero), and clears those of a memory made elsewhere', () => {
+    const mem = new PhysMemory(BASE, 1 * MiB, false, 2);
+    assert.equal(mem.claimHartArea(0)?.zeroed, true);
+    const view = new PhysMemory(BASE, 1 * MiB, mem.wasm!);
+    assert.equal(view.claimHartArea(1)?.zeroed, false, 'another view cannot know the bytes are untouched');
+    assert.equal(new PhysMemory(BASE, 1 * MiB, true, 1).claimHartArea(0)?.zeroed, true, 'a shared memory just made');
+  });
+
   it('keeps plain arrays when the area is taken, absent or there is no WebAssembly.Memory', () => {
     const mem = new PhysMemory(BASE, 1 * MiB, false, 1);
     assert.ok(new Hart(0, mem).wasmReady);
