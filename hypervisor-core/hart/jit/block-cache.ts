@@ -247,7 +247,7 @@ export class BlockCache {
           const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
             const i = (p >>> 12) & (f.tagLo.length - 1);
             return f.tagLo[i] === p && f.tagHi[i] === pcHi ? f.off[i] : -1;
-          });
+          }, this.wasm === null);
           if (region.blocks.length > 0 && !this.worth(region, heat)) break;
           this.hot[slot] = 0;
           if (this.wasm !== null && this.batch > 1 && region.blocks.length > 0 && !compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops)) {

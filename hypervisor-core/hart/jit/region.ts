@@ -78,9 +78,11 @@ function successors(b: Insn[]): number[] {
  * it first runs, each time costing a recompile that grows with the function. Without a
  * cycle the region is the block alone, with the straight run of blocks after it (each
  * reached by falling through or a jump, as a long unrolled function body is). Empty when
- * the first instruction cannot be in a block.
+ * the first instruction cannot be in a block. `jsLimit` false: not trimmed to what V8
+ * optimises as a JavaScript function (for WebAssembly regions).
  */
-export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: number, pageOf: PageLookup = () => -1): Region {
+export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: number, pageOf: PageLookup = () => -1,
+  jsLimit = true): Region {
   const blocks: Insn[][] = [];
   const index = new Map<number, number>();
   const pages = new Map<number, number>([[pcLo & -4096, (off - (pcLo & 0xfff)) | 0]]);
@@ -121,15 +123,20 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
       if (back[i] === 0 && e.some((j) => j === 0 || back[j] === 1)) { back[i] = 1; changed = true; }
     });
   }
-  if (back[0] === 0) return fit(straightRun(blocks, edges), false, pages);
-  return fit(blocks.filter((_, i) => back[i] === 1), true, pages);
+  if (back[0] === 0) return fit(straightRun(blocks, edges), false, pages, jsLimit);
+  return fit(blocks.filter((_, i) => back[i] === 1), true, pages, jsLimit);
 }
 
-/** The region of `blocks` (the entry first), with its last blocks dropped while its source is longer than MAX_REGION_SOURCE. */
-function fit(blocks: Insn[][], loops: boolean, all: Map<number, number>): Region {
+/**
+ * The region of `blocks` (the entry first), with its last blocks dropped while its source is
+ * longer than MAX_REGION_SOURCE; with `jsLimit` false (WebAssembly regions, which V8 compiles
+ * whole whatever their size) as found, without generating the JavaScript source to measure.
+ */
+function fit(blocks: Insn[][], loops: boolean, all: Map<number, number>, jsLimit: boolean): Region {
   let kept = blocks;
   for (;;) {
     const pages = pagesOf(kept, all);
+    if (!jsLimit) return { blocks: kept, loops, pages };
     let insns = 0;
     for (const b of kept) insns += b.length;
     if (kept.length === 1 || insns < SMALL_REGION || regionSource(kept, pages).length <= MAX_REGION_SOURCE) return { blocks: kept, loops, pages };

@@ -11,6 +11,7 @@ import { strict as assert } from 'node:assert';
 import { Hart } from '../../../../hypervisor-core/hart/hart';
 import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
 import { JIT_DEFAULTS } from '../../../../hypervisor-core/hart/jit/block-cache';
+import { findRegion } from '../../../../hypervisor-core/hart/jit/region';
 import { BLOCK_TABLE_BYTES, HART_AREA_BYTES, areasAt, blockTableAt } from '../../../../hypervisor-core/memory/hart-area';
 
 const BASE = 0x80000000;
@@ -180,5 +181,28 @@ describe('WebAssembly regions compiled in batches (one module for several region
     }
     assert.deepEqual(runs[0], runs[1]);
     assert.equal(runs[0].x[2 * A1], 1 + 999 * 5, 'the first round adds 1, every later one 5 (the RV64I result of the patched program)');
+  });
+});
+
+describe('region sizes for WebAssembly', () => {
+  it('a loop region is not trimmed to the JavaScript source limit when it compiles to WebAssembly', () => {
+    // 15 blocks of 15 loads and a BNE to the next (the last back to the first): 240 instructions,
+    // a JavaScript source past MAX_REGION_SOURCE (each load checks the TLB in the source).
+    const ld = (rd: number, off: number, rs1: number) => ((off & 0xfff) << 20) | (rs1 << 15) | (3 << 12) | (rd << 7) | 0x03;
+    const bne = (rs1: number, rs2: number, off: number) => ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) |
+      (rs1 << 15) | (1 << 12) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
+    const u16 = new Uint16Array(4096 / 2);
+    const dv = new DataView(u16.buffer);
+    const BLOCK = 16 * 4;
+    for (let b = 0; b < 15; b++) {
+      for (let i = 0; i < 15; i++) dv.setUint32(b * BLOCK + 4 * i, ld(A0 + (i % 6), 8 * i, S0), true);
+      // Taken: on to the next block (the last back to the first); not taken: into the next block as well.
+      dv.setUint32(b * BLOCK + 60, bne(A0, A1, b === 14 ? -14 * BLOCK - 60 : 4), true);
+    }
+    const wasm = findRegion(u16, 0, BASE | 0, 0, () => -1, false);
+    const js = findRegion(u16, 0, BASE | 0, 0, () => -1);
+    assert.ok(wasm.loops && js.loops);
+    assert.equal(wasm.blocks.length, 15);
+    assert.ok(js.blocks.length < 15, `the JavaScript region keeps ${js.blocks.length} blocks`);
   });
 });
