@@ -12,6 +12,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Hart } from '../../../hypervisor-core/hart/hart';
+import { compressedSamples } from '../../../hypervisor-core/hart/warm-up';
+import { decode, expandCompressed } from '../../../hypervisor-core/hart/isa/decoder';
 import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 
 const CORE = path.resolve(__dirname, '../../../hypervisor-core');
@@ -102,6 +104,19 @@ describe('interpreter warm-up', () => {
     const h = new Hart(0, new PhysMemory(0x80000000, 0x1000));
     h.reset(0x80000000);
     assert.deepEqual([h.pcLo, h.pcHi], [-2147483648, 0]);
+  });
+
+  it('expands one compressed halfword per Op, reaching every Op that some halfword expands to', () => {
+    const all = new Set<number>();
+    for (let half = 0; half < 0x10000; half++) {
+      if ((half & 3) === 3) continue;
+      const w = expandCompressed(half);
+      if (w !== 0) all.add(decode(w));
+    }
+    const samples = compressedSamples();
+    const reached = samples.map((h) => decode(expandCompressed(h)));
+    assert.equal(new Set(reached).size, samples.length, 'one halfword per Op');
+    assert.deepEqual([...new Set(reached)].sort((a, b) => a - b), [...all].sort((a, b) => a - b));
   });
 
   it('is what removes them (without it the same instructions deoptimise the loop)', () => {
