@@ -27,14 +27,13 @@ import { PendingTrap, TrapTarget, enterTrap, selectInterrupt, trapVector } from 
 import { TRAP, Translator } from './translate';
 import { csrInstruction, doSret } from './system-instructions';
 import { Cold, coldInstruction } from './cold-instructions';
-import { Miss, WATCH_HIT, cacheable, fetchPage, loadMiss, storeMiss } from './data-access';
+import { Miss, WATCH_HIT, cacheable, decodeAt, fetchPage, instructionAt, loadMiss, storeMiss } from './data-access';
 import { MIDELEG_FIXED } from './csr-file';
 import { R, TWO32, mul64, mulDiv, shiftLeft, shiftRight } from './int64';
 import { Op, PAUSE } from './isa/opcodes';
-import { decode, expandCompressed } from './isa/decoder';
 import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
-import { Predecode, metaOf } from './predecode';
+import { Predecode } from './predecode';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
 import { SharedAtomics } from './shared-atomics';
@@ -488,7 +487,7 @@ export class Hart extends HartState {
     // The pages with breakpoints: the per-instruction check looks a breakpoint up only there.
     const breakpointPages = hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
     let bpPageTag = 1, bpPage = false;
-    let insn = 0, ilen = 4, probe = true;
+    let probe = true;
     // The instruction at (pcLo, pcHi) raised the trap in this.trap: it is taken at the loop's top.
     let trapNow = false;
     outer: for (;;) {
@@ -566,52 +565,36 @@ export class Hart extends HartState {
           }
           // ---- decode: predecoded, or fetched, expanded and decoded once ----
           const k = pdBase + (pcLo & 0xffe);
-          const meta = pd[k + 1];
-          let op: Op, compressed: boolean;
-          if (meta !== 0) {
-            insn = pd[k];
-            op = meta >> 2;
-            compressed = (meta & 1) !== 0;
-            ilen = compressed ? 2 : 4;
-          } else {
-            insn = u16[foff >>> 1];
-            compressed = (insn & 3) !== 3;
-            if (!compressed) {
-              if ((pcLo & 0xfff) === 0xffe) {
-                const nlo = (pcLo + 2) | 0;
-                const nhi = (pcHi + (nlo === 0 ? 1 : 0)) | 0;
-                insn |= u16[fetchPage(this, nlo, nhi) >>> 1] << 16;
-              } else {
-                insn |= u16[(foff >>> 1) + 1] << 16;
-              }
-              ilen = 4;
-            } else {
-              const half = insn;
-              insn = expandCompressed(half);
-              if (insn === 0) this.raise(Cause.ILLEGAL_INSTRUCTION, half, 0);
-              ilen = 2;
-            }
-            op = decode(insn);
+          // w: the immediate, or the instruction for instructions without one (predecode.ts).
+          let meta = pd[k + 1], w = pd[k];
+          if (meta === 0) {
+            meta = decodeAt(this, foff, pcLo, pcHi);
+            w = this.val[0];
             // Not one across two pages: a write to its second page would not clear it.
-            if (compressed || (pcLo & 0xfff) !== 0xffe) predecode.fill(fetchBase >>> 12, k, insn, metaOf(op, compressed));
+            if ((meta & 2) !== 0 || (pcLo & 0xfff) !== 0xffe) predecode.fill(fetchBase >>> 12, k, w, meta);
           }
-          const rd = (insn >> 6) & 62;
-          const rs1 = (insn >> 14) & 62;
-          const rs2 = (insn >> 19) & 62;
+          const op: Op = (meta >> 2) & 0xff;
+          const rd = (meta >> 10) & 63;
+          const rs1 = (meta >> 16) & 63;
+          const rs2 = meta >>> 22;
+          const ilen = 4 - (meta & 2);
+          const compressed = (meta & 2) !== 0;
           let npcLo = (pcLo + ilen) | 0;
           let npcHi = (npcLo >>> 0) < ilen ? (pcHi + 1) | 0 : pcHi;
+          let aLo = 0, aHi = 0, aSize = 0; // a load's or store's address and width
+          miss: {
           switch (op) {
             // ---- RV64I: upper immediates, jumps, branches ----
-            case Op.LUI: x[rd] = insn & 0xfffff000; x[rd + 1] = insn >> 31; break;
+            case Op.LUI: x[rd] = w; x[rd + 1] = w >> 31; break;
             case Op.AUIPC: {
-              const imm = insn & 0xfffff000;
+              const imm = w;
               const lo = (pcLo + imm) | 0;
               x[rd + 1] = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               x[rd] = lo;
               break;
             }
             case Op.JAL: {
-              const imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+              const imm = w;
               const lo = (pcLo + imm) | 0;
               const hi = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               x[rd] = npcLo; x[rd + 1] = npcHi;
@@ -619,7 +602,7 @@ export class Hart extends HartState {
               break;
             }
             case Op.JALR: {
-              const imm = insn >> 20;
+              const imm = w;
               const blo = x[rs1], bhi = x[rs1 + 1];
               const lo = (blo + imm) | 0;
               const hi = (bhi + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
@@ -627,105 +610,222 @@ export class Hart extends HartState {
               npcLo = lo & ~1; npcHi = hi; probe = true;
               break;
             }
-            case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
-              const alo = x[rs1], ahi = x[rs1 + 1], blo = x[rs2], bhi = x[rs2 + 1];
-              let taken: boolean;
-              switch (op) {
-                case Op.BEQ: taken = alo === blo && ahi === bhi; break;
-                case Op.BNE: taken = alo !== blo || ahi !== bhi; break;
-                case Op.BLT: taken = ahi < bhi || (ahi === bhi && (alo >>> 0) < (blo >>> 0)); break;
-                case Op.BGE: taken = !(ahi < bhi || (ahi === bhi && (alo >>> 0) < (blo >>> 0))); break;
-                case Op.BLTU: taken = (ahi >>> 0) < (bhi >>> 0) || (ahi === bhi && (alo >>> 0) < (blo >>> 0)); break;
-                default: taken = !((ahi >>> 0) < (bhi >>> 0) || (ahi === bhi && (alo >>> 0) < (blo >>> 0)));
-              }
-              if (taken) {
-                const imm = ((insn >> 31) << 12) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
-                npcLo = (pcLo + imm) | 0;
-                npcHi = (pcHi + (imm >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+            // One case per condition: a second switch inside would be a second dispatch per branch.
+            case Op.BEQ:
+              if (x[rs1] === x[rs2] && x[rs1 + 1] === x[rs2 + 1]) {
+                npcLo = (pcLo + w) | 0;
+                npcHi = (pcHi + (w >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
                 probe = true;
               }
               break;
-            }
-            // ---- loads ----
-            case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
-              const imm = insn >> 20;
-              const blo = x[rs1];
-              const lo = (blo + imm) | 0;
-              const hi = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
-              const size = 1 << ((insn >> 12) & 3);
-              const i = (lo >>> 12) & TLB_MASK;
-              let vlo: number, vhi = 0;
-              if (rTag[i] === (lo & ~0xfff) && rTagHi[i] === hi && (lo & 0xfff) <= 4096 - size && !mprv) {
-                const off = rOff[i] + (lo & 0xfff);
-                switch (op) {
-                  case Op.LB: vlo = dv.getInt8(off); vhi = vlo >> 31; break;
-                  case Op.LBU: vlo = dv.getUint8(off); break;
-                  case Op.LH: vlo = dv.getInt16(off, true); vhi = vlo >> 31; break;
-                  case Op.LHU: vlo = dv.getUint16(off, true); break;
-                  case Op.LW: vlo = dv.getInt32(off, true); vhi = vlo >> 31; break;
-                  case Op.LWU: vlo = dv.getInt32(off, true); break;
-                  default: vlo = dv.getInt32(off, true); vhi = dv.getInt32(off + 4, true);
-                }
-              } else {
-                this.executedInRun = n - traps;
-                const r = loadMiss(this, lo, hi, size, op, insn, compressed, mprv);
-                if (r === Miss.TRAP) { trapNow = true; continue outer; }
-                vlo = this.val[0]; vhi = this.val[1];
-                if (r === Miss.MMIO) { x[rd] = vlo; x[rd + 1] = vhi; x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
+            case Op.BNE:
+              if (x[rs1] !== x[rs2] || x[rs1 + 1] !== x[rs2 + 1]) {
+                npcLo = (pcLo + w) | 0;
+                npcHi = (pcHi + (w >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+                probe = true;
               }
-              x[rd] = vlo; x[rd + 1] = vhi;
               break;
-            }
-            // ---- stores ----
-            case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
-              const imm = ((insn >> 20) & ~31) | ((insn >> 7) & 31);
+            case Op.BLT:
+              if (x[rs1 + 1] < x[rs2 + 1] || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) < (x[rs2] >>> 0))) {
+                npcLo = (pcLo + w) | 0;
+                npcHi = (pcHi + (w >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+                probe = true;
+              }
+              break;
+            case Op.BGE:
+              if (x[rs1 + 1] > x[rs2 + 1] || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) >= (x[rs2] >>> 0))) {
+                npcLo = (pcLo + w) | 0;
+                npcHi = (pcHi + (w >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+                probe = true;
+              }
+              break;
+            case Op.BLTU:
+              if ((x[rs1 + 1] >>> 0) < (x[rs2 + 1] >>> 0) || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) < (x[rs2] >>> 0))) {
+                npcLo = (pcLo + w) | 0;
+                npcHi = (pcHi + (w >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+                probe = true;
+              }
+              break;
+            case Op.BGEU:
+              if ((x[rs1 + 1] >>> 0) > (x[rs2 + 1] >>> 0) || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) >= (x[rs2] >>> 0))) {
+                npcLo = (pcLo + w) | 0;
+                npcHi = (pcHi + (w >> 31) + ((npcLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+                probe = true;
+              }
+              break;
+            // ---- loads and stores: one case per width (no second dispatch); a TLB miss leaves
+            // the switch for the slow path below it, with the address in (aLo, aHi) ----
+            case Op.LB: {
               const blo = x[rs1];
-              const lo = (blo + imm) | 0;
-              const hi = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
-              const size = 1 << ((insn >> 12) & 3);
-              const i = (lo >>> 12) & TLB_MASK;
-              const vlo = x[rs2], vhi = x[rs2 + 1];
-              if (wTag[i] === (lo & ~0xfff) && wTagHi[i] === hi && (lo & 0xfff) <= 4096 - size && !mprv) {
-                const off = wOff[i] + (lo & 0xfff);
-                switch (size) {
-                  case 1: dv.setUint8(off, vlo & 0xff); break;
-                  case 2: dv.setUint16(off, vlo & 0xffff, true); break;
-                  case 4: dv.setInt32(off, vlo, true); break;
-                  default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
-                }
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                const v = dv.getInt8(off); x[rd] = v; x[rd + 1] = v >> 31;
+                break;
+              }
+              aSize = 1;
+              break miss;
+            }
+            case Op.LH: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                const v = dv.getInt16(off, true); x[rd] = v; x[rd + 1] = v >> 31;
+                break;
+              }
+              aSize = 2;
+              break miss;
+            }
+            case Op.LW: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                const v = dv.getInt32(off, true); x[rd] = v; x[rd + 1] = v >> 31;
+                break;
+              }
+              aSize = 4;
+              break miss;
+            }
+            case Op.LD: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4088 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                x[rd] = dv.getInt32(off, true); x[rd + 1] = dv.getInt32(off + 4, true);
+                break;
+              }
+              aSize = 8;
+              break miss;
+            }
+            case Op.LBU: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                x[rd] = dv.getUint8(off); x[rd + 1] = 0;
+                break;
+              }
+              aSize = 1;
+              break miss;
+            }
+            case Op.LHU: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                x[rd] = dv.getUint16(off, true); x[rd + 1] = 0;
+                break;
+              }
+              aSize = 2;
+              break miss;
+            }
+            case Op.LWU: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
+                const off = rOff[i] + (aLo & 0xfff);
+                x[rd] = dv.getInt32(off, true); x[rd + 1] = 0;
+                break;
+              }
+              aSize = 4;
+              break miss;
+            }
+            case Op.SB: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
+                const off = wOff[i] + (aLo & 0xfff);
+                dv.setUint8(off, x[rs2] & 0xff);
                 if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
-              } else {
-                this.executedInRun = n - traps;
-                const r = storeMiss(this, lo, hi, size, vlo, vhi, insn, compressed, mprv);
-                if (r === Miss.TRAP) { trapNow = true; continue outer; }
-                if (r === Miss.MMIO) { pcLo = npcLo; pcHi = npcHi; n++; continue outer; }
+                break;
               }
-              break;
+              aSize = 1;
+              break miss;
+            }
+            case Op.SH: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
+                const off = wOff[i] + (aLo & 0xfff);
+                dv.setUint16(off, x[rs2] & 0xffff, true);
+                if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+                break;
+              }
+              aSize = 2;
+              break miss;
+            }
+            case Op.SW: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
+                const off = wOff[i] + (aLo & 0xfff);
+                dv.setInt32(off, x[rs2], true);
+                if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+                break;
+              }
+              aSize = 4;
+              break miss;
+            }
+            case Op.SD: {
+              const blo = x[rs1];
+              aLo = (blo + w) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + ((aLo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+              const i = (aLo >>> 12) & TLB_MASK;
+              if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4088 && !mprv) {
+                const off = wOff[i] + (aLo & 0xfff);
+                dv.setInt32(off, x[rs2], true); dv.setInt32(off + 4, x[rs2 + 1], true);
+                if (this.reservation >= 0 && (off & ~7) === (this.reservation & ~7)) this.reservation = -1;
+                break;
+              }
+              aSize = 8;
+              break miss;
             }
             // ---- integer immediate ----
             case Op.ADDI: {
-              const imm = insn >> 20, blo = x[rs1];
+              const imm = w, blo = x[rs1];
               const lo = (blo + imm) | 0;
               x[rd + 1] = (x[rs1 + 1] + (imm >> 31) + ((lo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
               x[rd] = lo;
               break;
             }
             case Op.SLTI: {
-              const imm = insn >> 20, ahi = x[rs1 + 1], bhi = imm >> 31;
+              const imm = w, ahi = x[rs1 + 1], bhi = imm >> 31;
               x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
               break;
             }
             case Op.SLTIU: {
-              const imm = insn >> 20, ahi = x[rs1 + 1] >>> 0, bhi = (imm >> 31) >>> 0;
+              const imm = w, ahi = x[rs1 + 1] >>> 0, bhi = (imm >> 31) >>> 0;
               x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0;
               break;
             }
-            case Op.XORI: { const imm = insn >> 20; x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); x[rd] = x[rs1] ^ imm; break; }
-            case Op.ORI: { const imm = insn >> 20; x[rd + 1] = x[rs1 + 1] | (imm >> 31); x[rd] = x[rs1] | imm; break; }
-            case Op.ANDI: { const imm = insn >> 20; x[rd + 1] = x[rs1 + 1] & (imm >> 31); x[rd] = x[rs1] & imm; break; }
-            case Op.SLLI: shiftLeft(x, rd, x[rs1], x[rs1 + 1], (insn >> 20) & 63); break;
-            case Op.SRLI: shiftRight(x, rd, x[rs1], x[rs1 + 1], (insn >> 20) & 63, false); break;
-            case Op.SRAI: shiftRight(x, rd, x[rs1], x[rs1 + 1], (insn >> 20) & 63, true); break;
+            case Op.XORI: { const imm = w; x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); x[rd] = x[rs1] ^ imm; break; }
+            case Op.ORI: { const imm = w; x[rd + 1] = x[rs1 + 1] | (imm >> 31); x[rd] = x[rs1] | imm; break; }
+            case Op.ANDI: { const imm = w; x[rd + 1] = x[rs1 + 1] & (imm >> 31); x[rd] = x[rs1] & imm; break; }
+            case Op.SLLI: shiftLeft(x, rd, x[rs1], x[rs1 + 1], w); break;
+            case Op.SRLI: shiftRight(x, rd, x[rs1], x[rs1 + 1], w, false); break;
+            case Op.SRAI: shiftRight(x, rd, x[rs1], x[rs1 + 1], w, true); break;
             // ---- integer register-register ----
             case Op.ADD: {
               const alo = x[rs1], lo = (alo + x[rs2]) | 0;
@@ -756,10 +856,10 @@ export class Hart extends HartState {
             case Op.OR: x[rd + 1] = x[rs1 + 1] | x[rs2 + 1]; x[rd] = x[rs1] | x[rs2]; break;
             case Op.AND: x[rd + 1] = x[rs1 + 1] & x[rs2 + 1]; x[rd] = x[rs1] & x[rs2]; break;
             // ---- 32-bit (W) operations: results sign-extended ----
-            case Op.ADDIW: { const v = (x[rs1] + (insn >> 20)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-            case Op.SLLIW: { const v = x[rs1] << ((insn >> 20) & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
-            case Op.SRLIW: { const v = (x[rs1] >>> ((insn >> 20) & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-            case Op.SRAIW: { const v = x[rs1] >> ((insn >> 20) & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.ADDIW: { const v = (x[rs1] + w) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SLLIW: { const v = x[rs1] << w; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SRLIW: { const v = (x[rs1] >>> w) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+            case Op.SRAIW: { const v = x[rs1] >> w; x[rd] = v; x[rd + 1] = v >> 31; break; }
             case Op.ADDW: { const v = (x[rs1] + x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
             case Op.SUBW: { const v = (x[rs1] - x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
             case Op.SLLW: { const v = x[rs1] << (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
@@ -774,7 +874,7 @@ export class Hart extends HartState {
             // ---- fences ----
             case Op.FENCE:
               if (this.shared !== null) this.shared.fence();
-              if (insn === PAUSE && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) { this.spinYields++; budget = n + 1; }
+              if (w === PAUSE && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) { this.spinYields++; budget = n + 1; }
               break;
             case Op.FENCE_I:
               // Other threads' stores do not drop this thread's cached code: FENCE.I does (and
@@ -787,7 +887,7 @@ export class Hart extends HartState {
             // ---- system ----
             case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
               this.executedInRun = n - traps;
-              csrInstruction(this, op, insn);
+              csrInstruction(this, op, w);
               x[0] = 0; x[1] = 0;
               pcLo = npcLo; pcHi = npcHi; n++;
               continue outer; // CSR writes may change interrupts and translation
@@ -803,7 +903,7 @@ export class Hart extends HartState {
             default: {
               // Everything else (A, privileged, H, F, D) in a function of its own (see there).
               if (op >= Op.FLW) this.executedInRun = n - traps;
-              const r = coldInstruction(this, op, insn, compressed ? u16[foff >>> 1] : insn, compressed, pcLo, pcHi);
+              const r = coldInstruction(this, op, w, compressed ? u16[foff >>> 1] : w, compressed, pcLo, pcHi);
               if (r === Cold.NEXT) break;
               if (r === Cold.YIELD) { this.spinYields++; budget = n + 1; break; }
               x[0] = 0; x[1] = 0; n++;
@@ -816,6 +916,24 @@ export class Hart extends HartState {
           x[0] = 0; x[1] = 0;
           pcLo = npcLo; pcHi = npcHi;
           n++;
+          continue;
+          }
+          // ---- a load or store the TLB did not hit: the slow path (data-access.ts) ----
+          this.executedInRun = n - traps;
+          const insn = instructionAt(this, foff, pcLo, pcHi, compressed);
+          if (op <= Op.LWU) {
+            const r = loadMiss(this, aLo, aHi, aSize, op, insn, compressed, mprv);
+            if (r === Miss.TRAP) { trapNow = true; continue outer; }
+            x[rd] = this.val[0]; x[rd + 1] = this.val[1];
+            x[0] = 0; x[1] = 0;
+            pcLo = npcLo; pcHi = npcHi; n++;
+            if (r === Miss.MMIO) continue outer;
+          } else {
+            const r = storeMiss(this, aLo, aHi, aSize, x[rs2], x[rs2 + 1], insn, compressed, mprv);
+            if (r === Miss.TRAP) { trapNow = true; continue outer; }
+            pcLo = npcLo; pcHi = npcHi; n++;
+            if (r === Miss.MMIO) continue outer;
+          }
         }
         break;
       } catch (e) {

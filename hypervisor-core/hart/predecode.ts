@@ -15,7 +15,9 @@
  * translated code ({@link Predecode.flush}).
  *
  * Layout: one Int32Array of SLOTS pages; a page's slot holds 4096 words, two per halfword:
- * [2k] the instruction, [2k + 1] its meta word: `op << 2 | 2 | compressed`, 0 = not decoded.
+ * [2k] the operand word ({@link operandOf}: the immediate already extracted, or the
+ * instruction), [2k + 1] the meta word ({@link metaOf}: Op, register indices, compressed;
+ * 0 = not decoded). The interpreter then extracts nothing from the instruction word.
  * A slot once given to a page stays that page's until every slot is taken; then all are
  * given back at once (a slot's old entries are cleared when it is given again). The
  * interpreter holds `cells` and a slot's base while it runs on that page; slots are given
@@ -23,7 +25,8 @@
  * through FENCE.I (after which it fetches the page again), so what it holds is its page's.
  */
 import { PhysMemory } from '../memory/phys-memory';
-import type { Op } from './isa/opcodes';
+import { Op } from './isa/opcodes';
+import { immB, immJ, immS } from './isa/fields';
 
 /** The bits of `PhysMemory.codePages`: who caches code of a page. */
 export const enum CodeBit {
@@ -50,9 +53,35 @@ const SLOT_WORDS = 4096;
  */
 const FILLS_TRACKED = 64;
 
-/** The meta word of a decoded instruction (never 0). */
-export function metaOf(op: Op, compressed: boolean): number {
-  return (op << 2) | 2 | (compressed ? 1 : 0);
+/**
+ * The meta word of a decoded 32-bit instruction `insn` (a compressed one expanded), never 0:
+ * bit 0 set, bit 1 compressed, bits 2-9 the Op, then the register fields as indices into the
+ * int32-pair register file (2 * register): rd in bits 10-15, rs1 in 16-21, rs2 in 22-27.
+ * Fields an instruction does not have hold whatever its bits say (still below 64).
+ */
+export function metaOf(op: Op, insn: number, compressed: boolean): number {
+  return 1 | (compressed ? 2 : 0) | (op << 2) | (((insn >> 6) & 62) << 10) | (((insn >> 14) & 62) << 16) | (((insn >> 19) & 62) << 22);
+}
+
+/**
+ * The operand word of a decoded instruction: the sign-extended immediate of the integer
+ * instructions with one (U, J, B, S and I formats; a shift's amount), the instruction itself
+ * for every other (the CSR, system, A, H, F and D instructions decode their fields in their
+ * own functions; FENCE compares the whole word with PAUSE).
+ */
+export function operandOf(op: Op, insn: number): number {
+  switch (op) {
+    case Op.LUI: case Op.AUIPC: return insn & 0xfffff000;
+    case Op.JAL: return immJ(insn);
+    case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: return immB(insn);
+    case Op.SB: case Op.SH: case Op.SW: case Op.SD: return immS(insn);
+    case Op.JALR: case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU:
+    case Op.ADDI: case Op.SLTI: case Op.SLTIU: case Op.XORI: case Op.ORI: case Op.ANDI: case Op.ADDIW:
+      return insn >> 20;
+    case Op.SLLI: case Op.SRLI: case Op.SRAI: return (insn >> 20) & 63;
+    case Op.SLLIW: case Op.SRLIW: case Op.SRAIW: return (insn >> 20) & 31;
+    default: return insn;
+  }
 }
 
 /** The predecoded instructions of one physical memory. */
@@ -113,17 +142,17 @@ export class Predecode {
   }
 
   /**
-   * Stores the instruction at `index` (slot base + the pc's offset in the page) of host page
-   * `page` and makes the page a code page if it is not one.
+   * Stores a decoded instruction (its operand and meta words) at `index` (slot base + the
+   * pc's offset in the page) of host page `page` and makes the page a code page if it is not one.
    */
-  fill(page: number, index: number, insn: number, meta: number): void {
+  fill(page: number, index: number, operand: number, meta: number): void {
     const c = this.mem.codePages;
     if ((c[page] & CodeBit.PREDECODED) === 0) {
       const before = c[page];
       c[page] = before | CodeBit.PREDECODED;
       if (before === 0) for (const d of this.dropWrites) d(page * 4096);
     }
-    this.cells[index] = insn;
+    this.cells[index] = operand;
     this.cells[index + 1] = meta;
     const slot = (index / SLOT_WORDS) | 0, n = this.fills[slot];
     if (n < FILLS_TRACKED) this.filled[slot * FILLS_TRACKED + n] = index;

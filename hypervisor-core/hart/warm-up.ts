@@ -18,7 +18,7 @@
 import { PhysMemory } from '../memory/phys-memory';
 import { EnvcfgHi, Irq, Mstatus, Priv } from './csr-numbers';
 import { Slot } from './hart-state';
-import { Hart, PhysBus } from './hart';
+import { Hart, PhysBus, SPIN_YIELD_SWAPS } from './hart';
 import { Fmt, TABLE } from './isa/table';
 import { expandCompressed, decode } from './isa/decoder';
 import { Op } from './isa/opcodes';
@@ -88,6 +88,7 @@ function warmUp(): void {
   reset(h, false);
   largeCounts(h, mem);
   storeAfterReservation(h, mem);
+  pause(h, mem);
   interrupt(h);
   breakpoint(h, mem);
   for (const virt of [false, true]) {
@@ -234,15 +235,35 @@ function largeCounts(h: Hart, mem: PhysMemory): void {
   h.timeSource = source;
 }
 
-/** A store that hits the TLB while an LR reservation is held (it may clear it). */
+/**
+ * Stores of each width that hit the TLB while an LR reservation is held, on the reserved
+ * doubleword (it is cleared) and beside it: each width is a case of its own in `run`.
+ */
 function storeAfterReservation(h: Hart, mem: PhysMemory): void {
-  const sw = 0x00732023; // sw t2, 0(t1)
-  step(h, mem, sw, { virt: false, rs1: DATA, values: VALUES[0] }); // fills the write TLB
-  code(mem, 4, sw);
-  code(mem, 0, 0x100322af); // lr.w t0, (t1)
-  enter(h, false, CODE);
-  h.x[12] = DATA | 0; h.x[13] = 0;
-  h.run(2);
+  for (const offset of [0, 8]) {
+    for (const funct3 of [0, 1, 2, 3]) {
+      const store = (funct3 << 12) | (7 << 20) | (6 << 15) | (offset << 7) | 0x23; // s{b,h,w,d} t2, offset(t1)
+      step(h, mem, store, { virt: false, rs1: DATA, values: VALUES[0] }); // fills the write TLB
+      code(mem, 4, store);
+      code(mem, 0, 0x100322af); // lr.w t0, (t1)
+      enter(h, false, CODE);
+      h.x[12] = DATA | 0; h.x[13] = 0;
+      h.run(2);
+    }
+  }
+}
+
+/** PAUSE (Linux's cpu_relax) with and without the yield on spinning, until it yields. */
+function pause(h: Hart, mem: PhysMemory): void {
+  const PAUSE = 0x0100000f;
+  for (const spin of [false, true]) {
+    h.yieldOnSpin = spin;
+    code(mem, 0, PAUSE);
+    code(mem, 4, 0xffdff06f | 0); // j -4
+    enter(h, false, CODE);
+    h.run(2 * SPIN_YIELD_SWAPS + 2);
+  }
+  h.yieldOnSpin = false;
 }
 
 /** An interrupt taken at the loop's top (the M timer, enabled). */
