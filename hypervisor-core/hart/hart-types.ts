@@ -45,6 +45,12 @@ export interface PhysBus {
 export const SPIN_YIELD_SWAPS = 256;
 
 /**
+ * Most instructions compiled code runs between two looks at {@link Hart.pollWord} (on a vCPU
+ * thread): a kick reaches a vCPU looping in a translated region within this many instructions.
+ */
+export const POLL_SPAN = 2000;
+
+/**
  * What taking one trap costs of `run()`'s budget, in instructions. A trap retires nothing but
  * costs the host about a hundred simple instructions (the throw, the catch, the trap entry), so
  * a guest whose trap handler itself traps (a trap storm) must spend its budget as fast, in host

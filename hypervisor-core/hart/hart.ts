@@ -37,9 +37,9 @@ import { Predecode } from './predecode';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
 import { SharedAtomics } from './shared-atomics';
-import { SPIN_YIELD_SWAPS, StopReason, TRAP_COST, type HartWatchpoint, type PhysBus } from './hart-types';
+import { POLL_SPAN, SPIN_YIELD_SWAPS, StopReason, TRAP_COST, type HartWatchpoint, type PhysBus } from './hart-types';
 
-export { StopReason, SPIN_YIELD_SWAPS, TRAP_COST, ABI_NAMES, type HartWatchpoint, type PhysBus } from './hart-types';
+export { StopReason, POLL_SPAN, SPIN_YIELD_SWAPS, TRAP_COST, ABI_NAMES, type HartWatchpoint, type PhysBus } from './hart-types';
 
 const VS_IRQS = (1 << Irq.VSSI) | (1 << Irq.VSTI) | (1 << Irq.VSEI);
 
@@ -131,6 +131,16 @@ export class Hart extends HartState {
   spinSwaps = 0;
   /** Runs ended early because the guest spun ({@link yieldOnSpin}): a vCPU thread then gives its host CPU away for a moment. */
   spinYields = 0;
+  /**
+   * A word other threads change when they have something for this hart's thread (an
+   * interrupt line, a fence, a state): `run()` ends at the next branch target once
+   * `pollWord[pollIndex]` differs from `pollSeen`, as KVM kicks a running vCPU out of guest
+   * mode with an IPI, and compiled code runs at most {@link POLL_SPAN} instructions between
+   * looks. Null (one thread): nothing to look at.
+   */
+  pollWord: Int32Array | null = null;
+  pollIndex = 0;
+  pollSeen = 0;
   /** The hart's IMSIC and AIA CSRs (Ssaia), or null: the hart has no AIA ({@link enableAia}). */
   aia: HartAia | null = null;
   /** A-extension accesses through Atomics when RAM is shared with other threads; null: plain accesses. */
@@ -484,6 +494,7 @@ export class Hart extends HartState {
     const jit = this.jit;
     const jitTable = jit?.table, jitHot = jit?.hot;
     const predecode = this.predecode;
+    const poll = this.pollWord, pollAt = this.pollIndex, pollSeen = this.pollSeen;
     // The pages with breakpoints: the per-instruction check looks a breakpoint up only there.
     const breakpointPages = hasBreakpoints ? new Set([...this.breakpoints.keys()].map((lo) => lo >>> 12)) : null;
     let bpPageTag = 1, bpPage = false;
@@ -549,6 +560,7 @@ export class Hart extends HartState {
           if (probe) {
             // A branch target: run compiled blocks from here (a start gets compiled once hot).
             probe = false;
+            if (poll !== null && Atomics.load(poll, pollAt) !== pollSeen) break;
             if (jitOn) {
               // Most branch targets are neither compiled nor about to be: count those here,
               // without a call (what BlockCache.run would do with them).
@@ -556,7 +568,7 @@ export class Hart extends HartState {
               const b = jitTable![slot], heat = jitHot![slot] + 1;
               const compiled = b.off === foff && b.pcLo === pcLo && b.pcHi === pcHi;
               if (compiled ? b.len <= budget - n : heat >= jit!.threshold && jit!.lookAt(heat)) {
-                const k = jit!.run(this, dv, foff, pcLo, pcHi, budget - n, set, breakpointPages);
+                const k = jit!.run(this, dv, foff, pcLo, pcHi, poll === null ? budget - n : Math.min(budget - n, POLL_SPAN), set, breakpointPages);
                 if (k > 0) { n += k; pcLo = this.pcLo; pcHi = this.pcHi; continue; }
               } else if (!compiled) {
                 jitHot![slot] = heat;

@@ -9,7 +9,7 @@ import type { Hart } from '../../hart/hart';
 /** The hart's object fields that are state (typed arrays or plain data). */
 const STATE_OBJECTS = ['c', 'x', 'fp', 'counters', 'triggers', 'trap', 'pmpcfg', 'pmpaddr'] as const;
 /** Primitive fields that are configuration of the hart on its own thread, not state. */
-const LOCAL_FIELDS = new Set(['jitAttached', 'hostTraps', 'yieldOnSpin', 'svadu', 'hartId']);
+const LOCAL_FIELDS = new Set(['jitAttached', 'hostTraps', 'yieldOnSpin', 'svadu', 'hartId', 'pollIndex', 'pollSeen']);
 
 /** Hart state as saved by saveHart. */
 export type HartData = Record<string, unknown>;

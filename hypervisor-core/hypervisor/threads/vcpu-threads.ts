@@ -31,7 +31,7 @@ import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
 import { FenceKind, fencesDone, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
 
-/** Instructions a vCPU thread runs between looks at its mail, interrupts and fences. */
+/** Instructions a vCPU thread runs between looks at its mail, interrupts and fences when nothing rings it (a ring ends a slice early). */
 export const THREAD_SLICE = 20_000;
 
 /** Longest a synchronous flush of every vCPU thread's TLBs may take before the VM fails (a thread that hangs). */
@@ -187,9 +187,10 @@ export class VcpuThreads implements RemoteVcpus {
   /**
    * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
    * @param threads host threads, 1..min(vCPUs, MAX_THREADS)
+   * @param slice instructions a vCPU runs between looks at its thread's mail when nothing rings it
    */
   constructor(private readonly vm: Vm, readonly threads: number, private readonly debug = false,
-    private readonly sched?: WorkerInit['sched']) {
+    private readonly sched?: WorkerInit['sched'], private readonly slice = THREAD_SLICE) {
     const n = vm.vcpus.length;
     if (!vm.host.sharedBuffer) throw new Error('vCPU threads need a VM created with sharedMemory');
     if (vm.clock.kind !== 'realtime') throw new Error('vCPU threads need the realtime clock (icount runs on one thread)');
@@ -244,7 +245,7 @@ export class VcpuThreads implements RemoteVcpus {
         control: this.control.buffer as SharedArrayBuffer, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, harts: n, threads: this.threads, svadu: vm.opts.svadu ?? true,
-        jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: THREAD_SLICE, port: port2, debug: this.debug,
+        jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: this.slice, port: port2, debug: this.debug,
         sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
         uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE } : undefined,
       };

@@ -8,7 +8,9 @@
  * WFI, the UART's console accesses (THR writes, LSR reads, while the UART allows it:
  * uart-on-thread.ts), SBI IPIs and remote fences (sbi-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
  * drove (shared LINES/DIRTY words), flushes what remote fences asked for, and reads its mail
- * (HSM start of its vCPUs). A vCPU in WFI waits on the thread's doorbell until an interrupt or
+ * (HSM start of its vCPUs). Whoever changes any of these rings the thread's door word, which
+ * the running hart polls (Hart.pollWord): the slice ends at the next branch target, so an
+ * IPI or a fence waits for a few instructions, not for the rest of a slice. A vCPU in WFI waits on the thread's doorbell until an interrupt or
  * its timer deadline.
  *
  * Under a debugger (`debug`), a hart stopping at a breakpoint, watchpoint or guest trap asks
@@ -86,6 +88,9 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
     hart.setJit(d.jit);
     hart.yieldOnSpin = d.yieldOnSpin;
     hart.hostTraps = true;
+    // Anything rung for this thread (a line, a fence, a state) ends a running slice at once.
+    hart.pollWord = ctl;
+    hart.pollIndex = door;
     hart.timeSource = now;
     hart.setDeviceGpa((gpa) => !(gpa >= d.ramBase && gpa + 1 <= d.ramBase + d.ramSize));
     hart.setSharedAtomics(new SharedAtomics(d.ram, reservations, id));
@@ -352,6 +357,8 @@ function main(): void {
       }
       const before = v.hart.instret;
       const yields = v.hart.spinYields;
+      // What was rung before `bell` was read is taken this round; anything later ends the slice.
+      v.hart.pollSeen = bell;
       const stop = v.hart.run(d.slice);
       if (v.hart.spinYields === yields) spun = false;
       stats[row + TS.SLICES]++;
