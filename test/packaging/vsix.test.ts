@@ -50,6 +50,14 @@ describe('npm run package (.vsix)', function () {
     }
   });
 
+  it('carries every bundle the extension starts at run time (the CLI, its daemon VM worker, the vCPU thread script)', () => {
+    // The extension runs dist/cli.js serve; a daemon VM runs in vm-worker.js and its vCPUs on threads
+    // in vcpu-worker.js; cli.js loads cli-main.js. Only the benchmark is left out of the package.
+    for (const name of ['cli.js', 'cli-main.js', 'vm-worker.js', 'vcpu-worker.js']) {
+      assert.ok(entries.get(`extension/dist/${name}`)?.length, `dist/${name} missing or empty`);
+    }
+  });
+
   it('holds what vsce would package in the repository root (npx vsce ls, same .vscodeignore)', () => {
     const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
     const r = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
