@@ -14,14 +14,21 @@ import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 
 const BASE = 0x80000000;
 
-/** A hart in VS-mode (host traps on) whose G-stage maps the code page at GPA 0x80200000. */
-function guestHart(code: number[]): { hart: Hart; mem: PhysMemory } {
+/**
+ * A hart (host traps on) whose G-stage maps two code pages at GPA 0x80200000, with the
+ * halfwords `code` from GPA 0x80200000 + `at`; not yet in the guest (see enterGuest).
+ */
+function twoPageGuest(code: number[], at: number): { hart: Hart; mem: PhysMemory; pages: number[] } {
   const mem = new PhysMemory(BASE, 2 * 1024 * 1024);
   const alloc = new PageAllocator(mem, BASE, BASE + mem.size);
   const g = new GStage(mem, alloc);
-  const page = alloc.allocate();
-  code.forEach((w, i) => mem.view.setUint16(page - BASE + 2 * i, w, true));
-  g.map(0x80200000, page);
+  const pages = [alloc.allocate(), alloc.allocate()];
+  g.map(0x80200000, pages[0]);
+  g.map(0x80201000, pages[1]);
+  code.forEach((w, i) => {
+    const gpa = at + 2 * i;
+    mem.view.setUint16(pages[gpa >>> 12] - BASE + (gpa & 0xfff), w, true);
+  });
   const hart = new Hart(0, mem);
   hart.reset(0);
   hart.hostTraps = true;
@@ -29,11 +36,22 @@ function guestHart(code: number[]): { hart: Hart; mem: PhysMemory } {
   hart.medeleg = 0xf0b7ff;
   const [glo, ghi] = g.hgatp(1);
   hart.set(Slot.HGATP, glo, ghi);
+  return { hart, mem, pages };
+}
+
+/** Enters the guest at GPA 0x80200000 + `at` in VS-mode, as hostSret does. */
+function enterGuest(hart: Hart, at: number): void {
   hart.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP, 2);
   hart.set(Slot.MSTATUS, Mstatus.SPP, 0);
-  hart.set(Slot.SEPC, 0x80200000 | 0, 0);
+  hart.set(Slot.SEPC, (0x80200000 + at) | 0, 0);
   hart.hostSret();
-  return { hart, mem };
+}
+
+/** A hart in VS-mode at GPA 0x80200000, where the halfwords `code` are. */
+function guestHart(code: number[]): { hart: Hart; mem: PhysMemory } {
+  const g = twoPageGuest(code, 0);
+  enterGuest(g.hart, 0);
+  return g;
 }
 
 describe('hart: traps the hypervisor depends on', () => {
@@ -89,34 +107,9 @@ describe('hart: traps the hypervisor depends on', () => {
  * (htinst, the H chapter's "transformed instruction") exactly as on its first execution.
  */
 describe('hart: traps of predecoded instructions', () => {
-  /** A hart in VS-mode whose G-stage maps two code pages at GPA 0x80200000 (halfwords `code` from 0x80200000 + `at`). */
-  function twoPageGuest(code: number[], at: number): { hart: Hart; mem: PhysMemory; pages: number[] } {
-    const mem = new PhysMemory(BASE, 2 * 1024 * 1024);
-    const alloc = new PageAllocator(mem, BASE, BASE + mem.size);
-    const g = new GStage(mem, alloc);
-    const pages = [alloc.allocate(), alloc.allocate()];
-    g.map(0x80200000, pages[0]);
-    g.map(0x80201000, pages[1]);
-    code.forEach((w, i) => {
-      const gpa = at + 2 * i;
-      mem.view.setUint16(pages[gpa >>> 12] - BASE + (gpa & 0xfff), w, true);
-    });
-    const hart = new Hart(0, mem);
-    hart.reset(0);
-    hart.hostTraps = true;
-    hart.priv = Priv.S;
-    hart.medeleg = 0xf0b7ff;
-    const [glo, ghi] = g.hgatp(1);
-    hart.set(Slot.HGATP, glo, ghi);
-    return { hart, mem, pages };
-  }
-
-  /** Enters the guest at GPA 0x80200000 + `at` (VS-mode, as hostSret does) and runs until the next exit. */
+  /** Enters the guest at GPA 0x80200000 + `at` and runs until the next exit. */
   function runFrom(hart: Hart, at: number): StopReason {
-    hart.set(Slot.HSTATUS, Hstatus.SPV | Hstatus.SPVP, 2);
-    hart.set(Slot.MSTATUS, Mstatus.SPP, 0);
-    hart.set(Slot.SEPC, (0x80200000 + at) | 0, 0);
-    hart.hostSret();
+    enterGuest(hart, at);
     return hart.run(10);
   }
 
