@@ -90,33 +90,22 @@ export function fetchPage(h: Hart, lo: number, hi: number): number {
  * in h.val[0] (predecode.ts). An illegal compressed instruction throws TRAP.
  */
 export function decodeAt(h: Hart, foff: number, pcLo: number, pcHi: number): number {
-  const dv = h.dv;
-  let insn = dv.getUint16(foff, true);
-  const compressed = (insn & 3) !== 3;
-  if (!compressed) {
-    if ((pcLo & 0xfff) === 0xffe) {
-      const nlo = (pcLo + 2) | 0;
-      const nhi = (pcHi + (nlo === 0 ? 1 : 0)) | 0;
-      insn |= dv.getUint16(fetchPage(h, nlo, nhi), true) << 16;
-    } else {
-      insn |= dv.getUint16(foff + 2, true) << 16;
-    }
-  } else {
-    const half = insn;
-    insn = expandCompressed(half);
-    if (insn === 0) h.raise(Cause.ILLEGAL_INSTRUCTION, half, 0);
-  }
+  const half = h.dv.getUint16(foff, true);
+  const compressed = (half & 3) !== 3;
+  const insn = instructionAt(h, foff, pcLo, pcHi, compressed);
+  if (insn === 0) h.raise(Cause.ILLEGAL_INSTRUCTION, half, 0); // only an illegal compressed one expands to 0
   const op = decode(insn);
   h.val[0] = operandOf(op, insn);
   return metaOf(op, insn, compressed);
 }
 
 /**
- * The instruction at host offset `foff` (pc lo/hi), a compressed one expanded: the word the
- * slow paths report (htinst) for an instruction the interpreter ran from its predecoded form,
- * which keeps only the immediate. Read again from memory, which the predecode cache keeps
- * exact; a 32-bit instruction across two pages was fetched a moment ago, so its second page
- * translates again without a fault.
+ * The instruction at host offset `foff` (pc lo/hi), a compressed one expanded (0 when it is
+ * illegal): what decodeAt decodes, and the word the slow paths report (htinst) for an
+ * instruction the interpreter ran from its predecoded form, which keeps only the immediate.
+ * Read again from memory, which the predecode cache keeps exact; for htinst, a 32-bit
+ * instruction across two pages was fetched a moment ago, so its second page translates again
+ * without a fault.
  */
 export function instructionAt(h: Hart, foff: number, pcLo: number, pcHi: number, compressed: boolean): number {
   const dv = h.dv;

@@ -21,7 +21,7 @@ import { Slot } from './hart-state';
 import { Hart, PhysBus, SPIN_YIELD_SWAPS } from './hart';
 import { Fmt, TABLE } from './isa/table';
 import { expandCompressed, decode } from './isa/decoder';
-import { Op } from './isa/opcodes';
+import { Op, PAUSE } from './isa/opcodes';
 
 const BASE = 0x80000000;
 /** Scratch RAM: code (with a page-crossing fetch at its end), data, a VS-stage and a G-stage root. */
@@ -260,7 +260,6 @@ function storeAfterReservation(h: Hart, mem: PhysMemory): void {
 
 /** PAUSE (Linux's cpu_relax) with and without the yield on spinning, until it yields. */
 function pause(h: Hart, mem: PhysMemory): void {
-  const PAUSE = 0x0100000f;
   for (const spin of [false, true]) {
     h.yieldOnSpin = spin;
     code(mem, 0, PAUSE);

@@ -95,6 +95,16 @@ let lastX: Int32Array | null = null, lastDv: DataView | null = null;
 let lastR: Int32Array | null = null, lastW: Int32Array | null = null, lastF: Int32Array | null = null;
 let oX = 0, oRam = 0, oR = 0, oRHi = 0, oROff = 0, oW = 0, oWHi = 0, oWOff = 0, oF = 0, oFHi = 0, oFOff = 0;
 
+/** Brings the byte offsets above up to date for the arrays of this call (each read only when its array changed). */
+function noteOffsets(x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
+  wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array): void {
+  if (x !== lastX) { lastX = x; oX = x.byteOffset; }
+  if (dv !== lastDv) { lastDv = dv; oRam = dv.byteOffset; }
+  if (rTag !== lastR) { lastR = rTag; oR = rTag.byteOffset; oRHi = rTagHi.byteOffset; oROff = rOff.byteOffset; }
+  if (wTag !== lastW) { lastW = wTag; oW = wTag.byteOffset; oWHi = wTagHi.byteOffset; oWOff = wOff.byteOffset; }
+  if (fTag !== lastF) { lastF = fTag; oF = fTag.byteOffset; oFHi = fTagHi.byteOffset; oFOff = fOff.byteOffset; }
+}
+
 /** A region module's `run` export. */
 type RegionRun = (x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number,
   wOff: number, fTag: number, fTagHi: number, fOff: number, left: number, entry: number, resv: number) => number;
@@ -112,11 +122,7 @@ function wrap(run: RegionRun, pcLo: () => number, pcHi: () => number, resv: () =
   return (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
     wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
     left: number, entry: number): number => {
-    if (x !== lastX) { lastX = x; oX = x.byteOffset; }
-    if (dv !== lastDv) { lastDv = dv; oRam = dv.byteOffset; }
-    if (rTag !== lastR) { lastR = rTag; oR = rTag.byteOffset; oRHi = rTagHi.byteOffset; oROff = rOff.byteOffset; }
-    if (wTag !== lastW) { lastW = wTag; oW = wTag.byteOffset; oWHi = wTagHi.byteOffset; oWOff = wOff.byteOffset; }
-    if (fTag !== lastF) { lastF = fTag; oF = fTag.byteOffset; oFHi = fTagHi.byteOffset; oFOff = fOff.byteOffset; }
+    noteOffsets(x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff);
     const n = run(oX, oRam, oR, oRHi, oROff, oW, oWHi, oWOff, oF, oFHi, oFOff, left < MAX_LEFT ? left : MAX_LEFT, entry, h.reservation);
     h.pcLo = pcLo();
     h.pcHi = pcHi();
@@ -140,11 +146,7 @@ export function chainOf(memory: WebAssembly.Memory): { run: ChainFn; why: () => 
   const d = dispatcherOf(memory);
   const dispatch = d.dispatch, pcLo = d.pcLo, pcHi = d.pcHi, resv = d.resv;
   const run: ChainFn = (h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff, left, off, lo, hi, table) => {
-    if (x !== lastX) { lastX = x; oX = x.byteOffset; }
-    if (dv !== lastDv) { lastDv = dv; oRam = dv.byteOffset; }
-    if (rTag !== lastR) { lastR = rTag; oR = rTag.byteOffset; oRHi = rTagHi.byteOffset; oROff = rOff.byteOffset; }
-    if (wTag !== lastW) { lastW = wTag; oW = wTag.byteOffset; oWHi = wTagHi.byteOffset; oWOff = wOff.byteOffset; }
-    if (fTag !== lastF) { lastF = fTag; oF = fTag.byteOffset; oFHi = fTagHi.byteOffset; oFOff = fOff.byteOffset; }
+    noteOffsets(x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff);
     const n = dispatch(oX, oRam, oR, oRHi, oROff, oW, oWHi, oWOff, oF, oFHi, oFOff, left < MAX_LEFT ? left : MAX_LEFT, off, lo, hi,
       h.reservation, table);
     h.pcLo = pcLo();
