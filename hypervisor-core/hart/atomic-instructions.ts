@@ -41,13 +41,24 @@ export function atomicOffset(h: Hart, lo: number, hi: number, size: number, insn
     if (!h.mem.contains(pa, size)) h.translator.accessFault(access, lo, hi);
     if (h.watches !== null) checkWatch(h, lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
     off = pa - h.mem.base;
-    if (cached) {
+    // As a store's fill (data-access.ts): other threads' drops first, no entry for their code.
+    if (write && cached) h.mem.processCodeDrops();
+    if (cached && (!write || h.mem.writeMappable(off >>> 12))) {
       t.fill(lo, hi, off - (off & 0xfff));
       noteLeaf(h, lo, hi);
     }
   }
-  if (write && h.mem.codePages[off >>> 12] !== 0) h.mem.noteWrite(off, size);
+  if (write && (h.mem.codePages[off >>> 12] !== 0 || h.mem.codeSharing !== null)) h.mem.noteWrite(off, size);
   return off;
+}
+
+/**
+ * After an atomic write on a vCPU thread: marks the page again for the other threads caching
+ * its code (atomicOffset marked it before the write, which a thread's fence in between may
+ * have taken before the write landed; code-sharing.ts).
+ */
+function writtenElsewhere(h: Hart, off: number): void {
+  if (h.mem.codeSharing !== null) h.mem.codeSharing.written(off >>> 12);
 }
 
 /**
@@ -81,6 +92,7 @@ export function atomicInstruction(h: Hart, op: Op, insn: number): boolean {
       if (h.shared !== null) {
         x[rd] = h.shared.sc(off, size, x[rs2], x[rs2 + 1], h.reservation === off) ? 0 : 1;
         x[rd + 1] = 0;
+        writtenElsewhere(h, off);
         h.reservation = -1;
         return false;
       }
@@ -100,6 +112,7 @@ export function atomicInstruction(h: Hart, op: Op, insn: number): boolean {
       const off = atomicOffset(h, x[rs1], x[rs1 + 1], 4, insn, true);
       if (h.shared !== null) {
         const old = h.shared.amo32(AMO_OPS[op - Op.AMOSWAP_W], off, x[rs2]);
+        writtenElsewhere(h, off);
         if ((off & ~7) === (h.reservation & ~7)) h.reservation = -1;
         x[rd] = old; x[rd + 1] = old >> 31;
         if (op === Op.AMOSWAP_W && x[rs2] === old && h.yieldOnSpin && ++h.spinSwaps >= SPIN_YIELD_SWAPS) return true;
@@ -130,6 +143,7 @@ export function atomicInstruction(h: Hart, op: Op, insn: number): boolean {
       if (h.shared !== null) {
         const blo = x[rs2], bhi = x[rs2 + 1];
         h.shared.amo64(AMO_OPS[op - Op.AMOSWAP_D], off, blo, bhi, h.val);
+        writtenElsewhere(h, off);
         if ((off & ~7) === (h.reservation & ~7)) h.reservation = -1;
         x[rd] = h.val[0]; x[rd + 1] = h.val[1];
         if (op === Op.AMOSWAP_D && blo === h.val[0] && bhi === h.val[1] && h.yieldOnSpin && ++h.spinSwaps >= SPIN_YIELD_SWAPS) return true;

@@ -194,8 +194,13 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
   if (h.mem.contains(pa, size)) {
     const off = pa - h.mem.base;
     if (cacheable(h, Access.WRITE)) {
-      h.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
-      noteLeaf(h, lo, hi);
+      // Other threads' drops before the entry this one replaces is lost (memory/code-sharing.ts),
+      // and no entry for a page whose code another thread caches: its stores must stay reported.
+      h.mem.processCodeDrops();
+      if (h.mem.writeMappable(off >>> 12)) {
+        h.tlbSet().write.fill(lo, hi, off - (off & 0xfff));
+        noteLeaf(h, lo, hi);
+      }
     }
     writeRam(h, off, size, vlo, vhi);
     return false;
@@ -212,7 +217,7 @@ export function writeRam(h: Hart, off: number, size: number, vlo: number, vhi: n
     case 4: dv.setInt32(off, vlo, true); break;
     default: dv.setInt32(off, vlo, true); dv.setInt32(off + 4, vhi, true);
   }
-  if (h.mem.codePages[off >>> 12] !== 0) h.mem.noteWrite(off, size);
+  if (h.mem.codePages[off >>> 12] !== 0 || h.mem.codeSharing !== null) h.mem.noteWrite(off, size);
   if (off === h.reservation || off - 4 === h.reservation || off + 4 === h.reservation) h.reservation = -1;
 }
 

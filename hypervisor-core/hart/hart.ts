@@ -175,6 +175,7 @@ export class Hart extends HartState {
     this.counters.retired = () => this.retired();
     this.predecode = Predecode.of(mem);
     this.predecode.attach((pageOff) => this.tlbs.dropWritesTo(pageOff));
+    mem.writeDroppers.push((pageOff) => this.tlbs.dropWritesTo(pageOff));
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }
 
@@ -297,6 +298,15 @@ export class Hart extends HartState {
     this.predecode.flush();
   }
 
+  /**
+   * FENCE.I or a remote fence_i on a vCPU thread: drops the translated and predecoded code of
+   * the pages other threads wrote since the last one (memory/code-sharing.ts), or all of it
+   * when this memory shares no code-page marks with the other threads.
+   */
+  syncCode(): void {
+    if (!this.mem.syncCode()) this.flushCode();
+  }
+
   /** The block cache when translation is on (statistics, tuning), else null. */
   get blockCache(): BlockCache | null {
     return this.jit;
@@ -373,12 +383,15 @@ export class Hart extends HartState {
   /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
   flushAllTlbs(): void {
     this.tlbFlushes++;
+    // Write entries go: drops other threads asked for first (memory/code-sharing.ts).
+    this.mem.processCodeDrops();
     this.tlbs.flushAll();
   }
 
   /** Flushes the entries for the page holding virtual address (lo, hi) in every context. */
   flushTlbPage(lo: number, hi: number): void {
     this.tlbFlushes++;
+    this.mem.processCodeDrops();
     this.tlbs.flushPage(lo, hi);
     this.translator.flushMmio();
   }
@@ -580,6 +593,7 @@ export class Hart extends HartState {
           // w: the immediate, or the instruction for instructions without one (predecode.ts).
           let meta = pd[k + 1], w = pd[k];
           if (meta === 0) {
+            this.mem.claimCode(fetchBase >>> 12); // before its bytes are read (vCPU threads)
             meta = decodeAt(this, foff, pcLo, pcHi);
             w = this.val[0];
             // Not one across two pages: a write to its second page would not clear it.
@@ -889,11 +903,11 @@ export class Hart extends HartState {
               if (w === PAUSE && this.yieldOnSpin && ++this.spinSwaps >= SPIN_YIELD_SWAPS) { this.spinYields++; budget = n + 1; }
               break;
             case Op.FENCE_I:
-              // Other threads' stores do not drop this thread's cached code: FENCE.I does (and
-              // the page is fetched again through the loop's top).
+              // Other threads' stores do not drop this thread's cached code at once: FENCE.I
+              // drops the pages they wrote (and the page is fetched again through the loop's top).
               if (this.shared === null) break;
               this.shared.fence();
-              this.flushCode();
+              this.syncCode();
               x[0] = 0; x[1] = 0; pcLo = npcLo; pcHi = npcHi; n++;
               continue outer;
             // ---- system ----

@@ -11,8 +11,8 @@
  * maps one, so every store to it takes the slow path, which reports it (`noteWrite`) as host
  * writes, virtio DMA and the walker's A/D updates do; the page's entries are then cleared in
  * place and it stops being a code page until an instruction on it runs again. Stores by other
- * threads (vCPU threads share RAM) are not seen: FENCE.I and remote fences flush, as for
- * translated code ({@link Predecode.flush}).
+ * threads (vCPU threads share RAM) are seen at this thread's next FENCE.I or remote fence_i,
+ * which clears the pages they wrote, as for translated code (memory/code-sharing.ts).
  *
  * Layout: one Int32Array of SLOTS pages; a page's slot holds 4096 words, two per halfword:
  * [2k] the operand word ({@link operandOf}: the immediate already extracted, or the

@@ -10,6 +10,10 @@
  */
 import { Hpa, PAGE_SIZE } from './address';
 import { HartArea, HART_AREA_BYTES, areasAt, wasmPagesFor } from './hart-area';
+import { CodeSharing, REMOTE_CODE } from './code-sharing';
+
+/** The `codePages` bits of code cached on this thread (hart/predecode.ts CodeBit.BLOCKS and PREDECODED). */
+const LOCAL_CODE = 1 | 2;
 
 /** The RAM of a physical address space. */
 export class PhysMemory {
@@ -39,6 +43,13 @@ export class PhysMemory {
   readonly codePages: Uint8Array;
   /** Told of a write to a code page, each in turn (the hart's block cache and predecode cache). */
   readonly codeWriteListeners: ((page: number) => void)[] = [];
+  /**
+   * With vCPU threads: this thread's side of the VM's code sharing (code-sharing.ts), through
+   * which other threads learn of writes to pages whose code they cache; null on one thread.
+   */
+  codeSharing: CodeSharing | null = null;
+  /** Drops one hart's write-TLB entries for a host page, saying whether it had one (every hart over this memory). */
+  readonly writeDroppers: ((pageOff: number) => boolean)[] = [];
 
   /**
    * @param base host physical address of the first byte (page aligned)
@@ -100,11 +111,72 @@ export class PhysMemory {
    * fast path: host software, device DMA, page-table updates. Translated code there goes.
    */
   noteWrite(off: number, length: number): void {
-    if (this.codeWriteListeners.length === 0 || length <= 0) return;
+    const shared = this.codeSharing;
+    if ((this.codeWriteListeners.length === 0 && shared === null) || length <= 0) return;
     const last = Math.floor((off + length - 1) / PAGE_SIZE);
     for (let p = Math.floor(off / PAGE_SIZE); p <= last; p++) {
-      if (this.codePages[p] !== 0) for (const f of this.codeWriteListeners) f(p);
+      shared?.written(p);
+      if ((this.codePages[p] & LOCAL_CODE) !== 0) this.dropCode(p);
     }
+  }
+
+  /** Drops the cached code of host page `page` (a write, or another thread's write seen at a fence). */
+  private dropCode(page: number): void {
+    for (const f of this.codeWriteListeners) f(page);
+    if ((this.codePages[page] & LOCAL_CODE) === 0) this.codeSharing?.release(page);
+  }
+
+  /**
+   * Whether a hart's write TLB may map host page `page`: not while another thread caches
+   * code there (code-sharing.ts), so that every store to it is reported.
+   */
+  writeMappable(page: number): boolean {
+    const c = this.codePages[page];
+    if ((c & REMOTE_CODE) === 0) return true;
+    if (this.codeSharing !== null && this.codeSharing.ownedElsewhere(page)) return false;
+    this.codePages[page] = c & ~REMOTE_CODE;
+    return true;
+  }
+
+  /**
+   * Before code of host page `page` is read to be cached: other threads' writes there are
+   * reported to this one from now on (vCPU threads; nothing on one thread).
+   */
+  claimCode(page: number): void {
+    this.codeSharing?.claim(page);
+  }
+
+  /**
+   * On a vCPU thread: does what other threads' claims asked of this one's harts
+   * (code-sharing.ts). Between slices, and before any write-TLB entry is lost (a flush, a
+   * fill over another entry): a store through it after a claim is seen only then.
+   */
+  processCodeDrops(): void {
+    if (this.codeSharing !== null) this.codeSharing.processDrops(this.dropWrites, this.markRemote);
+  }
+
+  private readonly dropWrites = (pageOff: number): boolean => {
+    let had = false;
+    for (const d of this.writeDroppers) if (d(pageOff)) had = true;
+    return had;
+  };
+
+  private readonly markRemote = (page: number): void => {
+    this.codePages[page] |= REMOTE_CODE;
+  };
+
+  /**
+   * A fence on a vCPU thread (FENCE.I, a remote fence_i): drops the cached code of every
+   * page another thread may have written since the last one. False without code sharing:
+   * the caller must drop all of it.
+   */
+  syncCode(): boolean {
+    const shared = this.codeSharing;
+    if (shared === null) return false;
+    this.processCodeDrops();
+    // Every listener, bits or not: a region found on the page may wait for its batch.
+    shared.sync((page) => this.dropCode(page));
+    return true;
   }
 
   /** True when [addr, addr + length) lies entirely in RAM. */

@@ -45,9 +45,11 @@ export class TlbContexts {
     this.onFlushAll();
   }
 
-  /** Drops the write entries of every context that map to a host page (it now holds translated code). */
-  dropWritesTo(hostPageOffset: number): void {
-    for (const t of this.sets) t.write.dropOffset(hostPageOffset);
+  /** Drops the write entries of every context that map to a host page (it now holds translated code); true when one was valid. */
+  dropWritesTo(hostPageOffset: number): boolean {
+    let had = false;
+    for (const t of this.sets) if (t.write.dropOffset(hostPageOffset)) had = true;
+    return had;
   }
 
   /** Flushes the page holding virtual address (lo, hi) in every context. */

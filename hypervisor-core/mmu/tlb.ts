@@ -82,18 +82,20 @@ export class Tlb {
     this.fills = 0;
   }
 
-  /** Invalidates every entry that maps to the host page at `hostPageOffset`. */
-  dropOffset(hostPageOffset: number): void {
+  /** Invalidates every entry that maps to the host page at `hostPageOffset`; true when one was valid. */
+  dropOffset(hostPageOffset: number): boolean {
     const n = this.fills;
-    if (n === 0) return;
+    if (n === 0) return false;
+    let had = false;
     if (n <= FILLS_TRACKED) {
       for (let k = 0; k < n; k++) {
         const i = this.filled[k];
-        if (this.off[i] === hostPageOffset) this.tagLo[i] = 1;
+        if (this.off[i] === hostPageOffset && this.tagLo[i] !== 1) { this.tagLo[i] = 1; had = true; }
       }
-      return;
+      return had;
     }
-    for (let i = 0; i < TLB_SIZE; i++) if (this.off[i] === hostPageOffset) this.tagLo[i] = 1;
+    for (let i = 0; i < TLB_SIZE; i++) if (this.off[i] === hostPageOffset && this.tagLo[i] !== 1) { this.tagLo[i] = 1; had = true; }
+    return had;
   }
 
   /** Invalidates the entry of the page holding (lo, hi), if cached. */

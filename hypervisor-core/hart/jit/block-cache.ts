@@ -244,9 +244,13 @@ export class BlockCache {
           if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) break;
         } else {
           this.counters.looks++;
+          // Every page is claimed before its instructions are read (vCPU threads: code-sharing.ts).
+          this.mem.claimCode(off >>> 12);
           const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
             const i = (p >>> 12) & (f.tagLo.length - 1);
-            return f.tagLo[i] === p && f.tagHi[i] === pcHi ? f.off[i] : -1;
+            if (f.tagLo[i] !== p || f.tagHi[i] !== pcHi) return -1;
+            this.mem.claimCode(f.off[i] >>> 12);
+            return f.off[i];
           }, this.wasm === null);
           if (region.blocks.length > 0 && !this.worth(region, heat)) break;
           this.hot[slot] = 0;

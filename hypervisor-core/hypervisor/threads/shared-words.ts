@@ -11,6 +11,7 @@
  *   the bits changed since the vCPU's thread last looked) and its fence requests (FENCE_REQ,
  *   a generation count, FENCE_KIND, what to flush, FENCE_DONE, the generation flushed).
  */
+import type { CodeSharingBuffers } from '../../memory/code-sharing';
 import type { Hart, HartWatchpoint } from '../../hart/hart';
 import type { SchedBuffers } from './credit-scheduler';
 import type { ThreadSbiCall } from './sbi-on-thread';
@@ -109,6 +110,8 @@ export interface WorkerInit {
   ramSize: number;
   /** The control words (shared-words.ts). */
   control: SharedArrayBuffer;
+  /** Which pages each thread caches code of, and the writes and drops between them (memory/code-sharing.ts). */
+  code: CodeSharingBuffers;
   /** Each thread's row of statistics (thread-stats.ts). */
   stats: SharedArrayBuffer;
   /** LR/SC reservations, one word per vCPU. */

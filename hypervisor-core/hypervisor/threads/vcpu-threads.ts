@@ -21,6 +21,7 @@ import { DRAM_BASE, UART0_BASE } from '../../machine/memory-map';
 import { UartFastPath } from '../../devices/uart-fast-path';
 import { ExitRecorder } from '../exit-recording';
 import { PAGE_SIZE } from '../../memory/address';
+import { CodeSharing, CodeSharingBuffers, newCodeSharingBuffers } from '../../memory/code-sharing';
 import type { Vcpu } from '../vcpu';
 import type { Vm, VmStop } from '../vm';
 import { restoreHart, saveHart } from './hart-transfer';
@@ -183,6 +184,8 @@ export class VcpuThreads implements RemoteVcpus {
   private readonly uartFast: UartFastPath | null;
   /** Counts what the threads answered themselves (UART accesses, SBI calls) as the exits they are. */
   private readonly recorder: ExitRecorder;
+  /** The threads' shared code-page marks (memory/code-sharing.ts), fresh for each run on threads. */
+  private readonly code: CodeSharingBuffers;
 
   /**
    * @param vm a VM created with `sharedMemory`, booted (vCPU 0 started), not yet run
@@ -210,6 +213,7 @@ export class VcpuThreads implements RemoteVcpus {
     this.startRetired = new Float64Array(n);
     this.uartFast = debug ? null : new UartFastPath();
     this.recorder = new ExitRecorder(vm);
+    this.code = newCodeSharingBuffers(vm.host.size / PAGE_SIZE, threads);
   }
 
   /** Starts the threads with every vCPU's current state; the VM's effects on vCPUs go through them from now on. */
@@ -232,6 +236,8 @@ export class VcpuThreads implements RemoteVcpus {
     }
     // The threads bootstrap meanwhile; they run nothing before their init message.
     this.mapAllRam();
+    // This thread's writes to guest RAM (DMA, host writes, page-table A/D bits) reach the threads' code marks.
+    vm.host.codeSharing = new CodeSharing(this.code, -1);
     if (this.uartFast) vm.uart.attachFastPath(this.uartFast, (a) => this.recorder.recordThreadUart(a, UART0_BASE, vm.uart.name));
     for (const v of vm.vcpus) this.publishSta(v.id);
     // A debugged VM starts stopped: the threads park until the first resume.
@@ -242,7 +248,7 @@ export class VcpuThreads implements RemoteVcpus {
       const init: WorkerInit & { port: MessagePort } = {
         ram: vm.host.sharedBuffer!, hostBase: vm.host.base, hostSize: vm.host.size, wasm: vm.host.wasm, hartAreaBase: n,
         ramBase: DRAM_BASE, ramSize: vm.opts.memory,
-        control: this.control.buffer as SharedArrayBuffer, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
+        control: this.control.buffer as SharedArrayBuffer, code: this.code, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, harts: n, threads: this.threads, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: this.slice, port: port2, debug: this.debug,
@@ -319,12 +325,16 @@ export class VcpuThreads implements RemoteVcpus {
     this.vm.staReportedByThreads();
   }
 
-  /** Resumes after pause(): every vCPU's state here goes back to its thread first. */
+  /**
+   * Resumes after pause(): every vCPU's state here goes back to its thread first, with the
+   * thread's TLBs and cached code dropped (a restore or a migration may have rewritten RAM
+   * in ways no code-page mark saw).
+   */
   resume(): void {
     const vm = this.vm;
     for (const v of vm.vcpus) {
       this.retired[v.id] = v.hart.instret;
-      this.send(v.id, 'state', -1);
+      this.send(v.id, 'state', -1, true);
       this.staVersion[v.id] = -1;
       this.publishSta(v.id);
     }
@@ -362,6 +372,7 @@ export class VcpuThreads implements RemoteVcpus {
       if (!this.debug) this.vm.stats.addGuestTime(i, 0, this.retired[i] - this.startRetired[i]);
     }
     this.vm.remote = null;
+    this.vm.host.codeSharing = null;
   }
 
   /** What each thread did so far (CPU seconds, slices, exits, waits). */

@@ -24,6 +24,7 @@ import { warmUpInterpreter } from '../../hart/warm-up';
 import { Slot } from '../../hart/hart-state';
 import { SharedAtomics } from '../../hart/shared-atomics';
 import { PhysMemory } from '../../memory/phys-memory';
+import { CodeSharing } from '../../memory/code-sharing';
 import { TIMEBASE_HZ } from '../../machine/memory-map';
 import { realtimeTicks } from '../clock';
 import { ownTid, TS } from './thread-stats';
@@ -61,6 +62,8 @@ let originDelta = 0;
 let door = 0;
 let seq = 0;
 let vcpus: Local[] = [];
+/** This thread's view of the VM's RAM (its harts' code caches and code-page marks). */
+let mem: PhysMemory;
 let byId = new Map<number, Local>();
 /** This thread's row of the threads' statistics (thread-stats.ts), and where it starts. */
 let stats: Float64Array = new Float64Array(TS.WIDTH);
@@ -80,7 +83,8 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   stats = new Float64Array(d.stats);
   row = d.thread * TS.WIDTH;
   stats[row + TS.TID] = ownTid();
-  const mem = new PhysMemory(d.hostBase, d.hostSize, d.wasm ?? d.ram);
+  mem = new PhysMemory(d.hostBase, d.hostSize, d.wasm ?? d.ram);
+  mem.codeSharing = new CodeSharing(d.code, d.thread);
   vcpus = d.vcpus.map((id) => {
     // An area of its own: the VM's thread keeps a copy of this vCPU in area `id`.
     const hart = new Hart(id, mem, mem.claimHartArea(d.hartAreaBase + id));
@@ -174,14 +178,19 @@ function drainMail(): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) onMail(m.message as ToThread);
 }
 
-/** Does the flushes remote fences asked of this thread's vCPUs. */
+/**
+ * Does the flushes remote fences asked of this thread's vCPUs, and the write-TLB drops other
+ * threads' code claims asked of its harts (memory/code-sharing.ts).
+ */
 function ackFences(): void {
+  mem.processCodeDrops();
   for (const v of vcpus) {
     const req = Atomics.load(ctl, W.fenceReq(v.id));
     if (req === Atomics.load(ctl, W.fenceDone(v.id))) continue;
     const kind = Atomics.exchange(ctl, W.fenceKind(v.id), 0);
     if (kind & FenceKind.TLB) v.hart.flushAllTlbs();
-    if (kind & FenceKind.CODE) v.hart.flushCode();
+    // Only the pages other threads wrote since the last fence.
+    if (kind & FenceKind.CODE) v.hart.syncCode();
     completeFence(ctl, v.id, req);
   }
 }
