@@ -196,6 +196,8 @@ export interface ToVm {
   parked?: ParkedVcpu[];
   /** 'sbi': the call (threads/sbi-on-thread.ts). */
   sbi?: ThreadSbiCall;
+  /** 'wfi': the WFIs the thread handled since its last note, as (vCPU, pcLo, pcHi) triples. */
+  wfis?: number[];
 }
 
 /**

@@ -543,12 +543,16 @@ export class VcpuThreads implements RemoteVcpus {
       this.onParked(m);
       return;
     }
-    const v = this.vm.vcpus[m.vcpu];
-    if (!v) return;
     if (m.op === 'wfi') {
-      this.vm.countThreadWfi(v, m.hart.pcLo as number, m.hart.pcHi as number);
+      const w = m.wfis ?? [];
+      for (let i = 0; i + 2 < w.length; i += 3) {
+        const v = this.vm.vcpus[w[i]];
+        if (v) this.vm.countThreadWfi(v, w[i + 1], w[i + 2]);
+      }
       return;
     }
+    const v = this.vm.vcpus[m.vcpu];
+    if (!v) return;
     if (m.op === 'sbi' && m.sbi) {
       this.recorder.recordThreadSbi(v.id, m.sbi);
       return;
