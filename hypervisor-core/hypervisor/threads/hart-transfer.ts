@@ -33,27 +33,44 @@ function plain(v: unknown): unknown {
   return undefined;
 }
 
-/** Copies data saved by `plain` back into the live object, keeping its arrays and hooks. */
+/**
+ * Copies data saved by `plain` back into the live object, keeping its arrays and hooks.
+ * Plain loops (no entries arrays, no closures): a hand-over runs it at every exit a vCPU
+ * thread sends, on both threads.
+ */
 function restoreInto(dst: Obj, src: Obj): void {
-  for (const [k, v] of Object.entries(src)) {
+  for (const k in src) {
+    const v = src[k];
+    if (isPrimitive(v) || v === null) {
+      dst[k] = v;
+      continue;
+    }
     const cur = dst[k];
-    if (isPrimitive(v) || v === null) dst[k] = v;
-    else if (ArrayBuffer.isView(v)) (cur as Int32Array).set(v as Int32Array);
+    if (ArrayBuffer.isView(v)) (cur as Int32Array).set(v as Int32Array);
     else if (Array.isArray(v)) {
       const arr = cur as unknown[];
-      v.forEach((e, i) => {
+      for (let i = 0; i < v.length; i++) {
+        const e: unknown = v[i];
         if (isPrimitive(e) || e === null) arr[i] = e;
         else restoreInto(arr[i] as Obj, e as Obj);
-      });
+      }
     } else if (typeof v === 'object' && cur !== null && typeof cur === 'object') restoreInto(cur as Obj, v as Obj);
   }
 }
 
+/**
+ * The hart's primitive fields that are state, found at the first save: a Hart's fields are
+ * all made by its constructor, none of them ever null, so the list holds for every hart.
+ */
+let primitiveKeys: string[] | null = null;
+
 /** The hart's state as data. */
 export function saveHart(h: Hart): HartData {
+  const o = h as unknown as Obj;
+  primitiveKeys ??= Object.keys(o).filter((k) => isPrimitive(o[k]) && !LOCAL_FIELDS.has(k));
   const out: HartData = {};
-  for (const [k, v] of Object.entries(h as unknown as Obj)) if (isPrimitive(v) && !LOCAL_FIELDS.has(k)) out[k] = v;
-  for (const k of STATE_OBJECTS) out[k] = plain((h as unknown as Obj)[k]);
+  for (const k of primitiveKeys) out[k] = o[k];
+  for (const k of STATE_OBJECTS) out[k] = plain(o[k]);
   return out;
 }
 
