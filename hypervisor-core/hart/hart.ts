@@ -163,7 +163,7 @@ export class Hart extends HartState {
     this.area = area;
     // The TLBs first, then x: the layout hart-area.ts describes.
     this.tlbs = new TlbContexts(area);
-    this.x = area ? area.int32(64) : new Int32Array(64);
+    this.x = area ? area.registers() : new Int32Array(64);
     this.wasmReady = inMemory(mem.wasm, this.x, this.tlbs);
     this.mem = mem;
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);

@@ -12,8 +12,11 @@
  * An area: the typed arrays from its start, then the block table in its last BLOCK_TABLE_BYTES.
  *
  * Inside an area the hart allocates in a fixed order (Hart's constructor): the TLB arrays of
- * its 16 contexts (3 TLBs of 3 Int32Array(4096) each, 2.25 MiB), then `x`; the rest stays
- * free for what a code generator wants next to them.
+ * its 16 contexts (3 TLBs of 3 Int32Array(4096) each, 2.25 MiB), then `x` with its exit
+ * words ({@link HartArea.registers}); the rest stays free for what a code generator wants
+ * next to them. Arrays follow each other {@link arrayStride} bytes apart, so the nine arrays
+ * of one context are at fixed distances from its first: WebAssembly regions take only that
+ * first address and reach the other eight through constant offsets.
  */
 
 /** WebAssembly page size. */
@@ -55,6 +58,18 @@ export const WASM_MAX_BYTES = 65536 * WASM_PAGE;
  */
 const STAGGER = 64;
 
+/** Bytes from an array of `length` int32s allocated by {@link HartArea.int32} to the next one. */
+export function arrayStride(length: number): number {
+  return ((length * 4 + 7) & ~7) + STAGGER;
+}
+
+/**
+ * Bytes after the 32 registers (byte 256 of `x`) that {@link HartArea.registers} keeps for
+ * translated code's exits: the next pc (i64 at 256), the LR/SC reservation (i32 at 264) and
+ * the dispatcher's reason for returning (i32 at 268), see hart/jit/wasm/region-module.ts.
+ */
+export const EXIT_WORDS = 4;
+
 /** Where the first area starts after `ramSize` bytes of RAM: the next 64 KiB boundary. */
 export function areasAt(ramSize: number): number {
   return Math.ceil(ramSize / WASM_PAGE) * WASM_PAGE;
@@ -95,8 +110,18 @@ export class HartArea {
     }
     const a = new Int32Array(this.buffer, this.offset + this.used, length);
     if (!this.zeroed) a.fill(0);
-    this.used += ((bytes + 7) & ~7) + STAGGER;
+    this.used += arrayStride(length);
     return a;
+  }
+
+  /**
+   * The integer registers (64 int32s, x0 first) with {@link EXIT_WORDS} more words after
+   * them that the view does not show: translated code leaves its next pc and reservation
+   * there, next to the registers it writes, instead of in imported globals.
+   */
+  registers(): Int32Array {
+    const a = this.int32(64 + EXIT_WORDS);
+    return a.subarray(0, 64);
   }
 
   /** Bytes allocated so far. */

@@ -11,6 +11,9 @@
  * (each region's `run` is another function at one call site) and back through the JavaScript
  * dispatcher: on the Linux boot with low thresholds that wrapper alone took 2.1 CPU s.
  *
+ * Regions take four parameters and leave the pc in memory (abi.ts), so a call costs little
+ * beyond the block table's entry and the fetch TLB's.
+ *
  * It returns to JavaScript when the next block is not in the block table (`why` = MISS: the
  * cache counts its hotness and may compile it, as for any branch target), and otherwise to
  * the interpreter (`why` = STOP): the block does not fit the budget left, a region left
@@ -24,7 +27,7 @@
  */
 import { TLB_MASK } from '../../../mmu/tlb';
 import { Body, I32, W, encodeModule } from './emit';
-import { REGION_GLOBALS } from './region-module';
+import { REGION_PARAMS, T, X_PC, X_WHY, tlbArray } from './abi';
 import { BLOCK_TABLE_SLOTS } from '../../../memory/hart-area';
 
 /** Bytes of one block table entry. */
@@ -35,36 +38,29 @@ export const MAX_LEN = 127;
 /** Table indices the packed word holds. */
 export const MAX_INDEX = (1 << 20) - 1;
 
-/** Why `dispatch` returned (the `why` export). */
+/** Why `dispatch` returned (the exit word at abi.ts's X_WHY). */
 export const enum Why {
-  /** The next block (pc in pcLo/pcHi) is not in the block table: JavaScript decides. */
+  /** The next block (pc in the exit words) is not in the block table: JavaScript decides. */
   MISS = 0,
-  /** The interpreter goes on from pcLo/pcHi. */
+  /** The interpreter goes on from the pc in the exit words. */
   STOP = 1,
 }
 
-/** Parameters of `dispatch`, in order; the first 11 are those of a region's `run`. */
-const enum P { X, RAM, R_TAG, R_TAG_HI, R_OFF, W_TAG, W_TAG_HI, W_OFF, F_TAG, F_TAG_HI, F_OFF, LEFT, OFF, PC_LO, PC_HI, RESV, TABLE, COUNT }
-/** Parameters of a region's `run` (region-module.ts). */
-const REGION_PARAMS = 14;
+/** Parameters of `dispatch`, in order; the first two are those of a region's `run`. */
+const enum P { X, TLB, LEFT, OFF, PC_LO, PC_HI, TABLE, COUNT }
 
 /** The dispatcher's exports as JavaScript sees them. */
 export interface Dispatcher {
   /**
    * Runs compiled regions from host offset `off`, pc (pcLo, pcHi), for at most `left`
-   * instructions, with the block table at byte `table`; returns the instructions retired.
-   * The next pc, the reservation and why it returned are then `pcLo()`, `pcHi()`, `resv()`, `why()`.
+   * instructions, with the registers at byte `x`, the translation context's first TLB array
+   * at `tlb` (abi.ts) and the block table at byte `table`; returns the instructions retired.
+   * The next pc, the reservation (read and written there) and why it returned are then in
+   * the exit words after the registers.
    */
-  dispatch(x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number, wOff: number,
-    fTag: number, fTagHi: number, fOff: number, left: number, off: number, pcLo: number, pcHi: number, resv: number, table: number): number;
-  pcLo(): number;
-  pcHi(): number;
-  resv(): number;
-  why(): number;
+  dispatch(x: number, tlb: number, left: number, off: number, pcLo: number, pcHi: number, table: number): number;
   /** Regions called so far (counted in a wrapping i32). */
   calls(): number;
-  /** The globals region modules import (`g.pcLo`, `g.pcHi`, `g.resv`). */
-  readonly globals: Record<string, WebAssembly.Global>;
   /** The funcref table regions are installed in. */
   readonly table: WebAssembly.Table;
 }
@@ -73,7 +69,7 @@ export interface Dispatcher {
 export function dispatcherModule(shared: boolean, mask: number): Uint8Array {
   const f = new Body(P.COUNT);
   const done = f.local(I32), e = f.local(I32), packed = f.local(I32), k = f.local(I32), i = f.local(I32);
-  const stop = (why: Why): void => { f.i32(why).globalSet(3).br('out'); };
+  const stop = (why: Why): void => { f.get(P.X).i32(why).mem(W.i32_store, X_WHY).br('out'); };
   f.open(W.block, 'out').open(W.loop, 'top');
   // The entry of the block at `off`; leave unless it is this block.
   f.get(P.TABLE).get(P.OFF).i32(1).op(W.i32_shr_u).i32(mask).op(W.i32_and).i32(4).op(W.i32_shl).op(W.i32_add).set(e);
@@ -87,30 +83,28 @@ export function dispatcherModule(shared: boolean, mask: number): Uint8Array {
   f.get(packed).i32(MAX_LEN).op(W.i32_and).get(P.LEFT).get(done).op(W.i32_sub).op(W.i32_gt_s).open(W.if, 'budget');
   stop(Why.STOP);
   f.end();
-  for (let p = P.X; p <= P.F_OFF; p++) f.get(p);
+  f.get(P.X).get(P.TLB);
   f.get(P.LEFT).get(done).op(W.i32_sub);
   f.get(packed).i32(7).op(W.i32_shr_u).i32(MAX_ENTRY).op(W.i32_and);
-  f.get(P.RESV);
   f.get(packed).i32(12).op(W.i32_shr_u);
   f.callIndirect(0).set(k);
-  f.globalGet(4).i32(1).op(W.i32_add).globalSet(4);
+  f.globalGet(0).i32(1).op(W.i32_add).globalSet(0);
   f.get(k).op(W.i32_eqz).open(W.if, 'none');
-  stop(Why.STOP); // its first instruction left for the interpreter
+  stop(Why.STOP); // its first instruction left for the interpreter (the region wrote its pc)
   f.end();
   f.get(done).get(k).op(W.i32_add).set(done);
-  f.globalGet(0).set(P.PC_LO).globalGet(1).set(P.PC_HI).globalGet(2).set(P.RESV);
+  f.get(P.X).mem(W.i32_load, X_PC).set(P.PC_LO).get(P.X).mem(W.i32_load, X_PC + 4).set(P.PC_HI);
   // The next block's host offset through the fetch TLB, as the interpreter would find it.
-  f.get(P.PC_LO).i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(i);
-  f.get(P.F_TAG).get(i).op(W.i32_add).mem(W.i32_load, 0).get(P.PC_LO).i32(-4096).op(W.i32_and).op(W.i32_ne);
-  f.get(P.F_TAG_HI).get(i).op(W.i32_add).mem(W.i32_load, 0).get(P.PC_HI).op(W.i32_ne, W.i32_or).open(W.if, 'unmapped');
+  f.get(P.PC_LO).i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).get(P.TLB).op(W.i32_add).set(i);
+  f.get(i).mem(W.i32_load, tlbArray(T.F_TAG)).get(P.PC_LO).i32(-4096).op(W.i32_and).op(W.i32_ne);
+  f.get(i).mem(W.i32_load, tlbArray(T.F_TAG_HI)).get(P.PC_HI).op(W.i32_ne, W.i32_or).open(W.if, 'unmapped');
   stop(Why.STOP);
   f.end();
-  f.get(P.F_OFF).get(i).op(W.i32_add).mem(W.i32_load, 0).get(P.PC_LO).i32(0xfff).op(W.i32_and).op(W.i32_add).set(P.OFF);
+  f.get(i).mem(W.i32_load, tlbArray(T.F_OFF)).get(P.PC_LO).i32(0xfff).op(W.i32_and).op(W.i32_add).set(P.OFF);
   f.br('top');
   f.end().end(); // top, out
-  f.get(P.PC_LO).globalSet(0).get(P.PC_HI).globalSet(1).get(P.RESV).globalSet(2);
+  f.get(P.X).get(P.PC_LO).mem(W.i32_store, X_PC).get(P.X).get(P.PC_HI).mem(W.i32_store, X_PC + 4);
   f.get(done);
-  const getters = [0, 1, 2, 3, 4].map((g) => new Body(0).globalGet(g));
   return encodeModule({
     memory: { module: 'm', name: 'mem', shared },
     table: { module: 'm', name: 'table' },
@@ -119,13 +113,9 @@ export function dispatcherModule(shared: boolean, mask: number): Uint8Array {
       { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
       { params: [], results: [I32] },
     ],
-    funcs: [{ type: 1, body: f }, ...getters.map((body) => ({ type: 2, body }))],
-    globals: 5,
-    exports: [
-      { name: 'dispatch', kind: 'func', index: 0 },
-      ...[...REGION_GLOBALS, 'why', 'calls'].map((name, g) => ({ name, kind: 'func' as const, index: 1 + g })),
-      ...REGION_GLOBALS.map((name, g) => ({ name: `g_${name}`, kind: 'global' as const, index: g })),
-    ],
+    funcs: [{ type: 1, body: f }, { type: 2, body: new Body(0).globalGet(0) }],
+    globals: 1,
+    exports: [{ name: 'dispatch', kind: 'func', index: 0 }, { name: 'calls', kind: 'func', index: 1 }],
   });
 }
 
@@ -149,18 +139,7 @@ export function dispatcherOf(memory: WebAssembly.Memory): Dispatcher {
   if (module === undefined) modules.set(key, (module = new WebAssembly.Module(dispatcherModule(shared, BLOCK_TABLE_SLOTS - 1))));
   const table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
   const e = new WebAssembly.Instance(module, { m: { mem: memory, table } }).exports;
-  const globals: Record<string, WebAssembly.Global> = {};
-  for (const name of REGION_GLOBALS) globals[name] = e[`g_${name}`] as WebAssembly.Global;
-  d = {
-    dispatch: e.dispatch as Dispatcher['dispatch'],
-    pcLo: e.pcLo as () => number,
-    pcHi: e.pcHi as () => number,
-    resv: e.resv as () => number,
-    why: e.why as () => number,
-    calls: e.calls as () => number,
-    globals,
-    table,
-  };
+  d = { dispatch: e.dispatch as Dispatcher['dispatch'], calls: e.calls as () => number, table };
   dispatchers.set(memory, d);
   return d;
 }

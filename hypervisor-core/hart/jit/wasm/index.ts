@@ -11,6 +11,7 @@
 import { BlockFn, BlockHart, Insn, regionKey } from '../compile';
 import { RegionCode, regionsModule } from './region-module';
 import { dispatcherOf, isShared } from './dispatch';
+import { T, X_PC, tlbArray } from './abi';
 
 export { regionModule } from './region-module';
 
@@ -68,16 +69,15 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
     fresh.forEach((j, i) => modules.set(keys[j], { module, name: `r${i}` }));
     insns += size;
   }
-  const d = dispatcherOf(memory);
   if (mine.insns + total > MAX_INSNS) { mine.fns.clear(); mine.of.clear(); mine.insns = 0; }
   return regions.map((_, j) => {
     const seen = mine!.fns.get(keys[j]);
     if (seen !== undefined) return seen;
     const { module, name } = modules.get(keys[j])!;
     let instance = mine!.of.get(module);
-    if (instance === undefined) mine!.of.set(module, (instance = new WebAssembly.Instance(module, { m: { mem: memory }, g: d.globals })));
+    if (instance === undefined) mine!.of.set(module, (instance = new WebAssembly.Instance(module, { m: { mem: memory } })));
     const run = instance.exports[name] as RegionRun;
-    const fn = wrap(run, d.pcLo, d.pcHi, d.resv);
+    const fn = wrap(run);
     runs.set(fn, run);
     mine!.fns.set(keys[j], fn);
     mine!.insns += sizes[j];
@@ -89,25 +89,45 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
  * The byte offsets of the arrays last passed to a region, by identity: reading `byteOffset`
  * of a view on a WebAssembly.Memory's buffer costs about 50 ns in V8, more than a short
  * region runs, while the arrays change only with the hart or its translation context. The
- * three arrays of one TLB are fields of one object (mmu/tlb.ts), so its `tagLo` stands for them.
+ * nine arrays of a context are fields of one TlbSet (mmu/tlb.ts), so its read `tagLo` stands
+ * for them; `exit` views the exit words after the registers (abi.ts).
  */
-let lastX: Int32Array | null = null, lastDv: DataView | null = null;
-let lastR: Int32Array | null = null, lastW: Int32Array | null = null, lastF: Int32Array | null = null;
-let oX = 0, oRam = 0, oR = 0, oRHi = 0, oROff = 0, oW = 0, oWHi = 0, oWOff = 0, oF = 0, oFHi = 0, oFOff = 0;
+let lastX: Int32Array | null = null, lastR: Int32Array | null = null, lastDv: DataView | null = null;
+let oX = 0, oTlb = 0;
+let exit: Int32Array = new Int32Array(0);
 
-/** Brings the byte offsets above up to date for the arrays of this call (each read only when its array changed). */
+/** Throws unless `a` starts `t`'s offset (abi.ts) after the context's first array. */
+function checkArray(a: Int32Array, t: T): void {
+  if (a.byteOffset !== oTlb + tlbArray(t)) throw new Error('wasm regions: TLB arrays not laid out as a hart area lays them out');
+}
+
+/**
+ * Brings the byte offsets above up to date for the arrays of this call (each read only when
+ * its array changed), checking the layout abi.ts takes: RAM from byte 0, the TLB arrays at
+ * their fixed distances.
+ */
 function noteOffsets(x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
   wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array): void {
-  if (x !== lastX) { lastX = x; oX = x.byteOffset; }
-  if (dv !== lastDv) { lastDv = dv; oRam = dv.byteOffset; }
-  if (rTag !== lastR) { lastR = rTag; oR = rTag.byteOffset; oRHi = rTagHi.byteOffset; oROff = rOff.byteOffset; }
-  if (wTag !== lastW) { lastW = wTag; oW = wTag.byteOffset; oWHi = wTagHi.byteOffset; oWOff = wOff.byteOffset; }
-  if (fTag !== lastF) { lastF = fTag; oF = fTag.byteOffset; oFHi = fTagHi.byteOffset; oFOff = fOff.byteOffset; }
+  if (x !== lastX) {
+    oX = x.byteOffset;
+    exit = new Int32Array(x.buffer, oX + X_PC, 4);
+    lastX = x;
+  }
+  if (dv !== lastDv) {
+    if (dv.byteOffset !== 0) throw new Error('wasm regions: RAM does not start at byte 0 of the memory');
+    lastDv = dv;
+  }
+  if (rTag !== lastR) {
+    oTlb = rTag.byteOffset;
+    checkArray(rTagHi, T.R_TAG_HI); checkArray(rOff, T.R_OFF);
+    checkArray(wTag, T.W_TAG); checkArray(wTagHi, T.W_TAG_HI); checkArray(wOff, T.W_OFF);
+    checkArray(fTag, T.F_TAG); checkArray(fTagHi, T.F_TAG_HI); checkArray(fOff, T.F_OFF);
+    lastR = rTag;
+  }
 }
 
 /** A region module's `run` export. */
-type RegionRun = (x: number, ram: number, rTag: number, rTagHi: number, rOff: number, wTag: number, wTagHi: number,
-  wOff: number, fTag: number, fTagHi: number, fOff: number, left: number, entry: number, resv: number) => number;
+type RegionRun = (x: number, tlb: number, left: number, entry: number) => number;
 
 /** The `run` export behind each BlockFn this backend made (what the dispatcher's table holds). */
 const runs = new WeakMap<BlockFn, RegionRun>();
@@ -117,16 +137,18 @@ export function regionRunOf(fn: BlockFn): RegionRun | undefined {
   return runs.get(fn);
 }
 
-/** The BlockFn over a region's `run`: byte offsets in, pc and reservation (the dispatcher's globals) back into the hart. */
-function wrap(run: RegionRun, pcLo: () => number, pcHi: () => number, resv: () => number): BlockFn {
+/** The BlockFn over a region's `run`: byte offsets in, pc and reservation (the exit words) back into the hart. */
+function wrap(run: RegionRun): BlockFn {
   return (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Array, rTagHi: Int32Array, rOff: Int32Array,
     wTag: Int32Array, wTagHi: Int32Array, wOff: Int32Array, fTag: Int32Array, fTagHi: Int32Array, fOff: Int32Array,
     left: number, entry: number): number => {
     noteOffsets(x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff);
-    const n = run(oX, oRam, oR, oRHi, oROff, oW, oWHi, oWOff, oF, oFHi, oFOff, left < MAX_LEFT ? left : MAX_LEFT, entry, h.reservation);
-    h.pcLo = pcLo();
-    h.pcHi = pcHi();
-    h.reservation = resv();
+    const e = exit;
+    e[2] = h.reservation;
+    const n = run(oX, oTlb, left < MAX_LEFT ? left : MAX_LEFT, entry);
+    h.pcLo = e[0];
+    h.pcHi = e[1];
+    h.reservation = e[2];
     return n;
   };
 }
@@ -143,16 +165,16 @@ export type ChainFn = (h: BlockHart, x: Int32Array, dv: DataView, rTag: Int32Arr
 
 /** The ChainFn of `memory` and its `why` (Why.MISS or Why.STOP, of the last call). */
 export function chainOf(memory: WebAssembly.Memory): { run: ChainFn; why: () => number } {
-  const d = dispatcherOf(memory);
-  const dispatch = d.dispatch, pcLo = d.pcLo, pcHi = d.pcHi, resv = d.resv;
+  const dispatch = dispatcherOf(memory).dispatch;
   const run: ChainFn = (h, x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff, left, off, lo, hi, table) => {
     noteOffsets(x, dv, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff);
-    const n = dispatch(oX, oRam, oR, oRHi, oROff, oW, oWHi, oWOff, oF, oFHi, oFOff, left < MAX_LEFT ? left : MAX_LEFT, off, lo, hi,
-      h.reservation, table);
-    h.pcLo = pcLo();
-    h.pcHi = pcHi();
-    h.reservation = resv();
+    const e = exit;
+    e[2] = h.reservation;
+    const n = dispatch(oX, oTlb, left < MAX_LEFT ? left : MAX_LEFT, off, lo, hi, table);
+    h.pcLo = e[0];
+    h.pcHi = e[1];
+    h.reservation = e[2];
     return n;
   };
-  return { run, why: d.why };
+  return { run, why: () => exit[3] };
 }

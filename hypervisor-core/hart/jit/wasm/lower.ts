@@ -7,6 +7,7 @@ import { Op } from '../../isa/opcodes';
 import { Insn, branchImm, pcAdd } from '../compile';
 import { Helper } from './arith';
 import { Body, W } from './emit';
+import { T, X_RESV, tlbArray } from './abi';
 
 /** Where a lowered instruction goes besides straight on: the region builder's control flow. */
 export interface Flow {
@@ -24,13 +25,13 @@ export interface Memo { page: number; off: number }
 /** The locals and parameters the lowering reads and writes. */
 export interface Frame {
   readonly f: Body;
-  /** Local of register r (1..31), or -1 when the region does not use it. */
+  /** Local of register r (1..31), or -1: the register is read and written in memory at x + 8r. */
   readonly reg: Int32Array;
-  /** Parameters: RAM's base address, and the read and write TLBs' arrays (byte addresses). */
-  readonly ram: number; readonly rTag: number; readonly rTagHi: number; readonly rOff: number;
-  readonly wTag: number; readonly wTagHi: number; readonly wOff: number;
-  /** The LR/SC reservation (host offset, or -1). */
-  readonly resv: number;
+  /**
+   * Parameters: the registers' byte address (the reservation is at x + X_RESV) and the
+   * context's first TLB array's (the others at tlbArray offsets from it). RAM starts at byte 0.
+   */
+  readonly x: number; readonly tlb: number;
   /** Scratch: an effective address (i64), a TLB index (i32), a host offset (i32). */
   readonly target: number; readonly idx: number; readonly off: number;
   /** The next site's memo, or null past the memo limit. */
@@ -40,13 +41,20 @@ export interface Frame {
 /** Pushes register r's value (x0 reads 0). */
 function get(fr: Frame, r: number): void {
   if (r === 0) fr.f.i64(0, 0);
-  else fr.f.get(fr.reg[r]);
+  else if (fr.reg[r] >= 0) fr.f.get(fr.reg[r]);
+  else fr.f.get(fr.x).mem(W.i64_load, 8 * r);
 }
 
-/** Pops the value into register r (x0 drops it). */
+/** Before the value to {@link put} in register r is pushed: the store's address when r lives in memory. */
+function pre(fr: Frame, r: number): void {
+  if (r !== 0 && fr.reg[r] < 0) fr.f.get(fr.x);
+}
+
+/** Pops the value into register r (x0 drops it); {@link pre} came before the value. */
 function put(fr: Frame, r: number): void {
   if (r === 0) fr.f.op(W.drop);
-  else fr.f.set(fr.reg[r]);
+  else if (fr.reg[r] >= 0) fr.f.set(fr.reg[r]);
+  else fr.f.mem(W.i64_store, 8 * r);
 }
 
 /** Binary i64 operations of R-type and I-type ALU instructions (the W forms and M below). */
@@ -104,6 +112,7 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
   const a64 = ALU64[op], cmp = COMPARE[op], a32 = ALU32[op], helper = HELPER[op];
   if (a64 !== undefined || cmp !== undefined || a32 !== undefined || helper !== undefined) {
     if (rd === 0) return;
+    pre(fr, rd);
     get(fr, rs1);
     if (a32 !== undefined) f.op(W.i32_wrap_i64);
     second();
@@ -123,19 +132,19 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
   switch (op) {
     case Op.FENCE: return; // one hart's accesses are already in order
     case Op.LUI:
-      if (rd !== 0) { f.i64(insn & 0xfffff000, insn >> 31); put(fr, rd); }
+      if (rd !== 0) { pre(fr, rd); f.i64(insn & 0xfffff000, insn >> 31); put(fr, rd); }
       return;
     case Op.AUIPC:
-      if (rd !== 0) { f.i64(...pcAdd(i.pcLo, i.pcHi, insn & 0xfffff000)); put(fr, rd); }
+      if (rd !== 0) { pre(fr, rd); f.i64(...pcAdd(i.pcLo, i.pcHi, insn & 0xfffff000)); put(fr, rd); }
       return;
     case Op.JAL:
-      if (rd !== 0) { f.i64(nlo, nhi); put(fr, rd); }
+      if (rd !== 0) { pre(fr, rd); f.i64(nlo, nhi); put(fr, rd); }
       flow.goTo(k + 1, ...pcAdd(i.pcLo, i.pcHi, branchImm(i)!));
       return;
     case Op.JALR:
       // The target from rs1 before the link is written (rd may be rs1).
       get(fr, rs1); f.i64(imm, imm >> 31).op(W.i64_add).set(fr.target);
-      if (rd !== 0) { f.i64(nlo, nhi); put(fr, rd); }
+      if (rd !== 0) { pre(fr, rd); f.i64(nlo, nhi); put(fr, rd); }
       flow.indirect(k + 1);
       return;
     default: {
@@ -157,7 +166,7 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
 function access(fr: Frame, flow: Flow, i: Insn, k: number, [size, opcode]: [number, number], rd: number, rs1: number, rs2: number): void {
   const f = fr.f, insn = i.insn, load = rd >= 0;
   const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
-  const tag = load ? fr.rTag : fr.wTag, tagHi = load ? fr.rTagHi : fr.wTagHi, offs = load ? fr.rOff : fr.wOff;
+  const tag = tlbArray(load ? T.R_TAG : T.W_TAG), tagHi = tlbArray(load ? T.R_TAG_HI : T.W_TAG_HI), offs = tlbArray(load ? T.R_OFF : T.W_OFF);
   const exit = (): void => flow.exitAt(k, i.pcLo, i.pcHi);
   get(fr, rs1); f.i64(imm, imm >> 31).op(W.i64_add).set(fr.target);
   if (size > 1) {
@@ -169,34 +178,35 @@ function access(fr: Frame, flow: Flow, i: Insn, k: number, [size, opcode]: [numb
   if (memo !== null) {
     f.get(fr.target).i64(-4096, -1).op(W.i64_and).get(memo.page).op(W.i64_ne).open(W.if, 'miss');
   }
-  // The entry's byte index in each TLB array: ((lo >>> 12) & TLB_MASK) * 4.
-  f.get(fr.target).op(W.i32_wrap_i64).i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).set(fr.idx);
-  f.get(fr.idx).get(tag).op(W.i32_add).mem(W.i32_load).get(fr.target).op(W.i32_wrap_i64).i32(-4096).op(W.i32_and, W.i32_ne);
-  f.get(fr.idx).get(tagHi).op(W.i32_add).mem(W.i32_load).get(fr.target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
+  // The entry's byte address in the first TLB array: tlb + ((lo >>> 12) & TLB_MASK) * 4.
+  f.get(fr.target).op(W.i32_wrap_i64).i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).get(fr.tlb).op(W.i32_add).set(fr.idx);
+  f.get(fr.idx).mem(W.i32_load, tag).get(fr.target).op(W.i32_wrap_i64).i32(-4096).op(W.i32_and, W.i32_ne);
+  f.get(fr.idx).mem(W.i32_load, tagHi).get(fr.target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
   f.op(W.i32_or).open(W.if, 'tlb');
   exit();
   f.end();
   if (memo !== null) {
     f.get(fr.target).i64(-4096, -1).op(W.i64_and).set(memo.page);
-    f.get(fr.idx).get(offs).op(W.i32_add).mem(W.i32_load).set(memo.off);
+    f.get(fr.idx).mem(W.i32_load, offs).set(memo.off);
     f.end();
     f.get(memo.off);
   } else {
-    f.get(fr.idx).get(offs).op(W.i32_add).mem(W.i32_load);
+    f.get(fr.idx).mem(W.i32_load, offs);
   }
   f.get(fr.target).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and, W.i32_add).set(fr.off);
   if (load) {
     if (rd === 0) return; // the access has no effect once the checks passed
-    f.get(fr.off).get(fr.ram).op(W.i32_add).mem(opcode);
+    pre(fr, rd);
+    f.get(fr.off).mem(opcode);
     put(fr, rd);
     return;
   }
-  f.get(fr.off).get(fr.ram).op(W.i32_add);
+  f.get(fr.off);
   get(fr, rs2);
   f.mem(opcode);
   // A store to the reserved doubleword clears the reservation (as the interpreter's stores do).
-  f.get(fr.resv).i32(0).op(W.i32_ge_s).open(W.if, 'resv');
-  f.get(fr.off).i32(-8).op(W.i32_and).get(fr.resv).i32(-8).op(W.i32_and, W.i32_eq).open(W.if, 'hit');
-  f.i32(-1).set(fr.resv);
+  f.get(fr.x).mem(W.i32_load, X_RESV).i32(0).op(W.i32_ge_s).open(W.if, 'resv');
+  f.get(fr.off).i32(-8).op(W.i32_and).get(fr.x).mem(W.i32_load, X_RESV).i32(-8).op(W.i32_and, W.i32_eq).open(W.if, 'hit');
+  f.get(fr.x).i32(-1).mem(W.i32_store, X_RESV);
   f.end().end();
 }

@@ -1,6 +1,6 @@
 /**
  * A region (its blocks and pages from region.ts) as a WebAssembly module: one function
- * `run` with the region's registers in i64 locals, its blocks inside one `loop`, and the
+ * `run` over the hart's registers (see Registers below), its blocks inside one `loop`, and the
  * M helpers (arith.ts). It follows compile.ts's regionSource rule for rule: a block is
  * entered only when `left` covers all of it, else the function leaves at its start; a load
  * or store whose TLB check fails leaves before it with pc and count exact; an edge into a
@@ -12,29 +12,35 @@
  * later position is a `br` to that label; any other edge sets the block number `st` and
  * goes round the `loop`, whose head is a `br_table` on `st` (the entry comes in that way too).
  *
- * `run(x, ram, rTag, rTagHi, rOff, wTag, wTagHi, wOff, fTag, fTagHi, fOff, left, entry, resv)`:
- * byte addresses in the imported memory of the register file (32 i64, x0 first), of RAM (TLB
- * host offsets are relative to it) and of each TLB array (4096 i32); it returns the
- * instructions retired and leaves the next pc in globals 0 (low word) and 1 (high word) and
- * the reservation in global 2. The globals are imported (`g.pcLo`, `g.pcHi`, `g.resv`) from
- * the memory's dispatcher (dispatch.ts), which reads them as it goes from region to region
- * and whose exports return them to JavaScript.
+ * `run(x, tlb, left, entry)`: the byte address in the imported memory of the register file
+ * (32 i64, x0 first) and of the current translation context's first TLB array (the read
+ * TLB's tags); it returns the instructions retired and leaves the next pc and the
+ * reservation in the exit words after the registers (abi.ts's X_PC and X_RESV). The
+ * other eight TLB arrays are at constant offsets from the first ({@link tlbArray}) and RAM
+ * starts at byte 0, as memory/hart-area.ts lays a memory out, so a call passes four i32s in
+ * registers. It passed fourteen before (every array and RAM) and returned the pc through
+ * imported mutable globals; the Linux boot calls a region every ~13 instructions.
+ *
+ * Registers: a region that loops keeps the registers it uses in i64 locals (loaded at entry,
+ * those it writes stored at exit); a straight region reads and writes them in memory where
+ * each instruction needs them. A straight region passes each instruction at most once a call,
+ * so loading every register it might read and storing every one it might write cost more
+ * than the accesses themselves (see regionBody).
  */
 import { Op } from '../../isa/opcodes';
 import { Insn, blockOrder, pcAdd } from '../compile';
 import { TLB_MASK } from '../../../mmu/tlb';
+import { REGION_PARAMS, T, X_PC, tlbArray } from './abi';
 import { helperBodies } from './arith';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { Frame, Memo, callsHelper, lower } from './lower';
-
-/** The globals a region module imports (from its memory's dispatcher), in index order: next pc low and high word, reservation. */
-export const REGION_GLOBALS = ['pcLo', 'pcHi', 'resv'] as const;
 
 /** Loads and stores that remember their page (as compile.ts's MEMO_SITES: each adds two locals live around the loop). */
 const MEMO_SITES = 32;
 
 /** Parameters of `run`, in order. */
-const enum P { X, RAM, R_TAG, R_TAG_HI, R_OFF, W_TAG, W_TAG_HI, W_OFF, F_TAG, F_TAG_HI, F_OFF, LEFT, ENTRY, RESV, COUNT }
+const enum P { X, TLB, LEFT, ENTRY, COUNT }
+if (REGION_PARAMS !== P.COUNT) throw new Error('region-module: abi.ts names another parameter count');
 
 /** Registers a region reads or writes (x0 excluded), and those it writes. */
 function registers(blocks: Insn[][]): { used: number[]; written: number[] } {
@@ -87,7 +93,6 @@ export function regionsModule(regions: readonly RegionCode[], shared: boolean): 
   const index = (j: number): number => (j === 0 ? 0 : helpers.length + j);
   return encodeModule({
     memory: { module: 'm', name: 'mem', shared },
-    importedGlobals: REGION_GLOBALS.map((name) => ({ module: 'g', name })),
     types: [
       { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
       { params: [I64, I64], results: [I64] },
@@ -102,16 +107,17 @@ export function regionsModule(regions: readonly RegionCode[], shared: boolean): 
  * The body of one region's `run`. Memos only pay in a region that loops: each is emptied at
  * every call, and a straight region passes each site once a call. In the Linux boot, where
  * most regions are straight code run a few thousand times, emptying 32 memos at each call
- * made the regions' code half again as slow.
+ * made the regions' code half again as slow. For the same reason a straight region keeps no
+ * register in a local (Frame.reg all -1): it has no prologue or epilogue.
  */
 function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops: boolean): Body {
   const f = new Body(P.COUNT);
-  const n = f.local(I32), k = f.local(I32), plo = f.local(I32), phi = f.local(I32), st = f.local(I32);
+  const n = f.local(I32), k = f.local(I32), st = f.local(I32);
   const idx = f.local(I32), off = f.local(I32);
   const target = f.local(I64);
   const { used, written } = registers(blocks);
   const reg = new Int32Array(32).fill(-1);
-  for (const r of used) reg[r] = f.local(I64);
+  if (loops) for (const r of used) reg[r] = f.local(I64);
   // Sites get their memos in the order they are lowered; the memos are made first so the prologue can empty them.
   let sites = 0;
   for (const b of blocks) for (const i of b) if (i.op >= Op.LB && i.op <= Op.SD) sites++;
@@ -119,8 +125,7 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
   for (let s = 0; s < Math.min(sites, loops ? MEMO_SITES : 0); s++) memos.push({ page: f.local(I64), off: f.local(I32) });
   let nextMemo = 0;
   const frame: Frame = {
-    f, reg, ram: P.RAM, rTag: P.R_TAG, rTagHi: P.R_TAG_HI, rOff: P.R_OFF, wTag: P.W_TAG, wTagHi: P.W_TAG_HI, wOff: P.W_OFF,
-    resv: P.RESV, target, idx, off,
+    f, reg, x: P.X, tlb: P.TLB, target, idx, off,
     site: () => (nextMemo < memos.length ? memos[nextMemo++] : null),
   };
   const pcHi = blocks[0][0].pcHi;
@@ -131,24 +136,28 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
   let here = 0, herePage = 0;
 
   const exitAt = (kk: number, lo: number, hi: number): void => {
-    f.i32(kk).set(k).i32(lo).set(plo).i32(hi).set(phi).br('out');
+    f.get(P.X).i64(lo, hi).mem(W.i64_store, X_PC).i32(kk).set(k).br('out');
   };
-  /** Leaves before instruction kk unless the fetch TLB maps virtual page p (low word, in pcHi) where the region found it. */
-  const pageCheck = (p: number, kk: number, lo: number): void => {
+  /** Pushes whether the fetch TLB maps virtual page p (low word, in pcHi) where the region found it. */
+  const mapped = (p: number): void => {
     const host = pages.get(p);
     if (host === undefined) throw new Error(`region: no host page for ${(p >>> 0).toString(16)}`);
     const at = ((p >>> 12) & TLB_MASK) * 4;
-    f.get(P.F_TAG).mem(W.i32_load, at).i32(p).op(W.i32_ne);
-    f.get(P.F_TAG_HI).mem(W.i32_load, at).i32(pcHi).op(W.i32_ne, W.i32_or);
-    f.get(P.F_OFF).mem(W.i32_load, at).i32(host).op(W.i32_ne, W.i32_or).open(W.if, 'page');
-    exitAt(kk, lo, pcHi);
-    f.end();
+    f.get(P.TLB).mem(W.i32_load, at + tlbArray(T.F_TAG)).i32(p).op(W.i32_eq);
+    f.get(P.TLB).mem(W.i32_load, at + tlbArray(T.F_TAG_HI)).i32(pcHi).op(W.i32_eq, W.i32_and);
+    f.get(P.TLB).mem(W.i32_load, at + tlbArray(T.F_OFF)).i32(host).op(W.i32_eq, W.i32_and);
   };
   const goTo = (kk: number, lo: number, hi: number): void => {
     const j = hi === pcHi ? member.get(lo) : undefined;
     if (j === undefined) { exitAt(kk, lo, hi); return; }
     const tp = lo & -4096;
-    if (tp !== herePage) pageCheck(tp, kk, lo);
+    if (tp !== herePage) {
+      // Leaves before instruction kk unless the fetch TLB still maps the target's page.
+      mapped(tp);
+      f.op(W.i32_eqz).open(W.if, 'page');
+      exitAt(kk, lo, pcHi);
+      f.end();
+    }
     f.get(n).i32(kk).op(W.i32_add).set(n);
     if (position[j] > here) f.br(`b${position[j]}`);
     else f.i32(j).set(st).br('top');
@@ -172,10 +181,8 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
         f.get(target).op(W.i32_wrap_i64).i32(-2).op(W.i32_and).i32(lo).op(W.i32_eq).open(W.if, 'site');
         if (tp !== herePage) {
           // Into another page only while the fetch TLB maps it as it did; else out at the target.
-          const at = ((tp >>> 12) & TLB_MASK) * 4;
-          f.get(P.F_TAG).mem(W.i32_load, at).i32(tp).op(W.i32_eq);
-          f.get(P.F_TAG_HI).mem(W.i32_load, at).i32(pcHi).op(W.i32_eq, W.i32_and);
-          f.get(P.F_OFF).mem(W.i32_load, at).i32(pages.get(tp)!).op(W.i32_eq, W.i32_and).open(W.if, 'mapped');
+          mapped(tp);
+          f.open(W.if, 'mapped');
           f.i32(j).set(st).br('top');
           f.end();
         } else {
@@ -186,13 +193,12 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
       f.end();
     }
     f.i32(0).set(k);
-    f.get(target).op(W.i32_wrap_i64).i32(-2).op(W.i32_and).set(plo);
-    f.get(target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64).set(phi);
+    f.get(P.X).get(target).i64(-2, -1).op(W.i64_and).mem(W.i64_store, X_PC);
     f.br('out');
   };
 
   // Prologue: the registers into locals, every memo empty (an odd page never matches).
-  for (const r of used) f.get(P.X).mem(W.i64_load, 8 * r).set(reg[r]);
+  for (const r of used) if (reg[r] >= 0) f.get(P.X).mem(W.i64_load, 8 * r).set(reg[r]);
   for (const m of memos) f.i64(1, 0).set(m.page);
   f.get(P.ENTRY).set(st);
   f.open(W.block, 'out').open(W.loop, 'top');
@@ -215,9 +221,8 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
     if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) goTo(insns.length, ...pcAdd(last.pcLo, last.pcHi, last.len));
   }
   f.end().end(); // top, out
-  // Epilogue: written registers back, then pc and reservation out.
-  for (const r of written) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
-  f.get(plo).globalSet(0).get(phi).globalSet(1).get(P.RESV).globalSet(2);
+  // Epilogue: the written registers kept in locals back to memory.
+  for (const r of written) if (reg[r] >= 0) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
   f.get(n).get(k).op(W.i32_add);
   return f;
 }

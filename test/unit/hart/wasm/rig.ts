@@ -9,12 +9,19 @@
 import { strict as assert } from 'node:assert';
 import { BlockFn, BlockHart, Insn, compileRegion } from '../../../../hypervisor-core/hart/jit/compile';
 import { findRegion } from '../../../../hypervisor-core/hart/jit/region';
-import { compileRegionWasm } from '../../../../hypervisor-core/hart/jit/wasm';
+import { compileRegionWasm, compileRegionsWasm } from '../../../../hypervisor-core/hart/jit/wasm';
 import { TLB_SIZE, TLB_MASK } from '../../../../hypervisor-core/mmu/tlb';
 import { Op } from '../../../../hypervisor-core/hart/isa/opcodes';
+import { arrayStride } from '../../../../hypervisor-core/memory/hart-area';
+
 
 /** RAM size of the bench (host offsets 0..RAM). */
 export const RAM = 1 << 18;
+/** Bytes from one TLB array to the next, as a hart area places them (the layout WebAssembly regions take). */
+const STRIDE = arrayStride(TLB_SIZE);
+/** The registers' byte address; the 16 bytes after them are the WebAssembly side's exit words (abi.ts), not compared. */
+const X_AT = RAM + 64;
+const EXIT_AT = X_AT + 256, EXIT_END = EXIT_AT + 16;
 /** Where the code's page is in host RAM, and its virtual address (high word CODE_HI). */
 export const CODE_OFF = 0x1000;
 export const CODE_VA = 0x80001000 | 0;
@@ -30,7 +37,7 @@ export class Bench {
   readonly bytes: Uint8Array;
   readonly dv: DataView;
   readonly u16: Uint16Array;
-  /** After RAM, then each TLB array (4096 i32), in the order r, w, f. */
+  /** After RAM, then each TLB array (4096 i32, STRIDE bytes apart), in the order r, w, f. */
   readonly x: Int32Array;
   readonly r: TlbArrays;
   readonly w: TlbArrays;
@@ -38,18 +45,18 @@ export class Bench {
 
   /** @param shared a shared memory, as vCPU threads have */
   constructor(shared = false) {
-    const pages = RAM / 65536 + 4;
+    const pages = RAM / 65536 + 4; // 4 KiB, then 9 arrays of STRIDE bytes
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
     this.buf = this.memory.buffer as ArrayBuffer;
     this.bytes = new Uint8Array(this.buf);
     this.dv = new DataView(this.buf, 0, RAM);
     this.u16 = new Uint16Array(this.buf, 0, RAM / 2);
-    this.x = new Int32Array(this.buf, RAM + 64, 64);
+    this.x = new Int32Array(this.buf, X_AT, 64);
     let at = RAM + 4096;
     const tlb = (): TlbArrays => {
-      const t = { tagLo: new Int32Array(this.buf, at, TLB_SIZE), tagHi: new Int32Array(this.buf, at + 4 * TLB_SIZE, TLB_SIZE),
-        off: new Int32Array(this.buf, at + 8 * TLB_SIZE, TLB_SIZE) };
-      at += 12 * TLB_SIZE;
+      const t = { tagLo: new Int32Array(this.buf, at, TLB_SIZE), tagHi: new Int32Array(this.buf, at + STRIDE, TLB_SIZE),
+        off: new Int32Array(this.buf, at + 2 * STRIDE, TLB_SIZE) };
+      at += 3 * STRIDE;
       t.tagLo.fill(1);
       return t;
     };
@@ -97,7 +104,7 @@ export interface Outcome { n: number; pcLo: number; pcHi: number; reservation: n
 /** The bytes a run may change: RAM, registers and TLBs, or only the registers when the region stores nothing. */
 function span(blocks: Insn[][]): [number, number] {
   const stores = blocks.some((b) => b.some((i) => i.op >= Op.SB && i.op <= Op.SD));
-  return stores ? [0, RAM + 4096 + 36 * TLB_SIZE] : [RAM + 64, RAM + 64 + 256];
+  return stores ? [0, RAM + 4096 + 9 * STRIDE] : [X_AT, X_AT + 256];
 }
 
 /**
@@ -112,21 +119,29 @@ export function same(b: Bench, blocks: Insn[][], pages: Map<number, number>, lef
     b.bytes.set(start, from);
     const h: BlockHart = { pcLo: 0x5a5a, pcHi: 0x5a5a, reservation };
     const n = b.call(fn, h, left, entry);
+    b.bytes.fill(0, EXIT_AT, EXIT_END);
     return { n, pcLo: h.pcLo, pcHi: h.pcHi, reservation: h.reservation, mem: b.bytes.slice(from, to) };
   };
   const js = run(compileRegion(blocks, pages));
-  const wasm = run(compileRegionWasm(blocks, pages, b.memory));
-  const at = `${what} (left ${left}, entry ${entry})`;
+  // Both WebAssembly forms: registers in locals (a region that loops) and in memory (a straight one).
+  for (const loops of [true, false]) {
+    const fn = loops ? compileRegionWasm(blocks, pages, b.memory) : compileRegionsWasm([{ blocks, pages, loops }], b.memory)[0];
+    compare(js, run(fn), from, `${what} (left ${left}, entry ${entry}${loops ? '' : ', registers in memory'})`);
+  }
+  b.bytes.set(js.mem, from);
+  return js;
+}
+
+/** Asserts that a WebAssembly run left what the JavaScript one did. */
+function compare(js: Outcome, wasm: Outcome, from: number, at: string): void {
   assert.deepEqual([wasm.n, wasm.pcLo, wasm.pcHi, wasm.reservation], [js.n, js.pcLo, js.pcHi, js.reservation], `count, pc, reservation ${at}`);
-  const regs = (m: Uint8Array) => Array.from(new Int32Array(m.buffer, RAM + 64 - from, 64));
+  const regs = (m: Uint8Array) => Array.from(new Int32Array(m.buffer, X_AT - from, 64));
   assert.deepEqual(regs(wasm.mem), regs(js.mem), `registers ${at}`);
   if (Buffer.compare(wasm.mem, js.mem) !== 0) {
     let i = 0;
     while (wasm.mem[i] === js.mem[i]) i++;
     assert.fail(`memory differs first at byte 0x${(from + i).toString(16)} ${at}`);
   }
-  b.bytes.set(js.mem, from);
-  return js;
 }
 
 // ---- instruction encoders (the base ISA's formats, unprivileged spec chapter 2 and 24) ----
