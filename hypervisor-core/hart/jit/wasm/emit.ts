@@ -192,17 +192,14 @@ export class Body {
 export interface FuncType { params: number[]; results: number[] }
 
 /**
- * What a module is made of: one imported memory, optionally an imported funcref table and
- * imported mutable i32 globals (numbered before the module's own), functions, mutable i32
- * globals, exports.
+ * What a module is made of: one imported memory, optionally an imported funcref table,
+ * functions, mutable i32 globals, exports.
  */
 export interface ModuleSpec {
   /** Import module/field name of the memory, and whether it is shared (then with a maximum). */
   memory: { module: string; name: string; shared: boolean };
   /** Import module/field name of a funcref table (table 0). */
   table?: { module: string; name: string };
-  /** Import module/field names of mutable i32 globals (global indices 0, 1, ...). */
-  importedGlobals?: { module: string; name: string }[];
   types: FuncType[];
   /** Each function's type index and body. */
   funcs: { type: number; body: Body }[];
@@ -232,8 +229,7 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
   }
   section(out, 1, types);
   const imports = new Bytes();
-  const globalImports = m.importedGlobals ?? [];
-  imports.uleb(1 + (m.table !== undefined ? 1 : 0) + globalImports.length);
+  imports.uleb(1 + (m.table !== undefined ? 1 : 0));
   imports.name(m.memory.module);
   imports.name(m.memory.name);
   imports.byte(0x02);
@@ -246,13 +242,6 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
     imports.byte(0x70);
     imports.byte(0x00);
     imports.byte(0x00);
-  }
-  for (const g of globalImports) {
-    imports.name(g.module);
-    imports.name(g.name);
-    imports.byte(0x03); // a global: i32, mutable
-    imports.byte(I32);
-    imports.byte(0x01);
   }
   section(out, 2, imports);
   const funcs = new Bytes();
