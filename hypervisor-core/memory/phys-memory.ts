@@ -167,12 +167,13 @@ export class PhysMemory {
 
   /**
    * A fence on a vCPU thread (FENCE.I, a remote fence_i): drops the cached code of every
-   * page another thread may have written since the last one. False without code sharing:
-   * the caller must drop all of it.
+   * page another thread may have written since the last one. False without code sharing
+   * (or on the VM's own thread): the caller must drop all of it.
    */
   syncCode(): boolean {
     const shared = this.codeSharing;
-    if (shared === null) return false;
+    // The VM's own thread owns no code in the marks (it steps harts only while the threads are parked).
+    if (shared === null || shared.thread < 0) return false;
     this.processCodeDrops();
     // Every listener, bits or not: a region found on the page may wait for its batch.
     shared.sync((page) => this.dropCode(page));

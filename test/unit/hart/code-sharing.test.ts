@@ -168,4 +168,12 @@ describe('hart: code written by another vCPU thread', () => {
     p.b.run(100);
     assert.equal(p.b.predecode.counters.flushes, 1);
   });
+
+  it('a hart on the VM\'s own thread (a writer in the marks, owning no code) still drops everything at FENCE.I', () => {
+    const p = pair(false);
+    p.memB.codeSharing = p.vm;
+    p.b.run(FIRST_CALL);
+    p.b.run(100);
+    assert.equal(p.b.predecode.counters.flushes, 1);
+  });
 });
