@@ -27,6 +27,7 @@ import { writeTrace } from '../hypervisor/trace/trace-events';
 import { kernelSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, threadsForSnapshot, UsageError } from './args';
 import { useJitBackend } from '../hart/jit/block-cache';
+import { warmUpInterpreter } from '../hart/warm-up';
 import { openNetwork, type RunNetwork } from './net-args';
 import { formatNetworkReport, networkReport } from '../hypervisor/stats/network-report';
 import { attachStdin, StdoutSink } from './console-io';
@@ -61,6 +62,10 @@ function readInput(read: () => Uint8Array): Uint8Array {
 /** Runs the command; resolves to the process exit status. */
 export async function runCommand(o: RunOptions): Promise<number> {
   if (o.jitBackend !== undefined) useJitBackend(o.jitBackend);
+  // The interpreter's warm-up before anything else, and the compile of the optimised
+  // interpreter started: V8 compiles it on its own thread while the files are read and the
+  // machine is built. With --threads the vCPU threads warm up their own interpreters.
+  if (o.threads <= 1) warmUpInterpreter({ optimise: true });
   if (o.restore !== undefined) return runRestored(o, o.restore);
   if (o.incoming !== undefined) return runIncoming(o, o.incoming);
   // The vCPU threads start while the kernel is read and the VM built.

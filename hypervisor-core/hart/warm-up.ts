@@ -22,6 +22,7 @@ import { Hart, PhysBus, SPIN_YIELD_SWAPS } from './hart';
 import { Fmt, TABLE } from './isa/table';
 import { expandCompressed, decode } from './isa/decoder';
 import { Op, PAUSE } from './isa/opcodes';
+import { withEagerTierUp } from './eager-tier-up';
 
 const BASE = 0x80000000;
 /** Scratch RAM: code (with a page-crossing fetch at its end), data, a VS-stage and a G-stage root. */
@@ -45,15 +46,27 @@ const IMMEDIATES = [0, 3, 35, 0xff8];
 
 let done = false;
 
+/** What warmUpInterpreter may do besides the warm-up. */
+export interface WarmUpOptions {
+  /**
+   * Afterwards, have V8 start compiling the optimised `run` at once (eager-tier-up.ts), on its
+   * compiler thread, while the caller goes on building the machine. For a process that runs
+   * one guest right away (the CLI); left to V8's own rule elsewhere.
+   */
+  optimise?: boolean;
+}
+
 /**
  * Runs the warm-up once per process (later calls return at once). Costs some tens of
- * milliseconds; the VM, the bare machine and each vCPU thread call it before their first hart.
+ * milliseconds; the VM, the bare machine and each vCPU thread call it before their first hart,
+ * the CLI earlier still (with `optimise`).
  */
-export function warmUpInterpreter(): void {
+export function warmUpInterpreter(options: WarmUpOptions = {}): void {
   if (done) return;
   done = true;
   try {
-    warmUp();
+    const { h, mem } = warmUp();
+    if (options.optimise) withEagerTierUp(() => optimiseRun(h, mem));
   } catch {
     // A path that throws here is no reason to stop: the guest will warm it up itself.
   }
@@ -70,7 +83,7 @@ const scratchBus: PhysBus = { hi: 0, read: () => 0, write: () => true };
 /** What a step needs besides the instruction: the mode and the register values. */
 interface Step { virt: boolean; rs1: number; values: [number, number, number, number] }
 
-function warmUp(): void {
+function warmUp(): { h: Hart; mem: PhysMemory } {
   // Over a WebAssembly.Memory with a hart area, as a VM's harts are.
   const mem = new PhysMemory(BASE, SIZE, false, 1);
   const h = new Hart(0, mem);
@@ -115,6 +128,29 @@ function warmUp(): void {
     enter(h, virt, BASE + 0xffe);
     h.run(1);
   }
+  return { h, mem };
+}
+
+/**
+ * The compiled loop again, then a counted loop in the interpreter (2,000 instructions, some
+ * 0.3 ms), long enough for `run` to use up its interrupt budget, hence to be marked; then one
+ * more call, where V8 starts the concurrent compile of a marked function (about 2.5 ms in all).
+ * The compiled loop first: without it, the way back from a compiled region (`run` reading the
+ * pc the region left) had no feedback when the compiler read it, and one cold cpu-bound run
+ * in three deoptimised `run` there (V8 had optimised it only after the guest had been there).
+ */
+function optimiseRun(h: Hart, mem: PhysMemory): void {
+  compiledLoop(h, mem);
+  reset(h, false);
+  code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1
+  code(mem, 4, 0xfe029ee3 | 0); // bnez t0, -4
+  code(mem, 8, 0x00000073); // ecall
+  enter(h, false, CODE);
+  h.x[10] = 1000; h.x[11] = 0;
+  h.run(5000);
+  enter(h, false, CODE);
+  h.x[10] = 1; h.x[11] = 0;
+  h.run(5000);
 }
 
 /** Back to the reset state, in M-mode or in VS-mode with both stages on; FP enabled. */
