@@ -2,6 +2,7 @@
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { buildWebview } from '../extension/build-webview.mjs';
+import { lazyBuiltins } from './lazy-builtins.mjs';
 
 const entries = {
   // `hyperscope`: a small first file that runs the command's bundle through a V8 code cache.
@@ -31,6 +32,8 @@ for (const [name, entry] of Object.entries(entries)) {
     // ASCII only (esbuild's default, relied on): the CLI's code cache reads its bundle as Latin-1.
     charset: 'ascii',
     logLevel: 'warning',
+    // What only `serve`, --threads, snapshots and --net use is loaded when they do.
+    plugins: name === 'cli-main' ? [lazyBuiltins(['http', 'worker_threads', 'zlib', 'dgram'])] : [],
   });
 }
 
