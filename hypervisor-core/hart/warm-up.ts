@@ -102,7 +102,7 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
   largeCounts(h, mem);
   storeAfterReservation(h, mem);
   pause(h, mem);
-  interrupt(h);
+  interrupt(h, mem);
   breakpoint(h, mem);
   for (const virt of [false, true]) {
     reset(h, virt);
@@ -116,8 +116,13 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
         for (const values of kind === 'other' ? VALUES.slice(0, 2) : VALUES) {
           step(h, mem, w, { virt, rs1: DATA, values });
           // rs1 is an address above: a branch also compares equal low words (then the high
-          // words are compared too), which no guest takes long to meet.
-          if (kind === 'branch') step(h, mem, w, { virt, rs1: values[2], values });
+          // words are compared too), which no guest takes long to meet, and a smaller first
+          // operand (rs1 0), the only way to a taken BLT (a Linux boot deoptimised `run` there
+          // once V8 compiled it before the guest ran).
+          if (kind === 'branch') {
+            step(h, mem, w, { virt, rs1: values[2], values });
+            step(h, mem, w, { virt, rs1: 0, values });
+          }
         }
       }
     }
@@ -135,12 +140,14 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
  * The compiled loop again, then a counted loop in the interpreter (2,000 instructions, some
  * 0.3 ms), long enough for `run` to use up its interrupt budget, hence to be marked; then one
  * more call, where V8 starts the concurrent compile of a marked function (about 2.5 ms in all).
- * The compiled loop first: without it, the way back from a compiled region (`run` reading the
- * pc the region left) had no feedback when the compiler read it, and one cold cpu-bound run
- * in three deoptimised `run` there (V8 had optimised it only after the guest had been there).
+ * The compiled loop and the interrupts again first, paths met early in the warm-up, when some
+ * functions `run` calls had no feedback vector yet: without them one cold run in three
+ * deoptimised `run` on the way back from a compiled region (cpu-bound sample) or in the
+ * interrupt check (Linux), paths V8's own rule had seen the guest take before it compiled.
  */
 function optimiseRun(h: Hart, mem: PhysMemory): void {
   compiledLoop(h, mem);
+  interrupt(h, mem);
   reset(h, false);
   code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1
   code(mem, 4, 0xfe029ee3 | 0); // bnez t0, -4
@@ -306,8 +313,8 @@ function pause(h: Hart, mem: PhysMemory): void {
   h.yieldOnSpin = false;
 }
 
-/** An interrupt taken at the loop's top (the M timer, enabled). */
-function interrupt(h: Hart): void {
+/** An interrupt taken at the loop's top (the M timer, enabled), and VS-level ones in VS-mode. */
+function interrupt(h: Hart, mem: PhysMemory): void {
   enter(h, false, CODE);
   h.mie = 1 << Irq.MTI;
   h.set(Slot.MSTATUS, h.lo(Slot.MSTATUS) | Mstatus.MIE, h.hi(Slot.MSTATUS));
@@ -320,6 +327,23 @@ function interrupt(h: Hart): void {
   h.run(1);
   h.setInterruptLine(Irq.MTI, false);
   h.mie = 0;
+  // Both comparators due (STIP and VSTIP pending), none enabled.
+  h.set(Slot.STIMECMP, 0, 0);
+  h.set(Slot.VSTIMECMP, 0, 0);
+  enter(h, false, CODE);
+  h.run(1);
+  // In VS-mode, a VS timer interrupt (hvip, delegated by hideleg) the guest has masked
+  // (vsstatus.SIE clear), then one it takes: the guest kernel's side of the check.
+  reset(h, true);
+  code(mem, 0, 0x00028293); // addi t0, t0, 0
+  h.mie = h.hideleg = h.hvip = 1 << Irq.VSTI;
+  for (const sie of [0, Mstatus.SIE]) {
+    h.set(Slot.VSSTATUS, (h.lo(Slot.VSSTATUS) & ~Mstatus.SIE) | sie, h.hi(Slot.VSSTATUS));
+    enter(h, true, CODE);
+    h.run(1);
+  }
+  h.mie = h.hideleg = h.hvip = 0;
+  reset(h, false);
 }
 
 /** A run with a breakpoint elsewhere on the page, then one that stops at a breakpoint. */
