@@ -24,8 +24,8 @@
 import { PhysMemory } from '../../memory/phys-memory';
 import { TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
-import { Region, findRegion } from './region';
-import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, regionRunOf } from './wasm';
+import { Region, findRegion, mayLoopAlone } from './region';
+import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, mayHaveModule, regionRunOf } from './wasm';
 import { MAX_ENTRY, MAX_INDEX, MAX_LEN, Why, dispatcherOf } from './wasm/dispatch';
 import { BLOCK_TABLE_BYTES, BLOCK_TABLE_SLOTS, blockTableAt } from '../../memory/hart-area';
 import { CodeBit } from '../predecode';
@@ -246,6 +246,7 @@ export class BlockCache {
           this.counters.looks++;
           // Every page is claimed before its instructions are read (vCPU threads: code-sharing.ts).
           this.mem.claimCode(off >>> 12);
+          if (this.refusedAtFirstLook(heat, off, pcLo, pcHi)) break;
           const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
             const i = (p >>> 12) & (f.tagLo.length - 1);
             if (f.tagLo[i] !== p || f.tagHi[i] !== pcHi) return -1;
@@ -304,6 +305,18 @@ export class BlockCache {
    */
   lookAt(heat: number): boolean {
     return heat === this.threshold || heat === this.regionThreshold || heat >= this.straightThreshold;
+  }
+
+  /**
+   * Whether the look at `heat` entries refuses the start without finding its region: below
+   * the region and straight thresholds only a region compiled before or a loop of one block
+   * compiles (worth), and a WebAssembly region without a module at this start and whose
+   * block does not loop alone is neither. Most starts of the Linux boot are looked at only
+   * there; finding their regions took most of the region finder's time.
+   */
+  private refusedAtFirstLook(heat: number, off: number, pcLo: number, pcHi: number): boolean {
+    if (this.wasm === null || heat >= this.regionThreshold || heat >= this.straightThreshold || mayHaveModule(pcLo)) return false;
+    return mayLoopAlone(this.u16, off, pcLo, pcHi) === false;
   }
 
   /** Whether a region found after `heat` entries at its start is compiled now. */

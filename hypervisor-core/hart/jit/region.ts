@@ -128,6 +128,19 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
 }
 
 /**
+ * Whether findRegion could give the block at host offset `off` (pc lo/hi) alone as a loop,
+ * from that block only: one of its successors is its own start. (A block ending in a return
+ * cannot: with it alone in the region, no call block gives the return a site to go to.)
+ * False means the region holds other blocks or no cycle, and costs one block's scan instead
+ * of the region's. Null: the first instruction cannot be in a block (the region is empty).
+ */
+export function mayLoopAlone(u16: Uint16Array, off: number, pcLo: number, pcHi: number): boolean | null {
+  const b = scanBlock(u16, off, pcLo, pcHi);
+  if (b.length === 0) return null;
+  return successors(b).includes(pcLo);
+}
+
+/**
  * The region of `blocks` (the entry first), with its last blocks dropped while its source is
  * longer than MAX_REGION_SOURCE; with `jsLimit` false (WebAssembly regions, which V8 compiles
  * whole whatever their size) as found, without generating the JavaScript source to measure.

@@ -17,6 +17,8 @@ export { regionModule } from './region-module';
 
 /** Compiled modules by region key (and memory kind), with the export of the region's `run`; shared by every memory of the process. */
 const modules = new Map<string, { module: WebAssembly.Module; name: string }>();
+/** The entry pcs (low words) of the regions in `modules`: a start not among them has no module. */
+const entries = new Set<number>();
 /**
  * By memory: the region functions by key, the instances by module (a module of several
  * regions is instantiated once), and the instructions they hold.
@@ -36,6 +38,14 @@ function keyOf(blocks: Insn[][], pages: ReadonlyMap<number, number>, shared: boo
 /** Whether a region with exactly this code has a module already (then compiling it costs only an instantiation). */
 export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory, loops = true): boolean {
   return blocks.length > 0 && modules.has(keyOf(blocks, pages, isShared(memory), loops));
+}
+
+/**
+ * False when no region starting at pc low word `pcLo` has a module (so compiledBeforeWasm is
+ * false for any region found there); true when one may.
+ */
+export function mayHaveModule(pcLo: number): boolean {
+  return entries.has(pcLo);
 }
 
 /**
@@ -59,14 +69,14 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
   const sizes = regions.map((r) => r.blocks.reduce((a, b) => a + b.length, 0));
   // Room for all of them first, so no module this call needs is dropped on the way.
   const total = sizes.reduce((a, n) => a + n, 0);
-  if (insns + total > MAX_INSNS) { modules.clear(); insns = 0; }
+  if (insns + total > MAX_INSNS) { modules.clear(); entries.clear(); insns = 0; }
   // The regions without a module yet (each once), compiled together.
   const fresh: number[] = [];
   keys.forEach((key, j) => { if (!modules.has(key) && !fresh.some((i) => keys[i] === key)) fresh.push(j); });
   if (fresh.length > 0) {
     const size = fresh.reduce((a, j) => a + sizes[j], 0);
     const module = new WebAssembly.Module(regionsModule(fresh.map((j) => regions[j]), shared));
-    fresh.forEach((j, i) => modules.set(keys[j], { module, name: `r${i}` }));
+    fresh.forEach((j, i) => { modules.set(keys[j], { module, name: `r${i}` }); entries.add(regions[j].blocks[0][0].pcLo); });
     insns += size;
   }
   if (mine.insns + total > MAX_INSNS) { mine.fns.clear(); mine.of.clear(); mine.insns = 0; }
