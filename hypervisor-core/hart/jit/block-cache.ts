@@ -63,9 +63,19 @@ function backendFromEnv(): JitBackend {
  * Defaults for new harts and caches: translation on, the hotness threshold (entries of a
  * block start before it is compiled) and the backend. The differential tests set the
  * threshold to 1 so every block they can translate is translated.
+ *
+ * Region and straight thresholds at 20,000 (60,000 before): once a WebAssembly region call
+ * took four parameters (wasm/abi.ts), the Linux boot to its prompt translated 52.5 M of its
+ * 142.4 M instructions instead of 38.9 M in 2.17 instead of 2.22 CPU s in one process
+ * (medians of 6 interleaved runs, load 2.5), and the CLI reached the prompt in 2.02 against
+ * 2.05 s on 1 vCPU and 2.10 against 2.17 s on 2 (medians of 5 interleaved); the cold
+ * CPU-bound run took 359 against 385 ms (hyperfine, 15 runs). Lower still costs more than it
+ * saves: at 10,000, 3,000 and 500 the in-process boot took 2.27, 2.41 and 3.01 CPU s against
+ * 2.25 at 60,000 (medians of 4): each region call still costs about what the interpreter
+ * takes for the ~13 instructions a Linux region runs, and every new region costs a compile.
  */
 export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; backend: JitBackend; batch: number } =
-  { enabled: true, threshold: 64, regionThreshold: 60000, straightThreshold: 60000, backend: backendFromEnv(), batch: 16, ...thresholdsFromEnv() };
+  { enabled: true, threshold: 64, regionThreshold: 20000, straightThreshold: 20000, backend: backendFromEnv(), batch: 16, ...thresholdsFromEnv() };
 
 /** Thresholds from HYPERSCOPE_JIT_THRESHOLDS (`loop/region/straight[/batch]`, e.g. `64/512/512/16`), for measuring. */
 function thresholdsFromEnv(): { threshold?: number; regionThreshold?: number; straightThreshold?: number; batch?: number } {
