@@ -55,7 +55,8 @@ describe('debug adapter: server mode', function () {
 
   it('stops the guest of a client that disconnects, and serves the next client', async () => {
     const a = await RawDapClient.connect(port);
-    await a.launch({ program: sample('cpu-bound') }); // runs for seconds: the loop is busy when the client goes
+    // Interpreted, it runs for seconds (translated, about 0.15 s): the loop is busy when the client goes.
+    await a.launch({ program: sample('cpu-bound'), jit: false });
     await a.waitFor((m) => m.type === 'event' && m.event === 'hyperscope.exitStats', 10_000, 'stats while running');
     a.close();
     await logLine(/client 1 disconnected: its VM stopped; 0 sessions left/);

@@ -83,7 +83,8 @@ describe('gdb stub: gdb-multiarch on the hello sample', function () {
 
   it('interrupts a running guest with Ctrl-C (SIGINT to gdb, 0x03 to the stub)', async () => {
     const elf = join(ROOT, 'samples', 'cpu-bound', 'cpu-bound.elf');
-    stub = await startStub([elf]);
+    // Interpreted (about 2 s): translated, the whole sample ends in about 0.15 s, racing the Ctrl-C.
+    stub = await startStub([elf, '--no-jit']);
     const s = stub;
     // The guest's first line shows it runs, so gdb waits in `continue` with its Ctrl-C handler set.
     const g = await runGdb(elf, s.port, ['continue', 'info registers priv', 'p $pc != 0x80200000', 'kill'], (interrupt) => {
