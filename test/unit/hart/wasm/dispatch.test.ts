@@ -15,7 +15,7 @@ import { findRegion } from '../../../../hypervisor-core/hart/jit/region';
 import { BLOCK_TABLE_BYTES, HART_AREA_BYTES, areasAt, blockTableAt } from '../../../../hypervisor-core/memory/hart-area';
 
 const BASE = 0x80000000;
-const A0 = 10, A1 = 11, T0 = 5, S0 = 8, S1 = 9, S2 = 18, S3 = 19;
+const A0 = 10, A1 = 11, T0 = 5, T1 = 6, S0 = 8, S1 = 9, S2 = 18, S3 = 19;
 
 const addi = (rd: number, rs1: number, imm: number) => ((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13;
 const auipc = (rd: number) => (rd << 7) | 0x17;
@@ -143,6 +143,85 @@ describe('WebAssembly dispatcher: regions chained inside WebAssembly', () => {
     ref.run(100_000);
     assert.deepEqual(state(h), state(ref));
     assert.ok(c.dispatchedRegions >= 2900, `regions called by the dispatcher: ${c.dispatchedRegions}`);
+  });
+});
+
+/**
+ * Regions leaving to a constant pc on their own page, where the next block is another
+ * region's: O (t0 = 3, jump to I) at 0x40, the inner loop I (a0 += 1, three times) at 0x80, X
+ * after it at 0x8c (a1 += 1, t1 -= 1, out to the spin at 0xa0 when t1 = 0, else an indirect
+ * jump back to O); 300 rounds. The dispatcher goes from I's and O's exits at constant pcs,
+ * and from X's indirect jump, to the next region without returning to JavaScript.
+ */
+function constantExits(salt: number): Map<number, number> {
+  const w = new Map<number, number>();
+  const put = (at: number, words: number[]) => words.forEach((x, i) => w.set(at + 4 * i, x >>> 0));
+  const jal = (rd: number, off: number) => ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) |
+    (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
+  const bne = (rs1: number, rs2: number, off: number) => (beq(rs1, rs2, off) | (1 << 12)) >>> 0;
+  put(0x00, [auipc(S0), addi(S3, S0, 0x40), addi(T1, 0, 300), jalr(0, S3)]);
+  put(0x40, [addi(0, 0, salt), addi(T0, 0, 3), jal(0, 0x40)]); // O -> I
+  put(0x80, [addi(A0, A0, 1), addi(T0, T0, -1), bne(T0, 0, -8)]); // I
+  put(0x8c, [addi(A1, A1, 1), addi(T1, T1, -1), beq(T1, 0, 12), jalr(0, S3), NOP, SPIN]); // X; 0xa0 spins
+  return w;
+}
+
+/** A hart over a WebAssembly.Memory with {@link constantExits}, translation at the first entry (or off). */
+function constantExitHart(jit: boolean, salt: number): { h: Hart; mem: PhysMemory } {
+  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+  for (const [at, word] of constantExits(salt)) mem.view.setUint32(at, word, true);
+  const h = new Hart(0, mem);
+  h.setJit(jit);
+  if (h.blockCache) h.blockCache.threshold = h.blockCache.straightThreshold = h.blockCache.regionThreshold = 1;
+  h.reset(BASE | 0, 0);
+  return { h, mem };
+}
+
+describe('WebAssembly dispatcher: regions leaving at constant pcs to other regions', () => {
+  let saved: typeof JIT_DEFAULTS.backend;
+  before(() => { saved = JIT_DEFAULTS.backend; JIT_DEFAULTS.backend = 'wasm'; });
+  after(() => { JIT_DEFAULTS.backend = saved; });
+
+  it('goes on inside WebAssembly at the block the region left to: the RV64I result and the interpreter\'s pc, count and registers', () => {
+    const { h } = constantExitHart(true, 200);
+    h.run(100_000);
+    // 300 rounds of O (2 + jump), I (3 x 3) and X (3, then the jump back, but in the last round).
+    assert.deepEqual([h.x[2 * A0], h.x[2 * A1], h.x[2 * T1], h.pcLo >>> 0], [900, 300, 0, BASE + 0xa0]);
+    const c = h.blockCache!;
+    assert.ok(c.dispatchedRegions >= 900, `regions called by the dispatcher: ${c.dispatchedRegions}`);
+    assert.ok(c.counters.dispatches <= 20, `dispatcher calls: ${c.counters.dispatches}`);
+    const ref = constantExitHart(false, 200).h;
+    ref.run(100_000);
+    assert.deepEqual(state(h), state(ref));
+  });
+
+  it('ends exactly on the budget anywhere in the chain', () => {
+    for (const budget of [30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 2001, 2002, 2003, 4500]) {
+      const { h } = constantExitHart(true, 201);
+      let left = budget;
+      for (const step of [7, 13, 101]) { const n = Math.min(step, left); h.run(n); left -= n; }
+      while (left > 0) { const n = Math.min(997, left); h.run(n); left -= n; }
+      const ref = constantExitHart(false, 201).h;
+      ref.run(budget);
+      assert.deepEqual(state(h), state(ref), `budget ${budget}`);
+    }
+  });
+
+  it('runs the new code at the exit\'s target when the host rewrites it between calls', () => {
+    const patch = new Uint8Array(4);
+    new DataView(patch.buffer).setUint32(0, addi(A1, A1, 5), true);
+    const runs: ReturnType<typeof state>[] = [];
+    for (const jit of [true, false]) {
+      const { h, mem } = constantExitHart(jit, 202);
+      h.run(1500);
+      mem.write(BASE + 0x8c, patch); // X becomes a1 += 5
+      h.run(100_000);
+      runs.push(state(h));
+      if (jit) assert.ok(h.blockCache!.counters.invalidatedPages >= 1);
+    }
+    assert.deepEqual(runs[0], runs[1]);
+    const a1 = runs[0].x[2 * A1];
+    assert.ok(a1 > 300 && (a1 - 300) % 4 === 0, `a1 ${a1}`);
   });
 });
 
