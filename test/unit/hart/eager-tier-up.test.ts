@@ -31,6 +31,43 @@ console.log('status', %GetOptimizationStatus(Hart.prototype.run));
   return Number(m[1]);
 }
 
+/**
+ * Hart.run's optimisation status after the warm-up with `optimise`, then a full GC in a later
+ * task (the scratch hart is garbage unless the warm-up keeps it), then on a fresh hart in
+ * M-mode one instruction and an M timer interrupt taken, with the deoptimisations of `run`.
+ */
+function runAfterFullGc(): { status: number; deopts: string[] } {
+  const child = `
+const { PhysMemory } = require(${JSON.stringify(path.join(CORE, 'memory/phys-memory.js'))});
+const { Hart } = require(${JSON.stringify(path.join(CORE, 'hart/hart.js'))});
+require(${JSON.stringify(path.join(CORE, 'hart/warm-up.js'))}).warmUpInterpreter({ optimise: true });
+setTimeout(() => {
+  gc();
+  const mem = new PhysMemory(0x80000000, 0x10000, false, 1);
+  const h = new Hart(0, mem);
+  h.bus = { hi: 0, read: () => 0, write: () => true };
+  h.reset(0x80000000);
+  mem.view.setInt32(0, 0x00028293, true); // addi t0, t0, 0
+  const go = () => { h.pcLo = 0x80000000 | 0; h.pcHi = 0; h.priv = 3; h.run(1); };
+  go();
+  h.mie = 1 << 7; // MTI
+  h.set(0, h.lo(0) | 8, h.hi(0)); // mstatus.MIE
+  h.set(1, 0x80000000 | 0, 0); // mtvec: the handler is the same addi
+  h.setInterruptLine(7, true);
+  go();
+  console.log('status', %GetOptimizationStatus(Hart.prototype.run), 'mcause', h.lo(4), h.hi(4));
+});
+`;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--no-concurrent-recompilation', '--trace-deopt', '-e', child], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const m = /status (\d+) mcause (-?\d+) (-?\d+)/.exec(r.stdout);
+  assert.ok(m, r.stdout.slice(-2000));
+  // The interrupt was taken: mcause is the interrupt bit (bit 63, in the high word) and MTI.
+  assert.deepEqual([Number(m[2]), Number(m[3])], [7, -2147483648]);
+  const deopts = r.stdout.split('\n').filter((l) => /deoptimizing .*<JSFunction run |marking dependent code .*<SharedFunctionInfo run>/.test(l));
+  return { status: Number(m[1]), deopts };
+}
+
 describe('eager tier-up', () => {
   it('is available on V8 11 (Node 20) when neither flag is given, and only then', () => {
     assert.equal(eagerTierUpAvailable('11.3.244.8-node.38', ''), true);
@@ -59,6 +96,16 @@ describe('eager tier-up', () => {
     if (!eagerTierUpAvailable()) this.skip();
     const status = runStatusAfterWarmUp(true);
     assert.equal(status & (OPTIMIZED | TURBOFANNED), OPTIMIZED | TURBOFANNED, `status ${status.toString(2)}`);
+  });
+
+  // A full GC after the warm-up (a CLI run has one as it allocates the guest's RAM) once freed
+  // the maps of the scratch hart's objects, and with them the optimised loop or the feedback
+  // its compile was reading: a cold run then deoptimised it at the guest's first interrupt.
+  it('keeps the optimised interpreter loop through a full GC, for a new hart that takes an interrupt', function () {
+    if (!eagerTierUpAvailable()) this.skip();
+    const { status, deopts } = runAfterFullGc();
+    assert.equal(status & (OPTIMIZED | TURBOFANNED), OPTIMIZED | TURBOFANNED, `status ${status.toString(2)}`);
+    assert.deepEqual(deopts, []);
   });
 
   it('leaves it to V8\'s own rule without (the loop is not optimised yet)', () => {
