@@ -149,6 +149,10 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
     enter(h, virt, BASE + 0xffe);
     h.run(1);
   }
+  // The interrupts again, now that the functions of the check have their feedback vectors
+  // (V8 gives a small function one only after some calls): the first time round, a hart
+  // whose `run` was optimised afterwards deoptimised it at its first interrupt.
+  interrupt(h, mem);
   return { h, mem };
 }
 

@@ -4,7 +4,7 @@
  * synchronously (deterministic, unlike the concurrent optimisation of a normal run), then
  * executes on a fresh hart what a guest meets early (every RV64IM instruction with operands
  * that take its branches apart, loads and stores on both sides of the TLB and to a device,
- * an LR/SC reservation, a timer with the Sstc comparators) and counts V8's deoptimisations of
+ * an LR/SC reservation, a timer with the Sstc comparators, an interrupt taken) and counts V8's deoptimisations of
  * `run` (--trace-deopt). Without the warm-up there are several: a Linux boot hit about a dozen,
  * each recompiling the whole interpreter loop (V8 behaviour, Node 20).
  */
@@ -55,6 +55,12 @@ for (const r of TABLE.filter((r) => ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']
 mem.view.setInt32(4, 0x00732023, true);
 mem.view.setInt32(0, 0x100322af, true);
 h.pcLo = 0x80000000 | 0; h.x[12] = 0x80008000 | 0; h.run(2);
+// An M timer interrupt, enabled and taken (mstatus.MIE, mie.MTIE; the handler is the code page).
+mem.view.setInt32(0, 0x00028293, true);
+h.mie = 1 << 7; h.set(0, h.lo(0) | 8, h.hi(0)); h.set(1, 0x80000000 | 0, 0);
+h.setInterruptLine(7, true);
+h.pcLo = 0x80000000 | 0; h.priv = 3; h.run(1);
+console.log('mcause', h.lo(4), h.hi(4));
 `;
 }
 
@@ -64,6 +70,8 @@ function deoptsOfRun(warm: boolean): number {
   assert.equal(r.status, 0, r.stderr);
   const after = r.stdout.split('optimised\n')[1] ?? '';
   assert.ok(r.stdout.includes('optimised'), r.stdout.slice(-2000));
+  // The interrupt was taken: MTI with the interrupt bit (bit 63, in the high word).
+  assert.match(r.stdout, /mcause 7 -2147483648\n/);
   return after.split('\n').filter((l) => /deoptimizing .*<JSFunction run /.test(l)).length;
 }
 
