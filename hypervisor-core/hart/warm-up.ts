@@ -23,6 +23,7 @@ import { Fmt, TABLE } from './isa/table';
 import { expandCompressed, decode } from './isa/decoder';
 import { Op, PAUSE } from './isa/opcodes';
 import { withEagerTierUp } from './eager-tier-up';
+import { SharedAtomics } from './shared-atomics';
 
 const BASE = 0x80000000;
 /** Scratch RAM: code (with a page-crossing fetch at its end), data, a VS-stage and a G-stage root. */
@@ -58,6 +59,8 @@ let done = false;
  * shadow, --aia, and plain), none in 80 with them kept.
  */
 let scratch: { h: Hart; mem: PhysMemory } | null = null;
+/** The scratch hart's shared-RAM atomics, kept for the same reason (sharedFence). */
+let scratchAtomics: SharedAtomics | null = null;
 
 /** What warmUpInterpreter may do besides the warm-up. */
 export interface WarmUpOptions {
@@ -153,6 +156,7 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
   // (V8 gives a small function one only after some calls): the first time round, a hart
   // whose `run` was optimised afterwards deoptimised it at its first interrupt.
   interrupt(h, mem);
+  sharedFence(h, mem);
   return { h, mem };
 }
 
@@ -372,6 +376,21 @@ function interrupt(h: Hart, mem: PhysMemory): void {
   }
   h.mie = h.hideleg = h.hvip = 0;
   reset(h, false);
+}
+
+/**
+ * FENCE and FENCE.I with the A extension over shared RAM (a vCPU thread's hart): calls the
+ * interpreter makes nowhere else (a Linux boot on 2 vCPU threads deoptimised `run` at FENCE.I's
+ * once in each thread).
+ */
+function sharedFence(h: Hart, mem: PhysMemory): void {
+  h.setSharedAtomics(scratchAtomics = new SharedAtomics(new SharedArrayBuffer(8), new Int32Array(new SharedArrayBuffer(4)), 0));
+  for (const w of [0x0ff0000f, 0x0000100f]) { // fence; fence.i
+    code(mem, 0, w);
+    enter(h, false, CODE);
+    h.run(1);
+  }
+  h.setSharedAtomics(null);
 }
 
 /** A run with a breakpoint elsewhere on the page, then one that stops at a breakpoint. */
