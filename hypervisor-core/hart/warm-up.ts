@@ -12,8 +12,8 @@
  * both sides of the TLB and with the slow paths (MMIO, faults, page-crossing fetch, an
  * interrupt, a compiled loop), gives V8 the feedback up front, so `run` is optimised once.
  *
- * Nothing here touches guest state: the scratch hart and memory are dropped afterwards,
- * and every error is swallowed (a warm-up must never stop the program it speeds up).
+ * Nothing here touches guest state: the scratch hart and memory are its own (kept alive, see
+ * `scratch`), and every error is swallowed (a warm-up must never stop the program it speeds up).
  */
 import { PhysMemory } from '../memory/phys-memory';
 import { EnvcfgHi, Irq, Mstatus, Priv } from './csr-numbers';
@@ -53,8 +53,8 @@ let done = false;
  * it, hold the maps (hidden classes) of their objects weakly: once the scratch objects are
  * garbage, the first full GC (a CLI run has one as it allocates the guest's RAM) frees the maps
  * no guest object shares yet. Then the optimised `run` is thrown away if V8 had built it
- * (test/unit/hart/eager-tier-up.test.ts), or its compile, still under way, finds that feedback cleared and the guest deoptimises `run` at
- * its first interrupt ("insufficient type feedback" at `t.cause = irq` in checkInterrupts): 5
+ * (test/unit/hart/eager-tier-up.test.ts), or its compile, still under way, finds that
+ * feedback cleared and the guest deoptimises `run` at its first interrupt ("insufficient type feedback" at `t.cause = irq` in checkInterrupts): 5
  * cold runs in 40 of the timer sample under --cpu-virt trap-emulate (also seen with --mmu
  * shadow, --aia, and plain), none in 80 with them kept.
  */
