@@ -54,9 +54,10 @@ let done = false;
  * garbage, the first full GC (a CLI run has one as it allocates the guest's RAM) frees the maps
  * no guest object shares yet. Then the optimised `run` is thrown away if V8 had built it
  * (test/unit/hart/eager-tier-up.test.ts), or its compile, still under way, finds that
- * feedback cleared and the guest deoptimises `run` at its first interrupt ("insufficient type feedback" at `t.cause = irq` in checkInterrupts): 5
- * cold runs in 40 of the timer sample under --cpu-virt trap-emulate (also seen with --mmu
- * shadow, --aia, and plain), none in 80 with them kept.
+ * feedback cleared and the guest deoptimises `run` at its first interrupt ("insufficient
+ * type feedback" at `t.cause = irq` in checkInterrupts): 5 cold runs in 40 of the timer sample
+ * under --cpu-virt trap-emulate (also seen with --mmu shadow, --aia, and plain), none in 80
+ * with them kept.
  */
 let scratch: { h: Hart; mem: PhysMemory } | null = null;
 /** The scratch hart's shared-RAM atomics, kept for the same reason (sharedFence). */
