@@ -67,6 +67,23 @@ function hartWith(jit: boolean, salt = 0): { h: Hart; mem: PhysMemory } {
 
 const state = (h: Hart) => ({ pc: h.pcLo >>> 0, instret: h.instret, x: Array.from(h.x) });
 
+/**
+ * For each budget: a translating hart run in pieces (small slices first, while its regions
+ * compile, then up to 997 at a time) ends with the pc, count and registers of an
+ * interpreting hart run for the whole budget at once.
+ */
+function sameAtEveryBudget(make: (jit: boolean) => Hart, budgets: number[]): void {
+  for (const budget of budgets) {
+    const h = make(true);
+    let left = budget;
+    for (const step of [7, 13, 101]) { const n = Math.min(step, left); h.run(n); left -= n; }
+    while (left > 0) { const n = Math.min(997, left); h.run(n); left -= n; }
+    const ref = make(false);
+    ref.run(budget);
+    assert.deepEqual(state(h), state(ref), `budget ${budget}`);
+  }
+}
+
 describe('WebAssembly dispatcher: regions chained inside WebAssembly', () => {
   let saved: typeof JIT_DEFAULTS.backend;
   before(() => { saved = JIT_DEFAULTS.backend; JIT_DEFAULTS.backend = 'wasm'; });
@@ -100,16 +117,7 @@ describe('WebAssembly dispatcher: regions chained inside WebAssembly', () => {
   });
 
   it('ends exactly on the budget anywhere in the chain (the interpreter\'s pc, count and registers)', () => {
-    for (const budget of [20, 21, 22, 23, 24, 25, 26, 1500, 1501, 1502, 3009, 3010, 3011, 3012]) {
-      const { h } = hartWith(true);
-      // Warm up on a first slice that compiles every region, then the measured one in pieces.
-      let left = budget;
-      for (const step of [7, 13, 101]) { const n = Math.min(step, left); h.run(n); left -= n; }
-      while (left > 0) { const n = Math.min(997, left); h.run(n); left -= n; }
-      const ref = hartWith(false).h;
-      ref.run(budget);
-      assert.deepEqual(state(h), state(ref), `budget ${budget}`);
-    }
+    sameAtEveryBudget((jit) => hartWith(jit).h, [20, 21, 22, 23, 24, 25, 26, 1500, 1501, 1502, 3009, 3010, 3011, 3012]);
   });
 
   it('drops a chained region whose page the host rewrites: the dispatcher runs the new code, not the old', () => {
@@ -196,15 +204,7 @@ describe('WebAssembly dispatcher: regions leaving at constant pcs to other regio
   });
 
   it('ends exactly on the budget anywhere in the chain', () => {
-    for (const budget of [30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 2001, 2002, 2003, 4500]) {
-      const { h } = constantExitHart(true, 201);
-      let left = budget;
-      for (const step of [7, 13, 101]) { const n = Math.min(step, left); h.run(n); left -= n; }
-      while (left > 0) { const n = Math.min(997, left); h.run(n); left -= n; }
-      const ref = constantExitHart(false, 201).h;
-      ref.run(budget);
-      assert.deepEqual(state(h), state(ref), `budget ${budget}`);
-    }
+    sameAtEveryBudget((jit) => constantExitHart(jit, 201).h, [30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 2001, 2002, 2003, 4500]);
   });
 
   it('runs the new code at the exit\'s target when the host rewrites it between calls', () => {
