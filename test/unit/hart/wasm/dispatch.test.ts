@@ -56,8 +56,13 @@ function program(salt: number): Map<number, number> {
  * earlier test compiled (modules are kept per process by code).
  */
 function hartWith(jit: boolean, salt = 0): { h: Hart; mem: PhysMemory } {
+  return hartOver(program(salt), jit);
+}
+
+/** A hart at BASE over a WebAssembly.Memory holding `words` (address -> word), translation at the first entry (or off). */
+function hartOver(words: Map<number, number>, jit: boolean): { h: Hart; mem: PhysMemory } {
   const mem = new PhysMemory(BASE, 1 << 20, false, 1);
-  for (const [at, word] of program(salt)) mem.view.setUint32(at, word, true);
+  for (const [at, word] of words) mem.view.setUint32(at, word, true);
   const h = new Hart(0, mem);
   h.setJit(jit);
   if (h.blockCache) h.blockCache.threshold = h.blockCache.straightThreshold = h.blockCache.regionThreshold = 1;
@@ -176,13 +181,7 @@ function constantExits(salt: number): Map<number, number> {
 
 /** A hart over a WebAssembly.Memory with {@link constantExits}, translation at the first entry (or off). */
 function constantExitHart(jit: boolean, salt: number): { h: Hart; mem: PhysMemory } {
-  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
-  for (const [at, word] of constantExits(salt)) mem.view.setUint32(at, word, true);
-  const h = new Hart(0, mem);
-  h.setJit(jit);
-  if (h.blockCache) h.blockCache.threshold = h.blockCache.straightThreshold = h.blockCache.regionThreshold = 1;
-  h.reset(BASE | 0, 0);
-  return { h, mem };
+  return hartOver(constantExits(salt), jit);
 }
 
 describe('WebAssembly dispatcher: regions leaving at constant pcs to other regions', () => {
