@@ -160,22 +160,12 @@ export class CodeSharing {
     const at = this.thread * COUNT_WORDS;
     const req = Atomics.load(this.counts, at + Count.DROP_REQ);
     if (req === this.dropsSeen) return;
-    const base = this.thread * this.words;
-    for (let w = 0; w < this.words; w++) {
-      if (Atomics.load(this.drops, base + w) === 0) continue;
-      let bits = Atomics.exchange(this.drops, base + w, 0);
-      while (bits !== 0) {
-        const b = 31 - Math.clz32(bits);
-        bits &= ~(1 << b);
-        const page = w * 32 + b;
-        remote(page);
-        if (dropWrites(page * 4096)) {
-          const others = Atomics.load(this.owners, page) & ~this.bit;
-          if (others !== 0) this.markDirty(others, page);
-        }
-        this.counters.dropsDone++;
-      }
-    }
+    this.takeEach(this.drops, (page) => {
+      remote(page);
+      // A store through the dropped entry may have followed the claimer's read unseen.
+      if (dropWrites(page * 4096)) this.written(page);
+      this.counters.dropsDone++;
+    });
     this.dropsSeen = req;
     Atomics.store(this.counts, at + Count.DROP_DONE, req);
   }
@@ -203,15 +193,22 @@ export class CodeSharing {
     const marks = Atomics.load(this.counts, at);
     if (marks === this.dirtySeen) return;
     this.dirtySeen = marks;
+    this.takeEach(this.dirty, (page) => {
+      this.counters.written++;
+      invalidate(page);
+    });
+  }
+
+  /** Clears this thread's bitmap in `map` (drops or dirty), calling `f` for each page whose bit was set. */
+  private takeEach(map: Int32Array, f: (page: number) => void): void {
     const base = this.thread * this.words;
     for (let w = 0; w < this.words; w++) {
-      if (Atomics.load(this.dirty, base + w) === 0) continue;
-      let bits = Atomics.exchange(this.dirty, base + w, 0);
+      if (Atomics.load(map, base + w) === 0) continue;
+      let bits = Atomics.exchange(map, base + w, 0);
       while (bits !== 0) {
         const b = 31 - Math.clz32(bits);
         bits &= ~(1 << b);
-        this.counters.written++;
-        invalidate(w * 32 + b);
+        f(w * 32 + b);
       }
     }
   }
