@@ -174,7 +174,7 @@ export class Hart extends HartState {
     this.triggers.onDataModesChange = () => this.flushAllTlbs();
     this.counters.retired = () => this.retired();
     this.predecode = Predecode.of(mem);
-    this.predecode.attach((pageOff) => this.tlbs.dropWritesTo(pageOff));
+    // A page turning into code (either cache), or claimed by another thread, loses this hart's write entries.
     mem.writeDroppers.push((pageOff) => this.tlbs.dropWritesTo(pageOff));
     this.c[Slot.MSTATUS * 2 + 1] = 0;
   }
@@ -268,7 +268,7 @@ export class Hart extends HartState {
   setJit(on: boolean): void {
     this.jit = on ? BlockCache.of(this.mem) : null;
     if (on && !this.jitAttached) {
-      this.jit!.attach((pageOff) => this.tlbs.dropWritesTo(pageOff), this.x);
+      this.jit!.attach(this.x);
       this.jitAttached = true;
     }
   }

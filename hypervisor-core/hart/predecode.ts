@@ -98,8 +98,6 @@ export class Predecode {
   private readonly fills = new Int32Array(SLOTS);
   /** The `cells` index of each slot's first FILLS_TRACKED filled entries. */
   private readonly filled = new Int32Array(SLOTS * FILLS_TRACKED);
-  /** Drops write-TLB entries of a page, one per hart sharing the memory. */
-  private readonly dropWrites: ((pageOff: number) => void)[] = [];
   /** Pages given a slot, pages whose entries a write cleared, and full flushes (tests, tuning). */
   readonly counters = { pages: 0, invalidated: 0, flushes: 0 };
 
@@ -113,11 +111,6 @@ export class Predecode {
     let c = Predecode.caches.get(mem);
     if (c === undefined) Predecode.caches.set(mem, (c = new Predecode(mem)));
     return c;
-  }
-
-  /** Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that becomes a code page. */
-  attach(dropWrites: (pageOff: number) => void): void {
-    this.dropWrites.push(dropWrites);
   }
 
   /** The base index in `cells` of the slot of host page `page` (given one if it has none). */
@@ -146,12 +139,7 @@ export class Predecode {
    * pc's offset in the page) of host page `page` and makes the page a code page if it is not one.
    */
   fill(page: number, index: number, operand: number, meta: number): void {
-    const c = this.mem.codePages;
-    if ((c[page] & CodeBit.PREDECODED) === 0) {
-      const before = c[page];
-      c[page] = before | CodeBit.PREDECODED;
-      if (before === 0) for (const d of this.dropWrites) d(page * 4096);
-    }
+    this.mem.markCode(page, CodeBit.PREDECODED);
     this.cells[index] = operand;
     this.cells[index + 1] = meta;
     const slot = (index / SLOT_WORDS) | 0, n = this.fills[slot];

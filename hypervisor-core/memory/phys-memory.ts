@@ -120,6 +120,19 @@ export class PhysMemory {
     }
   }
 
+  /**
+   * Marks host page `page` as holding code cached as `bit` (hart/predecode.ts CodeBit: the
+   * predecode cache's or the block cache's). On its first mark every hart over this memory
+   * drops its write-TLB entries for the page, so each store there takes the slow path and is
+   * reported (noteWrite).
+   */
+  markCode(page: number, bit: number): void {
+    const before = this.codePages[page];
+    if ((before & bit) !== 0) return;
+    this.codePages[page] = before | bit;
+    if (before === 0) this.dropWrites(page * PAGE_SIZE);
+  }
+
   /** Drops the cached code of host page `page` (a write, or another thread's write seen at a fence). */
   private dropCode(page: number): void {
     for (const f of this.codeWriteListeners) f(page);

@@ -113,7 +113,6 @@ export class BlockCache {
   /** The blocks (entries) of the regions that run code on each code page (host page number). */
   private readonly slots = new Map<number, Set<Block>>();
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */
-  private readonly dropWrites: ((pageOff: number) => void)[] = [];
   private readonly u16: Uint16Array;
   /** Entries of a block start before it is compiled. */
   threshold = JIT_DEFAULTS.threshold;
@@ -181,15 +180,13 @@ export class BlockCache {
   }
 
   /**
-   * Registers a hart: `dropWrites(pageOff)` removes its write-TLB entries for a page that
-   * becomes a code page; `x` is its register file. A memory with a WebAssembly.Memory gives
+   * Registers a hart whose register file is `x`. A memory with a WebAssembly.Memory gives
    * each of its harts an area there holding the registers and every TLB array together
    * (memory/hart-area.ts), so registers on that buffer mean the TLBs are too. One hart whose
    * registers are elsewhere turns the cache to JavaScript regions (and drops any WebAssembly
    * ones: all harts of a memory run the same regions).
    */
-  attach(dropWrites: (pageOff: number) => void, x: Int32Array | null = null): void {
-    this.dropWrites.push(dropWrites);
+  attach(x: Int32Array | null = null): void {
     if (this.wasm !== null && (x === null || x.buffer !== this.wasm.buffer)) {
       this.wasm = null;
       this.chain = null;
@@ -357,7 +354,7 @@ export class BlockCache {
    */
   private pend(p: Pending): void {
     this.pending.push(p);
-    for (const host of p.region.pages.values()) this.makeCodePage(host >>> 12);
+    for (const host of p.region.pages.values()) this.mem.markCode(host >>> 12, CodeBit.BLOCKS);
   }
 
   /** Compiles the queued regions together (one WebAssembly module) and enters their blocks. */
@@ -368,7 +365,7 @@ export class BlockCache {
     for (const p of list) size += p.region.blocks.length;
     if (this.live + size >= MAX_BLOCKS || this.nextIndex + list.length >= MAX_INDEX) {
       this.flush();
-      for (const p of list) for (const host of p.region.pages.values()) this.makeCodePage(host >>> 12);
+      for (const p of list) for (const host of p.region.pages.values()) this.mem.markCode(host >>> 12, CodeBit.BLOCKS);
     }
     let fns: (Block['fn'] | null)[];
     try {
@@ -378,15 +375,6 @@ export class BlockCache {
     }
     this.counters.batches++;
     list.forEach((p, j) => this.register(p.slot, p.off, p.pcLo, p.pcHi, p.region, fns[j]));
-  }
-
-  /** Makes host page `page` a code page: no write TLB entry maps it any more, so every store to it is reported. */
-  private makeCodePage(page: number): void {
-    const before = this.mem.codePages[page];
-    if ((before & CodeBit.BLOCKS) === 0) {
-      this.mem.codePages[page] = before | CodeBit.BLOCKS;
-      if (before === 0) for (const d of this.dropWrites) d(page * 4096);
-    }
   }
 
   /** Enters a compiled region (or a stand-in when `fn` is null) in the block table. */
@@ -412,7 +400,7 @@ export class BlockCache {
       return b;
     });
     for (const page of hostPages) {
-      this.makeCodePage(page);
+      this.mem.markCode(page, CodeBit.BLOCKS);
       let s = this.slots.get(page);
       if (s === undefined) this.slots.set(page, (s = new Set()));
       for (const b of entries) s.add(b);

@@ -49,9 +49,9 @@ describe('hart: the region backend', () => {
       const mem = Object.assign(new PhysMemory(0x80000000, 1 << 16), { wasm });
       const cache = BlockCache.of(mem);
       assert.equal(cache.backend, 'wasm', 'before any hart');
-      cache.attach(() => undefined, new Int32Array(wasm.buffer, 1 << 16, 64));
+      cache.attach(new Int32Array(wasm.buffer, 1 << 16, 64));
       assert.equal(cache.backend, 'wasm', 'a hart with its registers in the memory');
-      cache.attach(() => undefined, new Int32Array(64));
+      cache.attach(new Int32Array(64));
       assert.equal(cache.backend, 'js', 'a hart with registers of its own');
     } finally {
       JIT_DEFAULTS.backend = saved;
