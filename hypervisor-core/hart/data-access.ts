@@ -16,6 +16,7 @@ import { decode, expandCompressed } from './isa/decoder';
 import { metaOf, operandOf } from './predecode';
 import type { Hart } from './hart';
 import { TWO32 } from './int64';
+import { FAULTED } from './translate';
 
 /** What the interpreter does after a load or store that missed the TLB. */
 export const enum Miss {
@@ -23,7 +24,10 @@ export const enum Miss {
   RAM,
   /** A device was accessed: interrupts may have changed, go on through the loop's top. */
   MMIO,
-  /** A device's guest page fault is pending (MMIO page cache): take it, without a walk or a throw. */
+  /**
+   * A trap is pending: a page fault (Translator.tryTranslate), or a device's guest page fault
+   * (MMIO page cache, without a walk). Take it, without a throw.
+   */
   TRAP,
 }
 
@@ -68,14 +72,18 @@ export function dataTrigger(h: Hart, kind: TriggerKind, lo: number, hi: number, 
   if (h.triggers.matchData(kind, lo, hi, size, modeBit(h.priv, h.virt), phase, vlo, vhi)) h.raise(Cause.BREAKPOINT, lo, hi);
 }
 
-/** Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. */
-export function fetchPage(h: Hart, lo: number, hi: number): number {
+/**
+ * Host offset of the page holding (lo, hi) for fetch; fills the fetch TLB. A page fault
+ * throws TRAP, or with `quiet` returns FAULTED (-1) with the trap pending.
+ */
+export function fetchPage(h: Hart, lo: number, hi: number, quiet = false): number {
   const set = h.tlbSet();
   const i = (lo >>> 12) & TLB_MASK;
   const t = set.fetch;
   if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) return t.off[i];
   h.counters.itlbMisses++;
-  const pa = translateOrTrap(h, lo, hi, Access.FETCH, 0, false);
+  const pa = quiet ? h.translator.tryTranslate(lo, hi, Access.FETCH, 0, false) : translateOrTrap(h, lo, hi, Access.FETCH, 0, false);
+  if (pa === FAULTED) return FAULTED;
   const page = pa - (pa % 4096);
   if (!h.mem.contains(page, 4096)) h.translator.accessFault(Access.FETCH, lo, hi);
   const off = page - h.mem.base;
@@ -118,9 +126,11 @@ export function instructionAt(h: Hart, foff: number, pcLo: number, pcHi: number,
 
 /**
  * Slow-path load of `size` bytes: translation, page-crossing, MMIO. Result in h.val
- * (sign/zero extension is the caller's). Returns true when MMIO was accessed.
+ * (sign/zero extension is the caller's). Returns whether RAM or a device was accessed; a
+ * fault throws TRAP, or with `quiet` (an access within a page) returns Miss.TRAP.
  */
-export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: number, compressed: boolean, split = false): boolean {
+export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: number, compressed: boolean, split = false,
+  quiet = false): Miss {
   const trig = !split && (h.triggers.dataModes & modeBit(h.priv, h.virt)) !== 0;
   if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 0, 0, 0);
   if (!split) h.counters.dtlbReadMisses++;
@@ -136,9 +146,10 @@ export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: nu
     }
     h.val[0] = vlo; h.val[1] = vhi;
     if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, vlo, vhi);
-    return false;
+    return Miss.RAM;
   }
-  const pa = translateOrTrap(h, lo, hi, Access.READ, insn, compressed);
+  const pa = quiet ? h.translator.tryTranslate(lo, hi, Access.READ, insn, compressed) : translateOrTrap(h, lo, hi, Access.READ, insn, compressed);
+  if (pa === FAULTED) return Miss.TRAP;
   if (h.watches !== null) checkWatch(h, lo, hi, size, 1);
   if (h.mem.contains(pa, size)) {
     const off = pa - h.mem.base;
@@ -148,14 +159,14 @@ export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: nu
     }
     readRam(h, off, size);
     if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, h.val[0], h.val[1]);
-    return false;
+    return Miss.RAM;
   }
   const v = h.bus?.read(pa, size as 1 | 2 | 4 | 8);
   if (v === undefined) h.translator.accessFault(Access.READ, lo, hi);
   h.val[0] = v!;
   h.val[1] = size === 8 ? h.bus!.hi : 0;
   if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, h.val[0], h.val[1]);
-  return true;
+  return Miss.MMIO;
 }
 
 export function readRam(h: Hart, off: number, size: number): void {
@@ -168,8 +179,9 @@ export function readRam(h: Hart, off: number, size: number): void {
   }
 }
 
-/** Slow-path store. Returns true when MMIO was accessed. */
-export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean, split = false): boolean {
+/** Slow-path store: as {@link loadSlow}. */
+export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean,
+  split = false, quiet = false): Miss {
   if (!split) {
     if ((h.triggers.dataModes & modeBit(h.priv, h.virt)) !== 0) dataTrigger(h, TriggerKind.STORE, lo, hi, size, 0, vlo, vhi);
     h.counters.dtlbWriteMisses++;
@@ -187,9 +199,10 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
       const byte = b < 4 ? (vlo >>> (8 * b)) & 0xff : (vhi >>> (8 * (b - 4))) & 0xff;
       storeSlow(h, blo, bhi, 1, byte, 0, insn, compressed, true);
     }
-    return false;
+    return Miss.RAM;
   }
-  const pa = translateOrTrap(h, lo, hi, Access.WRITE, insn, compressed);
+  const pa = quiet ? h.translator.tryTranslate(lo, hi, Access.WRITE, insn, compressed) : translateOrTrap(h, lo, hi, Access.WRITE, insn, compressed);
+  if (pa === FAULTED) return Miss.TRAP;
   if (h.watches !== null) checkWatch(h, lo, hi, size, 2);
   if (h.mem.contains(pa, size)) {
     const off = pa - h.mem.base;
@@ -203,10 +216,10 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
       }
     }
     writeRam(h, off, size, vlo, vhi);
-    return false;
+    return Miss.RAM;
   }
   if (!h.bus?.write(pa, size as 1 | 2 | 4 | 8, vlo, vhi)) h.translator.accessFault(Access.WRITE, lo, hi);
-  return true;
+  return Miss.MMIO;
 }
 
 export function writeRam(h: Hart, off: number, size: number, vlo: number, vhi: number): void {
@@ -228,7 +241,7 @@ export function loadData(h: Hart, lo: number, hi: number, size: number, insn: nu
     readRam(h, t.off[i] + (lo & 0xfff), size);
     return false;
   }
-  return loadSlow(h, lo, hi, size, insn, compressed);
+  return loadSlow(h, lo, hi, size, insn, compressed) === Miss.MMIO;
 }
 
 /** A store for the FPU: TLB hit or slow path. True when MMIO. */
@@ -238,7 +251,7 @@ export function storeData(h: Hart, lo: number, hi: number, size: number, vlo: nu
     writeRam(h, t.off[i] + (lo & 0xfff), size, vlo, vhi);
     return false;
   }
-  return storeSlow(h, lo, hi, size, vlo, vhi, insn, compressed);
+  return storeSlow(h, lo, hi, size, vlo, vhi, insn, compressed) === Miss.MMIO;
 }
 
 /**
@@ -248,7 +261,8 @@ export function storeData(h: Hart, lo: number, hi: number, size: number, vlo: nu
  */
 export function loadMiss(h: Hart, lo: number, hi: number, size: number, op: Op, insn: number, compressed: boolean, mprv: boolean): Miss {
   if (!mprv && h.translator.mmioFault(lo, hi, size, Access.READ, insn, compressed)) return Miss.TRAP;
-  const mmio = loadSlow(h, lo, hi, size, insn, compressed);
+  const r = loadSlow(h, lo, hi, size, insn, compressed, false, true);
+  if (r === Miss.TRAP) return r;
   const v = h.val;
   switch (op) {
     case Op.LB: v[0] = (v[0] << 24) >> 24; v[1] = v[0] >> 31; break;
@@ -258,12 +272,12 @@ export function loadMiss(h: Hart, lo: number, hi: number, size: number, op: Op, 
     case Op.LHU: v[0] &= 0xffff; v[1] = 0; break;
     case Op.LWU: v[1] = 0; break;
   }
-  return mmio ? Miss.MMIO : Miss.RAM;
+  return r;
 }
 
 /** A store (SB..SD) the TLB did not hit: as {@link loadMiss}. */
 export function storeMiss(h: Hart, lo: number, hi: number, size: number, vlo: number, vhi: number, insn: number, compressed: boolean,
   mprv: boolean): Miss {
   if (!mprv && h.translator.mmioFault(lo, hi, size, Access.WRITE, insn, compressed)) return Miss.TRAP;
-  return storeSlow(h, lo, hi, size, vlo, vhi, insn, compressed) ? Miss.MMIO : Miss.RAM;
+  return storeSlow(h, lo, hi, size, vlo, vhi, insn, compressed, false, true);
 }

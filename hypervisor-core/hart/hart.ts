@@ -563,7 +563,8 @@ export class Hart extends HartState {
           // ---- fetch ----
           if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {
             const i = (pcLo >>> 12) & TLB_MASK;
-            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi);
+            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi, true);
+            if (fetchBase < 0) { trapNow = true; continue outer; } // a page fault, pending (no throw)
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
             pdBase = predecode.slotBase(fetchBase >>> 12);
