@@ -334,7 +334,7 @@ export function writeCsr(h: Hart, n: number, lo: number, hi: number): void {
       const mode = hi >>> 28;
       if (mode !== 0 && mode !== 8 && mode !== 9) return;
       h.set(n === Csr.SATP ? Slot.SATP : Slot.VSATP, lo, hi & 0xf0ffffff);
-      h.onTranslationChange();
+      h.onTranslationChange(n === Csr.SATP);
       return;
     }
     case Csr.HGATP: {

@@ -170,7 +170,7 @@ export class Hart extends HartState {
     this.dv = mem.view;
     this.walker = new Walker(mem);
     this.translator = new Translator(this, this.trap, this.walker);
-    this.tlbs.onFlushAll = () => this.translator.flushGStageCache();
+    this.tlbs.onFlushAll = (gStage) => (gStage ? this.translator.flushGStageCache() : this.translator.flushMmio());
     this.triggers.onDataModesChange = () => this.flushAllTlbs();
     this.counters.retired = () => this.retired();
     this.predecode = Predecode.of(mem);
@@ -366,9 +366,12 @@ export class Hart extends HartState {
   onStatusWrite(oldLo: number, newLo: number): void {
     if ((oldLo ^ newLo) & (Mstatus.MXR | Mstatus.MPRV | Mstatus.MPP_MASK)) this.flushAllTlbs();
   }
-  /** Called when satp, vsatp or hgatp change: the TLB is not tagged with ASID/VMID. */
-  onTranslationChange(): void {
-    this.flushAllTlbs();
+  /**
+   * Called when satp, vsatp or hgatp change: the TLB is not tagged with ASID/VMID.
+   * @param gStage false for vsatp, which leaves G-stage translations as they were
+   */
+  onTranslationChange(gStage = true): void {
+    this.flushAllTlbs(gStage);
   }
   /** PTE reads of this hart's page walks so far (both stages; the PMU's walks count walks, this their memory references). */
   get pteReads(): number {
@@ -380,12 +383,17 @@ export class Hart extends HartState {
     return this.translator.translations;
   }
 
-  /** Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes). */
-  flushAllTlbs(): void {
+  /**
+   * Flushes every TLB (SFENCE.VMA, HFENCE.*, CSR changes).
+   * @param gStage false when only VS-stage translations change (a VS-mode SFENCE.VMA,
+   *   HFENCE.VVMA, a vsatp write): the G-stage cache stays, as the spec lets it (only
+   *   HFENCE.GVMA and hgatp writes order G-stage translations)
+   */
+  flushAllTlbs(gStage = true): void {
     this.tlbFlushes++;
     // Write entries go: drops other threads asked for first (memory/code-sharing.ts).
     this.mem.processCodeDrops();
-    this.tlbs.flushAll();
+    this.tlbs.flushAll(gStage);
   }
 
   /** Flushes the entries for the page holding virtual address (lo, hi) in every context. */

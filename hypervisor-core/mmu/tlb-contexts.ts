@@ -19,8 +19,11 @@ export class TlbContexts {
   private readonly superpages: number[] = [];
   /** Too many (or too large) superpages to track: every page flush is a full flush. */
   private untracked = false;
-  /** Called on every full flush (the hart empties its G-stage cache with the TLBs). */
-  onFlushAll: () => void = () => undefined;
+  /**
+   * Called on every full flush, saying whether G-stage translations go too (the hart empties
+   * its G-stage cache with the TLBs then).
+   */
+  onFlushAll: (gStage: boolean) => void = () => undefined;
 
   /** @param area takes every TLB array from this hart area, context by context; null: plain arrays */
   constructor(area: HartArea | null = null) {
@@ -37,12 +40,16 @@ export class TlbContexts {
     return this.sets[(virt ? 8 : 0) + priv * 2 + (sum ? 1 : 0)];
   }
 
-  /** Flushes every entry of every context. */
-  flushAll(): void {
+  /**
+   * Flushes every entry of every context.
+   * @param gStage false for a fence or a vsatp write that orders VS-stage translations only:
+   *   cached G-stage translations stay (`onFlushAll`)
+   */
+  flushAll(gStage = true): void {
     for (const t of this.sets) t.flush();
     this.superpages.length = 0;
     this.untracked = false;
-    this.onFlushAll();
+    this.onFlushAll(gStage);
   }
 
   /** Drops the write entries of every context that map to a host page (it now holds translated code); true when one was valid. */
