@@ -575,7 +575,8 @@ export class Hart extends HartState {
             if (fetchBase < 0) { trapNow = true; continue outer; } // a page fault, pending (no throw)
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
-            pdBase = predecode.slotBase(fetchBase >>> 12);
+            const b = predecode.baseOf[fetchBase >>> 12];
+            pdBase = b >= 0 ? b : predecode.slotBase(fetchBase >>> 12);
             pd = predecode.cells;
           }
           const foff = fetchBase + (pcLo & 0xfff);
