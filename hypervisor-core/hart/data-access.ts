@@ -86,7 +86,9 @@ export function fetchPage(h: Hart, lo: number, hi: number, quiet = false): numbe
   if (pa === FAULTED) return FAULTED;
   const page = pa - (pa % 4096);
   if (!h.mem.contains(page, 4096)) h.translator.accessFault(Access.FETCH, lo, hi);
-  const off = page - h.mem.base;
+  // An int32 like the TLB's entries: a double here (the subtraction of two addresses past
+  // 2^31) would deoptimise the interpreter loop's check of the result.
+  const off = (page - h.mem.base) | 0;
   t.fill(lo, hi, off);
   noteLeaf(h, lo, hi);
   return off;
