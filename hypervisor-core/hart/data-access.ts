@@ -86,8 +86,11 @@ export function fetchPage(h: Hart, lo: number, hi: number, quiet = false): numbe
   if (pa === FAULTED) return FAULTED;
   const page = pa - (pa % 4096);
   if (!h.mem.contains(page, 4096)) h.translator.accessFault(Access.FETCH, lo, hi);
-  // An int32 like the TLB's entries: a double here (the subtraction of two addresses past
-  // 2^31) would deoptimise the interpreter loop's check of the result.
+  // An int32 like the TLB's entries. The difference of two addresses past 2^31 is a heap
+  // number: returned as one, it made V8 compile the interpreter loop's fetch offset (and all
+  // that derives from it) as a double, and deoptimise the loop at its check of the result.
+  // The Linux boot took 1,678 M fewer host instructions of 34,485 M with translation off,
+  // 806 M fewer of 26,587 M with it (cachegrind), with this alone.
   const off = (page - h.mem.base) | 0;
   t.fill(lo, hi, off);
   noteLeaf(h, lo, hi);
