@@ -40,7 +40,7 @@ export function atomicOffset(h: Hart, lo: number, hi: number, size: number, insn
     const pa = translateOrTrap(h, lo, hi, access, insn, false);
     if (!h.mem.contains(pa, size)) h.translator.accessFault(access, lo, hi);
     if (h.watches !== null) checkWatch(h, lo, hi, size, !write ? 1 : insn >>> 27 === 3 ? 2 : 3); // LR, SC, AMO
-    off = pa - h.mem.base;
+    off = (pa - h.mem.base) | 0; // an int32 like the hit's (data-access.ts fetchPage)
     // As a store's fill (data-access.ts): other threads' drops first, no entry for their code.
     if (write && cached) h.mem.processCodeDrops();
     if (cached && (!write || h.mem.writeMappable(off >>> 12))) {

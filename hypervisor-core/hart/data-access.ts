@@ -157,7 +157,7 @@ export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: nu
   if (pa === FAULTED) return Miss.TRAP;
   if (h.watches !== null) checkWatch(h, lo, hi, size, 1);
   if (h.mem.contains(pa, size)) {
-    const off = pa - h.mem.base;
+    const off = (pa - h.mem.base) | 0; // an int32, as in fetchPage
     if (cacheable(h, Access.READ)) {
       h.tlbSet().read.fill(lo, hi, off - (off & 0xfff));
       noteLeaf(h, lo, hi);
@@ -210,7 +210,7 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
   if (pa === FAULTED) return Miss.TRAP;
   if (h.watches !== null) checkWatch(h, lo, hi, size, 2);
   if (h.mem.contains(pa, size)) {
-    const off = pa - h.mem.base;
+    const off = (pa - h.mem.base) | 0; // an int32, as in fetchPage
     if (cacheable(h, Access.WRITE)) {
       // Other threads' drops before the entry this one replaces is lost (memory/code-sharing.ts),
       // and no entry for a page whose code another thread caches: its stores must stay reported.

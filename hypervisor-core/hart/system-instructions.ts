@@ -132,5 +132,5 @@ export function hypervisorAccess(h: Hart, lo: number, hi: number, size: number, 
   }
   h.trap.gva = true;
   if (!h.mem.contains(pa, size)) h.translator.accessFault(access === Access.WRITE ? Access.WRITE : Access.READ, lo, hi);
-  return pa - h.mem.base;
+  return (pa - h.mem.base) | 0; // an int32 (data-access.ts fetchPage)
 }
