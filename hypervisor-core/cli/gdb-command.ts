@@ -28,7 +28,10 @@ export async function runWithGdb(o: RunOptions, kernel: Uint8Array, initrd: Uint
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
     throw e;
   }
-  const log = (line: string) => process.stderr.write(`hyperscope: ${line}\n`);
+  const log = (line: string) => {
+    stdout.flush(); // the guest's output up to here comes first
+    process.stderr.write(`hyperscope: ${line}\n`);
+  };
   let finish!: (status: number) => void;
   const done = new Promise<number>((r) => { finish = r; });
   let status: number | undefined;

@@ -286,6 +286,7 @@ async function runVirtOn(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array |
     v.timeline = timeline;
     // The guest keeps running (an interrupt may yet rescue it); the user learns why it is stuck.
     v.onFaultLoop = (_vcpu, message) => {
+      stdout.flush(); // the guest's output up to here comes first
       process.stderr.write(`\nhyperscope: ${message}\n`);
       return false;
     };
@@ -326,6 +327,7 @@ async function runVirtOn(o: RunOptions, kernel: Uint8Array, initrd: Uint8Array |
       process.stderr.write(`\nhyperscope: the VM stopped after ${vm.instructions} instructions, before --save-at ${o.saveAt}: nothing saved\n`);
     }
   } finally {
+    stdout.flush();
     stdin.detach();
     process.off('SIGINT', onSigint);
     if (saveFd !== undefined) closeSync(saveFd);
@@ -423,8 +425,8 @@ function statusOf(stop: FinalStop): number {
 /** --bare: the hart alone in M-mode with HTIF. */
 function runBare(kernel: Uint8Array, o: RunOptions): number {
   let m: BareMachine;
+  const stdout = new StdoutSink(() => undefined); // a write error ends no test early; it just loses output
   try {
-    const stdout = new StdoutSink(() => undefined); // a write error ends no test early; it just loses output
     m = new BareMachine(kernel, { memory: o.memory, output: (b) => stdout.write(b), svadu: o.svadu, jit: o.jit });
   } catch (e) {
     if (e instanceof KernelFormatError) throw new UsageError(`${o.kernel}: ${e.message}`);
@@ -433,6 +435,7 @@ function runBare(kernel: Uint8Array, o: RunOptions): number {
   const deadline = o.timeout !== undefined ? performance.now() + o.timeout * 1000 : Infinity;
   for (;;) {
     const r = m.run(m.hart.instret + 50_000_000);
+    stdout.flush(); // this loop never returns to the event loop before the end
     if (r.kind === 'pass') return ExitStatus.OK;
     if (r.kind === 'fail') {
       process.stderr.write(`hyperscope: test failed with code ${r.code}\n`);
