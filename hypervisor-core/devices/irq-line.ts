@@ -5,6 +5,12 @@
 export interface IrqLine {
   /** Drives the line: true = asserted (level-triggered). */
   set(level: boolean): void;
+  /**
+   * Drives the line to `level` even if this line last saw it there: for a controller whose
+   * state other threads share (devices/plic.ts `share()`), which drive the same wire through
+   * lines of their own that this one does not see. Lines without it are driven with `set`.
+   */
+  drive?(level: boolean): void;
 }
 
 /** An IrqLine that calls a function on every change of level. */
@@ -14,6 +20,11 @@ export class CallbackIrqLine implements IrqLine {
   /** @inheritdoc */
   set(level: boolean): void {
     if (level === this.level) return;
+    this.level = level;
+    this.onChange(level);
+  }
+  /** @inheritdoc */
+  drive(level: boolean): void {
     this.level = level;
     this.onChange(level);
   }

@@ -19,12 +19,21 @@
  * and gets no more of it until it sends a byte. A line that drops before the claim withdraws
  * the request.
  * Each context drives one output line: the hart's MEIP or SEIP.
+ *
+ * Shared state (`share()`, `PlicOptions.shared`): with the vCPUs on host threads, the VM's
+ * thread and each vCPU thread hold a Plic over the same words (plic-state.ts), so a vCPU
+ * thread answers the guest's PLIC accesses itself instead of an exit to the VM's thread
+ * (Linux's PLIC driver makes some 580 at boot: priorities, and each enable bit as a read and
+ * a write). Every access and every source level change takes the state's lock and drives
+ * the outputs that change before it lets go, so all threads see one order of PLIC events,
+ * the order the lock gave them (QEMU's MTTCG takes the big lock for each PLIC access).
  */
 import type { MmioDevice } from '../bus/device';
 import type { IrqLine } from './irq-line';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
 import { fillArray, obj, type Saved } from '../state/persist';
+import { PlicState } from './plic-state';
 
 /**
  * Sources on QEMU virt: ids 1..95. QEMU 7.2's device tree says `riscv,ndev = <96>`
@@ -54,6 +63,8 @@ export interface PlicOptions {
   numSources?: number;
   /** Name in statistics (default "plic"). */
   name?: string;
+  /** The state of another Plic's `share()` (a vCPU thread's view of the VM's PLIC). */
+  shared?: SharedArrayBuffer;
 }
 
 /** The platform-level interrupt controller. */
@@ -64,29 +75,45 @@ export class Plic implements MmioDevice, FdtDescribable {
   readonly numSources: number;
   private readonly outputs: IrqLine[];
   private readonly words: number;
-  private readonly priority: Uint8Array;
-  private readonly pending: Uint32Array;
-  private readonly inService: Uint32Array;
-  private readonly enable: Uint32Array; // [ctx * words + w]
-  private readonly threshold: Uint8Array;
+  /** Priorities, pending, in-service and enable bits, thresholds: local, or shared after `share()`. */
+  private state: PlicState;
   private readonly lines: IrqLine[] = [];
-  /** Claims that returned a source (interrupts taken by software). */
-  claims = 0;
 
   constructor(opts: PlicOptions) {
     this.name = opts.name ?? 'plic';
     this.numSources = opts.numSources ?? PLIC_NUM_SOURCES;
     this.outputs = opts.contexts;
     this.words = (this.numSources + 1 + 31) >>> 5;
-    this.priority = new Uint8Array(this.numSources + 1);
-    this.pending = new Uint32Array(this.words);
-    this.inService = new Uint32Array(this.words);
-    this.enable = new Uint32Array(this.words * this.outputs.length);
-    this.threshold = new Uint8Array(this.outputs.length);
+    this.state = new PlicState(this.numSources, this.outputs.length, opts.shared);
     for (let n = 0; n <= this.numSources; n++) {
       this.lines.push({ set: (lvl: boolean) => this.setLevel(n, lvl) });
     }
   }
+
+  /** Claims that returned a source (interrupts taken by software), on every thread sharing the state. */
+  get claims(): number {
+    return this.state.claims;
+  }
+
+  /**
+   * Moves the state into shared memory (once; the same buffer after) for vCPU threads to
+   * build their Plic over (`PlicOptions.shared`); from now on every access takes its lock.
+   */
+  share(): SharedArrayBuffer {
+    if (!this.state.shared) {
+      const s = new PlicState(this.numSources, this.outputs.length, undefined, true);
+      s.copyFrom(this.state);
+      this.state = s;
+      this.state.noteLevels((ctx) => this.best(ctx) !== 0);
+    }
+    return this.state.buffer as SharedArrayBuffer;
+  }
+
+  private get priority(): Uint8Array { return this.state.priority; }
+  private get pending(): Uint32Array { return this.state.pending; }
+  private get inService(): Uint32Array { return this.state.inService; }
+  private get enable(): Uint32Array { return this.state.enable; }
+  private get threshold(): Uint8Array { return this.state.threshold; }
 
   /** Number of contexts (2 per hart). */
   get numContexts(): number {
@@ -103,11 +130,27 @@ export class Plic implements MmioDevice, FdtDescribable {
 
   /** True when source `n` is pending (for tests and the debugger). */
   isPending(n: number): boolean {
-    return (this.pending[n >>> 5] & (1 << (n & 31))) !== 0;
+    const st = this.state;
+    st.lock();
+    try {
+      return (this.pending[n >>> 5] & (1 << (n & 31))) !== 0;
+    } finally {
+      st.unlock();
+    }
   }
 
   /** Priorities, pending and in-service bits, enables and thresholds, for a snapshot. */
   save(): Saved {
+    const st = this.state;
+    st.lock();
+    try {
+      return this.saved();
+    } finally {
+      st.unlock();
+    }
+  }
+
+  private saved(): Saved {
     return {
       priority: Array.from(this.priority), pending: Array.from(this.pending), inService: Array.from(this.inService),
       enable: Array.from(this.enable), threshold: Array.from(this.threshold),
@@ -117,16 +160,32 @@ export class Plic implements MmioDevice, FdtDescribable {
   /** Puts back `save`'s state and drives the context outputs to match. */
   restore(state: Saved): void {
     const s = obj(state, this.name);
-    fillArray(this.priority, s.priority ?? null, 'priority');
-    fillArray(this.pending, s.pending ?? null, 'pending');
-    fillArray(this.inService, s.inService ?? null, 'inService');
-    fillArray(this.enable, s.enable ?? null, 'enable');
-    fillArray(this.threshold, s.threshold ?? null, 'threshold');
-    this.updateOutputs();
+    const st = this.state;
+    st.lock();
+    try {
+      fillArray(this.priority, s.priority ?? null, 'priority');
+      fillArray(this.pending, s.pending ?? null, 'pending');
+      fillArray(this.inService, s.inService ?? null, 'inService');
+      fillArray(this.enable, s.enable ?? null, 'enable');
+      fillArray(this.threshold, s.threshold ?? null, 'threshold');
+      this.updateOutputs(true);
+    } finally {
+      st.unlock();
+    }
   }
 
   /** @inheritdoc */
   read(offset: number, _size: 1 | 2 | 4): number {
+    const st = this.state;
+    st.lock();
+    try {
+      return this.readLocked(offset);
+    } finally {
+      st.unlock();
+    }
+  }
+
+  private readLocked(offset: number): number {
     if (offset < PENDING_BASE) {
       const src = offset >>> 2;
       return src <= this.numSources ? this.priority[src] : 0;
@@ -155,6 +214,16 @@ export class Plic implements MmioDevice, FdtDescribable {
 
   /** @inheritdoc */
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
+    const st = this.state;
+    st.lock();
+    try {
+      this.writeLocked(offset, value);
+    } finally {
+      st.unlock();
+    }
+  }
+
+  private writeLocked(offset: number, value: number): void {
     if (offset < PENDING_BASE) {
       const src = offset >>> 2;
       if (src >= 1 && src <= this.numSources) {
@@ -207,9 +276,15 @@ export class Plic implements MmioDevice, FdtDescribable {
   private setLevel(n: number, high: boolean): void {
     const w = n >>> 5;
     const bit = 1 << (n & 31);
-    if (high) this.pending[w] |= bit;
-    else this.pending[w] &= ~bit;
-    this.updateOutputs();
+    const st = this.state;
+    st.lock();
+    try {
+      if (high) this.pending[w] |= bit;
+      else this.pending[w] &= ~bit;
+      this.updateOutputs();
+    } finally {
+      st.unlock();
+    }
   }
 
   /** Highest-priority claimable source for `ctx` (0 if none). */
@@ -236,7 +311,7 @@ export class Plic implements MmioDevice, FdtDescribable {
   private claim(ctx: number): number {
     const id = this.best(ctx);
     if (id !== 0) {
-      this.claims++;
+      this.state.claims++;
       const w = id >>> 5;
       const bit = 1 << (id & 31);
       this.pending[w] &= ~bit;
@@ -264,7 +339,25 @@ export class Plic implements MmioDevice, FdtDescribable {
     return mask >>> 0;
   }
 
-  private updateOutputs(): void {
-    for (let ctx = 0; ctx < this.outputs.length; ctx++) this.outputs[ctx].set(this.best(ctx) !== 0);
+  /**
+   * Drives each context's output. Shared state drives only the outputs whose level changed
+   * since any thread last drove them (each drive rings a vCPU thread, which ends its slice),
+   * unless `all` (a restore).
+   */
+  private updateOutputs(all = false): void {
+    const st = this.state;
+    for (let ctx = 0; ctx < this.outputs.length; ctx++) {
+      const level = this.best(ctx) !== 0;
+      if (!st.shared) {
+        this.outputs[ctx].set(level);
+        continue;
+      }
+      if (!all && st.level(ctx) === level) continue;
+      st.setLevel(ctx, level);
+      // The output's own idea of its level may be stale: another thread drove the wire last.
+      const out = this.outputs[ctx];
+      if (out.drive) out.drive(level);
+      else out.set(level);
+    }
   }
 }

@@ -26,6 +26,24 @@ function outcomeKey(o: PageFaultOutcome, cause: number): string {
   return o.kind;
 }
 
+/** An MMIO access a vCPU's thread answered itself, as the VM's thread records it. */
+export interface ThreadMmioAccess {
+  vcpu: number;
+  /** Guest physical address and size in bytes. */
+  gpa: number;
+  size: 1 | 2 | 4 | 8;
+  write: boolean;
+  /** The value written or read (low 32 bits). */
+  value: number;
+  pcLo: number; pcHi: number;
+  stvalLo: number; stvalHi: number;
+  htinst: number;
+  /** The vCPU's retired instructions at the access. */
+  instret: number;
+  /** Host nanoseconds its handling took on the vCPU thread. */
+  ns: number;
+}
+
 /** The parts of a VM an exit is recorded in. */
 export type RecordingVm = Pick<Vm, 'trace' | 'stats' | 'timeline' | 'bus' | 'sbi'>;
 
@@ -105,12 +123,28 @@ export class ExitRecorder {
    * guest physical `base` and called `device`.
    */
   recordThreadUart(a: UartFastAccess, base: number, device: string): void {
-    const { stats } = this.vm;
     const write = a.kind === UartFastKind.THR_WRITE;
-    const gpa = base + (write ? UART_THR : UART_LSR);
-    const exit = this.uartExit;
-    exit.gpa = exit.access.gpa = gpa;
-    exit.access.write = write;
+    const m = this.mmio;
+    m.vcpu = a.vcpu; m.gpa = base + (write ? UART_THR : UART_LSR); m.size = 1; m.write = write; m.value = a.value;
+    m.pcLo = a.pcLo; m.pcHi = a.pcHi; m.stvalLo = a.stvalLo; m.stvalHi = a.stvalHi; m.htinst = a.htinst;
+    m.instret = a.instret; m.ns = a.ns;
+    this.recordThreadMmio(m, device);
+  }
+
+  /** Reused by recordThreadUart (no allocation per access). */
+  private readonly mmio: ThreadMmioAccess = { vcpu: 0, gpa: 0, size: 1, write: false, value: 0, pcLo: 0, pcHi: 0, stvalLo: 0, stvalHi: 0, htinst: 0, instret: 0, ns: 0 };
+
+  /**
+   * Records an MMIO access a vCPU's thread answered itself (the UART's console path, the
+   * PLIC: threads/uart-on-thread.ts, threads/plic-on-thread.ts) as record() records an MMIO
+   * exit handled here, on the device called `device`.
+   */
+  recordThreadMmio(a: ThreadMmioAccess, device: string): void {
+    const { stats } = this.vm;
+    const exit = this.threadExit;
+    exit.gpa = exit.access.gpa = a.gpa;
+    exit.access.write = a.write;
+    exit.access.size = a.size;
     stats.recordMmio(a.vcpu, a.ns, device);
     stats.kvm.record(a.vcpu, exit, false);
     stats.sites.record('mmio', a.pcLo, a.pcHi);
@@ -118,15 +152,15 @@ export class ExitRecorder {
     slot.vcpu = a.vcpu;
     slot.reason = 'mmio';
     slot.pcLo = a.pcLo; slot.pcHi = a.pcHi;
-    slot.causeLo = write ? Cause.STORE_GUEST_PAGE_FAULT : Cause.LOAD_GUEST_PAGE_FAULT; slot.causeHi = 0;
+    slot.causeLo = a.write ? Cause.STORE_GUEST_PAGE_FAULT : Cause.LOAD_GUEST_PAGE_FAULT; slot.causeHi = 0;
     slot.tvalLo = a.stvalLo; slot.tvalHi = a.stvalHi;
-    slot.htvalLo = Math.floor(gpa / 4) >>> 0; slot.htvalHi = 0; slot.htinst = a.htinst;
+    slot.htvalLo = Math.floor(a.gpa / 4) >>> 0; slot.htvalHi = 0; slot.htinst = a.htinst;
     slot.instret = a.instret;
     slot.ns = a.ns;
     slot.position = -1; // no single count of the VM's instructions on threads
-    slot.gpa = gpa;
+    slot.gpa = a.gpa;
     slot.device = device;
-    slot.mmioAddress = gpa; slot.mmioSize = 1; slot.mmioWrite = write;
+    slot.mmioAddress = a.gpa; slot.mmioSize = a.size; slot.mmioWrite = a.write;
     slot.mmioLo = a.value; slot.mmioHi = 0;
   }
 
@@ -167,7 +201,7 @@ export class ExitRecorder {
   }
 
   /** The exit recordThreadUart counts (reused). */
-  private readonly uartExit = { reason: 'mmio' as const, gpa: 0, access: { gpa: 0, write: false, size: 1 as const, signed: false, reg: 0, length: 4 as const } };
+  private readonly threadExit = { reason: 'mmio' as const, gpa: 0, access: { gpa: 0, write: false, size: 1 as 1 | 2 | 4 | 8, signed: false, reg: 0, length: 4 as const } };
 
   /** The record of the last exit: the traced one, or the slice end in the scratch slot (a new object). */
   lastRecord(reason: ExitReason): ExitRecord {

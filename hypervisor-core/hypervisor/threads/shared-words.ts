@@ -57,6 +57,19 @@ export function ring(ctl: Int32Array, thread: number): void {
 }
 
 /**
+ * Drives interrupt line `irq` of vCPU `vcpu` (of a VM on `threads` threads) into its hvip:
+ * the level first, then the dirty bit, then its thread's doorbell (its thread reads dirty,
+ * then the level, between slices).
+ */
+export function driveLine(ctl: Int32Array, vcpu: number, irq: number, level: boolean, threads: number): void {
+  const bit = 1 << irq;
+  if (level) Atomics.or(ctl, W.lines(vcpu), bit);
+  else Atomics.and(ctl, W.lines(vcpu), ~bit);
+  Atomics.or(ctl, W.dirty(vcpu), bit);
+  ring(ctl, threadOf(vcpu, threads));
+}
+
+/**
  * Asks vCPU `vcpu`'s thread (of `threads`) for a fence of `kind`; returns the generation its
  * FENCE_DONE word reaches once it is done.
  */
@@ -153,6 +166,11 @@ export interface WorkerInit {
    * a debugger, which sees every exit.
    */
   uart?: { fast: SharedArrayBuffer; base: number };
+  /**
+   * The PLIC's shared state (devices/plic.ts `share()`), its guest physical window and its
+   * sources: the thread answers 32-bit PLIC accesses itself. Absent under a debugger.
+   */
+  plic?: { state: SharedArrayBuffer; base: number; size: number; sources: number };
 }
 
 /** What a debugger arms in every vCPU thread's harts (sent at each resume). */
@@ -178,12 +196,12 @@ export type ThreadVcpuState = 'stopped' | 'runnable' | 'blocked';
 
 /**
  * A message from a vCPU thread to the VM's thread: handle this vCPU's exit, or wake it, or
- * decide on a debugger stop in its hart (all three answered), or count a WFI exit the thread
- * handled itself (`hart` holds only its pc), or count an SBI call it answered itself
+ * decide on a debugger stop in its hart (all three answered), or count the WFI exits and PLIC
+ * accesses the thread handled itself (`notes`), or count an SBI call it answered itself
  * (`sbi`), or (debug) the states of its parked vCPUs.
  */
 export interface ToVm {
-  op: 'exit' | 'wake' | 'wfi' | 'sbi' | 'debug' | 'parked';
+  op: 'exit' | 'wake' | 'notes' | 'sbi' | 'debug' | 'parked';
   seq: number;
   vcpu: number;
   hart: Record<string, unknown>;
@@ -196,8 +214,10 @@ export interface ToVm {
   parked?: ParkedVcpu[];
   /** 'sbi': the call (threads/sbi-on-thread.ts). */
   sbi?: ThreadSbiCall;
-  /** 'wfi': the WFIs the thread handled since its last note, as (vCPU, pcLo, pcHi) triples. */
+  /** 'notes': the WFIs the thread handled since its last note, as (vCPU, pcLo, pcHi) triples. */
   wfis?: number[];
+  /** 'notes': the PLIC accesses it answered since its last note (plic-on-thread.ts, PLIC_NOTE_WIDTH numbers each). */
+  plic?: number[];
 }
 
 /**

@@ -2,8 +2,8 @@
  * What each vCPU thread did, for `--stats` and `--stats-json`: its CPU seconds (the kernel's
  * per-thread utime + stime from /proc/self/task/TID/stat: wall time on a shared machine says
  * little, a thread's CPU time says what it cost), the slices it ran, the exits it handed to
- * the VM's thread and how long it waited for their answers, the WFIs, UART console accesses
- * and SBI IPIs and remote fences it handled itself, its
+ * the VM's thread and how long it waited for their answers, the WFIs, UART console accesses,
+ * PLIC accesses and SBI IPIs and remote fences it handled itself, its
  * idle waits and the blocks it compiled; and the VM thread's CPU seconds and exits handled.
  *
  * A thread counts into its own row of a shared Float64Array (one writer per row, read by the
@@ -13,7 +13,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import * as os from 'node:os';
 
 /** Fields of a thread's row. */
-export const enum TS { TID, SLICES, EXITS, REPLY_WAIT_MS, WFI, IDLE_WAITS, IDLE_MS, COMPILED, SPIN_WAITS, UART_HERE, SBI_HERE, FENCE_WAIT_MS, WIDTH }
+export const enum TS { TID, SLICES, EXITS, REPLY_WAIT_MS, WFI, IDLE_WAITS, IDLE_MS, COMPILED, SPIN_WAITS, UART_HERE, SBI_HERE, FENCE_WAIT_MS, PLIC_HERE, WIDTH }
 
 /** The rows of `threads` threads. */
 export function newThreadStats(threads: number): Float64Array {
@@ -67,6 +67,8 @@ export interface VcpuThreadStats {
   spinWaits: number;
   /** UART THR writes and LSR reads it answered itself (MMIO exits not sent to the VM's thread). */
   uartHere: number;
+  /** PLIC accesses it answered itself (plic-on-thread.ts: MMIO exits not sent to the VM's thread). */
+  plicHere: number;
   /** SBI IPI and remote fence calls it answered itself (sbi-on-thread.ts). */
   sbiHere: number;
   /** Milliseconds its vCPUs waited for remote fences to be done by the other threads. */
@@ -95,7 +97,7 @@ export function readThreadsReport(rows: Float64Array, vcpusOf: number[][], instr
       thread: t, vcpus, cpuSeconds: cpu(r(TS.TID)), instructions: vcpus.reduce((n, v) => n + instructions(v), 0),
       slices: r(TS.SLICES), exitsToVm: r(TS.EXITS), replyWaitMs: Math.round(r(TS.REPLY_WAIT_MS) * 10) / 10, wfi: r(TS.WFI),
       idleWaits: r(TS.IDLE_WAITS), idleMs: Math.round(r(TS.IDLE_MS) * 10) / 10, blocksCompiled: r(TS.COMPILED),
-      spinWaits: r(TS.SPIN_WAITS), uartHere: r(TS.UART_HERE), sbiHere: r(TS.SBI_HERE), fenceWaitMs: Math.round(r(TS.FENCE_WAIT_MS) * 10) / 10,
+      spinWaits: r(TS.SPIN_WAITS), uartHere: r(TS.UART_HERE), plicHere: r(TS.PLIC_HERE), sbiHere: r(TS.SBI_HERE), fenceWaitMs: Math.round(r(TS.FENCE_WAIT_MS) * 10) / 10,
     };
   });
   return { threads, vmThread: { cpuSeconds: cpu(vmTid), exitsHandled }, loadAverage: Math.round(os.loadavg()[0] * 100) / 100 };
@@ -104,9 +106,9 @@ export function readThreadsReport(rows: Float64Array, vcpusOf: number[][], instr
 /** The report as the text `--stats` prints. */
 export function formatThreadsReport(r: ThreadsReport): string {
   const num = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
-  const head = ['thread', 'vCPUs', 'CPU s', 'instructions', 'slices', 'exits to VM', 'reply wait ms', 'WFI', 'idle waits', 'idle ms', 'blocks', 'spin waits', 'UART here', 'SBI here', 'fence wait ms'];
+  const head = ['thread', 'vCPUs', 'CPU s', 'instructions', 'slices', 'exits to VM', 'reply wait ms', 'WFI', 'idle waits', 'idle ms', 'blocks', 'spin waits', 'UART here', 'PLIC here', 'SBI here', 'fence wait ms'];
   const rows = r.threads.map((t) => [String(t.thread), t.vcpus.join(','), num(t.cpuSeconds), String(t.instructions), String(t.slices),
-    String(t.exitsToVm), num(t.replyWaitMs, 1), String(t.wfi), String(t.idleWaits), num(t.idleMs, 1), String(t.blocksCompiled), String(t.spinWaits), String(t.uartHere), String(t.sbiHere), num(t.fenceWaitMs, 1)]);
+    String(t.exitsToVm), num(t.replyWaitMs, 1), String(t.wfi), String(t.idleWaits), num(t.idleMs, 1), String(t.blocksCompiled), String(t.spinWaits), String(t.uartHere), String(t.plicHere), String(t.sbiHere), num(t.fenceWaitMs, 1)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return `vCPU threads (CPU seconds per thread from the kernel; load average ${r.loadAverage.toFixed(2)})\n` +

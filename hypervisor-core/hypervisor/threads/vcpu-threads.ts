@@ -17,9 +17,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
-import { DRAM_BASE, UART0_BASE } from '../../machine/memory-map';
+import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE } from '../../machine/memory-map';
 import { UartFastPath } from '../../devices/uart-fast-path';
-import { ExitRecorder } from '../exit-recording';
+import { ExitRecorder, type ThreadMmioAccess } from '../exit-recording';
+import { PLIC_NOTE_WIDTH, readPlicNote } from './plic-on-thread';
 import { PAGE_SIZE } from '../../memory/address';
 import { CodeSharing, CodeSharingBuffers, newCodeSharingBuffers } from '../../memory/code-sharing';
 import type { Vcpu } from '../vcpu';
@@ -30,7 +31,7 @@ import { CreditScheduler } from './credit-scheduler';
 import { chooseVcpuThreadCompiler } from './compile-policy';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
-import { FenceKind, fencesDone, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
+import { driveLine, FenceKind, fencesDone, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
 
 /** Instructions a vCPU thread runs between looks at its mail, interrupts and fences when nothing rings it (a ring ends a slice early). */
 export const THREAD_SLICE = 20_000;
@@ -184,6 +185,8 @@ export class VcpuThreads implements RemoteVcpus {
   private readonly uartFast: UartFastPath | null;
   /** Counts what the threads answered themselves (UART accesses, SBI calls) as the exits they are. */
   private readonly recorder: ExitRecorder;
+  /** Reused for each PLIC access a thread noted. */
+  private readonly plicNote: ThreadMmioAccess = { vcpu: 0, gpa: 0, size: 4, write: false, value: 0, pcLo: 0, pcHi: 0, stvalLo: 0, stvalHi: 0, htinst: 0, instret: 0, ns: 0 };
   /** The threads' shared code-page marks (memory/code-sharing.ts), fresh for each run on threads. */
   private readonly code: CodeSharingBuffers;
 
@@ -240,6 +243,8 @@ export class VcpuThreads implements RemoteVcpus {
     vm.host.codeSharing = new CodeSharing(this.code, -1);
     if (this.uartFast) vm.uart.attachFastPath(this.uartFast, (a) => this.recorder.recordThreadUart(a, UART0_BASE, vm.uart.name));
     for (const v of vm.vcpus) this.publishSta(v.id);
+    // The threads answer PLIC accesses over its shared state (not under a debugger, which sees every exit).
+    const plic = !this.debug && vm.plic ? { state: vm.plic.share(), base: PLIC_BASE, size: PLIC_SIZE, sources: vm.plic.numSources } : undefined;
     // A debugged VM starts stopped: the threads park until the first resume.
     if (this.debug) Atomics.store(this.control, W.RUN, RunState.PAUSE);
     for (let t = 0; t < this.threads; t++) {
@@ -253,7 +258,7 @@ export class VcpuThreads implements RemoteVcpus {
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, harts: n, threads: this.threads, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: this.slice, port: port2, debug: this.debug,
         sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
-        uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE } : undefined,
+        uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE } : undefined, plic,
       };
       this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);
@@ -491,12 +496,7 @@ export class VcpuThreads implements RemoteVcpus {
   }
 
   setIrq(vcpu: number, irq: number, level: boolean): void {
-    const bit = 1 << irq;
-    if (level) Atomics.or(this.control, W.lines(vcpu), bit);
-    else Atomics.and(this.control, W.lines(vcpu), ~bit);
-    // Marked dirty after the level is written: the vCPU's thread reads dirty, then the level.
-    Atomics.or(this.control, W.dirty(vcpu), bit);
-    ring(this.control, threadOf(vcpu, this.threads));
+    driveLine(this.control, vcpu, irq, level, this.threads);
   }
 
   fence(vcpu: number, icache: boolean): void {
@@ -543,12 +543,15 @@ export class VcpuThreads implements RemoteVcpus {
       this.onParked(m);
       return;
     }
-    if (m.op === 'wfi') {
+    if (m.op === 'notes') {
       const w = m.wfis ?? [];
       for (let i = 0; i + 2 < w.length; i += 3) {
         const v = this.vm.vcpus[w[i]];
         if (v) this.vm.countThreadWfi(v, w[i + 1], w[i + 2]);
       }
+      const p = m.plic ?? [];
+      const device = this.vm.plic?.name ?? 'plic';
+      for (let i = 0; i < p.length / PLIC_NOTE_WIDTH; i++) this.recorder.recordThreadMmio(readPlicNote(p, i, this.plicNote), device);
       return;
     }
     const v = this.vm.vcpus[m.vcpu];

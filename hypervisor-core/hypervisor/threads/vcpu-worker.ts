@@ -6,7 +6,8 @@
  * for the reply with Atomics.wait and resumes from the state it gets back.
  *
  * WFI, the UART's console accesses (THR writes, LSR reads, while the UART allows it:
- * uart-on-thread.ts), SBI IPIs and remote fences (sbi-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
+ * uart-on-thread.ts), the PLIC's registers (plic-on-thread.ts), SBI IPIs and remote fences
+ * (sbi-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
  * drove (shared LINES/DIRTY words), flushes what remote fences asked for, and reads its mail
  * (HSM start of its vCPUs). Whoever changes any of these rings the thread's door word, which
  * the running hart polls (Hart.pollWord): the slice ends at the next branch target, so an
@@ -35,7 +36,11 @@ import { CreditScheduler, SchedUnit, THREAD_EXIT_UNITS } from './credit-schedule
 import { UartFastPath } from '../../devices/uart-fast-path';
 import { uartOnThread } from './uart-on-thread';
 import { sbiOnThread } from './sbi-on-thread';
-import { completeFence, FenceKind, fencesDone, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
+import { plicOnThread } from './plic-on-thread';
+import { Plic } from '../../devices/plic';
+import { Irq } from '../../hart/csr-numbers';
+import type { IrqLine } from '../../devices/irq-line';
+import { completeFence, driveLine, FenceKind, fencesDone, HartDebugCause, RunState, ThreadDebugConfig, ThreadVcpuState, ToThread, ToVm, W, WorkerInit } from './shared-words';
 
 /** Longest wait on the doorbell before the control word is looked at again (ms). */
 const MAX_WAIT_MS = 100;
@@ -105,9 +110,26 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   steal = d.steal ? new Float64Array(d.steal) : null;
   sta = d.sta ? new Float64Array(d.sta) : null;
   uart = d.uart ? { fast: new UartFastPath(d.uart.fast), base: d.uart.base } : null;
+  plic = d.plic ? { plic: threadPlic(d.plic.state, d.plic.sources), base: d.plic.base, size: d.plic.size } : null;
   ram32 = new Int32Array(d.ram, 0, d.hostSize >>> 2);
   ram64 = new BigInt64Array(d.ram, 0, d.hostSize >>> 3);
 }
+/**
+ * This thread's view of the VM's PLIC (WorkerInit.plic): the VM's contexts, M then S of each
+ * hart; the S context drives the vCPU's VSEIP through the shared line words, as the VM's
+ * thread does (Vm.setGuestIrq), and the M context nothing (vCPU threads run with the SBI
+ * firmware, whose M-mode takes no PLIC interrupt).
+ */
+function threadPlic(state: SharedArrayBuffer, sources: number): Plic {
+  const contexts: IrqLine[] = [];
+  for (let i = 0; i < d.harts; i++) {
+    contexts.push({ set: () => undefined });
+    contexts.push({ set: (level: boolean) => driveLine(ctl, i, Irq.VSEI, level, d.threads) });
+  }
+  return new Plic({ contexts, numSources: sources, shared: state });
+}
+/** The PLIC the thread answers accesses to (WorkerInit.plic), or null: they go to the VM's thread. */
+let plic: { plic: Plic; base: number; size: number } | null = null;
 /** The UART's fast path (WorkerInit.uart), or null: every UART access goes to the VM's thread. */
 let uart: { fast: UartFastPath; base: number } | null = null;
 /** SBI STA entries (shared-words.ts WorkerInit.sta), and guest RAM as words to write the structures with. */
@@ -280,6 +302,15 @@ function sbiHere(v: Local): boolean {
   return true;
 }
 
+/** A PLIC access answered here (not under a debugger, which gets no `plic`), noted for the VM's thread. */
+function plicHere(v: Local): boolean {
+  const p = plic!;
+  const first = plicNotes.length === 0 && wfis.length === 0;
+  if (!plicOnThread(v.hart, v.id, p.plic, p.base, p.size, plicNotes)) return false;
+  if (first) wfisSince = performance.now();
+  return true;
+}
+
 /**
  * WFI handled here, as the VM's thread would (vcpu.ts): past the instruction, back into the
  * guest, blocked unless an interrupt is pending; the VM's thread only counts it.
@@ -292,7 +323,7 @@ function wfi(v: Local): void {
   h.hostSret();
   stats[row + TS.WFI]++;
   if (!guestInterruptPending(h)) v.state = 'blocked';
-  if (wfis.length === 0) wfisSince = performance.now();
+  if (wfis.length === 0 && plicNotes.length === 0) wfisSince = performance.now();
   wfis.push(v.id, pcLo, pcHi);
 }
 
@@ -307,11 +338,18 @@ let wfisSince = 0;
 /** The longest a WFI waits to be counted by the VM's thread while this thread runs (ms). */
 const WFI_NOTE_MS = 50;
 
-/** Posts the WFIs not counted yet (when any). */
+/**
+ * PLIC accesses answered here that the VM's thread has not counted yet (plic-on-thread.ts);
+ * they go with the WFIs, in the same note.
+ */
+let plicNotes: number[] = [];
+
+/** Posts the WFIs and PLIC accesses not counted yet (when any). */
 function noteWfis(): void {
-  if (wfis.length === 0) return;
-  const note: ToVm = { op: 'wfi', seq: 0, vcpu: -1, hart: {}, state: 'stopped', wfis };
+  if (wfis.length === 0 && plicNotes.length === 0) return;
+  const note: ToVm = { op: 'notes', seq: 0, vcpu: -1, hart: {}, state: 'stopped', wfis, plic: plicNotes };
   wfis = [];
+  plicNotes = [];
   parentPort!.postMessage(note);
 }
 
@@ -408,9 +446,10 @@ function main(): void {
       // A debugger sees every exit (its exit filters and trace), WFI too.
       if (isGuestWfi(v.hart) && !d.debug) wfi(v);
       else if (uart && uartOnThread(v.hart, v.id, uart.fast, uart.base)) stats[row + TS.UART_HERE]++;
+      else if (plic && plicHere(v)) stats[row + TS.PLIC_HERE]++;
       else if (!sbiHere(v) && !callVm(v, 'exit')) return;
     }
-    if (wfis.length > 0 && performance.now() - wfisSince >= WFI_NOTE_MS) noteWfis();
+    if ((wfis.length > 0 || plicNotes.length > 0) && performance.now() - wfisSince >= WFI_NOTE_MS) noteWfis();
     if (ran) {
       if (spun) {
         Atomics.wait(ctl, door, bell, SPIN_WAIT_MS);
