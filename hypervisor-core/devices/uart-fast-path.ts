@@ -46,11 +46,8 @@ export const UART_LSR = 5;
 /** Longest the VM's thread waits for a producer inside its few instructions (a thread that died there). */
 const INFLIGHT_WAIT_MS = 1000;
 
-/** One access a vCPU thread handled, as the VM's thread replays it. */
-export interface UartFastAccess {
-  kind: UartFastKind;
-  /** The byte written (THR) or read (LSR). */
-  value: number;
+/** Where and when a vCPU thread answered a device access itself, as its exit record needs it. */
+export interface ThreadAccessSite {
   vcpu: number;
   pcLo: number; pcHi: number;
   stvalLo: number; stvalHi: number;
@@ -59,6 +56,13 @@ export interface UartFastAccess {
   instret: number;
   /** Host nanoseconds its handling took on the vCPU thread. */
   ns: number;
+}
+
+/** One access a vCPU thread handled, as the VM's thread replays it. */
+export interface UartFastAccess extends ThreadAccessSite {
+  kind: UartFastKind;
+  /** The byte written (THR) or read (LSR). */
+  value: number;
 }
 
 /** The shared words of one UART's fast path; both sides use the same class over the same buffer. */

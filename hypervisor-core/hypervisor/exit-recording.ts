@@ -18,7 +18,7 @@ import { ExitRecord, ExitRegs, ExitSlot } from './trace/exit-trace';
 import type { Timeline } from './trace/timeline';
 import type { Vcpu } from './vcpu';
 import type { Vm } from './vm';
-import { UART_LSR, UART_THR, UartFastKind, type UartFastAccess } from '../devices/uart-fast-path';
+import { UART_LSR, UART_THR, UartFastKind, type ThreadAccessSite, type UartFastAccess } from '../devices/uart-fast-path';
 
 /** The statistics row of a handled page fault: "fill-read", "fill-write", "fill-fetch", "dirty" or "inject". */
 function outcomeKey(o: PageFaultOutcome, cause: number): string {
@@ -27,21 +27,13 @@ function outcomeKey(o: PageFaultOutcome, cause: number): string {
 }
 
 /** An MMIO access a vCPU's thread answered itself, as the VM's thread records it. */
-export interface ThreadMmioAccess {
-  vcpu: number;
+export interface ThreadMmioAccess extends ThreadAccessSite {
   /** Guest physical address and size in bytes. */
   gpa: number;
   size: 1 | 2 | 4 | 8;
   write: boolean;
   /** The value written or read (low 32 bits). */
   value: number;
-  pcLo: number; pcHi: number;
-  stvalLo: number; stvalHi: number;
-  htinst: number;
-  /** The vCPU's retired instructions at the access. */
-  instret: number;
-  /** Host nanoseconds its handling took on the vCPU thread. */
-  ns: number;
 }
 
 /** The parts of a VM an exit is recorded in. */
