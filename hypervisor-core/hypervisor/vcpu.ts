@@ -8,6 +8,7 @@ import { Hart, StopReason } from '../hart/hart';
 import { toBigU64 } from '../hart/int64';
 import { Slot } from '../hart/hart-state';
 import { decodeExit, decodeMmio, MmioAccess, VmExit } from './exits';
+import { advanceSepc, finishMmio } from './exit-completion';
 import type { ExitReason } from './exit-reason';
 import { FaultLoopDetector } from './fault-loop';
 import { HartState as HsmState } from './sbi/sbi-host';
@@ -381,23 +382,12 @@ export class Vcpu {
     const h = this.hart, bus = this.vm.bus;
     if (a.write) {
       if (!bus.write(a.gpa, a.size, h.x[a.reg * 2], h.x[a.reg * 2 + 1])) return false;
+      finishMmio(h, a, 0, 0);
     } else {
       const v = bus.read(a.gpa, a.size);
       if (v === undefined) return false;
-      let lo = v;
-      let hi = a.size === 8 ? bus.hi : 0;
-      if (a.signed && a.size < 8) {
-        const shift = 32 - 8 * a.size;
-        lo = a.size === 4 ? lo | 0 : (lo << shift) >> shift;
-        hi = lo >> 31;
-      }
-      if (a.reg !== 0) {
-        h.x[a.reg * 2] = lo;
-        h.x[a.reg * 2 + 1] = hi;
-      }
+      finishMmio(h, a, v, a.size === 8 ? bus.hi : 0);
     }
-    this.advancePc(a.length);
-    h.hostSret();
     return true;
   }
 
@@ -415,9 +405,7 @@ export class Vcpu {
 
   /** sepc += n (the trapping instruction is done). */
   advancePc(n: number): void {
-    const h = this.hart;
-    const lo = (h.lo(Slot.SEPC) + n) | 0;
-    h.set(Slot.SEPC, lo, (h.hi(Slot.SEPC) + ((lo >>> 0) < n ? 1 : 0)) | 0);
+    advanceSepc(this.hart, n);
   }
 
   /**

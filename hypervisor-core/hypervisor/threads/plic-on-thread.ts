@@ -12,7 +12,8 @@ import type { Hart } from '../../hart/hart';
 import { Slot } from '../../hart/hart-state';
 import type { Plic } from '../../devices/plic';
 import type { ThreadMmioAccess } from '../exit-recording';
-import { finishThreadMmio, threadMmio } from './thread-mmio';
+import { threadMmio } from './thread-mmio';
+import { finishMmio } from '../exit-completion';
 
 /** Numbers per access in a note (`notePlicAccess`, `readPlicNote`). */
 export const PLIC_NOTE_WIDTH = 11;
@@ -32,7 +33,7 @@ export function plicOnThread(h: Hart, vcpu: number, plic: Plic, base: number, si
     value = h.x[a.reg * 2];
     plic.write(a.gpa - base, 4, value);
   } else value = plic.read(a.gpa - base, 4);
-  finishThreadMmio(h, a, value);
+  finishMmio(h, a, value, 0);
   const ns = Math.round((performance.now() - t0) * 1e6);
   notes.push(vcpu, a.gpa, a.write ? 1 : 0, value, pcLo, pcHi, stvalLo, stvalHi, htinst, h.instret, ns);
   return true;

@@ -37,6 +37,7 @@ import { UartFastPath } from '../../devices/uart-fast-path';
 import { uartOnThread } from './uart-on-thread';
 import { sbiOnThread } from './sbi-on-thread';
 import { plicOnThread } from './plic-on-thread';
+import { advanceSepc } from '../exit-completion';
 import { Plic } from '../../devices/plic';
 import { Irq } from '../../hart/csr-numbers';
 import type { IrqLine } from '../../devices/irq-line';
@@ -318,8 +319,7 @@ function plicHere(v: Local): boolean {
 function wfi(v: Local): void {
   const h = v.hart;
   const pcLo = h.pcLo, pcHi = h.pcHi;
-  const lo = (h.lo(Slot.SEPC) + 4) | 0;
-  h.set(Slot.SEPC, lo, (h.hi(Slot.SEPC) + ((lo >>> 0) < 4 ? 1 : 0)) | 0);
+  advanceSepc(h, 4);
   h.hostSret();
   stats[row + TS.WFI]++;
   if (!guestInterruptPending(h)) v.state = 'blocked';
