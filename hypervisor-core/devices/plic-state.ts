@@ -115,6 +115,16 @@ export class PlicState {
     }
   }
 
+  /** Runs `f` holding the lock (see {@link lock}) and returns what it returns. */
+  locked<T>(f: () => T): T {
+    this.lock();
+    try {
+      return f();
+    } finally {
+      this.unlock();
+    }
+  }
+
   /** Lets go of the lock, waking a waiter if there is one. */
   unlock(): void {
     if (!this.shared || --this.depth > 0) return;

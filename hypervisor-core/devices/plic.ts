@@ -130,59 +130,33 @@ export class Plic implements MmioDevice, FdtDescribable {
 
   /** True when source `n` is pending (for tests and the debugger). */
   isPending(n: number): boolean {
-    const st = this.state;
-    st.lock();
-    try {
-      return (this.pending[n >>> 5] & (1 << (n & 31))) !== 0;
-    } finally {
-      st.unlock();
-    }
+    return this.state.locked(() => (this.pending[n >>> 5] & (1 << (n & 31))) !== 0);
   }
 
   /** Priorities, pending and in-service bits, enables and thresholds, for a snapshot. */
   save(): Saved {
-    const st = this.state;
-    st.lock();
-    try {
-      return this.saved();
-    } finally {
-      st.unlock();
-    }
-  }
-
-  private saved(): Saved {
-    return {
+    return this.state.locked(() => ({
       priority: Array.from(this.priority), pending: Array.from(this.pending), inService: Array.from(this.inService),
       enable: Array.from(this.enable), threshold: Array.from(this.threshold),
-    };
+    }));
   }
 
   /** Puts back `save`'s state and drives the context outputs to match. */
   restore(state: Saved): void {
     const s = obj(state, this.name);
-    const st = this.state;
-    st.lock();
-    try {
+    this.state.locked(() => {
       fillArray(this.priority, s.priority ?? null, 'priority');
       fillArray(this.pending, s.pending ?? null, 'pending');
       fillArray(this.inService, s.inService ?? null, 'inService');
       fillArray(this.enable, s.enable ?? null, 'enable');
       fillArray(this.threshold, s.threshold ?? null, 'threshold');
       this.updateOutputs(true);
-    } finally {
-      st.unlock();
-    }
+    });
   }
 
   /** @inheritdoc */
   read(offset: number, _size: 1 | 2 | 4): number {
-    const st = this.state;
-    st.lock();
-    try {
-      return this.readLocked(offset);
-    } finally {
-      st.unlock();
-    }
+    return this.state.locked(() => this.readLocked(offset));
   }
 
   private readLocked(offset: number): number {
@@ -214,13 +188,7 @@ export class Plic implements MmioDevice, FdtDescribable {
 
   /** @inheritdoc */
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
-    const st = this.state;
-    st.lock();
-    try {
-      this.writeLocked(offset, value);
-    } finally {
-      st.unlock();
-    }
+    this.state.locked(() => this.writeLocked(offset, value));
   }
 
   private writeLocked(offset: number, value: number): void {
@@ -276,15 +244,11 @@ export class Plic implements MmioDevice, FdtDescribable {
   private setLevel(n: number, high: boolean): void {
     const w = n >>> 5;
     const bit = 1 << (n & 31);
-    const st = this.state;
-    st.lock();
-    try {
+    this.state.locked(() => {
       if (high) this.pending[w] |= bit;
       else this.pending[w] &= ~bit;
       this.updateOutputs();
-    } finally {
-      st.unlock();
-    }
+    });
   }
 
   /** Highest-priority claimable source for `ctx` (0 if none). */
