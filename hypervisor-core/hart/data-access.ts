@@ -34,9 +34,12 @@ export const enum Miss {
 /** Thrown by the slow paths when an access touches a watchpoint (caught once in `Hart.run`). */
 export const WATCH_HIT = { watchpoint: true };
 
-/** Translates an address for an access by the current mode; throws TRAP on a fault. */
-export function translateOrTrap(h: Hart, lo: number, hi: number, access: Access, insn: number, compressed: boolean): number {
-  return h.translator.translate(lo, hi, access, insn, compressed, false, Priv.U);
+/**
+ * Translates an address for an access by the current mode; a fault throws TRAP, or with
+ * `quiet` returns FAULTED with the trap pending (Translator.tryTranslate).
+ */
+export function translateOrTrap(h: Hart, lo: number, hi: number, access: Access, insn: number, compressed: boolean, quiet = false): number {
+  return quiet ? h.translator.tryTranslate(lo, hi, access, insn, compressed) : h.translator.translate(lo, hi, access, insn, compressed, false, Priv.U);
 }
 
 /** Cacheable in the per-mode TLB: not an MPRV-modified M-mode access. */
@@ -82,7 +85,7 @@ export function fetchPage(h: Hart, lo: number, hi: number, quiet = false): numbe
   const t = set.fetch;
   if (t.tagLo[i] === (lo & ~0xfff) && t.tagHi[i] === hi) return t.off[i];
   h.counters.itlbMisses++;
-  const pa = quiet ? h.translator.tryTranslate(lo, hi, Access.FETCH, 0, false) : translateOrTrap(h, lo, hi, Access.FETCH, 0, false);
+  const pa = translateOrTrap(h, lo, hi, Access.FETCH, 0, false, quiet);
   if (pa === FAULTED) return FAULTED;
   const page = pa - (pa % 4096);
   if (!h.mem.contains(page, 4096)) h.translator.accessFault(Access.FETCH, lo, hi);
@@ -153,7 +156,7 @@ export function loadSlow(h: Hart, lo: number, hi: number, size: number, insn: nu
     if (trig) dataTrigger(h, TriggerKind.LOAD, lo, hi, size, 1, vlo, vhi);
     return Miss.RAM;
   }
-  const pa = quiet ? h.translator.tryTranslate(lo, hi, Access.READ, insn, compressed) : translateOrTrap(h, lo, hi, Access.READ, insn, compressed);
+  const pa = translateOrTrap(h, lo, hi, Access.READ, insn, compressed, quiet);
   if (pa === FAULTED) return Miss.TRAP;
   if (h.watches !== null) checkWatch(h, lo, hi, size, 1);
   if (h.mem.contains(pa, size)) {
@@ -206,7 +209,7 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
     }
     return Miss.RAM;
   }
-  const pa = quiet ? h.translator.tryTranslate(lo, hi, Access.WRITE, insn, compressed) : translateOrTrap(h, lo, hi, Access.WRITE, insn, compressed);
+  const pa = translateOrTrap(h, lo, hi, Access.WRITE, insn, compressed, quiet);
   if (pa === FAULTED) return Miss.TRAP;
   if (h.watches !== null) checkWatch(h, lo, hi, size, 2);
   if (h.mem.contains(pa, size)) {
