@@ -306,9 +306,9 @@ function sbiHere(v: Local): boolean {
 /** A PLIC access answered here (not under a debugger, which gets no `plic`), noted for the VM's thread. */
 function plicHere(v: Local): boolean {
   const p = plic!;
-  const first = plicNotes.length === 0 && wfis.length === 0;
+  const first = !unnoted();
   if (!plicOnThread(v.hart, v.id, p.plic, p.base, p.size, plicNotes)) return false;
-  if (first) wfisSince = performance.now();
+  if (first) notesSince = performance.now();
   return true;
 }
 
@@ -323,20 +323,21 @@ function wfi(v: Local): void {
   h.hostSret();
   stats[row + TS.WFI]++;
   if (!guestInterruptPending(h)) v.state = 'blocked';
-  if (wfis.length === 0 && plicNotes.length === 0) wfisSince = performance.now();
+  if (!unnoted()) notesSince = performance.now();
   wfis.push(v.id, pcLo, pcHi);
 }
 
 /**
  * WFIs handled here that the VM's thread has not counted yet: vCPU, pcLo, pcHi each. They go
  * in one note before any other message (so the VM's thread sees this thread's exits in
- * order) or once the oldest is WFI_NOTE_MS old: a Linux boot on 2 vCPUs makes some 5,700
+ * order) or once the oldest note is NOTE_MS old: a Linux boot on 2 vCPUs makes some 5,700
  * WFIs, and a message each cost the thread and the VM's thread a wake-up each time.
  */
 let wfis: number[] = [];
-let wfisSince = 0;
-/** The longest a WFI waits to be counted by the VM's thread while this thread runs (ms). */
-const WFI_NOTE_MS = 50;
+/** When the oldest WFI or PLIC access not counted yet was handled (performance.now()). */
+let notesSince = 0;
+/** The longest a WFI or PLIC access waits to be counted by the VM's thread while this thread runs (ms). */
+const NOTE_MS = 50;
 
 /**
  * PLIC accesses answered here that the VM's thread has not counted yet (plic-on-thread.ts);
@@ -344,9 +345,14 @@ const WFI_NOTE_MS = 50;
  */
 let plicNotes: number[] = [];
 
+/** Whether WFIs or PLIC accesses handled here wait to be counted by the VM's thread. */
+function unnoted(): boolean {
+  return wfis.length > 0 || plicNotes.length > 0;
+}
+
 /** Posts the WFIs and PLIC accesses not counted yet (when any). */
-function noteWfis(): void {
-  if (wfis.length === 0 && plicNotes.length === 0) return;
+function postNotes(): void {
+  if (!unnoted()) return;
   const note: ToVm = { op: 'notes', seq: 0, vcpu: -1, hart: {}, state: 'stopped', wfis, plic: plicNotes };
   wfis = [];
   plicNotes = [];
@@ -355,7 +361,7 @@ function noteWfis(): void {
 
 /** Posts a message to the VM's thread, after the WFIs it has not counted. */
 function post(msg: ToVm): void {
-  noteWfis();
+  postNotes();
   parentPort!.postMessage(msg);
 }
 
@@ -449,7 +455,7 @@ function main(): void {
       else if (plic && plicHere(v)) stats[row + TS.PLIC_HERE]++;
       else if (!sbiHere(v) && !callVm(v, 'exit')) return;
     }
-    if ((wfis.length > 0 || plicNotes.length > 0) && performance.now() - wfisSince >= WFI_NOTE_MS) noteWfis();
+    if (unnoted() && performance.now() - notesSince >= NOTE_MS) postNotes();
     if (ran) {
       if (spun) {
         Atomics.wait(ctl, door, bell, SPIN_WAIT_MS);
