@@ -614,7 +614,6 @@ export class Hart extends HartState {
           const rs1 = (meta >> 16) & 63;
           const rs2 = meta >>> 22;
           const ilen = 4 - (meta & 2);
-          const compressed = (meta & 2) !== 0;
           let npcLo = (pcLo + ilen) | 0;
           let npcHi = (npcLo >>> 0) < ilen ? (pcHi + 1) | 0 : pcHi;
           let aLo = 0, aHi = 0, aSize = 0; // a load's or store's address and width
@@ -939,6 +938,7 @@ export class Hart extends HartState {
             default: {
               // Everything else (A, privileged, H, F, D) in a function of its own (see there).
               if (op >= Op.FLW) this.executedInRun = n - traps;
+              const compressed = (meta & 2) !== 0;
               const r = coldInstruction(this, op, w, compressed ? u16[foff >>> 1] : w, compressed, pcLo, pcHi);
               if (r === Cold.NEXT) break;
               if (r === Cold.YIELD) { this.spinYields++; budget = n + 1; break; }
@@ -956,6 +956,7 @@ export class Hart extends HartState {
           }
           // ---- a load or store the TLB did not hit: the slow path (data-access.ts) ----
           this.executedInRun = n - traps;
+          const compressed = ilen === 2;
           const insn = instructionAt(this, foff, pcLo, pcHi, compressed);
           if (op <= Op.LWU) {
             const r = loadMiss(this, aLo, aHi, aSize, op, insn, compressed, mprv);
