@@ -571,12 +571,12 @@ export class Hart extends HartState {
           // ---- fetch ----
           if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {
             const i = (pcLo >>> 12) & TLB_MASK;
-            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi, true);
+            fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi, true) | 0;
             if (fetchBase < 0) { trapNow = true; continue outer; } // a page fault, pending (no throw)
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
             const b = predecode.baseOf[fetchBase >>> 12];
-            pdBase = b >= 0 ? b : predecode.slotBase(fetchBase >>> 12);
+            pdBase = b >= 0 ? b : predecode.slotBase(fetchBase >>> 12) | 0;
             pd = predecode.cells;
           }
           const foff = fetchBase + (pcLo & 0xfff);
@@ -604,7 +604,7 @@ export class Hart extends HartState {
           let meta = pd[k + 1], w = pd[k];
           if (meta === 0) {
             this.mem.claimCode(fetchBase >>> 12); // before its bytes are read (vCPU threads)
-            meta = decodeAt(this, foff, pcLo, pcHi);
+            meta = decodeAt(this, foff, pcLo, pcHi) | 0;
             w = this.val[0];
             // Not one across two pages: a write to its second page would not clear it.
             if ((meta & 2) !== 0 || (pcLo & 0xfff) !== 0xffe) predecode.fill(fetchBase >>> 12, k, w, meta);
