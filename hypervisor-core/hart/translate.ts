@@ -4,7 +4,7 @@
  * failures into the right exception: page fault (VS-stage or single stage), guest page fault
  * (G-stage, with htval = GPA >> 2 and htinst), or access fault.
  */
-import { Access, PagingMode, PteAddressTranslator, SV39, SV39X4, SV48, SV48X4, Walker, WalkFault } from '../mmu/walker';
+import { Access, POW2, PagingMode, PteAddressTranslator, SV39, SV39X4, SV48, SV48X4, Walker, WalkFault } from '../mmu/walker';
 import { Cause, EnvcfgHi, Mstatus, Priv } from './csr-numbers';
 import { HartState, Slot } from './hart-state';
 import { PendingTrap } from './trap';
@@ -126,7 +126,7 @@ export class Translator implements PteAddressTranslator {
     if (this.gMode === null) return gpa;
     // A GPA wider than the G-stage input (41 bits for Sv39x4, 50 for Sv48x4) is a guest page
     // fault (privileged spec, "Guest Physical Address Translation"), not its low bits.
-    if (gpa >= 2 ** this.gMode.vaBits) return WalkFault.PAGE;
+    if (gpa >= POW2[this.gMode.vaBits]) return WalkFault.PAGE;
     const cached = this.gCached(gpa);
     if (cached >= 0) return cached;
     this.h.counters.walks++;
@@ -263,7 +263,7 @@ export class Translator implements PteAddressTranslator {
       this.leafSize = this.walker.pageSize;
     }
     if (this.gMode === null) return gpa;
-    if (gpa >= 2 ** this.gMode.vaBits) {
+    if (gpa >= POW2[this.gMode.vaBits]) {
       return this.fault(GUEST_PAGE_FAULT[access], lo, hi, gpa / 4, access === Access.FETCH ? 0 : transformedInstruction(insn, compressed), true);
     }
     const cached = this.gCached(gpa);

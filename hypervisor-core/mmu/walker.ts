@@ -58,6 +58,12 @@ export const SV48X4: PagingMode = { levels: 4, vaBits: 50, rootIndexBits: 11 };
 
 const TWO32 = 4294967296;
 
+/**
+ * 2 ** i for i in 0..63. V8 compiles `2 ** n` with a variable n to a call of its C `pow`,
+ * which the walks and the G-stage range checks made 0.7 % of the Linux boot's CPU profile.
+ */
+export const POW2: Float64Array = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
+
 /** A reusable walker over one RAM. */
 export class Walker {
   /** After GUEST_IMPLICIT: the guest physical address of the PTE whose G-stage walk failed. */
@@ -97,7 +103,7 @@ export class Walker {
     for (let level = mode.levels - 1; level >= 0; level--) {
       const shift = 12 + 9 * level;
       const indexBits = level === mode.levels - 1 ? mode.rootIndexBits : 9;
-      const index = Math.floor(va / 2 ** shift) & ((1 << indexBits) - 1);
+      const index = Math.floor(va / POW2[shift]) & ((1 << indexBits) - 1);
       const pteGpa = table + index * 8;
       let pteAddr = pteGpa;
       if (g !== null) {
@@ -134,7 +140,7 @@ export class Walker {
         return WalkFault.PAGE;
       }
       // A misaligned superpage: low PPN bits must be zero.
-      const pagesInLeaf = 2 ** (9 * level);
+      const pagesInLeaf = POW2[9 * level];
       if (level > 0 && ppn % pagesInLeaf !== 0) return WalkFault.PAGE;
       let flags = lo;
       if ((lo & Pte.A) === 0 || (access === Access.WRITE && (lo & Pte.D) === 0)) {
