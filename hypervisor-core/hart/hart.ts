@@ -29,7 +29,7 @@ import { csrInstruction, doSret } from './system-instructions';
 import { Cold, coldInstruction } from './cold-instructions';
 import { Miss, WATCH_HIT, cacheable, decodeAt, fetchPage, instructionAt, loadMiss, storeMiss } from './data-access';
 import { MIDELEG_FIXED } from './csr-file';
-import { R, TWO32, mul64, mulDiv, shiftLeft, shiftRight } from './int64';
+import { R, TWO32, mul64, mulDiv } from './int64';
 import { Op, PAUSE } from './isa/opcodes';
 import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
@@ -865,9 +865,28 @@ export class Hart extends HartState {
             case Op.XORI: { const imm = w; x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); x[rd] = x[rs1] ^ imm; break; }
             case Op.ORI: { const imm = w; x[rd + 1] = x[rs1 + 1] | (imm >> 31); x[rd] = x[rs1] | imm; break; }
             case Op.ANDI: { const imm = w; x[rd + 1] = x[rs1 + 1] & (imm >> 31); x[rd] = x[rs1] & imm; break; }
-            case Op.SLLI: shiftLeft(x, rd, x[rs1], x[rs1 + 1], w); break;
-            case Op.SRLI: shiftRight(x, rd, x[rs1], x[rs1 + 1], w, false); break;
-            case Op.SRAI: shiftRight(x, rd, x[rs1], x[rs1 + 1], w, true); break;
+            // 64-bit shifts without a branch on the amount s (0..63; a JavaScript shift takes
+            // s & 31): big is -1 when s >= 32, and (v >>> 1) >>> (~s & 31) is v >>> (32 - s),
+            // 0 for s = 0. Calls to int64.ts's shiftLeft/shiftRight (V8 inlines neither here)
+            // cost <figures>.
+            case Op.SLLI: {
+              const lo = x[rs1], big = -(w >>> 5);
+              x[rd + 1] = (big & (lo << w)) | (~big & ((x[rs1 + 1] << w) | ((lo >>> 1) >>> (~w & 31))));
+              x[rd] = ~big & (lo << w);
+              break;
+            }
+            case Op.SRLI: {
+              const hi = x[rs1 + 1], big = -(w >>> 5);
+              x[rd] = (big & (hi >>> w)) | (~big & ((x[rs1] >>> w) | ((hi << 1) << (~w & 31))));
+              x[rd + 1] = ~big & (hi >>> w);
+              break;
+            }
+            case Op.SRAI: {
+              const hi = x[rs1 + 1], big = -(w >>> 5);
+              x[rd] = (big & (hi >> w)) | (~big & ((x[rs1] >>> w) | ((hi << 1) << (~w & 31))));
+              x[rd + 1] = (big & (hi >> 31)) | (~big & (hi >> w));
+              break;
+            }
             // ---- integer register-register ----
             case Op.ADD: {
               const alo = x[rs1], blo = x[rs2], lo = (alo + blo) | 0;
@@ -881,9 +900,24 @@ export class Hart extends HartState {
               x[rd] = lo;
               break;
             }
-            case Op.SLL: shiftLeft(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63); break;
-            case Op.SRL: shiftRight(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63, false); break;
-            case Op.SRA: shiftRight(x, rd, x[rs1], x[rs1 + 1], x[rs2] & 63, true); break;
+            case Op.SLL: {
+              const s = x[rs2] & 63, lo = x[rs1], big = -(s >>> 5);
+              x[rd + 1] = (big & (lo << s)) | (~big & ((x[rs1 + 1] << s) | ((lo >>> 1) >>> (~s & 31))));
+              x[rd] = ~big & (lo << s);
+              break;
+            }
+            case Op.SRL: {
+              const s = x[rs2] & 63, hi = x[rs1 + 1], big = -(s >>> 5);
+              x[rd] = (big & (hi >>> s)) | (~big & ((x[rs1] >>> s) | ((hi << 1) << (~s & 31))));
+              x[rd + 1] = ~big & (hi >>> s);
+              break;
+            }
+            case Op.SRA: {
+              const s = x[rs2] & 63, hi = x[rs1 + 1], big = -(s >>> 5);
+              x[rd] = (big & (hi >> s)) | (~big & ((x[rs1] >>> s) | ((hi << 1) << (~s & 31))));
+              x[rd + 1] = (big & (hi >> 31)) | (~big & (hi >> s));
+              break;
+            }
             case Op.SLT: {
               const ahi = x[rs1 + 1], bhi = x[rs2 + 1];
               x[rd] = ahi < bhi || (ahi === bhi && (x[rs1] >>> 0) < (x[rs2] >>> 0)) ? 1 : 0; x[rd + 1] = 0;
