@@ -620,10 +620,9 @@ export class Hart extends HartState {
           let npcLo = (pcLo + ilen) | 0;
           let npcHi = (npcLo >>> 0) < ilen ? (pcHi + 1) | 0 : pcHi;
           let aLo = 0, aHi = 0, aSize = 0; // a load's or store's address and width
-          // A carry out of the low words is ((a & b) | ((a | b) & ~sum)) >>> 31, a borrow
-          // ((~a & b) | (~(a ^ b) & difference)) >>> 31: bit operations without a branch, where
-          // `(sum >>> 0) < (a >>> 0) ? 1 : 0` compiles to one whose outcome follows the sign of
-          // an immediate or offset, which the Linux boot's mix of code mispredicts.
+          // A carry out of the low words is +((sum >>> 0) < (a >>> 0)), which V8 compiles to a
+          // compare and setc; `? 1 : 0` compiles to a branch, whose outcome follows the sign of
+          // an immediate or offset and which the Linux boot's mix of code mispredicts.
           miss: {
           switch (op) {
             // ---- RV64I: upper immediates, jumps, branches ----
@@ -631,14 +630,14 @@ export class Hart extends HartState {
             case Op.AUIPC: {
               const imm = w;
               const lo = (pcLo + imm) | 0;
-              x[rd + 1] = (pcHi + (imm >> 31) + (((pcLo & imm) | ((pcLo | imm) & ~lo)) >>> 31)) | 0;
+              x[rd + 1] = (pcHi + (imm >> 31) + +((lo >>> 0) < (pcLo >>> 0))) | 0;
               x[rd] = lo;
               break;
             }
             case Op.JAL: {
               const imm = w;
               const lo = (pcLo + imm) | 0;
-              const hi = (pcHi + (imm >> 31) + (((pcLo & imm) | ((pcLo | imm) & ~lo)) >>> 31)) | 0;
+              const hi = (pcHi + (imm >> 31) + +((lo >>> 0) < (pcLo >>> 0))) | 0;
               x[rd] = npcLo; x[rd + 1] = npcHi;
               npcLo = lo; npcHi = hi; probe = true;
               break;
@@ -647,7 +646,7 @@ export class Hart extends HartState {
               const imm = w;
               const blo = x[rs1], bhi = x[rs1 + 1];
               const lo = (blo + imm) | 0;
-              const hi = (bhi + (imm >> 31) + (((blo & imm) | ((blo | imm) & ~lo)) >>> 31)) | 0;
+              const hi = (bhi + (imm >> 31) + +((lo >>> 0) < (blo >>> 0))) | 0;
               x[rd] = npcLo; x[rd + 1] = npcHi;
               npcLo = lo & ~1; npcHi = hi; probe = true;
               break;
@@ -656,42 +655,42 @@ export class Hart extends HartState {
             case Op.BEQ:
               if (x[rs1] === x[rs2] && x[rs1 + 1] === x[rs2 + 1]) {
                 npcLo = (pcLo + w) | 0;
-                npcHi = (pcHi + (w >> 31) + (((pcLo & w) | ((pcLo | w) & ~npcLo)) >>> 31)) | 0;
+                npcHi = (pcHi + (w >> 31) + +((npcLo >>> 0) < (pcLo >>> 0))) | 0;
                 probe = true;
               }
               break;
             case Op.BNE:
               if (x[rs1] !== x[rs2] || x[rs1 + 1] !== x[rs2 + 1]) {
                 npcLo = (pcLo + w) | 0;
-                npcHi = (pcHi + (w >> 31) + (((pcLo & w) | ((pcLo | w) & ~npcLo)) >>> 31)) | 0;
+                npcHi = (pcHi + (w >> 31) + +((npcLo >>> 0) < (pcLo >>> 0))) | 0;
                 probe = true;
               }
               break;
             case Op.BLT:
               if (x[rs1 + 1] < x[rs2 + 1] || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) < (x[rs2] >>> 0))) {
                 npcLo = (pcLo + w) | 0;
-                npcHi = (pcHi + (w >> 31) + (((pcLo & w) | ((pcLo | w) & ~npcLo)) >>> 31)) | 0;
+                npcHi = (pcHi + (w >> 31) + +((npcLo >>> 0) < (pcLo >>> 0))) | 0;
                 probe = true;
               }
               break;
             case Op.BGE:
               if (x[rs1 + 1] > x[rs2 + 1] || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) >= (x[rs2] >>> 0))) {
                 npcLo = (pcLo + w) | 0;
-                npcHi = (pcHi + (w >> 31) + (((pcLo & w) | ((pcLo | w) & ~npcLo)) >>> 31)) | 0;
+                npcHi = (pcHi + (w >> 31) + +((npcLo >>> 0) < (pcLo >>> 0))) | 0;
                 probe = true;
               }
               break;
             case Op.BLTU:
               if ((x[rs1 + 1] >>> 0) < (x[rs2 + 1] >>> 0) || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) < (x[rs2] >>> 0))) {
                 npcLo = (pcLo + w) | 0;
-                npcHi = (pcHi + (w >> 31) + (((pcLo & w) | ((pcLo | w) & ~npcLo)) >>> 31)) | 0;
+                npcHi = (pcHi + (w >> 31) + +((npcLo >>> 0) < (pcLo >>> 0))) | 0;
                 probe = true;
               }
               break;
             case Op.BGEU:
               if ((x[rs1 + 1] >>> 0) > (x[rs2 + 1] >>> 0) || (x[rs1 + 1] === x[rs2 + 1] && (x[rs1] >>> 0) >= (x[rs2] >>> 0))) {
                 npcLo = (pcLo + w) | 0;
-                npcHi = (pcHi + (w >> 31) + (((pcLo & w) | ((pcLo | w) & ~npcLo)) >>> 31)) | 0;
+                npcHi = (pcHi + (w >> 31) + +((npcLo >>> 0) < (pcLo >>> 0))) | 0;
                 probe = true;
               }
               break;
@@ -700,7 +699,7 @@ export class Hart extends HartState {
             case Op.LB: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -713,7 +712,7 @@ export class Hart extends HartState {
             case Op.LH: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -726,7 +725,7 @@ export class Hart extends HartState {
             case Op.LW: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -739,7 +738,7 @@ export class Hart extends HartState {
             case Op.LD: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4088 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -752,7 +751,7 @@ export class Hart extends HartState {
             case Op.LBU: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -765,7 +764,7 @@ export class Hart extends HartState {
             case Op.LHU: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -778,7 +777,7 @@ export class Hart extends HartState {
             case Op.LWU: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
@@ -791,7 +790,7 @@ export class Hart extends HartState {
             case Op.SB: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
@@ -805,7 +804,7 @@ export class Hart extends HartState {
             case Op.SH: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
@@ -819,7 +818,7 @@ export class Hart extends HartState {
             case Op.SW: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
@@ -833,7 +832,7 @@ export class Hart extends HartState {
             case Op.SD: {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
-              aHi = (x[rs1 + 1] + (w >> 31) + (((blo & w) | ((blo | w) & ~aLo)) >>> 31)) | 0;
+              aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
               const i = (aLo >>> 12) & tlbMask;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4088 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
@@ -848,7 +847,7 @@ export class Hart extends HartState {
             case Op.ADDI: {
               const imm = w, blo = x[rs1];
               const lo = (blo + imm) | 0;
-              x[rd + 1] = (x[rs1 + 1] + (imm >> 31) + (((blo & imm) | ((blo | imm) & ~lo)) >>> 31)) | 0;
+              x[rd + 1] = (x[rs1 + 1] + (imm >> 31) + +((lo >>> 0) < (blo >>> 0))) | 0;
               x[rd] = lo;
               break;
             }
@@ -890,13 +889,13 @@ export class Hart extends HartState {
             // ---- integer register-register ----
             case Op.ADD: {
               const alo = x[rs1], blo = x[rs2], lo = (alo + blo) | 0;
-              x[rd + 1] = (x[rs1 + 1] + x[rs2 + 1] + (((alo & blo) | ((alo | blo) & ~lo)) >>> 31)) | 0;
+              x[rd + 1] = (x[rs1 + 1] + x[rs2 + 1] + +((lo >>> 0) < (alo >>> 0))) | 0;
               x[rd] = lo;
               break;
             }
             case Op.SUB: {
               const alo = x[rs1], blo = x[rs2], lo = (alo - blo) | 0;
-              x[rd + 1] = (x[rs1 + 1] - x[rs2 + 1] - (((~alo & blo) | (~(alo ^ blo) & lo)) >>> 31)) | 0;
+              x[rd + 1] = (x[rs1 + 1] - x[rs2 + 1] - +((alo >>> 0) < (blo >>> 0))) | 0;
               x[rd] = lo;
               break;
             }
