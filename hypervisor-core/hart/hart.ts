@@ -501,9 +501,6 @@ export class Hart extends HartState {
    */
   run(budget: number): StopReason {
     const x = this.x, u16 = this.u16, dv = this.dv;
-    // Imported constants as locals: read from their module each time (a property or context
-    // load and a tag check per load or store) otherwise.
-    const tlbMask = TLB_MASK, blockMask = BLOCK_TABLE_MASK;
     let pcLo = this.pcLo, pcHi = this.pcHi;
     let n = 0, traps = 0; // budget consumed, and the part of it that traps consumed
     let stop = StopReason.BUDGET;
@@ -573,7 +570,7 @@ export class Hart extends HartState {
           }
           // ---- fetch ----
           if ((pcLo & ~0xfff) !== fetchTag || pcHi !== fetchTagHi) {
-            const i = (pcLo >>> 12) & tlbMask;
+            const i = (pcLo >>> 12) & TLB_MASK;
             fetchBase = fTag[i] === (pcLo & ~0xfff) && fTagHi[i] === pcHi ? fOff[i] : fetchPage(this, pcLo, pcHi, true) | 0;
             if (fetchBase < 0) { trapNow = true; continue outer; } // a page fault, pending (no throw)
             fetchTag = pcLo & ~0xfff;
@@ -590,7 +587,7 @@ export class Hart extends HartState {
             if (jitOn) {
               // Most branch targets are neither compiled nor about to be: count those here,
               // without a call (what BlockCache.run would do with them).
-              const slot = (foff >>> 1) & blockMask;
+              const slot = (foff >>> 1) & BLOCK_TABLE_MASK;
               const b = jitTable![slot], heat = jitHot![slot] + 1;
               const compiled = b.off === foff && b.pcLo === pcLo && b.pcHi === pcHi;
               if (compiled ? b.len <= budget - n : heat >= jit!.threshold && jit!.lookAt(heat)) {
@@ -700,7 +697,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 const v = dv.getInt8(off); x[rd] = v; x[rd + 1] = v >> 31;
@@ -713,7 +710,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 const v = dv.getInt16(off, true); x[rd] = v; x[rd + 1] = v >> 31;
@@ -726,7 +723,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 const v = dv.getInt32(off, true); x[rd] = v; x[rd + 1] = v >> 31;
@@ -739,7 +736,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4088 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 x[rd] = dv.getInt32(off, true); x[rd + 1] = dv.getInt32(off + 4, true);
@@ -752,7 +749,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 x[rd] = dv.getUint8(off); x[rd + 1] = 0;
@@ -765,7 +762,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 x[rd] = dv.getUint16(off, true); x[rd + 1] = 0;
@@ -778,7 +775,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (rTag[i] === (aLo & ~0xfff) && rTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
                 const off = rOff[i] + (aLo & 0xfff);
                 x[rd] = dv.getInt32(off, true); x[rd + 1] = 0;
@@ -791,7 +788,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4095 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
                 dv.setUint8(off, x[rs2] & 0xff);
@@ -805,7 +802,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4094 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
                 dv.setUint16(off, x[rs2] & 0xffff, true);
@@ -819,7 +816,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4092 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
                 dv.setInt32(off, x[rs2], true);
@@ -833,7 +830,7 @@ export class Hart extends HartState {
               const blo = x[rs1];
               aLo = (blo + w) | 0;
               aHi = (x[rs1 + 1] + (w >> 31) + +((aLo >>> 0) < (blo >>> 0))) | 0;
-              const i = (aLo >>> 12) & tlbMask;
+              const i = (aLo >>> 12) & TLB_MASK;
               if (wTag[i] === (aLo & ~0xfff) && wTagHi[i] === aHi && (aLo & 0xfff) <= 4088 && !mprv) {
                 const off = wOff[i] + (aLo & 0xfff);
                 dv.setInt32(off, x[rs2], true); dv.setInt32(off + 4, x[rs2 + 1], true);
