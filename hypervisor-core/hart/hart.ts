@@ -503,6 +503,9 @@ export class Hart extends HartState {
     const x = this.x, u16 = this.u16, dv = this.dv;
     let pcLo = this.pcLo, pcHi = this.pcHi;
     let n = 0, traps = 0; // budget consumed, and the part of it that traps consumed
+    // An int32 from here on: the parameter itself was untagged and checked at every instruction.
+    // More than 2^31 - 1 in one run is not possible anyway (n is an int32).
+    budget = Math.min(budget, 0x7fffffff) | 0;
     let stop = StopReason.BUDGET;
     this.reservation = -1; // a reservation never survives a descheduling
     this.spinSwaps = 0;
