@@ -503,7 +503,8 @@ export class Hart extends HartState {
     const x = this.x, u16 = this.u16, dv = this.dv;
     let pcLo = this.pcLo, pcHi = this.pcHi;
     let n = 0, traps = 0; // budget consumed, and the part of it that traps consumed
-    // An int32 from here on: the parameter itself was untagged and checked at every instruction.
+    // An int32 from here on: the parameter itself was untagged and checked at every instruction
+    // (706 M of the Linux boot's 28,899 M host instructions with translation off, cachegrind).
     // More than 2^31 - 1 in one run is not possible anyway (n is an int32).
     budget = Math.min(budget, 0x7fffffff) | 0;
     let stop = StopReason.BUDGET;
