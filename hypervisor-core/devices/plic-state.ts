@@ -5,8 +5,7 @@
  *
  * Layout, in bytes:
  *
- *   0   lock word (0 free, 1 held, 2 held with waiters: Drepper's futex mutex, "Futexes
- *       Are Tricky", mutex 3)
+ *   0   lock word (shared-lock.ts)
  *   4   claims that returned a source
  *   16  priority, one byte per source (0..numSources), padded to 4
  *   ..  pending, in service: one bit per source, 32-bit words each
@@ -17,13 +16,11 @@
  * Inside the lock the arrays are read and written plainly: the lock's atomics order them
  * between threads (ECMAScript's memory model: an unlock synchronizes with the next lock).
  */
+import { SharedLock } from './shared-lock';
+
 const LOCK = 0;
 const CLAIMS = 1;
 const HEADER = 16;
-/** Tries before a waiting thread sleeps: a holder keeps the lock for a few microseconds. */
-const SPINS = 100;
-/** A holder that has not let go after this long died inside (a thread ended mid-access): its lock is taken over. */
-const STALE_MS = 1000;
 
 const up4 = (n: number): number => (n + 3) & ~3;
 
@@ -39,8 +36,8 @@ export class PlicState {
   readonly threshold: Uint8Array;
   private readonly levels: Uint8Array;
   private readonly head: Int32Array;
-  /** This thread's nesting of `lock` (an output's handler may reach the PLIC again). */
-  private depth = 0;
+  /** The lock in word LOCK (nested: an output's handler may reach the PLIC again). */
+  private readonly mutex: SharedLock;
 
   /**
    * @param buffer existing shared state to view (a vCPU thread's side); otherwise new state,
@@ -61,6 +58,7 @@ export class PlicState {
     this.enable = new Uint32Array(this.buffer, enable, words * contexts);
     this.threshold = new Uint8Array(this.buffer, threshold, contexts);
     this.levels = new Uint8Array(this.buffer, levels, contexts);
+    this.mutex = new SharedLock(this.head, LOCK, this.shared);
   }
 
   /** Claims that returned a source. */
@@ -99,39 +97,16 @@ export class PlicState {
 
   /** Waits for the lock (shared state; nested calls on one thread just count). */
   lock(): void {
-    if (!this.shared || this.depth++ > 0) return;
-    const w = this.head;
-    let c = Atomics.compareExchange(w, LOCK, 0, 1);
-    for (let i = 0; c !== 0 && i < SPINS; i++) c = Atomics.compareExchange(w, LOCK, 0, 1);
-    if (c === 0) return;
-    if (c !== 2) c = Atomics.exchange(w, LOCK, 2);
-    const started = performance.now();
-    while (c !== 0) {
-      if (Atomics.wait(w, LOCK, 2, STALE_MS) === 'timed-out' && performance.now() - started >= STALE_MS) {
-        Atomics.store(w, LOCK, 2);
-        return;
-      }
-      c = Atomics.exchange(w, LOCK, 2);
-    }
+    this.mutex.lock();
   }
 
   /** Runs `f` holding the lock (see {@link lock}) and returns what it returns. */
   locked<T>(f: () => T): T {
-    this.lock();
-    try {
-      return f();
-    } finally {
-      this.unlock();
-    }
+    return this.mutex.locked(f);
   }
 
   /** Lets go of the lock, waking a waiter if there is one. */
   unlock(): void {
-    if (!this.shared || --this.depth > 0) return;
-    const w = this.head;
-    if (Atomics.sub(w, LOCK, 1) !== 1) {
-      Atomics.store(w, LOCK, 0);
-      Atomics.notify(w, LOCK, 1);
-    }
+    this.mutex.unlock();
   }
 }

@@ -37,7 +37,7 @@ import { ConsoleInput, type ConsoleInputReader } from './console-input';
 import type { FdtBuilder } from '../machine/fdt-builder';
 import { interruptCells, unitAddress, type FdtContext, type FdtDescribable } from './fdt-describable';
 import { fillArray, num, obj, type Saved } from '../state/persist';
-import { UartFastKind, type UartFastAccess, type UartFastPath } from './uart-fast-path';
+import { UART_RX_SIZE, UartFastPath, UartReg, type UartFastAccess } from './uart-fast-path';
 
 const IER_RDI = 0x01;
 const IER_THRI = 0x02;
@@ -78,7 +78,7 @@ const MSR_RI = 0x40;
 const MSR_DCD = 0x80;
 const MSR_DELTAS = 0x0f;
 
-const FIFO_SIZE = 16;
+const FIFO_SIZE = UART_RX_SIZE;
 const TRIGGER_LEVELS = [1, 4, 8, 14];
 
 /** Size of the UART's MMIO window on QEMU virt. */
@@ -108,19 +108,69 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   private readonly sink: (byte: number) => void;
   private readonly irqNumber: number;
 
-  private ier = 0;
-  private iir = IIR_NO_INT;
-  private fcr = 0;
-  private lcr = 0;
-  private mcr = MCR_OUT2;
-  private lsr = LSR_TEMT | LSR_THRE;
-  private msr = MSR_DCD | MSR_DSR | MSR_CTS;
-  private scr = 0;
-  private divisor = 0x0c;
-  private thrIpending = false;
-  private readonly rxFifo: number[] = [];
+  /** The registers and the receive FIFO (UartReg): local, or shared with vCPU threads (`attachFastPath`). */
+  private r: Int32Array = Uart16550.initialRegisters();
   private readonly inputQueue: ConsoleInput;
   private readonly inputReader: ConsoleInputReader;
+
+  private static initialRegisters(): Int32Array {
+    const r = new Int32Array(UartReg.WORDS);
+    r[UartReg.IIR] = IIR_NO_INT;
+    r[UartReg.MCR] = MCR_OUT2;
+    r[UartReg.LSR] = LSR_TEMT | LSR_THRE;
+    r[UartReg.MSR] = MSR_DCD | MSR_DSR | MSR_CTS;
+    r[UartReg.DIVISOR] = 0x0c;
+    return r;
+  }
+
+  private get ier(): number { return this.r[UartReg.IER]; }
+  private set ier(v: number) { this.r[UartReg.IER] = v; }
+  private get iir(): number { return this.r[UartReg.IIR]; }
+  private set iir(v: number) { this.r[UartReg.IIR] = v; }
+  private get fcr(): number { return this.r[UartReg.FCR]; }
+  private set fcr(v: number) { this.r[UartReg.FCR] = v; }
+  private get lcr(): number { return this.r[UartReg.LCR]; }
+  private set lcr(v: number) { this.r[UartReg.LCR] = v; }
+  private get mcr(): number { return this.r[UartReg.MCR]; }
+  private set mcr(v: number) { this.r[UartReg.MCR] = v; }
+  private get lsr(): number { return this.r[UartReg.LSR]; }
+  private set lsr(v: number) { this.r[UartReg.LSR] = v; }
+  private get msr(): number { return this.r[UartReg.MSR]; }
+  private set msr(v: number) { this.r[UartReg.MSR] = v; }
+  private get scr(): number { return this.r[UartReg.SCR]; }
+  private set scr(v: number) { this.r[UartReg.SCR] = v; }
+  private get divisor(): number { return this.r[UartReg.DIVISOR]; }
+  private set divisor(v: number) { this.r[UartReg.DIVISOR] = v; }
+  private get thrIpending(): boolean { return this.r[UartReg.THRI_PENDING] !== 0; }
+  private set thrIpending(v: boolean) { this.r[UartReg.THRI_PENDING] = v ? 1 : 0; }
+
+  /** Bytes in the receive FIFO. */
+  private get rxCount(): number { return this.r[UartReg.RX_COUNT]; }
+
+  private rxPush(byte: number): void {
+    const r = this.r;
+    r[UartReg.RX + ((r[UartReg.RX_HEAD] + r[UartReg.RX_COUNT]) % UART_RX_SIZE)] = byte;
+    r[UartReg.RX_COUNT]++;
+  }
+
+  private rxShift(): number {
+    const r = this.r;
+    const v = r[UartReg.RX + r[UartReg.RX_HEAD]];
+    r[UartReg.RX_HEAD] = (r[UartReg.RX_HEAD] + 1) % UART_RX_SIZE;
+    r[UartReg.RX_COUNT]--;
+    return v;
+  }
+
+  private rxClear(): void {
+    this.r[UartReg.RX_COUNT] = 0;
+    this.r[UartReg.RX_HEAD] = 0;
+  }
+
+  private rxBytes(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.rxCount; i++) out.push(this.r[UartReg.RX + ((this.r[UartReg.RX_HEAD] + i) % UART_RX_SIZE)]);
+    return out;
+  }
 
   constructor(opts: Uart16550Options) {
     this.irq = opts.irq;
@@ -129,32 +179,64 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     this.name = opts.name ?? 'uart0';
     this.inputQueue = opts.input ?? new ConsoleInput();
     this.inputReader = this.inputQueue.reader(() => {
-      this.takeFast();
-      this.refill();
-      this.updateIrq();
-      this.publishFast();
+      this.lock();
+      try {
+        this.refill();
+        this.updateIrq();
+      } finally {
+        this.unlock();
+      }
     });
   }
 
-  /** vCPU threads' THR writes and LSR reads (uart-fast-path.ts), and who counts them as exits. */
+  /** The shared registers vCPU threads answer accesses through (uart-fast-path.ts), and who counts them as exits. */
   private fast: UartFastPath | null = null;
   private onFastAccess: ((a: UartFastAccess) => void) | null = null;
+  /** On a vCPU thread's view: the byte the access being answered sent to the console, or -1. */
+  private sent = -1;
+  /** On a vCPU thread's view without the interrupt controller: only accesses that leave the line low. */
+  private quietOnly = false;
 
   /**
-   * Lets vCPU threads answer THR writes and LSR reads through `fast` whenever that changes
-   * nothing else in the device (no interrupt, no DLAB, no loopback, no line-status error to
-   * clear); `onAccess` sees each such access when it is replayed here, in order.
+   * A vCPU thread's view of the UART whose registers `buffer` holds (`attachFastPath` on the
+   * VM's thread): it answers accesses with `threadAccess`, driving `irq` (the thread's view
+   * of the PLIC's source) as the VM's UART would. Without `irq` it answers only the accesses
+   * that leave the interrupt line low (a THR write or an LSR read with no interrupt enabled
+   * or pending).
    */
-  attachFastPath(fast: UartFastPath, onAccess: (a: UartFastAccess) => void): void {
-    this.takeFast();
-    this.fast = fast;
-    this.onFastAccess = onAccess;
-    this.publishFast();
+  static onThread(buffer: SharedArrayBuffer, irq: IrqLine | null): Uart16550 {
+    const fast = new UartFastPath(buffer);
+    const u = new Uart16550({ irq: irq ?? { set: () => undefined }, sink: (b) => { u.sent = b; } });
+    u.fast = fast;
+    u.r = fast.regs;
+    u.quietOnly = irq === null;
+    return u;
   }
 
-  /** Replays what the vCPU threads did and answers every access here again. */
+  /**
+   * Moves the registers into `fast`'s shared words and lets vCPU threads answer accesses
+   * there (`onThread`); `onAccess` sees each such access when it is replayed here, in order.
+   */
+  attachFastPath(fast: UartFastPath, onAccess: (a: UartFastAccess) => void): void {
+    this.detachFastPath();
+    fast.lock.locked(() => {
+      fast.regs.set(this.r);
+      this.r = fast.regs;
+      this.fast = fast;
+      this.onFastAccess = onAccess;
+      fast.open();
+    });
+  }
+
+  /** Replays what the vCPU threads did and answers every access here again, with the registers local. */
   detachFastPath(): void {
-    this.takeFast();
+    const f = this.fast;
+    if (!f) return;
+    f.lock.locked(() => {
+      f.close();
+      f.drain(this.replay);
+      this.r = Int32Array.from(f.regs);
+    });
     this.fast = null;
     this.onFastAccess = null;
   }
@@ -162,34 +244,58 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   /** Replays the vCPU threads' accesses so far (their bytes reach the sink). */
   flushFastPath(): void {
     if (!this.fast || this.fast.pending === 0) return;
-    this.takeFast();
-    this.publishFast();
+    this.lock();
+    this.unlock();
   }
 
-  /** Closes the fast path and replays it: the state here is the device's whole state again. */
-  private takeFast(): void {
+  /** Takes the shared registers' lock (none when local) and replays the vCPU threads' accesses before this thread's. */
+  private lock(): void {
     const f = this.fast;
     if (!f) return;
-    f.close();
-    if (f.pending !== 0) f.drain(this.replay);
+    f.lock.lock();
+    if (f.pending !== 0 && this.onFastAccess) f.drain(this.replay);
+  }
+
+  private unlock(): void {
+    this.fast?.lock.unlock();
   }
 
   private readonly replay = (a: UartFastAccess): void => {
-    if (a.kind === UartFastKind.THR_WRITE) this.transmit(a.value);
+    if (a.sent) this.sink(a.value);
     this.onFastAccess?.(a);
   };
 
   /**
-   * Opens the fast path when a THR write would only send its byte (the THR-empty interrupt
-   * off and no interrupt pending, so the line stays low; not DLAB, not loopback) and an LSR
-   * read clears nothing.
+   * Answers an access on a vCPU thread's view (`onThread`) and appends it to the ring the
+   * VM's thread replays; returns the value read (0 for a write), or -1: the access goes to
+   * the VM's thread (the gate is closed, the ring full, or the access needs the host's side:
+   * a receive buffer read, an FCR or MCR write, which move typed input into the FIFO).
    */
-  private publishFast(): void {
-    const f = this.fast;
-    if (!f) return;
-    const quiet = (this.lcr & LCR_DLAB) === 0 && (this.mcr & MCR_LOOP) === 0 && (this.ier & IER_THRI) === 0 &&
+  threadAccess(offset: number, write: boolean, value: number, vcpu: number, pcLo: number, pcHi: number,
+    stvalLo: number, stvalHi: number, htinst: number, instret: number, ns: number): number {
+    const f = this.fast!;
+    f.lock.lock();
+    try {
+      if (!f.isOpen || f.full) return -1;
+      const dlab = (this.lcr & LCR_DLAB) !== 0;
+      if (write ? offset === 2 || offset === 4 : offset === 0 && !dlab) return -1;
+      if (this.quietOnly && !(this.quiet() && !dlab && (write ? offset === 0 : offset === 5))) return -1;
+      this.sent = -1;
+      let v = 0;
+      if (write) this.writeRegister(offset, value);
+      else v = this.readRegister(offset);
+      const sent = this.sent >= 0;
+      f.append(offset, write, write ? value : v, sent, vcpu, pcLo, pcHi, stvalLo, stvalHi, htinst, instret, ns);
+      return v;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** A THR write only sends its byte and an LSR read clears nothing: the line stays low. */
+  private quiet(): boolean {
+    return (this.mcr & MCR_LOOP) === 0 && (this.ier & IER_THRI) === 0 &&
       (this.iir & IIR_NO_INT) !== 0 && (this.lsr & (LSR_BI | LSR_OE)) === 0;
-    if (quiet) f.open(this.lsr);
   }
 
   /**
@@ -213,18 +319,23 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   /** @inheritdoc */
   read(offset: number, _size: 1 | 2 | 4): number {
     if (!this.fast) return this.readRegister(offset);
-    this.takeFast();
-    const v = this.readRegister(offset);
-    this.publishFast();
-    return v;
+    this.lock();
+    try {
+      return this.readRegister(offset);
+    } finally {
+      this.unlock();
+    }
   }
 
   /** @inheritdoc */
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
     if (!this.fast) return this.writeRegister(offset, value);
-    this.takeFast();
-    this.writeRegister(offset, value);
-    this.publishFast();
+    this.lock();
+    try {
+      this.writeRegister(offset, value);
+    } finally {
+      this.unlock();
+    }
   }
 
   private readRegister(offset: number): number {
@@ -315,38 +426,47 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
 
   /** The registers and the receive FIFO, for a snapshot (the input queue saves itself). */
   save(): Saved {
-    this.flushFastPath();
-    return {
-      ier: this.ier, iir: this.iir, fcr: this.fcr, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
-      scr: this.scr, divisor: this.divisor, thrIpending: this.thrIpending, rxFifo: [...this.rxFifo],
-    };
+    this.lock();
+    try {
+      return {
+        ier: this.ier, iir: this.iir, fcr: this.fcr, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
+        scr: this.scr, divisor: this.divisor, thrIpending: this.thrIpending, rxFifo: this.rxBytes(),
+      };
+    } finally {
+      this.unlock();
+    }
   }
 
   /** Puts back `save`'s registers and FIFO and drives the interrupt line to match. */
   restore(state: Saved): void {
-    this.takeFast();
-    const s = obj(state, this.name);
-    this.ier = num(s.ier, 'ier');
-    this.fcr = num(s.fcr, 'fcr');
-    this.lcr = num(s.lcr, 'lcr');
-    this.mcr = num(s.mcr, 'mcr');
-    this.lsr = num(s.lsr, 'lsr');
-    this.msr = num(s.msr, 'msr');
-    this.scr = num(s.scr, 'scr');
-    this.divisor = num(s.divisor, 'divisor');
-    this.thrIpending = s.thrIpending === true;
-    const fifo = Array.isArray(s.rxFifo) ? s.rxFifo : [];
-    this.rxFifo.length = fifo.length;
-    fillArray(this.rxFifo, fifo, 'rxFifo');
-    this.updateIrq();
-    this.iir = num(s.iir, 'iir');
-    this.publishFast();
+    this.lock();
+    try {
+      const s = obj(state, this.name);
+      this.ier = num(s.ier, 'ier');
+      this.fcr = num(s.fcr, 'fcr');
+      this.lcr = num(s.lcr, 'lcr');
+      this.mcr = num(s.mcr, 'mcr');
+      this.lsr = num(s.lsr, 'lsr');
+      this.msr = num(s.msr, 'msr');
+      this.scr = num(s.scr, 'scr');
+      this.divisor = num(s.divisor, 'divisor');
+      this.thrIpending = s.thrIpending === true;
+      const saved = Array.isArray(s.rxFifo) ? s.rxFifo : [];
+      const fifo: number[] = new Array(Math.min(saved.length, UART_RX_SIZE)).fill(0);
+      fillArray(fifo, saved, 'rxFifo');
+      this.rxClear();
+      for (const b of fifo) this.rxPush(b);
+      this.updateIrq();
+      this.iir = num(s.iir, 'iir');
+    } finally {
+      this.unlock();
+    }
   }
 
   private readRbr(): number {
-    const v = this.rxFifo.length > 0 ? (this.rxFifo.shift() as number) : 0;
+    const v = this.rxCount > 0 ? this.rxShift() : 0;
     this.refill();
-    if (this.rxFifo.length === 0) this.lsr &= ~(LSR_DR | LSR_BI);
+    if (this.rxCount === 0) this.lsr &= ~(LSR_DR | LSR_BI);
     this.updateIrq();
     return v;
   }
@@ -377,8 +497,8 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     this.updateIrq();
     if (this.mcr & MCR_LOOP) {
       // The byte loops back into the receiver; it overruns if the FIFO is full.
-      if (this.rxFifo.length < this.rxCapacity()) {
-        this.rxFifo.push(byte);
+      if (this.rxCount < this.rxCapacity()) {
+        this.rxPush(byte);
         this.lsr |= LSR_DR;
       } else {
         this.lsr |= LSR_OE;
@@ -398,7 +518,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     // Toggling FIFO enable resets both FIFOs (as on a real 16550A).
     const toggled = fifoWasOn !== fifoOn;
     if (toggled || (v & FCR_RFR) !== 0) {
-      this.rxFifo.length = 0;
+      this.rxClear();
       this.lsr &= ~(LSR_DR | LSR_BI);
     }
     // Clearing the (always empty) transmit FIFO reports THR empty again (serial.c).
@@ -429,15 +549,15 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   private refill(): void {
     if (this.mcr & MCR_LOOP) return;
     const cap = this.rxCapacity();
-    while (this.rxFifo.length < cap && this.inputReader.available > 0) this.rxFifo.push(this.inputReader.read());
-    if (this.rxFifo.length > 0) this.lsr |= LSR_DR;
+    while (this.rxCount < cap && this.inputReader.available > 0) this.rxPush(this.inputReader.read());
+    if (this.rxCount > 0) this.lsr |= LSR_DR;
   }
 
   /** Recomputes IIR and the interrupt output (serial_update_irq). */
   private updateIrq(): void {
     const fifoOn = (this.fcr & FCR_FE) !== 0;
     const dataReady = (this.lsr & LSR_DR) !== 0;
-    const belowTrigger = fifoOn && this.rxFifo.length < TRIGGER_LEVELS[this.fcr >>> 6];
+    const belowTrigger = fifoOn && this.rxCount < TRIGGER_LEVELS[this.fcr >>> 6];
     let id = IIR_NO_INT;
     if (this.ier & IER_RLSI && this.lsr & LSR_INT_ANY) id = IIR_RLSI;
     else if (this.ier & IER_RDI && dataReady && belowTrigger) id = IIR_CTI;

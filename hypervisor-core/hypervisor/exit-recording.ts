@@ -18,7 +18,7 @@ import { ExitRecord, ExitRegs, ExitSlot } from './trace/exit-trace';
 import type { Timeline } from './trace/timeline';
 import type { Vcpu } from './vcpu';
 import type { Vm } from './vm';
-import { UART_LSR, UART_THR, UartFastKind, type ThreadAccessSite, type UartFastAccess } from '../devices/uart-fast-path';
+import type { ThreadAccessSite, UartFastAccess } from '../devices/uart-fast-path';
 
 /** The statistics row of a handled page fault: "fill-read", "fill-write", "fill-fetch", "dirty" or "inject". */
 function outcomeKey(o: PageFaultOutcome, cause: number): string {
@@ -115,9 +115,8 @@ export class ExitRecorder {
    * guest physical `base` and called `device`.
    */
   recordThreadUart(a: UartFastAccess, base: number, device: string): void {
-    const write = a.kind === UartFastKind.THR_WRITE;
     const m = this.mmio;
-    m.vcpu = a.vcpu; m.gpa = base + (write ? UART_THR : UART_LSR); m.size = 1; m.write = write; m.value = a.value;
+    m.vcpu = a.vcpu; m.gpa = base + a.offset; m.size = 1; m.write = a.write; m.value = a.value;
     m.pcLo = a.pcLo; m.pcHi = a.pcHi; m.stvalLo = a.stvalLo; m.stvalHi = a.stvalHi; m.htinst = a.htinst;
     m.instret = a.instret; m.ns = a.ns;
     this.recordThreadMmio(m, device);

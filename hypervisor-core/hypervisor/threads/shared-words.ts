@@ -161,11 +161,11 @@ export interface WorkerInit {
    */
   sta?: SharedArrayBuffer;
   /**
-   * The UART's fast path (devices/uart-fast-path.ts) and the UART's guest physical address:
-   * THR writes and LSR reads the thread answers itself while the UART allows it. Absent under
-   * a debugger, which sees every exit.
+   * The UART's shared registers (devices/uart-fast-path.ts), its guest physical address and
+   * its PLIC source: the thread answers its byte accesses itself (uart-on-thread.ts), but
+   * for what needs the host's side. Absent under a debugger, which sees every exit.
    */
-  uart?: { fast: SharedArrayBuffer; base: number };
+  uart?: { fast: SharedArrayBuffer; base: number; irq: number };
   /**
    * The PLIC's shared state (devices/plic.ts `share()`), its guest physical window and its
    * sources: the thread answers 32-bit PLIC accesses itself. Absent under a debugger.

@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
-import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE } from '../../machine/memory-map';
+import { DRAM_BASE, PLIC_BASE, PLIC_SIZE, UART0_BASE, UART0_IRQ } from '../../machine/memory-map';
 import { UartFastPath } from '../../devices/uart-fast-path';
 import { ExitRecorder, type ThreadMmioAccess } from '../exit-recording';
 import { PLIC_NOTE_WIDTH, readPlicNote } from './plic-on-thread';
@@ -258,7 +258,7 @@ export class VcpuThreads implements RemoteVcpus {
         timeOrigin: performance.timeOrigin, thread: t, vcpus: ids, harts: n, threads: this.threads, svadu: vm.opts.svadu ?? true,
         jit: vm.opts.jit ?? true, yieldOnSpin: n > 1, slice: this.slice, port: port2, debug: this.debug,
         sched: this.sched, steal: this.steal.buffer as SharedArrayBuffer, sta: this.sta.buffer as SharedArrayBuffer,
-        uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE } : undefined, plic,
+        uart: this.uartFast ? { fast: this.uartFast.buffer, base: UART0_BASE, irq: UART0_IRQ } : undefined, plic,
       };
       this.workers[t].postMessage(init, [port2]);
       this.ports.push(port1);

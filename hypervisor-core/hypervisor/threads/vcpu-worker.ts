@@ -5,8 +5,7 @@
  * G-stage (as QEMU's vCPU threads take the BQL for MMIO): it posts the hart's state, waits
  * for the reply with Atomics.wait and resumes from the state it gets back.
  *
- * WFI, the UART's console accesses (THR writes, LSR reads, while the UART allows it:
- * uart-on-thread.ts), the PLIC's registers (plic-on-thread.ts), SBI IPIs and remote fences
+ * WFI, the UART's registers (uart-on-thread.ts, all but what needs the host's side), the PLIC's registers (plic-on-thread.ts), SBI IPIs and remote fences
  * (sbi-on-thread.ts) it handles itself. Between slices it applies the interrupt lines the VM
  * drove (shared LINES/DIRTY words), flushes what remote fences asked for, and reads its mail
  * (HSM start of its vCPUs). Whoever changes any of these rings the thread's door word, which
@@ -33,7 +32,7 @@ import { guestInterruptPending, guestTimerDeadline } from '../vcpu';
 import { isGuestWfi } from '../exits';
 import { restoreHart, saveHart } from './hart-transfer';
 import { CreditScheduler, SchedUnit, THREAD_EXIT_UNITS } from './credit-scheduler';
-import { UartFastPath } from '../../devices/uart-fast-path';
+import { Uart16550 } from '../../devices/uart16550';
 import { uartOnThread } from './uart-on-thread';
 import { sbiOnThread } from './sbi-on-thread';
 import { plicOnThread } from './plic-on-thread';
@@ -110,8 +109,9 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   unit = d.sched ? new CreditScheduler(d.sched.buffers).unit(d.sched.vm, d.thread) : null;
   steal = d.steal ? new Float64Array(d.steal) : null;
   sta = d.sta ? new Float64Array(d.sta) : null;
-  uart = d.uart ? { fast: new UartFastPath(d.uart.fast), base: d.uart.base } : null;
   plic = d.plic ? { plic: threadPlic(d.plic.state, d.plic.sources), base: d.plic.base, size: d.plic.size } : null;
+  // The UART drives its PLIC source from here too; without the PLIC it answers only what leaves its line low.
+  uart = d.uart ? { uart: Uart16550.onThread(d.uart.fast, plic ? plic.plic.source(d.uart.irq) : null), base: d.uart.base } : null;
   ram32 = new Int32Array(d.ram, 0, d.hostSize >>> 2);
   ram64 = new BigInt64Array(d.ram, 0, d.hostSize >>> 3);
 }
@@ -131,8 +131,8 @@ function threadPlic(state: SharedArrayBuffer, sources: number): Plic {
 }
 /** The PLIC the thread answers accesses to (WorkerInit.plic), or null: they go to the VM's thread. */
 let plic: { plic: Plic; base: number; size: number } | null = null;
-/** The UART's fast path (WorkerInit.uart), or null: every UART access goes to the VM's thread. */
-let uart: { fast: UartFastPath; base: number } | null = null;
+/** This thread's view of the UART (WorkerInit.uart), or null: every UART access goes to the VM's thread. */
+let uart: { uart: Uart16550; base: number } | null = null;
 /** SBI STA entries (shared-words.ts WorkerInit.sta), and guest RAM as words to write the structures with. */
 let sta: Float64Array | null = null;
 let ram32: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -451,7 +451,7 @@ function main(): void {
       if (stop !== StopReason.HOST_TRAP) continue;
       // A debugger sees every exit (its exit filters and trace), WFI too.
       if (isGuestWfi(v.hart) && !d.debug) wfi(v);
-      else if (uart && uartOnThread(v.hart, v.id, uart.fast, uart.base)) stats[row + TS.UART_HERE]++;
+      else if (uart && uartOnThread(v.hart, v.id, uart.uart, uart.base)) stats[row + TS.UART_HERE]++;
       else if (plic && plicHere(v)) stats[row + TS.PLIC_HERE]++;
       else if (!sbiHere(v) && !callVm(v, 'exit')) return;
     }
