@@ -155,3 +155,89 @@ export function loadWithCodeCache(bundle: string, dir: string | null = codeCache
   mod.loaded = true;
   return { cache, file: cacheFile };
 }
+
+/**
+ * A bundle for a worker thread to run through a code cache (`WORKER_BOOTSTRAP`): a worker is a
+ * V8 isolate of its own, which compiles its script from source at every start (the vCPU
+ * threads' dist/vcpu-worker.js: some 40 ms of each thread's start, measured below). The
+ * parent reads the bundle and its cache once; the worker compiles with it.
+ */
+export interface WorkerCode {
+  filename: string;
+  /** The bundle wrapped as a CommonJS module (Module.wrap). */
+  source: string;
+  /** V8's cached data for it, when there is a good cache file. */
+  cachedData?: Uint8Array;
+  /** Where a worker writes a fresh cache (`writeWorkerCodeCache`): set when there was no good one. */
+  cacheFile?: string;
+  /** The key that cache file must carry. */
+  key?: Uint8Array;
+}
+
+const workerCodes = new Map<string, WorkerCode>();
+
+/**
+ * `bundle` and its code cache in `dir`, for workers started from now on (read once per
+ * process and V8 flags: the flags the workers start under decide which cache fits); null when
+ * caching is off or the bundle cannot be read, and the worker should run the file itself.
+ */
+export function readWorkerCode(bundle: string, dir: string | null = codeCacheDir()): WorkerCode | null {
+  if (dir === null) return null;
+  const filename = path.resolve(bundle);
+  const memo = `${filename}\0${cachedDataVersionTag()}`;
+  const known = workerCodes.get(memo);
+  if (known) return known;
+  let code: WorkerCode;
+  try {
+    const bytes = readFileSync(filename);
+    const source = Module.wrap(isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'));
+    const key = codeCacheKey(bytes);
+    const cacheFile = codeCacheFile(dir, filename);
+    const cachedData = readCodeCache(cacheFile, key);
+    code = cachedData ? { filename, source, cachedData } : { filename, source, cacheFile, key };
+  } catch {
+    return null;
+  }
+  workerCodes.set(memo, code);
+  return code;
+}
+
+/** A worker wrote the cache of `bundle` (`writeWorkerCodeCache`): workers started from now on read it. */
+export function workerCodeWritten(bundle: string): void {
+  const filename = path.resolve(bundle);
+  for (const k of workerCodes.keys()) if (k.startsWith(`${filename}\0`)) workerCodes.delete(k);
+}
+
+/**
+ * A worker's script (`new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { code } })`, code
+ * from `readWorkerCode`): compiles the bundle with its cached data and runs it as `require`
+ * would. The script is kept where `writeWorkerCodeCache` finds it.
+ */
+export const WORKER_BOOTSTRAP = `'use strict';
+const { workerData } = require('node:worker_threads');
+const vm = require('node:vm');
+const Module = require('node:module');
+const path = require('node:path');
+const c = workerData.code;
+const script = new vm.Script(c.source, { filename: c.filename, cachedData: c.cachedData ? Buffer.from(c.cachedData.buffer, c.cachedData.byteOffset, c.cachedData.byteLength) : undefined });
+globalThis[Symbol.for('hyperscope.workerScript')] = script;
+const mod = new Module(c.filename, null);
+mod.filename = c.filename;
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(c.filename), mod, c.filename, path.dirname(c.filename));
+mod.loaded = true;`;
+
+/**
+ * In a worker started from `WORKER_BOOTSTRAP` with no good cache: writes the cache of its
+ * script as it stands now (every function the worker ran so far is compiled in it). Call it
+ * before the worker is terminated: `Worker.terminate()` runs no exit handler. False when
+ * there was nothing to write or it failed (a cache is an optimisation).
+ */
+export function writeWorkerCodeCache(code: WorkerCode | undefined): boolean {
+  const script = (globalThis as Record<symbol, unknown>)[Symbol.for('hyperscope.workerScript')];
+  if (!code?.cacheFile || !code.key || !(script instanceof vm.Script)) return false;
+  try {
+    return writeCodeCache(code.cacheFile, Buffer.from(code.key), script.createCachedData());
+  } catch {
+    return false;
+  }
+}
