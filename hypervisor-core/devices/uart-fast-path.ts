@@ -41,6 +41,8 @@ export const enum UartReg {
   IER, IIR, FCR, LCR, MCR, LSR, MSR, SCR, DIVISOR,
   /** THR-empty interrupt pending (0/1). */
   THRI_PENDING,
+  /** The level the interrupt line was last driven to: 0 low, 1 high, -1 not known (after a restore). */
+  LINE,
   /** Bytes in the receive FIFO, and the index of its oldest. */
   RX_COUNT, RX_HEAD,
   /** The receive FIFO: RX_SIZE words from here, a ring. */

@@ -456,6 +456,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
       fillArray(fifo, saved, 'rxFifo');
       this.rxClear();
       for (const b of fifo) this.rxPush(b);
+      this.r[UartReg.LINE] = -1; // driven whatever it was
       this.updateIrq();
       this.iir = num(s.iir, 'iir');
     } finally {
@@ -565,6 +566,13 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     else if (this.ier & IER_THRI && this.thrIpending) id = IIR_THRI;
     else if (this.ier & IER_MSI && this.msr & MSR_DELTAS) id = IIR_MSI;
     this.iir = id | (fifoOn ? IIR_FIFO_ON : 0);
-    this.irq.set(id !== IIR_NO_INT);
+    const high = id !== IIR_NO_INT;
+    // Shared with vCPU threads: driving a low line low again changes nothing at the PLIC (its
+    // pending bit follows the last drive, and only a claim clears it otherwise) and costs the
+    // PLIC's lock, twice per byte of a console write. Every drive high goes through (each
+    // latches the source pending again), and on one thread every drive, as serial.c's.
+    if (!high && this.fast !== null && this.r[UartReg.LINE] === 0) return;
+    this.r[UartReg.LINE] = high ? 1 : 0;
+    this.irq.set(high);
   }
 }

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, writeCodeCache } from '../../hypervisor-core/cli/code-cache';
+import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten, writeCodeCache } from '../../hypervisor-core/cli/code-cache';
+import { Worker } from 'node:worker_threads';
 import { ROOT } from '../guests/guest-runner';
 
 const LOADER = path.join(ROOT, 'out', 'hypervisor-core', 'cli', 'code-cache.js');
@@ -46,6 +47,36 @@ describe('hyperscope start-up: the V8 code cache', function () {
   }
 
   const expected = `bundle.js ${path.basename(tmp)} 42 object true\n`;
+
+  it('a worker thread runs its bundle through the cache: as require does, writes it when told, and the next worker uses it', async () => {
+    const dir = path.join(tmp, 'worker');
+    const wbundle = path.join(tmp, 'worker-bundle.js');
+    // The bundle reports how it ran and whether V8 took its cached data, then writes the cache as a vCPU thread does when it quits.
+    writeFileSync(wbundle, [
+      "'use strict';",
+      "const { parentPort, workerData } = require('node:worker_threads');",
+      `const { writeWorkerCodeCache } = require(${JSON.stringify(LOADER)});`,
+      "const p = require('node:path');",
+      'function answer(n) { return n * 6; }',
+      "const script = globalThis[Symbol.for('hyperscope.workerScript')];",
+      'parentPort.postMessage({ ran: `${p.basename(__filename)} ${answer(7)} ${typeof exports}`, rejected: script.cachedDataRejected, written: writeWorkerCodeCache(workerData.code) });',
+    ].join('\n'));
+    const run = (): Promise<{ ran: string; rejected: boolean | undefined; written: boolean; had: boolean }> => {
+      const code = readWorkerCode(wbundle, dir);
+      assert.ok(code);
+      const w = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { code } });
+      return new Promise((resolve, reject) => {
+        w.once('message', (m) => { void w.terminate(); resolve({ ...m, had: code.cachedData !== undefined }); });
+        w.once('error', reject);
+      });
+    };
+    const a = await run();
+    assert.deepEqual(a, { ran: 'worker-bundle.js 42 object', rejected: undefined, written: true, had: false });
+    workerCodeWritten(wbundle);
+    const b = await run();
+    assert.deepEqual(b, { ran: 'worker-bundle.js 42 object', rejected: false, written: false, had: true }, 'the cache is used and not written again');
+    assert.equal(readWorkerCode(wbundle, null), null, 'no cache directory: the worker runs the file itself');
+  });
 
   it('runs the bundle as require does, writes the cache at exit, and the next process uses it', () => {
     const dir = path.join(tmp, 'first');
