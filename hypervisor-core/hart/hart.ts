@@ -997,7 +997,9 @@ export class Hart extends HartState {
               continue outer; // Cold.RECHECK
             }
           }
-          x[0] = 0; x[1] = 0;
+          // Only an instruction whose rd bits are 0 can have written x0 (every integer result
+          // goes to bits 7-11's register, cold instructions' too).
+          if (rd === 0) { x[0] = 0; x[1] = 0; }
           pcLo = npcLo; pcHi = npcHi;
           n++;
           continue;
