@@ -20,7 +20,7 @@ export interface HyperscopeLaunchArgs {
   initrd?: string;
   args?: string;
   vcpus?: number;
-  /** Host threads the vCPUs run on (default as `hyperscope run`: the host's cores, at most the vCPUs; 1 with icount). */
+  /** Host threads the vCPUs run on (default as `hyperscope run`: the host's cores but one, at most the vCPUs; 1 with icount). */
   threads?: number;
   memory?: string | number;
   stopOnEntry?: boolean;

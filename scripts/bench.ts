@@ -16,6 +16,7 @@ import { bootVirt } from '../hypervisor-core/machine/virt-board';
 import { formatExitTable } from '../hypervisor-core/hypervisor/stats/perf-table';
 import { timeSession } from './bench/console-session';
 import { smpScaling } from './bench/smp-scaling';
+import { defaultVcpuThreads } from '../hypervisor-core/hypervisor/threads/placement';
 import { debugContinue } from './bench/debug-continue';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -158,7 +159,9 @@ async function linuxBoot(qemu: string | null): Promise<void> {
     ['hyperscope --no-jit (--clock icount)', 1, 'icount', ['--no-jit']],
     ['hyperscope (--clock realtime)', 1, 'realtime', []],
     ['hyperscope --no-jit (--clock realtime)', 1, 'realtime', ['--no-jit']],
-    ['hyperscope, 2 vCPUs (--clock realtime)', 2, 'realtime', []],
+    // Both realtime; the default thread count depends on the host's cores (threads/placement.ts).
+    [`hyperscope, 2 vCPUs on ${defaultVcpuThreads(2)} thread${defaultVcpuThreads(2) > 1 ? 's' : ''} (default)`, 2, 'realtime', []],
+    ['hyperscope, 2 vCPUs on 2 threads (--threads 2)', 2, 'realtime', ['--threads', '2']],
   ];
   for (const [what, vcpus, clock, extra] of runs) {
     const file = path.join(dir, `${runs.findIndex((r) => r[0] === what)}.json`);

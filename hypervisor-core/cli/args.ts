@@ -2,8 +2,8 @@
  * Command-line parsing for `hyperscope`. Errors are UsageError with a one-line message; the
  * caller prints it and exits with status 2.
  */
-import { availableParallelism } from 'node:os';
 import { VIRTIO_COUNT } from '../machine/memory-map';
+import { defaultVcpuThreads } from '../hypervisor/threads/placement';
 import { MAX_TRACE_EVENTS } from '../hypervisor/trace/timeline';
 import { parseNetOption, parseRule, type NetOptions } from './net-args';
 import { parseMigrationAddress } from '../state/migrate/wire';
@@ -75,7 +75,7 @@ export interface RunOptions {
    */
   cpuVirt: 'hardware' | 'trap-emulate';
   /**
-   * Host threads the vCPUs run on (--threads; default the host's cores, at most the vCPUs;
+   * Host threads the vCPUs run on (--threads; default the host's cores but one, at most the vCPUs;
    * 1 with --clock icount, --bios none, --trace, --aia, --save-at, --restore,
    * --balloon, --mmu shadow or --cpu-virt trap-emulate). 1 is the VM's own deterministic round robin.
    * With --restore an explicit N is checked against the snapshot's vCPUs and clock when it is read
@@ -338,7 +338,7 @@ function checkTrapEmulate(o: Partial<RunOptions>): void {
 }
 
 /**
- * --threads checked against the rest, or its default: the host's cores, at most the vCPUs,
+ * --threads checked against the rest, or its default: the host's cores but one, at most the vCPUs,
  * and 1 where a run must be reproducible or inspected on one thread.
  */
 function resolveThreads(o: Partial<RunOptions>): number {
@@ -350,7 +350,7 @@ function resolveThreads(o: Partial<RunOptions>): number {
     : o.trace !== undefined ? '--trace' : o.bare ? '--bare' : o.aia ? '--aia'
     : o.saveAt !== undefined ? '--save-at' : o.balloon ? '--balloon'
     : o.mmu === 'shadow' ? '--mmu shadow' : o.cpuVirt === 'trap-emulate' ? '--cpu-virt trap-emulate' : undefined;
-  if (o.threads === undefined) return oneThread ? 1 : Math.max(1, Math.min(availableParallelism(), vcpus));
+  if (o.threads === undefined) return oneThread ? 1 : defaultVcpuThreads(vcpus);
   return checkThreads(o.threads, vcpus, oneThread, '');
 }
 
@@ -380,8 +380,8 @@ VS-mode guest of the Hyperscope hypervisor, on QEMU virt's memory map. The guest
 
 options:
   --vcpus N             number of vCPUs (default 1)
-  --threads N           host threads the vCPUs run on in parallel (default: the host's cores,
-                        at most the vCPUs); 1 runs them in turn, deterministically, as
+  --threads N           host threads the vCPUs run on in parallel (default: the host's cores
+                        but one, at most the vCPUs); 1 runs them in turn, deterministically, as
                         --clock icount, --bios none, --trace, --aia, --save-at,
                         --balloon, --mmu shadow and --cpu-virt trap-emulate require;
                         with --restore 1 unless given, checked against the snapshot

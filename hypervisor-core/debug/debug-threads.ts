@@ -1,9 +1,9 @@
 /**
  * How many host threads a debugged VM's vCPUs run on: by default as `hyperscope run` runs a
- * realtime multi-vCPU guest (the host's cores, at most the vCPUs), and one thread where a
+ * realtime multi-vCPU guest (the host's cores but one, at most the vCPUs), and one thread where a
  * debug feature or a VM option needs the deterministic round robin on the VM's own thread.
  */
-import { availableParallelism } from 'node:os';
+import { defaultVcpuThreads } from '../hypervisor/threads/placement';
 import { MAX_THREADS } from '../hypervisor/threads/shared-words';
 
 /** What the thread count depends on (launch options, as DebugLaunchOptions has them). */
@@ -37,7 +37,7 @@ function oneThreadReason(o: ThreadChoice): string | undefined {
 export function debugThreadCount(o: ThreadChoice): { threads: number; notice?: string } {
   const why = oneThreadReason(o);
   const most = Math.min(o.vcpus, MAX_THREADS);
-  if (o.threads === undefined) return { threads: why ? 1 : Math.max(1, Math.min(availableParallelism(), most)) };
+  if (o.threads === undefined) return { threads: why ? 1 : defaultVcpuThreads(most) };
   if (o.threads > 1 && why) return { threads: 1, notice: `threads ${o.threads}: ${why} on one thread; the vCPUs take turns there` };
   if (o.threads > most) return { threads: most, notice: `threads ${o.threads}: at most one thread per vCPU, so ${most}` };
   return { threads: o.threads };

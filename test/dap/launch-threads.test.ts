@@ -1,6 +1,6 @@
 /**
  * The launch attribute "threads": its default as `hyperscope run` has it for a realtime
- * multi-vCPU guest (the host's cores, at most the vCPUs), one thread with a one-line notice
+ * multi-vCPU guest (the host's cores but one, at most the vCPUs), one thread with a one-line notice
  * where the run needs the VM's own round robin (icount, bios none, aia, shadow, balloon), and
  * a one-line refusal of a bad value. Through resolveLaunch (no guest run).
  */
@@ -16,8 +16,8 @@ describe('launch: vCPUs on threads', () => {
     return { threads: o.threads, notices };
   };
 
-  it('defaults to the host\'s cores, at most the vCPUs, on the realtime clock', () => {
-    assert.deepEqual(resolve({ vcpus: 4 }), { threads: Math.min(4, availableParallelism()), notices: [] });
+  it('defaults to the host\'s cores but one, at most the vCPUs, on the realtime clock', () => {
+    assert.deepEqual(resolve({ vcpus: 4 }), { threads: Math.max(1, Math.min(4, availableParallelism() - 1)), notices: [] });
     assert.deepEqual(resolve({ vcpus: 1 }), { threads: 1, notices: [] });
     assert.deepEqual(resolve({ vcpus: 2, threads: 2 }), { threads: 2, notices: [] });
     assert.deepEqual(resolve({ vcpus: 4, clock: 'icount' }), { threads: 1, notices: [] });
