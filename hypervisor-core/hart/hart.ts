@@ -875,7 +875,8 @@ export class Hart extends HartState {
             // 64-bit shifts without a branch on the amount s (0..63; a JavaScript shift takes
             // s & 31): big is -1 when s >= 32, and (v >>> 1) >>> (~s & 31) is v >>> (32 - s),
             // 0 for s = 0. Calls to int64.ts's shiftLeft/shiftRight (V8 inlines neither here)
-            // cost 359 M more host instructions of that boot (5.4 % of its instructions are such shifts).
+            // cost 359 M more host instructions of that boot, where 5.4 % of the instructions
+            // are such shifts.
             case Op.SLLI: {
               const lo = x[rs1], big = -(w >>> 5);
               x[rd + 1] = (big & (lo << w)) | (~big & ((x[rs1 + 1] << w) | ((lo >>> 1) >>> (~w & 31))));
