@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { loadWithCodeCache } from './code-cache';
+import { loadWithCodeCache } from '../host/code-cache';
 
 // No on-stack replacement. A guest runs in slices (Hart.run returns every 50,000 instructions
 // or sooner), so the interpreter's optimised code is in use from the next slice on; meanwhile

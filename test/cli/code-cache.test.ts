@@ -1,5 +1,5 @@
 /**
- * The V8 code cache the `hyperscope` command starts through (hypervisor-core/cli/code-cache.ts):
+ * The V8 code cache the `hyperscope` command starts through (hypervisor-core/host/code-cache.ts):
  * a bundle runs as `require` runs it, a good cache is used, and a missing, foreign, truncated,
  * corrupt or V8-refused one is ignored and written anew, with the same output; an unwritable
  * cache directory costs nothing but the cache. Each load is a child process, as a user's is
@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten, writeCodeCache } from '../../hypervisor-core/cli/code-cache';
+import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten, writeCodeCache } from '../../hypervisor-core/host/code-cache';
 import { Worker } from 'node:worker_threads';
 import { ROOT } from '../guests/guest-runner';
 

@@ -29,7 +29,7 @@ import { restoreHart, saveHart } from './hart-transfer';
 import { newThreadStats, ownTid, readThreadsReport, ThreadsReport } from './thread-stats';
 import { CreditScheduler } from './credit-scheduler';
 import { chooseVcpuThreadCompiler } from './compile-policy';
-import { readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten } from '../../cli/code-cache';
+import { readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten } from '../../host/code-cache';
 import type { RemoteVcpus } from './remote-vcpus';
 import type { RunControl, RunEnd } from '../runner';
 import { driveLine, FenceKind, fencesDone, MAX_THREADS, requestFence, RunState, ThreadDebugConfig, ToThread, ToVm, W, WorkerInit, newControlWords, ring, threadOf } from './shared-words';
@@ -49,7 +49,7 @@ function workerScript(): string {
 }
 
 /**
- * Starts a vCPU thread on `script` through a V8 code cache (cli/code-cache.ts WORKER_BOOTSTRAP)
+ * Starts a vCPU thread on `script` through a V8 code cache (host/code-cache.ts WORKER_BOOTSTRAP)
  * when there is a cache directory: each thread is an isolate of its own that compiled
  * vcpu-worker.js from source at every start (measured at load 1: 75 ms from the thread's start
  * to the end of its warm-up, 61 ms CPU, against 32-45 ms and 47 ms with the cache). Call

@@ -19,7 +19,7 @@
  * vCPUs' states as it parks, so the debugger reads and steps them on the VM's thread.
  */
 import { MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { writeWorkerCodeCache, type WorkerCode } from '../../cli/code-cache';
+import { writeWorkerCodeCache, type WorkerCode } from '../../host/code-cache';
 import { Hart, StopReason } from '../../hart/hart';
 import { warmUpInterpreter } from '../../hart/warm-up';
 import { Slot } from '../../hart/hart-state';
@@ -482,7 +482,7 @@ warmUpInterpreter(); // while the VM is still being built: off the guest's path
 parentPort!.once('message', (init: WorkerInit & { port: MessagePort }) => {
   setup(init);
   main();
-  // Started through a code cache that did not fit (cli/code-cache.ts): thread 0 writes a fresh one, with all it compiled.
+  // Started through a code cache that did not fit (host/code-cache.ts): thread 0 writes a fresh one, with all it compiled.
   const code = (workerData as { code?: WorkerCode } | null)?.code;
   if (d.thread === 0 && code?.cacheFile) parentPort!.postMessage({ op: 'cached', written: writeWorkerCodeCache(code) });
 });
