@@ -14,7 +14,7 @@ import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, readWorkerCod
 import { Worker } from 'node:worker_threads';
 import { ROOT } from '../guests/guest-runner';
 
-const LOADER = path.join(ROOT, 'out', 'hypervisor-core', 'cli', 'code-cache.js');
+const LOADER = path.join(ROOT, 'out', 'hypervisor-core', 'host', 'code-cache.js');
 
 describe('hyperscope start-up: the V8 code cache', function () {
   this.timeout(60_000);
