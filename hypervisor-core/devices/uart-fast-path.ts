@@ -62,10 +62,6 @@ const WRITE = 0x08;
 const SENT = 0x10;
 const SET = 0x20;
 
-/** UART register offsets (reg-shift 0). */
-export const UART_THR = 0;
-export const UART_LSR = 5;
-
 /** Where and when a vCPU thread answered a device access itself, as its exit record needs it. */
 export interface ThreadAccessSite {
   vcpu: number;

@@ -178,15 +178,10 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     this.irqNumber = opts.irqNumber ?? 10;
     this.name = opts.name ?? 'uart0';
     this.inputQueue = opts.input ?? new ConsoleInput();
-    this.inputReader = this.inputQueue.reader(() => {
-      this.lock();
-      try {
-        this.refill();
-        this.updateIrq();
-      } finally {
-        this.unlock();
-      }
-    });
+    this.inputReader = this.inputQueue.reader(() => this.locked(() => {
+      this.refill();
+      this.updateIrq();
+    }));
   }
 
   /** The shared registers vCPU threads answer accesses through (uart-fast-path.ts), and who counts them as exits. */
@@ -260,6 +255,16 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
     this.fast?.lock.unlock();
   }
 
+  /** Runs `f` holding the shared registers' lock (`lock`, `unlock`) and returns what it returns. */
+  private locked<T>(f: () => T): T {
+    this.lock();
+    try {
+      return f();
+    } finally {
+      this.unlock();
+    }
+  }
+
   private readonly replay = (a: UartFastAccess): void => {
     if (a.sent) this.sink(a.value);
     this.onFastAccess?.(a);
@@ -319,23 +324,13 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
   /** @inheritdoc */
   read(offset: number, _size: 1 | 2 | 4): number {
     if (!this.fast) return this.readRegister(offset);
-    this.lock();
-    try {
-      return this.readRegister(offset);
-    } finally {
-      this.unlock();
-    }
+    return this.locked(() => this.readRegister(offset));
   }
 
   /** @inheritdoc */
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
     if (!this.fast) return this.writeRegister(offset, value);
-    this.lock();
-    try {
-      this.writeRegister(offset, value);
-    } finally {
-      this.unlock();
-    }
+    this.locked(() => this.writeRegister(offset, value));
   }
 
   private readRegister(offset: number): number {
@@ -426,21 +421,15 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
 
   /** The registers and the receive FIFO, for a snapshot (the input queue saves itself). */
   save(): Saved {
-    this.lock();
-    try {
-      return {
-        ier: this.ier, iir: this.iir, fcr: this.fcr, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
-        scr: this.scr, divisor: this.divisor, thrIpending: this.thrIpending, rxFifo: this.rxBytes(),
-      };
-    } finally {
-      this.unlock();
-    }
+    return this.locked(() => ({
+      ier: this.ier, iir: this.iir, fcr: this.fcr, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
+      scr: this.scr, divisor: this.divisor, thrIpending: this.thrIpending, rxFifo: this.rxBytes(),
+    }));
   }
 
   /** Puts back `save`'s registers and FIFO and drives the interrupt line to match. */
   restore(state: Saved): void {
-    this.lock();
-    try {
+    this.locked(() => {
       const s = obj(state, this.name);
       this.ier = num(s.ier, 'ier');
       this.fcr = num(s.fcr, 'fcr');
@@ -459,9 +448,7 @@ export class Uart16550 implements MmioDevice, FdtDescribable {
       this.r[UartReg.LINE] = -1; // driven whatever it was
       this.updateIrq();
       this.iir = num(s.iir, 'iir');
-    } finally {
-      this.unlock();
-    }
+    });
   }
 
   private readRbr(): number {
