@@ -78,9 +78,6 @@ export class SharedAtomics {
   /** What the last LR read (compared by SC). */
   private lrLo = 0;
   private lrHi = 0;
-  /** What the last LR.D read as SC.D compares it (0n after an LR.W: SC.D then compares lrLo, lrHi). */
-  private lrBig = 0n;
-  private lrWasD = false;
   /** A word every FENCE touches atomically (a full barrier for this thread's accesses). */
   private readonly fenceWord = new Int32Array(new SharedArrayBuffer(4));
 
@@ -99,12 +96,9 @@ export class SharedAtomics {
     if (size === 4) {
       out[0] = Atomics.load(this.i32, off >>> 2);
       out[1] = out[0] >> 31;
-      this.lrWasD = false;
     } else {
       const v = Atomics.load(this.i64, off >>> 3);
       split(v, out);
-      this.lrBig = v;
-      this.lrWasD = true;
     }
     this.lrLo = out[0];
     this.lrHi = out[1];
@@ -125,7 +119,7 @@ export class SharedAtomics {
     let ok: boolean;
     if (size === 4) ok = Atomics.compareExchange(this.i32, off >>> 2, this.lrLo, lo) === this.lrLo;
     else {
-      const expected = this.lrWasD ? this.lrBig : big(this.lrLo, this.lrHi);
+      const expected = big(this.lrLo, this.lrHi);
       ok = Atomics.compareExchange(this.i64, off >>> 3, expected, big(lo, hi)) === expected;
     }
     if (ok) this.breakOthers(granule);
