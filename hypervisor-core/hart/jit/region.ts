@@ -24,6 +24,16 @@ export const MAX_REGION_BLOCKS = 16;
 /** Most instructions in one region. */
 export const MAX_REGION_INSNS = 256;
 /**
+ * The same bounds for a WebAssembly region, which V8 compiles whole at once (Liftoff) and
+ * never deoptimises: the bounds above were set for JavaScript. At most as many blocks as the
+ * dispatcher's table can enter (wasm/dispatch.ts MAX_ENTRY), so every block chains. With the
+ * block cache's weight, 1024 instructions took the Linux boot to its prompt in 19.95 G host
+ * instructions against 20.01 G at 512 (cachegrind, `node --single-threaded`).
+ */
+export const MAX_WASM_REGION_BLOCKS = 32;
+/** Most instructions in one WebAssembly region. */
+export const MAX_WASM_REGION_INSNS = 1024;
+/**
  * Longest source of a region's function, in characters. V8 optimises a function only up to
  * about 60 KB of bytecode: of the Linux boot's regions, those up to 66 KB of source were
  * optimised and those from 76 KB up never were, running in V8's interpreter several times
@@ -72,8 +82,8 @@ function successors(b: Insn[]): number[] {
 /**
  * The region of the block starting at host offset `off`, virtual pc (pcLo, pcHi): the blocks
  * on a cycle through it (its loop, with the branches inside and the leaf calls), found among
- * the blocks it reaches (breadth first, at most MAX_REGION_BLOCKS and MAX_REGION_INSNS) on
- * its own page and on the pages `pageOf` knows. Only the cycle: blocks it leaves to are
+ * the blocks it reaches (breadth first, within MAX_REGION_BLOCKS and MAX_REGION_INSNS, or the
+ * WebAssembly bounds) on its own page and on the pages `pageOf` knows. Only the cycle: blocks it leaves to are
  * often cold, and code that never ran before V8 optimised the function deoptimises it when
  * it first runs, each time costing a recompile that grows with the function. Without a
  * cycle the region is the block alone, with the straight run of blocks after it (each
@@ -87,8 +97,10 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
   const index = new Map<number, number>();
   const pages = new Map<number, number>([[pcLo & -4096, (off - (pcLo & 0xfff)) | 0]]);
   const queue = [pcLo];
+  const maxBlocks = jsLimit ? MAX_REGION_BLOCKS : MAX_WASM_REGION_BLOCKS;
+  const maxInsns = jsLimit ? MAX_REGION_INSNS : MAX_WASM_REGION_INSNS;
   let insns = 0;
-  for (let q = 0; q < queue.length && blocks.length < MAX_REGION_BLOCKS; q++) {
+  for (let q = 0; q < queue.length && blocks.length < maxBlocks; q++) {
     const lo = queue[q];
     if (index.has(lo)) continue;
     let host = pages.get(lo & -4096);
@@ -98,7 +110,7 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
       pages.set(lo & -4096, host);
     }
     const b = scanBlock(u16, host + (lo & 0xfff), lo, pcHi);
-    if (b.length === 0 || insns + b.length > MAX_REGION_INSNS) {
+    if (b.length === 0 || insns + b.length > maxInsns) {
       if (q === 0) return { blocks: [], loops: false, pages };
       continue;
     }
@@ -135,9 +147,19 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
  * of the region's. Null: the first instruction cannot be in a block (the region is empty).
  */
 export function mayLoopAlone(u16: Uint16Array, off: number, pcLo: number, pcHi: number): boolean | null {
+  const len = firstBlockLength(u16, off, pcLo, pcHi);
+  return len === 0 ? null : len < 0;
+}
+
+/**
+ * The length of the block at host offset `off` (pc lo/hi), which bounds its region's from
+ * below; negated when the block may loop alone (mayLoopAlone), 0 when the first instruction
+ * cannot be in a block (the region is empty).
+ */
+export function firstBlockLength(u16: Uint16Array, off: number, pcLo: number, pcHi: number): number {
   const b = scanBlock(u16, off, pcLo, pcHi);
-  if (b.length === 0) return null;
-  return successors(b).includes(pcLo);
+  if (b.length === 0) return 0;
+  return successors(b).includes(pcLo) ? -b.length : b.length;
 }
 
 /**

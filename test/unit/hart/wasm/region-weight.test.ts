@@ -1,0 +1,81 @@
+/**
+ * Which code a WebAssembly block cache compiles (hart/jit/block-cache.ts `weight`): a long
+ * straight function body reached only by falling through a not-taken branch, called far fewer
+ * times than the straight threshold, compiles once its entries times its instructions reach
+ * the weight, and not at all without a weight. The guest's results are its RV64I semantics
+ * (a0 counts the body's additions); the entry counts are the cache's policy, computed here
+ * from the block lengths the RISC-V encoding gives.
+ */
+import { strict as assert } from 'node:assert';
+import { Hart, StopReason } from '../../../../hypervisor-core/hart/hart';
+import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
+import { MAX_BLOCK } from '../../../../hypervisor-core/hart/jit/compile';
+
+const BASE = 0x80000000;
+const A0 = 10, A1 = 11, T0 = 5, RA = 1;
+const addi = (rd: number, rs1: number, imm: number) => ((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13;
+const bne = (rs1: number, rs2: number, off: number) => ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) |
+  (rs1 << 15) | (1 << 12) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
+const jal = (rd: number, off: number) => ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) |
+  (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
+const jalr = (rd: number, rs1: number) => (rs1 << 15) | (rd << 7) | 0x67;
+const SPIN = 0x0000006f; // jal x0, 0
+
+/** Additions in the function body: more than one block holds (MAX_BLOCK), fewer than a region may. */
+const BODY = 200;
+/** Calls of the function: far below the straight threshold (20,000 entries); an addi immediate. */
+const CALLS = 2000;
+/** Where the function is (its own page, so no other test's module starts there). */
+const F = 0x3000;
+
+/**
+ * main: `t0 = CALLS; do { f(); } while (--t0)`, then spins; f: `bne a1, x0, out` (a1 is 0:
+ * never taken), BODY times `addi a0, a0, 1` and a salt, `out: ret`.
+ */
+function hartWith(weight: number, salt: number): Hart {
+  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+  const put = (at: number, words: number[]) => words.forEach((w, i) => mem.view.setUint32(at + 4 * i, w >>> 0, true));
+  put(0x00, [addi(T0, 0, CALLS), jal(RA, F - 0x04), addi(T0, T0, -1), bne(T0, 0, -8), SPIN]);
+  const body = [addi(0, 0, salt), ...new Array<number>(BODY).fill(addi(A0, A0, 1))];
+  put(F, [bne(A1, 0, 4 * (body.length + 1)), ...body, jalr(0, RA)]);
+  const h = new Hart(0, mem);
+  h.setJit(true);
+  h.blockCache!.threshold = 64;
+  h.blockCache!.regionThreshold = h.blockCache!.straightThreshold = 20000;
+  h.blockCache!.weight = weight;
+  h.reset(BASE | 0, 0);
+  return h;
+}
+
+/** Instructions from the start to the spin: `li t0`, then per call jal, bne, the salt and BODY additions, ret, addi, bne. */
+const TO_SPIN = 1 + CALLS * (BODY + 6);
+
+/** Runs main exactly to its spin (the spin, a loop, would compile at once and run translated). */
+function runToSpin(h: Hart): void {
+  assert.equal(h.run(TO_SPIN), StopReason.BUDGET);
+  assert.equal(h.pcLo >>> 0, BASE + 0x10);
+}
+
+describe('hart: a WebAssembly region compiles once its entries times its instructions reach the weight', () => {
+  it('a straight body after a not-taken branch, called 2000 times, runs translated from about weight / block length calls on', () => {
+    const weight = 65536;
+    const h = hartWith(weight, 1);
+    runToSpin(h);
+    assert.equal(h.x[2 * A0], CALLS * BODY, 'a0: every addition ran once per call');
+    // The body's first block holds MAX_BLOCK instructions (the salt and MAX_BLOCK - 1
+    // additions): its start is looked at first at 64 entries, then at ceil(weight / MAX_BLOCK)
+    // entries, found worth compiling there (its region is longer than the block: past the
+    // weight) and compiled with its batch, at the latest when hot again (`threshold` more).
+    const compiledAt = Math.ceil(weight / MAX_BLOCK);
+    const translated = h.blockCache!.counters.insns;
+    assert.ok(translated >= (CALLS - compiledAt - 64) * BODY, `translated ${translated}: the body from call ${compiledAt + 64} on`);
+    assert.ok(translated <= (CALLS - compiledAt + 1) * (BODY + 6), `translated ${translated}: not before call ${compiledAt}`);
+  });
+
+  it('without a weight the same body stays interpreted (below every threshold)', () => {
+    const h = hartWith(0, 2);
+    runToSpin(h);
+    assert.equal(h.x[2 * A0], CALLS * BODY);
+    assert.equal(h.blockCache!.counters.insns, 0);
+  });
+});
