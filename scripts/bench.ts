@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: guest MIPS on the CPU-bound sample with and without block translation (a
  * VS-mode guest of the hypervisor, icount clock), the Linux sample's time to the shell prompt
- * and to poweroff on 1 and 2 vCPUs with peak memory and its exit breakdown (and whether the
+ * and to poweroff on 1 and 2 vCPUs with peak memory (medians of three runs taking turns) and its exit breakdown (and whether the
  * exit counts with and without translation are identical), the cost of one SBI and one MMIO
  * round trip timed by the exits sample, 2-vCPU guests against 1-vCPU ones on one and on two
  * host threads (--threads: the share-nothing parallel sample and the atomics sample), and, when qemu-system-riscv64 and OpenSBI are
@@ -91,7 +91,7 @@ async function cpuBound(qemu: string | null): Promise<void> {
   const rows = [median(true), median(false)];
   // The interpreter's promise (--no-jit no slower than before) is about a user's cold run too.
   rows.push(medianCli(rows[0].instructions, true), medianCli(rows[0].instructions, false));
-  if (qemu) rows.push(runQemu(qemu, rows[0].instructions));
+  if (qemu) rows.push([runQemu(qemu, rows[0].instructions), runQemu(qemu, rows[0].instructions), runQemu(qemu, rows[0].instructions)].sort((a, b) => a.seconds - b.seconds)[1]);
   console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${rows[0].instructions.toLocaleString('en')} guest instructions, median of 3 (in-process rows: after a warm-up run in the same process)`);
   console.log('');
   console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9) + (qemu ? 'x QEMU time'.padStart(13) : '') +
@@ -114,12 +114,6 @@ function measured(command: string, args: string[]): [string, string[]] {
 function cpuOf(output: string): number {
   const m = /bench-cpu ([\d.]+) ([\d.]+)/.exec(output);
   return m ? Number(m[1]) + Number(m[2]) : NaN;
-}
-
-/** The CPU column of a measured process. */
-function cpuText(output: string): string {
-  const c = cpuOf(output);
-  return (Number.isNaN(c) ? '-' : c.toFixed(2)).padStart(8);
 }
 
 function peakMiB(output: string): string {
@@ -146,15 +140,24 @@ function bootToPrompt(image: string, initrd: string, jit: boolean): { key: strin
   return { key: `${vm.instructions} instructions, pc ${vm.vcpus[0].hart.pcLo >>> 0}: ${rows(r.reasons)} | ${rows(r.sbi)} | ${rows(r.mmio)}`, cpu, translated };
 }
 
+/** Sessions of the Linux table run in turn, this many rounds; each row shows the medians of its runs. */
+const LINUX_ROUNDS = 3;
+
+/** The median of `values`. */
+function mid(values: number[]): number {
+  const v = values.slice().sort((a, b) => a - b);
+  return v[(v.length - 1) >> 1];
+}
+
 async function linuxBoot(qemu: string | null): Promise<void> {
   const image = path.join(LINUX, 'Image'), initrd = path.join(LINUX, 'initramfs.cpio.gz');
   if (!existsSync(image)) return;
   const commands = ['uname -a', 'poweroff'];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hyperscope-bench-'));
-  console.log('\nLinux sample (samples/linux/Image + initramfs, 128 MiB): seconds from start, peak memory');
+  console.log(`\nLinux sample (samples/linux/Image + initramfs, 128 MiB): seconds from start, peak memory; medians of ${LINUX_ROUNDS} runs, the rows taking turns`);
   console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10) + 'peak MiB'.padStart(10) + 'CPU s'.padStart(8));
   const stats: Record<string, string> = {};
-  const runs: [string, number, string, string[]][] = [
+  const hyperscope: [string, number, string, string[]][] = [
     ['hyperscope (--clock icount)', 1, 'icount', []],
     ['hyperscope --no-jit (--clock icount)', 1, 'icount', ['--no-jit']],
     ['hyperscope (--clock realtime)', 1, 'realtime', []],
@@ -163,30 +166,38 @@ async function linuxBoot(qemu: string | null): Promise<void> {
     [`hyperscope, 2 vCPUs on ${defaultVcpuThreads(2)} thread${defaultVcpuThreads(2) > 1 ? 's' : ''} (default)`, 2, 'realtime', []],
     ['hyperscope, 2 vCPUs on 2 threads (--threads 2)', 2, 'realtime', ['--threads', '2']],
   ];
-  for (const [what, vcpus, clock, extra] of runs) {
-    const file = path.join(dir, `${runs.findIndex((r) => r[0] === what)}.json`);
+  const sessions: { what: string; command: [string, string[]] }[] = hyperscope.map(([what, vcpus, clock, extra], i) => {
+    const file = path.join(dir, `${i}.json`);
     stats[what] = file;
-    const h = await timeSession(...measured(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
-      '--clock', clock, '--smp', String(vcpus), '--stats-json', file, ...extra]), commands);
-    console.log(what.padEnd(46) + h.prompt.toFixed(2).padStart(9) + h.exit.toFixed(2).padStart(10) + peakMiB(h.output).padStart(10) + cpuText(h.output));
+    return { what, command: measured(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
+      '--clock', clock, '--smp', String(vcpus), '--stats-json', file, ...extra]) };
+  });
+  for (const smp of qemu ? [1, 2] : []) {
+    sessions.push({ what: `qemu-system-riscv64 (TCG + OpenSBI), ${smp} vCPU${smp > 1 ? 's' : ''}`, command: measured(qemu!, ['-M', 'virt', '-m', '128M',
+      '-smp', String(smp), '-bios', FW, '-kernel', image, '-initrd', initrd, '-append', 'console=ttyS0', '-nographic', '-monitor', 'none']) });
   }
-  if (qemu) {
-    for (const smp of [1, 2]) {
-      const q = await timeSession(...measured(qemu, ['-M', 'virt', '-m', '128M', '-smp', String(smp), '-bios', FW, '-kernel', image,
-        '-initrd', initrd, '-append', 'console=ttyS0', '-nographic', '-monitor', 'none']), commands);
-      console.log(`qemu-system-riscv64 (TCG + OpenSBI), ${smp} vCPU${smp > 1 ? 's' : ''}`.padEnd(46) + q.prompt.toFixed(2).padStart(9) +
-        q.exit.toFixed(2).padStart(10) + peakMiB(q.output).padStart(10) + cpuText(q.output));
+  const runs = new Map<string, { prompt: number; exit: number; peak: number; cpu: number }[]>(sessions.map((x) => [x.what, []]));
+  for (let round = 0; round < LINUX_ROUNDS; round++) {
+    for (const { what, command } of sessions) {
+      const h = await timeSession(...command, commands);
+      runs.get(what)!.push({ prompt: h.prompt, exit: h.exit, peak: Number(peakMiB(h.output)), cpu: cpuOf(h.output) });
     }
+  }
+  for (const { what } of sessions) {
+    const r = runs.get(what)!;
+    const peak = mid(r.map((x) => x.peak)), cpu = mid(r.map((x) => x.cpu));
+    console.log(what.padEnd(46) + mid(r.map((x) => x.prompt)).toFixed(2).padStart(9) + mid(r.map((x) => x.exit)).toFixed(2).padStart(10) +
+      (Number.isNaN(peak) ? '-' : peak.toFixed(0)).padStart(10) + (Number.isNaN(cpu) ? '-' : cpu.toFixed(2)).padStart(8));
   }
   // Alternated, three each: the CPU time of a deterministic boot is the fairest comparison of
   // translation on and off on a shared machine.
   const on: { key: string; cpu: number; translated: number }[] = [], off: { key: string; cpu: number }[] = [];
   for (let i = 0; i < 3; i++) { on.push(bootToPrompt(image, initrd, true)); off.push(bootToPrompt(image, initrd, false)); }
   const same = [...on, ...off].every((b) => b.key === on[0].key);
-  const mid = (l: { cpu: number }[]) => l.map((b) => b.cpu).sort((a, b) => a - b)[1].toFixed(2);
+  const midCpu = (l: { cpu: number }[]) => mid(l.map((b) => b.cpu)).toFixed(2);
   console.log(same ? `\nBoot to the prompt with and without translation (icount, in-process): identical, ${on[0].key.split(':')[0]}`
     : `\nBoot to the prompt DIFFERS with translation (icount, in-process):\n  on:  ${on[0].key}\n  off: ${off[0].key}`);
-  console.log(`CPU seconds to the prompt, median of 3: ${mid(on)} with translation (${(on[0].translated / 1e6).toFixed(1)} M instructions ran translated), ${mid(off)} without`);
+  console.log(`CPU seconds to the prompt, median of 3: ${midCpu(on)} with translation (${(on[0].translated / 1e6).toFixed(1)} M instructions ran translated), ${midCpu(off)} without`);
   console.log('\nExits of the realtime boot (to poweroff):\n');
   console.log(formatExitTable(JSON.parse(readFileSync(stats['hyperscope (--clock realtime)'], 'utf8'))));
 }
