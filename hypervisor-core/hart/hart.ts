@@ -518,6 +518,9 @@ export class Hart extends HartState {
     // access out of the TLB (so blocks leave before each), pages with breakpoints are skipped.
     const jit = this.jit;
     const jitTable = jit?.table, jitHot = jit?.hot;
+    // BlockCache.lookAt's thresholds, read once per run: as a call (too large to inline into
+    // this loop) it ran at every entry of a start counting towards a deferred look.
+    const lookFirst = jit?.threshold ?? 0, lookRegion = jit?.regionThreshold ?? 0, lookAlways = jit?.straightThreshold ?? 0;
     const predecode = this.predecode;
     const poll = this.pollWord, pollAt = this.pollIndex, pollSeen = this.pollSeen;
     // The pages with breakpoints: the per-instruction check looks a breakpoint up only there.
@@ -598,7 +601,7 @@ export class Hart extends HartState {
               const slot = (foff >>> 1) & BLOCK_TABLE_MASK;
               const b = jitTable![slot], heat = jitHot![slot] + 1;
               const compiled = b.off === foff && b.pcLo === pcLo && b.pcHi === pcHi;
-              if (compiled ? b.len <= budget - n : heat >= jit!.threshold && jit!.lookAt(heat)) {
+              if (compiled ? b.len <= budget - n : heat >= lookFirst && (heat === lookFirst || heat === lookRegion || heat >= lookAlways)) {
                 const k = jit!.run(this, dv, foff, pcLo, pcHi, poll === null ? budget - n : Math.min(budget - n, POLL_SPAN), set, breakpointPages);
                 if (k > 0) { n += k; pcLo = this.pcLo; pcHi = this.pcHi; continue; }
               } else if (!compiled) {

@@ -419,5 +419,14 @@ function compiledLoop(h: Hart, mem: PhysMemory): void {
     h.x[10] = 2000; h.x[11] = 0;
     h.run(10000);
   }
+  // A loop of two blocks (none loops alone): its starts count on past the first threshold
+  // without compiling, through every test of the interpreter's inline look (Hart.run).
+  code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1
+  code(mem, 4, 0x0040006f); // j 8
+  code(mem, 8, 0xfe029ce3 | 0); // bnez t0, -8
+  code(mem, 12, 0x00000073); // ecall
+  enter(h, false, CODE);
+  h.x[10] = 200; h.x[11] = 0;
+  h.run(10000);
   h.setJit(false);
 }

@@ -326,6 +326,7 @@ export class BlockCache {
    * boot's 142 M instructions to the prompt instead of 39 M, but took 10% more CPU time on one
    * vCPU and 18% on two (medians of three interleaved runs): V8 optimises the larger
    * functions slowly, and again after each deoptimisation on a path that had not run yet.
+   * Hart.run tests the same thresholds inline.
    */
   lookAt(heat: number): boolean {
     return heat === this.threshold || heat === this.regionThreshold || heat >= this.straightThreshold;
