@@ -19,7 +19,7 @@ export interface Flow {
   indirect(k: number): void;
 }
 
-/** A load or store site's remembered page: its virtual page (1: none yet) and host page offset. */
+/** A load or store site's remembered page: its virtual page (0x800: none yet) and host page offset. */
 export interface Memo { page: number; off: number }
 
 /** The locals and parameters the lowering reads and writes. */
@@ -36,6 +36,10 @@ export interface Frame {
   readonly target: number; readonly idx: number; readonly off: number;
   /** The next site's memo, or null past the memo limit. */
   site(): Memo | null;
+  /** The index of the function for load or store `op` (access.ts). */
+  accessFn(op: Op): number;
+  /** The index of the first M helper function (arith.ts). */
+  readonly helpers: number;
 }
 
 /** Pushes register r's value (x0 reads 0). */
@@ -119,7 +123,7 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
     if (a64 !== undefined) f.op(a64);
     else if (cmp !== undefined) f.op(cmp, W.i64_extend_i32_u);
     else if (a32 !== undefined) f.op(W.i32_wrap_i64, a32, W.i64_extend_i32_s);
-    else f.call(1 + helper!);
+    else f.call(fr.helpers + helper!);
     put(fr, rd);
     return;
   }
@@ -161,38 +165,59 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
 /**
  * A load (rd >= 0) or store (rd = -1) of `size` bytes at rs1 + imm through the read or write
  * TLB: leaves before it when the access crosses its page or the TLB has no entry for the page
- * (as compile.ts does), else accesses RAM at the entry's host offset.
+ * (as compile.ts does), else accesses RAM at the entry's host offset. A site with a memo
+ * checks it inline and calls nothing while the page stays the same (a loop's accesses); any
+ * other calls the module's function for the access (access.ts).
  */
 function access(fr: Frame, flow: Flow, i: Insn, k: number, [size, opcode]: [number, number], rd: number, rs1: number, rs2: number): void {
   const f = fr.f, insn = i.insn, load = rd >= 0;
   const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
-  const tag = tlbArray(load ? T.R_TAG : T.W_TAG), tagHi = tlbArray(load ? T.R_TAG_HI : T.W_TAG_HI), offs = tlbArray(load ? T.R_OFF : T.W_OFF);
   const exit = (): void => flow.exitAt(k, i.pcLo, i.pcHi);
-  get(fr, rs1); f.i64(imm, imm >> 31).op(W.i64_add).set(fr.target);
-  if (size > 1) {
-    f.get(fr.target).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and).i32(4096 - size).op(W.i32_gt_u).open(W.if, 'cross');
-    exit();
-    f.end();
-  }
+  /** Pushes the effective address. */
+  const address = (): void => {
+    get(fr, rs1);
+    if (imm !== 0) f.i64(imm, imm >> 31).op(W.i64_add);
+  };
   const memo = fr.site();
-  if (memo !== null) {
-    f.get(fr.target).i64(-4096, -1).op(W.i64_and).get(memo.page).op(W.i64_ne).open(W.if, 'miss');
+  if (memo === null) {
+    if (load) {
+      pre(fr, rd);
+      f.get(fr.tlb);
+      address();
+      f.call(fr.accessFn(i.op)).open(W.if, 'fail');
+      exit();
+      f.end();
+      put(fr, rd); // x0: drops the value
+    } else {
+      f.get(fr.x).get(fr.tlb);
+      address();
+      get(fr, rs2);
+      f.call(fr.accessFn(i.op)).open(W.if, 'fail');
+      exit();
+      f.end();
+    }
+    return;
   }
+  const tag = tlbArray(load ? T.R_TAG : T.W_TAG), tagHi = tlbArray(load ? T.R_TAG_HI : T.W_TAG_HI), offs = tlbArray(load ? T.R_OFF : T.W_OFF);
+  address();
+  f.set(fr.target);
+  // The memo holds a page: an access aligned to its size there cannot cross the page end, so
+  // one comparison checks both. A misaligned one goes through the TLB check below.
+  f.get(fr.target).i64(-4096 | (size - 1), -1).op(W.i64_and).get(memo.page).op(W.i64_ne).open(W.if, 'miss');
   // The entry's byte address in the first TLB array: tlb + ((lo >>> 12) & TLB_MASK) * 4.
   f.get(fr.target).op(W.i32_wrap_i64).i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).get(fr.tlb).op(W.i32_add).set(fr.idx);
-  f.get(fr.idx).mem(W.i32_load, tag).get(fr.target).op(W.i32_wrap_i64).i32(-4096).op(W.i32_and, W.i32_ne);
+  // The tag against the page of the access's last byte: one comparison for a TLB miss and a page crossing (access.ts).
+  f.get(fr.idx).mem(W.i32_load, tag).get(fr.target).op(W.i32_wrap_i64);
+  if (size > 1) f.i32(size - 1).op(W.i32_add);
+  f.i32(-4096).op(W.i32_and, W.i32_ne);
   f.get(fr.idx).mem(W.i32_load, tagHi).get(fr.target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
   f.op(W.i32_or).open(W.if, 'tlb');
   exit();
   f.end();
-  if (memo !== null) {
-    f.get(fr.target).i64(-4096, -1).op(W.i64_and).set(memo.page);
-    f.get(fr.idx).mem(W.i32_load, offs).set(memo.off);
-    f.end();
-    f.get(memo.off);
-  } else {
-    f.get(fr.idx).mem(W.i32_load, offs);
-  }
+  f.get(fr.target).i64(-4096, -1).op(W.i64_and).set(memo.page);
+  f.get(fr.idx).mem(W.i32_load, offs).set(memo.off);
+  f.end();
+  f.get(memo.off);
   f.get(fr.target).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and, W.i32_add).set(fr.off);
   if (load) {
     if (rd === 0) return; // the access has no effect once the checks passed

@@ -1,7 +1,7 @@
 /**
  * A region (its blocks and pages from region.ts) as a WebAssembly module: one function
- * `run` over the hart's registers (see Registers below), its blocks inside one `loop`, and the
- * M helpers (arith.ts). It follows compile.ts's regionSource rule for rule: a block is
+ * `run` over the hart's registers (see Registers below), its blocks inside one `loop`, the
+ * M helpers (arith.ts) and the imported access functions (access.ts). It follows compile.ts's regionSource rule for rule: a block is
  * entered only when `left` covers all of it, else the function leaves at its start; a load
  * or store whose TLB check fails leaves before it with pc and count exact; an edge into a
  * block on another page first checks that the fetch TLB still maps that page where the
@@ -11,6 +11,8 @@
  * nested `block`s, the block at position p right after the end of `block B<p>`. An edge to a
  * later position is a `br` to that label; any other edge sets the block number `st` and
  * goes round the `loop`, whose head is a `br_table` on `st` (the entry comes in that way too).
+ * An exit to a pc with the region's high word sets its low word and `k` and branches to one
+ * shared tail that stores them (an exit is at every access and every block start).
  *
  * `run(x, tlb, left, entry)`: the byte address in the imported memory of the register file
  * (32 i64, x0 first) and of the current translation context's first TLB array (the read
@@ -34,6 +36,7 @@ import { REGION_PARAMS, T, X_PC, tlbArray } from './abi';
 import { helperBodies } from './arith';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { Frame, Memo, callsHelper, lower } from './lower';
+import { ACCESSES, ACCESS_MODULE, LOAD_TYPE, STORE_TYPE, isAccess, isStore } from './access';
 
 /** Loads and stores that remember their page (as compile.ts's MEMO_SITES: each adds two locals live around the loop). */
 const MEMO_SITES = 32;
@@ -42,20 +45,25 @@ const MEMO_SITES = 32;
 const enum P { X, TLB, LEFT, ENTRY, COUNT }
 if (REGION_PARAMS !== P.COUNT) throw new Error('region-module: abi.ts names another parameter count');
 
-/** Registers a region reads or writes (x0 excluded), and those it writes. */
+/** Registers a region reads or writes (x0 excluded), and those it writes, in ascending order. */
 function registers(blocks: Insn[][]): { used: number[]; written: number[] } {
-  const used = new Set<number>(), written = new Set<number>();
+  // Bit masks: a region is built at every compile, and Sets and sorts per region showed in its cost.
+  let used = 0, written = 0;
   for (const b of blocks) {
     for (const i of b) {
-      const rd = (i.insn >>> 7) & 31, rs1 = (i.insn >>> 15) & 31, rs2 = (i.insn >>> 20) & 31;
-      used.add(rs1); used.add(rs2);
+      used |= (1 << ((i.insn >>> 15) & 31)) | (1 << ((i.insn >>> 20) & 31));
       const noRd = (i.op >= Op.BEQ && i.op <= Op.BGEU) || (i.op >= Op.SB && i.op <= Op.SD) || i.op === Op.FENCE;
-      if (!noRd && rd !== 0) { written.add(rd); used.add(rd); }
+      if (!noRd) written |= 1 << ((i.insn >>> 7) & 31);
     }
   }
-  used.delete(0);
-  const sorted = (s: Set<number>): number[] => [...s].sort((a, b) => a - b);
-  return { used: sorted(used), written: sorted(written) };
+  written &= ~1;
+  used = (used | written) & ~1;
+  const list = (m: number): number[] => {
+    const out: number[] = [];
+    for (let r = 1; r < 32; r++) if ((m >>> r) & 1) out.push(r);
+    return out;
+  };
+  return { used: list(used), written: list(written) };
 }
 
 /**
@@ -84,22 +92,39 @@ function usesHelpers(blocks: Insn[][]): boolean {
  * One module holding several regions: region j's `run` is exported as `r<j>` (and the first
  * also as `run`). V8 spends a fixed time on every module it compiles and instantiates (about
  * 0.2 ms for one of a single small function, against 0.03 ms a function in a module of 16),
- * so regions that turn hot together compile together. The M helpers are in the module only
- * when a region calls one (they are functions 1..Helper.COUNT, where lower.ts calls them).
+ * so regions that turn hot together compile together. Function indices: first the access
+ * functions the regions call, imported (access.ts; only those used), then region 0's `run`,
+ * then the M helpers when a region calls one (arith.ts), then the other regions' `run`s.
  */
 export function regionsModule(regions: readonly RegionCode[], shared: boolean): Uint8Array {
-  const helpers = regions.some((r) => usesHelpers(r.blocks)) ? helperBodies() : [];
-  const bodies = regions.map((r) => regionBody(r.blocks, r.pages, r.loops !== false));
-  const index = (j: number): number => (j === 0 ? 0 : helpers.length + j);
+  // The access functions the regions' loads and stores call, imported (access.ts): function indices from 0.
+  const accessFn = new Int32Array(ACCESSES).fill(-1);
+  const funcImports: { module: string; name: string; type: number }[] = [];
+  for (const r of regions) {
+    for (const b of r.blocks) {
+      for (const i of b) {
+        if (!isAccess(i.op) || accessFn[i.op - Op.LB] >= 0) continue;
+        accessFn[i.op - Op.LB] = funcImports.length;
+        funcImports.push({ module: ACCESS_MODULE, name: `${i.op - Op.LB}`, type: isStore(i.op) ? 3 : 2 });
+      }
+    }
+  }
+  const first = funcImports.length;
+  const helpers = regions.some((r) => usesHelpers(r.blocks)) ? helperBodies(first + 1) : [];
+  const bodies = regions.map((r) => regionBody(r.blocks, r.pages, r.loops !== false, accessFn, first + 1));
+  const index = (j: number): number => (j === 0 ? first : first + helpers.length + j);
   return encodeModule({
     memory: { module: 'm', name: 'mem', shared },
     types: [
       { params: new Array<number>(P.COUNT).fill(I32), results: [I32] },
       { params: [I64, I64], results: [I64] },
+      LOAD_TYPE,
+      STORE_TYPE,
     ],
+    funcImports,
     funcs: [{ type: 0, body: bodies[0] }, ...helpers.map((body) => ({ type: 1, body })), ...bodies.slice(1).map((body) => ({ type: 0, body }))],
     globals: 0,
-    exports: [{ name: 'run', kind: 'func', index: 0 }, ...bodies.map((_, j) => ({ name: `r${j}`, kind: 'func' as const, index: index(j) }))],
+    exports: [{ name: 'run', kind: 'func', index: first }, ...bodies.map((_, j) => ({ name: `r${j}`, kind: 'func' as const, index: index(j) }))],
   });
 }
 
@@ -110,9 +135,9 @@ export function regionsModule(regions: readonly RegionCode[], shared: boolean): 
  * made the regions' code half again as slow. For the same reason a straight region keeps no
  * register in a local (Frame.reg all -1): it has no prologue or epilogue.
  */
-function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops: boolean): Body {
+function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops: boolean, accessFn: Int32Array, helpers: number): Body {
   const f = new Body(P.COUNT);
-  const n = f.local(I32), k = f.local(I32), st = f.local(I32);
+  const n = f.local(I32), k = f.local(I32), st = f.local(I32), exitLo = f.local(I32);
   const idx = f.local(I32), off = f.local(I32);
   const target = f.local(I64);
   const { used, written } = registers(blocks);
@@ -127,6 +152,8 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
   const frame: Frame = {
     f, reg, x: P.X, tlb: P.TLB, target, idx, off,
     site: () => (nextMemo < memos.length ? memos[nextMemo++] : null),
+    accessFn: (op) => accessFn[op - Op.LB],
+    helpers,
   };
   const pcHi = blocks[0][0].pcHi;
   const member = new Map<number, number>(blocks.map((b, j) => [b[0].pcLo, j]));
@@ -136,7 +163,17 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
   let here = 0, herePage = 0;
 
   const exitAt = (kk: number, lo: number, hi: number): void => {
-    f.get(P.X).i64(lo, hi).mem(W.i64_store, X_PC).i32(kk).set(k).br('out');
+    // k is 0 until an exit sets it, and every exit leaves.
+    if (hi !== pcHi) {
+      f.get(P.X).i64(lo, hi).mem(W.i64_store, X_PC);
+      if (kk !== 0) f.i32(kk).set(k);
+      f.br('out');
+      return;
+    }
+    // Most exits are to the region's own high word: the low word to the shared exit below.
+    f.i32(lo).set(exitLo);
+    if (kk !== 0) f.i32(kk).set(k);
+    f.br('exit');
   };
   /** Pushes whether the fetch TLB maps virtual page p (low word, in pcHi) where the region found it. */
   const mapped = (p: number): void => {
@@ -197,11 +234,12 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
     f.br('out');
   };
 
-  // Prologue: the registers into locals, every memo empty (an odd page never matches).
+  // Prologue: the registers into locals, every memo empty (lower.ts compares a memo with an
+  // address whose bits 3..11 are cleared, so bit 11 set never matches).
   for (const r of used) if (reg[r] >= 0) f.get(P.X).mem(W.i64_load, 8 * r).set(reg[r]);
-  for (const m of memos) f.i64(1, 0).set(m.page);
+  for (const m of memos) f.i64(0x800, 0).set(m.page);
   f.get(P.ENTRY).set(st);
-  f.open(W.block, 'out').open(W.loop, 'top');
+  f.open(W.block, 'out').open(W.block, 'exit').open(W.loop, 'top');
   for (let p = blocks.length - 1; p >= 0; p--) f.open(W.block, `b${p}`);
   f.open(W.block, 'bad');
   f.get(st).brTable(blocks.map((_, j) => `b${position[j]}`), 'bad');
@@ -220,7 +258,9 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
     const last = insns[insns.length - 1];
     if (!(last.op >= Op.JAL && last.op <= Op.BGEU)) goTo(insns.length, ...pcAdd(last.pcLo, last.pcHi, last.len));
   }
-  f.end().end(); // top, out
+  f.end().end(); // top, exit (every block ends in a branch: only exits come here)
+  f.get(P.X).get(exitLo).mem(W.i32_store, X_PC).get(P.X).i32(pcHi).mem(W.i32_store, X_PC + 4);
+  f.end(); // out
   // Epilogue: the written registers kept in locals back to memory.
   for (const r of written) if (reg[r] >= 0) f.get(P.X).get(reg[r]).mem(W.i64_store, 8 * r);
   f.get(n).get(k).op(W.i32_add);

@@ -126,6 +126,36 @@ describe('hart: WebAssembly regions give what JavaScript regions give', () => {
     }
   });
 
+  it('a loop whose load or store walks at every step from aligned addresses to misaligned ones, across the page end and onto the next page', () => {
+    // A loop's access site remembers its page (a memo): the same site must still leave
+    // before an access that crosses the page end, whatever it met on that page before.
+    const bench = new Bench();
+    bench.map(DATA_VA, 0, DATA_OFF);
+    bench.map(DATA_VA + 0x1000, 0, DATA_OFF + 0x3000);
+    for (let o = 0; o < 0x4000; o += 4) bench.dv.setUint32(DATA_OFF + o, Math.imul(o, 0x9e3779b1), true);
+    for (const [name, f3] of [...LOADS, ...STORES]) {
+      const load = LOADS.some(([n]) => n === name);
+      for (let step = 1; step <= 9; step++) {
+        bench.code([
+          load ? i(0, S0, f3, A0, 0x03) : s(0, A1, S0, f3), // loop:
+          addi(S0, S0, step),
+          addi(A1, A1, 7),
+          addi(T0, T0, -1),
+          bne(T0, 0, -16), // -> loop
+          SPIN,
+        ]);
+        const { blocks, pages } = bench.region();
+        for (const from of [0xfc0, 0xfe0, 0xff8]) {
+          const start = bench.bytes.slice();
+          bench.set(S0, DATA_VA + from, 0);
+          bench.set(T0, 40, 0);
+          same(bench, blocks, pages, 400, 0, -1, `${name} stepping ${step} from page offset 0x${from.toString(16)}`);
+          bench.bytes.set(start);
+        }
+      }
+    }
+  });
+
   it('over a shared memory (vCPU threads) a region runs as over a private one', () => {
     const rng = new Rng(777);
     const bench = new Bench(true);
