@@ -1,9 +1,9 @@
 /**
- * Loads and stores as small functions, one per instruction (LB .. SD), in one module
- * instantiated once per memory (index.ts) and imported by region modules: every access site
- * without a memo (lower.ts) calls its function instead of holding the TLB check inline. The
- * inline check was most of a module, and a module's bytes are what V8 decodes, validates,
- * compiles with Liftoff and, for hot functions, compiles again with TurboFan.
+ * Loads and stores as small functions of a region's module, one per instruction (LB .. SD),
+ * called from every access site without a memo (lower.ts) instead of holding the TLB check
+ * inline there. The inline check was most of a module, and a module's bytes are what V8
+ * decodes, validates, compiles with Liftoff and, for hot functions, compiles again with
+ * TurboFan.
  *
  * Each does what an inline site did (compile.ts's access rule): the access's page through
  * the read or write TLB of the current translation context (abi.ts), failing when the TLB
@@ -19,12 +19,15 @@
  *
  * Measured on the regions of the Linux boot at thresholds 64/500/500 (25,269 guest
  * instructions in 302 modules): a load site of a straight region took 134 bytes inline and
- * takes 33, a store 174 and 36; all modules 2.22 MB before, 1.30 MB after (88 and 52 bytes a
- * guest instruction). The functions are imported rather than in each module: a copy in each
- * was 107 KB of those modules, and each copy was compiled and tiered up on its own.
+ * takes 33, a store 174 and 36; all modules 2.22 MB before, 1.41 MB after (88 and 56 bytes a
+ * guest instruction), of which the functions' copies are 107 KB. Importing the functions from
+ * one instance per memory instead (tried) made the modules 1.30 MB, but `new
+ * WebAssembly.Module` took 0.23-0.26 ms a module against 0.05-0.11 (the default boot's 141
+ * modules; V8 compiles call wrappers for a module's imports) and the boot at those thresholds
+ * 1.8% more host instructions than with the copies.
  */
 import { Op } from '../../isa/opcodes';
-import { Body, I32, I64, W, encodeModule } from './emit';
+import { Body, I32, I64, W } from './emit';
 import { T, X_RESV, tlbArray } from './abi';
 
 /** Load and store instructions, numbered from LB as in opcodes.ts (LB, LH, LW, LD, LBU, LHU, LWU, SB, SH, SW, SD). */
@@ -92,22 +95,3 @@ function build(a: number): Body {
   return f;
 }
 
-/** The import module name under which region modules find the access functions, each by its number from LB. */
-export const ACCESS_MODULE = 'a';
-
-/**
- * The module of all access functions (export `${op - Op.LB}` each), one instance per memory
- * that region modules import them from: a function of every region module, each copy was
- * compiled, and tiered up by TurboFan once hot, once per module.
- */
-export function accessModule(shared: boolean): Uint8Array {
-  const funcs: { type: number; body: Body }[] = [];
-  for (let a = 0; a < ACCESSES; a++) funcs.push({ type: isStore(Op.LB + a) ? 1 : 0, body: accessBody(Op.LB + a) });
-  return encodeModule({
-    memory: { module: 'm', name: 'mem', shared },
-    types: [LOAD_TYPE, STORE_TYPE],
-    funcs,
-    globals: 0,
-    exports: funcs.map((_, a) => ({ name: `${a}`, kind: 'func' as const, index: a })),
-  });
-}

@@ -10,25 +10,19 @@
  */
 import { Body, I64, W } from './emit';
 
-/** The M helpers, in the order of their functions in a module. */
+/** The M helpers, in the order their functions follow the region's own function. */
 export const enum Helper { MULHU, MULH, MULHSU, DIV, REM, DIVU, REMU, DIVW, REMW, DIVUW, REMUW, COUNT }
 
-/** Built bodies by the index of the first helper in the module (MULH and MULHSU call MULHU by index). */
-const bodies = new Map<number, readonly Body[]>();
+let bodies: readonly Body[] | null = null;
 
-/**
- * The function bodies of the helpers (each (i64 a, i64 b) -> i64), indexed by Helper, for a
- * module whose first helper is function `first`; built once per `first`, every module that
- * needs them holds them.
- */
-export function helperBodies(first: number): readonly Body[] {
-  let out = bodies.get(first);
-  if (out === undefined) {
-    const list: Body[] = [];
-    for (let h = 0; h < Helper.COUNT; h++) list.push(helperBody(h as Helper, first));
-    bodies.set(first, (out = list));
+/** The function bodies of the helpers (each (i64 a, i64 b) -> i64), indexed by Helper; built once, every module holds them. */
+export function helperBodies(): readonly Body[] {
+  if (bodies === null) {
+    const out: Body[] = [];
+    for (let h = 0; h < Helper.COUNT; h++) out.push(helperBody(h as Helper));
+    bodies = out;
   }
-  return out;
+  return bodies;
 }
 
 const A = 0, B = 1;
@@ -37,7 +31,7 @@ const low = (f: Body, l: number): Body => f.get(l).i64(-1, 0).op(W.i64_and);
 /** Pushes the high 32 bits of local l, zero-extended. */
 const high = (f: Body, l: number): Body => f.get(l).i64(32, 0).op(W.i64_shr_u);
 
-function helperBody(h: Helper, first: number): Body {
+function helperBody(h: Helper): Body {
   const f = new Body(2);
   switch (h) {
     case Helper.MULHU: {
@@ -55,12 +49,12 @@ function helperBody(h: Helper, first: number): Body {
       break;
     }
     case Helper.MULH: // mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)
-      f.get(A).get(B).call(first + Helper.MULHU);
+      f.get(A).get(B).call(1 + Helper.MULHU);
       f.get(A).i64(63, 0).op(W.i64_shr_s).get(B).op(W.i64_and, W.i64_sub);
       f.get(B).i64(63, 0).op(W.i64_shr_s).get(A).op(W.i64_and, W.i64_sub);
       break;
     case Helper.MULHSU: // mulhu(a, b) - (a < 0 ? b : 0)
-      f.get(A).get(B).call(first + Helper.MULHU);
+      f.get(A).get(B).call(1 + Helper.MULHU);
       f.get(A).i64(63, 0).op(W.i64_shr_s).get(B).op(W.i64_and, W.i64_sub);
       break;
     case Helper.DIV:

@@ -200,8 +200,6 @@ export interface ModuleSpec {
   memory: { module: string; name: string; shared: boolean };
   /** Import module/field name of a funcref table (table 0). */
   table?: { module: string; name: string };
-  /** Imported functions, by module/field name and type index: function indices 0.., before `funcs`. */
-  funcImports?: { module: string; name: string; type: number }[];
   types: FuncType[];
   /** Each function's type index and body. */
   funcs: { type: number; body: Body }[];
@@ -231,8 +229,7 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
   }
   section(out, 1, types);
   const imports = new Bytes();
-  const funcImports = m.funcImports ?? [];
-  imports.uleb(1 + (m.table !== undefined ? 1 : 0) + funcImports.length);
+  imports.uleb(1 + (m.table !== undefined ? 1 : 0));
   imports.name(m.memory.module);
   imports.name(m.memory.name);
   imports.byte(0x02);
@@ -245,12 +242,6 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
     imports.byte(0x70);
     imports.byte(0x00);
     imports.byte(0x00);
-  }
-  for (const f of funcImports) {
-    imports.name(f.module);
-    imports.name(f.name);
-    imports.byte(0x00);
-    imports.uleb(f.type);
   }
   section(out, 2, imports);
   const funcs = new Bytes();

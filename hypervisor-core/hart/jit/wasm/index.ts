@@ -6,14 +6,12 @@
  * TLB arrays and RAM in one WebAssembly.Memory (the module addresses all of them there).
  *
  * Modules are cached by the same key as compile.ts's functions (a region is compiled once
- * per process) and instantiated once per memory, with that memory's instance of the access
- * functions (access.ts) as their imports.
+ * per process) and instantiated once per memory.
  */
 import { BlockFn, BlockHart, Insn, regionKey } from '../compile';
 import { RegionCode, regionsModule } from './region-module';
 import { dispatcherOf, isShared } from './dispatch';
 import { T, X_PC, tlbArray } from './abi';
-import { ACCESS_MODULE, accessModule } from './access';
 
 export { regionModule } from './region-module';
 
@@ -87,10 +85,7 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
     if (seen !== undefined) return seen;
     const { module, name } = modules.get(keys[j])!;
     let instance = mine!.of.get(module);
-    if (instance === undefined) {
-      instance = new WebAssembly.Instance(module, { m: { mem: memory }, [ACCESS_MODULE]: accessesOf(memory) as WebAssembly.ModuleImports });
-      mine!.of.set(module, instance);
-    }
+    if (instance === undefined) mine!.of.set(module, (instance = new WebAssembly.Instance(module, { m: { mem: memory } })));
     const run = instance.exports[name] as RegionRun;
     const fn = wrap(run);
     runs.set(fn, run);
@@ -98,22 +93,6 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
     mine!.insns += sizes[j];
     return fn;
   });
-}
-
-/** The access functions' module by memory kind (compiled once per process), and each memory's instance of it. */
-const accessModules = new Map<boolean, WebAssembly.Module>();
-const accessInstances = new WeakMap<WebAssembly.Memory, WebAssembly.Exports>();
-
-/** The access functions (access.ts) over `memory`, which its region modules import. */
-function accessesOf(memory: WebAssembly.Memory): WebAssembly.Exports {
-  let e = accessInstances.get(memory);
-  if (e !== undefined) return e;
-  const shared = isShared(memory);
-  let module = accessModules.get(shared);
-  if (module === undefined) accessModules.set(shared, (module = new WebAssembly.Module(accessModule(shared))));
-  e = new WebAssembly.Instance(module, { m: { mem: memory } }).exports;
-  accessInstances.set(memory, e);
-  return e;
 }
 
 /**

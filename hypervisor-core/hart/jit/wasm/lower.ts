@@ -36,10 +36,8 @@ export interface Frame {
   readonly target: number; readonly idx: number; readonly off: number;
   /** The next site's memo, or null past the memo limit. */
   site(): Memo | null;
-  /** The index of the function for load or store `op` (access.ts). */
+  /** The index of the module's function for load or store `op` (access.ts). */
   accessFn(op: Op): number;
-  /** The index of the first M helper function (arith.ts). */
-  readonly helpers: number;
 }
 
 /** Pushes register r's value (x0 reads 0). */
@@ -123,7 +121,7 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
     if (a64 !== undefined) f.op(a64);
     else if (cmp !== undefined) f.op(cmp, W.i64_extend_i32_u);
     else if (a32 !== undefined) f.op(W.i32_wrap_i64, a32, W.i64_extend_i32_s);
-    else f.call(fr.helpers + helper!);
+    else f.call(1 + helper!);
     put(fr, rd);
     return;
   }

@@ -1,7 +1,7 @@
 /**
  * A region (its blocks and pages from region.ts) as a WebAssembly module: one function
  * `run` over the hart's registers (see Registers below), its blocks inside one `loop`, the
- * M helpers (arith.ts) and the imported access functions (access.ts). It follows compile.ts's regionSource rule for rule: a block is
+ * M helpers (arith.ts) and the access functions (access.ts). It follows compile.ts's regionSource rule for rule: a block is
  * entered only when `left` covers all of it, else the function leaves at its start; a load
  * or store whose TLB check fails leaves before it with pc and count exact; an edge into a
  * block on another page first checks that the fetch TLB still maps that page where the
@@ -36,7 +36,7 @@ import { REGION_PARAMS, T, X_PC, tlbArray } from './abi';
 import { helperBodies } from './arith';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { Frame, Memo, callsHelper, lower } from './lower';
-import { ACCESSES, ACCESS_MODULE, LOAD_TYPE, STORE_TYPE, isAccess, isStore } from './access';
+import { ACCESSES, LOAD_TYPE, STORE_TYPE, accessBody, isAccess, isStore } from './access';
 
 /** Loads and stores that remember their page (as compile.ts's MEMO_SITES: each adds two locals live around the loop). */
 const MEMO_SITES = 32;
@@ -92,27 +92,27 @@ function usesHelpers(blocks: Insn[][]): boolean {
  * One module holding several regions: region j's `run` is exported as `r<j>` (and the first
  * also as `run`). V8 spends a fixed time on every module it compiles and instantiates (about
  * 0.2 ms for one of a single small function, against 0.03 ms a function in a module of 16),
- * so regions that turn hot together compile together. Function indices: first the access
- * functions the regions call, imported (access.ts; only those used), then region 0's `run`,
- * then the M helpers when a region calls one (arith.ts), then the other regions' `run`s.
+ * so regions that turn hot together compile together. Function indices: region 0's `run`,
+ * the M helpers when a region calls one (1..Helper.COUNT, where lower.ts calls them), the
+ * access functions the regions call (access.ts; only those used), the other regions' `run`s.
  */
 export function regionsModule(regions: readonly RegionCode[], shared: boolean): Uint8Array {
-  // The access functions the regions' loads and stores call, imported (access.ts): function indices from 0.
+  const helpers = regions.some((r) => usesHelpers(r.blocks)) ? helperBodies() : [];
+  // The access functions the regions' loads and stores call, after the helpers (access.ts).
   const accessFn = new Int32Array(ACCESSES).fill(-1);
-  const funcImports: { module: string; name: string; type: number }[] = [];
+  const accesses: { type: number; body: Body }[] = [];
   for (const r of regions) {
     for (const b of r.blocks) {
       for (const i of b) {
         if (!isAccess(i.op) || accessFn[i.op - Op.LB] >= 0) continue;
-        accessFn[i.op - Op.LB] = funcImports.length;
-        funcImports.push({ module: ACCESS_MODULE, name: `${i.op - Op.LB}`, type: isStore(i.op) ? 3 : 2 });
+        accessFn[i.op - Op.LB] = 1 + helpers.length + accesses.length;
+        accesses.push({ type: isStore(i.op) ? 3 : 2, body: accessBody(i.op) });
       }
     }
   }
-  const first = funcImports.length;
-  const helpers = regions.some((r) => usesHelpers(r.blocks)) ? helperBodies(first + 1) : [];
-  const bodies = regions.map((r) => regionBody(r.blocks, r.pages, r.loops !== false, accessFn, first + 1));
-  const index = (j: number): number => (j === 0 ? first : first + helpers.length + j);
+  const bodies = regions.map((r) => regionBody(r.blocks, r.pages, r.loops !== false, accessFn));
+  const first = 1 + helpers.length + accesses.length;
+  const index = (j: number): number => (j === 0 ? 0 : first + j - 1);
   return encodeModule({
     memory: { module: 'm', name: 'mem', shared },
     types: [
@@ -121,10 +121,10 @@ export function regionsModule(regions: readonly RegionCode[], shared: boolean): 
       LOAD_TYPE,
       STORE_TYPE,
     ],
-    funcImports,
-    funcs: [{ type: 0, body: bodies[0] }, ...helpers.map((body) => ({ type: 1, body })), ...bodies.slice(1).map((body) => ({ type: 0, body }))],
+    funcs: [{ type: 0, body: bodies[0] }, ...helpers.map((body) => ({ type: 1, body })), ...accesses,
+      ...bodies.slice(1).map((body) => ({ type: 0, body }))],
     globals: 0,
-    exports: [{ name: 'run', kind: 'func', index: first }, ...bodies.map((_, j) => ({ name: `r${j}`, kind: 'func' as const, index: index(j) }))],
+    exports: [{ name: 'run', kind: 'func', index: 0 }, ...bodies.map((_, j) => ({ name: `r${j}`, kind: 'func' as const, index: index(j) }))],
   });
 }
 
@@ -135,7 +135,7 @@ export function regionsModule(regions: readonly RegionCode[], shared: boolean): 
  * made the regions' code half again as slow. For the same reason a straight region keeps no
  * register in a local (Frame.reg all -1): it has no prologue or epilogue.
  */
-function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops: boolean, accessFn: Int32Array, helpers: number): Body {
+function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops: boolean, accessFn: Int32Array): Body {
   const f = new Body(P.COUNT);
   const n = f.local(I32), k = f.local(I32), st = f.local(I32), exitLo = f.local(I32);
   const idx = f.local(I32), off = f.local(I32);
@@ -153,7 +153,6 @@ function regionBody(blocks: Insn[][], pages: ReadonlyMap<number, number>, loops:
     f, reg, x: P.X, tlb: P.TLB, target, idx, off,
     site: () => (nextMemo < memos.length ? memos[nextMemo++] : null),
     accessFn: (op) => accessFn[op - Op.LB],
-    helpers,
   };
   const pcHi = blocks[0][0].pcHi;
   const member = new Map<number, number>(blocks.map((b, j) => [b[0].pcLo, j]));
