@@ -195,6 +195,16 @@ export class Vcpu {
     return guestInterruptPending(this.hart) || (this.mmode?.wakes() ?? false);
   }
 
+  /**
+   * The guest kernel runs with its interrupts off (VS-mode with vsstatus.SIE clear): most
+   * likely inside a critical section under a spinlock (spin_lock_irqsave), which another vCPU
+   * taking the lock could only spin on until this one runs again.
+   */
+  guestInterruptsOff(): boolean {
+    const h = this.hart;
+    return h.virt && h.priv === Priv.S && (h.lo(Slot.VSSTATUS) & Mstatus.SIE) === 0;
+  }
+
   /** Wakes a blocked vCPU when an interrupt is pending; returns whether it is runnable. */
   tryWake(): boolean {
     if (this.state !== 'blocked' || !this.hasPendingInterrupt()) return this.state === 'runnable';

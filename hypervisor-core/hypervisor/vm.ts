@@ -150,7 +150,8 @@ export class Vm {
    * The rest of a slice a debugger stop cut short (a breakpoint, watchpoint or guest trap, or
    * stopAtRetired): the next slice continues it on the same vCPU, so where the debugger stops
    * never changes the round robin, and a replay from a checkpoint interleaves the vCPUs as the
-   * recorded run did. A snapshot keeps it.
+   * recorded run did. Also the rest of a slice a vCPU keeps across an exit (keepsSlice). A
+   * snapshot keeps it.
    */
   sliceLeft: { vcpu: number; budget: number } | null = null;
   /** vCPUs the scheduler passes over (a debugger keeps them stopped while the others run: gdb's vCont with threads). */
@@ -635,12 +636,14 @@ export class Vm {
       const t0 = performance.now();
       const { exit, instructions, cost, stop } = vcpu.runSlice(1);
       const cut = this.sliceLeft;
-      // A step inside a cut slice uses it up as running on would; an exit would have ended it.
-      if (cut?.vcpu === id) this.sliceLeft = stop === StopReason.BUDGET && cut.budget > cost ? { vcpu: id, budget: cut.budget - cost } : null;
       const t1 = performance.now();
       this.clock.retire(instructions);
       this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
       if (stop === StopReason.HOST_TRAP && exit) this.handleExit(vcpu, exit, t1);
+      // A step inside a cut slice uses it up as running on would; an exit ends it as it would
+      // have (unless the vCPU keeps its slice across it).
+      const goesOn = stop === StopReason.BUDGET || (stop === StopReason.HOST_TRAP && this.keepsSlice(vcpu));
+      if (cut?.vcpu === id) this.sliceLeft = goesOn && cut.budget > cost ? { vcpu: id, budget: cut.budget - cost } : null;
       if (stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) return debugStop(id, stop);
       const exitStop = this.takeExitBreak();
       if (exitStop) return exitStop;
@@ -676,9 +679,27 @@ export class Vm {
     if (stop === StopReason.BUDGET && budget < full) return this.accountSlice(vcpu, cost); // cut at the target: no slice end
     if (exit === null) return this.accountSlice(vcpu, cost); // WFI on a bare hart cannot happen in V=1 with VTW
     this.handleExit(vcpu, exit, t1);
+    if (stop === StopReason.HOST_TRAP && full > cost && this.keepsSlice(vcpu)) this.sliceLeft = { vcpu: vcpu.id, budget: full - cost };
     // The next slice on this thread begins by asking the time: the read ending this exit serves.
     if (this.clockMark >= 0) this.clock.sampled(this.clockMark);
     return this.accountSlice(vcpu, cost);
+  }
+
+  /**
+   * After an exit the round robin moves on to the next vCPU, but not from a guest kernel with
+   * its interrupts off: that vCPU keeps the thread for the rest of its slice. It is most likely
+   * inside a critical section (Linux writes a console line under the UART port's lock with
+   * interrupts off, one exit per byte), and a vCPU scheduled in its place could only spin on
+   * that lock until the holder's next turn. Measured on the Linux sample's boot to the prompt
+   * (2 vCPUs, icount, in-process): 4,833 -> 2,629 switches between vCPUs, 315 -> 70 slices
+   * ended by spinning, 81,406 -> 18,614 PAUSE hints; 147,476,073 -> 146,566,363 guest
+   * instructions and 19.95 -> 19.78 G host instructions (cachegrind, -0.9 %); with 45,000- and
+   * 55,000-instruction slices (other interleavings) -0.3 % and -2.7 %. Extending as well a
+   * slice that ends with interrupts off (8 x 2,000 instructions) did not pay: -0.1 %, +1.0 %,
+   * -0.1 % host instructions at those three slice lengths.
+   */
+  private keepsSlice(vcpu: Vcpu): boolean {
+    return this.vcpus.length > 1 && vcpu.state === 'runnable' && vcpu.guestInterruptsOff();
   }
 
   /** The slice and its exit were `vcpu`'s run time; the others waited or were blocked meanwhile. */
