@@ -22,7 +22,7 @@
  * WebAssembly (wasm/): `JIT_DEFAULTS.backend`, from `--jit js|wasm` or HYPERSCOPE_JIT.
  */
 import { PhysMemory } from '../../memory/phys-memory';
-import { TlbSet } from '../../mmu/tlb';
+import { Tlb, TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
 import { Region, findRegion, firstBlockLength } from './region';
 import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, mayHaveModule, regionRunOf } from './wasm';
@@ -260,35 +260,9 @@ export class BlockCache {
       if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) {
         const heat = ++this.hot[slot];
         if (heat < this.threshold || !this.lookAt(heat)) break;
-        if (this.pending.length > 0 && this.pending.some((p) => p.off === off && p.pcLo === pcLo && p.pcHi === pcHi)) {
-          // A start waiting for its batch is hot again: the batch compiles now.
-          this.hot[slot] = 0;
-          this.compilePending();
-          b = this.table[slot];
-          if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) break;
-        } else {
-          this.counters.looks++;
-          // Every page is claimed before its instructions are read (vCPU threads: code-sharing.ts).
-          this.mem.claimCode(off >>> 12);
-          if (this.refusedAtFirstLook(slot, heat, off, pcLo, pcHi)) break;
-          const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
-            const i = (p >>> 12) & (f.tagLo.length - 1);
-            if (f.tagLo[i] !== p || f.tagHi[i] !== pcHi) return -1;
-            this.mem.claimCode(f.off[i] >>> 12);
-            return f.off[i];
-          }, this.wasm === null);
-          if (region.blocks.length > 0 && !this.worth(region, heat)) break;
-          this.hot[slot] = 0;
-          if (this.wasm !== null && this.batch > 1 && region.blocks.length > 0 && !compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops)) {
-            this.pend({ slot, off, pcLo, pcHi, region });
-            if (this.pending.length < this.batch) break;
-            this.compilePending();
-            b = this.table[slot];
-            if (b.off !== off || b.pcLo !== pcLo || b.pcHi !== pcHi) break;
-          } else {
-            b = this.compile(slot, off, pcLo, pcHi, region);
-          }
-        }
+        const found = this.look(slot, heat, off, pcLo, pcHi, f);
+        if (found === null) break;
+        b = found;
       }
       if (b.len > left - done) break;
       const chain = this.chain;
@@ -315,6 +289,47 @@ export class BlockCache {
     }
     this.counters.insns += done;
     return done;
+  }
+
+  /**
+   * A start not compiled yet, at a look (its entries are `heat`): compiles its region when
+   * worth it (or the batch it waits in), and returns its block, or null to interpret it. Apart
+   * from `run` because of its closures: a variable a closure captures lives in a context V8
+   * allocates at every call of the function that declares it, and `run` is called at most
+   * branch targets (about 60 MB of such contexts in a Linux boot to the prompt).
+   */
+  private look(slot: number, heat: number, off: number, pcLo: number, pcHi: number, f: Tlb): Block | null {
+    if (this.pending.length > 0 && this.pending.some((p) => p.off === off && p.pcLo === pcLo && p.pcHi === pcHi)) {
+      // A start waiting for its batch is hot again: the batch compiles now.
+      this.hot[slot] = 0;
+      this.compilePending();
+      return this.entered(slot, off, pcLo, pcHi);
+    }
+    this.counters.looks++;
+    // Every page is claimed before its instructions are read (vCPU threads: code-sharing.ts).
+    this.mem.claimCode(off >>> 12);
+    if (this.refusedAtFirstLook(slot, heat, off, pcLo, pcHi)) return null;
+    const region = findRegion(this.u16, off, pcLo, pcHi, (p) => {
+      const i = (p >>> 12) & (f.tagLo.length - 1);
+      if (f.tagLo[i] !== p || f.tagHi[i] !== pcHi) return -1;
+      this.mem.claimCode(f.off[i] >>> 12);
+      return f.off[i];
+    }, this.wasm === null);
+    if (region.blocks.length > 0 && !this.worth(region, heat)) return null;
+    this.hot[slot] = 0;
+    if (this.wasm !== null && this.batch > 1 && region.blocks.length > 0 && !compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops)) {
+      this.pend({ slot, off, pcLo, pcHi, region });
+      if (this.pending.length < this.batch) return null;
+      this.compilePending();
+      return this.entered(slot, off, pcLo, pcHi);
+    }
+    return this.compile(slot, off, pcLo, pcHi, region);
+  }
+
+  /** The block in `slot` if it is the one at (off, pcLo, pcHi), else null. */
+  private entered(slot: number, off: number, pcLo: number, pcHi: number): Block | null {
+    const b = this.table[slot];
+    return b.off === off && b.pcLo === pcLo && b.pcHi === pcHi ? b : null;
   }
 
   /**
