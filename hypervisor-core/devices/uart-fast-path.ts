@@ -45,12 +45,12 @@ export const enum UartReg {
   LINE,
   /** Bytes in the receive FIFO, and the index of its oldest. */
   RX_COUNT, RX_HEAD,
-  /** The receive FIFO: RX_SIZE words from here, a ring. */
+  /** The receive FIFO: 16 words from here (UART_RX_SIZE), a ring. */
   RX,
   WORDS = RX + 16,
 }
-/** Room in the receive FIFO's ring. */
-export const UART_RX_SIZE = 16;
+/** Room in the receive FIFO's ring: the words after RX. */
+export const UART_RX_SIZE = UartReg.WORDS - UartReg.RX;
 
 const RING = REGS + UartReg.WORDS;
 /** Words per ring entry. */
