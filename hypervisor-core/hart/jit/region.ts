@@ -140,21 +140,12 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
 }
 
 /**
- * Whether findRegion could give the block at host offset `off` (pc lo/hi) alone as a loop,
- * from that block only: one of its successors is its own start. (A block ending in a return
- * cannot: with it alone in the region, no call block gives the return a site to go to.)
- * False means the region holds other blocks or no cycle, and costs one block's scan instead
- * of the region's. Null: the first instruction cannot be in a block (the region is empty).
- */
-export function mayLoopAlone(u16: Uint16Array, off: number, pcLo: number, pcHi: number): boolean | null {
-  const len = firstBlockLength(u16, off, pcLo, pcHi);
-  return len === 0 ? null : len < 0;
-}
-
-/**
  * The length of the block at host offset `off` (pc lo/hi), which bounds its region's from
- * below; negated when the block may loop alone (mayLoopAlone), 0 when the first instruction
- * cannot be in a block (the region is empty).
+ * below. Negated when findRegion could give that block alone as a loop, from that block only:
+ * one of its successors is its own start (a block ending in a return cannot: with it alone in
+ * the region, no call block gives the return a site to go to). Positive means the region
+ * holds other blocks or no cycle, and costs one block's scan instead of the region's. 0: the
+ * first instruction cannot be in a block (the region is empty).
  */
 export function firstBlockLength(u16: Uint16Array, off: number, pcLo: number, pcHi: number): number {
   const b = scanBlock(u16, off, pcLo, pcHi);

@@ -1,25 +1,26 @@
 /**
  * The block cache's first look at a hot start (block-cache.ts refusedAtFirstLook) scans
- * only the start's block: mayLoopAlone must be true wherever findRegion gives that block
+ * only the start's block: firstBlockLength must be negative (may loop alone) wherever findRegion gives that block
  * alone as a loop (the one region compiled at the first threshold), on hand-made cases
  * (a block branching back to itself, a call, a return, a jump elsewhere) and on random
  * code with branches, jumps, calls and returns between nearby blocks.
  */
 import { strict as assert } from 'node:assert';
-import { findRegion, mayLoopAlone } from '../../../hypervisor-core/hart/jit/region';
+import { findRegion, firstBlockLength } from '../../../hypervisor-core/hart/jit/region';
 import { Bench, CODE_HI, CODE_OFF, CODE_VA, CSR, Rng, addi, beq, bne, jal, jalr } from './wasm/rig';
 
 const RA = 1, T0 = 5, A0 = 10;
 
-/** What findRegion and mayLoopAlone say of the block at byte `at` of the code page. */
+/** What findRegion and firstBlockLength say of the block at byte `at` of the code page (`may`: whether it may loop alone; null: no block). */
 function look(bench: Bench, at: number): { alone: boolean; empty: boolean; may: boolean | null } {
   const pcLo = CODE_VA + at;
   const region = findRegion(bench.u16, CODE_OFF + at, pcLo, CODE_HI, (p) => (p === (CODE_VA & -4096) ? CODE_OFF : -1), false);
-  const may = mayLoopAlone(bench.u16, CODE_OFF + at, pcLo, CODE_HI);
+  const len = firstBlockLength(bench.u16, CODE_OFF + at, pcLo, CODE_HI);
+  const may = len === 0 ? null : len < 0;
   return { alone: region.loops && region.blocks.length === 1, empty: region.blocks.length === 0, may };
 }
 
-describe('hart: the first look at a hot start (mayLoopAlone)', () => {
+describe('hart: the first look at a hot start (firstBlockLength)', () => {
   it('a block branching back to its start may loop alone; a call, a jump elsewhere or a fall-through do not', () => {
     const bench = new Bench();
     bench.code([
@@ -37,7 +38,7 @@ describe('hart: the first look at a hot start (mayLoopAlone)', () => {
     assert.deepEqual(at(0x18), { alone: false, empty: false, may: false }, 'a return alone has no site to go back to');
   });
 
-  it('random code: wherever findRegion gives a block alone as a loop, mayLoopAlone is true; null exactly where the region is empty', () => {
+  it('random code: wherever findRegion gives a block alone as a loop, firstBlockLength says it may loop alone; 0 exactly where the region is empty', () => {
     const rng = new Rng(0x1234567);
     let alone = 0, refused = 0;
     for (let round = 0; round < 200; round++) {
