@@ -63,19 +63,35 @@ export function accessBody(op: Op): Body {
   return f;
 }
 
+/**
+ * Pushes whether the read (or, for a store, write) TLB check of a `size`-byte access at the
+ * i64 address in local `addr` fails, the current context's first TLB array at byte `tlb`
+ * (local): the tag in the slot of the access's first byte against the page of its last byte,
+ * and the high word. Leaves the slot's byte address in local `idx` and, given `lo`, the
+ * address's low word in that local. The access functions and lower.ts's memo sites use it.
+ */
+export function tlbCheckFails(f: Body, addr: number, tlb: number, idx: number, store: boolean, size: number, lo = -1): void {
+  // The entry's byte address in the first TLB array: tlb + ((lo >>> 12) & TLB_MASK) * 4.
+  f.get(addr).op(W.i32_wrap_i64);
+  if (lo >= 0) f.tee(lo);
+  f.i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).get(tlb).op(W.i32_add).tee(idx);
+  f.mem(W.i32_load, tlbArray(store ? T.W_TAG : T.R_TAG));
+  if (lo >= 0) f.get(lo);
+  else f.get(addr).op(W.i32_wrap_i64);
+  if (size > 1) f.i32(size - 1).op(W.i32_add);
+  f.i32(-4096).op(W.i32_and, W.i32_ne);
+  f.get(idx).mem(W.i32_load, tlbArray(store ? T.W_TAG_HI : T.R_TAG_HI)).get(addr).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
+  f.op(W.i32_or);
+}
+
 function build(a: number): Body {
   const store = a >= Op.SB - Op.LB, size = SIZE[a];
   // Parameters: [x,] tlb, address[, value].
   const X = 0, TLB = store ? 1 : 0, ADDR = TLB + 1, VALUE = ADDR + 1;
   const f = new Body(store ? 4 : 2);
   const lo = f.local(I32), idx = f.local(I32);
-  // The entry's byte address in the first TLB array: tlb + ((lo >>> 12) & TLB_MASK) * 4.
-  f.get(ADDR).op(W.i32_wrap_i64).tee(lo).i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).get(TLB).op(W.i32_add).tee(idx);
-  f.mem(W.i32_load, tlbArray(store ? T.W_TAG : T.R_TAG)).get(lo);
-  if (size > 1) f.i32(size - 1).op(W.i32_add);
-  f.i32(-4096).op(W.i32_and, W.i32_ne);
-  f.get(idx).mem(W.i32_load, tlbArray(store ? T.W_TAG_HI : T.R_TAG_HI)).get(ADDR).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
-  f.op(W.i32_or).open(W.if, 'fail');
+  tlbCheckFails(f, ADDR, TLB, idx, store, size, lo);
+  f.open(W.if, 'fail');
   if (!store) f.i64(0, 0);
   f.i32(1).op(W.return);
   f.end();

@@ -8,6 +8,7 @@ import { Insn, branchImm, pcAdd } from '../compile';
 import { Helper } from './arith';
 import { Body, W } from './emit';
 import { T, X_RESV, tlbArray } from './abi';
+import { tlbCheckFails } from './access';
 
 /** Where a lowered instruction goes besides straight on: the region builder's control flow. */
 export interface Flow {
@@ -196,20 +197,15 @@ function access(fr: Frame, flow: Flow, i: Insn, k: number, [size, opcode]: [numb
     }
     return;
   }
-  const tag = tlbArray(load ? T.R_TAG : T.W_TAG), tagHi = tlbArray(load ? T.R_TAG_HI : T.W_TAG_HI), offs = tlbArray(load ? T.R_OFF : T.W_OFF);
+  const offs = tlbArray(load ? T.R_OFF : T.W_OFF);
   address();
   f.set(fr.target);
   // The memo holds a page: an access aligned to its size there cannot cross the page end, so
   // one comparison checks both. A misaligned one goes through the TLB check below.
   f.get(fr.target).i64(-4096 | (size - 1), -1).op(W.i64_and).get(memo.page).op(W.i64_ne).open(W.if, 'miss');
-  // The entry's byte address in the first TLB array: tlb + ((lo >>> 12) & TLB_MASK) * 4.
-  f.get(fr.target).op(W.i32_wrap_i64).i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).get(fr.tlb).op(W.i32_add).set(fr.idx);
-  // The tag against the page of the access's last byte: one comparison for a TLB miss and a page crossing (access.ts).
-  f.get(fr.idx).mem(W.i32_load, tag).get(fr.target).op(W.i32_wrap_i64);
-  if (size > 1) f.i32(size - 1).op(W.i32_add);
-  f.i32(-4096).op(W.i32_and, W.i32_ne);
-  f.get(fr.idx).mem(W.i32_load, tagHi).get(fr.target).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
-  f.op(W.i32_or).open(W.if, 'tlb');
+  // One comparison for a TLB miss and a page crossing (access.ts).
+  tlbCheckFails(f, fr.target, fr.tlb, fr.idx, !load, size);
+  f.open(W.if, 'tlb');
   exit();
   f.end();
   f.get(fr.target).i64(-4096, -1).op(W.i64_and).set(memo.page);
