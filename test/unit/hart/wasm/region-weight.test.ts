@@ -32,12 +32,20 @@ const F = 0x3000;
  * main: `t0 = CALLS; do { f(); } while (--t0)`, then spins; f: `bne a1, x0, out` (a1 is 0:
  * never taken), BODY times `addi a0, a0, 1` and a salt, `out: ret`.
  */
-function hartWith(weight: number, salt: number): Hart {
+function hartWith(weight: number, salt: number, earlyLooks = 0): Hart {
+  const h = hartOver((put) => {
+    put(0x00, [addi(T0, 0, CALLS), jal(RA, F - 0x04), addi(T0, T0, -1), bne(T0, 0, -8), SPIN]);
+    const body = [addi(0, 0, salt), ...new Array<number>(BODY).fill(addi(A0, A0, 1))];
+    put(F, [bne(A1, 0, 4 * (body.length + 1)), ...body, jalr(0, RA)]);
+  }, weight);
+  h.blockCache!.earlyLooks = earlyLooks;
+  return h;
+}
+
+/** A hart at BASE over fresh memory holding the code `write` puts there, with the cache's thresholds as the tests assume them. */
+function hartOver(write: (put: (at: number, words: number[]) => void) => void, weight: number): Hart {
   const mem = new PhysMemory(BASE, 1 << 20, false, 1);
-  const put = (at: number, words: number[]) => words.forEach((w, i) => mem.view.setUint32(at + 4 * i, w >>> 0, true));
-  put(0x00, [addi(T0, 0, CALLS), jal(RA, F - 0x04), addi(T0, T0, -1), bne(T0, 0, -8), SPIN]);
-  const body = [addi(0, 0, salt), ...new Array<number>(BODY).fill(addi(A0, A0, 1))];
-  put(F, [bne(A1, 0, 4 * (body.length + 1)), ...body, jalr(0, RA)]);
+  write((at, words) => words.forEach((w, i) => mem.view.setUint32(at + 4 * i, w >>> 0, true)));
   const h = new Hart(0, mem);
   h.setJit(true);
   h.blockCache!.threshold = 64;
@@ -57,19 +65,63 @@ function runToSpin(h: Hart): void {
 }
 
 describe('hart: a WebAssembly region compiles once its entries times its instructions reach the weight', () => {
-  it('a straight body after a not-taken branch, called 2000 times, runs translated from about weight / block length calls on', () => {
+  it('a straight body after a not-taken branch, called 2000 times, runs translated from about weight / body length calls on', () => {
     const weight = 65536;
     const h = hartWith(weight, 1);
     runToSpin(h);
     assert.equal(h.x[2 * A0], CALLS * BODY, 'a0: every addition ran once per call');
-    // The body's first block holds MAX_BLOCK instructions (the salt and MAX_BLOCK - 1
-    // additions): its start is looked at first at 64 entries, then at ceil(weight / MAX_BLOCK)
-    // entries, found worth compiling there (its region is longer than the block: past the
-    // weight) and compiled with its batch, at the latest when hot again (`threshold` more).
-    const compiledAt = Math.ceil(weight / MAX_BLOCK);
+    // The body (the salt, BODY additions and the return) is straight code in blocks of at
+    // most MAX_BLOCK instructions, each the only successor of the one before: its start is
+    // looked at first at 64 entries, where those blocks bound its region from below (BODY + 2
+    // instructions), then at ceil(weight / (BODY + 2)) entries, found worth compiling there
+    // and compiled with its batch, at the latest when hot again (`threshold` more).
+    assert.ok(BODY + 2 > 2 * MAX_BLOCK, 'the body spans several blocks');
+    const compiledAt = Math.ceil(weight / (BODY + 2));
     const translated = h.blockCache!.counters.insns;
     assert.ok(translated >= (CALLS - compiledAt - 64) * BODY, `translated ${translated}: the body from call ${compiledAt + 64} on`);
     assert.ok(translated <= (CALLS - compiledAt + 1) * (BODY + 6), `translated ${translated}: not before call ${compiledAt}`);
+  });
+
+  it('the first looks of a cache weigh by a sixteenth of the weight: the same body compiles at its first look', () => {
+    const weight = 65536;
+    const h = hartWith(weight, 3, 100);
+    runToSpin(h);
+    assert.equal(h.x[2 * A0], CALLS * BODY);
+    // weight / 16 / (BODY + 2) is below the first threshold (64 entries): found worth then,
+    // compiled with its batch at the latest when hot again (64 more).
+    assert.ok(Math.ceil(weight / 16 / (BODY + 2)) <= 64);
+    const translated = h.blockCache!.counters.insns;
+    assert.ok(translated >= (CALLS - 128) * BODY, `translated ${translated}: the body from call 128 on`);
+    assert.ok(translated <= (CALLS - 64 + 1) * (BODY + 6), `translated ${translated}: not before call 64`);
+  });
+
+  it('a loop whose block loops alone inside an outer loop compiles once entries times the region reach the weight', () => {
+    // t0 = OUTER; do { a1 = INNER; do { a0++; a1--; } while (a1); } while (--t0): the inner
+    // block loops alone, but its region holds the outer loop too (3 blocks, 9 instructions),
+    // which neither the first threshold nor, at OUTER * INNER = 12,000 entries, the region
+    // threshold compiles: only the weight does, at ceil(weight / 9) entries of the inner start.
+    const OUTER = 1500, INNER = 8, weight = 32768;
+    const h = hartOver((put) => put(0x00, [
+      addi(T0, 0, OUTER),
+      addi(A1, 0, INNER), // 0x04: the outer loop
+      addi(A0, A0, 1), addi(A1, A1, -1), bne(A1, 0, -8), // 0x08: the inner loop
+      addi(T0, T0, -1), bne(T0, 0, -20), // 0x14
+      SPIN,
+    ]), weight);
+    h.blockCache!.earlyLooks = 0;
+    const perOuter = 1 + 3 * INNER + 2, total = 1 + OUTER * perOuter;
+    assert.equal(h.run(total), StopReason.BUDGET);
+    assert.equal(h.pcLo >>> 0, BASE + 0x1c);
+    assert.equal(h.x[2 * A0], OUTER * INNER, 'a0: every inner iteration ran once');
+    // The inner start is entered INNER - 1 times an outer iteration (its first iteration is
+    // reached by falling through from 0x04, inside that block). Interpreted until it reached
+    // `entries`, translated from at most `threshold` (64) entries more on: the region holds
+    // the outer loop, so nothing leaves it after that.
+    const entries = Math.ceil(weight / 9);
+    const translated = h.blockCache!.counters.insns;
+    const before = Math.floor(entries / (INNER - 1)), by = Math.ceil((entries + 64) / (INNER - 1)) + 1;
+    assert.ok(translated <= total - before * perOuter, `translated ${translated}: not before outer iteration ${before}`);
+    assert.ok(translated >= total - by * perOuter, `translated ${translated}: from outer iteration ${by} on`);
   });
 
   it('without a weight the same body stays interpreted (below every threshold)', () => {
