@@ -18,7 +18,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,8 +84,18 @@ export function readCodeCache(file: string, key: Buffer): Buffer | undefined {
 }
 
 /**
+ * Cache files kept in a directory: each bundle path and set of Node options has a file of its
+ * own (some 0.8 MB for dist/cli-main.js), so every checkout, extension version and temporary
+ * copy would otherwise leave one there for good.
+ */
+export const CODE_CACHE_FILES_KEPT = 16;
+/** Age after which a leftover temporary file (a writer that died before its rename) is removed. */
+const STALE_TMP_MS = 10 * 60_000;
+
+/**
  * Writes a cache file through a temporary name and a rename, so a concurrent reader sees the
- * old file or the new one, never half of one. Errors are swallowed: a cache is an optimisation.
+ * old file or the new one, never half of one, then prunes the directory (pruneCodeCache).
+ * Errors are swallowed: a cache is an optimisation.
  */
 export function writeCodeCache(file: string, key: Buffer, payload: Buffer): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -94,6 +104,7 @@ export function writeCodeCache(file: string, key: Buffer, payload: Buffer): bool
     const sum = createHash('sha1').update(payload).digest();
     writeFileSync(tmp, Buffer.concat([MAGIC, key, sum, payload]));
     renameSync(tmp, file);
+    pruneCodeCache(path.dirname(file));
     return true;
   } catch {
     try {
@@ -102,6 +113,49 @@ export function writeCodeCache(file: string, key: Buffer, payload: Buffer): bool
       // never written
     }
     return false;
+  }
+}
+
+/** Marks a cache file used now (pruneCodeCache keeps the most recently used), if it can. */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // a read-only cache directory: the file may be pruned earlier, nothing worse
+  }
+}
+
+/**
+ * Keeps the `kept` most recently written or used cache files of `dir` and removes the older ones, and
+ * temporary files left by writers that died (older than ten minutes). Only this module's
+ * files are touched (`*.v8cache` and `*.v8cache.<pid>.tmp`); any error leaves the rest as it is.
+ */
+export function pruneCodeCache(dir: string, kept = CODE_CACHE_FILES_KEPT): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  const caches: { file: string; mtime: number }[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      if (name.endsWith('.v8cache')) caches.push({ file, mtime: statSync(file).mtimeMs });
+      else if (/\.v8cache\.\d+\.tmp$/.test(name) && now - statSync(file).mtimeMs > STALE_TMP_MS) unlinkSync(file);
+    } catch {
+      // gone meanwhile (another process pruned it), or not ours to read: left alone
+    }
+  }
+  caches.sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of caches.slice(kept)) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // another process removed it first
+    }
   }
 }
 
@@ -129,6 +183,7 @@ export function loadWithCodeCache(bundle: string, dir: string | null = codeCache
     const cachedData = readCodeCache(cacheFile, key);
     script = new vm.Script(source, { filename: file, cachedData });
     cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+    if (cache === 'used') touch(cacheFile);
   } catch {
     require(file);
     return { cache: 'none', file: null };
@@ -195,6 +250,7 @@ export function readWorkerCode(bundle: string, dir: string | null = codeCacheDir
     const cacheFile = codeCacheFile(dir, filename);
     const cachedData = readCodeCache(cacheFile, key);
     code = cachedData ? { filename, source, cachedData } : { filename, source, cacheFile, key };
+    if (cachedData) touch(cacheFile);
   } catch {
     return null;
   }

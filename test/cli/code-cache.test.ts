@@ -7,10 +7,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten, writeCodeCache } from '../../hypervisor-core/host/code-cache';
+import { CODE_CACHE_FILES_KEPT, codeCacheDir, codeCacheFile, codeCacheKey, readCodeCache, readWorkerCode, WORKER_BOOTSTRAP, workerCodeWritten, writeCodeCache } from '../../hypervisor-core/host/code-cache';
 import { Worker } from 'node:worker_threads';
 import { ROOT } from '../guests/guest-runner';
 
@@ -160,6 +160,39 @@ describe('hyperscope start-up: the V8 code cache', function () {
       assert.equal(r.stderr, '');
     }
     assert.equal(statSync(blocker).size, 0);
+  });
+
+  it('keeps the most recently written or used cache files of a directory, and removes stale temporary files only', () => {
+    const dir = path.join(tmp, 'pruned');
+    mkdirSync(dir, { recursive: true });
+    // Older cache files of other bundles (a day apart, oldest first), a stale and a fresh
+    // temporary file of dead and live writers, and a file that is not a cache.
+    const day = 86_400_000, now = Date.now();
+    const old = (name: string, age: number): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, 'x');
+      utimesSync(file, new Date(now - age), new Date(now - age));
+      return file;
+    };
+    const others = Array.from({ length: CODE_CACHE_FILES_KEPT + 3 }, (_, i) => old(`other-${i}.v8cache`, (CODE_CACHE_FILES_KEPT + 3 - i) * day));
+    const staleTmp = old('other-0.v8cache.123.tmp', day), liveTmp = old('other-1.v8cache.456.tmp', 1000);
+    const notOurs = old('notes.txt', 30 * day);
+    // The oldest cache file was used a moment ago (a process read it): it counts as recent.
+    utimesSync(others[0], new Date(now - 1000), new Date(now - 1000));
+    assert.equal(load(dir).stdout, expected + 'cache none\n'); // writes this bundle's cache, then prunes
+    const left = new Set(readdirSync(dir));
+    assert.ok(left.has(path.basename(codeCacheFile(dir, bundle))), 'the file just written stays');
+    assert.ok(left.has('other-0.v8cache'), 'the oldest file, used just now, stays');
+    const kept = others.filter((f) => left.has(path.basename(f)));
+    assert.equal(kept.length, CODE_CACHE_FILES_KEPT - 1, 'with the new file, the directory holds the files kept');
+    assert.deepEqual(others.slice(1, 4).map((f) => left.has(path.basename(f))), [false, false, false], 'the three least recent go');
+    assert.ok(!left.has(path.basename(staleTmp)), 'a dead writer\'s temporary file goes');
+    assert.ok(left.has(path.basename(liveTmp)) && left.has(path.basename(notOurs)), 'a live writer\'s temporary file and other files stay');
+    // A process that uses a cache file marks it used (what the pruning goes by).
+    const mine = codeCacheFile(dir, bundle);
+    utimesSync(mine, new Date(now - 2 * day), new Date(now - 2 * day));
+    assert.equal(load(dir).stdout, expected + 'cache used\n');
+    assert.ok(statSync(mine).mtimeMs >= now, 'used: its time is now');
   });
 
   it('HYPERSCOPE_CODE_CACHE=off turns it off; HYPERSCOPE_CACHE_DIR, XDG_CACHE_HOME and HOME place it', () => {
