@@ -103,6 +103,34 @@ async function cpuBound(qemu: string | null): Promise<void> {
     console.log(r.what.padEnd(46) + r.seconds.toFixed(2).padStart(9) + r.mips.toFixed(1).padStart(9) + ratio +
       (Number.isNaN(r.cpu) ? '-' : r.cpu.toFixed(2)).padStart(8) + cpuRatio);
   }
+  printNodeStart();
+}
+
+/** Seconds of `node -e 0` in `env`, median of five: Node.js's own start. */
+function nodeStart(env: NodeJS.ProcessEnv): number {
+  const runs: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0'], { env });
+    runs.push((performance.now() - t0) / 1000);
+  }
+  return mid(runs);
+}
+
+/**
+ * The floor under the fresh-process rows: Node.js starting and doing nothing. A CA file named
+ * by NODE_EXTRA_CA_CERTS is read at every Node.js start; when the host sets one, the start
+ * without it is shown too.
+ */
+function printNodeStart(): void {
+  const line = `Node.js's own start (node -e 0, median of 5), in every fresh-process row: ${nodeStart(process.env).toFixed(3)} s`;
+  if (!process.env.NODE_EXTRA_CA_CERTS) {
+    console.log(line);
+    return;
+  }
+  const without = { ...process.env };
+  delete without.NODE_EXTRA_CA_CERTS;
+  console.log(`${line} (this host sets NODE_EXTRA_CA_CERTS; without it: ${nodeStart(without).toFixed(3)} s)`);
 }
 
 /** `command args` prefixed with GNU time for its peak memory, when there is one. */
