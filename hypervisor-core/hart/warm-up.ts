@@ -435,6 +435,19 @@ function compiledLoop(h: Hart, mem: PhysMemory): void {
     h.x[10] = 2000; h.x[11] = 0;
     h.run(10000);
   }
+  // Into the compiled loop from M-mode and from VS-mode in turn (two translation contexts, so
+  // two sets of TLB arrays), more times than V8 calls a function before it gives it feedback:
+  // the dispatcher's check of the arrays it was last given (wasm/index.ts noteOffsets) then
+  // has feedback for a change of context, which a Linux boot meets at once; without it the
+  // block cache's `run` was deoptimised there in every boot.
+  for (let k = 0; k < 16; k++) {
+    const virt = (k & 1) === 1;
+    reset(h, virt);
+    h.hostTraps = true;
+    enter(h, virt, CODE);
+    h.x[10] = 4; h.x[11] = 0;
+    h.run(100);
+  }
   // A loop of two blocks (none loops alone): its starts count on past the first threshold
   // without compiling, through every test of the interpreter's inline look (Hart.run).
   code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1
