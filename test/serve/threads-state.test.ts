@@ -2,10 +2,12 @@
  * The state of a daemon VM whose vCPUs run on host threads (`vm create --threads N`): a
  * snapshot, a restore, the dirty log and a migration see every vCPU's state as of the instant
  * the threads parked, and the VM runs on on its threads afterwards. The parallel sample
- * (samples/parallel, "rounds=30") checks it: every hart computes the same checksum through
- * 36 million instructions of register-heavy kernels, so a vCPU resumed from a stale state
+ * (samples/parallel, "rounds=1000") checks it: every hart computes the same checksum through
+ * about 3 billion instructions of register-heavy kernels, so a vCPU resumed from a stale state
  * prints another number; the expected output is qemu-system-riscv64 7.2's (-smp 2 -append
- * rounds=30). The ticker guest (test/guests/reproducers/src/ticker.S) stores into 64 pages per
+ * rounds=1000). The run is that long so that it is still running, by about a second on 2
+ * threads, when the snapshot is asked for: with 30 rounds (about 50 ms on 2 threads once
+ * translated) the guest ended first now and then. The ticker guest (test/guests/reproducers/src/ticker.S) stores into 64 pages per
  * tick and counts ticks in a register: a migration must go on with the next tick.
  */
 import { strict as assert } from 'node:assert';
@@ -20,11 +22,11 @@ import { ADAPTER, scopeValues, stopped } from '../dap/dap-helpers';
 
 const PARALLEL = path.join(ROOT, 'samples/parallel/parallel.elf');
 const TICKER = path.join(GUESTS, 'ticker.elf');
-/** qemu-system-riscv64 -M virt -smp 2 -bios fw_jump.bin -kernel parallel.elf -append rounds=30 (OpenSBI's banner removed). */
-const QEMU_PARALLEL_30 = [
-  'parallel: 2 harts x 30 rounds of sieve(32768), crc32(4096 bytes), matmul(24x24), sort(384)',
-  'hart 0: checksum 0xa76a6002a3c72a44',
-  'hart 1: checksum 0xa76a6002a3c72a44',
+/** qemu-system-riscv64 -M virt -smp 2 -bios fw_jump.bin -kernel parallel.elf -append rounds=1000 (OpenSBI's banner removed). */
+const QEMU_PARALLEL_1000 = [
+  'parallel: 2 harts x 1000 rounds of sieve(32768), crc32(4096 bytes), matmul(24x24), sort(384)',
+  'hart 0: checksum 0x7573b2a542809c6a',
+  'hart 1: checksum 0x7573b2a542809c6a',
   'parallel: every hart computed the same checksum',
 ];
 const RESTORED = '[hyperscope: VM restored from';
@@ -55,7 +57,7 @@ describe('hyperscope serve: the state of a VM on vCPU threads (snapshot, restore
   });
 
   it('snapshots a running 2-vCPU VM on 2 threads mid-computation; it runs on, and the restored VM ends as QEMU does', async () => {
-    const r = d.vm('create', 'par', PARALLEL, '--vcpus', '2', '--threads', '2', '--memory', '64M', '--append', 'rounds=30');
+    const r = d.vm('create', 'par', PARALLEL, '--vcpus', '2', '--threads', '2', '--memory', '64M', '--append', 'rounds=1000');
     assert.equal(r.status, 0, r.stderr);
     // Both harts compute from about 3 million instructions on (the header is printed then).
     await until('both harts to compute', async () => ((await info('par')).instructions > 8_000_000 ? true : undefined));
@@ -64,14 +66,14 @@ describe('hyperscope serve: the state of a VM on vCPU threads (snapshot, restore
     const end = await ended('par');
     assert.equal(end.state, 'shut off', end.reason);
     assert.ok(at < end.instructions, `the snapshot (${at} instructions) was taken before the end (${end.instructions})`);
-    assert.deepEqual(lines(await consoleText(d, 'par')), QEMU_PARALLEL_30, 'the VM ran on after its snapshot as without it');
+    assert.deepEqual(lines(await consoleText(d, 'par')), QEMU_PARALLEL_1000, 'the VM ran on after its snapshot as without it');
 
     const back = d.vm('restore', 'par', file);
     assert.equal(back.status, 0, back.stderr);
     await ended('par');
     const after = (await consoleText(d, 'par')).split(RESTORED)[1];
     assert.ok(after !== undefined, 'the console marks the restore');
-    assert.deepEqual(lines(after.replace(/^[^\n]*\n/, '')), QEMU_PARALLEL_30.slice(1), 'the restored VM finishes the computation with the same checksums');
+    assert.deepEqual(lines(after.replace(/^[^\n]*\n/, '')), QEMU_PARALLEL_1000.slice(1), 'the restored VM finishes the computation with the same checksums');
     const stats = JSON.parse(d.vm('stats', 'par', '--json').stdout) as { threads?: { threads: unknown[] } };
     assert.equal(stats.threads?.threads.length, 2, 'the restored VM ran on 2 vCPU threads');
     assert.equal(d.vm('destroy', 'par').status, 0);
