@@ -48,6 +48,16 @@ const SIZE = [1, 2, 4, 8, 1, 2, 4, 1, 2, 4, 8];
 const OPCODE = [W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, W.i64_load, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u,
   W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store];
 
+/** The size in bytes of access `op`. */
+export function accessSize(op: Op): number {
+  return SIZE[op - Op.LB];
+}
+
+/** The memory instruction of access `op`: the i64 load that extends as the instruction does, or the store of its width. */
+export function accessOpcode(op: Op): number {
+  return OPCODE[op - Op.LB];
+}
+
 /** A load's signature: (tlb i32, address i64) -> (value i64, failed i32). */
 export const LOAD_TYPE = { params: [I32, I64], results: [I64, I32] };
 /** A store's signature: (x i32, tlb i32, address i64, value i64) -> failed i32. */
@@ -84,6 +94,18 @@ export function tlbCheckFails(f: Body, addr: number, tlb: number, idx: number, s
   f.op(W.i32_or);
 }
 
+/**
+ * After a store at the host offset in local `off`: clears the reservation in the exit words of
+ * the registers at byte `x` (local) when the store wrote the reserved doubleword, as the
+ * interpreter's stores do. The access functions and lower.ts's memo sites use it.
+ */
+export function clearReservationIfHit(f: Body, x: number, off: number): void {
+  f.get(x).mem(W.i32_load, X_RESV).i32(0).op(W.i32_ge_s).open(W.if, 'resv');
+  f.get(off).i32(-8).op(W.i32_and).get(x).mem(W.i32_load, X_RESV).i32(-8).op(W.i32_and, W.i32_eq).open(W.if, 'hit');
+  f.get(x).i32(-1).mem(W.i32_store, X_RESV);
+  f.end().end();
+}
+
 function build(a: number): Body {
   const store = a >= Op.SB - Op.LB, size = SIZE[a];
   // Parameters: [x,] tlb, address[, value].
@@ -102,11 +124,7 @@ function build(a: number): Body {
     return f;
   }
   f.tee(idx).get(VALUE).mem(OPCODE[a]); // idx: the host offset from here on
-  // A store to the reserved doubleword clears the reservation (as the interpreter's stores do).
-  f.get(X).mem(W.i32_load, X_RESV).i32(0).op(W.i32_ge_s).open(W.if, 'resv');
-  f.get(idx).i32(-8).op(W.i32_and).get(X).mem(W.i32_load, X_RESV).i32(-8).op(W.i32_and, W.i32_eq).open(W.if, 'hit');
-  f.get(X).i32(-1).mem(W.i32_store, X_RESV);
-  f.end().end();
+  clearReservationIfHit(f, X, idx);
   f.i32(0);
   return f;
 }

@@ -7,8 +7,8 @@ import { Op } from '../../isa/opcodes';
 import { Insn, branchImm, pcAdd } from '../compile';
 import { Helper } from './arith';
 import { Body, W } from './emit';
-import { T, X_RESV, tlbArray } from './abi';
-import { tlbCheckFails } from './access';
+import { T, tlbArray } from './abi';
+import { accessOpcode, accessSize, clearReservationIfHit, isAccess, isStore, tlbCheckFails } from './access';
 
 /** Where a lowered instruction goes besides straight on: the region builder's control flow. */
 export interface Flow {
@@ -89,14 +89,6 @@ export function callsHelper(op: Op): boolean {
 const BRANCH: Partial<Record<Op, number>> = {
   [Op.BEQ]: W.i64_eq, [Op.BNE]: W.i64_ne, [Op.BLT]: W.i64_lt_s, [Op.BGE]: W.i64_ge_s, [Op.BLTU]: W.i64_lt_u, [Op.BGEU]: W.i64_ge_u,
 };
-/** Loads: access size and the i64 load that extends as the instruction does. */
-const LOAD: Partial<Record<Op, [number, number]>> = {
-  [Op.LB]: [1, W.i64_load8_s], [Op.LBU]: [1, W.i64_load8_u], [Op.LH]: [2, W.i64_load16_s], [Op.LHU]: [2, W.i64_load16_u],
-  [Op.LW]: [4, W.i64_load32_s], [Op.LWU]: [4, W.i64_load32_u], [Op.LD]: [8, W.i64_load],
-};
-const STORE: Partial<Record<Op, [number, number]>> = {
-  [Op.SB]: [1, W.i64_store8], [Op.SH]: [2, W.i64_store16], [Op.SW]: [4, W.i64_store32], [Op.SD]: [8, W.i64_store],
-};
 
 /** Whether an op is an I-type ALU op (its second operand is the immediate). */
 function immediateForm(op: Op): boolean {
@@ -126,9 +118,8 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
     put(fr, rd);
     return;
   }
-  const load = LOAD[op], store = STORE[op];
-  if (load !== undefined || store !== undefined) {
-    access(fr, flow, i, k, load ?? store!, load !== undefined ? rd : -1, rs1, rs2);
+  if (isAccess(op)) {
+    access(fr, flow, i, k, isStore(op) ? -1 : rd, rs1, rs2);
     return;
   }
   const [nlo, nhi] = pcAdd(i.pcLo, i.pcHi, i.len);
@@ -168,8 +159,9 @@ export function lower(fr: Frame, flow: Flow, i: Insn, k: number): void {
  * checks it inline and calls nothing while the page stays the same (a loop's accesses); any
  * other calls the module's function for the access (access.ts).
  */
-function access(fr: Frame, flow: Flow, i: Insn, k: number, [size, opcode]: [number, number], rd: number, rs1: number, rs2: number): void {
+function access(fr: Frame, flow: Flow, i: Insn, k: number, rd: number, rs1: number, rs2: number): void {
   const f = fr.f, insn = i.insn, load = rd >= 0;
+  const size = accessSize(i.op), opcode = accessOpcode(i.op);
   const imm = load ? insn >> 20 : ((insn >> 20) & ~31) | ((insn >> 7) & 31);
   const exit = (): void => flow.exitAt(k, i.pcLo, i.pcHi);
   /** Pushes the effective address. */
@@ -223,9 +215,5 @@ function access(fr: Frame, flow: Flow, i: Insn, k: number, [size, opcode]: [numb
   f.get(fr.off);
   get(fr, rs2);
   f.mem(opcode);
-  // A store to the reserved doubleword clears the reservation (as the interpreter's stores do).
-  f.get(fr.x).mem(W.i32_load, X_RESV).i32(0).op(W.i32_ge_s).open(W.if, 'resv');
-  f.get(fr.off).i32(-8).op(W.i32_and).get(fr.x).mem(W.i32_load, X_RESV).i32(-8).op(W.i32_and, W.i32_eq).open(W.if, 'hit');
-  f.get(fr.x).i32(-1).mem(W.i32_store, X_RESV);
-  f.end().end();
+  clearReservationIfHit(f, fr.x, fr.off);
 }
