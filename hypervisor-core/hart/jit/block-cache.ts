@@ -23,7 +23,7 @@
  */
 import { PhysMemory } from '../../memory/phys-memory';
 import { Tlb, TlbSet } from '../../mmu/tlb';
-import { Block, BlockHart, compileRegion, compiledBefore } from './compile';
+import { Block, BlockHart, compileRegion, compiledBefore, instructionCount } from './compile';
 import { Region, findRegion, leastRegionLength } from './region';
 import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, mayHaveModule, regionRunOf } from './wasm';
 import { MAX_ENTRY, MAX_INDEX, MAX_LEN, Why, dispatcherOf } from './wasm/dispatch';
@@ -332,7 +332,7 @@ export class BlockCache {
       // Looked at again once its entries times its instructions reach the weight (a loop
       // whose first block loops alone but whose region holds an outer loop too: the weight
       // is the only rule that compiles it before the region threshold).
-      if (this.wasm !== null && this.weight > 0) this.deferTo(slot, heat, Math.ceil(this.weightNow() / regionLength(region)));
+      if (this.wasm !== null && this.weight > 0) this.deferTo(slot, heat, Math.ceil(this.weightNow() / instructionCount(region.blocks)));
       return null;
     }
     this.hot[slot] = 0;
@@ -405,7 +405,7 @@ export class BlockCache {
   private worth(region: Region, heat: number): boolean {
     const before = this.wasm !== null ? compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops) : compiledBefore(region.blocks, region.pages);
     if (heat >= this.straightThreshold || before) return true;
-    if (this.weight > 0 && this.wasm !== null && regionLength(region) * heat >= this.weightNow()) return true;
+    if (this.weight > 0 && this.wasm !== null && instructionCount(region.blocks) * heat >= this.weightNow()) return true;
     return region.loops && (region.blocks.length === 1 || heat >= this.regionThreshold);
   }
 
@@ -525,13 +525,6 @@ export class BlockCache {
     this.live = 0;
     this.counters.flushes++;
   }
-}
-
-/** A region's instructions. */
-function regionLength(region: Region): number {
-  let insns = 0;
-  for (const b of region.blocks) insns += b.length;
-  return insns;
 }
 
 /** Whether any of a region's virtual pages has a breakpoint. */

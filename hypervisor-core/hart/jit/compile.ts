@@ -87,6 +87,13 @@ export function pcAdd(lo: number, hi: number, d: number): [number, number] {
 /** One decoded instruction of a block. */
 export interface Insn { op: Op; insn: number; len: number; pcLo: number; pcHi: number }
 
+/** The instructions in `blocks` (a region's). */
+export function instructionCount(blocks: readonly (readonly Insn[])[]): number {
+  let n = 0;
+  for (const b of blocks) n += b.length;
+  return n;
+}
+
 /**
  * Reads the instructions of a block from `u16` (RAM as halfwords) at host offset `off`,
  * virtual pc (pcLo, pcHi): up to MAX_BLOCK, ending with the first branch or jump (included)
@@ -454,7 +461,7 @@ export function compileRegion(blocks: Insn[][], pages: ReadonlyMap<number, numbe
   if (seen !== undefined) return seen;
   const factory = new Function('R', 'REM', 'mul64', 'mulh64', 'mulhsu64', 'mulhu64', 'div64', 'divu64', regionSource(blocks, pages));
   const fn = factory(R, REM, mul64, mulh64, mulhsu64, mulhu64, div64, divu64) as BlockFn;
-  const insns = blocks.reduce((a, b) => a + b.length, 0);
+  const insns = instructionCount(blocks);
   if (knownInsns + insns > MAX_KNOWN_INSNS) { known.clear(); knownInsns = 0; }
   known.set(key, fn);
   knownInsns += insns;

@@ -11,7 +11,7 @@
  * of the pages drops the whole region (block-cache.ts).
  */
 import { Op } from '../isa/opcodes';
-import { Insn, branchImm, pcAdd, regionSource, scanBlock } from './compile';
+import { Insn, branchImm, instructionCount, pcAdd, regionSource, scanBlock } from './compile';
 
 /**
  * Most blocks in one region (bounds the compile time and size of its function). At 64 blocks
@@ -183,9 +183,7 @@ function fit(blocks: Insn[][], loops: boolean, all: Map<number, number>, jsLimit
   for (;;) {
     const pages = pagesOf(kept, all);
     if (!jsLimit) return { blocks: kept, loops, pages };
-    let insns = 0;
-    for (const b of kept) insns += b.length;
-    if (kept.length === 1 || insns < SMALL_REGION || regionSource(kept, pages).length <= MAX_REGION_SOURCE) return { blocks: kept, loops, pages };
+    if (kept.length === 1 || instructionCount(kept) < SMALL_REGION || regionSource(kept, pages).length <= MAX_REGION_SOURCE) return { blocks: kept, loops, pages };
     kept = kept.slice(0, Math.ceil(kept.length * 3 / 4));
   }
 }

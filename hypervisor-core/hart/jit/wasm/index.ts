@@ -8,7 +8,7 @@
  * Modules are cached by the same key as compile.ts's functions (a region is compiled once
  * per process) and instantiated once per memory.
  */
-import { BlockFn, BlockHart, Insn, regionKey } from '../compile';
+import { BlockFn, BlockHart, Insn, instructionCount, regionKey } from '../compile';
 import { RegionCode, regionsModule } from './region-module';
 import { dispatcherOf, isShared } from './dispatch';
 import { T, X_PC, tlbArray } from './abi';
@@ -66,7 +66,7 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
   let mine = instances.get(memory);
   if (mine === undefined) instances.set(memory, (mine = { fns: new Map(), of: new Map(), insns: 0 }));
   const keys = regions.map((r) => keyOf(r.blocks, r.pages, shared, r.loops !== false));
-  const sizes = regions.map((r) => r.blocks.reduce((a, b) => a + b.length, 0));
+  const sizes = regions.map((r) => instructionCount(r.blocks));
   // Room for all of them first, so no module this call needs is dropped on the way.
   const total = sizes.reduce((a, n) => a + n, 0);
   if (insns + total > MAX_INSNS) { modules.clear(); entries.clear(); insns = 0; }
