@@ -18,6 +18,7 @@ import { timeSession } from './bench/console-session';
 import { smpScaling } from './bench/smp-scaling';
 import { defaultVcpuThreads } from '../hypervisor-core/hypervisor/threads/placement';
 import { debugContinue } from './bench/debug-continue';
+import { median, medianOfThree } from './bench/median';
 
 const ROOT = path.resolve(__dirname, '..');
 const SAMPLE = path.join(ROOT, 'samples', 'cpu-bound', 'cpu-bound.elf');
@@ -64,7 +65,7 @@ function runCli(instructions: number, jit: boolean): Row {
 
 /** The median of three fresh `hyperscope run` processes (with translation, or the interpreter alone). */
 function medianCli(instructions: number, jit: boolean): Row {
-  return [runCli(instructions, jit), runCli(instructions, jit), runCli(instructions, jit)].sort((a, b) => a.seconds - b.seconds)[1];
+  return medianOfThree(() => runCli(instructions, jit));
 }
 
 function runQemu(qemu: string, instructions: number): Row {
@@ -81,17 +82,17 @@ function cpuSince(c0: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;
 }
 
-/** The median of three runs (after one to let V8 optimise). */
-function median(jit: boolean): Row {
+/** The median of three in-process runs (after one to let V8 optimise). */
+function medianInProcess(jit: boolean): Row {
   runHyperscope(jit);
-  return [runHyperscope(jit), runHyperscope(jit), runHyperscope(jit)].sort((a, b) => a.seconds - b.seconds)[1];
+  return medianOfThree(() => runHyperscope(jit));
 }
 
 async function cpuBound(qemu: string | null): Promise<void> {
-  const rows = [median(true), median(false)];
+  const rows = [medianInProcess(true), medianInProcess(false)];
   // The interpreter's promise (--no-jit no slower than before) is about a user's cold run too.
   rows.push(medianCli(rows[0].instructions, true), medianCli(rows[0].instructions, false));
-  if (qemu) rows.push([runQemu(qemu, rows[0].instructions), runQemu(qemu, rows[0].instructions), runQemu(qemu, rows[0].instructions)].sort((a, b) => a.seconds - b.seconds)[1]);
+  if (qemu) rows.push(medianOfThree(() => runQemu(qemu, rows[0].instructions)));
   console.log(`cpu-bound sample (${path.relative(ROOT, SAMPLE)}), ${rows[0].instructions.toLocaleString('en')} guest instructions, median of 3 (in-process rows: after a warm-up run in the same process)`);
   console.log('');
   console.log('what'.padEnd(46) + 'seconds'.padStart(9) + 'MIPS'.padStart(9) + (qemu ? 'x QEMU time'.padStart(13) : '') +
@@ -114,7 +115,7 @@ function nodeStart(env: NodeJS.ProcessEnv): number {
     spawnSync(process.execPath, ['-e', '0'], { env });
     runs.push((performance.now() - t0) / 1000);
   }
-  return mid(runs);
+  return median(runs);
 }
 
 /**
@@ -171,12 +172,6 @@ function bootToPrompt(image: string, initrd: string, jit: boolean): { key: strin
 /** Sessions of the Linux table run in turn, this many rounds; each row shows the medians of its runs. */
 const LINUX_ROUNDS = 3;
 
-/** The median of `values`. */
-function mid(values: number[]): number {
-  const v = values.slice().sort((a, b) => a - b);
-  return v[(v.length - 1) >> 1];
-}
-
 async function linuxBoot(qemu: string | null): Promise<void> {
   const image = path.join(LINUX, 'Image'), initrd = path.join(LINUX, 'initramfs.cpio.gz');
   if (!existsSync(image)) return;
@@ -213,8 +208,8 @@ async function linuxBoot(qemu: string | null): Promise<void> {
   }
   for (const { what } of sessions) {
     const r = runs.get(what)!;
-    const peak = mid(r.map((x) => x.peak)), cpu = mid(r.map((x) => x.cpu));
-    console.log(what.padEnd(46) + mid(r.map((x) => x.prompt)).toFixed(2).padStart(9) + mid(r.map((x) => x.exit)).toFixed(2).padStart(10) +
+    const peak = median(r.map((x) => x.peak)), cpu = median(r.map((x) => x.cpu));
+    console.log(what.padEnd(46) + median(r.map((x) => x.prompt)).toFixed(2).padStart(9) + median(r.map((x) => x.exit)).toFixed(2).padStart(10) +
       (Number.isNaN(peak) ? '-' : peak.toFixed(0)).padStart(10) + (Number.isNaN(cpu) ? '-' : cpu.toFixed(2)).padStart(8));
   }
   // Alternated, three each: the CPU time of a deterministic boot is the fairest comparison of
@@ -222,7 +217,7 @@ async function linuxBoot(qemu: string | null): Promise<void> {
   const on: { key: string; cpu: number; translated: number }[] = [], off: { key: string; cpu: number }[] = [];
   for (let i = 0; i < 3; i++) { on.push(bootToPrompt(image, initrd, true)); off.push(bootToPrompt(image, initrd, false)); }
   const same = [...on, ...off].every((b) => b.key === on[0].key);
-  const midCpu = (l: { cpu: number }[]) => mid(l.map((b) => b.cpu)).toFixed(2);
+  const midCpu = (l: { cpu: number }[]) => median(l.map((b) => b.cpu)).toFixed(2);
   console.log(same ? `\nBoot to the prompt with and without translation (icount, in-process): identical, ${on[0].key.split(':')[0]}`
     : `\nBoot to the prompt DIFFERS with translation (icount, in-process):\n  on:  ${on[0].key}\n  off: ${off[0].key}`);
   console.log(`CPU seconds to the prompt, median of 3: ${midCpu(on)} with translation (${(on[0].translated / 1e6).toFixed(1)} M instructions ran translated), ${midCpu(off)} without`);

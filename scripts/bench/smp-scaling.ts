@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median } from './median';
 
 /** Runs of each configuration; the median is shown. */
 const RUNS = 5;
@@ -33,11 +34,6 @@ function once(command: string, args: string[]): Sample {
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`);
   const m = /bench-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** A configuration: what it is and how to run it. */
