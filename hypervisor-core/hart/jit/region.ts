@@ -158,17 +158,19 @@ export function findRegion(u16: Uint16Array, off: number, pcLo: number, pcHi: nu
 export function leastRegionLength(u16: Uint16Array, off: number, pcLo: number, pcHi: number): number {
   let b = scanBlock(u16, off, pcLo, pcHi);
   if (b.length === 0) return 0;
-  if (successors(b).includes(pcLo)) return -b.length;
+  let next = successors(b);
+  if (next.includes(pcLo)) return -b.length;
   const pageBase = off - (pcLo & 0xfff);
   const seen = [pcLo];
   let insns = b.length;
   while (seen.length < MAX_WASM_REGION_BLOCKS && successorCount(b) === 1) {
-    const next = successors(b)[0];
-    if (next === undefined || (next & -4096) !== (pcLo & -4096) || seen.includes(next)) break;
-    b = scanBlock(u16, pageBase + (next & 0xfff), next, pcHi);
+    const lo = next[0];
+    if (lo === undefined || (lo & -4096) !== (pcLo & -4096) || seen.includes(lo)) break;
+    b = scanBlock(u16, pageBase + (lo & 0xfff), lo, pcHi);
     if (b.length === 0 || insns + b.length > MAX_WASM_REGION_INSNS) break;
-    seen.push(next);
+    seen.push(lo);
     insns += b.length;
+    next = successors(b);
   }
   return insns;
 }
