@@ -127,7 +127,7 @@ export class Hart extends HartState {
    * Off for a VM of one vCPU, whom no one else could release a lock for.
    */
   yieldOnSpin = false;
-  /** Failed test-and-set swaps and PAUSE hints in the current run. */
+  /** Failed test-and-set swaps and PAUSE hints since the hart last got its thread ({@link deschedule}). */
   spinSwaps = 0;
   /** Runs ended early because the guest spun ({@link yieldOnSpin}): a vCPU thread then gives its host CPU away for a moment. */
   spinYields = 0;
@@ -496,6 +496,19 @@ export class Hart extends HartState {
   }
 
   /**
+   * The hart leaves its host thread (its slice ended, or it exited to the hypervisor): the
+   * LR/SC reservation is dropped, as a context switch on hardware drops it, and the spin
+   * count starts again. A scheduler calls this where it deschedules, not at every `run()`: a
+   * run cut short for a debugger (a breakpoint, a step, a stop at an instruction count) goes
+   * on holding its reservation, so where a debugger stops never changes what the guest does,
+   * and stepping through an LR/SC loop succeeds as running through it does.
+   */
+  deschedule(): void {
+    this.reservation = -1;
+    this.spinSwaps = 0;
+  }
+
+  /**
    * Runs at most `budget` instructions. Returns why it stopped; `pcLo/pcHi` and all state
    * are up to date on return.
    */
@@ -508,8 +521,6 @@ export class Hart extends HartState {
     // More than 2^31 - 1 in one run is not possible anyway (n is an int32).
     budget = Math.min(budget, 0x7fffffff) | 0;
     let stop = StopReason.BUDGET;
-    this.reservation = -1; // a reservation never survives a descheduling
-    this.spinSwaps = 0;
     this.executedInRun = 0;
     let checkBreakpoint = this.breakpoints.size > 0 && !this.resumeFromBreakpoint;
     this.resumeFromBreakpoint = false;

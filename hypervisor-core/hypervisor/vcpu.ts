@@ -232,9 +232,11 @@ export class Vcpu {
    * Runs guest code for at most `budget` instructions and returns the exit that ended the
    * slice, or null when it stopped for the debugger (breakpoint), with the instructions
    * retired and the budget consumed (`cost`: trap entries inside the guest count too).
+   * `resumesCut`: it goes on with a slice a debugger cut short, without descheduling the hart.
    */
-  runSlice(budget: number): { exit: VmExit | null; instructions: number; cost: number; stop: StopReason } {
+  runSlice(budget: number, resumesCut = false): { exit: VmExit | null; instructions: number; cost: number; stop: StopReason } {
     const h = this.hart;
+    if (!resumesCut) h.deschedule();
     const before = h.instret;
     this.sliceStart = before;
     this.mmode?.beforeRun();

@@ -49,7 +49,7 @@ export function saveVm(vm: Vm): Saved {
     memory: { alloc: vm.alloc.save(), ram: vm.ram.save(), mappedPages: vm.gstage.mappedPages, hostSize: vm.host.size },
     clock: vm.clock.save(),
     scheduleNext: vm.scheduleNext,
-    sliceLeft: vm.sliceLeft ? [vm.sliceLeft.vcpu, vm.sliceLeft.budget] : null,
+    sliceLeft: vm.sliceLeft ? [vm.sliceLeft.vcpu, vm.sliceLeft.budget, vm.sliceLeft.cut ? 1 : 0] : null,
     vcpus: vm.vcpus.map((v) => v.save()),
     plic: vm.plic.save(),
     uart: vm.uart.save(),
@@ -130,6 +130,7 @@ export function restoreVm(vm: Vm, state: Saved): void {
   vm.scheduleNext = num(s.scheduleNext, 'scheduler');
   const cut = s.sliceLeft === undefined || s.sliceLeft === null ? null : arr(s.sliceLeft, 'slice').map((v) => num(v, 'slice'));
   if (cut && !(cut[0] >= 0 && cut[0] < vm.vcpus.length && cut[1] > 0)) throw new StateError('the scheduler\'s cut slice names no vCPU of this VM');
-  vm.sliceLeft = cut ? { vcpu: cut[0], budget: cut[1] } : null;
+  // Snapshots before the third word descheduled at every resume: read as no cut.
+  vm.sliceLeft = cut ? { vcpu: cut[0], budget: cut[1], cut: cut[2] === 1 } : null;
   vm.stopRequest = null;
 }

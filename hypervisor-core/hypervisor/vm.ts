@@ -151,9 +151,11 @@ export class Vm {
    * stopAtRetired): the next slice continues it on the same vCPU, so where the debugger stops
    * never changes the round robin, and a replay from a checkpoint interleaves the vCPUs as the
    * recorded run did. Also the rest of a slice a vCPU keeps across an exit (keepsSlice). A
-   * snapshot keeps it.
+   * snapshot keeps it. `cut`: the slice was cut short with no exit, so the vCPU goes on
+   * without being descheduled (Hart.deschedule: its LR/SC reservation holds, as in the run
+   * the debugger did not stop).
    */
-  sliceLeft: { vcpu: number; budget: number } | null = null;
+  sliceLeft: { vcpu: number; budget: number; cut: boolean } | null = null;
   /** vCPUs the scheduler passes over (a debugger keeps them stopped while the others run: gdb's vCont with threads). */
   held: ReadonlySet<number> | null = null;
   private exitBreak: ExitRecord | null = null;
@@ -634,8 +636,12 @@ export class Vm {
     try {
       vcpu.hart.resumeFromBreakpoint = true;
       const t0 = performance.now();
-      const { exit, instructions, cost, stop } = vcpu.runSlice(1);
       const cut = this.sliceLeft;
+      // A step goes on with this vCPU's slice, or starts one when none is left (else every step
+      // would deschedule it and stepping could never get through an LR/SC loop); another
+      // vCPU's cut slice stays that vCPU's.
+      const mine = cut === null || cut.vcpu === id;
+      const { exit, instructions, cost, stop } = vcpu.runSlice(1, cut?.vcpu === id && cut.cut);
       const t1 = performance.now();
       this.clock.retire(instructions);
       this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
@@ -643,7 +649,8 @@ export class Vm {
       // A step inside a cut slice uses it up as running on would; an exit ends it as it would
       // have (unless the vCPU keeps its slice across it).
       const goesOn = stop === StopReason.BUDGET || (stop === StopReason.HOST_TRAP && this.keepsSlice(vcpu));
-      if (cut?.vcpu === id) this.sliceLeft = goesOn && cut.budget > cost ? { vcpu: id, budget: cut.budget - cost } : null;
+      const full = cut?.vcpu === id ? cut.budget : SLICE_INSTRUCTIONS;
+      if (mine) this.sliceLeft = goesOn && full > cost ? { vcpu: id, budget: full - cost, cut: stop === StopReason.BUDGET } : null;
       if (stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) return debugStop(id, stop);
       const exitStop = this.takeExitBreak();
       if (exitStop) return exitStop;
@@ -659,27 +666,31 @@ export class Vm {
     if (this.sta?.active) this.sta.recordSteal(vcpu.id, this.sbi.host);
     const t0 = this.clockMark >= 0 ? this.clockMark : performance.now();
     this.clockMark = -1;
-    const full = this.sliceLeft?.vcpu === vcpu.id ? this.sliceLeft.budget : SLICE_INSTRUCTIONS;
+    const left = this.sliceLeft?.vcpu === vcpu.id ? this.sliceLeft : null;
+    const full = left !== null ? left.budget : SLICE_INSTRUCTIONS;
     this.sliceLeft = null;
     const at = this.stopAtRetired;
     const toTarget = !at ? Infinity : at.vcpu === vcpu.id ? at.instret - vcpu.hart.instret : at.vcpu < 0 ? at.instret - this.instructions : Infinity;
     const budget = Math.max(1, Math.min(full, toTarget));
-    const { exit, instructions, cost, stop } = vcpu.runSlice(budget);
+    const yields = vcpu.hart.spinYields;
+    const { exit, instructions, cost, stop } = vcpu.runSlice(budget, left?.cut === true);
     const t1 = performance.now();
     this.clock.retire(instructions);
     this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
     this.timeline?.guest(vcpu.id, t0, (t1 - t0) * 1e6, instructions);
     const debugCut = stop === StopReason.BREAKPOINT || stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP;
-    if ((debugCut || (stop === StopReason.BUDGET && budget < full)) && full > cost) this.sliceLeft = { vcpu: vcpu.id, budget: full - cost };
+    // A run the guest's spinning ended (Hart.yieldOnSpin) ends its slice, wherever the target was.
+    const atTarget = stop === StopReason.BUDGET && budget < full && vcpu.hart.spinYields === yields;
+    if ((debugCut || atTarget) && full > cost) this.sliceLeft = { vcpu: vcpu.id, budget: full - cost, cut: true };
     if (debugCut) {
       this.breakpointHit = vcpu.id;
       this.breakpointStop = stop;
       return this.accountSlice(vcpu, cost);
     }
-    if (stop === StopReason.BUDGET && budget < full) return this.accountSlice(vcpu, cost); // cut at the target: no slice end
+    if (atTarget) return this.accountSlice(vcpu, cost); // cut at the target: no slice end
     if (exit === null) return this.accountSlice(vcpu, cost); // WFI on a bare hart cannot happen in V=1 with VTW
     this.handleExit(vcpu, exit, t1);
-    if (stop === StopReason.HOST_TRAP && full > cost && this.keepsSlice(vcpu)) this.sliceLeft = { vcpu: vcpu.id, budget: full - cost };
+    if (stop === StopReason.HOST_TRAP && full > cost && this.keepsSlice(vcpu)) this.sliceLeft = { vcpu: vcpu.id, budget: full - cost, cut: false };
     // The next slice on this thread begins by asking the time: the read ending this exit serves.
     if (this.clockMark >= 0) this.clock.sampled(this.clockMark);
     return this.accountSlice(vcpu, cost);

@@ -438,6 +438,7 @@ function main(): void {
       const yields = v.hart.spinYields;
       // What was rung before `bell` was read is taken this round; anything later ends the slice.
       v.hart.pollSeen = bell;
+      v.hart.deschedule(); // each slice is a turn of its own: threads make no run repeatable anyway
       const stop = v.hart.run(d.slice);
       if (v.hart.spinYields === yields) spun = false;
       stats[row + TS.SLICES]++;

@@ -44,13 +44,22 @@ describe('hart: yielding a turn spent spinning on a held lock', () => {
     assert.equal(mem.view.getUint32(LOCK, true), 1);
   });
 
-  it('counts each run afresh: every turn spins the same bounded amount', () => {
+  it('counts each turn afresh: descheduled between turns, every turn spins the same bounded amount', () => {
     const { h } = spinner(1, true);
     h.run(BUDGET);
     const first = h.lastRunCost;
+    h.deschedule();
     h.run(BUDGET);
     assert.equal(h.lastRunCost, 3 * SPIN_YIELD_SWAPS);
     assert.ok(first < 4 * SPIN_YIELD_SWAPS);
+  });
+
+  it('a run that goes on without a descheduling (a debugger cut it short) keeps the count of its turn', () => {
+    const { h } = spinner(1, true);
+    h.run(100); // li, then 33 rounds: 33 failed swaps
+    h.run(BUDGET);
+    // From the mv: the rounds to the turn's last swap, ending at it.
+    assert.equal(h.lastRunCost, 3 * (SPIN_YIELD_SWAPS - 33) - 1);
   });
 
   it('a swap that takes a free lock is no spin; without yieldOnSpin (one vCPU) the whole budget runs', () => {
