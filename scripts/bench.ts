@@ -180,8 +180,11 @@ async function linuxBoot(qemu: string | null): Promise<void> {
   console.log(`\nLinux sample (samples/linux/Image + initramfs, 128 MiB): seconds from start, peak memory; medians of ${LINUX_ROUNDS} runs, the rows taking turns`);
   console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10) + 'peak MiB'.padStart(10) + 'CPU s'.padStart(8));
   const stats: Record<string, string> = {};
-  const hyperscope: [string, number, string, string[]][] = [
+  // The region profile (host/region-profile.ts) the first row's runs write and every other row
+  // takes; the second row shows a kernel's first run, without one.
+  const hyperscope: [string, number, string, string[], NodeJS.ProcessEnv?][] = [
     ['hyperscope (--clock icount)', 1, 'icount', []],
+    ['same, no region profile (a kernel\'s first run)', 1, 'icount', [], { HYPERSCOPE_REGION_PROFILE: 'off' }],
     ['hyperscope --no-jit (--clock icount)', 1, 'icount', ['--no-jit']],
     ['hyperscope (--clock realtime)', 1, 'realtime', []],
     ['hyperscope --no-jit (--clock realtime)', 1, 'realtime', ['--no-jit']],
@@ -189,10 +192,10 @@ async function linuxBoot(qemu: string | null): Promise<void> {
     [`hyperscope, 2 vCPUs on ${defaultVcpuThreads(2)} thread${defaultVcpuThreads(2) > 1 ? 's' : ''} (default)`, 2, 'realtime', []],
     ['hyperscope, 2 vCPUs on 2 threads (--threads 2)', 2, 'realtime', ['--threads', '2']],
   ];
-  const sessions: { what: string; command: [string, string[]] }[] = hyperscope.map(([what, vcpus, clock, extra], i) => {
+  const sessions: { what: string; command: [string, string[]]; env?: NodeJS.ProcessEnv }[] = hyperscope.map(([what, vcpus, clock, extra, env], i) => {
     const file = path.join(dir, `${i}.json`);
     stats[what] = file;
-    return { what, command: measured(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
+    return { what, env, command: measured(process.execPath, [CLI, 'run', image, '--initrd', initrd, '--append', 'console=ttyS0',
       '--clock', clock, '--smp', String(vcpus), '--stats-json', file, ...extra]) };
   });
   for (const smp of qemu ? [1, 2] : []) {
@@ -201,8 +204,8 @@ async function linuxBoot(qemu: string | null): Promise<void> {
   }
   const runs = new Map<string, { prompt: number; exit: number; peak: number; cpu: number }[]>(sessions.map((x) => [x.what, []]));
   for (let round = 0; round < LINUX_ROUNDS; round++) {
-    for (const { what, command } of sessions) {
-      const h = await timeSession(...command, commands);
+    for (const { what, command, env } of sessions) {
+      const h = await timeSession(...command, commands, env);
       runs.get(what)!.push({ prompt: h.prompt, exit: h.exit, peak: Number(peakMiB(h.output)), cpu: cpuOf(h.output) });
     }
   }

@@ -27,6 +27,7 @@ import { writeTrace } from '../hypervisor/trace/trace-events';
 import { kernelSiteNamer } from '../debug/exit-site-names';
 import { RunOptions, threadsForSnapshot, UsageError } from './args';
 import { useJitBackend } from '../hart/jit/block-cache';
+import { useRegionProfile } from '../host/region-profile';
 import { warmUpInterpreter } from '../hart/warm-up';
 import { openNetwork, type RunNetwork } from './net-args';
 import { formatNetworkReport, networkReport } from '../hypervisor/stats/network-report';
@@ -84,7 +85,12 @@ export async function runCommand(o: RunOptions): Promise<number> {
       reportEnd(o, r.vm, kernel, statsFd);
       return r.status;
     }
-    return await runVirt(o, kernel, initrd, disks, statsFd, traceFd);
+    // The regions an earlier run of this kernel compiled compile at their first look; this
+    // run's are kept for the next (host/region-profile.ts). vCPU threads compile on their own.
+    const profile = o.jit && o.threads <= 1 ? useRegionProfile(o.kernel) : null;
+    const status = await runVirt(o, kernel, initrd, disks, statsFd, traceFd);
+    profile?.save();
+    return status;
   } finally {
     for (const d of disks) d.close();
     if (statsFd !== undefined) closeSync(statsFd);

@@ -98,13 +98,21 @@ const STALE_TMP_MS = 10 * 60_000;
  * Errors are swallowed: a cache is an optimisation.
  */
 export function writeCodeCache(file: string, key: Buffer, payload: Buffer): boolean {
+  const sum = createHash('sha1').update(payload).digest();
+  return writeCacheFile(file, Buffer.concat([MAGIC, key, sum, payload]), CODE_CACHE_SUFFIX);
+}
+
+/**
+ * Writes `bytes` to a file of the cache directory as writeCodeCache does (a temporary name, a
+ * rename, then pruneCodeCache over the files ending in `suffix`). False on any error.
+ */
+export function writeCacheFile(file: string, bytes: Uint8Array, suffix: string): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    const sum = createHash('sha1').update(payload).digest();
-    writeFileSync(tmp, Buffer.concat([MAGIC, key, sum, payload]));
+    writeFileSync(tmp, bytes);
     renameSync(tmp, file);
-    pruneCodeCache(path.dirname(file));
+    pruneCodeCache(path.dirname(file), CODE_CACHE_FILES_KEPT, suffix);
     return true;
   } catch {
     try {
@@ -117,7 +125,7 @@ export function writeCodeCache(file: string, key: Buffer, payload: Buffer): bool
 }
 
 /** Marks a cache file used now (pruneCodeCache keeps the most recently used), if it can. */
-function touch(file: string): void {
+export function touch(file: string): void {
   try {
     const now = new Date();
     utimesSync(file, now, now);
@@ -126,12 +134,22 @@ function touch(file: string): void {
   }
 }
 
+/** Whether `name` is a temporary file of a writer of `suffix` files (`<file><suffix>.<pid>.tmp`). */
+function isTmpOf(name: string, suffix: string): boolean {
+  const m = /\.(\d+)\.tmp$/.exec(name);
+  return m !== null && name.slice(0, m.index).endsWith(suffix);
+}
+
+/** The name ending of code cache files. */
+const CODE_CACHE_SUFFIX = '.v8cache';
+
 /**
  * Keeps the `kept` most recently written or used cache files of `dir` and removes the older ones, and
- * temporary files left by writers that died (older than ten minutes). Only this module's
- * files are touched (`*.v8cache` and `*.v8cache.<pid>.tmp`); any error leaves the rest as it is.
+ * temporary files left by writers that died (older than ten minutes). Only files of one kind
+ * are touched (`*<suffix>` and `*<suffix>.<pid>.tmp`, code caches by default); any error
+ * leaves the rest as it is.
  */
-export function pruneCodeCache(dir: string, kept = CODE_CACHE_FILES_KEPT): void {
+export function pruneCodeCache(dir: string, kept = CODE_CACHE_FILES_KEPT, suffix = CODE_CACHE_SUFFIX): void {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -143,8 +161,8 @@ export function pruneCodeCache(dir: string, kept = CODE_CACHE_FILES_KEPT): void 
   for (const name of names) {
     const file = path.join(dir, name);
     try {
-      if (name.endsWith('.v8cache')) caches.push({ file, mtime: statSync(file).mtimeMs });
-      else if (/\.v8cache\.\d+\.tmp$/.test(name) && now - statSync(file).mtimeMs > STALE_TMP_MS) unlinkSync(file);
+      if (name.endsWith(suffix)) caches.push({ file, mtime: statSync(file).mtimeMs });
+      else if (isTmpOf(name, suffix) && now - statSync(file).mtimeMs > STALE_TMP_MS) unlinkSync(file);
     } catch {
       // gone meanwhile (another process pruned it), or not ours to read: left alone
     }

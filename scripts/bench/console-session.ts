@@ -15,11 +15,11 @@ export interface SessionTiming {
 
 const PROMPT = /\/\S* # $/;
 
-/** Runs `command args`, answering each prompt with the next of `commands`. */
-export function timeSession(command: string, args: string[], commands: string[], timeoutMs = 300_000): Promise<SessionTiming> {
+/** Runs `command args` (with `env` added to this process's environment), answering each prompt with the next of `commands`. */
+export function timeSession(command: string, args: string[], commands: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000): Promise<SessionTiming> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let output = '', next = 0, prompt = -1;
     const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${command}: no result in ${timeoutMs / 1000} s`)); }, timeoutMs);
     p.stdout.on('data', (d: Buffer) => {

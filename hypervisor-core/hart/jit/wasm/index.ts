@@ -41,11 +41,52 @@ export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, 
 }
 
 /**
- * False when no region starting at pc low word `pcLo` has a module (so compiledBeforeWasm is
- * false for any region found there); true when one may.
+ * False when no region starting at pc low word `pcLo` has a module or a hint (so
+ * compiledBeforeWasm and hintedWasm are false for any region found there); true when one may.
  */
 export function mayHaveModule(pcLo: number): boolean {
-  return entries.has(pcLo);
+  return entries.has(pcLo) || hintedEntries.has(pcLo);
+}
+
+/** A region as a profile names it: its module key (exact code at exact addresses) and its entry pc's low word. */
+export type RegionHint = readonly [key: string, pcLo: number];
+/** Regions an earlier run compiled (a region profile, host/region-profile.ts): keys and entry pcs. */
+const hinted = new Set<string>();
+const hintedEntries = new Set<number>();
+/** The regions this process compiled since recordRegions, or null when not recording. */
+let recorded: RegionHint[] | null = null;
+/** The most regions recorded (a profile holds no more). */
+export const MAX_RECORDED = 16384;
+
+/**
+ * Takes the regions of a profile as hints: a region found with exactly such code compiles
+ * at its first look (block-cache.ts), as a region compiled before in this process does.
+ */
+export function hintRegions(list: readonly RegionHint[]): void {
+  for (const [key, pcLo] of list) {
+    hinted.add(key);
+    hintedEntries.add(pcLo);
+  }
+}
+
+/** The key a region profile names a region by (its module key over `memory`). */
+export function regionKeyWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory, loops = true): string {
+  return keyOf(blocks, pages, isShared(memory), loops);
+}
+
+/** Whether a region with exactly this code was compiled by the run a hint came from. */
+export function hintedWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory, loops = true): boolean {
+  return hinted.size > 0 && blocks.length > 0 && hinted.has(keyOf(blocks, pages, isShared(memory), loops));
+}
+
+/** Starts recording the regions compiled from now on (recordedRegions), for a profile. */
+export function recordRegions(): void {
+  recorded ??= [];
+}
+
+/** The regions compiled since recordRegions, in order, at most MAX_RECORDED. */
+export function recordedRegions(): readonly RegionHint[] {
+  return recorded ?? [];
 }
 
 /**
@@ -76,7 +117,12 @@ export function compileRegionsWasm(regions: readonly RegionCode[], memory: WebAs
   if (fresh.length > 0) {
     const size = fresh.reduce((a, j) => a + sizes[j], 0);
     const module = new WebAssembly.Module(regionsModule(fresh.map((j) => regions[j]), shared));
-    fresh.forEach((j, i) => { modules.set(keys[j], { module, name: `r${i}` }); entries.add(regions[j].blocks[0][0].pcLo); });
+    fresh.forEach((j, i) => {
+      const pcLo = regions[j].blocks[0][0].pcLo;
+      modules.set(keys[j], { module, name: `r${i}` });
+      entries.add(pcLo);
+      if (recorded !== null && recorded.length < MAX_RECORDED) recorded.push([keys[j], pcLo]);
+    });
     insns += size;
   }
   if (mine.insns + total > MAX_INSNS) { mine.fns.clear(); mine.of.clear(); mine.insns = 0; }

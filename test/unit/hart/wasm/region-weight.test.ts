@@ -10,6 +10,8 @@ import { strict as assert } from 'node:assert';
 import { Hart, StopReason } from '../../../../hypervisor-core/hart/hart';
 import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
 import { MAX_BLOCK } from '../../../../hypervisor-core/hart/jit/compile';
+import { findRegion } from '../../../../hypervisor-core/hart/jit/region';
+import { hintRegions, regionKeyWasm } from '../../../../hypervisor-core/hart/jit/wasm';
 
 const BASE = 0x80000000;
 const A0 = 10, A1 = 11, T0 = 5, RA = 1;
@@ -122,6 +124,23 @@ describe('hart: a WebAssembly region compiles once its entries times its instruc
     const before = Math.floor(entries / (INNER - 1)), by = Math.ceil((entries + 64) / (INNER - 1)) + 1;
     assert.ok(translated <= total - before * perOuter, `translated ${translated}: not before outer iteration ${before}`);
     assert.ok(translated >= total - by * perOuter, `translated ${translated}: from outer iteration ${by} on`);
+  });
+
+  it('with a region profile naming the body (host/region-profile.ts), it compiles at its first look even without a weight', () => {
+    const h = hartWith(0, 5);
+    const mem = h.mem;
+    // The region the cache will find at the body's start (after the not-taken bne), named as a profile names it.
+    const start = F + 4;
+    const region = findRegion(new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.size >>> 1), start, (BASE + start) | 0, 0,
+      (p) => (p - BASE) | 0, false);
+    assert.ok(region.blocks.length > 1, 'the body spans several blocks');
+    hintRegions([[regionKeyWasm(region.blocks, region.pages, mem.wasm!, region.loops), (BASE + start) | 0]]);
+    runToSpin(h);
+    assert.equal(h.x[2 * A0], CALLS * BODY);
+    // Looked at first at 64 entries, compiled with its batch at the latest when hot again (64 more).
+    const translated = h.blockCache!.counters.insns;
+    assert.ok(translated >= (CALLS - 128) * BODY, `translated ${translated}: the body from call 128 on`);
+    assert.ok(translated <= (CALLS - 64 + 1) * (BODY + 6), `translated ${translated}: not before call 64`);
   });
 
   it('without a weight the same body stays interpreted (below every threshold)', () => {
