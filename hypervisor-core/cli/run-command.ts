@@ -87,7 +87,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     }
     // The regions an earlier run of this kernel compiled compile at their first look; this
     // run's are kept for the next (host/region-profile.ts). vCPU threads compile on their own.
-    const profile = o.jit && o.threads <= 1 ? useRegionProfile(o.kernel) : null;
+    const profile = o.jit && o.threads <= 1 ? useRegionProfile(o.kernel, o.vcpus) : null;
     const status = await runVirt(o, kernel, initrd, disks, statsFd, traceFd);
     profile?.save();
     return status;

@@ -16,7 +16,8 @@
  * kernel rebuilt, other options) hints regions no run finds, a cost of nothing but the file.
  *
  *   file = <cache dir>/<kernel file name>-<12 hex digits>.regions, the digits from the kernel's
- *          path, size and modification time;
+ *          path, size and modification time and the vCPU count (a 2-vCPU boot compiles regions
+ *          a 1-vCPU boot would not: with its profile, a 1-vCPU boot gained half as much);
  *   JSON { "format": "hyperscope-region-profile", "version": 1, "regions": [[key, pcLo], ...] }
  *
  * Anything unreadable, malformed or larger than MAX_PROFILE_BYTES is ignored; writes go
@@ -36,11 +37,11 @@ const SUFFIX = '.regions';
 /** The largest profile read or written (the Linux sample's is about 80 KB). */
 export const MAX_PROFILE_BYTES = 8 * 1024 * 1024;
 
-/** The profile file of the kernel at `kernelPath` in `dir`, or null when the kernel cannot be stat'ed. */
-export function regionProfileFile(dir: string, kernelPath: string): string | null {
+/** The profile file of the kernel at `kernelPath` run on `vcpus` vCPUs in `dir`, or null when the kernel cannot be stat'ed. */
+export function regionProfileFile(dir: string, kernelPath: string, vcpus: number): string | null {
   try {
     const s = statSync(kernelPath);
-    const where = createHash('sha1').update(`${path.resolve(kernelPath)}\0${s.size}\0${s.mtimeMs}`).digest('hex').slice(0, 12);
+    const where = createHash('sha1').update(`${path.resolve(kernelPath)}\0${s.size}\0${s.mtimeMs}\0${vcpus}`).digest('hex').slice(0, 12);
     return path.join(dir, `${path.basename(kernelPath)}-${where}${SUFFIX}`);
   } catch {
     return null;
@@ -73,14 +74,14 @@ export function writeRegionProfile(file: string, regions: readonly RegionHint[])
 }
 
 /**
- * For a run of the kernel at `kernelPath`: takes the hints of its profile, if any, and records
+ * For a run of the kernel at `kernelPath` on `vcpus` vCPUs: takes the hints of its profile, if any, and records
  * the regions compiled from now on. Returns what writes the next profile as the run ends (it
  * writes nothing when no region compiled, so a run stopped before any keeps the last profile),
  * or null when profiles are off or the kernel's file has no profile name.
  */
-export function useRegionProfile(kernelPath: string, env: NodeJS.ProcessEnv = process.env): { save(): boolean } | null {
+export function useRegionProfile(kernelPath: string, vcpus: number, env: NodeJS.ProcessEnv = process.env): { save(): boolean } | null {
   const dir = env.HYPERSCOPE_REGION_PROFILE === 'off' ? null : codeCacheDir(env);
-  const file = dir !== null ? regionProfileFile(dir, kernelPath) : null;
+  const file = dir !== null ? regionProfileFile(dir, kernelPath, vcpus) : null;
   if (file === null) return null;
   const hints = readRegionProfile(file);
   if (hints !== null) {

@@ -42,7 +42,7 @@ describe('hyperscope run: region profiles', function () {
     assert.match(first.stdout, /^cpu-bound: checksum 0xa5fa9ac738145192$/m);
     const names = profiles(dir);
     assert.equal(names.length, 1);
-    const file = regionProfileFile(path.join(dir, 'code-cache'), kernel)!;
+    const file = regionProfileFile(path.join(dir, 'code-cache'), kernel, 1)!;
     assert.equal(path.basename(file), names[0]);
     const regions = readRegionProfile(file);
     assert.ok(regions !== null && regions.length > 0, 'the profile names the regions the run compiled');
@@ -55,7 +55,7 @@ describe('hyperscope run: region profiles', function () {
   it('a malformed profile is ignored: the same output, and a good profile written in its place', () => {
     const dir = path.join(tmp, 'malformed');
     const good = run(dir);
-    const file = regionProfileFile(path.join(dir, 'code-cache'), kernel)!;
+    const file = regionProfileFile(path.join(dir, 'code-cache'), kernel, 1)!;
     for (const bad of ['{"format":"hyperscope-region-profile","version":1,"regions":[[1,2]]}', 'not json', '{"format":"other","version":1,"regions":[]}']) {
       writeFileSync(file, bad);
       assert.equal(readRegionProfile(file), null, bad);
@@ -91,13 +91,14 @@ describe('hyperscope run: region profiles', function () {
     assert.equal(readRegionProfile(path.join(tmp, 'missing.regions')), null);
   });
 
-  it('names a profile by the kernel file: another modification time, another profile', () => {
+  it('names a profile by the kernel file and the vCPU count: another modification time or count, another profile', () => {
     const dir = path.join(tmp, 'names');
-    const before = regionProfileFile(dir, kernel);
+    const before = regionProfileFile(dir, kernel, 1);
+    assert.notEqual(regionProfileFile(dir, kernel, 2), before);
     const t = statSync(kernel).mtime;
     utimesSync(kernel, t, new Date(t.getTime() - 60_000));
-    assert.notEqual(regionProfileFile(dir, kernel), before);
-    assert.equal(regionProfileFile(dir, path.join(tmp, 'no-such-kernel')), null);
+    assert.notEqual(regionProfileFile(dir, kernel, 1), before);
+    assert.equal(regionProfileFile(dir, path.join(tmp, 'no-such-kernel'), 1), null);
   });
 
   it('keeps the most recent profiles and leaves code caches alone', () => {
