@@ -180,8 +180,8 @@ async function linuxBoot(qemu: string | null): Promise<void> {
   console.log(`\nLinux sample (samples/linux/Image + initramfs, 128 MiB): seconds from start, peak memory; medians of ${LINUX_ROUNDS} runs, the rows taking turns`);
   console.log('what'.padEnd(46) + 'prompt'.padStart(9) + 'poweroff'.padStart(10) + 'peak MiB'.padStart(10) + 'CPU s'.padStart(8));
   const stats: Record<string, string> = {};
-  // The region profile (host/region-profile.ts) the first row's runs write and every other row
-  // takes; the second row shows a kernel's first run, without one.
+  // Region profiles (host/region-profile.ts): the 1-vCPU rows with translation write and take
+  // one, the 2-vCPU row on one thread another; the second row is a kernel's first run, without.
   const hyperscope: [string, number, string, string[], NodeJS.ProcessEnv?][] = [
     ['hyperscope (--clock icount)', 1, 'icount', []],
     ['same, no region profile (a kernel\'s first run)', 1, 'icount', [], { HYPERSCOPE_REGION_PROFILE: 'off' }],

@@ -636,12 +636,12 @@ export class Vm {
     try {
       vcpu.hart.resumeFromBreakpoint = true;
       const t0 = performance.now();
-      const cut = this.sliceLeft;
       // A step goes on with this vCPU's slice, or starts one when none is left (else every step
       // would deschedule it and stepping could never get through an LR/SC loop); another
       // vCPU's cut slice stays that vCPU's.
-      const mine = cut === null || cut.vcpu === id;
-      const { exit, instructions, cost, stop } = vcpu.runSlice(1, cut?.vcpu === id && cut.cut);
+      const cut = this.sliceLeft;
+      const own = cut?.vcpu === id ? cut : null;
+      const { exit, instructions, cost, stop } = vcpu.runSlice(1, own?.cut === true);
       const t1 = performance.now();
       this.clock.retire(instructions);
       this.stats.addGuestTime(vcpu.id, (t1 - t0) * 1e6, instructions);
@@ -649,8 +649,8 @@ export class Vm {
       // A step inside a cut slice uses it up as running on would; an exit ends it as it would
       // have (unless the vCPU keeps its slice across it).
       const goesOn = stop === StopReason.BUDGET || (stop === StopReason.HOST_TRAP && this.keepsSlice(vcpu));
-      const full = cut?.vcpu === id ? cut.budget : SLICE_INSTRUCTIONS;
-      if (mine) this.sliceLeft = goesOn && full > cost ? { vcpu: id, budget: full - cost, cut: stop === StopReason.BUDGET } : null;
+      const full = own !== null ? own.budget : SLICE_INSTRUCTIONS;
+      if (cut === own) this.sliceLeft = goesOn && full > cost ? { vcpu: id, budget: full - cost, cut: stop === StopReason.BUDGET } : null;
       if (stop === StopReason.WATCHPOINT || stop === StopReason.GUEST_TRAP) return debugStop(id, stop);
       const exitStop = this.takeExitBreak();
       if (exitStop) return exitStop;

@@ -25,7 +25,7 @@ import { PhysMemory } from '../../memory/phys-memory';
 import { Tlb, TlbSet } from '../../mmu/tlb';
 import { Block, BlockHart, compileRegion, compiledBefore, instructionCount } from './compile';
 import { Region, findRegion, leastRegionLength } from './region';
-import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, hintedWasm, mayHaveModule, regionRunOf } from './wasm';
+import { ChainFn, chainOf, compileRegionsWasm, compiledBeforeWasm, knownRegionWasm, mayHaveModule, regionRunOf } from './wasm';
 import { MAX_ENTRY, MAX_INDEX, MAX_LEN, Why, dispatcherOf } from './wasm/dispatch';
 import { BLOCK_TABLE_BYTES, BLOCK_TABLE_SLOTS, blockTableAt } from '../../memory/hart-area';
 import { CodeBit } from '../predecode';
@@ -403,10 +403,9 @@ export class BlockCache {
 
   /** Whether a region found after `heat` entries at its start is compiled now. */
   private worth(region: Region, heat: number): boolean {
-    const before = this.wasm !== null ? compiledBeforeWasm(region.blocks, region.pages, this.wasm, region.loops) : compiledBefore(region.blocks, region.pages);
-    if (heat >= this.straightThreshold || before) return true;
-    // Compiled by the run a region profile came from: worth it again (batched, as any new region).
-    if (this.wasm !== null && hintedWasm(region.blocks, region.pages, this.wasm, region.loops)) return true;
+    // Compiled before in this process, or by the run a region profile came from (batched then, as any new region).
+    const known = this.wasm !== null ? knownRegionWasm(region.blocks, region.pages, this.wasm, region.loops) : compiledBefore(region.blocks, region.pages);
+    if (heat >= this.straightThreshold || known) return true;
     if (this.weight > 0 && this.wasm !== null && instructionCount(region.blocks) * heat >= this.weightNow()) return true;
     return region.loops && (region.blocks.length === 1 || heat >= this.regionThreshold);
   }

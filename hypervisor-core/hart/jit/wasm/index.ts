@@ -42,7 +42,7 @@ export function compiledBeforeWasm(blocks: Insn[][], pages: ReadonlyMap<number, 
 
 /**
  * False when no region starting at pc low word `pcLo` has a module or a hint (so
- * compiledBeforeWasm and hintedWasm are false for any region found there); true when one may.
+ * compiledBeforeWasm and knownRegionWasm are false for any region found there); true when one may.
  */
 export function mayHaveModule(pcLo: number): boolean {
   return entries.has(pcLo) || hintedEntries.has(pcLo);
@@ -74,9 +74,15 @@ export function regionKeyWasm(blocks: Insn[][], pages: ReadonlyMap<number, numbe
   return keyOf(blocks, pages, isShared(memory), loops);
 }
 
-/** Whether a region with exactly this code was compiled by the run a hint came from. */
-export function hintedWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory, loops = true): boolean {
-  return hinted.size > 0 && blocks.length > 0 && hinted.has(keyOf(blocks, pages, isShared(memory), loops));
+/**
+ * Whether a region with exactly this code has a module (as compiledBeforeWasm) or was compiled
+ * by the run a profile came from (a hint): either makes it worth compiling at once. One key
+ * for both: a key spells out every instruction of the region.
+ */
+export function knownRegionWasm(blocks: Insn[][], pages: ReadonlyMap<number, number>, memory: WebAssembly.Memory, loops = true): boolean {
+  if (blocks.length === 0) return false;
+  const key = keyOf(blocks, pages, isShared(memory), loops);
+  return modules.has(key) || hinted.has(key);
 }
 
 /** Starts recording the regions compiled from now on (recordedRegions), for a profile. */
