@@ -34,6 +34,8 @@ import { Op, PAUSE } from './isa/opcodes';
 import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
 import { Predecode } from './predecode';
+import { FastInterpreter, fastInterpreterOf, wasmInterpreterEnabled } from './jit/wasm/interpreter';
+import { X_PC } from './jit/wasm/abi';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
 import { SharedAtomics } from './shared-atomics';
@@ -150,6 +152,12 @@ export class Hart extends HartState {
   /** Instructions decoded before, by host page (predecode.ts): shared by the harts of this memory. */
   readonly predecode: Predecode;
   private jitAttached = false;
+  /** Instructions the interpreter's WebAssembly fast path ran (jit/wasm/interpreter.ts), for `--stats` and tests. */
+  fastInstructions = 0;
+  /** Whether runs use that fast path where they can (HYPERSCOPE_WASM_INTERPRETER=off: never). */
+  wasmInterpreter = wasmInterpreterEnabled();
+  /** The exit words after the registers (abi.ts: pc, reservation, a probe due), or null: no hart area. */
+  private readonly exitWords: Int32Array | null;
   /** Scratch for slow-path values (a load's value, an AMO's old value). */
   readonly val = new Int32Array(2);
   private readonly pcOut = new Int32Array(2);
@@ -165,6 +173,7 @@ export class Hart extends HartState {
     this.tlbs = new TlbContexts(area);
     this.x = area ? area.registers() : new Int32Array(64);
     this.wasmReady = inMemory(mem.wasm, this.x, this.tlbs);
+    this.exitWords = this.wasmReady ? new Int32Array(this.x.buffer, this.x.byteOffset + X_PC, 4) : null;
     this.mem = mem;
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     this.dv = mem.view;
@@ -271,6 +280,18 @@ export class Hart extends HartState {
       this.jit!.attach(this.x);
       this.jitAttached = true;
     }
+  }
+
+  /**
+   * The interpreter's WebAssembly fast path for this run, or null: it needs translation on,
+   * regions dispatched from WebAssembly (whose block table it probes), and this hart's
+   * registers, TLBs and the memory's interpreter area (one thread's memory) in one memory.
+   */
+  private fastInterpreter(): FastInterpreter | null {
+    const jit = this.jit, area = this.mem.interpreterArea, wasm = this.mem.wasm;
+    if (jit === null || !this.wasmInterpreter || area === null || wasm === null || !this.wasmReady ||
+      jit.blockTableAt < 0 || this.predecode.cells !== area.cells) return null;
+    return fastInterpreterOf(wasm, area);
   }
 
   /**
@@ -540,6 +561,12 @@ export class Hart extends HartState {
     let probe = true;
     // The instruction at (pcLo, pcHi) raised the trap in this.trap: it is taken at the loop's top.
     let trapNow = false;
+    // The WebAssembly fast path (jit/wasm/interpreter.ts): with translation through the
+    // WebAssembly dispatcher, in a memory with an interpreter area (one thread's).
+    const fast = this.fastInterpreter();
+    const table = jit?.blockTableAt ?? -1;
+    // After a fast-path run, the pc's page is fetched again without probing it a second time.
+    let fastRan = false;
     outer: for (;;) {
       if (trapNow) {
         trapNow = false;
@@ -571,8 +598,22 @@ export class Hart extends HartState {
       // Blocks need the TLB for data (no MPRV, no data triggers) and no execute trigger.
       const jitOn = jit !== null && !mprv && !execTrigger;
       let fetchTag = 1, fetchTagHi = 0, fetchBase = 0, pdBase = 0, pd = predecode.cells;
+      const fastOn = fast !== null && !perInstruction && !mprv && poll === null;
+      const tlbAt = set.read.tagLo.byteOffset;
       try {
         while (n < budget) {
+          if (fastOn) {
+            const exit = this.exitWords!;
+            exit[0] = pcLo; exit[1] = pcHi; exit[2] = this.reservation;
+            const k = fast(x.byteOffset, tlbAt, budget - n, probe ? 1 : 0, table, lookFirst, lookRegion, lookAlways) | 0;
+            probe = exit[3] !== 0;
+            if (k > 0) {
+              n += k; this.fastInstructions += k;
+              pcLo = exit[0]; pcHi = exit[1]; this.reservation = exit[2];
+              fetchTag = 1; fastRan = true;
+              if (n >= budget) break;
+            }
+          }
           if (perInstruction) {
             if (hasBreakpoints) {
               if (checkBreakpoint) {
@@ -596,7 +637,10 @@ export class Hart extends HartState {
             if (fetchBase < 0) { trapNow = true; continue outer; } // a page fault, pending (no throw)
             fetchTag = pcLo & ~0xfff;
             fetchTagHi = pcHi;
-            probe = true; // a block never crosses a page: the next one may start here
+            // A block never crosses a page: the next one may start here (the fast path has
+            // said whether its probe is still due).
+            if (fastRan) fastRan = false;
+            else probe = true;
             const b = predecode.baseOf[fetchBase >>> 12];
             pdBase = b >= 0 ? b : predecode.slotBase(fetchBase >>> 12) | 0;
             pd = predecode.cells;

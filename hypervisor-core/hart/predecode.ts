@@ -25,6 +25,7 @@
  * through FENCE.I (after which it fetches the page again), so what it holds is its page's.
  */
 import { PhysMemory } from '../memory/phys-memory';
+import { PREDECODE_SLOTS, PREDECODE_SLOT_WORDS } from '../memory/hart-area';
 import { Op } from './isa/opcodes';
 import { immB, immJ, immS } from './isa/fields';
 
@@ -37,14 +38,14 @@ export const enum CodeBit {
 }
 
 /**
- * Pages with cached instructions at a time (16 MiB of cache at most): the Linux sample runs
- * code on 548 pages to its prompt. The cache is allocated whole at the first page: the host
+ * Pages with cached instructions at a time (memory/hart-area.ts PREDECODE_SLOTS). The cache
+ * is allocated whole at the first page (or lies in the memory's interpreter area): the host
  * commits its memory only as slots are used, where growing it from 1 MiB copied 15 MiB on the
  * way to the Linux prompt.
  */
-const SLOTS = 1024;
+const SLOTS = PREDECODE_SLOTS;
 /** Words per page slot: two per halfword. */
-const SLOT_WORDS = 4096;
+const SLOT_WORDS = PREDECODE_SLOT_WORDS;
 /**
  * Entries of a slot remembered as they are filled: a write to a page clears just those while
  * they are few. A guest that keeps a variable on the page of its hot loop (a counter beside
@@ -87,15 +88,18 @@ export function operandOf(op: Op, insn: number): number {
 /** The predecoded instructions of one physical memory. */
 export class Predecode {
   private static readonly caches = new WeakMap<PhysMemory, Predecode>();
-  /** The slots' words (allocated at the first page, grown as more come). */
-  cells = new Int32Array(0);
+  /**
+   * The slots' words: allocated at the first page, or the interpreter area's
+   * (memory/hart-area.ts), where the interpreter's WebAssembly fast path reads them.
+   */
+  cells: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /**
    * The base index in `cells` of each host page's slot, or -1: what {@link slotBase} returns
    * for a page that has one, read by the interpreter itself when the pc changes page (3.7 M
    * times to the Linux sample's prompt), where the call cost more than the lookup: 52 M host
    * instructions of that boot (cachegrind, translation off).
    */
-  readonly baseOf: Int32Array;
+  readonly baseOf: Int32Array<ArrayBufferLike>;
   /** The page in each slot, or -1. */
   private readonly pageIn = new Int32Array(SLOTS).fill(-1);
   private used = 0;
@@ -109,7 +113,9 @@ export class Predecode {
   readonly counters = { pages: 0, invalidated: 0, flushes: 0 };
 
   private constructor(private readonly mem: PhysMemory) {
-    this.baseOf = new Int32Array(mem.size / 4096).fill(-1);
+    const area = mem.interpreterArea;
+    if (area !== null) this.cells = area.cells;
+    this.baseOf = area !== null ? area.baseOf : new Int32Array(mem.size / 4096).fill(-1);
     mem.codeWriteListeners.push((page) => this.invalidatePage(page));
   }
 

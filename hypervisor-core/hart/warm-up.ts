@@ -422,8 +422,24 @@ function breakpoint(h: Hart, mem: PhysMemory): void {
   h.clearBreakpoints();
 }
 
+/**
+ * The fast path's call in `run` (jit/wasm/interpreter.ts) with a second target. Each memory
+ * has an instance of its own, so with the warm-up's alone the call's feedback would name
+ * that one, and V8 would deoptimise `run` at a VM's first call ("wrong call target"); two
+ * targets make the feedback megamorphic before `run` is optimised.
+ */
+function secondFastPath(): void {
+  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+  const h = new Hart(0, mem);
+  h.setJit(true);
+  mem.view.setInt32(0, 0x0000006f, true); // j .
+  h.reset(BASE | 0, 0);
+  h.run(1000);
+}
+
 /** A counted loop, run until it is compiled and then entered from the interpreter. */
 function compiledLoop(h: Hart, mem: PhysMemory): void {
+  secondFastPath();
   h.setJit(true);
   h.hostTraps = true;
   code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1

@@ -8,6 +8,8 @@
  *
  *   0                 RAM (PhysMemory.size bytes; host offset = HPA - base)
  *   areasAt(size)     area 0, area 1, ... each HART_AREA_BYTES, 64 KiB aligned
+ *   after the areas   the interpreter area (a memory of one thread only, see
+ *                     {@link InterpreterArea}), interpreterAreaBytes(size)
  *
  * An area: the typed arrays from its start, then the block table in its last BLOCK_TABLE_BYTES.
  *
@@ -79,8 +81,8 @@ export function areasAt(ramSize: number): number {
  * The WebAssembly pages a memory of `ramSize` bytes of RAM and `areas` hart areas needs, or 0
  * when it would pass 4 GiB (RAM then stays in an ArrayBuffer).
  */
-export function wasmPagesFor(ramSize: number, areas: number): number {
-  const bytes = areasAt(ramSize) + areas * HART_AREA_BYTES;
+export function wasmPagesFor(ramSize: number, areas: number, interpreterArea = false): number {
+  const bytes = areasAt(ramSize) + areas * HART_AREA_BYTES + (interpreterArea ? interpreterAreaBytes(ramSize) : 0);
   return bytes > WASM_MAX_BYTES ? 0 : bytes / WASM_PAGE;
 }
 
@@ -127,5 +129,49 @@ export class HartArea {
   /** Bytes allocated so far. */
   get bytesUsed(): number {
     return this.used;
+  }
+}
+
+/**
+ * Slots of the predecode cache (hart/predecode.ts): pages with predecoded instructions at a
+ * time (16 MiB of cache at most): the Linux sample runs code on 548 pages to its prompt.
+ */
+export const PREDECODE_SLOTS = 1024;
+/** Words per predecode slot: two per halfword of a page. */
+export const PREDECODE_SLOT_WORDS = 4096;
+/** Hotness counters of the block cache (hart/jit/block-cache.ts), one per block table slot. */
+const HOT_BYTES = BLOCK_TABLE_SLOTS * 2;
+
+/**
+ * Bytes of the interpreter area of a memory of `ramSize` bytes of RAM: the predecode cells,
+ * the slot base of each host page, the hotness counters, each part 64 KiB aligned.
+ */
+export function interpreterAreaBytes(ramSize: number): number {
+  const pages = (bytes: number): number => Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
+  return pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4) + pages((ramSize / 4096) * 4) + pages(HOT_BYTES);
+}
+
+/**
+ * The interpreter area: what the interpreter's WebAssembly fast path (hart/jit/wasm/
+ * interpreter.ts) reads besides registers, TLBs and RAM, as typed arrays over the memory,
+ * so the JavaScript interpreter and the block cache fill the same bytes it reads. Only a
+ * memory private to one thread has one: the predecode cache and the hotness counters are
+ * per thread, and a memory shared by vCPU threads is one buffer for all of them.
+ */
+export class InterpreterArea {
+  /** The predecoded instructions: PREDECODE_SLOTS slots of PREDECODE_SLOT_WORDS words. */
+  readonly cells: Int32Array;
+  /** The base index in `cells` of each host page's slot, or -1 (filled with -1 here). */
+  readonly baseOf: Int32Array;
+  /** The block cache's hotness counters, by block table slot. */
+  readonly hot: Uint16Array;
+
+  /** @param buffer the memory's buffer; @param at the area's first byte; @param ramSize RAM's bytes */
+  constructor(buffer: ArrayBufferLike, at: number, ramSize: number) {
+    const cellsBytes = PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4;
+    const baseBytes = Math.ceil((ramSize / 4096) * 4 / WASM_PAGE) * WASM_PAGE;
+    this.cells = new Int32Array(buffer, at, PREDECODE_SLOTS * PREDECODE_SLOT_WORDS);
+    this.baseOf = new Int32Array(buffer, at + cellsBytes, ramSize / 4096).fill(-1);
+    this.hot = new Uint16Array(buffer, at + cellsBytes + baseBytes, BLOCK_TABLE_SLOTS);
   }
 }

@@ -9,7 +9,7 @@
  * [0, size), and everything that reads or writes RAM goes through them.
  */
 import { Hpa, PAGE_SIZE } from './address';
-import { HartArea, HART_AREA_BYTES, areasAt, wasmPagesFor } from './hart-area';
+import { HartArea, HART_AREA_BYTES, InterpreterArea, areasAt, interpreterAreaBytes, wasmPagesFor } from './hart-area';
 import { CodeSharing, REMOTE_CODE } from './code-sharing';
 
 /** The `codePages` bits of code cached on this thread (hart/predecode.ts CodeBit.BLOCKS and PREDECODED). */
@@ -28,6 +28,12 @@ export class PhysMemory {
   readonly wasm: WebAssembly.Memory | null;
   /** Hart areas in the reserve after RAM (0 without `wasm`). */
   readonly hartAreas: number;
+  /**
+   * The interpreter area after the hart areas (hart-area.ts), or null: a memory shared by
+   * threads, or none in a WebAssembly.Memory. The predecode cache and the block cache keep
+   * their tables there, where the interpreter's WebAssembly fast path reads them.
+   */
+  readonly interpreterArea: InterpreterArea | null;
   /** Areas handed out by this object (each thread builds its own over a shared memory). */
   private readonly claimed = new Set<number>();
   /**
@@ -80,7 +86,11 @@ export class PhysMemory {
     }
     this.wasm = wasm;
     this.madeWasm = wasm !== null && typeof shared === 'boolean';
-    this.hartAreas = wasm ? Math.max(0, Math.floor((buffer.byteLength - areasAt(size)) / HART_AREA_BYTES)) : 0;
+    // A memory for one thread (not shared) ends with the interpreter area (hart-area.ts); only
+    // the object that made the memory uses it (another view would clear its tables).
+    const interpreterBytes = wasm !== null && !(buffer instanceof SharedArrayBuffer) ? interpreterAreaBytes(size) : 0;
+    this.hartAreas = wasm ? Math.max(0, Math.floor((buffer.byteLength - interpreterBytes - areasAt(size)) / HART_AREA_BYTES)) : 0;
+    this.interpreterArea = this.madeWasm && interpreterBytes > 0 ? new InterpreterArea(buffer, buffer.byteLength - interpreterBytes, size) : null;
     this.bytes = new Uint8Array(buffer, 0, size);
     this.view = new DataView(buffer, 0, size);
     this.codePages = new Uint8Array(size / PAGE_SIZE);
@@ -227,7 +237,7 @@ export class PhysMemory {
  */
 function newWasmMemory(size: number, areas: number, shared: boolean): WebAssembly.Memory | null {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.Memory !== 'function') return null;
-  const pages = wasmPagesFor(size, areas);
+  const pages = wasmPagesFor(size, areas, !shared);
   if (pages === 0) return null;
   try {
     return new WebAssembly.Memory({ initial: pages, maximum: pages, shared });

@@ -84,7 +84,7 @@ function backendFromEnv(): JitBackend {
  * compiled code, fresh to the CPU's caches, grows by a third.
  */
 export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; weight: number; backend: JitBackend; batch: number } =
-  { enabled: true, threshold: 64, regionThreshold: 20000, straightThreshold: 20000, weight: 65536, backend: backendFromEnv(), batch: 16, ...thresholdsFromEnv() };
+  { enabled: true, threshold: 64, regionThreshold: 20000, straightThreshold: 20000, weight: 1 << 20, backend: backendFromEnv(), batch: 16, ...thresholdsFromEnv() };
 
 /** Thresholds from HYPERSCOPE_JIT_THRESHOLDS (`loop/region/straight[/batch[/weight]]`, e.g. `64/512/512/16/0`), for measuring. */
 function thresholdsFromEnv(): { threshold?: number; regionThreshold?: number; straightThreshold?: number; batch?: number; weight?: number } {
@@ -118,8 +118,12 @@ export class BlockCache {
    * interpreter, which calls `run` only where a block starts or a start turns hot.
    */
   readonly table: Block[] = new Array<Block>(1 << TABLE_BITS).fill(EMPTY);
-  /** Hotness counters by the same hash (the interpreter counts the visits it does not pass to `run`). */
-  readonly hot = new Uint16Array(1 << TABLE_BITS);
+  /**
+   * Hotness counters by the same hash (the interpreter counts the visits it does not pass to
+   * `run`): in the memory's interpreter area when it has one (memory/hart-area.ts), where the
+   * interpreter's WebAssembly fast path counts too.
+   */
+  readonly hot: Uint16Array<ArrayBufferLike>;
   /** The blocks (entries) of the regions that run code on each code page (host page number). */
   private readonly slots = new Map<number, Set<Block>>();
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */
@@ -193,6 +197,17 @@ export class BlockCache {
     this.u16 = new Uint16Array(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength >>> 1);
     mem.codeWriteListeners.push((page) => this.invalidatePage(page));
     this.wasm = backend === 'wasm' ? mem.wasm : null;
+    const area = mem.interpreterArea;
+    this.hot = area !== null && area.hot.length === 1 << TABLE_BITS ? area.hot : new Uint16Array(1 << TABLE_BITS);
+  }
+
+  /**
+   * The byte offset of the WebAssembly dispatcher's block table (a mirror of `table` for
+   * WebAssembly regions, wasm/dispatch.ts), or -1 when regions are not dispatched from
+   * WebAssembly: what the interpreter's WebAssembly fast path checks a branch target against.
+   */
+  get blockTableAt(): number {
+    return this.chain !== null ? this.chain.at : -1;
   }
 
   /** The backend regions compile to from now on. */

@@ -5,7 +5,7 @@
  * there is no room under 4 GiB or no WebAssembly.
  */
 import { strict as assert } from 'node:assert';
-import { HART_AREA_BYTES, WASM_MAX_BYTES, WASM_PAGE, areasAt, wasmPagesFor } from '../../../hypervisor-core/memory/hart-area';
+import { HART_AREA_BYTES, WASM_MAX_BYTES, WASM_PAGE, areasAt, interpreterAreaBytes, wasmPagesFor } from '../../../hypervisor-core/memory/hart-area';
 import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 import { Hart } from '../../../hypervisor-core/hart/hart';
 import { Vm } from '../../../hypervisor-core/hypervisor/vm';
@@ -39,7 +39,8 @@ describe('Hart areas in a WebAssembly.Memory', () => {
     const mem = new PhysMemory(BASE, size, false, 3);
     assert.ok(mem.wasm, 'a WebAssembly.Memory');
     assert.equal(mem.hartAreas, 3);
-    assert.equal(mem.wasm.buffer.byteLength, areasAt(size) + 3 * HART_AREA_BYTES);
+    // Then the interpreter area (a memory of one thread).
+    assert.equal(mem.wasm.buffer.byteLength, areasAt(size) + 3 * HART_AREA_BYTES + interpreterAreaBytes(size));
     assert.equal(areasAt(size), 3 * MiB + WASM_PAGE);
     assert.equal(mem.bytes.buffer, mem.wasm.buffer);
     assert.equal(mem.bytes.byteOffset, 0);

@@ -1,0 +1,257 @@
+/**
+ * The interpreter's fast path in WebAssembly: one function that interprets the integer
+ * instructions (RV64I and MUL, MULW) from the predecode cache (hart/predecode.ts), with the
+ * registers as i64 in the hart's area, the TLBs and RAM in the same memory. `Hart.run` calls
+ * it where translation is on and nothing needs an instruction boundary (no breakpoint,
+ * trigger or MPRV), and takes over, with pc and count exact, at the first instruction it
+ * leaves to JavaScript:
+ * - an instruction it does not handle (CSR, system, A, F, D, H, division, FENCE) or one not
+ *   predecoded yet (its first run decodes it in JavaScript);
+ * - a load or store the read or write TLB does not map (or that crosses its page), a pc the
+ *   fetch TLB does not map;
+ * - a branch target (as the JavaScript interpreter probes one) that is compiled and fits the
+ *   budget, or whose hotness reaches a look (BlockCache's rule): its count is then left to
+ *   JavaScript, which probes the same pc at once, so every start is counted once as before;
+ * - the budget.
+ *
+ * Why: the JavaScript interpreter keeps 64-bit registers as int32 pairs (a carry per add,
+ * two compares per branch), and Node 20 runs it unoptimised for its first tenth of a second
+ * in every process. Here registers are i64 and V8 compiles the function with Liftoff at
+ * once. A Linux boot interprets 53 M of its 142 M instructions, the long tail of kernel code
+ * run a few thousand times each, too cold to translate.
+ *
+ * The function: `run(x, tlb, left, probe, table, lookFirst, lookRegion, lookAlways)` (byte
+ * offsets of the registers, of the translation context's first TLB array as abi.ts has them,
+ * and of the dispatcher's block table, wasm/dispatch.ts); returns the instructions retired;
+ * leaves the pc in the exit words (X_PC) and in X_WHY whether a branch target's probe is
+ * still due there (1) or was done (0). The reservation is read and written at X_RESV.
+ * The predecode cache and the hotness counters are at fixed offsets of the memory's
+ * interpreter area (memory/hart-area.ts), built into the module.
+ */
+import { Op } from '../../isa/opcodes';
+import { BLOCK_TABLE_SLOTS, InterpreterArea } from '../../../memory/hart-area';
+import { Body, I32, I64, W, encodeModule } from './emit';
+import { T, X_PC, X_WHY, tlbArray } from './abi';
+import { accessOpcode, accessSize, clearReservationIfHit, isAccess, isStore, tlbCheckFails } from './access';
+import { BLOCK_ENTRY_BYTES, MAX_LEN } from './dispatch';
+
+/** Parameters of `run`, in order. */
+const enum P { X, TLB, LEFT, PROBE, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT }
+
+/** The fast path as JavaScript calls it (see the file's comment). */
+export type FastInterpreter = (x: number, tlb: number, left: number, probe: number, table: number,
+  lookFirst: number, lookRegion: number, lookAlways: number) => number;
+
+/** The ops the fast path runs (every other leaves to JavaScript). */
+function handled(op: Op): boolean {
+  return (op >= Op.LUI && op <= Op.SRAW) || op === Op.MUL || op === Op.MULW;
+}
+
+/** The highest op number the dispatch table lists (those above leave by its default). */
+const LAST = Op.MULW;
+
+/** Byte offsets of the interpreter area's tables. */
+interface Tables { cells: number; baseOf: number; hot: number }
+
+/** The body of `run`. */
+function build(t: Tables): Body {
+  const f = new Body(P.COUNT);
+  const pc = f.local(I64), npc = f.local(I64), tag = f.local(I64), addr = f.local(I64), imm = f.local(I64);
+  const n = f.local(I32), probe = f.local(I32), page = f.local(I32), slots = f.local(I32), meta = f.local(I32), w = f.local(I32);
+  const rd = f.local(I32), rs1 = f.local(I32), rs2 = f.local(I32), idx = f.local(I32), off = f.local(I32), lo = f.local(I32);
+  const X = P.X;
+  /** Pushes register (byte offset in local r). */
+  const reg = (r: number): void => { f.get(r).get(X).op(W.i32_add).mem(W.i64_load, 0); };
+  /** Stores what `value` pushes in rd (x0 is cleared after every instruction). */
+  const setRd = (value: () => void): void => { f.get(rd).get(X).op(W.i32_add); value(); f.mem(W.i64_store, 0); };
+
+  f.get(X).mem(W.i64_load, X_PC).set(pc);
+  f.get(P.PROBE).set(probe);
+  f.i64(1, 0).set(tag); // odd: no page fetched yet
+  f.open(W.block, 'exit');
+  f.open(W.loop, 'top');
+  f.get(n).get(P.LEFT).op(W.i32_ge_u).brIf('exit');
+
+  // ---- the pc's page: through the fetch TLB to its host page and predecode slot ----
+  f.get(pc).i64(-4096, -1).op(W.i64_and).get(tag).op(W.i64_ne).open(W.if, 'page');
+  // A block never crosses a page: one may start where the pc enters one (not at the entry's,
+  // whose probe is the caller's).
+  f.get(tag).i64(1, 0).op(W.i64_ne).get(probe).op(W.i32_or).set(probe);
+  f.get(pc).op(W.i32_wrap_i64).tee(lo).i32(10).op(W.i32_shr_u).i32(0x3ffc).op(W.i32_and).get(P.TLB).op(W.i32_add).tee(idx);
+  f.mem(W.i32_load, tlbArray(T.F_TAG)).get(lo).i32(-4096).op(W.i32_and, W.i32_ne);
+  f.get(idx).mem(W.i32_load, tlbArray(T.F_TAG_HI)).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
+  f.op(W.i32_or).brIf('exit');
+  f.get(idx).mem(W.i32_load, tlbArray(T.F_OFF)).tee(page);
+  f.i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).mem(W.i32_load, t.baseOf).tee(slots);
+  f.i32(0).op(W.i32_lt_s).brIf('exit'); // no slot yet: JavaScript gives it one
+  f.get(slots).i32(2).op(W.i32_shl).i32(t.cells).op(W.i32_add).set(slots);
+  f.get(pc).i64(-4096, -1).op(W.i64_and).set(tag);
+  f.end();
+
+  // ---- a branch target: compiled code or a look is JavaScript's (BlockCache's rule) ----
+  f.get(probe).open(W.if, 'probe');
+  f.i32(0).set(probe);
+  // off: the host offset; idx: the slot's block table entry; lo: the slot's counter.
+  f.get(page).get(pc).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and, W.i32_add).tee(off);
+  f.i32(1).op(W.i32_shr_u).i32(BLOCK_TABLE_SLOTS - 1).op(W.i32_and).tee(lo);
+  f.i32(Math.log2(BLOCK_ENTRY_BYTES)).op(W.i32_shl).get(P.TABLE).op(W.i32_add).tee(idx);
+  f.mem(W.i32_load, 0).get(off).op(W.i32_eq);
+  f.get(idx).mem(W.i32_load, 4).get(pc).op(W.i32_wrap_i64).op(W.i32_eq, W.i32_and);
+  f.get(idx).mem(W.i32_load, 8).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_eq, W.i32_and);
+  f.open(W.if, 'compiled');
+  f.get(idx).mem(W.i32_load, 12).i32(MAX_LEN).op(W.i32_and).get(P.LEFT).get(n).op(W.i32_sub, W.i32_le_s);
+  f.open(W.if, 'fits').i32(1).set(probe).br('exit').end();
+  f.else();
+  // heat = hot[slot] + 1: a look when it reaches the first threshold and then the region's or
+  // the straight one (Hart.run's test); else it is stored.
+  f.get(lo).i32(1).op(W.i32_shl).mem(W.i32_load16_u, t.hot).i32(1).op(W.i32_add).set(w);
+  f.get(w).get(P.LOOK_FIRST).op(W.i32_ge_s);
+  f.get(w).get(P.LOOK_FIRST).op(W.i32_eq).get(w).get(P.LOOK_REGION).op(W.i32_eq, W.i32_or).get(w).get(P.LOOK_ALWAYS).op(W.i32_ge_s, W.i32_or);
+  f.op(W.i32_and).open(W.if, 'look').i32(1).set(probe).br('exit').end();
+  f.get(lo).i32(1).op(W.i32_shl).get(w).mem(W.i32_store16, t.hot);
+  f.end();
+  f.end();
+
+  // ---- decode: the predecoded words (0: not decoded yet) ----
+  f.get(pc).op(W.i32_wrap_i64).i32(0xffe).op(W.i32_and).i32(2).op(W.i32_shl).get(slots).op(W.i32_add).tee(idx);
+  f.mem(W.i32_load, 4).tee(meta).op(W.i32_eqz).brIf('exit');
+  f.get(idx).mem(W.i32_load, 0).tee(w).op(W.i64_extend_i32_s).set(imm);
+  // Register fields hold 2r (int32 pair index): 4 times that is the byte offset 8r.
+  f.get(meta).i32(8).op(W.i32_shr_u).i32(63 << 2).op(W.i32_and).set(rd);
+  f.get(meta).i32(14).op(W.i32_shr_u).i32(63 << 2).op(W.i32_and).set(rs1);
+  f.get(meta).i32(20).op(W.i32_shr_u).i32(63 << 2).op(W.i32_and).set(rs2);
+  f.get(pc).i32(4).get(meta).i32(2).op(W.i32_and, W.i32_sub).op(W.i64_extend_i32_u, W.i64_add).set(npc);
+
+  // ---- dispatch: one block per handled op, the first innermost ----
+  const ops: Op[] = [];
+  for (let op = 0; op <= LAST; op++) if (handled(op)) ops.push(op);
+  f.open(W.block, 'next');
+  for (let i = ops.length - 1; i >= 0; i--) f.open(W.block, `op${ops[i]}`);
+  const targets: string[] = [];
+  for (let op = 0; op <= LAST; op++) targets.push(handled(op) ? `op${op}` : 'exit');
+  f.get(meta).i32(2).op(W.i32_shr_u).i32(0xff).op(W.i32_and).brTable(targets, 'exit');
+  for (const op of ops) {
+    f.end();
+    instruction(op);
+    f.br('next');
+  }
+  f.end();
+  f.get(X).i64(0, 0).mem(W.i64_store, 0);
+  f.get(npc).set(pc);
+  f.get(n).i32(1).op(W.i32_add).set(n);
+  f.br('top');
+  f.end();
+  f.end();
+  f.get(X).get(pc).mem(W.i64_store, X_PC);
+  f.get(X).get(probe).mem(W.i32_store, X_WHY);
+  f.get(n);
+  return f;
+
+  /** One op's effect, as Hart.run's case for it. */
+  function instruction(op: Op): void {
+    const second = (immForm: boolean): void => { if (immForm) f.get(imm); else reg(rs2); };
+    const alu = (code: number, immForm: boolean): void => setRd(() => { reg(rs1); second(immForm); f.op(code); });
+    const compare = (code: number, immForm: boolean): void => setRd(() => { reg(rs1); second(immForm); f.op(code, W.i64_extend_i32_u); });
+    const alu32 = (code: number, immForm: boolean): void => setRd(() => {
+      reg(rs1); f.op(W.i32_wrap_i64);
+      if (immForm) f.get(w); else { reg(rs2); f.op(W.i32_wrap_i64); }
+      f.op(code, W.i64_extend_i32_s);
+    });
+    const branch = (code: number): void => {
+      f.i32(1).set(probe); // taken or not, the next pc is probed
+      reg(rs1); reg(rs2); f.op(code).open(W.if, 'taken');
+      f.get(pc).get(imm).op(W.i64_add).set(npc);
+      f.end();
+    };
+    if (isAccess(op)) {
+      const store = isStore(op);
+      reg(rs1); f.get(imm).op(W.i64_add).set(addr);
+      tlbCheckFails(f, addr, P.TLB, idx, store, accessSize(op), lo);
+      f.brIf('exit');
+      f.get(idx).mem(W.i32_load, tlbArray(store ? T.W_OFF : T.R_OFF)).get(lo).i32(0xfff).op(W.i32_and, W.i32_add).set(off);
+      if (!store) { setRd(() => f.get(off).mem(accessOpcode(op))); return; }
+      f.get(off); reg(rs2); f.mem(accessOpcode(op));
+      clearReservationIfHit(f, X, off);
+      return;
+    }
+    switch (op) {
+      case Op.LUI: setRd(() => f.get(imm)); return;
+      case Op.AUIPC: setRd(() => f.get(pc).get(imm).op(W.i64_add)); return;
+      case Op.JAL: setRd(() => f.get(npc)); f.get(pc).get(imm).op(W.i64_add).set(npc); f.i32(1).set(probe); return;
+      case Op.JALR:
+        // The target from rs1 before the link is written (rd may be rs1).
+        reg(rs1); f.get(imm).op(W.i64_add).i64(-2, -1).op(W.i64_and).set(addr);
+        setRd(() => f.get(npc)); f.get(addr).set(npc); f.i32(1).set(probe);
+        return;
+      case Op.BEQ: branch(W.i64_eq); return;
+      case Op.BNE: branch(W.i64_ne); return;
+      case Op.BLT: branch(W.i64_lt_s); return;
+      case Op.BGE: branch(W.i64_ge_s); return;
+      case Op.BLTU: branch(W.i64_lt_u); return;
+      case Op.BGEU: branch(W.i64_ge_u); return;
+      case Op.ADDI: alu(W.i64_add, true); return;
+      case Op.SLTI: compare(W.i64_lt_s, true); return;
+      case Op.SLTIU: compare(W.i64_lt_u, true); return;
+      case Op.XORI: alu(W.i64_xor, true); return;
+      case Op.ORI: alu(W.i64_or, true); return;
+      case Op.ANDI: alu(W.i64_and, true); return;
+      case Op.SLLI: alu(W.i64_shl, true); return;
+      case Op.SRLI: alu(W.i64_shr_u, true); return;
+      case Op.SRAI: alu(W.i64_shr_s, true); return;
+      case Op.ADD: alu(W.i64_add, false); return;
+      case Op.SUB: alu(W.i64_sub, false); return;
+      case Op.SLL: alu(W.i64_shl, false); return;
+      case Op.SLT: compare(W.i64_lt_s, false); return;
+      case Op.SLTU: compare(W.i64_lt_u, false); return;
+      case Op.XOR: alu(W.i64_xor, false); return;
+      case Op.SRL: alu(W.i64_shr_u, false); return;
+      case Op.SRA: alu(W.i64_shr_s, false); return;
+      case Op.OR: alu(W.i64_or, false); return;
+      case Op.AND: alu(W.i64_and, false); return;
+      case Op.ADDIW: alu32(W.i32_add, true); return;
+      case Op.SLLIW: alu32(W.i32_shl, true); return;
+      case Op.SRLIW: alu32(W.i32_shr_u, true); return;
+      case Op.SRAIW: alu32(W.i32_shr_s, true); return;
+      case Op.ADDW: alu32(W.i32_add, false); return;
+      case Op.SUBW: alu32(W.i32_sub, false); return;
+      case Op.SLLW: alu32(W.i32_shl, false); return;
+      case Op.SRLW: alu32(W.i32_shr_u, false); return;
+      case Op.SRAW: alu32(W.i32_shr_s, false); return;
+      case Op.MUL: alu(W.i64_mul, false); return;
+      case Op.MULW: alu32(W.i32_mul, false); return;
+      default: f.br('exit'); // FENCE: the JavaScript interpreter's (threads, PAUSE)
+    }
+  }
+}
+
+/**
+ * Whether harts use the fast path (they do unless HYPERSCOPE_WASM_INTERPRETER=off, which
+ * leaves what translation does not run to the JavaScript interpreter alone, as before).
+ */
+export function wasmInterpreterEnabled(): boolean {
+  return enabled;
+}
+const enabled = typeof process === 'undefined' || process.env.HYPERSCOPE_WASM_INTERPRETER !== 'off';
+
+const made = new WeakMap<InterpreterArea, FastInterpreter>();
+
+/**
+ * The fast path over `memory`, whose interpreter area is `area` (built and instantiated once
+ * per area: its tables' offsets are constants of the module).
+ */
+export function fastInterpreterOf(memory: WebAssembly.Memory, area: InterpreterArea): FastInterpreter {
+  let fn = made.get(area);
+  if (fn === undefined) {
+    const binary = encodeModule({
+      memory: { module: 'm', name: 'memory', shared: false },
+      types: [{ params: new Array<number>(P.COUNT).fill(I32), results: [I32] }],
+      funcs: [{ type: 0, body: build({ cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset }) }],
+      globals: 0,
+      exports: [{ name: 'run', kind: 'func', index: 0 }],
+    });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { m: { memory } });
+    fn = instance.exports.run as FastInterpreter;
+    made.set(area, fn);
+  }
+  return fn;
+}

@@ -1,0 +1,160 @@
+/**
+ * The interpreter's WebAssembly fast path (hart/jit/wasm/interpreter.ts) against the
+ * JavaScript interpreter, the reference: random programs of the integer instructions it runs
+ * (with loads, stores, branches, jumps and the instructions it leaves to JavaScript mixed in)
+ * end in the same registers, memory, pc and instruction count, also when cut into runs of
+ * odd budgets; a store between LR and SC clears the reservation; a hot loop still compiles.
+ */
+import { strict as assert } from 'node:assert';
+import { Hart } from '../../../../hypervisor-core/hart/hart';
+import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
+import { Slot } from '../../../../hypervisor-core/hart/hart-state';
+
+const BASE = 0x80000000;
+/** The data the programs load and store: 4 KiB at BASE + DATA, its address in x31. */
+const DATA = 0x10000;
+const PTR = 31;
+
+const r = (f7: number, rs2: number, rs1: number, f3: number, rd: number, op: number) =>
+  ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
+const i = (imm: number, rs1: number, f3: number, rd: number, op: number) => (((imm & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
+const s = (imm: number, rs2: number, rs1: number, f3: number) =>
+  ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0;
+const b = (off: number, rs2: number, rs1: number, f3: number) => ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) |
+  (rs1 << 15) | (f3 << 12) | (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
+const jal = (rd: number, off: number) => ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) |
+  (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
+const SPIN = jal(0, 0);
+const csrrs = (rd: number, csr: number) => ((csr << 20) | (2 << 12) | (rd << 7) | 0x73) >>> 0;
+const MSCRATCH = 0x340;
+
+/** A small deterministic generator (xorshift32). */
+function rng(seed: number): (n: number) => number {
+  let v = seed | 1;
+  return (n) => {
+    v ^= v << 13; v ^= v >>> 17; v ^= v << 5;
+    return (v >>> 0) % n;
+  };
+}
+
+/** A random program of `length` instructions, then a spin (jal x0, 0). */
+function program(seed: number, length: number): number[] {
+  const rand = rng(seed);
+  const reg = (): number => 1 + rand(30); // x1..x30 (x31 holds the data's address)
+  const dst = (): number => (rand(16) === 0 ? 0 : reg()); // x0 now and then
+  const out: number[] = [];
+  for (let k = 0; k < length; k++) {
+    const left = length - k; // instructions to the spin, for forward branches
+    const pick = rand(20);
+    const imm = rand(4096) - 2048;
+    if (pick < 5) {
+      // R-type: ADD SUB SLL SLT SLTU XOR SRL SRA OR AND, MUL, the W forms, and DIV (JavaScript's).
+      const forms: [number, number, number][] = [[0, 0, 0x33], [0x20, 0, 0x33], [0, 1, 0x33], [0, 2, 0x33], [0, 3, 0x33], [0, 4, 0x33],
+        [0, 5, 0x33], [0x20, 5, 0x33], [0, 6, 0x33], [0, 7, 0x33], [1, 0, 0x33], [1, 0, 0x3b], [0, 0, 0x3b], [0x20, 0, 0x3b],
+        [0, 1, 0x3b], [0, 5, 0x3b], [0x20, 5, 0x3b], [1, 4, 0x33]];
+      const [f7, f3, op] = forms[rand(forms.length)];
+      out.push(r(f7, reg(), reg(), f3, dst(), op));
+    } else if (pick < 9) {
+      // I-type: ADDI SLTI SLTIU XORI ORI ANDI, shifts, ADDIW and the W shifts.
+      const f3 = rand(8);
+      if (f3 === 1) out.push(i(rand(64), reg(), 1, dst(), 0x13));
+      else if (f3 === 5) out.push(i(rand(64) | (rand(2) << 10), reg(), 5, dst(), 0x13));
+      else out.push(i(imm, reg(), f3, dst(), 0x13));
+      if (rand(3) === 0) out.push(rand(2) === 0 ? i(imm, reg(), 0, dst(), 0x1b) : i(rand(32) | (rand(2) << 10), reg(), 5, dst(), 0x1b));
+    } else if (pick < 12) {
+      // A load from the data page: LB LH LW LD LBU LHU LWU (aligned: where a misaligned access traps is the slow path's).
+      const f3 = [0, 1, 2, 3, 4, 5, 6][rand(7)];
+      out.push(i(8 * rand(512), PTR, f3, dst(), 0x03));
+    } else if (pick < 14) {
+      out.push(s(8 * rand(512), reg(), PTR, rand(4))); // SB SH SW SD, aligned
+    } else if (pick < 16 && left > 3) {
+      const f3 = [0, 1, 4, 5, 6, 7][rand(6)]; // BEQ BNE BLT BGE BLTU BGEU, forward
+      out.push(b(4 * (1 + rand(Math.min(left - 1, 8))), reg(), reg(), f3));
+    } else if (pick === 16) {
+      out.push(((rand(1 << 20) << 12) | (dst() << 7) | (rand(2) === 0 ? 0x37 : 0x17)) >>> 0); // LUI, AUIPC
+    } else if (pick === 17 && left > 3) {
+      out.push(jal(dst(), 4 * (1 + rand(Math.min(left - 1, 4)))));
+    } else if (pick === 18) {
+      out.push(csrrs(dst(), MSCRATCH)); // left to JavaScript
+    } else {
+      out.push(r(1, reg(), reg(), 2, dst(), 0x33)); // MULHSU: left to JavaScript
+    }
+  }
+  out.push(SPIN);
+  return out;
+}
+
+/** A hart over a memory with an interpreter area, `code` at BASE, random registers and data. */
+function hartWith(code: number[], fast: boolean, seed: number): Hart {
+  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+  code.forEach((w, k) => mem.view.setUint32(4 * k, w, true));
+  const rand = rng(seed * 7 + 3);
+  for (let k = 0; k < 4096; k += 4) mem.view.setUint32(DATA + k, rand(0x10000) * 0x10000 + rand(0x10000), true);
+  const h = new Hart(0, mem);
+  h.setJit(true);
+  h.wasmInterpreter = fast;
+  // Nothing compiles: the fast path (or the JavaScript interpreter) runs every instruction.
+  h.blockCache!.threshold = h.blockCache!.regionThreshold = h.blockCache!.straightThreshold = 60000;
+  h.reset(BASE | 0, 0);
+  for (let reg = 1; reg < 31; reg++) { h.x[2 * reg] = rand(0x10000) * 0x10000 + rand(0x10000); h.x[2 * reg + 1] = rand(3) === 0 ? -1 : rand(0x10000); }
+  h.x[2 * PTR] = (BASE + DATA) | 0; h.x[2 * PTR + 1] = 0;
+  h.set(Slot.MSCRATCH, 0x1234, 0x5678);
+  return h;
+}
+
+const state = (h: Hart) => ({
+  pc: h.pcLo >>> 0, instret: h.instret, x: Array.from(h.x),
+  data: Buffer.from(h.mem.bytes.subarray(DATA, DATA + 4096)).toString('hex'),
+});
+
+describe('hart: the interpreter\'s WebAssembly fast path', () => {
+  it('random integer programs end as the JavaScript interpreter ends them (registers, data, pc, count), in one run or cut into odd budgets', () => {
+    let fastRan = 0, atSpin = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const code = program(seed, 40 + (seed % 50));
+      const budgets = seed % 2 === 0 ? [1000] : [3, 7, 1, 13, 2, 1000];
+      const end = (fast: boolean) => {
+        const h = hartWith(code, fast, seed);
+        for (const n of budgets) h.run(n);
+        if (fast) fastRan += h.fastInstructions;
+        else assert.equal(h.fastInstructions, 0);
+        if (fast && h.pcLo >>> 0 === BASE + 4 * (code.length - 1)) atSpin++;
+        return state(h);
+      };
+      assert.deepEqual(end(true), end(false), `seed ${seed}`);
+    }
+    assert.equal(atSpin, 60, 'every program ran to its end');
+    assert.ok(fastRan > 10_000, `the fast path ran ${fastRan} instructions`);
+  });
+
+  it('x0 stays zero when an instruction the fast path runs names it as rd', () => {
+    const h = hartWith([i(5, 0, 0, 0, 0x13), i(0, 0, 0, 1, 0x13), SPIN], true, 1); // addi x0, x0, 5; addi x1, x0, 0
+    h.run(3);
+    assert.equal(h.x[0], 0);
+    assert.equal(h.x[2], 0);
+    assert.equal(h.x[3], 0);
+  });
+
+  it('a store by the fast path to the reserved doubleword makes the next SC fail, as the spec requires of a store by the same hart', () => {
+    // lr.d t0, (x31); sd t1, 0(x31); sc.d t2, t1, (x31); spin
+    const lr = r(0x08, 0, PTR, 3, 5, 0x2f), sc = r(0x0c, 6, PTR, 3, 7, 0x2f);
+    for (const fast of [true, false]) {
+      const h = hartWith([lr, s(0, 6, PTR, 3), sc, SPIN], fast, 2);
+      h.run(4);
+      assert.equal(h.x[2 * 7], 1, `fast ${fast}: sc.d failed`); // 1: failure
+    }
+  });
+
+  it('a hot loop still compiles: the fast path hands a start reaching its look to the block cache', () => {
+    // addi t0, x0, 2000; loop: addi t1, t1, 3; addi t0, t0, -1; bne t0, x0, loop; spin
+    const code = [i(2000, 0, 0, 5, 0x13), i(3, 6, 0, 6, 0x13), i(-1, 5, 0, 5, 0x13), b(-8, 0, 5, 1), SPIN];
+    const h = hartWith(code, true, 3);
+    h.blockCache!.threshold = 64;
+    h.blockCache!.regionThreshold = h.blockCache!.straightThreshold = 512;
+    h.x[12] = 0; h.x[13] = 0;
+    h.run(6001);
+    assert.equal(h.x[12], 6000);
+    assert.ok(h.blockCache!.counters.insns > 5000, `translated ${h.blockCache!.counters.insns}`);
+    assert.ok(h.fastInstructions > 0);
+  });
+});
