@@ -18,7 +18,7 @@
  *   file = <cache dir>/<kernel file name>-<12 hex digits>.regions, the digits from the kernel's
  *          path, size and modification time and the vCPU count (a 2-vCPU boot compiles regions
  *          a 1-vCPU boot would not: with its profile, a 1-vCPU boot gained half as much);
- *   JSON { "format": "hyperscope-region-profile", "version": 1, "regions": [[key, pcLo], ...] }
+ *   JSON { "format": "hyperscope-region-profile", "version": 2, "regions": [[key, pcLo], ...] }
  *
  * Anything unreadable, malformed or larger than MAX_PROFILE_BYTES is ignored; writes go
  * through a temporary file and a rename; the directory keeps the 16 most recently used
@@ -32,7 +32,10 @@ import { codeCacheDir, touch, writeCacheFile } from './code-cache';
 import { MAX_RECORDED, RegionHint, hintRegions, recordRegions, recordedRegions } from '../hart/jit/wasm';
 
 const FORMAT = 'hyperscope-region-profile';
-const VERSION = 1;
+// 2: the region weight of the interpreter's WebAssembly fast path (2^20). A profile written
+// before (weight 65,536) names regions that now cost more translated than interpreted, and a
+// run that compiles a profile's regions records them again, so it would never shrink.
+const VERSION = 2;
 const SUFFIX = '.regions';
 /** The largest profile read or written (the Linux sample's is about 80 KB). */
 export const MAX_PROFILE_BYTES = 8 * 1024 * 1024;

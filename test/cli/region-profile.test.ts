@@ -56,7 +56,7 @@ describe('hyperscope run: region profiles', function () {
     const dir = path.join(tmp, 'malformed');
     const good = run(dir);
     const file = regionProfileFile(path.join(dir, 'code-cache'), kernel, 1)!;
-    for (const bad of ['{"format":"hyperscope-region-profile","version":1,"regions":[[1,2]]}', 'not json', '{"format":"other","version":1,"regions":[]}']) {
+    for (const bad of ['{"format":"hyperscope-region-profile","version":2,"regions":[[1,2]]}', 'not json', '{"format":"other","version":1,"regions":[]}']) {
       writeFileSync(file, bad);
       assert.equal(readRegionProfile(file), null, bad);
       const r = run(dir);
@@ -79,13 +79,13 @@ describe('hyperscope run: region profiles', function () {
     const file = path.join(tmp, 'unit.regions');
     assert.ok(writeRegionProfile(file, [['pLkey|1,2', -2147483648], ['sSother', 4096]]));
     assert.deepEqual(readRegionProfile(file), [['pLkey|1,2', -2147483648], ['sSother', 4096]]);
-    const wrap = (regions: unknown): string => JSON.stringify({ format: 'hyperscope-region-profile', version: 1, regions });
+    const wrap = (regions: unknown): string => JSON.stringify({ format: 'hyperscope-region-profile', version: 2, regions });
     for (const regions of [[['k', 2 ** 31]], [['k', 1.5]], [['k']], ['k'], {}]) {
       writeFileSync(file, wrap(regions));
       assert.equal(readRegionProfile(file), null, JSON.stringify(regions));
     }
-    writeFileSync(file, JSON.stringify({ format: 'hyperscope-region-profile', version: 2, regions: [] }));
-    assert.equal(readRegionProfile(file), null, 'another version');
+    writeFileSync(file, JSON.stringify({ format: 'hyperscope-region-profile', version: 1, regions: [] }));
+    assert.equal(readRegionProfile(file), null, 'another version (1: written before the fast path)');
     writeFileSync(file, wrap([['x'.repeat(MAX_PROFILE_BYTES), 0]]));
     assert.equal(readRegionProfile(file), null, 'over the size bound');
     assert.equal(readRegionProfile(path.join(tmp, 'missing.regions')), null);

@@ -190,3 +190,54 @@ describe('the jit launch attribute', () => {
     assert.throws(() => resolveLaunch({ program, cwd: ROOT, jit: 'no' } as never), (e: Error) => e instanceof LaunchError && /jit must be true or false/.test(e.message));
   });
 });
+
+describe('the interpreter\'s WebAssembly fast path at the default thresholds: the same results as the JavaScript interpreter', function () {
+  this.timeout(120_000);
+
+  /** Runs `run` with translation off, then on at the default thresholds; returns the instructions the fast path ran. */
+  function sameAtDefaults(what: string, run: () => { result: unknown; fast: number }): number {
+    const saved = JIT_DEFAULTS.enabled;
+    try {
+      JIT_DEFAULTS.enabled = false;
+      const off = run();
+      assert.equal(off.fast, 0, `${what}: the fast path ran with translation off`);
+      JIT_DEFAULTS.enabled = true;
+      const on = run();
+      assert.deepEqual(on.result, off.result, `${what}: the run with the fast path differs from the interpreter's`);
+      return on.fast;
+    } finally {
+      JIT_DEFAULTS.enabled = saved;
+    }
+  }
+  const fastOf = (vm: Vm): number => vm.vcpus.reduce((sum, v) => sum + v.hart.fastInstructions, 0);
+
+  it('every ISA test as a VS-mode guest and the samples: same output, stop and exit counts', () => {
+    let fast = 0;
+    for (const f of elves('guest')) {
+      fast += sameAtDefaults(f, () => {
+        const r = runGuest(path.join('test', 'isa', 'build', 'guest', f));
+        return { result: { output: r.output, stop: r.stop, state: vmState(r.vm) }, fast: fastOf(r.vm) };
+      });
+    }
+    for (const [name, harts] of [['hello', 1], ['paging', 1], ['timer', 1], ['uart', 1], ['smp', 2], ['virtio', 1]] as const) {
+      fast += sameAtDefaults(name, () => {
+        const r = runGuest(`samples/${name}/${name}.elf`, harts);
+        return { result: { output: r.output, stop: r.stop, state: vmState(r.vm) }, fast: fastOf(r.vm) };
+      });
+    }
+    assert.ok(fast > 50_000, `the fast path ran ${fast} instructions`);
+  });
+
+  it('Linux boot, first 20 million instructions on 1 vCPU: same console, registers and exit counts', function () {
+    const image = path.join(ROOT, 'samples', 'linux', 'Image');
+    if (!existsSync(image)) this.skip();
+    const fast = sameAtDefaults('linux', () => {
+      let output = '';
+      const { vm } = bootVirt({ kernel: readFileSync(image), initrd: readFileSync(path.join(ROOT, 'samples', 'linux', 'initramfs.cpio.gz')),
+        bootargs: 'console=ttyS0', vcpus: 1, memory: 128 << 20, clock: 'icount', console: (b) => { output += Buffer.from(b).toString('latin1'); } });
+      for (let i = 0; i < 4; i++) vm.runFor(5_000_000);
+      return { result: { output, state: vmState(vm) }, fast: fastOf(vm) };
+    });
+    assert.ok(fast > 5_000_000, `the fast path ran ${fast} instructions`);
+  });
+});
