@@ -441,7 +441,9 @@ export function regionKey(blocks: Insn[][], pages: ReadonlyMap<number, number>):
   if (pages.size > 1) for (const [p, host] of pages) key += `@${p}:${host}`;
   for (const b of blocks) {
     key += `|${b[0].pcLo}`;
-    for (const i of b) key += `,${i.insn}`;
+    // The length too: a compressed instruction expands to the same word as its 32-bit form,
+    // and the pcs after it (a branch's target, AUIPC, a link, an exit) depend on which it is.
+    for (const i of b) key += i.len === 2 ? `,c${i.insn}` : `,${i.insn}`;
   }
   return key;
 }
