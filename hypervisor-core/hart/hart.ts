@@ -602,18 +602,6 @@ export class Hart extends HartState {
       const tlbAt = set.read.tagLo.byteOffset;
       try {
         while (n < budget) {
-          if (fastOn) {
-            const exit = this.exitWords!;
-            exit[0] = pcLo; exit[1] = pcHi; exit[2] = this.reservation;
-            const k = fast(x.byteOffset, tlbAt, budget - n, probe ? 1 : 0, table, lookFirst, lookRegion, lookAlways) | 0;
-            probe = exit[3] !== 0;
-            if (k > 0) {
-              n += k; this.fastInstructions += k;
-              pcLo = exit[0]; pcHi = exit[1]; this.reservation = exit[2];
-              fetchTag = 1; fastRan = true;
-              if (n >= budget) break;
-            }
-          }
           if (perInstruction) {
             if (hasBreakpoints) {
               if (checkBreakpoint) {
@@ -677,6 +665,22 @@ export class Hart extends HartState {
             else probe = true; // no block holds it: one may start after it
           }
           const op: Op = (meta >> 2) & 0xff;
+          // An instruction the fast path runs: it goes on from here (this pc's probe is done).
+          // Called only then, so an instruction it leaves to JavaScript (an SBI call's ECALL, a
+          // CSR) costs no call into it and back.
+          if (fastOn && ((op >= Op.LUI && op <= Op.SRAW) || op === Op.MUL || op === Op.MULW)) {
+            const exit = this.exitWords!;
+            exit[0] = pcLo; exit[1] = pcHi; exit[2] = this.reservation;
+            const ran = fast(x.byteOffset, tlbAt, budget - n, table, lookFirst, lookRegion, lookAlways) | 0;
+            if (ran > 0) {
+              n += ran; this.fastInstructions += ran;
+              pcLo = exit[0]; pcHi = exit[1]; this.reservation = exit[2];
+              probe = exit[3] !== 0;
+              fetchTag = 1; fastRan = true;
+              if (n >= budget) break;
+              continue;
+            }
+          }
           const rd = (meta >> 10) & 63;
           const rs1 = (meta >> 16) & 63;
           const rs2 = meta >>> 22;

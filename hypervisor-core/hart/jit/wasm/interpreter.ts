@@ -3,8 +3,9 @@
  * instructions (RV64I and MUL, MULW) from the predecode cache (hart/predecode.ts), with the
  * registers as i64 in the hart's area, the TLBs and RAM in the same memory. `Hart.run` calls
  * it where translation is on and nothing needs an instruction boundary (no breakpoint,
- * trigger or MPRV), and takes over, with pc and count exact, at the first instruction it
- * leaves to JavaScript:
+ * trigger or MPRV), at an instruction it runs whose branch-target probe the JavaScript loop
+ * has done, and takes over, with pc and count exact, at the first instruction it leaves to
+ * JavaScript:
  * - an instruction it does not handle (CSR, system, A, F, D, H, division, FENCE) or one not
  *   predecoded yet (its first run decodes it in JavaScript);
  * - a load or store the read or write TLB does not map (or that crosses its page), a pc the
@@ -20,7 +21,7 @@
  * once. A Linux boot interprets 53 M of its 142 M instructions, the long tail of kernel code
  * run a few thousand times each, too cold to translate.
  *
- * The function: `run(x, tlb, left, probe, table, lookFirst, lookRegion, lookAlways)` (byte
+ * The function: `run(x, tlb, left, table, lookFirst, lookRegion, lookAlways)` (byte
  * offsets of the registers, of the translation context's first TLB array as abi.ts has them,
  * and of the dispatcher's block table, wasm/dispatch.ts); returns the instructions retired;
  * leaves the pc in the exit words (X_PC) and in X_WHY whether a branch target's probe is
@@ -36,10 +37,10 @@ import { accessOpcode, accessSize, clearReservationIfHit, isAccess, isStore, tlb
 import { BLOCK_ENTRY_BYTES, MAX_LEN } from './dispatch';
 
 /** Parameters of `run`, in order. */
-const enum P { X, TLB, LEFT, PROBE, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT }
+const enum P { X, TLB, LEFT, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT }
 
 /** The fast path as JavaScript calls it (see the file's comment). */
-export type FastInterpreter = (x: number, tlb: number, left: number, probe: number, table: number,
+export type FastInterpreter = (x: number, tlb: number, left: number, table: number,
   lookFirst: number, lookRegion: number, lookAlways: number) => number;
 
 /** The ops the fast path runs (every other leaves to JavaScript). */
@@ -66,7 +67,6 @@ function build(t: Tables): Body {
   const setRd = (value: () => void): void => { f.get(rd).get(X).op(W.i32_add); value(); f.mem(W.i64_store, 0); };
 
   f.get(X).mem(W.i64_load, X_PC).set(pc);
-  f.get(P.PROBE).set(probe);
   f.i64(1, 0).set(tag); // odd: no page fetched yet
   f.open(W.block, 'exit');
   f.open(W.loop, 'top');
