@@ -82,6 +82,11 @@ function backendFromEnv(): JitBackend {
  * thread counted); at 262,144, 131,072 and 32,768: 69.2 M, 77.6 M and 97.5 M translated in
  * 21.65, 20.79 and 19.76 G. Below 65,536 the host instructions hardly fall while the
  * compiled code, fresh to the CPU's caches, grows by a third.
+ *
+ * Since the interpreter's WebAssembly fast path (wasm/interpreter.ts), 2^20: code that runs
+ * a few thousand times costs less interpreted there than translated. The Linux boot to its
+ * prompt in one process (the same 142,374,792 instructions, two runs each): 1.16-1.17 s at
+ * 2^20 (75.8 M translated), 1.22 at 2^18 (77.8 M), 1.23-1.24 at 65,536 (91.4 M).
  */
 export const JIT_DEFAULTS: { enabled: boolean; threshold: number; regionThreshold: number; straightThreshold: number; weight: number; backend: JitBackend; batch: number } =
   { enabled: true, threshold: 64, regionThreshold: 20000, straightThreshold: 20000, weight: 1 << 20, backend: backendFromEnv(), batch: 16, ...thresholdsFromEnv() };

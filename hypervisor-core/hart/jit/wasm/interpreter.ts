@@ -18,8 +18,10 @@
  * Why: the JavaScript interpreter keeps 64-bit registers as int32 pairs (a carry per add,
  * two compares per branch), and Node 20 runs it unoptimised for its first tenth of a second
  * in every process. Here registers are i64 and V8 compiles the function with Liftoff at
- * once. A Linux boot interprets 53 M of its 142 M instructions, the long tail of kernel code
- * run a few thousand times each, too cold to translate.
+ * once. A Linux boot runs some 67 M of its 142 M instructions outside regions (the long
+ * tail of kernel code run a few thousand times each, too cold to translate at the region
+ * weight, block-cache.ts), nearly all of them here: in one process it reached its prompt in
+ * 1.15-1.20 s against 1.41-1.44 s with the JavaScript interpreter alone.
  *
  * The function: `run(x, tlb, left, table, lookFirst, lookRegion, lookAlways)` (byte
  * offsets of the registers, of the translation context's first TLB array as abi.ts has them,
