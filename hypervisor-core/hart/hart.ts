@@ -564,6 +564,9 @@ export class Hart extends HartState {
     // The WebAssembly fast path (jit/wasm/interpreter.ts): with translation through the
     // WebAssembly dispatcher, in a memory with an interpreter area (one thread's).
     const fast = this.fastInterpreter();
+    // Pages with breakpoints are the JavaScript loop's for this run (the fast path leaves them).
+    const marked = fast !== null && breakpointPages !== null ? this.mem.interpreterArea!.breakpointPages : null;
+    if (marked !== null) for (const page of breakpointPages!) marked[page] = 1;
     const table = jit?.blockTableAt ?? -1;
     // After a fast-path run, the pc's page is fetched again without probing it a second time.
     let fastRan = false;
@@ -598,7 +601,7 @@ export class Hart extends HartState {
       // Blocks need the TLB for data (no MPRV, no data triggers) and no execute trigger.
       const jitOn = jit !== null && !mprv && !execTrigger;
       let fetchTag = 1, fetchTagHi = 0, fetchBase = 0, pdBase = 0, pd = predecode.cells;
-      const fastOn = fast !== null && !perInstruction && !mprv && poll === null;
+      const fastOn = fast !== null && !execTrigger && !mprv && poll === null;
       const tlbAt = set.read.tagLo.byteOffset;
       try {
         while (n < budget) {
@@ -1106,6 +1109,7 @@ export class Hart extends HartState {
     this.pcHi = pcHi;
     this.instret += n - traps;
     this.lastRunCost = n;
+    if (marked !== null) for (const page of breakpointPages!) marked[page] = 0;
     this.executedInRun = 0;
     return stop;
   }

@@ -141,14 +141,17 @@ export const PREDECODE_SLOTS = 1024;
 export const PREDECODE_SLOT_WORDS = 4096;
 /** Hotness counters of the block cache (hart/jit/block-cache.ts), one per block table slot. */
 const HOT_BYTES = BLOCK_TABLE_SLOTS * 2;
+/** Virtual pages a breakpoint marks, by the pc's low word's page number: one byte each. */
+const BREAKPOINT_PAGES = 1 << 20;
 
 /**
  * Bytes of the interpreter area of a memory of `ramSize` bytes of RAM: the predecode cells,
- * the slot base of each host page, the hotness counters, each part 64 KiB aligned.
+ * the slot base of each host page, the hotness counters and the breakpoint pages, each part
+ * 64 KiB aligned.
  */
 export function interpreterAreaBytes(ramSize: number): number {
   const pages = (bytes: number): number => Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
-  return pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4) + pages((ramSize / 4096) * 4) + pages(HOT_BYTES);
+  return pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4) + pages((ramSize / 4096) * 4) + pages(HOT_BYTES) + BREAKPOINT_PAGES;
 }
 
 /**
@@ -165,6 +168,12 @@ export class InterpreterArea {
   readonly baseOf: Int32Array;
   /** The block cache's hotness counters, by block table slot. */
   readonly hot: Uint16Array;
+  /**
+   * Nonzero for each virtual page (pc low word >>> 12) holding a breakpoint of the hart
+   * running: `Hart.run` marks them for its run, and the fast path leaves such a page to the
+   * JavaScript interpreter, which checks each instruction there.
+   */
+  readonly breakpointPages: Uint8Array;
 
   /** @param buffer the memory's buffer; @param at the area's first byte; @param ramSize RAM's bytes */
   constructor(buffer: ArrayBufferLike, at: number, ramSize: number) {
@@ -173,5 +182,6 @@ export class InterpreterArea {
     this.cells = new Int32Array(buffer, at, PREDECODE_SLOTS * PREDECODE_SLOT_WORDS);
     this.baseOf = new Int32Array(buffer, at + cellsBytes, ramSize / 4096).fill(-1);
     this.hot = new Uint16Array(buffer, at + cellsBytes + baseBytes, BLOCK_TABLE_SLOTS);
+    this.breakpointPages = new Uint8Array(buffer, at + cellsBytes + baseBytes + HOT_BYTES, BREAKPOINT_PAGES);
   }
 }

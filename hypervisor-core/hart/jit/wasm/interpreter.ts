@@ -2,10 +2,11 @@
  * The interpreter's fast path in WebAssembly: one function that interprets the integer
  * instructions (RV64I and MUL, MULW) from the predecode cache (hart/predecode.ts), with the
  * registers as i64 in the hart's area, the TLBs and RAM in the same memory. `Hart.run` calls
- * it where translation is on and nothing needs an instruction boundary (no breakpoint,
- * trigger or MPRV), at an instruction it runs whose branch-target probe the JavaScript loop
- * has done, and takes over, with pc and count exact, at the first instruction it leaves to
- * JavaScript:
+ * it where translation is on and nothing needs an instruction boundary (no execute trigger
+ * or MPRV), at an instruction it runs whose branch-target probe the JavaScript loop has done,
+ * and takes over, with pc and count exact, at the first instruction it leaves to JavaScript:
+ * - a page with a breakpoint (InterpreterArea.breakpointPages), where JavaScript checks each
+ *   instruction;
  * - an instruction it does not handle (CSR, system, A, F, D, H, division, FENCE) or one not
  *   predecoded yet (its first run decodes it in JavaScript);
  * - a load or store the read or write TLB does not map (or that crosses its page), a pc the
@@ -54,7 +55,7 @@ function handled(op: Op): boolean {
 const LAST = Op.MULW;
 
 /** Byte offsets of the interpreter area's tables. */
-interface Tables { cells: number; baseOf: number; hot: number }
+interface Tables { cells: number; baseOf: number; hot: number; breakpointPages: number }
 
 /** The body of `run`. */
 function build(t: Tables): Body {
@@ -83,6 +84,8 @@ function build(t: Tables): Body {
   f.mem(W.i32_load, tlbArray(T.F_TAG)).get(lo).i32(-4096).op(W.i32_and, W.i32_ne);
   f.get(idx).mem(W.i32_load, tlbArray(T.F_TAG_HI)).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_ne);
   f.op(W.i32_or).brIf('exit');
+  // A page with a breakpoint: the JavaScript interpreter checks each instruction there.
+  f.get(lo).i32(12).op(W.i32_shr_u).mem(W.i32_load8_u, t.breakpointPages).brIf('exit');
   f.get(idx).mem(W.i32_load, tlbArray(T.F_OFF)).tee(page);
   f.i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).mem(W.i32_load, t.baseOf).tee(slots);
   f.i32(0).op(W.i32_lt_s).brIf('exit'); // no slot yet: JavaScript gives it one
@@ -247,7 +250,7 @@ export function fastInterpreterOf(memory: WebAssembly.Memory, area: InterpreterA
     const binary = encodeModule({
       memory: { module: 'm', name: 'memory', shared: false },
       types: [{ params: new Array<number>(P.COUNT).fill(I32), results: [I32] }],
-      funcs: [{ type: 0, body: build({ cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset }) }],
+      funcs: [{ type: 0, body: build({ cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset, breakpointPages: area.breakpointPages.byteOffset }) }],
       globals: 0,
       exports: [{ name: 'run', kind: 'func', index: 0 }],
     });

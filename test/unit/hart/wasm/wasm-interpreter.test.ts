@@ -6,7 +6,7 @@
  * odd budgets; a store between LR and SC clears the reservation; a hot loop still compiles.
  */
 import { strict as assert } from 'node:assert';
-import { Hart } from '../../../../hypervisor-core/hart/hart';
+import { Hart, StopReason } from '../../../../hypervisor-core/hart/hart';
 import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
 import { Slot } from '../../../../hypervisor-core/hart/hart-state';
 
@@ -143,6 +143,24 @@ describe('hart: the interpreter\'s WebAssembly fast path', () => {
       h.run(4);
       assert.equal(h.x[2 * 7], 1, `fast ${fast}: sc.d failed`); // 1: failure
     }
+  });
+
+  it('runs the pages without breakpoints under a debugger and stops at a breakpoint on the instruction the JavaScript interpreter stops at', () => {
+    // Page 0: a counted loop (t0 = 1000 turns of addi t1; addi t0; bne), then a jump to page 1,
+    // where the breakpoint is on the third instruction (after two addi).
+    const code = [i(1000, 0, 0, 5, 0x13), i(3, 6, 0, 6, 0x13), i(-1, 5, 0, 5, 0x13), b(-8, 0, 5, 1), jal(0, 0x1000 - 16)];
+    const page1 = [i(1, 7, 0, 7, 0x13), i(1, 7, 0, 7, 0x13), i(1, 7, 0, 7, 0x13), SPIN];
+    const stops = [true, false].map((fast) => {
+      const h = hartWith(code, fast, 4);
+      page1.forEach((w, k) => h.mem.view.setUint32(0x1000 + 4 * k, w, true));
+      h.x[12] = 0; h.x[13] = 0; h.x[14] = 0; h.x[15] = 0;
+      h.addBreakpoint((BASE + 0x1008) | 0, 0);
+      const stop = h.run(100_000);
+      if (fast) assert.ok(h.fastInstructions > 2500, `the fast path ran ${h.fastInstructions} on the page without a breakpoint`);
+      return { stop, pc: h.pcLo >>> 0, instret: h.instret, t1: h.x[12], t2: h.x[14] };
+    });
+    assert.deepEqual(stops[0], { stop: StopReason.BREAKPOINT, pc: BASE + 0x1008, instret: 1 + 3 * 1000 + 1 + 2, t1: 3000, t2: 2 });
+    assert.deepEqual(stops[0], stops[1]);
   });
 
   it('a hot loop still compiles: the fast path hands a start reaching its look to the block cache', () => {
