@@ -163,6 +163,53 @@ describe('hart: the interpreter\'s WebAssembly fast path', () => {
     assert.deepEqual(stops[0], stops[1]);
   });
 
+  it('self-modifying code: a store to code the fast path ran, then FENCE.I, runs the new instruction (a0 = 100*1 + 100*2)', () => {
+    // Nothing compiles (hartWith's thresholds): the loop runs in the fast path, from the
+    // predecode cache the store must clear.
+    const A0 = 10, T0 = 5, T1 = 6, T2 = 7, T3 = 28;
+    const auipc = (rd: number) => (rd << 7) | 0x17;
+    const code = [
+      i(0, 0, 0, A0, 0x13), // 0x00 addi a0, x0, 0
+      i(2, 0, 0, T2, 0x13), // 0x04 addi t2, x0, 2
+      i(100, 0, 0, T0, 0x13), // 0x08 outer: addi t0, x0, 100
+      i(1, A0, 0, A0, 0x13), // 0x0c loop: addi a0, a0, 1 (patched)
+      i(-1, T0, 0, T0, 0x13), // 0x10 addi t0, t0, -1
+      b(-8, 0, T0, 1), // 0x14 bne t0, x0, loop
+      auipc(T1), // 0x18
+      s(-12, T3, T1, 2), // 0x1c sw t3, -12(t1): the instruction at 0x0c
+      0x0000100f, // 0x20 fence.i
+      i(-1, T2, 0, T2, 0x13), // 0x24 addi t2, t2, -1
+      b(-0x20, 0, T2, 1), // 0x28 bne t2, x0, outer
+      SPIN, // 0x2c
+    ];
+    for (const fast of [true, false]) {
+      const h = hartWith(code, fast, 5);
+      h.x[2 * T3] = i(2, A0, 0, A0, 0x13) | 0; // addi a0, a0, 2
+      h.x[2 * T3 + 1] = 0;
+      h.run(2000);
+      assert.equal(h.x[2 * A0], 300, `fast ${fast}`);
+      assert.equal(h.pcLo >>> 0, BASE + 0x2c);
+      if (fast) assert.ok(h.fastInstructions > 500, `the fast path ran ${h.fastInstructions}`);
+    }
+  });
+
+  it('a host write to code the fast path ran (a loader, a debugger, DMA): the next run executes the new code', () => {
+    const A0 = 10, T0 = 5;
+    const loop = [i(1, A0, 0, A0, 0x13), i(-1, T0, 0, T0, 0x13), b(-8, 0, T0, 1), SPIN];
+    const h = hartWith(loop, true, 6);
+    h.x[2 * A0] = 0; h.x[2 * A0 + 1] = 0; h.x[2 * T0] = 100; h.x[2 * T0 + 1] = 0;
+    h.run(1000);
+    assert.equal(h.x[2 * A0], 100);
+    const patch = new Uint8Array(4);
+    new DataView(patch.buffer).setUint32(0, i(5, A0, 0, A0, 0x13), true);
+    h.mem.write(BASE, patch);
+    h.reset(BASE | 0, 0);
+    h.x[2 * A0] = 0; h.x[2 * T0] = 100; h.x[2 * T0 + 1] = 0;
+    h.run(1000);
+    assert.equal(h.x[2 * A0], 500);
+    assert.ok(h.fastInstructions > 400);
+  });
+
   it('a hot loop still compiles: the fast path hands a start reaching its look to the block cache', () => {
     // addi t0, x0, 2000; loop: addi t1, t1, 3; addi t0, t0, -1; bne t0, x0, loop; spin
     const code = [i(2000, 0, 0, 5, 0x13), i(3, 6, 0, 6, 0x13), i(-1, 5, 0, 5, 0x13), b(-8, 0, 5, 1), SPIN];
