@@ -34,7 +34,7 @@ import { Op, PAUSE } from './isa/opcodes';
 import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
 import { Predecode } from './predecode';
-import { FastInterpreter, fastInterpreterOf, wasmInterpreterEnabled } from './jit/wasm/interpreter';
+import { FAST_OPS, FastInterpreter, fastInterpreterOf, wasmInterpreterEnabled } from './jit/wasm/interpreter';
 import { X_PC } from './jit/wasm/abi';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
@@ -671,7 +671,7 @@ export class Hart extends HartState {
           // An instruction the fast path runs: it goes on from here (this pc's probe is done).
           // Called only then, so an instruction it leaves to JavaScript (an SBI call's ECALL, a
           // CSR) costs no call into it and back.
-          if (fastOn && ((op >= Op.LUI && op <= Op.SRAW) || op === Op.MUL || op === Op.MULW)) {
+          if (fastOn && FAST_OPS[op] === 1) {
             const exit = this.exitWords!;
             exit[0] = pcLo; exit[1] = pcHi; exit[2] = this.reservation;
             const ran = fast(x.byteOffset, tlbAt, budget - n, table, lookFirst, lookRegion, lookAlways) | 0;

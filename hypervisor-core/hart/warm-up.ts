@@ -127,6 +127,7 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
   mem.noteWrite(TABLE_AT - BASE, 4 * words.length);
   // The paths of a few instructions in a row first: V8 may start optimising before the end, and
   // what runs after that start is not in the optimised code.
+  secondFastPath(); // once: the call's feedback stays megamorphic for refresh() too
   compiledLoop(h, mem);
   reset(h, false);
   largeCounts(h, mem);
@@ -439,7 +440,6 @@ function secondFastPath(): void {
 
 /** A counted loop, run until it is compiled and then entered from the interpreter. */
 function compiledLoop(h: Hart, mem: PhysMemory): void {
-  secondFastPath();
   h.setJit(true);
   h.hostTraps = true;
   code(mem, 0, 0xfff28293 | 0); // addi t0, t0, -1

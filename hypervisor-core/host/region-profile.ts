@@ -11,7 +11,7 @@
  * one before translated 103.0 M instead of 89.5 M and reached the prompt in 1.18-1.23 s
  * against 1.27-1.34 s (in-process, three interleaved pairs).
  *
- * A region's key is its exact code (every instruction word) at its exact addresses and host
+ * A region's key is its exact code (every instruction word and length) at its exact addresses and host
  * pages (wasm/index.ts), so a hint can only match code that is there: a stale profile (the
  * kernel rebuilt, other options) hints regions no run finds, a cost of nothing but the file.
  *

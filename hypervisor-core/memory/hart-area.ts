@@ -145,13 +145,21 @@ const HOT_BYTES = BLOCK_TABLE_SLOTS * 2;
 const BREAKPOINT_PAGES = 1 << 20;
 
 /**
- * Bytes of the interpreter area of a memory of `ramSize` bytes of RAM: the predecode cells,
- * the slot base of each host page, the hotness counters and the breakpoint pages, each part
- * 64 KiB aligned.
+ * Where the parts of the interpreter area of a memory of `ramSize` bytes of RAM start (byte
+ * offsets from the area's first byte), each 64 KiB aligned, and the area's size: the
+ * predecode cells, the slot base of each host page, the hotness counters, the breakpoint pages.
  */
-export function interpreterAreaBytes(ramSize: number): number {
+function interpreterAreaLayout(ramSize: number): { baseOf: number; hot: number; breakpointPages: number; bytes: number } {
   const pages = (bytes: number): number => Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
-  return pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4) + pages((ramSize / 4096) * 4) + pages(HOT_BYTES) + BREAKPOINT_PAGES;
+  const baseOf = pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4);
+  const hot = baseOf + pages((ramSize / 4096) * 4);
+  const breakpointPages = hot + pages(HOT_BYTES);
+  return { baseOf, hot, breakpointPages, bytes: breakpointPages + pages(BREAKPOINT_PAGES) };
+}
+
+/** Bytes of the interpreter area of a memory of `ramSize` bytes of RAM. */
+export function interpreterAreaBytes(ramSize: number): number {
+  return interpreterAreaLayout(ramSize).bytes;
 }
 
 /**
@@ -177,11 +185,10 @@ export class InterpreterArea {
 
   /** @param buffer the memory's buffer; @param at the area's first byte; @param ramSize RAM's bytes */
   constructor(buffer: ArrayBufferLike, at: number, ramSize: number) {
-    const cellsBytes = PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4;
-    const baseBytes = Math.ceil((ramSize / 4096) * 4 / WASM_PAGE) * WASM_PAGE;
+    const l = interpreterAreaLayout(ramSize);
     this.cells = new Int32Array(buffer, at, PREDECODE_SLOTS * PREDECODE_SLOT_WORDS);
-    this.baseOf = new Int32Array(buffer, at + cellsBytes, ramSize / 4096).fill(-1);
-    this.hot = new Uint16Array(buffer, at + cellsBytes + baseBytes, BLOCK_TABLE_SLOTS);
-    this.breakpointPages = new Uint8Array(buffer, at + cellsBytes + baseBytes + HOT_BYTES, BREAKPOINT_PAGES);
+    this.baseOf = new Int32Array(buffer, at + l.baseOf, ramSize / 4096).fill(-1);
+    this.hot = new Uint16Array(buffer, at + l.hot, BLOCK_TABLE_SLOTS);
+    this.breakpointPages = new Uint8Array(buffer, at + l.breakpointPages, BREAKPOINT_PAGES);
   }
 }

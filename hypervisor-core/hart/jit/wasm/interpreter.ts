@@ -46,13 +46,25 @@ const enum P { X, TLB, LEFT, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT 
 export type FastInterpreter = (x: number, tlb: number, left: number, table: number,
   lookFirst: number, lookRegion: number, lookAlways: number) => number;
 
-/** The ops the fast path runs (every other leaves to JavaScript). */
-function handled(op: Op): boolean {
-  return (op >= Op.LUI && op <= Op.SRAW) || op === Op.MUL || op === Op.MULW;
-}
-
 /** The highest op number the dispatch table lists (those above leave by its default). */
 const LAST = Op.MULW;
+
+/**
+ * 1 for each op the fast path runs, by Op (every other leaves to JavaScript): its dispatch
+ * table, and `Hart.run`'s test for calling it (a load, where a call would be one more in
+ * that loop).
+ */
+export const FAST_OPS: Uint8Array = (() => {
+  const t = new Uint8Array(Op.COUNT);
+  for (let op = Op.LUI; op <= Op.SRAW; op++) t[op] = 1;
+  t[Op.MUL] = t[Op.MULW] = 1;
+  return t;
+})();
+
+/** Whether the fast path runs `op`. */
+function handled(op: Op): boolean {
+  return FAST_OPS[op] === 1;
+}
 
 /** Byte offsets of the interpreter area's tables. */
 interface Tables { cells: number; baseOf: number; hot: number; breakpointPages: number }
