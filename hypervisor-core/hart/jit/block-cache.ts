@@ -129,6 +129,8 @@ export class BlockCache {
    * interpreter's WebAssembly fast path counts too.
    */
   readonly hot: Uint16Array<ArrayBufferLike>;
+  /** The interpreter area's marks of the dispatcher's occupied slots (InterpreterArea.slotMarks), or null. */
+  private readonly slotMarks: Uint8Array | null;
   /** The blocks (entries) of the regions that run code on each code page (host page number). */
   private readonly slots = new Map<number, Set<Block>>();
   /** Drops write-TLB entries of a page, one per hart sharing the memory. */
@@ -204,6 +206,7 @@ export class BlockCache {
     this.wasm = backend === 'wasm' ? mem.wasm : null;
     const area = mem.interpreterArea;
     this.hot = area !== null && area.hot.length === 1 << TABLE_BITS ? area.hot : new Uint16Array(1 << TABLE_BITS);
+    this.slotMarks = area !== null && area.slotMarks.length === 1 << (TABLE_BITS - 3) ? area.slotMarks : null;
   }
 
   /**
@@ -271,6 +274,7 @@ export class BlockCache {
   private mirror(slot: number, b: Block): void {
     const w = this.chain!.words, i = slot * 4;
     if (b.index < 0) { w[i] = -1; return; }
+    if (this.slotMarks !== null) this.slotMarks[slot >>> 3] |= 1 << (slot & 7);
     w[i] = b.off;
     w[i + 1] = b.pcLo;
     w[i + 2] = b.pcHi;

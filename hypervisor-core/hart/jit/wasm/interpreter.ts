@@ -32,12 +32,15 @@
  * The predecode cache and the hotness counters are at fixed offsets of the memory's
  * interpreter area (memory/hart-area.ts), built into the module.
  */
-import { Op } from '../../isa/opcodes';
+import { Op, PAUSE } from '../../isa/opcodes';
 import { BLOCK_TABLE_SLOTS, InterpreterArea } from '../../../memory/hart-area';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { T, X_PC, X_WHY, tlbArray } from './abi';
 import { accessOpcode, accessSize, clearReservationIfHit, isAccess, isStore, tlbCheckFails } from './access';
 import { BLOCK_ENTRY_BYTES, MAX_LEN } from './dispatch';
+
+/** An AMO's operation: its op's offset from AMOSWAP_W (or AMOSWAP_D), opcodes.ts's order. */
+const enum Amo { ADD = 1, XOR, AND, OR, MIN, MAX, MINU }
 
 /** Parameters of `run`, in order. */
 const enum P { X, TLB, LEFT, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT }
@@ -47,7 +50,15 @@ export type FastInterpreter = (x: number, tlb: number, left: number, table: numb
   lookFirst: number, lookRegion: number, lookAlways: number) => number;
 
 /** The highest op number the dispatch table lists (those above leave by its default). */
-const LAST = Op.MULW;
+const LAST = Op.AMOMAXU_D;
+
+/**
+ * Whether `op` is an AMO the fast path runs: all but AMOSWAP, whose failed test-and-set the
+ * JavaScript interpreter counts towards a spin-yield (Hart.yieldOnSpin), and LR/SC.
+ */
+function fastAmo(op: Op): boolean {
+  return (op >= Op.AMOADD_W && op <= Op.AMOMAXU_W) || (op >= Op.AMOADD_D && op <= Op.AMOMAXU_D);
+}
 
 /**
  * 1 for each op the fast path runs, by Op (every other leaves to JavaScript): its dispatch
@@ -56,8 +67,9 @@ const LAST = Op.MULW;
  */
 export const FAST_OPS: Uint8Array = (() => {
   const t = new Uint8Array(Op.COUNT);
-  for (let op = Op.LUI; op <= Op.SRAW; op++) t[op] = 1;
+  for (let op = Op.LUI; op <= Op.FENCE; op++) t[op] = 1;
   t[Op.MUL] = t[Op.MULW] = 1;
+  for (let op = Op.AMOADD_W; op <= Op.AMOMAXU_D; op++) if (fastAmo(op)) t[op] = 1;
   return t;
 })();
 
@@ -67,7 +79,7 @@ function handled(op: Op): boolean {
 }
 
 /** Byte offsets of the interpreter area's tables. */
-interface Tables { cells: number; baseOf: number; hot: number; breakpointPages: number }
+interface Tables { cells: number; baseOf: number; hot: number; slotMarks: number; breakpointPages: number }
 
 /** The body of `run`. */
 function build(t: Tables): Body {
@@ -75,6 +87,7 @@ function build(t: Tables): Body {
   const pc = f.local(I64), npc = f.local(I64), tag = f.local(I64), addr = f.local(I64), imm = f.local(I64);
   const n = f.local(I32), probe = f.local(I32), page = f.local(I32), slots = f.local(I32), meta = f.local(I32), w = f.local(I32);
   const rd = f.local(I32), rs1 = f.local(I32), rs2 = f.local(I32), idx = f.local(I32), off = f.local(I32), lo = f.local(I32);
+  const old = f.local(I64);
   const X = P.X;
   /** Pushes register (byte offset in local r). */
   const reg = (r: number): void => { f.get(r).get(X).op(W.i32_add).mem(W.i64_load, 0); };
@@ -108,14 +121,19 @@ function build(t: Tables): Body {
   // ---- a branch target: compiled code or a look is JavaScript's (BlockCache's rule) ----
   f.get(probe).open(W.if, 'probe');
   f.i32(0).set(probe);
-  // off: the host offset; idx: the slot's block table entry; lo: the slot's counter.
+  // off: the host offset; lo: the slot (its counter's, its mark's); idx: its block table entry.
   f.get(page).get(pc).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and, W.i32_add).tee(off);
-  f.i32(1).op(W.i32_shr_u).i32(BLOCK_TABLE_SLOTS - 1).op(W.i32_and).tee(lo);
-  f.i32(Math.log2(BLOCK_ENTRY_BYTES)).op(W.i32_shl).get(P.TABLE).op(W.i32_add).tee(idx);
+  f.i32(1).op(W.i32_shr_u).i32(BLOCK_TABLE_SLOTS - 1).op(W.i32_and).set(lo);
+  // w: whether the block there is this one (its entry is read only where the slot is marked).
+  f.i32(0).set(w);
+  f.get(lo).i32(3).op(W.i32_shr_u).mem(W.i32_load8_u, t.slotMarks).get(lo).i32(7).op(W.i32_and, W.i32_shr_u).i32(1).op(W.i32_and);
+  f.open(W.if, 'marked');
+  f.get(lo).i32(Math.log2(BLOCK_ENTRY_BYTES)).op(W.i32_shl).get(P.TABLE).op(W.i32_add).tee(idx);
   f.mem(W.i32_load, 0).get(off).op(W.i32_eq);
   f.get(idx).mem(W.i32_load, 4).get(pc).op(W.i32_wrap_i64).op(W.i32_eq, W.i32_and);
-  f.get(idx).mem(W.i32_load, 8).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_eq, W.i32_and);
-  f.open(W.if, 'compiled');
+  f.get(idx).mem(W.i32_load, 8).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64, W.i32_eq, W.i32_and).set(w);
+  f.end();
+  f.get(w).open(W.if, 'compiled');
   f.get(idx).mem(W.i32_load, 12).i32(MAX_LEN).op(W.i32_and).get(P.LEFT).get(n).op(W.i32_sub, W.i32_le_s);
   f.open(W.if, 'fits').i32(1).set(probe).br('exit').end();
   f.else();
@@ -180,6 +198,7 @@ function build(t: Tables): Body {
       f.get(pc).get(imm).op(W.i64_add).set(npc);
       f.end();
     };
+    if (fastAmo(op)) { amo(op); return; }
     if (isAccess(op)) {
       const store = isStore(op);
       reg(rs1); f.get(imm).op(W.i64_add).set(addr);
@@ -236,8 +255,50 @@ function build(t: Tables): Body {
       case Op.SRAW: alu32(W.i32_shr_s, false); return;
       case Op.MUL: alu(W.i64_mul, false); return;
       case Op.MULW: alu32(W.i32_mul, false); return;
-      default: f.br('exit'); // FENCE: the JavaScript interpreter's (threads, PAUSE)
+      // One hart's accesses are in order already; PAUSE is JavaScript's (a spin-wait's hint).
+      case Op.FENCE: f.get(w).i32(PAUSE).op(W.i32_eq).brIf('exit'); return;
+      default: f.br('exit');
     }
+  }
+
+  /**
+   * An AMO as atomicInstruction runs it alone in its memory: aligned (else JavaScript raises
+   * the fault), through the write TLB (an entry there allowed the read too), the reservation
+   * cleared when it hits it, rd the old value. The next pc is probed, as after it there.
+   */
+  function amo(op: Op): void {
+    const word = op <= Op.AMOMAXU_W, size = word ? 4 : 8;
+    const kind = op - (word ? Op.AMOSWAP_W : Op.AMOSWAP_D);
+    reg(rs1); f.set(addr);
+    f.get(addr).op(W.i32_wrap_i64).i32(size - 1).op(W.i32_and).brIf('exit');
+    tlbCheckFails(f, addr, P.TLB, idx, true, size, lo);
+    f.brIf('exit');
+    f.get(idx).mem(W.i32_load, tlbArray(T.W_OFF)).get(lo).i32(0xfff).op(W.i32_and, W.i32_add).tee(off);
+    f.mem(word ? W.i64_load32_s : W.i64_load).set(old);
+    // The operand, sign-extended from 32 bits for a W: the signed compares then hold.
+    reg(rs2); if (word) f.op(W.i32_wrap_i64, W.i64_extend_i32_s); f.set(imm);
+    f.get(off);
+    /** Pushes old, the operand and whether old is to be kept by `compare` (min, max). */
+    const pick = (compare: number, compare32: number): void => {
+      f.get(old).get(imm);
+      if (word && compare32 !== 0) f.get(old).op(W.i32_wrap_i64).get(imm).op(W.i32_wrap_i64, compare32);
+      else f.get(old).get(imm).op(compare);
+      f.op(W.select);
+    };
+    switch (kind) {
+      case Amo.ADD: f.get(old).get(imm).op(W.i64_add); break;
+      case Amo.XOR: f.get(old).get(imm).op(W.i64_xor); break;
+      case Amo.AND: f.get(old).get(imm).op(W.i64_and); break;
+      case Amo.OR: f.get(old).get(imm).op(W.i64_or); break;
+      case Amo.MIN: pick(W.i64_lt_s, 0); break;
+      case Amo.MAX: pick(W.i64_gt_s, 0); break;
+      case Amo.MINU: pick(W.i64_lt_u, W.i32_lt_u); break;
+      default: pick(W.i64_gt_u, W.i32_gt_u);
+    }
+    f.mem(word ? W.i64_store32 : W.i64_store);
+    clearReservationIfHit(f, X, off);
+    setRd(() => f.get(old));
+    f.i32(1).set(probe);
   }
 }
 
@@ -262,7 +323,10 @@ export function fastInterpreterOf(memory: WebAssembly.Memory, area: InterpreterA
     const binary = encodeModule({
       memory: { module: 'm', name: 'memory', shared: false },
       types: [{ params: new Array<number>(P.COUNT).fill(I32), results: [I32] }],
-      funcs: [{ type: 0, body: build({ cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset, breakpointPages: area.breakpointPages.byteOffset }) }],
+      funcs: [{ type: 0, body: build({
+        cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset,
+        slotMarks: area.slotMarks.byteOffset, breakpointPages: area.breakpointPages.byteOffset,
+      }) }],
       globals: 0,
       exports: [{ name: 'run', kind: 'func', index: 0 }],
     });

@@ -1,7 +1,8 @@
 /**
  * The interpreter's WebAssembly fast path (hart/jit/wasm/interpreter.ts) against the
- * JavaScript interpreter, the reference: random programs of the integer instructions it runs
- * (with loads, stores, branches, jumps and the instructions it leaves to JavaScript mixed in)
+ * JavaScript interpreter, the reference: random programs of the integer instructions, AMOs and
+ * fences it runs (with loads, stores, branches, jumps and the instructions it leaves to
+ * JavaScript, LR/SC, AMOSWAP, PAUSE among them, mixed in)
  * end in the same registers, memory, pc and instruction count, also when cut into runs of
  * odd budgets; a store between LR and SC clears the reservation; a hot loop still compiles.
  */
@@ -27,6 +28,10 @@ const jal = (rd: number, off: number) => ((((off >> 20) & 1) << 31) | (((off >> 
 const SPIN = jal(0, 0);
 const csrrs = (rd: number, csr: number) => ((csr << 20) | (2 << 12) | (rd << 7) | 0x73) >>> 0;
 const MSCRATCH = 0x340;
+/** The register that holds an AMO's address in the random programs (the data's at first). */
+const AMO_AT = 30;
+/** fence rw, rw; pause (fence w, 0); fence.tso. */
+const FENCE_RW_RW = 0x0330000f, PAUSE = 0x0100000f, FENCE_TSO = 0x8330000f;
 
 /** A small deterministic generator (xorshift32). */
 function rng(seed: number): (n: number) => number {
@@ -41,11 +46,12 @@ function rng(seed: number): (n: number) => number {
 function program(seed: number, length: number): number[] {
   const rand = rng(seed);
   const reg = (): number => 1 + rand(30); // x1..x30 (x31 holds the data's address)
-  const dst = (): number => (rand(16) === 0 ? 0 : reg()); // x0 now and then
+  // x0 now and then, never x30: a branch may skip the ADDI that sets it before an AMO.
+  const dst = (): number => (rand(16) === 0 ? 0 : 1 + rand(29));
   const out: number[] = [];
   for (let k = 0; k < length; k++) {
     const left = length - k; // instructions to the spin, for forward branches
-    const pick = rand(20);
+    const pick = rand(22);
     const imm = rand(4096) - 2048;
     if (pick < 5) {
       // R-type: ADD SUB SLL SLT SLTU XOR SRL SRA OR AND, MUL, the W forms, and DIV (JavaScript's).
@@ -74,6 +80,14 @@ function program(seed: number, length: number): number[] {
       out.push(((rand(1 << 20) << 12) | (dst() << 7) | (rand(2) === 0 ? 0x37 : 0x17)) >>> 0); // LUI, AUIPC
     } else if (pick === 17 && left > 3) {
       out.push(jal(dst(), 4 * (1 + rand(Math.min(left - 1, 4)))));
+    } else if (pick === 20) {
+      // An AMO (each of them, W or D) or LR/SC at an aligned doubleword of the data page, its
+      // address set in x30 just before: AMOSWAP, LR and SC are JavaScript's, the others the fast path's.
+      out.push(i(8 * rand(512), PTR, 0, AMO_AT, 0x13));
+      const funct5 = [0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c][rand(11)];
+      out.push(r((funct5 << 2) | rand(4), funct5 === 0x02 ? 0 : reg(), AMO_AT, 2 + rand(2), dst(), 0x2f));
+    } else if (pick === 21) {
+      out.push([FENCE_RW_RW, PAUSE, FENCE_TSO][rand(3)]);
     } else if (pick === 18) {
       out.push(csrrs(dst(), MSCRATCH)); // left to JavaScript
     } else {
@@ -97,7 +111,7 @@ function hartWith(code: number[], fast: boolean, seed: number): Hart {
   h.blockCache!.threshold = h.blockCache!.regionThreshold = h.blockCache!.straightThreshold = 60000;
   h.reset(BASE | 0, 0);
   for (let reg = 1; reg < 31; reg++) { h.x[2 * reg] = rand(0x10000) * 0x10000 + rand(0x10000); h.x[2 * reg + 1] = rand(3) === 0 ? -1 : rand(0x10000); }
-  h.x[2 * PTR] = (BASE + DATA) | 0; h.x[2 * PTR + 1] = 0;
+  for (const reg of [PTR, AMO_AT]) { h.x[2 * reg] = (BASE + DATA) | 0; h.x[2 * reg + 1] = 0; }
   h.set(Slot.MSCRATCH, 0x1234, 0x5678);
   return h;
 }
@@ -108,7 +122,7 @@ const state = (h: Hart) => ({
 });
 
 describe('hart: the interpreter\'s WebAssembly fast path', () => {
-  it('random integer programs end as the JavaScript interpreter ends them (registers, data, pc, count), in one run or cut into odd budgets', () => {
+  it('random programs (integer, AMOs, LR/SC, fences) end as the JavaScript interpreter ends them (registers, data, pc, count), in one run or cut into odd budgets', () => {
     let fastRan = 0, atSpin = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const code = program(seed, 40 + (seed % 50));
@@ -135,14 +149,35 @@ describe('hart: the interpreter\'s WebAssembly fast path', () => {
     assert.equal(h.x[3], 0);
   });
 
-  it('a store by the fast path to the reserved doubleword makes the next SC fail, as the spec requires of a store by the same hart', () => {
-    // lr.d t0, (x31); sd t1, 0(x31); sc.d t2, t1, (x31); spin
-    const lr = r(0x08, 0, PTR, 3, 5, 0x2f), sc = r(0x0c, 6, PTR, 3, 7, 0x2f);
-    for (const fast of [true, false]) {
-      const h = hartWith([lr, s(0, 6, PTR, 3), sc, SPIN], fast, 2);
-      h.run(4);
-      assert.equal(h.x[2 * 7], 1, `fast ${fast}: sc.d failed`); // 1: failure
+  it('a store or AMO by the fast path to the reserved doubleword makes the next SC fail, as the spec requires of a store by the same hart', () => {
+    // sd t1, 8(x31) (the write TLB's entry); lr.d t0, (x31); sd t1, 0(x31) or amoadd.d t3, t1, (x31)
+    // or amoor.w t3, t1, 4(x31); sc.d t2, t1, (x31); spin
+    const fill = s(8, 6, PTR, 3), lr = r(0x08, 0, PTR, 3, 5, 0x2f), sc = r(0x0c, 6, PTR, 3, 7, 0x2f);
+    const amoorWord = [i(4, PTR, 0, AMO_AT, 0x13), r(0x08 << 2, 6, AMO_AT, 2, 28, 0x2f)];
+    for (const between of [[s(0, 6, PTR, 3)], [r(0, 6, PTR, 3, 28, 0x2f)], amoorWord]) {
+      for (const fast of [true, false]) {
+        const h = hartWith([fill, lr, ...between, sc, SPIN], fast, 2);
+        h.run(3 + between.length);
+        assert.equal(h.x[2 * 7], 1, `fast ${fast}: sc.d failed`); // 1: failure
+        if (fast) assert.equal(h.fastInstructions, between.length, 'the fast path ran the store or AMO');
+      }
     }
+  });
+
+  it('an AMO at a misaligned address traps as the spec says (store/AMO address misaligned, mtval the address), memory untouched', () => {
+    // addi x30, x31, 4; amoadd.d x5, x6, (x30); spin; the handler at mtvec: spin
+    const code = [i(4, PTR, 0, AMO_AT, 0x13), r(0, 6, AMO_AT, 3, 5, 0x2f), SPIN, SPIN];
+    const ends = [true, false].map((fast) => {
+      const h = hartWith(code, fast, 3);
+      h.set(Slot.MTVEC, (BASE + 12) | 0, 0);
+      h.run(10);
+      assert.equal(h.lo(Slot.MCAUSE), 6, `fast ${fast}: mcause`);
+      assert.equal(h.lo(Slot.MTVAL) >>> 0, BASE + DATA + 4);
+      assert.equal(h.lo(Slot.MEPC) >>> 0, BASE + 4);
+      assert.equal(h.pcLo >>> 0, BASE + 12);
+      return state(h);
+    });
+    assert.deepEqual(ends[0], ends[1]);
   });
 
   it('runs the pages without breakpoints under a debugger and stops at a breakpoint on the instruction the JavaScript interpreter stops at', () => {
