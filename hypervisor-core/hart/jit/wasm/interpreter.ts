@@ -78,6 +78,11 @@ function handled(op: Op): boolean {
   return FAST_OPS[op] === 1;
 }
 
+/** Whether the pc after `op` is probed as a branch target (it sets `probe`): branches, jumps, AMOs. */
+function probesNext(op: Op): boolean {
+  return (op >= Op.JAL && op <= Op.BGEU) || fastAmo(op);
+}
+
 /** Byte offsets of the interpreter area's tables. */
 interface Tables { cells: number; baseOf: number; hot: number; slotMarks: number; breakpointPages: number }
 
@@ -147,6 +152,9 @@ function build(t: Tables): Body {
   f.end();
   f.end();
 
+  // Instructions that go on to the next one come back here, not to the top, while the pc
+  // stays on its page: no page or probe test for them.
+  f.open(W.loop, 'straight');
   // ---- decode: the predecoded words (0: not decoded yet) ----
   f.get(pc).op(W.i32_wrap_i64).i32(0xffe).op(W.i32_and).i32(2).op(W.i32_shl).get(slots).op(W.i32_add).tee(idx);
   f.mem(W.i32_load, 4).tee(meta).op(W.i32_eqz).brIf('exit');
@@ -160,6 +168,7 @@ function build(t: Tables): Body {
   // ---- dispatch: one block per handled op, the first innermost ----
   const ops: Op[] = [];
   for (let op = 0; op <= LAST; op++) if (handled(op)) ops.push(op);
+  f.open(W.block, 'probed'); // a branch, jump or AMO: the next pc is a branch target
   f.open(W.block, 'next');
   for (let i = ops.length - 1; i >= 0; i--) f.open(W.block, `op${ops[i]}`);
   const targets: string[] = [];
@@ -168,19 +177,32 @@ function build(t: Tables): Body {
   for (const op of ops) {
     f.end();
     instruction(op);
-    f.br('next');
+    f.br(probesNext(op) ? 'probed' : 'next');
   }
   f.end();
-  f.get(X).i64(0, 0).mem(W.i64_store, 0);
-  f.get(npc).set(pc);
-  f.get(n).i32(1).op(W.i32_add).set(n);
+  // The next instruction: on this page unless the pc is at the next page's first byte (an
+  // instruction across two pages is never predecoded).
+  retire();
+  f.get(n).get(P.LEFT).op(W.i32_ge_u).brIf('exit');
+  f.get(pc).op(W.i32_wrap_i64).i32(0xfff).op(W.i32_and, W.i32_eqz).brIf('top');
+  f.br('straight');
+  f.end();
+  retire();
   f.br('top');
-  f.end();
-  f.end();
+  f.end(); // straight
+  f.end(); // top
+  f.end(); // exit
   f.get(X).get(pc).mem(W.i64_store, X_PC);
   f.get(X).get(probe).mem(W.i32_store, X_WHY);
   f.get(n);
   return f;
+
+  /** After an instruction: x0 cleared, the pc on to the next, one more retired. */
+  function retire(): void {
+    f.get(X).i64(0, 0).mem(W.i64_store, 0);
+    f.get(npc).set(pc);
+    f.get(n).i32(1).op(W.i32_add).set(n);
+  }
 
   /** One op's effect, as Hart.run's case for it. */
   function instruction(op: Op): void {
