@@ -11,18 +11,31 @@ import { Hart, SPIN_YIELD_SWAPS, StopReason } from '../../../hypervisor-core/har
 import { PhysMemory } from '../../../hypervisor-core/memory/phys-memory';
 
 const BASE = 0x80000000;
-const LOCK = 0x100;
+/** The lock word, on a page of its own (a store to a code page never goes through the TLB). */
+const LOCK = 0x2000;
 /** xv6's acquire loop (riscv64-unknown-elf-as): li a4,1; 1: mv a5,a4; amoswap.w.aq a5,a5,(s1); bnez a5,1b; 2: j 2b */
 const ACQUIRE = [0x00100713, 0x00070793, 0x0cf4a7af, 0xfe079ce3, 0x0000006f];
 const BUDGET = 50000;
 
-/** An M-mode hart running the acquire loop on a lock word holding `lock`. */
-function spinner(lock: number, yieldOnSpin: boolean): { h: Hart; mem: PhysMemory } {
-  const mem = new PhysMemory(BASE, 64 * 1024);
+/**
+ * A memory of `bytes` with a hart area (and so the interpreter's WebAssembly fast path, with
+ * translation on) when `fast`, as a VM's; a plain one otherwise.
+ */
+function memory(bytes: number, fast: boolean): PhysMemory {
+  return fast ? new PhysMemory(BASE, bytes, false, 1) : new PhysMemory(BASE, bytes);
+}
+
+/**
+ * An M-mode hart running the acquire loop on a lock word holding `lock`: in the JavaScript
+ * interpreter, or (`fast`) in the fast path, which leaves each failed swap to it.
+ */
+function spinner(lock: number, yieldOnSpin: boolean, fast = false): { h: Hart; mem: PhysMemory } {
+  const mem = memory(64 * 1024, fast);
   ACQUIRE.forEach((w, i) => mem.view.setUint32(4 * i, w >>> 0, true));
   mem.view.setUint32(LOCK, lock, true);
   const h = new Hart(0, mem);
   h.reset(BASE | 0);
+  h.setJit(fast);
   h.x[9 * 2] = (BASE + LOCK) | 0; // s1 = &lock (zero-extended: high half 0)
   h.x[9 * 2 + 1] = 0;
   h.yieldOnSpin = yieldOnSpin;
@@ -30,19 +43,23 @@ function spinner(lock: number, yieldOnSpin: boolean): { h: Hart; mem: PhysMemory
 }
 
 describe('hart: yielding a turn spent spinning on a held lock', () => {
-  it('ends the run after SPIN_YIELD_SWAPS failed swaps, at the swap, the lock untouched', () => {
-    const { h, mem } = spinner(1, true);
+  for (const fast of [false, true]) {
+    it(`ends the run after SPIN_YIELD_SWAPS failed swaps, at the swap, the lock untouched (${fast ? 'the fast path' : 'JavaScript'})`, () => {
+      const { h, mem } = spinner(1, true, fast);
     assert.equal(h.run(BUDGET), StopReason.BUDGET);
     // li, then 256 rounds of mv + amoswap + bnez, the last ending at the swap.
-    assert.equal(h.lastRunCost, 1 + 3 * (SPIN_YIELD_SWAPS - 1) + 2);
-    assert.equal(h.pcLo >>> 0, BASE + 0xc, 'the next instruction is the bnez after the swap');
-    assert.equal(mem.view.getUint32(LOCK, true), 1);
-    // Released meanwhile (by another vCPU's turn): the next run takes it and goes on.
-    mem.view.setUint32(LOCK, 0, true);
-    h.run(BUDGET);
-    assert.equal(h.pcLo >>> 0, BASE + 0x10);
-    assert.equal(mem.view.getUint32(LOCK, true), 1);
-  });
+      assert.equal(h.lastRunCost, 1 + 3 * (SPIN_YIELD_SWAPS - 1) + 2);
+      assert.equal(h.pcLo >>> 0, BASE + 0xc, 'the next instruction is the bnez after the swap');
+      assert.equal(mem.view.getUint32(LOCK, true), 1);
+      // All but the failed swaps: li, the mv and bnez of each round but the last, its mv.
+      if (fast) assert.equal(h.fastInstructions, 2 * SPIN_YIELD_SWAPS);
+      // Released meanwhile (by another vCPU's turn): the next run takes it and goes on.
+      mem.view.setUint32(LOCK, 0, true);
+      h.run(BUDGET);
+      assert.equal(h.pcLo >>> 0, BASE + 0x10);
+      assert.equal(mem.view.getUint32(LOCK, true), 1);
+    });
+  }
 
   it('counts each turn afresh: descheduled between turns, every turn spins the same bounded amount', () => {
     const { h } = spinner(1, true);
@@ -82,7 +99,7 @@ const PAUSE_LOOP = [0x00052783, 0x00078663, 0x0100000f, 0xff5ff06f, 0x0000006f];
 
 /** An M-mode hart running the PAUSE loop on a lock word holding `lock`, translation on or off. */
 function pauser(lock: number, yieldOnSpin: boolean, jit: boolean): { h: Hart; mem: PhysMemory } {
-  const mem = new PhysMemory(BASE, 64 * 1024);
+  const mem = memory(64 * 1024, jit); // with translation, the fast path runs the load and branch
   PAUSE_LOOP.forEach((w, i) => mem.view.setUint32(4 * i, w >>> 0, true));
   mem.view.setUint32(LOCK, lock, true);
   const h = new Hart(0, mem);

@@ -7,8 +7,10 @@
  * and takes over, with pc and count exact, at the first instruction it leaves to JavaScript:
  * - a page with a breakpoint (InterpreterArea.breakpointPages), where JavaScript checks each
  *   instruction;
- * - an instruction it does not handle (CSR, system, A, F, D, H, division, FENCE) or one not
- *   predecoded yet (its first run decodes it in JavaScript);
+ * - an instruction it does not handle (CSR, system, F, D, H, division, PAUSE), an AMOSWAP
+ *   that would not change memory (a failed test-and-set, counted towards a spin-yield there)
+ *   or one not predecoded yet (its first run decodes it in JavaScript);
+ * - a misaligned LR, SC or AMO (JavaScript raises the fault);
  * - a load or store the read or write TLB does not map (or that crosses its page), a pc the
  *   fetch TLB does not map;
  * - a branch target (as the JavaScript interpreter probes one) that is compiled and fits the
@@ -35,12 +37,12 @@
 import { Op, PAUSE } from '../../isa/opcodes';
 import { BLOCK_TABLE_SLOTS, InterpreterArea } from '../../../memory/hart-area';
 import { Body, I32, I64, W, encodeModule } from './emit';
-import { T, X_PC, X_WHY, tlbArray } from './abi';
+import { T, X_PC, X_RESV, X_WHY, tlbArray } from './abi';
 import { accessOpcode, accessSize, clearReservationIfHit, isAccess, isStore, tlbCheckFails } from './access';
 import { BLOCK_ENTRY_BYTES, MAX_LEN } from './dispatch';
 
-/** An AMO's operation: its op's offset from AMOSWAP_W (or AMOSWAP_D), opcodes.ts's order. */
-const enum Amo { ADD = 1, XOR, AND, OR, MIN, MAX, MINU }
+/** An A instruction's operation: its op's offset from LR_W (or LR_D), opcodes.ts's order. */
+const enum Amo { LR, SC, SWAP, ADD, XOR, AND, OR, MIN, MAX, MINU }
 
 /** Parameters of `run`, in order. */
 const enum P { X, TLB, LEFT, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT }
@@ -52,12 +54,9 @@ export type FastInterpreter = (x: number, tlb: number, left: number, table: numb
 /** The highest op number the dispatch table lists (those above leave by its default). */
 const LAST = Op.AMOMAXU_D;
 
-/**
- * Whether `op` is an AMO the fast path runs: all but AMOSWAP, whose failed test-and-set the
- * JavaScript interpreter counts towards a spin-yield (Hart.yieldOnSpin), and LR/SC.
- */
-function fastAmo(op: Op): boolean {
-  return (op >= Op.AMOADD_W && op <= Op.AMOMAXU_W) || (op >= Op.AMOADD_D && op <= Op.AMOMAXU_D);
+/** Whether `op` is an A instruction (LR, SC, an AMO). */
+function atomic(op: Op): boolean {
+  return op >= Op.LR_W && op <= Op.AMOMAXU_D;
 }
 
 /**
@@ -69,7 +68,7 @@ export const FAST_OPS: Uint8Array = (() => {
   const t = new Uint8Array(Op.COUNT);
   for (let op = Op.LUI; op <= Op.FENCE; op++) t[op] = 1;
   t[Op.MUL] = t[Op.MULW] = 1;
-  for (let op = Op.AMOADD_W; op <= Op.AMOMAXU_D; op++) if (fastAmo(op)) t[op] = 1;
+  for (let op = Op.LR_W; op <= Op.AMOMAXU_D; op++) t[op] = 1;
   return t;
 })();
 
@@ -78,9 +77,12 @@ function handled(op: Op): boolean {
   return FAST_OPS[op] === 1;
 }
 
-/** Whether the pc after `op` is probed as a branch target (it sets `probe`): branches, jumps, AMOs. */
+/**
+ * Whether the pc after `op` is probed as a branch target (it sets `probe`): branches, jumps,
+ * and the A instructions (no block holds them: one may start after them).
+ */
 function probesNext(op: Op): boolean {
-  return (op >= Op.JAL && op <= Op.BGEU) || fastAmo(op);
+  return (op >= Op.JAL && op <= Op.BGEU) || atomic(op);
 }
 
 /** Byte offsets of the interpreter area's tables. */
@@ -220,7 +222,7 @@ function build(t: Tables): Body {
       f.get(pc).get(imm).op(W.i64_add).set(npc);
       f.end();
     };
-    if (fastAmo(op)) { amo(op); return; }
+    if (atomic(op)) { atomicInstruction(op); return; }
     if (isAccess(op)) {
       const store = isStore(op);
       reg(rs1); f.get(imm).op(W.i64_add).set(addr);
@@ -284,21 +286,41 @@ function build(t: Tables): Body {
   }
 
   /**
-   * An AMO as atomicInstruction runs it alone in its memory: aligned (else JavaScript raises
-   * the fault), through the write TLB (an entry there allowed the read too), the reservation
-   * cleared when it hits it, rd the old value. The next pc is probed, as after it there.
+   * LR, SC or an AMO as atomic-instructions.ts runs it alone in its memory: aligned (else
+   * JavaScript raises the fault), through the read TLB (LR) or the write TLB (SC and the AMOs:
+   * an entry there allowed the read too); LR reserves the doubleword's host offset, SC stores
+   * only to it, an AMO clears it when it writes it. A swap that would write what is there
+   * already (a test-and-set that fails) is left to JavaScript, which counts it towards a
+   * spin-yield. The next pc is probed, as after them there.
    */
-  function amo(op: Op): void {
+  function atomicInstruction(op: Op): void {
     const word = op <= Op.AMOMAXU_W, size = word ? 4 : 8;
-    const kind = op - (word ? Op.AMOSWAP_W : Op.AMOSWAP_D);
+    const kind: Amo = op - (word ? Op.LR_W : Op.LR_D);
     reg(rs1); f.set(addr);
     f.get(addr).op(W.i32_wrap_i64).i32(size - 1).op(W.i32_and).brIf('exit');
-    tlbCheckFails(f, addr, P.TLB, idx, true, size, lo);
+    tlbCheckFails(f, addr, P.TLB, idx, kind !== Amo.LR, size, lo);
     f.brIf('exit');
-    f.get(idx).mem(W.i32_load, tlbArray(T.W_OFF)).get(lo).i32(0xfff).op(W.i32_and, W.i32_add).tee(off);
-    f.mem(word ? W.i64_load32_s : W.i64_load).set(old);
+    f.get(idx).mem(W.i32_load, tlbArray(kind === Amo.LR ? T.R_OFF : T.W_OFF)).get(lo).i32(0xfff).op(W.i32_and, W.i32_add).set(off);
+    if (kind === Amo.LR) {
+      setRd(() => f.get(off).mem(word ? W.i64_load32_s : W.i64_load));
+      f.get(X).get(off).mem(W.i32_store, X_RESV);
+      f.i32(1).set(probe);
+      return;
+    }
+    if (kind === Amo.SC) {
+      // rd: 0 when it stores (the reservation is this word's), else 1; the reservation goes.
+      f.get(X).mem(W.i32_load, X_RESV).get(off).op(W.i32_eq).tee(w).open(W.if, 'reserved');
+      f.get(off); reg(rs2); f.mem(word ? W.i64_store32 : W.i64_store);
+      f.end();
+      setRd(() => f.get(w).op(W.i32_eqz, W.i64_extend_i32_u));
+      f.get(X).i32(-1).mem(W.i32_store, X_RESV);
+      f.i32(1).set(probe);
+      return;
+    }
+    f.get(off).mem(word ? W.i64_load32_s : W.i64_load).set(old);
     // The operand, sign-extended from 32 bits for a W: the signed compares then hold.
     reg(rs2); if (word) f.op(W.i32_wrap_i64, W.i64_extend_i32_s); f.set(imm);
+    if (kind === Amo.SWAP) f.get(old).get(imm).op(W.i64_eq).brIf('exit');
     f.get(off);
     /** Pushes old, the operand and whether old is to be kept by `compare` (min, max). */
     const pick = (compare: number, compare32: number): void => {
@@ -308,6 +330,7 @@ function build(t: Tables): Body {
       f.op(W.select);
     };
     switch (kind) {
+      case Amo.SWAP: f.get(imm); break;
       case Amo.ADD: f.get(old).get(imm).op(W.i64_add); break;
       case Amo.XOR: f.get(old).get(imm).op(W.i64_xor); break;
       case Amo.AND: f.get(old).get(imm).op(W.i64_and); break;
