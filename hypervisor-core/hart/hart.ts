@@ -34,7 +34,7 @@ import { Op, PAUSE } from './isa/opcodes';
 import { modeBit } from './triggers';
 import { BLOCK_TABLE_MASK, BlockCache } from './jit/block-cache';
 import { Predecode } from './predecode';
-import { FAST_OPS, FastInterpreter, fastInterpreterOf, wasmInterpreterEnabled } from './jit/wasm/interpreter';
+import { FAST_OPS, FAST_OPS_SHARED, FastInterpreter, fastInterpreterOf, wasmInterpreterEnabled } from './jit/wasm/interpreter';
 import { X_PC } from './jit/wasm/abi';
 import { HartAia } from './aia/hart-aia';
 import { fillArray, num, obj, type Saved } from '../state/persist';
@@ -564,6 +564,8 @@ export class Hart extends HartState {
     // The WebAssembly fast path (jit/wasm/interpreter.ts): with translation through the
     // WebAssembly dispatcher, in a memory with an interpreter area (one thread's).
     const fast = this.fastInterpreter();
+    // The ops it runs: over RAM shared by vCPU threads, not FENCE or the A instructions.
+    const fastOps = this.mem.sharedBuffer !== null ? FAST_OPS_SHARED : FAST_OPS;
     // Pages with breakpoints are the JavaScript loop's for this run (the fast path leaves them).
     const marked = fast !== null && breakpointPages !== null ? this.mem.interpreterArea!.breakpointPages : null;
     if (marked !== null) for (const page of breakpointPages!) marked[page] = 1;
@@ -601,7 +603,7 @@ export class Hart extends HartState {
       // Blocks need the TLB for data (no MPRV, no data triggers) and no execute trigger.
       const jitOn = jit !== null && !mprv && !execTrigger;
       let fetchTag = 1, fetchTagHi = 0, fetchBase = 0, pdBase = 0, pd = predecode.cells;
-      const fastOn = fast !== null && !execTrigger && !mprv && poll === null;
+      const fastOn = fast !== null && !execTrigger && !mprv;
       const tlbAt = set.read.tagLo.byteOffset;
       try {
         while (n < budget) {
@@ -671,16 +673,19 @@ export class Hart extends HartState {
           // An instruction the fast path runs: it goes on from here (this pc's probe is done).
           // Called only then, so an instruction it leaves to JavaScript (an SBI call's ECALL, a
           // CSR) costs no call into it and back.
-          if (fastOn && FAST_OPS[op] === 1) {
+          if (fastOn && fastOps[op] === 1) {
             const exit = this.exitWords!;
             exit[0] = pcLo; exit[1] = pcHi; exit[2] = this.reservation;
-            const ran = fast(x.byteOffset, tlbAt, budget - n, table, lookFirst, lookRegion, lookAlways) | 0;
+            // On a vCPU thread, at most POLL_SPAN instructions between looks at the poll word.
+            const left = poll === null ? budget - n : Math.min(budget - n, POLL_SPAN);
+            const ran = fast(x.byteOffset, tlbAt, left, table, lookFirst, lookRegion, lookAlways) | 0;
             if (ran > 0) {
               n += ran; this.fastInstructions += ran;
               pcLo = exit[0]; pcHi = exit[1]; this.reservation = exit[2];
               probe = exit[3] !== 0;
               fetchTag = 1; fastRan = true;
               if (n >= budget) break;
+              if (poll !== null && Atomics.load(poll, pollAt) !== pollSeen) break;
               continue;
             }
           }

@@ -75,6 +75,13 @@ export interface WarmUpOptions {
    * one guest right away (the CLI); left to V8's own rule elsewhere.
    */
   optimise?: boolean;
+  /**
+   * For a vCPU thread: the scratch hart as the thread's harts are, over a memory shared like
+   * the guest's RAM (typed arrays over a SharedArrayBuffer, V8 keeps other feedback for them),
+   * with an interpreter area of its own (the fast path runs there too), a poll word and the
+   * A extension through Atomics.
+   */
+  threads?: boolean;
 }
 
 /**
@@ -86,7 +93,7 @@ export function warmUpInterpreter(options: WarmUpOptions = {}): void {
   if (done) return;
   done = true;
   try {
-    const { h, mem } = scratch = warmUp();
+    const { h, mem } = scratch = warmUp(options.threads ?? false);
     if (options.optimise) {
       refresh(h, mem);
       withEagerTierUp(() => optimiseRun(h, mem));
@@ -107,10 +114,15 @@ const scratchBus: PhysBus = { hi: 0, read: () => 0, write: () => true };
 /** What a step needs besides the instruction: the mode and the register values. */
 interface Step { virt: boolean; rs1: number; values: [number, number, number, number] }
 
-function warmUp(): { h: Hart; mem: PhysMemory } {
+function warmUp(threads: boolean): { h: Hart; mem: PhysMemory } {
   // Over a WebAssembly.Memory with a hart area, as a VM's harts are.
-  const mem = new PhysMemory(BASE, SIZE, false, 1);
+  const mem = threads ? new PhysMemory(BASE, SIZE, true, 1, 1) : new PhysMemory(BASE, SIZE, false, 1);
+  mem.claimInterpreterArea(0);
   const h = new Hart(0, mem);
+  if (threads) {
+    h.pollWord = new Int32Array(new SharedArrayBuffer(4)); // never rung: 0, as pollSeen
+    h.setSharedAtomics(scratchAtomics = new SharedAtomics(mem.sharedBuffer!, new Int32Array(new SharedArrayBuffer(8)), 0));
+  }
   h.bus = scratchBus;
   // Off while single instructions are rewritten in place (one at a time, each decoded afresh).
   h.setJit(false);
@@ -127,7 +139,7 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
   mem.noteWrite(TABLE_AT - BASE, 4 * words.length);
   // The paths of a few instructions in a row first: V8 may start optimising before the end, and
   // what runs after that start is not in the optimised code.
-  secondFastPath(); // once: the call's feedback stays megamorphic for refresh() too
+  secondFastPath(threads); // once: the call's feedback stays megamorphic for refresh() too
   compiledLoop(h, mem);
   reset(h, false);
   largeCounts(h, mem);
@@ -169,7 +181,7 @@ function warmUp(): { h: Hart; mem: PhysMemory } {
   // (V8 gives a small function one only after some calls): the first time round, a hart
   // whose `run` was optimised afterwards deoptimised it at its first interrupt.
   interrupt(h, mem);
-  sharedFence(h, mem);
+  if (!threads) sharedFence(h, mem);
   return { h, mem };
 }
 
@@ -429,8 +441,9 @@ function breakpoint(h: Hart, mem: PhysMemory): void {
  * that one, and V8 would deoptimise `run` at a VM's first call ("wrong call target"); two
  * targets make the feedback megamorphic before `run` is optimised.
  */
-function secondFastPath(): void {
-  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+function secondFastPath(threads: boolean): void {
+  const mem = threads ? new PhysMemory(BASE, 1 << 20, true, 1, 1) : new PhysMemory(BASE, 1 << 20, false, 1);
+  mem.claimInterpreterArea(0);
   const h = new Hart(0, mem);
   h.setJit(true);
   mem.view.setInt32(0, 0x0000006f, true); // j .

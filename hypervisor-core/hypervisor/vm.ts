@@ -191,8 +191,10 @@ export class Vm {
     const shadowPool = mmu === 'shadow' || classic ? SHADOW_POOL_PAGES * PAGE_SIZE : 0;
     const hostSize = opts.memory + Math.ceil(opts.memory / 256 / PAGE_SIZE) * PAGE_SIZE + shadowPool + 4 * 1024 * 1024;
     // In a WebAssembly.Memory with an area per vCPU for its registers and TLBs (hart-area.ts);
-    // with vCPU threads another per vCPU for the thread's hart (the VM's thread keeps a copy).
-    this.host = new PhysMemory(DRAM_BASE, hostSize, opts.sharedMemory ?? false, opts.vcpus * (opts.sharedMemory ? 2 : 1));
+    // with vCPU threads another per vCPU for the thread's hart (the VM's thread keeps a copy),
+    // and an interpreter area for each thread (as many as vCPUs: no more threads than that).
+    const shared = opts.sharedMemory ?? false;
+    this.host = new PhysMemory(DRAM_BASE, hostSize, shared, opts.vcpus * (shared ? 2 : 1), shared ? opts.vcpus : 1);
     this.alloc = new PageAllocator(this.host, this.host.base, this.host.base + hostSize);
     this.gstage = new GStage(this.host, this.alloc);
     this.ram = new GuestRam(DRAM_BASE, opts.memory, this.host, this.alloc);

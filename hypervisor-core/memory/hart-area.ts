@@ -8,8 +8,8 @@
  *
  *   0                 RAM (PhysMemory.size bytes; host offset = HPA - base)
  *   areasAt(size)     area 0, area 1, ... each HART_AREA_BYTES, 64 KiB aligned
- *   after the areas   the interpreter area (a memory of one thread only, see
- *                     {@link InterpreterArea}), interpreterAreaBytes(size)
+ *   after the areas   the interpreter areas, one for each thread running harts over the
+ *                     memory ({@link InterpreterArea}), interpreterAreaBytes(size) each
  *
  * An area: the typed arrays from its start, then the block table in its last BLOCK_TABLE_BYTES.
  *
@@ -78,11 +78,12 @@ export function areasAt(ramSize: number): number {
 }
 
 /**
- * The WebAssembly pages a memory of `ramSize` bytes of RAM and `areas` hart areas needs, or 0
- * when it would pass 4 GiB (RAM then stays in an ArrayBuffer).
+ * The WebAssembly pages a memory of `ramSize` bytes of RAM, `areas` hart areas and
+ * `interpreterAreas` interpreter areas needs, or 0 when it would pass 4 GiB (RAM then stays in
+ * an ArrayBuffer).
  */
-export function wasmPagesFor(ramSize: number, areas: number, interpreterArea = false): number {
-  const bytes = areasAt(ramSize) + areas * HART_AREA_BYTES + (interpreterArea ? interpreterAreaBytes(ramSize) : 0);
+export function wasmPagesFor(ramSize: number, areas: number, interpreterAreas = 0): number {
+  const bytes = areasAt(ramSize) + areas * HART_AREA_BYTES + interpreterAreas * interpreterAreaBytes(ramSize);
   return bytes > WASM_MAX_BYTES ? 0 : bytes / WASM_PAGE;
 }
 
@@ -167,11 +168,11 @@ export function interpreterAreaBytes(ramSize: number): number {
 }
 
 /**
- * The interpreter area: what the interpreter's WebAssembly fast path (hart/jit/wasm/
+ * An interpreter area: what the interpreter's WebAssembly fast path (hart/jit/wasm/
  * interpreter.ts) reads besides registers, TLBs and RAM, as typed arrays over the memory,
- * so the JavaScript interpreter and the block cache fill the same bytes it reads. Only a
- * memory private to one thread has one: the predecode cache and the hotness counters are
- * per thread, and a memory shared by vCPU threads is one buffer for all of them.
+ * so the JavaScript interpreter and the block cache fill the same bytes it reads. One per
+ * thread running harts: the predecode cache and the hotness counters are per thread, so a
+ * memory shared by vCPU threads has one for each of them.
  */
 export class InterpreterArea {
   /** The predecoded instructions: PREDECODE_SLOTS slots of PREDECODE_SLOT_WORDS words. */

@@ -29,11 +29,17 @@ export class PhysMemory {
   /** Hart areas in the reserve after RAM (0 without `wasm`). */
   readonly hartAreas: number;
   /**
-   * The interpreter area after the hart areas (hart-area.ts), or null: a memory shared by
-   * threads, or none in a WebAssembly.Memory. The predecode cache and the block cache keep
-   * their tables there, where the interpreter's WebAssembly fast path reads them.
+   * This thread's interpreter area (hart-area.ts), or null: no WebAssembly.Memory, or one
+   * shared by threads whose thread took none ({@link claimInterpreterArea}). The predecode
+   * cache and the block cache keep their tables there, where the interpreter's WebAssembly
+   * fast path reads them.
    */
-  readonly interpreterArea: InterpreterArea | null;
+  get interpreterArea(): InterpreterArea | null {
+    return this.ownArea;
+  }
+  private ownArea: InterpreterArea | null = null;
+  /** Interpreter areas at the end of `wasm`: one a thread (hart-area.ts). */
+  readonly interpreterAreas: number;
   /** Areas handed out by this object (each thread builds its own over a shared memory). */
   private readonly claimed = new Set<number>();
   /**
@@ -65,16 +71,20 @@ export class PhysMemory {
    * @param hartAreas with a new buffer: hart areas to reserve after RAM in a WebAssembly.Memory
    *   (shared when `shared` is true); 0, no WebAssembly, or RAM plus reserve past 4 GiB keep
    *   RAM in an ArrayBuffer or SharedArrayBuffer of its own
+   * @param interpreterAreas interpreter areas at the end of that memory (or of the given one):
+   *   one for each thread that runs harts over it. A memory of one thread has one (taken here
+   *   when this object makes it); vCPU threads take theirs ({@link claimInterpreterArea}).
    */
   constructor(readonly base: number, readonly size: number,
-    shared: boolean | SharedArrayBuffer | WebAssembly.Memory = false, hartAreas = 0) {
+    shared: boolean | SharedArrayBuffer | WebAssembly.Memory = false, hartAreas = 0,
+    interpreterAreas = shared === false || (shared instanceof WebAssembly.Memory && !(shared.buffer instanceof SharedArrayBuffer)) ? 1 : 0) {
     if (base % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size <= 0) {
       throw new Error(`RAM base and size must be page aligned (base 0x${base.toString(16)}, size ${size})`);
     }
     let wasm: WebAssembly.Memory | null = null;
     let buffer: ArrayBufferLike;
     if (typeof shared === 'boolean') {
-      wasm = hartAreas > 0 ? newWasmMemory(size, hartAreas, shared) : null;
+      wasm = hartAreas > 0 ? newWasmMemory(size, hartAreas, shared, interpreterAreas) : null;
       buffer = wasm ? wasm.buffer : shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
     } else if (shared instanceof SharedArrayBuffer) {
       if (shared.byteLength !== size) throw new RangeError(`shared RAM has ${shared.byteLength} bytes, not ${size}`);
@@ -86,14 +96,15 @@ export class PhysMemory {
     }
     this.wasm = wasm;
     this.madeWasm = wasm !== null && typeof shared === 'boolean';
-    // A memory for one thread (not shared) ends with the interpreter area (hart-area.ts); only
-    // the object that made the memory uses it (another view would clear its tables).
-    const interpreterBytes = wasm !== null && !(buffer instanceof SharedArrayBuffer) ? interpreterAreaBytes(size) : 0;
+    // The memory ends with the interpreter areas (hart-area.ts). A memory of one thread takes
+    // its one here; only the object that made it uses it (another view would clear its tables).
+    this.interpreterAreas = wasm !== null ? interpreterAreas : 0;
+    const interpreterBytes = this.interpreterAreas * interpreterAreaBytes(size);
     this.hartAreas = wasm ? Math.max(0, Math.floor((buffer.byteLength - interpreterBytes - areasAt(size)) / HART_AREA_BYTES)) : 0;
-    this.interpreterArea = this.madeWasm && interpreterBytes > 0 ? new InterpreterArea(buffer, buffer.byteLength - interpreterBytes, size) : null;
     this.bytes = new Uint8Array(buffer, 0, size);
     this.view = new DataView(buffer, 0, size);
     this.codePages = new Uint8Array(size / PAGE_SIZE);
+    if (this.madeWasm && !(buffer instanceof SharedArrayBuffer)) this.claimInterpreterArea(0);
   }
 
   /**
@@ -114,6 +125,19 @@ export class PhysMemory {
     if (this.wasm === null || !(index >= 0 && index < this.hartAreas) || this.claimed.has(index)) return null;
     this.claimed.add(index);
     return new HartArea(this.bytes.buffer, index, areasAt(this.size) + index * HART_AREA_BYTES, this.madeWasm);
+  }
+
+  /**
+   * Takes interpreter area `index` for this thread's harts (vCPU thread `index` over a shared
+   * memory), before the first hart: its predecode and block caches then keep their tables
+   * there. Returns false, and this thread keeps the JavaScript interpreter alone, when the
+   * memory has no such area or this object has one already.
+   */
+  claimInterpreterArea(index: number): boolean {
+    if (this.wasm === null || this.ownArea !== null || !(index >= 0 && index < this.interpreterAreas)) return false;
+    const bytes = interpreterAreaBytes(this.size), buffer = this.bytes.buffer;
+    this.ownArea = new InterpreterArea(buffer, buffer.byteLength - (index + 1) * bytes, this.size);
+    return true;
   }
 
   /**
@@ -235,9 +259,9 @@ export class PhysMemory {
  * A WebAssembly.Memory for `size` bytes of RAM and `areas` hart areas, or null when there is
  * no WebAssembly, it would pass 4 GiB, or the host refuses it (address space).
  */
-function newWasmMemory(size: number, areas: number, shared: boolean): WebAssembly.Memory | null {
+function newWasmMemory(size: number, areas: number, shared: boolean, interpreterAreas: number): WebAssembly.Memory | null {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.Memory !== 'function') return null;
-  const pages = wasmPagesFor(size, areas, !shared);
+  const pages = wasmPagesFor(size, areas, interpreterAreas);
   if (pages === 0) return null;
   try {
     return new WebAssembly.Memory({ initial: pages, maximum: pages, shared });

@@ -1,7 +1,8 @@
 /**
  * vCPU threads over the VM's shared WebAssembly.Memory (memory/hart-area.ts): each thread
  * builds its harts over the memory it was sent, in areas of their own (vCPUs..2*vCPUs-1, not
- * the VM thread's copies in 0..vCPUs-1). The SMP samples' results on threads (QEMU's) are
+ * the VM thread's copies in 0..vCPUs-1), and an interpreter area each (its predecode cache and
+ * block cache tables, read by the fast path). The SMP samples' results on threads (QEMU's) are
  * held by threads.test.ts, over this same memory.
  */
 import { strict as assert } from 'node:assert';
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bootVirt } from '../../hypervisor-core/machine/virt-board';
 import { VcpuThreads } from '../../hypervisor-core/hypervisor/threads/vcpu-threads';
-import { HART_AREA_BYTES, areasAt } from '../../hypervisor-core/memory/hart-area';
+import { HART_AREA_BYTES, PREDECODE_SLOT_WORDS, areasAt, interpreterAreaBytes } from '../../hypervisor-core/memory/hart-area';
 import { ROOT } from './guest-runner';
 
 describe('vCPU threads over a shared WebAssembly.Memory', function () {
@@ -44,5 +45,11 @@ describe('vCPU threads over a shared WebAssembly.Memory', function () {
     // The thread's hart ran the guest in area 1: its stack pointer points into guest RAM.
     const sp = threadX[2 * 2] >>> 0;
     assert.ok(sp >= vm.host.base && sp < vm.host.base + memory, `the thread's hart has sp 0x${sp.toString(16)} in area 1`);
+    // Its predecoded instructions are in the thread's interpreter area (the last of the
+    // memory's: one a vCPU), where the interpreter's WebAssembly fast path reads them.
+    assert.equal(vm.host.interpreterAreas, 1);
+    assert.equal(vm.host.interpreterArea, null, 'the VM thread takes none');
+    const cells = new Int32Array(wasm.buffer, wasm.buffer.byteLength - interpreterAreaBytes(vm.host.size), PREDECODE_SLOT_WORDS);
+    assert.ok(cells.some((w) => w !== 0), 'the thread predecoded its first page there');
   });
 });

@@ -116,6 +116,8 @@ export interface WorkerInit {
    * null: RAM is a SharedArrayBuffer of its own and the thread's harts keep plain arrays.
    */
   wasm: WebAssembly.Memory | null;
+  /** Interpreter areas at the end of `wasm`, one a thread: this thread takes area `thread`. */
+  interpreterAreas: number;
   /** The hart area of this thread's vCPU `id` is `hartAreaBase + id` (the VM's thread has 0..vCPUs-1). */
   hartAreaBase: number;
   /** Guest RAM's GPA range (everything else is a device). */

@@ -268,6 +268,7 @@ export class VcpuThreads implements RemoteVcpus {
       const ids = vm.vcpus.map((v) => v.id).filter((id) => threadOf(id, this.threads) === t);
       const init: WorkerInit & { port: MessagePort } = {
         ram: vm.host.sharedBuffer!, hostBase: vm.host.base, hostSize: vm.host.size, wasm: vm.host.wasm, hartAreaBase: n,
+        interpreterAreas: vm.host.interpreterAreas,
         ramBase: DRAM_BASE, ramSize: vm.opts.memory,
         control: this.control.buffer as SharedArrayBuffer, code: this.code, stats: this.stats.buffer as SharedArrayBuffer, reservations: this.reservations.buffer as SharedArrayBuffer,
         instret: this.retired.buffer as SharedArrayBuffer, clock: vm.clock.state.buffer as SharedArrayBuffer,

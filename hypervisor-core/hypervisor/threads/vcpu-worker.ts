@@ -89,7 +89,9 @@ function setup(init: WorkerInit & { port: MessagePort }): void {
   stats = new Float64Array(d.stats);
   row = d.thread * TS.WIDTH;
   stats[row + TS.TID] = ownTid();
-  mem = new PhysMemory(d.hostBase, d.hostSize, d.wasm ?? d.ram);
+  mem = new PhysMemory(d.hostBase, d.hostSize, d.wasm ?? d.ram, 0, d.wasm !== null ? d.interpreterAreas : 0);
+  // Before the harts: their predecode and block caches keep their tables in it.
+  mem.claimInterpreterArea(d.thread);
   mem.codeSharing = new CodeSharing(d.code, d.thread);
   vcpus = d.vcpus.map((id) => {
     // An area of its own: the VM's thread keeps a copy of this vCPU in area `id`.
@@ -479,7 +481,7 @@ function main(): void {
 
 // The thread starts before its VM exists (it bootstraps while the VM is built and its RAM
 // mapped) and runs from its first message on; main() never returns to the event loop.
-warmUpInterpreter(); // while the VM is still being built: off the guest's path
+warmUpInterpreter({ threads: true }); // while the VM is still being built: off the guest's path
 parentPort!.once('message', (init: WorkerInit & { port: MessagePort }) => {
   setup(init);
   main();

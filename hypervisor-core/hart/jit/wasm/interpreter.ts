@@ -60,22 +60,25 @@ function atomic(op: Op): boolean {
 }
 
 /**
- * 1 for each op the fast path runs, by Op (every other leaves to JavaScript): its dispatch
- * table, and `Hart.run`'s test for calling it (a load, where a call would be one more in
- * that loop).
+ * 1 for each op the fast path runs, by Op (every other leaves to JavaScript), over a memory
+ * of one thread or (`shared`) one shared by vCPU threads, where FENCE and the A instructions
+ * are JavaScript's (through Atomics, shared-atomics.ts): its dispatch table, and `Hart.run`'s
+ * test for calling it (a load, where a call would be one more in that loop).
  */
-export const FAST_OPS: Uint8Array = (() => {
+function fastOps(shared: boolean): Uint8Array {
   const t = new Uint8Array(Op.COUNT);
-  for (let op = Op.LUI; op <= Op.FENCE; op++) t[op] = 1;
+  for (let op = Op.LUI; op <= Op.SRAW; op++) t[op] = 1;
   t[Op.MUL] = t[Op.MULW] = 1;
-  for (let op = Op.LR_W; op <= Op.AMOMAXU_D; op++) t[op] = 1;
+  if (!shared) {
+    t[Op.FENCE] = 1;
+    for (let op = Op.LR_W; op <= Op.AMOMAXU_D; op++) t[op] = 1;
+  }
   return t;
-})();
-
-/** Whether the fast path runs `op`. */
-function handled(op: Op): boolean {
-  return FAST_OPS[op] === 1;
 }
+/** The ops the fast path runs over a memory of one thread (see fastOps). */
+export const FAST_OPS: Uint8Array = fastOps(false);
+/** The ops the fast path runs over a memory shared by vCPU threads (see fastOps). */
+export const FAST_OPS_SHARED: Uint8Array = fastOps(true);
 
 /**
  * Whether the pc after `op` is probed as a branch target (it sets `probe`): branches, jumps,
@@ -89,7 +92,9 @@ function probesNext(op: Op): boolean {
 interface Tables { cells: number; baseOf: number; hot: number; slotMarks: number; breakpointPages: number }
 
 /** The body of `run`. */
-function build(t: Tables): Body {
+function build(t: Tables, shared: boolean): Body {
+  const handledOps = shared ? FAST_OPS_SHARED : FAST_OPS;
+  const handled = (op: Op): boolean => handledOps[op] === 1;
   const f = new Body(P.COUNT);
   const pc = f.local(I64), npc = f.local(I64), tag = f.local(I64), addr = f.local(I64), imm = f.local(I64);
   const n = f.local(I32), probe = f.local(I32), page = f.local(I32), slots = f.local(I32), meta = f.local(I32), w = f.local(I32);
@@ -360,18 +365,20 @@ const made = new WeakMap<InterpreterArea, FastInterpreter>();
 
 /**
  * The fast path over `memory`, whose interpreter area is `area` (built and instantiated once
- * per area: its tables' offsets are constants of the module).
+ * per area: its tables' offsets are constants of the module). Over a memory shared by vCPU
+ * threads it runs the ops FAST_OPS_SHARED lists.
  */
 export function fastInterpreterOf(memory: WebAssembly.Memory, area: InterpreterArea): FastInterpreter {
   let fn = made.get(area);
   if (fn === undefined) {
+    const shared = memory.buffer instanceof SharedArrayBuffer;
     const binary = encodeModule({
-      memory: { module: 'm', name: 'memory', shared: false },
+      memory: { module: 'm', name: 'memory', shared },
       types: [{ params: new Array<number>(P.COUNT).fill(I32), results: [I32] }],
       funcs: [{ type: 0, body: build({
         cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset,
         slotMarks: area.slotMarks.byteOffset, breakpointPages: area.breakpointPages.byteOffset,
-      }) }],
+      }, shared) }],
       globals: 0,
       exports: [{ name: 'run', kind: 'func', index: 0 }],
     });

@@ -10,6 +10,8 @@ import { strict as assert } from 'node:assert';
 import { Hart, StopReason } from '../../../../hypervisor-core/hart/hart';
 import { PhysMemory } from '../../../../hypervisor-core/memory/phys-memory';
 import { Slot } from '../../../../hypervisor-core/hart/hart-state';
+import { SharedAtomics } from '../../../../hypervisor-core/hart/shared-atomics';
+import { POLL_SPAN } from '../../../../hypervisor-core/hart/hart-types';
 
 const BASE = 0x80000000;
 /** The data the programs load and store: 4 KiB at BASE + DATA, its address in x31. */
@@ -98,9 +100,14 @@ function program(seed: number, length: number): number[] {
   return out;
 }
 
-/** A hart over a memory with an interpreter area, `code` at BASE, random registers and data. */
-function hartWith(code: number[], fast: boolean, seed: number): Hart {
-  const mem = new PhysMemory(BASE, 1 << 20, false, 1);
+/**
+ * A hart over a memory with an interpreter area, `code` at BASE, random registers and data;
+ * with `threads`, as a vCPU thread's: RAM shared, the thread's own interpreter area, the A
+ * extension through Atomics and a poll word (never rung unless a test rings it).
+ */
+function hartWith(code: number[], fast: boolean, seed: number, threads = false): Hart {
+  const mem = threads ? new PhysMemory(BASE, 1 << 20, true, 1, 1) : new PhysMemory(BASE, 1 << 20, false, 1);
+  mem.claimInterpreterArea(0);
   code.forEach((w, k) => mem.view.setUint32(4 * k, w, true));
   const rand = rng(seed * 7 + 3);
   for (let k = 0; k < 4096; k += 4) mem.view.setUint32(DATA + k, rand(0x10000) * 0x10000 + rand(0x10000), true);
@@ -113,6 +120,10 @@ function hartWith(code: number[], fast: boolean, seed: number): Hart {
   for (let reg = 1; reg < 31; reg++) { h.x[2 * reg] = rand(0x10000) * 0x10000 + rand(0x10000); h.x[2 * reg + 1] = rand(3) === 0 ? -1 : rand(0x10000); }
   for (const reg of [PTR, AMO_AT]) { h.x[2 * reg] = (BASE + DATA) | 0; h.x[2 * reg + 1] = 0; }
   h.set(Slot.MSCRATCH, 0x1234, 0x5678);
+  if (threads) {
+    h.setSharedAtomics(new SharedAtomics(mem.sharedBuffer!, new Int32Array(new SharedArrayBuffer(8)), 0));
+    h.pollWord = new Int32Array(new SharedArrayBuffer(4));
+  }
   return h;
 }
 
@@ -122,23 +133,54 @@ const state = (h: Hart) => ({
 });
 
 describe('hart: the interpreter\'s WebAssembly fast path', () => {
-  it('random programs (integer, AMOs, LR/SC, fences) end as the JavaScript interpreter ends them (registers, data, pc, count), in one run or cut into odd budgets', () => {
-    let fastRan = 0, atSpin = 0;
-    for (let seed = 1; seed <= 60; seed++) {
-      const code = program(seed, 40 + (seed % 50));
-      const budgets = seed % 2 === 0 ? [1000] : [3, 7, 1, 13, 2, 1000];
-      const end = (fast: boolean) => {
-        const h = hartWith(code, fast, seed);
-        for (const n of budgets) h.run(n);
-        if (fast) fastRan += h.fastInstructions;
-        else assert.equal(h.fastInstructions, 0);
-        if (fast && h.pcLo >>> 0 === BASE + 4 * (code.length - 1)) atSpin++;
-        return state(h);
-      };
-      assert.deepEqual(end(true), end(false), `seed ${seed}`);
+  for (const threads of [false, true]) {
+    it(`random programs (integer, AMOs, LR/SC, fences) end as the JavaScript interpreter ends them (registers, data, pc, count), in one run or cut into odd budgets${threads ? ', over RAM shared by vCPU threads' : ''}`, () => {
+      let fastRan = 0, atSpin = 0;
+      for (let seed = 1; seed <= 60; seed++) {
+        const code = program(seed, 40 + (seed % 50));
+        const budgets = seed % 2 === 0 ? [1000] : [3, 7, 1, 13, 2, 1000];
+        const end = (fast: boolean) => {
+          const h = hartWith(code, fast, seed, threads);
+          for (const n of budgets) h.run(n);
+          if (fast) fastRan += h.fastInstructions;
+          else assert.equal(h.fastInstructions, 0);
+          if (fast && h.pcLo >>> 0 === BASE + 4 * (code.length - 1)) atSpin++;
+          return state(h);
+        };
+        assert.deepEqual(end(true), end(false), `seed ${seed}`);
+      }
+      assert.equal(atSpin, 60, 'every program ran to its end');
+      assert.ok(fastRan > 10_000, `the fast path ran ${fastRan} instructions`);
+    });
+  }
+
+  it('on a vCPU thread, a rung poll word ends the run within POLL_SPAN instructions of the fast path', () => {
+    // sw x1, 0(x31) rings the word (the poll word is that word of RAM here), then a loop of
+    // three (addi x2, x2, 1; addi x3, x3, 1; j -8) forever: the span ends inside its body.
+    const code = [s(0, 1, PTR, 2), i(1, 2, 0, 2, 0x13), i(1, 3, 0, 3, 0x13), jal(0, -8), SPIN];
+    for (const fast of [true, false]) {
+      const h = hartWith(code, fast, 5, true);
+      h.pollWord = new Int32Array(h.mem.sharedBuffer!, DATA, 1);
+      h.pollWord[0] = 0; // as pollSeen: not rung
+      // A first run stores 0 (no ring), decodes the loop and fills the TLB; the second rings.
+      h.x[2] = 0; h.x[3] = 0;
+      h.run(1000);
+      h.pcLo = BASE | 0; h.pcHi = 0;
+      h.x[2] = 1; // x1 = 1
+      const before = h.fastInstructions;
+      h.run(100_000);
+      assert.equal(h.pollWord[0], 1);
+      assert.ok(h.lastRunCost > 1 && h.lastRunCost <= POLL_SPAN + 2, `fast ${fast}: ${h.lastRunCost} instructions before the look`);
+      if (fast) assert.ok(h.fastInstructions - before > POLL_SPAN / 2, 'the fast path ran the loop');
     }
-    assert.equal(atSpin, 60, 'every program ran to its end');
-    assert.ok(fastRan > 10_000, `the fast path ran ${fastRan} instructions`);
+  });
+
+  it('on a vCPU thread, FENCE and the A instructions are JavaScript\'s (through Atomics): the fast path leaves each to it', () => {
+    // fence rw, rw; amoadd.d x5, x6, (x31); spin
+    const h = hartWith([FENCE_RW_RW, r(0, 6, PTR, 3, 5, 0x2f), SPIN], true, 6, true);
+    h.run(2);
+    assert.equal(h.fastInstructions, 0);
+    assert.equal(h.pcLo >>> 0, BASE + 8);
   });
 
   it('x0 stays zero when an instruction the fast path runs names it as rd', () => {
