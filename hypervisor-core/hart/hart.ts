@@ -285,7 +285,7 @@ export class Hart extends HartState {
   /**
    * The interpreter's WebAssembly fast path for this run, or null: it needs translation on,
    * regions dispatched from WebAssembly (whose block table it probes), and this hart's
-   * registers, TLBs and the memory's interpreter area (one thread's memory) in one memory.
+   * registers, TLBs and this thread's interpreter area of the memory in one memory.
    */
   private fastInterpreter(): FastInterpreter | null {
     const jit = this.jit, area = this.mem.interpreterArea, wasm = this.mem.wasm;
@@ -562,7 +562,7 @@ export class Hart extends HartState {
     // The instruction at (pcLo, pcHi) raised the trap in this.trap: it is taken at the loop's top.
     let trapNow = false;
     // The WebAssembly fast path (jit/wasm/interpreter.ts): with translation through the
-    // WebAssembly dispatcher, in a memory with an interpreter area (one thread's).
+    // WebAssembly dispatcher, in a memory with an interpreter area for this thread.
     const fast = this.fastInterpreter();
     // The ops it runs: over RAM shared by vCPU threads, not FENCE or the A instructions.
     const fastOps = this.mem.sharedBuffer !== null ? FAST_OPS_SHARED : FAST_OPS;

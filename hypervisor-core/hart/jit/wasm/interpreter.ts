@@ -1,7 +1,8 @@
 /**
  * The interpreter's fast path in WebAssembly: one function that interprets the integer
- * instructions (RV64I and MUL, MULW) from the predecode cache (hart/predecode.ts), with the
- * registers as i64 in the hart's area, the TLBs and RAM in the same memory. `Hart.run` calls
+ * instructions (RV64I and MUL, MULW), FENCE and the A instructions (over RAM of one thread;
+ * see FAST_OPS) from the predecode cache (hart/predecode.ts), with the registers as i64 in the
+ * hart's area, the TLBs and RAM in the same memory. `Hart.run` calls
  * it where translation is on and nothing needs an instruction boundary (no execute trigger
  * or MPRV), at an instruction it runs whose branch-target probe the JavaScript loop has done,
  * and takes over, with pc and count exact, at the first instruction it leaves to JavaScript:
@@ -31,8 +32,10 @@
  * and of the dispatcher's block table, wasm/dispatch.ts); returns the instructions retired;
  * leaves the pc in the exit words (X_PC) and in X_WHY whether a branch target's probe is
  * still due there (1) or was done (0). The reservation is read and written at X_RESV.
- * The predecode cache and the hotness counters are at fixed offsets of the memory's
- * interpreter area (memory/hart-area.ts), built into the module.
+ * The predecode cache, the hotness counters and the block table's slot marks are at fixed
+ * offsets of this thread's interpreter area of the memory (memory/hart-area.ts), built into
+ * the module. Over RAM shared by vCPU threads, FENCE and the A instructions are JavaScript's
+ * (Atomics), and `Hart.run` passes at most POLL_SPAN as `left`, to look at its poll word.
  */
 import { Op, PAUSE } from '../../isa/opcodes';
 import { BLOCK_TABLE_SLOTS, InterpreterArea } from '../../../memory/hart-area';
@@ -175,7 +178,7 @@ function build(t: Tables, shared: boolean): Body {
   // ---- dispatch: one block per handled op, the first innermost ----
   const ops: Op[] = [];
   for (let op = 0; op <= LAST; op++) if (handled(op)) ops.push(op);
-  f.open(W.block, 'probed'); // a branch, jump or AMO: the next pc is a branch target
+  f.open(W.block, 'probed'); // a branch, a jump or an A instruction: the next pc is a branch target
   f.open(W.block, 'next');
   for (let i = ops.length - 1; i >= 0; i--) f.open(W.block, `op${ops[i]}`);
   const targets: string[] = [];
