@@ -154,6 +154,8 @@ export class Hart extends HartState {
   private jitAttached = false;
   /** Instructions the interpreter's WebAssembly fast path ran (jit/wasm/interpreter.ts), for `--stats` and tests. */
   fastInstructions = 0;
+  /** Calls into that fast path (each a return to JavaScript after it), for tests. */
+  fastCalls = 0;
   /** Whether runs use that fast path where they can (HYPERSCOPE_WASM_INTERPRETER=off: never). */
   wasmInterpreter = wasmInterpreterEnabled();
   /** The exit words after the registers (abi.ts: pc, reservation, a probe due), or null: no hart area. */
@@ -570,6 +572,9 @@ export class Hart extends HartState {
     const marked = fast !== null && breakpointPages !== null ? this.mem.interpreterArea!.breakpointPages : null;
     if (marked !== null) for (const page of breakpointPages!) marked[page] = 1;
     const table = jit?.blockTableAt ?? -1;
+    // The fast path runs compiled regions itself (through the dispatcher) unless a breakpoint is set.
+    const direct = breakpointPages === null ? 1 : 0;
+    const dispatched = fast !== null ? this.mem.interpreterArea!.dispatched : null;
     // After a fast-path run, the pc's page is fetched again without probing it a second time.
     let fastRan = false;
     outer: for (;;) {
@@ -678,9 +683,13 @@ export class Hart extends HartState {
             exit[0] = pcLo; exit[1] = pcHi; exit[2] = this.reservation;
             // On a vCPU thread, at most POLL_SPAN instructions between looks at the poll word.
             const left = poll === null ? budget - n : Math.min(budget - n, POLL_SPAN);
-            const ran = fast(x.byteOffset, tlbAt, left, table, lookFirst, lookRegion, lookAlways) | 0;
+            const ran = fast(x.byteOffset, tlbAt, left, table, lookFirst, lookRegion, lookAlways, direct) | 0;
+            this.fastCalls++;
             if (ran > 0) {
-              n += ran; this.fastInstructions += ran;
+              // What it ran through the dispatcher goes to the block cache's counters, as BlockCache.run counts it.
+              const d = dispatched![0];
+              if (d !== 0) { jit!.counters.insns += d; jit!.counters.dispatches += dispatched![1]; dispatched![0] = 0; dispatched![1] = 0; }
+              n += ran; this.fastInstructions += ran - d;
               pcLo = exit[0]; pcHi = exit[1]; this.reservation = exit[2];
               probe = exit[3] !== 0;
               fetchTag = 1; fastRan = true;

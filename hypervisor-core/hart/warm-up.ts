@@ -468,12 +468,14 @@ function compiledLoop(h: Hart, mem: PhysMemory): void {
   // two sets of TLB arrays), more times than V8 calls a function before it gives it feedback:
   // the dispatcher's check of the arrays it was last given (wasm/index.ts noteOffsets) then
   // has feedback for a change of context, which a Linux boot meets at once; without it the
-  // block cache's `run` was deoptimised there in every boot.
+  // block cache's `run` was deoptimised there in every boot. Every other pair of runs enters at
+  // the bnez, which the fast path runs before it calls the dispatcher for the loop itself
+  // (Hart.run then moves what that ran to the block cache's counters).
   for (let k = 0; k < 16; k++) {
     const virt = (k & 1) === 1;
     reset(h, virt);
     h.hostTraps = true;
-    enter(h, virt, CODE);
+    enter(h, virt, CODE + (k & 2) * 2);
     h.x[10] = 4; h.x[11] = 0;
     h.run(100);
   }

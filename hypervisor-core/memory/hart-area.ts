@@ -142,7 +142,7 @@ export const PREDECODE_SLOTS = 1024;
 export const PREDECODE_SLOT_WORDS = 4096;
 /** Hotness counters of the block cache (hart/jit/block-cache.ts), one per block table slot. */
 const HOT_BYTES = BLOCK_TABLE_SLOTS * 2;
-/** Bytes of the block table's slot marks: one bit a slot. */
+/** Bytes of the block table's slot marks: one bit a slot (the dispatch counts follow them). */
 const MARK_BYTES = BLOCK_TABLE_SLOTS / 8;
 /** Virtual pages a breakpoint marks, by the pc's low word's page number: one byte each. */
 const BREAKPOINT_PAGES = 1 << 20;
@@ -158,7 +158,7 @@ function interpreterAreaLayout(ramSize: number): { baseOf: number; hot: number; 
   const baseOf = pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4);
   const hot = baseOf + pages((ramSize / 4096) * 4);
   const marks = hot + pages(HOT_BYTES);
-  const breakpointPages = marks + pages(MARK_BYTES);
+  const breakpointPages = marks + pages(MARK_BYTES + 8);
   return { baseOf, hot, marks, breakpointPages, bytes: breakpointPages + pages(BREAKPOINT_PAGES) };
 }
 
@@ -189,6 +189,11 @@ export class InterpreterArea {
    */
   readonly slotMarks: Uint8Array;
   /**
+   * What the fast path ran through the dispatcher since `Hart.run` last moved it to the block
+   * cache's counters: [0] the instructions, [1] the dispatcher's calls.
+   */
+  readonly dispatched: Int32Array;
+  /**
    * Nonzero for each virtual page (pc low word >>> 12) holding a breakpoint of the hart
    * running: `Hart.run` marks them for its run, and the fast path leaves such a page to the
    * JavaScript interpreter, which checks each instruction there.
@@ -202,6 +207,7 @@ export class InterpreterArea {
     this.baseOf = new Int32Array(buffer, at + l.baseOf, ramSize / 4096).fill(-1);
     this.hot = new Uint16Array(buffer, at + l.hot, BLOCK_TABLE_SLOTS);
     this.slotMarks = new Uint8Array(buffer, at + l.marks, MARK_BYTES);
+    this.dispatched = new Int32Array(buffer, at + l.marks + MARK_BYTES, 2);
     this.breakpointPages = new Uint8Array(buffer, at + l.breakpointPages, BREAKPOINT_PAGES);
   }
 }

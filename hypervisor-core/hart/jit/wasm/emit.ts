@@ -200,6 +200,8 @@ export interface ModuleSpec {
   memory: { module: string; name: string; shared: boolean };
   /** Import module/field name of a funcref table (table 0). */
   table?: { module: string; name: string };
+  /** Imported functions (module/field name, type index): functions 0.. before the module's own. */
+  funcImports?: { module: string; name: string; type: number }[];
   types: FuncType[];
   /** Each function's type index and body. */
   funcs: { type: number; body: Body }[];
@@ -229,7 +231,14 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
   }
   section(out, 1, types);
   const imports = new Bytes();
-  imports.uleb(1 + (m.table !== undefined ? 1 : 0));
+  const funcImports = m.funcImports ?? [];
+  imports.uleb(1 + (m.table !== undefined ? 1 : 0) + funcImports.length);
+  for (const f of funcImports) {
+    imports.name(f.module);
+    imports.name(f.name);
+    imports.byte(0x00);
+    imports.uleb(f.type);
+  }
   imports.name(m.memory.module);
   imports.name(m.memory.name);
   imports.byte(0x02);

@@ -42,17 +42,17 @@ import { BLOCK_TABLE_SLOTS, InterpreterArea } from '../../../memory/hart-area';
 import { Body, I32, I64, W, encodeModule } from './emit';
 import { T, X_PC, X_RESV, X_WHY, tlbArray } from './abi';
 import { accessOpcode, accessSize, clearReservationIfHit, isAccess, isStore, tlbCheckFails } from './access';
-import { BLOCK_ENTRY_BYTES, MAX_LEN } from './dispatch';
+import { BLOCK_ENTRY_BYTES, MAX_LEN, Why, dispatcherOf } from './dispatch';
 
 /** An A instruction's operation: its op's offset from LR_W (or LR_D), opcodes.ts's order. */
 const enum Amo { LR, SC, SWAP, ADD, XOR, AND, OR, MIN, MAX, MINU }
 
 /** Parameters of `run`, in order. */
-const enum P { X, TLB, LEFT, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, COUNT }
+const enum P { X, TLB, LEFT, TABLE, LOOK_FIRST, LOOK_REGION, LOOK_ALWAYS, DIRECT, COUNT }
 
 /** The fast path as JavaScript calls it (see the file's comment). */
 export type FastInterpreter = (x: number, tlb: number, left: number, table: number,
-  lookFirst: number, lookRegion: number, lookAlways: number) => number;
+  lookFirst: number, lookRegion: number, lookAlways: number, direct: number) => number;
 
 /** The highest op number the dispatch table lists (those above leave by its default). */
 const LAST = Op.AMOMAXU_D;
@@ -92,7 +92,7 @@ function probesNext(op: Op): boolean {
 }
 
 /** Byte offsets of the interpreter area's tables. */
-interface Tables { cells: number; baseOf: number; hot: number; slotMarks: number; breakpointPages: number }
+interface Tables { cells: number; baseOf: number; hot: number; slotMarks: number; dispatched: number; breakpointPages: number }
 
 /** The body of `run`. */
 function build(t: Tables, shared: boolean): Body {
@@ -150,7 +150,19 @@ function build(t: Tables, shared: boolean): Body {
   f.end();
   f.get(w).open(W.if, 'compiled');
   f.get(idx).mem(W.i32_load, 12).i32(MAX_LEN).op(W.i32_and).get(P.LEFT).get(n).op(W.i32_sub, W.i32_le_s);
-  f.open(W.if, 'fits').i32(1).set(probe).br('exit').end();
+  f.open(W.if, 'fits');
+  // With `direct`, the compiled regions run from here through the dispatcher (function 0).
+  f.get(P.DIRECT).i32(0).op(W.i32_eq).open(W.if, 'indirect').i32(1).set(probe).br('exit').end();
+  f.get(X).get(P.TLB).get(P.LEFT).get(n).op(W.i32_sub).get(off).get(pc).op(W.i32_wrap_i64).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64).get(P.TABLE).call(0);
+  f.tee(w).op(W.i32_eqz).open(W.if, 'none').i32(1).set(probe).br('exit').end();
+  f.get(n).get(w).op(W.i32_add).set(n);
+  f.i32(0).i32(0).mem(W.i32_load, t.dispatched).get(w).op(W.i32_add).mem(W.i32_store, t.dispatched);
+  f.i32(0).i32(0).mem(W.i32_load, t.dispatched + 4).i32(1).op(W.i32_add).mem(W.i32_store, t.dispatched + 4);
+  f.get(X).mem(W.i64_load, X_PC).set(pc);
+  // A miss: the next block is not compiled, its start is probed (counted) here.
+  f.get(X).mem(W.i32_load, X_WHY).i32(Why.MISS).op(W.i32_eq).set(probe);
+  f.br('top');
+  f.end();
   f.else();
   // heat = hot[slot] + 1: a look when it reaches the first threshold and then the region's or
   // the straight one (Hart.run's test); else it is stored.
@@ -377,15 +389,16 @@ export function fastInterpreterOf(memory: WebAssembly.Memory, area: InterpreterA
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const binary = encodeModule({
       memory: { module: 'm', name: 'memory', shared },
-      types: [{ params: new Array<number>(P.COUNT).fill(I32), results: [I32] }],
+      types: [{ params: new Array<number>(P.COUNT).fill(I32), results: [I32] }, { params: new Array<number>(7).fill(I32), results: [I32] }],
+      funcImports: [{ module: 'd', name: 'dispatch', type: 1 }],
       funcs: [{ type: 0, body: build({
         cells: area.cells.byteOffset, baseOf: area.baseOf.byteOffset, hot: area.hot.byteOffset,
-        slotMarks: area.slotMarks.byteOffset, breakpointPages: area.breakpointPages.byteOffset,
+        slotMarks: area.slotMarks.byteOffset, dispatched: area.dispatched.byteOffset, breakpointPages: area.breakpointPages.byteOffset,
       }, shared) }],
       globals: 0,
-      exports: [{ name: 'run', kind: 'func', index: 0 }],
+      exports: [{ name: 'run', kind: 'func', index: 1 }],
     });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { m: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { m: { memory }, d: { dispatch: dispatcherOf(memory).dispatch } });
     fn = instance.exports.run as FastInterpreter;
     made.set(area, fn);
   }

@@ -4,7 +4,8 @@
  * fences it runs (with loads, stores, branches, jumps and the instructions it leaves to
  * JavaScript, LR/SC, AMOSWAP, PAUSE among them, mixed in)
  * end in the same registers, memory, pc and instruction count, also when cut into runs of
- * odd budgets; a store between LR and SC clears the reservation; a hot loop still compiles.
+ * odd budgets; a store between LR and SC clears the reservation; a hot loop still compiles,
+ * and the fast path then runs it through the dispatcher itself.
  */
 import { strict as assert } from 'node:assert';
 import { Hart, StopReason } from '../../../../hypervisor-core/hart/hart';
@@ -312,5 +313,35 @@ describe('hart: the interpreter\'s WebAssembly fast path', () => {
     assert.equal(h.x[12], 6000);
     assert.ok(h.blockCache!.counters.insns > 5000, `translated ${h.blockCache!.counters.insns}`);
     assert.ok(h.fastInstructions > 0);
+  });
+
+  it('runs a compiled loop itself through the dispatcher, counted as translated (not as its own), but not with a breakpoint set', () => {
+    // addi t0, x0, 400; loop: addi t1, t1, 3; addi t0, t0, -1; bne t0, x0, loop; amoadd.d x0, x0, (x31)
+    // (no region holds it: the fast path runs it); addi t2, t2, 1; jal x0, -24 (to the top)
+    const code = [i(400, 0, 0, 5, 0x13), i(3, 6, 0, 6, 0x13), i(-1, 5, 0, 5, 0x13), b(-8, 0, 5, 1), r(0, 0, PTR, 3, 0, 0x2f),
+      i(1, 7, 0, 7, 0x13), jal(0, -24)];
+    const rounds = (breakpoint: boolean): Hart => {
+      const h = hartWith(code, true, 7);
+      h.blockCache!.threshold = 64;
+      h.blockCache!.regionThreshold = h.blockCache!.straightThreshold = 512;
+      h.x[12] = 0; h.x[13] = 0; h.x[14] = 0; h.x[15] = 0;
+      if (breakpoint) h.addBreakpoint((BASE + DATA) | 0, 0); // on the data page: never reached
+      h.run(20 * 1204); // 20 rounds: li, 400 x 3, amoadd, addi, jal
+      return h;
+    };
+    const h = rounds(false);
+    assert.equal(h.x[14], 20, 'twenty rounds');
+    assert.equal(h.x[12], 20 * 1200, 't1 = 20 x 400 x 3');
+    const translated = h.blockCache!.counters.insns;
+    assert.ok(translated > 0.9 * h.instret, `translated ${translated} of ${h.instret}`);
+    assert.ok(translated + h.fastInstructions <= h.instret, 'each instruction counted once');
+    // Once the loop is compiled the fast path calls the dispatcher at the bne's target each
+    // round and takes over again at the amoadd, without returning to JavaScript in between.
+    assert.ok(h.blockCache!.counters.dispatches >= 15, `${h.blockCache!.counters.dispatches} dispatches`);
+    assert.ok(h.fastCalls < 10, `${h.fastCalls} calls into the fast path`);
+    // With a breakpoint set the block cache runs the loop: the fast path returns to it each round.
+    const debugged = rounds(true);
+    assert.ok(debugged.fastCalls >= 20, `${debugged.fastCalls} calls into the fast path`);
+    assert.deepEqual(state(debugged), state(h), 'the same end');
   });
 });
