@@ -14,10 +14,19 @@
  * - a misaligned LR, SC or AMO (JavaScript raises the fault);
  * - a load or store the read or write TLB does not map (or that crosses its page), a pc the
  *   fetch TLB does not map;
- * - a branch target (as the JavaScript interpreter probes one) that is compiled and fits the
- *   budget, or whose hotness reaches a look (BlockCache's rule): its count is then left to
- *   JavaScript, which probes the same pc at once, so every start is counted once as before;
+ * - a branch target (as the JavaScript interpreter probes one) whose hotness reaches a look
+ *   (BlockCache's rule): its count is then left to JavaScript, which probes the same pc at
+ *   once, so every start is counted once as before;
+ * - a branch target that is compiled and fits the budget, when `direct` is 0 (breakpoints
+ *   set: the block cache runs regions then, wasm/dispatch.ts's caller in block-cache.ts) or
+ *   the dispatcher ran nothing there;
  * - the budget.
+ *
+ * Otherwise it runs a compiled start itself: it calls the dispatcher (its module's function
+ * import, wasm/dispatch.ts), as BlockCache.run would, and goes on from the pc the regions
+ * left, probing it when the dispatcher stopped at a start not compiled. What it ran there is
+ * added to InterpreterArea.dispatched for the block cache's counters. Returning to
+ * JavaScript for each of the some 690,000 such starts of a Linux boot took 3-7% of its time.
  *
  * Why: the JavaScript interpreter keeps 64-bit registers as int32 pairs (a carry per add,
  * two compares per branch), and Node 20 runs it unoptimised for its first tenth of a second
@@ -27,9 +36,10 @@
  * weight, block-cache.ts), nearly all of them here: in one process it reached its prompt in
  * 1.15-1.20 s against 1.41-1.44 s with the JavaScript interpreter alone.
  *
- * The function: `run(x, tlb, left, table, lookFirst, lookRegion, lookAlways)` (byte
+ * The function: `run(x, tlb, left, table, lookFirst, lookRegion, lookAlways, direct)` (byte
  * offsets of the registers, of the translation context's first TLB array as abi.ts has them,
- * and of the dispatcher's block table, wasm/dispatch.ts); returns the instructions retired;
+ * and of the dispatcher's block table, wasm/dispatch.ts); returns the instructions retired,
+ * those the dispatcher ran included;
  * leaves the pc in the exit words (X_PC) and in X_WHY whether a branch target's probe is
  * still due there (1) or was done (0). The reservation is read and written at X_RESV.
  * The predecode cache, the hotness counters and the block table's slot marks are at fixed
