@@ -111,13 +111,24 @@ export function interpreterWarmedUp(): boolean {
 /** A bus that answers every access (the MMIO path of loads and stores). */
 const scratchBus: PhysBus = { hi: 0, read: () => 0, write: () => true };
 
+/**
+ * A scratch memory of `bytes` at BASE with a hart area and an interpreter area, as a VM's: of
+ * one thread, or (`threads`) shared as a VM's on vCPU threads, whose interpreter area is taken
+ * as a vCPU thread takes its own.
+ */
+function scratchMemory(bytes: number, threads: boolean): PhysMemory {
+  if (!threads) return new PhysMemory(BASE, bytes, false, 1);
+  const mem = new PhysMemory(BASE, bytes, true, 1, 1);
+  mem.claimInterpreterArea(0);
+  return mem;
+}
+
 /** What a step needs besides the instruction: the mode and the register values. */
 interface Step { virt: boolean; rs1: number; values: [number, number, number, number] }
 
 function warmUp(threads: boolean): { h: Hart; mem: PhysMemory } {
   // Over a WebAssembly.Memory with a hart area, as a VM's harts are.
-  const mem = threads ? new PhysMemory(BASE, SIZE, true, 1, 1) : new PhysMemory(BASE, SIZE, false, 1);
-  mem.claimInterpreterArea(0);
+  const mem = scratchMemory(SIZE, threads);
   const h = new Hart(0, mem);
   if (threads) {
     h.pollWord = new Int32Array(new SharedArrayBuffer(4)); // never rung: 0, as pollSeen
@@ -442,8 +453,7 @@ function breakpoint(h: Hart, mem: PhysMemory): void {
  * targets make the feedback megamorphic before `run` is optimised.
  */
 function secondFastPath(threads: boolean): void {
-  const mem = threads ? new PhysMemory(BASE, 1 << 20, true, 1, 1) : new PhysMemory(BASE, 1 << 20, false, 1);
-  mem.claimInterpreterArea(0);
+  const mem = scratchMemory(1 << 20, threads);
   const h = new Hart(0, mem);
   h.setJit(true);
   mem.view.setInt32(0, 0x0000006f, true); // j .

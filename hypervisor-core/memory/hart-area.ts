@@ -142,24 +142,27 @@ export const PREDECODE_SLOTS = 1024;
 export const PREDECODE_SLOT_WORDS = 4096;
 /** Hotness counters of the block cache (hart/jit/block-cache.ts), one per block table slot. */
 const HOT_BYTES = BLOCK_TABLE_SLOTS * 2;
-/** Bytes of the block table's slot marks: one bit a slot (the dispatch counts follow them). */
+/** Bytes of the block table's slot marks: one bit a slot. */
 const MARK_BYTES = BLOCK_TABLE_SLOTS / 8;
+/** Words of the fast path's dispatch counts (InterpreterArea.dispatched), after the marks. */
+const DISPATCHED_WORDS = 2;
 /** Virtual pages a breakpoint marks, by the pc's low word's page number: one byte each. */
 const BREAKPOINT_PAGES = 1 << 20;
 
 /**
  * Where the parts of the interpreter area of a memory of `ramSize` bytes of RAM start (byte
  * offsets from the area's first byte), each 64 KiB aligned, and the area's size: the
- * predecode cells, the slot base of each host page, the hotness counters, the slot marks, the
- * breakpoint pages.
+ * predecode cells, the slot base of each host page, the hotness counters, the slot marks with
+ * the dispatch counts after them, the breakpoint pages.
  */
-function interpreterAreaLayout(ramSize: number): { baseOf: number; hot: number; marks: number; breakpointPages: number; bytes: number } {
+function interpreterAreaLayout(ramSize: number): { baseOf: number; hot: number; marks: number; dispatched: number; breakpointPages: number; bytes: number } {
   const pages = (bytes: number): number => Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
   const baseOf = pages(PREDECODE_SLOTS * PREDECODE_SLOT_WORDS * 4);
   const hot = baseOf + pages((ramSize / 4096) * 4);
   const marks = hot + pages(HOT_BYTES);
-  const breakpointPages = marks + pages(MARK_BYTES + 8);
-  return { baseOf, hot, marks, breakpointPages, bytes: breakpointPages + pages(BREAKPOINT_PAGES) };
+  const dispatched = marks + MARK_BYTES;
+  const breakpointPages = marks + pages(MARK_BYTES + DISPATCHED_WORDS * 4);
+  return { baseOf, hot, marks, dispatched, breakpointPages, bytes: breakpointPages + pages(BREAKPOINT_PAGES) };
 }
 
 /** Bytes of the interpreter area of a memory of `ramSize` bytes of RAM. */
@@ -207,7 +210,7 @@ export class InterpreterArea {
     this.baseOf = new Int32Array(buffer, at + l.baseOf, ramSize / 4096).fill(-1);
     this.hot = new Uint16Array(buffer, at + l.hot, BLOCK_TABLE_SLOTS);
     this.slotMarks = new Uint8Array(buffer, at + l.marks, MARK_BYTES);
-    this.dispatched = new Int32Array(buffer, at + l.marks + MARK_BYTES, 2);
+    this.dispatched = new Int32Array(buffer, at + l.dispatched, DISPATCHED_WORDS);
     this.breakpointPages = new Uint8Array(buffer, at + l.breakpointPages, BREAKPOINT_PAGES);
   }
 }

@@ -72,19 +72,19 @@ export class PhysMemory {
    *   (shared when `shared` is true); 0, no WebAssembly, or RAM plus reserve past 4 GiB keep
    *   RAM in an ArrayBuffer or SharedArrayBuffer of its own
    * @param interpreterAreas interpreter areas at the end of that memory (or of the given one):
-   *   one for each thread that runs harts over it. A memory of one thread has one (taken here
-   *   when this object makes it); vCPU threads take theirs ({@link claimInterpreterArea}).
+   *   one for each thread that runs harts over it. By default a memory of one thread has one
+   *   (taken here when this object makes it) and a shared one none; vCPU threads take theirs
+   *   ({@link claimInterpreterArea}).
    */
   constructor(readonly base: number, readonly size: number,
-    shared: boolean | SharedArrayBuffer | WebAssembly.Memory = false, hartAreas = 0,
-    interpreterAreas = shared === false || (shared instanceof WebAssembly.Memory && !(shared.buffer instanceof SharedArrayBuffer)) ? 1 : 0) {
+    shared: boolean | SharedArrayBuffer | WebAssembly.Memory = false, hartAreas = 0, interpreterAreas?: number) {
     if (base % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size <= 0) {
       throw new Error(`RAM base and size must be page aligned (base 0x${base.toString(16)}, size ${size})`);
     }
     let wasm: WebAssembly.Memory | null = null;
     let buffer: ArrayBufferLike;
     if (typeof shared === 'boolean') {
-      wasm = hartAreas > 0 ? newWasmMemory(size, hartAreas, shared, interpreterAreas) : null;
+      wasm = hartAreas > 0 ? newWasmMemory(size, hartAreas, shared, interpreterAreas ?? (shared ? 0 : 1)) : null;
       buffer = wasm ? wasm.buffer : shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
     } else if (shared instanceof SharedArrayBuffer) {
       if (shared.byteLength !== size) throw new RangeError(`shared RAM has ${shared.byteLength} bytes, not ${size}`);
@@ -98,13 +98,14 @@ export class PhysMemory {
     this.madeWasm = wasm !== null && typeof shared === 'boolean';
     // The memory ends with the interpreter areas (hart-area.ts). A memory of one thread takes
     // its one here; only the object that made it uses it (another view would clear its tables).
-    this.interpreterAreas = wasm !== null ? interpreterAreas : 0;
+    const ownThread = !(buffer instanceof SharedArrayBuffer);
+    this.interpreterAreas = wasm !== null ? interpreterAreas ?? (ownThread ? 1 : 0) : 0;
     const interpreterBytes = this.interpreterAreas * interpreterAreaBytes(size);
     this.hartAreas = wasm ? Math.max(0, Math.floor((buffer.byteLength - interpreterBytes - areasAt(size)) / HART_AREA_BYTES)) : 0;
     this.bytes = new Uint8Array(buffer, 0, size);
     this.view = new DataView(buffer, 0, size);
     this.codePages = new Uint8Array(size / PAGE_SIZE);
-    if (this.madeWasm && !(buffer instanceof SharedArrayBuffer)) this.claimInterpreterArea(0);
+    if (this.madeWasm && ownThread) this.claimInterpreterArea(0);
   }
 
   /**

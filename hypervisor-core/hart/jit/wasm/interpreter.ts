@@ -143,7 +143,7 @@ function build(t: Tables, shared: boolean): Body {
   f.get(pc).i64(-4096, -1).op(W.i64_and).set(tag);
   f.end();
 
-  // ---- a branch target: compiled code or a look is JavaScript's (BlockCache's rule) ----
+  // ---- a branch target: compiled code runs through the dispatcher, a look is JavaScript's ----
   f.get(probe).open(W.if, 'probe');
   f.i32(0).set(probe);
   // off: the host offset; lo: the slot (its counter's, its mark's); idx: its block table entry.
@@ -166,6 +166,7 @@ function build(t: Tables, shared: boolean): Body {
   f.get(X).get(P.TLB).get(P.LEFT).get(n).op(W.i32_sub).get(off).get(pc).op(W.i32_wrap_i64).get(pc).i64(32, 0).op(W.i64_shr_u, W.i32_wrap_i64).get(P.TABLE).call(0);
   f.tee(w).op(W.i32_eqz).open(W.if, 'none').i32(1).set(probe).br('exit').end();
   f.get(n).get(w).op(W.i32_add).set(n);
+  // The counts for the block cache: the instructions, one more call.
   f.i32(0).i32(0).mem(W.i32_load, t.dispatched).get(w).op(W.i32_add).mem(W.i32_store, t.dispatched);
   f.i32(0).i32(0).mem(W.i32_load, t.dispatched + 4).i32(1).op(W.i32_add).mem(W.i32_store, t.dispatched + 4);
   f.get(X).mem(W.i64_load, X_PC).set(pc);
